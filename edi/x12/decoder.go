@@ -1,0 +1,288 @@
+package x12
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+// EventKind says what a decoder Event carries.
+type EventKind int
+
+// The events of a decoded stream, in the order they occur.
+const (
+	InterchangeStart EventKind = iota + 1 // an ISA was read
+	GroupStart                            // a GS was read
+	SetRead                               // a whole transaction set (ST..SE) was read
+	GroupEnd                              // a group ended (GE read, or its end inferred)
+	InterchangeEnd                        // an interchange ended (IEA read, or its end inferred)
+)
+
+// Event is one step of a decoded stream. Interchange is always set; Group
+// for group and set events; Transaction for SetRead.
+type Event struct {
+	Kind        EventKind
+	Interchange *Interchange
+	Group       *Group
+	Transaction *Transaction
+}
+
+// DecoderOptions tune a Decoder. The zero value is ready to use.
+type DecoderOptions struct {
+	Reader ReaderOptions
+	// MaxTransactionSize bounds the bytes of one transaction set held in
+	// memory (default 64 MiB).
+	MaxTransactionSize int
+}
+
+// Decoder reads interchanges, groups and transaction sets from a stream and
+// checks their envelopes (counts, control numbers, structure). It holds one
+// transaction set in memory at a time.
+type Decoder struct {
+	r      *Reader
+	maxSet int
+
+	ic  *Interchange
+	grp *Group
+	tx  *Transaction
+
+	txBytes int
+	arena   []byte
+	elems   [][]byte
+
+	queue []Event
+	done  bool
+}
+
+// NewDecoder returns a Decoder reading from src.
+func NewDecoder(src io.Reader, opts *DecoderOptions) *Decoder {
+	var o DecoderOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxTransactionSize <= 0 {
+		o.MaxTransactionSize = 64 << 20
+	}
+	return &Decoder{r: NewReader(src, &o.Reader), maxSet: o.MaxTransactionSize}
+}
+
+// Next returns the next event, or io.EOF after the last one. A SetRead
+// event's Transaction is valid until the following call (Clone keeps it).
+// A *SyntaxError stops the stream: the input cannot be read further.
+func (d *Decoder) Next() (Event, error) {
+	for len(d.queue) == 0 {
+		if d.done {
+			return Event{}, io.EOF
+		}
+		if err := d.step(); err != nil {
+			return Event{}, err
+		}
+	}
+	ev := d.queue[0]
+	d.queue = d.queue[1:]
+	return ev, nil
+}
+
+// Open returns the interchange being read, or nil; after a SyntaxError it
+// names the interchange the error interrupted.
+func (d *Decoder) Open() *Interchange { return d.ic }
+
+func (d *Decoder) emit(k EventKind) {
+	ev := Event{Kind: k, Interchange: d.ic, Group: d.grp}
+	if k == SetRead {
+		ev.Transaction = d.tx
+	}
+	d.queue = append(d.queue, ev)
+}
+
+// step reads one segment and queues the events it causes.
+func (d *Decoder) step() error {
+	seg, err := d.r.Next()
+	if errors.Is(err, io.EOF) {
+		d.endOfInput()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.ic != nil {
+		d.ic.Warnings = append(d.ic.Warnings, d.r.TakeWarnings()...)
+	}
+	switch seg.ID {
+	case "ISA":
+		d.onISA(seg)
+	case "IEA":
+		d.onIEA(seg)
+	case "GS":
+		d.onGS(seg)
+	case "GE":
+		d.onGE(seg)
+	case "ST":
+		return d.onST(seg)
+	case "SE":
+		return d.onSE(seg)
+	default:
+		return d.onOther(seg)
+	}
+	return nil
+}
+
+func (d *Decoder) onISA(seg *Segment) {
+	if d.ic != nil {
+		d.closeInterchange(seg.Pos, "no IEA before the next ISA")
+	}
+	d.ic = newInterchange(seg, d.r.Delimiters())
+	d.ic.Warnings = append(d.ic.Warnings, d.r.TakeWarnings()...)
+	d.emit(InterchangeStart)
+}
+
+func (d *Decoder) onIEA(seg *Segment) {
+	if d.ic == nil {
+		return // the reader only yields IEA inside an interchange
+	}
+	d.closeGroup(seg.Pos, "no GE before the IEA")
+	d.ic.Trailer = &Trailer{Count: seg.Text(1), Control: seg.Text(2), Pos: seg.Pos}
+	checkInterchangeTrailer(d.ic)
+	d.emit(InterchangeEnd)
+	d.ic, d.grp = nil, nil
+}
+
+func (d *Decoder) onGS(seg *Segment) {
+	d.closeGroup(seg.Pos, "no GE before the next GS")
+	d.ic.Groups++
+	d.grp = newGroup(seg, d.ic)
+	d.emit(GroupStart)
+}
+
+func (d *Decoder) onGE(seg *Segment) {
+	d.closeSet(seg.Pos)
+	if d.grp == nil {
+		d.ic.Errors = append(d.ic.Errors, EnvelopeError{Code: NoteBadStructure, Segment: "GE", Pos: seg.Pos, Msg: "GE without a GS"})
+		return
+	}
+	d.grp.Trailer = &Trailer{Count: seg.Text(1), Control: seg.Text(2), Pos: seg.Pos}
+	checkGroupTrailer(d.grp)
+	d.emit(GroupEnd)
+	d.grp = nil
+}
+
+func (d *Decoder) onST(seg *Segment) error {
+	d.closeSet(seg.Pos)
+	if d.grp == nil {
+		d.ic.Errors = appendOnce(d.ic.Errors, EnvelopeError{Code: NoteBadContent, Segment: "ST", Pos: seg.Pos, Msg: "transaction set outside a functional group (no valid GS)"})
+		return nil
+	}
+	d.grp.Sets++
+	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos}
+	d.txBytes = 0
+	d.arena, d.elems = d.arena[:0], d.elems[:0]
+	checkST(d.tx, seg)
+	return d.keep(seg)
+}
+
+func (d *Decoder) onSE(seg *Segment) error {
+	if d.tx == nil {
+		if d.ic != nil && d.grp != nil {
+			d.grp.Errors = append(d.grp.Errors, EnvelopeError{Segment: "SE", Pos: seg.Pos, Msg: "SE without an ST"})
+		}
+		return nil
+	}
+	if err := d.keep(seg); err != nil {
+		return err
+	}
+	d.tx.HasTrailer = true
+	checkSE(d.tx, seg)
+	d.emit(SetRead)
+	d.tx = nil
+	return nil
+}
+
+func (d *Decoder) onOther(seg *Segment) error {
+	if d.tx != nil {
+		return d.keep(seg)
+	}
+	switch {
+	case d.grp == nil && (seg.ID == "ISB" || seg.ID == "ISE" || seg.ID == "TA1") && d.ic.Groups == 0:
+		// Grade-of-service and deferred-delivery segments, or a TA1, may
+		// stand between ISA and the first GS.
+		d.ic.Warnings = append(d.ic.Warnings, Warning{Pos: seg.Pos, Msg: fmt.Sprintf("interchange service segment %s skipped", seg.ID)})
+	case d.grp == nil:
+		d.ic.Errors = appendOnce(d.ic.Errors, EnvelopeError{Code: NoteBadContent, Segment: seg.ID, Pos: seg.Pos, Msg: fmt.Sprintf("segment %s where a GS or IEA is expected", seg.ID)})
+	default:
+		d.grp.Errors = append(d.grp.Errors, EnvelopeError{Segment: seg.ID, Pos: seg.Pos, Msg: fmt.Sprintf("segment %s outside a transaction set", seg.ID)})
+	}
+	return nil
+}
+
+// keep copies a segment of the current transaction set into the decoder's
+// arena.
+func (d *Decoder) keep(seg *Segment) error {
+	d.txBytes += len(seg.raw) + 24*len(seg.elems)
+	if d.txBytes > d.maxSet {
+		return &SyntaxError{Pos: seg.Pos, Err: ErrTransactionTooLarge, Msg: fmt.Sprintf("set %s %s over %d bytes", d.tx.SetID, d.tx.Control, d.maxSet)}
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, seg.raw...)
+	raw := d.arena[start:len(d.arena):len(d.arena)]
+	first := len(d.elems)
+	off := 0
+	for _, e := range seg.elems {
+		// Elements are consecutive in raw, one separator apart, unless the
+		// reader stripped line breaks (then raw was already compacted too).
+		d.elems = append(d.elems, raw[off:off+len(e):off+len(e)])
+		off += len(e) + 1
+	}
+	s := *seg
+	s.raw = raw
+	s.elems = d.elems[first:len(d.elems):len(d.elems)]
+	d.tx.Segments = append(d.tx.Segments, s)
+	return nil
+}
+
+// closeSet ends an open transaction set whose SE is missing.
+func (d *Decoder) closeSet(at Position) {
+	if d.tx == nil {
+		return
+	}
+	d.tx.Errors = append(d.tx.Errors, EnvelopeError{Code: SetTrailerMissing, Segment: "SE", Pos: at, Msg: fmt.Sprintf("transaction set %s %s has no SE", d.tx.SetID, d.tx.Control)})
+	d.emit(SetRead)
+	d.tx = nil
+}
+
+// closeGroup ends an open group whose GE is missing.
+func (d *Decoder) closeGroup(at Position, why string) {
+	d.closeSet(at)
+	if d.grp == nil {
+		return
+	}
+	d.grp.Errors = append(d.grp.Errors, EnvelopeError{Code: GroupTrailerMissing, Segment: "GE", Pos: at, Msg: why})
+	d.emit(GroupEnd)
+	d.grp = nil
+}
+
+// closeInterchange ends an open interchange whose IEA is missing.
+func (d *Decoder) closeInterchange(at Position, why string) {
+	d.closeGroup(at, "no GE before the end of the interchange")
+	d.ic.Errors = append(d.ic.Errors, EnvelopeError{Code: NoteEarlyEOF, Segment: "IEA", Pos: at, Msg: why})
+	d.emit(InterchangeEnd)
+	d.ic, d.grp = nil, nil
+}
+
+func (d *Decoder) endOfInput() {
+	d.done = true
+	if d.ic != nil {
+		d.ic.Warnings = append(d.ic.Warnings, d.r.TakeWarnings()...)
+		d.closeInterchange(d.r.here(), "input ends before the IEA")
+	}
+}
+
+// appendOnce appends e unless an error with the same code and segment is
+// already listed (one stray segment often drags many after it).
+func appendOnce(errs []EnvelopeError, e EnvelopeError) []EnvelopeError {
+	for _, x := range errs {
+		if x.Code == e.Code && x.Segment == e.Segment {
+			return errs
+		}
+	}
+	return append(errs, e)
+}

@@ -1,0 +1,429 @@
+package x12
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ReaderOptions tune a Reader. The zero value is ready to use.
+type ReaderOptions struct {
+	// BufferSize is the initial read buffer size (default 256 KiB).
+	BufferSize int
+	// MaxSegmentSize bounds one segment, and so the reader's memory
+	// (default 1 MiB).
+	MaxSegmentSize int
+	// Strict turns every leniency (see the package doc) into an error.
+	Strict bool
+}
+
+// Warning is a leniency the reader applied: something a strict reader
+// rejects, accepted because its meaning is unambiguous.
+type Warning struct {
+	Pos Position
+	Msg string
+}
+
+func (w Warning) String() string { return fmt.Sprintf("%s: %s", w.Pos, w.Msg) }
+
+// Reader tokenizes an X12 stream into segments. It holds at most one segment
+// (plus its read buffer) in memory, reads the delimiters from each ISA, and
+// knows every segment's place.
+type Reader struct {
+	src  io.Reader
+	opts ReaderOptions
+
+	buf    []byte
+	r, w   int   // unread bytes are buf[r:w]
+	base   int64 // stream offset of buf[0]
+	eof    bool
+	err    error // sticky error
+	offset int64 // stream offset of buf[r]
+
+	line      int   // line at offset
+	lineStart int64 // stream offset where that line starts
+
+	delims        *Delimiters
+	inInterchange bool
+	unwrap        bool // strip CR/LF inside segments (80-column wrapped input)
+	started       bool
+	index         int
+	setIndex      int
+	resetSet      bool
+
+	seg      Segment
+	elems    [][]byte
+	ids      map[string]string
+	warnings []Warning
+}
+
+const (
+	defaultBufferSize     = 256 << 10
+	defaultMaxSegmentSize = 1 << 20
+	isaLength             = 106
+)
+
+// NewReader returns a Reader reading from src.
+func NewReader(src io.Reader, opts *ReaderOptions) *Reader {
+	r := &Reader{src: src, line: 1, ids: make(map[string]string, 64)}
+	if opts != nil {
+		r.opts = *opts
+	}
+	if r.opts.BufferSize <= 0 {
+		r.opts.BufferSize = defaultBufferSize
+	}
+	if r.opts.MaxSegmentSize <= 0 {
+		r.opts.MaxSegmentSize = defaultMaxSegmentSize
+	}
+	if r.opts.BufferSize > r.opts.MaxSegmentSize+8 {
+		r.opts.BufferSize = r.opts.MaxSegmentSize + 8
+	}
+	r.buf = make([]byte, r.opts.BufferSize)
+	r.elems = make([][]byte, 0, 32)
+	return r
+}
+
+// Delimiters returns the delimiters of the current interchange, or nil
+// before the first ISA.
+func (r *Reader) Delimiters() *Delimiters { return r.delims }
+
+// TakeWarnings returns the leniencies applied since the last call.
+func (r *Reader) TakeWarnings() []Warning {
+	w := r.warnings
+	r.warnings = nil
+	return w
+}
+
+// Next returns the next segment, or io.EOF after the last one. The segment
+// is valid until the next call. Errors are *SyntaxError (or the source's
+// read error) and are sticky.
+func (r *Reader) Next() (*Segment, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	for {
+		seg, err := r.next()
+		if err != nil {
+			r.err = err
+			return nil, err
+		}
+		if seg != nil {
+			return seg, nil
+		}
+	}
+}
+
+func (r *Reader) next() (*Segment, error) {
+	if err := r.skipSpace(); err != nil {
+		return nil, err
+	}
+	if r.r == r.w {
+		return nil, io.EOF
+	}
+	if err := r.fill(4); err != nil {
+		return nil, err
+	}
+	avail := r.buf[r.r:r.w]
+	if len(avail) >= 4 && avail[0] == 'I' && avail[1] == 'S' && avail[2] == 'A' && !isAlnum(avail[3]) {
+		return r.readISA()
+	}
+	if !r.inInterchange {
+		if r.delims == nil {
+			return nil, r.syntaxErr(ErrNoISA, "starts with %q", printable(avail, 20))
+		}
+		return nil, r.syntaxErr(ErrGarbageAfterIEA, "found %q", printable(avail, 20))
+	}
+	return r.readSegment()
+}
+
+// skipSpace consumes white space (and a BOM at the very start) before a
+// segment. CR and LF after terminators are normal; other white space is a
+// leniency that is reported.
+func (r *Reader) skipSpace() error {
+	if !r.started {
+		r.started = true
+		if err := r.fill(3); err != nil {
+			return err
+		}
+		if bytes.HasPrefix(r.buf[r.r:r.w], []byte{0xEF, 0xBB, 0xBF}) {
+			if err := r.lenient("UTF-8 byte order mark before the ISA ignored"); err != nil {
+				return err
+			}
+			r.consume(3)
+		}
+	}
+	warned := false
+	for {
+		for r.r < r.w {
+			switch c := r.buf[r.r]; c {
+			case '\r', '\n':
+			case ' ', '\t', 0:
+				if !warned {
+					warned = true
+					if err := r.lenient(fmt.Sprintf("white space %q before a segment ignored", c)); err != nil {
+						return err
+					}
+				}
+			default:
+				return nil
+			}
+			r.consume(1)
+		}
+		if r.eof {
+			return nil
+		}
+		if err := r.fill(1); err != nil {
+			return err
+		}
+	}
+}
+
+// readSegment reads one segment of the current interchange.
+func (r *Reader) readSegment() (*Segment, error) {
+	term := r.delims.Segment
+	t0 := term[0]
+	searched := 0
+	var end int // index in buf of the terminator
+	for {
+		i := bytes.IndexByte(r.buf[r.r+searched:r.w], t0)
+		if i >= 0 {
+			end = r.r + searched + i
+			if len(term) == 1 {
+				break
+			}
+			if err := r.fillFrom(end, len(term)); err != nil {
+				return nil, err
+			}
+			end = r.r + searched + i // fill may move the window
+			if bytes.HasPrefix(r.buf[end:r.w], []byte(term)) {
+				break
+			}
+			if r.w-end < len(term) && r.eof {
+				return r.finalSegment()
+			}
+			searched += i + 1
+			continue
+		}
+		searched = r.w - r.r
+		if r.eof {
+			return r.finalSegment()
+		}
+		if err := r.more(); err != nil {
+			return nil, err
+		}
+	}
+	return r.emit(r.r, end, end+len(term))
+}
+
+// finalSegment handles input that ends without a terminator: a final IEA is
+// accepted (many senders omit the last terminator); anything else is a
+// truncated file.
+func (r *Reader) finalSegment() (*Segment, error) {
+	rest := bytes.TrimRight(r.buf[r.r:r.w], " \t\r\n")
+	if bytes.HasPrefix(rest, []byte("IEA")) && (len(rest) == 3 || rest[3] == r.delims.Element) {
+		if err := r.lenient("final IEA has no segment terminator"); err != nil {
+			return nil, err
+		}
+		return r.emit(r.r, r.r+len(rest), r.w)
+	}
+	return nil, r.syntaxErr(ErrTruncated, "last segment %q has no terminator", printable(rest, 20))
+}
+
+// emit splits buf[start:end] into a segment and consumes through next. It
+// returns no segment and no error for an empty segment, which it skips.
+func (r *Reader) emit(start, end, next int) (*Segment, error) {
+	r.index++
+	pos := Position{Offset: r.offset, Line: r.line, Column: int(r.offset-r.lineStart) + 1, Index: r.index}
+	r.countLines(r.buf[r.r:next])
+	raw := r.buf[start:end]
+	if r.unwrap {
+		raw = stripLineBreaks(raw)
+	}
+	if len(raw) == 0 {
+		// An empty segment ("~~"): nothing to return, skip it.
+		r.index--
+		r.advance(next - r.r)
+		if err := r.lenient("empty segment skipped"); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	r.elems = splitElements(r.elems[:0], raw, r.delims.Element)
+	id := r.elems[0]
+	r.seg = Segment{ID: r.intern(id), Pos: pos, elems: r.elems, raw: raw, delims: r.delims}
+	r.trackSet(&r.seg)
+	r.advance(next - r.r)
+	if r.seg.ID == "IEA" {
+		r.inInterchange = false
+	}
+	return &r.seg, nil
+}
+
+// trackSet sets the segment's position within its transaction set.
+func (r *Reader) trackSet(s *Segment) {
+	if r.resetSet {
+		r.setIndex, r.resetSet = 0, false
+	}
+	switch s.ID {
+	case "ST":
+		r.setIndex = 1
+	case "GS", "GE", "ISA", "IEA":
+		r.setIndex = 0
+	case "SE":
+		if r.setIndex > 0 {
+			r.setIndex++
+		}
+		r.resetSet = true
+	default:
+		if r.setIndex > 0 {
+			r.setIndex++
+		}
+	}
+	s.Pos.SetIndex = r.setIndex
+}
+
+func (r *Reader) intern(b []byte) string {
+	if s, ok := r.ids[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(r.ids) < 4096 {
+		r.ids[s] = s
+	}
+	return s
+}
+
+// consume advances past n unread bytes, counting lines.
+func (r *Reader) consume(n int) {
+	r.countLines(r.buf[r.r : r.r+n])
+	r.advance(n)
+}
+
+// countLines counts the line breaks in b, which starts at the unread offset.
+func (r *Reader) countLines(b []byte) {
+	if k := bytes.Count(b, newline); k > 0 {
+		r.line += k
+		r.lineStart = r.offset + int64(bytes.LastIndexByte(b, '\n')) + 1
+	}
+}
+
+// advance moves past n unread bytes whose lines are already counted.
+func (r *Reader) advance(n int) {
+	r.r += n
+	r.offset += int64(n)
+}
+
+var newline = []byte{'\n'}
+
+// fill makes sure at least n bytes are unread, unless the input ends.
+func (r *Reader) fill(n int) error {
+	for r.w-r.r < n && !r.eof {
+		if err := r.more(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fillFrom makes sure n bytes are available from buffer index at (which
+// must be >= r.r), unless the input ends.
+func (r *Reader) fillFrom(at, n int) error { return r.fill(at - r.r + n) }
+
+// more reads more input, compacting or growing the buffer.
+func (r *Reader) more() error {
+	if r.r > 0 {
+		n := copy(r.buf, r.buf[r.r:r.w])
+		r.base += int64(r.r)
+		r.r, r.w = 0, n
+	}
+	if r.w == len(r.buf) {
+		if len(r.buf) >= r.opts.MaxSegmentSize+8 {
+			return r.syntaxErr(ErrSegmentTooLong, "over %d bytes", r.opts.MaxSegmentSize)
+		}
+		size := min(2*len(r.buf), r.opts.MaxSegmentSize+8)
+		nb := make([]byte, size)
+		copy(nb, r.buf[:r.w])
+		r.buf = nb
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := r.src.Read(r.buf[r.w:])
+		r.w += n
+		if err == io.EOF {
+			r.eof = true
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading X12 input: %w", err)
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("reading X12 input: %w", io.ErrNoProgress)
+}
+
+func (r *Reader) here() Position {
+	return Position{Offset: r.offset, Line: r.line, Column: int(r.offset-r.lineStart) + 1, Index: r.index + 1}
+}
+
+func (r *Reader) syntaxErr(err error, format string, args ...any) *SyntaxError {
+	return &SyntaxError{Pos: r.here(), Err: err, Msg: fmt.Sprintf(format, args...)}
+}
+
+// lenient records a warning, or fails in strict mode.
+func (r *Reader) lenient(msg string) error {
+	if r.opts.Strict {
+		return &SyntaxError{Pos: r.here(), Err: errStrict, Msg: msg}
+	}
+	r.warnings = append(r.warnings, Warning{Pos: r.here(), Msg: msg})
+	return nil
+}
+
+var errStrict = errors.New("not accepted in strict mode")
+
+// splitElements splits raw at sep into dst.
+func splitElements(dst [][]byte, raw []byte, sep byte) [][]byte {
+	for {
+		i := bytes.IndexByte(raw, sep)
+		if i < 0 {
+			return append(dst, raw)
+		}
+		dst = append(dst, raw[:i:i])
+		raw = raw[i+1:]
+	}
+}
+
+// ValidSegmentID reports whether id is 2 or 3 upper-case letters and digits,
+// starting with a letter, as X12 segment identifiers are. The reader passes
+// other ids through; the validator reports them as unrecognized.
+func ValidSegmentID(id string) bool {
+	if len(id) < 2 || len(id) > 3 || id[0] < 'A' || id[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if c := id[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// stripLineBreaks removes CR and LF from b in place.
+func stripLineBreaks(b []byte) []byte {
+	out := b[:0]
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// printable quotes at most n bytes of b for an error message.
+func printable(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	return string(b)
+}

@@ -1,0 +1,120 @@
+package x12
+
+import "bytes"
+
+// Segment is one X12 segment as read. Its byte slices alias the Reader's
+// buffer and stay valid only until the next call to Reader.Next; call Clone
+// to keep a segment longer.
+type Segment struct {
+	// ID is the segment identifier ("ST", "LIN", ...).
+	ID string
+	// Pos is where the segment starts in the input.
+	Pos Position
+
+	elems  [][]byte // elems[0] is the ID; elems[i] is element i
+	raw    []byte   // the segment without its terminator
+	delims *Delimiters
+}
+
+// NewSegment builds a segment from its id and element values, as a Writer
+// takes them. Components within an element are joined with the component
+// separator by the caller (or use Composite).
+func NewSegment(id string, elements ...string) Segment {
+	elems := make([][]byte, 1, len(elements)+1)
+	elems[0] = []byte(id)
+	for _, e := range elements {
+		elems = append(elems, []byte(e))
+	}
+	return Segment{ID: id, elems: elems}
+}
+
+// Len returns the number of elements after the segment id, as written
+// (trailing empty elements included when the sender wrote them).
+func (s *Segment) Len() int { return len(s.elems) - 1 }
+
+// Element returns element i (1-based) or nil when the segment has fewer
+// elements. An element that is present but empty returns a non-nil empty
+// slice only when it came from a reader; test emptiness with len.
+func (s *Segment) Element(i int) []byte {
+	if i <= 0 || i >= len(s.elems) {
+		return nil
+	}
+	return s.elems[i]
+}
+
+// Text returns element i as a string (a copy), "" when absent.
+func (s *Segment) Text(i int) string { return string(s.Element(i)) }
+
+// Raw returns the segment's bytes without its terminator.
+func (s *Segment) Raw() []byte { return s.raw }
+
+// Delimiters returns the delimiters of the segment's interchange, or nil for
+// a segment built with NewSegment.
+func (s *Segment) Delimiters() *Delimiters { return s.delims }
+
+// Component returns component c (1-based) of the first repetition of
+// element i. Component 1 of a simple element is the element itself.
+func (s *Segment) Component(i, c int) []byte {
+	e := s.Element(i)
+	if e == nil || c <= 0 {
+		return nil
+	}
+	if s.delims != nil && s.delims.Repetition != 0 {
+		if k := bytes.IndexByte(e, s.delims.Repetition); k >= 0 {
+			e = e[:k]
+		}
+	}
+	sep := byte('>')
+	if s.delims != nil {
+		sep = s.delims.Component
+	}
+	return nthField(e, sep, c)
+}
+
+// Repetitions returns the repetitions of element i (a single one when the
+// interchange has no repetition separator).
+func (s *Segment) Repetitions(i int) [][]byte {
+	e := s.Element(i)
+	if e == nil {
+		return nil
+	}
+	if s.delims == nil || s.delims.Repetition == 0 {
+		return [][]byte{e}
+	}
+	return bytes.Split(e, []byte{s.delims.Repetition})
+}
+
+// Clone returns a deep copy of the segment that does not alias the reader.
+func (s *Segment) Clone() Segment {
+	c := *s
+	size := len(s.raw)
+	for _, e := range s.elems {
+		size += len(e)
+	}
+	buf := make([]byte, 0, size)
+	c.elems = make([][]byte, len(s.elems))
+	for i, e := range s.elems {
+		start := len(buf)
+		buf = append(buf, e...)
+		c.elems[i] = buf[start:len(buf):len(buf)]
+	}
+	start := len(buf)
+	buf = append(buf, s.raw...)
+	c.raw = buf[start:]
+	return c
+}
+
+// nthField returns field n (1-based) of b split by sep, or nil.
+func nthField(b []byte, sep byte, n int) []byte {
+	for ; n > 1; n-- {
+		k := bytes.IndexByte(b, sep)
+		if k < 0 {
+			return nil
+		}
+		b = b[k+1:]
+	}
+	if k := bytes.IndexByte(b, sep); k >= 0 {
+		return b[:k]
+	}
+	return b
+}
