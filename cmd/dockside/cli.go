@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Exit codes shared by every command.
@@ -24,10 +25,11 @@ type env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	Now    func() time.Time
 }
 
 func newEnv() *env {
-	return &env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	return &env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
 }
 
 // command is one CLI command, or a group of sub-commands when subs is set.
@@ -116,11 +118,19 @@ func newFlags(e *env, usage, summary string) *flag.FlagSet {
 // positional arguments ("validate a.edi --json"). It returns the positional
 // arguments. ok is false when the command should exit with code.
 func parseArgs(e *env, fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(e.Stdout)
+			fs.Usage()
+			return nil, exitOK, false
+		}
+	}
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(e.Stdout)
-				fs.Usage()
 				return nil, exitOK, false
 			}
 			return nil, exitUsage, false
