@@ -1,0 +1,40 @@
+// Package flat reads the flat inventory files partners send: CSV,
+// fixed-width text and Excel workbooks (.xlsx).
+//
+// Every reader is configured by a plain struct (CSVConfig, FixedConfig,
+// ExcelConfig, or Config to choose among them), the shape a partner profile
+// loaded from YAML fills in, and yields one Row per record. A Row holds named
+// Fields; each Field carries its Place in the source (file, line and column,
+// or sheet and cell for Excel) so that a later step can report exactly where
+// a bad value came from.
+//
+// Columns are selected by header text (matched case-insensitively, with
+// surrounding spaces ignored) or by 1-based column number. A named column
+// missing from the header is reported when the reader is built, naming the
+// column and the headers that were found. With no columns configured, every
+// column is yielded, named by its header text (or by its number when there
+// is no header).
+//
+// The readers stream: a CSV or fixed-width reader holds one record at a
+// time, and the Excel reader walks the sheet with excelize's row iterator
+// (never the whole sheet as a grid). Values are returned as written in the
+// file: Excel cells are read raw (no number formatting), so codes such as
+// the UPC "012345678905" stored as text keep their leading zeros and large
+// numbers keep every digit. A UPC stored as a number has already lost its
+// leading zero inside the workbook (a number format only pads it on screen);
+// padding GTINs back to their length is left to the caller.
+//
+// Limits (Limits, ExcelConfig) bound the bytes of a record, the number of
+// columns and, for workbooks, the file and unzipped sizes, so that a hostile
+// file cannot exhaust memory.
+//
+// Errors about the input are *ParseError values that carry the place and
+// wrap one of the sentinel errors of this package (errors.Is works). After a
+// row-level error (a short line, a missing field, bad quoting) Read may be
+// called again to go on with the next record; after a limit, I/O or
+// workbook error the reader is done and returns the same error again.
+//
+// Readers are not safe for concurrent use, but the Rows they return are
+// independent of the reader (unless ReuseRow is set) and may be handed to
+// other goroutines.
+package flat
