@@ -1,0 +1,36 @@
+package ledger
+
+import "time"
+
+// Position is a (SKU, location) pair: where a balance is kept.
+type Position struct {
+	SKU      string
+	Location string
+}
+
+// Balance is the state of one (SKU, location), or of one SKU across
+// locations when Location is empty.
+type Balance struct {
+	SKU      string
+	Location string // empty for a sum across locations
+	Quantities
+	// Incoming splits InTransit by due date, earliest first (undated
+	// first); its quantities add up to InTransit. Empty in balances as of a
+	// past time.
+	Incoming []Incoming
+	// Seq is the change sequence number of the last posting that recorded
+	// a movement here (the highest one, across locations).
+	Seq uint64
+}
+
+// Available is available to promise: on_hand − allocated − damaged −
+// quarantined. A negative figure is an oversell: report it, never hide it.
+func (b Balance) Available() int64 {
+	return b.OnHand - b.Allocated - b.Damaged - b.Quarantined
+}
+
+// Incoming is in-transit stock due at one date.
+type Incoming struct {
+	Due      time.Time // zero when undated
+	Quantity int64     // may be negative after corrections
+}

@@ -1,0 +1,139 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// postRequest is one document waiting for a group commit.
+type postRequest struct {
+	doc  Document      // checked and normalized
+	res  PostResult    // set by the committer
+	err  error         // set by the committer
+	done chan struct{} // closed by the committer when res or err is final
+}
+
+// Post records one document's movements in one transaction: all or
+// nothing. Movements whose source key was posted before (or earlier in the
+// same document) are skipped and listed as duplicates; snapshots older than
+// the newest snapshot applied to their bucket are recorded as stale and not
+// applied. Posting the same document again therefore changes nothing.
+//
+// A document that cannot be posted returns a *MovementError (or an error
+// wrapping ErrEmptyDocumentKey, ErrInvalidText or ErrTooManyMovements for
+// the document itself) and nothing of it is written.
+//
+// Concurrent calls share commits (and their fsyncs). ctx is honoured until
+// the document is handed to a commit; once handed over, Post waits for the
+// commit, so a nil error always means the document is durable. On any
+// error it is safe to post the same document again.
+func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
+	if l.readOnly {
+		return PostResult{}, ErrReadOnly
+	}
+	if l.closed.Load() {
+		return PostResult{}, ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return PostResult{}, err
+	}
+	prepared, err := prepare(doc)
+	if err != nil {
+		return PostResult{}, err
+	}
+	if len(prepared.Movements) == 0 {
+		return PostResult{}, nil
+	}
+	r := &postRequest{doc: prepared, done: make(chan struct{})}
+	select {
+	case l.reqs <- r:
+	case <-l.quit:
+		return PostResult{}, ErrClosed
+	case <-ctx.Done():
+		return PostResult{}, ctx.Err()
+	}
+	<-r.done
+	return r.res, r.err
+}
+
+// committer takes posting requests and commits them in groups: whatever
+// has queued up while the previous commit was running goes into the next,
+// so concurrent posters share one transaction and its fsyncs, and a lone
+// poster never waits for a timer.
+func (l *Ledger) committer() {
+	defer close(l.stopped)
+	for {
+		var first *postRequest
+		select {
+		case first = <-l.reqs:
+		case <-l.quit:
+			return
+		}
+		batch := []*postRequest{first}
+		n := len(first.doc.Movements)
+	gather:
+		for n < l.maxBatch {
+			select {
+			case r := <-l.reqs:
+				batch = append(batch, r)
+				n += len(r.doc.Movements)
+			default:
+				break gather
+			}
+		}
+		l.commit(batch)
+	}
+}
+
+// commit posts a batch of documents in one transaction. A document that
+// fails is taken out and answered with its error, and the rest are posted
+// again in a fresh transaction (bbolt cannot undo part of a transaction),
+// so every document is applied all or nothing and the batch behaves as if
+// its documents had been posted one after the other.
+func (l *Ledger) commit(batch []*postRequest) {
+	for len(batch) > 0 {
+		failed := -1
+		var failErr error
+		err := l.db.Update(func(tx *bolt.Tx) error {
+			w, err := newWriter(tx, l.now())
+			if err != nil {
+				return err
+			}
+			for i, r := range batch {
+				res, err := w.post(&r.doc)
+				if err != nil {
+					failed, failErr = i, err
+					return err
+				}
+				r.res = res
+			}
+			return nil
+		})
+		if failed >= 0 {
+			r := batch[failed]
+			r.res, r.err = PostResult{}, failErr
+			close(r.done)
+			batch = append(batch[:failed:failed], batch[failed+1:]...)
+			continue
+		}
+		for _, r := range batch {
+			if err != nil {
+				r.res, r.err = PostResult{}, commitError(err)
+			}
+			close(r.done)
+		}
+		return
+	}
+}
+
+// commitError wraps an error from bbolt's commit.
+func commitError(err error) error {
+	var me *MovementError
+	if errors.As(err, &me) {
+		return err
+	}
+	return fmt.Errorf("ledger: commit: %w", err)
+}

@@ -1,0 +1,33 @@
+// Package ledger is Dockside's inventory truth: an append-only record of
+// stock movements per (SKU, location), kept in a bbolt file, with the
+// balances they add up to.
+//
+// Every inbound document (receipt advice, shipment confirmation, inventory
+// snapshot, order) becomes one [Document] of [Movement]s and is posted with
+// [Ledger.Post]: all of a document's movements commit together or not at all,
+// in a transaction shared with whatever other documents are being posted at
+// the same moment (group commit), and each posting gets the next change
+// sequence number. Every movement carries a source key, its idempotency key:
+// posting a source key again changes nothing and is reported as a
+// duplicate, so every step above the ledger can simply retry.
+//
+// Quantities are integers in the item's base unit. A balance holds five
+// buckets (on hand, allocated, in transit, damaged, quarantined); available
+// to promise is derived as on_hand − allocated − damaged − quarantined and
+// may go negative, which is an oversell signal and is reported as is.
+//
+// A snapshot movement is an absolute count of one bucket as of a time T. It
+// is posted as the adjustment count − balance_as_of(T), effective at T, so
+// movements effective after T stay applied. A snapshot older than the newest
+// snapshot already applied to the same (SKU, location, bucket) is recorded
+// as stale and changes nothing.
+//
+// Reads ([Ledger.Balance], [Ledger.Balances], [Ledger.BalanceAsOf],
+// [Ledger.History], [Ledger.ChangesSince]) run in their own read
+// transactions and see only committed postings. [ChannelQuantity] is a pure
+// function that turns balances and a channel [Policy] into the quantity a
+// sales channel may promise. [Ledger.Reconcile] compares a partner's full
+// count of a location with the ledger, and can post it as snapshots.
+//
+// The package imports nothing else of Dockside; bbolt stays private to it.
+package ledger

@@ -1,0 +1,315 @@
+package ledger
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func order(o string) func(*Movement) {
+	return func(m *Movement) { m.Reference.Order = o }
+}
+
+func reason(r string) func(*Movement) {
+	return func(m *Movement) { m.Reason = r }
+}
+
+func expected(h float64) func(*Movement) {
+	return func(m *Movement) { m.Expected = at(h) }
+}
+
+func takeInTransit(h float64) func(*Movement) {
+	return func(m *Movement) {
+		m.TakeInTransit = true
+		if h != 0 {
+			m.Expected = at(h)
+		}
+	}
+}
+
+func TestKinds(t *testing.T) {
+	tests := []struct {
+		name     string
+		before   []Movement // posted first, one document
+		m        Movement   // the movement under test
+		delta    Quantities // its recorded delta
+		want     Quantities // the balance after
+		incoming []Incoming // the in-transit schedule after
+	}{
+		{
+			name:  "receipt",
+			m:     mv(KindReceipt, 10, 1),
+			delta: Quantities{OnHand: 10},
+			want:  Quantities{OnHand: 10},
+		},
+		{
+			name:  "receipt of zero",
+			m:     mv(KindReceipt, 0, 1),
+			delta: Quantities{},
+			want:  Quantities{},
+		},
+		{
+			name:     "expected receipt takes in_transit",
+			before:   []Movement{with(mv(KindInTransit, 30, 1), expected(48))},
+			m:        with(mv(KindReceipt, 12, 2), takeInTransit(0)),
+			delta:    Quantities{OnHand: 12, InTransit: -12},
+			want:     Quantities{OnHand: 12, InTransit: 18},
+			incoming: []Incoming{{Due: at(48), Quantity: 18}},
+		},
+		{
+			name:   "expected receipt takes in_transit only down to zero",
+			before: []Movement{with(mv(KindInTransit, 5, 1), expected(48))},
+			m:      with(mv(KindReceipt, 12, 2), takeInTransit(0)),
+			delta:  Quantities{OnHand: 12, InTransit: -5},
+			want:   Quantities{OnHand: 12},
+		},
+		{
+			name: "expected receipt takes its due date first, then earliest",
+			before: []Movement{
+				with(mv(KindInTransit, 5, 1), expected(24)),
+				with(mv(KindInTransit, 5, 1), expected(48)),
+				with(mv(KindInTransit, 5, 1), expected(72)),
+			},
+			m:        with(mv(KindReceipt, 8, 2), takeInTransit(72)),
+			delta:    Quantities{OnHand: 8, InTransit: -8},
+			want:     Quantities{OnHand: 8, InTransit: 7},
+			incoming: []Incoming{{Due: at(24), Quantity: 2}, {Due: at(48), Quantity: 5}},
+		},
+		{
+			name:     "receipt without take_in_transit leaves in_transit",
+			before:   []Movement{with(mv(KindInTransit, 5, 1), expected(24))},
+			m:        mv(KindReceipt, 3, 2),
+			delta:    Quantities{OnHand: 3},
+			want:     Quantities{OnHand: 3, InTransit: 5},
+			incoming: []Incoming{{Due: at(24), Quantity: 5}},
+		},
+		{
+			name:   "shipment",
+			before: []Movement{mv(KindReceipt, 10, 1)},
+			m:      mv(KindShipment, 4, 2),
+			delta:  Quantities{OnHand: -4},
+			want:   Quantities{OnHand: 6},
+		},
+		{
+			name:   "shipment beyond stock goes negative (oversell shown)",
+			before: []Movement{mv(KindReceipt, 3, 1)},
+			m:      mv(KindShipment, 5, 2),
+			delta:  Quantities{OnHand: -5},
+			want:   Quantities{OnHand: -2},
+		},
+		{
+			name:   "shipment takes its order's allocation",
+			before: []Movement{mv(KindReceipt, 10, 1), with(mv(KindAllocate, 4, 1), order("SO1")), with(mv(KindAllocate, 3, 1), order("SO2"))},
+			m:      with(mv(KindShipment, 4, 2), order("SO1")),
+			delta:  Quantities{OnHand: -4, Allocated: -4},
+			want:   Quantities{OnHand: 6, Allocated: 3},
+		},
+		{
+			name:   "shipment larger than its allocation takes only the allocation",
+			before: []Movement{mv(KindReceipt, 10, 1), with(mv(KindAllocate, 2, 1), order("SO1")), with(mv(KindAllocate, 3, 1), order("SO2"))},
+			m:      with(mv(KindShipment, 5, 2), order("SO1")),
+			delta:  Quantities{OnHand: -5, Allocated: -2},
+			want:   Quantities{OnHand: 5, Allocated: 3},
+		},
+		{
+			name:   "shipment of an unallocated order",
+			before: []Movement{mv(KindReceipt, 10, 1), with(mv(KindAllocate, 3, 1), order("SO2"))},
+			m:      with(mv(KindShipment, 5, 2), order("SO9")),
+			delta:  Quantities{OnHand: -5},
+			want:   Quantities{OnHand: 5, Allocated: 3},
+		},
+		{
+			name:   "allocate",
+			before: []Movement{mv(KindReceipt, 10, 1)},
+			m:      with(mv(KindAllocate, 4, 2), order("SO1")),
+			delta:  Quantities{Allocated: 4},
+			want:   Quantities{OnHand: 10, Allocated: 4},
+		},
+		{
+			name:   "allocate beyond stock: available goes negative",
+			before: []Movement{mv(KindReceipt, 1, 1)},
+			m:      with(mv(KindAllocate, 4, 2), order("SO1")),
+			delta:  Quantities{Allocated: 4},
+			want:   Quantities{OnHand: 1, Allocated: 4},
+		},
+		{
+			name:   "release",
+			before: []Movement{with(mv(KindAllocate, 4, 1), order("SO1"))},
+			m:      with(mv(KindRelease, 3, 2), order("SO1")),
+			delta:  Quantities{Allocated: -3},
+			want:   Quantities{Allocated: 1},
+		},
+		{
+			name:   "release more than the order holds",
+			before: []Movement{with(mv(KindAllocate, 4, 1), order("SO1")), with(mv(KindAllocate, 5, 1), order("SO2"))},
+			m:      with(mv(KindRelease, 9, 2), order("SO1")),
+			delta:  Quantities{Allocated: -4},
+			want:   Quantities{Allocated: 5},
+		},
+		{
+			name:     "in_transit",
+			m:        with(mv(KindInTransit, 7, 1), expected(30)),
+			delta:    Quantities{InTransit: 7},
+			want:     Quantities{InTransit: 7},
+			incoming: []Incoming{{Due: at(30), Quantity: 7}},
+		},
+		{
+			name:     "in_transit undated",
+			m:        mv(KindInTransit, 7, 1),
+			delta:    Quantities{InTransit: 7},
+			want:     Quantities{InTransit: 7},
+			incoming: []Incoming{{Quantity: 7}},
+		},
+		{
+			name:     "in_transit cancelled",
+			before:   []Movement{with(mv(KindInTransit, 7, 1), expected(30)), with(mv(KindInTransit, 2, 1), expected(10))},
+			m:        with(mv(KindInTransit, -7, 2), expected(30)),
+			delta:    Quantities{InTransit: -7},
+			want:     Quantities{InTransit: 2},
+			incoming: []Incoming{{Due: at(10), Quantity: 2}},
+		},
+		{
+			name:  "adjust up",
+			m:     with(mv(KindAdjust, 5, 1), reason("found")),
+			delta: Quantities{OnHand: 5},
+			want:  Quantities{OnHand: 5},
+		},
+		{
+			name:   "adjust down",
+			before: []Movement{mv(KindReceipt, 10, 1)},
+			m:      with(mv(KindAdjust, -3, 2), reason("cycle count")),
+			delta:  Quantities{OnHand: -3},
+			want:   Quantities{OnHand: 7},
+		},
+		{
+			name:   "damage",
+			before: []Movement{mv(KindReceipt, 10, 1)},
+			m:      mv(KindDamage, 2, 2),
+			delta:  Quantities{Damaged: 2},
+			want:   Quantities{OnHand: 10, Damaged: 2},
+		},
+		{
+			name:   "damage repaired",
+			before: []Movement{mv(KindReceipt, 10, 1), mv(KindDamage, 2, 1)},
+			m:      mv(KindDamage, -2, 2),
+			delta:  Quantities{Damaged: -2},
+			want:   Quantities{OnHand: 10},
+		},
+		{
+			name:   "quarantine",
+			before: []Movement{mv(KindReceipt, 10, 1)},
+			m:      mv(KindQuarantine, 3, 2),
+			delta:  Quantities{Quarantined: 3},
+			want:   Quantities{OnHand: 10, Quarantined: 3},
+		},
+		{
+			name:   "quarantine released",
+			before: []Movement{mv(KindReceipt, 10, 1), mv(KindQuarantine, 3, 1)},
+			m:      mv(KindQuarantine, -1, 2),
+			delta:  Quantities{Quarantined: -1},
+			want:   Quantities{OnHand: 10, Quarantined: 2},
+		},
+		{
+			name:   "snapshot of on_hand",
+			before: []Movement{mv(KindReceipt, 10, 1)},
+			m:      mv(KindSnapshot, 8, 2),
+			delta:  Quantities{OnHand: -2},
+			want:   Quantities{OnHand: 8},
+		},
+		{
+			name:   "snapshot of damaged",
+			before: []Movement{mv(KindReceipt, 10, 1), mv(KindDamage, 1, 1)},
+			m:      with(mv(KindSnapshot, 4, 2), func(m *Movement) { m.Bucket = BucketDamaged }),
+			delta:  Quantities{Damaged: 3},
+			want:   Quantities{OnHand: 10, Damaged: 4},
+		},
+		{
+			name:   "snapshot of quarantined",
+			before: []Movement{mv(KindReceipt, 10, 1), mv(KindQuarantine, 5, 1)},
+			m:      with(mv(KindSnapshot, 0, 2), func(m *Movement) { m.Bucket = BucketQuarantined }),
+			delta:  Quantities{Quarantined: -5},
+			want:   Quantities{OnHand: 10},
+		},
+		{
+			name:     "snapshot of in_transit books the difference on its due date",
+			before:   []Movement{with(mv(KindInTransit, 5, 1), expected(24))},
+			m:        with(mv(KindSnapshot, 9, 2), func(m *Movement) { m.Bucket = BucketInTransit; m.Expected = at(48) }),
+			delta:    Quantities{InTransit: 4},
+			want:     Quantities{InTransit: 9},
+			incoming: []Incoming{{Due: at(24), Quantity: 5}, {Due: at(48), Quantity: 4}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := openTest(t)
+			if len(tt.before) > 0 {
+				mustPost(t, l, "before", tt.before...)
+			}
+			res := mustPost(t, l, "doc", tt.m)
+			if res.Posted != 1 || len(res.Duplicates) != 0 || len(res.Stale) != 0 || res.Seq == 0 {
+				t.Fatalf("result %+v", res)
+			}
+			hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(hist) != 1 || hist[0].SourceKey != tt.m.SourceKey {
+				t.Fatalf("newest history entry %+v, want %s", hist, tt.m.SourceKey)
+			}
+			if hist[0].Delta != tt.delta {
+				t.Errorf("delta %+v, want %+v", hist[0].Delta, tt.delta)
+			}
+			b := mustBalance(t, l, "A1", "WH1")
+			if b.Quantities != tt.want {
+				t.Errorf("balance %+v, want %+v", b.Quantities, tt.want)
+			}
+			if !slices.EqualFunc(b.Incoming, tt.incoming, func(a, b Incoming) bool { return a.Due.Equal(b.Due) && a.Quantity == b.Quantity }) {
+				t.Errorf("incoming %+v, want %+v", b.Incoming, tt.incoming)
+			}
+			if got, want := b.Available(), tt.want.OnHand-tt.want.Allocated-tt.want.Damaged-tt.want.Quarantined; got != want {
+				t.Errorf("available %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestAvailableNegativeIsReported(t *testing.T) {
+	l := openTest(t)
+	mustPost(t, l, "d1", mv(KindReceipt, 2, 1), with(mv(KindAllocate, 5, 2), order("SO1")), mv(KindDamage, 1, 2))
+	b := mustBalance(t, l, "A1", "WH1")
+	if got := b.Available(); got != -4 {
+		t.Fatalf("available %d, want -4", got)
+	}
+	list, err := l.Balances(t.Context(), Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].Available() != -4 {
+		t.Fatalf("listing %+v hides the oversell", list)
+	}
+}
+
+func TestRecordedFields(t *testing.T) {
+	l := openTest(t)
+	ref := Reference{Partner: "ACME", DocumentType: "944", Interchange: "000000123", Group: "45", Transaction: "0001", Line: 3, Order: "PO-9"}
+	m := with(mv(KindReceipt, 10, 1), func(m *Movement) { m.Reference = ref; m.Reason = "asn 77" })
+	res := mustPost(t, l, "944/ACME/123", m)
+	hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist) != 1 {
+		t.Fatalf("history %+v", hist)
+	}
+	h := hist[0]
+	if h.Reference != ref || h.Reason != "asn 77" || h.Document != "944/ACME/123" || h.Seq != res.Seq ||
+		h.ID != res.FirstID || !h.Effective.Equal(at(1)) || !h.Recorded.Equal(res.Recorded) || h.Kind != KindReceipt || h.Quantity != 10 {
+		t.Errorf("recorded %+v", h)
+	}
+	// Effective defaults to the recorded time.
+	res2 := mustPost(t, l, "d2", with(mv(KindAdjust, 1, 0), func(m *Movement) { m.Effective = time.Time{}; m.Reason = "x" }))
+	hist, _ = l.History(t.Context(), "A1", "WH1", HistoryOptions{Limit: 1})
+	if !hist[0].Effective.Equal(res2.Recorded) {
+		t.Errorf("effective %v, want recorded time %v", hist[0].Effective, res2.Recorded)
+	}
+}

@@ -1,0 +1,443 @@
+package ledger
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Balance returns the balance of sku at loc, or summed across every
+// location when loc is empty. A SKU the ledger has never seen has a zero
+// balance.
+func (l *Ledger) Balance(ctx context.Context, sku, loc string) (Balance, error) {
+	var out Balance
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		out, err = readBalance(tx, sku, loc)
+		return err
+	})
+	if err != nil {
+		return Balance{}, fmt.Errorf("ledger: balance of %q at %q: %w", sku, loc, err)
+	}
+	return out, nil
+}
+
+// readBalance reads one position, or sums a SKU's positions when loc is
+// empty.
+func readBalance(tx *bolt.Tx, sku, loc string) (Balance, error) {
+	b := tx.Bucket(bktBalances)
+	if loc != "" {
+		v := b.Get(balanceKey(sku, loc))
+		if v == nil {
+			return Balance{SKU: sku, Location: loc}, nil
+		}
+		s, err := decodePosState(v)
+		if err != nil {
+			return Balance{}, err
+		}
+		return s.balance(sku, loc), nil
+	}
+	sum := Balance{SKU: sku}
+	prefix := append([]byte(sku), 0)
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		s, err := decodePosState(v)
+		if err != nil {
+			return Balance{}, fmt.Errorf("balance %q: %w", k, err)
+		}
+		sum = addBalance(sum, s.balance(sku, ""))
+	}
+	return sum, nil
+}
+
+// addBalance adds b's figures to sum (saturating, since a sum over many
+// locations is not bounded by MaxQuantity) and merges the incoming
+// schedules.
+func addBalance(sum, b Balance) Balance {
+	sum.OnHand = satAdd(sum.OnHand, b.OnHand)
+	sum.Allocated = satAdd(sum.Allocated, b.Allocated)
+	sum.InTransit = satAdd(sum.InTransit, b.InTransit)
+	sum.Damaged = satAdd(sum.Damaged, b.Damaged)
+	sum.Quarantined = satAdd(sum.Quarantined, b.Quarantined)
+	sum.Seq = max(sum.Seq, b.Seq)
+	for _, in := range b.Incoming {
+		i, found := slices.BinarySearchFunc(sum.Incoming, in, compareIncoming)
+		if found {
+			sum.Incoming[i].Quantity = satAdd(sum.Incoming[i].Quantity, in.Quantity)
+		} else {
+			sum.Incoming = slices.Insert(sum.Incoming, i, in)
+		}
+	}
+	return sum
+}
+
+// compareIncoming orders incoming stock undated first, then by due date.
+func compareIncoming(a, b Incoming) int {
+	if a.Due.IsZero() != b.Due.IsZero() {
+		if a.Due.IsZero() {
+			return -1
+		}
+		return 1
+	}
+	return a.Due.Compare(b.Due)
+}
+
+// satAdd adds without wrapping around.
+func satAdd(a, b int64) int64 {
+	s := a + b
+	switch {
+	case a > 0 && b > 0 && s < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && s >= 0:
+		return math.MinInt64
+	}
+	return s
+}
+
+// Filter selects balances for Balances.
+type Filter struct {
+	// SKUPrefix keeps SKUs that start with it (byte-wise); empty keeps all.
+	SKUPrefix string
+	// Locations keeps these locations; empty keeps all.
+	Locations []string
+	// After is the paging cursor: only balances after this position (in
+	// SKU, then location, order) are returned. Pass the last balance of
+	// the previous page; the zero Position starts at the beginning.
+	After Position
+	// Limit caps the balances returned; zero or less means no cap.
+	Limit int
+}
+
+// Balances lists balances in SKU order, then location order (byte-wise),
+// filtered and paged by f. Available (Balance.Available) is not a filter:
+// negative figures are listed like any other.
+func (l *Ledger) Balances(ctx context.Context, f Filter) ([]Balance, error) {
+	var locs map[string]bool
+	if len(f.Locations) > 0 {
+		locs = make(map[string]bool, len(f.Locations))
+		for _, loc := range f.Locations {
+			locs[loc] = true
+		}
+	}
+	var out []Balance
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bktBalances).Cursor()
+		prefix := []byte(f.SKUPrefix)
+		start := prefix
+		var after []byte
+		if f.After != (Position{}) {
+			after = balanceKey(f.After.SKU, f.After.Location)
+			if bytes.Compare(after, start) > 0 {
+				start = after
+			}
+		}
+		n := 0
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if after != nil && bytes.Compare(k, after) <= 0 {
+				continue
+			}
+			if n++; n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			sku, loc, ok := splitBalanceKey(k)
+			if !ok {
+				return fmt.Errorf("%w: balance key %q", ErrCorrupt, k)
+			}
+			if locs != nil && !locs[loc] {
+				continue
+			}
+			s, err := decodePosState(v)
+			if err != nil {
+				return fmt.Errorf("balance %q at %q: %w", sku, loc, err)
+			}
+			out = append(out, s.balance(sku, loc))
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: listing balances: %w", err)
+	}
+	return out, nil
+}
+
+// BalanceAsOf returns the balance of sku at loc (all locations when loc is
+// empty) as of time t: the sum of the movements effective at or before t.
+// Its Incoming and Seq are left empty.
+func (l *Ledger) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) (Balance, error) {
+	if !validTime(t) || t.IsZero() {
+		return Balance{}, fmt.Errorf("ledger: balance as of %v: %w", t, ErrInvalidTime)
+	}
+	at := t.UnixNano()
+	out := Balance{SKU: sku, Location: loc}
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		locs := []string{loc}
+		if loc == "" {
+			var err error
+			if locs, err = skuLocations(tx, sku); err != nil {
+				return err
+			}
+		}
+		c := tx.Bucket(bktTimeline).Cursor()
+		for _, lc := range locs {
+			cur, err := readBalance(tx, sku, lc)
+			if err != nil {
+				return err
+			}
+			later, err := sumAfter(c, positionPrefix(sku, lc), at)
+			if err != nil {
+				return err
+			}
+			q := cur.Quantities.sub(later)
+			out = addBalance(out, Balance{Quantities: q})
+		}
+		return nil
+	})
+	if err != nil {
+		return Balance{}, fmt.Errorf("ledger: balance of %q at %q as of %v: %w", sku, loc, t, err)
+	}
+	out.Seq = 0
+	return out, nil
+}
+
+// skuLocations lists the locations that have a balance of sku.
+func skuLocations(tx *bolt.Tx, sku string) ([]string, error) {
+	var locs []string
+	prefix := append([]byte(sku), 0)
+	c := tx.Bucket(bktBalances).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		_, loc, ok := splitBalanceKey(k)
+		if !ok {
+			return nil, fmt.Errorf("%w: balance key %q", ErrCorrupt, k)
+		}
+		locs = append(locs, loc)
+	}
+	return locs, nil
+}
+
+// HistoryOptions page History.
+type HistoryOptions struct {
+	// Before is the paging cursor: only movements older than the movement
+	// with this ID are returned. Pass the ID of the last movement of the
+	// previous page; zero starts with the newest.
+	Before uint64
+	// Limit caps the movements returned; zero or less means no cap.
+	Limit int
+}
+
+// History returns the audit trail of sku at loc (every location when loc
+// is empty): its movements with their sources, including stale snapshots,
+// newest first: by effective time, then by ID (posting order).
+func (l *Ledger) History(ctx context.Context, sku, loc string, o HistoryOptions) ([]Movement, error) {
+	var out []Movement
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		movements := tx.Bucket(bktMovements)
+		// The cursor, as a timeline position (effective, id).
+		cursorEff, cursorID := int64(math.MaxInt64), uint64(math.MaxUint64)
+		if o.Before != 0 {
+			v := movements.Get(idKey(o.Before))
+			if v == nil {
+				return fmt.Errorf("%w: movement %d", ErrUnknownCursor, o.Before)
+			}
+			m, err := decodeMovement(o.Before, v)
+			if err != nil {
+				return err
+			}
+			if m.SKU != sku || (loc != "" && m.Location != loc) {
+				return fmt.Errorf("%w: movement %d is not of %q at %q", ErrUnknownCursor, o.Before, sku, loc)
+			}
+			cursorEff, cursorID = m.Effective.UnixNano(), m.ID
+		}
+		locs := []string{loc}
+		if loc == "" {
+			var err error
+			if locs, err = skuLocations(tx, sku); err != nil {
+				return err
+			}
+		}
+		ids, err := historyIDs(ctx, tx.Bucket(bktTimeline).Cursor(), sku, locs, cursorEff, cursorID, o.Limit)
+		if err != nil {
+			return err
+		}
+		out, err = loadMovements(tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: history of %q at %q: %w", sku, loc, err)
+	}
+	return out, nil
+}
+
+// timelineRef is a timeline entry's place in time order.
+type timelineRef struct {
+	eff int64
+	id  uint64
+}
+
+// historyIDs walks each location's timeline backwards from the cursor and
+// merges them, newest first, up to limit.
+func historyIDs(ctx context.Context, c *bolt.Cursor, sku string, locs []string, eff int64, id uint64, limit int) ([]timelineRef, error) {
+	var refs []timelineRef
+	for _, loc := range locs {
+		prefix := positionPrefix(sku, loc)
+		// Seek to the cursor's key; every key before it is older.
+		k, _ := c.Seek(timelineKey(prefix, eff, id))
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		n := 0
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+			e, i, ok := splitTimelineKey(k)
+			if !ok || len(k) != len(prefix)+16 {
+				return nil, fmt.Errorf("%w: timeline key %x", ErrCorrupt, k)
+			}
+			if e > eff || (e == eff && i >= id) {
+				continue // at or after the cursor (only when seeking past the end)
+			}
+			refs = append(refs, timelineRef{e, i})
+			if n++; limit > 0 && n == limit {
+				break
+			}
+			if n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if len(locs) > 1 {
+		slices.SortFunc(refs, func(a, b timelineRef) int {
+			return cmp.Or(cmp.Compare(b.eff, a.eff), cmp.Compare(b.id, a.id))
+		})
+	}
+	if limit > 0 && len(refs) > limit {
+		refs = refs[:limit]
+	}
+	return refs, nil
+}
+
+// loadMovements reads movements by ID, with their documents' keys.
+func loadMovements(tx *bolt.Tx, refs []timelineRef) ([]Movement, error) {
+	movements := tx.Bucket(bktMovements)
+	docs := newDocumentKeys(tx)
+	out := make([]Movement, 0, len(refs))
+	for _, r := range refs {
+		v := movements.Get(idKey(r.id))
+		if v == nil {
+			return nil, fmt.Errorf("%w: timeline names missing movement %d", ErrCorrupt, r.id)
+		}
+		m, err := decodeMovement(r.id, v)
+		if err != nil {
+			return nil, err
+		}
+		if m.Document, err = docs.key(m.Seq); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// documentKeys looks up postings' document keys, remembering them.
+type documentKeys struct {
+	postings *bolt.Bucket
+	seen     map[uint64]string
+}
+
+func newDocumentKeys(tx *bolt.Tx) *documentKeys {
+	return &documentKeys{postings: tx.Bucket(bktPostings), seen: make(map[uint64]string)}
+}
+
+func (d *documentKeys) key(seq uint64) (string, error) {
+	if k, ok := d.seen[seq]; ok {
+		return k, nil
+	}
+	v := d.postings.Get(idKey(seq))
+	if v == nil {
+		return "", fmt.Errorf("%w: posting %d missing", ErrCorrupt, seq)
+	}
+	p, err := decodePosting(seq, v)
+	if err != nil {
+		return "", err
+	}
+	d.seen[seq] = p.document
+	return p.document, nil
+}
+
+// Change is one posting, as ChangesSince reports it.
+type Change struct {
+	Seq       uint64
+	Document  string    // the document's key
+	Recorded  time.Time // when it was recorded
+	Movements []Movement
+}
+
+// ChangesSince returns the postings with a sequence number above seq, in
+// order, each with the movements it recorded (stale snapshots included,
+// duplicates not). limit caps the number of postings; zero or less means no
+// cap. Feed the last Seq back in to continue.
+func (l *Ledger) ChangesSince(ctx context.Context, seq uint64, limit int) ([]Change, error) {
+	var out []Change
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bktPostings).Cursor()
+		movements := tx.Bucket(bktMovements).Cursor()
+		for k, v := c.Seek(idKey(seq + 1)); k != nil; k, v = c.Next() {
+			if limit > 0 && len(out) == limit {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			s := binary.BigEndian.Uint64(k)
+			p, err := decodePosting(s, v)
+			if err != nil {
+				return err
+			}
+			ch := Change{Seq: s, Document: p.document, Recorded: fromNanos(p.recorded), Movements: make([]Movement, 0, p.count)}
+			for mk, mv := movements.Seek(idKey(p.firstID)); mk != nil && uint64(len(ch.Movements)) < p.count; mk, mv = movements.Next() {
+				m, err := decodeMovement(binary.BigEndian.Uint64(mk), mv)
+				if err != nil {
+					return err
+				}
+				m.Document = p.document
+				ch.Movements = append(ch.Movements, m)
+			}
+			if uint64(len(ch.Movements)) != p.count {
+				return fmt.Errorf("%w: posting %d has %d of its %d movements", ErrCorrupt, s, len(ch.Movements), p.count)
+			}
+			out = append(out, ch)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: changes since %d: %w", seq, err)
+	}
+	return out, nil
+}
+
+// LastSeq returns the change sequence number of the latest posting (zero
+// for an empty ledger): where a new ChangesSince reader may start.
+func (l *Ledger) LastSeq(ctx context.Context) (uint64, error) {
+	var seq uint64
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		seq = tx.Bucket(bktPostings).Sequence()
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ledger: last sequence number: %w", err)
+	}
+	return seq, nil
+}

@@ -1,0 +1,267 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// maxVerifyErrors caps the problems Verify reports.
+const maxVerifyErrors = 50
+
+// Verify checks the whole file: bbolt's own consistency check (Tx.Check),
+// then the ledger's invariants: every movement decodes and is indexed by
+// its source key, and no source key appears twice; every timeline entry
+// matches its movement; every balance equals the sum of its movements'
+// deltas, its allocations and its incoming schedule; postings cover the
+// movements exactly, in order. It reads everything in one read transaction,
+// so on a large ledger it takes a while. Problems come back joined, each
+// wrapping ErrCorrupt (or bbolt's error).
+func (l *Ledger) Verify(ctx context.Context) error {
+	var errs []error
+	report := func(err error) bool {
+		errs = append(errs, err)
+		return len(errs) < maxVerifyErrors
+	}
+	err := l.view(ctx, func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			if !report(fmt.Errorf("bbolt check: %w", err)) {
+				return nil
+			}
+		}
+		v := verifier{tx: tx, report: report}
+		_ = v.movements(ctx) && v.timeline() && v.balances() && v.postings()
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ledger: verify: %w", err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("ledger: verify %s: %w", l.path, errors.Join(errs...))
+	}
+	return nil
+}
+
+// verifier holds what the checks learn from one another.
+type verifier struct {
+	tx     *bolt.Tx
+	report func(error) bool // false: stop checking
+	moves  map[uint64]movementFacts
+	sums   map[string]Quantities // balance key → sum of timeline deltas
+	lastID uint64
+	count  uint64
+}
+
+// movementFacts is what the timeline check needs of a movement.
+type movementFacts struct {
+	pos       string // balance key
+	effective int64
+	delta     Quantities
+	seq       uint64
+	seen      bool // has a timeline entry
+}
+
+func (v *verifier) fail(format string, args ...any) bool {
+	return v.report(fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...)))
+}
+
+// movements checks every movement against the source index.
+func (v *verifier) movements(ctx context.Context) bool {
+	v.moves = make(map[uint64]movementFacts)
+	sources := v.tx.Bucket(bktSources)
+	c := v.tx.Bucket(bktMovements).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		if v.count%4096 == 0 && ctx.Err() != nil {
+			v.report(ctx.Err())
+			return false
+		}
+		if len(k) != 8 {
+			if !v.fail("movement key %x", k) {
+				return false
+			}
+			continue
+		}
+		id := binary.BigEndian.Uint64(k)
+		m, err := decodeMovement(id, val)
+		if err != nil {
+			if !v.report(err) {
+				return false
+			}
+			continue
+		}
+		v.count++
+		v.lastID = id
+		src := sources.Get([]byte(m.SourceKey))
+		if got, n := binary.Uvarint(src); n <= 0 || got != id {
+			if !v.fail("source key %q indexes movement %d, not %d (posted twice?)", m.SourceKey, got, id) {
+				return false
+			}
+		}
+		v.moves[id] = movementFacts{pos: string(balanceKey(m.SKU, m.Location)), effective: m.Effective.UnixNano(), delta: m.Delta, seq: m.Seq}
+	}
+	if n := uint64(sources.Stats().KeyN); n != v.count {
+		return v.fail("%d source keys for %d movements", n, v.count)
+	}
+	if seq := v.tx.Bucket(bktMovements).Sequence(); seq != v.lastID {
+		return v.fail("movement sequence %d, last movement %d", seq, v.lastID)
+	}
+	return true
+}
+
+// timeline checks every entry against its movement and sums the deltas per
+// position.
+func (v *verifier) timeline() bool {
+	v.sums = make(map[string]Quantities)
+	c := v.tx.Bucket(bktTimeline).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		eff, id, ok := splitTimelineKey(k)
+		pos := k[:max(len(k)-17, 0)]
+		if !ok || len(k) < 18 || k[len(k)-17] != 0 {
+			if !v.fail("timeline key %x", k) {
+				return false
+			}
+			continue
+		}
+		d, err := decodeDeltas(val)
+		if err != nil {
+			if !v.report(err) {
+				return false
+			}
+			continue
+		}
+		f, found := v.moves[id]
+		switch {
+		case !found:
+			if !v.fail("timeline entry %x names missing movement %d", k, id) {
+				return false
+			}
+			continue
+		case f.seen:
+			if !v.fail("movement %d has two timeline entries", id) {
+				return false
+			}
+		case f.pos != string(pos) || f.effective != eff || f.delta != d:
+			if !v.fail("timeline entry of movement %d does not match it", id) {
+				return false
+			}
+		}
+		f.seen = true
+		v.moves[id] = f
+		v.sums[string(pos)] = v.sums[string(pos)].add(d)
+	}
+	for id, f := range v.moves {
+		if !f.seen && !v.fail("movement %d has no timeline entry", id) {
+			return false
+		}
+	}
+	return true
+}
+
+// balances checks every balance against the timeline sums, allocations
+// and incoming schedule.
+func (v *verifier) balances() bool {
+	allocs := make(map[string]int64)
+	ac := v.tx.Bucket(bktAllocations).Cursor()
+	for k, val := ac.First(); k != nil; k, val = ac.Next() {
+		i := bytes.IndexByte(k, 0)
+		j := -1
+		if i >= 0 {
+			j = bytes.IndexByte(k[i+1:], 0)
+		}
+		n, nn := binary.Varint(val)
+		if j < 0 || nn <= 0 || n <= 0 {
+			if !v.fail("allocation %q = %x", k, val) {
+				return false
+			}
+			continue
+		}
+		allocs[string(k[:i+1+j])] += n
+	}
+	seen := make(map[string]bool)
+	c := v.tx.Bucket(bktBalances).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		sku, loc, ok := splitBalanceKey(k)
+		if !ok {
+			if !v.fail("balance key %q", k) {
+				return false
+			}
+			continue
+		}
+		s, err := decodePosState(val)
+		if err != nil {
+			if !v.report(fmt.Errorf("balance %q at %q: %w", sku, loc, err)) {
+				return false
+			}
+			continue
+		}
+		seen[string(k)] = true
+		if sum := v.sums[string(k)]; sum != s.q {
+			if !v.fail("balance %q at %q is %+v, its movements add up to %+v", sku, loc, s.q, sum) {
+				return false
+			}
+		}
+		if a := allocs[string(k)]; a != s.q.Allocated {
+			if !v.fail("balance %q at %q: allocated %d, orders hold %d", sku, loc, s.q.Allocated, a) {
+				return false
+			}
+		}
+		var in int64
+		for _, slot := range s.incoming {
+			in += slot.qty
+		}
+		if in != s.q.InTransit {
+			if !v.fail("balance %q at %q: in_transit %d, schedule adds up to %d", sku, loc, s.q.InTransit, in) {
+				return false
+			}
+		}
+	}
+	for pos, sum := range v.sums {
+		if !seen[pos] && !sum.IsZero() && !v.fail("movements at %q add up to %+v but there is no balance", pos, sum) {
+			return false
+		}
+	}
+	return true
+}
+
+// postings checks that postings cover the movements exactly, in order.
+func (v *verifier) postings() bool {
+	next := uint64(1)
+	var last uint64
+	c := v.tx.Bucket(bktPostings).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		seq := binary.BigEndian.Uint64(k)
+		p, err := decodePosting(seq, val)
+		if err != nil {
+			if !v.report(err) {
+				return false
+			}
+			continue
+		}
+		if seq <= last || p.firstID != next || p.count == 0 {
+			if !v.fail("posting %d covers movements %d+%d, expected to start at %d", seq, p.firstID, p.count, next) {
+				return false
+			}
+		}
+		for id := p.firstID; id < p.firstID+p.count; id++ {
+			if f, ok := v.moves[id]; !ok || f.seq != seq {
+				if !v.fail("movement %d is not of posting %d", id, seq) {
+					return false
+				}
+				break
+			}
+		}
+		next = p.firstID + p.count
+		last = seq
+	}
+	if next-1 != v.lastID {
+		return v.fail("postings cover movements up to %d, last movement is %d", next-1, v.lastID)
+	}
+	if seq := v.tx.Bucket(bktPostings).Sequence(); seq != last {
+		return v.fail("posting sequence %d, last posting %d", seq, last)
+	}
+	return true
+}
