@@ -73,7 +73,7 @@ parseField:
 			}
 			if !p.lazyQuotes {
 				if j := bytes.IndexByte(field, '"'); j >= 0 {
-					err = &ParseError{Line: p.lines.num, Column: pos.col + j, Err: ErrBareQuote}
+					err = &ParseError{Line: p.lines.num, Column: pos.col + j, Err: p.inRecord(ErrBareQuote, p.lines.num)}
 					break parseField
 				}
 			}
@@ -116,7 +116,7 @@ parseField:
 				case p.lazyQuotes: // a bare quote, kept
 					p.recordBuffer = append(p.recordBuffer, '"')
 				default:
-					err = &ParseError{Line: p.lines.num, Column: pos.col - quoteLen, Err: ErrQuote}
+					err = &ParseError{Line: p.lines.num, Column: pos.col - quoteLen, Err: p.inRecord(ErrQuote, p.lines.num)}
 					break parseField
 				}
 			case len(line) > 0:
@@ -141,7 +141,7 @@ parseField:
 			default:
 				// The input ended inside the quotes.
 				if !p.lazyQuotes && errRead == nil {
-					err = &ParseError{Line: pos.line, Column: pos.col, Err: ErrQuote}
+					err = &ParseError{Line: pos.line, Column: pos.col, Err: p.inRecord(ErrQuote, pos.line)}
 					break parseField
 				}
 				p.fieldIndexes = append(p.fieldIndexes, len(p.recordBuffer))
@@ -187,6 +187,15 @@ func (p *csvParser) strings(dst []string) []string {
 		prev = idx
 	}
 	return dst
+}
+
+// inRecord adds to err the line where the record started, when the error
+// is on a later line of a multi-line record.
+func (p *csvParser) inRecord(err error, line int) error {
+	if line == p.recLine {
+		return err
+	}
+	return fmt.Errorf("%w (in the record starting on line %d)", err, p.recLine)
 }
 
 // tooLong returns the error for a record over the byte limit.
