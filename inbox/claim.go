@@ -1,0 +1,169 @@
+package inbox
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Claim takes the next waiting message and marks it processing. Partners
+// take turns: the claim goes to the first waiting message of the partner
+// after the one served last. It returns ErrEmptyQueue when none waits.
+func (s *Store) Claim() (*Message, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var m *Message
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		k := nextInTurn(tx.Bucket(bucketQueue).Cursor(), s.lastPartner)
+		if k == nil {
+			return ErrEmptyQueue
+		}
+		partner, id := splitQueueKey(k)
+		var err error
+		if m, err = getMessage(tx, id); err != nil {
+			return err
+		}
+		m.State = Processing
+		m.Attempts++
+		m.UpdatedAt = s.opts.Now().UTC()
+		if err := tx.Bucket(bucketQueue).Delete(k); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketProcessing).Put(idKey(id), nil); err != nil {
+			return err
+		}
+		s.lastPartner = append(s.lastPartner[:0], partner...)
+		return putMessage(tx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// nextInTurn returns the first queue key of the partner after last, or of
+// the first partner when none comes after it.
+func nextInTurn(c *bolt.Cursor, last []byte) []byte {
+	if last != nil {
+		// Partner keys end with 0 then the id: partner + 1 sorts after every
+		// key of that partner.
+		seek := append(append([]byte(nil), last...), 1)
+		if k, _ := c.Seek(seek); k != nil {
+			return k
+		}
+	}
+	k, _ := c.First()
+	return k
+}
+
+// Outcome is how a claim ended.
+type Outcome struct {
+	State       State // Done, Failed or Duplicate
+	Errors      []Problem
+	Result      *Result
+	DuplicateOf uint64
+}
+
+// Finish ends the claim of message id.
+func (s *Store) Finish(id uint64, o Outcome) error {
+	if o.State != Done && o.State != Failed && o.State != Duplicate {
+		return fmt.Errorf("inbox: finishing message %d as %q: %w", id, o.State, ErrState)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		if m.State != Processing {
+			return fmt.Errorf("message %d is %s, not processing: %w", id, m.State, ErrState)
+		}
+		m.State, m.Errors, m.Result, m.DuplicateOf = o.State, o.Errors, o.Result, o.DuplicateOf
+		m.UpdatedAt = s.opts.Now().UTC()
+		tx.Bucket(bucketProcessing).Delete(idKey(id))
+		if o.State == Failed {
+			// A resend of a failed message is new work, not a duplicate.
+			forget(tx.Bucket(bucketHashes), pairKey(m.Partner, m.SHA256), id)
+			if m.Interchange != "" {
+				forget(tx.Bucket(bucketInterchanges), pairKey(m.Partner, m.Interchange), id)
+			}
+		}
+		return putMessage(tx, m)
+	})
+}
+
+// forget deletes k from b if it points to id.
+func forget(b *bolt.Bucket, k []byte, id uint64) {
+	if v := b.Get(k); v != nil && bytes.Equal(v, idKey(id)) {
+		b.Delete(k)
+	}
+}
+
+// MarkInterchange records that message id carries the interchange key
+// (sender, receiver, ISA13, date, time). When another live message of the
+// same partner already carried it, it returns that message's id: the
+// caller finishes id as a Duplicate of it.
+func (s *Store) MarkInterchange(id uint64, key string) (dupOf uint64, err error) {
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketInterchanges)
+		k := pairKey(m.Partner, key)
+		if v := b.Get(k); v != nil {
+			if first := binary.BigEndian.Uint64(v); first != id {
+				if prev, err := getMessage(tx, first); err == nil && prev.State != Failed {
+					dupOf = first
+					return nil
+				}
+			}
+		}
+		m.Interchange = key
+		if err := b.Put(k, idKey(id)); err != nil {
+			return err
+		}
+		return putMessage(tx, m)
+	})
+	return dupOf, err
+}
+
+// SetPartner records the partner of a message identified after it arrived
+// (from its ISA sender, say).
+func (s *Store) SetPartner(id uint64, partner string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		m.Partner = partner
+		return putMessage(tx, m)
+	})
+}
+
+// Replay puts a failed message back in the queue, to be processed again
+// (after its partner's profile was fixed, say).
+func (s *Store) Replay(id uint64) (*Message, error) {
+	var m *Message
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		if m, err = getMessage(tx, id); err != nil {
+			return err
+		}
+		if m.State != Failed {
+			return fmt.Errorf("message %d is %s; only failed messages are replayed: %w", id, m.State, ErrState)
+		}
+		m.State = Received
+		m.UpdatedAt = s.opts.Now().UTC()
+		if err := tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil); err != nil {
+			return err
+		}
+		return putMessage(tx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.wake()
+	return m, nil
+}

@@ -1,0 +1,19 @@
+// Package inbox is the durable store of everything Dockside receives.
+//
+// A received file is stored before anything else happens to it: its bytes
+// land under the data folder, named by their SHA-256 (temporary file, fsync,
+// rename), and its record in bbolt. Workers then claim messages, and each
+// claim ends in done, failed or duplicate. Nothing is ever lost: a failed
+// message keeps its bytes and its errors with their places, and can be
+// replayed after the partner's profile is fixed. After a crash, Open puts
+// every message that was being processed back in the queue; the steps above
+// the inbox are idempotent, so processing it again is safe.
+//
+// Duplicates: the same bytes from the same partner, or the same interchange
+// (see MarkInterchange), are recorded as duplicates of the first message
+// and not processed again. A resend of a message that failed is not a
+// duplicate: it is processed.
+//
+// Claims are fair: the next claim goes to the partner after the one served
+// last, so one partner's flood cannot starve the others.
+package inbox

@@ -1,0 +1,18 @@
+package inbox
+
+import "errors"
+
+// Sentinel errors of the inbox.
+var (
+	// ErrNotFound means no message has the given id.
+	ErrNotFound = errors.New("inbox: message not found")
+	// ErrTooLarge means a received file exceeds the inbox's size limit.
+	ErrTooLarge = errors.New("inbox: file too large")
+	// ErrEmptyQueue means no message is waiting to be claimed.
+	ErrEmptyQueue = errors.New("inbox: no message waiting")
+	// ErrState means the message is not in a state that allows the call
+	// (e.g. replaying a message that is done).
+	ErrState = errors.New("inbox: message in wrong state")
+	// ErrClosed means the store is closed.
+	ErrClosed = errors.New("inbox: closed")
+)

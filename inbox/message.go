@@ -1,0 +1,84 @@
+package inbox
+
+import "time"
+
+// State is where a message is in its life.
+type State string
+
+// The states of a message: received → processing → done | failed |
+// duplicate; failed → received again on replay.
+const (
+	Received   State = "received"
+	Processing State = "processing"
+	Done       State = "done"
+	Failed     State = "failed"
+	Duplicate  State = "duplicate"
+)
+
+// Message is the record of one received file.
+type Message struct {
+	ID         uint64            `json:"id"`
+	Partner    string            `json:"partner,omitempty"` // partner id, when known
+	Transport  string            `json:"transport"`         // sftp, as2, folder, cli, api...
+	Meta       map[string]string `json:"meta,omitempty"`    // transport metadata (AS2 Message-ID, SFTP path...)
+	Name       string            `json:"name"`              // original file name
+	Size       int64             `json:"size"`
+	SHA256     string            `json:"sha256"`
+	ReceivedAt time.Time         `json:"received_at"`
+	UpdatedAt  time.Time         `json:"updated_at"`
+	State      State             `json:"state"`
+	Attempts   int               `json:"attempts"`
+	// DuplicateOf names the first message with the same content or
+	// interchange, for a duplicate.
+	DuplicateOf uint64 `json:"duplicate_of,omitempty"`
+	// Interchange is the interchange key (sender, receiver, control,
+	// date, time) once known.
+	Interchange string `json:"interchange,omitempty"`
+	// Errors are the problems of the last attempt, with their places.
+	Errors []Problem `json:"errors,omitempty"`
+	// Result is what the last successful attempt produced.
+	Result *Result `json:"result,omitempty"`
+	// Purged reports that retention removed the message's bytes.
+	Purged bool `json:"purged,omitempty"`
+}
+
+// Problem is one error of a message, with its place.
+type Problem struct {
+	Place string `json:"place,omitempty"` // e.g. "a.edi: line 4, segment 3 (BIA), element 4"
+	Code  string `json:"code,omitempty"`  // the standard's code where there is one
+	Msg   string `json:"message"`
+}
+
+// Result is what processing a message produced.
+type Result struct {
+	DocType    string   `json:"doc_type,omitempty"` // x12/846, csv...
+	Documents  []string `json:"documents,omitempty"`
+	Controls   []string `json:"controls,omitempty"` // ISA13/GS06/ST02 of what was read
+	Movements  int      `json:"movements"`          // ledger movements posted
+	Duplicates int      `json:"duplicates"`         // movements already in the ledger
+	Stale      int      `json:"stale"`              // snapshots older than the ledger's
+	Acks       []uint64 `json:"acks,omitempty"`     // outbox messages queued in answer
+	Sequence   uint64   `json:"sequence,omitempty"` // the ledger change number
+}
+
+// Arrival is a file as a transport hands it over.
+type Arrival struct {
+	Partner   string
+	Transport string
+	Meta      map[string]string
+	Name      string
+	Time      time.Time // when it arrived; zero means now
+}
+
+// Filter selects messages in List.
+type Filter struct {
+	State   State
+	Partner string
+	Since   time.Time
+	Until   time.Time
+	// Text matches the name, an interchange key, a control number or a
+	// document type.
+	Text   string
+	Before uint64 // page: only ids below this (0 = newest first)
+	Limit  int    // default 100
+}

@@ -1,0 +1,130 @@
+package inbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/dockside-edi/dockside/internal/atomicfile"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Receive stores a file: its bytes first (named by their SHA-256, durable
+// before the call returns), then its record. The same bytes from the same
+// partner as a message that did not fail are recorded as a Duplicate.
+func (s *Store) Receive(ctx context.Context, a Arrival, body io.Reader) (*Message, error) {
+	s.blobMu.RLock()
+	defer s.blobMu.RUnlock()
+	sum, size, err := s.storeBlob(ctx, body)
+	if err != nil {
+		return nil, err
+	}
+	now := s.opts.Now().UTC()
+	at := a.Time
+	if at.IsZero() {
+		at = now
+	}
+	m := &Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name, Size: size,
+		SHA256: sum, ReceivedAt: at.UTC(), UpdatedAt: now, State: Received}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		id, err := tx.Bucket(bucketMessages).NextSequence()
+		if err != nil {
+			return err
+		}
+		m.ID = id
+		m.State, m.DuplicateOf = Received, 0
+		hashes := tx.Bucket(bucketHashes)
+		hk := pairKey(a.Partner, sum)
+		if v := hashes.Get(hk); v != nil {
+			first := binary.BigEndian.Uint64(v)
+			if prev, err := getMessage(tx, first); err == nil && prev.State != Failed {
+				m.State, m.DuplicateOf = Duplicate, first
+			}
+		}
+		if m.State == Received {
+			hashes.Put(hk, idKey(id))
+			tx.Bucket(bucketQueue).Put(queueKey(a.Partner, id), nil)
+		}
+		if err := addBlobRef(tx, sum, 1); err != nil {
+			return err
+		}
+		return putMessage(tx, m)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("inbox: recording %s: %w", a.Name, err)
+	}
+	if m.State == Received {
+		s.wake()
+	}
+	return m, nil
+}
+
+// storeBlob writes body under its SHA-256 and returns the hash and size.
+func (s *Store) storeBlob(ctx context.Context, body io.Reader) (string, int64, error) {
+	f, err := atomicfile.Create(filepath.Join(s.blobs, "incoming"), 0o640)
+	if err != nil {
+		return "", 0, fmt.Errorf("inbox: %w", err)
+	}
+	h := sha256.New()
+	limited := &io.LimitedReader{R: body, N: s.opts.MaxSize + 1}
+	n, err := io.Copy(io.MultiWriter(f, h), &ctxReader{ctx: ctx, r: limited})
+	if err == nil && n > s.opts.MaxSize {
+		err = fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.opts.MaxSize)
+	}
+	if err != nil {
+		f.Abort()
+		return "", 0, fmt.Errorf("inbox: storing file: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if err := f.CommitAs(s.blobPath(sum)); err != nil {
+		return "", 0, fmt.Errorf("inbox: %w", err)
+	}
+	return sum, n, nil
+}
+
+func (s *Store) blobPath(sum string) string { return filepath.Join(s.blobs, sum) }
+
+// Body opens the stored bytes of a message.
+func (s *Store) Body(id uint64) (io.ReadCloser, error) {
+	m, err := s.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(s.blobPath(m.SHA256))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("inbox: message %d: bytes removed by retention: %w", id, err)
+	}
+	return f, err
+}
+
+func addBlobRef(tx *bolt.Tx, sum string, delta int64) error {
+	b := tx.Bucket(bucketBlobRefs)
+	var n int64
+	if v := b.Get([]byte(sum)); v != nil {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	n += delta
+	if n <= 0 {
+		return b.Delete([]byte(sum))
+	}
+	return b.Put([]byte(sum), binary.BigEndian.AppendUint64(nil, uint64(n)))
+}
+
+// ctxReader stops a copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,156 @@
+package inbox
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketMessages     = []byte("messages")     // id → Message JSON
+	bucketQueue        = []byte("queue")        // partner 0 id → nothing: waiting to be claimed
+	bucketProcessing   = []byte("processing")   // id → nothing: claimed
+	bucketHashes       = []byte("hashes")       // partner 0 sha256 → id of the first live message with that content
+	bucketInterchanges = []byte("interchanges") // partner 0 interchange key → id
+	bucketBlobRefs     = []byte("blobrefs")     // sha256 → number of messages whose bytes are kept
+)
+
+// Options tune a Store.
+type Options struct {
+	// MaxSize bounds one received file (default 1 GiB).
+	MaxSize int64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Store is the inbox: records in bbolt, bytes in a blobs folder.
+type Store struct {
+	db    *bolt.DB
+	blobs string
+	opts  Options
+
+	mu          sync.Mutex   // serializes claims
+	blobMu      sync.RWMutex // receives share it; Purge holds it alone
+	lastPartner []byte // the partner served by the last claim
+	notify      chan struct{}
+}
+
+// Open opens (creating if needed) the inbox in dir, and puts back in the
+// queue every message a crash left in processing.
+func Open(dir string, opts *Options) (*Store, error) {
+	s := &Store{blobs: filepath.Join(dir, "blobs"), notify: make(chan struct{}, 1)}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.MaxSize <= 0 {
+		s.opts.MaxSize = 1 << 30
+	}
+	if s.opts.Now == nil {
+		s.opts.Now = time.Now
+	}
+	if err := os.MkdirAll(s.blobs, 0o750); err != nil {
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dir, "inbox.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("inbox: opening database: %w", err)
+	}
+	s.db = db
+	if err := db.Update(s.init); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	return s, nil
+}
+
+// init creates the buckets and requeues interrupted claims.
+func (s *Store) init(tx *bolt.Tx) error {
+	for _, b := range [][]byte{bucketMessages, bucketQueue, bucketProcessing, bucketHashes, bucketInterchanges, bucketBlobRefs} {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	proc := tx.Bucket(bucketProcessing)
+	var ids []uint64
+	proc.ForEach(func(k, _ []byte) error {
+		ids = append(ids, binary.BigEndian.Uint64(k))
+		return nil
+	})
+	for _, id := range ids {
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		m.State = Received
+		if err := putMessage(tx, m); err != nil {
+			return err
+		}
+		proc.Delete(idKey(id))
+		tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Notify returns a channel that receives a value whenever a message joins
+// the queue, so that idle workers can wait instead of polling.
+func (s *Store) Notify() <-chan struct{} { return s.notify }
+
+func (s *Store) wake() {
+	select {
+	case s.notify <- struct{}{}:
+	default:
+	}
+}
+
+func idKey(id uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, id)
+	return k
+}
+
+func queueKey(partner string, id uint64) []byte {
+	k := make([]byte, 0, len(partner)+9)
+	k = append(k, partner...)
+	k = append(k, 0)
+	return binary.BigEndian.AppendUint64(k, id)
+}
+
+func pairKey(partner, v string) []byte {
+	return []byte(partner + "\x00" + v)
+}
+
+// splitQueueKey returns the partner and id of a queue key.
+func splitQueueKey(k []byte) ([]byte, uint64) {
+	i := bytes.LastIndexByte(k[:len(k)-8], 0)
+	return k[:i], binary.BigEndian.Uint64(k[len(k)-8:])
+}
+
+func getMessage(tx *bolt.Tx, id uint64) (*Message, error) {
+	v := tx.Bucket(bucketMessages).Get(idKey(id))
+	if v == nil {
+		return nil, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	var m Message
+	if err := json.Unmarshal(v, &m); err != nil {
+		return nil, fmt.Errorf("message %d: decoding record: %w", id, err)
+	}
+	return &m, nil
+}
+
+func putMessage(tx *bolt.Tx, m *Message) error {
+	v, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketMessages).Put(idKey(m.ID), v)
+}
