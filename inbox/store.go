@@ -38,7 +38,7 @@ type Store struct {
 
 	mu          sync.Mutex   // serializes claims
 	blobMu      sync.RWMutex // receives share it; Purge holds it alone
-	lastPartner []byte // the partner served by the last claim
+	lastPartner []byte       // the partner served by the last claim
 	notify      chan struct{}
 }
 
