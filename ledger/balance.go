@@ -25,8 +25,10 @@ type Balance struct {
 
 // Available is available to promise: on_hand − allocated − damaged −
 // quarantined. A negative figure is an oversell: report it, never hide it.
+// (Ledger figures are bounded by MaxQuantity; figures built elsewhere
+// saturate rather than wrap around.)
 func (b Balance) Available() int64 {
-	return b.OnHand - b.Allocated - b.Damaged - b.Quarantined
+	return satSub(satSub(satSub(b.OnHand, b.Allocated), b.Damaged), b.Quarantined)
 }
 
 // Incoming is in-transit stock due at one date.

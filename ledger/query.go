@@ -101,6 +101,17 @@ func satAdd(a, b int64) int64 {
 	return s
 }
 
+// satSub subtracts without wrapping around.
+func satSub(a, b int64) int64 {
+	if b == math.MinInt64 {
+		if a >= 0 {
+			return math.MaxInt64
+		}
+		return a - b
+	}
+	return satAdd(a, -b)
+}
+
 // Filter selects balances for Balances.
 type Filter struct {
 	// SKUPrefix keeps SKUs that start with it (byte-wise); empty keeps all.

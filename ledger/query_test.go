@@ -1,0 +1,227 @@
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// stock posts a receipt of qty for each (sku, loc) in one document.
+func stock(t *testing.T, l *Ledger, key string, rows ...any) {
+	t.Helper()
+	var ms []Movement
+	for i := 0; i < len(rows); i += 3 {
+		ms = append(ms, Movement{SourceKey: src(), SKU: rows[i].(string), Location: rows[i+1].(string), Kind: KindReceipt, Quantity: int64(rows[i+2].(int)), Effective: at(1)})
+	}
+	mustPost(t, l, key, ms...)
+}
+
+func positions(bs []Balance) []string {
+	var out []string
+	for _, b := range bs {
+		out = append(out, fmt.Sprintf("%s@%s=%d", b.SKU, b.Location, b.OnHand))
+	}
+	return out
+}
+
+func TestBalances(t *testing.T) {
+	l := openTest(t)
+	stock(t, l, "d1",
+		"B2", "WH1", 1,
+		"A1", "WH2", 2,
+		"A1", "WH1", 3,
+		"A10", "WH1", 4,
+		"C", "WH3", 5,
+		"A1-X", "WH2", 6,
+	)
+	tests := []struct {
+		name string
+		f    Filter
+		want []string
+	}{
+		{"all in SKU order", Filter{}, []string{"A1@WH1=3", "A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4", "B2@WH1=1", "C@WH3=5"}},
+		{"prefix", Filter{SKUPrefix: "A1"}, []string{"A1@WH1=3", "A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4"}},
+		{"prefix matching nothing", Filter{SKUPrefix: "Z"}, nil},
+		{"locations", Filter{Locations: []string{"WH2", "WH3"}}, []string{"A1@WH2=2", "A1-X@WH2=6", "C@WH3=5"}},
+		{"limit", Filter{Limit: 2}, []string{"A1@WH1=3", "A1@WH2=2"}},
+		{"after", Filter{After: Position{"A1", "WH2"}, Limit: 2}, []string{"A1-X@WH2=6", "A10@WH1=4"}},
+		{"after within prefix", Filter{SKUPrefix: "A1", After: Position{"A1-X", "WH2"}}, []string{"A10@WH1=4"}},
+		{"after before prefix", Filter{SKUPrefix: "B", After: Position{"A1", "WH1"}}, []string{"B2@WH1=1"}},
+		{"after past the end", Filter{After: Position{"Z", "Z"}}, nil},
+		{"after a position that does not exist", Filter{After: Position{"A1", "WH15"}}, []string{"A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4", "B2@WH1=1", "C@WH3=5"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := l.Balances(t.Context(), tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(positions(got), tt.want) {
+				t.Errorf("got %v, want %v", positions(got), tt.want)
+			}
+		})
+	}
+	// Paging through everything one at a time visits every balance once.
+	var paged []Balance
+	f := Filter{Limit: 1}
+	for {
+		page, err := l.Balances(t.Context(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, page...)
+		f.After = Position{page[len(page)-1].SKU, page[len(page)-1].Location}
+	}
+	if len(paged) != 6 {
+		t.Errorf("paging found %d balances", len(paged))
+	}
+}
+
+func TestBalanceAcrossLocations(t *testing.T) {
+	l := openTest(t)
+	stock(t, l, "d1", "A1", "WH1", 3, "A1", "WH2", 4, "A10", "WH1", 100)
+	mustPost(t, l, "d2",
+		with(mv(KindInTransit, 5, 1), expected(24)),
+		with(mv(KindInTransit, 6, 1), func(m *Movement) { m.Location = "WH2"; m.Expected = at(24) }),
+		with(mv(KindInTransit, 7, 1), func(m *Movement) { m.Location = "WH2"; m.Expected = at(12) }),
+		with(mv(KindAllocate, 2, 1), func(m *Movement) { m.Location = "WH2"; m.Reference.Order = "SO" }),
+	)
+	b := mustBalance(t, l, "A1", "")
+	want := Quantities{OnHand: 7, Allocated: 2, InTransit: 18}
+	if b.Quantities != want || b.Location != "" || b.SKU != "A1" || b.Seq != 2 {
+		t.Fatalf("balance %+v, want %+v", b, want)
+	}
+	if len(b.Incoming) != 2 || !b.Incoming[0].Due.Equal(at(12)) || b.Incoming[0].Quantity != 7 || b.Incoming[1].Quantity != 11 {
+		t.Fatalf("incoming %+v", b.Incoming)
+	}
+	asOf, err := l.BalanceAsOf(t.Context(), "A1", "", at(0.5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !asOf.Quantities.IsZero() {
+		t.Errorf("as of before everything: %+v", asOf)
+	}
+	if none := mustBalance(t, l, "NOPE", ""); !none.Quantities.IsZero() {
+		t.Errorf("unknown SKU %+v", none)
+	}
+}
+
+func TestHistory(t *testing.T) {
+	l := openTest(t)
+	// Posted out of time order: history is by effective time, newest first.
+	m3 := mv(KindReceipt, 3, 3)
+	m1 := mv(KindReceipt, 1, 1)
+	m2 := mv(KindShipment, 1, 2)
+	m2b := mv(KindReceipt, 9, 2) // same time as m2, posted later: newer
+	other := with(mv(KindReceipt, 5, 2.5), func(m *Movement) { m.Location = "WH2" })
+	mustPost(t, l, "d1", m3, m1)
+	mustPost(t, l, "d2", m2, other)
+	mustPost(t, l, "d3", m2b)
+	want := []string{m3.SourceKey, m2b.SourceKey, m2.SourceKey, m1.SourceKey}
+	all, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sourceKeys(all); !slices.Equal(got, want) {
+		t.Fatalf("history %v, want %v", got, want)
+	}
+	if all[0].Document != "d1" || all[1].Document != "d3" {
+		t.Errorf("documents %q %q", all[0].Document, all[1].Document)
+	}
+	// Paging.
+	var paged []string
+	o := HistoryOptions{Limit: 3}
+	for {
+		page, err := l.History(t.Context(), "A1", "WH1", o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, sourceKeys(page)...)
+		o.Before = page[len(page)-1].ID
+	}
+	if !slices.Equal(paged, want) {
+		t.Errorf("paged %v, want %v", paged, want)
+	}
+	// Every location.
+	everywhere, err := l.History(t.Context(), "A1", "", HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAll := []string{m3.SourceKey, other.SourceKey, m2b.SourceKey, m2.SourceKey, m1.SourceKey}
+	if got := sourceKeys(everywhere); !slices.Equal(got, wantAll) {
+		t.Errorf("every location %v, want %v", got, wantAll)
+	}
+	page2, err := l.History(t.Context(), "A1", "", HistoryOptions{Before: everywhere[1].ID, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sourceKeys(page2); !slices.Equal(got, wantAll[2:4]) {
+		t.Errorf("every location, second page %v, want %v", got, wantAll[2:4])
+	}
+	// A cursor from another position is refused.
+	if _, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{Before: everywhere[1].ID}); !errors.Is(err, ErrUnknownCursor) {
+		t.Errorf("foreign cursor: %v", err)
+	}
+	if _, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{Before: 999}); !errors.Is(err, ErrUnknownCursor) {
+		t.Errorf("missing cursor: %v", err)
+	}
+	if h, err := l.History(t.Context(), "NOPE", "WH1", HistoryOptions{}); err != nil || len(h) != 0 {
+		t.Errorf("unknown SKU: %v %v", h, err)
+	}
+}
+
+func sourceKeys(ms []Movement) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.SourceKey)
+	}
+	return out
+}
+
+func TestChangesSince(t *testing.T) {
+	l := openTest(t)
+	a, b, c := mv(KindReceipt, 1, 1), mv(KindReceipt, 2, 1), mv(KindSnapshot, 5, 2)
+	stale := mv(KindSnapshot, 9, 1.5)
+	mustPost(t, l, "d1", a, b)
+	mustPost(t, l, "dup", a)   // all duplicates: no change
+	mustPost(t, l, "d2", c, a) // a duplicate again, not listed
+	mustPost(t, l, "d3", stale)
+	changes, err := l.ChangesSince(t.Context(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 3 {
+		t.Fatalf("%d changes", len(changes))
+	}
+	for i, want := range []struct {
+		seq  uint64
+		doc  string
+		keys []string
+	}{
+		{1, "d1", []string{a.SourceKey, b.SourceKey}},
+		{2, "d2", []string{c.SourceKey}},
+		{3, "d3", []string{stale.SourceKey}},
+	} {
+		ch := changes[i]
+		if ch.Seq != want.seq || ch.Document != want.doc || !slices.Equal(sourceKeys(ch.Movements), want.keys) {
+			t.Errorf("change %d: %d %s %v, want %+v", i, ch.Seq, ch.Document, sourceKeys(ch.Movements), want)
+		}
+	}
+	if !changes[2].Movements[0].Stale {
+		t.Error("stale snapshot not marked stale")
+	}
+	since, err := l.ChangesSince(t.Context(), 1, 1)
+	if err != nil || len(since) != 1 || since[0].Seq != 2 {
+		t.Fatalf("since 1 limit 1: %+v %v", since, err)
+	}
+	if none, err := l.ChangesSince(t.Context(), 3, 0); err != nil || len(none) != 0 {
+		t.Fatalf("since 3: %+v %v", none, err)
+	}
+}
