@@ -211,7 +211,7 @@ func (r *CSVReader) checkWidth(n int) error {
 	}
 	if n != r.width {
 		return &ParseError{File: r.file, Line: r.parser.recLine,
-			Err: fmt.Errorf("%w: record has %d fields, expected %d", ErrFieldCount, n, r.width)}
+			Err: fmt.Errorf("%w: record has %s, expected %d", ErrFieldCount, countFields(n), r.width)}
 	}
 	return nil
 }
@@ -244,6 +244,9 @@ func (r *CSVReader) wrap(err error) error {
 		return err
 	case errors.As(err, &pe):
 		pe.File = r.file
+		if (errors.Is(pe, ErrQuote) || errors.Is(pe, ErrBareQuote)) && r.plan != nil {
+			pe.Field = r.plan.nameOf(r.parser.errCol)
+		}
 		return pe
 	default:
 		return readError(r.file, err)

@@ -22,6 +22,7 @@ type csvParser struct {
 	maxColumns int
 
 	recLine      int // line where the last record started
+	errCol       int // 0-based column of the field a quote error is in
 	recordBuffer []byte
 	fieldIndexes []int
 	positions    []position
@@ -73,6 +74,7 @@ parseField:
 			}
 			if !p.lazyQuotes {
 				if j := bytes.IndexByte(field, '"'); j >= 0 {
+					p.errCol = len(p.fieldIndexes)
 					err = &ParseError{Line: p.lines.num, Column: pos.col + j, Err: p.inRecord(ErrBareQuote, p.lines.num)}
 					break parseField
 				}
@@ -116,6 +118,7 @@ parseField:
 				case p.lazyQuotes: // a bare quote, kept
 					p.recordBuffer = append(p.recordBuffer, '"')
 				default:
+					p.errCol = len(p.fieldIndexes)
 					err = &ParseError{Line: p.lines.num, Column: pos.col - quoteLen, Err: p.inRecord(ErrQuote, p.lines.num)}
 					break parseField
 				}
@@ -141,6 +144,7 @@ parseField:
 			default:
 				// The input ended inside the quotes.
 				if !p.lazyQuotes && errRead == nil {
+					p.errCol = len(p.fieldIndexes)
 					err = &ParseError{Line: pos.line, Column: pos.col, Err: p.inRecord(ErrQuote, pos.line)}
 					break parseField
 				}

@@ -52,7 +52,7 @@ var goldenCases = []struct {
 	}}},
 	{"fixed_runes_as_bytes", "runes.txt", Config{Format: FormatFixed, Fixed: FixedConfig{
 		SkipLines: 1,
-		Fields: []FixedField{{Name: "sku", Start: 1, Length: 5}, {Name: "qty", Start: 6, Length: 4}, {Name: "name", Start: 11, Length: 20, Optional: true}},
+		Fields:    []FixedField{{Name: "sku", Start: 1, Length: 5}, {Name: "qty", Start: 6, Length: 4}, {Name: "name", Start: 11, Length: 20, Optional: true}},
 	}}},
 }
 

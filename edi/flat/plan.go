@@ -102,8 +102,8 @@ func (p *plan) fill(row *Row, values []string, pos []position, base Place, trim 
 			}
 			at := base
 			at.Line = row.Line
-			return placeError(at, f.name, fmt.Errorf("%w: record has %d fields, field needs column %d",
-				ErrFieldCount, len(values), f.col+1))
+			return placeError(at, f.name, fmt.Errorf("%w: record has %s, field needs column %d",
+				ErrFieldCount, countFields(len(values)), f.col+1))
 		}
 		row.Fields = append(row.Fields, field(f.name, values[f.col], pos[f.col], base, trim))
 	}
@@ -200,4 +200,27 @@ func (p *plan) size(width int) int {
 		return width
 	}
 	return len(p.fields)
+}
+
+// nameOf returns the field name of a 0-based column, or "" when no field
+// reads it.
+func (p *plan) nameOf(col int) string {
+	if p.fields == nil {
+		p.grow(col + 1)
+		return p.names[col]
+	}
+	for _, f := range p.fields {
+		if f.col == col {
+			return f.name
+		}
+	}
+	return ""
+}
+
+// countFields formats a number of fields: "1 field", "3 fields".
+func countFields(n int) string {
+	if n == 1 {
+		return "1 field"
+	}
+	return strconv.Itoa(n) + " fields"
 }
