@@ -1,0 +1,72 @@
+package outbox
+
+import "time"
+
+// State is where an outbound message is.
+type State string
+
+// The states of an outbound message.
+const (
+	Queued    State = "queued"    // waiting for its first or next attempt
+	Sending   State = "sending"   // an attempt is under way
+	Sent      State = "sent"      // handed over; awaiting pickup or an asynchronous receipt
+	Delivered State = "delivered" // the partner has it (receipt, MDN or pickup)
+	Failed    State = "failed"    // the last attempt failed; another is scheduled
+	Dead      State = "dead"      // attempts exhausted; an operator must retry
+)
+
+// AckState tracks the partner's functional acknowledgement (997/999/TA1)
+// of what we sent.
+type AckState string
+
+// Acknowledgement states; the empty state means no acknowledgement is
+// expected.
+const (
+	AckPending        AckState = "pending"
+	AckAccepted       AckState = "accepted"
+	AckAcceptedErrors AckState = "accepted_with_errors"
+	AckRejected       AckState = "rejected"
+	AckOverdue        AckState = "overdue"
+)
+
+// Message is one outbound message.
+type Message struct {
+	ID        uint64            `json:"id"`
+	Partner   string            `json:"partner"`
+	Transport string            `json:"transport"` // sftp (pickup), sftp_push, as2, folder
+	Kind      string            `json:"kind"`      // 997, 999, TA1, 846...
+	Name      string            `json:"name"`      // file name at the destination
+	Meta      map[string]string `json:"meta,omitempty"`
+	Size      int               `json:"size"`
+	Created   time.Time         `json:"created"`
+	Updated   time.Time         `json:"updated"`
+
+	State       State     `json:"state"`
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt,omitempty"`
+	LastError   string    `json:"last_error,omitempty"`
+	Receipt     string    `json:"receipt,omitempty"`
+	DeliveredAt time.Time `json:"delivered_at,omitempty"`
+
+	// InReplyTo is the inbox message this one answers (an ack), if any.
+	InReplyTo uint64 `json:"in_reply_to,omitempty"`
+	// Interchange and Groups are the control numbers (ISA13, GS06) of
+	// what the message carries, for matching the partner's acks.
+	Interchange string   `json:"interchange,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
+
+	AckState    AckState  `json:"ack_state,omitempty"`
+	AckDeadline time.Time `json:"ack_deadline,omitempty"`
+	AckAt       time.Time `json:"ack_at,omitempty"`
+	AckDetail   string    `json:"ack_detail,omitempty"`
+	AckMessage  uint64    `json:"ack_message,omitempty"` // inbox id of their ack
+}
+
+// Receipt is what a sender reports of a successful attempt.
+type Receipt struct {
+	// Text is the evidence: an MDN, a remote path, a pickup note.
+	Text string
+	// Pending means delivery is confirmed later (pickup, async MDN): the
+	// message stays Sent until Confirm.
+	Pending bool
+}

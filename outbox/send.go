@@ -1,0 +1,200 @@
+package outbox
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Enqueue stores a message and its bytes; it is due at once. Set
+// m.AckDeadline to expect the partner's acknowledgement by then.
+func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
+	now := s.opts.Now().UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		id, err := tx.Bucket(bucketMessages).NextSequence()
+		if err != nil {
+			return err
+		}
+		m.ID, m.Size, m.Created, m.State, m.Attempts = id, len(body), now, Queued, 0
+		if err := tx.Bucket(bucketBodies).Put(idKey(id), body); err != nil {
+			return err
+		}
+		if err := s.indexControls(tx, m); err != nil {
+			return err
+		}
+		if !m.AckDeadline.IsZero() {
+			m.AckState = AckPending
+			if err := tx.Bucket(bucketAckDue).Put(timeKey(m.AckDeadline, id), nil); err != nil {
+				return err
+			}
+		}
+		return s.schedule(tx, m, now)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("outbox: enqueue: %w", err)
+	}
+	s.wake()
+	return m.ID, nil
+}
+
+func (s *Store) indexControls(tx *bolt.Tx, m *Message) error {
+	if m.Interchange != "" {
+		if err := tx.Bucket(bucketByICN).Put(pairKey(m.Partner, m.Interchange), idKey(m.ID)); err != nil {
+			return err
+		}
+	}
+	for _, g := range m.Groups {
+		if err := tx.Bucket(bucketByGroup).Put(pairKey(m.Partner, g), idKey(m.ID)); err != nil {
+			return err
+		}
+	}
+	if m.Name != "" {
+		return tx.Bucket(bucketByName).Put(pairKey(m.Partner, m.Name), idKey(m.ID))
+	}
+	return nil
+}
+
+// Body returns a message's bytes.
+func (s *Store) Body(id uint64) ([]byte, error) {
+	var body []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketBodies).Get(idKey(id))
+		if v == nil {
+			return fmt.Errorf("message %d: %w", id, ErrNotFound)
+		}
+		body = append([]byte(nil), v...)
+		return nil
+	})
+	return body, err
+}
+
+// Due returns up to limit messages whose next attempt is at or before now,
+// and marks them Sending with one more attempt.
+func (s *Store) Due(limit int) ([]*Message, error) {
+	now := s.opts.Now().UTC()
+	var out []*Message
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDue).Cursor()
+		var ids []uint64
+		for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
+			if int64(beUint64(k[:8])) > now.UnixNano() {
+				break
+			}
+			ids = append(ids, beUint64(k[8:]))
+		}
+		for _, id := range ids {
+			m, err := getMessage(tx, id)
+			if err != nil {
+				return err
+			}
+			m.State = Sending
+			m.Attempts++
+			if err := s.schedule(tx, m, time.Time{}); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Succeeded records a successful attempt: Delivered, or Sent when the
+// receipt is pending.
+func (s *Store) Succeeded(id uint64, r Receipt) error {
+	return s.update(id, func(tx *bolt.Tx, m *Message) error {
+		if m.State != Sending {
+			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
+		}
+		m.Receipt, m.LastError = r.Text, ""
+		if r.Pending {
+			m.State = Sent
+		} else {
+			m.State, m.DeliveredAt = Delivered, s.opts.Now().UTC()
+		}
+		return s.schedule(tx, m, time.Time{})
+	})
+}
+
+// Confirm records the delivery of a Sent message (a pickup, an async MDN).
+func (s *Store) Confirm(id uint64, receipt string) error {
+	return s.update(id, func(tx *bolt.Tx, m *Message) error {
+		if m.State != Sent && m.State != Sending && m.State != Delivered {
+			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
+		}
+		m.State, m.DeliveredAt = Delivered, s.opts.Now().UTC()
+		if receipt != "" {
+			m.Receipt = receipt
+		}
+		return s.schedule(tx, m, time.Time{})
+	})
+}
+
+// ConfirmByName confirms the message of a partner with the given file name
+// (a pickup from its SFTP out folder). It returns the message id, or 0
+// when no message has that name.
+func (s *Store) ConfirmByName(partner, name, receipt string) (uint64, error) {
+	var id uint64
+	s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketByName).Get(pairKey(partner, name)); v != nil {
+			id = beUint64(v)
+		}
+		return nil
+	})
+	if id == 0 {
+		return 0, nil
+	}
+	return id, s.Confirm(id, receipt)
+}
+
+// Failed records a failed attempt: retried after a backoff, or Dead after
+// the last attempt.
+func (s *Store) Failed(id uint64, cause error) error {
+	return s.update(id, func(tx *bolt.Tx, m *Message) error {
+		if m.State != Sending {
+			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
+		}
+		m.LastError = cause.Error()
+		if m.Attempts >= s.opts.MaxAttempts {
+			m.State = Dead
+			return s.schedule(tx, m, time.Time{})
+		}
+		m.State = Failed
+		return s.schedule(tx, m, s.opts.Now().UTC().Add(s.backoff(m.Attempts)))
+	})
+}
+
+// Retry makes a failed or dead message due now (an operator's "retry now").
+func (s *Store) Retry(id uint64) error {
+	err := s.update(id, func(tx *bolt.Tx, m *Message) error {
+		if m.State != Failed && m.State != Dead && m.State != Sent {
+			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
+		}
+		m.State = Queued
+		if m.Attempts >= s.opts.MaxAttempts {
+			m.Attempts = s.opts.MaxAttempts - 1
+		}
+		return s.schedule(tx, m, s.opts.Now().UTC())
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+func (s *Store) update(id uint64, fn func(*bolt.Tx, *Message) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		m, err := getMessage(tx, id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, m)
+	})
+}
+
+func beUint64(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[7]) | uint64(b[6])<<8 | uint64(b[5])<<16 | uint64(b[4])<<24 |
+		uint64(b[3])<<32 | uint64(b[2])<<40 | uint64(b[1])<<48 | uint64(b[0])<<56
+}
