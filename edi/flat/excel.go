@@ -242,8 +242,12 @@ func (r *ExcelReader) Read() (*Row, error) {
 	return nil, io.EOF
 }
 
-// fill builds the Row of a row's cells.
+// fill builds the Row of a row's cells. A workbook stores no empty cells,
+// so a row is padded with "" up to the columns the plan reads.
 func (r *ExcelReader) fill(cells []string) (*Row, error) {
+	for len(cells) < r.plan.width() {
+		cells = append(cells, "")
+	}
 	r.pos = r.pos[:0]
 	for i := range cells {
 		r.pos = append(r.pos, position{line: r.rowNum, col: i + 1})

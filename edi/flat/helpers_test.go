@@ -2,10 +2,13 @@ package flat
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // readAll reads r to io.EOF or to the first error, and returns the rows
@@ -65,4 +68,40 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	n := copy(p, f.data)
 	f.data = f.data[n:]
 	return n, nil
+}
+
+// writeStreamed writes a one-sheet workbook of n inventory rows under a
+// header with excelize's StreamWriter: SKU, UPC (text, zero-padded), Qty,
+// Description, Price, Lot.
+func writeStreamed(t testing.TB, path string, n int) {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []any{"SKU", "UPC", "Qty", "Description", "Price", "Lot"}
+	if err := sw.SetRow("A1", header); err != nil {
+		t.Fatal(err)
+	}
+	values := make([]any, len(header))
+	for i := 1; i <= n; i++ {
+		values[0] = fmt.Sprintf("SKU-%07d", i)
+		values[1] = fmt.Sprintf("%012d", i)
+		values[2] = i % 1000
+		values[3] = "Widget, blue, size " + strconv.Itoa(i%50)
+		values[4] = float64(i%10000) / 100
+		values[5] = fmt.Sprintf("L%05d", i%99999)
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, values); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
 }

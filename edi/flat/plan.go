@@ -13,6 +13,7 @@ type plan struct {
 	header []string       // header as found, trimmed; nil without a header
 	names  []string       // all-columns mode: field name of each column seen so far
 	index  map[string]int // field name -> position in Row.Fields (shared by Rows)
+	need   int            // columns a record needs for every field (header width in all-columns mode)
 }
 
 // plannedField is one configured field and its source column.
@@ -31,6 +32,7 @@ func newPlan(cols []Column, header []string, at Place, limits Limits) (*plan, er
 	p := &plan{header: trimHeader(header)}
 	if len(cols) == 0 {
 		p.grow(len(p.header))
+		p.need = len(p.header)
 		return p, nil
 	}
 	names := make([]string, len(cols))
@@ -48,6 +50,7 @@ func newPlan(cols []Column, header []string, at Place, limits Limits) (*plan, er
 			}
 		}
 		p.fields = append(p.fields, plannedField{name: c.Name, col: col, optional: c.Optional})
+		p.need = max(p.need, col+1)
 	}
 	p.index = nameIndex(names)
 	return p, nil
@@ -224,3 +227,7 @@ func countFields(n int) string {
 	}
 	return strconv.Itoa(n) + " fields"
 }
+
+// width returns the number of columns a record needs for every configured
+// field (the header's width when all columns are read).
+func (p *plan) width() int { return p.need }

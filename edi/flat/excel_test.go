@@ -1,0 +1,324 @@
+package flat
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// writeWorkbook writes the test workbook to dir and returns its path. The
+// first sheet, "Notes", is prose; "Stock" has a title row, an empty row, the
+// header on row 3 and data below, with the values inventory files carry:
+// UPCs as text with leading zeros, a UPC stored as a number, numbers beyond
+// float precision, number formats that raw reading must ignore.
+func writeWorkbook(t testing.TB, dir string) string {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.SetSheetName("Sheet1", "Notes"))
+	must(f.SetCellStr("Notes", "A1", "Read the Stock sheet."))
+	_, err := f.NewSheet("Stock")
+	must(err)
+	padded, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("000000000000")})
+	must(err)
+	twoDecimals, err := f.NewStyle(&excelize.Style{NumFmt: 2}) // 0.00
+	must(err)
+	date, err := f.NewStyle(&excelize.Style{NumFmt: 14}) // m/d/yyyy
+	must(err)
+	set := func(cell string, v any) { t.Helper(); must(f.SetCellValue("Stock", cell, v)) }
+	style := func(cell string, id int) { t.Helper(); must(f.SetCellStyle("Stock", cell, cell, id)) }
+
+	set("A1", "ACME stock report")
+	for i, h := range []string{"SKU", " UPC ", "Qty", "Big", "Price", "Expires", "Note"} {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 3)
+		set(cell, h)
+	}
+	// Row 4: text UPC, plain numbers.
+	set("A4", "A-100")
+	must(f.SetCellStr("Stock", "B4", "012345678905"))
+	set("C4", 12)
+	set("D4", int64(123456789012345678))
+	set("E4", 3.5)
+	set("F4", time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC))
+	style("F4", date)
+	set("G4", "ok")
+	// Row 5 stays empty. Row 6: a UPC stored as a number, shown padded.
+	set("A6", "A-200")
+	set("B6", 12345678905)
+	style("B6", padded)
+	set("C6", 0)
+	set("D6", 1234567890123)
+	style("D6", twoDecimals)
+	set("E6", 0.1)
+	set("G6", "  padded  ")
+	// Row 7: only a SKU and a note far right; the cells between are empty.
+	set("A7", "A-300")
+	set("G7", "sparse")
+	// Row 8: white space only, skipped. Row 9: hidden, still read.
+	set("B8", "   ")
+	set("A9", "A-400")
+	must(f.SetCellStr("Stock", "B9", "000000000017"))
+	set("C9", -3)
+	must(f.SetRowVisible("Stock", 9, false))
+
+	path := filepath.Join(dir, "stock.xlsx")
+	must(f.SaveAs(path))
+	return path
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestExcelGolden(t *testing.T) {
+	path := writeWorkbook(t, t.TempDir())
+	tests := []struct {
+		name string
+		cfg  ExcelConfig
+	}{
+		{"excel_all_columns", ExcelConfig{Sheet: "Stock", HeaderRow: 3}},
+		{"excel_selected", ExcelConfig{Sheet: "stock", HeaderRow: 3, TrimSpace: true, Columns: []Column{
+			{Name: "sku"}, {Name: "upc"}, {Name: "qty"}, {Name: "big"}, {Name: "note", Number: 7}, {Name: "lot", Optional: true},
+		}}},
+		{"excel_no_header", ExcelConfig{Sheet: "Stock", Columns: []Column{{Name: "a", Number: 1}, {Name: "b", Number: 2}}}},
+		{"excel_first_sheet", ExcelConfig{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checkGolden(t, tc.name, transcript(t, func() (Reader, error) { return OpenExcelFile(path, tc.cfg) }))
+		})
+	}
+}
+
+func TestExcelRawValues(t *testing.T) {
+	path := writeWorkbook(t, t.TempDir())
+	r, err := OpenExcelFile(path, ExcelConfig{Sheet: "Stock", HeaderRow: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rows, err := readAll(t, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(i int, name string) string {
+		t.Helper()
+		v, ok := rows[i].Get(name)
+		if !ok {
+			t.Fatalf("row %d has no field %q", rows[i].Line, name)
+		}
+		return v
+	}
+	tests := []struct {
+		row        int
+		name, want string
+	}{
+		{0, "UPC", "012345678905"},       // text keeps its leading zero
+		{0, "Big", "123456789012345678"}, // not 1.23457E+17
+		{0, "Expires", "46447"},          // a date is its serial number
+		{1, "UPC", "12345678905"},        // a number: the zero was never stored
+		{1, "Big", "1234567890123"},      // not "1234567890123.00"
+		{1, "Price", "0.1"},
+		{2, "Qty", ""}, // an empty cell inside the row
+		{3, "UPC", "000000000017"},
+	}
+	for _, tc := range tests {
+		if got := get(tc.row, tc.name); got != tc.want {
+			t.Errorf("row %d %s = %q, want %q", rows[tc.row].Line, tc.name, got, tc.want)
+		}
+	}
+	if p, _ := rows[1].Place("Big"); p.Cell() != "D6" || p.String() != "stock.xlsx:Stock!D6" {
+		t.Errorf("place of Big on row 6: %q, %q", p.Cell(), p)
+	}
+	if got := strings.Join(r.Header(), "|"); got != "SKU|UPC|Qty|Big|Price|Expires|Note" {
+		t.Errorf("Header() = %q", got)
+	}
+}
+
+func TestExcelErrors(t *testing.T) {
+	path := writeWorkbook(t, t.TempDir())
+	tests := []struct {
+		name string
+		cfg  ExcelConfig
+		open bool // the error comes from OpenExcelFile
+		want error
+		msg  string
+	}{
+		{
+			name: "sheet not found", open: true,
+			cfg:  ExcelConfig{Sheet: "Inventory"},
+			want: ErrSheetNotFound,
+			msg:  `stock.xlsx: sheet not found: no sheet "Inventory"; sheets found: "Notes", "Stock"`,
+		},
+		{
+			name: "missing column", open: true,
+			cfg:  ExcelConfig{Sheet: "Stock", HeaderRow: 3, Columns: []Column{{Name: "sku"}, {Name: "lot"}}},
+			want: ErrMissingColumn,
+			msg:  `stock.xlsx:Stock row 3: field "lot": missing column: no header "lot"; headers found: "SKU", "UPC", "Qty", "Big", "Price", "Expires", "Note"`,
+		},
+		{
+			name: "empty header row", open: true,
+			cfg:  ExcelConfig{Sheet: "Stock", HeaderRow: 2},
+			want: ErrNoHeader,
+			msg:  `stock.xlsx:Stock row 2: no header: the header row is empty`,
+		},
+		{
+			name: "header row past the end", open: true,
+			cfg:  ExcelConfig{Sheet: "Stock", HeaderRow: 50},
+			want: ErrNoHeader,
+			msg:  `stock.xlsx:Stock row 50: no header: the sheet ends at row 9`,
+		},
+		{
+			name: "too many columns in the header", open: true,
+			cfg:  ExcelConfig{Sheet: "Stock", HeaderRow: 3, Limits: Limits{MaxColumns: 3}},
+			want: ErrTooManyColumns,
+			msg:  `stock.xlsx:Stock row 3: too many columns: row has 7, limit 3`,
+		},
+		{
+			name: "row over the byte limit",
+			cfg:  ExcelConfig{Sheet: "Stock", Limits: Limits{MaxRecordBytes: 10}},
+			want: ErrRecordTooLong,
+			msg:  `stock.xlsx:Stock row 1: record too long: row holds 17 bytes, limit 10`,
+		},
+		{
+			name: "file over the size limit", open: true,
+			cfg:  ExcelConfig{MaxFileBytes: 100},
+			want: ErrFileTooLarge,
+			msg:  `stock.xlsx: file too large: more than 100 bytes`,
+		},
+		{
+			name: "unzipped size over the limit", open: true,
+			cfg:  ExcelConfig{MaxUnzipBytes: 1000},
+			want: ErrWorkbook,
+			msg:  `stock.xlsx: unreadable workbook: unzip size exceeds the 1000 bytes limit`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := OpenExcelFile(path, tc.cfg)
+			if tc.open {
+				checkErr(t, err, tc.want, tc.msg)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			_, err = readAll(t, r)
+			checkErr(t, err, tc.want, tc.msg)
+			if _, again := r.Read(); again != err {
+				t.Errorf("after a final error, Read returned %v", again)
+			}
+		})
+	}
+}
+
+func TestExcelFromReader(t *testing.T) {
+	data, err := os.ReadFile(writeWorkbook(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", Sheet: "Stock", HeaderRow: 3, Columns: []Column{{Name: "sku"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readAll(t, r)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("read %d rows, %v; want 4", len(rows), err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := r.Read(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Read after Close: %v", err)
+	}
+
+	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data) - 1)})
+	checkErr(t, err, ErrFileTooLarge, "in.xlsx: file too large: more than "+strconv.Itoa(len(data)-1)+" bytes")
+	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data))})
+	if err != nil {
+		t.Errorf("a file of exactly MaxFileBytes: %v", err)
+	}
+	_, err = NewExcelReader(strings.NewReader("sku,qty\nA,1\n"), ExcelConfig{File: "junk.xlsx"})
+	checkErr(t, err, ErrWorkbook, "junk.xlsx: unreadable workbook: zip: not a valid zip file")
+}
+
+// TestExcelTempFiles streams a sheet from a temporary file (the in-memory
+// threshold set to nothing) and checks Close removes it.
+func TestExcelTempFiles(t *testing.T) {
+	path := writeWorkbook(t, t.TempDir())
+	tmp := t.TempDir()
+	r, err := OpenExcelFile(path, ExcelConfig{Sheet: "Stock", HeaderRow: 3, InMemoryXMLBytes: 1, TmpDir: tmp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readAll(t, r)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("read %d rows, %v; want 4", len(rows), err)
+	}
+	if v, _ := rows[0].Get("UPC"); v != "012345678905" {
+		t.Errorf("UPC from the temporary file: %q", v)
+	}
+	if files, _ := os.ReadDir(tmp); len(files) == 0 {
+		t.Error("no temporary file while reading; the test does not test streaming from disk")
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if files, _ := os.ReadDir(tmp); len(files) != 0 {
+		t.Errorf("Close left %d temporary files", len(files))
+	}
+}
+
+// TestExcelStreamWriterStrings reads a sheet written with excelize's
+// StreamWriter, whose strings are inline rather than shared.
+func TestExcelStreamWriterStrings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stream.xlsx")
+	writeStreamed(t, path, 3)
+	r, err := OpenExcelFile(path, ExcelConfig{HeaderRow: 1, Columns: []Column{{Name: "upc"}, {Name: "qty"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rows, err := readAll(t, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, row := range rows {
+		got = append(got, rowString(row))
+	}
+	want := "2: upc=000000000001@stream.xlsx:Sheet1!B2 qty=1@stream.xlsx:Sheet1!C2\n" +
+		"3: upc=000000000002@stream.xlsx:Sheet1!B3 qty=2@stream.xlsx:Sheet1!C3\n" +
+		"4: upc=000000000003@stream.xlsx:Sheet1!B4 qty=3@stream.xlsx:Sheet1!C4"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+func TestExcelConfigErrors(t *testing.T) {
+	for _, cfg := range []ExcelConfig{
+		{HeaderRow: -1},
+		{MaxFileBytes: -1},
+		{Columns: []Column{{Name: "sku"}}}, // a name but no header row
+		{HeaderRow: excelize.TotalRows + 1},
+	} {
+		if _, err := NewExcelReader(strings.NewReader(""), cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: %v, want ErrConfig", cfg, err)
+		}
+	}
+}
