@@ -1,0 +1,73 @@
+package partners
+
+import "time"
+
+// Advice is the 846 inventory advice we send a partner (a sales channel,
+// usually): when, what, and how much of our stock it may sell.
+type Advice struct {
+	// Schedule is when the advice is sent (cron, CRON_TZ= allowed).
+	Schedule Schedule `yaml:"schedule" required:"true"`
+	// Mode is full (every item) or delta (changed items only); default
+	// full.
+	Mode AdviceMode `yaml:"mode"`
+	// Version is the X12 release to send (default 4010).
+	Version X12Version `yaml:"version"`
+	// Debounce, when set, also sends a delta advice this long after the
+	// advised quantity of an item changes (near real time), coalescing
+	// the changes that come in meanwhile; 0: on schedule only.
+	Debounce time.Duration `yaml:"debounce"`
+	// Items says which item id the partner gets.
+	Items AdviceItems `yaml:"items" required:"true"`
+	// Policy is how much of our availability the partner is told.
+	Policy Policy `yaml:"policy"`
+}
+
+func (a *Advice) setDefaults() {
+	if a.Mode == "" {
+		a.Mode = AdviceFull
+	}
+	if a.Version == "" {
+		a.Version = X12V4010
+	}
+}
+
+// AdviceItems says how our SKU becomes the partner's item id in the LIN.
+type AdviceItems struct {
+	// Qualifier is the LIN product id qualifier we send (UP, VN, SK...).
+	Qualifier string `yaml:"qualifier" required:"true"`
+	// Lookup names a table translating our SKU to the partner's id (keyed
+	// by our SKU); empty: our SKU is sent as is. Items the table misses
+	// follow its on_miss (skip leaves them out of the advice).
+	Lookup string `yaml:"lookup"`
+}
+
+// Policy is a channel allocation rule, applied per item to our available
+// quantity (summed over Locations) in this order: add in-transit stock due
+// within InTransitDays; subtract SafetyStock; take SharePercent, rounded
+// down; advise 0 when the result is at or below ZeroAtOrBelow; raise it to
+// Min; cap it at Max.
+type Policy struct {
+	// SharePercent is the percentage of availability offered, 0 to 100
+	// (default 100).
+	SharePercent int `yaml:"share_percent"`
+	// SafetyStock is held back from the partner.
+	SafetyStock int `yaml:"safety_stock"`
+	// Min is the least quantity advised when the result is above
+	// ZeroAtOrBelow (0: no floor).
+	Min int `yaml:"min"`
+	// Max caps the advised quantity; nil: no cap.
+	Max *int `yaml:"max"`
+	// ZeroAtOrBelow advises 0 when the result is at or below it.
+	ZeroAtOrBelow int `yaml:"zero_at_or_below"`
+	// Locations are our locations counted; empty: all of them.
+	Locations []string `yaml:"locations"`
+	// InTransitDays counts stock in transit to the Locations when it is
+	// expected within this many days (0: in-transit stock never counts).
+	InTransitDays int `yaml:"in_transit_days"`
+}
+
+func (p *Policy) setDefaults() {
+	if p.SharePercent == 0 {
+		p.SharePercent = 100
+	}
+}
