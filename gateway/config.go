@@ -1,0 +1,207 @@
+package gateway
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the gateway's configuration: one YAML file, every setting
+// overridable by an environment variable named DOCKSIDE_ and the setting's
+// path in upper case with underscores (http.listen → DOCKSIDE_HTTP_LISTEN).
+type Config struct {
+	// Data is the data folder (ledger, inbox, outbox, keys). Default
+	// ./dockside-data.
+	Data string `yaml:"data"`
+	// Partners is the folder of partner profiles, relative to the
+	// configuration file. Empty: the embedded demo partners.
+	Partners string `yaml:"partners"`
+	// Workers is the number of pipeline workers (default 4).
+	Workers int `yaml:"workers"`
+	// MaxFileSize bounds one received file, in bytes (default 256 MiB).
+	MaxFileSize int64 `yaml:"max_file_size"`
+	// Retention is how long the bytes of processed messages are kept
+	// (default 90 days).
+	Retention time.Duration `yaml:"retention"`
+	// HTTP is the API, dashboard and AS2 listener.
+	HTTP HTTPConfig `yaml:"http"`
+	// SFTP is the SFTP server.
+	SFTP SFTPConfig `yaml:"sftp"`
+	// Folders are watched-folder settings.
+	Folders FolderConfig `yaml:"folders"`
+
+	// File is the configuration file read, if any.
+	File string `yaml:"-"`
+}
+
+// HTTPConfig configures the HTTP listener.
+type HTTPConfig struct {
+	// Listen is host:port; empty disables the listener. Default
+	// 127.0.0.1:8080.
+	Listen string `yaml:"listen"`
+	// ReadTimeout and WriteTimeout bound one request (defaults 60 s).
+	ReadTimeout  time.Duration `yaml:"read_timeout"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// MaxBody bounds a request body in bytes (default 64 MiB, for AS2).
+	MaxBody int64 `yaml:"max_body"`
+	// Tokens are the API tokens.
+	Tokens []TokenConfig `yaml:"tokens"`
+}
+
+// TokenConfig is one API token: stored as its SHA-256, never in clear.
+type TokenConfig struct {
+	Name   string `yaml:"name"`
+	SHA256 string `yaml:"sha256"` // hex SHA-256 of the token
+	Role   string `yaml:"role"`   // read-only or operator
+}
+
+// SFTPConfig configures the SFTP server.
+type SFTPConfig struct {
+	// Listen is host:port; empty disables the server. Default
+	// 127.0.0.1:2222.
+	Listen string `yaml:"listen"`
+	// Root is where each partner's jailed folder lives (default
+	// <data>/sftp).
+	Root string `yaml:"root"`
+	// MaxSessions per partner (default 8).
+	MaxSessions int `yaml:"max_sessions"`
+	// IdleTimeout closes a quiet session (default 10 min); LoginTimeout
+	// bounds the handshake (default 30 s).
+	IdleTimeout  time.Duration `yaml:"idle_timeout"`
+	LoginTimeout time.Duration `yaml:"login_timeout"`
+}
+
+// FolderConfig configures watched folders.
+type FolderConfig struct {
+	// Rescan is how often folders are rescanned besides fsnotify events
+	// (default 30 s).
+	Rescan time.Duration `yaml:"rescan"`
+}
+
+// DefaultConfig returns the configuration used when there is no file.
+func DefaultConfig() *Config {
+	return &Config{
+		Data: "dockside-data", Workers: 4, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
+		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
+		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
+		Folders: FolderConfig{Rescan: 30 * time.Second},
+	}
+}
+
+// LoadConfig reads the configuration file (when path is not empty) over
+// the defaults, then applies DOCKSIDE_ environment overrides from getenv.
+// Unknown keys are errors.
+func LoadConfig(path string, getenv func(string) string) (*Config, error) {
+	c := DefaultConfig()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading configuration: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		c.File = path
+		if c.Partners != "" && !filepath.IsAbs(c.Partners) {
+			c.Partners = filepath.Join(filepath.Dir(path), c.Partners)
+		}
+	}
+	if err := applyEnv(reflect.ValueOf(c).Elem(), "DOCKSIDE", getenv); err != nil {
+		return nil, err
+	}
+	return c, c.Check()
+}
+
+// Check reports settings that cannot work.
+func (c *Config) Check() error {
+	var errs []error
+	if c.Data == "" {
+		errs = append(errs, errors.New("data: must not be empty"))
+	}
+	if c.Workers < 1 || c.Workers > 256 {
+		errs = append(errs, fmt.Errorf("workers: %d is not between 1 and 256", c.Workers))
+	}
+	if c.MaxFileSize < 1 {
+		errs = append(errs, fmt.Errorf("max_file_size: %d must be positive", c.MaxFileSize))
+	}
+	for i, t := range c.HTTP.Tokens {
+		if len(t.SHA256) != 64 {
+			errs = append(errs, fmt.Errorf("http.tokens[%d].sha256: must be 64 hex digits (the SHA-256 of the token)", i))
+		}
+		if t.Role != "read-only" && t.Role != "operator" {
+			errs = append(errs, fmt.Errorf("http.tokens[%d].role: %q is not read-only or operator", i, t.Role))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// applyEnv sets every field of v from an environment variable named
+// prefix_FIELD when it is set.
+func applyEnv(v reflect.Value, prefix string, getenv func(string) string) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")[0]
+		if tag == "" || tag == "-" {
+			continue
+		}
+		name := prefix + "_" + strings.ToUpper(tag)
+		fv := v.Field(i)
+		if f.Type.Kind() == reflect.Struct {
+			if err := applyEnv(fv, name, getenv); err != nil {
+				return err
+			}
+			continue
+		}
+		s := getenv(name)
+		if s == "" {
+			continue
+		}
+		if err := setFromString(fv, s); err != nil {
+			return fmt.Errorf("%s=%q: %w", name, s, err)
+		}
+	}
+	return nil
+}
+
+func setFromString(v reflect.Value, s string) error {
+	switch v.Interface().(type) {
+	case time.Duration:
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(d))
+		return nil
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(s)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	default:
+		return fmt.Errorf("cannot be set from the environment (%s)", v.Kind())
+	}
+	return nil
+}
