@@ -1,0 +1,3 @@
+// Package specs holds X12 transaction set specs as embedded data and the
+// validator that reads them.
+package specs
