@@ -1,0 +1,140 @@
+package documents
+
+import "github.com/dockside-edi/dockside/edi/x12"
+
+// The element positions each common segment type has fields for.
+var (
+	dtmNamed  = upTo(6)
+	refNamed  = upTo(3)
+	n9Named   = upTo(5)
+	pidNamed  = upTo(5)
+	nteNamed  = upTo(2)
+	textNamed = upTo(2)
+	n1Named   = upTo(4)
+	n4Named   = upTo(6)
+	cttNamed  = upTo(2)
+)
+
+func (r *setReader) dtm(s *x12.Segment) DateTime {
+	return DateTime{
+		Qualifier: r.code(s, 1), Date: r.code(s, 2), Time: r.code(s, 3),
+		TimeCode: r.code(s, 4), PeriodFormat: r.code(s, 5), Period: r.text(s, 6),
+		Extra: r.extra(s, dtmNamed),
+	}
+}
+
+func (r *setReader) ref(s *x12.Segment) Reference {
+	return Reference{Qualifier: r.code(s, 1), ID: r.text(s, 2), Description: r.text(s, 3), Extra: r.extra(s, refNamed)}
+}
+
+func (r *setReader) n9(s *x12.Segment) Reference {
+	return Reference{
+		Qualifier: r.code(s, 1), ID: r.text(s, 2), Description: r.text(s, 3),
+		Date: r.code(s, 4), Time: r.code(s, 5), Extra: r.extra(s, n9Named),
+	}
+}
+
+func (r *setReader) pid(s *x12.Segment) Description {
+	return Description{
+		Type: r.code(s, 1), Characteristic: r.code(s, 2), Agency: r.code(s, 3),
+		Code: r.text(s, 4), Text: r.text(s, 5), Extra: r.extra(s, pidNamed),
+	}
+}
+
+func (r *setReader) nte(s *x12.Segment) Note {
+	return Note{Code: r.code(s, 1), Text: r.text(s, 2), Extra: r.extra(s, nteNamed)}
+}
+
+func (r *setReader) textLine(s *x12.Segment) TextLine {
+	return TextLine{Text: r.text(s, 1), Text2: r.text(s, 2), Extra: r.extra(s, textNamed)}
+}
+
+func (r *setReader) n4(s *x12.Segment) *Place {
+	return &Place{
+		City: r.text(s, 1), State: r.code(s, 2), Postal: r.code(s, 3), Country: r.code(s, 4),
+		LocationQualifier: r.code(s, 5), Location: r.text(s, 6), Extra: r.extra(s, n4Named),
+	}
+}
+
+func (r *setReader) n1(s *x12.Segment) Party {
+	return Party{
+		Entity: r.code(s, 1), Name: r.text(s, 2), IDQualifier: r.code(s, 3), ID: r.text(s, 4),
+		Extra: r.extra(s, n1Named), Pos: s.Pos.SetIndex,
+	}
+}
+
+// partyPart adds s to the N1 loop p when it is an N2, N3, N4 or REF, and
+// reports whether it did.
+func (r *setReader) partyPart(p *Party, s *x12.Segment) bool {
+	switch s.ID {
+	case "N2":
+		p.Names = append(p.Names, r.textLine(s))
+	case "N3":
+		p.Street = append(p.Street, r.textLine(s))
+	case "N4":
+		if p.Place != nil {
+			return false
+		}
+		p.Place = r.n4(s)
+	case "REF":
+		p.Refs = append(p.Refs, r.ref(s))
+	default:
+		return false
+	}
+	return true
+}
+
+func (r *setReader) ctt(s *x12.Segment) (*Totals, error) {
+	count, err := r.integer(s, 1)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := r.decimal(s, 2)
+	if err != nil {
+		return nil, err
+	}
+	return &Totals{Count: count, Hash: hash, Extra: r.extra(s, cttNamed)}, nil
+}
+
+// productIDs reads the qualifier/id pairs of s from element first on:
+// (first, first+1), (first+2, first+3), ... up to element last (0: to the
+// end). Empty pairs are kept only when a later pair follows, so that each
+// pair keeps its position. The slice comes from slab.
+func (r *setReader) productIDs(s *x12.Segment, first, last int, slab *[]ProductID) []ProductID {
+	n := s.Len()
+	if last > 0 && last < n {
+		n = last
+	}
+	var buf [16]ProductID
+	ids := buf[:0]
+	keep := 0
+	for i := first; i <= n; i += 2 {
+		q, id := s.Element(i), s.Element(i+1)
+		ids = append(ids, ProductID{Qualifier: r.strs.code(q), ID: r.strs.str(id)})
+		if len(q) > 0 || len(id) > 0 {
+			keep = len(ids)
+		}
+	}
+	return carve(slab, ids[:keep])
+}
+
+// carve copies src into the free end of *slab, starting a new slab when it
+// is full, and returns the copy with its capacity capped (an append to it
+// reallocates instead of overwriting its neighbour). It returns nil for an
+// empty src.
+func carve[T any](slab *[]T, src []T) []T {
+	n := len(src)
+	if n == 0 {
+		return nil
+	}
+	s := *slab
+	if cap(s)-len(s) < n {
+		size := max(2*cap(s), 16)
+		size = min(size, 4096)
+		s = make([]T, 0, max(size, n))
+	}
+	start := len(s)
+	s = append(s, src...)
+	*slab = s
+	return s[start:len(s):len(s)]
+}

@@ -1,0 +1,34 @@
+// Package documents turns validated X12 transaction sets into Go types and
+// back: the 846 Inventory Inquiry/Advice (Inventory846), the 856 Ship
+// Notice/Manifest (ShipNotice856) and the 940 Warehouse Shipping Order
+// (ShippingOrder940). Any other set decodes to a Generic list of segments.
+//
+// Decode takes an *x12.Transaction (ST..SE, as the x12 Decoder or x12.Check
+// yields it, normally after the specs validator accepted it) and returns a
+// Document; Decode846, Decode856 and Decode940 return the concrete types.
+// The decoded values own their strings: they do not alias the decoder's
+// buffers and stay valid after the next set is read. A decoding problem is a
+// *DecodeError naming the segment, its number in the set (ST = 1, as AK302
+// counts) and the element, and wrapping one of the sentinel errors.
+//
+// Every document encodes back with an *x12.Writer (Encode writes ST..SE;
+// the caller writes the envelopes). Decoding then encoding a set gives the
+// same segments when the set follows the standard's segment order:
+//
+//   - elements without a field of their own are kept in Extra, by position;
+//   - segments a typed loop does not model are kept, in order, in the loop's
+//     Other list and written after the loop's modeled segments (before its
+//     nested loops);
+//   - Extra and Other hold composite and repeated elements with the
+//     components joined by '>' and repetitions by '^' (the delimiters of
+//     x12.DefaultDelimiters), whatever the interchange used, and the encoder
+//     translates them to the Writer's delimiters.
+//
+// What does not survive a round trip: segments in a non-standard order
+// within a loop (they come back in the standard order), 856 HL loops not in
+// depth-first order (they come back depth-first, ids kept), trailing empty
+// elements, and leading zeros of nothing (numbers are kept as written).
+//
+// Quantities are kept as written (type Decimal, e.g. "12.0" or "-3") and
+// checked to be X12 decimal numbers; Decimal.Int64 gives the whole number.
+package documents

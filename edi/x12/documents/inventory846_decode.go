@@ -1,0 +1,282 @@
+package documents
+
+import (
+	"github.com/dockside-edi/dockside/edi/x12"
+)
+
+var (
+	biaNamed = upTo(5)
+	qtyNamed = upTo(3)
+	sdqNamed = upTo(23)
+)
+
+// Decode846 decodes an 846 transaction set.
+func Decode846(t *x12.Transaction) (*Inventory846, error) {
+	r, err := newSetReader(t, "846")
+	if err != nil {
+		return nil, err
+	}
+	d := decoder846{setReader: r}
+	return d.decode()
+}
+
+// decoder846 walks an 846's segments. The item being read keeps its
+// quantities and descriptions in scratch lists until its end, then moves
+// them into shared slabs: one allocation per thousands of items rather
+// than two per item.
+type decoder846 struct {
+	*setReader
+	doc *Inventory846
+
+	item  *Item846     // the LIN loop being read, nil in the header
+	qty   *Quantity846 // the open QTY loop, or nil
+	loc   *Location846 // the open item-level N1 loop, or nil
+	party *Party       // the open header N1 loop, or nil
+
+	qtys    []Quantity846
+	descs   []Description
+	idSlab  []ProductID
+	qtySlab []Quantity846
+	pidSlab []Description
+}
+
+func (d *decoder846) decode() (*Inventory846, error) {
+	segs := d.segs
+	if len(segs) == 0 || segs[0].ID != "BIA" {
+		return nil, d.missing("BIA")
+	}
+	d.doc = &Inventory846{}
+	if err := d.bia(&segs[0]); err != nil {
+		return nil, err
+	}
+	lins := 0
+	for i := range segs {
+		if segs[i].ID == "LIN" {
+			lins++
+		}
+	}
+	d.doc.Items = make([]Item846, 0, lins)
+	i := 1
+	for ; i < len(segs); i++ {
+		s := &segs[i]
+		var err error
+		switch {
+		case s.ID == "CTT":
+			d.endItem()
+			if d.doc.Totals, err = d.ctt(s); err != nil {
+				return nil, err
+			}
+			for _, s := range segs[i+1:] {
+				d.doc.After = append(d.doc.After, d.segment(&s))
+			}
+			return d.doc, nil
+		case d.item == nil && s.ID != "LIN":
+			err = d.header(s)
+		default:
+			err = d.detail(s)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	d.endItem()
+	return d.doc, nil
+}
+
+// missing returns the error for a set without a segment it needs, placed
+// at the SE (or the ST when there is no SE).
+func (d *decoder846) missing(id string) *DecodeError {
+	return missingSegment(d.setReader, id)
+}
+
+func missingSegment(r *setReader, id string) *DecodeError {
+	e := &DecodeError{SetID: r.setID, Segment: id, Position: 2, Err: ErrMissingSegment}
+	if n := len(r.segs); n > 0 {
+		e.Position, e.Line = r.segs[0].Pos.SetIndex, r.segs[0].Pos.Line
+	}
+	return e
+}
+
+func (d *decoder846) bia(s *x12.Segment) error {
+	doc := d.doc
+	doc.Purpose, doc.ReportType = d.code(s, 1), d.code(s, 2)
+	doc.Reference, doc.Date, doc.Time = d.text(s, 3), d.code(s, 4), d.code(s, 5)
+	doc.Extra = d.extra(s, biaNamed)
+	return nil
+}
+
+// header reads a segment between the BIA and the first LIN.
+func (d *decoder846) header(s *x12.Segment) error {
+	doc := d.doc
+	switch s.ID {
+	case "N1":
+		doc.Parties = append(doc.Parties, d.n1(s))
+		d.party = &doc.Parties[len(doc.Parties)-1]
+		return nil
+	case "DTM":
+		doc.Dates = append(doc.Dates, d.dtm(s))
+		d.party = nil
+		return nil
+	case "QTY", "PID", "SDQ":
+		return d.fail(s, 0, ErrMisplaced)
+	}
+	if d.party != nil {
+		if !d.partyPart(d.party, s) {
+			d.party.Other = append(d.party.Other, d.segment(s))
+		}
+		return nil
+	}
+	if s.ID == "REF" {
+		doc.Refs = append(doc.Refs, d.ref(s))
+		return nil
+	}
+	doc.Other = append(doc.Other, d.segment(s))
+	return nil
+}
+
+// detail reads a segment of the LIN loops.
+func (d *decoder846) detail(s *x12.Segment) error {
+	it := d.item
+	switch s.ID {
+	case "LIN":
+		return d.lin(s)
+	case "QTY":
+		q, err := d.quantity(s)
+		if err != nil {
+			return err
+		}
+		if d.loc != nil {
+			d.loc.Quantities = append(d.loc.Quantities, q)
+			d.qty = &d.loc.Quantities[len(d.loc.Quantities)-1]
+		} else {
+			d.qtys = append(d.qtys, q)
+			d.qty = &d.qtys[len(d.qtys)-1]
+		}
+		return nil
+	case "DTM":
+		switch {
+		case d.qty != nil:
+			d.qty.Dates = append(d.qty.Dates, d.dtm(s))
+		case d.loc != nil:
+			d.loc.Other = append(d.loc.Other, d.segment(s))
+		default:
+			it.Dates = append(it.Dates, d.dtm(s))
+		}
+		return nil
+	case "PID":
+		d.qty, d.loc = nil, nil
+		d.descs = append(d.descs, d.pid(s))
+		return nil
+	case "SDQ":
+		d.qty, d.loc = nil, nil
+		sdq, err := d.sdq(s)
+		it.SDQ = append(it.SDQ, sdq)
+		return err
+	case "N1":
+		d.qty = nil
+		it.Locations = append(it.Locations, Location846{Party: d.n1(s)})
+		d.loc = &it.Locations[len(it.Locations)-1]
+		return nil
+	case "REF":
+		d.qty = nil
+		if d.loc != nil {
+			d.loc.Refs = append(d.loc.Refs, d.ref(s))
+		} else {
+			it.Refs = append(it.Refs, d.ref(s))
+		}
+		return nil
+	}
+	switch {
+	case d.qty != nil:
+		d.qty.Other = append(d.qty.Other, d.segment(s))
+	case d.loc != nil:
+		if !d.partyPart(&d.loc.Party, s) {
+			d.loc.Other = append(d.loc.Other, d.segment(s))
+		}
+	default:
+		it.Other = append(it.Other, d.segment(s))
+	}
+	return nil
+}
+
+func (d *decoder846) lin(s *x12.Segment) error {
+	d.endItem()
+	ids := d.productIDs(s, 2, 0, &d.idSlab)
+	if len(ids) == 0 {
+		return d.fail(s, 2, ErrMissingElement)
+	}
+	d.doc.Items = append(d.doc.Items, Item846{Line: d.code(s, 1), IDs: ids, Pos: s.Pos.SetIndex})
+	d.item = &d.doc.Items[len(d.doc.Items)-1]
+	return nil
+}
+
+// endItem moves the item's scratch lists into the slabs.
+func (d *decoder846) endItem() {
+	d.qty, d.loc, d.party = nil, nil, nil
+	if d.item == nil {
+		return
+	}
+	d.item.Quantities = carve(&d.qtySlab, d.qtys)
+	d.item.Descriptions = carve(&d.pidSlab, d.descs)
+	clear(d.qtys) // drop references into the document
+	d.qtys, d.descs = d.qtys[:0], d.descs[:0]
+	d.item = nil
+}
+
+func (d *decoder846) quantity(s *x12.Segment) (Quantity846, error) {
+	if err := d.need(s, 1); err != nil {
+		return Quantity846{}, err
+	}
+	n, err := d.decimal(s, 2)
+	if err != nil {
+		return Quantity846{}, err
+	}
+	q := Quantity846{Qualifier: d.code(s, 1), Quantity: n, Pos: s.Pos.SetIndex, Extra: d.extra(s, qtyNamed)}
+	q.Unit, q.UnitDetail = d.unit(s, 3)
+	return q, nil
+}
+
+// unit returns the first component of composite element i (a unit of
+// measure, C001) and its further components, or nil.
+func (d *decoder846) unit(s *x12.Segment, i int) (string, []string) {
+	e := s.Element(i)
+	k := 0
+	for k < len(e) && e[k] != d.comp {
+		k++
+	}
+	if k == len(e) {
+		return d.strs.code(e), nil
+	}
+	var more []string
+	for c := 2; ; c++ {
+		part := s.Component(i, c)
+		if part == nil {
+			break
+		}
+		more = append(more, d.strs.str(part))
+	}
+	for len(more) > 0 && more[len(more)-1] == "" {
+		more = more[:len(more)-1]
+	}
+	return d.strs.code(e[:k]), more
+}
+
+func (d *decoder846) sdq(s *x12.Segment) (LocationQuantities, error) {
+	l := LocationQuantities{Unit: d.code(s, 1), IDQualifier: d.code(s, 2), Location: d.text(s, 23), Extra: d.extra(s, sdqNamed)}
+	keep := 0
+	for i := 3; i <= min(s.Len(), 22); i += 2 {
+		q, err := d.decimal(s, i+1)
+		if err != nil {
+			return l, err
+		}
+		l.Quantities = append(l.Quantities, LocationQuantity{Location: d.text(s, i), Quantity: q})
+		if len(s.Element(i)) > 0 || q != "" {
+			keep = len(l.Quantities)
+		}
+	}
+	l.Quantities = l.Quantities[:keep]
+	if keep == 0 {
+		l.Quantities = nil
+	}
+	return l, nil
+}
