@@ -52,10 +52,10 @@ type Line940 struct {
 	LX string `json:"lx,omitempty"`
 	// LoopSegments are the LX loop's segments before its first W01 (MAN,
 	// SDQ, N1, G62, ...).
-	LoopSegments []Segment   `json:"lx_segments,omitempty"`
-	Quantity     Decimal     `json:"quantity"`           // W0101, quantity ordered
-	Unit         string      `json:"unit"`               // W0102
-	CaseUPC      string      `json:"case_upc,omitempty"` // W0103, U.P.C. case code
+	LoopSegments []Segment `json:"lx_segments,omitempty"`
+	Quantity     Decimal   `json:"quantity"`           // W0101, quantity ordered
+	Unit         string    `json:"unit"`               // W0102
+	CaseUPC      string    `json:"case_upc,omitempty"` // W0103, U.P.C. case code
 	// IDs are the qualifier/id pairs W0104/05, W0106/07 and W0115/16, in
 	// that order; an empty pair is kept only when a later one follows.
 	IDs          []ProductID `json:"ids,omitempty"`

@@ -25,8 +25,8 @@ func Decode940(t *x12.Transaction) (*ShippingOrder940, error) {
 type decoder940 struct {
 	*setReader
 	doc   *ShippingOrder940
-	party *Party    // the open header N1 loop, or nil
-	lx    string    // LX01 of the open LX loop
+	party *Party // the open header N1 loop, or nil
+	lx    string // LX01 of the open LX loop
 	lxSeg *x12.Segment
 	loop  []Segment // LX loop segments waiting for their W01
 	line  *Line940  // the W01 loop being read, or nil
