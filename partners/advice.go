@@ -41,28 +41,31 @@ type AdviceItems struct {
 	Lookup string `yaml:"lookup"`
 }
 
-// Policy is a channel allocation rule, applied per item to our available
-// quantity (summed over Locations) in this order: add in-transit stock due
-// within InTransitDays; subtract SafetyStock; take SharePercent, rounded
-// down; advise 0 when the result is at or below ZeroAtOrBelow; raise it to
-// Min; cap it at Max.
+// Policy is a channel allocation rule, the settings of ledger.Policy
+// (which computes it): the pool is the available stock summed over
+// Locations, plus in-transit stock due within InTransitDays; SafetyStock is
+// subtracted; a pool at or below ZeroAtOrBelow advises 0; otherwise the
+// partner gets SharePercent of it, rounded down, raised to Min (never
+// above the pool) and capped at Max.
 type Policy struct {
-	// SharePercent is the percentage of availability offered, 0 to 100
+	// SharePercent is the percentage of the pool offered, 0 to 100
 	// (default 100).
 	SharePercent int `yaml:"share_percent"`
 	// SafetyStock is held back from the partner.
-	SafetyStock int `yaml:"safety_stock"`
-	// Min is the least quantity advised when the result is above
-	// ZeroAtOrBelow (0: no floor).
-	Min int `yaml:"min"`
-	// Max caps the advised quantity; nil: no cap.
-	Max *int `yaml:"max"`
-	// ZeroAtOrBelow advises 0 when the result is at or below it.
-	ZeroAtOrBelow int `yaml:"zero_at_or_below"`
+	SafetyStock int64 `yaml:"safety_stock"`
+	// Min is the least quantity advised while the pool is above
+	// ZeroAtOrBelow; 0: no floor.
+	Min int64 `yaml:"min"`
+	// Max caps the advised quantity; 0: no cap.
+	Max int64 `yaml:"max"`
+	// ZeroAtOrBelow advises 0 when the pool after safety stock is at or
+	// below it.
+	ZeroAtOrBelow int64 `yaml:"zero_at_or_below"`
 	// Locations are our locations counted; empty: all of them.
 	Locations []string `yaml:"locations"`
 	// InTransitDays counts stock in transit to the Locations when it is
-	// expected within this many days (0: in-transit stock never counts).
+	// due within this many days (overdue included); 0: in-transit stock
+	// does not count (ledger.Policy.IncludeInTransit = InTransitDays > 0).
 	InTransitDays int `yaml:"in_transit_days"`
 }
 

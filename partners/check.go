@@ -15,9 +15,10 @@ import (
 // sets the defaults that depend on other fields, and reports each problem
 // at the place of the path it concerns.
 type checker struct {
-	d   *decoder
-	p   *Profile
-	dir string // the profile's folder, for relative file paths
+	d     *decoder
+	p     *Profile
+	dir   string     // the profile's folder, for relative file paths
+	files fileSource // where referenced files are read
 }
 
 // failf reports a problem at path, unless decoding already reported one
@@ -26,7 +27,16 @@ func (c *checker) failf(path string, sentinel error, format string, args ...any)
 	if c.d.erred(path) {
 		return
 	}
-	c.d.failf(c.d.place(path), path, sentinel, format, args...)
+	c.d.failf(c.d.where(path), path, sentinel, format, args...)
+}
+
+// failKey reports a problem about the key at path itself (an unknown
+// column, a bad code used as a key).
+func (c *checker) failKey(path string, sentinel error, format string, args ...any) {
+	if c.d.erred(path) {
+		return
+	}
+	c.d.failf(c.d.keyWhere(path), path, sentinel, format, args...)
 }
 
 // has reports whether the profile spells out the key at path.
@@ -388,7 +398,7 @@ func (c *checker) ourKeyPair(a *AS2, p string) {
 }
 
 func (c *checker) folder(f *Folder, p string) {
-	if f.Path != "" {
+	if _, onDisk := c.files.(osFiles); onDisk && f.Path != "" {
 		f.Path = c.resolve(f.Path)
 	}
 	if f.DoneSuffix != "" && (strings.ContainsAny(f.DoneSuffix, `/\`) || strings.Trim(f.DoneSuffix, ".") == "") {
@@ -422,23 +432,24 @@ func (c *checker) advice() {
 	c.policy(&a.Policy, "advice.policy")
 }
 
+// maxQuantity is the ledger's bound on a quantity.
+const maxQuantity = 1_000_000_000_000_000
+
 func (c *checker) policy(pol *Policy, p string) {
-	atLeast0 := func(name string, v int) {
-		if v < 0 {
-			c.failf(keyPath(p, name), ErrInvalid, "%d must not be negative", v)
+	quantity := func(name string, v int64) {
+		if v < 0 || v > maxQuantity {
+			c.failf(keyPath(p, name), ErrInvalid, "%d: want 0 to %d", v, int64(maxQuantity))
 		}
 	}
 	if pol.SharePercent < 0 || pol.SharePercent > 100 {
 		c.failf(keyPath(p, "share_percent"), ErrInvalid, "%d is not a percentage (0-100)", pol.SharePercent)
 	}
-	atLeast0("safety_stock", pol.SafetyStock)
-	atLeast0("min", pol.Min)
-	atLeast0("zero_at_or_below", pol.ZeroAtOrBelow)
-	if pol.Max != nil {
-		atLeast0("max", *pol.Max)
-		if *pol.Max >= 0 && pol.Min > *pol.Max {
-			c.failf(keyPath(p, "min"), ErrConflict, "min %d is above max %d", pol.Min, *pol.Max)
-		}
+	quantity("safety_stock", pol.SafetyStock)
+	quantity("min", pol.Min)
+	quantity("max", pol.Max)
+	quantity("zero_at_or_below", pol.ZeroAtOrBelow)
+	if pol.Max > 0 && pol.Min > pol.Max {
+		c.failf(keyPath(p, "min"), ErrConflict, "min %d is above max %d", pol.Min, pol.Max)
 	}
 	if pol.InTransitDays < 0 || pol.InTransitDays > 365 {
 		c.failf(keyPath(p, "in_transit_days"), ErrInvalid, "%d: want 0 to 365 days", pol.InTransitDays)

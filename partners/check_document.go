@@ -94,7 +94,7 @@ func (c *checker) document(doc *Document, p string) {
 		}
 		for qual := range m.Buckets {
 			if !code(qual, 2, 2) {
-				c.failf(keyPath(keyPath(mp, "buckets"), qual), ErrInvalid, "%q is not a QTY01 qualifier (2 letters or digits)", qual)
+				c.failKey(keyPath(keyPath(mp, "buckets"), qual), ErrInvalid, "%q is not a QTY01 qualifier (2 letters or digits)", qual)
 			}
 		}
 		if m.Location.Source == "" {
@@ -252,9 +252,9 @@ func (c *checker) units(u *Units, p string) {
 		up := keyPath(cp, unit)
 		switch {
 		case !code(unit, 2, 2):
-			c.failf(up, ErrInvalid, "%q is not a unit of measure code (2 letters or digits, e.g. CA)", unit)
+			c.failKey(up, ErrInvalid, "%q is not a unit of measure code (2 letters or digits, e.g. CA)", unit)
 		case unit == u.Base:
-			c.failf(up, ErrConflict, "%s is the base unit", unit)
+			c.failKey(up, ErrConflict, "%s is the base unit", unit)
 		}
 		c.tableRef(up, conv.Table)
 	}
@@ -291,9 +291,9 @@ func (c *checker) flat(doc *Document, p string) {
 	case m.Location.Source == "":
 		c.failf(keyPath(mp, "location"), ErrRequired, "is required without a location column: {source: fixed, id: CODE}")
 	case m.Location.Source == LocationColumn && !cols["location"]:
-		c.failf(keyPath(mp, "location.source"), ErrConflict, "column needs a location column")
+		c.failf(keyPath(keyPath(mp, "location"), "source"), ErrConflict, "column needs a location column")
 	case m.Location.Source == LocationFixed && cols["location"]:
-		c.failf(keyPath(mp, "location.source"), ErrConflict, "fixed would ignore the location column")
+		c.failf(keyPath(keyPath(mp, "location"), "source"), ErrConflict, "fixed would ignore the location column")
 	}
 	switch {
 	case m.Effective.Source == "" && cols["time"]:
@@ -301,7 +301,7 @@ func (c *checker) flat(doc *Document, p string) {
 	case m.Effective.Source == "":
 		m.Effective.Source = TimeReceived
 	case m.Effective.Source == TimeColumn && !cols["time"]:
-		c.failf(keyPath(mp, "effective.source"), ErrConflict, "column needs a time column")
+		c.failf(keyPath(keyPath(mp, "effective"), "source"), ErrConflict, "column needs a time column")
 	}
 	switch {
 	case cols["time"] && m.TimeFormat == "":
@@ -326,7 +326,7 @@ func (c *checker) flatLayout(doc *Document, mp string) map[string]bool {
 			m.CSV.setDefaults()
 		}
 		if delimiterRune(m.CSV.Delimiter) == 0 {
-			c.failf(keyPath(mp, "csv.delimiter"), ErrInvalid, "%q: want one character other than quote, CR or LF (or tab)", m.CSV.Delimiter)
+			c.failf(keyPath(keyPath(mp, "csv"), "delimiter"), ErrInvalid, "%q: want one character other than quote, CR or LF (or tab)", m.CSV.Delimiter)
 		}
 		return c.columns(m.Columns, keyPath(mp, "columns"), m.CSV.Header, "with csv header: false")
 	case DocXLSX:
@@ -336,7 +336,7 @@ func (c *checker) flatLayout(doc *Document, mp string) map[string]bool {
 			m.XLSX.setDefaults()
 		}
 		if m.XLSX.HeaderRow < 0 {
-			c.failf(keyPath(mp, "xlsx.header_row"), ErrInvalid, "%d must not be negative (0: no header row)", m.XLSX.HeaderRow)
+			c.failf(keyPath(keyPath(mp, "xlsx"), "header_row"), ErrInvalid, "%d must not be negative (0: no header row)", m.XLSX.HeaderRow)
 		}
 		return c.columns(m.Columns, keyPath(mp, "columns"), m.XLSX.HeaderRow > 0, "with xlsx header_row: 0")
 	default: // fixed

@@ -64,8 +64,20 @@ var (
 	scalarDecoderType = reflect.TypeFor[scalarDecoder]()
 )
 
+// maxProblems bounds the problems reported for one file: past it, the
+// file is probably not a profile at all.
+const maxProblems = 200
+
 // fail records a problem at node n.
 func (d *decoder) fail(n *yaml.Node, path string, err error) {
+	if len(d.errs) >= maxProblems {
+		if !d.halted {
+			d.halted = true
+			d.errs = append(d.errs, &ProfileError{File: d.file, Line: n.Line, Column: n.Column, Path: path,
+				Err: details(ErrTooComplex, "more than %d problems; stopping here", maxProblems)})
+		}
+		return
+	}
 	pe := &ProfileError{File: d.file, Path: path, Err: err}
 	if n != nil {
 		pe.Line, pe.Column = n.Line, n.Column
@@ -95,10 +107,20 @@ func (d *decoder) failf(n *yaml.Node, path string, sentinel error, format string
 	d.fail(n, path, details(sentinel, format, args...))
 }
 
-// place returns the node recorded for path, or for its closest ancestor.
-func (d *decoder) place(path string) *yaml.Node {
+// where returns the node to report a problem about path at: the value
+// of a scalar; the key of a section (a mapping, a list or a null), so a
+// problem about a section as a whole points at its name. A path the
+// profile does not spell out is reported at its closest ancestor that it
+// does.
+func (d *decoder) where(path string) *yaml.Node {
 	for {
 		if n, ok := d.nodes[path]; ok {
+			if n.Kind == yaml.ScalarNode && !isNull(n) {
+				return n
+			}
+			if k, ok := d.keys[path]; ok {
+				return k
+			}
 			return n
 		}
 		if path == "" {
@@ -108,12 +130,13 @@ func (d *decoder) place(path string) *yaml.Node {
 	}
 }
 
-// keyPlace returns the key node of path when there is one, else its place.
-func (d *decoder) keyPlace(path string) *yaml.Node {
+// keyWhere returns the key node of path when there is one (a problem
+// about a key itself), else where(path).
+func (d *decoder) keyWhere(path string) *yaml.Node {
 	if n, ok := d.keys[path]; ok {
 		return n
 	}
-	return d.place(path)
+	return d.where(path)
 }
 
 // visit counts a node against the budget; false when the budget ran out.
@@ -124,6 +147,9 @@ func (d *decoder) visit(n *yaml.Node, path string) bool {
 	d.visits++
 	if d.visits > maxNodes {
 		d.halted = true
+		if at := d.where(path); at != nil {
+			n = at // where the expansion started, not somewhere inside it
+		}
 		d.failf(n, path, ErrTooComplex, "more than %d YAML nodes once aliases are expanded", maxNodes)
 		return false
 	}
@@ -397,7 +423,7 @@ func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
 	}
 	for _, name := range names {
 		if fields[name].required && !present[name] {
-			d.failf(n, keyPath(path, name), ErrRequired, "is required")
+			d.failf(d.where(path), keyPath(path, name), ErrRequired, "is required")
 		}
 	}
 }

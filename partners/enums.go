@@ -90,28 +90,29 @@ const (
 
 func (c Content) check() error { return oneOf(c, ContentSnapshot, ContentAdjustments) }
 
-// Bucket is the ledger bucket a partner's quantity goes to. The ledger
-// owns the meaning; these names are the contract between profiles and the
-// mapping package.
+// Bucket is the ledger bucket a partner's quantity goes to. The postable
+// names are those of the ledger (ledger.ParseBucket reads them); compare
+// and ignore are not posted.
 type Bucket string
 
 // Buckets.
 const (
-	BucketOnHand         Bucket = "on_hand"         // physically in the warehouse
-	BucketAvailable      Bucket = "available"       // free to sell
-	BucketCommitted      Bucket = "committed"       // allocated to orders, not yet shipped
-	BucketReserved       Bucket = "reserved"        // held back for other reasons
-	BucketDamaged        Bucket = "damaged"         // unusable
-	BucketQualityControl Bucket = "quality_control" // on hold for inspection
-	BucketInTransit      Bucket = "in_transit"      // shipped to us, not yet received
-	BucketCompare        Bucket = "compare"         // not posted: kept to check divergence with our figures
-	BucketIgnore         Bucket = "ignore"          // read and dropped
+	BucketOnHand      Bucket = "on_hand"     // physically present
+	BucketAllocated   Bucket = "allocated"   // reserved for orders
+	BucketInTransit   Bucket = "in_transit"  // expected, not yet received
+	BucketDamaged     Bucket = "damaged"     // present, not sellable: damaged
+	BucketQuarantined Bucket = "quarantined" // present, not sellable: on hold
+	BucketCompare     Bucket = "compare"     // not posted: kept to check divergence with our figures
+	BucketIgnore      Bucket = "ignore"      // read and dropped
 )
 
 func (b Bucket) check() error {
-	return oneOf(b, BucketOnHand, BucketAvailable, BucketCommitted, BucketReserved, BucketDamaged,
-		BucketQualityControl, BucketInTransit, BucketCompare, BucketIgnore)
+	return oneOf(b, BucketOnHand, BucketAllocated, BucketInTransit, BucketDamaged, BucketQuarantined,
+		BucketCompare, BucketIgnore)
 }
+
+// Posted reports whether quantities in b are posted to the ledger.
+func (b Bucket) Posted() bool { return b != BucketCompare && b != BucketIgnore }
 
 // LocationSource says where a document names the location of its
 // quantities.

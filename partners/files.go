@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -23,14 +24,41 @@ import (
 // maxKeyFile bounds key and certificate files (1 MiB).
 const maxKeyFile = 1 << 20
 
-// resolve returns a profile-relative path as a path usable from the
-// current folder.
-func (c *checker) resolve(rel string) string {
+// fileSource opens the files profiles refer to: the operating system's
+// (Load, LoadFiles) or an fs.FS (LoadFS).
+type fileSource interface {
+	// join resolves a profile-relative name against the profile's folder.
+	join(dir, rel string) string
+	open(name string) (fs.File, error)
+}
+
+// osFiles opens files of the operating system; absolute names are kept.
+type osFiles struct{}
+
+func (osFiles) join(dir, rel string) string {
 	if filepath.IsAbs(rel) {
 		return filepath.Clean(rel)
 	}
-	return filepath.Join(c.dir, rel)
+	return filepath.Join(dir, rel)
 }
+
+func (osFiles) open(name string) (fs.File, error) { return os.Open(name) }
+
+// fsFiles opens files of an fs.FS, where every name is relative to its
+// root (an absolute name fails to open).
+type fsFiles struct{ fsys fs.FS }
+
+func (f fsFiles) join(dir, rel string) string {
+	if path.IsAbs(rel) {
+		return rel
+	}
+	return path.Join(dir, rel)
+}
+
+func (f fsFiles) open(name string) (fs.File, error) { return f.fsys.Open(name) }
+
+// resolve returns a profile-relative path as a path the file source opens.
+func (c *checker) resolve(rel string) string { return c.files.join(c.dir, rel) }
 
 // readFile resolves and reads a file the profile refers to at path. ok is
 // false when the problem was reported.
@@ -40,9 +68,9 @@ func (c *checker) readFile(path, rel string, limit int64) (resolved string, data
 	if resolved != rel {
 		looked = fmt.Sprintf(" (looked for %s)", resolved)
 	}
-	f, err := os.Open(resolved)
+	f, err := c.files.open(resolved)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
 			c.failf(path, ErrFile, "file %q does not exist%s", rel, looked)
 		} else {
 			c.failf(path, ErrFile, "file %q cannot be opened: %v", rel, unwrapPathError(err))
@@ -71,7 +99,7 @@ func (c *checker) readFile(path, rel string, limit int64) (resolved string, data
 }
 
 func unwrapPathError(err error) error {
-	var pe *os.PathError
+	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
 	}

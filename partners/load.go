@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -30,15 +32,7 @@ func Load(dir string) (*Directory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading partners folder: %w", err)
 	}
-	var files []string
-	for _, e := range entries {
-		name := e.Name()
-		ext := strings.ToLower(filepath.Ext(name))
-		if strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") || e.IsDir() {
-			continue
-		}
-		files = append(files, filepath.Join(dir, name))
-	}
+	files := profileNames(entries, func(name string) string { return filepath.Join(dir, name) })
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%s: %w (want *.yaml or *.yml files)", dir, ErrNoProfiles)
 	}
@@ -52,7 +46,7 @@ func LoadFiles(files ...string) (*Directory, error) {
 	slices.Sort(files)
 	srcs := make([]source, 0, len(files))
 	for _, f := range files {
-		data, err := readProfile(f)
+		data, err := readProfile(osFiles{}, f)
 		if err != nil {
 			return nil, err
 		}
@@ -61,18 +55,57 @@ func LoadFiles(files ...string) (*Directory, error) {
 	if len(srcs) == 0 {
 		return nil, fmt.Errorf("no files given: %w", ErrNoProfiles)
 	}
-	return load(srcs)
+	return load(srcs, osFiles{})
 }
 
-func readProfile(file string) ([]byte, error) {
-	f, err := os.Open(file)
+// LoadFS is Load on a file system (an embedded folder of demo profiles,
+// say): dir and every file a profile refers to are read from fsys, so
+// profile paths must be relative and stay inside it. Folder transport
+// paths are kept as written.
+func LoadFS(fsys fs.FS, dir string) (*Directory, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading partners folder: %w", err)
+	}
+	files := profileNames(entries, func(name string) string { return path.Join(dir, name) })
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: %w (want *.yaml or *.yml files)", dir, ErrNoProfiles)
+	}
+	srcs := make([]source, 0, len(files))
+	for _, f := range files {
+		data, err := readProfile(fsFiles{fsys}, f)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, source{file: f, data: data})
+	}
+	return load(srcs, fsFiles{fsys})
+}
+
+// profileNames picks the profile files of a folder listing, sorted.
+func profileNames(entries []fs.DirEntry, join func(string) string) []string {
+	var files []string
+	for _, e := range entries {
+		name := e.Name()
+		ext := strings.ToLower(path.Ext(name))
+		if strings.HasPrefix(name, ".") || (ext != ".yaml" && ext != ".yml") || e.IsDir() {
+			continue
+		}
+		files = append(files, join(name))
+	}
+	slices.Sort(files)
+	return files
+}
+
+func readProfile(files fileSource, name string) ([]byte, error) {
+	f, err := files.open(name)
 	if err != nil {
 		return nil, fmt.Errorf("reading profile: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxProfileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading profile %s: %w", file, err)
+		return nil, fmt.Errorf("reading profile %s: %w", name, err)
 	}
 	return data, nil
 }
@@ -90,11 +123,11 @@ type loaded struct {
 }
 
 // load parses, checks and cross-checks profiles.
-func load(srcs []source) (*Directory, error) {
+func load(srcs []source, files fileSource) (*Directory, error) {
 	var errs []*ProfileError
 	var profiles []loaded
 	for _, src := range srcs {
-		l, perrs := parseProfile(src.file, src.data)
+		l, perrs := parseProfile(src.file, src.data, files)
 		errs = append(errs, perrs...)
 		if l.p != nil {
 			profiles = append(profiles, l)
@@ -114,7 +147,7 @@ func load(srcs []source) (*Directory, error) {
 
 // parseProfile decodes and checks one profile file. The profile is nil
 // when the file is not a YAML mapping at all.
-func parseProfile(file string, data []byte) (loaded, []*ProfileError) {
+func parseProfile(file string, data []byte, files fileSource) (loaded, []*ProfileError) {
 	fail := func(line, col int, sentinel error, format string, args ...any) (loaded, []*ProfileError) {
 		return loaded{}, []*ProfileError{{File: file, Line: line, Column: col, Err: details(sentinel, format, args...)}}
 	}
@@ -136,7 +169,11 @@ func parseProfile(file string, data []byte) (loaded, []*ProfileError) {
 			line, msg := yamlErrorPlace(err)
 			return fail(line, 1, ErrSyntax, "%s", msg)
 		}
-		return fail(next.Line, next.Column, ErrSyntax, "a second YAML document: one profile per file")
+		at := &next
+		if len(next.Content) > 0 {
+			at = next.Content[0]
+		}
+		return fail(at.Line, at.Column, ErrSyntax, "a second YAML document: one profile per file")
 	}
 	if len(doc.Content) == 0 {
 		return fail(0, 0, ErrSyntax, "file is empty")
@@ -150,7 +187,11 @@ func parseProfile(file string, data []byte) (loaded, []*ProfileError) {
 	d.value(root, reflect.ValueOf(p).Elem(), "")
 	d.done = true
 	if !d.halted {
-		c := &checker{d: d, p: p, dir: filepath.Dir(file)}
+		dir := filepath.Dir(file)
+		if _, onDisk := files.(osFiles); !onDisk {
+			dir = path.Dir(file)
+		}
+		c := &checker{d: d, p: p, dir: dir, files: files}
 		c.profile()
 	}
 	return loaded{p: p, d: d}, d.errs
@@ -177,7 +218,7 @@ type claim struct {
 }
 
 func (c claim) where() string {
-	n := c.l.d.place(c.path)
+	n := c.l.d.where(c.path)
 	if n == nil {
 		return c.l.p.File
 	}
@@ -193,7 +234,7 @@ func crossCheck(profiles []loaded) []*ProfileError {
 	as2s := map[string]claim{}
 	users := map[string]claim{}
 	report := func(l loaded, path string, sentinel error, format string, args ...any) {
-		n := l.d.place(path)
+		n := l.d.where(path)
 		pe := &ProfileError{File: l.p.File, Path: path, Err: details(sentinel, format, args...)}
 		if n != nil {
 			pe.Line, pe.Column = n.Line, n.Column
@@ -214,7 +255,7 @@ func crossCheck(profiles []loaded) []*ProfileError {
 			key := isaKey(isa.Qualifier, isa.ID)
 			path := indexPath("identities.isa", i)
 			if first, dup := isas[key]; dup && first.l.p != p {
-				report(l, path, ErrAmbiguousIdentity, "ISA sender %s is also partner %q's (%s)", isa, first.l.p.ID, first.where())
+				report(l, path, ErrAmbiguousIdentity, "ISA sender %s is already used by partner %q (%s)", isa, first.l.p.ID, first.where())
 			} else if !seen[key] {
 				isas[key] = claim{l, path}
 				seen[key] = true
@@ -222,14 +263,14 @@ func crossCheck(profiles []loaded) []*ProfileError {
 		}
 		if a := p.Identities.AS2; a != "" {
 			if first, dup := as2s[a]; dup {
-				report(l, "identities.as2", ErrAmbiguousIdentity, "AS2 id %q is also partner %q's (%s)", a, first.l.p.ID, first.where())
+				report(l, "identities.as2", ErrAmbiguousIdentity, "AS2 id %q is already used by partner %q (%s)", a, first.l.p.ID, first.where())
 			} else {
 				as2s[a] = claim{l, "identities.as2"}
 			}
 		}
 		if s := p.Identities.SFTP; s != nil && s.User != "" {
 			if first, dup := users[s.User]; dup {
-				report(l, "identities.sftp.user", ErrAmbiguousIdentity, "SFTP user %q is also partner %q's (%s)", s.User, first.l.p.ID, first.where())
+				report(l, "identities.sftp.user", ErrAmbiguousIdentity, "SFTP user %q is already used by partner %q (%s)", s.User, first.l.p.ID, first.where())
 			} else {
 				users[s.User] = claim{l, "identities.sftp.user"}
 			}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -142,7 +143,7 @@ func (t *Table) loadRows(c *checker, path string) {
 			rowPath := indexPath(keyPath(path, "rows"), i)
 			for col := range row {
 				if !slices.Contains(t.Columns, col) {
-					c.failf(keyPath(rowPath, col), ErrTable, "column %q is neither a key nor the value", col)
+					c.failKey(keyPath(rowPath, col), ErrTable, "column %q is neither a key nor the value", col)
 				}
 			}
 			if row[t.Value] == "" {
@@ -250,10 +251,14 @@ func csvErrorPlace(err error, line int) (int, int) {
 	return line, 0
 }
 
-// csvErrorMessage returns a CSV error without its place.
+// csvErrorMessage returns a CSV error without its place, naming the
+// line its record starts on when that is another one.
 func csvErrorMessage(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
+		if pe.StartLine != pe.Line {
+			return fmt.Errorf("%w (in the record starting on line %d)", pe.Err, pe.StartLine)
+		}
 		return pe.Err
 	}
 	return err

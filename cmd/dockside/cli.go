@@ -45,6 +45,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		x12Command(),
+		partnersCommand(),
 	}
 }
 
