@@ -320,7 +320,16 @@ type posState struct {
 	snapMask byte             // buckets (1<<b) with an applied snapshot
 	snapAt   [bucketEnd]int64 // UnixNano of the newest applied snapshot per bucket
 	incoming []incomingSlot   // in-transit by due date, sorted
-	dirty    bool             // changed in this transaction
+
+	// In a write transaction only:
+	dirty   bool           // changed
+	pending []pendingDelta // timeline entries not yet written
+}
+
+// pendingDelta is a timeline entry of a position not yet written.
+type pendingDelta struct {
+	effective int64
+	delta     Quantities
 }
 
 // incomingSlot is in-transit stock due at one date (due 0 with dated=false

@@ -110,7 +110,7 @@ func (l *Ledger) commit(batch []*postRequest) {
 				}
 				r.res = res
 			}
-			return nil
+			return w.flush()
 		})
 		if failed >= 0 {
 			r := batch[failed]

@@ -21,9 +21,8 @@ var (
 	ErrInvalidText = errors.New("invalid text (control character, bad UTF-8 or too long)")
 	// ErrUnknownKind means a movement kind is not one of the Kind constants.
 	ErrUnknownKind = errors.New("unknown movement kind")
-	// ErrUnknownBucket means a bucket is not one of the Bucket constants, or
-	// is not one a snapshot may count.
-	ErrUnknownBucket = errors.New("unknown or unsupported bucket")
+	// ErrUnknownBucket means a bucket is not one of the Bucket constants.
+	ErrUnknownBucket = errors.New("unknown bucket")
 	// ErrNegativeQuantity means a negative quantity for a kind that only
 	// takes quantities of zero or more.
 	ErrNegativeQuantity = errors.New("negative quantity not allowed for this kind")

@@ -158,13 +158,9 @@ func ParseBucket(name string) (Bucket, error) {
 }
 
 // snapshotBucket is the bucket a snapshot counts: on_hand when not given.
-// Allocated cannot be counted: allocations belong to orders.
 func snapshotBucket(b Bucket) (Bucket, bool) {
-	switch b {
-	case 0:
+	if b == 0 {
 		return BucketOnHand, true
-	case BucketOnHand, BucketInTransit, BucketDamaged, BucketQuarantined:
-		return b, true
 	}
-	return 0, false
+	return b, b.Valid()
 }

@@ -231,6 +231,13 @@ func TestKinds(t *testing.T) {
 			want:   Quantities{OnHand: 10},
 		},
 		{
+			name:   "snapshot of allocated adjusts no particular order",
+			before: []Movement{with(mv(KindAllocate, 4, 1), order("SO1"))},
+			m:      with(mv(KindSnapshot, 1, 2), bucket(BucketAllocated)),
+			delta:  Quantities{Allocated: -3},
+			want:   Quantities{Allocated: 1},
+		},
+		{
 			name:     "snapshot of in_transit books the difference on its due date",
 			before:   []Movement{with(mv(KindInTransit, 5, 1), expected(24))},
 			m:        with(mv(KindSnapshot, 9, 2), func(m *Movement) { m.Bucket = BucketInTransit; m.Expected = at(48) }),

@@ -43,8 +43,9 @@ type Movement struct {
 	// release and snapshot take zero or more; in_transit, adjust, damage
 	// and quarantine take either sign.
 	Quantity int64
-	// Bucket is the bucket a snapshot counts (zero means on_hand;
-	// allocated cannot be counted). Other kinds leave it zero.
+	// Bucket is the bucket a snapshot counts (zero means on_hand). An
+	// allocated count adjusts an allocation of no particular order, since
+	// orders keep their own. Other kinds leave Bucket zero.
 	Bucket Bucket
 	// Effective is when the movement happened; zero means when it is
 	// recorded.

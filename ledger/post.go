@@ -11,6 +11,13 @@ import (
 )
 
 // writer applies documents inside one write transaction.
+//
+// bbolt splits nodes only when it commits, so many random inserts into one
+// transaction each shift a growing node (quadratic). The writer therefore
+// keeps the randomly keyed writes (source keys, timeline entries,
+// balances, allocations) in memory, reads through them, and puts them in
+// key order when the transaction is done (flush). Movements and postings
+// have increasing keys and are appended directly.
 type writer struct {
 	now         time.Time
 	movements   *bolt.Bucket
@@ -20,9 +27,15 @@ type writer struct {
 	allocations *bolt.Bucket
 	postings    *bolt.Bucket
 
-	positions map[string]*posState // balances touched by the current document
-	buf       []byte               // scratch for record encoding
-	valBuf    []byte               // scratch for timeline values
+	positions   map[string]*posState // balances touched in this transaction
+	newSources  map[string]uint64    // source keys recorded in this transaction
+	newTimeline []timelineEntry      // timeline entries to write
+	newAllocs   map[string]int64     // allocations changed (zero: delete)
+}
+
+// timelineEntry is a timeline key and value waiting to be written.
+type timelineEntry struct {
+	key, val []byte
 }
 
 func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
@@ -35,6 +48,8 @@ func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
 		allocations: tx.Bucket(bktAllocations),
 		postings:    tx.Bucket(bktPostings),
 		positions:   make(map[string]*posState),
+		newSources:  make(map[string]uint64),
+		newAllocs:   make(map[string]int64),
 	}
 	if w.movements == nil || w.sources == nil || w.timeline == nil || w.balances == nil || w.allocations == nil || w.postings == nil {
 		return nil, ErrNotLedger
@@ -45,16 +60,23 @@ func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
 	return w, nil
 }
 
+// seen reports whether a source key has been recorded.
+func (w *writer) seen(key string) bool {
+	if _, ok := w.newSources[key]; ok {
+		return true
+	}
+	return w.sources.Get([]byte(key)) != nil
+}
+
 // post applies one document. On error the transaction must be rolled back:
-// part of the document may have been written.
+// part of the document may have been applied.
 func (w *writer) post(doc *Document) (PostResult, error) {
 	res := PostResult{Recorded: w.now}
 	seq := w.postings.Sequence() + 1
 	nextID := w.movements.Sequence() + 1
-	clear(w.positions)
 	for i := range doc.Movements {
 		m := doc.Movements[i] // a copy: the request may be applied again after a rollback
-		if w.sources.Get([]byte(m.SourceKey)) != nil {
+		if w.seen(m.SourceKey) {
 			res.Duplicates = append(res.Duplicates, m.SourceKey)
 			continue
 		}
@@ -82,9 +104,6 @@ func (w *writer) post(doc *Document) (PostResult, error) {
 	if res.FirstID == 0 {
 		return res, nil // all duplicates: nothing changed, no sequence number
 	}
-	if err := w.flushPositions(seq); err != nil {
-		return PostResult{}, err
-	}
 	p := posting{document: doc.Key, recorded: w.now.UnixNano(), firstID: res.FirstID, count: res.LastID - res.FirstID + 1}
 	if err := w.postings.Put(idKey(seq), encodePosting(&p)); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: writing posting %d: %w", seq, err)
@@ -99,7 +118,8 @@ func (w *writer) post(doc *Document) (PostResult, error) {
 	return res, nil
 }
 
-// position returns the state of (sku, loc), loading it once per document.
+// position returns the state of (sku, loc), loading it once per
+// transaction.
 func (w *writer) position(sku, loc string) (*posState, error) {
 	k := balanceKey(sku, loc)
 	if s, ok := w.positions[string(k)]; ok {
@@ -117,9 +137,27 @@ func (w *writer) position(sku, loc string) (*posState, error) {
 	return s, nil
 }
 
-// flushPositions writes the balances the document changed, in key order.
-func (w *writer) flushPositions(seq uint64) error {
-	keys := make([]string, 0, len(w.positions))
+// flush writes what the transaction keeps in memory, each bucket in key
+// order.
+func (w *writer) flush() error {
+	keys := make([]string, 0, len(w.newSources))
+	for k := range w.newSources {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		var v [binary.MaxVarintLen64]byte
+		if err := w.sources.Put([]byte(k), v[:binary.PutUvarint(v[:], w.newSources[k])]); err != nil {
+			return fmt.Errorf("ledger: writing source key: %w", err)
+		}
+	}
+	slices.SortFunc(w.newTimeline, func(a, b timelineEntry) int { return bytes.Compare(a.key, b.key) })
+	for _, e := range w.newTimeline {
+		if err := w.timeline.Put(e.key, e.val); err != nil {
+			return fmt.Errorf("ledger: writing timeline: %w", err)
+		}
+	}
+	keys = keys[:0]
 	for k, s := range w.positions {
 		if s.dirty {
 			keys = append(keys, k)
@@ -127,29 +165,40 @@ func (w *writer) flushPositions(seq uint64) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		s := w.positions[k]
-		s.seq = seq
-		if err := w.balances.Put([]byte(k), encodePosState(nil, s)); err != nil {
+		if err := w.balances.Put([]byte(k), encodePosState(nil, w.positions[k])); err != nil {
 			return fmt.Errorf("ledger: writing balance: %w", err)
+		}
+	}
+	keys = keys[:0]
+	for k := range w.newAllocs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		var err error
+		if n := w.newAllocs[k]; n == 0 {
+			err = w.allocations.Delete([]byte(k))
+		} else {
+			var v [binary.MaxVarintLen64]byte
+			err = w.allocations.Put([]byte(k), v[:binary.PutVarint(v[:], n)])
+		}
+		if err != nil {
+			return fmt.Errorf("ledger: writing allocation: %w", err)
 		}
 	}
 	return nil
 }
 
-// record writes a movement, its source key and its timeline entry.
+// record writes a movement and queues its source key and timeline entry.
 func (w *writer) record(m *Movement) error {
-	id := idKey(m.ID)
-	if err := w.movements.Put(id, encodeMovement(nil, m)); err != nil {
+	if err := w.movements.Put(idKey(m.ID), encodeMovement(nil, m)); err != nil {
 		return fmt.Errorf("writing movement: %w", err)
 	}
-	var v [binary.MaxVarintLen64]byte
-	if err := w.sources.Put([]byte(m.SourceKey), v[:binary.PutUvarint(v[:], m.ID)]); err != nil {
-		return fmt.Errorf("writing source key: %w", err)
-	}
-	k := timelineKey(positionPrefix(m.SKU, m.Location), m.Effective.UnixNano(), m.ID)
-	if err := w.timeline.Put(k, encodeDeltas(nil, m.Delta)); err != nil {
-		return fmt.Errorf("writing timeline: %w", err)
-	}
+	w.newSources[m.SourceKey] = m.ID
+	w.newTimeline = append(w.newTimeline, timelineEntry{
+		key: timelineKey(positionPrefix(m.SKU, m.Location), m.Effective.UnixNano(), m.ID),
+		val: encodeDeltas(nil, m.Delta),
+	})
 	return nil
 }
 
@@ -163,10 +212,21 @@ func (w *writer) apply(m *Movement) *fieldError {
 	}
 	var d Quantities
 	q := m.Quantity
-	var orderDelta int64 // change to the order's allocation
-	var alloc int64      // the order's allocation before m
-	if m.Reference.Order != "" && (m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease) {
-		if alloc, err = w.allocation(m); err != nil {
+	// Allocations are kept per order. An allocated snapshot's adjustment
+	// goes to the position's unnamed slot (order ""), which may be
+	// negative; no movement can name that order.
+	var order string     // the allocation m changes
+	var useOrder bool    // whether m changes one
+	var orderDelta int64 // by how much
+	var alloc int64      // the allocation before m
+	switch {
+	case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
+		order, useOrder = m.Reference.Order, m.Reference.Order != ""
+	case m.Kind == KindSnapshot && m.Bucket == BucketAllocated:
+		order, useOrder = "", true
+	}
+	if useOrder {
+		if alloc, err = w.allocation(m.SKU, m.Location, order); err != nil {
 			return &fieldError{"reference.order", ErrCorrupt, err.Error()}
 		}
 	}
@@ -203,16 +263,20 @@ func (w *writer) apply(m *Movement) *fieldError {
 		if s.snapMask&(1<<m.Bucket) != 0 && at < s.snapAt[m.Bucket] {
 			m.Stale = true
 			s.dirty = true // its Seq moves on: a movement was recorded here
+			s.seq = m.Seq
 			return nil
 		}
-		asOf, err := w.asOf(m.SKU, m.Location, s.q, at)
+		asOf, err := w.asOf(m.SKU, m.Location, s, at)
 		if err != nil {
 			return &fieldError{"effective", ErrCorrupt, err.Error()}
 		}
 		delta := q - asOf.Get(m.Bucket)
 		*d.ptr(m.Bucket) = delta
-		if m.Bucket == BucketInTransit {
+		switch m.Bucket {
+		case BucketInTransit:
 			incoming = addIncoming(s.incoming, m.Expected, delta)
+		case BucketAllocated:
+			orderDelta = delta
 		}
 	}
 	next := s.q.add(d)
@@ -227,12 +291,10 @@ func (w *writer) apply(m *Movement) *fieldError {
 		}
 	}
 	if orderDelta != 0 {
-		if v := alloc + orderDelta; v > MaxQuantity {
-			return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("allocation of order %q would become %d", m.Reference.Order, v)}
+		if v := alloc + orderDelta; v > MaxQuantity || v < -MaxQuantity {
+			return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("allocation of order %q would become %d", order, v)}
 		}
-		if err := w.setAllocation(m, alloc+orderDelta); err != nil {
-			return &fieldError{"reference.order", ErrCorrupt, err.Error()}
-		}
+		w.newAllocs[string(allocationKey(m.SKU, m.Location, order))] = alloc + orderDelta
 	}
 	if m.Kind == KindSnapshot {
 		s.snapMask |= 1 << m.Bucket
@@ -241,6 +303,8 @@ func (w *writer) apply(m *Movement) *fieldError {
 	s.q = next
 	s.incoming = incoming
 	s.dirty = true
+	s.seq = m.Seq
+	s.pending = append(s.pending, pendingDelta{effective: m.Effective.UnixNano(), delta: d})
 	m.Delta = d
 	return nil
 }
@@ -248,12 +312,17 @@ func (w *writer) apply(m *Movement) *fieldError {
 // asOf returns the position's figures as of time at (UnixNano), movements
 // effective at exactly that time included: the current figures minus the
 // deltas of every movement effective later.
-func (w *writer) asOf(sku, loc string, current Quantities, at int64) (Quantities, error) {
+func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
 	later, err := sumAfter(w.timeline.Cursor(), positionPrefix(sku, loc), at)
 	if err != nil {
 		return Quantities{}, err
 	}
-	return current.sub(later), nil
+	for _, p := range s.pending {
+		if p.effective > at {
+			later = later.add(p.delta)
+		}
+	}
+	return s.q.sub(later), nil
 }
 
 // sumAfter adds up the deltas of a position's timeline entries effective
@@ -275,32 +344,25 @@ func sumAfter(c *bolt.Cursor, prefix []byte, at int64) (Quantities, error) {
 }
 
 // allocationKey is sku 0 loc 0 order.
-func allocationKey(m *Movement) []byte {
-	return append(positionPrefix(m.SKU, m.Location), m.Reference.Order...)
+func allocationKey(sku, loc, order string) []byte {
+	return append(positionPrefix(sku, loc), order...)
 }
 
-// allocation returns what the movement's order has allocated at its
-// position.
-func (w *writer) allocation(m *Movement) (int64, error) {
-	v := w.allocations.Get(allocationKey(m))
+// allocation returns what an order has allocated at a position.
+func (w *writer) allocation(sku, loc, order string) (int64, error) {
+	k := allocationKey(sku, loc, order)
+	if n, ok := w.newAllocs[string(k)]; ok {
+		return n, nil
+	}
+	v := w.allocations.Get(k)
 	if v == nil {
 		return 0, nil
 	}
-	n, k := binary.Varint(v)
-	if k <= 0 || k != len(v) {
-		return 0, fmt.Errorf("%w: allocation of order %q", ErrCorrupt, m.Reference.Order)
+	n, size := binary.Varint(v)
+	if size <= 0 || size != len(v) {
+		return 0, fmt.Errorf("%w: allocation of order %q", ErrCorrupt, order)
 	}
 	return n, nil
-}
-
-// setAllocation stores the order's allocation; zero deletes it.
-func (w *writer) setAllocation(m *Movement, n int64) error {
-	k := allocationKey(m)
-	if n == 0 {
-		return w.allocations.Delete(k)
-	}
-	var v [binary.MaxVarintLen64]byte
-	return w.allocations.Put(k, v[:binary.PutVarint(v[:], n)])
 }
 
 // slotFor returns the slot for a due date (zero time: undated).

@@ -76,7 +76,6 @@ func TestBadInput(t *testing.T) {
 		{"release without order", mv(KindRelease, 1, 1), "reference.order", ErrMissingOrder},
 		{"adjust without reason", mv(KindAdjust, 1, 1), "reason", ErrMissingReason},
 		{"bucket on a receipt", with(good(), bucket(BucketDamaged)), "bucket", ErrFieldNotAllowed},
-		{"snapshot of allocated", with(mv(KindSnapshot, 1, 1), bucket(BucketAllocated)), "bucket", ErrUnknownBucket},
 		{"snapshot of unknown bucket", with(mv(KindSnapshot, 1, 1), bucket(9)), "bucket", ErrUnknownBucket},
 		{"expected date on a shipment", with(mv(KindShipment, 1, 1), expected(3)), "expected", ErrFieldNotAllowed},
 		{"take_in_transit on an adjust", with(mv(KindAdjust, 1, 1), func(m *Movement) { m.Reason = "x"; m.TakeInTransit = true }), "take_in_transit", ErrFieldNotAllowed},

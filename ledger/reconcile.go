@@ -19,8 +19,7 @@ type Count struct {
 
 // ReconcileOptions tune Reconcile.
 type ReconcileOptions struct {
-	// Bucket is the bucket counted; zero means on_hand. Allocated cannot
-	// be counted.
+	// Bucket is the bucket counted; zero means on_hand.
 	Bucket Bucket
 	// AsOf is when the count was taken; the ledger figures compared are
 	// as of then. Zero means now (current balances).

@@ -86,7 +86,7 @@ func TestReconcileBadInput(t *testing.T) {
 		{"negative", "WH1", []Count{{"A", -1}}, ReconcileOptions{}, ErrNegativeQuantity},
 		{"too large", "WH1", []Count{{"A", MaxQuantity + 1}}, ReconcileOptions{}, ErrOverflow},
 		{"twice", "WH1", []Count{{"A", 1}, {"A", 2}}, ReconcileOptions{}, ErrDuplicateCount},
-		{"allocated", "WH1", nil, ReconcileOptions{Bucket: BucketAllocated}, ErrUnknownBucket},
+		{"unknown bucket", "WH1", nil, ReconcileOptions{Bucket: 17}, ErrUnknownBucket},
 		{"post without key", "WH1", []Count{{"A", 1}}, ReconcileOptions{Post: true}, ErrEmptyDocumentKey},
 	} {
 		if _, err := l.Reconcile(t.Context(), tt.loc, tt.counts, tt.opts); !errors.Is(err, tt.err) {

@@ -141,7 +141,7 @@ func checkKindFields(m *Movement) *fieldError {
 	case KindSnapshot:
 		b, ok := snapshotBucket(m.Bucket)
 		if !ok {
-			return &fieldError{"bucket", ErrUnknownBucket, fmt.Sprintf("a snapshot cannot count %s", m.Bucket)}
+			return &fieldError{"bucket", ErrUnknownBucket, m.Bucket.String()}
 		}
 		if !m.Expected.IsZero() && b != BucketInTransit {
 			return &fieldError{"expected", ErrFieldNotAllowed, "expected date on a snapshot of " + b.String()}

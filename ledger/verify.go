@@ -173,7 +173,8 @@ func (v *verifier) balances() bool {
 			j = bytes.IndexByte(k[i+1:], 0)
 		}
 		n, nn := binary.Varint(val)
-		if j < 0 || nn <= 0 || n <= 0 {
+		unnamed := j >= 0 && i+1+j == len(k)-1 // order "": allocated snapshots, may be negative
+		if j < 0 || nn <= 0 || n == 0 || (n < 0 && !unnamed) {
 			if !v.fail("allocation %q = %x", k, val) {
 				return false
 			}

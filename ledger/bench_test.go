@@ -1,0 +1,196 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Benchmarks run with fsync on (bbolt's default). Figures for this machine
+// are in docs/performance.md, with the command that produced them.
+
+// BenchmarkFsync measures the disk's write+fdatasync rate in the temp
+// folder (the same call bbolt commits with): the physical limit on commits.
+func BenchmarkFsync(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "fsync"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	page := make([]byte, 4096)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		page[0] = byte(i)
+		if _, err := f.WriteAt(page, 0); err != nil {
+			b.Fatal(err)
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fsyncs/s")
+}
+
+// benchMovement is movement i of a generated document: receipts,
+// shipments, allocations and in-transit stock spread over skus SKUs at four
+// locations.
+func benchMovement(doc string, i, skus int) Movement {
+	m := Movement{
+		SourceKey: fmt.Sprintf("%s/%d", doc, i),
+		SKU:       fmt.Sprintf("SKU-%07d", (i*7919)%skus),
+		Location:  fmt.Sprintf("WH%d", i%4),
+		Effective: t0.Add(time.Duration(i) * time.Second),
+		Reference: Reference{Partner: "ACME", DocumentType: "944", Interchange: "000012345", Group: "1", Transaction: "0001", Line: i},
+	}
+	switch i % 10 {
+	case 0, 1, 2, 3:
+		m.Kind, m.Quantity = KindReceipt, 12
+	case 4, 5:
+		m.Kind, m.Quantity = KindShipment, 3
+	case 6, 7:
+		m.Kind, m.Quantity, m.Reference.Order = KindAllocate, 2, fmt.Sprintf("SO-%d", i/10)
+	case 8:
+		m.Kind, m.Quantity, m.Expected = KindInTransit, 6, t0.Add(72*time.Hour)
+	case 9:
+		m.Kind, m.Quantity, m.Reason = KindAdjust, -1, "cycle count"
+	}
+	return m
+}
+
+func benchDocument(key string, n, skus int) Document {
+	doc := Document{Key: key, Movements: make([]Movement, n)}
+	for i := range doc.Movements {
+		doc.Movements[i] = benchMovement(key, i, skus)
+	}
+	return doc
+}
+
+// openBench opens a fresh ledger; the caller closes it.
+func openBench(b *testing.B) *Ledger {
+	b.Helper()
+	l, err := Open(filepath.Join(b.TempDir(), "ledger.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return l
+}
+
+// BenchmarkPostLargeDocument posts one document of 100,000 movements into
+// a fresh ledger. Goal: at least 200,000 movements/s.
+func BenchmarkPostLargeDocument(b *testing.B) {
+	const n = 100_000
+	doc := benchDocument("big", n, 50_000)
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		l := openBench(b)
+		b.StartTimer()
+		res, err := l.Post(ctx, doc)
+		if err != nil || res.Posted != n {
+			b.Fatalf("%+v %v", res, err)
+		}
+		b.StopTimer()
+		l.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "movements/s")
+}
+
+// BenchmarkPostConcurrent posts 10,000 documents of 10 movements from 16
+// goroutines into a fresh ledger. Goal: at least 20,000 movements/s.
+func BenchmarkPostConcurrent(b *testing.B) {
+	const docs, per, workers = 10_000, 10, 16
+	all := make([]Document, docs)
+	for d := range all {
+		all[d] = Document{Key: fmt.Sprintf("doc-%d", d), Movements: make([]Movement, per)}
+		for i := range per {
+			all[d].Movements[i] = benchMovement(all[d].Key, d*per+i, 20_000)
+		}
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		l := openBench(b)
+		work := make(chan Document, docs)
+		for _, d := range all {
+			work <- d
+		}
+		close(work)
+		b.StartTimer()
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for d := range work {
+					if _, err := l.Post(ctx, d); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		b.StopTimer()
+		l.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(docs*per*b.N)/b.Elapsed().Seconds(), "movements/s")
+}
+
+// BenchmarkListBalances lists 100,000 balances. Goal: under 200 ms.
+func BenchmarkListBalances(b *testing.B) {
+	const n = 100_000
+	l := openBench(b)
+	defer l.Close()
+	ctx := context.Background()
+	doc := Document{Key: "stock", Movements: make([]Movement, n)}
+	for i := range doc.Movements {
+		doc.Movements[i] = Movement{SourceKey: fmt.Sprintf("s/%d", i), SKU: fmt.Sprintf("SKU-%07d", i/4), Location: fmt.Sprintf("WH%d", i%4), Kind: KindReceipt, Quantity: 5, Effective: t0}
+	}
+	if _, err := l.Post(ctx, doc); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		bs, err := l.Balances(ctx, Filter{})
+		if err != nil || len(bs) != n {
+			b.Fatalf("%d balances, %v", len(bs), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/list")
+}
+
+// BenchmarkFileSize posts 1,000,000 movements (100 documents of 10,000,
+// over 100,000 SKU × location positions) and reports the file size.
+func BenchmarkFileSize(b *testing.B) {
+	const docs, per = 100, 10_000
+	ctx := context.Background()
+	for b.Loop() {
+		b.StopTimer()
+		l := openBench(b)
+		b.StartTimer()
+		for d := range docs {
+			doc := Document{Key: fmt.Sprintf("doc-%d", d), Movements: make([]Movement, per)}
+			for i := range per {
+				doc.Movements[i] = benchMovement(doc.Key, d*per+i, 25_000)
+			}
+			if _, err := l.Post(ctx, doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		l.Close()
+		st, err := os.Stat(l.Path())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(st.Size())/(1<<20), "MiB")
+		b.ReportMetric(float64(st.Size())/(docs*per), "bytes/movement")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(docs*per*b.N)/b.Elapsed().Seconds(), "movements/s")
+}
