@@ -144,13 +144,13 @@ func (rel *release) addElements(file string, ef *elementsFile) error {
 			if el.Type != TypeID {
 				return &DataError{File: file, Where: where, Msg: "only ID elements have code lists"}
 			}
-			el.codes = map[string]struct{}{}
-			for _, code := range strings.Fields(e.Codes) {
+			list := strings.Fields(e.Codes)
+			for _, code := range list {
 				if len(code) < el.Min || len(code) > el.Max {
 					return &DataError{File: file, Where: where, Msg: fmt.Sprintf("code %q does not fit length %d/%d", code, el.Min, el.Max)}
 				}
-				el.codes[code] = struct{}{}
 			}
+			el.codes = newCodeSet(list)
 		}
 		rel.elements[ref] = el
 	}
@@ -168,6 +168,10 @@ func (rel *release) addElements(file string, ef *elementsFile) error {
 		comp.Elements = uses
 		if comp.Rules, err = parseRules(cj.Syntax, len(uses)); err != nil {
 			return &DataError{File: file, Where: where, Msg: err.Error()}
+		}
+		if len(comp.Rules) > 0 {
+			comp.index = rel.ruleCaches
+			rel.ruleCaches++
 		}
 	}
 	return nil
@@ -232,6 +236,15 @@ func (rel *release) addSegments(file string, sf *segmentsFile) error {
 		}
 		if seg.Rules, err = parseRules(sj.Syntax, len(seg.Elements)); err != nil {
 			return &DataError{File: file, Where: where, Msg: err.Error()}
+		}
+		for i, u := range seg.Elements {
+			if u.Req == 'M' {
+				seg.lastMandatory = i + 1
+			}
+		}
+		if len(seg.Rules) > 0 {
+			seg.index = rel.ruleCaches
+			rel.ruleCaches++
 		}
 		rel.segments[id] = seg
 	}
@@ -303,6 +316,7 @@ func (b *setBuilder) nodes(list []nodeJSON, parent *Node, path string, depth int
 				return nil, &DataError{File: b.file, Where: path + "/" + nj.Segment, Msg: "a segment has no content"}
 			}
 			n.trigger = nj.Segment
+			n.key, _ = packString(nj.Segment)
 			if i == 0 || path == b.spec.ID {
 				b.spec.where[n.ID] = placeTop
 			} else if _, ok := b.spec.where[n.ID]; !ok {
@@ -321,7 +335,7 @@ func (b *setBuilder) nodes(list []nodeJSON, parent *Node, path string, depth int
 			if content[0].Req != 'M' || content[0].Max != 1 {
 				return nil, &DataError{File: b.file, Where: sub, Msg: "a loop's first segment must be M with max 1"}
 			}
-			n.Content, n.trigger = content, content[0].ID
+			n.Content, n.trigger, n.key = content, content[0].ID, content[0].key
 		default:
 			return nil, &DataError{File: b.file, Where: path, Msg: fmt.Sprintf("entry %d: give either segment or loop", i+1)}
 		}

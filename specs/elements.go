@@ -53,7 +53,8 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 	}
 	n := seg.Len()
 	var present uint64
-	for i := 1; i <= len(def.Elements); i++ {
+	last := min(max(n, def.lastMandatory), len(def.Elements))
+	for i := 1; i <= last; i++ {
 		u := &def.Elements[i-1]
 		var val []byte
 		if i <= n {
@@ -75,7 +76,11 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 			break
 		}
 	}
-	v.rules(seg, def.Rules, present, def.Elements, 0)
+	if len(def.Rules) > 0 && v.ruleOK[def.index] != present|1 {
+		if v.rules(seg, def.Rules, present, def.Elements) {
+			v.ruleOK[def.index] = present | 1
+		}
+	}
 }
 
 // use checks one present element: its repetitions, components and value.
@@ -112,11 +117,7 @@ func (v *validation) use(seg *x12.Segment, pos int, u *Use, val []byte, rep, com
 // components, or a simple value.
 func (v *validation) occurrence(seg *x12.Segment, pos, r int, u *Use, val []byte, comp byte) {
 	if u.Composite == nil {
-		if bytes.IndexByte(val, comp) >= 0 {
-			v.elemError(seg, pos, 0, r, u, val, v.componentCode(), 0)
-			return
-		}
-		v.value(seg, pos, 0, r, u, u.Element, val)
+		v.value(seg, pos, 0, r, u, u.Element, val, comp)
 		return
 	}
 	c := u.Composite
@@ -142,19 +143,30 @@ func (v *validation) occurrence(seg *x12.Segment, pos, r int, u *Use, val []byte
 			continue
 		}
 		present |= 1 << uint(k)
-		v.value(seg, pos, k, r, cu, cu.Element, part)
+		v.value(seg, pos, k, r, cu, cu.Element, part, 0)
 	}
-	v.compositeRules(seg, pos, r, c, present)
+	if len(c.Rules) > 0 && v.ruleOK[c.index] != present|1 {
+		if v.compositeRules(seg, pos, r, c, present) {
+			v.ruleOK[c.index] = present | 1
+		}
+	}
 }
 
-func (v *validation) compositeRules(seg *x12.Segment, pos, r int, c *Composite, present uint64) {
+// compositeRules checks a composite's syntax rules; true when all hold.
+func (v *validation) compositeRules(seg *x12.Segment, pos, r int, c *Composite, present uint64) bool {
+	ok := true
 	for i := range c.Rules {
+		if c.Rules[i].holds(present) {
+			continue
+		}
+		ok = false
 		var buf [4]ruleViolation
 		for _, rv := range c.Rules[i].violations(present, buf[:0]) {
 			u := &c.Elements[rv.pos-1]
 			v.elemError(seg, pos, rv.pos, r, u, nil, rv.code, rv.other)
 		}
 	}
+	return ok
 }
 
 // componentCode is the code for too many components, or a component
@@ -168,23 +180,35 @@ func (v *validation) componentCode() string {
 }
 
 // value checks one simple value.
-func (v *validation) value(seg *x12.Segment, pos, comp, r int, u *Use, el *Element, val []byte) {
-	p, n := checkValue(el, val)
-	if p == valueOK {
+// sep is the component separator when val is a simple element (it may
+// not contain one), 0 for a component.
+func (v *validation) value(seg *x12.Segment, pos, comp, r int, u *Use, el *Element, val []byte, sep byte) {
+	p, n := checkValue(el, val, sep)
+	switch p {
+	case valueOK:
+		return
+	case valueComponent:
+		v.elemError(seg, pos, comp, r, u, val, v.componentCode(), 0)
 		return
 	}
 	v.elemError(seg, pos, comp, r, u, val, p.code(), n)
 }
 
-// rules checks a segment's syntax rules.
-func (v *validation) rules(seg *x12.Segment, rules []Rule, present uint64, uses []Use, _ int) {
+// rules checks a segment's syntax rules; true when all hold.
+func (v *validation) rules(seg *x12.Segment, rules []Rule, present uint64, uses []Use) bool {
+	ok := true
 	for i := range rules {
+		if rules[i].holds(present) {
+			continue
+		}
+		ok = false
 		var buf [4]ruleViolation
 		for _, rv := range rules[i].violations(present, buf[:0]) {
 			v.elemError(seg, rv.pos, 0, 0, &uses[rv.pos-1], nil, rv.code, rv.other)
 			v.elems[len(v.elems)-1].Msg = ruleMessage(seg.ID, rv, &uses[rv.pos-1])
 		}
 	}
+	return ok
 }
 
 // elemError records an element error with its 997/999 places and a

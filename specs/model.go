@@ -24,38 +24,17 @@ type Element struct {
 	Min, Max int // length bounds (digits only for numeric types)
 	// codes is the code list for ID elements; nil when the data carries
 	// none (then only length and characters are checked).
-	codes map[string]struct{}
-}
-
-// TypeName returns the element's type as the dictionary writes it: AN, ID,
-// DT, TM, R, N0, N2...
-func (e *Element) TypeName() string {
-	switch e.Type {
-	case TypeAN:
-		return "AN"
-	case TypeID:
-		return "ID"
-	case TypeDT:
-		return "DT"
-	case TypeTM:
-		return "TM"
-	case TypeR:
-		return "R"
-	case TypeN:
-		return fmt.Sprintf("N%d", e.Decimals)
-	}
-	return "?"
+	codes *codeSet
 }
 
 // HasCode reports whether code is in the element's code list; it is true for
 // every value when the element has no list.
 func (e *Element) HasCode(code string) bool {
-	if e.codes == nil {
-		return true
-	}
-	_, ok := e.codes[code]
-	return ok
+	return e.codes == nil || e.codes.has([]byte(code))
 }
+
+// HasCodeList reports whether the data gives the element a code list.
+func (e *Element) HasCodeList() bool { return e.codes != nil }
 
 // Composite is a composite data element (C001, C030...).
 type Composite struct {
@@ -63,6 +42,8 @@ type Composite struct {
 	Name     string
 	Elements []Use // components, in order
 	Rules    []Rule
+
+	index int // dense index in its release, for per-validation caches
 }
 
 // Use is one element position in a segment or composite: the element or
@@ -81,6 +62,9 @@ type Segment struct {
 	Name     string
 	Elements []Use
 	Rules    []Rule
+
+	lastMandatory int // position of the last M element, 0 when none
+	index         int // dense index in its release, for per-validation caches
 }
 
 // Node is one entry of a transaction set's structure: a segment position or
@@ -96,6 +80,7 @@ type Node struct {
 	Content []*Node
 
 	trigger string // segment id that starts this node (for a loop: its first segment)
+	key     uint32 // trigger packed by packString, for fast matching
 	slot    int    // index into a validation's counters
 	first   int    // for a loop: slot of its first child
 	parent  *Node
@@ -133,4 +118,27 @@ type release struct {
 	composites map[string]*Composite
 	segments   map[string]*Segment
 	sets       map[string]*Spec
+	// ruleCaches is the number of segments plus composites with syntax
+	// rules: the size of a validation's rule cache.
+	ruleCaches int
+}
+
+// TypeName returns the element's type as the dictionary writes it: AN, ID,
+// DT, TM, R, N0, N2...
+func (e *Element) TypeName() string {
+	switch e.Type {
+	case TypeAN:
+		return "AN"
+	case TypeID:
+		return "ID"
+	case TypeDT:
+		return "DT"
+	case TypeTM:
+		return "TM"
+	case TypeR:
+		return "R"
+	case TypeN:
+		return fmt.Sprintf("N%d", e.Decimals)
+	}
+	return "?"
 }

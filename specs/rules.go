@@ -14,6 +14,28 @@ type Rule struct {
 	Kind      byte  // 'P', 'R', 'C', 'E' or 'L'
 	Positions []int // element positions, 1-based, in the rule's order
 	text      string
+	// Bit masks over element positions (bit i = element i) for a
+	// branch-light check in the happy path.
+	mask, first, rest uint64
+}
+
+// holds reports whether the rule is satisfied by the presence mask.
+func (r *Rule) holds(present uint64) bool {
+	switch r.Kind {
+	case 'P':
+		m := present & r.mask
+		return m == 0 || m == r.mask
+	case 'R':
+		return present&r.mask != 0
+	case 'C':
+		return present&r.first == 0 || present&r.rest == r.rest
+	case 'L':
+		return present&r.first == 0 || present&r.rest != 0
+	case 'E':
+		m := present & r.mask
+		return m&(m-1) == 0
+	}
+	return true
 }
 
 // String returns the rule as written, e.g. "P0405".
@@ -35,7 +57,10 @@ func parseRule(s string, count int) (Rule, error) {
 			return Rule{}, fmt.Errorf("syntax rule %q: position %q is not an element of the segment (1..%d)", s, s[i:i+2], count)
 		}
 		r.Positions = append(r.Positions, n)
+		r.mask |= 1 << uint(n)
 	}
+	r.first = 1 << uint(r.Positions[0])
+	r.rest = r.mask &^ r.first
 	if r.Kind == 'L' && len(r.Positions) < 3 {
 		return Rule{}, fmt.Errorf("syntax rule %q: L needs at least three positions", s)
 	}

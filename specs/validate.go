@@ -16,6 +16,11 @@ type validation struct {
 	res    *x12.SetResult
 	elems  []x12.ElementError // scratch for one segment's element errors
 	last   int                // SetIndex of the last segment seen
+	// ruleOK caches, per segment or composite with syntax rules, the last
+	// presence mask that satisfied all its rules, with bit 0 set to mark
+	// the entry valid (bit 0 is no element position). Streams repeat the
+	// same shapes, so most rule checks become one comparison.
+	ruleOK []uint64
 }
 
 // frame is an open loop (or the set itself) and the index of its child
@@ -53,6 +58,11 @@ func (v *validation) reset(s *Spec, res *x12.SetResult) {
 	}
 	v.counts = v.counts[:s.slots]
 	clear(v.counts)
+	if cap(v.ruleOK) < s.dict.ruleCaches {
+		v.ruleOK = make([]uint64, s.dict.ruleCaches)
+	}
+	v.ruleOK = v.ruleOK[:s.dict.ruleCaches]
+	clear(v.ruleOK)
 	if cap(v.stack) < s.depth+1 {
 		v.stack = make([]frame, 0, s.depth+1)
 	}
@@ -62,13 +72,14 @@ func (v *validation) reset(s *Spec, res *x12.SetResult) {
 // segment places one segment in the structure and checks its elements.
 func (v *validation) segment(seg *x12.Segment) {
 	v.last = seg.Pos.SetIndex
+	key, _ := packString(seg.ID) // 0 (matching nothing) for an over-long id
 	for depth := len(v.stack) - 1; depth >= 0; depth-- {
 		f := &v.stack[depth]
 		kids := f.n.Content
 		start := max(f.cur, 0)
 		for j := start; j < len(kids); j++ {
 			c := kids[j]
-			if c.trigger != seg.ID || (j == 0 && depth > 0) {
+			if c.key != key || (j == 0 && depth > 0) {
 				// A loop's trigger is never repeated inside its own
 				// iteration: a second one starts the next iteration.
 				continue

@@ -1,6 +1,7 @@
 package specs
 
 import (
+	"bytes"
 	"unicode/utf8"
 
 	"github.com/dockside-edi/dockside/edi/x12"
@@ -18,6 +19,7 @@ const (
 	valueBadCode
 	valueBadDate
 	valueBadTime
+	valueComponent // a component separator in a simple element
 )
 
 // code returns the AK403/IK403 code of a problem.
@@ -42,7 +44,7 @@ func (p valueProblem) code() string {
 // checkValue checks a present (non-empty) simple value against its
 // element definition. It returns the first problem and, for length
 // problems, the length counted.
-func checkValue(el *Element, b []byte) (valueProblem, int) {
+func checkValue(el *Element, b []byte, comp byte) (valueProblem, int) {
 	switch el.Type {
 	case TypeN:
 		n, ok := numericDigits(b, false)
@@ -80,13 +82,16 @@ func checkValue(el *Element, b []byte) (valueProblem, int) {
 		return valueOK, 0
 	}
 	// AN and ID: printable characters of the basic and extended sets.
-	n, ok := textLength(b)
+	n, ok := textLength(b, comp)
 	if !ok {
+		if comp != 0 && bytes.IndexByte(b, comp) >= 0 {
+			return valueComponent, 0
+		}
 		return valueBadChar, 0
 	}
 	if el.Type == TypeID && el.codes != nil {
 		// A code list defines the valid values, length included.
-		if _, found := el.codes[string(b)]; !found {
+		if !el.codes.has(b) {
 			return valueBadCode, 0
 		}
 		return valueOK, 0
@@ -126,12 +131,12 @@ func numericDigits(b []byte, decimal bool) (int, bool) {
 }
 
 // textLength counts the characters of an AN or ID value and reports
-// whether all are printable: no control characters (below 0x20, 0x7F, the
+// whether all are printable and none is the component separator comp: no control characters (below 0x20, 0x7F, the
 // C1 range) and valid UTF-8 beyond ASCII.
-func textLength(b []byte) (int, bool) {
+func textLength(b []byte, comp byte) (int, bool) {
 	ascii := true
 	for _, c := range b {
-		if c < 0x20 || c == 0x7F {
+		if c < 0x20 || c == 0x7F || c == comp {
 			return 0, false
 		}
 		if c >= 0x80 {

@@ -1,0 +1,178 @@
+package specs
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/x12"
+)
+
+// validateAll decodes src and validates every set, returning the number of
+// sets and of sets with errors.
+func validateAll(tb testing.TB, c *Catalog, src io.Reader) (sets, bad int) {
+	dec := x12.NewDecoder(src, nil)
+	for {
+		ev, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			return sets, bad
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if ev.Kind != x12.SetRead {
+			continue
+		}
+		sets++
+		if res := c.Validate(ev.Transaction); res.Status != x12.StatusAccepted {
+			bad++
+			if bad == 1 {
+				tb.Logf("first rejected set: %+v", res)
+			}
+		}
+	}
+}
+
+// BenchmarkValidate846 decodes and validates an 004010 846 with 200,000
+// items (20 sets of 10,000), generated in memory.
+func BenchmarkValidate846(b *testing.B) {
+	c := mustLoad(b)
+	g := newGen846(200_000, 10_000)
+	data, err := io.ReadAll(g)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for range b.N {
+		if sets, bad := validateAll(b, c, bytes.NewReader(data)); sets != 20 || bad != 0 {
+			b.Fatalf("%d sets, %d rejected", sets, bad)
+		}
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(g.Segments), "allocs/segment")
+}
+
+// BenchmarkValidate1GB decodes and validates a 1 GiB 846 stream generated
+// on the fly (never stored) and reports the peak Go heap, sampled every
+// millisecond from runtime/metrics.
+func BenchmarkValidate1GB(b *testing.B) {
+	c := mustLoad(b)
+	const target = 1 << 30
+	probe := newGen846(1000, 1000)
+	n, _ := io.Copy(io.Discard, probe)
+	items := int(target / (n / 1000))
+	for range b.N {
+		runtime.GC()
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+			tick := time.NewTicker(time.Millisecond)
+			defer tick.Stop()
+			for {
+				metrics.Read(sample)
+				if v := sample[0].Value.Uint64(); v > peak.Load() {
+					peak.Store(v)
+				}
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+			}
+		}()
+		g := newGen846(items, 10_000)
+		cr := &countingReader{r: g}
+		sets, bad := validateAll(b, c, cr)
+		close(stop)
+		wg.Wait()
+		if bad != 0 {
+			b.Fatalf("%d of %d sets rejected", bad, sets)
+		}
+		b.SetBytes(cr.n)
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+		b.ReportMetric(float64(sets), "sets")
+		if peak.Load() > 64<<20 {
+			b.Errorf("peak heap %d MiB, over the 64 MiB budget", peak.Load()>>20)
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// decodeSets decodes every set of data, cloned.
+func decodeSets(tb testing.TB, data []byte) []*x12.Transaction {
+	var sets []*x12.Transaction
+	dec := x12.NewDecoder(bytes.NewReader(data), nil)
+	for {
+		ev, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			return sets
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if ev.Kind == x12.SetRead {
+			sets = append(sets, ev.Transaction.Clone())
+		}
+	}
+}
+
+// BenchmarkValidateOnly846 measures the validator alone on an already
+// decoded 846 of 10,000 items (40,006 segments).
+func BenchmarkValidateOnly846(b *testing.B) {
+	c := mustLoad(b)
+	g := newGen846(10_000, 10_000)
+	data, _ := io.ReadAll(g)
+	sets := decodeSets(b, data)
+	segs := len(sets[0].Segments)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if res := c.Validate(sets[0]); res.Status != x12.StatusAccepted {
+			b.Fatalf("rejected: %+v", res)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(segs), "ns/segment")
+}
+
+// BenchmarkDecodeOnly846 is the decoder's share, for comparison.
+func BenchmarkDecodeOnly846(b *testing.B) {
+	g := newGen846(200_000, 10_000)
+	data, _ := io.ReadAll(g)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for range b.N {
+		dec := x12.NewDecoder(bytes.NewReader(data), nil)
+		for {
+			_, err := dec.Next()
+			if err != nil {
+				break
+			}
+		}
+	}
+}
