@@ -98,13 +98,20 @@ func checkISAElement(seg *Segment, i int, version string) string {
 	return ""
 }
 
-func checkInterchangeTrailer(ic *Interchange) {
+// checkInterchangeTrailer compares the IEA with the interchange; in strict
+// mode an IEA02 that matches ISA13 only without its zero padding is an
+// error, otherwise a warning.
+func checkInterchangeTrailer(ic *Interchange, strict bool) {
 	tr := ic.Trailer
 	if n, err := strconv.Atoi(tr.Count); err != nil || n != ic.Groups {
 		ic.Errors = append(ic.Errors, EnvelopeError{Code: NoteBadGroupCount, Segment: "IEA", Element: 1, Pos: tr.Pos,
 			Msg: fmt.Sprintf("IEA01 says %q groups, the interchange has %d", tr.Count, ic.Groups)})
 	}
-	switch sameControl(tr.Control, ic.Control) {
+	match := sameControl(tr.Control, ic.Control)
+	if match == controlUnpadded && strict {
+		match = controlDiffers
+	}
+	switch match {
 	case controlDiffers:
 		ic.Errors = append(ic.Errors, EnvelopeError{Code: NoteControlMismatch, Segment: "IEA", Element: 2, Pos: tr.Pos,
 			Msg: fmt.Sprintf("IEA02 %q does not match ISA13 %q", tr.Control, ic.Control)})
@@ -165,7 +172,9 @@ func newGroup(seg *Segment, ic *Interchange) *Group {
 	return g
 }
 
-func checkGroupTrailer(g *Group) {
+// checkGroupTrailer compares the GE with the group; strict as for
+// checkInterchangeTrailer.
+func checkGroupTrailer(g *Group, strict bool) {
 	tr := g.Trailer
 	bad := func(code string, el int, format string, args ...any) {
 		g.Errors = append(g.Errors, EnvelopeError{Code: code, Segment: "GE", Element: el, Pos: tr.Pos, Msg: fmt.Sprintf(format, args...)})
@@ -176,7 +185,11 @@ func checkGroupTrailer(g *Group) {
 	if !isDigits(tr.Control) || len(tr.Control) > 9 {
 		bad(GroupControlSyntax, 2, "GE02 %q must be 1 to 9 digits", tr.Control)
 	}
-	switch sameControl(tr.Control, g.Control) {
+	match := sameControl(tr.Control, g.Control)
+	if match == controlUnpadded && strict {
+		match = controlDiffers
+	}
+	switch match {
 	case controlDiffers:
 		bad(GroupControlMismatch, 2, "GE02 %q does not match GS06 %q", tr.Control, g.Control)
 	case controlUnpadded:

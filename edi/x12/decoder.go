@@ -105,7 +105,9 @@ func (d *Decoder) step() error {
 	if err != nil {
 		return err
 	}
-	if d.ic != nil {
+	if d.ic != nil && seg.ID != "ISA" {
+		// Warnings raised while reading an ISA belong to its own
+		// interchange (onISA takes them), not to one left without IEA.
 		d.ic.Warnings = append(d.ic.Warnings, d.r.TakeWarnings()...)
 	}
 	switch seg.ID {
@@ -142,7 +144,7 @@ func (d *Decoder) onIEA(seg *Segment) {
 	}
 	d.closeGroup(seg.Pos, "no GE before the IEA")
 	d.ic.Trailer = &Trailer{Count: seg.Text(1), Control: seg.Text(2), Pos: seg.Pos}
-	checkInterchangeTrailer(d.ic)
+	checkInterchangeTrailer(d.ic, d.r.opts.Strict)
 	d.emit(InterchangeEnd)
 	d.ic, d.grp = nil, nil
 }
@@ -161,7 +163,7 @@ func (d *Decoder) onGE(seg *Segment) {
 		return
 	}
 	d.grp.Trailer = &Trailer{Count: seg.Text(1), Control: seg.Text(2), Pos: seg.Pos}
-	checkGroupTrailer(d.grp)
+	checkGroupTrailer(d.grp, d.r.opts.Strict)
 	d.emit(GroupEnd)
 	d.grp = nil
 }
@@ -202,6 +204,9 @@ func (d *Decoder) onOther(seg *Segment) error {
 		return d.keep(seg)
 	}
 	switch {
+	case d.grp == nil && (seg.ID == "ISB" || seg.ID == "ISE") && d.ic.Groups == 0 && d.r.opts.Strict:
+		d.ic.Errors = append(d.ic.Errors, EnvelopeError{Code: NoteBadContent, Segment: seg.ID, Pos: seg.Pos,
+			Msg: fmt.Sprintf("interchange service segment %s not accepted in strict mode", seg.ID)})
 	case d.grp == nil && (seg.ID == "ISB" || seg.ID == "ISE" || seg.ID == "TA1") && d.ic.Groups == 0:
 		// Grade-of-service and deferred-delivery segments, or a TA1, may
 		// stand between ISA and the first GS.

@@ -27,6 +27,10 @@ var (
 	// ErrTransactionTooLarge means one transaction set exceeds the decoder's
 	// memory limit.
 	ErrTransactionTooLarge = errors.New("transaction set too large")
+	// ErrStrict means the input needs a leniency (a BOM, indentation, a
+	// non-ASCII terminator, wrapped lines, ISB/ISE segments, unpadded
+	// control numbers...) and ReaderOptions.Strict is set.
+	ErrStrict = errors.New("not accepted in strict mode")
 )
 
 // SyntaxError is an input error that stops reading, with its place.

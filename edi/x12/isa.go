@@ -62,14 +62,23 @@ func (r *Reader) readLooseISA() (*Segment, error) {
 	if isAlnum(sep) || sep == ' ' || sep == '\r' || sep == '\n' {
 		return nil, r.syntaxErr(ErrBadISA, "element separator %q is a letter, digit or space", sep)
 	}
-	seps, wrapped := 1, false
+	seps, wrapped, size := 1, false, 0
 	i := 4
 	for ; i < len(b) && seps < 16; i++ {
 		switch b[i] {
 		case '\r', '\n':
 			wrapped = true
 		case sep:
+			// Elements may be unpadded, never longer than their fixed
+			// width: a longer one means the separators are not where an
+			// ISA has them (e.g. the scan ran into the next segment).
+			if f := isaFields[seps]; size > f.length {
+				return nil, r.syntaxErr(ErrBadISA, "ISA%02d (%s) has %d characters, at most %d", seps, f.name, size, f.length)
+			}
 			seps++
+			size = 0
+		default:
+			size++
 		}
 	}
 	if seps < 16 {
@@ -120,6 +129,7 @@ func (r *Reader) startInterchange(sep, comp byte, termAt int) (*Segment, error) 
 		return nil, r.syntaxErr(ErrBadISA, "%v", err)
 	}
 	r.delims = d
+	r.setClasses(d)
 	r.inInterchange = true
 	start := r.r
 	seg, err := r.emit(start, start+termAt, start+termAt+len(term))

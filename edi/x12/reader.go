@@ -2,7 +2,6 @@ package x12
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -47,7 +46,6 @@ type Reader struct {
 	delims        *Delimiters
 	inInterchange bool
 	unwrap        bool // strip CR/LF inside segments (80-column wrapped input)
-	started       bool
 	index         int
 	setIndex      int
 	resetSet      bool
@@ -55,8 +53,26 @@ type Reader struct {
 	seg      Segment
 	elems    [][]byte
 	ids      map[string]string
+	idCache  [256]idEntry // small direct-mapped cache in front of ids
 	warnings []Warning
+
+	// fast is true when segments of the current interchange can be
+	// scanned by scanFast: a one-byte terminator and no unwrapping.
+	fast     bool
+	slowOnly bool           // tests: never use scanFast, to compare both paths
+	class    [256]byteClass // what each byte means to scanFast
+	words    [2]uint64      // the element separator and terminator, repeated 8 times
 }
+
+// byteClass is what a byte means to scanFast.
+type byteClass uint8
+
+const (
+	classData    byteClass = iota // ordinary data
+	classElement                  // the element separator
+	classTerm                     // the segment terminator
+	classNewline                  // a line feed inside a segment
+)
 
 const (
 	defaultBufferSize     = 256 << 10
@@ -115,10 +131,18 @@ func (r *Reader) Next() (*Segment, error) {
 }
 
 func (r *Reader) next() (*Segment, error) {
+	if r.fast && r.inInterchange {
+		if seg := r.scanFast(); seg != nil {
+			return seg, nil
+		}
+	}
 	if err := r.skipSpace(); err != nil {
 		return nil, err
 	}
 	if r.r == r.w {
+		if r.delims == nil {
+			return nil, r.syntaxErr(ErrNoISA, "the input is empty or only white space")
+		}
 		return nil, io.EOF
 	}
 	if err := r.fill(4); err != nil {
@@ -129,6 +153,11 @@ func (r *Reader) next() (*Segment, error) {
 		return r.readISA()
 	}
 	if !r.inInterchange {
+		// Quote the same bytes however the input was split into reads.
+		if err := r.fill(20); err != nil {
+			return nil, err
+		}
+		avail = r.buf[r.r:r.w]
 		if r.delims == nil {
 			return nil, r.syntaxErr(ErrNoISA, "starts with %q", printable(avail, 20))
 		}
@@ -137,22 +166,11 @@ func (r *Reader) next() (*Segment, error) {
 	return r.readSegment()
 }
 
-// skipSpace consumes white space (and a BOM at the very start) before a
-// segment. CR and LF after terminators are normal; other white space is a
-// leniency that is reported.
+// skipSpace consumes white space before a segment, and a UTF-8 byte order
+// mark before an ISA (at the start, or between concatenated interchanges).
+// CR and LF after terminators are normal; the rest is a leniency that is
+// reported.
 func (r *Reader) skipSpace() error {
-	if !r.started {
-		r.started = true
-		if err := r.fill(3); err != nil {
-			return err
-		}
-		if bytes.HasPrefix(r.buf[r.r:r.w], []byte{0xEF, 0xBB, 0xBF}) {
-			if err := r.lenient("UTF-8 byte order mark before the ISA ignored"); err != nil {
-				return err
-			}
-			r.consume(3)
-		}
-	}
 	warned := false
 	for {
 		for r.r < r.w {
@@ -165,6 +183,21 @@ func (r *Reader) skipSpace() error {
 						return err
 					}
 				}
+			case 0xEF:
+				if r.inInterchange {
+					return nil
+				}
+				if err := r.fill(3); err != nil {
+					return err
+				}
+				if !bytes.HasPrefix(r.buf[r.r:r.w], byteOrderMark) {
+					return nil
+				}
+				if err := r.lenient("UTF-8 byte order mark before the ISA ignored"); err != nil {
+					return err
+				}
+				r.consume(3)
+				continue
 			default:
 				return nil
 			}
@@ -178,6 +211,8 @@ func (r *Reader) skipSpace() error {
 		}
 	}
 }
+
+var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}
 
 // readSegment reads one segment of the current interchange.
 func (r *Reader) readSegment() (*Segment, error) {
@@ -222,8 +257,12 @@ func (r *Reader) readSegment() (*Segment, error) {
 func (r *Reader) finalSegment() (*Segment, error) {
 	rest := bytes.TrimRight(r.buf[r.r:r.w], " \t\r\n")
 	if bytes.HasPrefix(rest, []byte("IEA")) && (len(rest) == 3 || rest[3] == r.delims.Element) {
-		if err := r.lenient("final IEA has no segment terminator"); err != nil {
-			return nil, err
+		// With a line break as terminator this is only a missing final
+		// newline, which editors and tools drop routinely: not a leniency.
+		if t := r.delims.Segment; t != "\n" && t != "\r" {
+			if err := r.lenient("final IEA has no segment terminator"); err != nil {
+				return nil, err
+			}
 		}
 		return r.emit(r.r, r.r+len(rest), r.w)
 	}
@@ -283,7 +322,36 @@ func (r *Reader) trackSet(s *Segment) {
 	s.Pos.SetIndex = r.setIndex
 }
 
+// intern returns b as a string, shared between segments with the same id so
+// that reading does not allocate per segment. Ids of up to three bytes (all
+// X12 ids) are found by a number made of their bytes in a small cache.
 func (r *Reader) intern(b []byte) string {
+	if len(b) == 0 || len(b) > 3 {
+		return r.internSlow(b)
+	}
+	key := uint32(len(b))<<24 | uint32(b[0])<<16
+	if len(b) > 1 {
+		key |= uint32(b[1]) << 8
+	}
+	if len(b) > 2 {
+		key |= uint32(b[2])
+	}
+	e := &r.idCache[(key*2654435761)>>24]
+	if e.key == key {
+		return e.id
+	}
+	s := r.internSlow(b)
+	*e = idEntry{key: key, id: s}
+	return s
+}
+
+// idEntry is one slot of the id cache; key 0 is an empty slot.
+type idEntry struct {
+	key uint32
+	id  string
+}
+
+func (r *Reader) internSlow(b []byte) string {
 	if s, ok := r.ids[string(b)]; ok {
 		return s
 	}
@@ -374,13 +442,11 @@ func (r *Reader) syntaxErr(err error, format string, args ...any) *SyntaxError {
 // lenient records a warning, or fails in strict mode.
 func (r *Reader) lenient(msg string) error {
 	if r.opts.Strict {
-		return &SyntaxError{Pos: r.here(), Err: errStrict, Msg: msg}
+		return &SyntaxError{Pos: r.here(), Err: ErrStrict, Msg: msg}
 	}
 	r.warnings = append(r.warnings, Warning{Pos: r.here(), Msg: msg})
 	return nil
 }
-
-var errStrict = errors.New("not accepted in strict mode")
 
 // splitElements splits raw at sep into dst.
 func splitElements(dst [][]byte, raw []byte, sep byte) [][]byte {
