@@ -46,6 +46,7 @@ func commands() []*command {
 	return []*command{
 		x12Command(),
 		partnersCommand(),
+		stockCommand(), historyCommand(),
 	}
 }
 
