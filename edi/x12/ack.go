@@ -59,12 +59,31 @@ func WriteFunctionalAck(w *Writer, kind AckKind, res *GroupResult, stControl str
 			return err
 		}
 	}
-	ak9 := []string{res.Status(), strconv.Itoa(len(res.Sets)), strconv.Itoa(res.Group.Sets), strconv.Itoa(res.Accepted())}
+	ak9 := []string{res.Status(), strconv.Itoa(setsIncluded(res)), strconv.Itoa(len(res.Sets)), strconv.Itoa(setsAccepted(res))}
 	ak9 = append(ak9, res.GroupCodes()...)
 	if err := w.WriteSegment("AK9", ak9...); err != nil {
 		return err
 	}
 	return w.EndTransaction()
+}
+
+// setsIncluded is AK902: the number of sets the GE says the group holds,
+// or the number received when there is no usable GE01.
+func setsIncluded(res *GroupResult) int {
+	if tr := res.Group.Trailer; tr != nil {
+		if n, err := strconv.Atoi(tr.Count); err == nil && n >= 0 {
+			return n
+		}
+	}
+	return len(res.Sets)
+}
+
+// setsAccepted is AK904: none when the whole group is rejected.
+func setsAccepted(res *GroupResult) int {
+	if res.Status() == StatusRejected {
+		return 0
+	}
+	return res.Accepted()
 }
 
 // maxSegmentErrors bounds the AK3/IK3 loops written per set (999 max use).
@@ -141,12 +160,16 @@ func (w *Writer) clean(v string, max int) string {
 	if len(v) > max {
 		v = v[:max]
 	}
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || strings.ContainsRune(w.bad, r) {
-			return ' '
+	if w.multiTerm != "" {
+		v = strings.ReplaceAll(v, w.multiTerm, " ")
+	}
+	b := []byte(v)
+	for i, c := range b {
+		if c < ' ' || c == 0x7f || w.bad[c] != 0 {
+			b[i] = ' '
 		}
-		return r
-	}, v)
+	}
+	return string(b)
 }
 
 // TA1 returns the elements of a TA1 segment for an interchange: its control

@@ -1,6 +1,10 @@
 package x12
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
 
 // Delimiters are the separators of one interchange, read from its ISA.
 type Delimiters struct {
@@ -25,6 +29,13 @@ func (d Delimiters) Validate() error {
 	if d.Segment == "" {
 		return fmt.Errorf("%w: empty", ErrBadTerminator)
 	}
+	// One byte, or one UTF-8 character (a leniency some partners need).
+	if len(d.Segment) > 1 && (!utf8.ValidString(d.Segment) || utf8.RuneCountInString(d.Segment) != 1) {
+		return fmt.Errorf("%w: %q is not one character", ErrBadTerminator, d.Segment)
+	}
+	if strings.Trim(d.Suffix, "\r\n") != "" {
+		return fmt.Errorf("suffix %q: only CR and LF may follow a terminator", d.Suffix)
+	}
 	seps := []byte{d.Element, d.Component, d.Segment[0]}
 	if d.Repetition != 0 {
 		seps = append(seps, d.Repetition)
@@ -32,6 +43,11 @@ func (d Delimiters) Validate() error {
 	for i, a := range seps {
 		if isAlnum(a) || a == ' ' {
 			return fmt.Errorf("delimiter %q is a letter, digit or space", a)
+		}
+		// Readers skip line breaks after terminators: only the terminator
+		// itself may be one.
+		if (a == '\r' || a == '\n') && i != 2 {
+			return fmt.Errorf("delimiter %q: only the segment terminator may be a line break", a)
 		}
 		for _, b := range seps[i+1:] {
 			if a == b {

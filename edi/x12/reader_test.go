@@ -172,8 +172,8 @@ func TestReaderPositions(t *testing.T) {
 		"ST*846*0001~\nN1*WH*Two\nLines~\nSE*3*0001~GE*1*1~\r\nIEA*1*000000001~\n"
 	segs, _ := readAll(t, in, nil)
 	type place struct {
-		id                           string
-		offset                       int64
+		id                         string
+		offset                     int64
 		line, col, index, setIndex int
 	}
 	off := func(s string) int64 { return int64(strings.Index(in, s)) }

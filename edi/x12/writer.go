@@ -17,6 +17,11 @@ var (
 	ErrDelimiterInData = errors.New("element contains a delimiter")
 	// ErrEnvelopeOrder means Begin/End calls are not nested properly.
 	ErrEnvelopeOrder = errors.New("envelope segments out of order")
+	// ErrBadSegmentID means a segment id is empty or holds a delimiter.
+	ErrBadSegmentID = errors.New("invalid segment id")
+	// ErrBadHeader means an ISA or GS field cannot be written: too long
+	// for its fixed width, or out of range.
+	ErrBadHeader = errors.New("invalid envelope header field")
 )
 
 // InterchangeHeader is what a Writer needs to write an ISA.
@@ -45,9 +50,15 @@ type GroupHeader struct {
 // Writer writes X12 segments with chosen delimiters, and keeps the counts
 // and control numbers that the trailers repeat.
 type Writer struct {
-	w   *bufio.Writer
-	d   Delimiters
-	bad string // the delimiter bytes, for checking data
+	w *bufio.Writer
+	d Delimiters
+	// bad marks the one-byte delimiters: 1 for the element separator and
+	// the terminator, which no element may hold; 2 for the component and
+	// repetition separators, which elements hold to write composites and
+	// repetitions but plain text may not. A multi-byte terminator is
+	// checked as a string.
+	bad       [256]uint8
+	multiTerm string
 
 	isaControl string
 	gsControl  string
@@ -65,11 +76,47 @@ func NewWriter(w io.Writer, d Delimiters) (*Writer, error) {
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("writer delimiters: %w", err)
 	}
-	bad := string([]byte{d.Element, d.Component}) + d.Segment
+	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), d: d}
+	wr.bad[d.Component] = inElement
 	if d.Repetition != 0 {
-		bad += string(d.Repetition)
+		wr.bad[d.Repetition] = inElement
 	}
-	return &Writer{w: bufio.NewWriterSize(w, 64<<10), d: d, bad: bad}, nil
+	wr.bad[d.Element] = structural
+	if len(d.Segment) == 1 {
+		wr.bad[d.Segment[0]] = structural
+	} else {
+		wr.multiTerm = d.Segment
+	}
+	return wr, nil
+}
+
+// Delimiter kinds in Writer.bad.
+const (
+	structural = 1 // element separator, terminator
+	inElement  = 2 // component and repetition separators
+)
+
+// hasDelimiter reports whether s holds a delimiter of kind at most level
+// (structural: only those that would split the segment). Bytes are
+// checked, not characters: the reader splits bytes.
+func (w *Writer) hasDelimiter(s string, level uint8) bool {
+	for i := 0; i < len(s); i++ {
+		if b := w.bad[s[i]]; b != 0 && b <= level {
+			return true
+		}
+	}
+	return w.multiTerm != "" && strings.Contains(s, w.multiTerm)
+}
+
+// CheckText reports ErrDelimiterInData when s, a plain value for a simple
+// element or one component, holds any delimiter, component and repetition
+// separators included (WriteSegment lets those through: they build
+// composites and repetitions).
+func (w *Writer) CheckText(s string) error {
+	if w.hasDelimiter(s, inElement) {
+		return fmt.Errorf("%q: %w", s, ErrDelimiterInData)
+	}
+	return nil
 }
 
 // Delimiters returns the writer's delimiters.
@@ -77,13 +124,20 @@ func (w *Writer) Delimiters() Delimiters { return w.d }
 
 // WriteSegment writes one segment. Trailing empty elements are dropped, as
 // X12 requires. Inside a transaction set the segment is counted for SE01.
+// An element holding the element separator or the segment terminator is
+// refused with ErrDelimiterInData; the component and repetition separators
+// are written as they are, since composites (see Composite) and repetitions
+// are made of them: check plain text with CheckText.
 func (w *Writer) WriteSegment(id string, elements ...string) error {
 	n := len(elements)
 	for n > 0 && elements[n-1] == "" {
 		n--
 	}
+	if id == "" || w.hasDelimiter(id, inElement) {
+		return fmt.Errorf("writing segment id %q: %w", id, ErrBadSegmentID)
+	}
 	for i, e := range elements[:n] {
-		if strings.ContainsAny(e, w.bad) {
+		if w.hasDelimiter(e, structural) {
 			return fmt.Errorf("writing %s%02d %q: %w", id, i+1, e, ErrDelimiterInData)
 		}
 	}
@@ -116,9 +170,23 @@ func (w *Writer) BeginInterchange(h InterchangeHeader) error {
 		return fmt.Errorf("ISA inside an interchange: %w", ErrEnvelopeOrder)
 	}
 	if h.Control <= 0 || h.Control > 999999999 {
-		return fmt.Errorf("ISA13 control number %d out of range 1..999999999", h.Control)
+		return fmt.Errorf("ISA13 control number %d out of range 1..999999999: %w", h.Control, ErrBadHeader)
 	}
 	version := def(h.Version, "00401")
+	if len(version) != 5 || !isDigits(version) {
+		return fmt.Errorf("ISA12 version %q is not 5 digits: %w", version, ErrBadHeader)
+	}
+	for _, f := range []struct {
+		name, value string
+		width       int
+	}{{"ISA05", h.SenderQualifier, 2}, {"ISA06", h.SenderID, 15}, {"ISA07", h.ReceiverQualifier, 2}, {"ISA08", h.ReceiverID, 15}, {"ISA15", h.Usage, 1}} {
+		if len(f.value) > f.width {
+			return fmt.Errorf("%s %q is longer than %d: %w", f.name, f.value, f.width, ErrBadHeader)
+		}
+		if w.hasDelimiter(f.value, inElement) {
+			return fmt.Errorf("writing %s %q: %w", f.name, f.value, ErrDelimiterInData)
+		}
+	}
 	standards := "U"
 	if version >= "00402" && w.d.Repetition != 0 {
 		standards = string(w.d.Repetition)
@@ -151,6 +219,9 @@ func (w *Writer) BeginInterchange(h InterchangeHeader) error {
 func (w *Writer) BeginGroup(h GroupHeader) error {
 	if !w.inISA || w.inGS {
 		return fmt.Errorf("GS: %w", ErrEnvelopeOrder)
+	}
+	if h.Control < 0 || h.Control > 999999999 {
+		return fmt.Errorf("GS06 control number %d out of range 0..999999999: %w", h.Control, ErrBadHeader)
 	}
 	w.gsControl = strconv.FormatInt(h.Control, 10)
 	t := h.Time.UTC()
