@@ -1,0 +1,222 @@
+package flat
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchRows is the size of the generated benchmark inputs.
+const benchRows = 100_000
+
+// benchColumns selects four of the six generated columns by header.
+var benchColumns = []Column{{Name: "sku", Header: "SKU"}, {Name: "upc", Header: "UPC"}, {Name: "qty", Header: "Qty"}, {Name: "lot", Header: "Lot"}}
+
+// BenchmarkExcelRead100k reads a generated 100,000-row workbook (written
+// with excelize's StreamWriter) through the streaming reader, reporting
+// rows/s and the peak heap in use during the reads.
+func BenchmarkExcelRead100k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "stock100k.xlsx")
+	writeStreamed(b, path, benchRows)
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		cfg  ExcelConfig
+	}{
+		// The sheet XML is over 16 MiB, so it is unzipped to a temporary
+		// file and decoded from disk.
+		{"default", ExcelConfig{HeaderRow: 1, Columns: benchColumns, TmpDir: b.TempDir()}},
+		// The sheet XML is held in memory, unzipped.
+		{"in-memory-xml", ExcelConfig{HeaderRow: 1, Columns: benchColumns, InMemoryXMLBytes: 512 << 20}},
+	}
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(info.Size())
+			peak := startHeapSampler()
+			rows := 0
+			for b.Loop() {
+				rows += readExcelFile(b, path, bc.cfg)
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(peak())/(1<<20), "peak-heap-MB")
+		})
+	}
+}
+
+// readExcelFile reads every row of the workbook and returns the count.
+func readExcelFile(b *testing.B, path string, cfg ExcelConfig) int {
+	r, err := OpenExcelFile(path, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v, _ := row.Get("upc"); len(v) != 12 {
+			b.Fatalf("row %d: upc %q", row.Line, v)
+		}
+		n++
+	}
+	if n != benchRows {
+		b.Fatalf("read %d rows, want %d", n, benchRows)
+	}
+	return n
+}
+
+// startHeapSampler samples the heap in use (runtime.MemStats.HeapInuse, read
+// through runtime/metrics, which does not stop the world) every
+// millisecond after a GC, until the returned function is called; that
+// function returns the highest sample.
+func startHeapSampler() (stop func() uint64) {
+	runtime.GC()
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+	}
+	read := func() uint64 {
+		metrics.Read(samples)
+		return samples[0].Value.Uint64() + samples[1].Value.Uint64()
+	}
+	var (
+		mu   sync.Mutex
+		peak = read()
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				v := read()
+				mu.Lock()
+				peak = max(peak, v)
+				mu.Unlock()
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max(peak, read())
+	}
+}
+
+// csvBenchData returns n CSV rows with the columns of writeStreamed.
+func csvBenchData(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("SKU,UPC,Qty,Description,Price,Lot\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "SKU-%07d,%012d,%d,\"Widget, blue, size %d\",%.2f,L%05d\n", i, i, i%1000, i%50, float64(i%10000)/100, i%99999)
+	}
+	return b.Bytes()
+}
+
+// BenchmarkCSVRead reads 100,000 generated CSV rows, against encoding/csv
+// as a baseline.
+func BenchmarkCSVRead(b *testing.B) {
+	data := csvBenchData(benchRows)
+	cases := []struct {
+		name string
+		cfg  CSVConfig
+	}{
+		{"selected", CSVConfig{Header: true, Columns: benchColumns}},
+		{"selected-reuse", CSVConfig{Header: true, Columns: benchColumns, ReuseRow: true}},
+		{"all-columns", CSVConfig{Header: true}},
+	}
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			rows := 0
+			for b.Loop() {
+				r, err := NewCSVReader(bytes.NewReader(data), bc.cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows += countRows(b, r)
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+	b.Run("encoding-csv-baseline", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		rows := 0
+		for b.Loop() {
+			r := csv.NewReader(bytes.NewReader(data))
+			r.ReuseRecord = true
+			for {
+				_, err := r.Read()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows++
+			}
+		}
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
+
+// BenchmarkFixedRead reads 100,000 generated fixed-width lines.
+func BenchmarkFixedRead(b *testing.B) {
+	var data bytes.Buffer
+	for i := 1; i <= benchRows; i++ {
+		fmt.Fprintf(&data, "D%012d%5d%-20s%-6s\r\n", i, i%1000, fmt.Sprintf("Widget size %d", i%50), fmt.Sprintf("L%05d", i%99999))
+	}
+	cfg := FixedConfig{RecordType: "D", Fields: []FixedField{
+		{Name: "upc", Start: 2, Length: 12}, {Name: "qty", Start: 14, Length: 5}, {Name: "name", Start: 19, Length: 20}, {Name: "lot", Start: 39, Length: 6},
+	}}
+	for _, reuse := range []bool{false, true} {
+		b.Run(fmt.Sprintf("reuse=%v", reuse), func(b *testing.B) {
+			cfg.ReuseRow = reuse
+			b.SetBytes(int64(data.Len()))
+			rows := 0
+			for b.Loop() {
+				r, err := NewFixedReader(bytes.NewReader(data.Bytes()), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows += countRows(b, r)
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// countRows reads r to the end and returns the number of rows.
+func countRows(b *testing.B, r Reader) int {
+	n := 0
+	for {
+		_, err := r.Read()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+}
