@@ -2,11 +2,17 @@ package x12
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -212,17 +218,212 @@ func diffLines(want, got string) string {
 	return b.String()
 }
 
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
+func itoa(i int) string { return strconv.Itoa(i) }
 
-func fmtInt(i int) string {
-	if i == 0 {
-		return "0"
+// TestConformanceBytes checks that the copies under testdata/conformance are
+// byte for byte the upstream files: their git blob ids must be the ones
+// MANIFEST.md lists (as "git hash-object --no-filters" computes them).
+func TestConformanceBytes(t *testing.T) {
+	manifest, err := os.ReadFile(filepath.Join("testdata", "conformance", "MANIFEST.md"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
+	row := regexp.MustCompile(`(?m)^\| ([\w.-]+__[\w.-]+/[^ |]+) \|.*\| ([0-9a-f]{40}) \|$`)
+	rows := row.FindAllStringSubmatch(string(manifest), -1)
+	if len(rows) != 24 {
+		t.Fatalf("MANIFEST lists %d blob ids, want 24", len(rows))
 	}
-	return string(b)
+	for _, m := range rows {
+		data, err := os.ReadFile(filepath.Join("testdata", "conformance", filepath.FromSlash(m[1])))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		h := sha1.New()
+		fmt.Fprintf(h, "blob %d\x00", len(data))
+		h.Write(data)
+		if got := hex.EncodeToString(h.Sum(nil)); got != m[2] {
+			t.Errorf("%s: blob %s, MANIFEST says %s (line endings changed?)", m[1], got, m[2])
+		}
+	}
 }
 
-var _ = errors.Is
+// conformanceCase is what MANIFEST.md says about one file, as assertions.
+type conformanceCase struct {
+	file         string
+	syntax       error    // the error that stops reading, nil when none
+	interchanges int      // interchanges listed
+	sets         int      // sets read
+	accepted     bool     // Report.Accepted()
+	problems     []string // every envelope problem, as problems() lists them
+	warn         string   // a warning that must be there (lenient)
+	strict       error    // the syntax error in strict mode (nil: as lenient)
+	strictOK     bool     // accepted in strict mode too
+}
+
+var conformanceCases = []conformanceCase{
+	{file: "olmelabs__EdiEngine/856.Crossdock.OK.edi", interchanges: 1, sets: 1, accepted: true, strictOK: true},
+	{file: "olmelabs__EdiEngine/940.OK.edi", interchanges: 1, sets: 1, accepted: true, strictOK: true},
+	{file: "olmelabs__EdiEngine/940.2.OK.edi", interchanges: 1, sets: 1, accepted: true, strictOK: true},
+	{file: "olmelabs__EdiEngine/940.W05.Only.edi", interchanges: 1, sets: 1, accepted: true, strictOK: true},
+	{file: "olmelabs__EdiEngine/940_Failed_SE01.edi", interchanges: 1, sets: 1, problems: []string{"AK5 20066 SE1 4"}},
+	{file: "olmelabs__EdiEngine/ControlNumbersMismatch.edi", interchanges: 1, sets: 1,
+		problems: []string{"TA1 IEA2 001", "AK9 GE2 4", "AK5 0001 SE2 3"}},
+	{file: "olmelabs__EdiEngine/WrongGroupsAndTranCount.edi", interchanges: 1, sets: 1,
+		problems: []string{"TA1 IEA1 021", "AK9 GE1 5"}, warn: `IEA02 "3438" matches ISA13 "000003438" only without zero padding`},
+	{file: "olmelabs__EdiEngine/MultipleInterchangesAndGroups.edi", interchanges: 2, sets: 6, accepted: true,
+		warn: `IEA02 "3439" matches ISA13 "000003439" only without zero padding`},
+	{file: "olmelabs__EdiEngine/AckTest.edi", interchanges: 1, sets: 3, accepted: true, strictOK: true},
+	{file: "walmartlabs__gozer/asn856.txt", interchanges: 1, sets: 1, problems: []string{"TA1 IEA2 001"}},
+	{file: "walmartlabs__gozer/x12.base.txt", interchanges: 1, sets: 4, problems: []string{"AK9 GE1 5",
+		"AK5 0001 ST1 6", "AK5 0001 SE1 4", "AK5 0002 ST1 6", "AK5 0002 SE1 4", "AK5 0099 ST1 6", "AK5 0099 SE1 4", "AK5 0003 ST1 6", "AK5 0003 SE1 4"}},
+	{file: "walmartlabs__gozer/x12.base.one.txt", interchanges: 1, sets: 1, problems: []string{"TA1 IEA1 021", "AK5 0001 ST1 6", "AK5 0001 SE1 4"}},
+	{file: "walmartlabs__gozer/x12.base.no.line.breaks.odd.char.txt", interchanges: 1, sets: 4, problems: []string{"AK9 GE1 5",
+		"AK5 0001 ST1 6", "AK5 0001 SE1 4", "AK5 0002 ST1 6", "AK5 0002 SE1 4", "AK5 0099 ST1 6", "AK5 0099 SE1 4", "AK5 0003 ST1 6", "AK5 0003 SE1 4"},
+		warn: "non-ASCII segment terminator", strict: ErrStrict},
+	{file: "walmartlabs__gozer/x12.no.line.break.no.delim.txt", syntax: ErrBadTerminator},
+	{file: "walmartlabs__gozer/x12.missing.ISA.txt", syntax: ErrNoISA},
+	{file: "walmartlabs__gozer/x12.wrong.GS.txt", interchanges: 1, sets: 1, problems: []string{
+		"TA1 XX0 024", "TA1 ST0 024", "TA1 TEST0 024", "TA1 GE0 022", "TA1 IEA1 021", "AK5 0003 ST1 6", "AK5 0003 SE1 4"}},
+	{file: "walmartlabs__gozer/x12.wrong.ISA.txt", syntax: ErrNoISA},
+	{file: "xlate__staedi/simple997.edi", interchanges: 1, sets: 1, accepted: true, strictOK: true},
+	{file: "xlate__staedi/simple999.edi", interchanges: 1, sets: 1, accepted: true, strictOK: true},
+	{file: "xlate__staedi/simple997-multiple-interchanges.edi", interchanges: 3, sets: 3, accepted: true, strictOK: true},
+	{file: "xlate__staedi/invalid997_min.edi", interchanges: 1, sets: 1, problems: []string{"AK9 GS4 ", "AK9 GS5 ", "AK9 GE2 6", "AK9 GE2 4"}},
+	{file: "xlate__staedi/optionalInterchangeServices.edi", interchanges: 1, sets: 1, accepted: true, warn: "interchange service segment ISB"},
+	{file: "xlate__staedi/ts214_ellipses_segterm.edi", interchanges: 1, sets: 1, accepted: true, warn: "non-ASCII segment terminator", strict: ErrStrict},
+	{file: "xlate__staedi/ts210_80char.edi", interchanges: 1, sets: 1, accepted: true, warn: "wrapped", strict: ErrStrict},
+}
+
+func TestConformanceExpectations(t *testing.T) {
+	if len(conformanceCases) != len(conformanceFiles(t)) {
+		t.Fatalf("%d cases for %d files", len(conformanceCases), len(conformanceFiles(t)))
+	}
+	for _, c := range conformanceCases {
+		t.Run(filepath.Base(c.file), func(t *testing.T) {
+			path := filepath.Join("testdata", "conformance", filepath.FromSlash(c.file))
+			rep, _ := checkFile(t, path, nil)
+			if !errors.Is(rep.Err, c.syntax) || (c.syntax == nil && rep.Err != nil) {
+				t.Fatalf("syntax error %v, want %v", rep.Err, c.syntax)
+			}
+			if c.syntax != nil {
+				var se *SyntaxError
+				if !errors.As(rep.Err, &se) || se.Pos.Line < 1 {
+					t.Errorf("error without a place: %v", rep.Err)
+				}
+			}
+			sets := 0
+			for _, icr := range rep.Interchanges {
+				for _, g := range icr.Groups {
+					sets += len(g.Sets)
+				}
+			}
+			if len(rep.Interchanges) != c.interchanges || sets != c.sets {
+				t.Errorf("%d interchanges, %d sets; want %d, %d", len(rep.Interchanges), sets, c.interchanges, c.sets)
+			}
+			if got := problems(rep); !slices.Equal(got, c.problems) {
+				t.Errorf("problems %q\nwant     %q", got, c.problems)
+			}
+			if rep.Accepted() != c.accepted {
+				t.Errorf("Accepted() = %v", rep.Accepted())
+			}
+			var warns []string
+			for _, icr := range rep.Interchanges {
+				for _, w := range icr.Interchange.Warnings {
+					warns = append(warns, w.Msg)
+				}
+			}
+			if c.warn != "" && !strings.Contains(strings.Join(warns, "\n"), c.warn) {
+				t.Errorf("warnings %q, want %q", warns, c.warn)
+			}
+
+			strictRep, _ := checkFile(t, path, &DecoderOptions{Reader: ReaderOptions{Strict: true}})
+			switch {
+			case c.strict != nil:
+				if !errors.Is(strictRep.Err, c.strict) {
+					t.Errorf("strict: error %v, want %v", strictRep.Err, c.strict)
+				}
+			case c.strictOK:
+				if !strictRep.Accepted() {
+					t.Errorf("strict: not accepted: %v %q", strictRep.Err, problems(strictRep))
+				}
+			case c.accepted || c.warn != "":
+				if strictRep.Accepted() {
+					t.Errorf("strict: accepted a file that needs a leniency (%s)", c.warn)
+				}
+			}
+		})
+	}
+}
+
+// TestConformanceKeyExpectations spells out the MANIFEST's key findings one
+// by one, as codes a TA1, an AK9 and an AK5 would carry.
+func TestConformanceKeyExpectations(t *testing.T) {
+	check := func(file string, opts *DecoderOptions) *Report {
+		t.Helper()
+		rep, _ := checkFile(t, filepath.Join("testdata", "conformance", filepath.FromSlash(file)), opts)
+		return rep
+	}
+	rep := check("olmelabs__EdiEngine/ControlNumbersMismatch.edi", nil)
+	g := rep.Interchanges[0].Groups[0]
+	if TA1(rep.Interchanges[0].Interchange)[4] != NoteControlMismatch || !slices.Equal(g.GroupCodes(), []string{GroupControlMismatch}) ||
+		!slices.Equal(g.Sets[0].Codes, []string{SetControlMismatch}) || g.Status() != StatusRejected {
+		t.Errorf("ControlNumbersMismatch: TA1 %q AK9 %q AK5 %q", TA1(rep.Interchanges[0].Interchange), g.GroupCodes(), g.Sets[0].Codes)
+	}
+	rep = check("olmelabs__EdiEngine/WrongGroupsAndTranCount.edi", nil)
+	g = rep.Interchanges[0].Groups[0]
+	if TA1(rep.Interchanges[0].Interchange)[4] != NoteBadGroupCount || !slices.Equal(g.GroupCodes(), []string{GroupSetCountWrong}) {
+		t.Errorf("WrongGroupsAndTranCount: TA1 %q AK9 %q", TA1(rep.Interchanges[0].Interchange), g.GroupCodes())
+	}
+	// Strictly, the unpadded IEA02 is a mismatch too.
+	rep = check("olmelabs__EdiEngine/WrongGroupsAndTranCount.edi", &DecoderOptions{Reader: ReaderOptions{Strict: true}})
+	if got := problems(rep); !slices.Contains(got, "TA1 IEA2 001") {
+		t.Errorf("WrongGroupsAndTranCount strict: %q", got)
+	}
+	rep = check("walmartlabs__gozer/asn856.txt", nil)
+	if TA1(rep.Interchanges[0].Interchange)[4] != NoteControlMismatch {
+		t.Errorf("asn856: TA1 %q", TA1(rep.Interchanges[0].Interchange))
+	}
+	rep = check("walmartlabs__gozer/x12.base.txt", nil)
+	n := 0
+	for _, g := range rep.Interchanges[0].Groups {
+		for _, s := range g.Sets {
+			if slices.Contains(s.Codes, SetSegmentCountWrong) {
+				n++
+			}
+		}
+	}
+	if n != 4 {
+		t.Errorf("x12.base: %d sets with SE01 code 4, want 4", n)
+	}
+	rep = check("walmartlabs__gozer/x12.wrong.GS.txt", nil)
+	var outside bool
+	for _, e := range rep.Interchanges[0].Interchange.Errors {
+		outside = outside || (e.Segment == "ST" && strings.Contains(e.Msg, "outside a functional group") && e.Pos.Line == 3)
+	}
+	if !outside {
+		t.Errorf("x12.wrong.GS: no error for the STs outside a group: %+v", rep.Interchanges[0].Interchange.Errors)
+	}
+	rep = check("xlate__staedi/invalid997_min.edi", nil)
+	g = rep.Interchanges[0].Groups[0]
+	if codes := g.GroupCodes(); !slices.Contains(codes, GroupControlMismatch) || !slices.Contains(codes, GroupControlSyntax) {
+		t.Errorf("invalid997_min: AK9 codes %q", codes)
+	}
+	var gs4, gs5 bool
+	for _, e := range g.Group.Errors {
+		gs4 = gs4 || (e.Segment == "GS" && e.Element == 4)
+		gs5 = gs5 || (e.Segment == "GS" && e.Element == 5)
+	}
+	if !gs4 || !gs5 || g.Status() != StatusRejected {
+		t.Errorf("invalid997_min: GS04 %v GS05 %v status %s", gs4, gs5, g.Status())
+	}
+	for file, want := range map[string]error{
+		"walmartlabs__gozer/x12.missing.ISA.txt":            ErrNoISA,
+		"walmartlabs__gozer/x12.wrong.ISA.txt":              ErrNoISA,
+		"walmartlabs__gozer/x12.no.line.break.no.delim.txt": ErrBadTerminator,
+	} {
+		if rep := check(file, nil); !errors.Is(rep.Err, want) || len(rep.Interchanges) != 0 {
+			t.Errorf("%s: %v, want %v", file, rep.Err, want)
+		}
+	}
+}

@@ -83,7 +83,9 @@ func TestWriterRejects(t *testing.T) {
 		{"repetition separator in text", func(w *Writer) error { return w.CheckText("A^B") }, ErrDelimiterInData},
 		{"terminator in text", func(w *Writer) error { return w.CheckText("A~B") }, ErrDelimiterInData},
 		{"plain text", func(w *Writer) error { return w.CheckText("ACME & SONS, INC.") }, nil},
-		{"composite and repetition", func(w *Writer) error { return w.WriteSegment("HI", w.Composite("ABK", "I10")+"^"+w.Composite("ABF", "E11")) }, nil},
+		{"composite and repetition", func(w *Writer) error {
+			return w.WriteSegment("HI", w.Composite("ABK", "I10")+"^"+w.Composite("ABF", "E11"))
+		}, nil},
 		{"delimiter in segment id", func(w *Writer) error { return w.WriteSegment("N*1", "ST") }, ErrBadSegmentID},
 		{"empty segment id", func(w *Writer) error { return w.WriteSegment("", "ST") }, ErrBadSegmentID},
 		{"delimiter in sender id", func(w *Writer) error {
