@@ -108,12 +108,32 @@ type goldenFile struct {
 	Sets  []goldenSet `json:"sets"`
 }
 
+// goldenSet records a set's verdict: status, AK5 codes and the segment
+// errors. The envelope errors' texts belong to the x12 package and are
+// left out (their codes are in Codes).
 type goldenSet struct {
-	Group   string        `json:"group"`
-	Release string        `json:"release"`
-	Version string        `json:"version,omitempty"`
-	Support string        `json:"support"`
-	Result  x12.SetResult `json:"result"`
+	Group    string             `json:"group"`
+	SetID    string             `json:"set"`
+	Control  string             `json:"control"`
+	Release  string             `json:"release"`
+	Version  string             `json:"version,omitempty"`
+	Support  string             `json:"support"`
+	Status   string             `json:"status"`
+	Codes    []string           `json:"codes"`
+	Segments []x12.SegmentError `json:"segments"`
+}
+
+// syntaxSentinels name a decoder stop by its sentinel, not its text.
+var syntaxSentinels = []error{x12.ErrNoISA, x12.ErrBadISA, x12.ErrBadTerminator, x12.ErrTruncated,
+	x12.ErrSegmentTooLong, x12.ErrGarbageAfterIEA, x12.ErrTransactionTooLarge}
+
+func syntaxKind(err error) string {
+	for _, s := range syntaxSentinels {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return "other: " + err.Error()
 }
 
 // validateStream decodes src and validates every set with c.
@@ -126,15 +146,16 @@ func validateStream(c *Catalog, name string, src io.Reader) goldenFile {
 			return g
 		}
 		if err != nil {
-			g.Error = err.Error()
+			g.Error = syntaxKind(err)
 			return g
 		}
 		if ev.Kind != x12.SetRead {
 			continue
 		}
 		o := c.Check(ev.Transaction)
-		g.Sets = append(g.Sets, goldenSet{Group: ev.Group.Control, Release: o.Release, Version: o.Version,
-			Support: o.Support.String(), Result: o.Result})
+		r := o.Result
+		g.Sets = append(g.Sets, goldenSet{Group: ev.Group.Control, SetID: r.SetID, Control: r.Control, Release: o.Release,
+			Version: o.Version, Support: o.Support.String(), Status: r.Status, Codes: r.Codes, Segments: r.Segments})
 	}
 }
 

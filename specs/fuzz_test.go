@@ -26,10 +26,10 @@ func FuzzValidate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g := validateStream(c, "fuzz", bytes.NewReader(data))
 		for _, s := range g.Sets {
-			if s.Result.Status == "" {
-				t.Fatalf("set %s without a status", s.Result.SetID)
+			if s.Status == "" {
+				t.Fatalf("set %s without a status", s.SetID)
 			}
-			for _, e := range s.Result.Segments {
+			for _, e := range s.Segments {
 				if e.Code == "" || e.Msg == "" {
 					t.Fatalf("segment error without code or message: %+v", e)
 				}

@@ -322,7 +322,7 @@ func TestConcurrentValidate(t *testing.T) {
 			defer wg.Done()
 			for range 50 {
 				g := validateStream(c, "x", strings.NewReader(data))
-				if len(g.Sets) != 2 || g.Sets[0].Result.Status != x12.StatusRejected || g.Sets[1].Result.Status != x12.StatusAccepted {
+				if len(g.Sets) != 2 || g.Sets[0].Status != x12.StatusRejected || g.Sets[1].Status != x12.StatusAccepted {
 					t.Errorf("unexpected results: %+v", g)
 					return
 				}
