@@ -35,10 +35,14 @@ func (r *setReader) n9(s *x12.Segment) Reference {
 }
 
 func (r *setReader) pid(s *x12.Segment) Description {
-	return Description{
-		Type: r.code(s, 1), Characteristic: r.code(s, 2), Agency: r.code(s, 3),
-		Code: r.text(s, 4), Text: r.text(s, 5), Extra: r.extra(s, pidNamed),
-	}
+	var d Description
+	r.pidInto(&d, s)
+	return d
+}
+
+func (r *setReader) pidInto(d *Description, s *x12.Segment) {
+	d.Type, d.Characteristic, d.Agency = r.code(s, 1), r.code(s, 2), r.code(s, 3)
+	d.Code, d.Text, d.Extra = r.text(s, 4), r.text(s, 5), r.extra(s, pidNamed)
 }
 
 func (r *setReader) nte(s *x12.Segment) Note {
@@ -100,41 +104,23 @@ func (r *setReader) ctt(s *x12.Segment) (*Totals, error) {
 // (first, first+1), (first+2, first+3), ... up to element last (0: to the
 // end). Empty pairs are kept only when a later pair follows, so that each
 // pair keeps its position. The slice comes from slab.
-func (r *setReader) productIDs(s *x12.Segment, first, last int, slab *[]ProductID) []ProductID {
+func (r *setReader) productIDs(s *x12.Segment, first, last int, slab *slab[ProductID]) []ProductID {
 	n := s.Len()
 	if last > 0 && last < n {
 		n = last
 	}
-	var buf [16]ProductID
-	ids := buf[:0]
-	keep := 0
+	empty := 0 // trailing empty pairs
 	for i := first; i <= n; i += 2 {
 		q, id := s.Element(i), s.Element(i+1)
-		ids = append(ids, ProductID{Qualifier: r.strs.code(q), ID: r.strs.str(id)})
-		if len(q) > 0 || len(id) > 0 {
-			keep = len(ids)
+		if len(q) == 0 && len(id) == 0 {
+			empty++
+			slab.add()
+			continue
 		}
+		empty = 0
+		p := slab.add()
+		p.Qualifier, p.ID = r.strs.code(q), r.strs.str(id)
 	}
-	return carve(slab, ids[:keep])
-}
-
-// carve copies src into the free end of *slab, starting a new slab when it
-// is full, and returns the copy with its capacity capped (an append to it
-// reallocates instead of overwriting its neighbour). It returns nil for an
-// empty src.
-func carve[T any](slab *[]T, src []T) []T {
-	n := len(src)
-	if n == 0 {
-		return nil
-	}
-	s := *slab
-	if cap(s)-len(s) < n {
-		size := max(2*cap(s), 16)
-		size = min(size, 4096)
-		s = make([]T, 0, max(size, n))
-	}
-	start := len(s)
-	s = append(s, src...)
-	*slab = s
-	return s[start:len(s):len(s)]
+	slab.drop(empty)
+	return slab.take()
 }

@@ -20,10 +20,9 @@ func Decode846(t *x12.Transaction) (*Inventory846, error) {
 	return d.decode()
 }
 
-// decoder846 walks an 846's segments. The item being read keeps its
-// quantities and descriptions in scratch lists until its end, then moves
-// them into shared slabs: one allocation per thousands of items rather
-// than two per item.
+// decoder846 walks an 846's segments. Items' ids, quantities and
+// descriptions come from slabs: one allocation per thousands of items
+// rather than three per item.
 type decoder846 struct {
 	*setReader
 	doc *Inventory846
@@ -33,11 +32,9 @@ type decoder846 struct {
 	loc   *Location846 // the open item-level N1 loop, or nil
 	party *Party       // the open header N1 loop, or nil
 
-	qtys    []Quantity846
-	descs   []Description
-	idSlab  []ProductID
-	qtySlab []Quantity846
-	pidSlab []Description
+	ids   slab[ProductID]
+	qtys  slab[Quantity846] // the open run is the current item's
+	descs slab[Description] // the open run is the current item's
 }
 
 func (d *decoder846) decode() (*Inventory846, error) {
@@ -141,18 +138,13 @@ func (d *decoder846) detail(s *x12.Segment) error {
 	case "LIN":
 		return d.lin(s)
 	case "QTY":
-		q, err := d.quantity(s)
-		if err != nil {
-			return err
-		}
 		if d.loc != nil {
-			d.loc.Quantities = append(d.loc.Quantities, q)
+			d.loc.Quantities = append(d.loc.Quantities, Quantity846{})
 			d.qty = &d.loc.Quantities[len(d.loc.Quantities)-1]
 		} else {
-			d.qtys = append(d.qtys, q)
-			d.qty = &d.qtys[len(d.qtys)-1]
+			d.qty = d.qtys.add()
 		}
-		return nil
+		return d.quantity(d.qty, s)
 	case "DTM":
 		switch {
 		case d.qty != nil:
@@ -165,7 +157,7 @@ func (d *decoder846) detail(s *x12.Segment) error {
 		return nil
 	case "PID":
 		d.qty, d.loc = nil, nil
-		d.descs = append(d.descs, d.pid(s))
+		d.pidInto(d.descs.add(), s)
 		return nil
 	case "SDQ":
 		d.qty, d.loc = nil, nil
@@ -201,39 +193,49 @@ func (d *decoder846) detail(s *x12.Segment) error {
 
 func (d *decoder846) lin(s *x12.Segment) error {
 	d.endItem()
-	ids := d.productIDs(s, 2, 0, &d.idSlab)
+	ids := d.productIDs(s, 2, 0, &d.ids)
 	if len(ids) == 0 {
 		return d.fail(s, 2, ErrMissingElement)
 	}
-	d.doc.Items = append(d.doc.Items, Item846{Line: d.code(s, 1), IDs: ids, Pos: s.Pos.SetIndex})
-	d.item = &d.doc.Items[len(d.doc.Items)-1]
+	// Items has room for every LIN: fill the next slot in place rather
+	// than copying a whole Item846 in.
+	items := d.doc.Items
+	if len(items) == cap(items) {
+		items = append(items, Item846{})
+	} else {
+		items = items[:len(items)+1]
+	}
+	d.doc.Items = items
+	it := &items[len(items)-1]
+	it.Line, it.IDs, it.Pos = d.code(s, 1), ids, s.Pos.SetIndex
+	d.item = it
 	return nil
 }
 
-// endItem moves the item's scratch lists into the slabs.
+// endItem closes the item's runs of quantities and descriptions.
 func (d *decoder846) endItem() {
 	d.qty, d.loc, d.party = nil, nil, nil
 	if d.item == nil {
 		return
 	}
-	d.item.Quantities = carve(&d.qtySlab, d.qtys)
-	d.item.Descriptions = carve(&d.pidSlab, d.descs)
-	clear(d.qtys) // drop references into the document
-	d.qtys, d.descs = d.qtys[:0], d.descs[:0]
+	d.item.Quantities = d.qtys.take()
+	d.item.Descriptions = d.descs.take()
 	d.item = nil
 }
 
-func (d *decoder846) quantity(s *x12.Segment) (Quantity846, error) {
+// quantity fills q from a QTY segment.
+func (d *decoder846) quantity(q *Quantity846, s *x12.Segment) error {
 	if err := d.need(s, 1); err != nil {
-		return Quantity846{}, err
+		return err
 	}
 	n, err := d.decimal(s, 2)
 	if err != nil {
-		return Quantity846{}, err
+		return err
 	}
-	q := Quantity846{Qualifier: d.code(s, 1), Quantity: n, Pos: s.Pos.SetIndex, Extra: d.extra(s, qtyNamed)}
+	q.Qualifier, q.Quantity, q.Pos = d.code(s, 1), n, s.Pos.SetIndex
 	q.Unit, q.UnitDetail = d.unit(s, 3)
-	return q, nil
+	q.Extra = d.extra(s, qtyNamed)
+	return nil
 }
 
 // unit returns the first component of composite element i (a unit of

@@ -29,11 +29,11 @@ func Decode856(t *x12.Transaction) (*ShipNotice856, error) {
 
 type decoder856 struct {
 	*setReader
-	doc    *ShipNotice856
-	byID   map[string]*HL
-	hl     *HL    // the HL loop being read, nil in the header
-	party  *Party // the open N1 loop, or nil
-	idSlab []ProductID
+	doc   *ShipNotice856
+	byID  map[string]*HL
+	hl    *HL    // the HL loop being read, nil in the header
+	party *Party // the open N1 loop, or nil
+	ids   slab[ProductID]
 }
 
 func (d *decoder856) decode() (*ShipNotice856, error) {
@@ -121,7 +121,7 @@ func (d *decoder856) loop(s *x12.Segment) error {
 		if hl.Item != nil {
 			break
 		}
-		ids := d.productIDs(s, 2, 0, &d.idSlab)
+		ids := d.productIDs(s, 2, 0, &d.ids)
 		if len(ids) == 0 {
 			return d.fail(s, 2, ErrMissingElement)
 		}

@@ -2,23 +2,33 @@ package documents
 
 import "strings"
 
-// strtab makes the strings a decoded document owns. Codes (qualifiers,
-// units, levels) that appear in every segment come from a fixed table and
-// cost nothing; other values are copied into large shared chunks, so that a
-// document of 10,000 items does not make 50,000 small allocations.
+// strtab makes the strings a decoded document owns, with few allocations:
 //
-// A chunk is a strings.Builder: bytes once written are never changed, so a
-// string cut from Builder.String stays valid while the builder appends
-// after it; when a chunk is full a new one starts and the old one lives on
-// as long as a string of the document points into it.
+//   - values are copied into large shared chunks, so that a set of 10,000
+//     items does not make 50,000 small allocations. A chunk is a
+//     strings.Builder: bytes once written are never changed, so a string
+//     cut from Builder.String stays valid while the builder appends after
+//     it; when a chunk is full a new one starts, and the old one lives on
+//     as long as a string of the document points into it.
+//   - short values that repeat (qualifiers, units, small quantities) are
+//     interned in a small direct-mapped cache keyed by their bytes, so each
+//     is copied once per set rather than once per segment.
 type strtab struct {
 	chunk strings.Builder
 	next  int // size of the next chunk
+	cache [cacheSize]cached
+}
+
+type cached struct {
+	key uint64 // packed bytes, see pack; 0 for an empty slot
+	s   string
 }
 
 const (
 	firstChunk = 1 << 10
 	maxChunk   = 64 << 10
+	cacheBits  = 9
+	cacheSize  = 1 << cacheBits
 )
 
 // str returns b as a string owned by the table.
@@ -34,16 +44,31 @@ func (t *strtab) str(b []byte) string {
 	return t.chunk.String()[n:]
 }
 
-// code returns b as a string, from the table of common codes when it is
-// one of them.
+// code returns b as a string owned by the table, interning it when it is
+// short (a code, a unit, a small number).
 func (t *strtab) code(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if s, ok := commonCodes[string(b)]; ok {
-		return s
+	if len(b) > 7 {
+		return t.str(b)
 	}
-	return t.str(b)
+	k := pack(b)
+	c := &t.cache[(k*0x9E3779B97F4A7C15)>>(64-cacheBits)]
+	if c.key != k {
+		c.key, c.s = k, t.str(b)
+	}
+	return c.s
+}
+
+// pack returns up to 7 bytes and their count as one word; it is never 0
+// for a non-empty b.
+func pack(b []byte) uint64 {
+	k := uint64(len(b))
+	for i, c := range b {
+		k |= uint64(c) << (8 * (i + 1))
+	}
+	return k
 }
 
 func (t *strtab) grow(need int) {
@@ -57,19 +82,48 @@ func (t *strtab) grow(need int) {
 	t.chunk.Grow(max(t.next, need))
 }
 
-// commonCodes are codes seen in most 846, 856 and 940 sets. The map is
-// built once and never written after.
-var commonCodes = func() map[string]string {
-	m := make(map[string]string)
-	for _, s := range strings.Fields(`
-		00 01 02 03 04 05 06 07 08 09 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20
-		21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 90 91 92 93 94 ZZ
-		A B C D E F G H I K L M N O P Q R S T U V W X Y
-		AA AC DD LC MB MM PI SI SU BY ST SF SH WH DE VN VP UP UK UC UN UA SK BP EN EA CA
-		CS CT PK PL PC PD PE BX BG LB KG CF CR FT IN OZ GA DZ RL ROL CTN PLT BOX GM BM CN
-		IA IV IO PO PRO SN SE SCA BR LT DT OB WHI ZZ 011 017 002 010 036 067 068 097 118 405
-		CC PP TP MP 0001 0002 0003 0004 FOB AB CB TL LTL M H ID SA RD WS DU UPC UPN`) {
-		m[s] = s
+// slab hands out the elements of many small slices from one large array:
+// the elements added since the last take form the open run, which take
+// returns as a slice of its own with its capacity capped (an append to it
+// reallocates rather than overwriting its neighbour). Slots come zeroed
+// from make and are never reused.
+type slab[T any] struct {
+	buf   []T
+	start int // where the open run begins
+}
+
+// add returns a pointer to a new zero element at the end of the open run.
+// It stays valid until the next add.
+func (s *slab[T]) add() *T {
+	if len(s.buf) == cap(s.buf) {
+		s.grow()
 	}
-	return m
-}()
+	s.buf = s.buf[:len(s.buf)+1]
+	return &s.buf[len(s.buf)-1]
+}
+
+// grow starts a new array, moving the open run into it.
+func (s *slab[T]) grow() {
+	run := s.buf[s.start:]
+	n := min(max(2*cap(s.buf), 16), 4096)
+	buf := make([]T, len(run), max(n, 2*len(run)+1))
+	copy(buf, run)
+	clear(run) // the old array keeps no reference into the document
+	s.buf, s.start = buf, 0
+}
+
+// drop removes the last n elements of the open run (they must be zero).
+func (s *slab[T]) drop(n int) { s.buf = s.buf[:len(s.buf)-n] }
+
+// take closes the open run and returns it, nil when it is empty.
+func (s *slab[T]) take() []T {
+	if len(s.buf) == s.start {
+		return nil
+	}
+	r := s.buf[s.start:len(s.buf):len(s.buf)]
+	s.start = len(s.buf)
+	return r
+}
+
+// len returns the length of the open run.
+func (s *slab[T]) len() int { return len(s.buf) - s.start }
