@@ -164,6 +164,8 @@ func (v *validation) compositeRules(seg *x12.Segment, pos, r int, c *Composite, 
 		for _, rv := range c.Rules[i].violations(present, buf[:0]) {
 			u := &c.Elements[rv.pos-1]
 			v.elemError(seg, pos, rv.pos, r, u, nil, rv.code, rv.other)
+			v.elems[len(v.elems)-1].Msg = fmt.Sprintf("%s (%s): composite %s breaks syntax rule %s (components %v)",
+				elementLabel(seg.ID, pos, rv.pos, r), useName(u), c.ID, rv.rule, rv.rule.Positions)
 		}
 	}
 	return ok

@@ -171,6 +171,8 @@ func TestElementErrors(t *testing.T) {
 			x12.ElementError{Position: 2, Reference: "380", Code: x12.ElemInvalidChar, Value: "1.2.3"}, ""},
 		{"composite component code", "004010", "846", []string{bia, "LIN**SK*A1", "QTY*17*5*E"}, "QTY", 4,
 			x12.ElementError{Position: 3, Component: 1, Reference: "355", Code: x12.ElemInvalidCode, Value: "E"}, ""},
+		{"composite syntax rule (C001 C0504)", "004010", "846", []string{bia, "LIN**SK*A1", "QTY*17*5*EA>>>>2"}, "QTY", 4,
+			x12.ElementError{Position: 3, Component: 4, Reference: "355", Code: x12.ElemConditionalMissing}, "QTY03-4 (unit of measure, element 355): composite C001 breaks syntax rule C0504 (components [5 4])"},
 		{"mandatory composite missing (AK401)", "005010", "997", []string{"AK1*OW*1", "AK2*940*0001", "AK3*N9*7**8", "AK4**128*1", "AK5*R*5", "AK9*R*1*1*0"}, "AK4", 5,
 			x12.ElementError{Position: 1, Code: x12.ElemMandatoryMissing}, ""},
 		{"bad component (AK401-2)", "005010", "997", []string{"AK1*OW*1", "AK2*940*0001", "AK3*N9*7**8", "AK4*1:X*128*1", "AK5*R*5", "AK9*R*1*1*0"}, "AK4", 5,
