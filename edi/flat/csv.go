@@ -22,7 +22,8 @@ type CSVConfig struct {
 	// inside quoted fields, as encoding/csv does.
 	LazyQuotes bool `yaml:"lazy_quotes,omitempty"`
 	// SkipLines is the number of leading lines to skip (titles, notes)
-	// before the header or the first record.
+	// before the header or the first record. They are raw lines, not CSV
+	// records: quotes in them are not parsed.
 	SkipLines int `yaml:"skip_lines,omitempty"`
 	// Header says that the first record (after SkipLines) holds the column
 	// names.

@@ -16,8 +16,10 @@
 // is no header).
 //
 // The readers stream: a CSV or fixed-width reader holds one record at a
-// time, and the Excel reader walks the sheet with excelize's row iterator
-// (never the whole sheet as a grid). Values are returned as written in the
+// time, and the Excel reader walks the sheet with excelize's row iterator,
+// never building the sheet as a grid. (excelize unzips a sheet's XML to a
+// temporary file when it is larger than ExcelConfig.InMemoryXMLBytes and
+// keeps smaller ones in memory.) Values are returned as written in the
 // file: Excel cells are read raw (no number formatting), so codes such as
 // the UPC "012345678905" stored as text keep their leading zeros and large
 // numbers keep every digit. A UPC stored as a number has already lost its
@@ -30,9 +32,10 @@
 //
 // Errors about the input are *ParseError values that carry the place and
 // wrap one of the sentinel errors of this package (errors.Is works). After a
-// row-level error (a short line, a missing field, bad quoting) Read may be
-// called again to go on with the next record; after a limit, I/O or
-// workbook error the reader is done and returns the same error again.
+// row-level error (a short line, a missing field, bad quoting; see
+// IsRowError) Read may be called again to go on with the next record; after
+// a limit, I/O or workbook error the reader is done and returns the same
+// error again.
 //
 // Readers are not safe for concurrent use, but the Rows they return are
 // independent of the reader (unless ReuseRow is set) and may be handed to

@@ -90,8 +90,14 @@ func (e *ParseError) Place() Place {
 // the error is not about one workbook cell.
 func (e *ParseError) Cell() string { return e.Place().Cell() }
 
-// isFatal reports whether a reader can go on after err.
-func isFatal(err error) bool {
-	return !(errors.Is(err, ErrFieldCount) || errors.Is(err, ErrShortLine) ||
-		errors.Is(err, ErrBareQuote) || errors.Is(err, ErrQuote))
+// IsRowError reports whether err is about one record only (a short line, a
+// missing field, bad quoting), so that Read can be called again to go on
+// with the next record. It is false for io.EOF, limit, I/O and workbook
+// errors, after which the reader is done.
+func IsRowError(err error) bool {
+	return errors.Is(err, ErrFieldCount) || errors.Is(err, ErrShortLine) ||
+		errors.Is(err, ErrBareQuote) || errors.Is(err, ErrQuote)
 }
+
+// isFatal reports whether a reader cannot go on after err.
+func isFatal(err error) bool { return !IsRowError(err) }
