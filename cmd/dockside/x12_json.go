@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 )
 
 // documentsJSON is the JSON of `dockside x12 json`: every interchange, group
@@ -64,16 +65,12 @@ func documentsJSON(v x12.SetValidator, path string) (*documentsFileJSON, *x12.Re
 	return out, rep, nil
 }
 
-// decodeDocument returns the typed document of a set, or its segments.
+// decodeDocument returns the typed document of a set (846, 856, 940), its
+// generic segments otherwise, or the decoding error with its place.
 func decodeDocument(t *x12.Transaction) any {
-	segs := make([][]string, 0, len(t.Segments))
-	for i := range t.Segments {
-		s := &t.Segments[i]
-		row := []string{s.ID}
-		for j := 1; j <= s.Len(); j++ {
-			row = append(row, s.Text(j))
-		}
-		segs = append(segs, row)
+	doc, err := documents.Decode(t)
+	if err != nil {
+		return map[string]string{"error": err.Error()}
 	}
-	return map[string]any{"segments": segs}
+	return doc
 }

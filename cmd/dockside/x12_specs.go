@@ -1,8 +1,16 @@
 package main
 
-import "github.com/dockside-edi/dockside/edi/x12"
+import (
+	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/specs"
+)
 
-// newSetValidator returns the validator for transaction set content.
+// newSetValidator returns the validator for transaction set content: the
+// embedded 846/856/940/997/999 specs.
 func newSetValidator() (x12.SetValidator, error) {
-	return x12.EnvelopeOnly, nil
+	c, err := specs.Load()
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
