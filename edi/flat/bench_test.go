@@ -38,7 +38,7 @@ func BenchmarkExcelRead100k(b *testing.B) {
 		// file and decoded from disk.
 		{"default", ExcelConfig{HeaderRow: 1, Columns: benchColumns, TmpDir: b.TempDir()}},
 		// The sheet XML is held in memory, unzipped.
-		{"in-memory-xml", ExcelConfig{HeaderRow: 1, Columns: benchColumns, InMemoryXMLBytes: 512 << 20}},
+		{"in-memory-xml", ExcelConfig{HeaderRow: 1, Columns: benchColumns, InMemoryXMLBytes: 512 << 20, MaxInMemoryBytes: 512 << 20}},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {

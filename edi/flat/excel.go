@@ -18,6 +18,7 @@ const (
 	DefaultMaxFileBytes     = 256 << 20 // 256 MiB of .xlsx file
 	DefaultMaxUnzipBytes    = 1 << 30   // 1 GiB unzipped, all parts together
 	DefaultInMemoryXMLBytes = 16 << 20  // 16 MiB, excelize's default
+	DefaultMaxInMemoryBytes = 64 << 20  // 64 MiB of unzipped parts in memory
 )
 
 // ExcelConfig configures an ExcelReader.
@@ -49,6 +50,10 @@ type ExcelConfig struct {
 	// strings are unzipped to a temporary file and streamed from disk
 	// instead of being held in memory.
 	InMemoryXMLBytes int64 `yaml:"in_memory_xml_bytes,omitempty"`
+	// MaxInMemoryBytes bounds the unzipped size of the parts held in
+	// memory: every part but the sheets and shared strings larger than
+	// InMemoryXMLBytes.
+	MaxInMemoryBytes int64 `yaml:"max_in_memory_bytes,omitempty"`
 	// TmpDir is where those temporary files go; empty means os.TempDir.
 	TmpDir string `yaml:"-"`
 }
@@ -72,23 +77,21 @@ type ExcelReader struct {
 
 var _ Reader = (*ExcelReader)(nil)
 
-// NewExcelReader reads a workbook from r, which it reads to the end (the
-// .xlsx format needs random access), and returns a reader of the
-// configured sheet, past its header. The caller must Close it.
+// NewExcelReader reads a workbook from r and returns a reader of the
+// configured sheet, past its header. The .xlsx format needs random access,
+// so r is first copied, up to MaxFileBytes, to a temporary file in TmpDir,
+// removed once the workbook is open. The caller must Close the reader.
 func NewExcelReader(r io.Reader, cfg ExcelConfig) (*ExcelReader, error) {
 	limits, opts, err := checkExcelConfig(&cfg)
 	if err != nil {
 		return nil, err
 	}
-	wb, err := excelize.OpenReader(&capReader{r: r, left: cfg.MaxFileBytes}, opts)
+	path, err := spool(r, cfg)
 	if err != nil {
-		closeWorkbook(wb)
-		if errors.Is(err, errCapReached) {
-			return nil, fileTooLarge(cfg)
-		}
-		return nil, &ParseError{File: cfg.File, Err: fmt.Errorf("%w: %w", ErrWorkbook, err)}
+		return nil, err
 	}
-	return newExcelReader(wb, cfg, limits)
+	defer os.Remove(path)
+	return openWorkbook(path, cfg, limits, opts)
 }
 
 // OpenExcelFile opens the workbook at path and returns a reader of the
@@ -106,14 +109,9 @@ func OpenExcelFile(path string, cfg ExcelConfig) (*ExcelReader, error) {
 		return nil, fmt.Errorf("opening workbook: %w", err)
 	}
 	if info.Size() > cfg.MaxFileBytes {
-		return nil, fileTooLarge(cfg)
+		return nil, &ParseError{File: cfg.File, Err: fmt.Errorf("%w: %d bytes, limit %d", ErrFileTooLarge, info.Size(), cfg.MaxFileBytes)}
 	}
-	wb, err := excelize.OpenFile(path, opts)
-	if err != nil {
-		closeWorkbook(wb)
-		return nil, &ParseError{File: cfg.File, Err: fmt.Errorf("%w: %w", ErrWorkbook, err)}
-	}
-	return newExcelReader(wb, cfg, limits)
+	return openWorkbook(path, cfg, limits, opts)
 }
 
 // checkExcelConfig validates cfg, fills its defaults and returns its limits
@@ -123,7 +121,7 @@ func checkExcelConfig(cfg *ExcelConfig) (Limits, excelize.Options, error) {
 	if err != nil {
 		return limits, excelize.Options{}, err
 	}
-	if cfg.HeaderRow < 0 || cfg.MaxFileBytes < 0 || cfg.MaxUnzipBytes < 0 || cfg.InMemoryXMLBytes < 0 {
+	if cfg.HeaderRow < 0 || cfg.MaxFileBytes < 0 || cfg.MaxUnzipBytes < 0 || cfg.InMemoryXMLBytes < 0 || cfg.MaxInMemoryBytes < 0 {
 		return limits, excelize.Options{}, fmt.Errorf("%w: negative header_row or size limit", ErrConfig)
 	}
 	if cfg.HeaderRow > excelize.TotalRows {
@@ -135,6 +133,7 @@ func checkExcelConfig(cfg *ExcelConfig) (Limits, excelize.Options, error) {
 	cfg.MaxFileBytes = cmp.Or(cfg.MaxFileBytes, int64(DefaultMaxFileBytes))
 	cfg.MaxUnzipBytes = cmp.Or(cfg.MaxUnzipBytes, int64(DefaultMaxUnzipBytes))
 	cfg.InMemoryXMLBytes = min(cmp.Or(cfg.InMemoryXMLBytes, int64(DefaultInMemoryXMLBytes)), cfg.MaxUnzipBytes)
+	cfg.MaxInMemoryBytes = cmp.Or(cfg.MaxInMemoryBytes, int64(DefaultMaxInMemoryBytes))
 	opts := excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    cfg.MaxUnzipBytes,
@@ -319,39 +318,4 @@ func (r *ExcelReader) Close() error {
 		return fmt.Errorf("closing workbook %s: %w", r.file, err)
 	}
 	return nil
-}
-
-// closeWorkbook releases a workbook that failed to open, if any.
-func closeWorkbook(wb *excelize.File) {
-	if wb != nil {
-		_ = wb.Close()
-	}
-}
-
-// fileTooLarge returns the error for a workbook over MaxFileBytes.
-func fileTooLarge(cfg ExcelConfig) error {
-	return &ParseError{File: cfg.File, Err: fmt.Errorf("%w: more than %d bytes", ErrFileTooLarge, cfg.MaxFileBytes)}
-}
-
-// capReader reads from r and fails with errCapReached once more than left
-// bytes have been read.
-type capReader struct {
-	r    io.Reader
-	left int64
-}
-
-// Read implements io.Reader.
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.left < 0 {
-		return 0, errCapReached
-	}
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left < 0 {
-		return n, errCapReached
-	}
-	return n, err
 }

@@ -1,8 +1,10 @@
 package flat
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,6 +83,26 @@ func writeWorkbook(t testing.TB, dir string) string {
 
 func ptr[T any](v T) *T { return &v }
 
+// workbookSizes returns the size of the file at path, the unzipped size of
+// all its parts, and that of all its parts (small as the test workbook is,
+// excelize holds them all in memory).
+func workbookSizes(t *testing.T, path string) (size, unzipped, inMemory int64) {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		unzipped += int64(f.UncompressedSize64)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size(), unzipped, unzipped
+}
+
 func TestExcelGolden(t *testing.T) {
 	path := writeWorkbook(t, t.TempDir())
 	tests := []struct {
@@ -148,6 +170,7 @@ func TestExcelRawValues(t *testing.T) {
 
 func TestExcelErrors(t *testing.T) {
 	path := writeWorkbook(t, t.TempDir())
+	size, unzipped, inMemory := workbookSizes(t, path)
 	tests := []struct {
 		name string
 		cfg  ExcelConfig
@@ -193,15 +216,21 @@ func TestExcelErrors(t *testing.T) {
 		},
 		{
 			name: "file over the size limit", open: true,
-			cfg:  ExcelConfig{MaxFileBytes: 100},
+			cfg:  ExcelConfig{MaxFileBytes: size - 1},
 			want: ErrFileTooLarge,
-			msg:  `stock.xlsx: file too large: more than 100 bytes`,
+			msg:  fmt.Sprintf(`stock.xlsx: file too large: %d bytes, limit %d`, size, size-1),
 		},
 		{
 			name: "unzipped size over the limit", open: true,
-			cfg:  ExcelConfig{MaxUnzipBytes: 1000},
-			want: ErrWorkbook,
-			msg:  `stock.xlsx: unreadable workbook: unzip size exceeds the 1000 bytes limit`,
+			cfg:  ExcelConfig{MaxUnzipBytes: unzipped - 1},
+			want: ErrFileTooLarge,
+			msg:  fmt.Sprintf(`stock.xlsx: file too large: unzips to %d bytes, limit %d`, unzipped, unzipped-1),
+		},
+		{
+			name: "parts held in memory over the limit", open: true,
+			cfg:  ExcelConfig{MaxInMemoryBytes: inMemory - 1},
+			want: ErrFileTooLarge,
+			msg:  fmt.Sprintf(`stock.xlsx: file too large: %d bytes of parts to hold in memory, limit %d`, inMemory, inMemory-1),
 		},
 	}
 	for _, tc := range tests {
@@ -229,9 +258,13 @@ func TestExcelFromReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", Sheet: "Stock", HeaderRow: 3, Columns: []Column{{Name: "sku"}}})
+	spoolDir := t.TempDir()
+	r, err := NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", Sheet: "Stock", HeaderRow: 3, Columns: []Column{{Name: "sku"}}, TmpDir: spoolDir})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if files, _ := os.ReadDir(spoolDir); len(files) != 0 {
+		t.Errorf("the spooled copy is still there after the open: %v", files)
 	}
 	rows, err := readAll(t, r)
 	if err != nil || len(rows) != 4 {
@@ -247,8 +280,11 @@ func TestExcelFromReader(t *testing.T) {
 		t.Errorf("Read after Close: %v", err)
 	}
 
-	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data) - 1)})
+	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data) - 1), TmpDir: spoolDir})
 	checkErr(t, err, ErrFileTooLarge, "in.xlsx: file too large: more than "+strconv.Itoa(len(data)-1)+" bytes")
+	if files, _ := os.ReadDir(spoolDir); len(files) != 0 {
+		t.Errorf("the spooled copy of a refused file is still there: %v", files)
+	}
 	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data))})
 	if err != nil {
 		t.Errorf("a file of exactly MaxFileBytes: %v", err)
