@@ -1,0 +1,139 @@
+package sftp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"golang.org/x/crypto/ssh"
+)
+
+// Account is one partner's login on the server.
+type Account struct {
+	// Partner is the partner id; it names the jail folder Root/<Partner>.
+	Partner string
+	// Keys are the public keys that may log in.
+	Keys []ssh.PublicKey
+	// PasswordHash, when set, also allows password logins: a bcrypt
+	// ($2a$, $2b$, $2y$) or argon2id ($argon2id$v=19$m=..,t=..,p=..$salt$hash)
+	// hash.
+	PasswordHash string
+}
+
+// Accounts finds the account of a login name. It is asked at every login,
+// so that reloaded profiles apply to the next login.
+type Accounts interface {
+	Account(user string) (Account, bool)
+}
+
+// AccountsFunc adapts a function to Accounts.
+type AccountsFunc func(user string) (Account, bool)
+
+// Account calls f.
+func (f AccountsFunc) Account(user string) (Account, bool) { return f(user) }
+
+// Inbox stores received files; *inbox.Store satisfies it.
+type Inbox interface {
+	Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*inbox.Message, error)
+}
+
+// Pickups is told when a partner has downloaded a whole file from out/.
+type Pickups interface {
+	PickedUp(partner, name string)
+}
+
+// PickupsFunc adapts a function to Pickups.
+type PickupsFunc func(partner, name string)
+
+// PickedUp calls f.
+func (f PickupsFunc) PickedUp(partner, name string) { f(partner, name) }
+
+var (
+	_ Accounts = AccountsFunc(nil)
+	_ Pickups  = PickupsFunc(nil)
+	_ Inbox    = (*inbox.Store)(nil)
+)
+
+// Config configures a Server. Zero durations and sizes take the defaults
+// given beside them.
+type Config struct {
+	// Listen is the address ListenAndServe listens on ("127.0.0.1:2022").
+	Listen string
+	// Root holds the partners' jails: Root/<partner>/in and out.
+	Root string
+	// HostKeyDir keeps the host keys, generated on first start.
+	HostKeyDir string
+	// MaxFileSize bounds one upload (default 1 GiB).
+	MaxFileSize int64
+	// MaxSessions bounds the SFTP sessions one partner has open at once,
+	// over all its connections (default 10).
+	MaxSessions int
+	// IdleTimeout closes a connection with no SFTP request for that long
+	// (default 10 min); a transfer in progress is not idle.
+	IdleTimeout time.Duration
+	// LoginTimeout bounds the handshake and authentication (default 30 s).
+	LoginTimeout time.Duration
+	// Logger receives login and transfer records (default slog.Default()).
+	Logger *slog.Logger
+
+	// Ciphers, when set, replaces the offered SSH ciphers (default: AES-GCM,
+	// then chacha20-poly1305, then AES-CTR).
+	Ciphers []string
+	// SweepInterval is how often kept uploads in in/ are offered to the
+	// inbox again (default 1 min).
+	SweepInterval time.Duration
+	// MaxHandshakes bounds the connections being authenticated at once;
+	// more are closed at once (default 64).
+	MaxHandshakes int
+}
+
+// Defaults.
+const (
+	DefaultMaxFileSize   = 1 << 30
+	DefaultMaxSessions   = 10
+	DefaultIdleTimeout   = 10 * time.Minute
+	DefaultLoginTimeout  = 30 * time.Second
+	DefaultSweepInterval = time.Minute
+	DefaultMaxHandshakes = 64
+)
+
+// DefaultCiphers are the ciphers the server offers, fastest first (AES-GCM
+// uses the CPU's AES instructions).
+var DefaultCiphers = []string{
+	ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305,
+	ssh.CipherAES128CTR, ssh.CipherAES192CTR, ssh.CipherAES256CTR,
+}
+
+func (c *Config) setDefaults() error {
+	if c.Root == "" || c.HostKeyDir == "" {
+		return fmt.Errorf("%w: Root and HostKeyDir are required", ErrConfig)
+	}
+	if c.MaxFileSize <= 0 {
+		c.MaxFileSize = DefaultMaxFileSize
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.LoginTimeout <= 0 {
+		c.LoginTimeout = DefaultLoginTimeout
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = DefaultSweepInterval
+	}
+	if c.MaxHandshakes <= 0 {
+		c.MaxHandshakes = DefaultMaxHandshakes
+	}
+	if len(c.Ciphers) == 0 {
+		c.Ciphers = DefaultCiphers
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}

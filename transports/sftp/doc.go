@@ -1,0 +1,52 @@
+// Package sftp is Dockside's SFTP transport: a server partners log in to,
+// and a sender that pushes files to partners who host their own server.
+//
+// # Server
+//
+// Each partner account (see [Accounts], re-queried at every login so that
+// profile reloads apply) logs in with a public key, or with a password
+// checked against a bcrypt or argon2id hash. Failed logins are counted per
+// source address and user, and each further attempt waits a growing delay
+// (capped at a few seconds). Host keys (ed25519, and RSA for older clients)
+// are generated on first start and kept in Config.HostKeyDir.
+//
+// A partner sees a jail of two folders and nothing else:
+//
+//	/in    uploads (the partner writes here)
+//	/out   files for the partner to pick up (acknowledgements, advice)
+//
+// on disk Root/<partner>/in and Root/<partner>/out. Paths are resolved in
+// that virtual tree first (so "..", absolute paths and other partners'
+// names lead nowhere), then opened through an [os.Root] on the partner's
+// folder, and symbolic links are never followed nor created.
+//
+// An upload under a final name is written to Root/<partner>/.incoming (not
+// visible to the partner) and counts only when the client closes it: it is
+// then handed to the inbox, and the client's close succeeds only once the
+// inbox has stored it durably. It therefore never appears in in/: a
+// partner sees in/ empty after a successful upload. Uploads under a
+// temporary name (".part", ".filepart", a name starting with a dot, or
+// holding ".ocTransferId") are written in place in in/ (so clients can
+// resume them) and count only when renamed to a final name; the rename
+// succeeds only once the inbox has stored the file. When the inbox fails,
+// the client's close or rename fails, and the file is kept: a closed
+// upload is moved to in/<name>, where a sweep (at start and every minute)
+// offers it to the inbox again and removes it once stored.
+//
+// Files in out/ are written by [Server.Sender] (temporary file, fsync,
+// rename); names starting with a dot are ours (being written) and are
+// neither listed nor readable. A download read to its end and closed calls
+// [Pickups.PickedUp]; the file stays in out/ until the partner deletes it,
+// which is allowed.
+//
+// Every login, failed login and transfer is logged with the partner, the
+// file, its size and SHA-256, and the key's fingerprint; never a password
+// or key material.
+//
+// # Push
+//
+// [NewPushSender] returns an outbox sender for partners who host their own
+// server: key authentication, the server's host key pinned by a
+// known_hosts line, upload under name+".part" then rename. Failed
+// attempts are retried by the outbox.
+package sftp

@@ -1,0 +1,268 @@
+package sftp
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+
+	pkgsftp "github.com/pkg/sftp"
+)
+
+// The request server's handler interfaces a session implements.
+var (
+	_ pkgsftp.FileReader           = (*session)(nil)
+	_ pkgsftp.FileWriter           = (*session)(nil)
+	_ pkgsftp.PosixRenameFileCmder = (*session)(nil)
+	_ pkgsftp.LstatFileLister      = (*session)(nil)
+	_ pkgsftp.RealPathFileLister   = (*session)(nil)
+	_ pkgsftp.ReadlinkFileLister   = (*session)(nil)
+)
+
+// Fileread opens a file of out/ for download.
+func (ses *session) Fileread(r *pkgsftp.Request) (io.ReaderAt, error) {
+	ses.act.begin()
+	defer ses.act.end()
+	pl, err := resolve(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	if pl.area != areaOut || pl.name == "" {
+		return nil, ErrDenied
+	}
+	if hiddenInOut(pl.name) {
+		return nil, ErrNoSuchFile
+	}
+	f, fi, err := openRegular(ses.root, pl.rel(), os.O_RDONLY)
+	if err != nil {
+		return nil, ses.clientError("open for download", pl, err)
+	}
+	return &download{ses: ses, name: pl.name, f: f, size: fi.Size()}, nil
+}
+
+// Filewrite opens an upload into in/.
+func (ses *session) Filewrite(r *pkgsftp.Request) (io.WriterAt, error) {
+	ses.act.begin()
+	defer ses.act.end()
+	pl, err := resolve(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	if pl.area != areaIn || pl.name == "" {
+		return nil, ErrDenied
+	}
+	if isTempName(pl.name) {
+		return ses.openPartial(pl, r.Pflags())
+	}
+	return ses.openUpload(pl)
+}
+
+// Filecmd runs renames and removals; everything else is refused, but
+// setting attributes is accepted and ignored (clients set times after an
+// upload).
+func (ses *session) Filecmd(r *pkgsftp.Request) error {
+	ses.act.begin()
+	defer ses.act.end()
+	switch r.Method {
+	case "Rename", "PosixRename":
+		return ses.rename(r.Filepath, r.Target)
+	case "Remove":
+		return ses.remove(r.Filepath)
+	case "Setstat":
+		pl, err := resolve(r.Filepath)
+		if err != nil {
+			return err
+		}
+		if pl.area == "" {
+			return ErrDenied
+		}
+		return nil
+	}
+	return ErrDenied // Mkdir, Rmdir, Link, Symlink
+}
+
+// PosixRename renames (see rename).
+func (ses *session) PosixRename(r *pkgsftp.Request) error { return ses.Filecmd(r) }
+
+// Filelist lists a folder or stats a path.
+func (ses *session) Filelist(r *pkgsftp.Request) (pkgsftp.ListerAt, error) {
+	ses.act.begin()
+	defer ses.act.end()
+	pl, err := resolve(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	switch r.Method {
+	case "List":
+		return ses.list(pl)
+	case "Stat":
+		return ses.stat(pl)
+	}
+	return nil, ErrDenied
+}
+
+// Lstat is Stat: no path is ever followed through a symbolic link.
+func (ses *session) Lstat(r *pkgsftp.Request) (pkgsftp.ListerAt, error) {
+	ses.act.begin()
+	defer ses.act.end()
+	pl, err := resolve(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	return ses.stat(pl)
+}
+
+// RealPath returns the cleaned absolute path in the jail.
+func (ses *session) RealPath(p string) (string, error) { return path.Clean("/" + p), nil }
+
+// Readlink is refused: the jail has no links.
+func (ses *session) Readlink(string) (string, error) { return "", ErrDenied }
+
+func (ses *session) list(pl place) (pkgsftp.ListerAt, error) {
+	if pl.name != "" {
+		return nil, ErrNoSuchFile
+	}
+	if pl.area == "" {
+		var infos []os.FileInfo
+		for _, a := range []string{areaIn, areaOut} {
+			fi, err := ses.root.Lstat(a)
+			if err != nil {
+				return nil, ses.clientError("list", pl, err)
+			}
+			infos = append(infos, fi)
+		}
+		return listerOf(infos), nil
+	}
+	d, err := ses.root.Open(pl.area)
+	if err != nil {
+		return nil, ses.clientError("list", pl, err)
+	}
+	return &dirLister{f: d, hide: pl.area == areaOut}, nil
+}
+
+func (ses *session) stat(pl place) (pkgsftp.ListerAt, error) {
+	if pl.area == "" {
+		fi, err := ses.root.Lstat(".")
+		if err != nil {
+			return nil, ses.clientError("stat", pl, err)
+		}
+		return listerOf([]os.FileInfo{namedInfo{fi, "/"}}), nil
+	}
+	if pl.area == areaOut && hiddenInOut(pl.name) {
+		return nil, ErrNoSuchFile
+	}
+	fi, err := ses.root.Lstat(pl.rel())
+	if err != nil {
+		return nil, ses.clientError("stat", pl, err)
+	}
+	return listerOf([]os.FileInfo{fi}), nil
+}
+
+// remove deletes a file of in/ or out/ (a pickup done with, a partial
+// upload given up).
+func (ses *session) remove(p string) error {
+	pl, err := resolve(p)
+	if err != nil {
+		return err
+	}
+	if pl.area == "" || pl.name == "" {
+		return ErrDenied
+	}
+	if pl.area == areaOut && hiddenInOut(pl.name) {
+		return ErrNoSuchFile
+	}
+	fi, err := ses.root.Lstat(pl.rel())
+	if err != nil {
+		return ses.clientError("remove", pl, err)
+	}
+	if fi.IsDir() {
+		return ErrDenied
+	}
+	if err := ses.root.Remove(pl.rel()); err != nil {
+		return ses.clientError("remove", pl, err)
+	}
+	ses.log.Info("sftp remove", "file", pl.String())
+	return nil
+}
+
+// clientError logs err and returns what the client may see: no server
+// paths, only whether the file exists or access was denied.
+func (ses *session) clientError(op string, pl place, err error) error {
+	switch {
+	case errors.Is(err, ErrNoSuchFile), errors.Is(err, fs.ErrNotExist):
+		return ErrNoSuchFile
+	case errors.Is(err, ErrDenied), errors.Is(err, fs.ErrPermission):
+		return ErrDenied
+	}
+	ses.log.Warn("sftp: "+op+" failed", "file", pl.String(), "err", err)
+	return ErrFailure
+}
+
+// namedInfo renames a FileInfo.
+type namedInfo struct {
+	os.FileInfo
+	name string
+}
+
+func (n namedInfo) Name() string { return n.name }
+
+// listerOf lists fixed entries.
+type listerOf []os.FileInfo
+
+// ListAt copies entries from offset.
+func (l listerOf) ListAt(out []os.FileInfo, offset int64) (int, error) {
+	if offset >= int64(len(l)) {
+		return 0, io.EOF
+	}
+	n := copy(out, l[offset:])
+	if n < len(out) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// dirLister streams a folder's entries (a folder of 100k files is never
+// read whole into memory).
+type dirLister struct {
+	f    *os.File
+	hide bool // skip dot files (our files being written in out/)
+	next int64
+	eof  bool
+}
+
+// ListAt returns the next entries; offsets must follow each other, as the
+// request server asks them.
+func (l *dirLister) ListAt(out []os.FileInfo, offset int64) (int, error) {
+	if offset != l.next {
+		return 0, ErrFailure
+	}
+	n := 0
+	for n < len(out) && !l.eof {
+		entries, err := l.f.ReadDir(len(out) - n)
+		for _, e := range entries {
+			if l.hide && hiddenInOut(e.Name()) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil {
+				continue // removed meanwhile
+			}
+			out[n] = fi
+			n++
+		}
+		if errors.Is(err, io.EOF) {
+			l.eof = true
+		} else if err != nil {
+			return n, ErrFailure
+		}
+	}
+	l.next += int64(n)
+	if l.eof && n < len(out) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close closes the folder.
+func (l *dirLister) Close() error { return l.f.Close() }

@@ -1,0 +1,54 @@
+package sftp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/dockside-edi/dockside/internal/atomicfile"
+	"github.com/dockside-edi/dockside/outbox"
+)
+
+// Sender returns the outbox sender of transport "sftp" (pickup): it
+// writes a message into Root/<partner>/out/<name> (temporary file, fsync,
+// rename) and reports the delivery pending until the partner downloads it
+// (see Pickups).
+func (s *Server) Sender() outbox.Sender { return pickupSender{s} }
+
+type pickupSender struct{ s *Server }
+
+var _ outbox.Sender = pickupSender{}
+
+// Send writes the message into the partner's out/.
+func (p pickupSender) Send(ctx context.Context, m *outbox.Message, body []byte) (outbox.Receipt, error) {
+	if !validName(m.Name) || hiddenInOut(m.Name) {
+		return outbox.Receipt{}, fmt.Errorf("%w: %q", ErrBadName, m.Name)
+	}
+	dir, err := p.s.jailDir(m.Partner)
+	if err != nil {
+		return outbox.Receipt{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return outbox.Receipt{}, err
+	}
+	if err := atomicfile.WriteFile(filepath.Join(dir, areaOut, m.Name), body, 0o640); err != nil {
+		return outbox.Receipt{}, fmt.Errorf("sftp: %w", err)
+	}
+	p.s.log.Info("sftp pickup ready", "partner", m.Partner, "file", "/out/"+m.Name, "size", len(body), "outbox_id", m.ID)
+	return outbox.Receipt{Text: "/out/" + m.Name, Pending: true}, nil
+}
+
+// OutboxPickups returns Pickups that confirm the outbox message of a
+// picked-up file (found by partner and name); failures are logged to log
+// (nil: slog.Default()).
+func OutboxPickups(s *outbox.Store, log *slog.Logger) Pickups {
+	if log == nil {
+		log = slog.Default()
+	}
+	return PickupsFunc(func(partner, name string) {
+		if id, err := s.ConfirmByName(partner, name, "picked up over sftp"); err != nil {
+			log.Error("sftp: confirming a pickup", "partner", partner, "file", name, "outbox_id", id, "err", err)
+		}
+	})
+}

@@ -1,0 +1,90 @@
+package sftp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// cleanIncoming removes the uploads a previous run left in progress: their
+// clients never had a successful close, so they send them again.
+func (s *Server) cleanIncoming() {
+	for _, partner := range s.partnerDirs() {
+		dir := filepath.Join(s.cfg.Root, partner, incoming)
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// partnerDirs lists the partner folders under Root.
+func (s *Server) partnerDirs() []string {
+	entries, err := os.ReadDir(s.cfg.Root)
+	if err != nil {
+		s.log.Error("sftp: listing partner folders", "err", err)
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && validPartner(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// sweepLoop offers kept uploads to the inbox at start and every
+// SweepInterval.
+func (s *Server) sweepLoop(ctx context.Context) {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		s.Sweep()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep offers every file with a final name left in a partner's in/ (an
+// upload the inbox did not store at the time) to the inbox, and removes
+// those it stores. Temporary names wait for their rename.
+func (s *Server) Sweep() {
+	for _, partner := range s.partnerDirs() {
+		s.sweepPartner(partner)
+	}
+}
+
+func (s *Server) sweepPartner(partner string) {
+	root, err := s.openJail(partner)
+	if err != nil {
+		s.log.Error("sftp: sweep", "partner", partner, "err", err)
+		return
+	}
+	defer root.Close()
+	entries, err := os.ReadDir(filepath.Join(root.Name(), areaIn))
+	if err != nil {
+		return
+	}
+	ses := &session{s: s, partner: partner, root: root, act: newActivity(), log: s.log.With("partner", partner, "sweep", true)}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || isTempName(e.Name()) || !validName(e.Name()) {
+			continue
+		}
+		pl := place{areaIn, e.Name()}
+		f, fi, err := openRegular(root, pl.rel(), os.O_RDONLY)
+		if err != nil {
+			continue
+		}
+		_, err = ses.handoff(pl.name, f, fi.Size(), "sweep")
+		f.Close()
+		if err == nil {
+			root.Remove(pl.rel())
+		}
+	}
+}
