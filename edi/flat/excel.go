@@ -60,6 +60,10 @@ type ExcelConfig struct {
 
 // ExcelReader reads one sheet of a workbook, row by row, through
 // excelize's streaming row iterator with raw cell values.
+//
+// Some damage to a sheet cannot be reported: excelize reads a cell whose
+// shared-string index is out of range as empty, and a sheet whose XML is
+// cut short as ending there.
 type ExcelReader struct {
 	file   string
 	sheet  string

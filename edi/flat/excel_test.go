@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -356,5 +357,120 @@ func TestExcelConfigErrors(t *testing.T) {
 		if _, err := NewExcelReader(strings.NewReader(""), cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v, want ErrConfig", cfg, err)
 		}
+	}
+}
+
+// TestExcelCorruptSheet reads a workbook whose sheet XML was altered: the
+// excelize error comes back with the row. (excelize reads some damage
+// silently: a shared-string index out of range as an empty cell, a
+// truncated sheet as its end.)
+func TestExcelCorruptSheet(t *testing.T) {
+	dir := t.TempDir()
+	path := writeWorkbook(t, dir)
+	tests := []struct {
+		name, old, new string
+		rows           int
+		msg            string
+	}{
+		{
+			name: "bad cell reference", rows: 0,
+			old: `<c r="A4" t="s">`, new: `<c r="A0" t="s">`,
+			msg: `stock.xlsx:Stock row 4: unreadable workbook: cannot convert cell "A0" to coordinates: invalid cell name "A0"`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "stock.xlsx")
+			rewritePart(t, path, bad, "xl/worksheets/sheet2.xml", tc.old, tc.new)
+			r, err := OpenExcelFile(bad, ExcelConfig{Sheet: "Stock", HeaderRow: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rows, err := readAll(t, r)
+			if len(rows) != tc.rows {
+				t.Errorf("read %d rows before the error, want %d", len(rows), tc.rows)
+			}
+			checkErr(t, err, ErrWorkbook, tc.msg)
+		})
+	}
+}
+
+// rewritePart copies the zip at src to dst, replacing old by new in one
+// part, which must contain it.
+func rewritePart(t *testing.T, src, dst, part, old, new string) {
+	t.Helper()
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	zw := zip.NewWriter(out)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == part {
+			if !bytes.Contains(data, []byte(old)) {
+				t.Fatalf("%s does not contain %q", part, old)
+			}
+			data = bytes.Replace(data, []byte(old), []byte(new), 1)
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExcelReuseRowAndNewReader(t *testing.T) {
+	data, err := os.ReadFile(writeWorkbook(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(bytes.NewReader(data), "in.xlsx", Config{Format: FormatExcel, Excel: ExcelConfig{
+		Sheet: "Stock", HeaderRow: 3, ReuseRow: true, Columns: []Column{{Name: "sku"}, {Name: "qty"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	first, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sku, _ := first.Get("sku")
+	second, err := r.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != second {
+		t.Error("ReuseRow: Read returned a new Row")
+	}
+	if got, _ := second.Get("sku"); sku != "A-100" || got != "A-200" {
+		t.Errorf("got sku %q then %q", sku, got)
+	}
+	if p, _ := second.Place("qty"); p.String() != "in.xlsx:Stock!C6" {
+		t.Errorf("place %q", p)
+	}
+	if xr := r.(*ExcelReader); xr.Sheet() != "Stock" {
+		t.Errorf("Sheet() = %q", xr.Sheet())
 	}
 }
