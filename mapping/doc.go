@@ -1,0 +1,28 @@
+// Package mapping turns a partner's inbound documents into ledger
+// movements, as the partner's profile says, and ledger balances back into
+// the partner's 846.
+//
+// Inbound:
+//   - 846: each QTY qualifier goes to the bucket the profile names (a
+//     snapshot or an adjustment, per the document's content); the location
+//     comes from the header N1, an item-level N1 or the SDQ pairs; the
+//     effective time from BIA04/05 or a DTM.
+//   - 856: an inbound ASN posts in-transit stock at the ship-to location,
+//     due on the expected date; a shipment confirmation posts a shipment
+//     out of the ship-from location against the order named in PRF.
+//   - 940: each W01 line is allocated at the N1*WH warehouse for the W05
+//     order; W05-01 F (cancel) releases the order's lines; R (change)
+//     releases them and allocates the new quantities.
+//   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
+//     row.
+//
+// Item ids go through the profile's qualifier order and cross-reference
+// table, units through its conversions, locations through its warehouse
+// table. Every movement's source key is the place it comes from (partner +
+// interchange + group + transaction + segment, or partner + file hash +
+// row), so posting the same document again changes nothing.
+//
+// A line that cannot be mapped is a Problem with its place, field, value
+// and reason. By default one problem rejects the whole document (no
+// movements); a profile's on_error: post_good keeps the good lines.
+package mapping

@@ -1,0 +1,205 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/flat"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// Field names of a flat file's rows.
+const (
+	fieldSKU      = "sku"
+	fieldLocation = "location"
+	fieldQuantity = "quantity"
+	fieldBucket   = "bucket"
+	fieldTime     = "time"
+	fieldUnit     = "unit"
+)
+
+// FlatType returns the flat document type a profile gives a file name, by
+// its documents' match patterns (csv, fixed, xlsx in profile order).
+func (m *Mapper) FlatType(name string) (partners.DocType, bool) {
+	for _, d := range m.p.Documents {
+		if !d.Type.IsFlat() {
+			continue
+		}
+		if _, ok := m.p.Document(d.Type, name); ok {
+			return d.Type, true
+		}
+	}
+	return "", false
+}
+
+// Flat maps a CSV, fixed-width or Excel file: one movement per row.
+func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, error) {
+	mp, err := m.start(t, src)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := flatConfig(mp.doc)
+	if err != nil {
+		return nil, fmt.Errorf("partner %s: %w", m.p.ID, err)
+	}
+	r, err := flat.NewReader(body, src.FileName, cfg)
+	if err != nil {
+		mp.problem(src.FileName, "", "", "%v", err)
+		return mp.finish()
+	}
+	defer r.Close()
+	for {
+		row, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			mp.problem(src.FileName, "", "", "%v", err)
+			if !flat.IsRowError(err) {
+				break
+			}
+			continue
+		}
+		mp.res.Lines++
+		mp.row(row)
+	}
+	return mp.finish()
+}
+
+// row maps one row.
+func (mp *mapping) row(row *flat.Row) {
+	place := fmt.Sprintf("%s:%d", mp.src.FileName, row.Line)
+	value := func(name string) (string, string) {
+		f, ok := row.Field(name)
+		if !ok {
+			return "", place
+		}
+		return f.Value, f.Place.String()
+	}
+	id, idPlace := value(fieldSKU)
+	if id == "" {
+		mp.problem(idPlace, fieldSKU, "", "empty item id")
+		return
+	}
+	sku, ok := mp.lookup(mp.doc.Mapping.Items.Lookup, id, idPlace, fieldSKU)
+	if !ok {
+		return
+	}
+	code, locPlace := value(fieldLocation)
+	if mp.doc.Mapping.Location.Source == partners.LocationFixed || code == "" && mp.doc.Mapping.Location.ID != "" {
+		code = mp.doc.Mapping.Location.ID
+	}
+	loc, ok := mp.location(code, locPlace)
+	if !ok {
+		return
+	}
+	b := mp.doc.Mapping.Bucket
+	if b == "" {
+		b = partners.BucketOnHand
+	}
+	if v, p := value(fieldBucket); v != "" {
+		if b, ok = mp.bucketFor(v, p); !ok || b == partners.BucketIgnore || b == partners.BucketCompare {
+			return
+		}
+	}
+	qv, qPlace := value(fieldQuantity)
+	unit, _ := value(fieldUnit)
+	n, ok := mp.quantity(documents.Decimal(strings.TrimPrefix(strings.TrimSpace(qv), "+")), unit, sku, qPlace)
+	if !ok {
+		return
+	}
+	eff, ok := mp.rowTime(value(fieldTime))
+	if !ok {
+		return
+	}
+	mv, ok := mp.movement(b, n, qPlace)
+	if !ok {
+		return
+	}
+	mv.SourceKey = mp.sourceKey(strconv.Itoa(row.Line), string(b))
+	mv.SKU, mv.Location, mv.Effective = sku, loc, eff
+	mv.Reference = mp.reference(string(mp.doc.Type), row.Line, "")
+	mp.res.Movements = append(mp.res.Movements, mv)
+}
+
+// rowTime reads a row's time column, or gives the time received.
+func (mp *mapping) rowTime(v, place string) (time.Time, bool) {
+	if v == "" {
+		return mp.src.Received, true
+	}
+	layout := mp.doc.Mapping.TimeFormat
+	if layout == "" {
+		layout = time.RFC3339
+	}
+	t, err := time.ParseInLocation(layout, strings.TrimSpace(v), mp.p.Location())
+	if err != nil {
+		mp.problem(place, fieldTime, v, "not a time in the layout %q", layout)
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// flatConfig builds the reader configuration of a flat document.
+func flatConfig(d *partners.Document) (flat.Config, error) {
+	mp := d.Mapping
+	switch d.Type {
+	case partners.DocCSV:
+		c := flat.CSVConfig{Delimiter: ",", Header: true, TrimSpace: true}
+		if mp.CSV != nil {
+			c.Delimiter, c.Header = string(mp.CSV.Comma()), mp.CSV.Header
+		}
+		c.Columns = columns(mp.Columns)
+		return flat.Config{Format: flat.FormatCSV, CSV: c}, nil
+	case partners.DocXLSX:
+		c := flat.ExcelConfig{HeaderRow: 1, TrimSpace: true}
+		if mp.XLSX != nil {
+			c.Sheet, c.HeaderRow = mp.XLSX.Sheet, mp.XLSX.HeaderRow
+		}
+		c.Columns = columns(mp.Columns)
+		return flat.Config{Format: flat.FormatExcel, Excel: c}, nil
+	case partners.DocFixed:
+		if mp.Fixed == nil {
+			return flat.Config{}, fmt.Errorf("fixed document without a layout")
+		}
+		c := flat.FixedConfig{SkipLines: mp.Fixed.SkipLines}
+		f := mp.Fixed.Fields
+		for _, s := range []struct {
+			name string
+			span *partners.Span
+		}{{fieldSKU, f.SKU}, {fieldLocation, f.Location}, {fieldQuantity, f.Quantity}, {fieldBucket, f.Bucket}, {fieldTime, f.Time}, {fieldUnit, f.Unit}} {
+			if s.span != nil {
+				c.Fields = append(c.Fields, flat.FixedField{Name: s.name, Start: s.span.Start, Length: s.span.Length})
+			}
+		}
+		return flat.Config{Format: flat.FormatFixed, Fixed: c}, nil
+	}
+	return flat.Config{}, fmt.Errorf("%s is not a flat file type", d.Type)
+}
+
+// columns turns a profile's columns into reader columns.
+func columns(c *partners.Columns) []flat.Column {
+	if c == nil {
+		return nil
+	}
+	var out []flat.Column
+	for _, col := range []struct {
+		name string
+		c    partners.Column
+	}{{fieldSKU, c.SKU}, {fieldLocation, c.Location}, {fieldQuantity, c.Quantity},
+		{fieldBucket, c.Bucket}, {fieldTime, c.Time}, {fieldUnit, c.Unit}} {
+		if col.c == "" {
+			continue
+		}
+		fc := flat.Column{Name: col.name, Header: string(col.c)}
+		if n, ok := col.c.Number(); ok {
+			fc.Header, fc.Number = "", n
+		}
+		out = append(out, fc)
+	}
+	return out
+}

@@ -1,0 +1,173 @@
+package mapping
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// Inventory846 maps an 846 to movements: for every item, every quantity
+// at every location it names.
+func (m *Mapper) Inventory846(doc *documents.Inventory846, src Source) (*Result, error) {
+	mp, err := m.start(partners.DocX12846, src)
+	if err != nil {
+		return nil, err
+	}
+	eff, ok := mp.effective846(doc)
+	if !ok {
+		return mp.finish()
+	}
+	header := ""
+	loc := mp.doc.Mapping.Location
+	switch loc.Source {
+	case partners.LocationHeaderN1:
+		p := findParty(doc.Parties, loc.Qualifier, loc.IDQualifier)
+		if p == nil {
+			mp.problem("heading", "N1", loc.Qualifier, "no header N1 loop with entity %s names the location", loc.Qualifier)
+			return mp.finish()
+		}
+		if header, ok = mp.location(p.ID, segPlace(p.Pos, "N1")); !ok {
+			return mp.finish()
+		}
+	case partners.LocationFixed:
+		if header, ok = mp.location(loc.ID, "profile"); !ok {
+			return mp.finish()
+		}
+	}
+	mp.res.Movements = make([]ledger.Movement, 0, len(doc.Items)*2)
+	for i := range doc.Items {
+		mp.item846(&doc.Items[i], header, eff)
+	}
+	mp.res.Lines = len(doc.Items)
+	return mp.finish()
+}
+
+// effective846 returns the time of the 846's figures.
+func (mp *mapping) effective846(doc *documents.Inventory846) (time.Time, bool) {
+	e := mp.doc.Mapping.Effective
+	switch e.Source {
+	case partners.TimeReceived:
+		return mp.src.Received, true
+	case partners.TimeDTM:
+		d := documents.FindDate(doc.Dates, e.Qualifier)
+		if d == nil {
+			mp.problem("heading", "DTM", e.Qualifier, "no DTM with qualifier %s gives the time of the figures", e.Qualifier)
+			return time.Time{}, false
+		}
+		t, ok := mp.x12Time(d.Date, d.Time)
+		if !ok {
+			mp.problem("heading", "DTM02", d.Date, "not a date")
+		}
+		return t, ok
+	default: // bia
+		t, ok := mp.x12Time(doc.Date, doc.Time)
+		if !ok {
+			mp.problem("heading", "BIA04", doc.Date, "not a date")
+		}
+		return t, ok
+	}
+}
+
+// item846 maps one LIN loop.
+func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) {
+	place := segPlace(it.Pos, "LIN")
+	sku, ok := mp.sku(it.IDs, place)
+	if !ok {
+		return
+	}
+	line := strconv.Itoa(it.Pos)
+	switch mp.doc.Mapping.Location.Source {
+	case partners.LocationLINN1:
+		loc := mp.doc.Mapping.Location
+		for li := range it.Locations {
+			l := &it.Locations[li]
+			if l.Entity != loc.Qualifier || (loc.IDQualifier != "" && l.IDQualifier != loc.IDQualifier) {
+				continue
+			}
+			code, ok := mp.location(l.ID, segPlace(l.Pos, "N1"))
+			if !ok {
+				continue
+			}
+			for qi := range l.Quantities {
+				mp.qty846(&l.Quantities[qi], sku, code, line, eff)
+			}
+		}
+	case partners.LocationSDQ:
+		mp.sdq846(it, sku, line, eff)
+	default:
+		for qi := range it.Quantities {
+			mp.qty846(&it.Quantities[qi], sku, header, line, eff)
+		}
+	}
+}
+
+// qty846 maps one QTY loop of an item at a location.
+func (mp *mapping) qty846(q *documents.Quantity846, sku, loc, line string, eff time.Time) {
+	place := segPlace(q.Pos, "QTY")
+	b, ok := mp.bucketFor(q.Qualifier, place)
+	if !ok || b == partners.BucketIgnore {
+		return
+	}
+	n, ok := mp.quantity(q.Quantity, q.Unit, sku, place)
+	if !ok {
+		return
+	}
+	if b == partners.BucketCompare {
+		mp.res.Compare = append(mp.res.Compare, Comparison{SKU: sku, Location: loc, Qualifier: q.Qualifier, Quantity: n})
+		return
+	}
+	mv, ok := mp.movement(b, n, place)
+	if !ok {
+		return
+	}
+	mv.SourceKey = mp.sourceKey(line, q.Qualifier, loc)
+	mv.SKU, mv.Location, mv.Effective = sku, loc, eff
+	mv.Reference = mp.reference("846", q.Pos, "")
+	mp.res.Movements = append(mp.res.Movements, mv)
+}
+
+// sdq846 maps an item's SDQ location/quantity pairs into the profile's
+// default bucket.
+func (mp *mapping) sdq846(it *documents.Item846, sku, line string, eff time.Time) {
+	b := mp.doc.Mapping.Bucket
+	if b == "" {
+		b = partners.BucketOnHand
+	}
+	place := segPlace(it.Pos, "LIN") + " SDQ"
+	for si := range it.SDQ {
+		sdq := &it.SDQ[si]
+		for _, lq := range sdq.Quantities {
+			code, ok := mp.location(lq.Location, place)
+			if !ok {
+				continue
+			}
+			n, ok := mp.quantity(lq.Quantity, sdq.Unit, sku, place)
+			if !ok {
+				continue
+			}
+			mv, ok := mp.movement(b, n, place)
+			if !ok {
+				continue
+			}
+			mv.SourceKey = mp.sourceKey(line, "SDQ", strconv.Itoa(si), code)
+			mv.SKU, mv.Location, mv.Effective = sku, code, eff
+			mv.Reference = mp.reference("846", it.Pos, "")
+			mp.res.Movements = append(mp.res.Movements, mv)
+		}
+	}
+}
+
+// findParty returns the first party with the entity code (and id
+// qualifier, when one is asked for).
+func findParty(parties []documents.Party, entity, idQualifier string) *documents.Party {
+	for i := range parties {
+		p := &parties[i]
+		if p.Entity == entity && (idQualifier == "" || p.IDQualifier == idQualifier) {
+			return p
+		}
+	}
+	return nil
+}

@@ -1,0 +1,302 @@
+package mapping
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// Source is where a document comes from: the parts of its movements'
+// source keys and references.
+type Source struct {
+	Partner     string
+	Interchange string // ISA13; for flat files, empty
+	Group       string // GS06
+	Transaction string // ST02
+	FileHash    string // SHA-256 of a flat file
+	FileName    string
+	Received    time.Time
+}
+
+// key returns the document's key: partner + interchange + group +
+// transaction, or partner + file hash.
+func (s Source) key() string {
+	if s.FileHash != "" {
+		return s.Partner + "|" + s.FileHash
+	}
+	return s.Partner + "|" + s.Interchange + "|" + s.Group + "|" + s.Transaction
+}
+
+// Comparison is a figure the partner sent that is kept for divergence
+// checks, not posted (a 846 QTY*33, say).
+type Comparison struct {
+	SKU       string `json:"sku"`
+	Location  string `json:"location"`
+	Qualifier string `json:"qualifier"`
+	Quantity  int64  `json:"quantity"`
+}
+
+// Result is what mapping one document gives.
+type Result struct {
+	// Key is the ledger document key.
+	Key string
+	// DocType is the document's type.
+	DocType partners.DocType
+	// Movements are what to post (nil when the document was rejected).
+	Movements []ledger.Movement
+	// Compare are the figures kept for divergence checks.
+	Compare []Comparison
+	// Problems are the lines that could not be mapped.
+	Problems []Problem
+	// Skipped counts lines a table's on_miss: skip dropped.
+	Skipped int
+	// Lines counts the document's lines (items, rows).
+	Lines int
+}
+
+// Document returns the ledger document to post.
+func (r *Result) Document() ledger.Document {
+	return ledger.Document{Key: r.Key, Movements: r.Movements}
+}
+
+// Mapper maps the documents of one partner.
+type Mapper struct {
+	p *partners.Profile
+}
+
+// New returns the mapper of a partner's profile.
+func New(p *partners.Profile) *Mapper { return &Mapper{p: p} }
+
+// Profile returns the mapper's profile.
+func (m *Mapper) Profile() *partners.Profile { return m.p }
+
+// mapping holds the state of mapping one document.
+type mapping struct {
+	p      *partners.Profile
+	doc    *partners.Document
+	src    Source
+	res    *Result
+	prefix string // source key prefix
+}
+
+func (m *Mapper) start(t partners.DocType, src Source) (*mapping, error) {
+	doc, ok := m.p.Document(t, src.FileName)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w (partner %s)", t, ErrNoMapping, m.p.ID)
+	}
+	res := &Result{Key: src.key(), DocType: t}
+	return &mapping{p: m.p, doc: doc, src: src, res: res, prefix: src.key() + "|"}, nil
+}
+
+// problem records a problem.
+func (mp *mapping) problem(place, field, value, format string, args ...any) {
+	mp.res.Problems = append(mp.res.Problems, Problem{Place: place, Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
+}
+
+// finish applies the document's error policy.
+func (mp *mapping) finish() (*Result, error) {
+	if len(mp.res.Problems) > 0 && mp.doc.OnError != partners.OnErrorPostGood {
+		mp.res.Movements = nil
+		return mp.res, &RejectedError{Problems: mp.res.Problems}
+	}
+	return mp.res, nil
+}
+
+// reference returns the reference of a movement from line.
+func (mp *mapping) reference(docType string, line int, order string) ledger.Reference {
+	s := mp.src
+	ic := s.Interchange
+	if ic == "" {
+		ic = s.FileHash
+	}
+	return ledger.Reference{Partner: s.Partner, DocumentType: docType, Interchange: ic, Group: s.Group,
+		Transaction: s.Transaction, Line: line, Order: order}
+}
+
+// sourceKey builds a movement's idempotency key from its place.
+func (mp *mapping) sourceKey(parts ...string) string {
+	n := len(mp.prefix)
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(mp.prefix)
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte('|')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// sku resolves a partner's item ids to our SKU: the first id with a
+// qualifier from the profile's order, through its lookup table. ok is
+// false when the line is skipped or in error (the problem is recorded).
+func (mp *mapping) sku(ids []documents.ProductID, place string) (string, bool) {
+	items := mp.doc.Mapping.Items
+	var q, id string
+	for _, want := range items.Order {
+		if v := documents.FindID(ids, want); v != "" {
+			q, id = want, v
+			break
+		}
+	}
+	if id == "" {
+		mp.problem(place, "item id", describeIDs(ids), "none of the qualifiers %s", strings.Join(items.Order, ", "))
+		return "", false
+	}
+	return mp.lookup(items.Lookup, id, place, "item "+q)
+}
+
+// lookup translates v through the named table (none: v itself).
+func (mp *mapping) lookup(table, v, place, field string) (string, bool) {
+	if table == "" {
+		return v, true
+	}
+	t := mp.p.Table(table)
+	if t == nil {
+		mp.problem(place, field, v, "table %q is not defined", table)
+		return "", false
+	}
+	if out, ok := t.Find(v); ok {
+		return out, true
+	}
+	switch t.OnMiss {
+	case partners.MissPass:
+		return v, true
+	case partners.MissSkip:
+		mp.res.Skipped++
+		return "", false
+	}
+	mp.problem(place, field, v, "not found in table %q", table)
+	return "", false
+}
+
+// location translates a partner location code to ours.
+func (mp *mapping) location(code, place string) (string, bool) {
+	if code == "" {
+		mp.problem(place, "location", "", "no location")
+		return "", false
+	}
+	return mp.lookup(mp.doc.Mapping.Warehouses, code, place, "location")
+}
+
+// quantity converts a partner quantity in unit to our base unit.
+func (mp *mapping) quantity(q documents.Decimal, unit, sku, place string) (int64, bool) {
+	n, err := q.Int64()
+	if err != nil {
+		mp.problem(place, "quantity", string(q), "not a whole number")
+		return 0, false
+	}
+	f, ok := mp.factor(unit, sku, place)
+	if !ok {
+		return 0, false
+	}
+	if f != 1 && (n > math.MaxInt64/f || n < math.MinInt64/f) {
+		mp.problem(place, "quantity", string(q), "overflows after converting %s to %s", unit, mp.doc.Mapping.Units.Base)
+		return 0, false
+	}
+	return n * f, true
+}
+
+// factor returns how many base units one unit is.
+func (mp *mapping) factor(unit, sku, place string) (int64, bool) {
+	u := mp.doc.Mapping.Units
+	if unit == "" || strings.EqualFold(unit, u.Base) {
+		return 1, true
+	}
+	conv, ok := u.Convert[unit]
+	if !ok {
+		mp.problem(place, "unit", unit, "no conversion to %s", u.Base)
+		return 0, false
+	}
+	if conv.Table == "" {
+		return int64(conv.Factor), true
+	}
+	t := mp.p.Table(conv.Table)
+	if t == nil {
+		mp.problem(place, "unit", unit, "table %q is not defined", conv.Table)
+		return 0, false
+	}
+	v, found := t.Find(sku)
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if !found || err != nil || n < 1 {
+		mp.problem(place, "unit", unit, "no pack size for %s in table %q", sku, conv.Table)
+		return 0, false
+	}
+	return n, true
+}
+
+// bucketFor returns where a partner quantity code goes.
+func (mp *mapping) bucketFor(code, place string) (partners.Bucket, bool) {
+	b, ok := mp.doc.Mapping.Buckets[code]
+	if !ok {
+		mp.problem(place, "quantity qualifier", code, "not mapped to a bucket in the profile")
+		return "", false
+	}
+	return b, true
+}
+
+// movement builds the movement for a figure in bucket b: a snapshot of b
+// for snapshot documents, the change kind of b for adjustment documents.
+func (mp *mapping) movement(b partners.Bucket, qty int64, place string) (ledger.Movement, bool) {
+	lb, err := ledger.ParseBucket(string(b))
+	if err != nil {
+		mp.problem(place, "bucket", string(b), "%v", err)
+		return ledger.Movement{}, false
+	}
+	if mp.doc.Content != partners.ContentAdjustments {
+		if qty < 0 {
+			mp.problem(place, "quantity", strconv.FormatInt(qty, 10), "a count cannot be negative")
+			return ledger.Movement{}, false
+		}
+		return ledger.Movement{Kind: ledger.KindSnapshot, Bucket: lb, Quantity: qty}, true
+	}
+	switch lb {
+	case ledger.BucketOnHand:
+		return ledger.Movement{Kind: ledger.KindAdjust, Quantity: qty, Reason: "partner adjustment"}, true
+	case ledger.BucketDamaged:
+		return ledger.Movement{Kind: ledger.KindDamage, Quantity: qty}, true
+	case ledger.BucketQuarantined:
+		return ledger.Movement{Kind: ledger.KindQuarantine, Quantity: qty}, true
+	case ledger.BucketInTransit:
+		return ledger.Movement{Kind: ledger.KindInTransit, Quantity: qty}, true
+	}
+	mp.problem(place, "bucket", string(b), "adjustments of %s need an order; post them with a 940", b)
+	return ledger.Movement{}, false
+}
+
+// x12Time reads a CCYYMMDD date and an optional HHMM[SS] time in the
+// partner's time zone.
+func (mp *mapping) x12Time(date, hhmm string) (time.Time, bool) {
+	layout := "20060102"
+	v := date
+	switch {
+	case len(hhmm) >= 6:
+		layout, v = layout+"150405", date+hhmm[:6]
+	case len(hhmm) == 4:
+		layout, v = layout+"1504", date+hhmm
+	}
+	t, err := time.ParseInLocation(layout, v, mp.p.Location())
+	return t, err == nil
+}
+
+func describeIDs(ids []documents.ProductID) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.Qualifier + " " + id.ID
+	}
+	return strings.Join(parts, ", ")
+}
+
+func segPlace(pos int, id string) string {
+	return "segment " + strconv.Itoa(pos) + " (" + id + ")"
+}

@@ -1,0 +1,26 @@
+package mapping
+
+import (
+	"fmt"
+
+	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+)
+
+// Transaction decodes an X12 transaction set and maps it by its type
+// (846, 856 or 940).
+func (m *Mapper) Transaction(t *x12.Transaction, src Source) (*Result, error) {
+	doc, err := documents.Decode(t)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s %s: %w", t.SetID, t.Control, err)
+	}
+	switch d := doc.(type) {
+	case *documents.Inventory846:
+		return m.Inventory846(d, src)
+	case *documents.ShipNotice856:
+		return m.ShipNotice856(d, src)
+	case *documents.ShippingOrder940:
+		return m.ShippingOrder940(d, src)
+	}
+	return nil, fmt.Errorf("transaction set %s: %w", t.SetID, ErrNoMapping)
+}
