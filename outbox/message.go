@@ -31,7 +31,10 @@ const (
 
 // Message is one outbound message.
 type Message struct {
-	ID        uint64            `json:"id"`
+	ID uint64 `json:"id"`
+	// Key, when set, makes Enqueue idempotent: a second message with the
+	// same key is not stored (see EnqueueOnce).
+	Key       string            `json:"key,omitempty"`
 	Partner   string            `json:"partner"`
 	Transport string            `json:"transport"` // sftp (pickup), sftp_push, as2, folder
 	Kind      string            `json:"kind"`      // 997, 999, TA1, 846...

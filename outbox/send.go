@@ -8,10 +8,19 @@ import (
 )
 
 // Enqueue stores a message and its bytes; it is due at once. Set
-// m.AckDeadline to expect the partner's acknowledgement by then.
+// m.AckDeadline to expect the partner's acknowledgement by then. When m.Key
+// is set and a message with that key exists, nothing is stored and the
+// existing message's id is returned.
 func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 	now := s.opts.Now().UTC()
+	existing := uint64(0)
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if m.Key != "" {
+			if v := tx.Bucket(bucketByKey).Get([]byte(m.Key)); v != nil {
+				existing = beUint64(v)
+				return nil
+			}
+		}
 		id, err := tx.Bucket(bucketMessages).NextSequence()
 		if err != nil {
 			return err
@@ -23,6 +32,11 @@ func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 		if err := s.indexControls(tx, m); err != nil {
 			return err
 		}
+		if m.Key != "" {
+			if err := tx.Bucket(bucketByKey).Put([]byte(m.Key), idKey(id)); err != nil {
+				return err
+			}
+		}
 		if !m.AckDeadline.IsZero() {
 			m.AckState = AckPending
 			if err := tx.Bucket(bucketAckDue).Put(timeKey(m.AckDeadline, id), nil); err != nil {
@@ -33,6 +47,9 @@ func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 	})
 	if err != nil {
 		return 0, fmt.Errorf("outbox: enqueue: %w", err)
+	}
+	if existing != 0 {
+		return existing, nil
 	}
 	s.wake()
 	return m.ID, nil

@@ -20,6 +20,7 @@ var (
 	bucketByGroup  = []byte("bygroup")  // partner 0 GS06 → id
 	bucketByICN    = []byte("byicn")    // partner 0 ISA13 → id
 	bucketByName   = []byte("byname")   // partner 0 name → id (pickup files)
+	bucketByKey    = []byte("bykey")    // idempotency key → id
 )
 
 // Options tune a Store.
@@ -72,7 +73,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 }
 
 func (s *Store) init(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketMessages, bucketBodies, bucketDue, bucketAckDue, bucketControls, bucketByGroup, bucketByICN, bucketByName} {
+	for _, b := range [][]byte{bucketMessages, bucketBodies, bucketDue, bucketAckDue, bucketControls, bucketByGroup, bucketByICN, bucketByName, bucketByKey} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

@@ -190,3 +190,27 @@ func TestDispatcher(t *testing.T) {
 		t.Errorf("bad: %s %q", m.State, m.LastError)
 	}
 }
+
+func TestEnqueueWithKeyIsIdempotent(t *testing.T) {
+	c := newClock()
+	s, _ := openTest(t, c)
+	a, err := s.Enqueue(&Message{Key: "ack:7", Partner: "acme", Transport: "sftp"}, []byte("first"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Enqueue(&Message{Key: "ack:7", Partner: "acme", Transport: "sftp"}, []byte("second"))
+	if err != nil || b != a {
+		t.Fatalf("second enqueue: %d, %v; want %d", b, err, a)
+	}
+	if body, _ := s.Body(a); string(body) != "first" {
+		t.Errorf("body %q", body)
+	}
+	if all, _ := s.List(Filter{}); len(all) != 1 {
+		t.Errorf("%d messages", len(all))
+	}
+	first, _ := s.ReserveControls("acme", ControlInterchange, 3)
+	next, _ := s.NextControl("acme", ControlInterchange)
+	if first != 1 || next != 4 {
+		t.Errorf("reserved from %d, next %d", first, next)
+	}
+}
