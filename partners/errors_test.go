@@ -253,7 +253,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "certificate missing and not a certificate",
 			files: map[string]string{
-				"p.yaml": head + "identities: {as2: P}\ntransports:\n  inbound:\n    - as2:\n        partner_certs: [certs/p.pem, notes.txt]\n",
+				"p.yaml":    head + "identities: {as2: P}\ntransports:\n  inbound:\n    - as2:\n        partner_certs: [certs/p.pem, notes.txt]\n",
 				"notes.txt": "hello\n",
 			},
 			want: []string{

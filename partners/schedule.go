@@ -202,7 +202,8 @@ func (s Schedule) Location() *time.Location {
 // Next returns the first time strictly after t at which the schedule
 // fires, in the schedule's time zone; the zero time when there is none in
 // the next five years. Wall-clock times skipped by a DST change do not
-// fire; wall-clock times repeated by one fire once.
+// fire. In the hour a DST change repeats, a schedule with fixed hours
+// fires once; one that runs every hour keeps running.
 func (s Schedule) Next(t time.Time) time.Time {
 	if s.minute == 0 {
 		return time.Time{}
@@ -210,44 +211,40 @@ func (s Schedule) Next(t time.Time) time.Time {
 	loc := s.Location()
 	t = t.In(loc)
 	start := wallClock(t)
-	t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, loc).Add(time.Minute)
+	everyHour := s.hour == 1<<24-1
+	// The next whole minute, in absolute time (zone offsets are whole
+	// minutes).
+	t = t.Add(-time.Duration(t.Second())*time.Second - time.Duration(t.Nanosecond())).Add(time.Minute)
 	limit := t.Year() + 5
-	// Each loop advances the coarsest field that does not match, resetting
-	// the finer ones; when a field wraps around, start again from the top.
-wrap:
-	if t.Year() > limit {
-		return time.Time{}
-	}
-	for s.month&(1<<uint(t.Month())) == 0 {
-		t = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, loc)
-		if t.Month() == time.January {
-			goto wrap
+	// Each step moves to the start of the next month, day, hour or minute
+	// that may match, then checks everything again. Hours and minutes
+	// advance in absolute time, so DST changes are crossed correctly.
+	for t.Year() <= limit {
+		switch {
+		case s.month&(1<<uint(t.Month())) == 0:
+			t = dayStart(t.Year(), t.Month()+1, 1, loc)
+		case !s.dayMatches(t):
+			t = dayStart(t.Year(), t.Month(), t.Day()+1, loc)
+		case s.hour&(1<<uint(t.Hour())) == 0:
+			t = t.Add(-time.Duration(t.Minute()) * time.Minute).Add(time.Hour)
+		case s.minute&(1<<uint(t.Minute())) == 0:
+			t = t.Add(time.Minute)
+		case !everyHour && !wallClock(t).After(start): // an hour repeated by a DST change
+			t = t.Add(time.Minute)
+		default:
+			return t
 		}
 	}
-	for !s.dayMatches(t) {
-		m := t.Month()
-		t = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
-		if t.Month() != m {
-			goto wrap
-		}
-	}
-	for s.hour&(1<<uint(t.Hour())) == 0 {
-		d := t.Day()
-		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour()+1, 0, 0, 0, loc)
-		if t.Day() != d {
-			goto wrap
-		}
-	}
-	for s.minute&(1<<uint(t.Minute())) == 0 {
-		h := t.Hour()
-		t = t.Add(time.Minute)
-		if t.Hour() != h {
-			goto wrap
-		}
-	}
-	if !wallClock(t).After(start) { // an hour repeated by a DST change
-		t = t.Add(time.Minute)
-		goto wrap
+	return time.Time{}
+}
+
+// dayStart returns the first instant of a day (normalized like
+// time.Date), which is not midnight where midnight falls in a DST gap.
+func dayStart(year int, month time.Month, day int, loc *time.Location) time.Time {
+	noon := time.Date(year, month, day, 12, 0, 0, 0, loc) // never in a DST gap
+	t := time.Date(year, month, day, 0, 0, 0, 0, loc)
+	for i := 0; i < 4 && t.Day() != noon.Day(); i++ {
+		t = t.Add(30 * time.Minute) // time.Date put us before the gap, on the day before
 	}
 	return t
 }
