@@ -1,0 +1,443 @@
+package as2
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/outbox"
+)
+
+// DefaultMaxBody bounds one received HTTP body.
+const DefaultMaxBody = 64 << 20
+
+// HandlerConfig configures a Handler.
+type HandlerConfig struct {
+	Identity Identity
+	Partners Partners
+	Inbox    Inbox
+	Store    *Store
+	// Outbox queues the asynchronous MDNs partners ask for, and confirms
+	// our messages when partners' asynchronous MDNs arrive. Without it,
+	// partners asking for an asynchronous MDN get it synchronously, and
+	// asynchronous MDNs posted to us are refused.
+	Outbox Outbox
+	// MaxBody bounds one HTTP body (default DefaultMaxBody); MaxExpanded
+	// bounds decompressed content (default 8 × MaxBody).
+	MaxBody, MaxExpanded int64
+	// ReportingUA names us in MDNs (default "Dockside AS2").
+	ReportingUA string
+	// ExpiryWarning is how long before a certificate expires to start
+	// warning (default DefaultExpiryWarning).
+	ExpiryWarning time.Duration
+	Logger        *slog.Logger
+	Now           func() time.Time
+}
+
+// Handler is the AS2 endpoint: it receives partners' messages and their
+// asynchronous MDNs for ours.
+type Handler struct {
+	cfg    HandlerConfig
+	log    *slog.Logger
+	locks  keyLocks
+	expiry *expiryWatch
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// NewHandler returns the AS2 endpoint, to mount at e.g. /as2.
+func NewHandler(cfg HandlerConfig) (*Handler, error) {
+	switch {
+	case cfg.Identity.Key == nil || cfg.Identity.Cert == nil || cfg.Identity.AS2ID == "":
+		return nil, fmt.Errorf("%w: handler needs our AS2 id, key and certificate", ErrConfig)
+	case cfg.Partners == nil || cfg.Inbox == nil || cfg.Store == nil:
+		return nil, fmt.Errorf("%w: handler needs partners, an inbox and a store", ErrConfig)
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.MaxExpanded <= 0 {
+		cfg.MaxExpanded = 8 * cfg.MaxBody
+	}
+	if cfg.ReportingUA == "" {
+		cfg.ReportingUA = "Dockside AS2"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning)}
+	h.expiry.check(cfg.Now(), "ours", cfg.Identity.Cert)
+	return h, nil
+}
+
+// ServeHTTP receives one AS2 message or asynchronous MDN.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "AS2 endpoint: POST AS2 messages here", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "reading the message: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	req, err := readRequest(r, body)
+	if err != nil {
+		h.log.Warn("AS2 request refused", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if req.isMDN() {
+		h.receiveMDN(w, req)
+		return
+	}
+	h.receiveMessage(r.Context(), w, req)
+}
+
+// mdnRequest is what the sender asked for in the way of a receipt.
+type mdnRequest struct {
+	wanted   bool
+	asyncURL string
+	sign     bool
+	digest   digestAlg // of the MIC and the MDN signature
+	spelling string    // of the MIC algorithm, as requested
+	asked    bool      // the sender named a MIC algorithm we support
+	failure  error     // ErrUnsupportedMIC or ErrUnsupported: the options cannot be met
+}
+
+func (h *Handler) readMDNRequest(req *request) mdnRequest {
+	m := mdnRequest{wanted: req.dnTo != "", asyncURL: req.asyncURL()}
+	m.digest, _ = digestByName(SignSHA256)
+	m.spelling = m.digest.micalg
+	if req.dnOptions == "" {
+		return m
+	}
+	opts, err := parseNotificationOptions(req.dnOptions)
+	if err != nil {
+		h.log.Warn("AS2 Disposition-Notification-Options unreadable; unsigned MDN", "message_id", req.messageID, "err", err)
+		return m
+	}
+	m.sign = opts.wantsSignature()
+	if opts.protocolRequired && !m.sign && len(opts.protocols) > 0 {
+		m.failure = fmt.Errorf("%w: signed-receipt-protocol %v", ErrUnsupported, opts.protocols)
+	}
+	if d, spelling, ok := opts.micAlgorithm(); ok {
+		m.digest, m.spelling, m.asked = d, spelling, true
+	} else if opts.micalgRequired && len(opts.micalgs) > 0 {
+		m.failure = fmt.Errorf("%w: signed-receipt-micalg %v", ErrUnsupportedMIC, opts.micalgs)
+	}
+	return m
+}
+
+// receiveMessage processes a partner's message and answers it.
+func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req *request) {
+	log := h.log.With("as2_from", req.from, "message_id", req.messageID)
+	mreq := h.readMDNRequest(req)
+	p, known := h.cfg.Partners.ByAS2ID(req.from)
+	if known {
+		var err error
+		if p, err = p.normalized(); err != nil {
+			log.Error("AS2 partner profile", "err", err)
+			h.answerFailure(ctx, w, req, nil, mreq, err, log)
+			return
+		}
+	}
+	if !known {
+		mreq.asyncURL = "" // never POST to a stranger's URL
+		h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: AS2-From %q", ErrUnknownPartner, req.from), log)
+		return
+	}
+	log = log.With("partner", p.ID)
+	if req.to != h.cfg.Identity.AS2ID {
+		h.answerFailure(ctx, w, req, &p, mreq, fmt.Errorf("%w: AS2-To %q, we are %q", ErrNotForUs, req.to, h.cfg.Identity.AS2ID), log)
+		return
+	}
+	unlock := h.locks.lock(p.ID + "\x00" + req.messageID)
+	defer unlock()
+	rec, err := h.cfg.Store.received(p.ID, req.messageID)
+	if err != nil {
+		log.Error("AS2 store", "err", err)
+	}
+	if rec != nil && rec.Processed {
+		log.Info("AS2 message received again; answered with the original MDN", "inbox_id", rec.InboxID)
+		h.replay(ctx, w, req, p, mreq, rec, log)
+		return
+	}
+	now := h.cfg.Now()
+	for _, c := range p.Certs {
+		h.expiry.check(now, p.ID, c)
+	}
+	u, err := unwrap(req.top, p, h.cfg.Identity, h.cfg.MaxExpanded)
+	if err == nil && mreq.failure != nil {
+		err = mreq.failure
+	}
+	if err != nil {
+		h.answerFailure(ctx, w, req, &p, mreq, err, log)
+		return
+	}
+	if !mreq.asked && u.signed {
+		mreq.digest, mreq.spelling = u.signDigest, u.signDigest.micalg
+	}
+	mic := computeMIC(mreq.digest, mreq.spelling, u.micInput)
+	msg, err := h.cfg.Inbox.Receive(ctx, h.arrival(req, p, u, mic, mreq, now), bytes.NewReader(u.payload))
+	if err != nil {
+		log.Error("AS2 payload not stored", "err", err)
+		h.answerFailure(ctx, w, req, &p, mreq, fmt.Errorf("storing the payload: %w", err), log)
+		return
+	}
+	log.Info("AS2 message received", "inbox_id", msg.ID, "bytes", len(u.payload), "signed", u.signed,
+		"encrypted", u.cipher, "compressed", u.compressed, "mic", mic.String())
+	text := fmt.Sprintf("The AS2 message %s from %s was received and stored on %s.\nIts content will be processed; this receipt says nothing of its meaning.",
+		req.messageID, req.from, now.UTC().Format(time.RFC1123))
+	rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Processed: true, InboxID: msg.ID,
+		Disposition: DispProcessed.String(), At: now.UTC()}
+	h.answer(ctx, w, req, &p, mreq, DispProcessed, mic, text, rec, log)
+}
+
+// arrival is the inbox record of a received payload.
+func (h *Handler) arrival(req *request, p Partner, u *unwrapped, mic MIC, mreq mdnRequest, now time.Time) inbox.Arrival {
+	t, _ := u.entity.mediaType()
+	meta := map[string]string{
+		MetaMessageID:   req.messageID,
+		MetaFrom:        req.from,
+		MetaTo:          req.to,
+		MetaMIC:         mic.String(),
+		MetaContentType: t,
+		MetaMDN:         MDNNone,
+	}
+	if u.signed {
+		meta[MetaSigned] = u.signDigest.name
+	}
+	if u.cipher != "" {
+		meta[MetaEncrypted] = u.cipher
+	}
+	if u.compressed != "" {
+		meta[MetaCompressed] = u.compressed
+	}
+	if req.subject != "" {
+		meta[MetaSubject] = req.subject
+	}
+	switch {
+	case mreq.wanted && mreq.asyncURL != "" && h.cfg.Outbox != nil:
+		meta[MetaMDN] = MDNAsync
+	case mreq.wanted:
+		meta[MetaMDN] = MDNSync
+	}
+	return inbox.Arrival{Partner: p.ID, Transport: Transport, Meta: meta,
+		Name: payloadName(u, req.top, req.messageID), Time: now}
+}
+
+// answerFailure answers a message that was not stored.
+func (h *Handler) answerFailure(ctx context.Context, w http.ResponseWriter, req *request, p *Partner, mreq mdnRequest, cause error, log *slog.Logger) {
+	d := dispositionFor(cause)
+	log.Warn("AS2 message refused", "disposition", d.String(), "err", cause)
+	text := fmt.Sprintf("The AS2 message %s from %s was not processed: %s.\n%v",
+		req.messageID, req.from, d.Detail, cause)
+	var rec *receivedRecord
+	if p != nil {
+		rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Disposition: d.String(), At: h.cfg.Now().UTC()}
+	}
+	h.answer(ctx, w, req, p, mreq, d, MIC{}, text, rec, log)
+}
+
+// answer sends the MDN (in the response, or queued for an asynchronous
+// POST), records the outcome, and ends the HTTP exchange.
+func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, req *request, p *Partner, mreq mdnRequest, d Disposition, mic MIC, text string, rec *receivedRecord, log *slog.Logger) {
+	if !mreq.wanted {
+		h.record(rec, log)
+		h.plainAnswer(w, d)
+		return
+	}
+	ctype, body, err := buildMDN(mdnReport{
+		reportingUA: h.cfg.ReportingUA, from: req.from, to: req.to, originalMessageID: req.messageID,
+		disposition: d, mic: mic, text: text, sign: mreq.sign, digest: mreq.digest,
+	}, h.cfg.Identity)
+	if err != nil {
+		log.Error("AS2 MDN not built", "err", err)
+		http.Error(w, "building the MDN: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	mdnID := newMessageID("mdn", h.cfg.Identity.AS2ID)
+	if rec != nil && rec.Processed {
+		rec.MDNType, rec.MDN, rec.MDNMessageID = ctype, body, mdnID
+	}
+	if p != nil && mreq.asyncURL != "" && h.cfg.Outbox != nil {
+		if err := h.queueMDN(p, req, mreq.asyncURL, ctype, body, mdnID); err != nil {
+			log.Error("AS2 asynchronous MDN not queued", "err", err)
+			http.Error(w, "queueing the MDN: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if rec != nil {
+			rec.AsyncURL = mreq.asyncURL
+		}
+		h.record(rec, log)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "message received; the MDN will be sent to "+mreq.asyncURL+"\n")
+		return
+	}
+	h.record(rec, log)
+	h.writeMDN(w, req, ctype, body, mdnID)
+}
+
+func (h *Handler) record(rec *receivedRecord, log *slog.Logger) {
+	if rec == nil {
+		return
+	}
+	if err := h.cfg.Store.putReceived(rec); err != nil {
+		log.Error("AS2 outcome not recorded", "err", err)
+	}
+}
+
+// plainAnswer ends an exchange for which no MDN was asked: 200 when the
+// payload is stored, 500 when the fault is ours (the sender should
+// retry), 400 otherwise.
+func (h *Handler) plainAnswer(w http.ResponseWriter, d Disposition) {
+	status := http.StatusOK
+	switch {
+	case d == DispUnexpectedError:
+		status = http.StatusInternalServerError
+	case !d.OK():
+		status = http.StatusBadRequest
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, d.String()+"\n")
+}
+
+// writeMDN writes a synchronous MDN as the HTTP response.
+func (h *Handler) writeMDN(w http.ResponseWriter, req *request, ctype string, body []byte, mdnID string) {
+	hdr := w.Header()
+	hdr["AS2-Version"] = []string{"1.2"}
+	hdr["AS2-From"] = []string{quoteAS2ID(h.cfg.Identity.AS2ID)}
+	hdr["AS2-To"] = []string{quoteAS2ID(req.from)}
+	hdr["Message-ID"] = []string{mdnID}
+	hdr["MIME-Version"] = []string{"1.0"}
+	hdr.Set("Content-Type", ctype)
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// queueMDN puts an asynchronous MDN in the outbox.
+func (h *Handler) queueMDN(p *Partner, req *request, url, ctype string, body []byte, mdnID string) error {
+	m := &outbox.Message{
+		Partner: p.ID, Transport: Transport, Kind: KindMDN, Name: "mdn" + messageIDDomain(mdnID) + ".txt",
+		Meta: map[string]string{
+			metaMDNURL: url, metaMDNType: ctype, metaMDNMessageID: mdnID,
+			metaMDNPartnerAS2: req.from, metaOrigMessageID: req.messageID,
+		},
+	}
+	_, err := h.cfg.Outbox.Enqueue(m, body)
+	return err
+}
+
+// replay answers a resent message with the MDN it got the first time.
+func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *request, p Partner, mreq mdnRequest, rec *receivedRecord, log *slog.Logger) {
+	switch {
+	case !mreq.wanted || rec.MDN == nil:
+		h.plainAnswer(w, DispProcessed)
+	case mreq.asyncURL != "" && h.cfg.Outbox != nil:
+		if err := h.queueMDN(&p, req, mreq.asyncURL, rec.MDNType, rec.MDN, rec.MDNMessageID); err != nil {
+			log.Error("AS2 asynchronous MDN not queued", "err", err)
+			http.Error(w, "queueing the MDN: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "message already received; its MDN will be sent again to "+mreq.asyncURL+"\n")
+	default:
+		h.writeMDN(w, req, rec.MDNType, rec.MDN, rec.MDNMessageID)
+	}
+}
+
+// receiveMDN takes a partner's asynchronous MDN for one of our messages
+// and confirms the message in the outbox, or schedules it again.
+func (h *Handler) receiveMDN(w http.ResponseWriter, req *request) {
+	log := h.log.With("as2_from", req.from, "mdn_message_id", req.messageID)
+	if h.cfg.Outbox == nil {
+		http.Error(w, "this station does not take asynchronous MDNs", http.StatusServiceUnavailable)
+		return
+	}
+	p, ok := h.cfg.Partners.ByAS2ID(req.from)
+	if !ok {
+		log.Warn("AS2 MDN from an unknown partner")
+		http.Error(w, "unknown AS2-From", http.StatusForbidden)
+		return
+	}
+	mdn, err := parseMDN(req.top.header("Content-Type"), req.top.body, p.Certs, false)
+	if err != nil {
+		log.Warn("AS2 MDN refused", "err", err)
+		http.Error(w, "MDN refused: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	orig, _ := normalizeMessageID(mdn.OriginalMessageID)
+	pend, err := h.cfg.Store.pending(orig)
+	if err != nil {
+		log.Error("AS2 store", "err", err)
+		http.Error(w, "store: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if pend == nil || pend.Partner != p.ID {
+		log.Warn("AS2 MDN for no message awaiting one", "original_message_id", orig)
+		io.WriteString(w, "MDN received; no message of ours awaits it\n")
+		return
+	}
+	log = log.With("outbox_id", pend.OutboxID, "original_message_id", orig)
+	verdict := checkMDN(mdn, pend.MessageID, pend.MIC, pend.SignedMDN)
+	if verdict == nil {
+		if err := h.cfg.Outbox.Confirm(pend.OutboxID, mdn.Summary()); err != nil {
+			log.Error("AS2 confirming the outbox message", "err", err)
+			http.Error(w, "outbox: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		if err := h.cfg.Store.settlePending(pend, ""); err != nil {
+			log.Error("AS2 store", "err", err)
+		}
+		log.Info("AS2 asynchronous MDN confirms our message", "disposition", mdn.Disposition.String())
+	} else {
+		if err := h.cfg.Store.settlePending(pend, verdict.Error()); err != nil {
+			log.Error("AS2 store", "err", err)
+		}
+		if err := h.cfg.Outbox.Retry(pend.OutboxID); err != nil {
+			log.Error("AS2 rescheduling the outbox message", "err", err)
+		}
+		log.Warn("AS2 asynchronous MDN refuses our message", "err", verdict)
+	}
+	io.WriteString(w, "MDN received\n")
+}
+
+// checkMDN checks that an MDN confirms our message: signed when we asked
+// for that, about our Message-ID, processed, with our MIC.
+func checkMDN(m *MDN, messageID string, want MIC, requireSigned bool) error {
+	e := &MDNError{MessageID: messageID, Disposition: m.DispositionField}
+	switch orig, _ := normalizeMessageID(m.OriginalMessageID); {
+	case requireSigned && !m.Signed:
+		e.Msg = "unsigned, and we asked for a signed receipt"
+	case orig != messageID:
+		e.Msg = "it answers " + m.OriginalMessageID
+	case !m.Disposition.OK():
+		e.Msg = "not processed"
+	case m.MIC.Value == "" && requireSigned:
+		e.Msg = "no Received-Content-MIC"
+	case m.MIC.Value != "" && !m.MIC.Equal(want):
+		e.Msg, e.mic = fmt.Sprintf("Received-Content-MIC %s, we sent %s", m.MIC, want), true
+	default:
+		return nil
+	}
+	return e
+}
