@@ -82,11 +82,13 @@ func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) 
 	switch mp.doc.Mapping.Location.Source {
 	case partners.LocationLINN1:
 		loc := mp.doc.Mapping.Location
+		found := false
 		for li := range it.Locations {
 			l := &it.Locations[li]
 			if l.Entity != loc.Qualifier || (loc.IDQualifier != "" && l.IDQualifier != loc.IDQualifier) {
 				continue
 			}
+			found = true
 			code, ok := mp.location(l.ID, segPlace(l.Pos, "N1"))
 			if !ok {
 				continue
@@ -95,7 +97,13 @@ func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) 
 				mp.qty846(&l.Quantities[qi], sku, code, line, eff)
 			}
 		}
+		if !found {
+			mp.problem(place, "N1", loc.Qualifier, "the item has no N1*%s loop naming its location", loc.Qualifier)
+		}
 	case partners.LocationSDQ:
+		if len(it.SDQ) == 0 {
+			mp.problem(place, "SDQ", "", "the item has no SDQ naming its locations")
+		}
 		mp.sdq846(it, sku, line, eff)
 	default:
 		for qi := range it.Quantities {

@@ -47,6 +47,7 @@ func commands() []*command {
 		x12Command(),
 		partnersCommand(),
 		stockCommand(), historyCommand(),
+		ingestCommand(),
 	}
 }
 

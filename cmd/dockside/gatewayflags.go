@@ -1,0 +1,55 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+
+	"github.com/dockside-edi/dockside/gateway"
+)
+
+// gatewayFlags are the flags every command that opens the data folder
+// takes: --config, --partners and --data.
+type gatewayFlags struct {
+	config, partners, data *string
+}
+
+func addGatewayFlags(fs *flag.FlagSet) gatewayFlags {
+	return gatewayFlags{
+		config:   fs.String("config", "", "configuration `file` (default: the embedded demo configuration)"),
+		partners: fs.String("partners", "", "partner profiles `folder` (overrides the configuration)"),
+		data:     fs.String("data", "", "data `folder` (default ./dockside-data, or DOCKSIDE_DATA)"),
+	}
+}
+
+// load reads the configuration with the flags applied over it.
+func (f gatewayFlags) load(e *env) (*gateway.Config, error) {
+	path := *f.config
+	if path == "" {
+		path = e.Getenv("DOCKSIDE_CONFIG")
+	}
+	cfg, err := gateway.LoadConfig(path, e.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if *f.partners != "" {
+		cfg.Partners = *f.partners
+	}
+	if *f.data != "" || e.Getenv("DOCKSIDE_DATA") != "" || cfg.File == "" {
+		cfg.Data = dataDir(e, *f.data)
+	}
+	return cfg, nil
+}
+
+// open loads the configuration and opens the gateway.
+func (f gatewayFlags) open(e *env, log *slog.Logger) (*gateway.Gateway, error) {
+	cfg, err := f.load(e)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gateway.Open(cfg, &gateway.Options{Logger: log, Now: e.Now})
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", cfg.Data, err)
+	}
+	return g, nil
+}

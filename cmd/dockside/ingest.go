@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dockside-edi/dockside/inbox"
+)
+
+func ingestCommand() *command {
+	return &command{name: "ingest", summary: "run the whole pipeline on files as if they had arrived", run: runIngest}
+}
+
+func runIngest(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "ingest --partner ID [--config FILE | --partners DIR] [--data DIR] FILE...",
+		"Stores each FILE in the inbox as received from partner ID, then processes it: parse, validate,\n"+
+			"queue acknowledgements, map, post to the ledger. Prints one line per file.\n"+
+			"Exit 0 when every file is done or a duplicate, 1 when any failed, 2 on usage or I/O errors.")
+	partner := fs.String("partner", "", "the partner `id` the files come from (required)")
+	gf := addGatewayFlags(fs)
+	verbose := fs.Bool("v", false, "log what the pipeline does")
+	files, code, ok := parseArgs(e, fs, args)
+	if !ok {
+		return code
+	}
+	if *partner == "" || len(files) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	g, err := gf.open(e, cliLogger(e, *verbose))
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitUsage
+	}
+	defer g.Close()
+	if _, err := g.Partners().ByID(*partner); err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitUsage
+	}
+	var ids []uint64
+	for _, path := range files {
+		m, err := receiveFile(ctx, g.Inbox, *partner, path)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+			return exitUsage
+		}
+		ids = append(ids, m.ID)
+	}
+	if err := g.Drain(ctx, g.Config.Workers); err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitUsage
+	}
+	exit := exitOK
+	for i, id := range ids {
+		m, err := g.Inbox.Get(id)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintln(e.Stdout, ingestLine(files[i], m))
+		for _, p := range m.Errors {
+			fmt.Fprintf(e.Stdout, "  %s\n", problemLine(p))
+		}
+		if m.State != inbox.Done && m.State != inbox.Duplicate {
+			exit = exitFail
+		}
+	}
+	return exit
+}
+
+func receiveFile(ctx context.Context, in *inbox.Store, partner, path string) (*inbox.Message, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return in.Receive(ctx, inbox.Arrival{Partner: partner, Transport: "cli", Name: filepath.Base(path),
+		Meta: map[string]string{"path": path}}, f)
+}
+
+// ingestLine is the one-line summary of a processed file.
+func ingestLine(path string, m *inbox.Message) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s (message %d)", path, m.State, m.ID)
+	if m.State == inbox.Duplicate {
+		fmt.Fprintf(&b, ": duplicate of message %d, nothing posted", m.DuplicateOf)
+		return b.String()
+	}
+	if r := m.Result; r != nil {
+		fmt.Fprintf(&b, ": %d document(s), %d movements posted, %d duplicate movements", len(r.Documents), r.Movements, r.Duplicates)
+		if r.Stale > 0 {
+			fmt.Fprintf(&b, ", %d stale snapshots", r.Stale)
+		}
+		if len(r.Acks) > 0 {
+			fmt.Fprintf(&b, ", %d acknowledgement(s) queued", len(r.Acks))
+		}
+	}
+	if len(m.Errors) > 0 {
+		fmt.Fprintf(&b, ", %d error(s)", len(m.Errors))
+	}
+	return b.String()
+}
+
+func problemLine(p inbox.Problem) string {
+	s := p.Msg
+	if p.Code != "" {
+		s = "(code " + p.Code + ") " + s
+	}
+	if p.Place != "" {
+		s = p.Place + ": " + s
+	}
+	return s
+}
+
+// cliLogger logs to stderr: warnings only unless verbose.
+func cliLogger(e *env, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: level}))
+}
+

@@ -1,0 +1,153 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/partners"
+	"github.com/dockside-edi/dockside/specs"
+)
+
+// Options are the parts of a Gateway that tests and commands replace.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Gateway holds the stores and the partner profiles, and processes what
+// the inbox receives.
+type Gateway struct {
+	Config *Config
+	Ledger *ledger.Ledger
+	Inbox  *inbox.Store
+	Outbox *outbox.Store
+	Specs  *specs.Catalog
+
+	log *slog.Logger
+	now func() time.Time
+
+	mu       sync.RWMutex
+	partners *partners.Directory
+	mappers  map[string]*mapping.Mapper
+
+	hooks []FinishHook
+}
+
+// FinishHook is told when a message's processing ends (a watched folder
+// moves the file to archive/ or failed/, metrics count it).
+type FinishHook func(m *inbox.Message, o inbox.Outcome)
+
+// Open opens the data folder's stores and loads the partner profiles.
+func Open(cfg *Config, opts *Options) (*Gateway, error) {
+	g := &Gateway{Config: cfg, log: slog.Default(), now: time.Now}
+	if opts != nil {
+		if opts.Logger != nil {
+			g.log = opts.Logger
+		}
+		if opts.Now != nil {
+			g.now = opts.Now
+		}
+	}
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	var err error
+	if g.Specs, err = specs.Load(); err != nil {
+		return nil, fmt.Errorf("loading X12 specs: %w", err)
+	}
+	if err := g.ReloadPartners(); err != nil {
+		return nil, err
+	}
+	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Data, "outbox"), 0o750); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now}); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	return g, nil
+}
+
+func (g *Gateway) closeOnError(err error) error {
+	g.Close()
+	return err
+}
+
+// Close closes the stores.
+func (g *Gateway) Close() error {
+	var errs []error
+	if g.Outbox != nil {
+		errs = append(errs, g.Outbox.Close())
+	}
+	if g.Inbox != nil {
+		errs = append(errs, g.Inbox.Close())
+	}
+	if g.Ledger != nil {
+		errs = append(errs, g.Ledger.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ReloadPartners loads the partner profiles again; on error the profiles
+// in use stay.
+func (g *Gateway) ReloadPartners() error {
+	dir := g.Config.Partners
+	if dir == "" {
+		var err error
+		if dir, err = materializeDemo(g.Config.Data); err != nil {
+			return fmt.Errorf("demo partners: %w", err)
+		}
+	}
+	d, err := partners.Load(dir)
+	if err != nil {
+		return fmt.Errorf("partner profiles: %w", err)
+	}
+	mappers := make(map[string]*mapping.Mapper, d.Len())
+	for _, p := range d.Profiles() {
+		mappers[p.ID] = mapping.New(p)
+	}
+	g.mu.Lock()
+	g.partners, g.mappers = d, mappers
+	g.mu.Unlock()
+	return nil
+}
+
+// Partners returns the loaded partner profiles.
+func (g *Gateway) Partners() *partners.Directory {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.partners
+}
+
+func (g *Gateway) mapper(partner string) *mapping.Mapper {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.mappers[partner]
+}
+
+// OnFinish adds a hook called after each message is finished.
+func (g *Gateway) OnFinish(h FinishHook) {
+	g.mu.Lock()
+	g.hooks = append(g.hooks, h)
+	g.mu.Unlock()
+}
+
+// Logger returns the gateway's logger.
+func (g *Gateway) Logger() *slog.Logger { return g.log }
+
+// Now returns the gateway's clock reading.
+func (g *Gateway) Now() time.Time { return g.now() }

@@ -1,0 +1,171 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// work is one message being processed.
+type work struct {
+	g       *Gateway
+	msg     *inbox.Message
+	profile *partners.Profile
+	out     inbox.Outcome
+	res     inbox.Result
+}
+
+func (w *work) fail(place, code, format string, args ...any) {
+	w.out.Errors = append(w.out.Errors, inbox.Problem{Place: place, Code: code, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Process runs the pipeline on one claimed message and returns how it
+// ended: identify the partner, parse and validate, queue the
+// acknowledgements, map, post to the ledger. It does not finish the claim
+// (see Finish). An error means processing was interrupted (the context
+// ended, a store failed): the message stays claimed and is processed again
+// after a restart.
+func (g *Gateway) Process(ctx context.Context, m *inbox.Message) (inbox.Outcome, error) {
+	w := &work{g: g, msg: m}
+	body, err := g.Inbox.Body(m.ID)
+	if err != nil {
+		return inbox.Outcome{}, err
+	}
+	defer body.Close()
+	br := bufio.NewReaderSize(body, 64<<10)
+	head, _ := br.Peek(512)
+	if isX12(head) {
+		err = w.x12(ctx, br, head)
+	} else {
+		err = w.flat(ctx, br)
+	}
+	if err != nil {
+		return inbox.Outcome{}, err
+	}
+	if w.out.State == "" {
+		w.out.State = inbox.Done
+		if len(w.out.Errors) > 0 {
+			w.out.State = inbox.Failed
+		}
+	}
+	w.out.Result = &w.res
+	return w.out, nil
+}
+
+// Finish records how a message ended and tells the finish hooks.
+func (g *Gateway) Finish(m *inbox.Message, o inbox.Outcome) error {
+	if err := g.Inbox.Finish(m.ID, o); err != nil {
+		return err
+	}
+	g.log.Info("message processed", "id", m.ID, "partner", m.Partner, "name", m.Name, "state", o.State,
+		"movements", resultMovements(o.Result), "errors", len(o.Errors))
+	g.mu.RLock()
+	hooks := slices.Clone(g.hooks)
+	g.mu.RUnlock()
+	for _, h := range hooks {
+		h(m, o)
+	}
+	return nil
+}
+
+func resultMovements(r *inbox.Result) int {
+	if r == nil {
+		return 0
+	}
+	return r.Movements
+}
+
+// isX12 reports whether a file starts (after a BOM and white space) with
+// an ISA segment.
+func isX12(head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) >= 4 && string(head[:3]) == "ISA"
+}
+
+// partnerByID sets the work's profile from the message's partner.
+func (w *work) partnerByID() bool {
+	if w.msg.Partner == "" {
+		return false
+	}
+	p, err := w.g.Partners().ByID(w.msg.Partner)
+	if err != nil {
+		w.fail(w.msg.Name, "", "partner %q has no profile: %v", w.msg.Partner, err)
+		return false
+	}
+	w.profile = p
+	return true
+}
+
+// flat processes a CSV, fixed-width or Excel file.
+func (w *work) flat(ctx context.Context, body io.Reader) error {
+	if !w.partnerByID() {
+		if w.msg.Partner == "" {
+			w.fail(w.msg.Name, "", "not X12, and no transport identity says which partner sent it")
+		}
+		return nil
+	}
+	mp := w.g.mapper(w.profile.ID)
+	t, ok := mp.FlatType(w.msg.Name)
+	if !ok {
+		w.fail(w.msg.Name, "", "partner %s's profile has no csv, fixed or xlsx document matching this file name", w.profile.ID)
+		return nil
+	}
+	w.res.DocType = string(t)
+	src := mapping.Source{Partner: w.profile.ID, FileHash: w.msg.SHA256, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
+	res, err := mp.Flat(t, body, src)
+	if err != nil && !errors.Is(err, mapping.ErrRejected) {
+		w.fail(w.msg.Name, "", "%v", err)
+		return nil
+	}
+	w.problems("", res)
+	return w.post(ctx, res)
+}
+
+// problems records a mapping result's problems; prefix places them in the
+// file (flat file places already name it).
+func (w *work) problems(prefix string, res *mapping.Result) {
+	for _, p := range res.Problems {
+		w.out.Errors = append(w.out.Errors, inbox.Problem{Place: prefix + p.Place, Msg: problemText(p)})
+	}
+}
+
+func problemText(p mapping.Problem) string {
+	msg := p.Reason
+	if p.Field != "" {
+		if p.Value != "" {
+			return fmt.Sprintf("%s %q: %s", p.Field, p.Value, msg)
+		}
+		return p.Field + ": " + msg
+	}
+	return msg
+}
+
+// post posts a mapped document's movements.
+func (w *work) post(ctx context.Context, res *mapping.Result) error {
+	w.res.Documents = append(w.res.Documents, res.Key)
+	if len(res.Movements) == 0 {
+		return nil
+	}
+	pr, err := w.g.Ledger.Post(ctx, res.Document())
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		w.fail(res.Key, "", "ledger: %v", err)
+		return nil
+	}
+	w.res.Movements += pr.Posted
+	w.res.Duplicates += len(pr.Duplicates)
+	w.res.Stale += len(pr.Stale)
+	w.res.Sequence = max(w.res.Sequence, pr.Seq)
+	return nil
+}

@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+)
+
+// RunWorkers processes the inbox with n workers until ctx ends. Claims
+// take turns between partners (the inbox's fair queue), so one partner's
+// flood cannot starve the others. A message whose processing is cut short
+// by ctx stays claimed and is processed again after a restart.
+func (g *Gateway) RunWorkers(ctx context.Context, n int) {
+	kick := make(chan struct{}, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.worker(ctx, kick)
+		}()
+	}
+	wg.Wait()
+}
+
+func (g *Gateway) worker(ctx context.Context, kick chan struct{}) {
+	idle := time.NewTicker(time.Second)
+	defer idle.Stop()
+	for ctx.Err() == nil {
+		worked, err := g.ProcessNext(ctx)
+		if err != nil && ctx.Err() == nil {
+			g.log.Error("processing", "err", err)
+		}
+		if worked {
+			// Another message may be waiting: let an idle worker look too.
+			select {
+			case kick <- struct{}{}:
+			default:
+			}
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-g.Inbox.Notify():
+		case <-kick:
+		case <-idle.C:
+		}
+	}
+}
+
+// ProcessNext claims and processes one message. It reports whether there
+// was one.
+func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
+	m, err := g.Inbox.Claim()
+	if errors.Is(err, inbox.ErrEmptyQueue) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	out, err := g.Process(ctx, m)
+	if err != nil {
+		return true, err
+	}
+	return true, g.Finish(m, out)
+}
+
+// Drain processes messages until none waits, with n workers.
+func (g *Gateway) Drain(ctx context.Context, n int) error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				worked, err := g.ProcessNext(ctx)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				if !worked {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,280 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// x12 processes an X12 file: one pass that checks envelopes, validates
+// every set against its spec and maps the accepted ones; then duplicate
+// interchanges are dropped, acknowledgements queued and movements posted.
+func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
+	if !w.identifyX12(head) {
+		return nil
+	}
+	w.res.DocType = "x12"
+	mp := w.g.mapper(w.profile.ID)
+	byInterchange := map[*x12.Interchange][]*mapping.Result{}
+	rep, err := x12.Check(body, w.g.Specs, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
+		ic := t.Group.Interchange
+		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
+		if x12.IsAcknowledgement(t.Group) {
+			w.inboundAck(t)
+			return nil
+		}
+		if ic.IsTest() && !w.profile.TestMode {
+			return nil // the interchange is rejected as a whole below
+		}
+		if sr.Status != x12.StatusAccepted {
+			w.setProblems(t, sr)
+			return nil
+		}
+		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, Group: t.Group.Control,
+			Transaction: t.Control, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
+		res, err := mp.Transaction(t, src)
+		if res != nil {
+			w.problems(setPlace(w.msg.Name, t)+", ", res)
+		}
+		switch {
+		case err == nil:
+			byInterchange[ic] = append(byInterchange[ic], res)
+		case !errors.Is(err, mapping.ErrRejected):
+			w.fail(setPlace(w.msg.Name, t), "", "%v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if rep.Err != nil {
+		w.fail(w.msg.Name, "", "%v", rep.Err)
+	}
+	fresh := w.dropDuplicates(rep)
+	if w.out.State == inbox.Duplicate {
+		return nil
+	}
+	w.envelopeProblems(rep)
+	if err := w.queueAcks(rep); err != nil {
+		return err
+	}
+	for _, icr := range rep.Interchanges {
+		if !fresh[icr.Interchange] {
+			continue
+		}
+		for _, res := range byInterchange[icr.Interchange] {
+			if err := w.post(ctx, res); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// identifyX12 finds the partner of an X12 file: the transport's identity
+// when there is one (the ISA sender must then be one of that partner's
+// ids), else the ISA sender.
+func (w *work) identifyX12(head []byte) bool {
+	seg, err := x12.NewReader(bytes.NewReader(head), nil).Next()
+	if err != nil || seg.ID != "ISA" {
+		w.fail(w.msg.Name, x12.NoteBadContent, "cannot read the ISA: %v", err)
+		return false
+	}
+	qual, id := strings.TrimSpace(seg.Text(5)), strings.TrimSpace(seg.Text(6))
+	if w.msg.Partner != "" {
+		if !w.partnerByID() {
+			return false
+		}
+		if !slices.Contains(w.profile.Identities.ISA, partners.ISAID{Qualifier: qual, ID: id}) {
+			w.fail(w.msg.Name+": ISA06", x12.NoteBadSenderID, "interchange sender %s/%s is not one of partner %s's ISA ids", qual, id, w.profile.ID)
+			return false
+		}
+		return true
+	}
+	p, err := w.g.Partners().ByISA(qual, id)
+	if err != nil {
+		w.fail(w.msg.Name+": ISA06", x12.NoteBadSenderID, "no partner has the ISA id %s/%s", qual, id)
+		return false
+	}
+	w.profile = p
+	w.msg.Partner = p.ID
+	if err := w.g.Inbox.SetPartner(w.msg.ID, p.ID); err != nil {
+		w.fail(w.msg.Name, "", "recording the partner: %v", err)
+		return false
+	}
+	return true
+}
+
+// dropDuplicates marks each interchange in the inbox; it returns the
+// interchanges seen for the first time. When every interchange was seen
+// before, the message is a duplicate.
+func (w *work) dropDuplicates(rep *x12.Report) map[*x12.Interchange]bool {
+	fresh := map[*x12.Interchange]bool{}
+	var dupOf uint64
+	for _, icr := range rep.Interchanges {
+		ic := icr.Interchange
+		key := strings.Join([]string{ic.SenderQualifier, ic.SenderID, ic.ReceiverQualifier, ic.ReceiverID, ic.Control, ic.Date, ic.Time}, "|")
+		dup, err := w.g.Inbox.MarkInterchange(w.msg.ID, key)
+		switch {
+		case err != nil:
+			w.fail(w.msg.Name, "", "recording interchange %s: %v", ic.Control, err)
+		case dup != 0:
+			dupOf = dup
+		default:
+			fresh[ic] = true
+		}
+	}
+	if len(rep.Interchanges) > 0 && len(fresh) == 0 && dupOf != 0 {
+		w.out.State, w.out.DuplicateOf = inbox.Duplicate, dupOf
+	}
+	return fresh
+}
+
+// envelopeProblems records interchange and group problems, and test data
+// from a partner not in test mode.
+func (w *work) envelopeProblems(rep *x12.Report) {
+	for _, icr := range rep.Interchanges {
+		ic := icr.Interchange
+		if ic.IsTest() && !w.profile.TestMode {
+			w.fail(fmt.Sprintf("%s: interchange %s, ISA15", w.msg.Name, ic.Control), "", "test interchange (ISA15 = T) from partner %s, whose profile does not accept test data", w.profile.ID)
+		}
+		for _, e := range ic.Errors {
+			w.fail(envelopePlace(w.msg.Name, e), e.Code, "%s", e.Msg)
+		}
+		for _, g := range icr.Groups {
+			for _, e := range g.Group.Errors {
+				w.fail(envelopePlace(w.msg.Name, e), e.Code, "group %s: %s", g.Group.Control, e.Msg)
+			}
+		}
+	}
+}
+
+// setProblems records why a set was rejected.
+func (w *work) setProblems(t *x12.Transaction, sr *x12.SetResult) {
+	base := setPlace(w.msg.Name, t)
+	for _, e := range sr.Envelope {
+		w.fail(envelopePlace(w.msg.Name, e), e.Code, "set %s %s: %s", t.SetID, t.Control, e.Msg)
+	}
+	for _, se := range sr.Segments {
+		place := fmt.Sprintf("%s, segment %d (%s), line %d", base, se.Position, se.SegmentID, se.Pos.Line)
+		if len(se.Elements) == 0 {
+			w.fail(place, se.Code, "%s", se.Msg)
+		}
+		for _, ee := range se.Elements {
+			w.fail(fmt.Sprintf("%s, element %d", place, ee.Position), ee.Code, "%s", ee.Msg)
+		}
+	}
+	if len(sr.Envelope) == 0 && len(sr.Segments) == 0 {
+		w.fail(base, strings.Join(sr.Codes, ","), "transaction set %s %s not accepted", t.SetID, t.Control)
+	}
+}
+
+func setPlace(name string, t *x12.Transaction) string {
+	return fmt.Sprintf("%s: set %s %s (interchange %s, group %s)", name, t.SetID, t.Control, t.Group.Interchange.Control, t.Group.Control)
+}
+
+func envelopePlace(name string, e x12.EnvelopeError) string {
+	place := fmt.Sprintf("%s: line %d, %s", name, e.Pos.Line, e.Segment)
+	if e.Element > 0 {
+		place += fmt.Sprintf("%02d", e.Element)
+	}
+	return place
+}
+
+// inboundAck records a partner's 997/999 against what we sent them.
+func (w *work) inboundAck(t *x12.Transaction) {
+	var group, status string
+	for i := range t.Segments {
+		s := &t.Segments[i]
+		switch s.ID {
+		case "AK1":
+			group = s.Text(2)
+		case "AK9":
+			status = s.Text(1)
+		}
+	}
+	state := outbox.AckRejected
+	switch status {
+	case x12.StatusAccepted:
+		state = outbox.AckAccepted
+	case x12.StatusAcceptedErrors, x12.StatusPartial:
+		state = outbox.AckAcceptedErrors
+	}
+	id, err := w.g.Outbox.RecordAck(outbox.AckReport{Partner: w.profile.ID, Group: group, State: state,
+		Detail: "AK9 " + status, Message: w.msg.ID})
+	if err != nil {
+		w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement: %v", err)
+		return
+	}
+	w.res.Documents = append(w.res.Documents, "x12/"+t.SetID)
+	if id == 0 {
+		w.g.log.Warn("acknowledgement matches nothing we sent", "partner", w.profile.ID, "group", group, "message", w.msg.ID)
+	}
+}
+
+// queueAcks queues the acknowledgements the partner's profile asks for, on
+// every outbound transport of the partner. Queuing is keyed by the inbox
+// message, so processing a message again queues nothing new.
+func (w *work) queueAcks(rep *x12.Report) error {
+	kind := x12.AckKind(w.profile.Acks.Send)
+	if w.profile.Acks.Send == partners.AckNone || len(rep.Interchanges) == 0 {
+		return nil
+	}
+	numbers := 0
+	for _, icr := range rep.Interchanges {
+		numbers++
+		for _, g := range icr.Groups {
+			if !x12.IsAcknowledgement(g.Group) {
+				numbers++
+			}
+		}
+	}
+	outs := w.profile.Transports.Outbound
+	if len(outs) == 0 {
+		w.g.log.Warn("partner has no outbound transport: acknowledgement not sent", "partner", w.profile.ID, "message", w.msg.ID)
+		return nil
+	}
+	first, err := w.g.Outbox.ReserveControls(w.profile.ID, outbox.ControlInterchange, numbers)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: w.g.now()})
+	if err != nil || n == 0 {
+		return err
+	}
+	label := ackLabel(rep, kind)
+	for i, t := range outs {
+		id, err := w.g.Outbox.Enqueue(&outbox.Message{
+			Key: fmt.Sprintf("ack:%d:%d", w.msg.ID, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
+			Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
+		}, buf.Bytes())
+		if err != nil {
+			return err
+		}
+		w.res.Acks = append(w.res.Acks, id)
+	}
+	return nil
+}
+
+// ackLabel names what an acknowledgement file holds: 997, 999 or TA1.
+func ackLabel(rep *x12.Report, kind x12.AckKind) string {
+	for _, icr := range rep.Interchanges {
+		for _, g := range icr.Groups {
+			if !x12.IsAcknowledgement(g.Group) {
+				return string(kind.Resolve(g.Group.Version))
+			}
+		}
+	}
+	return "TA1"
+}
