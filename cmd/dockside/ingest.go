@@ -124,4 +124,3 @@ func cliLogger(e *env, verbose bool) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: level}))
 }
-
