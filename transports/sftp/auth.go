@@ -83,7 +83,7 @@ func (l *login) password(c ssh.ConnMetadata, password []byte) (*ssh.Permissions,
 	if ok && a.PasswordHash != "" && validPartner(a.Partner) {
 		match, err = CheckPassword(a.PasswordHash, string(password))
 	} else {
-		bcrypt.CompareHashAndPassword([]byte(dummyHash), password)
+		bcrypt.CompareHashAndPassword(l.s.dummyHash, password)
 	}
 	<-l.s.passwordSlots
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/dockside-edi/dockside/inbox"
 	pkgsftp "github.com/pkg/sftp"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -181,6 +182,8 @@ func startServer(t testing.TB, in Inbox, edit func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// bcrypt at cost 10 takes seconds under -race.
+	srv.dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.MinCost)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

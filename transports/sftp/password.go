@@ -36,12 +36,16 @@ const (
 // HashPassword returns an argon2id hash of password in the PHC string
 // format, for Account.PasswordHash.
 func HashPassword(password string) (string, error) {
+	return hashArgon2id(password, argonMemory, argonTime, argonThreads)
+}
+
+func hashArgon2id(password string, memory, time uint32, threads uint8) (string, error) {
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	sum := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	sum := argon2.IDKey([]byte(password), salt, time, memory, threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, memory, time, threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(sum)), nil
 }
 

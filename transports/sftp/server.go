@@ -23,6 +23,7 @@ type Server struct {
 	log      *slog.Logger
 
 	hostKeys      []ssh.Signer
+	dummyHash     []byte // see dummyHash
 	failures      *failures
 	passwordSlots chan struct{}
 	handshakes    chan struct{}
@@ -57,7 +58,7 @@ func New(cfg Config, accounts Accounts, in Inbox, pickups Pickups) (*Server, err
 	}
 	return &Server{
 		cfg: cfg, accounts: accounts, inbox: in, pickups: pickups, log: cfg.Logger,
-		hostKeys: keys, failures: newFailures(time.Now),
+		hostKeys: keys, dummyHash: []byte(dummyHash), failures: newFailures(time.Now),
 		passwordSlots: make(chan struct{}, max(1, runtime.NumCPU())),
 		handshakes:    make(chan struct{}, cfg.MaxHandshakes),
 		done:          make(chan struct{}),
