@@ -47,7 +47,8 @@ func commands() []*command {
 		x12Command(),
 		partnersCommand(),
 		stockCommand(), historyCommand(),
-		ingestCommand(),
+		ingestCommand(), messagesCommand(), outboxCommand(),
+		serveCommand(), configCommand(),
 	}
 }
 

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/dockside-edi/dockside/outbox"
+)
+
+func serveCommand() *command {
+	return &command{name: "serve", summary: "run the gateway", run: runServe}
+}
+
+func runServe(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "serve [--config FILE] [--partners DIR] [--data DIR]",
+		"Runs the gateway: pipeline workers, the outbox, and the transports and web server the\n"+
+			"configuration enables. With no configuration it runs the embedded demo: three example\n"+
+			"partners and data in ./dockside-data. SIGINT or SIGTERM stops it gracefully.")
+	gf := addGatewayFlags(fs)
+	if _, code, ok := parseArgs(e, fs, args); !ok {
+		return code
+	}
+	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	g, err := gf.open(e, log)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitUsage
+	}
+	defer g.Close()
+	cfg := g.Config
+	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "workers", cfg.Workers)
+	senders := map[string]outbox.Sender{}
+	if err := g.Serve(ctx, senders); err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitFail
+	}
+	log.Info("dockside stopped")
+	return exitOK
+}
