@@ -180,16 +180,20 @@ func TestJail(t *testing.T) {
 // TestJailedFolderLinkedOutside: in/ replaced on disk by a link leading
 // out of the partner's folder is refused, not followed.
 func TestJailedFolderLinkedOutside(t *testing.T) {
-	e := startServer(t, nil, nil)
+	elsewhere := t.TempDir()
+	e := startServer(t, nil, func(c *Config) {
+		// Before the server starts (its sweep makes missing folders).
+		for _, sub := range []string{areaOut, incoming} {
+			if err := os.MkdirAll(filepath.Join(c.Root, "acme", sub), 0o750); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.Symlink(elsewhere, filepath.Join(c.Root, "acme", areaIn)); err != nil {
+			t.Fatal(err)
+		}
+	})
 	u := newUser(t, "acme")
 	e.add(u, "acme")
-	if _, err := e.srv.jailDir("acme"); err != nil {
-		t.Fatal(err)
-	}
-	elsewhere := t.TempDir()
-	in := filepath.Join(e.root, "acme", areaIn)
-	os.Remove(in)
-	os.Symlink(elsewhere, in)
 	c := e.client(t, u)
 	if f, err := c.Create("/in/x.part"); err == nil {
 		f.Close()
