@@ -15,6 +15,9 @@
 // column is yielded, named by its header text (or by its number when there
 // is no header).
 //
+// Blank records (empty lines, and records or rows whose values are all
+// white space) are skipped in every format; line numbers still count them.
+//
 // The readers stream: a CSV or fixed-width reader holds one record at a
 // time, and the Excel reader walks the sheet with excelize's row iterator,
 // never building the sheet as a grid. (excelize unzips a sheet's XML to a
