@@ -1,0 +1,168 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+)
+
+const crashProfile = `id: crashco
+name: Crash Test Co
+role: supplier
+transports:
+  inbound:
+    - folder:
+        path: drop
+documents:
+  - type: csv
+    content: adjustments
+    mapping:
+      columns: {sku: sku, location: location, quantity: qty}
+`
+
+// TestCrashChild is the child of TestCrashLosesNothingCountsNothingTwice:
+// it receives every file of a folder and processes the inbox.
+func TestCrashChild(t *testing.T) {
+	if os.Getenv("DOCKSIDE_CRASH_CHILD") == "" {
+		t.Skip("child process of the crash test")
+	}
+	cfg := DefaultConfig()
+	cfg.Data, cfg.Partners, cfg.Workers = os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"), 4
+	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	files, _ := filepath.Glob(filepath.Join(os.Getenv("DOCKSIDE_CRASH_FILES"), "*.csv"))
+	for _, f := range files {
+		body, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = g.Inbox.Receive(context.Background(), inbox.Arrival{Partner: "crashco", Transport: "test", Name: filepath.Base(f)}, body)
+		body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.Drain(context.Background(), 4); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCrashLosesNothingCountsNothingTwice ingests 200 files in a child
+// process killed with SIGKILL at random moments, many rounds; after the
+// last round every file is done exactly once and the ledger holds exactly
+// the expected totals.
+func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: many child processes")
+	}
+	dir := t.TempDir()
+	partnersDir, filesDir, data := filepath.Join(dir, "partners"), filepath.Join(dir, "files"), filepath.Join(dir, "data")
+	os.MkdirAll(partnersDir, 0o755)
+	os.MkdirAll(filesDir, 0o755)
+	os.WriteFile(filepath.Join(partnersDir, "crashco.yaml"), []byte(crashProfile), 0o644)
+	want := writeCrashFiles(t, filesDir, 200)
+
+	rng := rand.New(rand.NewPCG(7, 11))
+	kills := 0
+	for round := 0; round < 16; round++ {
+		cmd := crashChild(data, partnersDir, filesDir)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-time.After(time.Duration(30+rng.IntN(700)) * time.Millisecond):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: child failed: %v", round, err)
+			}
+		}
+	}
+	// The last run goes to the end.
+	if out, err := crashChild(data, partnersDir, filesDir).CombinedOutput(); err != nil {
+		t.Fatalf("final run: %v\n%s", err, out)
+	}
+	t.Logf("%d of 16 rounds killed", kills)
+
+	cfg := DefaultConfig()
+	cfg.Data, cfg.Partners = data, partnersDir
+	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if err := g.Ledger.Verify(context.Background()); err != nil {
+		t.Fatalf("ledger inconsistent: %v", err)
+	}
+	msgs, _ := g.Inbox.List(inbox.Filter{Limit: 1 << 20})
+	done := map[string]int{}
+	for _, m := range msgs {
+		switch m.State {
+		case inbox.Done:
+			done[m.Name]++
+		case inbox.Duplicate:
+		default:
+			t.Errorf("message %d (%s) left %s: %v", m.ID, m.Name, m.State, m.Errors)
+		}
+	}
+	if len(done) != 200 {
+		t.Errorf("%d files done, want 200", len(done))
+	}
+	for name, n := range done {
+		if n != 1 {
+			t.Errorf("%s done %d times", name, n)
+		}
+	}
+	for pos, qty := range want {
+		sku, loc, _ := strings.Cut(pos, "@")
+		b := balance(t, g, sku, loc)
+		if b.OnHand != qty {
+			t.Errorf("%s: on hand %d, want %d", pos, b.OnHand, qty)
+		}
+	}
+}
+
+func crashChild(data, partnersDir, filesDir string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
+	cmd.Env = append(os.Environ(), "DOCKSIDE_CRASH_CHILD=1", "DOCKSIDE_CRASH_DATA="+data,
+		"DOCKSIDE_CRASH_PARTNERS="+partnersDir, "DOCKSIDE_CRASH_FILES="+filesDir)
+	return cmd
+}
+
+// writeCrashFiles writes n CSV adjustment files of 10 rows and returns the
+// expected on-hand figure per "sku@location".
+func writeCrashFiles(t *testing.T, dir string, n int) map[string]int64 {
+	t.Helper()
+	want := map[string]int64{}
+	for i := 0; i < n; i++ {
+		var b strings.Builder
+		b.WriteString("sku,location,qty\n")
+		for row := 0; row < 10; row++ {
+			sku, loc, qty := fmt.Sprintf("SKU-%02d", (i+row)%20), fmt.Sprintf("L%d", row%3), int64(i+row+1)
+			fmt.Fprintf(&b, "%s,%s,%d\n", sku, loc, qty)
+			want[sku+"@"+loc] += qty
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("adj-%03d.csv", i)), []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return want
+}
