@@ -67,6 +67,13 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 			continue
 		}
 		present |= 1 << uint(i)
+		if u.Composite == nil && (rep == 0 || bytes.IndexByte(val, rep) < 0) {
+			// The common case: a simple element, not repeated.
+			if p, _ := checkValue(u.Element, val, comp); p != valueOK {
+				v.value(seg, i, 0, 0, u, u.Element, val, comp)
+			}
+			continue
+		}
 		v.use(seg, i, u, val, rep, comp)
 	}
 	for i := len(def.Elements) + 1; i <= n; i++ {

@@ -81,6 +81,10 @@ func checkValue(el *Element, b []byte, comp byte) (valueProblem, int) {
 		}
 		return valueOK, 0
 	}
+	if el.codes != nil && el.codes.has(b) {
+		// Codes are printable and fit the element's length.
+		return valueOK, 0
+	}
 	// AN and ID: printable characters of the basic and extended sets.
 	n, ok := textLength(b, comp)
 	if !ok {
@@ -89,12 +93,9 @@ func checkValue(el *Element, b []byte, comp byte) (valueProblem, int) {
 		}
 		return valueBadChar, 0
 	}
-	if el.Type == TypeID && el.codes != nil {
+	if el.codes != nil {
 		// A code list defines the valid values, length included.
-		if !el.codes.has(b) {
-			return valueBadCode, 0
-		}
-		return valueOK, 0
+		return valueBadCode, 0
 	}
 	return checkLength(el, n)
 }
