@@ -7,11 +7,13 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +102,7 @@ type station struct {
 // st.partners (the handler and sender read it on each call).
 func newStation(t testing.TB, ti *testIdentity, partners ...Partner) *station {
 	t.Helper()
-	dir := t.TempDir()
+	dir := fastTempDir(t)
 	st := &station{id: ti}
 	list := PartnerList(partners)
 	st.partners = &list
@@ -111,21 +113,22 @@ func newStation(t testing.TB, ti *testIdentity, partners ...Partner) *station {
 	if st.store, err = OpenStore(dir); err != nil {
 		t.Fatal(err)
 	}
-	if st.outbox, err = outbox.Open(dir, &outbox.Options{BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxAttempts: 3}); err != nil {
+	if st.outbox, err = outbox.Open(dir, &outbox.Options{BaseDelay: time.Hour, MaxDelay: time.Hour, MaxAttempts: 3}); err != nil {
 		t.Fatal(err)
 	}
 	st.handler, err = NewHandler(HandlerConfig{Identity: ti.Identity, Partners: partnersFunc{st}, Inbox: st.inbox,
-		Store: st.store, Outbox: st.outbox})
+		Store: st.store, Outbox: st.outbox, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.server = httptest.NewServer(st.handler)
 	st.sender, err = NewSender(SenderConfig{Identity: ti.Identity, Partners: partnersFunc{st}, Client: st.server.Client(),
-		Store: st.store, AsyncMDNURL: st.server.URL})
+		Store: st.store, AsyncMDNURL: st.server.URL, Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.dispatch = &outbox.Dispatcher{Store: st.outbox, Senders: map[string]outbox.Sender{Transport: st.sender}, Timeout: 30 * time.Second}
+	st.dispatch = &outbox.Dispatcher{Store: st.outbox, Senders: map[string]outbox.Sender{Transport: st.sender},
+		Timeout: 30 * time.Second, Log: testLogger(t)}
 	t.Cleanup(func() {
 		st.server.Close()
 		st.inbox.Close()
@@ -163,6 +166,23 @@ func (st *station) inboxMessages(t testing.TB) ([]*inbox.Message, [][]byte) {
 		bodies = append(bodies, b.Bytes())
 	}
 	return msgs, bodies
+}
+
+// newestInbox returns the newest inbox message and its bytes.
+func (st *station) newestInbox(t testing.TB) (*inbox.Message, []byte) {
+	t.Helper()
+	msgs, err := st.inbox.List(inbox.Filter{Limit: 1})
+	if err != nil || len(msgs) == 0 {
+		t.Fatalf("inbox empty (%v)", err)
+	}
+	rc, err := st.inbox.Body(msgs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var b bytes.Buffer
+	b.ReadFrom(rc)
+	return msgs[0], b.Bytes()
 }
 
 // sendDue runs the station's dispatcher once.
@@ -227,3 +247,33 @@ func testPayload(n int) []byte {
 }
 
 var _ = http.MethodPost
+
+// fastTempDir is a temporary folder on tmpfs when /dev/shm is there:
+// the stores fsync on every write, and this machine's disk takes about
+// 5 ms a sync, which would make the option matrix take minutes. What is
+// tested here is the protocol, not the disk.
+func fastTempDir(t testing.TB) string {
+	t.Helper()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "dockside-as2-test-"); err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return t.TempDir()
+}
+
+// testLogger logs to the test's log when -v is given.
+func testLogger(t testing.TB) *slog.Logger {
+	if !testing.Verbose() {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(tlogWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type tlogWriter struct{ t testing.TB }
+
+func (w tlogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}

@@ -1,0 +1,221 @@
+package as2
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/outbox"
+)
+
+// mdnMode is one way of asking for a receipt.
+type mdnMode struct {
+	name   string
+	mode   string
+	signed bool
+}
+
+var mdnModes = []mdnMode{
+	{"sync-signed", MDNSync, true},
+	{"sync-unsigned", MDNSync, false},
+	{"async-signed", MDNAsync, true},
+	{"async-unsigned", MDNAsync, false},
+	{"none", MDNNone, false},
+}
+
+// twoStations are Dockside (A, sending) and a Dockside partner (B).
+func twoStations(t *testing.T) (a, b *station) {
+	us, them := ident(t, "dockside"), ident(t, "partner")
+	b = newStation(t, them, Partner{ID: "dockside", AS2ID: us.AS2ID, Certs: []*x509Cert{us.Cert}})
+	a = newStation(t, us)
+	return a, b
+}
+
+// deliver queues a payload at a for partner "acme" and runs both
+// dispatchers until the message settles; it returns the outbox record.
+func deliver(t *testing.T, a, b *station, payload []byte) *outbox.Message {
+	t.Helper()
+	id, err := a.outbox.Enqueue(&outbox.Message{Partner: "acme", Transport: Transport, Kind: "846", Name: "stock.edi"}, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.sendDue(t)
+	b.sendDue(t) // asynchronous MDNs
+	m, err := a.outbox.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestDocksideToDockside sends from one station to another with every
+// combination of signature digest, encryption, compression placement and
+// MDN mode; key transport and transfer encoding alternate.
+func TestDocksideToDockside(t *testing.T) {
+	a, b := twoStations(t)
+	them := ident(t, "partner")
+	signs := []string{SignSHA1, SignSHA256, SignSHA384, SignSHA512, SignNone}
+	encs := []string{EncryptAES128CBC, EncryptAES192CBC, EncryptAES256CBC, Encrypt3DES, EncryptNone}
+	compressions := []string{"none", "before-signing", "after-signing"}
+	n := 0
+	for _, sign := range signs {
+		for _, enc := range encs {
+			for _, comp := range compressions {
+				for _, mm := range mdnModes {
+					n++
+					p := Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert},
+						Sign: sign, Encrypt: enc, Compress: comp != "none", CompressAfterSigning: comp == "after-signing",
+						MDN: mm.mode, MDNSigned: mm.signed}
+					if n%2 == 0 {
+						p.KeyEncryption = KeyRSAOAEP
+					}
+					if n%3 == 0 {
+						p.TransferEncoding = TransferBase64
+					}
+					name := fmt.Sprintf("%s/%s/%s/%s", sign, enc, comp, mm.name)
+					a.setPartners(p)
+					payload := testPayload(500 + n)
+					m := deliver(t, a, b, payload)
+					if m.State != outbox.Delivered {
+						t.Fatalf("%s: outbox state %s, last error %q", name, m.State, m.LastError)
+					}
+					newest, body := b.newestInbox(t)
+					if newest.ID != uint64(n) || !bytes.Equal(body, payload) {
+						t.Fatalf("%s: partner inbox's newest message is %d (want %d), payload equal: %v", name, newest.ID, n, bytes.Equal(body, payload))
+					}
+					checkMeta(t, name, newest, p)
+					if mm.mode != MDNNone && !strings.Contains(m.Receipt, "processed") {
+						t.Fatalf("%s: receipt %q", name, m.Receipt)
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkMeta checks the AS2 metadata the receiving inbox recorded.
+func checkMeta(t *testing.T, name string, m *inbox.Message, p Partner) {
+	t.Helper()
+	want := map[string]string{MetaSigned: p.Sign, MetaEncrypted: p.Encrypt, MetaMDN: p.MDN}
+	if p.Sign == SignNone {
+		want[MetaSigned] = ""
+	}
+	if p.Encrypt == EncryptNone {
+		want[MetaEncrypted] = ""
+	}
+	switch {
+	case !p.Compress:
+		want[MetaCompressed] = ""
+	case p.Sign == SignNone:
+		want[MetaCompressed] = "yes"
+	case p.CompressAfterSigning:
+		want[MetaCompressed] = "after-signing"
+	default:
+		want[MetaCompressed] = "before-signing"
+	}
+	for k, v := range want {
+		if m.Meta[k] != v {
+			t.Errorf("%s: inbox meta %s = %q, want %q", name, k, m.Meta[k], v)
+		}
+	}
+	if m.Name != "stock.edi" || m.Meta[MetaContentType] != "application/edi-x12" {
+		t.Errorf("%s: name %q, content type %q", name, m.Name, m.Meta[MetaContentType])
+	}
+}
+
+// TestResendAnsweredWithOriginalMDN: the same Message-ID again is not
+// processed twice and gets the first MDN, synchronously or not.
+func TestResendAnsweredWithOriginalMDN(t *testing.T) {
+	for _, mm := range mdnModes[:4] {
+		t.Run(mm.name, func(t *testing.T) {
+			a, b := twoStations(t)
+			them := ident(t, "partner")
+			a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert}, MDN: mm.mode, MDNSigned: mm.signed})
+			payload := testPayload(800)
+			m := deliver(t, a, b, payload)
+			if m.State != outbox.Delivered {
+				t.Fatalf("first: %s %q", m.State, m.LastError)
+			}
+			first := m.Receipt
+			if err := a.outbox.Retry(m.ID); err == nil {
+				t.Fatal("a delivered message could be retried") // the outbox would not resend it: resend by hand
+			}
+			// Resend by hand: same outbox id and creation time give the same Message-ID.
+			body, _ := a.outbox.Body(m.ID)
+			r, err := a.sender.Send(t.Context(), m, body)
+			if err != nil {
+				t.Fatalf("resend: %v", err)
+			}
+			if mm.mode == MDNSync && r.Text != first {
+				t.Fatalf("resend receipt %q, first %q", r.Text, first)
+			}
+			msgs, _ := b.inboxMessages(t)
+			if len(msgs) != 1 {
+				t.Fatalf("partner inbox has %d messages after a resend, want 1", len(msgs))
+			}
+			if mm.mode == MDNAsync {
+				queued, _ := b.outbox.List(outbox.Filter{Limit: 10})
+				if len(queued) != 2 {
+					t.Fatalf("partner queued %d MDNs, want 2 (original and replay)", len(queued))
+				}
+				b0, _ := b.outbox.Body(queued[0].ID)
+				b1, _ := b.outbox.Body(queued[1].ID)
+				if !bytes.Equal(b0, b1) || queued[0].Meta[metaMDNMessageID] != queued[1].Meta[metaMDNMessageID] {
+					t.Fatal("the replayed asynchronous MDN is not the original")
+				}
+			}
+		})
+	}
+}
+
+// TestResendAfterFailureIsProcessed: a message refused once (here the
+// receiver lacked our certificate) is processed when sent again with the
+// same Message-ID.
+func TestResendAfterFailureIsProcessed(t *testing.T) {
+	a, b := twoStations(t)
+	us, them := ident(t, "dockside"), ident(t, "partner")
+	a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert}, MDNSigned: true})
+	b.setPartners(Partner{ID: "dockside", AS2ID: us.AS2ID, Certs: []*x509Cert{ident(t, "stranger").Cert}})
+	m := deliver(t, a, b, testPayload(700))
+	if m.State != outbox.Failed || !strings.Contains(m.LastError, "authentication-failed") {
+		t.Fatalf("state %s, error %q; want failed with authentication-failed", m.State, m.LastError)
+	}
+	if msgs, _ := b.inboxMessages(t); len(msgs) != 0 {
+		t.Fatalf("a refused message reached the inbox")
+	}
+	b.setPartners(Partner{ID: "dockside", AS2ID: us.AS2ID, Certs: []*x509Cert{us.Cert}})
+	if err := a.outbox.Retry(m.ID); err != nil { // the operator's "retry now", instead of an hour's backoff
+		t.Fatal(err)
+	}
+	a.sendDue(t)
+	if m, _ = a.outbox.Get(m.ID); m.State != outbox.Delivered {
+		t.Fatalf("after the fix: %s %q", m.State, m.LastError)
+	}
+	if msgs, _ := b.inboxMessages(t); len(msgs) != 1 {
+		t.Fatalf("partner inbox has %d messages, want 1", len(msgs))
+	}
+}
+
+// TestNegativeAsyncMDN: a negative asynchronous MDN makes the message
+// fail in the outbox (and be retried), not stay Sent.
+func TestNegativeAsyncMDN(t *testing.T) {
+	a, b := twoStations(t)
+	us, them := ident(t, "dockside"), ident(t, "partner")
+	a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert}, MDN: MDNAsync, MDNSigned: true})
+	b.setPartners(Partner{ID: "dockside", AS2ID: us.AS2ID, Certs: []*x509Cert{us.Cert}, RequireEncrypted: true})
+	a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert}, MDN: MDNAsync, MDNSigned: true, Encrypt: EncryptNone})
+	m := deliver(t, a, b, testPayload(600))
+	if m.State != outbox.Queued {
+		t.Fatalf("after a negative async MDN: state %s, want queued for a retry", m.State)
+	}
+	a.sendDue(t) // the attempt that reports the negative MDN
+	if m, _ = a.outbox.Get(m.ID); m.State != outbox.Failed || !strings.Contains(m.LastError, "decryption-failed") {
+		t.Fatalf("state %s, error %q", m.State, m.LastError)
+	}
+	if p, _ := a.store.Pending(time.Now().Add(time.Hour)); len(p) != 0 {
+		t.Fatalf("%d messages still await an MDN", len(p))
+	}
+}
