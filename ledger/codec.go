@@ -9,10 +9,10 @@ import (
 // Stored layout (all in one bbolt file):
 //
 //	meta        "schema" → schemaVersion
-//	movements   id (8 bytes BE) → movement record
+//	movements   first id (8 bytes BE) → chunk of movement records (chunk.go)
 //	sources     source key → id (uvarint)
-//	timeline    sku 0 loc 0 effective (8) id (8) → deltas
-//	balances    sku 0 loc → balance record
+//	positions   sku 0 loc 0 effective (8) id (8) → deltas, and
+//	            sku 0 loc 0 0xFF → balance record (positions.go)
 //	allocations sku 0 loc 0 order → quantity (varint)
 //	postings    seq (8 bytes BE) → posting record
 //
@@ -31,51 +31,8 @@ func putU64(b []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(b,
 // timeKey maps a time to 8 bytes whose byte order is time order.
 func timeKey(ns int64) uint64 { return uint64(ns) ^ (1 << 63) }
 
-// balanceKey is sku 0 loc.
-func balanceKey(sku, loc string) []byte {
-	k := make([]byte, 0, len(sku)+1+len(loc))
-	k = append(k, sku...)
-	k = append(k, 0)
-	return append(k, loc...)
-}
-
-// splitBalanceKey returns the SKU and location of a balance key.
-func splitBalanceKey(k []byte) (sku, loc string, ok bool) {
-	for i, c := range k {
-		if c == 0 {
-			return string(k[:i]), string(k[i+1:]), true
-		}
-	}
-	return "", "", false
-}
-
-// positionPrefix is sku 0 loc 0: the prefix of a position's timeline and
-// allocation keys.
-func positionPrefix(sku, loc string) []byte {
-	k := make([]byte, 0, len(sku)+len(loc)+2+16)
-	k = append(k, sku...)
-	k = append(k, 0)
-	k = append(k, loc...)
-	return append(k, 0)
-}
-
-// timelineKey is sku 0 loc 0 effective id.
-func timelineKey(prefix []byte, effective int64, id uint64) []byte {
-	k := make([]byte, 0, len(prefix)+16)
-	k = append(k, prefix...)
-	k = putU64(k, timeKey(effective))
-	return putU64(k, id)
-}
-
-// splitTimelineKey returns the effective time and ID at the end of a
-// timeline key.
-func splitTimelineKey(k []byte) (effective int64, id uint64, ok bool) {
-	if len(k) < 16 {
-		return 0, 0, false
-	}
-	n := len(k)
-	return int64(timeKey(int64(binary.BigEndian.Uint64(k[n-16:])))), binary.BigEndian.Uint64(k[n-8:]), true
-}
+// getU64 reads 8 bytes big-endian.
+func getU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 
 // idKey is an ID or sequence number as 8 bytes big-endian.
 func idKey(id uint64) []byte { return putU64(make([]byte, 0, 8), id) }

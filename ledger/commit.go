@@ -11,6 +11,7 @@ import (
 // postRequest is one document waiting for a group commit.
 type postRequest struct {
 	doc  Document      // checked and normalized
+	ord  docOrder      // its key orders
 	res  PostResult    // set by the committer
 	err  error         // set by the committer
 	done chan struct{} // closed by the committer when res or err is final
@@ -40,14 +41,14 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if err := ctx.Err(); err != nil {
 		return PostResult{}, err
 	}
-	prepared, err := prepare(doc)
+	prepared, err := prepare(doc, l.now())
 	if err != nil {
 		return PostResult{}, err
 	}
 	if len(prepared.Movements) == 0 {
 		return PostResult{}, nil
 	}
-	r := &postRequest{doc: prepared, done: make(chan struct{})}
+	r := &postRequest{doc: prepared, ord: orderOf(&prepared), done: make(chan struct{})}
 	select {
 	case l.reqs <- r:
 	case <-l.quit:
@@ -103,7 +104,7 @@ func (l *Ledger) commit(batch []*postRequest) {
 				return err
 			}
 			for i, r := range batch {
-				res, err := w.post(&r.doc)
+				res, err := w.post(&r.doc, &r.ord)
 				if err != nil {
 					failed, failErr = i, err
 					return err

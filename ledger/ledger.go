@@ -20,18 +20,17 @@ var (
 	bktMeta        = []byte("meta")
 	bktMovements   = []byte("movements")
 	bktSources     = []byte("sources")
-	bktTimeline    = []byte("timeline")
-	bktBalances    = []byte("balances")
+	bktPositions   = []byte("positions")
 	bktAllocations = []byte("allocations")
 	bktPostings    = []byte("postings")
 
-	allBuckets = [][]byte{bktMeta, bktMovements, bktSources, bktTimeline, bktBalances, bktAllocations, bktPostings}
+	allBuckets = [][]byte{bktMeta, bktMovements, bktSources, bktPositions, bktAllocations, bktPostings}
 
 	keySchema = []byte("schema")
 )
 
 // schemaVersion is the stored layout's version.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // Defaults for Options.
 const (

@@ -47,8 +47,8 @@ type Movement struct {
 	// allocated count adjusts an allocation of no particular order, since
 	// orders keep their own. Other kinds leave Bucket zero.
 	Bucket Bucket
-	// Effective is when the movement happened; zero means when it is
-	// recorded.
+	// Effective is when the movement happened; zero means the time of
+	// the Post call.
 	Effective time.Time
 	// Expected is the due date of in-transit stock: for in_transit
 	// movements, for an in_transit snapshot, and for a receipt with

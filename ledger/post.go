@@ -13,29 +13,29 @@ import (
 // writer applies documents inside one write transaction.
 //
 // bbolt splits nodes only when it commits, so many random inserts into one
-// transaction each shift a growing node (quadratic). The writer therefore
-// keeps the randomly keyed writes (source keys, timeline entries,
-// balances, allocations) in memory, reads through them, and puts them in
-// key order when the transaction is done (flush). Movements and postings
-// have increasing keys and are appended directly.
+// transaction each shift a growing node (quadratic), and even sorted ones
+// pay for a binary search per Put. The writer therefore keeps the randomly
+// keyed writes (source keys, timeline entries, balances, allocations) in
+// memory, reads through them, and puts them in key order when the
+// transaction is done (flush), each document's keys sorted beforehand by
+// orderOf. Movements (in chunks) and postings have increasing keys and are
+// appended directly.
 type writer struct {
 	now         time.Time
 	movements   *bolt.Bucket
 	sources     *bolt.Bucket
-	timeline    *bolt.Bucket
-	balances    *bolt.Bucket
+	positions   *bolt.Bucket
 	allocations *bolt.Bucket
 	postings    *bolt.Bucket
 
-	positions   map[string]*posState // balances touched in this transaction
-	newSources  map[string]uint64    // source keys recorded in this transaction
-	newTimeline []timelineEntry      // timeline entries to write
-	newAllocs   map[string]int64     // allocations changed (zero: delete)
-}
-
-// timelineEntry is a timeline key and value waiting to be written.
-type timelineEntry struct {
-	key, val []byte
+	mem        arena                // keys and values put in this transaction
+	chunk      chunkBuilder         // movements of the current posting
+	states     map[string]*posState // balances touched in this transaction, by balance key
+	newSources map[string]uint64    // source keys recorded in this transaction
+	newAllocs  map[string]int64     // allocations changed (zero: delete)
+	srcRuns    [][]kv               // per posting: source key → ID, sorted
+	tlRuns     [][]kv               // per posting: timeline entries, sorted
+	keyBuf     []byte               // scratch for map lookups
 }
 
 func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
@@ -43,15 +43,14 @@ func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
 		now:         now.Round(0).UTC(),
 		movements:   tx.Bucket(bktMovements),
 		sources:     tx.Bucket(bktSources),
-		timeline:    tx.Bucket(bktTimeline),
-		balances:    tx.Bucket(bktBalances),
+		positions:   tx.Bucket(bktPositions),
 		allocations: tx.Bucket(bktAllocations),
 		postings:    tx.Bucket(bktPostings),
-		positions:   make(map[string]*posState),
+		states:      make(map[string]*posState),
 		newSources:  make(map[string]uint64),
 		newAllocs:   make(map[string]int64),
 	}
-	if w.movements == nil || w.sources == nil || w.timeline == nil || w.balances == nil || w.allocations == nil || w.postings == nil {
+	if w.movements == nil || w.sources == nil || w.positions == nil || w.allocations == nil || w.postings == nil {
 		return nil, ErrNotLedger
 	}
 	// IDs and sequence numbers only grow: fill pages completely.
@@ -65,15 +64,23 @@ func (w *writer) seen(key string) bool {
 	if _, ok := w.newSources[key]; ok {
 		return true
 	}
-	return w.sources.Get([]byte(key)) != nil
+	w.keyBuf = append(w.keyBuf[:0], key...)
+	return w.sources.Get(w.keyBuf) != nil
+}
+
+// recorded is what post learns of a movement it recorded.
+type recorded struct {
+	id    uint64 // zero for a duplicate
+	delta Quantities
 }
 
 // post applies one document. On error the transaction must be rolled back:
 // part of the document may have been applied.
-func (w *writer) post(doc *Document) (PostResult, error) {
+func (w *writer) post(doc *Document, ord *docOrder) (PostResult, error) {
 	res := PostResult{Recorded: w.now}
 	seq := w.postings.Sequence() + 1
 	nextID := w.movements.Sequence() + 1
+	done := make([]recorded, len(doc.Movements))
 	for i := range doc.Movements {
 		m := doc.Movements[i] // a copy: the request may be applied again after a rollback
 		if w.seen(m.SourceKey) {
@@ -81,15 +88,13 @@ func (w *writer) post(doc *Document) (PostResult, error) {
 			continue
 		}
 		m.ID, m.Seq, m.Recorded = nextID, seq, w.now
-		if m.Effective.IsZero() {
-			m.Effective = w.now
-		}
 		if err := w.apply(&m); err != nil {
 			return PostResult{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: err.field, Err: err.err, Msg: err.msg}
 		}
 		if err := w.record(&m); err != nil {
 			return PostResult{}, fmt.Errorf("ledger: document %q movement %d: %w", doc.Key, i, err)
 		}
+		done[i] = recorded{id: m.ID, delta: m.Delta}
 		if m.Stale {
 			res.Stale = append(res.Stale, m.SourceKey)
 		} else {
@@ -104,6 +109,10 @@ func (w *writer) post(doc *Document) (PostResult, error) {
 	if res.FirstID == 0 {
 		return res, nil // all duplicates: nothing changed, no sequence number
 	}
+	if err := w.chunk.flush(w.movements); err != nil {
+		return PostResult{}, fmt.Errorf("ledger: document %q: %w", doc.Key, err)
+	}
+	w.queueRuns(doc, ord, done)
 	p := posting{document: doc.Key, recorded: w.now.UnixNano(), firstID: res.FirstID, count: res.LastID - res.FirstID + 1}
 	if err := w.postings.Put(idKey(seq), encodePosting(&p)); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: writing posting %d: %w", seq, err)
@@ -118,58 +127,116 @@ func (w *writer) post(doc *Document) (PostResult, error) {
 	return res, nil
 }
 
+// queueRuns adds the document's source keys and timeline entries, in key
+// order, for flush.
+func (w *writer) queueRuns(doc *Document, ord *docOrder, done []recorded) {
+	n := 0
+	for _, d := range done {
+		if d.id != 0 {
+			n++
+		}
+	}
+	src := make([]kv, 0, n)
+	for _, i := range ord.bySource {
+		if d := done[i]; d.id != 0 {
+			val := binary.AppendUvarint(w.mem.alloc(binary.MaxVarintLen64), d.id)
+			src = append(src, kv{ord.srcKeys[i], val})
+		}
+	}
+	tl := make([]kv, 0, n)
+	for _, i := range ord.byTimeline {
+		if d := done[i]; d.id != 0 {
+			key := ord.tlKeys[i]
+			binary.BigEndian.PutUint64(key[len(key)-8:], d.id) // was the index: same order
+			val := encodeDeltas(w.mem.alloc(1+5*binary.MaxVarintLen64), d.delta)
+			tl = append(tl, kv{key, val})
+		}
+	}
+	w.srcRuns = append(w.srcRuns, src)
+	w.tlRuns = append(w.tlRuns, tl)
+}
+
 // position returns the state of (sku, loc), loading it once per
 // transaction.
 func (w *writer) position(sku, loc string) (*posState, error) {
-	k := balanceKey(sku, loc)
-	if s, ok := w.positions[string(k)]; ok {
+	w.keyBuf = append(append(append(append(append(w.keyBuf[:0], sku...), 0), loc...), 0), balanceMark)
+	if s, ok := w.states[string(w.keyBuf)]; ok {
 		return s, nil
 	}
 	s := new(posState)
-	if v := w.balances.Get(k); v != nil {
+	if v := w.positions.Get(w.keyBuf); v != nil {
 		st, err := decodePosState(v)
 		if err != nil {
 			return nil, fmt.Errorf("balance %q at %q: %w", sku, loc, err)
 		}
 		*s = st
 	}
-	w.positions[string(k)] = s
+	w.states[string(w.keyBuf)] = s
 	return s, nil
 }
 
 // flush writes what the transaction keeps in memory, each bucket in key
 // order.
 func (w *writer) flush() error {
-	keys := make([]string, 0, len(w.newSources))
-	for k := range w.newSources {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		var v [binary.MaxVarintLen64]byte
-		if err := w.sources.Put([]byte(k), v[:binary.PutUvarint(v[:], w.newSources[k])]); err != nil {
+	for _, e := range mergeRuns(w.srcRuns) {
+		if err := w.sources.Put(e.key, e.val); err != nil {
 			return fmt.Errorf("ledger: writing source key: %w", err)
 		}
 	}
-	slices.SortFunc(w.newTimeline, func(a, b timelineEntry) int { return bytes.Compare(a.key, b.key) })
-	for _, e := range w.newTimeline {
-		if err := w.timeline.Put(e.key, e.val); err != nil {
+	// Every changed balance has a timeline entry in this transaction, and
+	// sorts right after its position's entries: put each balance after
+	// them, and the bucket receives one sorted stream.
+	var last []byte
+	for _, e := range mergeRuns(w.tlRuns) {
+		prefix := e.key[:len(e.key)-16]
+		if last != nil && !bytes.Equal(prefix, last) {
+			if err := w.putBalance(append(w.mem.alloc(len(last)+1), last...)); err != nil {
+				return err
+			}
+		}
+		last = prefix
+		if err := w.positions.Put(e.key, e.val); err != nil {
 			return fmt.Errorf("ledger: writing timeline: %w", err)
 		}
 	}
-	keys = keys[:0]
-	for k, s := range w.positions {
+	if last != nil {
+		if err := w.putBalance(append(w.mem.alloc(len(last)+1), last...)); err != nil {
+			return err
+		}
+	}
+	var rest []string
+	for k, s := range w.states {
 		if s.dirty {
-			keys = append(keys, k)
+			rest = append(rest, k)
 		}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := w.balances.Put([]byte(k), encodePosState(nil, w.positions[k])); err != nil {
-			return fmt.Errorf("ledger: writing balance: %w", err)
+	slices.Sort(rest)
+	for _, k := range rest {
+		if err := w.putBalance([]byte(k[:len(k)-1])); err != nil {
+			return err
 		}
 	}
-	keys = keys[:0]
+	return w.flushAllocations()
+}
+
+// putBalance writes the balance of a position (prefix sku 0 loc 0, with
+// room for one more byte) if it changed.
+func (w *writer) putBalance(prefix []byte) error {
+	key := append(prefix, balanceMark)
+	s := w.states[string(key)]
+	if s == nil || !s.dirty {
+		return nil
+	}
+	s.dirty = false
+	if err := w.positions.Put(key, encodePosState(w.mem.alloc(64), s)); err != nil {
+		return fmt.Errorf("ledger: writing balance: %w", err)
+	}
+	return nil
+}
+
+// flushAllocations writes the changed allocations in key order.
+func (w *writer) flushAllocations() error {
+	keys := make([]string, 0, len(w.newAllocs))
 	for k := range w.newAllocs {
 		keys = append(keys, k)
 	}
@@ -179,8 +246,7 @@ func (w *writer) flush() error {
 		if n := w.newAllocs[k]; n == 0 {
 			err = w.allocations.Delete([]byte(k))
 		} else {
-			var v [binary.MaxVarintLen64]byte
-			err = w.allocations.Put([]byte(k), v[:binary.PutVarint(v[:], n)])
+			err = w.allocations.Put([]byte(k), binary.AppendVarint(w.mem.alloc(binary.MaxVarintLen64), n))
 		}
 		if err != nil {
 			return fmt.Errorf("ledger: writing allocation: %w", err)
@@ -189,16 +255,16 @@ func (w *writer) flush() error {
 	return nil
 }
 
-// record writes a movement and queues its source key and timeline entry.
+// record adds a movement to the current chunk and marks its source key
+// taken.
 func (w *writer) record(m *Movement) error {
-	if err := w.movements.Put(idKey(m.ID), encodeMovement(nil, m)); err != nil {
-		return fmt.Errorf("writing movement: %w", err)
+	w.chunk.add(m)
+	if w.chunk.full() {
+		if err := w.chunk.flush(w.movements); err != nil {
+			return err
+		}
 	}
 	w.newSources[m.SourceKey] = m.ID
-	w.newTimeline = append(w.newTimeline, timelineEntry{
-		key: timelineKey(positionPrefix(m.SKU, m.Location), m.Effective.UnixNano(), m.ID),
-		val: encodeDeltas(nil, m.Delta),
-	})
 	return nil
 }
 
@@ -313,7 +379,7 @@ func (w *writer) apply(m *Movement) *fieldError {
 // effective at exactly that time included: the current figures minus the
 // deltas of every movement effective later.
 func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
-	later, err := sumAfter(w.timeline.Cursor(), positionPrefix(sku, loc), at)
+	later, err := sumAfter(w.positions.Cursor(), positionPrefix(sku, loc), at)
 	if err != nil {
 		return Quantities{}, err
 	}
@@ -329,11 +395,11 @@ func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error
 // after at.
 func sumAfter(c *bolt.Cursor, prefix []byte, at int64) (Quantities, error) {
 	var sum Quantities
-	if at == maxTime.UnixNano() {
+	if at >= maxTime.UnixNano() {
 		return sum, nil
 	}
 	seek := timelineKey(prefix, at+1, 0)
-	for k, v := c.Seek(seek); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	for k, v := c.Seek(seek); k != nil && len(k) == len(prefix)+16 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		d, err := decodeDeltas(v)
 		if err != nil {
 			return Quantities{}, fmt.Errorf("timeline entry %x: %w", k, err)

@@ -32,7 +32,7 @@ func (l *Ledger) Balance(ctx context.Context, sku, loc string) (Balance, error) 
 // readBalance reads one position, or sums a SKU's positions when loc is
 // empty.
 func readBalance(tx *bolt.Tx, sku, loc string) (Balance, error) {
-	b := tx.Bucket(bktBalances)
+	b := tx.Bucket(bktPositions)
 	if loc != "" {
 		v := b.Get(balanceKey(sku, loc))
 		if v == nil {
@@ -46,15 +46,15 @@ func readBalance(tx *bolt.Tx, sku, loc string) (Balance, error) {
 	}
 	sum := Balance{SKU: sku}
 	prefix := append([]byte(sku), 0)
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	err := scanBalances(b.Cursor(), prefix, prefix, func(p, v []byte) (bool, error) {
 		s, err := decodePosState(v)
 		if err != nil {
-			return Balance{}, fmt.Errorf("balance %q: %w", k, err)
+			return false, fmt.Errorf("balance %q: %w", p, err)
 		}
 		sum = addBalance(sum, s.balance(sku, ""))
-	}
-	return sum, nil
+		return true, nil
+	})
+	return sum, err
 }
 
 // addBalance adds b's figures to sum (saturating, since a sum over many
@@ -139,43 +139,31 @@ func (l *Ledger) Balances(ctx context.Context, f Filter) ([]Balance, error) {
 	}
 	var out []Balance
 	err := l.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bktBalances).Cursor()
 		prefix := []byte(f.SKUPrefix)
 		start := prefix
-		var after []byte
 		if f.After != (Position{}) {
-			after = balanceKey(f.After.SKU, f.After.Location)
-			if bytes.Compare(after, start) > 0 {
+			if after := keyAfter(balanceKey(f.After.SKU, f.After.Location)); bytes.Compare(after, start) > 0 {
 				start = after
 			}
 		}
 		n := 0
-		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if after != nil && bytes.Compare(k, after) <= 0 {
-				continue
-			}
+		return scanBalances(tx.Bucket(bktPositions).Cursor(), start, prefix, func(p, v []byte) (bool, error) {
 			if n++; n%4096 == 0 {
 				if err := ctx.Err(); err != nil {
-					return err
+					return false, err
 				}
 			}
-			sku, loc, ok := splitBalanceKey(k)
-			if !ok {
-				return fmt.Errorf("%w: balance key %q", ErrCorrupt, k)
-			}
+			sku, loc := prefixParts(p)
 			if locs != nil && !locs[loc] {
-				continue
+				return true, nil
 			}
 			s, err := decodePosState(v)
 			if err != nil {
-				return fmt.Errorf("balance %q at %q: %w", sku, loc, err)
+				return false, fmt.Errorf("balance %q at %q: %w", sku, loc, err)
 			}
 			out = append(out, s.balance(sku, loc))
-			if f.Limit > 0 && len(out) == f.Limit {
-				break
-			}
-		}
-		return nil
+			return f.Limit <= 0 || len(out) < f.Limit, nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ledger: listing balances: %w", err)
@@ -200,7 +188,7 @@ func (l *Ledger) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) 
 				return err
 			}
 		}
-		c := tx.Bucket(bktTimeline).Cursor()
+		c := tx.Bucket(bktPositions).Cursor()
 		for _, lc := range locs {
 			cur, err := readBalance(tx, sku, lc)
 			if err != nil {
@@ -226,15 +214,12 @@ func (l *Ledger) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) 
 func skuLocations(tx *bolt.Tx, sku string) ([]string, error) {
 	var locs []string
 	prefix := append([]byte(sku), 0)
-	c := tx.Bucket(bktBalances).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		_, loc, ok := splitBalanceKey(k)
-		if !ok {
-			return nil, fmt.Errorf("%w: balance key %q", ErrCorrupt, k)
-		}
+	err := scanBalances(tx.Bucket(bktPositions).Cursor(), prefix, prefix, func(p, _ []byte) (bool, error) {
+		_, loc := prefixParts(p)
 		locs = append(locs, loc)
-	}
-	return locs, nil
+		return true, nil
+	})
+	return locs, err
 }
 
 // HistoryOptions page History.
@@ -253,17 +238,15 @@ type HistoryOptions struct {
 func (l *Ledger) History(ctx context.Context, sku, loc string, o HistoryOptions) ([]Movement, error) {
 	var out []Movement
 	err := l.view(ctx, func(tx *bolt.Tx) error {
-		movements := tx.Bucket(bktMovements)
 		// The cursor, as a timeline position (effective, id).
 		cursorEff, cursorID := int64(math.MaxInt64), uint64(math.MaxUint64)
 		if o.Before != 0 {
-			v := movements.Get(idKey(o.Before))
-			if v == nil {
-				return fmt.Errorf("%w: movement %d", ErrUnknownCursor, o.Before)
-			}
-			m, err := decodeMovement(o.Before, v)
+			m, ok, err := newMovementReader(tx).get(o.Before)
 			if err != nil {
 				return err
+			}
+			if !ok {
+				return fmt.Errorf("%w: movement %d", ErrUnknownCursor, o.Before)
 			}
 			if m.SKU != sku || (loc != "" && m.Location != loc) {
 				return fmt.Errorf("%w: movement %d is not of %q at %q", ErrUnknownCursor, o.Before, sku, loc)
@@ -277,7 +260,7 @@ func (l *Ledger) History(ctx context.Context, sku, loc string, o HistoryOptions)
 				return err
 			}
 		}
-		ids, err := historyIDs(ctx, tx.Bucket(bktTimeline).Cursor(), sku, locs, cursorEff, cursorID, o.Limit)
+		ids, err := historyIDs(ctx, tx.Bucket(bktPositions).Cursor(), sku, locs, cursorEff, cursorID, o.Limit)
 		if err != nil {
 			return err
 		}
@@ -311,10 +294,10 @@ func historyIDs(ctx context.Context, c *bolt.Cursor, sku string, locs []string, 
 		}
 		n := 0
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			e, i, ok := splitTimelineKey(k)
-			if !ok || len(k) != len(prefix)+16 {
-				return nil, fmt.Errorf("%w: timeline key %x", ErrCorrupt, k)
+			if len(k) != len(prefix)+16 {
+				continue // the balance
 			}
+			e, i := splitTimelineKey(k)
 			if e > eff || (e == eff && i >= id) {
 				continue // at or after the cursor (only when seeking past the end)
 			}
@@ -342,17 +325,16 @@ func historyIDs(ctx context.Context, c *bolt.Cursor, sku string, locs []string, 
 
 // loadMovements reads movements by ID, with their documents' keys.
 func loadMovements(tx *bolt.Tx, refs []timelineRef) ([]Movement, error) {
-	movements := tx.Bucket(bktMovements)
+	movements := newMovementReader(tx)
 	docs := newDocumentKeys(tx)
 	out := make([]Movement, 0, len(refs))
 	for _, r := range refs {
-		v := movements.Get(idKey(r.id))
-		if v == nil {
-			return nil, fmt.Errorf("%w: timeline names missing movement %d", ErrCorrupt, r.id)
-		}
-		m, err := decodeMovement(r.id, v)
+		m, ok, err := movements.get(r.id)
 		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: timeline names missing movement %d", ErrCorrupt, r.id)
 		}
 		if m.Document, err = docs.key(m.Seq); err != nil {
 			return nil, err
@@ -404,7 +386,7 @@ func (l *Ledger) ChangesSince(ctx context.Context, seq uint64, limit int) ([]Cha
 	var out []Change
 	err := l.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bktPostings).Cursor()
-		movements := tx.Bucket(bktMovements).Cursor()
+		movements := newMovementReader(tx)
 		for k, v := c.Seek(idKey(seq + 1)); k != nil; k, v = c.Next() {
 			if limit > 0 && len(out) == limit {
 				break
@@ -418,13 +400,13 @@ func (l *Ledger) ChangesSince(ctx context.Context, seq uint64, limit int) ([]Cha
 				return err
 			}
 			ch := Change{Seq: s, Document: p.document, Recorded: fromNanos(p.recorded), Movements: make([]Movement, 0, p.count)}
-			for mk, mv := movements.Seek(idKey(p.firstID)); mk != nil && uint64(len(ch.Movements)) < p.count; mk, mv = movements.Next() {
-				m, err := decodeMovement(binary.BigEndian.Uint64(mk), mv)
-				if err != nil {
-					return err
-				}
+			err = movements.each(p.firstID, func(m Movement) bool {
 				m.Document = p.document
 				ch.Movements = append(ch.Movements, m)
+				return uint64(len(ch.Movements)) < p.count
+			})
+			if err != nil {
+				return err
 			}
 			if uint64(len(ch.Movements)) != p.count {
 				return fmt.Errorf("%w: posting %d has %d of its %d movements", ErrCorrupt, s, len(ch.Movements), p.count)

@@ -225,3 +225,45 @@ func TestChangesSince(t *testing.T) {
 		t.Fatalf("since 3: %+v %v", none, err)
 	}
 }
+
+// Balances step over timeline entries, and seek past long timelines.
+func TestBalancesSkipLongTimelines(t *testing.T) {
+	l := openTest(t)
+	var ms []Movement
+	for i := range 40 {
+		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "B" }))
+	}
+	for i := range 3 {
+		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "A" }))
+		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "B"; m.Location = "WH2" }))
+		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "C" }))
+	}
+	mustPost(t, l, "d", ms...)
+	for _, f := range []Filter{{}, {Limit: 1}, {SKUPrefix: "B"}, {After: Position{"B", "WH1"}}} {
+		var got []string
+		for {
+			page, err := l.Balances(t.Context(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, positions(page)...)
+			if f.Limit == 0 || len(page) < f.Limit {
+				break
+			}
+			f.After = Position{page[len(page)-1].SKU, page[len(page)-1].Location}
+		}
+		want := []string{"A@WH1=3", "B@WH1=40", "B@WH2=3", "C@WH1=3"}
+		switch {
+		case f.SKUPrefix == "B":
+			want = want[1:3]
+		case f.After == Position{"B", "WH1"}:
+			want = want[2:]
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("filter %+v: %v, want %v", f, got, want)
+		}
+	}
+	if b := mustBalance(t, l, "B", ""); b.OnHand != 43 {
+		t.Errorf("B everywhere: %+v", b)
+	}
+}

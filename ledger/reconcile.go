@@ -147,37 +147,34 @@ func countMap(loc string, counts []Count) (map[string]int64, error) {
 func (l *Ledger) locationFigures(ctx context.Context, loc string, b Bucket, at time.Time) (map[string]int64, error) {
 	out := make(map[string]int64)
 	err := l.view(ctx, func(tx *bolt.Tx) error {
-		timeline := tx.Bucket(bktTimeline).Cursor()
-		c := tx.Bucket(bktBalances).Cursor()
+		positions := tx.Bucket(bktPositions)
+		timeline := positions.Cursor()
 		n := 0
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		return scanBalances(positions.Cursor(), nil, nil, func(p, v []byte) (bool, error) {
 			if n++; n%4096 == 0 {
 				if err := ctx.Err(); err != nil {
-					return err
+					return false, err
 				}
 			}
-			sku, kl, ok := splitBalanceKey(k)
-			if !ok {
-				return fmt.Errorf("%w: balance key %q", ErrCorrupt, k)
-			}
+			sku, kl := prefixParts(p)
 			if kl != loc {
-				continue
+				return true, nil
 			}
 			s, err := decodePosState(v)
 			if err != nil {
-				return err
+				return false, err
 			}
 			q := s.q
 			if !at.IsZero() {
-				later, err := sumAfter(timeline, positionPrefix(sku, loc), at.UnixNano())
+				later, err := sumAfter(timeline, p, at.UnixNano())
 				if err != nil {
-					return err
+					return false, err
 				}
 				q = q.sub(later)
 			}
 			out[sku] = q.Get(b)
-		}
-		return nil
+			return true, nil
+		})
 	})
 	return out, err
 }

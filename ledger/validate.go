@@ -10,7 +10,8 @@ import (
 // Times the ledger can store to the nanosecond.
 var (
 	minTime = time.Unix(0, math.MinInt64+1).UTC()
-	maxTime = time.Unix(0, math.MaxInt64).UTC()
+	// The first byte of a stored time (timeKey) stays below balanceMark.
+	maxTime = time.Unix(0, 0x7f00_0000_0000_0000-1).UTC()
 )
 
 // validText reports whether s is valid UTF-8 of at most MaxTextLen bytes
@@ -33,10 +34,10 @@ func validTime(t time.Time) bool {
 }
 
 // prepare checks a document and returns a copy the ledger may keep: times
-// in UTC, output fields cleared. It does every check that does not need the
-// stored state; the rest (balances that would overflow) happen when the
-// movements are applied.
-func prepare(doc Document) (Document, error) {
+// in UTC, a zero effective time replaced by now, output fields cleared. It
+// does every check that does not need the stored state; the rest (balances
+// that would overflow) happen when the movements are applied.
+func prepare(doc Document, now time.Time) (Document, error) {
 	if doc.Key == "" {
 		return Document{}, fmt.Errorf("ledger: %w", ErrEmptyDocumentKey)
 	}
@@ -51,7 +52,7 @@ func prepare(doc Document) (Document, error) {
 		if fe := checkMovement(&m); fe != nil {
 			return Document{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
 		}
-		out.Movements[i] = normalize(m)
+		out.Movements[i] = normalize(m, now)
 	}
 	return out, nil
 }
@@ -155,9 +156,9 @@ func checkKindFields(m *Movement) *fieldError {
 }
 
 // normalize returns the stored form of a checked movement: times in UTC
-// (monotonic reading dropped), snapshot bucket filled in, output fields
-// cleared.
-func normalize(m Movement) Movement {
+// (monotonic reading dropped), a zero effective time set to now, snapshot
+// bucket filled in, output fields cleared.
+func normalize(m Movement, now time.Time) Movement {
 	out := Movement{
 		SourceKey:     m.SourceKey,
 		SKU:           m.SKU,
@@ -171,6 +172,8 @@ func normalize(m Movement) Movement {
 	}
 	if !m.Effective.IsZero() {
 		out.Effective = m.Effective.Round(0).UTC()
+	} else {
+		out.Effective = now.Round(0).UTC()
 	}
 	if !m.Expected.IsZero() {
 		out.Expected = m.Expected.Round(0).UTC()

@@ -51,7 +51,8 @@ type verifier struct {
 	tx     *bolt.Tx
 	report func(error) bool // false: stop checking
 	moves  map[uint64]movementFacts
-	sums   map[string]Quantities // balance key → sum of timeline deltas
+	sums   map[string]Quantities // position prefix → sum of timeline deltas
+	states map[string]posState   // position prefix → balance
 	lastID uint64
 	count  uint64
 }
@@ -74,34 +75,33 @@ func (v *verifier) movements(ctx context.Context) bool {
 	v.moves = make(map[uint64]movementFacts)
 	sources := v.tx.Bucket(bktSources)
 	c := v.tx.Bucket(bktMovements).Cursor()
+	next := uint64(1)
 	for k, val := c.First(); k != nil; k, val = c.Next() {
-		if v.count%4096 == 0 && ctx.Err() != nil {
+		if ctx.Err() != nil {
 			v.report(ctx.Err())
 			return false
 		}
-		if len(k) != 8 {
-			if !v.fail("movement key %x", k) {
-				return false
-			}
-			continue
-		}
-		id := binary.BigEndian.Uint64(k)
-		m, err := decodeMovement(id, val)
-		if err != nil {
-			if !v.report(err) {
-				return false
-			}
-			continue
-		}
-		v.count++
-		v.lastID = id
-		src := sources.Get([]byte(m.SourceKey))
-		if got, n := binary.Uvarint(src); n <= 0 || got != id {
-			if !v.fail("source key %q indexes movement %d, not %d (posted twice?)", m.SourceKey, got, id) {
+		if len(k) != 8 || binary.BigEndian.Uint64(k) != next {
+			if !v.fail("movement chunk key %x, expected movement %d", k, next) {
 				return false
 			}
 		}
-		v.moves[id] = movementFacts{pos: string(balanceKey(m.SKU, m.Location)), effective: m.Effective.UnixNano(), delta: m.Delta, seq: m.Seq}
+		first := binary.BigEndian.Uint64(k)
+		next = first + chunkCount(val)
+		ok := true
+		_, err := eachInChunk(first, val, first, func(m Movement) bool {
+			v.count++
+			v.lastID = m.ID
+			src := sources.Get([]byte(m.SourceKey))
+			if got, n := binary.Uvarint(src); n <= 0 || got != m.ID {
+				ok = v.fail("source key %q indexes movement %d, not %d (posted twice?)", m.SourceKey, got, m.ID)
+			}
+			v.moves[m.ID] = movementFacts{pos: string(positionPrefix(m.SKU, m.Location)), effective: m.Effective.UnixNano(), delta: m.Delta, seq: m.Seq}
+			return ok
+		})
+		if err != nil && !v.report(err) || !ok {
+			return false
+		}
 	}
 	if n := uint64(sources.Stats().KeyN); n != v.count {
 		return v.fail("%d source keys for %d movements", n, v.count)
@@ -112,20 +112,33 @@ func (v *verifier) movements(ctx context.Context) bool {
 	return true
 }
 
-// timeline checks every entry against its movement and sums the deltas per
-// position.
+// timeline checks every timeline entry against its movement, sums the
+// deltas per position, and reads the balances.
 func (v *verifier) timeline() bool {
 	v.sums = make(map[string]Quantities)
-	c := v.tx.Bucket(bktTimeline).Cursor()
+	v.states = make(map[string]posState)
+	c := v.tx.Bucket(bktPositions).Cursor()
 	for k, val := c.First(); k != nil; k, val = c.Next() {
-		eff, id, ok := splitTimelineKey(k)
-		pos := k[:max(len(k)-17, 0)]
-		if !ok || len(k) < 18 || k[len(k)-17] != 0 {
-			if !v.fail("timeline key %x", k) {
+		pos, kind := parsePositionKey(k)
+		switch kind {
+		case keyBad:
+			if !v.fail("positions key %x", k) {
 				return false
 			}
 			continue
+		case keyBalance:
+			s, err := decodePosState(val)
+			if err != nil {
+				sku, loc := prefixParts(pos)
+				if !v.report(fmt.Errorf("balance %q at %q: %w", sku, loc, err)) {
+					return false
+				}
+				continue
+			}
+			v.states[string(pos)] = s
+			continue
 		}
+		eff, id := splitTimelineKey(k)
 		d, err := decodeDeltas(val)
 		if err != nil {
 			if !v.report(err) {
@@ -180,32 +193,16 @@ func (v *verifier) balances() bool {
 			}
 			continue
 		}
-		allocs[string(k[:i+1+j])] += n
+		allocs[string(k[:i+1+j+1])] += n
 	}
-	seen := make(map[string]bool)
-	c := v.tx.Bucket(bktBalances).Cursor()
-	for k, val := c.First(); k != nil; k, val = c.Next() {
-		sku, loc, ok := splitBalanceKey(k)
-		if !ok {
-			if !v.fail("balance key %q", k) {
-				return false
-			}
-			continue
-		}
-		s, err := decodePosState(val)
-		if err != nil {
-			if !v.report(fmt.Errorf("balance %q at %q: %w", sku, loc, err)) {
-				return false
-			}
-			continue
-		}
-		seen[string(k)] = true
-		if sum := v.sums[string(k)]; sum != s.q {
+	for k, s := range v.states {
+		sku, loc := prefixParts([]byte(k))
+		if sum := v.sums[k]; sum != s.q {
 			if !v.fail("balance %q at %q is %+v, its movements add up to %+v", sku, loc, s.q, sum) {
 				return false
 			}
 		}
-		if a := allocs[string(k)]; a != s.q.Allocated {
+		if a := allocs[k]; a != s.q.Allocated {
 			if !v.fail("balance %q at %q: allocated %d, orders hold %d", sku, loc, s.q.Allocated, a) {
 				return false
 			}
@@ -221,7 +218,7 @@ func (v *verifier) balances() bool {
 		}
 	}
 	for pos, sum := range v.sums {
-		if !seen[pos] && !sum.IsZero() && !v.fail("movements at %q add up to %+v but there is no balance", pos, sum) {
+		if _, ok := v.states[pos]; !ok && !sum.IsZero() && !v.fail("movements at %q add up to %+v but there is no balance", pos, sum) {
 			return false
 		}
 	}

@@ -1,0 +1,190 @@
+package ledger
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"slices"
+	"sync"
+)
+
+// parallelSortMin is the document size from which the two sort orders are
+// computed in parallel.
+const parallelSortMin = 4096
+
+// docOrder holds a document's keys and their order, worked out before the
+// document reaches the committer (so that, with concurrent posters, the
+// work runs beside other commits): each movement's source key and timeline
+// key (whose last 8 bytes hold the movement's index until its ID is known;
+// IDs follow the index), and the movement indexes sorted by each.
+type docOrder struct {
+	srcKeys    [][]byte
+	tlKeys     [][]byte
+	bySource   []int32
+	byTimeline []int32
+}
+
+// orderOf builds and sorts a prepared document's keys.
+func orderOf(doc *Document) docOrder {
+	ms := doc.Movements
+	size := 0
+	for i := range ms {
+		size += len(ms[i].SourceKey) + len(ms[i].SKU) + len(ms[i].Location) + 18
+	}
+	buf := make([]byte, 0, size)
+	o := docOrder{srcKeys: make([][]byte, len(ms)), tlKeys: make([][]byte, len(ms))}
+	for i := range ms {
+		m := &ms[i]
+		start := len(buf)
+		buf = append(buf, m.SourceKey...)
+		o.srcKeys[i] = buf[start:len(buf):len(buf)]
+		start = len(buf)
+		buf = append(buf, m.SKU...)
+		buf = append(buf, 0)
+		buf = append(buf, m.Location...)
+		buf = append(buf, 0)
+		buf = putU64(buf, timeKey(m.Effective.UnixNano()))
+		buf = putU64(buf, uint64(i))
+		o.tlKeys[i] = buf[start:len(buf):len(buf)]
+	}
+	if len(ms) < parallelSortMin {
+		o.bySource = sortedIndexes(o.srcKeys)
+		o.byTimeline = sortedIndexes(o.tlKeys)
+		return o
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { o.bySource = sortedIndexes(o.srcKeys) })
+	o.byTimeline = sortedIndexes(o.tlKeys)
+	wg.Wait()
+	return o
+}
+
+// sortedIndexes returns the indexes of keys in the byte order of the keys
+// (equal keys by index). It is a most-significant-digit radix sort with
+// 8-byte digits: each pass sorts compact (digit, index) pairs, and only
+// groups that tie on a digit go on to the next, so long shared prefixes
+// (SKU-000..., ACME/0000...) cost little.
+func sortedIndexes(keys [][]byte) []int32 {
+	idx := make([]int32, len(keys))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	radixSort(keys, idx, make([]digit, len(keys)), 0)
+	return idx
+}
+
+// digit is 8 bytes of a key from some depth, big-endian, zero-padded.
+type digit struct {
+	d    uint64
+	rest uint8 // bytes of the key from the depth on, capped at 9 (more than a digit)
+	i    int32 // the key's index
+}
+
+func radixSort(keys [][]byte, idx []int32, tmp []digit, depth int) {
+	if len(idx) < 2 {
+		return
+	}
+	items := tmp[:len(idx)]
+	for j, i := range idx {
+		k := keys[i]
+		var it digit
+		it.i = i
+		if depth < len(k) {
+			rest := k[depth:]
+			it.rest = uint8(min(len(rest), 9))
+			var b [8]byte
+			copy(b[:], rest)
+			it.d = binary.BigEndian.Uint64(b[:])
+		}
+		items[j] = it
+	}
+	slices.SortFunc(items, func(a, b digit) int {
+		return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.rest, b.rest), cmp.Compare(a.i, b.i))
+	})
+	// Groups that tie on a full digit and go on: sort them on the next one.
+	type group struct{ start, end int }
+	var ties []group
+	for start := 0; start < len(items); {
+		end := start + 1
+		for end < len(items) && items[end].d == items[start].d && items[end].rest == items[start].rest {
+			end++
+		}
+		if items[start].rest == 9 && end-start > 1 {
+			ties = append(ties, group{start, end})
+		}
+		start = end
+	}
+	for j := range items {
+		idx[j] = items[j].i
+	}
+	for _, g := range ties {
+		radixSort(keys, idx[g.start:g.end], tmp[g.start:g.end], depth+8)
+	}
+}
+
+// kv is a key and value waiting to be put.
+type kv struct {
+	key, val []byte
+}
+
+// mergeRuns merges runs sorted by key into one sorted run.
+func mergeRuns(runs [][]kv) []kv {
+	switch len(runs) {
+	case 0:
+		return nil
+	case 1:
+		return runs[0]
+	}
+	for len(runs) > 1 {
+		next := make([][]kv, 0, (len(runs)+1)/2)
+		for i := 0; i < len(runs); i += 2 {
+			if i+1 == len(runs) {
+				next = append(next, runs[i])
+				continue
+			}
+			next = append(next, mergeTwo(runs[i], runs[i+1]))
+		}
+		runs = next
+	}
+	return runs[0]
+}
+
+func mergeTwo(a, b []kv) []kv {
+	out := make([]kv, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if bytes.Compare(b[0].key, a[0].key) < 0 {
+			out = append(out, b[0])
+			b = b[1:]
+		} else {
+			out = append(out, a[0])
+			a = a[1:]
+		}
+	}
+	out = append(out, a...)
+	return append(out, b...)
+}
+
+// arena hands out byte slices from large blocks: bbolt keeps every key and
+// value put until the transaction ends, and one block per many slices is
+// far cheaper for the allocator and the garbage collector.
+type arena struct {
+	block []byte
+}
+
+const arenaBlock = 256 << 10
+
+// alloc returns a zeroed slice of length 0 and capacity n.
+func (a *arena) alloc(n int) []byte {
+	if n > arenaBlock/8 {
+		return make([]byte, 0, n)
+	}
+	if cap(a.block)-len(a.block) < n {
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	start := len(a.block)
+	a.block = a.block[:start+n]
+	return a.block[start : start : start+n]
+}
+
+// copyOf returns a copy of b in the arena.
+func (a *arena) copyOf(b []byte) []byte { return append(a.alloc(len(b)), b...) }

@@ -1,0 +1,129 @@
+package ledger
+
+import (
+	"bytes"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The positions bucket holds, for each (SKU, location) with the prefix
+// P = sku 0 loc 0:
+//
+//	P effective (8) id (8) → deltas (decodeDeltas): the timeline, in time order
+//	P 0xFF                 → balance record (decodePosState)
+//
+// The balance sorts right after its position's newest timeline entries
+// (an effective time's first key byte is never 0xFF: see maxTime), so a
+// posting usually rewrites one leaf page per position it touches, not two.
+// SKUs and locations hold no NUL (validText), so the first two NULs of a
+// key end the SKU and the location, and one position's keys never
+// interleave with another's.
+
+// balanceMark ends a balance key.
+const balanceMark = 0xFF
+
+// positionPrefix is sku 0 loc 0, with room for a timeline suffix.
+func positionPrefix(sku, loc string) []byte {
+	k := make([]byte, 0, len(sku)+len(loc)+2+16)
+	k = append(k, sku...)
+	k = append(k, 0)
+	k = append(k, loc...)
+	return append(k, 0)
+}
+
+// balanceKey is sku 0 loc 0 0xFF.
+func balanceKey(sku, loc string) []byte {
+	return append(positionPrefix(sku, loc), balanceMark)
+}
+
+// timelineKey is prefix effective id.
+func timelineKey(prefix []byte, effective int64, id uint64) []byte {
+	k := make([]byte, 0, len(prefix)+16)
+	k = append(k, prefix...)
+	k = putU64(k, timeKey(effective))
+	return putU64(k, id)
+}
+
+// Kinds of positions keys.
+const (
+	keyBad = iota
+	keyBalance
+	keyTimeline
+)
+
+// parsePositionKey returns a positions key's prefix (sku 0 loc 0) and
+// kind.
+func parsePositionKey(k []byte) (prefix []byte, kind int) {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 {
+		return nil, keyBad
+	}
+	j := bytes.IndexByte(k[i+1:], 0)
+	if j < 0 {
+		return nil, keyBad
+	}
+	n := i + 1 + j + 1
+	switch len(k) - n {
+	case 1:
+		if k[n] == balanceMark {
+			return k[:n], keyBalance
+		}
+	case 16:
+		return k[:n], keyTimeline
+	}
+	return nil, keyBad
+}
+
+// prefixParts returns the SKU and location of a prefix sku 0 loc 0.
+func prefixParts(prefix []byte) (sku, loc string) {
+	i := bytes.IndexByte(prefix, 0)
+	return string(prefix[:i]), string(prefix[i+1 : len(prefix)-1])
+}
+
+// splitTimelineKey returns the effective time and ID at the end of a
+// timeline key.
+func splitTimelineKey(k []byte) (effective int64, id uint64) {
+	n := len(k)
+	return int64(timeKey(int64(getU64(k[n-16:])))), getU64(k[n-8:])
+}
+
+// scanBalances calls fn with the prefix and record of each balance from key
+// start on, in key order, while keys begin with within; it stops when fn
+// returns false. Timeline entries in between are stepped over, or skipped
+// with a seek when there are many.
+func scanBalances(c *bolt.Cursor, start, within []byte, fn func(prefix, v []byte) (bool, error)) error {
+	k, v := c.Seek(start)
+	for k != nil && bytes.HasPrefix(k, within) {
+		prefix, kind := parsePositionKey(k)
+		switch kind {
+		case keyBalance:
+			more, err := fn(prefix, v)
+			if err != nil || !more {
+				return err
+			}
+			k, v = c.Next()
+		case keyTimeline:
+			// Its balance comes after the position's timeline.
+			bk := append(prefix[:len(prefix):len(prefix)], balanceMark)
+			for n := 0; ; n++ {
+				if n == 16 {
+					k, v = c.Seek(bk)
+					break
+				}
+				if k, v = c.Next(); k == nil || len(k) == len(bk) || !bytes.HasPrefix(k, prefix) {
+					break
+				}
+			}
+		default:
+			return fmt.Errorf("%w: positions key %q", ErrCorrupt, k)
+		}
+	}
+	return nil
+}
+
+// keyAfter returns the smallest key greater than k that is not an
+// extension of it.
+func keyAfter(k []byte) []byte {
+	return append(k[:len(k):len(k)], 0)
+}
