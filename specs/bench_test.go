@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -56,12 +57,14 @@ func BenchmarkValidate846(b *testing.B) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		if sets, bad := validateAll(b, c, bytes.NewReader(data)); sets != 20 || bad != 0 {
 			b.Fatalf("%d sets, %d rejected", sets, bad)
 		}
 	}
 	b.StopTimer()
+	reportCPU(b, int64(len(data))*int64(b.N), cpuTime()-cpu0)
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(g.Segments), "allocs/segment")
 }
@@ -91,6 +94,7 @@ func BenchmarkValidate1GB(b *testing.B) {
 		for range b.N {
 			cr := &countingReader{r: newGen846(items, 10_000)}
 			var sets, bad int
+			cpu0 := cpuTime()
 			peak := peakHeap(func() {
 				if validate {
 					sets, bad = validateAll(b, c, cr)
@@ -101,6 +105,7 @@ func BenchmarkValidate1GB(b *testing.B) {
 			if bad != 0 {
 				b.Fatalf("%d of %d sets rejected", bad, sets)
 			}
+			reportCPU(b, cr.n, cpuTime()-cpu0)
 			b.SetBytes(cr.n)
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 			b.ReportMetric(float64(sets), "sets")
@@ -160,6 +165,23 @@ func decodeAll(tb testing.TB, src io.Reader) int {
 	}
 }
 
+// cpuTime returns the process's user plus system CPU time (GC included).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports throughput per CPU second: on a shared machine it is
+// steadier than wall-clock MB/s.
+func reportCPU(b *testing.B, bytes int64, cpu time.Duration) {
+	if cpu > 0 {
+		b.ReportMetric(float64(bytes)/cpu.Seconds()/1e6, "MB/cpu-s")
+	}
+}
+
 type countingReader struct {
 	r io.Reader
 	n int64
@@ -200,11 +222,13 @@ func BenchmarkValidateOnly846(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for range b.N {
 		if res := c.Validate(sets[0]); res.Status != x12.StatusAccepted {
 			b.Fatalf("rejected: %+v", res)
 		}
 	}
+	reportCPU(b, int64(len(data))*int64(b.N), cpuTime()-cpu0)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(segs), "ns/segment")
 }
 
@@ -214,6 +238,7 @@ func BenchmarkDecodeOnly846(b *testing.B) {
 	data, _ := io.ReadAll(g)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for range b.N {
 		dec := x12.NewDecoder(bytes.NewReader(data), nil)
 		for {
@@ -223,4 +248,5 @@ func BenchmarkDecodeOnly846(b *testing.B) {
 			}
 		}
 	}
+	reportCPU(b, int64(len(data))*int64(b.N), cpuTime()-cpu0)
 }

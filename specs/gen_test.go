@@ -39,20 +39,6 @@ func (g *gen846) seg(s string) {
 	}
 }
 
-func (g *gen846) segBytes(parts ...string) {
-	for i, p := range parts {
-		if i > 0 {
-			g.buf = append(g.buf, '*')
-		}
-		g.buf = append(g.buf, p...)
-	}
-	g.buf = append(g.buf, '~', '\n')
-	g.Segments++
-	if g.open {
-		g.segs++
-	}
-}
-
 // fill appends the next chunk; false when the stream is complete.
 func (g *gen846) fill() bool {
 	g.buf, g.off = g.buf[:0], 0
@@ -74,13 +60,25 @@ func (g *gen846) fill() bool {
 		g.seg("DTM*007*20240101")
 		g.seg("N1*WH*DOCKSIDE WAREHOUSE*92*WH01")
 	}
-	var num [20]byte
 	for k := 0; k < 200 && g.inSet < g.perSet && g.item < g.items; k++ {
-		n := string(strconv.AppendInt(num[:0], int64(g.item+1), 10))
-		g.segBytes("LIN", n, "SK", "SKU"+n, "UP", "0123456"+pad5(g.item))
-		g.segBytes("PID", "F", "", "", "", "WIDGET NUMBER "+n)
-		g.segBytes("QTY", "17", strconv.Itoa(g.item%1000), "EA")
-		g.segBytes("QTY", "33", strconv.Itoa(g.item%700), "EA")
+		n := int64(g.item + 1)
+		b := g.buf
+		b = append(b, "LIN*"...)
+		b = strconv.AppendInt(b, n, 10)
+		b = append(b, "*SK*SKU"...)
+		b = strconv.AppendInt(b, n, 10)
+		b = append(b, "*UP*0123456"...)
+		b = appendPad5(b, g.item)
+		b = append(b, "~\nPID*F****WIDGET NUMBER "...)
+		b = strconv.AppendInt(b, n, 10)
+		b = append(b, "~\nQTY*17*"...)
+		b = strconv.AppendInt(b, int64(g.item%1000), 10)
+		b = append(b, "*EA~\nQTY*33*"...)
+		b = strconv.AppendInt(b, int64(g.item%700), 10)
+		b = append(b, "*EA~\n"...)
+		g.buf = b
+		g.Segments += 4
+		g.segs += 4
 		g.item++
 		g.inSet++
 	}
@@ -94,12 +92,10 @@ func (g *gen846) fill() bool {
 	return true
 }
 
-func pad5(i int) string {
-	s := strconv.Itoa(i % 100000)
-	for len(s) < 5 {
-		s = "0" + s
-	}
-	return s
+// appendPad5 appends i mod 100000 as five digits.
+func appendPad5(b []byte, i int) []byte {
+	i %= 100000
+	return append(b, byte('0'+i/10000), byte('0'+i/1000%10), byte('0'+i/100%10), byte('0'+i/10%10), byte('0'+i%10))
 }
 
 func (g *gen846) Read(p []byte) (int, error) {
