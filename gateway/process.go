@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -151,21 +153,40 @@ func problemText(p mapping.Problem) string {
 
 // post posts a mapped document's movements.
 func (w *work) post(ctx context.Context, res *mapping.Result) error {
-	w.res.Documents = append(w.res.Documents, res.Key)
-	if len(res.Movements) == 0 {
-		return nil
-	}
-	pr, err := w.g.Ledger.Post(ctx, res.Document())
-	if err != nil {
-		if ctx.Err() != nil {
-			return err
+	return w.postAll(ctx, []*mapping.Result{res})
+}
+
+// postAll posts documents, each in its own ledger transaction, all at
+// once so that the ledger's group commit shares the fsyncs between them.
+func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
+	results := make([]ledger.PostResult, len(docs))
+	errs := make([]error, len(docs))
+	var wg sync.WaitGroup
+	for i, res := range docs {
+		if len(res.Movements) == 0 {
+			continue
 		}
-		w.fail(res.Key, "", "ledger: %v", err)
-		return nil
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
+		}()
 	}
-	w.res.Movements += pr.Posted
-	w.res.Duplicates += len(pr.Duplicates)
-	w.res.Stale += len(pr.Stale)
-	w.res.Sequence = max(w.res.Sequence, pr.Seq)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, res := range docs {
+		w.res.Documents = append(w.res.Documents, res.Key)
+		if errs[i] != nil {
+			w.fail(res.Key, "", "ledger: %v", errs[i])
+			continue
+		}
+		pr := results[i]
+		w.res.Movements += pr.Posted
+		w.res.Duplicates += len(pr.Duplicates)
+		w.res.Stale += len(pr.Stale)
+		w.res.Sequence = max(w.res.Sequence, pr.Seq)
+	}
 	return nil
 }

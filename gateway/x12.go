@@ -68,17 +68,13 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	if err := w.queueAcks(rep); err != nil {
 		return err
 	}
+	var docs []*mapping.Result
 	for _, icr := range rep.Interchanges {
-		if !fresh[icr.Interchange] {
-			continue
-		}
-		for _, res := range byInterchange[icr.Interchange] {
-			if err := w.post(ctx, res); err != nil {
-				return err
-			}
+		if fresh[icr.Interchange] {
+			docs = append(docs, byInterchange[icr.Interchange]...)
 		}
 	}
-	return nil
+	return w.postAll(ctx, docs)
 }
 
 // identifyX12 finds the partner of an X12 file: the transport's identity
