@@ -9,9 +9,28 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
+
+// cpuSeconds is the CPU time the process has used (user + system). On a
+// busy machine it tells the speed on one core better than the wall clock,
+// which also counts the time spent waiting for a core.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// reportCPU reports bytes per CPU second since cpu0 as cpu-MB/s.
+func reportCPU(b *testing.B, cpu0 float64, bytesPerOp int64) {
+	if used := cpuSeconds() - cpu0; used > 0 {
+		b.ReportMetric(float64(bytesPerOp)*float64(b.N)/used/1e6, "cpu-MB/s")
+	}
+}
 
 var bench846 struct {
 	once     sync.Once
@@ -37,6 +56,7 @@ func BenchmarkReader846(b *testing.B) {
 	b.ReportAllocs()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
 		r := NewReader(bytes.NewReader(data), nil)
@@ -57,6 +77,7 @@ func BenchmarkReader846(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	reportCPU(b, cpu0, int64(len(data)))
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(segments), "allocs/segment")
 	b.ReportMetric(float64(segments)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msegments/s")
@@ -68,6 +89,7 @@ func BenchmarkDecoder846(b *testing.B) {
 	data, segments, _ := data846()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
 		d := NewDecoder(bytes.NewReader(data), nil)
@@ -92,6 +114,8 @@ func BenchmarkDecoder846(b *testing.B) {
 			b.Fatalf("%d sets, %d segments", sets, segs)
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu0, int64(len(data)))
 	b.ReportMetric(float64(segments)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Msegments/s")
 }
 
@@ -101,12 +125,15 @@ func BenchmarkCheck846(b *testing.B) {
 	data, _, _ := data846()
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		rep, err := Check(bytes.NewReader(data), EnvelopeOnly, nil, nil)
 		if err != nil || !rep.Accepted() {
 			b.Fatal(err, rep.Err)
 		}
 	}
+	b.StopTimer()
+	reportCPU(b, cpu0, int64(len(data)))
 }
 
 // BenchmarkWriter writes the same 846 (200,000 items) with the Writer.
@@ -124,6 +151,7 @@ func BenchmarkWriter(b *testing.B) {
 	}
 	var cw countingWriter
 	b.ReportAllocs()
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
 		cw.n = 0
@@ -158,7 +186,9 @@ func BenchmarkWriter(b *testing.B) {
 		check(w.EndInterchange())
 		check(w.Flush())
 	}
+	b.StopTimer()
 	b.SetBytes(cw.n)
+	reportCPU(b, cpu0, cw.n)
 }
 
 type countingWriter struct{ n int64 }
@@ -196,6 +226,7 @@ func BenchmarkDecode1GB(b *testing.B) {
 		}
 	}()
 	var total int64
+	cpu0 := cpuSeconds()
 	b.ResetTimer()
 	for b.Loop() {
 		g := newGen846(items)
@@ -228,6 +259,7 @@ func BenchmarkDecode1GB(b *testing.B) {
 	close(stop)
 	<-done
 	b.SetBytes(total / int64(b.N))
+	reportCPU(b, cpu0, total/int64(b.N))
 	peakMB := float64(peak.Load()) / (1 << 20)
 	b.ReportMetric(peakMB, "peak-heap-MB")
 	b.ReportMetric(float64(baseline)/(1<<20), "baseline-heap-MB")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unsafe"
 )
 
 // EventKind says what a decoder Event carries.
@@ -47,8 +48,11 @@ type Decoder struct {
 	tx  *Transaction
 
 	txBytes int
-	arena   []byte
-	elems   [][]byte
+	// arena, ends and segs hold the current set's bytes, element slices
+	// and segments; they are reused from set to set.
+	arena []byte
+	ends  []int32
+	segs  []Segment
 
 	queue []Event
 	done  bool
@@ -67,7 +71,8 @@ func NewDecoder(src io.Reader, opts *DecoderOptions) *Decoder {
 }
 
 // Next returns the next event, or io.EOF after the last one. A SetRead
-// event's Transaction is valid until the following call (Clone keeps it).
+// event's Transaction is valid until the following call (Clone keeps it):
+// its segments live in buffers the decoder reuses for the next set.
 // A *SyntaxError stops the stream: the input cannot be read further.
 func (d *Decoder) Next() (Event, error) {
 	for len(d.queue) == 0 {
@@ -175,9 +180,9 @@ func (d *Decoder) onST(seg *Segment) error {
 		return nil
 	}
 	d.grp.Sets++
-	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos}
+	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos, Segments: d.segs[:0]}
 	d.txBytes = 0
-	d.arena, d.elems = d.arena[:0], d.elems[:0]
+	d.arena, d.ends = d.arena[:0], d.ends[:0]
 	checkST(d.tx, seg)
 	return d.keep(seg)
 }
@@ -222,25 +227,18 @@ func (d *Decoder) onOther(seg *Segment) error {
 // keep copies a segment of the current transaction set into the decoder's
 // arena.
 func (d *Decoder) keep(seg *Segment) error {
-	d.txBytes += len(seg.raw) + 24*len(seg.elems)
+	d.txBytes += len(seg.raw) + 4*len(seg.ends) + int(unsafe.Sizeof(*seg))
 	if d.txBytes > d.maxSet {
 		return &SyntaxError{Pos: seg.Pos, Err: ErrTransactionTooLarge, Msg: fmt.Sprintf("set %s %s over %d bytes", d.tx.SetID, d.tx.Control, d.maxSet)}
 	}
 	start := len(d.arena)
-	d.arena = append(d.arena, seg.raw...)
-	raw := d.arena[start:len(d.arena):len(d.arena)]
-	first := len(d.elems)
-	off := 0
-	for _, e := range seg.elems {
-		// Elements are consecutive in raw, one separator apart, unless the
-		// reader stripped line breaks (then raw was already compacted too).
-		d.elems = append(d.elems, raw[off:off+len(e):off+len(e)])
-		off += len(e) + 1
-	}
-	s := *seg
-	s.raw = raw
-	s.elems = d.elems[first:len(d.elems):len(d.elems)]
-	d.tx.Segments = append(d.tx.Segments, s)
+	d.arena = append(d.arena, seg.data...)
+	data := d.arena[start:len(d.arena):len(d.arena)]
+	first := len(d.ends)
+	d.ends = append(d.ends, seg.ends...)
+	d.tx.Segments = append(d.tx.Segments, Segment{ID: seg.ID, Pos: seg.Pos, data: data, raw: data,
+		ends: d.ends[first:len(d.ends):len(d.ends)], delims: seg.delims})
+	d.segs = d.tx.Segments
 	return nil
 }
 

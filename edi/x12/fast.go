@@ -18,6 +18,7 @@ func (r *Reader) setClasses(d *Delimiters) {
 const (
 	lowBits     = 0x0101010101010101
 	low7Bits    = 0x7f7f7f7f7f7f7f7f
+	highBits    = 0x8080808080808080
 	newlineWord = lowBits * '\n'
 )
 
@@ -29,6 +30,14 @@ func repeatByte(c byte) uint64 { return lowBits * uint64(c) }
 func zeroBytes(x uint64) uint64 {
 	y := (x & low7Bits) + low7Bits
 	return ^(y | x | low7Bits)
+}
+
+// maybeZeroBytes returns a word with the high bit set in every byte of x
+// that is zero, and possibly in some bytes above a zero byte (a 0x01 that
+// the borrow reaches); all other bits are clear. So the lowest mark is
+// always a true zero byte.
+func maybeZeroBytes(x uint64) uint64 {
+	return (x - lowBits) &^ x & highBits
 }
 
 // scanFast reads the next segment when it lies wholly in the buffer and
@@ -61,38 +70,44 @@ func (r *Reader) scanFast() *Segment {
 		return nil
 	}
 
-	elems := r.elems[:0]
-	start, newlines, lastNewline := i, 0, 0
-	// Eight bytes at a time: a mask of the bytes that are the element
-	// separator, the terminator or a line feed, then one step per such
-	// byte. Most bytes are data, so most of them cost a fraction of a step.
+	ends := r.ends[:0]
+	newlines, lastNewline := 0, 0
+	// Eight bytes at a time: masks of the bytes that are the terminator,
+	// the element separator or a line feed; only marked bytes cost a step.
 	sepW, termW := r.words[0], r.words[1]
 	j := i
 	for j+8 <= len(buf) {
 		x := binary.LittleEndian.Uint64(buf[j:])
-		m := zeroBytes(x^sepW) | zeroBytes(x^termW) | zeroBytes(x^newlineWord)
-		for m != 0 {
-			k := j + bits.TrailingZeros64(m)>>3
-			m &= m - 1
-			switch r.class[buf[k]] {
-			case classElement:
-				elems = append(elems, buf[start:k:k])
-				start = k + 1
-			case classNewline:
-				newlines++
-				lastNewline = k
-			case classTerm:
-				j = k
-				goto found
+		ms := zeroBytes(x ^ sepW)
+		mn := zeroBytes(x ^ newlineWord)
+		if mt := maybeZeroBytes(x ^ termW); mt != 0 {
+			// The lowest mark of maybeZeroBytes is always a true one.
+			below := mt&-mt - 1
+			ms &= below
+			mn &= below
+			for ; ms != 0; ms &= ms - 1 {
+				ends = append(ends, int32(j+bits.TrailingZeros64(ms)>>3-i))
 			}
+			if mn != 0 {
+				newlines += bits.OnesCount64(mn)
+				lastNewline = j + (63-bits.LeadingZeros64(mn))>>3
+			}
+			j += bits.TrailingZeros64(mt) >> 3
+			goto found
+		}
+		for ; ms != 0; ms &= ms - 1 {
+			ends = append(ends, int32(j+bits.TrailingZeros64(ms)>>3-i))
+		}
+		if mn != 0 {
+			newlines += bits.OnesCount64(mn)
+			lastNewline = j + (63-bits.LeadingZeros64(mn))>>3
 		}
 		j += 8
 	}
 	for ; j < len(buf); j++ {
 		switch r.class[buf[j]] {
 		case classElement:
-			elems = append(elems, buf[start:j:j])
-			start = j + 1
+			ends = append(ends, int32(j-i))
 		case classNewline:
 			newlines++
 			lastNewline = j
@@ -100,11 +115,11 @@ func (r *Reader) scanFast() *Segment {
 			goto found
 		}
 	}
-	r.elems = elems
+	r.ends = ends
 	return nil
 found:
-	elems = append(elems, buf[start:j:j])
-	r.elems = elems
+	ends = append(ends, int32(j-i))
+	r.ends = ends
 
 	r.index++
 	pos := Position{Offset: r.offset, Line: r.line, Column: int(r.offset-r.lineStart) + 1, Index: r.index}
@@ -118,15 +133,31 @@ found:
 	}
 	// Field by field: a composite literal would be built aside and copied.
 	seg := &r.seg
-	seg.ID = r.intern(elems[0])
+	raw := buf[i:j:j]
+	// r.intern, by hand: the compiler does not inline it.
+	var kind segKind
+	id, hit := raw[:ends[0]], false
+	if n := len(id); n >= 2 && n <= 3 {
+		key := uint32(n)<<24 | uint32(id[0])<<16 | uint32(id[1])<<8
+		if n == 3 {
+			key |= uint32(id[2])
+		}
+		if e := &r.idCache[(key*2654435761)>>24]; e.key == key {
+			seg.ID, kind, hit = e.id, e.kind, true
+		}
+	}
+	if !hit {
+		seg.ID, kind = r.internMiss(id)
+	}
 	seg.Pos = pos
-	seg.elems = elems
-	seg.raw = buf[i:j:j]
+	seg.data = raw
+	seg.ends = ends
+	seg.raw = raw
 	seg.delims = r.delims
-	r.trackSet(seg)
+	r.trackSet(seg, kind)
 	r.offset += int64(j + 1 - i)
 	r.r = j + 1
-	if seg.ID == "IEA" {
+	if kind == kindIEA {
 		r.inInterchange = false
 	}
 	return seg

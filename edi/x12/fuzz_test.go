@@ -62,7 +62,7 @@ func FuzzReader(f *testing.F) {
 					t.Fatalf("segment %d at offset %d after %d", seg.Pos.Index, seg.Pos.Offset, last)
 				}
 				last = seg.Pos.Offset
-				if seg.Pos.Index != n+1 || seg.ID != string(seg.elems[0]) {
+				if seg.Pos.Index != n+1 || seg.ID != string(seg.data[:seg.ends[0]]) {
 					t.Fatalf("segment %d has index %d, id %q", n+1, seg.Pos.Index, seg.ID)
 				}
 				if raw := seg.Raw(); len(raw) == 0 || data[seg.Pos.Offset] != raw[0] {

@@ -51,7 +51,7 @@ type Reader struct {
 	resetSet      bool
 
 	seg      Segment
-	elems    [][]byte
+	ends     []int32 // element end offsets of seg
 	ids      map[string]string
 	idCache  [256]idEntry // small direct-mapped cache in front of ids
 	warnings []Warning
@@ -96,7 +96,7 @@ func NewReader(src io.Reader, opts *ReaderOptions) *Reader {
 		r.opts.BufferSize = r.opts.MaxSegmentSize + 8
 	}
 	r.buf = make([]byte, r.opts.BufferSize)
-	r.elems = make([][]byte, 0, 32)
+	r.ends = make([]int32, 0, 64)
 	return r
 }
 
@@ -115,6 +115,11 @@ func (r *Reader) TakeWarnings() []Warning {
 // is valid until the next call. Errors are *SyntaxError (or the source's
 // read error) and are sticky.
 func (r *Reader) Next() (*Segment, error) {
+	if r.fast && r.inInterchange && r.err == nil {
+		if seg := r.scanFast(); seg != nil {
+			return seg, nil
+		}
+	}
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -288,28 +293,28 @@ func (r *Reader) emit(start, end, next int) (*Segment, error) {
 		}
 		return nil, nil
 	}
-	r.elems = splitElements(r.elems[:0], raw, r.delims.Element)
-	id := r.elems[0]
-	r.seg = Segment{ID: r.intern(id), Pos: pos, elems: r.elems, raw: raw, delims: r.delims}
-	r.trackSet(&r.seg)
+	r.ends = splitElements(r.ends[:0], raw, r.delims.Element)
+	name, kind := r.intern(raw[:r.ends[0]])
+	r.seg = Segment{ID: name, Pos: pos, data: raw, ends: r.ends, raw: raw, delims: r.delims}
+	r.trackSet(&r.seg, kind)
 	r.advance(next - r.r)
-	if r.seg.ID == "IEA" {
+	if kind == kindIEA {
 		r.inInterchange = false
 	}
 	return &r.seg, nil
 }
 
 // trackSet sets the segment's position within its transaction set.
-func (r *Reader) trackSet(s *Segment) {
+func (r *Reader) trackSet(s *Segment, kind segKind) {
 	if r.resetSet {
 		r.setIndex, r.resetSet = 0, false
 	}
-	switch s.ID {
-	case "ST":
+	switch kind {
+	case kindST:
 		r.setIndex = 1
-	case "GS", "GE", "ISA", "IEA":
+	case kindEnvelope, kindIEA:
 		r.setIndex = 0
-	case "SE":
+	case kindSE:
 		if r.setIndex > 0 {
 			r.setIndex++
 		}
@@ -322,12 +327,55 @@ func (r *Reader) trackSet(s *Segment) {
 	s.Pos.SetIndex = r.setIndex
 }
 
+// segKind is what a segment id means to the reader.
+type segKind uint8
+
+const (
+	kindOther    segKind = iota
+	kindST               // ST
+	kindSE               // SE
+	kindEnvelope         // GS, GE, ISA
+	kindIEA              // IEA: ends the interchange
+)
+
+func kindOf(id string) segKind {
+	switch id {
+	case "ST":
+		return kindST
+	case "SE":
+		return kindSE
+	case "GS", "GE", "ISA":
+		return kindEnvelope
+	case "IEA":
+		return kindIEA
+	}
+	return kindOther
+}
+
 // intern returns b as a string, shared between segments with the same id so
-// that reading does not allocate per segment. Ids of up to three bytes (all
-// X12 ids) are found by a number made of their bytes in a small cache.
-func (r *Reader) intern(b []byte) string {
+// that reading does not allocate per segment, and what the id means. Ids of
+// up to three bytes (all X12 ids) are found by a number made of their bytes
+// in a small cache.
+func (r *Reader) intern(b []byte) (string, segKind) {
+	// Small enough to be inlined: the hit is the common case.
+	if n := len(b); n >= 2 && n <= 3 {
+		key := uint32(n)<<24 | uint32(b[0])<<16 | uint32(b[1])<<8
+		if n == 3 {
+			key |= uint32(b[2])
+		}
+		if e := &r.idCache[(key*2654435761)>>24]; e.key == key {
+			return e.id, e.kind
+		}
+	}
+	return r.internMiss(b)
+}
+
+// internMiss interns an id that is not in the cache, and caches ids of one
+// to three bytes.
+func (r *Reader) internMiss(b []byte) (string, segKind) {
+	s := r.internSlow(b)
 	if len(b) == 0 || len(b) > 3 {
-		return r.internSlow(b)
+		return s, kindOf(s)
 	}
 	key := uint32(len(b))<<24 | uint32(b[0])<<16
 	if len(b) > 1 {
@@ -337,18 +385,15 @@ func (r *Reader) intern(b []byte) string {
 		key |= uint32(b[2])
 	}
 	e := &r.idCache[(key*2654435761)>>24]
-	if e.key == key {
-		return e.id
-	}
-	s := r.internSlow(b)
-	*e = idEntry{key: key, id: s}
-	return s
+	*e = idEntry{key: key, id: s, kind: kindOf(s)}
+	return s, e.kind
 }
 
 // idEntry is one slot of the id cache; key 0 is an empty slot.
 type idEntry struct {
-	key uint32
-	id  string
+	key  uint32
+	kind segKind
+	id   string
 }
 
 func (r *Reader) internSlow(b []byte) string {
@@ -448,15 +493,17 @@ func (r *Reader) lenient(msg string) error {
 	return nil
 }
 
-// splitElements splits raw at sep into dst.
-func splitElements(dst [][]byte, raw []byte, sep byte) [][]byte {
+// splitElements appends to dst the end offset of every element of raw
+// split at sep (the id first).
+func splitElements(dst []int32, raw []byte, sep byte) []int32 {
+	off := 0
 	for {
-		i := bytes.IndexByte(raw, sep)
+		i := bytes.IndexByte(raw[off:], sep)
 		if i < 0 {
-			return append(dst, raw)
+			return append(dst, int32(len(raw)))
 		}
-		dst = append(dst, raw[:i:i])
-		raw = raw[i+1:]
+		dst = append(dst, int32(off+i))
+		off += i + 1
 	}
 }
 

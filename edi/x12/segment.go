@@ -11,8 +11,13 @@ type Segment struct {
 	// Pos is where the segment starts in the input.
 	Pos Position
 
-	elems  [][]byte // elems[0] is the ID; elems[i] is element i
-	raw    []byte   // the segment without its terminator
+	// data holds the id and the elements, one separator byte apart; ends[i]
+	// is the offset in data just past element i (ends[0]: past the id), so
+	// element i starts at ends[i-1]+1. Offsets instead of slices: the
+	// reader stores four bytes per element, without pointers.
+	data   []byte
+	ends   []int32
+	raw    []byte // the segment without its terminator (data, for a read segment)
 	delims *Delimiters
 }
 
@@ -20,26 +25,35 @@ type Segment struct {
 // takes them. Components within an element are joined with the component
 // separator by the caller (or use Composite).
 func NewSegment(id string, elements ...string) Segment {
-	elems := make([][]byte, 1, len(elements)+1)
-	elems[0] = []byte(id)
+	size := len(id)
 	for _, e := range elements {
-		elems = append(elems, []byte(e))
+		size += 1 + len(e)
 	}
-	return Segment{ID: id, elems: elems}
+	data := make([]byte, 0, size)
+	ends := make([]int32, 0, len(elements)+1)
+	data = append(data, id...)
+	ends = append(ends, int32(len(data)))
+	for _, e := range elements {
+		data = append(data, '*')
+		data = append(data, e...)
+		ends = append(ends, int32(len(data)))
+	}
+	return Segment{ID: id, data: data, ends: ends}
 }
 
 // Len returns the number of elements after the segment id, as written
 // (trailing empty elements included when the sender wrote them).
-func (s *Segment) Len() int { return len(s.elems) - 1 }
+func (s *Segment) Len() int { return len(s.ends) - 1 }
 
 // Element returns element i (1-based) or nil when the segment has fewer
-// elements. An element that is present but empty returns a non-nil empty
-// slice only when it came from a reader; test emptiness with len.
+// elements. An element that is present but empty is a non-nil empty slice;
+// test emptiness with len.
 func (s *Segment) Element(i int) []byte {
-	if i <= 0 || i >= len(s.elems) {
+	if i <= 0 || i >= len(s.ends) {
 		return nil
 	}
-	return s.elems[i]
+	start, end := s.ends[i-1]+1, s.ends[i]
+	return s.data[start:end:end]
 }
 
 // Text returns element i as a string (a copy), "" when absent.
@@ -87,20 +101,15 @@ func (s *Segment) Repetitions(i int) [][]byte {
 // Clone returns a deep copy of the segment that does not alias the reader.
 func (s *Segment) Clone() Segment {
 	c := *s
-	size := len(s.raw)
-	for _, e := range s.elems {
-		size += len(e)
+	c.data = append([]byte(nil), s.data...)
+	c.ends = append([]int32(nil), s.ends...)
+	switch {
+	case s.raw == nil:
+	case len(s.raw) == len(s.data) && len(s.raw) > 0 && &s.raw[0] == &s.data[0]:
+		c.raw = c.data
+	default:
+		c.raw = append([]byte(nil), s.raw...)
 	}
-	buf := make([]byte, 0, size)
-	c.elems = make([][]byte, len(s.elems))
-	for i, e := range s.elems {
-		start := len(buf)
-		buf = append(buf, e...)
-		c.elems[i] = buf[start:len(buf):len(buf)]
-	}
-	start := len(buf)
-	buf = append(buf, s.raw...)
-	c.raw = buf[start:]
 	return c
 }
 
