@@ -286,11 +286,14 @@ func (c *checker) sftpFolder(s *SFTPFolder, p string) {
 }
 
 func (c *checker) sftpPush(s *SFTPPush, p string) {
+	hostOK := true
 	if s.Host != "" && (strings.ContainsAny(s.Host, " /\\@") || strings.Contains(s.Host, "://")) {
 		c.failf(keyPath(p, "host"), ErrInvalid, "%q: want a bare host name or address (no scheme, user or path)", s.Host)
+		hostOK = false
 	}
 	if s.Port < 1 || s.Port > 65535 {
 		c.failf(keyPath(p, "port"), ErrInvalid, "%d is not a port number (1-65535)", s.Port)
+		hostOK = false
 	}
 	if s.KeyFile != "" {
 		resolved, data, ok := c.readFile(keyPath(p, "key_file"), s.KeyFile, maxKeyFile)
@@ -302,7 +305,11 @@ func (c *checker) sftpPush(s *SFTPPush, p string) {
 		}
 	}
 	if s.HostKey != "" {
-		if err := checkKnownHost(s.HostKey, s.Host, s.Port); err != nil {
+		host := s.Host
+		if !hostOK {
+			host = "" // check the line alone
+		}
+		if err := checkKnownHost(s.HostKey, host, s.Port); err != nil {
 			c.failf(keyPath(p, "host_key"), ErrKey, "not a known_hosts line for this host: %v", err)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 
 // maxNodes bounds the nodes visited in one file, aliases expanded: a small
 // file whose anchors refer to each other can otherwise expand to billions.
-const maxNodes = 1_000_000
+const maxNodes = 200_000
 
 // decoder turns the yaml.Node tree of one profile file into the typed
 // structs of this package. It never stops at the first problem: each one is

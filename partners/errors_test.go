@@ -484,9 +484,15 @@ func TestLoadErrors(t *testing.T) {
 		},
 		// Limits.
 		{
+			name: "alias cycle",
+			yaml: head + "acks: &a {x-self: *a}\n",
+			want: []string{`partners/p.yaml:4:19: acks: alias *a refers to a node that contains it`},
+			is:   ErrTooComplex,
+		},
+		{
 			name: "alias bomb",
 			yaml: head + aliasBomb,
-			want: []string{`partners/p.yaml:13:1: acks: more than 1000000 YAML nodes once aliases are expanded`},
+			want: []string{`partners/p.yaml:9:1: x-f: more than 200000 YAML nodes once aliases are expanded`},
 			is:   ErrTooComplex,
 		},
 	}

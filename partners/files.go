@@ -183,7 +183,10 @@ func checkSSHPrivateKey(data []byte) error {
 	if errors.As(err, &missing) {
 		return errors.New("private key is passphrase-protected; Dockside needs it without a passphrase (protect the file instead)")
 	}
-	return err
+	if err != nil {
+		return fmt.Errorf("not an SSH private key: %w", err)
+	}
+	return nil
 }
 
 // checkAuthorizedKey parses one authorized_keys line.
@@ -238,7 +241,7 @@ func knownHostMatches(patterns []string, host string) bool {
 		if strings.HasPrefix(p, "|1|") {
 			ok = hashedHostMatches(p, host)
 		} else {
-			ok, _ = path.Match(strings.ToLower(p), strings.ToLower(host))
+			ok = wildcardMatch(strings.ToLower(p), strings.ToLower(host))
 		}
 		if ok && negated {
 			return false
@@ -246,6 +249,33 @@ func knownHostMatches(patterns []string, host string) bool {
 		matched = matched || ok
 	}
 	return matched
+}
+
+// wildcardMatch matches a known_hosts pattern: '*' is any run of
+// characters, '?' any one character; everything else ('[' included)
+// stands for itself.
+func wildcardMatch(pattern, s string) bool {
+	for pattern != "" {
+		switch pattern[0] {
+		case '*':
+			for i := len(s); i >= 0; i-- {
+				if wildcardMatch(pattern[1:], s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+		default:
+			if s == "" || s[0] != pattern[0] {
+				return false
+			}
+		}
+		pattern, s = pattern[1:], s[1:]
+	}
+	return s == ""
 }
 
 // hashedHostMatches checks a "|1|salt|hash" entry (HMAC-SHA1 of the host

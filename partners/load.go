@@ -182,6 +182,9 @@ func parseProfile(file string, data []byte, files fileSource) (loaded, []*Profil
 	if root.Kind != yaml.MappingNode {
 		return fail(root.Line, root.Column, ErrType, "want a mapping of profile fields (id, name, role...), got %s", describe(root))
 	}
+	if pe := checkExpansion(file, root); pe != nil {
+		return loaded{}, []*ProfileError{pe}
+	}
 	d := newDecoder(file)
 	p := &Profile{File: file}
 	d.value(root, reflect.ValueOf(p).Elem(), "")
