@@ -103,14 +103,14 @@ func (d *Decoder) emit(k EventKind) {
 // step reads one segment and queues the events it causes.
 func (d *Decoder) step() error {
 	seg, err := d.r.Next()
-	if errors.Is(err, io.EOF) {
-		d.endOfInput()
-		return nil
-	}
 	if err != nil {
+		if errors.Is(err, io.EOF) {
+			d.endOfInput()
+			return nil
+		}
 		return err
 	}
-	if d.ic != nil && seg.ID != "ISA" {
+	if len(d.r.warnings) > 0 && d.ic != nil && seg.ID != "ISA" {
 		// Warnings raised while reading an ISA belong to its own
 		// interchange (onISA takes them), not to one left without IEA.
 		d.ic.Warnings = append(d.ic.Warnings, d.r.TakeWarnings()...)
@@ -236,9 +236,18 @@ func (d *Decoder) keep(seg *Segment) error {
 	data := d.arena[start:len(d.arena):len(d.arena)]
 	first := len(d.ends)
 	d.ends = append(d.ends, seg.ends...)
-	d.tx.Segments = append(d.tx.Segments, Segment{ID: seg.ID, Pos: seg.Pos, data: data, raw: data,
-		ends: d.ends[first:len(d.ends):len(d.ends)], delims: seg.delims})
-	d.segs = d.tx.Segments
+	// Grow by one and fill the new segment in place: cheaper than
+	// appending a composite literal (built aside, then copied).
+	segs := d.tx.Segments
+	if len(segs) == cap(segs) {
+		segs = append(segs, Segment{})
+	} else {
+		segs = segs[:len(segs)+1]
+	}
+	s := &segs[len(segs)-1]
+	s.ID, s.Pos, s.data, s.raw, s.delims = seg.ID, seg.Pos, data, data, seg.delims
+	s.ends = d.ends[first:len(d.ends):len(d.ends)]
+	d.tx.Segments, d.segs = segs, segs
 	return nil
 }
 
