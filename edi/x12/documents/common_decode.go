@@ -40,9 +40,28 @@ func (r *setReader) pid(s *x12.Segment) Description {
 	return d
 }
 
+// pidInto fills d, which is zero, from a PID segment. It writes only the
+// fields that are present: in a slab being filled while the garbage
+// collector marks, every pointer written costs a write barrier.
 func (r *setReader) pidInto(d *Description, s *x12.Segment) {
-	d.Type, d.Characteristic, d.Agency = r.code(s, 1), r.code(s, 2), r.code(s, 3)
-	d.Code, d.Text, d.Extra = r.text(s, 4), r.text(s, 5), r.extra(s, pidNamed)
+	d.Type = r.code(s, 1)
+	if s.Len() > 1 {
+		if e := s.Element(2); len(e) > 0 {
+			d.Characteristic = r.strs.code(e)
+		}
+		if e := s.Element(3); len(e) > 0 {
+			d.Agency = r.strs.code(e)
+		}
+		if e := s.Element(4); len(e) > 0 {
+			d.Code = r.strs.str(e)
+		}
+		if e := s.Element(5); len(e) > 0 {
+			d.Text = r.strs.str(e)
+		}
+		if x := r.extra(s, pidNamed); x != nil {
+			d.Extra = x
+		}
+	}
 }
 
 func (r *setReader) nte(s *x12.Segment) Note {

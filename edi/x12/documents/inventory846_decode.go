@@ -207,7 +207,10 @@ func (d *decoder846) lin(s *x12.Segment) error {
 	}
 	d.doc.Items = items
 	it := &items[len(items)-1]
-	it.Line, it.IDs, it.Pos = d.code(s, 1), ids, s.Pos.SetIndex
+	it.IDs, it.Pos = ids, s.Pos.SetIndex
+	if e := s.Element(1); len(e) > 0 {
+		it.Line = d.strs.code(e)
+	}
 	d.item = it
 	return nil
 }
@@ -218,8 +221,12 @@ func (d *decoder846) endItem() {
 	if d.item == nil {
 		return
 	}
-	d.item.Quantities = d.qtys.take()
-	d.item.Descriptions = d.descs.take()
+	if q := d.qtys.take(); q != nil {
+		d.item.Quantities = q
+	}
+	if p := d.descs.take(); p != nil {
+		d.item.Descriptions = p
+	}
 	d.item = nil
 }
 
@@ -232,9 +239,17 @@ func (d *decoder846) quantity(q *Quantity846, s *x12.Segment) error {
 	if err != nil {
 		return err
 	}
-	q.Qualifier, q.Quantity, q.Pos = d.code(s, 1), n, s.Pos.SetIndex
-	q.Unit, q.UnitDetail = d.unit(s, 3)
-	q.Extra = d.extra(s, qtyNamed)
+	// Only present values are written (see pidInto).
+	q.Qualifier, q.Pos = d.code(s, 1), s.Pos.SetIndex
+	if n != "" {
+		q.Quantity = n
+	}
+	if unit, more := d.unit(s, 3); unit != "" || more != nil {
+		q.Unit, q.UnitDetail = unit, more
+	}
+	if x := d.extra(s, qtyNamed); x != nil {
+		q.Extra = x
+	}
 	return nil
 }
 

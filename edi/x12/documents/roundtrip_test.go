@@ -24,9 +24,13 @@ func TestRoundTripGenerated(t *testing.T) {
 		{"940", func(g *gen) Document { return g.shippingOrder() }},
 		{"generic", func(g *gen) Document { return g.generic() }},
 	}
+	n := 120
+	if testing.Short() {
+		n = 20
+	}
 	for _, tg := range gens {
 		t.Run(tg.name, func(t *testing.T) {
-			for i := range 300 {
+			for i := range n {
 				g := &gen{r: r}
 				doc := tg.gen(g)
 				for _, version := range []string{"004010", "005010"} {
