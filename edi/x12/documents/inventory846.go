@@ -91,3 +91,16 @@ func (it *Item846) Quantity(q string) *Quantity846 {
 	}
 	return nil
 }
+
+// Quantity qualifiers (QTY01, element 673) a 3PL's 846 commonly carries.
+// 33 is the quantity available for sale; some generators call it "on
+// hand", which is 17.
+const (
+	QtyOnHand             = "17"
+	QtyUnusable           = "20"
+	QtyTotalInventory     = "26"
+	QtyCommitted          = "27"
+	QtyProjectedAvailable = "29"
+	QtyAvailableForSale   = "33"
+	QtyNoncommitted       = "34"
+)

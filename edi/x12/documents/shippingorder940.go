@@ -24,6 +24,17 @@ type ShippingOrder940 struct {
 	After           []Segment         `json:"after,omitempty"`  // segments after the W76 other than SE
 }
 
+// Order status codes (W0501, element 473).
+const (
+	OrderOriginal     = "N"
+	OrderChange       = "R"
+	OrderCancel       = "F"
+	OrderDelete       = "D"
+	OrderBackorder    = "B"
+	OrderResubmission = "T"
+	OrderSimulation   = "X"
+)
+
 // OrderDate is a G62 segment.
 type OrderDate struct {
 	Qualifier     string `json:"qualifier"`                // G6201, e.g. 10 requested ship, 02 delivery requested
