@@ -277,3 +277,6 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// outboxMessage1 is an outbox record for building messages in tests.
+var outboxMessage1 = outbox.Message{ID: 1, Partner: "acme", Name: "x.edi", Created: time.Unix(1767225600, 0)}

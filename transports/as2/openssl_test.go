@@ -29,6 +29,7 @@ type inboundCase struct {
 	encrypt   string // openssl cipher: aes-128-cbc, aes-192-cbc, aes-256-cbc, des3...; "" clear
 	oaep      bool
 	stream    bool   // openssl -stream: BER with indefinite lengths
+	keyid     bool   // openssl -keyid: signer and recipient named by subject key identifier
 	recipient string // test identity encrypted to (default dockside)
 	compress  string // "", "before" (signing), "after"
 	from      string // AS2-From (default the partner's, quoted: it has a space)
@@ -66,6 +67,7 @@ func TestOpenSSLInbound(t *testing.T) {
 		{name: "signed-encrypted-aes256-oaep", sign: "sha256", encrypt: "aes-256-cbc", oaep: true, dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
 		{name: "signed-encrypted-3des-oaep", sign: "sha384", encrypt: "des3", oaep: true, dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
 		{name: "signed-encrypted-ber-stream", sign: "sha256", encrypt: "aes-256-cbc", stream: true, dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
+		{name: "signed-encrypted-keyid", sign: "sha256", encrypt: "aes-256-cbc", keyid: true, dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
 		{name: "compressed-before-signing", sign: "sha256", encrypt: "aes-256-cbc", compress: "before", dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
 		{name: "compressed-after-signing", sign: "sha256", encrypt: "aes-128-cbc", compress: "after", dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
 		{name: "compressed-unsigned", compress: "before", dno: dnoSHA256, want: DispProcessed, wantMIC: "sha256", micSpell: "sha-256"},
@@ -187,7 +189,11 @@ func postOpenSSL(t *testing.T, url, keys, dir string, c inboundCase, payload []b
 		}
 		k, crt := key(signer)
 		res.micFile = cur
-		run(t, dir, "openssl", "cms", "-sign", "-binary", "-md", c.sign, "-in", cur, "-signer", crt, "-inkey", k, "-out", "signed.mime")
+		args := []string{"cms", "-sign", "-binary", "-md", c.sign, "-in", cur, "-signer", crt, "-inkey", k, "-out", "signed.mime"}
+		if c.keyid {
+			args = append(args, "-keyid")
+		}
+		run(t, dir, "openssl", args...)
 		cur = filepath.Join(dir, "signed.mime")
 		if c.tamper {
 			b := readFile(t, cur)
@@ -210,6 +216,9 @@ func postOpenSSL(t *testing.T, url, keys, dir string, c inboundCase, payload []b
 		args := []string{"cms", "-encrypt", "-binary", "-" + c.encrypt, "-in", cur, "-outform", "DER", "-out", body}
 		if c.stream {
 			args = append(args, "-stream")
+		}
+		if c.keyid {
+			args = append(args, "-keyid")
 		}
 		args = append(args, "-recip", crt)
 		if c.oaep {
