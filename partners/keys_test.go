@@ -34,10 +34,6 @@ func newKeyFiles(t *testing.T) keyFiles {
 	if err != nil {
 		t.Fatal(err)
 	}
-	locked, err := ssh.MarshalPrivateKeyWithPassphrase(sshPriv, "test", []byte("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	hostPub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +51,7 @@ func newKeyFiles(t *testing.T) keyFiles {
 	}
 	return keyFiles{
 		sshKey:         string(pem.EncodeToMemory(block)),
-		sshKeyLocked:   string(pem.EncodeToMemory(locked)),
+		sshKeyLocked:   lockedSSHKey,
 		hostLine:       "sftp.example.com " + authorized,
 		hostLine2222:   "[sftp.example.com]:2222 " + authorized,
 		hashedHostLine: knownhosts.HashHostname("sftp.example.com") + " " + authorized,
@@ -65,6 +61,19 @@ func newKeyFiles(t *testing.T) keyFiles {
 		lockedKey:      "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00000000000000000000000000000000\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
 	}
 }
+
+// lockedSSHKey is a throwaway ed25519 key protected by a passphrase
+// (ssh-keygen -a 1; generating one with x/crypto takes seconds under the
+// race detector).
+const lockedSSHKey = `-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABBcgPmsgw
+eKu7pfhTEizk7zAAAAAQAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIDhcDwxRs8gKM60M
+YfnnwHvdPoQQoGosMM9PY6mP02VMAAAAkONA5Qq4jmnd22A3IRJfZsNF3AzUeH9MlkY8PW
+kNxT3Mv7Dn7LVUjVVk3MVuvQvClL0BKyeMkLvnbpHno1ssP+c589mxWBXP1cOLgBzx0ENm
+icKDOHtxIU59HJiDhm0oBE1jyn9rReMUB+G0hn0Ptd4Oq8qlwVhOZsPf7AGBhiHyPXGfSf
+fknDS386nXPuKxyw==
+-----END OPENSSH PRIVATE KEY-----
+`
 
 func newECKey(t *testing.T) *ecdsa.PrivateKey {
 	t.Helper()
