@@ -34,7 +34,7 @@ var (
 	ErrMissingOrder = errors.New("missing order number")
 	// ErrMissingReason means an adjust movement has no reason.
 	ErrMissingReason = errors.New("missing reason")
-	// ErrInvalidTime means a time outside the years 1678-2259 (what the
+	// ErrInvalidTime means a time outside the years 1678-2257 (what the
 	// ledger can store to the nanosecond).
 	ErrInvalidTime = errors.New("time out of range")
 	// ErrFieldNotAllowed means a field is set on a kind that does not use

@@ -17,14 +17,13 @@ import (
 
 // Bucket names of the stored layout (see codec.go).
 var (
-	bktMeta        = []byte("meta")
-	bktMovements   = []byte("movements")
-	bktSources     = []byte("sources")
-	bktPositions   = []byte("positions")
-	bktAllocations = []byte("allocations")
-	bktPostings    = []byte("postings")
+	bktMeta      = []byte("meta")
+	bktMovements = []byte("movements")
+	bktSources   = []byte("sources")
+	bktPositions = []byte("positions")
+	bktPostings  = []byte("postings")
 
-	allBuckets = [][]byte{bktMeta, bktMovements, bktSources, bktPositions, bktAllocations, bktPostings}
+	allBuckets = [][]byte{bktMeta, bktMovements, bktSources, bktPositions, bktPostings}
 
 	keySchema = []byte("schema")
 )
@@ -113,6 +112,7 @@ func Open(path string, opts *Options) (*Ledger, error) {
 		FreelistType:    bolt.FreelistMapType,
 		InitialMmapSize: o.InitialMmapSize,
 		NoStatistics:    true,
+		NoFreelistSync:  true,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {

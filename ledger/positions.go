@@ -11,17 +11,23 @@ import (
 // P = sku 0 loc 0:
 //
 //	P effective (8) id (8) → deltas (decodeDeltas): the timeline, in time order
+//	P 0xFE order           → the order's allocation (varint); order "" holds
+//	                         what allocated snapshots adjusted
 //	P 0xFF                 → balance record (decodePosState)
 //
-// The balance sorts right after its position's newest timeline entries
-// (an effective time's first key byte is never 0xFF: see maxTime), so a
-// posting usually rewrites one leaf page per position it touches, not two.
+// Allocations and the balance sort right after the position's newest
+// timeline entries (an effective time's first key byte is below 0xFE: see
+// maxTime), so a posting usually rewrites one leaf page per position it
+// touches, not three.
 // SKUs and locations hold no NUL (validText), so the first two NULs of a
 // key end the SKU and the location, and one position's keys never
 // interleave with another's.
 
-// balanceMark ends a balance key.
-const balanceMark = 0xFF
+// Marks after a position's prefix.
+const (
+	allocationMark = 0xFE // an allocation key follows with the order
+	balanceMark    = 0xFF // ends a balance key
+)
 
 // positionPrefix is sku 0 loc 0, with room for a timeline suffix.
 func positionPrefix(sku, loc string) []byte {
@@ -50,6 +56,7 @@ const (
 	keyBad = iota
 	keyBalance
 	keyTimeline
+	keyAllocation
 )
 
 // parsePositionKey returns a positions key's prefix (sku 0 loc 0) and
@@ -64,15 +71,20 @@ func parsePositionKey(k []byte) (prefix []byte, kind int) {
 		return nil, keyBad
 	}
 	n := i + 1 + j + 1
-	switch len(k) - n {
-	case 1:
-		if k[n] == balanceMark {
-			return k[:n], keyBalance
-		}
-	case 16:
+	switch {
+	case len(k) > n && k[n] == allocationMark:
+		return k[:n], keyAllocation
+	case len(k) == n+1 && k[n] == balanceMark:
+		return k[:n], keyBalance
+	case len(k) == n+16 && k[n] < allocationMark:
 		return k[:n], keyTimeline
 	}
 	return nil, keyBad
+}
+
+// isTimelineOf reports whether k is a timeline key of the position prefix.
+func isTimelineOf(k, prefix []byte) bool {
+	return len(k) == len(prefix)+16 && k[len(prefix)] < allocationMark && bytes.HasPrefix(k, prefix)
 }
 
 // prefixParts returns the SKU and location of a prefix sku 0 loc 0.
@@ -103,8 +115,8 @@ func scanBalances(c *bolt.Cursor, start, within []byte, fn func(prefix, v []byte
 				return err
 			}
 			k, v = c.Next()
-		case keyTimeline:
-			// Its balance comes after the position's timeline.
+		case keyTimeline, keyAllocation:
+			// Its balance comes after the position's timeline and allocations.
 			bk := append(prefix[:len(prefix):len(prefix)], balanceMark)
 			for n := 0; ; n++ {
 				if n == 16 {

@@ -21,12 +21,11 @@ import (
 // orderOf. Movements (in chunks) and postings have increasing keys and are
 // appended directly.
 type writer struct {
-	now         time.Time
-	movements   *bolt.Bucket
-	sources     *bolt.Bucket
-	positions   *bolt.Bucket
-	allocations *bolt.Bucket
-	postings    *bolt.Bucket
+	now       time.Time
+	movements *bolt.Bucket
+	sources   *bolt.Bucket
+	positions *bolt.Bucket
+	postings  *bolt.Bucket
 
 	mem        arena                // keys and values put in this transaction
 	chunk      chunkBuilder         // movements of the current posting
@@ -40,17 +39,16 @@ type writer struct {
 
 func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
 	w := &writer{
-		now:         now.Round(0).UTC(),
-		movements:   tx.Bucket(bktMovements),
-		sources:     tx.Bucket(bktSources),
-		positions:   tx.Bucket(bktPositions),
-		allocations: tx.Bucket(bktAllocations),
-		postings:    tx.Bucket(bktPostings),
-		states:      make(map[string]*posState),
-		newSources:  make(map[string]uint64),
-		newAllocs:   make(map[string]int64),
+		now:        now.Round(0).UTC(),
+		movements:  tx.Bucket(bktMovements),
+		sources:    tx.Bucket(bktSources),
+		positions:  tx.Bucket(bktPositions),
+		postings:   tx.Bucket(bktPostings),
+		states:     make(map[string]*posState),
+		newSources: make(map[string]uint64),
+		newAllocs:  make(map[string]int64),
 	}
-	if w.movements == nil || w.sources == nil || w.positions == nil || w.allocations == nil || w.postings == nil {
+	if w.movements == nil || w.sources == nil || w.positions == nil || w.postings == nil {
 		return nil, ErrNotLedger
 	}
 	// IDs and sequence numbers only grow: fill pages completely.
@@ -184,19 +182,25 @@ func (w *writer) flush() error {
 		}
 	}
 	// Every changed balance has a timeline entry in this transaction, and
-	// sorts right after its position's entries: put each balance after
-	// them, and the bucket receives one sorted stream.
+	// sorts right after its position's entries and allocations: put each
+	// balance after them, and the bucket receives one sorted stream.
 	var last []byte
-	for _, e := range mergeRuns(w.tlRuns) {
-		prefix := e.key[:len(e.key)-16]
+	for _, e := range mergeRuns(append(w.tlRuns, w.allocationRun())) {
+		prefix, _ := parsePositionKey(e.key)
 		if last != nil && !bytes.Equal(prefix, last) {
 			if err := w.putBalance(append(w.mem.alloc(len(last)+1), last...)); err != nil {
 				return err
 			}
 		}
 		last = prefix
-		if err := w.positions.Put(e.key, e.val); err != nil {
-			return fmt.Errorf("ledger: writing timeline: %w", err)
+		var err error
+		if e.val == nil {
+			err = w.positions.Delete(e.key) // an allocation come to zero
+		} else {
+			err = w.positions.Put(e.key, e.val)
+		}
+		if err != nil {
+			return fmt.Errorf("ledger: writing positions: %w", err)
 		}
 	}
 	if last != nil {
@@ -216,7 +220,7 @@ func (w *writer) flush() error {
 			return err
 		}
 	}
-	return w.flushAllocations()
+	return nil
 }
 
 // putBalance writes the balance of a position (prefix sku 0 loc 0, with
@@ -234,25 +238,19 @@ func (w *writer) putBalance(prefix []byte) error {
 	return nil
 }
 
-// flushAllocations writes the changed allocations in key order.
-func (w *writer) flushAllocations() error {
-	keys := make([]string, 0, len(w.newAllocs))
-	for k := range w.newAllocs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		var err error
-		if n := w.newAllocs[k]; n == 0 {
-			err = w.allocations.Delete([]byte(k))
-		} else {
-			err = w.allocations.Put([]byte(k), binary.AppendVarint(w.mem.alloc(binary.MaxVarintLen64), n))
+// allocationRun returns the changed allocations in key order; a nil value
+// deletes.
+func (w *writer) allocationRun() []kv {
+	run := make([]kv, 0, len(w.newAllocs))
+	for k, n := range w.newAllocs {
+		e := kv{key: w.mem.copyOf([]byte(k))}
+		if n != 0 {
+			e.val = binary.AppendVarint(w.mem.alloc(binary.MaxVarintLen64), n)
 		}
-		if err != nil {
-			return fmt.Errorf("ledger: writing allocation: %w", err)
-		}
+		run = append(run, e)
 	}
-	return nil
+	slices.SortFunc(run, func(a, b kv) int { return bytes.Compare(a.key, b.key) })
+	return run
 }
 
 // record adds a movement to the current chunk and marks its source key
@@ -399,7 +397,7 @@ func sumAfter(c *bolt.Cursor, prefix []byte, at int64) (Quantities, error) {
 		return sum, nil
 	}
 	seek := timelineKey(prefix, at+1, 0)
-	for k, v := c.Seek(seek); k != nil && len(k) == len(prefix)+16 && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+	for k, v := c.Seek(seek); k != nil && isTimelineOf(k, prefix); k, v = c.Next() {
 		d, err := decodeDeltas(v)
 		if err != nil {
 			return Quantities{}, fmt.Errorf("timeline entry %x: %w", k, err)
@@ -409,9 +407,9 @@ func sumAfter(c *bolt.Cursor, prefix []byte, at int64) (Quantities, error) {
 	return sum, nil
 }
 
-// allocationKey is sku 0 loc 0 order.
+// allocationKey is sku 0 loc 0 0xFE order.
 func allocationKey(sku, loc, order string) []byte {
-	return append(positionPrefix(sku, loc), order...)
+	return append(append(positionPrefix(sku, loc), allocationMark), order...)
 }
 
 // allocation returns what an order has allocated at a position.
@@ -420,7 +418,7 @@ func (w *writer) allocation(sku, loc, order string) (int64, error) {
 	if n, ok := w.newAllocs[string(k)]; ok {
 		return n, nil
 	}
-	v := w.allocations.Get(k)
+	v := w.positions.Get(k)
 	if v == nil {
 		return 0, nil
 	}

@@ -294,8 +294,8 @@ func historyIDs(ctx context.Context, c *bolt.Cursor, sku string, locs []string, 
 		}
 		n := 0
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			if len(k) != len(prefix)+16 {
-				continue // the balance
+			if !isTimelineOf(k, prefix) {
+				continue // the balance or an allocation
 			}
 			e, i := splitTimelineKey(k)
 			if e > eff || (e == eff && i >= id) {

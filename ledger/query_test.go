@@ -267,3 +267,31 @@ func TestBalancesSkipLongTimelines(t *testing.T) {
 		t.Errorf("B everywhere: %+v", b)
 	}
 }
+
+// Allocations live beside the timeline: listing, history and as-of step
+// over them, whatever the order names' lengths.
+func TestAllocationsBesideTimeline(t *testing.T) {
+	l := openTest(t)
+	var ms []Movement
+	for i := range 25 {
+		ms = append(ms, with(mv(KindAllocate, 1, float64(i)), order(fmt.Sprintf("%015d", i)))) // 15 bytes: key as long as a timeline key
+	}
+	ms = append(ms, with(mv(KindReceipt, 9, 1), func(m *Movement) { m.SKU = "B" }))
+	mustPost(t, l, "d", ms...)
+	mustPost(t, l, "d2", with(mv(KindSnapshot, 20, 30), bucket(BucketAllocated)))
+	list, err := l.Balances(t.Context(), Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := positions(list); !slices.Equal(got, []string{"A1@WH1=0", "B@WH1=9"}) || list[0].Allocated != 20 {
+		t.Fatalf("balances %v %+v", got, list)
+	}
+	hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
+	if err != nil || len(hist) != 26 {
+		t.Fatalf("history: %d %v", len(hist), err)
+	}
+	asOf, err := l.BalanceAsOf(t.Context(), "A1", "WH1", at(10.5))
+	if err != nil || asOf.Allocated != 11 {
+		t.Fatalf("as of: %+v %v", asOf, err)
+	}
+}

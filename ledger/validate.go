@@ -10,8 +10,9 @@ import (
 // Times the ledger can store to the nanosecond.
 var (
 	minTime = time.Unix(0, math.MinInt64+1).UTC()
-	// The first byte of a stored time (timeKey) stays below balanceMark.
-	maxTime = time.Unix(0, 0x7f00_0000_0000_0000-1).UTC()
+	// The first byte of a stored time (timeKey) stays below allocationMark
+	// and balanceMark.
+	maxTime = time.Unix(0, 0x7e00_0000_0000_0000-1).UTC()
 )
 
 // validText reports whether s is valid UTF-8 of at most MaxTextLen bytes

@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -53,6 +52,7 @@ type verifier struct {
 	moves  map[uint64]movementFacts
 	sums   map[string]Quantities // position prefix → sum of timeline deltas
 	states map[string]posState   // position prefix → balance
+	allocs map[string]int64      // position prefix → sum of its allocations
 	lastID uint64
 	count  uint64
 }
@@ -117,6 +117,7 @@ func (v *verifier) movements(ctx context.Context) bool {
 func (v *verifier) timeline() bool {
 	v.sums = make(map[string]Quantities)
 	v.states = make(map[string]posState)
+	v.allocs = make(map[string]int64)
 	c := v.tx.Bucket(bktPositions).Cursor()
 	for k, val := c.First(); k != nil; k, val = c.Next() {
 		pos, kind := parsePositionKey(k)
@@ -125,6 +126,17 @@ func (v *verifier) timeline() bool {
 			if !v.fail("positions key %x", k) {
 				return false
 			}
+			continue
+		case keyAllocation:
+			n, nn := binary.Varint(val)
+			unnamed := len(k) == len(pos)+1 // order "": allocated snapshots, may be negative
+			if nn <= 0 || nn != len(val) || n == 0 || (n < 0 && !unnamed) {
+				if !v.fail("allocation %q = %x", k, val) {
+					return false
+				}
+				continue
+			}
+			v.allocs[string(pos)] += n
 			continue
 		case keyBalance:
 			s, err := decodePosState(val)
@@ -177,24 +189,6 @@ func (v *verifier) timeline() bool {
 // balances checks every balance against the timeline sums, allocations
 // and incoming schedule.
 func (v *verifier) balances() bool {
-	allocs := make(map[string]int64)
-	ac := v.tx.Bucket(bktAllocations).Cursor()
-	for k, val := ac.First(); k != nil; k, val = ac.Next() {
-		i := bytes.IndexByte(k, 0)
-		j := -1
-		if i >= 0 {
-			j = bytes.IndexByte(k[i+1:], 0)
-		}
-		n, nn := binary.Varint(val)
-		unnamed := j >= 0 && i+1+j == len(k)-1 // order "": allocated snapshots, may be negative
-		if j < 0 || nn <= 0 || n == 0 || (n < 0 && !unnamed) {
-			if !v.fail("allocation %q = %x", k, val) {
-				return false
-			}
-			continue
-		}
-		allocs[string(k[:i+1+j+1])] += n
-	}
 	for k, s := range v.states {
 		sku, loc := prefixParts([]byte(k))
 		if sum := v.sums[k]; sum != s.q {
@@ -202,7 +196,7 @@ func (v *verifier) balances() bool {
 				return false
 			}
 		}
-		if a := allocs[k]; a != s.q.Allocated {
+		if a := v.allocs[k]; a != s.q.Allocated {
 			if !v.fail("balance %q at %q: allocated %d, orders hold %d", sku, loc, s.q.Allocated, a) {
 				return false
 			}
