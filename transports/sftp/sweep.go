@@ -67,7 +67,12 @@ func (s *Server) sweepPartner(partner string) {
 		return
 	}
 	defer root.Close()
-	entries, err := os.ReadDir(filepath.Join(root.Name(), areaIn))
+	d, err := root.Open(areaIn)
+	if err != nil {
+		return
+	}
+	entries, err := d.ReadDir(-1)
+	d.Close()
 	if err != nil {
 		return
 	}

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
-	"path/filepath"
+	"strconv"
 	"sync"
 
 	"github.com/dockside-edi/dockside/inbox"
@@ -29,6 +30,7 @@ type upload struct {
 	ses   *session
 	name  string
 	f     *os.File
+	tmp   string // its path in the jail (.incoming/upload-*)
 	limit int64
 
 	mu     sync.Mutex
@@ -41,11 +43,17 @@ var (
 )
 
 func (ses *session) openUpload(pl place) (io.WriterAt, error) {
-	f, err := os.CreateTemp(filepath.Join(ses.root.Name(), incoming), "upload-*")
+	var f *os.File
+	var tmp string
+	err := os.ErrExist
+	for i := 0; i < 10 && errors.Is(err, os.ErrExist); i++ {
+		tmp = incoming + "/upload-" + strconv.FormatUint(rand.Uint64(), 36)
+		f, err = ses.root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	}
 	if err != nil {
 		return nil, ses.clientError("upload", pl, err)
 	}
-	return &upload{ses: ses, name: pl.name, f: f, limit: ses.s.cfg.MaxFileSize}, nil
+	return &upload{ses: ses, name: pl.name, f: f, tmp: tmp, limit: ses.s.cfg.MaxFileSize}, nil
 }
 
 // WriteAt writes at off, within the size limit.
@@ -81,13 +89,12 @@ func (u *upload) fail(err error) {
 func (u *upload) Close() error {
 	u.ses.act.begin()
 	defer u.ses.act.end()
-	tmp := u.f.Name()
 	u.mu.Lock()
 	failed := u.failed
 	u.mu.Unlock()
 	if failed != nil {
 		u.f.Close()
-		os.Remove(tmp)
+		u.ses.root.Remove(u.tmp)
 		u.ses.log.Warn("sftp upload discarded", "file", "/in/"+u.name, "err", failed)
 		if errors.Is(failed, ErrTooLarge) {
 			return ErrTooLarge
@@ -97,19 +104,19 @@ func (u *upload) Close() error {
 	fi, err := u.f.Stat()
 	if err != nil {
 		u.f.Close()
-		os.Remove(tmp)
+		u.ses.root.Remove(u.tmp)
 		return u.ses.clientError("upload", place{areaIn, u.name}, err)
 	}
 	_, err = u.ses.handoff(u.name, u.f, fi.Size(), "close")
 	u.f.Close()
 	if err == nil {
-		os.Remove(tmp)
+		u.ses.root.Remove(u.tmp)
 		return nil
 	}
 	// Keep it where the sweep finds it.
-	if rerr := os.Rename(tmp, filepath.Join(u.ses.root.Name(), areaIn, u.name)); rerr != nil {
+	if rerr := u.ses.root.Rename(u.tmp, place{areaIn, u.name}.rel()); rerr != nil {
 		u.ses.log.Error("sftp: keeping an upload the inbox refused", "file", "/in/"+u.name, "err", rerr)
-		os.Remove(tmp)
+		u.ses.root.Remove(u.tmp)
 	}
 	return ErrNotStored
 }
