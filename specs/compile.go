@@ -340,6 +340,12 @@ func (b *setBuilder) nodes(list []nodeJSON, parent *Node, path string, depth int
 			return nil, &DataError{File: b.file, Where: path, Msg: fmt.Sprintf("entry %d: give either segment or loop", i+1)}
 		}
 	}
+	parent.allMandatoryKnown = len(out) <= 64
+	for k, n := range out {
+		if n.Req == 'M' && k < 64 {
+			parent.mandatory |= 1 << uint(k)
+		}
+	}
 	// Two children of one level with the same trigger would make the
 	// structure ambiguous only when both can repeat into each other; X12
 	// allows it (e.g. N9 in two places), so it is not checked here.

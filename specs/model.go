@@ -84,6 +84,23 @@ type Node struct {
 	slot    int    // index into a validation's counters
 	first   int    // for a loop: slot of its first child
 	parent  *Node
+	// mandatory has bit k set when child k is mandatory (children 0..63;
+	// allMandatoryKnown is false when a loop has more children).
+	mandatory         uint64
+	allMandatoryKnown bool
+}
+
+// mandatoryBetween reports whether any child in [from, to) may be
+// mandatory (true when it cannot tell).
+func (n *Node) mandatoryBetween(from, to int) bool {
+	if from >= to {
+		return false
+	}
+	if !n.allMandatoryKnown || to > 64 {
+		return true
+	}
+	span := uint64(1)<<uint(to-from) - 1
+	return n.mandatory&(span<<uint(from)) != 0
 }
 
 // Spec is one transaction set in one version.

@@ -100,8 +100,10 @@ func (v *validation) enter(depth, j int, seg *x12.Segment) {
 	}
 	f := &v.stack[depth]
 	kids := f.n.Content
-	for k := f.cur + 1; k < j; k++ {
-		v.checkPresent(kids[k], seg.Pos.SetIndex, f.n)
+	if f.n.mandatoryBetween(f.cur+1, j) {
+		for k := f.cur + 1; k < j; k++ {
+			v.checkPresent(kids[k], seg.Pos.SetIndex, f.n)
+		}
 	}
 	f.cur = j
 	c := kids[j]
@@ -126,8 +128,10 @@ func (v *validation) enter(depth, j int, seg *x12.Segment) {
 // did not occur.
 func (v *validation) closeTop(at int) {
 	f := v.stack[len(v.stack)-1]
-	for k := f.cur + 1; k < len(f.n.Content); k++ {
-		v.checkPresent(f.n.Content[k], at, f.n)
+	if f.n.mandatoryBetween(f.cur+1, len(f.n.Content)) {
+		for k := f.cur + 1; k < len(f.n.Content); k++ {
+			v.checkPresent(f.n.Content[k], at, f.n)
+		}
 	}
 	v.stack = v.stack[:len(v.stack)-1]
 }
