@@ -219,3 +219,25 @@ func TestNegativeAsyncMDN(t *testing.T) {
 		t.Fatalf("%d messages still await an MDN", len(p))
 	}
 }
+
+// TestResendAsksForMDN: the first copy asked for no MDN, the resend asks
+// for a signed one: it gets one (processed, with the MIC) and the payload
+// is not stored twice.
+func TestResendAsksForMDN(t *testing.T) {
+	a, b := twoStations(t)
+	them := ident(t, "partner")
+	a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert}, MDN: MDNNone})
+	m := deliver(t, a, b, testPayload(900))
+	if m.State != outbox.Delivered {
+		t.Fatalf("first: %s %q", m.State, m.LastError)
+	}
+	a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert}, MDN: MDNSync, MDNSigned: true})
+	body, _ := a.outbox.Body(m.ID)
+	r, err := a.sender.Send(t.Context(), m, body)
+	if err != nil || !strings.Contains(r.Text, "processed; MIC ") {
+		t.Fatalf("resend: %q, %v", r.Text, err)
+	}
+	if msgs, _ := b.inboxMessages(t); len(msgs) != 1 {
+		t.Fatalf("partner inbox has %d messages, want 1", len(msgs))
+	}
+}

@@ -159,7 +159,9 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 		}
 	}
 	if !known {
-		mreq.asyncURL = "" // never POST to a stranger's URL
+		// Never POST to a stranger's URL, and spend no private-key
+		// operation on a stranger: its MDN is synchronous and unsigned.
+		mreq.asyncURL, mreq.sign = "", false
 		h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: AS2-From %q", ErrUnknownPartner, req.from), log)
 		return
 	}
@@ -206,7 +208,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 	text := fmt.Sprintf("The AS2 message %s from %s was received and stored on %s.\nIts content will be processed; this receipt says nothing of its meaning.",
 		req.messageID, req.from, now.UTC().Format(time.RFC1123))
 	rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Processed: true, InboxID: msg.ID,
-		Disposition: DispProcessed.String(), At: now.UTC()}
+		Disposition: DispProcessed.String(), MIC: mic, Text: text, At: now.UTC()}
 	h.answer(ctx, w, req, &p, mreq, DispProcessed, mic, text, rec, log)
 }
 
@@ -349,8 +351,23 @@ func (h *Handler) queueMDN(p *Partner, req *request, url, ctype string, body []b
 
 // replay answers a resent message with the MDN it got the first time.
 func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *request, p Partner, mreq mdnRequest, rec *receivedRecord, log *slog.Logger) {
+	if mreq.wanted && rec.MDN == nil {
+		// The first copy asked for no MDN; this one does: make it now,
+		// from what the first copy gave.
+		ctype, body, err := buildMDN(mdnReport{
+			reportingUA: h.cfg.ReportingUA, from: req.from, to: req.to, originalMessageID: req.messageID,
+			disposition: DispProcessed, mic: rec.MIC, text: rec.Text, sign: mreq.sign, digest: mreq.digest,
+		}, h.cfg.Identity)
+		if err != nil {
+			log.Error("AS2 MDN not built", "err", err)
+			http.Error(w, "building the MDN: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		rec.MDNType, rec.MDN, rec.MDNMessageID = ctype, body, newMessageID("mdn", h.cfg.Identity.AS2ID)
+		h.record(rec, log)
+	}
 	switch {
-	case !mreq.wanted || rec.MDN == nil:
+	case !mreq.wanted:
 		h.plainAnswer(w, DispProcessed)
 	case mreq.asyncURL != "" && h.cfg.Outbox != nil:
 		if err := h.queueMDN(&p, req, mreq.asyncURL, rec.MDNType, rec.MDN, rec.MDNMessageID); err != nil {

@@ -102,7 +102,12 @@ type station struct {
 // st.partners (the handler and sender read it on each call).
 func newStation(t testing.TB, ti *testIdentity, partners ...Partner) *station {
 	t.Helper()
-	dir := fastTempDir(t)
+	return newStationIn(t, fastTempDir(t), ti, partners...)
+}
+
+// newStationIn starts a station whose data lives in dir.
+func newStationIn(t testing.TB, dir string, ti *testIdentity, partners ...Partner) *station {
+	t.Helper()
 	st := &station{id: ti}
 	list := PartnerList(partners)
 	st.partners = &list

@@ -56,6 +56,8 @@ type receivedRecord struct {
 	Processed    bool      `json:"processed"`
 	Disposition  string    `json:"disposition"`
 	InboxID      uint64    `json:"inbox_id,omitempty"`
+	MIC          MIC       `json:"mic,omitempty"`
+	Text         string    `json:"text,omitempty"`     // of the MDN
 	MDNType      string    `json:"mdn_type,omitempty"` // Content-Type of the MDN; "" when none was asked for
 	MDN          []byte    `json:"mdn,omitempty"`
 	MDNMessageID string    `json:"mdn_message_id,omitempty"`
