@@ -232,15 +232,16 @@ func (d *decoder846) endItem() {
 
 // quantity fills q from a QTY segment.
 func (d *decoder846) quantity(q *Quantity846, s *x12.Segment) error {
-	if err := d.need(s, 1); err != nil {
-		return err
+	qual := s.Element(1)
+	if len(qual) == 0 {
+		return d.fail(s, 1, ErrMissingElement)
 	}
 	n, err := d.decimal(s, 2)
 	if err != nil {
 		return err
 	}
 	// Only present values are written (see pidInto).
-	q.Qualifier, q.Pos = d.code(s, 1), s.Pos.SetIndex
+	q.Qualifier, q.Pos = d.strs.code(qual), s.Pos.SetIndex
 	if n != "" {
 		q.Quantity = n
 	}

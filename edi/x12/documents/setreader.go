@@ -66,10 +66,11 @@ func (r *setReader) decimal(s *x12.Segment, i int) (Decimal, error) {
 	if len(e) == 0 {
 		return "", nil
 	}
-	if !validDecimal(e) {
+	n, ok := r.strs.decimal(e)
+	if !ok {
 		return "", r.fail(s, i, ErrBadNumber)
 	}
-	return Decimal(r.strs.code(e)), nil
+	return Decimal(n), nil
 }
 
 // integer returns element i of s, which must be empty or a whole number

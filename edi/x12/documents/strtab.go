@@ -20,8 +20,9 @@ type strtab struct {
 }
 
 type cached struct {
-	key uint64 // packed bytes, see pack; 0 for an empty slot
-	s   string
+	key    uint64 // packed bytes, see pack; 0 for an empty slot
+	s      string
+	number bool // s is known to be a valid decimal
 }
 
 const (
@@ -56,9 +57,34 @@ func (t *strtab) code(b []byte) string {
 	k := pack(b)
 	c := &t.cache[(k*0x9E3779B97F4A7C15)>>(64-cacheBits)]
 	if c.key != k {
-		c.key, c.s = k, t.str(b)
+		c.key, c.s, c.number = k, t.str(b), false
 	}
 	return c.s
+}
+
+// decimal returns b, which must be a decimal number, as a string owned by
+// the table, and whether it is valid. Short numbers are checked once per
+// set: the cache remembers which entries were checked.
+func (t *strtab) decimal(b []byte) (string, bool) {
+	if len(b) > 7 || len(b) == 0 {
+		if !validDecimal(b) {
+			return "", false
+		}
+		return t.str(b), true
+	}
+	k := pack(b)
+	c := &t.cache[(k*0x9E3779B97F4A7C15)>>(64-cacheBits)]
+	if c.key == k && c.number {
+		return c.s, true
+	}
+	if !validDecimal(b) {
+		return "", false
+	}
+	if c.key != k {
+		c.key, c.s = k, t.str(b)
+	}
+	c.number = true
+	return c.s, true
 }
 
 // pack returns up to 7 bytes and their count as one word; it is never 0
