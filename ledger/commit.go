@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -60,12 +61,21 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	return r.res, r.err
 }
 
+// gatherWait is how long the committer waits for stragglers when it has
+// gathered fewer documents than it committed last time.
+const gatherWait = 500 * time.Microsecond
+
 // committer takes posting requests and commits them in groups: whatever
 // has queued up while the previous commit was running goes into the next,
-// so concurrent posters share one transaction and its fsyncs, and a lone
-// poster never waits for a timer.
+// so concurrent posters share one transaction and its fsyncs. A lone poster
+// never waits; when several have been posting (the last commit had more
+// documents than have queued now), the committer waits up to gatherWait
+// for the others to come back, since every commit rewrites whole pages and
+// syncs twice, whatever it holds.
 func (l *Ledger) committer() {
 	defer close(l.stopped)
+	var timer *time.Timer
+	last := 1 // documents in the previous commit
 	for {
 		var first *postRequest
 		select {
@@ -75,16 +85,39 @@ func (l *Ledger) committer() {
 		}
 		batch := []*postRequest{first}
 		n := len(first.doc.Movements)
+		waited := false
 	gather:
 		for n < l.maxBatch {
 			select {
 			case r := <-l.reqs:
 				batch = append(batch, r)
 				n += len(r.doc.Movements)
+				continue
 			default:
-				break gather
 			}
+			if waited || len(batch) >= last {
+				break
+			}
+			waited = true
+			if timer == nil {
+				timer = time.NewTimer(gatherWait)
+			} else {
+				timer.Reset(gatherWait)
+			}
+			for len(batch) < last && n < l.maxBatch {
+				select {
+				case r := <-l.reqs:
+					batch = append(batch, r)
+					n += len(r.doc.Movements)
+				case <-timer.C:
+					break gather
+				case <-l.quit:
+					break gather
+				}
+			}
+			timer.Stop()
 		}
+		last = len(batch)
 		l.commit(batch)
 	}
 }
