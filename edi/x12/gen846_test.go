@@ -1,9 +1,11 @@
 package x12
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
+	"testing"
 )
 
 // gen846 generates an 004010 846 interchange on the fly, the shape of
@@ -96,7 +98,7 @@ func (g *gen846) writeItem(n int) {
 	b = append(b, "LIN**SK*SKU"...)
 	b = appendPadded(b, n, 7)
 	b = append(b, "*UP*"...)
-	b = append(b, upc12(n)...)
+	b = appendUPC(b, n)
 	b = append(b, "~\nPID*F****Widget "...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, "~\nQTY*17*"...)
@@ -110,26 +112,31 @@ func (g *gen846) writeItem(n int) {
 }
 
 func appendPadded(b []byte, n, width int) []byte {
-	s := strconv.Itoa(n)
-	for i := len(s); i < width; i++ {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	for i := len(d); i < width; i++ {
 		b = append(b, '0')
 	}
-	return append(b, s...)
+	return append(b, d...)
 }
 
 // upc12 is an 11-digit number with its UPC-A check digit.
-func upc12(n int) string {
-	base := fmt.Sprintf("%011d", n%100000000000)
+func upc12(n int) string { return string(appendUPC(nil, n)) }
+
+// appendUPC appends n's last 11 digits, zero-padded, and the UPC-A check
+// digit.
+func appendUPC(b []byte, n int) []byte {
+	start := len(b)
+	b = appendPadded(b, n%100000000000, 11)
 	odd, even := 0, 0
-	for i := 0; i < 11; i++ {
-		d := int(base[i] - '0')
+	for i, c := range b[start:] {
 		if i%2 == 0 {
-			odd += d
+			odd += int(c - '0')
 		} else {
-			even += d
+			even += int(c - '0')
 		}
 	}
-	return base + strconv.Itoa((10-(odd*3+even)%10)%10)
+	return append(b, byte('0'+(10-(odd*3+even)%10)%10))
 }
 
 func (g *gen846) Read(p []byte) (int, error) {
@@ -151,4 +158,26 @@ func generate846(items int) (data []byte, segments, elements int) {
 	g := newGen846(items)
 	data, _ = io.ReadAll(g)
 	return data, g.segs, g.elems
+}
+
+func TestGen846MatchesPeerGenerator(t *testing.T) {
+	// The first item as /work/shared/bench/x12-peers/gen846.py computes
+	// its UPC: 00000000001 with check digit 7.
+	if got := upc12(1); got != "000000000017" {
+		t.Errorf("upc12(1) = %s", got)
+	}
+	if got := upc12(1234567); got != "000012345670" {
+		t.Errorf("upc12(1234567) = %s", got)
+	}
+	data, segs, elems := generate846(10001)
+	rep, err := Check(bytes.NewReader(data), EnvelopeOnly, &DecoderOptions{Reader: ReaderOptions{Strict: true}}, nil)
+	if err != nil || !rep.Accepted() {
+		t.Fatalf("generated 846 not accepted: %v %v %q", err, rep.Err, problems(rep))
+	}
+	if sets := len(rep.Interchanges[0].Groups[0].Sets); sets != 2 {
+		t.Errorf("%d sets, want 2", sets)
+	}
+	if n := bytes.Count(data, []byte{'~'}); n != segs || bytes.Count(data, []byte{'*'}) != elems {
+		t.Errorf("counted %d segments %d elements; '~' %d '*' %d", segs, elems, n, bytes.Count(data, []byte{'*'}))
+	}
 }
