@@ -30,7 +30,6 @@ type signerInfo struct {
 	digestOID   asn1.ObjectIdentifier
 	signedAttrs []byte // the DER of the [0] IMPLICIT signed attributes, nil when absent
 	sigOID      asn1.ObjectIdentifier
-	sigParams   cryptobyte.String
 	signature   []byte
 }
 
@@ -97,7 +96,7 @@ func verifySignedData(sig []byte, candidates [][]byte, certs []*x509.Certificate
 	for _, si := range sis {
 		for _, c := range certs {
 			if si.names(c) {
-				return si.verify(c, candidates, ctype)
+				return si.verify(c, candidates)
 			}
 		}
 	}
@@ -137,7 +136,7 @@ func parseSignerInfo(s cryptobyte.String) (*signerInfo, error) {
 		}
 		si.signedAttrs = attrs
 	}
-	if si.sigOID, si.sigParams, ok = readAlgorithm(&s); !ok {
+	if si.sigOID, _, ok = readAlgorithm(&s); !ok {
 		return nil, &ASN1Error{Structure: st, Offset: -1, Msg: "malformed signature algorithm"}
 	}
 	var sig cryptobyte.String
@@ -149,7 +148,7 @@ func parseSignerInfo(s cryptobyte.String) (*signerInfo, error) {
 }
 
 // verify checks si with cert over the first matching candidate.
-func (si *signerInfo) verify(cert *x509.Certificate, candidates [][]byte, ctype asn1.ObjectIdentifier) (*verifiedSignature, error) {
+func (si *signerInfo) verify(cert *x509.Certificate, candidates [][]byte) (*verifiedSignature, error) {
 	d, ok := digestByOID(si.digestOID)
 	if !ok {
 		return nil, fmt.Errorf("%w: signature digest %s", ErrUnsupported, si.digestOID)

@@ -67,7 +67,8 @@ const (
 	MetaCompressed  = "as2.compressed"   // "before-signing", "after-signing" or "yes"
 	MetaContentType = "as2.content_type" // of the payload
 	MetaSubject     = "as2.subject"
-	MetaMDN         = "as2.mdn" // sync, async or none
+	MetaVersion     = "as2.version" // AS2-Version
+	MetaMDN         = "as2.mdn"     // sync, async or none
 )
 
 // Outbox metadata read by Sender. On an outbound message, MetaContentType

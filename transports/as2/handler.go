@@ -235,6 +235,9 @@ func (h *Handler) arrival(req *request, p Partner, u *unwrapped, mic MIC, mreq m
 	if req.subject != "" {
 		meta[MetaSubject] = req.subject
 	}
+	if req.version != "" {
+		meta[MetaVersion] = req.version
+	}
 	switch {
 	case mreq.wanted && mreq.asyncURL != "" && h.cfg.Outbox != nil:
 		meta[MetaMDN] = MDNAsync

@@ -21,8 +21,7 @@ var (
 // answered with it and not processed twice) and our messages awaiting an
 // asynchronous MDN.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
+	db *bolt.DB
 }
 
 // OpenStore opens (creating if needed) the store as2.db in dir.
@@ -43,7 +42,7 @@ func OpenStore(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("as2: opening store: %w", err)
 	}
-	return &Store{db: db, now: time.Now}, nil
+	return &Store{db: db}, nil
 }
 
 // Close closes the store.
