@@ -173,12 +173,20 @@ func (l *Ledger) Balances(ctx context.Context, f Filter) ([]Balance, error) {
 
 // BalanceAsOf returns the balance of sku at loc (all locations when loc is
 // empty) as of time t: the sum of the movements effective at or before t.
-// Its Incoming and Seq are left empty.
+// Its Incoming and Seq are left empty. The zero time is an error.
 func (l *Ledger) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) (Balance, error) {
-	if !validTime(t) || t.IsZero() {
-		return Balance{}, fmt.Errorf("ledger: balance as of %v: %w", t, ErrInvalidTime)
+	if t.IsZero() {
+		return Balance{}, fmt.Errorf("ledger: balance as of the zero time: %w", ErrInvalidTime)
 	}
-	at := t.UnixNano()
+	var at int64
+	switch {
+	case t.Before(minTime):
+		at = minTime.UnixNano() - 1 // before every movement
+	case t.After(maxTime):
+		at = maxTime.UnixNano() // after every movement
+	default:
+		at = t.UnixNano()
+	}
 	out := Balance{SKU: sku, Location: loc}
 	err := l.view(ctx, func(tx *bolt.Tx) error {
 		locs := []string{loc}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 )
 
 // stock posts a receipt of qty for each (sku, loc) in one document.
@@ -293,5 +294,27 @@ func TestAllocationsBesideTimeline(t *testing.T) {
 	asOf, err := l.BalanceAsOf(t.Context(), "A1", "WH1", at(10.5))
 	if err != nil || asOf.Allocated != 11 {
 		t.Fatalf("as of: %+v %v", asOf, err)
+	}
+}
+
+func TestBalanceAsOfExtremes(t *testing.T) {
+	l := openTest(t)
+	mustPost(t, l, "d", mv(KindReceipt, 4, 1))
+	for _, tt := range []struct {
+		at   time.Time
+		want int64
+	}{
+		{time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), 0},
+		{time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), 4},
+		{at(1), 4},
+		{at(0.99), 0},
+	} {
+		b, err := l.BalanceAsOf(t.Context(), "A1", "WH1", tt.at)
+		if err != nil || b.OnHand != tt.want {
+			t.Errorf("as of %v: %+v %v, want %d", tt.at, b, err, tt.want)
+		}
+	}
+	if _, err := l.BalanceAsOf(t.Context(), "A1", "WH1", time.Time{}); !errors.Is(err, ErrInvalidTime) {
+		t.Errorf("zero time: %v", err)
 	}
 }
