@@ -22,7 +22,7 @@ func (v *validation) checkElements(seg *x12.Segment, def *Segment, loop *Node, s
 	}
 	switch structCode {
 	case x12.SegLoopOverMax:
-		e.Msg = fmt.Sprintf("loop %s repeats %d times, at most %d are allowed", loop.ID, count, nodeMax(loop))
+		e.Msg = fmt.Sprintf("loop %s repeats %d times, at most %d are allowed", loop.ID, count, loop.Max)
 	case x12.SegOverMaxUse:
 		e.Msg = fmt.Sprintf("segment %s occurs %d times here, max use is %d", seg.ID, count, nodeMaxOf(loop, seg.ID))
 	default:
@@ -31,8 +31,6 @@ func (v *validation) checkElements(seg *x12.Segment, def *Segment, loop *Node, s
 	}
 	v.res.Segments = append(v.res.Segments, e)
 }
-
-func nodeMax(n *Node) int { return n.Max }
 
 // nodeMaxOf finds the max use of segment id among loop's children.
 func nodeMaxOf(loop *Node, id string) int {
