@@ -433,7 +433,11 @@ func (h *Handler) receiveMDN(w http.ResponseWriter, req *request) {
 		if err := h.cfg.Store.settlePending(pend, verdict.Error()); err != nil {
 			log.Error("AS2 store", "err", err)
 		}
-		if err := h.cfg.Outbox.Retry(pend.OutboxID); err != nil {
+		if err := h.cfg.Outbox.Retry(pend.OutboxID); errors.Is(err, outbox.ErrState) {
+			// Still being sent: the sender reports the negative MDN when
+			// its attempt ends.
+			log.Info("AS2 negative MDN for a message being sent", "err", err)
+		} else if err != nil {
 			log.Error("AS2 rescheduling the outbox message", "err", err)
 		}
 		log.Warn("AS2 asynchronous MDN refuses our message", "err", verdict)

@@ -152,6 +152,12 @@ func (s *Sender) Send(ctx context.Context, m *outbox.Message, body []byte) (outb
 	case p.MDN == MDNNone:
 		return outbox.Receipt{Text: fmt.Sprintf("%s: HTTP %d from %s (no MDN asked for)", msgID, resp.StatusCode, p.URL)}, nil
 	case p.MDN == MDNAsync && !isMDN:
+		// A fast partner's negative MDN may have come in while we were
+		// still sending (the outbox could not reschedule a message it
+		// was sending): report it now.
+		if reason, err := s.cfg.Store.takeNegative(m.ID); err == nil && reason != "" {
+			return outbox.Receipt{}, fmt.Errorf("%w: %s", ErrMDN, reason)
+		}
 		return outbox.Receipt{Text: fmt.Sprintf("%s: HTTP %d; awaiting the asynchronous MDN", msgID, resp.StatusCode), Pending: true}, nil
 	}
 	mdn, err := parseMDN(resp.Header.Get("Content-Type"), rbody, p.Certs, p.MDNSigned)
