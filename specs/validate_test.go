@@ -77,6 +77,8 @@ func TestStructureErrors(t *testing.T) {
 		{"mandatory segment missing", "004010", "940", []string{"N9*PO*1"}, "W05", 2, "", x12.SegMandatoryMiss, "mandatory segment W05"},
 		{"mandatory loop missing", "004010", "856", []string{"BSN*00*SHIP1*20240101*1200"}, "HL", 3, "HL", x12.SegMandatoryMiss, "mandatory loop HL"},
 		{"mandatory segment missing inside a loop", "004010", "997", []string{"AK1*OW*1", "AK2*940*0001", "AK9*R*1*1*0"}, "AK5", 4, "AK2", x12.SegMandatoryMiss, "in loop AK2"},
+		{"mandatory segment missing in the second iteration only", "004010", "997", []string{"AK1*OW*1", "AK2*940*0001", "AK5*A", "AK2*940*0002", "AK3*N9*7**8", "AK9*P*2*2*1"}, "AK5", 7, "AK2", x12.SegMandatoryMiss, "in loop AK2"},
+		{"W01-loop segment after LX started a new iteration", "004010", "940", []string{w05, "LX*1", "W01*1*EA*000100022220", "LX*2", "G69*WIDGET"}, "G69", 6, "LX", x12.SegUnexpected, "inside a loop"},
 		{"loop over max", "004010", "940", append([]string{w05}, repeat("N1*ST*NAME", 11)...), "N1", 13, "N1", x12.SegLoopOverMax, "loop N1 repeats 11 times, at most 10"},
 		{"segment over max use", "004010", "940", append([]string{w05}, repeat("N9*PO*1", 11)...), "N9", 13, "", x12.SegOverMaxUse, "max use is 10"},
 		{"segment not in set", "004010", "940", []string{w05, bia}, "BIA", 3, "", x12.SegNotInSet, "not used in transaction set 940"},
