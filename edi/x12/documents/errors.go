@@ -30,6 +30,8 @@ var (
 	ErrUnknownParent = errors.New("HL parent not found")
 	// ErrDuplicateID means two HL segments have the same id (HL01).
 	ErrDuplicateID = errors.New("HL id used twice")
+	// ErrNoSegmentID means a segment of the set has an empty id.
+	ErrNoSegmentID = errors.New("segment without an id")
 )
 
 // DecodeError is a problem with the content of a transaction set, with its
@@ -46,8 +48,8 @@ type DecodeError struct {
 
 func (e *DecodeError) Error() string {
 	var b strings.Builder
-	if e.SetID != "" {
-		b.WriteString(e.SetID)
+	b.WriteString(e.SetID)
+	if e.SetID != "" && e.Segment != "" {
 		b.WriteByte(' ')
 	}
 	b.WriteString(e.Segment)
@@ -57,7 +59,10 @@ func (e *DecodeError) Error() string {
 		}
 		b.WriteString(strconv.Itoa(e.Element))
 	}
-	b.WriteString(" (segment ")
+	if b.Len() > 0 {
+		b.WriteByte(' ')
+	}
+	b.WriteString("(segment ")
 	b.WriteString(strconv.Itoa(e.Position))
 	b.WriteString(" of the set")
 	if e.Line > 0 {

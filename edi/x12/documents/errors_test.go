@@ -102,10 +102,21 @@ func TestDecodeWrongSet(t *testing.T) {
 }
 
 func TestDecodeErrorMessage(t *testing.T) {
-	e := &DecodeError{SetID: "846", Segment: "QTY", Position: 14, Line: 16, Element: 2, Value: "12x", Err: ErrBadNumber}
-	want := `846 QTY02 (segment 14 of the set, line 16): invalid number: "12x"`
-	if got := e.Error(); got != want {
-		t.Errorf("Error() = %q, want %q", got, want)
+	tests := []struct {
+		e    *DecodeError
+		want string
+	}{
+		{&DecodeError{SetID: "846", Segment: "QTY", Position: 14, Line: 16, Element: 2, Value: "12x", Err: ErrBadNumber},
+			`846 QTY02 (segment 14 of the set, line 16): invalid number: "12x"`},
+		{&DecodeError{SetID: "856", Segment: "HL", Position: 9, Element: 2, Value: "7", Err: ErrUnknownParent},
+			`856 HL02 (segment 9 of the set): HL parent not found: "7"`},
+		{&DecodeError{SetID: "940", Position: 3, Line: 5, Err: ErrNoSegmentID},
+			`940 (segment 3 of the set, line 5): segment without an id`},
+	}
+	for _, tt := range tests {
+		if got := tt.e.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
 	}
 }
 

@@ -30,6 +30,12 @@ func newSetReader(t *x12.Transaction, want string) (*setReader, error) {
 	if n := len(segs); n > 0 && segs[n-1].ID == "SE" {
 		segs = segs[:n-1]
 	}
+	for i := range segs {
+		if segs[i].ID == "" {
+			s := &segs[i]
+			return nil, &DecodeError{SetID: want, Position: s.Pos.SetIndex, Line: s.Pos.Line, Err: ErrNoSegmentID}
+		}
+	}
 	r := &setReader{setID: want, segs: segs, comp: '>', rep: '^'}
 	if d := st.Delimiters(); d != nil {
 		r.comp, r.rep = d.Component, d.Repetition
