@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
 )
 
 func TestMaxSessionsPerPartner(t *testing.T) {
@@ -100,5 +102,30 @@ func TestLoginTimeout(t *testing.T) {
 	_, err = io.Copy(io.Discard, conn)
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Fatal("the server kept a silent connection open")
+	}
+}
+
+func TestInboxLimitBelowServerLimit(t *testing.T) {
+	store, err := inbox.Open(t.TempDir(), &inbox.Options{MaxSize: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	e := startServer(t, store, nil)
+	u := newUser(t, "acme")
+	e.add(u, "acme")
+	c := e.client(t, u)
+	f, _ := c.Create("/in/big.edi")
+	f.Write(bytes.Repeat([]byte("x"), 100))
+	if err := f.Close(); err == nil {
+		t.Fatal("close succeeded though the inbox refused the size")
+	}
+	put(t, c, "/in/big.part", bytes.Repeat([]byte("x"), 100))
+	if err := c.PosixRename("/in/big.part", "/in/big.edi"); err == nil {
+		t.Fatal("rename succeeded though the inbox refused the size")
+	}
+	// Not kept for the sweep: it never would be stored.
+	if n := e.names(t, "acme", areaIn); len(n) != 1 || n[0] != "big.part" {
+		t.Errorf("in/ holds %v", n)
 	}
 }

@@ -2,9 +2,12 @@ package sftp
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
 )
 
 // cleanIncoming removes the uploads a previous run left in progress: their
@@ -89,6 +92,10 @@ func (s *Server) sweepPartner(partner string) {
 		_, err = ses.handoff(pl.name, f, fi.Size(), "sweep")
 		f.Close()
 		if err == nil {
+			root.Remove(pl.rel())
+		} else if errors.Is(err, inbox.ErrTooLarge) {
+			// The inbox's limit is below MaxFileSize: it never will be stored.
+			s.log.Error("sftp: kept upload too large for the inbox; removed", "partner", partner, "file", pl.String(), "size", fi.Size())
 			root.Remove(pl.rel())
 		}
 	}

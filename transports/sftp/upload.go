@@ -109,9 +109,13 @@ func (u *upload) Close() error {
 	}
 	_, err = u.ses.handoff(u.name, u.f, fi.Size(), "close")
 	u.f.Close()
-	if err == nil {
+	switch {
+	case err == nil:
 		u.ses.root.Remove(u.tmp)
 		return nil
+	case errors.Is(err, inbox.ErrTooLarge): // it never will be stored
+		u.ses.root.Remove(u.tmp)
+		return ErrTooLarge
 	}
 	// Keep it where the sweep finds it.
 	if rerr := u.ses.root.Rename(u.tmp, place{areaIn, u.name}.rel()); rerr != nil {
@@ -224,7 +228,9 @@ func (ses *session) rename(from, to string) error {
 	if fi.Size() > ses.s.cfg.MaxFileSize {
 		return ErrTooLarge
 	}
-	if _, err := ses.handoff(dst.name, f, fi.Size(), fmt.Sprintf("rename from %s", src.name)); err != nil {
+	if _, err := ses.handoff(dst.name, f, fi.Size(), fmt.Sprintf("rename from %s", src.name)); errors.Is(err, inbox.ErrTooLarge) {
+		return ErrTooLarge
+	} else if err != nil {
 		return ErrNotStored
 	}
 	if err := ses.root.Remove(src.rel()); err != nil && !errors.Is(err, os.ErrNotExist) {
