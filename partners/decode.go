@@ -10,8 +10,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// maxNodes bounds the nodes visited in one file, aliases expanded: a small
-// file whose anchors refer to each other can otherwise expand to billions.
+// maxNodes bounds the nodes of one file, aliases expanded: a small file
+// whose anchors refer to each other can otherwise stand for billions.
+// checkExpansion enforces it before decoding; the decoder counts its
+// visits against it too, as a safety net.
 const maxNodes = 200_000
 
 // decoder turns the yaml.Node tree of one profile file into the typed
@@ -73,15 +75,12 @@ func (d *decoder) fail(n *yaml.Node, path string, err error) {
 	if len(d.errs) >= maxProblems {
 		if !d.halted {
 			d.halted = true
-			d.errs = append(d.errs, &ProfileError{File: d.file, Line: n.Line, Column: n.Column, Path: path,
-				Err: details(ErrTooComplex, "more than %d problems; stopping here", maxProblems)})
+			err = details(ErrTooComplex, "more than %d problems; stopping here", maxProblems)
+			d.errs = append(d.errs, newProfileError(d.file, n, path, err))
 		}
 		return
 	}
-	pe := &ProfileError{File: d.file, Path: path, Err: err}
-	if n != nil {
-		pe.Line, pe.Column = n.Line, n.Column
-	}
+	pe := newProfileError(d.file, n, path, err)
 	d.errs = append(d.errs, pe)
 	if !d.done {
 		d.failed[path] = true
@@ -100,6 +99,15 @@ func (d *decoder) erred(path string) bool {
 		}
 		path = parentPath(path)
 	}
+}
+
+// newProfileError places err at node n (nil: the whole file).
+func newProfileError(file string, n *yaml.Node, path string, err error) *ProfileError {
+	pe := &ProfileError{File: file, Path: path, Err: err}
+	if n != nil {
+		pe.Line, pe.Column = n.Line, n.Column
+	}
+	return pe
 }
 
 // failf records a problem at node n with a formatted message.

@@ -2,6 +2,7 @@ package partners
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +40,22 @@ func loadTestDir(t *testing.T, files map[string]string) (*Directory, []string, e
 		}
 	}
 	return d, got, err
+}
+
+// TestTooManyProblems: past 200 problems a file stops being checked.
+func TestTooManyProblems(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := range 250 {
+		fmt.Fprintf(&b, "k%d: 1\n", i)
+	}
+	_, got, err := loadTestDir(t, map[string]string{"p.yaml": b.String()})
+	if len(got) != 201 || !errors.Is(err, ErrTooComplex) {
+		t.Fatalf("%d problems, ErrTooComplex %v", len(got), errors.Is(err, ErrTooComplex))
+	}
+	if want := "partners/p.yaml:204:1: k200: more than 200 problems; stopping here"; got[200] != want {
+		t.Errorf("last problem %q, want %q", got[200], want)
+	}
 }
 
 func TestLoadErrors(t *testing.T) {

@@ -237,12 +237,7 @@ func crossCheck(profiles []loaded) []*ProfileError {
 	as2s := map[string]claim{}
 	users := map[string]claim{}
 	report := func(l loaded, path string, sentinel error, format string, args ...any) {
-		n := l.d.where(path)
-		pe := &ProfileError{File: l.p.File, Path: path, Err: details(sentinel, format, args...)}
-		if n != nil {
-			pe.Line, pe.Column = n.Line, n.Column
-		}
-		errs = append(errs, pe)
+		errs = append(errs, newProfileError(l.p.File, l.d.where(path), path, details(sentinel, format, args...)))
 	}
 	for _, l := range profiles {
 		p := l.p
