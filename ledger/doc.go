@@ -29,5 +29,11 @@
 // sales channel may promise. [Ledger.Reconcile] compares a partner's full
 // count of a location with the ledger, and can post it as snapshots.
 //
+// Durability: Post returns only after bbolt has committed and synced the
+// file (fsync stays on). One process at a time opens the file for writing
+// (bbolt locks it); others may open it with Options.ReadOnly, which waits
+// while a writer holds it. [Ledger.Verify] checks the file and every
+// invariant, for tests and for operators.
+//
 // The package imports nothing else of Dockside; bbolt stays private to it.
 package ledger

@@ -25,14 +25,27 @@ func ledgerEnv(vars map[string]string) (*env, *bytes.Buffer, *bytes.Buffer) {
 	}, &out, &errb
 }
 
-// seedLedger writes a small ledger into dir/ledger.db.
+// seedLedger writes a small ledger into dir/ledger.db. Cleanup checks the
+// file afterwards (bbolt's Tx.Check and the ledger's invariants).
 func seedLedger(t *testing.T, dir string) {
 	t.Helper()
-	l, err := ledger.Open(filepath.Join(dir, "ledger.db"), nil)
+	path := filepath.Join(dir, "ledger.db")
+	l, err := ledger.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	t.Cleanup(func() {
+		l, err := ledger.Open(path, &ledger.Options{ReadOnly: true})
+		if err != nil {
+			t.Errorf("reopening %s: %v", path, err)
+			return
+		}
+		defer l.Close()
+		if err := l.Verify(context.Background()); err != nil {
+			t.Errorf("ledger file after the test: %v", err)
+		}
+	})
 	t0 := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	ref := ledger.Reference{Partner: "ACME", DocumentType: "944", Interchange: "000000101", Group: "1", Transaction: "0001"}
 	ms := []ledger.Movement{
