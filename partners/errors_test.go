@@ -408,6 +408,24 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "856 shipment confirmation options",
+			yaml: x12Profile + "documents:\n  - type: x12/856\n    mapping:\n      mode: shipment_confirmation\n      expected_date: '017'\n" +
+				"      items: {order: [SK]}\n      effective: {source: received, qualifier: '011'}\n  - type: x12/846\n    content: snapshot\n" +
+				"    mapping: {buckets: {'17': on_hand}, location: {source: lin_n1}, items: {order: [SK]}, effective: {source: column}}\n",
+			want: []string{
+				`partners/p.yaml:11:22: documents[0].mapping.expected_date: does not apply to shipment_confirmation (only to asn)`,
+				`partners/p.yaml:13:48: documents[0].mapping.effective.qualifier: does not apply to source received (only to dtm)`,
+				`partners/p.yaml:16:41: documents[1].mapping.location.qualifier: is required: the N1-01 entity code to read (WH, ST, SF...)`,
+				`partners/p.yaml:16:111: documents[1].mapping.effective.source: column does not apply to x12/846 documents (want bia, dtm, received)`,
+			},
+		},
+		{
+			name: "merge of a scalar",
+			yaml: head + "acks: {<<: 5, send: none}\n",
+			want: []string{`partners/p.yaml:4:12: acks: want a mapping to merge, got "5"`},
+			is:   ErrType,
+		},
+		{
 			name: "x12 type twice and no isa",
 			yaml: head + "transports: {inbound: [{folder: {path: in}}]}\nacks: {send: none}\ndocuments:\n" +
 				"  - {type: x12/940, mapping: {items: {order: [SK]}}}\n  - {type: x12/940, mapping: {items: {order: [SK]}}}\n",
