@@ -114,6 +114,7 @@ func TestFailureTableIsBounded(t *testing.T) {
 
 func TestLogins(t *testing.T) {
 	e := startServer(t, nil, nil)
+	e.srv.failures.base, e.srv.failures.max = time.Millisecond, 10*time.Millisecond // the delays are TestBackoff's
 	good, wrong := newUser(t, "acme"), newUser(t, "acme")
 	e.add(good, "acme")
 	pw := "correct horse battery staple"

@@ -19,7 +19,8 @@ const (
 
 // failures counts failed logins per source address and user.
 type failures struct {
-	now func() time.Time
+	now       func() time.Time
+	base, max time.Duration // loginDelayBase, loginDelayMax
 
 	mu sync.Mutex
 	m  map[string]*failureRecord
@@ -31,7 +32,7 @@ type failureRecord struct {
 }
 
 func newFailures(now func() time.Time) *failures {
-	return &failures{now: now, m: map[string]*failureRecord{}}
+	return &failures{now: now, base: loginDelayBase, max: loginDelayMax, m: map[string]*failureRecord{}}
 }
 
 func failureKey(ip, user string) string { return ip + "\x00" + user }
@@ -44,19 +45,19 @@ func (f *failures) delay(ip, user string) time.Duration {
 	if r == nil || f.now().Sub(r.last) > loginForget {
 		return 0
 	}
-	return backoffDelay(r.n)
+	return f.backoff(r.n)
 }
 
-// backoffDelay is the wait after n failures.
-func backoffDelay(n int) time.Duration {
+// backoff is the wait after n failures.
+func (f *failures) backoff(n int) time.Duration {
 	if n <= 0 {
 		return 0
 	}
-	d := loginDelayBase
-	for i := 1; i < n && d < loginDelayMax; i++ {
+	d := f.base
+	for i := 1; i < n && d < f.max; i++ {
 		d *= 2
 	}
-	return min(d, loginDelayMax)
+	return min(d, f.max)
 }
 
 // fail records a failed login and returns the number of failures.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
 	"golang.org/x/crypto/ssh"
 )
@@ -306,13 +304,11 @@ func TestOurTemporaryFilesInOutAreHidden(t *testing.T) {
 	}
 }
 
+// TestConcurrentUploadsReachTheInboxOnce: 10 clients of two partners
+// upload 100 files each at once. (The inbox is the fake: the real one
+// fsyncs three times per file, and this test is about the server.)
 func TestConcurrentUploadsReachTheInboxOnce(t *testing.T) {
-	store, err := inbox.Open(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	e := startServer(t, store, func(c *Config) { c.MaxSessions = 10 })
+	e := startServer(t, nil, func(c *Config) { c.MaxSessions = 10 })
 	const clients, each = 10, 100
 	users := make([]user, clients)
 	for i := range users {
@@ -351,25 +347,16 @@ func TestConcurrentUploadsReachTheInboxOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	msgs, err := store.List(inbox.Filter{Limit: 2 * clients * each})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, bodies := e.fake.snapshot()
 	seen := map[string]int{}
-	for _, m := range msgs {
-		seen[m.Partner+"/"+m.Name]++
-		if m.State != inbox.Received {
-			t.Errorf("%s is %s", m.Name, m.State)
-		}
-		body, _ := store.Body(m.ID)
-		data, _ := io.ReadAll(body)
-		body.Close()
-		if string(data) != "ISA*/in/"+m.Name+"~" {
-			t.Errorf("%s holds %q", m.Name, data)
+	for i, a := range got {
+		seen[a.Partner+"/"+a.Name]++
+		if string(bodies[i]) != "ISA*/in/"+a.Name+"~" {
+			t.Errorf("%s holds %q", a.Name, bodies[i])
 		}
 	}
-	if len(msgs) != clients*each || len(seen) != clients*each {
-		t.Fatalf("inbox holds %d messages, %d distinct; want %d", len(msgs), len(seen), clients*each)
+	if len(got) != clients*each || len(seen) != clients*each {
+		t.Fatalf("inbox got %d files, %d distinct; want %d", len(got), len(seen), clients*each)
 	}
 	for i := range clients {
 		for j := range each {
@@ -377,6 +364,11 @@ func TestConcurrentUploadsReachTheInboxOnce(t *testing.T) {
 			if seen[k] != 1 {
 				t.Errorf("%s arrived %d times", k, seen[k])
 			}
+		}
+	}
+	for p := range 2 {
+		if n := e.names(t, fmt.Sprintf("p%d", p), areaIn); len(n) != 0 {
+			t.Errorf("p%d in/ keeps %d files", p, len(n))
 		}
 	}
 }
