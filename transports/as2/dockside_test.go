@@ -2,6 +2,7 @@ package as2
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,47 +52,88 @@ func deliver(t *testing.T, a, b *station, payload []byte) *outbox.Message {
 	return m
 }
 
-// TestDocksideToDockside sends from one station to another with every
-// combination of signature digest, encryption, compression placement and
-// MDN mode; key transport and transfer encoding alternate.
-func TestDocksideToDockside(t *testing.T) {
-	a, b := twoStations(t)
-	them := ident(t, "partner")
+var fullMatrix = flag.Bool("as2-full-matrix", false, "TestDocksideToDockside: every combination of every option (1,500 messages)")
+
+// matrixCase is one Dockside-to-Dockside option combination.
+type matrixCase struct {
+	sign, enc, comp, keyEnc, transfer string
+	mdn                               mdnMode
+}
+
+// matrix returns the combinations to test. By default: all 75 of
+// signature × encryption × compression (the MDN mode, key transport and
+// transfer encoding rotating), and all 60 of MDN mode × compression × key
+// transport × transfer encoding (SHA-256, AES-256-CBC). With
+// -as2-full-matrix: the whole product.
+func matrix() []matrixCase {
 	signs := []string{SignSHA1, SignSHA256, SignSHA384, SignSHA512, SignNone}
 	encs := []string{EncryptAES128CBC, EncryptAES192CBC, EncryptAES256CBC, Encrypt3DES, EncryptNone}
-	compressions := []string{"none", "before-signing", "after-signing"}
-	n := 0
-	for _, sign := range signs {
-		for _, enc := range encs {
-			for _, comp := range compressions {
-				for _, mm := range mdnModes {
-					n++
-					p := Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert},
-						Sign: sign, Encrypt: enc, Compress: comp != "none", CompressAfterSigning: comp == "after-signing",
-						MDN: mm.mode, MDNSigned: mm.signed}
-					if n%2 == 0 {
-						p.KeyEncryption = KeyRSAOAEP
-					}
-					if n%3 == 0 {
-						p.TransferEncoding = TransferBase64
-					}
-					name := fmt.Sprintf("%s/%s/%s/%s", sign, enc, comp, mm.name)
-					a.setPartners(p)
-					payload := testPayload(500 + n)
-					m := deliver(t, a, b, payload)
-					if m.State != outbox.Delivered {
-						t.Fatalf("%s: outbox state %s, last error %q", name, m.State, m.LastError)
-					}
-					newest, body := b.newestInbox(t)
-					if newest.ID != uint64(n) || !bytes.Equal(body, payload) {
-						t.Fatalf("%s: partner inbox's newest message is %d (want %d), payload equal: %v", name, newest.ID, n, bytes.Equal(body, payload))
-					}
-					checkMeta(t, name, newest, p)
-					if mm.mode != MDNNone && !strings.Contains(m.Receipt, "processed") {
-						t.Fatalf("%s: receipt %q", name, m.Receipt)
+	comps := []string{"none", "before-signing", "after-signing"}
+	keyEncs := []string{KeyRSA, KeyRSAOAEP}
+	transfers := []string{TransferBinary, TransferBase64}
+	var out []matrixCase
+	if *fullMatrix {
+		for _, sign := range signs {
+			for _, enc := range encs {
+				for _, comp := range comps {
+					for _, mm := range mdnModes {
+						for _, ke := range keyEncs {
+							for _, tr := range transfers {
+								out = append(out, matrixCase{sign, enc, comp, ke, tr, mm})
+							}
+						}
 					}
 				}
 			}
+		}
+		return out
+	}
+	n := 0
+	for _, sign := range signs {
+		for _, enc := range encs {
+			for _, comp := range comps {
+				out = append(out, matrixCase{sign, enc, comp, keyEncs[n%2], transfers[n/2%2], mdnModes[n%len(mdnModes)]})
+				n++
+			}
+		}
+	}
+	for _, mm := range mdnModes {
+		for _, comp := range comps {
+			for _, ke := range keyEncs {
+				for _, tr := range transfers {
+					out = append(out, matrixCase{SignSHA256, EncryptAES256CBC, comp, ke, tr, mm})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestDocksideToDockside sends from one station to another through the
+// outbox with the option combinations of matrix(), and checks delivery,
+// the receipt and what the receiving inbox recorded.
+func TestDocksideToDockside(t *testing.T) {
+	a, b := twoStations(t)
+	them := ident(t, "partner")
+	for i, c := range matrix() {
+		n := i + 1
+		p := Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert},
+			Sign: c.sign, Encrypt: c.enc, Compress: c.comp != "none", CompressAfterSigning: c.comp == "after-signing",
+			MDN: c.mdn.mode, MDNSigned: c.mdn.signed, KeyEncryption: c.keyEnc, TransferEncoding: c.transfer}
+		name := fmt.Sprintf("%s/%s/%s/%s/%s/%s", c.sign, c.enc, c.comp, c.mdn.name, c.keyEnc, c.transfer)
+		a.setPartners(p)
+		payload := testPayload(500 + n)
+		m := deliver(t, a, b, payload)
+		if m.State != outbox.Delivered {
+			t.Fatalf("%s: outbox state %s, last error %q", name, m.State, m.LastError)
+		}
+		newest, body := b.newestInbox(t)
+		if newest.ID != uint64(n) || !bytes.Equal(body, payload) {
+			t.Fatalf("%s: partner inbox's newest message is %d (want %d), payload equal: %v", name, newest.ID, n, bytes.Equal(body, payload))
+		}
+		checkMeta(t, name, newest, p)
+		if c.mdn.mode != MDNNone && !strings.Contains(m.Receipt, "processed") {
+			t.Fatalf("%s: receipt %q", name, m.Receipt)
 		}
 	}
 }
