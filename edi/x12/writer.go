@@ -141,13 +141,17 @@ func (w *Writer) WriteSegment(id string, elements ...string) error {
 			return fmt.Errorf("writing %s%02d %q: %w", id, i+1, e, ErrDelimiterInData)
 		}
 	}
-	w.w.WriteString(id)
+	// Build the segment in the buffer's free space and hand it over in one
+	// Write (append moves it elsewhere if it does not fit).
+	b := w.w.AvailableBuffer()
+	b = append(b, id...)
 	for _, e := range elements[:n] {
-		w.w.WriteByte(w.d.Element)
-		w.w.WriteString(e)
+		b = append(b, w.d.Element)
+		b = append(b, e...)
 	}
-	w.w.WriteString(w.d.Segment)
-	w.w.WriteString(w.d.Suffix)
+	b = append(b, w.d.Segment...)
+	b = append(b, w.d.Suffix...)
+	w.w.Write(b)
 	if w.inST {
 		w.segments++
 	}
