@@ -314,3 +314,31 @@ func TestBroadcastWithoutAdviceOrWhileRunning(t *testing.T) {
 		t.Error("two broadcasts for one partner ran at once")
 	}
 }
+
+func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 100)
+	dirs, _ := partners.Load("../examples/partners")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.b.RunNearRealTime(ctx, f.clock, dirs.Profiles); close(done) }()
+	time.Sleep(20 * time.Millisecond)
+	f.count(t, "WIDGET-RED", "dallas", 5)
+	f.clock.Advance(4 * time.Second)
+	f.count(t, "WIDGET-RED", "dallas", 5) // within the window: coalesced
+	f.clock.Advance(4 * time.Second)
+	if list, _ := f.b.Store.List("shopmart", 10); len(list) != 0 {
+		t.Fatalf("sent before the 10-minute window ended: %d", len(list))
+	}
+	f.clock.Advance(10 * time.Minute)
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	<-done
+	list, _ := f.b.Store.List("shopmart", 10)
+	if len(list) != 1 || list[0].State != StateQueued {
+		t.Fatalf("broadcasts %+v", list)
+	}
+	if f.clock.Now().Sub(list[0].Time) > 10*time.Minute {
+		t.Errorf("sent at %v", list[0].Time)
+	}
+}

@@ -25,6 +25,8 @@ type Config struct {
 	// Partners is the folder of partner profiles, relative to the
 	// configuration file. Empty: the embedded demo partners.
 	Partners string `yaml:"partners"`
+	// Identity is who we are in the envelopes we send.
+	Identity IdentityConfig `yaml:"identity"`
 	// Workers is the number of pipeline workers (default 4).
 	Workers int `yaml:"workers"`
 	// MaxFileSize bounds one received file, in bytes (default 256 MiB).
@@ -41,6 +43,14 @@ type Config struct {
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
+}
+
+// IdentityConfig is our own interchange identity.
+type IdentityConfig struct {
+	ISAQualifier string `yaml:"isa_qualifier"` // default ZZ
+	ISAID        string `yaml:"isa_id"`        // default DOCKSIDE
+	GSID         string `yaml:"gs_id"`         // default: the ISA id
+	AS2ID        string `yaml:"as2_id"`        // default DOCKSIDE
 }
 
 // HTTPConfig configures the HTTP listener.
@@ -90,7 +100,8 @@ type FolderConfig struct {
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
-		Data: "dockside-data", Workers: 4, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
+		Data: "dockside-data", Workers: 4,
+		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -31,6 +32,8 @@ type Gateway struct {
 	Inbox  *inbox.Store
 	Outbox *outbox.Store
 	Specs  *specs.Catalog
+	// Advice builds and sends partners' inventory advice.
+	Advice *broadcast.Broadcaster
 
 	log *slog.Logger
 	now func() time.Time
@@ -79,6 +82,14 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now}); err != nil {
 		return nil, g.closeOnError(err)
 	}
+	st, err := broadcast.OpenStore(cfg.Data)
+	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	id := cfg.Identity
+	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st, Now: g.now, Log: g.log,
+		Partner:  func(id string) (*partners.Profile, error) { return g.Partners().ByID(id) },
+		Identity: broadcast.Identity{ISAQualifier: id.ISAQualifier, ISAID: id.ISAID, GSID: id.GSID}}
 	return g, nil
 }
 
@@ -90,6 +101,9 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
+	if g.Advice != nil {
+		errs = append(errs, g.Advice.Store.Close())
+	}
 	if g.Outbox != nil {
 		errs = append(errs, g.Outbox.Close())
 	}

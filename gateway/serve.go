@@ -3,9 +3,12 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/outbox"
 )
 
@@ -36,6 +39,10 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(d.Run),
 		ServiceFunc(g.watchAcks),
 		ServiceFunc(g.retain),
+		ServiceFunc(g.scheduleAdvice),
+		ServiceFunc(func(ctx context.Context) error {
+			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, g.Partners().Profiles)
+		}),
 	}, services...)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))
@@ -52,6 +59,31 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// scheduleAdvice runs every partner's advice schedule.
+func (g *Gateway) scheduleAdvice(ctx context.Context) error {
+	var jobs []broadcast.Job
+	for _, p := range g.Partners().Profiles() {
+		if p.Advice == nil {
+			continue
+		}
+		spec := p.Advice.Schedule.String()
+		if !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") && p.TimeZone != "" {
+			spec = "CRON_TZ=" + p.TimeZone + " " + spec // the partner's time zone
+		}
+		sched, err := broadcast.ParseSchedule(spec)
+		if err != nil {
+			return fmt.Errorf("partner %s: %w", p.ID, err)
+		}
+		id := p.ID
+		jobs = append(jobs, broadcast.Job{Name: id, Schedule: sched, Run: func(ctx context.Context) error {
+			_, err := g.Advice.Broadcast(ctx, id, broadcast.Options{Send: true})
+			return err
+		}})
+	}
+	s := &broadcast.Scheduler{Clock: broadcast.RealClock{}, Log: g.log}
+	return s.Run(ctx, jobs)
 }
 
 // watchAcks turns acknowledgements that did not come in time into

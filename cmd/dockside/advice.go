@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/internal/atomicfile"
+)
+
+func adviceCommand() *command {
+	return &command{name: "advice", summary: "build (and send) a partner's 846 inventory advice now", run: runAdvice}
+}
+
+func runAdvice(ctx context.Context, e *env, args []string) int {
+	fs := newFlags(e, "advice PARTNER [--config FILE | --partners DIR] [--data DIR] [--out FILE] [--delta] [--send]",
+		"Builds PARTNER's 846 inventory advice from the ledger and its availability policy, and writes it to\n"+
+			"FILE or stdout. With --send it is also queued in the outbox for the partner's transports and\n"+
+			"recorded as what the partner was told; without, nothing is recorded as sent.")
+	out := fs.String("out", "", "write the X12 to this `file` instead of stdout")
+	delta := fs.Bool("delta", false, "only the items changed since the last advice the partner accepted")
+	send := fs.Bool("send", false, "queue the advice in the outbox")
+	gf := addGatewayFlags(fs)
+	pos, code, ok := parseArgs(e, fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	g, err := gf.open(e, cliLogger(e, false))
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitUsage
+	}
+	defer g.Close()
+	res, err := g.Advice.Broadcast(ctx, pos[0], broadcast.Options{Delta: *delta, Send: *send})
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitFail
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", p)
+	}
+	if *out != "" {
+		if err := atomicfile.WriteFile(*out, res.X12, 0o640); err != nil {
+			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+			return exitUsage
+		}
+	} else {
+		e.Stdout.Write(res.X12)
+	}
+	bc := res.Broadcast
+	fmt.Fprintf(e.Stderr, "advice %d for %s: %s, %d items, interchange %s, %s\n", bc.ID, bc.Partner, bc.Mode, bc.Items, bc.Interchange, bc.State)
+	return exitOK
+}
