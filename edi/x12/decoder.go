@@ -174,7 +174,13 @@ func (d *Decoder) onGE(seg *Segment) {
 }
 
 func (d *Decoder) onST(seg *Segment) error {
-	d.closeSet(seg.Pos)
+	if d.tx != nil {
+		// The open set has no SE: closeSet queues its SetRead event, which
+		// the caller receives only after this step. Its segments live in
+		// the reusable buffers, so the new set must not write there.
+		d.closeSet(seg.Pos)
+		d.arena, d.ends, d.segs = nil, nil, nil
+	}
 	if d.grp == nil {
 		d.ic.Errors = appendOnce(d.ic.Errors, EnvelopeError{Code: NoteBadContent, Segment: "ST", Pos: seg.Pos, Msg: "transaction set outside a functional group (no valid GS)"})
 		return nil

@@ -324,3 +324,36 @@ func TestCheckSyntaxErrorInsideInterchange(t *testing.T) {
 		t.Errorf("TA1 %q", got)
 	}
 }
+
+// TestDecoderSetWithoutSEKeepsItsSegments: a set closed by the next ST (no
+// SE) is delivered after that ST was read; its segments must still be its
+// own (the decoder reuses its buffers between sets).
+func TestDecoderSetWithoutSEKeepsItsSegments(t *testing.T) {
+	in := envelope("GS*IB*S*R*20260101*1200*1*X*004010",
+		"ST*846*0001", "BIA*00*DD*FIRST*20260101", "LIN**SK*A1",
+		"ST*846*0002", "BIA*00*DD*SECOND*20260101", "SE*3*0002",
+		"GE*2*1", "IEA*1*000000001")
+	for _, in := range []string{in, "ISA****************!~GS*~ST~0*~ST*~"} {
+		d := NewDecoder(strings.NewReader(in), nil)
+		want, _ := readAll(t, in, nil)
+		for {
+			ev, err := d.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Kind != SetRead {
+				continue
+			}
+			for i := range ev.Transaction.Segments {
+				s := &ev.Transaction.Segments[i]
+				w := &want[s.Pos.Index-1]
+				if !sameElements(s, w) || string(s.Raw()) != string(w.Raw()) {
+					t.Errorf("set %s segment %d is %q, read %q", ev.Transaction.Control, i+1, s.Raw(), w.Raw())
+				}
+			}
+		}
+	}
+}

@@ -21,7 +21,7 @@ func fuzzSeeds(f *testing.F) {
 	for _, s := range boundarySamples() {
 		f.Add([]byte(s))
 	}
-	for _, s := range []string{"", "ISA", "ISA*", stdISA("~"), stdISA("~") + "IEA*0*000000001", "\xEF\xBB\xBF", "\xEF\xBB\xBFISA*",
+	for _, s := range []string{"", "ISA", "ISA*", stdISA("~"), "ISA****************!~GS*~ST~0*~ST*~", stdISA("~") + "IEA*0*000000001", "\xEF\xBB\xBF", "\xEF\xBB\xBFISA*",
 		stdISA("\xe2") + "GS*\xe2", stdISA("…")[:107], wrapAt(stdISA("~"), 3), "ISA*" + string(make([]byte, 600))} {
 		f.Add([]byte(s))
 	}
@@ -106,7 +106,33 @@ func FuzzDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, strict := range []bool{false, true} {
 			opts := &DecoderOptions{Reader: ReaderOptions{Strict: strict, MaxSegmentSize: 4096}, MaxTransactionSize: 1 << 16}
-			rep, err := Check(bytes.NewReader(data), EnvelopeOnly, opts, nil)
+			// Every segment a set holds is the segment the reader read at
+			// its place, also when the set is delivered late (no SE).
+			var read []Segment
+			r := NewReader(bytes.NewReader(data), &opts.Reader)
+			for {
+				seg, err := r.Next()
+				if err != nil {
+					break
+				}
+				read = append(read, seg.Clone())
+			}
+			sameAsRead := SetValidatorFunc(func(tx *Transaction) SetResult {
+				for i := range tx.Segments {
+					s := &tx.Segments[i]
+					if s.Pos.Index < 1 || s.Pos.Index > len(read) {
+						t.Fatalf("set segment with index %d of %d read", s.Pos.Index, len(read))
+					}
+					w := &read[s.Pos.Index-1]
+					if !sameElements(s, w) || s.Pos != w.Pos || !bytes.Equal(s.Raw(), w.Raw()) {
+						t.Fatalf("set %s segment %d is %q at %+v, the reader read %q at %+v", tx.Control, i+1, s.Raw(), s.Pos, w.Raw(), w.Pos)
+					}
+				}
+				res := NewSetResult(tx)
+				res.Finish()
+				return res
+			})
+			rep, err := Check(bytes.NewReader(data), sameAsRead, opts, nil)
 			if err != nil {
 				t.Fatalf("Check: %v", err)
 			}
