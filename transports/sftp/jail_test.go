@@ -254,3 +254,14 @@ func TestSecondPartnerSeesNothingOfTheFirst(t *testing.T) {
 		t.Errorf("pickups %v", p)
 	}
 }
+
+func FuzzSubsystem(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x04sftp"))
+	f.Add([]byte("\xff\xff\xff\xffsftp"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		if name := subsystem(payload); len(name) > len(payload) {
+			t.Fatalf("name %q longer than the payload", name)
+		}
+	})
+}

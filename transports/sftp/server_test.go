@@ -187,7 +187,7 @@ func TestInboxFailureKeepsTheUpload(t *testing.T) {
 		t.Fatalf("in/ holds %v, want the kept upload and the unrenamed partial", n)
 	}
 	e.fake.setFail(nil)
-	e.srv.Sweep()
+	e.srv.Sweep(context.Background())
 	got, bodies := e.fake.snapshot()
 	if len(got) != 1 || got[0].Name != "a.edi" || string(bodies[0]) != "ISA*a~" {
 		t.Fatalf("after the sweep the inbox has %+v", got)

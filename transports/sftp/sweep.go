@@ -45,7 +45,7 @@ func (s *Server) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.SweepInterval)
 	defer t.Stop()
 	for {
-		s.Sweep()
+		s.Sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -57,14 +57,17 @@ func (s *Server) sweepLoop(ctx context.Context) {
 // Sweep offers every file with a final name left in a partner's in/ (an
 // upload the inbox did not store at the time) to the inbox, and removes
 // those it stores. Temporary names wait for their rename.
-func (s *Server) Sweep() {
+func (s *Server) Sweep(ctx context.Context) {
 	for _, partner := range s.partnerDirs() {
-		s.sweepPartner(partner)
+		if ctx.Err() != nil {
+			return
+		}
+		s.sweepPartner(ctx, partner)
 	}
 }
 
-func (s *Server) sweepPartner(partner string) {
-	root, err := s.openJail(partner)
+func (s *Server) sweepPartner(ctx context.Context, partner string) {
+	root, err := os.OpenRoot(filepath.Join(s.cfg.Root, partner))
 	if err != nil {
 		s.log.Error("sftp: sweep", "partner", partner, "err", err)
 		return
@@ -89,7 +92,7 @@ func (s *Server) sweepPartner(partner string) {
 		if err != nil {
 			continue
 		}
-		_, err = ses.handoff(pl.name, f, fi.Size(), "sweep")
+		_, err = ses.handoff(ctx, pl.name, f, fi.Size(), "sweep")
 		f.Close()
 		if err == nil {
 			root.Remove(pl.rel())

@@ -107,7 +107,9 @@ func (u *upload) Close() error {
 		u.ses.root.Remove(u.tmp)
 		return u.ses.clientError("upload", place{areaIn, u.name}, err)
 	}
-	_, err = u.ses.handoff(u.name, u.f, fi.Size(), "close")
+	// Not the session's context: a hand-over under way completes even
+	// when the client or the server goes away.
+	_, err = u.ses.handoff(context.Background(), u.name, u.f, fi.Size(), "close")
 	u.f.Close()
 	switch {
 	case err == nil:
@@ -126,10 +128,10 @@ func (u *upload) Close() error {
 }
 
 // handoff gives a complete upload to the inbox, and logs it.
-func (ses *session) handoff(name string, f *os.File, size int64, via string) (*inbox.Message, error) {
+func (ses *session) handoff(ctx context.Context, name string, f *os.File, size int64, via string) (*inbox.Message, error) {
 	a := inbox.Arrival{Partner: ses.partner, Transport: Transport, Name: name,
 		Meta: map[string]string{MetaUser: ses.user, MetaPath: "/in/" + name, MetaRemote: ses.remote}}
-	m, err := ses.s.inbox.Receive(context.Background(), a, io.NewSectionReader(f, 0, size))
+	m, err := ses.s.inbox.Receive(ctx, a, io.NewSectionReader(f, 0, size))
 	if err != nil {
 		ses.log.Error("sftp upload not stored", "file", "/in/"+name, "size", size, "via", via, "err", err)
 		return nil, err
@@ -228,7 +230,7 @@ func (ses *session) rename(from, to string) error {
 	if fi.Size() > ses.s.cfg.MaxFileSize {
 		return ErrTooLarge
 	}
-	if _, err := ses.handoff(dst.name, f, fi.Size(), fmt.Sprintf("rename from %s", src.name)); errors.Is(err, inbox.ErrTooLarge) {
+	if _, err := ses.handoff(context.Background(), dst.name, f, fi.Size(), fmt.Sprintf("rename from %s", src.name)); errors.Is(err, inbox.ErrTooLarge) {
 		return ErrTooLarge
 	} else if err != nil {
 		return ErrNotStored
