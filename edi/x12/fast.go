@@ -157,6 +157,14 @@ found:
 	r.trackSet(seg, kind)
 	r.offset += int64(j + 1 - i)
 	r.r = j + 1
+	if j+1 < len(buf) && buf[j+1] == '\n' {
+		// The usual line feed after the terminator: skip it now, while
+		// the byte is at hand, rather than in the next call's loop.
+		r.r++
+		r.offset++
+		r.line++
+		r.lineStart = r.offset
+	}
 	if kind == kindIEA {
 		r.inInterchange = false
 	}
