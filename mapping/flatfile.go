@@ -49,7 +49,7 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 	}
 	r, err := flat.NewReader(body, src.FileName, cfg)
 	if err != nil {
-		mp.problem(src.FileName, "", "", "%v", err)
+		mp.problem(at(src.FileName), "", "", "%v", err)
 		return mp.finish()
 	}
 	defer r.Close()
@@ -59,7 +59,7 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 			break
 		}
 		if err != nil {
-			mp.problem(src.FileName, "", "", "%v", err)
+			mp.problem(at(src.FileName), "", "", "%v", err)
 			if !flat.IsRowError(err) {
 				break
 			}
@@ -74,12 +74,12 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 // row maps one row.
 func (mp *mapping) row(row *flat.Row) {
 	place := fmt.Sprintf("%s:%d", mp.src.FileName, row.Line)
-	value := func(name string) (string, string) {
+	value := func(name string) (string, where) {
 		f, ok := row.Field(name)
 		if !ok {
-			return "", place
+			return "", at(place)
 		}
-		return f.Value, f.Place.String()
+		return f.Value, at(f.Place.String())
 	}
 	id, idPlace := value(fieldSKU)
 	if id == "" {
@@ -108,7 +108,10 @@ func (mp *mapping) row(row *flat.Row) {
 		}
 	}
 	qv, qPlace := value(fieldQuantity)
-	unit, _ := value(fieldUnit)
+	unit, unitPlace := value(fieldUnit)
+	if _, ok := mp.factor(unit, sku, unitPlace); !ok {
+		return
+	}
 	n, ok := mp.quantity(documents.Decimal(strings.TrimPrefix(strings.TrimSpace(qv), "+")), unit, sku, qPlace)
 	if !ok {
 		return
@@ -128,7 +131,7 @@ func (mp *mapping) row(row *flat.Row) {
 }
 
 // rowTime reads a row's time column, or gives the time received.
-func (mp *mapping) rowTime(v, place string) (time.Time, bool) {
+func (mp *mapping) rowTime(v string, place where) (time.Time, bool) {
 	if v == "" {
 		return mp.src.Received, true
 	}

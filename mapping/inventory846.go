@@ -26,23 +26,51 @@ func (m *Mapper) Inventory846(doc *documents.Inventory846, src Source) (*Result,
 	case partners.LocationHeaderN1:
 		p := findParty(doc.Parties, loc.Qualifier, loc.IDQualifier)
 		if p == nil {
-			mp.problem("heading", "N1", loc.Qualifier, "no header N1 loop with entity %s names the location", loc.Qualifier)
+			mp.problem(at("heading"), "N1", loc.Qualifier, "no header N1 loop with entity %s names the location", loc.Qualifier)
 			return mp.finish()
 		}
-		if header, ok = mp.location(p.ID, segPlace(p.Pos, "N1")); !ok {
+		if header, ok = mp.location(p.ID, segAt(p.Pos, "N1")); !ok {
 			return mp.finish()
 		}
 	case partners.LocationFixed:
-		if header, ok = mp.location(loc.ID, "profile"); !ok {
+		if header, ok = mp.location(loc.ID, at("profile")); !ok {
 			return mp.finish()
 		}
 	}
-	mp.res.Movements = make([]ledger.Movement, 0, len(doc.Items)*2)
+	posted, compared := mp.figures(doc)
+	mp.res.Movements = make([]ledger.Movement, 0, posted)
+	mp.res.Compare = make([]Comparison, 0, compared)
 	for i := range doc.Items {
 		mp.item846(&doc.Items[i], header, eff)
 	}
 	mp.res.Lines = len(doc.Items)
 	return mp.finish()
+}
+
+// figures counts (at most) the quantities of an 846 that will be posted
+// and compared, to size the results once.
+func (mp *mapping) figures(doc *documents.Inventory846) (posted, compared int) {
+	count := func(qs []documents.Quantity846) {
+		for _, q := range qs {
+			switch b := mp.doc.Mapping.Buckets[q.Qualifier]; {
+			case b == partners.BucketCompare:
+				compared++
+			case b.Posted():
+				posted++
+			}
+		}
+	}
+	for i := range doc.Items {
+		it := &doc.Items[i]
+		count(it.Quantities)
+		for _, l := range it.Locations {
+			count(l.Quantities)
+		}
+		for _, sdq := range it.SDQ {
+			posted += len(sdq.Quantities)
+		}
+	}
+	return posted, compared
 }
 
 // effective846 returns the time of the 846's figures.
@@ -54,18 +82,18 @@ func (mp *mapping) effective846(doc *documents.Inventory846) (time.Time, bool) {
 	case partners.TimeDTM:
 		d := documents.FindDate(doc.Dates, e.Qualifier)
 		if d == nil {
-			mp.problem("heading", "DTM", e.Qualifier, "no DTM with qualifier %s gives the time of the figures", e.Qualifier)
+			mp.problem(at("heading"), "DTM", e.Qualifier, "no DTM with qualifier %s gives the time of the figures", e.Qualifier)
 			return time.Time{}, false
 		}
 		t, ok := mp.x12Time(d.Date, d.Time)
 		if !ok {
-			mp.problem("heading", "DTM02", d.Date, "not a date")
+			mp.problem(at("heading"), "DTM02", d.Date, "not a date")
 		}
 		return t, ok
 	default: // bia
 		t, ok := mp.x12Time(doc.Date, doc.Time)
 		if !ok {
-			mp.problem("heading", "BIA04", doc.Date, "not a date")
+			mp.problem(at("heading"), "BIA04", doc.Date, "not a date")
 		}
 		return t, ok
 	}
@@ -73,7 +101,7 @@ func (mp *mapping) effective846(doc *documents.Inventory846) (time.Time, bool) {
 
 // item846 maps one LIN loop.
 func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) {
-	place := segPlace(it.Pos, "LIN")
+	place := segAt(it.Pos, "LIN")
 	sku, ok := mp.sku(it.IDs, place)
 	if !ok {
 		return
@@ -89,7 +117,7 @@ func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) 
 				continue
 			}
 			found = true
-			code, ok := mp.location(l.ID, segPlace(l.Pos, "N1"))
+			code, ok := mp.location(l.ID, segAt(l.Pos, "N1"))
 			if !ok {
 				continue
 			}
@@ -114,7 +142,7 @@ func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) 
 
 // qty846 maps one QTY loop of an item at a location.
 func (mp *mapping) qty846(q *documents.Quantity846, sku, loc, line string, eff time.Time) {
-	place := segPlace(q.Pos, "QTY")
+	place := segAt(q.Pos, "QTY")
 	b, ok := mp.bucketFor(q.Qualifier, place)
 	if !ok || b == partners.BucketIgnore {
 		return
@@ -144,7 +172,7 @@ func (mp *mapping) sdq846(it *documents.Item846, sku, line string, eff time.Time
 	if b == "" {
 		b = partners.BucketOnHand
 	}
-	place := segPlace(it.Pos, "LIN") + " SDQ"
+	place := at(segPlace(it.Pos, "LIN") + " SDQ")
 	for si := range it.SDQ {
 		sdq := &it.SDQ[si]
 		for _, lq := range sdq.Quantities {

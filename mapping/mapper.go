@@ -94,9 +94,31 @@ func (m *Mapper) start(t partners.DocType, src Source) (*mapping, error) {
 	return &mapping{p: m.p, doc: doc, src: src, res: res, prefix: src.key() + "|"}, nil
 }
 
+// where is the place of a line or field: a text (a flat file's
+// "file:line:column") or a segment of a set. Its text is built only when
+// a problem is reported.
+type where struct {
+	text string
+	pos  int    // segment number in the set
+	seg  string // segment id
+}
+
+// at is a place given as text.
+func at(text string) where { return where{text: text} }
+
+// segAt is the place of a segment.
+func segAt(pos int, id string) where { return where{pos: pos, seg: id} }
+
+func (w where) String() string {
+	if w.text != "" || w.seg == "" {
+		return w.text
+	}
+	return segPlace(w.pos, w.seg)
+}
+
 // problem records a problem.
-func (mp *mapping) problem(place, field, value, format string, args ...any) {
-	mp.res.Problems = append(mp.res.Problems, Problem{Place: place, Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
+func (mp *mapping) problem(place where, field, value, format string, args ...any) {
+	mp.res.Problems = append(mp.res.Problems, Problem{Place: place.String(), Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
 }
 
 // finish applies the document's error policy.
@@ -140,7 +162,7 @@ func (mp *mapping) sourceKey(parts ...string) string {
 // sku resolves a partner's item ids to our SKU: the first id with a
 // qualifier from the profile's order, through its lookup table. ok is
 // false when the line is skipped or in error (the problem is recorded).
-func (mp *mapping) sku(ids []documents.ProductID, place string) (string, bool) {
+func (mp *mapping) sku(ids []documents.ProductID, place where) (string, bool) {
 	items := mp.doc.Mapping.Items
 	var q, id string
 	for _, want := range items.Order {
@@ -157,7 +179,7 @@ func (mp *mapping) sku(ids []documents.ProductID, place string) (string, bool) {
 }
 
 // lookup translates v through the named table (none: v itself).
-func (mp *mapping) lookup(table, v, place, field string) (string, bool) {
+func (mp *mapping) lookup(table, v string, place where, field string) (string, bool) {
 	if table == "" {
 		return v, true
 	}
@@ -181,7 +203,7 @@ func (mp *mapping) lookup(table, v, place, field string) (string, bool) {
 }
 
 // location translates a partner location code to ours.
-func (mp *mapping) location(code, place string) (string, bool) {
+func (mp *mapping) location(code string, place where) (string, bool) {
 	if code == "" {
 		mp.problem(place, "location", "", "no location")
 		return "", false
@@ -190,7 +212,7 @@ func (mp *mapping) location(code, place string) (string, bool) {
 }
 
 // quantity converts a partner quantity in unit to our base unit.
-func (mp *mapping) quantity(q documents.Decimal, unit, sku, place string) (int64, bool) {
+func (mp *mapping) quantity(q documents.Decimal, unit, sku string, place where) (int64, bool) {
 	n, err := q.Int64()
 	if err != nil {
 		mp.problem(place, "quantity", string(q), "not a whole number")
@@ -208,7 +230,7 @@ func (mp *mapping) quantity(q documents.Decimal, unit, sku, place string) (int64
 }
 
 // factor returns how many base units one unit is.
-func (mp *mapping) factor(unit, sku, place string) (int64, bool) {
+func (mp *mapping) factor(unit, sku string, place where) (int64, bool) {
 	u := mp.doc.Mapping.Units
 	if unit == "" || strings.EqualFold(unit, u.Base) {
 		return 1, true
@@ -236,7 +258,7 @@ func (mp *mapping) factor(unit, sku, place string) (int64, bool) {
 }
 
 // bucketFor returns where a partner quantity code goes.
-func (mp *mapping) bucketFor(code, place string) (partners.Bucket, bool) {
+func (mp *mapping) bucketFor(code string, place where) (partners.Bucket, bool) {
 	b, ok := mp.doc.Mapping.Buckets[code]
 	if !ok {
 		mp.problem(place, "quantity qualifier", code, "not mapped to a bucket in the profile")
@@ -247,7 +269,7 @@ func (mp *mapping) bucketFor(code, place string) (partners.Bucket, bool) {
 
 // movement builds the movement for a figure in bucket b: a snapshot of b
 // for snapshot documents, the change kind of b for adjustment documents.
-func (mp *mapping) movement(b partners.Bucket, qty int64, place string) (ledger.Movement, bool) {
+func (mp *mapping) movement(b partners.Bucket, qty int64, place where) (ledger.Movement, bool) {
 	lb, err := ledger.ParseBucket(string(b))
 	if err != nil {
 		mp.problem(place, "bucket", string(b), "%v", err)

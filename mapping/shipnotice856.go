@@ -35,7 +35,7 @@ func (m *Mapper) ShipNotice856(doc *documents.ShipNotice856, src Source) (*Resul
 }
 
 func (mp *mapping) line856(doc *documents.ShipNotice856, l *documents.ShipLine, asn bool, entity string) {
-	place := segPlace(l.Pos, "HL")
+	place := segAt(l.Pos, "HL")
 	sku, ok := mp.sku(l.IDs, place)
 	if !ok {
 		return

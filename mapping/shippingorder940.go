@@ -28,15 +28,15 @@ func (m *Mapper) ShippingOrder940(doc *documents.ShippingOrder940, src Source) (
 	}
 	order := doc.DepositorOrder
 	if order == "" {
-		mp.problem("W05", "W0502", "", "no depositor order number")
+		mp.problem(at("W05"), "W0502", "", "no depositor order number")
 		return mp.finish()
 	}
 	wh := findParty(doc.Parties, entity, mp.doc.Mapping.Location.IDQualifier)
 	if wh == nil {
-		mp.problem("heading", "N1", entity, "no N1*%s names the warehouse", entity)
+		mp.problem(at("heading"), "N1", entity, "no N1*%s names the warehouse", entity)
 		return mp.finish()
 	}
-	loc, ok := mp.location(wh.ID, segPlace(wh.Pos, "N1"))
+	loc, ok := mp.location(wh.ID, segAt(wh.Pos, "N1"))
 	if !ok {
 		return mp.finish()
 	}
@@ -48,7 +48,7 @@ func (m *Mapper) ShippingOrder940(doc *documents.ShippingOrder940, src Source) (
 }
 
 func (mp *mapping) line940(l *documents.Line940, purpose, order, loc string) {
-	place := segPlace(l.Pos, "W01")
+	place := segAt(l.Pos, "W01")
 	ids := l.IDs
 	if l.CaseUPC != "" {
 		// W01-03, the U.P.C. case code, counts as a UP id after the pairs.

@@ -18,6 +18,7 @@ func partnersCommand() *command {
 		summary: "Check and inspect partner profiles",
 		subs: []*command{
 			partnersCheckCommand(),
+			partnersTryCommand(),
 		},
 	}
 }

@@ -1,0 +1,145 @@
+package gateway
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/partners"
+	"github.com/dockside-edi/dockside/specs"
+)
+
+// TryDocument is one document of a dry run: what it would post.
+type TryDocument struct {
+	Type      string               `json:"type"`              // x12/846, csv...
+	Control   string               `json:"control,omitempty"` // ISA13/GS06/ST02
+	Status    string               `json:"status"`            // accepted, rejected
+	Movements []ledger.Movement    `json:"movements"`
+	Compare   []mapping.Comparison `json:"compare,omitempty"`
+	Problems  []mapping.Problem    `json:"problems,omitempty"`
+}
+
+// TryResult is the outcome of a dry run over one file.
+type TryResult struct {
+	Partner   string        `json:"partner"`
+	File      string        `json:"file"`
+	Documents []TryDocument `json:"documents"`
+	// Problems are the file's problems outside any document (syntax,
+	// envelopes, no mapping).
+	Problems []string `json:"problems,omitempty"`
+}
+
+// OK reports whether the file would be processed without problems.
+func (r *TryResult) OK() bool {
+	if len(r.Problems) > 0 {
+		return false
+	}
+	for _, d := range r.Documents {
+		if d.Status != "accepted" || len(d.Problems) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// TryFile parses a file with a partner's profile and returns the
+// movements it would post, or every problem with its place. It changes
+// nothing: no store is opened.
+func TryFile(p *partners.Profile, cat *specs.Catalog, name string, body io.Reader, received time.Time) (*TryResult, error) {
+	res := &TryResult{Partner: p.ID, File: name, Documents: []TryDocument{}}
+	m := mapping.New(p)
+	br := bufio.NewReaderSize(body, 64<<10)
+	head, _ := br.Peek(512)
+	if !isX12(head) {
+		t, ok := m.FlatType(name)
+		if !ok {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: not X12, and partner %s's profile has no flat document matching this name", name, p.ID))
+			return res, nil
+		}
+		// The source keys name the file's hash: read it whole first (a dry
+		// run is for one file at a time).
+		data, err := io.ReadAll(br)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		mr, err := m.Flat(t, bytes.NewReader(data), mapping.Source{Partner: p.ID, FileHash: hex.EncodeToString(sum[:]), FileName: name, Received: received})
+		if mr == nil {
+			return nil, err
+		}
+		res.Documents = append(res.Documents, tryDocument(string(t), "", mr, err))
+		return res, nil
+	}
+	rep, err := x12.Check(br, cat, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
+		control := t.Group.Interchange.Control + "/" + t.Group.Control + "/" + t.Control
+		doc := TryDocument{Type: "x12/" + t.SetID, Control: control, Status: "rejected", Movements: []ledger.Movement{}}
+		if sr.Status != x12.StatusAccepted {
+			for _, se := range sr.Segments {
+				for _, ee := range se.Elements {
+					doc.Problems = append(doc.Problems, mapping.Problem{Place: fmt.Sprintf("segment %d (%s), line %d", se.Position, se.SegmentID, se.Pos.Line),
+						Field: fmt.Sprintf("%s%02d", se.SegmentID, ee.Position), Value: ee.Value, Reason: ee.Msg})
+				}
+				if len(se.Elements) == 0 {
+					doc.Problems = append(doc.Problems, mapping.Problem{Place: fmt.Sprintf("segment %d (%s), line %d", se.Position, se.SegmentID, se.Pos.Line), Reason: se.Msg})
+				}
+			}
+			for _, e := range sr.Envelope {
+				doc.Problems = append(doc.Problems, mapping.Problem{Place: fmt.Sprintf("line %d, %s", e.Pos.Line, e.Segment), Reason: e.Msg})
+			}
+			res.Documents = append(res.Documents, doc)
+			return nil
+		}
+		if x12.IsAcknowledgement(t.Group) {
+			doc.Status = "accepted"
+			res.Documents = append(res.Documents, doc)
+			return nil
+		}
+		ic := t.Group.Interchange
+		mr, err := m.Transaction(t, mapping.Source{Partner: p.ID, Interchange: ic.Control, Group: t.Group.Control,
+			Transaction: t.Control, FileName: name, Received: received})
+		if mr == nil {
+			doc.Problems = append(doc.Problems, mapping.Problem{Place: "set " + t.SetID + " " + t.Control, Reason: err.Error()})
+			res.Documents = append(res.Documents, doc)
+			return nil
+		}
+		d := tryDocument("x12/"+t.SetID, control, mr, err)
+		res.Documents = append(res.Documents, d)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rep.Err != nil {
+		res.Problems = append(res.Problems, fmt.Sprintf("%s: %v", name, rep.Err))
+	}
+	for _, icr := range rep.Interchanges {
+		for _, e := range icr.Interchange.Errors {
+			res.Problems = append(res.Problems, fmt.Sprintf("%s: %s", name, e.Error()))
+		}
+		for _, g := range icr.Groups {
+			for _, e := range g.Group.Errors {
+				res.Problems = append(res.Problems, fmt.Sprintf("%s: %s", name, e.Error()))
+			}
+		}
+	}
+	return res, nil
+}
+
+func tryDocument(typ, control string, mr *mapping.Result, err error) TryDocument {
+	d := TryDocument{Type: typ, Control: control, Status: "accepted", Movements: mr.Movements, Compare: mr.Compare, Problems: mr.Problems}
+	if errors.Is(err, mapping.ErrRejected) {
+		d.Status = "rejected"
+	}
+	if d.Movements == nil {
+		d.Movements = []ledger.Movement{}
+	}
+	return d
+}
