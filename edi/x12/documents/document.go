@@ -62,7 +62,11 @@ func DecodeGeneric(t *x12.Transaction) (*Generic, error) {
 	}
 	g := &Generic{Set: t.SetID, Control: t.Control, Segments: make([]Segment, 0, len(r.segs))}
 	for i := range r.segs {
-		g.Segments = append(g.Segments, r.segment(&r.segs[i]))
+		s := &r.segs[i]
+		if s.ID == "" {
+			return nil, r.noID(s)
+		}
+		g.Segments = append(g.Segments, r.segment(s))
 	}
 	return g, nil
 }

@@ -46,13 +46,27 @@ func (d *decoder846) decode() (*Inventory846, error) {
 	if err := d.bia(&segs[0]); err != nil {
 		return nil, err
 	}
-	lins := 0
+	// One pass ahead: count items, ids, quantities and descriptions, so
+	// that each array is allocated once, and check the ids, so that the loop
+	// below need not.
+	lins, ids, qtys, pids := 0, 0, 0, 0
 	for i := range segs {
-		if segs[i].ID == "LIN" {
+		switch segs[i].ID {
+		case "LIN":
 			lins++
+			ids += segs[i].Len() / 2
+		case "QTY":
+			qtys++
+		case "PID":
+			pids++
+		case "":
+			return nil, d.noID(&segs[i])
 		}
 	}
 	d.doc.Items = make([]Item846, 0, lins)
+	d.ids.reserve(ids)
+	d.qtys.reserve(qtys)
+	d.descs.reserve(pids)
 	i := 1
 	for ; i < len(segs); i++ {
 		s := &segs[i]
@@ -63,8 +77,8 @@ func (d *decoder846) decode() (*Inventory846, error) {
 			if d.doc.Totals, err = d.ctt(s); err != nil {
 				return nil, err
 			}
-			for _, s := range segs[i+1:] {
-				d.doc.After = append(d.doc.After, d.segment(&s))
+			for j := i + 1; j < len(segs); j++ {
+				d.doc.After = append(d.doc.After, d.segment(&segs[j]))
 			}
 			return d.doc, nil
 		case d.item == nil && s.ID != "LIN":

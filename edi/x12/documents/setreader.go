@@ -30,17 +30,17 @@ func newSetReader(t *x12.Transaction, want string) (*setReader, error) {
 	if n := len(segs); n > 0 && segs[n-1].ID == "SE" {
 		segs = segs[:n-1]
 	}
-	for i := range segs {
-		if segs[i].ID == "" {
-			s := &segs[i]
-			return nil, &DecodeError{SetID: want, Position: s.Pos.SetIndex, Line: s.Pos.Line, Err: ErrNoSegmentID}
-		}
-	}
 	r := &setReader{setID: want, segs: segs, comp: '>', rep: '^'}
 	if d := st.Delimiters(); d != nil {
 		r.comp, r.rep = d.Component, d.Repetition
 	}
 	return r, nil
+}
+
+// noID returns the error for a segment with an empty id. The typed
+// decoders check every segment's id as they reach it.
+func (r *setReader) noID(s *x12.Segment) *DecodeError {
+	return &DecodeError{SetID: r.setID, Position: s.Pos.SetIndex, Line: s.Pos.Line, Err: ErrNoSegmentID}
 }
 
 // fail returns a DecodeError for element elem (0: the whole segment) of s.
@@ -147,7 +147,8 @@ func (r *setReader) extra(s *x12.Segment, named positions) Extra {
 	return x
 }
 
-// segment returns s as data, without trailing empty elements.
+// segment returns s as data, without trailing empty elements. s has an
+// id.
 func (r *setReader) segment(s *x12.Segment) Segment {
 	n := s.Len()
 	for n > 0 && len(s.Element(n)) == 0 {
@@ -161,4 +162,15 @@ func (r *setReader) segment(s *x12.Segment) Segment {
 		}
 	}
 	return g
+}
+
+// after keeps the segments after a set's summary in *out.
+func (r *setReader) after(segs []x12.Segment, out *[]Segment) error {
+	for i := range segs {
+		if segs[i].ID == "" {
+			return r.noID(&segs[i])
+		}
+		*out = append(*out, r.segment(&segs[i]))
+	}
+	return nil
 }

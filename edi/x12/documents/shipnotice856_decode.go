@@ -51,14 +51,13 @@ func (d *decoder856) decode() (*ShipNotice856, error) {
 		s := &segs[i]
 		var err error
 		switch {
+		case s.ID == "":
+			err = d.noID(s)
 		case s.ID == "CTT":
 			if d.doc.Totals, err = d.ctt(s); err != nil {
 				return nil, err
 			}
-			for j := i + 1; j < len(segs); j++ {
-				d.doc.After = append(d.doc.After, d.segment(&segs[j]))
-			}
-			return d.doc, nil
+			return d.doc, d.after(segs[i+1:], &d.doc.After)
 		case s.ID == "HL":
 			err = d.startHL(s)
 		case d.hl == nil:

@@ -50,6 +50,8 @@ func (d *decoder940) decode() (*ShippingOrder940, error) {
 		s := &segs[i]
 		var err error
 		switch {
+		case s.ID == "":
+			err = d.noID(s)
 		case s.ID == "W76":
 			if err := d.endLX(); err != nil {
 				return nil, err
@@ -57,10 +59,7 @@ func (d *decoder940) decode() (*ShippingOrder940, error) {
 			if d.doc.Totals, err = d.w76(s); err != nil {
 				return nil, err
 			}
-			for j := i + 1; j < len(segs); j++ {
-				d.doc.After = append(d.doc.After, d.segment(&segs[j]))
-			}
-			return d.doc, nil
+			return d.doc, d.after(segs[i+1:], &d.doc.After)
 		case s.ID == "LX":
 			err = d.startLX(s)
 		case s.ID == "W01":

@@ -118,6 +118,14 @@ type slab[T any] struct {
 	start int // where the open run begins
 }
 
+// reserve makes room for n more elements in one array, when the slab has
+// none: a decoder that counted its segments ahead allocates once.
+func (s *slab[T]) reserve(n int) {
+	if s.buf == nil && n > 0 {
+		s.buf = make([]T, 0, n)
+	}
+}
+
 // add returns a pointer to a new zero element at the end of the open run.
 // It stays valid until the next add.
 func (s *slab[T]) add() *T {
