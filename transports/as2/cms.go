@@ -28,11 +28,24 @@ func parseContentInfo(in []byte, structure string) (asn1.ObjectIdentifier, crypt
 	return oid, content, nil
 }
 
-// contentType returns the CMS content type of in, or nil when in is not
-// a ContentInfo.
+// contentType returns the CMS content type of in (BER or DER), or nil
+// when in does not start like a ContentInfo. It reads only the first
+// bytes: SEQUENCE header, then the OBJECT IDENTIFIER.
 func contentType(in []byte) asn1.ObjectIdentifier {
-	oid, _, err := parseContentInfo(in, "ContentInfo")
-	if err != nil {
+	if len(in) < 4 || in[0] != 0x30 {
+		return nil
+	}
+	i := 2
+	switch l := in[1]; {
+	case l == 0x80, l < 0x80:
+	case l <= 0x84:
+		i += int(l & 0x7f)
+	default:
+		return nil
+	}
+	s := cryptobyte.String(in[min(i, len(in)):])
+	var oid asn1.ObjectIdentifier
+	if !s.ReadASN1ObjectIdentifier(&oid) {
 		return nil
 	}
 	return oid

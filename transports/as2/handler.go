@@ -87,7 +87,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "AS2 endpoint: POST AS2 messages here", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBody))
+	body, err := readBody(w, r, h.cfg.MaxBody)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -108,6 +108,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.receiveMessage(r.Context(), w, req)
+}
+
+// readBody reads the request body, at most max bytes, into a buffer of
+// the announced size.
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	var b bytes.Buffer
+	if r.ContentLength > 0 && r.ContentLength <= max {
+		b.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, max))
+	return b.Bytes(), err
 }
 
 // mdnRequest is what the sender asked for in the way of a receipt.

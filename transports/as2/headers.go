@@ -19,9 +19,11 @@ func quoteAS2ID(id string) string {
 	if atom {
 		return id
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
-	return `"` + r.Replace(id) + `"`
+	return `"` + quotedPairs.Replace(id) + `"`
 }
+
+// quotedPairs escapes \ and " in a quoted-string (read-only once built).
+var quotedPairs = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // unquoteAS2ID reads an AS2-From or AS2-To value: quoted or not.
 func unquoteAS2ID(v string) string {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -197,18 +198,27 @@ func verifyMultipartSigned(body []byte, boundary string, certs []*x509.Certifica
 			sig = d
 		}
 	}
-	candidates := [][]byte{parts[0]}
-	if p := parts[0]; len(p) < cap(p) && p[:len(p)+1][len(p)] == '\r' {
-		// The part ended in CR LF before the delimiter. RFC 2046 gives the
-		// CR LF to the delimiter; OpenSSL's -binary reading keeps the CR as
-		// content. (parts[0] is a slice of body: the byte after it is the
-		// one that follows in body.)
-		candidates = append(candidates, p[:len(p)+1])
+	v, err := verifySignedData(sig, [][]byte{parts[0]}, certs)
+	if errors.Is(err, ErrIntegrity) {
+		// Other readings of the same bytes, tried only when the usual one
+		// does not match.
+		var others [][]byte
+		if p := parts[0]; len(p) < cap(p) && p[:len(p)+1][len(p)] == '\r' {
+			// The part ended in CR LF before the delimiter. RFC 2046 gives
+			// the CR LF to the delimiter; OpenSSL's -binary reading keeps
+			// the CR as content. (parts[0] is a slice of body: the byte
+			// after it is the one that follows in body.)
+			others = append(others, p[:len(p)+1])
+		}
+		if c := canonicalCRLF(parts[0]); len(c) != len(parts[0]) {
+			others = append(others, c) // text signed in canonical form, sent with LFs
+		}
+		if len(others) > 0 {
+			if v2, err2 := verifySignedData(sig, others, certs); err2 == nil {
+				v, err = v2, nil
+			}
+		}
 	}
-	if c := canonicalCRLF(parts[0]); len(c) != len(parts[0]) {
-		candidates = append(candidates, c) // text signed in canonical form, sent with LFs
-	}
-	v, err := verifySignedData(sig, candidates, certs)
 	if err != nil {
 		return nil, nil, err
 	}
