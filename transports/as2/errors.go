@@ -59,6 +59,7 @@ type HeaderError struct {
 	Msg    string
 }
 
+// Error reports the header, its value and the problem.
 func (e *HeaderError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("as2: header %s: %s", e.Header, e.Msg)
@@ -77,6 +78,7 @@ type MIMEError struct {
 	Msg    string
 }
 
+// Error reports the layer, the offset and the problem.
 func (e *MIMEError) Error() string {
 	return fmt.Sprintf("as2: %s, byte %d: %s", e.Layer, e.Offset, e.Msg)
 }
@@ -91,6 +93,7 @@ type ASN1Error struct {
 	Msg       string
 }
 
+// Error reports the structure, the offset and the problem.
 func (e *ASN1Error) Error() string {
 	if e.Offset < 0 {
 		return fmt.Sprintf("as2: %s: %s", e.Structure, e.Msg)
@@ -112,6 +115,7 @@ type MDNError struct {
 	mic         bool
 }
 
+// Error reports our Message-ID, the problem and the disposition.
 func (e *MDNError) Error() string {
 	s := fmt.Sprintf("as2: MDN for %s: %s", e.MessageID, e.Msg)
 	if e.Disposition != "" {
@@ -136,6 +140,7 @@ type HTTPError struct {
 	Body   string // the start of the response body
 }
 
+// Error reports the URL, the status and the start of the body.
 func (e *HTTPError) Error() string {
 	return fmt.Sprintf("as2: POST %s: HTTP %d: %s", e.URL, e.Status, e.Body)
 }
