@@ -11,11 +11,12 @@ import (
 
 // postRequest is one document waiting for a group commit.
 type postRequest struct {
-	doc  Document      // checked and normalized
-	ord  docOrder      // its key orders
-	res  PostResult    // set by the committer
-	err  error         // set by the committer
-	done chan struct{} // closed by the committer when res or err is final
+	doc     Document      // checked and normalized
+	ord     docOrder      // its key orders, once ordered is closed
+	ordered chan struct{} // closed when ord is ready
+	res     PostResult    // set by the committer
+	err     error         // set by the committer
+	done    chan struct{} // closed by the committer when res or err is final
 }
 
 // Post records one document's movements in one transaction: all or
@@ -49,7 +50,18 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if len(prepared.Movements) == 0 {
 		return PostResult{}, nil
 	}
-	r := &postRequest{doc: prepared, ord: orderOf(&prepared), done: make(chan struct{})}
+	r := &postRequest{doc: prepared, ordered: make(chan struct{}), done: make(chan struct{})}
+	if len(prepared.Movements) < parallelSortMin {
+		r.ord = orderOf(&r.doc)
+		close(r.ordered)
+	} else {
+		// Sort while the committer applies the movements: it needs the
+		// order only to write them out.
+		go func() {
+			r.ord = orderOf(&r.doc)
+			close(r.ordered)
+		}()
+	}
 	select {
 	case l.reqs <- r:
 	case <-l.quit:
@@ -137,7 +149,7 @@ func (l *Ledger) commit(batch []*postRequest) {
 				return err
 			}
 			for i, r := range batch {
-				res, err := w.post(&r.doc, &r.ord)
+				res, err := w.post(r)
 				if err != nil {
 					failed, failErr = i, err
 					return err

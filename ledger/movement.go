@@ -13,7 +13,7 @@ const (
 	// fields, in bytes.
 	MaxTextLen = 1024
 	// MaxMovements bounds the movements of one document.
-	MaxMovements = 1 << 21
+	MaxMovements = 1_000_000
 )
 
 // Document is what one inbound document posts: its movements, committed

@@ -86,7 +86,8 @@ type recorded struct {
 
 // post applies one document. On error the transaction must be rolled back:
 // part of the document may have been applied.
-func (w *writer) post(doc *Document, ord *docOrder) (PostResult, error) {
+func (w *writer) post(r *postRequest) (PostResult, error) {
+	doc := &r.doc
 	res := PostResult{Recorded: w.now}
 	seq := w.postings.Sequence() + 1
 	nextID := w.movements.Sequence() + 1
@@ -122,7 +123,8 @@ func (w *writer) post(doc *Document, ord *docOrder) (PostResult, error) {
 	if err := w.chunk.flush(w.movements); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: document %q: %w", doc.Key, err)
 	}
-	w.queueRuns(doc, ord, done)
+	<-r.ordered
+	w.queueRuns(doc, &r.ord, done)
 	p := posting{document: doc.Key, recorded: w.now.UnixNano(), firstID: res.FirstID, count: res.LastID - res.FirstID + 1}
 	if err := w.postings.Put(idKey(seq), encodePosting(&p)); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: writing posting %d: %w", seq, err)

@@ -291,3 +291,34 @@ func TestCanceledContext(t *testing.T) {
 	}
 	assertEmpty(t, l)
 }
+
+// A document large enough to be sorted beside the commit, with duplicates
+// inside it and of earlier postings, posted while small ones go by.
+func TestLargeDocument(t *testing.T) {
+	l := openTest(t)
+	first := mv(KindReceipt, 1, 1)
+	small := mustPost(t, l, "small", first)
+	var ms []Movement
+	for i := range parallelSortMin + 500 {
+		m := Movement{SourceKey: fmt.Sprintf("big/%d", i), SKU: fmt.Sprintf("S%d", i%300), Location: fmt.Sprintf("L%d", i%3), Kind: KindReceipt, Quantity: 2, Effective: at(float64(i % 50))}
+		if i%7 == 0 {
+			m.Kind, m.Quantity = KindSnapshot, 5
+		}
+		ms = append(ms, m)
+	}
+	ms = append(ms, ms[10], first) // a duplicate within, and one of an earlier posting
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 20 {
+			mustPost(t, l, fmt.Sprintf("s%d", i), mv(KindReceipt, 1, 2))
+		}
+	})
+	res := mustPost(t, l, "big", ms...)
+	wg.Wait()
+	if len(res.Duplicates) != 2 || res.Posted+len(res.Stale) != len(ms)-2 || small.Seq == 0 {
+		t.Fatalf("result: %d posted, %d stale, duplicates %v", res.Posted, len(res.Stale), res.Duplicates)
+	}
+	if err := l.Verify(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
