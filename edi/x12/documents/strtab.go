@@ -88,8 +88,16 @@ func (t *strtab) decimal(b []byte) (string, bool) {
 }
 
 // pack returns up to 7 bytes and their count as one word; it is never 0
-// for a non-empty b.
+// for a non-empty b. Codes are mostly 1 to 3 bytes: those are unrolled.
 func pack(b []byte) uint64 {
+	switch len(b) {
+	case 1:
+		return 1 | uint64(b[0])<<8
+	case 2:
+		return 2 | uint64(b[0])<<8 | uint64(b[1])<<16
+	case 3:
+		return 3 | uint64(b[0])<<8 | uint64(b[1])<<16 | uint64(b[2])<<24
+	}
 	k := uint64(len(b))
 	for i, c := range b {
 		k |= uint64(c) << (8 * (i + 1))
