@@ -164,22 +164,31 @@ func mergeTwo(a, b []kv) []kv {
 	return append(out, b...)
 }
 
-// arena hands out byte slices from large blocks: bbolt keeps every key and
-// value put until the transaction ends, and one block per many slices is
-// far cheaper for the allocator and the garbage collector.
+// arena hands out byte slices from blocks: bbolt keeps every key and value
+// put until the transaction ends, and one block per many slices is far
+// cheaper for the allocator and the garbage collector. Blocks start small
+// (most commits are small) and double up to arenaMaxBlock.
 type arena struct {
 	block []byte
+	size  int // size of the next block
 }
 
-const arenaBlock = 256 << 10
+const (
+	arenaMinBlock = 4 << 10
+	arenaMaxBlock = 256 << 10
+)
 
-// alloc returns a zeroed slice of length 0 and capacity n.
+// alloc returns a slice of length 0 and capacity n.
 func (a *arena) alloc(n int) []byte {
-	if n > arenaBlock/8 {
+	if n > arenaMaxBlock/8 {
 		return make([]byte, 0, n)
 	}
 	if cap(a.block)-len(a.block) < n {
-		a.block = make([]byte, 0, arenaBlock)
+		a.size = min(max(a.size*2, arenaMinBlock), arenaMaxBlock)
+		for a.size < n {
+			a.size *= 2
+		}
+		a.block = make([]byte, 0, a.size)
 	}
 	start := len(a.block)
 	a.block = a.block[:start+n]
