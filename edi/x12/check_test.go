@@ -11,7 +11,7 @@ import (
 // whose error names the place, never a panic.
 func TestCheckBadInput(t *testing.T) {
 	valid := envelope(goodBody...)
-	shifted := strings.Replace(strings.Replace(stdISA("~"), "SENDER         ", "SENDER        ", 1), "RECEIVER       ", "RECEIVER        ", 1)
+	shifted := strings.Replace(strings.Replace(stdISA("~"), "*000000001*", "*00000001*", 1), "*00401*", "*004010*", 1)
 	tests := []struct {
 		name string
 		in   string

@@ -100,6 +100,7 @@ func TestEnvelopeChecks(t *testing.T) {
 		{"ISA13 not digits", interchange(isa("*000000001*", "*00000000A*"), "~", "\n", edit("IEA*1*000000001", "IEA*1*00000000A")...), false, []string{"TA1 ISA13 018"}, ""},
 		{"ISA14 not 0 or 1", interchange(isa("*0*T*", "*2*T*"), "~", "\n", goodBody...), false, []string{"TA1 ISA14 019"}, ""},
 		{"ISA15 not P T I", interchange(isa("*0*T*", "*0*X*"), "~", "\n", goodBody...), false, []string{"TA1 ISA15 020"}, ""},
+		{"ISA06 too long (107-byte ISA)", interchange(isa("SENDER         ", "SENDER-LONG-ID-X"), "~", "\n", goodBody...), false, []string{"TA1 ISA6 006"}, "not the fixed 106"},
 		{"ISA06 blank", interchange(isa("SENDER         ", "               "), "~", "\n", goodBody...), false, []string{"TA1 ISA6 006"}, ""},
 		{"ISB ISE lenient", envelope(append([]string{"ISB*1", "ISE*200601*0515*04"}, goodBody...)...), false, nil, "interchange service segment ISB"},
 		{"ISB ISE strict", envelope(append([]string{"ISB*1", "ISE*200601*0515*04"}, goodBody...)...), true, []string{"TA1 ISB0 024", "TA1 ISE0 024"}, ""},

@@ -69,10 +69,12 @@ func (r *Reader) readLooseISA() (*Segment, error) {
 		case '\r', '\n':
 			wrapped = true
 		case sep:
-			// Elements may be unpadded, never longer than their fixed
-			// width: a longer one means the separators are not where an
-			// ISA has them (e.g. the scan ran into the next segment).
-			if f := isaFields[seps]; size > f.length {
+			// Elements may be unpadded. ISA11 to ISA15 are never longer
+			// than their width: a longer one means the separators are not
+			// where an ISA has them (e.g. the scan ran into the next
+			// segment). A long id or password (ISA01-ISA10) is read, and
+			// the decoder reports it with its TA1 note.
+			if f := isaFields[seps]; seps >= 11 && size > f.length {
 				return nil, r.syntaxErr(ErrBadISA, "ISA%02d (%s) has %d characters, at most %d", seps, f.name, size, f.length)
 			}
 			seps++
