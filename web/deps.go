@@ -1,0 +1,161 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// Deps are what the server reads and acts on. Ledger, Inbox, Outbox and
+// Partners are required; the others may be left empty.
+type Deps struct {
+	Ledger *ledger.Ledger
+	Inbox  *inbox.Store
+	Outbox *outbox.Store
+	// Broadcasts is what each channel was told; nil shows none.
+	Broadcasts *broadcast.Store
+	// Partners returns the profiles in use (they may be reloaded at any
+	// time; the server calls it once per request).
+	Partners func() *partners.Directory
+	// Replay puts a failed message back in the queue and processes it
+	// with the current profiles. It may return before processing ends
+	// (ctx has a deadline: Options.ReplayWait); the message it returns
+	// is then still received or processing, and the workers finish it.
+	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
+	// 404 and 409. Nil: replay answers 501.
+	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	// Reservations allocates stock for portals and field sales. Nil:
+	// the reservation endpoints answer 501.
+	Reservations Reservations
+	// Tokens are the API tokens (see the package doc for the rule when
+	// there are none).
+	Tokens []Token
+	// Logger receives the access log and operator actions; nil discards.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Options tune a Server. The zero value is right for most uses.
+type Options struct {
+	// RateLimit is the sustained requests per second allowed per token
+	// (and per client address for requests without one); default 20.
+	RateLimit float64
+	// RateBurst is the burst allowed per token; default 40.
+	RateBurst int
+	// MaxBodyBytes bounds a request body; default 1 MiB.
+	MaxBodyBytes int64
+	// Timeout bounds an API request (http.TimeoutHandler: 503 after it);
+	// default 30 s. Raw downloads and Excel exports are not bounded by
+	// it, only by the http.Server's WriteTimeout and the client.
+	Timeout time.Duration
+	// ReplayWait is how long a replay request waits for the message to
+	// be processed before answering 202; default 10 s (kept below
+	// Timeout).
+	ReplayWait time.Duration
+	// SessionTTL is how long a dashboard login lasts; default 12 h.
+	SessionTTL time.Duration
+	// SessionKey signs dashboard sessions and CSRF tokens (at least 32
+	// bytes). Empty: a random key, so sessions end when the process does.
+	SessionKey []byte
+	// SecureCookies marks the session cookie Secure (serve over TLS, or
+	// behind a proxy that does).
+	SecureCookies bool
+	// PublicMetrics serves /metrics without a token.
+	PublicMetrics bool
+	// MaxRawView is how many bytes of a message the detail shows; the
+	// rest is a download. Default 256 KiB.
+	MaxRawView int
+	// MaxExportRows caps the rows of an Excel export; default 100,000.
+	MaxExportRows int
+}
+
+func (o Options) withDefaults() Options {
+	if o.RateLimit <= 0 {
+		o.RateLimit = 20
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = 40
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 1 << 20
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.ReplayWait <= 0 {
+		o.ReplayWait = 10 * time.Second
+	}
+	if o.ReplayWait > o.Timeout*3/4 {
+		o.ReplayWait = o.Timeout * 3 / 4
+	}
+	if o.SessionTTL <= 0 {
+		o.SessionTTL = 12 * time.Hour
+	}
+	if o.MaxRawView <= 0 {
+		o.MaxRawView = 256 << 10
+	}
+	if o.MaxExportRows <= 0 {
+		o.MaxExportRows = 100_000
+	}
+	return o
+}
+
+// Reservations allocates available-to-promise stock in one step. The
+// gateway implements it in the ledger; Reserve must check and allocate
+// atomically, so two reservations racing for the last units cannot both
+// win.
+type Reservations interface {
+	// Reserve allocates r.Quantity of r.SKU at r.Location when that much
+	// is available to promise, else returns an *InsufficientError. A
+	// second call with the same r.Key allocates nothing and returns the
+	// first call's result with Replayed set (or an error wrapping
+	// ErrKeyReused when its figures differ).
+	Reserve(ctx context.Context, r Reservation) (ReservationResult, error)
+	// Release frees what the reservation with this key allocated.
+	// Releasing a released reservation succeeds; an unknown key is an
+	// error wrapping ErrNoReservation.
+	Release(ctx context.Context, key string) error
+}
+
+// Reservation is a request to allocate stock, from POST /api/v1/reservations.
+type Reservation struct {
+	// Key is the request's Idempotency-Key header.
+	Key      string `json:"key"`
+	SKU      string `json:"sku"`
+	Location string `json:"location"`
+	Quantity int64  `json:"quantity"`
+	// Order is the order number the allocation is kept under; empty
+	// means the key.
+	Order string `json:"order,omitempty"`
+	// Channel is the partner id of the sales channel asking, if any.
+	Channel string `json:"channel,omitempty"`
+	// Note is free text for the audit trail.
+	Note string `json:"note,omitempty"`
+	// Requester is the name of the token that asked.
+	Requester string `json:"requester,omitempty"`
+}
+
+// ReservationResult is what a reservation allocated.
+type ReservationResult struct {
+	Key      string `json:"key"`
+	SKU      string `json:"sku"`
+	Location string `json:"location"`
+	Quantity int64  `json:"quantity"`
+	Order    string `json:"order"`
+	// Available is what the location has available to promise after the
+	// allocation.
+	Available int64 `json:"available"`
+	// Seq is the ledger change sequence number of the allocation.
+	Seq     uint64    `json:"seq"`
+	Created time.Time `json:"created"`
+	// Replayed means an earlier request with the same key made this
+	// reservation; nothing was allocated now.
+	Replayed bool `json:"replayed"`
+}

@@ -1,0 +1,68 @@
+// Package web is Dockside's operator HTTP API, its dashboard, its
+// Prometheus metrics and its health checks.
+//
+// New builds a Server over the gateway's stores (Deps: ledger, inbox,
+// outbox, broadcasts, partner profiles, and the replay and reservation
+// functions the gateway provides); Server.Handler serves:
+//
+//   - /api/v1/...: JSON (see /api/v1/openapi.json, which a test keeps in
+//     step with the route table): availability per SKU, location and
+//     channel; stock, paged and filtered; a SKU's audit trail;
+//     reservations (POST with an Idempotency-Key, DELETE to release);
+//     messages (search, detail with raw and parsed views, errors with their
+//     places, movements and acks, replay); the outbox (retry); partners with
+//     their health; what each channel was told; Excel exports of stock and
+//     of a message search.
+//   - /metrics (Prometheus, a registry of the server's own), /healthz
+//     (the process serves) and /readyz (the stores answer).
+//   - / and /static/...: the dashboard, server-rendered with html/template
+//     and embedded assets, no script: overview, messages with filters, a
+//     message with a Replay button, outbox with Retry, partners, inventory
+//     with per-channel availability and divergence.
+//
+// Server.Metrics returns the hooks the pipeline and transports call
+// (ObserveMessage, TransportConnection, TransportBytes); store figures are
+// read at scrape time.
+//
+// # Authentication
+//
+// Tokens come from the configuration as a name, the hex SHA-256 of the
+// secret (HashToken; NewToken makes one) and a role: read-only reads,
+// operator also replays, retries and reserves. The API takes
+// "Authorization: Bearer <secret>"; the secret's SHA-256 is compared with
+// every configured hash in constant time. No token: 401; a read-only token
+// on an operator route: 403.
+//
+// The dashboard logs in with the same tokens. The session cookie
+// (dockside_session: HttpOnly, SameSite=Strict, Secure with
+// Options.SecureCookies) holds the token's name, an expiry
+// (Options.SessionTTL) and an HMAC-SHA256 of both and of the token's hash
+// under the session key (Options.SessionKey, random per process by
+// default): never the token. Changing or removing the token ends its
+// sessions, and so does a restart with a random key; logging out clears
+// the cookie (the server keeps no session list, so a copied cookie stays
+// valid until it expires). The cookie also authenticates API GETs (the
+// dashboard's export links), never other API methods. Replay and Retry
+// are POST forms carrying a CSRF token (an HMAC of the session), and a
+// foreign Origin header is refused.
+//
+// The rule without tokens: when Deps.Tokens is empty, requests from a
+// loopback address that also name a loopback host (localhost, 127.0.0.1,
+// [::1]; a DNS-rebinding page cannot) are read-only, and everything else
+// is 401. Operator actions then answer 403. To replay from the demo's
+// dashboard, configure an operator token, or mint one at start with
+// NewToken and print it once.
+//
+// # Limits
+//
+// Each token (and each client address without one, login attempts and
+// failed authentications included) has a token bucket
+// (golang.org/x/time/rate, Options.RateLimit and RateBurst, 20/s burst 40
+// by default); past it: 429 with Retry-After in seconds. Request bodies
+// are cut at Options.MaxBodyBytes (413). API handlers run under
+// http.TimeoutHandler (Options.Timeout, 503 after it) except the raw
+// download and the Excel exports, which stream and honour the request's
+// context; the http.Server's own timeouts are the caller's. The access
+// log names the route, status, duration and token name, never a secret
+// or a cookie.
+package web

@@ -1,0 +1,222 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/outbox"
+)
+
+// Metrics holds the server's Prometheus metrics, in a registry of its own,
+// and the hooks the pipeline and the transports report to. Store figures
+// (queue, backlog, overdue acks, ledger postings) are read from the stores
+// at scrape time.
+type Metrics struct {
+	reg          *prometheus.Registry
+	now          func() time.Time
+	messages     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	movements    *prometheus.CounterVec
+	connections  *prometheus.CounterVec
+	bytes        *prometheus.CounterVec
+	httpRequests *prometheus.CounterVec
+}
+
+// latencyBuckets span a small file on a quiet gateway (10 ms) to a large
+// one behind a long queue (1 h).
+var latencyBuckets = []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}
+
+func newMetrics(s *Server) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		now: s.now,
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dockside_messages_total",
+			Help: "Received messages whose processing ended, by partner, document type and state (done, failed, duplicate).",
+		}, []string{"partner", "type", "state"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "dockside_processing_seconds",
+			Help:    "Time from a message's arrival to its posting in the ledger (first attempts that ended done), by partner and transport.",
+			Buckets: latencyBuckets,
+		}, []string{"partner", "transport"}),
+		movements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dockside_ledger_movements_posted_total",
+			Help: "Ledger movements posted from received messages, by partner.",
+		}, []string{"partner"}),
+		connections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dockside_transport_connections_total",
+			Help: "Connections accepted or opened, by transport.",
+		}, []string{"transport"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dockside_transport_bytes_total",
+			Help: "Bytes moved by the transports, by transport and direction (in, out).",
+		}, []string{"transport", "direction"}),
+		httpRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dockside_http_requests_total",
+			Help: "HTTP requests to the API and dashboard, by route and status code.",
+		}, []string{"route", "code"}),
+	}
+	m.reg.MustRegister(m.messages, m.latency, m.movements, m.connections, m.bytes, m.httpRequests,
+		&storeCollector{s: s},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveMessage counts a message whose processing ended with o, and for
+// a first attempt that ended done, observes the time from its arrival
+// (m.ReceivedAt) to now. Call it after inbox.Store.Finish (the gateway's
+// finish hook).
+func (m *Metrics) ObserveMessage(msg *inbox.Message, o inbox.Outcome) {
+	now := m.now()
+	partner := orUnknown(msg.Partner)
+	docType := ""
+	if o.Result != nil {
+		docType = o.Result.DocType
+		if o.Result.Movements > 0 {
+			m.movements.WithLabelValues(partner).Add(float64(o.Result.Movements))
+		}
+	}
+	m.messages.WithLabelValues(partner, orUnknown(docType), orUnknown(string(o.State))).Inc()
+	if o.State == inbox.Done && msg.Attempts <= 1 && !msg.ReceivedAt.IsZero() {
+		m.latency.WithLabelValues(partner, orUnknown(msg.Transport)).Observe(max(0, now.Sub(msg.ReceivedAt).Seconds()))
+	}
+}
+
+// TransportConnection counts a connection of a transport (an SFTP
+// session, an AS2 request, a folder pickup).
+func (m *Metrics) TransportConnection(transport string) {
+	m.connections.WithLabelValues(orUnknown(transport)).Inc()
+}
+
+// TransportBytes counts n bytes moved by a transport; direction is "in" or
+// "out".
+func (m *Metrics) TransportBytes(transport, direction string, n int) {
+	if n > 0 {
+		m.bytes.WithLabelValues(orUnknown(transport), orUnknown(direction)).Add(float64(n))
+	}
+}
+
+// Gatherer returns the registry, for tests and for serving the metrics
+// elsewhere.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: nil}).ServeHTTP(w, r)
+}
+
+// storeCollector reads the stores at scrape time.
+type storeCollector struct{ s *Server }
+
+var (
+	descWaiting = prometheus.NewDesc("dockside_inbox_waiting",
+		"Messages waiting in the inbox queue.", nil, nil)
+	descInbox = prometheus.NewDesc("dockside_inbox_messages",
+		"Messages in the inbox, by partner and state.", []string{"partner", "state"}, nil)
+	descBacklog = prometheus.NewDesc("dockside_outbox_backlog",
+		"Outbound messages not delivered: pending (queued, sending, sent, failed) or dead.", []string{"state"}, nil)
+	descOverdue = prometheus.NewDesc("dockside_acks_overdue",
+		"Outbound messages whose partner acknowledgement is overdue, by partner.", []string{"partner"}, nil)
+	descPostings = prometheus.NewDesc("dockside_ledger_postings_total",
+		"Ledger postings (the last change sequence number).", nil, nil)
+	descUp = prometheus.NewDesc("dockside_store_up",
+		"Whether a store answered the scrape (1) or not (0).", []string{"store"}, nil)
+)
+
+// Describe implements prometheus.Collector.
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descUp} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	d := c.s.deps
+	up := func(store string, err error) {
+		v := 1.0
+		if err != nil {
+			v = 0
+			c.s.log.Warn("metrics: store did not answer", "store", store, "err", err)
+		}
+		ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, v, store)
+	}
+	waiting, err := d.Inbox.Waiting()
+	if err == nil {
+		ch <- prometheus.MustNewConstMetric(descWaiting, prometheus.GaugeValue, float64(waiting))
+		var counts map[string]map[inbox.State]int
+		if counts, err = d.Inbox.Counts(); err == nil {
+			for partner, states := range counts {
+				for state, n := range states {
+					ch <- prometheus.MustNewConstMetric(descInbox, prometheus.GaugeValue, float64(n), orUnknown(partner), string(state))
+				}
+			}
+		}
+	}
+	up("inbox", err)
+
+	pending, dead, err := d.Outbox.Backlog()
+	if err == nil {
+		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(pending), "pending")
+		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(dead), "dead")
+		var byPartner map[string]int
+		if byPartner, err = overdueByPartner(d.Outbox); err == nil {
+			for partner, n := range byPartner {
+				ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(n), orUnknown(partner))
+			}
+		}
+	}
+	up("outbox", err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	seq, err := d.Ledger.LastSeq(ctx)
+	if err == nil {
+		ch <- prometheus.MustNewConstMetric(descPostings, prometheus.CounterValue, float64(seq))
+	}
+	up("ledger", err)
+}
+
+// overdueByPartner counts overdue acknowledgements per partner.
+func overdueByPartner(o *outbox.Store) (map[string]int, error) {
+	out := map[string]int{}
+	err := eachOutbox(o, outbox.Filter{AckState: outbox.AckOverdue}, func(m *outbox.Message) bool {
+		out[m.Partner]++
+		return true
+	})
+	return out, err
+}
+
+// eachOutbox calls fn for every outbound message matching f, newest
+// first, page by page, until fn returns false.
+func eachOutbox(o *outbox.Store, f outbox.Filter, fn func(*outbox.Message) bool) error {
+	f.Limit = 1000
+	for {
+		page, err := o.List(f)
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if !fn(m) {
+				return nil
+			}
+		}
+		if len(page) < f.Limit {
+			return nil
+		}
+		f.Before = page[len(page)-1].ID
+	}
+}

@@ -1,0 +1,276 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// maxHealthScan bounds the recent messages read to find each partner's
+// last message.
+const maxHealthScan = 20_000
+
+// Partner statuses.
+const (
+	statusOK        = "ok"
+	statusAttention = "attention" // overdue acknowledgements or dead outbound messages
+	statusFailing   = "failing"   // messages failed and not yet replayed
+)
+
+// partnerHealth is how a partner's traffic is going.
+type partnerHealth struct {
+	Status       string              `json:"status"`
+	LastMessage  *messageBrief       `json:"last_message,omitempty"`
+	Messages     map[inbox.State]int `json:"messages"`
+	Failed       int                 `json:"failed"`
+	OverdueAcks  int                 `json:"overdue_acks"`
+	DeadOutbound int                 `json:"dead_outbound"`
+	// LastBroadcast is the last inventory advice built for a channel.
+	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
+}
+
+type messageBrief struct {
+	ID         uint64      `json:"id"`
+	Name       string      `json:"name"`
+	State      inbox.State `json:"state"`
+	ReceivedAt time.Time   `json:"received_at"`
+}
+
+type partnerSummary struct {
+	Profile profileView    `json:"profile"`
+	Health  *partnerHealth `json:"health"`
+}
+
+// health computes every partner's health in one pass over each store.
+func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*partnerHealth, error) {
+	out := map[string]*partnerHealth{}
+	for _, p := range dir.Profiles() {
+		out[p.ID] = &partnerHealth{Messages: map[inbox.State]int{}}
+	}
+	get := func(id string) *partnerHealth {
+		if h := out[id]; h != nil {
+			return h
+		}
+		h := &partnerHealth{Messages: map[inbox.State]int{}}
+		out[id] = h
+		return h
+	}
+	counts, err := s.deps.Inbox.Counts()
+	if err != nil {
+		return nil, err
+	}
+	for id, states := range counts {
+		h := get(id)
+		h.Messages = states
+		h.Failed = states[inbox.Failed]
+	}
+	if err := s.lastMessages(r, out); err != nil {
+		return nil, err
+	}
+	overdue, err := overdueByPartner(s.deps.Outbox)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range overdue {
+		get(id).OverdueAcks = n
+	}
+	err = eachOutbox(s.deps.Outbox, outbox.Filter{State: outbox.Dead}, func(m *outbox.Message) bool {
+		get(m.Partner).DeadOutbound++
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range dir.Profiles() {
+		if p.Advice != nil && s.deps.Broadcasts != nil {
+			if bs, err := s.deps.Broadcasts.List(p.ID, 1); err == nil && len(bs) > 0 {
+				out[p.ID].LastBroadcast = &bs[0]
+			}
+		}
+	}
+	for _, h := range out {
+		switch {
+		case h.Failed > 0:
+			h.Status = statusFailing
+		case h.OverdueAcks > 0 || h.DeadOutbound > 0:
+			h.Status = statusAttention
+		default:
+			h.Status = statusOK
+		}
+	}
+	return out, nil
+}
+
+// lastMessages finds each partner's newest message among the latest
+// maxHealthScan messages.
+func (s *Server) lastMessages(r *http.Request, out map[string]*partnerHealth) error {
+	f := inbox.Filter{Limit: 1000}
+	missing := len(out)
+	for scanned := 0; scanned < maxHealthScan && missing > 0; {
+		if err := r.Context().Err(); err != nil {
+			return err
+		}
+		page, err := s.deps.Inbox.List(f)
+		if err != nil {
+			return err
+		}
+		for _, m := range page {
+			if h := out[m.Partner]; h != nil && h.LastMessage == nil {
+				h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
+				missing--
+			}
+		}
+		scanned += len(page)
+		if len(page) < f.Limit {
+			break
+		}
+		f.Before = page[len(page)-1].ID
+	}
+	return nil
+}
+
+func (s *Server) partnerSummaries(r *http.Request) ([]partnerSummary, error) {
+	dir := s.deps.Partners()
+	health, err := s.health(r, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := []partnerSummary{}
+	for _, p := range dir.Profiles() {
+		out = append(out, partnerSummary{Profile: viewProfile(p), Health: health[p.ID]})
+	}
+	return out, nil
+}
+
+func (s *Server) apiPartners(w http.ResponseWriter, r *http.Request) {
+	sums, err := s.partnerSummaries(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"partners": sums})
+}
+
+// partnerDetail is one partner: profile, health and recent traffic.
+type partnerDetail struct {
+	Profile    profileView           `json:"profile"`
+	Health     *partnerHealth        `json:"health"`
+	Messages   []*inbox.Message      `json:"recent_messages"`
+	Outbox     []*outbox.Message     `json:"recent_outbox"`
+	Broadcasts []broadcast.Broadcast `json:"broadcasts"`
+}
+
+func (s *Server) partnerDetail(r *http.Request, id string) (*partnerDetail, error) {
+	dir := s.deps.Partners()
+	p, err := dir.ByID(id)
+	if err != nil {
+		return nil, err
+	}
+	health, err := s.health(r, dir)
+	if err != nil {
+		return nil, err
+	}
+	d := &partnerDetail{Profile: viewProfile(p), Health: health[p.ID], Broadcasts: []broadcast.Broadcast{}}
+	if d.Messages, err = s.deps.Inbox.List(inbox.Filter{Partner: p.ID, Limit: 20}); err != nil {
+		return nil, err
+	}
+	if d.Outbox, err = s.deps.Outbox.List(outbox.Filter{Partner: p.ID, Limit: 20}); err != nil {
+		return nil, err
+	}
+	if s.deps.Broadcasts != nil {
+		if d.Broadcasts, err = s.deps.Broadcasts.List(p.ID, 20); err != nil {
+			return nil, err
+		}
+	}
+	if d.Messages == nil {
+		d.Messages = []*inbox.Message{}
+	}
+	if d.Outbox == nil {
+		d.Outbox = []*outbox.Message{}
+	}
+	if d.Broadcasts == nil {
+		d.Broadcasts = []broadcast.Broadcast{}
+	}
+	return d, nil
+}
+
+func (s *Server) apiPartner(w http.ResponseWriter, r *http.Request) {
+	d, err := s.partnerDetail(r, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// apiBelieves answers what a channel was last told, by SKU.
+func (s *Server) apiBelieves(w http.ResponseWriter, r *http.Request) {
+	p, err := s.deps.Partners().ByID(r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	figures := map[string]int64{}
+	if s.deps.Broadcasts != nil {
+		if figures, err = s.deps.Broadcasts.Believes(p.ID); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": figures})
+}
+
+func (s *Server) apiBroadcasts(w http.ResponseWriter, r *http.Request) {
+	limit, err := pageLimit(r, 100)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	list := []broadcast.Broadcast{}
+	if s.deps.Broadcasts != nil {
+		if list, err = s.deps.Broadcasts.List(r.URL.Query().Get("partner"), limit); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
+	if list == nil {
+		list = []broadcast.Broadcast{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"broadcasts": list})
+}
+
+// apiTold answers the figures one broadcast told its channel.
+func (s *Server) apiTold(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if s.deps.Broadcasts == nil {
+		s.apiError(w, r, fmt.Errorf("broadcast %d: %w", id, errNotFound))
+		return
+	}
+	told, err := s.deps.Broadcasts.Told(id)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(told) == 0 { // ids are sequential and never removed: above the newest, none
+		latest, err := s.deps.Broadcasts.List("", 1)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if len(latest) == 0 || latest[0].ID < id {
+			s.apiError(w, r, fmt.Errorf("broadcast %s: %w", strconv.FormatUint(id, 10), errNotFound))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"broadcast": id, "told": told})
+}
