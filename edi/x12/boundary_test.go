@@ -32,6 +32,7 @@ func boundarySamples() map[string]string {
 		"two-byte terminator":   twoByte,
 		"wrapped at 80":         wrapAt(sample846(""), 80),
 		"wrapped CRLF at 40":    strings.ReplaceAll(wrapAt(sample846(""), 40), "\n", "\r\n"),
+		"wrapped, ISA tag cut":  wrapAt(sample846("")+strings.Replace(sample846(""), "000000001", "000000002", 2), 41),
 		"BOM and indentation":   "\xEF\xBB\xBF  " + strings.ReplaceAll(valid, "\nLIN", "\n\tLIN"),
 		"three interchanges":    multi,
 		"unterminated IEA":      strings.TrimSuffix(valid, "~\n"),

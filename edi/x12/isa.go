@@ -21,6 +21,13 @@ func (r *Reader) readISA() (*Segment, error) {
 	}
 	b := r.buf[r.r:r.w]
 	sep := b[3]
+	if sep == '\r' || sep == '\n' || b[1] == '\r' || b[1] == '\n' || b[2] == '\r' || b[2] == '\n' {
+		// "ISA" cut by a line break (wrapped input): only loosely.
+		if err := r.fill(maxLooseISA); err != nil {
+			return nil, err
+		}
+		return r.readLooseISA()
+	}
 	if len(b) >= isaLength && isFixedISA(b[:isaLength], sep) {
 		r.unwrap = false
 		return r.startInterchange(sep, b[104], 105)
@@ -58,12 +65,18 @@ func (r *Reader) readLooseISA() (*Segment, error) {
 	if len(b) > maxLooseISA {
 		b = b[:maxLooseISA]
 	}
-	sep := b[3]
+	// The element separator follows "ISA", which wrapped input may cut.
+	k := skipBreaks(b, tagEnd(b))
+	wrapped := k != 3
+	if k >= len(b) {
+		return nil, r.syntaxErr(ErrBadISA, "ISA ends after its tag")
+	}
+	sep := b[k]
 	if isAlnum(sep) || sep == ' ' || sep == '\r' || sep == '\n' {
 		return nil, r.syntaxErr(ErrBadISA, "element separator %q is a letter, digit or space", sep)
 	}
-	seps, wrapped, size := 1, false, 0
-	i := 4
+	seps, size := 1, 0
+	i := k + 1
 	for ; i < len(b) && seps < 16; i++ {
 		switch b[i] {
 		case '\r', '\n':
@@ -107,6 +120,35 @@ func (r *Reader) readLooseISA() (*Segment, error) {
 		}
 	}
 	return r.startInterchange(sep, comp, i)
+}
+
+// tagEnd returns the index just past the three letters of the ISA tag at
+// the start of b, line breaks between them skipped.
+func tagEnd(b []byte) int {
+	i, letters := 0, 0
+	for ; i < len(b) && letters < 3; i++ {
+		if b[i] != '\r' && b[i] != '\n' {
+			letters++
+		}
+	}
+	return i
+}
+
+// isWrappedISATag reports whether b starts with "ISA" and a separator with
+// line breaks among them, as wrapped input may cut a later ISA.
+func isWrappedISATag(b []byte) bool {
+	var tag [4]byte
+	n := 0
+	for _, c := range b {
+		if c == '\r' || c == '\n' {
+			continue
+		}
+		tag[n] = c
+		if n++; n == 4 {
+			break
+		}
+	}
+	return n == 4 && string(tag[:3]) == "ISA" && !isAlnum(tag[3]) && tag[3] != ' '
 }
 
 func skipBreaks(b []byte, i int) int {

@@ -163,6 +163,11 @@ func (r *Reader) next() (*Segment, error) {
 			return nil, err
 		}
 		avail = r.buf[r.r:r.w]
+		if r.unwrap && isWrappedISATag(avail) {
+			// Input wrapped at a fixed width: the next ISA's tag itself
+			// may be cut by a line break.
+			return r.readISA()
+		}
 		if r.delims == nil {
 			return nil, r.syntaxErr(ErrNoISA, "starts with %q", printable(avail, 20))
 		}

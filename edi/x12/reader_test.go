@@ -3,6 +3,7 @@ package x12
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -463,5 +464,49 @@ func TestSegmentClone(t *testing.T) {
 	}
 	if clones[6].ID != "LIN" || clones[6].Text(3) != "SKU0000001" || string(clones[6].Raw()) != "LIN**SK*SKU0000001*UP*012345678905" {
 		t.Errorf("clone after later reads: %q", clones[6].Raw())
+	}
+}
+
+// TestReaderWrappedSecondISA: in input wrapped at a fixed width, a line
+// break may cut the tag of a later ISA ("IS\nA*...").
+func TestReaderWrappedSecondISA(t *testing.T) {
+	one := sample846("")
+	two := one + strings.Replace(one, "000000001", "000000002", 2)
+	want, _ := readAll(t, two, nil)
+	cuts := 0
+	for n := 20; n < 106; n++ {
+		// wrapAt breaks after every n bytes: inside the second "ISA*"
+		// when len(one)+k is a multiple of n for k = 1, 2 or 3.
+		if k := (n - len(one)%n) % n; k < 1 || k > 3 {
+			continue
+		}
+		cuts++
+		in := wrapAt(two, n)
+		for _, slow := range []bool{false, true} {
+			r := NewReader(strings.NewReader(in), &ReaderOptions{BufferSize: 64})
+			r.slowOnly = slow
+			var got []Segment
+			for {
+				seg, err := r.Next()
+				if err != nil {
+					if !errors.Is(err, io.EOF) {
+						t.Fatalf("wrap %d: %v", n, err)
+					}
+					break
+				}
+				got = append(got, seg.Clone())
+			}
+			if len(got) != len(want) {
+				t.Fatalf("wrap %d: %s", n, ids(got))
+			}
+			for i := range got {
+				if !sameElements(&got[i], &want[i]) {
+					t.Errorf("wrap %d: segment %d = %q, want %q", n, i+1, got[i].Raw(), want[i].Raw())
+				}
+			}
+		}
+	}
+	if cuts == 0 {
+		t.Fatal("no wrap width cuts the second ISA tag")
 	}
 }
