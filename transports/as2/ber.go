@@ -21,6 +21,9 @@ type berNode struct {
 // berToDER converts the first BER element of in to DER. Bytes after it
 // (some senders append a line break) are ignored.
 func berToDER(in []byte, structure string) ([]byte, error) {
+	if end, ok := derElement(in, 0, 0); ok {
+		return in[:end], nil // already DER: no copy
+	}
 	p := berParser{in: in, structure: structure}
 	n, _, err := p.element(0, 0)
 	if err != nil {
@@ -88,6 +91,9 @@ func (p *berParser) element(off, depth int) (*berNode, int, error) {
 			if err != nil {
 				return nil, 0, err
 			}
+			if err := p.checkSegment(n, c, off); err != nil {
+				return nil, 0, err
+			}
 			n.children = append(n.children, c)
 			off = next
 		}
@@ -118,10 +124,22 @@ func (p *berParser) element(off, depth int) (*berNode, int, error) {
 		if err != nil {
 			return nil, 0, err
 		}
+		if err := p.checkSegment(n, c, off); err != nil {
+			return nil, 0, err
+		}
 		n.children = append(n.children, c)
 		off = next
 	}
 	return n, end, nil
+}
+
+// checkSegment refuses anything but OCTET STRINGs inside a constructed
+// OCTET STRING (X.690 §8.7.3).
+func (p *berParser) checkSegment(parent, child *berNode, off int) error {
+	if parent.flatten && child.ident[0] != 0x04 && child.ident[0] != 0x24 {
+		return p.fail(off, "constructed OCTET STRING holds something else")
+	}
+	return nil
 }
 
 // measure computes the DER content size of n and its descendants.
@@ -196,4 +214,53 @@ func (n *berNode) appendContents(out []byte) []byte {
 		out = c.appendContents(out)
 	}
 	return out
+}
+
+// derElement reports whether the element at off is DER as far as
+// berToDER is concerned (definite minimal lengths, no constructed
+// universal OCTET STRING, all the way down) and returns its end. It
+// allocates nothing: most senders write DER, and then no conversion is
+// needed.
+func derElement(in []byte, off, depth int) (int, bool) {
+	if depth > maxBERDepth || off+2 > len(in) {
+		return 0, false
+	}
+	b := in[off]
+	if b&0x1f == 0x1f || b == 0x24 {
+		return 0, false // high tag numbers are rare here: let the converter check them
+	}
+	l := int(in[off+1])
+	off += 2
+	switch {
+	case l == 0x80:
+		return 0, false
+	case l > 0x80:
+		k := l & 0x7f
+		if k > 4 || off+k > len(in) || in[off] == 0 {
+			return 0, false
+		}
+		l = 0
+		for _, c := range in[off : off+k] {
+			l = l<<8 | int(c)
+		}
+		if l < 0x80 || lengthSize(l) != k+1 {
+			return 0, false
+		}
+		off += k
+	}
+	end := off + l
+	if end > len(in) {
+		return 0, false
+	}
+	if b&0x20 == 0 {
+		return end, true
+	}
+	for off < end {
+		next, ok := derElement(in[:end], off, depth+1)
+		if !ok {
+			return 0, false
+		}
+		off = next
+	}
+	return end, true
 }
