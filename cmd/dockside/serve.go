@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-
-	"github.com/dockside-edi/dockside/outbox"
 )
 
 func serveCommand() *command {
@@ -30,8 +28,15 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	defer g.Close()
 	cfg := g.Config
 	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "workers", cfg.Workers)
-	senders := map[string]outbox.Sender{}
-	if err := g.Serve(ctx, senders); err != nil {
+	t, err := g.BuildTransports()
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+		return exitUsage
+	}
+	if t.SFTP != nil {
+		log.Info("sftp listening", "addr", cfg.SFTP.Listen)
+	}
+	if err := g.Serve(ctx, t.Senders, t.Services()...); err != nil {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail
 	}
