@@ -163,4 +163,3 @@ func (g *Gateway) watchDirs() []folder.WatchDir {
 	}
 	return dirs
 }
-
