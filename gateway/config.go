@@ -63,6 +63,9 @@ type HTTPConfig struct {
 	WriteTimeout time.Duration `yaml:"write_timeout"`
 	// MaxBody bounds a request body in bytes (default 64 MiB, for AS2).
 	MaxBody int64 `yaml:"max_body"`
+	// PublicURL is how partners reach this listener (for asynchronous
+	// AS2 MDNs); default http://<listen>.
+	PublicURL string `yaml:"public_url"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
 }

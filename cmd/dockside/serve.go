@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 )
 
 func serveCommand() *command {
@@ -36,7 +37,20 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if t.SFTP != nil {
 		log.Info("sftp listening", "addr", cfg.SFTP.Listen)
 	}
-	if err := g.Serve(ctx, t.Senders, t.Services()...); err != nil {
+	services := t.Services()
+	if cfg.HTTP.Listen != "" {
+		station, err := g.BuildAS2(g.PublicURL() + "/as2")
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+			return exitUsage
+		}
+		defer station.Store.Close()
+		t.Senders["as2"] = station.Sender
+		mux := http.NewServeMux()
+		mux.Handle("/as2", station.Handler)
+		services = append(services, g.HTTPService(mux))
+	}
+	if err := g.Serve(ctx, t.Senders, services...); err != nil {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail
 	}
