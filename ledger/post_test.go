@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestDuplicates(t *testing.T) {
@@ -320,5 +324,49 @@ func TestLargeDocument(t *testing.T) {
 	}
 	if err := l.Verify(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	// A bbolt file that is not a ledger.
+	other := filepath.Join(dir, "other.db")
+	db, err := bolt.Open(other, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("x")); return err })
+	db.Close()
+	if _, err := Open(other, nil); !errors.Is(err, ErrNotLedger) {
+		t.Errorf("foreign bbolt file: %v", err)
+	}
+	// A ledger of another schema version.
+	old := filepath.Join(dir, "old.db")
+	l, err := Open(old, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	db, _ = bolt.Open(old, 0o644, nil)
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bktMeta).Put(keySchema, idKey(99)) })
+	db.Close()
+	if _, err := Open(old, nil); !errors.Is(err, ErrSchema) {
+		t.Errorf("schema 99: %v", err)
+	}
+	// Not a bbolt file at all.
+	junk := filepath.Join(dir, "junk.db")
+	os.WriteFile(junk, []byte(strings.Repeat("junk", 4096)), 0o644)
+	if _, err := Open(junk, nil); err == nil {
+		t.Error("junk file opened")
+	}
+	// Locked by another writer: the second open times out.
+	path := filepath.Join(dir, "locked.db")
+	first, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := Open(path, &Options{LockTimeout: 50 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("second writer: %v", err)
 	}
 }
