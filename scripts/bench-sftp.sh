@@ -111,8 +111,8 @@ echo "ciphers offered by Dockside (client view): $(sftp -F /dev/null -vv -b /dev
   -o IdentitiesOnly=yes bench@127.0.0.1 2>&1 | sed -n 's/^debug2: ciphers stoc: //p' | sed -n 2p)"
 echo "size: ${SIZE_MB} MiB, runs: $RUNS (median), $(nproc) cores, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '| %-30s | %-40s | %8s | %8s |\n' "cipher (MAC)" "target" "seconds" "MB/s"
-printf '|%s|%s|%s|%s|\n' "--------------------------------" "------------------------------------------" "----------" "----------"
+printf '| %-44s | %-42s | %8s | %8s | %14s |\n' "cipher (MAC)" "target" "seconds" "MB/s" "MB/s w/o login"
+printf '|%s|%s|%s|%s|%s|\n' "----------------------------------------------" "--------------------------------------------" "----------" "----------" "----------------"
 for cipher in $CIPHERS; do
   ds_alg=$(negotiated "$ds_port" bench "$work/dockside/known_hosts" "$cipher")
   os_alg=$(negotiated "$os_port" "$me" "$work/openssh_known_hosts" "$cipher")
@@ -126,18 +126,25 @@ for cipher in $CIPHERS; do
     rm -f "$work/openssh-dest/p.bin"
     times[part]+="$(upload "$ds_port" bench "$work/dockside/known_hosts" "$cipher" "put $work/payload.bin /in/q$i.bin.part") "
     times[ren]+="$(upload "$ds_port" bench "$work/dockside/known_hosts" "$cipher" "rename /in/q$i.bin.part /in/q$i.bin") "
+    # Logging in alone, to tell the transfer from the handshake.
+    times[oslogin]+="$(upload "$os_port" "$me" "$work/openssh_known_hosts" "$cipher" "pwd") "
+    times[dslogin]+="$(upload "$ds_port" bench "$work/dockside/known_hosts" "$cipher" "pwd") "
   done
-  for k in os osf ds part ren; do
+  for k in os osf ds part ren oslogin dslogin; do
     m=$(echo "${times[$k]}" | tr ' ' '\n' | grep . | median)
     declare "med_$k=$m"
   done
-  row() { printf '| %-30s | %-40s | %8.2f | %8s |\n' "$1" "$2" "$3" "$4"; }
-  row "$os_alg" "OpenSSH sftp-server" "$med_os" "$(mbps "$med_os")"
-  row "$os_alg" "OpenSSH sftp-server, put -f (fsync)" "$med_osf" "$(mbps "$med_osf")"
-  row "$ds_alg" "Dockside (stored in the inbox)" "$med_ds" "$(mbps "$med_ds")"
-  row "$ds_alg" "Dockside, .part upload (not handed over)" "$med_part" "$(mbps "$med_part")"
-  row "$ds_alg" "Dockside, rename .part (hand-over alone)" "$med_ren" "-"
-  echo "ratio ($cipher): OpenSSH/Dockside = $(echo "scale=2; $med_os / $med_ds" | bc -l)" \
-    "(vs put -f: $(echo "scale=2; $med_osf / $med_ds" | bc -l); transfer alone: $(echo "scale=2; $med_os / $med_part" | bc -l))" >&2
+  row() { printf '| %-44s | %-42s | %8.2f | %8s | %14s |\n' "$1" "$2" "$3" "$4" "$5"; }
+  net() { mbps "$(echo "$1 - $2" | bc -l)"; }
+  row "$os_alg" "OpenSSH sftp-server" "$med_os" "$(mbps "$med_os")" "$(net "$med_os" "$med_oslogin")"
+  row "$os_alg" "OpenSSH sftp-server, put -f (fsync)" "$med_osf" "$(mbps "$med_osf")" "$(net "$med_osf" "$med_oslogin")"
+  row "$ds_alg" "Dockside (stored in the inbox)" "$med_ds" "$(mbps "$med_ds")" "$(net "$med_ds" "$med_dslogin")"
+  row "$ds_alg" "Dockside, .part upload (not handed over)" "$med_part" "$(mbps "$med_part")" "$(net "$med_part" "$med_dslogin")"
+  row "$ds_alg" "Dockside, rename .part (the hand-over)" "$med_ren" "-" "-"
+  row "-" "login alone: OpenSSH / Dockside" "$med_oslogin" "-" "$(printf '%.2f s' "$med_dslogin")"
+  echo "ratio ($cipher, OpenSSH time / Dockside time): stored $(echo "scale=2; $med_os / $med_ds" | bc -l)," \
+    "stored vs put -f $(echo "scale=2; $med_osf / $med_ds" | bc -l), transfer alone $(echo "scale=2; $med_os / $med_part" | bc -l);" \
+    "without login: stored $(echo "scale=2; ($med_os - $med_oslogin) / ($med_ds - $med_dslogin)" | bc -l)," \
+    "transfer alone $(echo "scale=2; ($med_os - $med_oslogin) / ($med_part - $med_dslogin)" | bc -l)"
   unset times
 done
