@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -99,9 +100,10 @@ func Open(path string, opts *Options) (*Ledger, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	_, statErr := os.Stat(path)
 	if o.ReadOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("ledger: opening %s: %w", path, err)
+		if statErr != nil {
+			return nil, fmt.Errorf("ledger: opening %s: %w", path, statErr)
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("ledger: creating folder for %s: %w", path, err)
@@ -124,6 +126,13 @@ func Open(path string, opts *Options) (*Ledger, error) {
 	if err := l.initSchema(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("ledger: opening %s: %w", path, err)
+	}
+	if errors.Is(statErr, fs.ErrNotExist) && !o.ReadOnly {
+		// A new file: make its name durable too.
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("ledger: creating %s: %w", path, err)
+		}
 	}
 	if !o.ReadOnly {
 		l.reqs = make(chan *postRequest)
@@ -172,6 +181,19 @@ func (l *Ledger) initSchema() error {
 		}
 		return tx.Bucket(bktMeta).Put(keySchema, idKey(schemaVersion))
 	})
+}
+
+// syncDir fsyncs a folder, so the names created in it survive a crash.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Path returns the file the ledger lives in.

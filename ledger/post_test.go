@@ -365,8 +365,11 @@ func TestOpenErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer first.Close()
 	if _, err := Open(path, &Options{LockTimeout: 50 * time.Millisecond}); err == nil || !strings.Contains(err.Error(), "locked") {
 		t.Errorf("second writer: %v", err)
 	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, path)
 }
