@@ -369,13 +369,13 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 
 	stock := e.stock()
 	expect := map[string]map[string]int64{
-		"WIDGET-RED@dallas":     {"on_hand": 240, "allocated": 5, "damaged": 3, "in_transit": 60, "available": 232},
-		"WIDGET-BLUE@dallas":    {"on_hand": 48, "allocated": 2, "available": 46},
-		"WIDGET-RED@reno":       {"on_hand": 120, "available": 120},
-		"GADGET-S@reno":         {"on_hand": 48, "damaged": 1, "available": 47},
-		"GADGET-L@dallas":       {"in_transit": 30},
-		"WIDGET-RED@london":     {"on_hand": 120, "available": 120},
-		"GADGET-S@manchester":   {"on_hand": 35, "available": 35},
+		"WIDGET-RED@dallas":   {"on_hand": 240, "allocated": 5, "damaged": 3, "in_transit": 60, "available": 232},
+		"WIDGET-BLUE@dallas":  {"on_hand": 48, "allocated": 2, "available": 46},
+		"WIDGET-RED@reno":     {"on_hand": 120, "available": 120},
+		"GADGET-S@reno":       {"on_hand": 48, "damaged": 1, "available": 47},
+		"GADGET-L@dallas":     {"in_transit": 30},
+		"WIDGET-RED@london":   {"on_hand": 120, "available": 120},
+		"GADGET-S@manchester": {"on_hand": 35, "available": 35},
 	}
 	for pos, fields := range expect {
 		for f, v := range fields {
