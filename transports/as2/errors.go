@@ -52,6 +52,11 @@ var (
 	ErrConfig = errors.New("as2: invalid configuration")
 )
 
+// errOurs marks a failure of this station rather than of the message
+// (the inbox could not store it, a profile is invalid): without an MDN,
+// the sender is told 500 and should send again.
+var errOurs = errors.New("as2: this station failed")
+
 // HeaderError is a missing or malformed AS2 header.
 type HeaderError struct {
 	Header string // e.g. "AS2-From"

@@ -165,7 +165,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 		var err error
 		if p, err = p.normalized(); err != nil {
 			log.Error("AS2 partner profile", "err", err)
-			h.answerFailure(ctx, w, req, nil, mreq, err, log)
+			h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: %w", errOurs, err), log)
 			return
 		}
 	}
@@ -211,7 +211,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 	msg, err := h.cfg.Inbox.Receive(ctx, h.arrival(req, p, u, mic, mreq, now), bytes.NewReader(u.payload))
 	if err != nil {
 		log.Error("AS2 payload not stored", "err", err)
-		h.answerFailure(ctx, w, req, &p, mreq, fmt.Errorf("storing the payload: %w", err), log)
+		h.answerFailure(ctx, w, req, &p, mreq, fmt.Errorf("%w: storing the payload: %w", errOurs, err), log)
 		return
 	}
 	log.Info("AS2 message received", "inbox_id", msg.ID, "bytes", len(u.payload), "signed", u.signed,
@@ -220,7 +220,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 		req.messageID, req.from, now.UTC().Format(time.RFC1123))
 	rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Processed: true, InboxID: msg.ID,
 		Disposition: DispProcessed.String(), MIC: mic, Text: text, At: now.UTC()}
-	h.answer(ctx, w, req, &p, mreq, DispProcessed, mic, text, rec, log)
+	h.answer(ctx, w, req, &p, mreq, DispProcessed, mic, text, rec, log, false)
 }
 
 // arrival is the inbox record of a received payload.
@@ -269,15 +269,17 @@ func (h *Handler) answerFailure(ctx context.Context, w http.ResponseWriter, req 
 	if p != nil {
 		rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Disposition: d.String(), At: h.cfg.Now().UTC()}
 	}
-	h.answer(ctx, w, req, p, mreq, d, MIC{}, text, rec, log)
+	h.answer(ctx, w, req, p, mreq, d, MIC{}, text, rec, log, errors.Is(cause, errOurs))
 }
 
 // answer sends the MDN (in the response, or queued for an asynchronous
 // POST), records the outcome, and ends the HTTP exchange.
-func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, req *request, p *Partner, mreq mdnRequest, d Disposition, mic MIC, text string, rec *receivedRecord, log *slog.Logger) {
+// ours says the failure is this station's (the partner should send
+// again later), which only matters when no MDN was asked for.
+func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, req *request, p *Partner, mreq mdnRequest, d Disposition, mic MIC, text string, rec *receivedRecord, log *slog.Logger, ours bool) {
 	if !mreq.wanted {
 		h.record(rec, log)
-		h.plainAnswer(w, d)
+		h.plainAnswer(w, d, ours)
 		return
 	}
 	ctype, body, err := buildMDN(mdnReport{
@@ -323,10 +325,10 @@ func (h *Handler) record(rec *receivedRecord, log *slog.Logger) {
 // plainAnswer ends an exchange for which no MDN was asked: 200 when the
 // payload is stored, 500 when the fault is ours (the sender should
 // retry), 400 otherwise.
-func (h *Handler) plainAnswer(w http.ResponseWriter, d Disposition) {
+func (h *Handler) plainAnswer(w http.ResponseWriter, d Disposition, ours bool) {
 	status := http.StatusOK
 	switch {
-	case d == DispUnexpectedError:
+	case ours:
 		status = http.StatusInternalServerError
 	case !d.OK():
 		status = http.StatusBadRequest
@@ -382,7 +384,7 @@ func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *reques
 	}
 	switch {
 	case !mreq.wanted:
-		h.plainAnswer(w, DispProcessed)
+		h.plainAnswer(w, DispProcessed, false)
 	case mreq.asyncURL != "" && h.cfg.Outbox != nil:
 		if err := h.queueMDN(&p, req, mreq.asyncURL, rec.MDNType, rec.MDN, rec.MDNMessageID); err != nil {
 			log.Error("AS2 asynchronous MDN not queued", "err", err)

@@ -86,13 +86,3 @@ func digestByOID(oid asn1.ObjectIdentifier) (digestAlg, bool) {
 	}
 	return digestAlg{}, false
 }
-
-// digestByHash finds a supported digest by its crypto.Hash.
-func digestByHash(h crypto.Hash) (digestAlg, bool) {
-	for _, d := range digestAlgs {
-		if d.hash == h {
-			return d, true
-		}
-	}
-	return digestAlg{}, false
-}
