@@ -29,6 +29,9 @@ var (
 	// ErrOverflow means a quantity, or the balance it would produce, is
 	// beyond ±MaxQuantity.
 	ErrOverflow = errors.New("quantity out of range")
+	// ErrInsufficient means an allocation with RequireAvailable asks for
+	// more than is available to promise at its position.
+	ErrInsufficient = errors.New("not enough available to promise")
 	// ErrMissingOrder means an allocate or release movement has no order
 	// number in its reference.
 	ErrMissingOrder = errors.New("missing order number")

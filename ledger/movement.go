@@ -57,6 +57,12 @@ type Movement struct {
 	// TakeInTransit marks a receipt of expected stock: it also takes up to
 	// Quantity off in_transit (never below zero).
 	TakeInTransit bool
+	// RequireAvailable makes an allocation conditional: it fails with
+	// ErrInsufficient (and its document posts nothing) unless available
+	// to promise at the position, checked in the same transaction, is at
+	// least Quantity. Reservations use it so that two of them can never
+	// promise the same unit. Allocations only; not stored.
+	RequireAvailable bool
 	Reference     Reference
 	// Reason says why; required for adjust movements.
 	Reason string

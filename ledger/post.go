@@ -322,6 +322,11 @@ func (w *writer) apply(m *Movement) *fieldError {
 		orderDelta = -min(q, max(alloc, 0))
 		d.Allocated = orderDelta
 	case KindAllocate:
+		if m.RequireAvailable {
+			if avail := s.q.OnHand - s.q.Allocated - s.q.Damaged - s.q.Quarantined; avail < q {
+				return &fieldError{"quantity", ErrInsufficient, fmt.Sprintf("%d available at %s/%s, %d asked", max(avail, 0), m.SKU, m.Location, q)}
+			}
+		}
 		orderDelta = q
 		d.Allocated = q
 	case KindRelease:

@@ -89,6 +89,9 @@ func checkMovement(m *Movement) *fieldError {
 	if m.Quantity > MaxQuantity || m.Quantity < -MaxQuantity {
 		return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("%d is beyond ±%d", m.Quantity, int64(MaxQuantity))}
 	}
+	if m.RequireAvailable && m.Kind != KindAllocate {
+		return &fieldError{"require_available", ErrUnknownKind, fmt.Sprintf("only allocations can require availability, not %s", m.Kind)}
+	}
 	if m.Quantity < 0 && !m.Kind.signed() {
 		return &fieldError{"quantity", ErrNegativeQuantity, fmt.Sprintf("%d for %s", m.Quantity, m.Kind)}
 	}
@@ -161,15 +164,16 @@ func checkKindFields(m *Movement) *fieldError {
 // bucket filled in, output fields cleared.
 func normalize(m Movement, now time.Time) Movement {
 	out := Movement{
-		SourceKey:     m.SourceKey,
-		SKU:           m.SKU,
-		Location:      m.Location,
-		Kind:          m.Kind,
-		Quantity:      m.Quantity,
-		Bucket:        m.Bucket,
-		TakeInTransit: m.TakeInTransit,
-		Reference:     m.Reference,
-		Reason:        m.Reason,
+		SourceKey:        m.SourceKey,
+		SKU:              m.SKU,
+		Location:         m.Location,
+		Kind:             m.Kind,
+		Quantity:         m.Quantity,
+		Bucket:           m.Bucket,
+		TakeInTransit:    m.TakeInTransit,
+		RequireAvailable: m.RequireAvailable,
+		Reference:        m.Reference,
+		Reason:           m.Reason,
 	}
 	if !m.Effective.IsZero() {
 		out.Effective = m.Effective.Round(0).UTC()

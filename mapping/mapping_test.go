@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/internal/cputime"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -314,7 +314,7 @@ documents:
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for b.Loop() {
 		n := 0
 		for i, doc := range docs {
@@ -329,15 +329,7 @@ documents:
 		}
 	}
 	b.ReportMetric(float64(200000*b.N)/b.Elapsed().Seconds(), "items/s")
-	b.ReportMetric(float64(200000*b.N)/(cpuTime()-cpu0).Seconds(), "items/cpu-s")
-}
-
-// cpuTime returns the process's user and system CPU time: on a shared,
-// loaded machine it measures the work better than the wall clock.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(200000*b.N)/(cputime.Now()-cpu0).Seconds(), "items/cpu-s")
 }
 
 func profileB(b *testing.B, yaml string) *partners.Profile {
