@@ -257,7 +257,6 @@ func parseCSV(r io.Reader, comma rune) *parsedView {
 	cr := csv.NewReader(r)
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = comma, -1, true, false
 	for {
-		line, _ := cr.FieldPos(0)
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
@@ -270,7 +269,7 @@ func parseCSV(r io.Reader, comma rune) *parsedView {
 			v.Truncated = true
 			break
 		}
-		line, _ = cr.FieldPos(0)
+		line, _ := cr.FieldPos(0)
 		v.Rows = append(v.Rows, rowView{Line: line, Cells: rec})
 	}
 	return v

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -123,16 +122,14 @@ func (s *Server) apiOutboxMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-// retry makes a failed or dead outbound message due now.
+// retry makes a failed, dead or sent (still unconfirmed) outbound message
+// due now.
 func (s *Server) retry(who string, id uint64) (*outbox.Message, error) {
 	m, err := s.deps.Outbox.Get(id)
 	if err != nil {
 		return nil, err
 	}
-	if m.State != outbox.Failed && m.State != outbox.Dead {
-		return nil, fmt.Errorf("%w: outbound message %d is %s; only failed and dead messages are retried", outbox.ErrState, id, m.State)
-	}
-	if err := s.deps.Outbox.Retry(id); err != nil {
+	if err := s.deps.Outbox.Retry(id); err != nil { // failed, dead or sent (awaiting a receipt) only
 		return nil, err
 	}
 	s.log.Info("outbox retry", "id", id, "partner", m.Partner, "kind", m.Kind, "who", who)

@@ -60,7 +60,9 @@ type pageData struct {
 	Operator bool
 	// ReadOnlyLocal marks anonymous read-only access from this machine.
 	ReadOnlyLocal bool
-	Data          any
+	// Now is the server's clock reading, for "3 min ago".
+	Now  time.Time
+	Data any
 }
 
 // render executes a page into a buffer first, so a template error becomes
@@ -75,6 +77,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	pd.User, pd.CSRF = p, s.csrfToken(p)
 	pd.Operator = p != nil && p.Role == RoleOperator
 	pd.ReadOnlyLocal = p != nil && p.Via == "loopback"
+	pd.Now = s.now()
 	if pd.Flash == "" {
 		pd.Flash = flashText(r.URL.Query().Get("flash"))
 	}
@@ -167,11 +170,11 @@ var templateFuncs = template.FuncMap{
 	"bar":     barChart,
 }
 
-func ago(t time.Time) string {
+func ago(now, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	d := time.Since(t)
+	d := now.Sub(t)
 	switch {
 	case d < 0:
 		return "in the future"

@@ -90,9 +90,28 @@ func (s *Server) buildMux() http.Handler {
 		mux.Handle(rt.pattern(), s.guard(rt))
 	}
 	mux.Handle("/api/", s.observe("api-not-found", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); allow != "" {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use "+allow)
+			return
+		}
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint; see /api/v1/openapi.json")
 	})))
 	return mux
+}
+
+// allowedMethods lists the methods the API serves at r's path, for a 405
+// (the /api/ catch-all would otherwise answer 404).
+func allowedMethods(mux *http.ServeMux, r *http.Request) string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	return strings.Join(allow, ", ")
 }
 
 // guard wraps a route's handler with, in order: the access log and

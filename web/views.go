@@ -204,7 +204,10 @@ func viewTransport(t partners.Transport) transportView {
 	case t.SFTPPush != nil:
 		v.Detail = t.SFTPPush.User + "@" + t.SFTPPush.Host + ":" + orDash(t.SFTPPush.Folder)
 	case t.AS2 != nil:
-		v.Detail = orDash(t.AS2.URL) + " (mdn " + orDash(string(t.AS2.MDN)) + ")"
+		v.Detail = "mdn " + orDash(string(t.AS2.MDN))
+		if t.AS2.URL != "" {
+			v.Detail = t.AS2.URL + " (" + v.Detail + ")"
+		}
 	case t.Folder != nil:
 		v.Detail = t.Folder.Path
 	}
