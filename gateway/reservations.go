@@ -1,0 +1,142 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/web"
+	bolt "go.etcd.io/bbolt"
+)
+
+var bucketReservations = []byte("reservations") // key → reservationRecord JSON
+
+// Reservations allocates stock for portals and field sales through the
+// ledger: the check of available-to-promise and the allocation are one
+// ledger transaction (ledger.Movement.RequireAvailable), and the
+// idempotency key is the movement's source key, so a retried request
+// never allocates twice, even across a crash.
+type Reservations struct {
+	ledger *ledger.Ledger
+	db     *bolt.DB
+	now    func() time.Time
+}
+
+var _ web.Reservations = (*Reservations)(nil)
+
+type reservationRecord struct {
+	web.ReservationResult
+	Released time.Time `json:"released,omitempty"`
+}
+
+// OpenReservations opens the reservation records in the data folder.
+func OpenReservations(data string, l *ledger.Ledger, now func() time.Time) (*Reservations, error) {
+	db, err := bolt.Open(filepath.Join(data, "reservations.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("reservations: %w", err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketReservations)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Reservations{ledger: l, db: db, now: now}, nil
+}
+
+// Close closes the records.
+func (r *Reservations) Close() error { return r.db.Close() }
+
+func (r *Reservations) get(key string) (*reservationRecord, error) {
+	var rec *reservationRecord
+	err := r.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketReservations).Get([]byte(key))
+		if v == nil {
+			return nil
+		}
+		rec = &reservationRecord{}
+		return json.Unmarshal(v, rec)
+	})
+	return rec, err
+}
+
+func (r *Reservations) put(rec *reservationRecord) error {
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return r.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketReservations).Put([]byte(rec.Key), v) })
+}
+
+// Reserve allocates res.Quantity when that much is available to promise.
+func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.ReservationResult, error) {
+	order := res.Order
+	if order == "" {
+		order = res.Key
+	}
+	if rec, err := r.get(res.Key); err != nil {
+		return web.ReservationResult{}, err
+	} else if rec != nil {
+		if rec.SKU != res.SKU || rec.Location != res.Location || rec.Quantity != res.Quantity || rec.Order != order {
+			return web.ReservationResult{}, fmt.Errorf("%w: %q", web.ErrKeyReused, res.Key)
+		}
+		out := rec.ReservationResult
+		out.Replayed = true
+		return out, nil
+	}
+	reason := "reservation"
+	if res.Note != "" {
+		reason += ": " + res.Note
+	}
+	pr, err := r.ledger.Post(ctx, ledger.Document{Key: "api|reservation|" + res.Key, Movements: []ledger.Movement{{
+		SourceKey: "api|reserve|" + res.Key, SKU: res.SKU, Location: res.Location, Kind: ledger.KindAllocate,
+		Quantity: res.Quantity, RequireAvailable: true, Reason: reason,
+		Reference: ledger.Reference{Partner: res.Channel, DocumentType: "reservation", Order: order},
+	}}})
+	bal, berr := r.ledger.Balance(ctx, res.SKU, res.Location)
+	if errors.Is(err, ledger.ErrInsufficient) {
+		return web.ReservationResult{}, &web.InsufficientError{SKU: res.SKU, Location: res.Location, Requested: res.Quantity, Available: bal.Available()}
+	}
+	if err != nil {
+		return web.ReservationResult{}, err
+	}
+	if berr != nil {
+		return web.ReservationResult{}, berr
+	}
+	rec := &reservationRecord{ReservationResult: web.ReservationResult{Key: res.Key, SKU: res.SKU, Location: res.Location,
+		Quantity: res.Quantity, Order: order, Available: bal.Available(), Seq: pr.Seq, Created: r.now().UTC(),
+		Replayed: len(pr.Duplicates) > 0}}
+	if err := r.put(rec); err != nil {
+		return web.ReservationResult{}, err
+	}
+	return rec.ReservationResult, nil
+}
+
+// Release frees what a reservation allocated.
+func (r *Reservations) Release(ctx context.Context, key string) error {
+	rec, err := r.get(key)
+	if err != nil {
+		return err
+	}
+	if rec == nil {
+		return fmt.Errorf("%w: %q", web.ErrNoReservation, key)
+	}
+	if !rec.Released.IsZero() {
+		return nil
+	}
+	_, err = r.ledger.Post(ctx, ledger.Document{Key: "api|release|" + key, Movements: []ledger.Movement{{
+		SourceKey: "api|release|" + key, SKU: rec.SKU, Location: rec.Location, Kind: ledger.KindRelease,
+		Quantity: rec.Quantity, Reason: "reservation released",
+		Reference: ledger.Reference{DocumentType: "reservation", Order: rec.Order},
+	}}})
+	if err != nil {
+		return err
+	}
+	rec.Released = r.now().UTC()
+	return r.put(rec)
+}
