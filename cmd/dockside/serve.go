@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/dockside-edi/dockside/gateway"
 )
 
 func serveCommand() *command {
@@ -46,8 +48,20 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 		defer station.Store.Close()
 		t.Senders["as2"] = station.Sender
+		res, err := gateway.OpenReservations(cfg.Data, g.Ledger, g.Now)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+			return exitUsage
+		}
+		defer res.Close()
+		site, err := g.BuildWeb(res)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+			return exitUsage
+		}
 		mux := http.NewServeMux()
 		mux.Handle("/as2", station.Handler)
+		mux.Handle("/", site.Handler())
 		services = append(services, g.HTTPService(mux))
 	}
 	if err := g.Serve(ctx, t.Senders, services...); err != nil {

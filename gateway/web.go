@@ -1,0 +1,81 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/atomicfile"
+	"github.com/dockside-edi/dockside/web"
+)
+
+// demoTokenFile holds the operator token minted for a configuration
+// without tokens: the token is written there (mode 0600), never logged.
+const demoTokenFile = "operator-token"
+
+// BuildWeb builds the operator API and dashboard over the gateway's
+// stores, with the reservations it serves (the caller closes them), and
+// reports finished messages to its metrics.
+func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
+	tokens, err := g.apiTokens()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Deps{
+		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
+		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+	}, web.Options{MaxBodyBytes: 1 << 20})
+	if err != nil {
+		return nil, err
+	}
+	g.OnFinish(srv.Metrics().ObserveMessage)
+	return srv, nil
+}
+
+// apiTokens returns the configured tokens; with none, an operator token is
+// minted for this run and written to the data folder, so that the demo's
+// operator can log in to the dashboard.
+func (g *Gateway) apiTokens() ([]web.Token, error) {
+	var out []web.Token
+	for _, t := range g.Config.HTTP.Tokens {
+		out = append(out, web.Token{Name: t.Name, SHA256: t.SHA256, Role: web.Role(t.Role)})
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	secret, tok, err := web.NewToken("demo-operator", web.RoleOperator)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(g.Config.Data, demoTokenFile)
+	if err := atomicfile.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("writing the demo operator token: %w", err)
+	}
+	g.log.Info("no API tokens configured: an operator token for this run is in a file", "file", path)
+	return []web.Token{tok}, nil
+}
+
+// replayAndWait replays a failed message and waits (until ctx ends) for
+// the workers to finish it.
+func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message, error) {
+	m, err := g.Inbox.Replay(id)
+	if err != nil {
+		return nil, err
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for m.State == inbox.Received || m.State == inbox.Processing {
+		select {
+		case <-ctx.Done():
+			return m, nil
+		case <-t.C:
+		}
+		if m, err = g.Inbox.Get(id); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
