@@ -78,4 +78,3 @@ func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message,
 	}
 	return m, nil
 }
-
