@@ -7,12 +7,12 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -261,6 +261,36 @@ func (e *env) postAS2(file, messageID string) string {
 	return string(mdn)
 }
 
+// api calls the operator API with the demo operator token and decodes
+// the JSON answer into out.
+func (e *env) api(method, path, body string, headers map[string]string, wantStatus int, out any) {
+	t := e.t
+	t.Helper()
+	tok, err := os.ReadFile(filepath.Join(e.data, "operator-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(method, fmt.Sprintf("http://127.0.0.1:%d%s", e.httpPort, path), strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != wantStatus {
+		t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, wantStatus, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, b)
+		}
+	}
+}
+
 // stock reads the balances with `dockside stock --json` (the server must
 // be stopped: it holds the ledger).
 func (e *env) stock() map[string]map[string]int64 {
@@ -354,6 +384,34 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 		return fmt.Sprint(e.lastAdvice()) == fmt.Sprint(want)
 	})
 
+	// The API shows the balances and Shopmart's availability.
+	var avail struct {
+		Locations []struct {
+			Location  string `json:"location"`
+			Available int64  `json:"available"`
+			Allocated int64  `json:"allocated"`
+		} `json:"locations"`
+		Channels []struct {
+			Partner  string `json:"partner"`
+			Quantity int64  `json:"quantity"`
+		} `json:"channels"`
+	}
+	e.api("GET", "/api/v1/availability/WIDGET-RED", "", nil, 200, &avail)
+	got := map[string]int64{}
+	for _, l := range avail.Locations {
+		got[l.Location] = l.Available
+	}
+	if got["dallas"] != 232 || got["reno"] != 120 || len(avail.Channels) != 1 || avail.Channels[0].Quantity != 280 {
+		t.Errorf("availability of WIDGET-RED: %+v", avail)
+	}
+	// A portal reserves 2 with an idempotency key; its retry allocates
+	// nothing more; asking for more than is available is refused.
+	hdr := map[string]string{"Idempotency-Key": "portal-77", "Content-Type": "application/json"}
+	e.api("POST", "/api/v1/reservations", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":2}`, hdr, 201, nil)
+	e.api("POST", "/api/v1/reservations", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":2}`, hdr, 200, nil)
+	hdr["Idempotency-Key"] = "portal-78"
+	e.api("POST", "/api/v1/reservations", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":1000}`, hdr, 409, nil)
+
 	// More files arrive; the server is killed while it works on them.
 	e.sftp("put "+samples+"/acme-3pl/ship-notice-856.edi in/ship-notice-856.edi",
 		"put "+samples+"/acme-3pl/inventory-846.edi in/inventory-846-again.edi")
@@ -370,7 +428,7 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 	stock := e.stock()
 	expect := map[string]map[string]int64{
 		"WIDGET-RED@dallas":   {"on_hand": 240, "allocated": 5, "damaged": 3, "in_transit": 60, "available": 232},
-		"WIDGET-BLUE@dallas":  {"on_hand": 48, "allocated": 2, "available": 46},
+		"WIDGET-BLUE@dallas":  {"on_hand": 48, "allocated": 4, "available": 44}, // the 940 and the portal, 2 each
 		"WIDGET-RED@reno":     {"on_hand": 120, "available": 120},
 		"GADGET-S@reno":       {"on_hand": 48, "damaged": 1, "available": 47},
 		"GADGET-L@dallas":     {"in_transit": 30},
@@ -395,7 +453,6 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 		}
 	}
 	t.Logf("messages by state: %v", states)
-	_ = context.Background
 }
 
 func copyTree(t *testing.T, from, to string) {
