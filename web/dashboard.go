@@ -39,7 +39,7 @@ func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := messagesData{Query: r.URL.Query(), Messages: msgs, Next: next, Partners: s.deps.Partners().Profiles(), States: messageStates}
+	d := messagesData{Query: r.URL.Query(), Messages: msgs, Next: next, Partners: s.partners().Profiles(), States: messageStates}
 	s.render(w, r, http.StatusOK, "messages", pageData{Title: "Messages", Nav: "messages", Data: d})
 }
 
@@ -100,7 +100,7 @@ func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := outboxData{Query: r.URL.Query(), Page: page, States: outboxStates, AckStates: ackStates, Partners: s.deps.Partners().Profiles()}
+	d := outboxData{Query: r.URL.Query(), Page: page, States: outboxStates, AckStates: ackStates, Partners: s.partners().Profiles()}
 	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Nav: "outbox", Data: d})
 }
 
@@ -164,7 +164,7 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := inventoryData{Query: v, Rows: rows, Next: next}
-	for _, p := range s.deps.Partners().Profiles() {
+	for _, p := range s.partners().Profiles() {
 		if p.Advice != nil {
 			d.Channels = append(d.Channels, p)
 		}

@@ -69,6 +69,11 @@ type Options struct {
 	SecureCookies bool
 	// PublicMetrics serves /metrics without a token.
 	PublicMetrics bool
+	// MetricsScanEvery is how often a scrape may recompute the figures
+	// that scan a whole store (messages by partner and state, overdue
+	// acknowledgements); scrapes in between reuse the last ones. Default
+	// 1 min; negative: every scrape.
+	MetricsScanEvery time.Duration
 	// MaxRawView is how many bytes of a message the detail shows; the
 	// rest is a download. Default 256 KiB.
 	MaxRawView int
@@ -100,6 +105,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxRawView <= 0 {
 		o.MaxRawView = 256 << 10
+	}
+	if o.MetricsScanEvery == 0 {
+		o.MetricsScanEvery = time.Minute
 	}
 	if o.MaxExportRows <= 0 {
 		o.MaxExportRows = 100_000

@@ -234,7 +234,7 @@ func (s *Server) flatType(m *inbox.Message) partners.DocType {
 	if m.Result != nil && partners.DocType(m.Result.DocType).IsFlat() {
 		return partners.DocType(m.Result.DocType)
 	}
-	p, err := s.deps.Partners().ByID(m.Partner)
+	p, err := s.partners().ByID(m.Partner)
 	if err != nil {
 		return ""
 	}
@@ -244,7 +244,7 @@ func (s *Server) flatType(m *inbox.Message) partners.DocType {
 
 // csvComma is the delimiter of the partner's csv document for the file.
 func (s *Server) csvComma(m *inbox.Message) rune {
-	if p, err := s.deps.Partners().ByID(m.Partner); err == nil {
+	if p, err := s.partners().ByID(m.Partner); err == nil {
 		if d, ok := p.Document(partners.DocCSV, m.Name); ok && d.Mapping.CSV != nil {
 			return d.Mapping.CSV.Comma()
 		}

@@ -20,9 +20,6 @@ type sheet struct {
 }
 
 func newSheet(f *excelize.File, name string, header ...any) (*sheet, error) {
-	if _, err := f.NewSheet(name); err != nil {
-		return nil, err
-	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return nil, err
@@ -43,12 +40,25 @@ func (sh *sheet) add(values ...any) error {
 	return sh.sw.SetRow(cell, values)
 }
 
-func newWorkbook() *excelize.File {
+// newWorkbook makes a workbook with the named sheets, the first active.
+// Sheets are made before streaming: renaming or deleting one afterwards
+// makes excelize read the streamed sheets back into memory.
+func newWorkbook(sheets ...string) (*excelize.File, error) {
 	f := excelize.NewFile()
-	return f
+	if err := f.SetSheetName("Sheet1", sheets[0]); err != nil {
+		f.Close()
+		return nil, err
+	}
+	for _, name := range sheets[1:] {
+		if _, err := f.NewSheet(name); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return f, nil
 }
 
-// finishWorkbook drops the default sheet and writes the workbook.
+// finishWorkbook ends the sheets' streams and writes the workbook.
 func (s *Server) finishWorkbook(w http.ResponseWriter, r *http.Request, f *excelize.File, name string, sheets ...*sheet) {
 	for _, sh := range sheets {
 		if err := sh.sw.Flush(); err != nil {
@@ -56,11 +66,6 @@ func (s *Server) finishWorkbook(w http.ResponseWriter, r *http.Request, f *excel
 			return
 		}
 	}
-	if err := f.DeleteSheet("Sheet1"); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	f.SetActiveSheet(0)
 	w.Header().Set("Content-Type", xlsxType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", name))
 	if _, err := f.WriteTo(w); err != nil {
@@ -83,7 +88,11 @@ func (s *Server) apiStockXLSX(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	f := newWorkbook()
+	f, err := newWorkbook("Stock", "Channels")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	defer f.Close()
 	stock, err := newSheet(f, "Stock", "SKU", "Location", "On hand", "Allocated", "In transit", "Damaged", "Quarantined", "Available")
 	if err != nil {
@@ -96,7 +105,7 @@ func (s *Server) apiStockXLSX(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	channels := s.channels(s.deps.Partners())
+	channels := s.channels(s.partners())
 	var group []ledger.Balance
 	flushGroup := func() error {
 		if len(group) == 0 {
@@ -179,7 +188,11 @@ func (s *Server) apiMessagesXLSX(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	f := newWorkbook()
+	f, err := newWorkbook("Messages")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	defer f.Close()
 	sh, err := newSheet(f, "Messages", "ID", "Received (UTC)", "Partner", "Transport", "Name", "Size", "State", "Attempts",
 		"Type", "Controls", "Movements", "Acks", "Duplicate of", "Errors", "First error place", "First error")

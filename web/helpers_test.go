@@ -374,21 +374,27 @@ func (r *fakeReservations) Reserve(ctx context.Context, res Reservation) (Reserv
 		prev.Replayed = true
 		return prev, nil
 	}
+	// The ledger checks available-to-promise in the posting transaction
+	// (RequireAvailable); the mutex only guards the key table.
+	pr, err := r.ledger.Post(ctx, ledger.Document{Key: "reservation|" + res.Key, Movements: []ledger.Movement{{
+		SourceKey: "reservation|" + res.Key, SKU: res.SKU, Location: res.Location, Kind: ledger.KindAllocate,
+		Quantity: res.Quantity, RequireAvailable: true, Reference: ledger.Reference{Partner: res.Channel, Order: res.Order}}}})
+	if errors.Is(err, ledger.ErrInsufficient) {
+		bal, berr := r.ledger.Balance(ctx, res.SKU, res.Location)
+		if berr != nil {
+			return ReservationResult{}, berr
+		}
+		return ReservationResult{}, &InsufficientError{SKU: res.SKU, Location: res.Location, Requested: res.Quantity, Available: bal.Available()}
+	}
+	if err != nil {
+		return ReservationResult{}, err
+	}
 	bal, err := r.ledger.Balance(ctx, res.SKU, res.Location)
 	if err != nil {
 		return ReservationResult{}, err
 	}
-	if bal.Available() < res.Quantity {
-		return ReservationResult{}, &InsufficientError{SKU: res.SKU, Location: res.Location, Requested: res.Quantity, Available: bal.Available()}
-	}
-	pr, err := r.ledger.Post(ctx, ledger.Document{Key: "reservation|" + res.Key, Movements: []ledger.Movement{{
-		SourceKey: "reservation|" + res.Key, SKU: res.SKU, Location: res.Location, Kind: ledger.KindAllocate,
-		Quantity: res.Quantity, Reference: ledger.Reference{Partner: res.Channel, Order: res.Order}}}})
-	if err != nil {
-		return ReservationResult{}, err
-	}
 	out := ReservationResult{Key: res.Key, SKU: res.SKU, Location: res.Location, Quantity: res.Quantity, Order: res.Order,
-		Available: bal.Available() - res.Quantity, Seq: pr.Seq, Created: pr.Recorded}
+		Available: bal.Available(), Seq: pr.Seq, Created: pr.Recorded}
 	r.made[res.Key], r.req[res.Key] = out, res
 	return out, nil
 }

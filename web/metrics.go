@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -118,18 +120,26 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{ErrorLog: nil}).ServeHTTP(w, r)
 }
 
-// storeCollector reads the stores at scrape time.
-type storeCollector struct{ s *Server }
+// storeCollector reads the stores at scrape time. The figures that scan a
+// whole store are kept for Options.MetricsScanEvery.
+type storeCollector struct {
+	s *Server
+
+	mu      sync.Mutex
+	scanned time.Time // when counts and overdue were computed; zero: never
+	counts  map[string]map[inbox.State]int
+	overdue map[string]int
+}
 
 var (
 	descWaiting = prometheus.NewDesc("dockside_inbox_waiting",
 		"Messages waiting in the inbox queue.", nil, nil)
 	descInbox = prometheus.NewDesc("dockside_inbox_messages",
-		"Messages in the inbox, by partner and state.", []string{"partner", "state"}, nil)
+		"Messages in the inbox, by partner and state (recomputed at most every MetricsScanEvery).", []string{"partner", "state"}, nil)
 	descBacklog = prometheus.NewDesc("dockside_outbox_backlog",
 		"Outbound messages not delivered: pending (queued, sending, sent, failed) or dead.", []string{"state"}, nil)
 	descOverdue = prometheus.NewDesc("dockside_acks_overdue",
-		"Outbound messages whose partner acknowledgement is overdue, by partner.", []string{"partner"}, nil)
+		"Outbound messages whose partner acknowledgement is overdue, by partner (recomputed at most every MetricsScanEvery).", []string{"partner"}, nil)
 	descPostings = prometheus.NewDesc("dockside_ledger_postings_total",
 		"Ledger postings (the last change sequence number).", nil, nil)
 	descUp = prometheus.NewDesc("dockside_store_up",
@@ -154,32 +164,28 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, v, store)
 	}
+	counts, overdue, inboxErr, outboxErr := c.scans()
+
 	waiting, err := d.Inbox.Waiting()
 	if err == nil {
 		ch <- prometheus.MustNewConstMetric(descWaiting, prometheus.GaugeValue, float64(waiting))
-		var counts map[string]map[inbox.State]int
-		if counts, err = d.Inbox.Counts(); err == nil {
-			for partner, states := range counts {
-				for state, n := range states {
-					ch <- prometheus.MustNewConstMetric(descInbox, prometheus.GaugeValue, float64(n), orUnknown(partner), string(state))
-				}
+		for partner, states := range counts {
+			for state, n := range states {
+				ch <- prometheus.MustNewConstMetric(descInbox, prometheus.GaugeValue, float64(n), orUnknown(partner), string(state))
 			}
 		}
 	}
-	up("inbox", err)
+	up("inbox", errors.Join(err, inboxErr))
 
 	pending, dead, err := d.Outbox.Backlog()
 	if err == nil {
 		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(pending), "pending")
 		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(dead), "dead")
-		var byPartner map[string]int
-		if byPartner, err = overdueByPartner(d.Outbox); err == nil {
-			for partner, n := range byPartner {
-				ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(n), orUnknown(partner))
-			}
+		for partner, n := range overdue {
+			ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(n), orUnknown(partner))
 		}
 	}
-	up("outbox", err)
+	up("outbox", errors.Join(err, outboxErr))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -188,6 +194,24 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descPostings, prometheus.CounterValue, float64(seq))
 	}
 	up("ledger", err)
+}
+
+// scans returns the inbox counts and overdue acknowledgements, computed
+// again when the last ones are older than MetricsScanEvery (or failed).
+func (c *storeCollector) scans() (map[string]map[inbox.State]int, map[string]int, error, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if !c.scanned.IsZero() && now.Sub(c.scanned) < c.s.opts.MetricsScanEvery {
+		return c.counts, c.overdue, nil, nil
+	}
+	counts, inboxErr := c.s.deps.Inbox.Counts()
+	overdue, outboxErr := overdueByPartner(c.s.deps.Outbox)
+	c.counts, c.overdue, c.scanned = counts, overdue, time.Time{}
+	if inboxErr == nil && outboxErr == nil {
+		c.scanned = now
+	}
+	return counts, overdue, inboxErr, outboxErr
 }
 
 // overdueByPartner counts overdue acknowledgements per partner.

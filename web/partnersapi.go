@@ -136,7 +136,7 @@ func (s *Server) lastMessages(r *http.Request, out map[string]*partnerHealth) er
 }
 
 func (s *Server) partnerSummaries(r *http.Request) ([]partnerSummary, error) {
-	dir := s.deps.Partners()
+	dir := s.partners()
 	health, err := s.health(r, dir)
 	if err != nil {
 		return nil, err
@@ -167,7 +167,7 @@ type partnerDetail struct {
 }
 
 func (s *Server) partnerDetail(r *http.Request, id string) (*partnerDetail, error) {
-	dir := s.deps.Partners()
+	dir := s.partners()
 	p, err := dir.ByID(id)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (s *Server) apiPartner(w http.ResponseWriter, r *http.Request) {
 
 // apiBelieves answers what a channel was last told, by SKU.
 func (s *Server) apiBelieves(w http.ResponseWriter, r *http.Request) {
-	p, err := s.deps.Partners().ByID(r.PathValue("id"))
+	p, err := s.partners().ByID(r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -64,7 +64,7 @@ func (s *Server) parseReservation(r *http.Request) (Reservation, error) {
 		return Reservation{}, badParam("body", "text fields are limited to %d bytes", ledger.MaxTextLen)
 	}
 	if req.Channel != "" {
-		if _, err := s.deps.Partners().ByID(req.Channel); err != nil {
+		if _, err := s.partners().ByID(req.Channel); err != nil {
 			return Reservation{}, badParam("body.channel", "no partner %q", req.Channel)
 		}
 	}

@@ -151,7 +151,7 @@ func errorStatus(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, inbox.ErrState), errors.Is(err, outbox.ErrState):
 		return http.StatusConflict, "wrong_state"
-	case errors.Is(err, ErrInsufficient):
+	case errors.Is(err, ErrInsufficient), errors.Is(err, ledger.ErrInsufficient):
 		return http.StatusConflict, "insufficient"
 	case errors.Is(err, ErrKeyReused):
 		return http.StatusUnprocessableEntity, "idempotency_key_reused"

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/dockside-edi/dockside/partners"
 )
 
 // Server is the operator HTTP API, the dashboard, /metrics and the health
@@ -71,3 +73,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Metrics() *Metrics { return s.metrics }
 
 func (s *Server) now() time.Time { return s.deps.Now() }
+
+// partners returns the profiles in use (an empty directory when there are
+// none yet).
+func (s *Server) partners() *partners.Directory {
+	if d := s.deps.Partners(); d != nil {
+		return d
+	}
+	return &partners.Directory{}
+}

@@ -201,7 +201,7 @@ func (s *Server) availability(ctx context.Context, sku string, locs []string) (*
 			return nil, err
 		}
 	}
-	for _, ch := range s.channels(s.deps.Partners()) {
+	for _, ch := range s.channels(s.partners()) {
 		a.Channels = append(a.Channels, ch.view(sku, all, now))
 	}
 	return a, nil
@@ -296,7 +296,7 @@ func (s *Server) inventory(ctx context.Context, prefix string, locs []string, af
 		bySKU, more = bySKU[:limit], true
 	}
 	now := s.now()
-	chans := s.channels(s.deps.Partners())
+	chans := s.channels(s.partners())
 	for _, bals := range bySKU {
 		sku := bals[0].SKU
 		row := inventoryRow{SKU: sku}
