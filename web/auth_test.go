@@ -115,6 +115,16 @@ func TestNoTokensLoopbackReadOnly(t *testing.T) {
 	}
 }
 
+// TestLoopbackNeedsTokenWhenConfigured: once tokens are configured,
+// loopback clients need one like everybody else.
+func TestLoopbackNeedsTokenWhenConfigured(t *testing.T) {
+	f := newFixture(t, fixtureOptions{noSeed: true})
+	rec := f.do(request{target: "http://127.0.0.1:8080/api/v1/stock", remote: "127.0.0.1:5000"})
+	if rec.Code != http.StatusUnauthorized {
+		t.Errorf("loopback without a token: %d", rec.Code)
+	}
+}
+
 func TestNewRejectsBadConfig(t *testing.T) {
 	f := newFixture(t, fixtureOptions{noSeed: true})
 	base := f.srv.deps

@@ -25,7 +25,7 @@ const (
 // store scans, and within MetricsScanEvery), the overview and partner
 // health, and the stock export.
 func BenchmarkWeb(b *testing.B) {
-	f := newFixture(&testing.T{}, fixtureOptions{noSeed: true, opts: Options{RateLimit: 1e9, RateBurst: 1 << 30, MaxExportRows: 200_000}})
+	f := newFixture(b, fixtureOptions{noSeed: true, opts: Options{RateLimit: 1e9, RateBurst: 1 << 30, MaxExportRows: 200_000}})
 	ctx := context.Background()
 	start := time.Now()
 	for d := 0; d < benchSKUs*2/10_000; d++ {

@@ -22,7 +22,10 @@
 //
 // Server.Metrics returns the hooks the pipeline and transports call
 // (ObserveMessage, TransportConnection, TransportBytes); store figures are
-// read at scrape time.
+// read at scrape time, and those that scan a whole store (messages by
+// partner and state, overdue acknowledgements) at most once per
+// Options.MetricsScanEvery. /metrics needs a token of either role (a
+// Prometheus bearer token) unless Options.PublicMetrics is set.
 //
 // # Authentication
 //
@@ -56,7 +59,8 @@
 // # Limits
 //
 // Each token (and each client address without one, login attempts and
-// failed authentications included) has a token bucket
+// failed authentications included; behind a reverse proxy every client
+// has the proxy's address) has a token bucket
 // (golang.org/x/time/rate, Options.RateLimit and RateBurst, 20/s burst 40
 // by default); past it: 429 with Retry-After in seconds. Request bodies
 // are cut at Options.MaxBodyBytes (413). API handlers run under

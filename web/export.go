@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 )
 
@@ -183,11 +184,6 @@ func (s *Server) apiMessagesXLSX(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	msgs, next, err := s.searchMessages(r.Context(), q)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	f, err := newWorkbook("Messages")
 	if err != nil {
 		s.apiError(w, r, err)
@@ -200,37 +196,57 @@ func (s *Server) apiMessagesXLSX(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	for _, m := range msgs {
-		var docType, controls, acks string
-		var moves int
-		if res := m.Result; res != nil {
-			docType, controls, moves = res.DocType, strings.Join(res.Controls, " "), res.Movements
-			for i, a := range res.Acks {
-				if i > 0 {
-					acks += " "
-				}
-				acks += fmt.Sprint(a)
-			}
-		}
-		var place, msg string
-		if len(m.Errors) > 0 {
-			place, msg = m.Errors[0].Place, m.Errors[0].Msg
-		}
-		dup := any("")
-		if m.DuplicateOf != 0 {
-			dup = m.DuplicateOf
-		}
-		if err := sh.add(m.ID, xlsxTime(m.ReceivedAt), m.Partner, m.Transport, m.Name, m.Size, string(m.State), m.Attempts,
-			docType, controls, moves, acks, dup, len(m.Errors), place, msg); err != nil {
+	total := q.limit // page through the search; only one page is in memory
+	rows := 0
+	for rows < total {
+		q.limit = min(1000, total-rows)
+		msgs, next, err := s.searchMessages(r.Context(), q)
+		if err != nil {
 			s.apiError(w, r, err)
 			return
 		}
+		for _, m := range msgs {
+			if err := sh.add(messageRow(m)...); err != nil {
+				s.apiError(w, r, err)
+				return
+			}
+		}
+		rows += len(msgs)
+		if next == 0 {
+			break
+		}
+		q.before = next
 	}
-	if next != 0 {
-		if err := sh.add(fmt.Sprintf("(export capped at %d messages: narrow the filters)", len(msgs))); err != nil {
+	if rows == total {
+		if err := sh.add(fmt.Sprintf("(export capped at %d messages: narrow the filters)", rows)); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
 	}
 	s.finishWorkbook(w, r, f, "dockside-messages-"+s.now().UTC().Format("20060102-1504")+".xlsx", sh)
+}
+
+// messageRow is a message as one row of the messages export.
+func messageRow(m *inbox.Message) []any {
+	var docType, controls, acks string
+	var moves int
+	if res := m.Result; res != nil {
+		docType, controls, moves = res.DocType, strings.Join(res.Controls, " "), res.Movements
+		for i, a := range res.Acks {
+			if i > 0 {
+				acks += " "
+			}
+			acks += fmt.Sprint(a)
+		}
+	}
+	var place, msg string
+	if len(m.Errors) > 0 {
+		place, msg = m.Errors[0].Place, m.Errors[0].Msg
+	}
+	dup := any("")
+	if m.DuplicateOf != 0 {
+		dup = m.DuplicateOf
+	}
+	return []any{m.ID, xlsxTime(m.ReceivedAt), m.Partner, m.Transport, m.Name, m.Size, string(m.State), m.Attempts,
+		docType, controls, moves, acks, dup, len(m.Errors), place, msg}
 }

@@ -42,7 +42,7 @@ func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 // fixture is a gateway-like set of real stores in a temporary folder,
 // seeded with the demo partners' traffic, and a Server over them.
 type fixture struct {
-	t        *testing.T
+	t        testing.TB
 	dir      string
 	clock    *clock
 	ledger   *ledger.Ledger
@@ -84,7 +84,7 @@ type fixtureOptions struct {
 	noSeed   bool
 }
 
-func newFixture(t *testing.T, fo fixtureOptions) *fixture {
+func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), clock: &clock{}, logs: &syncBuffer{}}
 	f.clock.Set(time.Now().UTC().Truncate(time.Second))
@@ -139,7 +139,7 @@ func newFixture(t *testing.T, fo fixtureOptions) *fixture {
 	return f
 }
 
-func copyDemoPartners(t *testing.T, dst string) {
+func copyDemoPartners(t testing.TB, dst string) {
 	t.Helper()
 	err := fs.WalkDir(examples.Partners, "partners", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -155,6 +155,9 @@ func (s *Server) guard(rt route) http.Handler {
 			s.fail(w, r, rt, http.StatusForbidden, "csrf", "the form is stale or comes from another site; reload the page")
 			return
 		}
+		if rt.kind == kindAPI { // the timeout's 503 body is JSON; handlers set their own type
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		}
 		h.ServeHTTP(w, r)
 	})
 	return s.observe(rt.pattern(), inner)
