@@ -89,7 +89,7 @@ func Push(ctx context.Context, t PushTarget, name string, body []byte) (string, 
 	if err := renameOver(client, tmp, final); err != nil {
 		return "", fmt.Errorf("sftp push to %s: renaming %s: %w", addr, tmp, err)
 	}
-	return fmt.Sprintf("sftp://%s@%s/%s", t.User, addr, final), ctx.Err()
+	return fmt.Sprintf("sftp://%s@%s/%s", t.User, addr, final), nil
 }
 
 // parsePinnedKey reads a known_hosts line or a bare public key.

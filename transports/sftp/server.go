@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -115,8 +116,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 				break
 			}
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(50 * time.Millisecond)
+			if (errors.As(err, &ne) && ne.Timeout()) || errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+				s.log.Warn("sftp: accept", "err", err)
+				time.Sleep(100 * time.Millisecond)
 				continue
 			}
 			err = fmt.Errorf("sftp: accept: %w", err)
