@@ -342,3 +342,15 @@ func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
 		t.Errorf("sent at %v", list[0].Time)
 	}
 }
+
+func TestFullAdviceOfAnEmptyLedger(t *testing.T) {
+	f := newFixture(t)
+	res, err := f.b.Broadcast(context.Background(), "shopmart", Options{})
+	if err != nil || len(res.Lines) != 0 {
+		t.Fatalf("%v %v", res, err)
+	}
+	cat, _ := specs.Load()
+	if rep, _ := x12.Check(bytes.NewReader(res.X12), cat, nil, nil); !rep.Accepted() {
+		t.Errorf("an empty advice does not validate:\n%s", res.X12)
+	}
+}

@@ -139,13 +139,14 @@ func (b *Broadcaster) lines(ctx context.Context, p *partners.Profile, res *Resul
 			}
 		}
 	}
+	var lines []mapping.AdviceLine
+	var problems []mapping.Problem
+	var err error
 	if res.Broadcast.Mode == ModeFull {
-		var err error
-		if bySKU, err = allBalances(ctx, b.Ledger, locs); err != nil {
-			return err
-		}
+		lines, problems, err = fullLines(ctx, b.Ledger, m, locs, now)
+	} else {
+		lines, problems, err = m.AdviceLines(bySKU, now)
 	}
-	lines, problems, err := m.AdviceLines(bySKU, now)
 	if err != nil {
 		return err
 	}
@@ -160,32 +161,78 @@ func (b *Broadcaster) lines(ctx context.Context, p *partners.Profile, res *Resul
 	return nil
 }
 
-// allBalances lists every balance at the locations, grouped by SKU.
-func allBalances(ctx context.Context, l *ledger.Ledger, locs []string) ([][]ledger.Balance, error) {
-	var out [][]ledger.Balance
-	f := ledger.Filter{Locations: locs, Limit: 50000}
-	for {
-		page, err := l.Balances(ctx, f)
-		if err != nil {
-			return nil, err
+// fullLines computes the advice lines of every SKU at the locations. The
+// ledger is listed page by page in its own goroutine while the lines of the
+// SKUs already complete are computed, so the two overlap on two cores.
+func fullLines(ctx context.Context, l *ledger.Ledger, m *mapping.Mapper, locs []string, now time.Time) ([]mapping.AdviceLine, []mapping.Problem, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan []ledger.Balance, 2)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		f := ledger.Filter{Locations: locs, Limit: 20000}
+		for {
+			page, err := l.Balances(ctx, f)
+			if err != nil {
+				errc <- err
+				return
+			}
+			select {
+			case pages <- page:
+			case <-ctx.Done():
+				return
+			}
+			if len(page) < f.Limit {
+				return
+			}
+			last := page[len(page)-1]
+			f.After = ledger.Position{SKU: last.SKU, Location: last.Location}
 		}
-		out = groupBySKU(out, page)
-		if len(page) < f.Limit {
-			return out, nil
-		}
-		last := page[len(page)-1]
-		f.After = ledger.Position{SKU: last.SKU, Location: last.Location}
+	}()
+	var lines []mapping.AdviceLine
+	var problems []mapping.Problem
+	var open [][]ledger.Balance // the last SKU, which the next page may continue
+	add := func(groups [][]ledger.Balance) error {
+		ls, ps, err := m.AdviceLines(groups, now)
+		lines, problems = append(lines, ls...), append(problems, ps...)
+		return err
 	}
-}
-
-// groupBySKU appends balances (in SKU order) to groups, one group per SKU.
-func groupBySKU(groups [][]ledger.Balance, page []ledger.Balance) [][]ledger.Balance {
-	for _, bal := range page {
-		if n := len(groups); n > 0 && groups[n-1][0].SKU == bal.SKU {
-			groups[n-1] = append(groups[n-1], bal)
+	for page := range pages {
+		groups := groupBySKU(open, page)
+		if len(groups) == 0 {
 			continue
 		}
-		groups = append(groups, []ledger.Balance{bal})
+		if err := add(groups[:len(groups)-1]); err != nil {
+			return nil, nil, err
+		}
+		open = groups[len(groups)-1:]
+	}
+	select {
+	case err := <-errc:
+		return nil, nil, err
+	default:
+	}
+	if err := add(open); err != nil {
+		return nil, nil, err
+	}
+	return lines, problems, nil
+}
+
+// groupBySKU appends balances (in SKU order) to groups, one group per SKU:
+// runs of the page itself, except a SKU continued from the previous page.
+func groupBySKU(groups [][]ledger.Balance, page []ledger.Balance) [][]ledger.Balance {
+	for i := 0; i < len(page); {
+		j := i + 1
+		for j < len(page) && page[j].SKU == page[i].SKU {
+			j++
+		}
+		if n := len(groups); n > 0 && groups[n-1][0].SKU == page[i].SKU {
+			groups[n-1] = append(groups[n-1][:len(groups[n-1]):len(groups[n-1])], page[i:j]...)
+		} else {
+			groups = append(groups, page[i:j:j])
+		}
+		i = j
 	}
 	return groups
 }

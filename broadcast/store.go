@@ -13,9 +13,9 @@ import (
 
 var (
 	bucketBroadcasts = []byte("broadcasts") // id → Broadcast JSON
-	bucketTold       = []byte("told")       // id 0 sku → quantity: what a broadcast said
-	bucketBelieves   = []byte("believes")   // partner 0 sku → quantity: the latest figure sent
-	bucketAcked      = []byte("acked")      // partner 0 sku → quantity: as of the last accepted advice
+	bucketTold       = []byte("told")       // id → figures: what a broadcast said
+	bucketBelieves   = []byte("believes")   // partner → figures: the latest figure sent per SKU
+	bucketAcked      = []byte("acked")      // partner → figures: as of the last accepted advice
 	bucketPartners   = []byte("partners")   // partner → PartnerState JSON
 )
 
@@ -108,7 +108,51 @@ func partnerState(tx *bolt.Tx, partner string) (PartnerState, error) {
 	return ps, nil
 }
 
-// record stores a new broadcast and the figures it told.
+// Figures are stored as one value per broadcast or partner: SKUs in
+// order, each as its length, its bytes and the quantity (varints). One
+// value of 100,000 figures is one write, where a key per SKU would be
+// 100,000 B-tree inserts.
+func encodeFigures(f map[string]int64) []byte {
+	skus := make([]string, 0, len(f))
+	for sku := range f {
+		skus = append(skus, sku)
+	}
+	slices.Sort(skus)
+	b := make([]byte, 0, len(f)*16)
+	for _, sku := range skus {
+		b = binary.AppendUvarint(b, uint64(len(sku)))
+		b = append(b, sku...)
+		b = binary.AppendVarint(b, f[sku])
+	}
+	return b
+}
+
+func decodeFigures(b []byte) (map[string]int64, error) {
+	f := map[string]int64{}
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, fmt.Errorf("broadcast: corrupt figures")
+		}
+		sku := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		q, k := binary.Varint(b)
+		if k <= 0 {
+			return nil, fmt.Errorf("broadcast: corrupt figures")
+		}
+		f[sku] = q
+		b = b[k:]
+	}
+	return f, nil
+}
+
+func getFigures(tx *bolt.Tx, bucket, key []byte) (map[string]int64, error) {
+	return decodeFigures(tx.Bucket(bucket).Get(key))
+}
+
+// record stores a new broadcast and the figures it told; what the partner
+// believes becomes those figures (a full advice) or is updated by them (a
+// delta).
 func (s *Store) record(b *Broadcast, told map[string]int64) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		bb := tx.Bucket(bucketBroadcasts)
@@ -120,25 +164,12 @@ func (s *Store) record(b *Broadcast, told map[string]int64) error {
 		if err := putJSON(bb, u64(id), b); err != nil {
 			return err
 		}
-		tb, believes := tx.Bucket(bucketTold), tx.Bucket(bucketBelieves)
-		// In key order: bbolt inserts into a node's sorted slice, and
-		// random order makes a large transaction quadratic.
-		skus := make([]string, 0, len(told))
-		for sku := range told {
-			skus = append(skus, sku)
+		if err := tx.Bucket(bucketTold).Put(u64(id), encodeFigures(told)); err != nil {
+			return err
 		}
-		slices.Sort(skus)
-		tb.FillPercent, believes.FillPercent = 0.9, 0.9
-		for _, sku := range skus {
-			q := told[sku]
-			v := binary.AppendVarint(nil, q)
-			if err := tb.Put(append(u64(id), append([]byte{0}, sku...)...), v); err != nil {
+		if b.State != StateNotSent {
+			if err := mergeFigures(tx, bucketBelieves, b.Partner, told, b.Mode == ModeFull); err != nil {
 				return err
-			}
-			if b.State != StateNotSent {
-				if err := believes.Put(pairKey(b.Partner, sku), v); err != nil {
-					return err
-				}
 			}
 		}
 		ps, err := partnerState(tx, b.Partner)
@@ -148,6 +179,23 @@ func (s *Store) record(b *Broadcast, told map[string]int64) error {
 		ps.Last = id
 		return putJSON(tx.Bucket(bucketPartners), []byte(b.Partner), ps)
 	})
+}
+
+// mergeFigures sets a partner's figures in bucket to f (replace) or
+// updates them with f.
+func mergeFigures(tx *bolt.Tx, bucket []byte, partner string, f map[string]int64, replace bool) error {
+	out := f
+	if !replace {
+		cur, err := getFigures(tx, bucket, []byte(partner))
+		if err != nil {
+			return err
+		}
+		for sku, q := range f {
+			cur[sku] = q
+		}
+		out = cur
+	}
+	return tx.Bucket(bucket).Put([]byte(partner), encodeFigures(out))
 }
 
 // setState updates a broadcast's state; an accepted advice becomes the
@@ -174,25 +222,12 @@ func (s *Store) setState(id uint64, st State) error {
 		if err != nil || b.Seq < ps.AckedSeq {
 			return err
 		}
-		acked := tx.Bucket(bucketAcked)
-		if b.Mode == ModeFull {
-			// A full advice replaces the baseline: clear what it did not list.
-			c := acked.Cursor()
-			prefix := []byte(b.Partner + "\x00")
-			var stale [][]byte
-			for k, _ := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Next() {
-				stale = append(stale, append([]byte(nil), k...))
-			}
-			for _, k := range stale {
-				acked.Delete(k)
-			}
+		told, err := getFigures(tx, bucketTold, u64(id))
+		if err != nil {
+			return err
 		}
-		c := tx.Bucket(bucketTold).Cursor()
-		prefix := append(u64(id), 0)
-		for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-			if err := acked.Put(pairKey(b.Partner, string(k[len(prefix):])), v); err != nil {
-				return err
-			}
+		if err := mergeFigures(tx, bucketAcked, b.Partner, told, b.Mode == ModeFull); err != nil {
+			return err
 		}
 		ps.AckedSeq, ps.AckedBroadcast = b.Seq, id
 		return putJSON(tx.Bucket(bucketPartners), []byte(b.Partner), ps)
@@ -224,15 +259,11 @@ func (s *Store) List(partner string, limit int) ([]Broadcast, error) {
 
 // Told returns the figures a broadcast told, by SKU.
 func (s *Store) Told(id uint64) (map[string]int64, error) {
-	out := map[string]int64{}
+	var out map[string]int64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketTold).Cursor()
-		prefix := append(u64(id), 0)
-		for k, v := c.Seek(prefix); k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-			q, _ := binary.Varint(v)
-			out[string(k[len(prefix):])] = q
-		}
-		return nil
+		var err error
+		out, err = getFigures(tx, bucketTold, u64(id))
+		return err
 	})
 	return out, err
 }
@@ -240,32 +271,26 @@ func (s *Store) Told(id uint64) (map[string]int64, error) {
 // Believes returns what a partner was last told for each SKU: what the
 // channel believes.
 func (s *Store) Believes(partner string) (map[string]int64, error) {
-	return s.partnerFigures(bucketBelieves, partner)
+	var out map[string]int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		out, err = getFigures(tx, bucketBelieves, []byte(partner))
+		return err
+	})
+	return out, err
 }
 
 // acked returns the figures as of the partner's last accepted advice.
 func (s *Store) acked(partner string) (map[string]int64, PartnerState, error) {
 	var ps PartnerState
-	figures, err := s.partnerFigures(bucketAcked, partner)
-	if err == nil {
-		err = s.db.View(func(tx *bolt.Tx) error {
-			ps, err = partnerState(tx, partner)
-			return err
-		})
-	}
-	return figures, ps, err
-}
-
-func (s *Store) partnerFigures(bucket []byte, partner string) (map[string]int64, error) {
-	out := map[string]int64{}
+	var figures map[string]int64
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucket).Cursor()
-		prefix := []byte(partner + "\x00")
-		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
-			q, _ := binary.Varint(v)
-			out[string(k[len(prefix):])] = q
+		var err error
+		if figures, err = getFigures(tx, bucketAcked, []byte(partner)); err != nil {
+			return err
 		}
-		return nil
+		ps, err = partnerState(tx, partner)
+		return err
 	})
-	return out, err
+	return figures, ps, err
 }
