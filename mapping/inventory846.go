@@ -106,7 +106,7 @@ func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) 
 	if !ok {
 		return
 	}
-	line := strconv.Itoa(it.Pos)
+	line := it.Pos
 	switch mp.doc.Mapping.Location.Source {
 	case partners.LocationLINN1:
 		loc := mp.doc.Mapping.Location
@@ -141,7 +141,7 @@ func (mp *mapping) item846(it *documents.Item846, header string, eff time.Time) 
 }
 
 // qty846 maps one QTY loop of an item at a location.
-func (mp *mapping) qty846(q *documents.Quantity846, sku, loc, line string, eff time.Time) {
+func (mp *mapping) qty846(q *documents.Quantity846, sku, loc string, line int, eff time.Time) {
 	place := segAt(q.Pos, "QTY")
 	b, ok := mp.bucketFor(q.Qualifier, place)
 	if !ok || b == partners.BucketIgnore {
@@ -159,7 +159,7 @@ func (mp *mapping) qty846(q *documents.Quantity846, sku, loc, line string, eff t
 	if !ok {
 		return
 	}
-	mv.SourceKey = mp.sourceKey(line, q.Qualifier, loc)
+	mv.SourceKey = mp.lineKey(line, q.Qualifier, loc)
 	mv.SKU, mv.Location, mv.Effective = sku, loc, eff
 	mv.Reference = mp.reference("846", q.Pos, "")
 	mp.res.Movements = append(mp.res.Movements, mv)
@@ -167,7 +167,7 @@ func (mp *mapping) qty846(q *documents.Quantity846, sku, loc, line string, eff t
 
 // sdq846 maps an item's SDQ location/quantity pairs into the profile's
 // default bucket.
-func (mp *mapping) sdq846(it *documents.Item846, sku, line string, eff time.Time) {
+func (mp *mapping) sdq846(it *documents.Item846, sku string, line int, eff time.Time) {
 	b := mp.doc.Mapping.Bucket
 	if b == "" {
 		b = partners.BucketOnHand
@@ -188,7 +188,7 @@ func (mp *mapping) sdq846(it *documents.Item846, sku, line string, eff time.Time
 			if !ok {
 				continue
 			}
-			mv.SourceKey = mp.sourceKey(line, "SDQ", strconv.Itoa(si), code)
+			mv.SourceKey = mp.lineKey(line, "SDQ", strconv.Itoa(si), code)
 			mv.SKU, mv.Location, mv.Effective = sku, code, eff
 			mv.Reference = mp.reference("846", it.Pos, "")
 			mp.res.Movements = append(mp.res.Movements, mv)
