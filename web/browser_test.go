@@ -24,6 +24,9 @@ func TestBrowserReplay(t *testing.T) {
 	b.waitFor(`location.pathname === "/login" && !!document.querySelector("#token")`)
 	b.eval(`document.querySelector("#token").value = ` + jsString(opSecret) + `; document.querySelector("form[action='/login'] button").click(); true`)
 	b.waitFor(`location.pathname === "/" && !!document.querySelector("#failures")`)
+	if dir := os.Getenv("DOCKSIDE_WEB_SCREENSHOTS"); dir != "" {
+		b.screenshot(filepath.Join(dir, "overview-failing.png"))
+	}
 
 	href := b.text(`document.querySelector("#failures a[href^='/messages/']").getAttribute("href")`)
 	if want := fmt.Sprintf("/messages/%d", f.failedID); href != want {
