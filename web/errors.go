@@ -30,6 +30,10 @@ var (
 	ErrUnavailable = errors.New("web: not available in this server")
 )
 
+// errNotFound is a lookup of this package that found nothing (a broadcast
+// id). The API answers 404.
+var errNotFound = errors.New("not found")
+
 // InsufficientError reports a reservation that asked for more than the
 // location has available to promise. It wraps ErrInsufficient.
 type InsufficientError struct {

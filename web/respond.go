@@ -170,10 +170,6 @@ func errorStatus(err error) (int, string) {
 	}
 }
 
-// errNotFound is a lookup of the web package that found nothing (a
-// broadcast id, an unknown SKU page).
-var errNotFound = errors.New("not found")
-
 // apiError answers err as JSON; internal errors are logged and not shown.
 func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := errorStatus(err)
