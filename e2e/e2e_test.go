@@ -291,6 +291,20 @@ func (e *env) api(method, path, body string, headers map[string]string, wantStat
 	}
 }
 
+// get returns the body of an authenticated GET.
+func (e *env) get(path string) string {
+	tok, _ := os.ReadFile(filepath.Join(e.data, "operator-token"))
+	req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d%s", e.httpPort, path), nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
 // stock reads the balances with `dockside stock --json` (the server must
 // be stopped: it holds the ledger).
 func (e *env) stock() map[string]map[string]int64 {
@@ -411,6 +425,15 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 	e.api("POST", "/api/v1/reservations", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":2}`, hdr, 200, nil)
 	hdr["Idempotency-Key"] = "portal-78"
 	e.api("POST", "/api/v1/reservations", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":1000}`, hdr, 409, nil)
+
+	// Metrics count the partners' connections, bytes and messages.
+	metrics := e.get("/metrics")
+	for _, want := range []string{`dockside_transport_connections_total{transport="sftp"}`, `dockside_transport_connections_total{transport="as2"}`,
+		`dockside_transport_bytes_total{direction="in",transport="sftp"}`, `dockside_messages_total{`, `dockside_processing_seconds_bucket{`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 
 	// More files arrive; the server is killed while it works on them.
 	e.sftp("put "+samples+"/acme-3pl/ship-notice-856.edi in/ship-notice-856.edi",

@@ -43,6 +43,7 @@ type Gateway struct {
 	mappers  map[string]*mapping.Mapper
 
 	hooks []FinishHook
+	meter meter
 }
 
 // FinishHook is told when a message's processing ends (a watched folder

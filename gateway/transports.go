@@ -15,6 +15,7 @@ import (
 // Transports are the listeners and senders built from the configuration
 // and the partner profiles.
 type Transports struct {
+	g       *Gateway
 	SFTP    *sftp.Server    // nil when disabled
 	Folders *folder.Watcher // nil when no partner has an inbound folder
 	Senders map[string]outbox.Sender
@@ -24,7 +25,7 @@ type Transports struct {
 func (t *Transports) Services() []Service {
 	var s []Service
 	if t.SFTP != nil {
-		s = append(s, ServiceFunc(t.SFTP.ListenAndServe))
+		s = append(s, t.g.sftpService(t.SFTP.Serve))
 	}
 	if t.Folders != nil {
 		s = append(s, ServiceFunc(t.Folders.Run))
@@ -36,7 +37,7 @@ func (t *Transports) Services() []Service {
 // outbound senders. Finished messages that came from a watched folder are
 // settled there (archive/ or failed/).
 func (g *Gateway) BuildTransports() (*Transports, error) {
-	t := &Transports{Senders: map[string]outbox.Sender{}}
+	t := &Transports{g: g, Senders: map[string]outbox.Sender{}}
 	if g.Config.SFTP.Listen != "" {
 		srv, err := g.sftpServer()
 		if err != nil {

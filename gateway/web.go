@@ -31,6 +31,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 		return nil, err
 	}
 	g.OnFinish(srv.Metrics().ObserveMessage)
+	g.SetMeter(srv.Metrics())
 	return srv, nil
 }
 

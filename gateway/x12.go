@@ -23,12 +23,12 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	if !w.identifyX12(head) {
 		return nil
 	}
-	w.res.DocType = "x12"
 	mp := w.g.mapper(w.profile.ID)
 	byInterchange := map[*x12.Interchange][]*mapping.Result{}
 	rep, err := x12.Check(body, w.g.Specs, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
+		w.noteDocType("x12/" + t.SetID)
 		if x12.IsAcknowledgement(t.Group) {
 			w.inboundAck(t)
 			return nil
@@ -75,6 +75,21 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		}
 	}
 	return w.postAll(ctx, docs)
+}
+
+// noteDocType records the document types a file holds: "x12/846", or
+// "x12/846,x12/856" for a mixed file.
+func (w *work) noteDocType(t string) {
+	if w.res.DocType == "" {
+		w.res.DocType = t
+		return
+	}
+	for _, have := range strings.Split(w.res.DocType, ",") {
+		if have == t {
+			return
+		}
+	}
+	w.res.DocType += "," + t
 }
 
 // identifyX12 finds the partner of an X12 file: the transport's identity
