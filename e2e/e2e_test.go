@@ -25,6 +25,7 @@ import (
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/browsertest"
 	"github.com/dockside-edi/dockside/transports/as2"
 )
 
@@ -291,6 +292,41 @@ func (e *env) api(method, path, body string, headers map[string]string, wantStat
 	}
 }
 
+// replayInBrowser logs in to the dashboard with headless Chromium,
+// follows the overview's failure to message id, checks its error, fixes
+// the ACME item table and presses Replay; the page must show it done.
+func (e *env) replayInBrowser(id uint64) {
+	t := e.t
+	b := browsertest.Start(t)
+	tok, _ := os.ReadFile(filepath.Join(e.data, "operator-token"))
+	base := fmt.Sprintf("http://127.0.0.1:%d", e.httpPort)
+	b.Navigate(base + "/")
+	b.WaitFor(`location.pathname === "/login" && !!document.querySelector("#token")`)
+	b.Eval(`document.querySelector("#token").value = ` + browsertest.JSString(strings.TrimSpace(string(tok))) +
+		`; document.querySelector("form[action='/login'] button").click(); true`)
+	b.WaitFor(`location.pathname === "/" && !!document.querySelector("#failures a[href^='/messages/']")`)
+	b.Eval(`document.querySelector("#failures a[href^='/messages/']").click(); true`)
+	b.WaitFor(fmt.Sprintf(`location.pathname === "/messages/%d" && !!document.querySelector("#state")`, id))
+	if got := b.Text(`document.querySelector("#state").textContent`); got != "failed" {
+		t.Fatalf("state %q, want failed", got)
+	}
+	if errs := b.Text(`document.querySelector("#errors").innerText`); !strings.Contains(errs, "AC-9999") || !strings.Contains(errs, "segment 14 (LIN)") {
+		t.Fatalf("the page does not show the error and its place:\n%s", errs)
+	}
+	table := filepath.Join(e.partners, "tables", "acme-items.csv")
+	f, err := os.OpenFile(table, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("AC-9999,099999999999,GADGET-XL,4,Extra large gadget\n")
+	f.Close()
+	b.Eval(`document.querySelector("#replay").click(); true`)
+	b.WaitFor(`location.search.includes("flash=") && !!document.querySelector("#state")`)
+	if got := b.Text(`document.querySelector("#state").textContent`); got != "done" {
+		t.Fatalf("after Replay the page shows %q, want done", got)
+	}
+}
+
 // get returns the body of an authenticated GET.
 func (e *env) get(path string) string {
 	tok, _ := os.ReadFile(filepath.Join(e.data, "operator-token"))
@@ -435,6 +471,24 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 		}
 	}
 
+	// An operator finds a failed file in the dashboard, fixes the
+	// profile and replays it, in a real browser.
+	e.sftp("put " + samples + "/acme-3pl/inventory-846-unknown-item.edi in/unknown-item.edi")
+	var failed []struct {
+		ID uint64 `json:"id"`
+	}
+	e.waitFor("the unknown item's 846 to fail", 30*time.Second, func() bool {
+		var page struct {
+			Messages []struct {
+				ID uint64 `json:"id"`
+			} `json:"messages"`
+		}
+		json.Unmarshal([]byte(e.get("/api/v1/messages?state=failed")), &page)
+		failed = page.Messages
+		return len(failed) == 1
+	})
+	e.replayInBrowser(failed[0].ID)
+
 	// More files arrive; the server is killed while it works on them.
 	e.sftp("put "+samples+"/acme-3pl/ship-notice-856.edi in/ship-notice-856.edi",
 		"put "+samples+"/acme-3pl/inventory-846.edi in/inventory-846-again.edi")
@@ -456,6 +510,7 @@ func TestGatewayAsPartnersUseIt(t *testing.T) {
 		"GADGET-S@reno":       {"on_hand": 48, "damaged": 1, "available": 47},
 		"GADGET-L@dallas":     {"in_transit": 30},
 		"WIDGET-RED@london":   {"on_hand": 120, "available": 120},
+		"GADGET-XL@dallas":    {"on_hand": 48, "available": 48}, // the replayed 846
 		"GADGET-S@manchester": {"on_hand": 35, "available": 35},
 	}
 	for pos, fields := range expect {

@@ -58,9 +58,14 @@ func (g *Gateway) apiTokens() ([]web.Token, error) {
 	return []web.Token{tok}, nil
 }
 
-// replayAndWait replays a failed message and waits (until ctx ends) for
-// the workers to finish it.
+// replayAndWait reloads the partner profiles (a replay follows a profile
+// fix), replays a failed message and waits (until ctx ends) for the
+// workers to finish it. Profiles that do not load are an error: the
+// message stays failed.
 func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message, error) {
+	if err := g.ReloadPartners(); err != nil {
+		return nil, err
+	}
 	m, err := g.Inbox.Replay(id)
 	if err != nil {
 		return nil, err

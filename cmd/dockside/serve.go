@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/dockside-edi/dockside/gateway"
 )
@@ -64,6 +67,24 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		mux.Handle("/", site.Handler())
 		services = append(services, g.HTTPService(mux))
 	}
+	services = append(services, gateway.ServiceFunc(func(ctx context.Context) error {
+		// SIGHUP reloads the partner profiles.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-hup:
+				if err := g.ReloadPartners(); err != nil {
+					log.Error("reloading partner profiles; the old ones stay", "err", err)
+				} else {
+					log.Info("partner profiles reloaded", "partners", g.Partners().Len())
+				}
+			}
+		}
+	}))
 	if err := g.Serve(ctx, t.Senders, services...); err != nil {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail

@@ -1,4 +1,8 @@
-package web
+// Package browsertest drives headless Chromium (Debian's chromium) over the
+// DevTools protocol for tests: one page, commands one at a time. A test
+// that needs it skips when /usr/bin/chromium is missing; .ci/run installs
+// it.
+package browsertest
 
 import (
 	"context"
@@ -18,17 +22,17 @@ import (
 
 const chromiumPath = "/usr/bin/chromium"
 
-// browser is headless Chromium driven over the DevTools protocol: one
+// Browser is headless Chromium driven over the DevTools protocol: one
 // page, commands sent one at a time.
-type browser struct {
-	t      *testing.T
+type Browser struct {
+	t      testing.TB
 	ws     *websocket.Conn
 	nextID int64
 }
 
-// startBrowser starts Chromium with a fresh profile, or skips the test
-// when it is not installed (CI installs it: .ci/run).
-func startBrowser(t *testing.T) *browser {
+// Start starts Chromium with a fresh profile, or skips the test when it is
+// not installed (CI installs it: .ci/run).
+func Start(t testing.TB) *Browser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no %s: install the Debian chromium package to run the browser test", chromiumPath)
@@ -64,7 +68,7 @@ func startBrowser(t *testing.T) *browser {
 	}
 	ws.MaxPayloadBytes = 64 << 20
 	t.Cleanup(func() { ws.Close() })
-	return &browser{t: t, ws: ws}
+	return &Browser{t: t, ws: ws}
 }
 
 // devToolsPort reads the port Chromium chose from DevToolsActivePort.
@@ -107,7 +111,7 @@ func pageTarget(port string) (string, error) {
 }
 
 // call sends one command and waits for its answer (events are skipped).
-func (b *browser) call(method string, params any, result any) {
+func (b *Browser) call(method string, params any, result any) {
 	b.t.Helper()
 	b.nextID++
 	id := b.nextID
@@ -141,14 +145,15 @@ func (b *browser) call(method string, params any, result any) {
 	}
 }
 
-func (b *browser) navigate(url string) {
+// Navigate loads url in the page.
+func (b *Browser) Navigate(url string) {
 	b.t.Helper()
 	b.call("Page.navigate", map[string]any{"url": url}, nil)
 }
 
-// eval runs a JavaScript expression in the page and returns its value
+// Eval runs a JavaScript expression in the page and returns its value
 // as JSON.
-func (b *browser) eval(expr string) json.RawMessage {
+func (b *Browser) Eval(expr string) json.RawMessage {
 	b.t.Helper()
 	var res struct {
 		Result struct {
@@ -165,32 +170,33 @@ func (b *browser) eval(expr string) json.RawMessage {
 	return res.Result.Value
 }
 
-func (b *browser) text(expr string) string {
+// Text evaluates a JavaScript expression giving a string.
+func (b *Browser) Text(expr string) string {
 	b.t.Helper()
 	var s string
-	json.Unmarshal(b.eval(expr), &s)
+	json.Unmarshal(b.Eval(expr), &s)
 	return s
 }
 
-// waitFor polls a condition (a JavaScript boolean expression) until it
+// WaitFor polls a condition (a JavaScript boolean expression) until it
 // holds; after 15 s the test fails with what the page shows.
-func (b *browser) waitFor(cond string) {
+func (b *Browser) WaitFor(cond string) {
 	b.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if string(b.eval("document.readyState === 'complete' && ("+cond+")")) == "true" {
+		if string(b.Eval("document.readyState === 'complete' && ("+cond+")")) == "true" {
 			return
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("waiting for %s: page %s shows:\n%s", cond, b.text("location.href"),
-				b.text("document.body ? document.body.innerText.slice(0, 2000) : ''"))
+			b.t.Fatalf("waiting for %s: page %s shows:\n%s", cond, b.Text("location.href"),
+				b.Text("document.body ? document.body.innerText.slice(0, 2000) : ''"))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// screenshot saves the page as a PNG (full height).
-func (b *browser) screenshot(path string) {
+// Screenshot saves the page as a PNG (full height).
+func (b *Browser) Screenshot(path string) {
 	b.t.Helper()
 	var res struct {
 		Data string `json:"data"`
@@ -205,7 +211,8 @@ func (b *browser) screenshot(path string) {
 	}
 }
 
-func jsString(s string) string {
+// JSString quotes s as a JavaScript string literal.
+func JSString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
