@@ -63,7 +63,7 @@ type Movement struct {
 	// least Quantity. Reservations use it so that two of them can never
 	// promise the same unit. Allocations only; not stored.
 	RequireAvailable bool
-	Reference     Reference
+	Reference        Reference
 	// Reason says why; required for adjust movements.
 	Reason string
 
