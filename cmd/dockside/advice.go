@@ -31,8 +31,7 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	res, err := g.Advice.Broadcast(ctx, pos[0], broadcast.Options{Delta: *delta, Send: *send})
@@ -45,8 +44,7 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 	}
 	if *out != "" {
 		if err := atomicfile.WriteFile(*out, res.X12, 0o640); err != nil {
-			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-			return exitUsage
+			return failed(e, err)
 		}
 	} else {
 		e.Stdout.Write(res.X12)

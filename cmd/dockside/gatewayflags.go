@@ -53,3 +53,10 @@ func (f gatewayFlags) open(e *env, log *slog.Logger) (*gateway.Gateway, error) {
 	}
 	return g, nil
 }
+
+// failed reports an error of a command that could not do its work and
+// returns the usage/I-O exit code.
+func failed(e *env, err error) int {
+	fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+	return exitUsage
+}

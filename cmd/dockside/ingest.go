@@ -33,33 +33,28 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	}
 	g, err := gf.open(e, cliLogger(e, *verbose))
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	if _, err := g.Partners().ByID(*partner); err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	var ids []uint64
 	for _, path := range files {
 		m, err := receiveFile(ctx, g.Inbox, *partner, path)
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-			return exitUsage
+			return failed(e, err)
 		}
 		ids = append(ids, m.ID)
 	}
 	if err := g.Drain(ctx, g.Config.Workers); err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	exit := exitOK
 	for i, id := range ids {
 		m, err := g.Inbox.Get(id)
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-			return exitUsage
+			return failed(e, err)
 		}
 		fmt.Fprintln(e.Stdout, ingestLine(files[i], m))
 		for _, p := range m.Errors {

@@ -32,14 +32,12 @@ func runMessagesList(ctx context.Context, e *env, args []string) int {
 	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	msgs, err := g.Inbox.List(inbox.Filter{State: inbox.State(*state), Partner: *partner, Limit: *limit})
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	if *asJSON {
 		return writeJSON(e.Stdout, nonNil(msgs))
@@ -104,8 +102,7 @@ func runMessagesShow(ctx context.Context, e *env, args []string) int {
 	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	m, err := g.Inbox.Get(id)
@@ -131,8 +128,7 @@ func runMessagesReplay(ctx context.Context, e *env, args []string) int {
 	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	if _, err := g.Inbox.Replay(id); err != nil {
@@ -140,13 +136,11 @@ func runMessagesReplay(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	if err := g.Drain(ctx, 1); err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	m, err := g.Inbox.Get(id)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	fmt.Fprintln(e.Stdout, ingestLine(m.Name, m))
 	for _, p := range m.Errors {

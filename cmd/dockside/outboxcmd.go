@@ -27,14 +27,12 @@ func runOutboxList(ctx context.Context, e *env, args []string) int {
 	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	msgs, err := g.Outbox.List(outbox.Filter{State: outbox.State(*state), Partner: *partner, Limit: *limit})
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	if *asJSON {
 		return writeJSON(e.Stdout, nonNil(msgs))

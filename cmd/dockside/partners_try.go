@@ -35,29 +35,24 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 	}
 	d, err := tryPartners(e, *config, *dir)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	p, err := d.ByID(pos[0])
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	cat, err := specs.Load()
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	f, err := os.Open(pos[1])
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer f.Close()
 	res, err := gateway.TryFile(p, cat, filepath.Base(pos[1]), f, e.Now())
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	if *asJSON {
 		writeJSON(e.Stdout, res)

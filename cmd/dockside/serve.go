@@ -28,16 +28,14 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	log := slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	g, err := gf.open(e, log)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	defer g.Close()
 	cfg := g.Config
 	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "workers", cfg.Workers)
 	t, err := g.BuildTransports()
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	if t.SFTP != nil {
 		log.Info("sftp listening", "addr", cfg.SFTP.Listen)
@@ -46,21 +44,18 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if cfg.HTTP.Listen != "" {
 		station, err := g.BuildAS2(g.PublicURL() + "/as2")
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-			return exitUsage
+			return failed(e, err)
 		}
 		defer station.Store.Close()
 		t.Senders["as2"] = station.Sender
 		res, err := gateway.OpenReservations(cfg.Data, g.Ledger, g.Now)
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-			return exitUsage
+			return failed(e, err)
 		}
 		defer res.Close()
 		site, err := g.BuildWeb(res)
 		if err != nil {
-			fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-			return exitUsage
+			return failed(e, err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/as2", g.MeteredHandler("as2", station.Handler))

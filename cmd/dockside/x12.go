@@ -105,8 +105,7 @@ func runX12Ack(ctx context.Context, e *env, args []string) int {
 	}
 	rep, err := checkFile(v, files[0], nil)
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	if len(rep.Interchanges) == 0 {
 		fmt.Fprintf(e.Stderr, "dockside: %s: nothing to acknowledge: %v\n", files[0], rep.Err)
@@ -141,8 +140,7 @@ func runX12JSON(ctx context.Context, e *env, args []string) int {
 	}
 	doc, rep, err := documentsJSON(v, files[0])
 	if err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
-		return exitUsage
+		return failed(e, err)
 	}
 	enc := json.NewEncoder(e.Stdout)
 	enc.SetIndent("", "  ")
