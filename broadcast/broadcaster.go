@@ -105,11 +105,7 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 			return nil, err
 		}
 	}
-	told := make(map[string]int64, len(res.Lines))
-	for _, l := range res.Lines {
-		told[l.SKU] = l.Quantity
-	}
-	if err := b.Store.record(&res.Broadcast, told); err != nil {
+	if err := b.Store.record(&res.Broadcast, res.Lines); err != nil {
 		return nil, err
 	}
 	if b.Log != nil {

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/dockside-edi/dockside/mapping"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -120,11 +123,31 @@ func encodeFigures(f map[string]int64) []byte {
 	slices.Sort(skus)
 	b := make([]byte, 0, len(f)*16)
 	for _, sku := range skus {
-		b = binary.AppendUvarint(b, uint64(len(sku)))
-		b = append(b, sku...)
-		b = binary.AppendVarint(b, f[sku])
+		b = appendFigure(b, sku, f[sku])
 	}
 	return b
+}
+
+// encodeLines encodes advice lines, which come in SKU order, as figures.
+func encodeLines(lines []mapping.AdviceLine) []byte {
+	if !slices.IsSortedFunc(lines, func(a, b mapping.AdviceLine) int { return strings.Compare(a.SKU, b.SKU) }) {
+		f := make(map[string]int64, len(lines))
+		for _, l := range lines {
+			f[l.SKU] = l.Quantity
+		}
+		return encodeFigures(f)
+	}
+	b := make([]byte, 0, len(lines)*16)
+	for _, l := range lines {
+		b = appendFigure(b, l.SKU, l.Quantity)
+	}
+	return b
+}
+
+func appendFigure(b []byte, sku string, q int64) []byte {
+	b = binary.AppendUvarint(b, uint64(len(sku)))
+	b = append(b, sku...)
+	return binary.AppendVarint(b, q)
 }
 
 func decodeFigures(b []byte) (map[string]int64, error) {
@@ -153,7 +176,8 @@ func getFigures(tx *bolt.Tx, bucket, key []byte) (map[string]int64, error) {
 // record stores a new broadcast and the figures it told; what the partner
 // believes becomes those figures (a full advice) or is updated by them (a
 // delta).
-func (s *Store) record(b *Broadcast, told map[string]int64) error {
+func (s *Store) record(b *Broadcast, lines []mapping.AdviceLine) error {
+	told := encodeLines(lines)
 	return s.db.Update(func(tx *bolt.Tx) error {
 		bb := tx.Bucket(bucketBroadcasts)
 		id, err := bb.NextSequence()
@@ -164,7 +188,7 @@ func (s *Store) record(b *Broadcast, told map[string]int64) error {
 		if err := putJSON(bb, u64(id), b); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketTold).Put(u64(id), encodeFigures(told)); err != nil {
+		if err := tx.Bucket(bucketTold).Put(u64(id), told); err != nil {
 			return err
 		}
 		if b.State != StateNotSent {
@@ -181,21 +205,24 @@ func (s *Store) record(b *Broadcast, told map[string]int64) error {
 	})
 }
 
-// mergeFigures sets a partner's figures in bucket to f (replace) or
-// updates them with f.
-func mergeFigures(tx *bolt.Tx, bucket []byte, partner string, f map[string]int64, replace bool) error {
-	out := f
+// mergeFigures sets a partner's figures in bucket to the encoded figures f
+// (replace) or updates them with f.
+func mergeFigures(tx *bolt.Tx, bucket []byte, partner string, f []byte, replace bool) error {
 	if !replace {
 		cur, err := getFigures(tx, bucket, []byte(partner))
 		if err != nil {
 			return err
 		}
-		for sku, q := range f {
+		add, err := decodeFigures(f)
+		if err != nil {
+			return err
+		}
+		for sku, q := range add {
 			cur[sku] = q
 		}
-		out = cur
+		f = encodeFigures(cur)
 	}
-	return tx.Bucket(bucket).Put([]byte(partner), encodeFigures(out))
+	return tx.Bucket(bucket).Put([]byte(partner), f)
 }
 
 // setState updates a broadcast's state; an accepted advice becomes the
@@ -222,10 +249,7 @@ func (s *Store) setState(id uint64, st State) error {
 		if err != nil || b.Seq < ps.AckedSeq {
 			return err
 		}
-		told, err := getFigures(tx, bucketTold, u64(id))
-		if err != nil {
-			return err
-		}
+		told := tx.Bucket(bucketTold).Get(u64(id))
 		if err := mergeFigures(tx, bucketAcked, b.Partner, told, b.Mode == ModeFull); err != nil {
 			return err
 		}
