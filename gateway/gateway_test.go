@@ -285,3 +285,51 @@ func TestUnknownSenderAndImpersonationFail(t *testing.T) {
 		t.Errorf("unknown sender: %s %v", m.State, m.Errors)
 	}
 }
+
+func TestBadEnvelopeIsNotPostedAndNotRetriedForever(t *testing.T) {
+	g, _ := openTest(t, nil)
+	b, _ := os.ReadFile(samples + "/acme-3pl/inventory-846.edi")
+	dir := t.TempDir()
+	// IEA01 says 2 groups: the interchange is rejected (TA1 021).
+	badCount := filepath.Join(dir, "count.edi")
+	os.WriteFile(badCount, bytes.Replace(b, []byte("IEA*1*"), []byte("IEA*2*"), 1), 0o644)
+	m := ingest(t, g, "acme-3pl", badCount)[0]
+	if m.State != inbox.Failed || m.Result.Movements != 0 {
+		t.Fatalf("bad IEA01: %s, %d movements, %v", m.State, m.Result.Movements, m.Errors)
+	}
+	if bal := balance(t, g, "WIDGET-RED", "dallas"); bal.OnHand != 0 {
+		t.Errorf("a rejected interchange was posted: %+v", bal)
+	}
+	// GE02 does not match GS06: the group is rejected, nothing posted.
+	badGroup := filepath.Join(dir, "group.edi")
+	os.WriteFile(badGroup, bytes.Replace(b, []byte("GE*1*1001"), []byte("GE*1*1009"), 1), 0o644)
+	if m := ingest(t, g, "acme-3pl", badGroup)[0]; m.State != inbox.Failed || m.Result.Movements != 0 {
+		t.Errorf("bad GE02: %s, %d movements", m.State, m.Result.Movements)
+	}
+	if n, _ := g.Inbox.Waiting(); n != 0 {
+		t.Errorf("%d messages still waiting", n)
+	}
+}
+
+func TestUnanswerableEnvelopeFailsInsteadOfRetrying(t *testing.T) {
+	g, _ := openTest(t, nil)
+	b, _ := os.ReadFile(samples + "/acme-3pl/inventory-846.edi")
+	// ISA08 far over 15 characters: the ISA is read by its separators,
+	// but no acknowledgement can be addressed back with it.
+	path := filepath.Join(t.TempDir(), "long.edi")
+	os.WriteFile(path, bytes.Replace(b, []byte("*ZZ*DOCKSIDE       *"), []byte("*ZZ*DOCKSIDE-WITH-A-FAR-TOO-LONG-ID*"), 1), 0o644)
+	m := ingest(t, g, "acme-3pl", path)[0]
+	if m.State != inbox.Failed {
+		t.Fatalf("state %s, errors %v", m.State, m.Errors)
+	}
+	found := false
+	for _, e := range m.Errors {
+		found = found || strings.Contains(e.Msg, "no acknowledgement can be written")
+	}
+	if !found {
+		t.Errorf("errors %v", m.Errors)
+	}
+	if n, _ := g.Inbox.Waiting(); n != 0 {
+		t.Errorf("%d messages still waiting", n)
+	}
+}

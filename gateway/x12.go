@@ -24,7 +24,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		return nil
 	}
 	mp := w.g.mapper(w.profile.ID)
-	byInterchange := map[*x12.Interchange][]*mapping.Result{}
+	byGroup := map[*x12.Group][]*mapping.Result{}
 	rep, err := x12.Check(body, w.g.Specs, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
@@ -48,7 +48,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		}
 		switch {
 		case err == nil:
-			byInterchange[ic] = append(byInterchange[ic], res)
+			byGroup[t.Group] = append(byGroup[t.Group], res)
 		case !errors.Is(err, mapping.ErrRejected):
 			w.fail(setPlace(w.msg.Name, t), "", "%v", err)
 		}
@@ -68,10 +68,18 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	if err := w.queueAcks(rep); err != nil {
 		return err
 	}
+	// Post the sets of interchanges seen for the first time, unless their
+	// interchange or group envelope is bad: the partner is told (TA1,
+	// AK9 R) that those were rejected, and will send them again.
 	var docs []*mapping.Result
 	for _, icr := range rep.Interchanges {
-		if fresh[icr.Interchange] {
-			docs = append(docs, byInterchange[icr.Interchange]...)
+		if !fresh[icr.Interchange] || !icr.Interchange.Accepted() {
+			continue
+		}
+		for _, g := range icr.Groups {
+			if len(g.Group.Errors) == 0 {
+				docs = append(docs, byGroup[g.Group]...)
+			}
 		}
 	}
 	return w.postAll(ctx, docs)
@@ -261,8 +269,14 @@ func (w *work) queueAcks(rep *x12.Report) error {
 	}
 	var buf bytes.Buffer
 	n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: w.g.now()})
-	if err != nil || n == 0 {
-		return err
+	if err != nil {
+		// The partner's envelope cannot be answered (a malformed ISA or
+		// GS): say so; this is not an interruption to retry.
+		w.fail(w.msg.Name, x12.NoteBadContent, "no acknowledgement can be written: %v", err)
+		return nil
+	}
+	if n == 0 {
+		return nil
 	}
 	label := ackLabel(rep, kind)
 	for i, t := range outs {
