@@ -62,8 +62,14 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	out, err := g.Process(ctx, m)
+	if err != nil && ctx.Err() != nil {
+		return true, err // interrupted: it stays claimed and is processed again at the next start
+	}
 	if err != nil {
-		return true, err
+		// A store or I/O failure: the message fails with the reason and
+		// can be replayed, rather than being claimed again forever.
+		g.log.Error("processing failed", "id", m.ID, "err", err)
+		out = inbox.Outcome{State: inbox.Failed, Errors: []inbox.Problem{{Place: m.Name, Msg: "processing error: " + err.Error()}}}
 	}
 	return true, g.Finish(m, out)
 }
