@@ -1,0 +1,29 @@
+// Package gateway wires Dockside together: the configuration, the stores
+// (ledger, inbox, outbox, broadcasts), the partner profiles, the pipeline
+// and everything `dockside serve` runs.
+//
+// The pipeline takes each received message, store first, through
+//
+//	claim → identify the partner → parse and validate → queue the 997/999
+//	→ map → post to the ledger → done | failed | duplicate
+//
+// Identification trusts the transport's identity (SFTP login, AS2-From,
+// watched folder) and refuses an X12 interchange whose ISA sender is not
+// one of that partner's ids; without a transport identity the ISA sender
+// decides. A file's sets are validated against the embedded specs; the
+// acknowledgements the profile asks for are queued on every outbound
+// transport of the partner, keyed by the message so that processing it
+// again queues nothing new; accepted sets are mapped and posted, each set
+// in its own ledger transaction (all at once, so the ledger's group commit
+// shares the fsyncs). Sets of a rejected interchange or group are not
+// posted. Every movement's source key comes from its place in the
+// document, so a message processed again after a crash posts nothing
+// twice. A problem fails the message with its place; the bytes stay and
+// the message can be replayed after the profile is fixed (replay reloads
+// the profiles). An inbound 997/999 is matched to what we sent.
+//
+// Serve runs the pipeline workers (partners take turns), the outbox
+// dispatcher, the acknowledgement clock (overdue acks), retention, the
+// advice schedules and the transports; a cancelled context stops them,
+// and claimed work cut short is processed again at the next start.
+package gateway
