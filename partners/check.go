@@ -259,7 +259,7 @@ func (c *checker) transport(t *Transport, p string, inbound bool) {
 	}
 	switch {
 	case t.SFTP != nil:
-		c.sftpFolder(t.SFTP, keyPath(p, "sftp"))
+		c.sftpFolder(t.SFTP, keyPath(p, "sftp"), inbound)
 	case t.SFTPPush != nil:
 		if inbound {
 			c.failf(keyPath(p, "sftp_push"), ErrConflict, "sftp_push is outbound only (inbound, the partner uploads to our server: use sftp)")
@@ -273,15 +273,19 @@ func (c *checker) transport(t *Transport, p string, inbound bool) {
 	}
 }
 
-func (c *checker) sftpFolder(s *SFTPFolder, p string) {
+// sftpFolder checks a folder on our SFTP server. The server jails each
+// partner with exactly two folders: in/ for their uploads and out/ for
+// what they pick up; the folder, when given, must name the right one.
+func (c *checker) sftpFolder(s *SFTPFolder, p string, inbound bool) {
 	if c.p.Identities.SFTP == nil {
 		c.failf(p, ErrRequired, "needs identities.sftp (the partner's login on our server)")
 	}
-	if s.Folder != "" {
-		clean := path.Clean(s.Folder)
-		if path.IsAbs(s.Folder) || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(s.Folder, `\`) {
-			c.failf(keyPath(p, "folder"), ErrInvalid, "%q must be a relative path inside the partner's home", s.Folder)
-		}
+	want, what := "out", "outgoing"
+	if inbound {
+		want, what = "in", "uploaded"
+	}
+	if s.Folder != "" && path.Clean(s.Folder) != want {
+		c.failf(keyPath(p, "folder"), ErrInvalid, "%q: the partner's %s files are in %s/ on our server (leave folder out, or write %s)", s.Folder, what, want, want)
 	}
 }
 

@@ -345,7 +345,7 @@ func TestLoadErrors(t *testing.T) {
 			yaml: head + "identities: {sftp: {user: p, password_hash: '" + testBcrypt + "'}}\ntransports:\n  inbound:\n    - sftp: {folder: ../etc}\n" +
 				"    - sftp: {}\n      folder: {path: in}\n    - {}\n    - sftp_push: {host: h, user: u, key_file: k, host_key: x}\n",
 			want: []string{
-				`partners/p.yaml:7:22: transports.inbound[0].sftp.folder: "../etc" must be a relative path inside the partner's home`,
+				`partners/p.yaml:7:22: transports.inbound[0].sftp.folder: "../etc": the partner's uploaded files are in in/ on our server (leave folder out, or write in)`,
 				`partners/p.yaml:8:7: transports.inbound[1]: one transport per entry, found sftp and folder (make one entry each)`,
 				`partners/p.yaml:10:7: transports.inbound[2]: needs one of sftp, sftp_push, as2 or folder`,
 				`partners/p.yaml:11:7: transports.inbound[3].sftp_push: sftp_push is outbound only (inbound, the partner uploads to our server: use sftp)`,

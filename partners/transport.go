@@ -45,8 +45,9 @@ func (t Transport) Kind() string {
 
 // SFTPFolder is a folder on our own SFTP server.
 type SFTPFolder struct {
-	// Folder is relative to the partner's home ("" is the home itself);
-	// it may not leave it.
+	// Folder is in (inbound: their uploads) or out (outbound: what they
+	// pick up), the two folders of the partner's jail on our server; it
+	// may be left out.
 	Folder string `yaml:"folder"`
 }
 
