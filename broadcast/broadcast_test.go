@@ -234,6 +234,12 @@ func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 	if res.Broadcast.State != StateQueued || len(res.Broadcast.Outbox) != 1 {
 		t.Fatalf("broadcast %+v", res.Broadcast)
 	}
+	// The next full advice lists the ledger in two halves around the
+	// middle SKU of this one: the same lines.
+	again, err := f.b.Broadcast(context.Background(), "shopmart", Options{})
+	if ps, _ := f.b.Store.Partner("shopmart"); err != nil || ps.Split == "" || fmt.Sprint(again.Lines) != fmt.Sprint(res.Lines) {
+		t.Errorf("second full advice (split %q): %v, %v; first %v", ps.Split, again.Lines, err, res.Lines)
+	}
 	m, _ := f.o.Get(res.Broadcast.Outbox[0])
 	if m.Transport != "as2" || m.AckState != outbox.AckPending || !m.AckDeadline.Equal(f.clock.Now().Add(4*time.Hour)) {
 		t.Errorf("outbox message %+v", m)

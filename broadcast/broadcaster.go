@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -139,7 +140,11 @@ func (b *Broadcaster) lines(ctx context.Context, p *partners.Profile, res *Resul
 	var problems []mapping.Problem
 	var err error
 	if res.Broadcast.Mode == ModeFull {
-		lines, problems, err = fullLines(ctx, b.Ledger, m, locs, now)
+		var ps PartnerState
+		if ps, err = b.Store.Partner(p.ID); err != nil {
+			return err
+		}
+		lines, problems, err = fullLines(ctx, b.Ledger, m, locs, ps.Split, now)
 	} else {
 		lines, problems, err = m.AdviceLines(bySKU, now)
 	}
@@ -158,34 +163,17 @@ func (b *Broadcaster) lines(ctx context.Context, p *partners.Profile, res *Resul
 }
 
 // fullLines computes the advice lines of every SKU at the locations. The
-// ledger is listed page by page in its own goroutine while the lines of the
-// SKUs already complete are computed, so the two overlap on two cores.
-func fullLines(ctx context.Context, l *ledger.Ledger, m *mapping.Mapper, locs []string, now time.Time) ([]mapping.AdviceLine, []mapping.Problem, error) {
+// ledger is listed in its own goroutines while the lines of the SKUs
+// already complete are computed: with a split SKU (the middle of the
+// partner's last full advice), the two halves are listed at once, so the
+// listing, the longest part, uses both cores.
+func fullLines(ctx context.Context, l *ledger.Ledger, m *mapping.Mapper, locs []string, split string, now time.Time) ([]mapping.AdviceLine, []mapping.Problem, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	pages := make(chan []ledger.Balance, 2)
-	errc := make(chan error, 1)
-	go func() {
-		defer close(pages)
-		f := ledger.Filter{Locations: locs, Limit: 20000}
-		for {
-			page, err := l.Balances(ctx, f)
-			if err != nil {
-				errc <- err
-				return
-			}
-			select {
-			case pages <- page:
-			case <-ctx.Done():
-				return
-			}
-			if len(page) < f.Limit {
-				return
-			}
-			last := page[len(page)-1]
-			f.After = ledger.Position{SKU: last.SKU, Location: last.Location}
-		}
-	}()
+	halves := []*listing{listRange(ctx, l, locs, ledger.Position{}, split, 2)}
+	if split != "" {
+		halves = append(halves, listRange(ctx, l, locs, ledger.Position{SKU: split}, "", 64))
+	}
 	var lines []mapping.AdviceLine
 	var problems []mapping.Problem
 	var open [][]ledger.Balance // the last SKU, which the next page may continue
@@ -194,25 +182,68 @@ func fullLines(ctx context.Context, l *ledger.Ledger, m *mapping.Mapper, locs []
 		lines, problems = append(lines, ls...), append(problems, ps...)
 		return err
 	}
-	for page := range pages {
-		groups := groupBySKU(open, page)
-		if len(groups) == 0 {
-			continue
+	for _, h := range halves {
+		for page := range h.pages {
+			groups := groupBySKU(open, page)
+			if len(groups) == 0 {
+				continue
+			}
+			if err := add(groups[:len(groups)-1]); err != nil {
+				return nil, nil, err
+			}
+			open = groups[len(groups)-1:]
 		}
-		if err := add(groups[:len(groups)-1]); err != nil {
+		if err := <-h.err; err != nil {
 			return nil, nil, err
 		}
-		open = groups[len(groups)-1:]
-	}
-	select {
-	case err := <-errc:
-		return nil, nil, err
-	default:
 	}
 	if err := add(open); err != nil {
 		return nil, nil, err
 	}
 	return lines, problems, nil
+}
+
+// listing is the balances of a SKU range, page by page, listed by its own
+// goroutine; err delivers the listing's outcome once pages is closed.
+type listing struct {
+	pages chan []ledger.Balance
+	err   chan error
+}
+
+// listRange lists balances after the position, up to (not including) the
+// SKU stop when it is set.
+func listRange(ctx context.Context, l *ledger.Ledger, locs []string, after ledger.Position, stop string, buffer int) *listing {
+	ls := &listing{pages: make(chan []ledger.Balance, buffer), err: make(chan error, 1)}
+	go func() {
+		defer close(ls.pages)
+		f := ledger.Filter{Locations: locs, Limit: 20000, After: after}
+		for {
+			page, err := l.Balances(ctx, f)
+			if err != nil {
+				ls.err <- err
+				return
+			}
+			full := len(page) == f.Limit
+			if stop != "" {
+				if i := sort.Search(len(page), func(i int) bool { return page[i].SKU >= stop }); i < len(page) {
+					page, full = page[:i], false
+				}
+			}
+			select {
+			case ls.pages <- page:
+			case <-ctx.Done():
+				ls.err <- ctx.Err()
+				return
+			}
+			if !full {
+				ls.err <- nil
+				return
+			}
+			last := page[len(page)-1]
+			f.After = ledger.Position{SKU: last.SKU, Location: last.Location}
+		}
+	}()
+	return ls
 }
 
 // groupBySKU appends balances (in SKU order) to groups, one group per SKU:

@@ -58,6 +58,9 @@ type PartnerState struct {
 	AckedBroadcast uint64 `json:"acked_broadcast"`
 	// Last is the last advice built.
 	Last uint64 `json:"last"`
+	// Split is the SKU in the middle of the last full advice: the next
+	// full advice lists the ledger in two halves from there.
+	Split string `json:"split,omitempty"`
 }
 
 // Store keeps the broadcasts and the figures told.
@@ -201,8 +204,22 @@ func (s *Store) record(b *Broadcast, lines []mapping.AdviceLine) error {
 			return err
 		}
 		ps.Last = id
+		if b.Mode == ModeFull && len(lines) > 0 {
+			ps.Split = lines[len(lines)/2].SKU
+		}
 		return putJSON(tx.Bucket(bucketPartners), []byte(b.Partner), ps)
 	})
+}
+
+// Partner returns what the store keeps for a partner.
+func (s *Store) Partner(partner string) (PartnerState, error) {
+	var ps PartnerState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		ps, err = partnerState(tx, partner)
+		return err
+	})
+	return ps, err
 }
 
 // mergeFigures sets a partner's figures in bucket to the encoded figures f
