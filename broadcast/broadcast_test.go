@@ -77,7 +77,24 @@ func (c *fakeClock) Advance(d time.Duration) {
 		c.waiters = kept
 		c.mu.Unlock()
 		_ = at
-		time.Sleep(5 * time.Millisecond) // let the scheduler react before the next timer
+		// Let the loop that was woken react and wait again before the next
+		// timer (on a loaded machine this can take a while).
+		time.Sleep(5 * time.Millisecond)
+		c.awaitWaiter(time.Second)
+	}
+}
+
+// awaitWaiter waits until some goroutine waits on the clock, or for limit.
+func (c *fakeClock) awaitWaiter(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		c.mu.Lock()
+		n := len(c.waiters)
+		c.mu.Unlock()
+		if n > 0 {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
@@ -110,7 +127,7 @@ func TestScheduleFiresOnTimeAndNeverOverlaps(t *testing.T) {
 	done := make(chan struct{})
 	s := &Scheduler{Clock: clock}
 	go func() { s.Run(ctx, jobs); close(done) }()
-	time.Sleep(20 * time.Millisecond)
+	clock.awaitWaiter(10 * time.Second)
 	clock.Advance(4 * time.Minute) // 10:04:30: nothing due yet
 	mu.Lock()
 	if len(starts) != 0 {
@@ -328,7 +345,7 @@ func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { f.b.RunNearRealTime(ctx, f.clock, dirs.Profiles); close(done) }()
-	time.Sleep(20 * time.Millisecond)
+	f.clock.awaitWaiter(10 * time.Second) // it has read the ledger's sequence and waits
 	f.count(t, "WIDGET-RED", "dallas", 5)
 	f.clock.Advance(4 * time.Second)
 	f.count(t, "WIDGET-RED", "dallas", 5) // within the window: coalesced
