@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
@@ -24,7 +26,14 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		return nil
 	}
 	mp := w.g.mapper(w.profile.ID)
-	byGroup := map[*x12.Group][]*mapping.Result{}
+	// Sets are decoded here, in order, and mapped on a pool of workers
+	// while the reader goes on to the next set.
+	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
+	type mapped struct {
+		group *x12.Group
+		place string
+	}
+	var jobs []mapped
 	rep, err := x12.Check(body, w.g.Specs, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
@@ -40,22 +49,32 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.setProblems(t, sr)
 			return nil
 		}
+		doc, err := documents.Decode(t)
+		if err != nil {
+			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v", err)
+			return nil
+		}
 		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, Group: t.Group.Control,
 			Transaction: t.Control, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
-		res, err := mp.Transaction(t, src)
-		if res != nil {
-			w.problems(setPlace(w.msg.Name, t)+", ", res)
-		}
-		switch {
-		case err == nil:
-			byGroup[t.Group] = append(byGroup[t.Group], res)
-		case !errors.Is(err, mapping.ErrRejected):
-			w.fail(setPlace(w.msg.Name, t), "", "%v", err)
-		}
+		pool.Submit(mp, doc, src)
+		jobs = append(jobs, mapped{group: t.Group, place: setPlace(w.msg.Name, t)})
 		return nil
 	})
+	outcomes := pool.Wait()
 	if err != nil {
 		return err
+	}
+	byGroup := map[*x12.Group][]*mapping.Result{}
+	for i, o := range outcomes {
+		if o.Result != nil {
+			w.problems(jobs[i].place+", ", o.Result)
+		}
+		switch {
+		case o.Err == nil:
+			byGroup[jobs[i].group] = append(byGroup[jobs[i].group], o.Result)
+		case !errors.Is(o.Err, mapping.ErrRejected):
+			w.fail(jobs[i].place, "", "%v", o.Err)
+		}
 	}
 	if rep.Err != nil {
 		w.fail(w.msg.Name, "", "%v", rep.Err)

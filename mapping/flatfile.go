@@ -86,7 +86,7 @@ func (mp *mapping) row(row *flat.Row) {
 		mp.problem(idPlace, fieldSKU, "", "empty item id")
 		return
 	}
-	sku, ok := mp.lookup(mp.doc.Mapping.Items.Lookup, id, idPlace, fieldSKU)
+	sku, ok := mp.lookup(mp.doc.Mapping.Items.Lookup, id, idPlace, fieldSKU, "")
 	if !ok {
 		return
 	}

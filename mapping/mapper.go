@@ -195,17 +195,18 @@ func (mp *mapping) sku(ids []documents.ProductID, place where) (string, bool) {
 		mp.problem(place, "item id", describeIDs(ids), "none of the qualifiers %s", strings.Join(items.Order, ", "))
 		return "", false
 	}
-	return mp.lookup(items.Lookup, id, place, "item "+q)
+	return mp.lookup(items.Lookup, id, place, "item", q)
 }
 
 // lookup translates v through the named table (none: v itself).
-func (mp *mapping) lookup(table, v string, place where, field string) (string, bool) {
+// A problem names field, and qual after it when set (built only then).
+func (mp *mapping) lookup(table, v string, place where, field, qual string) (string, bool) {
 	if table == "" {
 		return v, true
 	}
 	t := mp.p.Table(table)
 	if t == nil {
-		mp.problem(place, field, v, "table %q is not defined", table)
+		mp.problem(place, strings.TrimSpace(field+" "+qual), v, "table %q is not defined", table)
 		return "", false
 	}
 	if out, ok := t.Find(v); ok {
@@ -218,6 +219,9 @@ func (mp *mapping) lookup(table, v string, place where, field string) (string, b
 		mp.res.Skipped++
 		return "", false
 	}
+	if qual != "" {
+		field += " " + qual
+	}
 	mp.problem(place, field, v, "not found in table %q", table)
 	return "", false
 }
@@ -228,7 +232,7 @@ func (mp *mapping) location(code string, place where) (string, bool) {
 		mp.problem(place, "location", "", "no location")
 		return "", false
 	}
-	return mp.lookup(mp.doc.Mapping.Warehouses, code, place, "location")
+	return mp.lookup(mp.doc.Mapping.Warehouses, code, place, "location", "")
 }
 
 // quantity converts a partner quantity in unit to our base unit.

@@ -14,6 +14,11 @@ func (m *Mapper) Transaction(t *x12.Transaction, src Source) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s %s: %w", t.SetID, t.Control, err)
 	}
+	return m.Document(doc, src)
+}
+
+// Document maps a decoded X12 document by its type (846, 856 or 940).
+func (m *Mapper) Document(doc documents.Document, src Source) (*Result, error) {
 	switch d := doc.(type) {
 	case *documents.Inventory846:
 		return m.Inventory846(d, src)
@@ -22,5 +27,5 @@ func (m *Mapper) Transaction(t *x12.Transaction, src Source) (*Result, error) {
 	case *documents.ShippingOrder940:
 		return m.ShippingOrder940(d, src)
 	}
-	return nil, fmt.Errorf("transaction set %s: %w", t.SetID, ErrNoMapping)
+	return nil, fmt.Errorf("transaction set %s: %w", doc.SetID(), ErrNoMapping)
 }
