@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -47,7 +46,7 @@ func historyCommand() *command {
 			defer l.Close()
 			var out movementWriter = newMovementTable(e.Stdout, *loc == "")
 			if *asJSON {
-				out = &movementJSONWriter{w: e.Stdout}
+				out = &jsonArray{w: e.Stdout}
 			}
 			if err := listHistory(ctx, l, pos[0], *loc, *limit, out); err != nil {
 				fmt.Fprintf(e.Stderr, "dockside history: %v\n", err)
@@ -143,34 +142,7 @@ func toMovementJSON(m ledger.Movement) movementJSON {
 	return out
 }
 
-// movementJSONWriter streams a JSON array, one object per line.
-type movementJSONWriter struct {
-	w     io.Writer
-	count int
-}
-
-func (j *movementJSONWriter) movement(m ledger.Movement) error {
-	line, err := json.Marshal(toMovementJSON(m))
-	if err != nil {
-		return err
-	}
-	sep := ",\n  "
-	if j.count == 0 {
-		sep = "[\n  "
-	}
-	j.count++
-	_, err = fmt.Fprintf(j.w, "%s%s", sep, line)
-	return err
-}
-
-func (j *movementJSONWriter) close() error {
-	end := "\n]\n"
-	if j.count == 0 {
-		end = "[]\n"
-	}
-	_, err := io.WriteString(j.w, end)
-	return err
-}
+func (j *jsonArray) movement(m ledger.Movement) error { return j.write(toMovementJSON(m)) }
 
 // movementTable prints aligned columns.
 type movementTable struct {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -58,7 +57,7 @@ func stockCommand() *command {
 			defer l.Close()
 			var out balanceWriter = newBalanceTable(e.Stdout)
 			if *asJSON {
-				out = &balanceJSONWriter{w: e.Stdout}
+				out = &jsonArray{w: e.Stdout}
 			}
 			if err := listBalances(ctx, l, *sku, *loc, out); err != nil {
 				fmt.Fprintf(e.Stderr, "dockside stock: %v\n", err)
@@ -132,34 +131,7 @@ func toBalanceJSON(b ledger.Balance) balanceJSON {
 	}
 }
 
-// balanceJSONWriter streams a JSON array, one object per line.
-type balanceJSONWriter struct {
-	w     io.Writer
-	count int
-}
-
-func (j *balanceJSONWriter) balance(b ledger.Balance) error {
-	line, err := json.Marshal(toBalanceJSON(b))
-	if err != nil {
-		return err
-	}
-	sep := ",\n  "
-	if j.count == 0 {
-		sep = "[\n  "
-	}
-	j.count++
-	_, err = fmt.Fprintf(j.w, "%s%s", sep, line)
-	return err
-}
-
-func (j *balanceJSONWriter) close() error {
-	end := "\n]\n"
-	if j.count == 0 {
-		end = "[]\n"
-	}
-	_, err := io.WriteString(j.w, end)
-	return err
-}
+func (j *jsonArray) balance(b ledger.Balance) error { return j.write(toBalanceJSON(b)) }
 
 // balanceTable prints aligned columns and a closing summary line.
 type balanceTable struct {
