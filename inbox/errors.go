@@ -15,4 +15,7 @@ var (
 	ErrState = errors.New("inbox: message in wrong state")
 	// ErrClosed means the store is closed.
 	ErrClosed = errors.New("inbox: closed")
+	// ErrSealed means an Incoming file was handed over (Sum) or closed:
+	// it takes no more writes.
+	ErrSealed = errors.New("inbox: incoming file sealed")
 )

@@ -25,6 +25,13 @@ func (s *Store) Receive(ctx context.Context, a Arrival, body io.Reader) (*Messag
 	if err != nil {
 		return nil, err
 	}
+	return s.record(a, sum, size)
+}
+
+// record commits the record of stored bytes: a new message in the queue,
+// or a duplicate of the first live message with the same bytes. The
+// caller holds blobMu (read), so that Purge cannot remove the bytes first.
+func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 	now := s.opts.Now().UTC()
 	at := a.Time
 	if at.IsZero() {
@@ -32,7 +39,7 @@ func (s *Store) Receive(ctx context.Context, a Arrival, body io.Reader) (*Messag
 	}
 	m := &Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name, Size: size,
 		SHA256: sum, ReceivedAt: at.UTC(), UpdatedAt: now, State: Received}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		id, err := tx.Bucket(bucketMessages).NextSequence()
 		if err != nil {
 			return err
