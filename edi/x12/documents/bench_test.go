@@ -139,6 +139,35 @@ func BenchmarkDecode846Typed(b *testing.B) {
 	reportPerItem(b, cpu0, len(input)*benchItems/benchPerSet)
 }
 
+// BenchmarkDecode846Pool is BenchmarkDecode846Typed through a Pool: each
+// document is released once counted, so the next reuses its arrays.
+func BenchmarkDecode846Pool(b *testing.B) {
+	input := gen846(benchPerSet, benchPerSet)
+	sets, _ := readSets(b, input)
+	if len(sets) != 1 {
+		b.Fatalf("%d sets", len(sets))
+	}
+	b.SetBytes(int64(len(input)) * benchItems / benchPerSet)
+	b.ReportAllocs()
+	var pool Pool
+	cpu0 := cpuTime()
+	for b.Loop() {
+		n := 0
+		for range benchItems / benchPerSet {
+			doc, err := pool.Decode846(sets[0])
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(doc.Items)
+			pool.Release(doc)
+		}
+		if n != benchItems {
+			b.Fatalf("decoded %d items, want %d", n, benchItems)
+		}
+	}
+	reportPerItem(b, cpu0, len(input)*benchItems/benchPerSet)
+}
+
 // decodeAll846 reads input and, when typed, decodes every set; it returns
 // the number of items.
 func decodeAll846(b *testing.B, input []byte, typed bool) int {

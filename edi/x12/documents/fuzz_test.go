@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/dockside-edi/dockside/edi/x12"
@@ -91,4 +92,41 @@ func tryEncode(doc Document) ([]byte, bool) {
 		return nil, false
 	}
 	return buf.Bytes(), true
+}
+
+// FuzzPoolDecode decodes every set of arbitrary bytes with a Pool,
+// releasing each document (so the next reuses its memory), and with
+// Decode: the documents and errors must be the same.
+func FuzzPoolDecode(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.edi")
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add(gen846(3, 2))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p Pool
+		d := x12.NewDecoder(bytes.NewReader(data), &x12.DecoderOptions{MaxTransactionSize: 1 << 20})
+		for range 1000 {
+			ev, err := d.Next()
+			if err != nil {
+				return
+			}
+			if ev.Kind != x12.SetRead {
+				continue
+			}
+			want, wantErr := Decode(ev.Transaction)
+			got, err := p.Decode(ev.Transaction)
+			if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Fatalf("pool error %v, Decode error %v", err, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("pool document differs from Decode's")
+			}
+			p.Release(got)
+		}
+	})
 }

@@ -20,6 +20,17 @@ func Decode846(t *x12.Transaction) (*Inventory846, error) {
 	return d.decode()
 }
 
+// decode846 decodes an 846 into the arrays of mem (nil: new arrays) and
+// leaves in mem the arrays the document now uses.
+func decode846(t *x12.Transaction, mem *memory846) (*Inventory846, error) {
+	r, err := newSetReader(t, "846")
+	if err != nil {
+		return nil, err
+	}
+	d := decoder846{setReader: r, mem: mem}
+	return d.decode()
+}
+
 // decoder846 walks an 846's segments. Items' ids, quantities and
 // descriptions come from slabs: one allocation per thousands of items
 // rather than three per item.
@@ -35,6 +46,8 @@ type decoder846 struct {
 	ids   slab[ProductID]
 	qtys  slab[Quantity846] // the open run is the current item's
 	descs slab[Description] // the open run is the current item's
+
+	mem *memory846 // arrays to reuse (from a Pool), or nil
 }
 
 func (d *decoder846) decode() (*Inventory846, error) {
@@ -43,6 +56,9 @@ func (d *decoder846) decode() (*Inventory846, error) {
 		return nil, d.missing("BIA")
 	}
 	d.doc = &Inventory846{}
+	if d.mem != nil {
+		d.doc = d.mem.doc
+	}
 	if err := d.bia(&segs[0]); err != nil {
 		return nil, err
 	}
@@ -63,10 +79,15 @@ func (d *decoder846) decode() (*Inventory846, error) {
 			return nil, d.noID(&segs[i])
 		}
 	}
-	d.doc.Items = make([]Item846, 0, lins)
-	d.ids.reserve(ids)
-	d.qtys.reserve(qtys)
-	d.descs.reserve(pids)
+	if d.mem != nil {
+		d.reuse(lins, ids, qtys, pids)
+	} else {
+		d.doc.Items = make([]Item846, 0, lins)
+		d.ids.reserve(ids)
+		d.qtys.reserve(qtys)
+		d.descs.reserve(pids)
+	}
+	defer d.keepArrays()
 	i := 1
 	for ; i < len(segs); i++ {
 		s := &segs[i]
@@ -221,6 +242,9 @@ func (d *decoder846) lin(s *x12.Segment) error {
 	}
 	d.doc.Items = items
 	it := &items[len(items)-1]
+	if d.mem != nil {
+		*it = Item846{} // a reused slot (see Pool)
+	}
 	it.IDs, it.Pos = ids, s.Pos.SetIndex
 	if e := s.Element(1); len(e) > 0 {
 		it.Line = d.strs.code(e)

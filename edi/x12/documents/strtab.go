@@ -124,6 +124,9 @@ func (t *strtab) grow(need int) {
 type slab[T any] struct {
 	buf   []T
 	start int // where the open run begins
+	// reused says buf comes from a released document (see Pool): its
+	// slots are zeroed as they are handed out, not all at once.
+	reused bool
 }
 
 // reserve makes room for n more elements in one array, when the slab has
@@ -141,7 +144,12 @@ func (s *slab[T]) add() *T {
 		s.grow()
 	}
 	s.buf = s.buf[:len(s.buf)+1]
-	return &s.buf[len(s.buf)-1]
+	p := &s.buf[len(s.buf)-1]
+	if s.reused {
+		var zero T
+		*p = zero
+	}
+	return p
 }
 
 // grow starts a new array, moving the open run into it.
