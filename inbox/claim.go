@@ -12,13 +12,12 @@ import (
 // take turns: the claim goes to the first waiting message of the partner
 // after the one served last. It returns ErrEmptyQueue when none waits.
 func (s *Store) Claim() (*Message, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var m *Message
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		m = nil
 		k := nextInTurn(tx.Bucket(bucketQueue).Cursor(), s.lastPartner)
 		if k == nil {
-			return ErrEmptyQueue
+			return nil // not an error: the claims sharing this commit go on
 		}
 		partner, id := splitQueueKey(k)
 		var err error
@@ -39,6 +38,9 @@ func (s *Store) Claim() (*Message, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if m == nil {
+		return nil, ErrEmptyQueue
 	}
 	return m, nil
 }
@@ -71,7 +73,7 @@ func (s *Store) Finish(id uint64, o Outcome) error {
 	if o.State != Done && o.State != Failed && o.State != Duplicate {
 		return fmt.Errorf("inbox: finishing message %d as %q: %w", id, o.State, ErrState)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.tx.Update(func(tx *bolt.Tx) error {
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err
@@ -105,7 +107,7 @@ func forget(b *bolt.Bucket, k []byte, id uint64) {
 // same partner already carried it, it returns that message's id: the
 // caller finishes id as a Duplicate of it.
 func (s *Store) MarkInterchange(id uint64, key string) (dupOf uint64, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.tx.Update(func(tx *bolt.Tx) error {
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err
@@ -132,7 +134,7 @@ func (s *Store) MarkInterchange(id uint64, key string) (dupOf uint64, err error)
 // SetPartner records the partner of a message identified after it arrived
 // (from its ISA sender, say).
 func (s *Store) SetPartner(id uint64, partner string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.tx.Update(func(tx *bolt.Tx) error {
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err
@@ -146,7 +148,7 @@ func (s *Store) SetPartner(id uint64, partner string) error {
 // (after its partner's profile was fixed, say).
 func (s *Store) Replay(id uint64) (*Message, error) {
 	var m *Message
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
 		var err error
 		if m, err = getMessage(tx, id); err != nil {
 			return err

@@ -39,7 +39,7 @@ func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 	}
 	m := &Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name, Size: size,
 		SHA256: sum, ReceivedAt: at.UTC(), UpdatedAt: now, State: Received}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
 		id, err := tx.Bucket(bucketMessages).NextSequence()
 		if err != nil {
 			return err

@@ -19,7 +19,8 @@ func (s *Store) Purge(cutoff time.Time) (int, error) {
 	defer s.blobMu.Unlock()
 	var remove []string
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		remove = nil // a shared commit may run this again
 		var expired []*Message
 		err := tx.Bucket(bucketMessages).ForEach(func(_, v []byte) error {
 			var m Message

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockside-edi/dockside/internal/txgroup"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -33,12 +34,12 @@ type Options struct {
 // Store is the inbox: records in bbolt, bytes in a blobs folder.
 type Store struct {
 	db    *bolt.DB
+	tx    *txgroup.Group // every write goes through it: concurrent writes share commits
 	blobs string
 	opts  Options
 
-	mu          sync.Mutex   // serializes claims
 	blobMu      sync.RWMutex // receives share it; Purge holds it alone
-	lastPartner []byte       // the partner served by the last claim
+	lastPartner []byte       // the partner served by the last claim; only claim transactions use it
 	notify      chan struct{}
 }
 
@@ -63,6 +64,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("inbox: opening database: %w", err)
 	}
 	s.db = db
+	s.tx = txgroup.New(db)
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("inbox: %w", err)

@@ -23,7 +23,8 @@ type AckReport struct {
 // nothing we sent matches.
 func (s *Store) RecordAck(r AckReport) (uint64, error) {
 	var id uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		id = 0
 		var v []byte
 		if r.Group != "" {
 			v = tx.Bucket(bucketByGroup).Get(pairKey(r.Partner, r.Group))
@@ -61,7 +62,8 @@ func (s *Store) RecordAck(r AckReport) (uint64, error) {
 func (s *Store) MarkOverdue() ([]*Message, error) {
 	now := s.opts.Now().UTC()
 	var out []*Message
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		out = nil // a shared commit may run this again
 		b := tx.Bucket(bucketAckDue)
 		c := b.Cursor()
 		var keys [][]byte

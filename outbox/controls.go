@@ -30,7 +30,7 @@ func (s *Store) ReserveControls(partner, kind string, n int) (int64, error) {
 		return 0, fmt.Errorf("outbox: reserving %d control numbers", n)
 	}
 	var first uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketControls)
 		k := pairKey(partner, kind)
 		var last uint64

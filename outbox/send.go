@@ -14,7 +14,8 @@ import (
 func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 	now := s.opts.Now().UTC()
 	existing := uint64(0)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		existing = 0 // a shared commit may run this again
 		if m.Key != "" {
 			if v := tx.Bucket(bucketByKey).Get([]byte(m.Key)); v != nil {
 				existing = beUint64(v)
@@ -91,7 +92,8 @@ func (s *Store) Body(id uint64) ([]byte, error) {
 func (s *Store) Due(limit int) ([]*Message, error) {
 	now := s.opts.Now().UTC()
 	var out []*Message
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		out = nil // a shared commit may run this again
 		c := tx.Bucket(bucketDue).Cursor()
 		var ids []uint64
 		for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
@@ -201,7 +203,7 @@ func (s *Store) Retry(id uint64) error {
 }
 
 func (s *Store) update(id uint64, fn func(*bolt.Tx, *Message) error) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.tx.Update(func(tx *bolt.Tx) error {
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err

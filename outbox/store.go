@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/internal/txgroup"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -37,6 +38,7 @@ type Options struct {
 // Store is the outbox.
 type Store struct {
 	db     *bolt.DB
+	tx     *txgroup.Group // every write goes through it: concurrent writes share commits
 	opts   Options
 	notify chan struct{}
 }
@@ -65,6 +67,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox: opening database: %w", err)
 	}
 	s.db = db
+	s.tx = txgroup.New(db)
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("outbox: %w", err)
