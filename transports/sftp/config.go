@@ -40,6 +40,15 @@ type Inbox interface {
 	Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*inbox.Message, error)
 }
 
+// Adopter is an Inbox that can take over an upload the server wrote in
+// the partner's folder, hashed while it arrived, instead of reading it
+// again at close (an optional ability, like pkg/sftp's request
+// interfaces); *inbox.Store has it. The server then writes uploads under
+// a final name through an inbox.Incoming, and hands them over with Adopt.
+type Adopter interface {
+	Adopt(ctx context.Context, a inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error)
+}
+
 // Pickups is told when a partner has downloaded a whole file from out/.
 type Pickups interface {
 	PickedUp(partner, name string)
@@ -55,6 +64,7 @@ var (
 	_ Accounts = AccountsFunc(nil)
 	_ Pickups  = PickupsFunc(nil)
 	_ Inbox    = (*inbox.Store)(nil)
+	_ Adopter  = (*inbox.Store)(nil)
 )
 
 // Config configures a Server. Zero durations and sizes take the defaults

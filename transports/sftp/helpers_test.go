@@ -5,7 +5,10 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -62,6 +65,7 @@ type fakeInbox struct {
 	bodies   [][]byte
 	fail     error
 	received chan struct{}
+	adopted  int // stored through Adopt
 }
 
 func newFakeInbox() *fakeInbox { return &fakeInbox{received: make(chan struct{}, 10000)} }
@@ -80,6 +84,66 @@ func (f *fakeInbox) Receive(ctx context.Context, a inbox.Arrival, body io.Reader
 	f.bodies = append(f.bodies, data)
 	f.received <- struct{}{}
 	return &inbox.Message{ID: uint64(len(f.got)), Partner: a.Partner, Name: a.Name, Size: int64(len(data)), State: inbox.Received}, nil
+}
+
+// adoptingInbox is the fake inbox with the Adopter ability: it checks
+// that the hash made while the upload arrived is that of the file's bytes.
+type adoptingInbox struct{ *fakeInbox }
+
+var _ Adopter = adoptingInbox{}
+
+func (f adoptingInbox) Adopt(ctx context.Context, a inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error) {
+	sum, size, err := in.Sum(ctx)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.NewSectionReader(in.File(), 0, size+1))
+	if err != nil {
+		return nil, err
+	}
+	if full := sha256.Sum256(data); hex.EncodeToString(full[:]) != sum || int64(len(data)) != size {
+		return nil, fmt.Errorf("hashed while written: %s (%d bytes); the file: %x (%d bytes)", sum, size, full, len(data))
+	}
+	m, err := f.Receive(ctx, a, bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.adopted++
+	f.mu.Unlock()
+	m.SHA256 = sum
+	return m, nil
+}
+
+// startFake starts a server with a fake inbox, adopting uploads or not.
+func startFake(t testing.TB, adopting bool, edit func(*Config)) *env {
+	t.Helper()
+	if !adopting {
+		return startServer(t, nil, edit)
+	}
+	fake := newFakeInbox()
+	e := startServer(t, adoptingInbox{fake}, edit)
+	e.fake = fake
+	return e
+}
+
+// forBothInboxes runs test with an inbox that reads uploads at close
+// ("receive") and one that adopts them ("adopt").
+func forBothInboxes(t *testing.T, test func(t *testing.T, adopting bool)) {
+	t.Helper()
+	for _, adopting := range []bool{false, true} {
+		name := "receive"
+		if adopting {
+			name = "adopt"
+		}
+		t.Run(name, func(t *testing.T) { test(t, adopting) })
+	}
+}
+
+func (f *fakeInbox) adoptedCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.adopted
 }
 
 func (f *fakeInbox) setFail(err error) {

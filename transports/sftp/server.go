@@ -20,6 +20,7 @@ type Server struct {
 	cfg      Config
 	accounts Accounts
 	inbox    Inbox
+	adopter  Adopter // the inbox, when it can adopt uploads; or nil
 	pickups  Pickups
 	log      *slog.Logger
 
@@ -57,8 +58,9 @@ func New(cfg Config, accounts Accounts, in Inbox, pickups Pickups) (*Server, err
 	if err != nil {
 		return nil, err
 	}
+	adopter, _ := in.(Adopter)
 	return &Server{
-		cfg: cfg, accounts: accounts, inbox: in, pickups: pickups, log: cfg.Logger,
+		cfg: cfg, accounts: accounts, inbox: in, adopter: adopter, pickups: pickups, log: cfg.Logger,
 		hostKeys: keys, dummyHash: []byte(dummyHash), failures: newFailures(time.Now),
 		passwordSlots: make(chan struct{}, max(1, runtime.NumCPU())),
 		handshakes:    make(chan struct{}, cfg.MaxHandshakes),

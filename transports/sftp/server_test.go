@@ -47,8 +47,10 @@ func TestHostKeysKeptAcrossStarts(t *testing.T) {
 	}
 }
 
-func TestUploadCountsOnlyWhenClosed(t *testing.T) {
-	e := startServer(t, nil, nil)
+func TestUploadCountsOnlyWhenClosed(t *testing.T) { forBothInboxes(t, testUploadCountsOnlyWhenClosed) }
+
+func testUploadCountsOnlyWhenClosed(t *testing.T, adopting bool) {
+	e := startFake(t, adopting, nil)
 	u := newUser(t, "acme")
 	e.add(u, "acme")
 	c := e.client(t, u)
@@ -143,8 +145,10 @@ func TestPlainRenameAndResumeOfPartial(t *testing.T) {
 	}
 }
 
-func TestAbortedUploadIsDiscarded(t *testing.T) {
-	e := startServer(t, nil, nil)
+func TestAbortedUploadIsDiscarded(t *testing.T) { forBothInboxes(t, testAbortedUploadIsDiscarded) }
+
+func testAbortedUploadIsDiscarded(t *testing.T, adopting bool) {
+	e := startFake(t, adopting, nil)
 	u := newUser(t, "acme")
 	e.add(u, "acme")
 	c, sc, err := e.dialConfig(e.clientConfig(u))
@@ -167,8 +171,10 @@ func TestAbortedUploadIsDiscarded(t *testing.T) {
 	}
 }
 
-func TestInboxFailureKeepsTheUpload(t *testing.T) {
-	e := startServer(t, nil, nil)
+func TestInboxFailureKeepsTheUpload(t *testing.T) { forBothInboxes(t, testInboxFailureKeepsTheUpload) }
+
+func testInboxFailureKeepsTheUpload(t *testing.T, adopting bool) {
+	e := startFake(t, adopting, nil)
 	u := newUser(t, "acme")
 	e.add(u, "acme")
 	c := e.client(t, u)
@@ -308,7 +314,11 @@ func TestOurTemporaryFilesInOutAreHidden(t *testing.T) {
 // upload 100 files each at once. (The inbox is the fake: the real one
 // fsyncs three times per file, and this test is about the server.)
 func TestConcurrentUploadsReachTheInboxOnce(t *testing.T) {
-	e := startServer(t, nil, func(c *Config) { c.MaxSessions = 10 })
+	forBothInboxes(t, testConcurrentUploadsReachTheInboxOnce)
+}
+
+func testConcurrentUploadsReachTheInboxOnce(t *testing.T, adopting bool) {
+	e := startFake(t, adopting, func(c *Config) { c.MaxSessions = 10 })
 	const clients, each = 10, 100
 	users := make([]user, clients)
 	for i := range users {

@@ -25,12 +25,16 @@ const (
 )
 
 // upload is an upload under a final name: written to .incoming, handed to
-// the inbox on close.
+// the inbox on close. When the inbox can adopt it, it is written through
+// an inbox.Incoming (hashed while it arrives) and adopted; otherwise the
+// inbox reads it at close.
 type upload struct {
 	ses   *session
 	name  string
 	f     *os.File
-	tmp   string // its path in the jail (.incoming/upload-*)
+	in    *inbox.Incoming // writes f when the inbox adopts; or nil
+	w     io.WriterAt     // in, or f
+	tmp   string          // its path in the jail (.incoming/upload-*)
 	limit int64
 
 	mu     sync.Mutex
@@ -53,7 +57,21 @@ func (ses *session) openUpload(pl place) (io.WriterAt, error) {
 	if err != nil {
 		return nil, ses.clientError("upload", pl, err)
 	}
-	return &upload{ses: ses, name: pl.name, f: f, tmp: tmp, limit: ses.s.cfg.MaxFileSize}, nil
+	u := &upload{ses: ses, name: pl.name, f: f, w: f, tmp: tmp, limit: ses.s.cfg.MaxFileSize}
+	if ses.s.adopter != nil {
+		u.in = inbox.NewIncoming(f)
+		u.w = u.in
+	}
+	return u, nil
+}
+
+// closeFile closes the file (and stops its hashing).
+func (u *upload) closeFile() {
+	if u.in != nil {
+		u.in.Close()
+		return
+	}
+	u.f.Close()
 }
 
 // WriteAt writes at off, within the size limit.
@@ -64,7 +82,7 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 		u.fail(ErrTooLarge)
 		return 0, ErrTooLarge
 	}
-	n, err := u.f.WriteAt(p, off)
+	n, err := u.w.WriteAt(p, off)
 	if err != nil {
 		u.fail(err)
 		return n, ErrFailure
@@ -93,7 +111,7 @@ func (u *upload) Close() error {
 	failed := u.failed
 	u.mu.Unlock()
 	if failed != nil {
-		u.f.Close()
+		u.closeFile()
 		u.ses.root.Remove(u.tmp)
 		u.ses.log.Warn("sftp upload discarded", "file", "/in/"+u.name, "err", failed)
 		if errors.Is(failed, ErrTooLarge) {
@@ -101,16 +119,10 @@ func (u *upload) Close() error {
 		}
 		return ErrFailure
 	}
-	fi, err := u.f.Stat()
-	if err != nil {
-		u.f.Close()
-		u.ses.root.Remove(u.tmp)
-		return u.ses.clientError("upload", place{areaIn, u.name}, err)
-	}
 	// Not the session's context: a hand-over under way completes even
 	// when the client or the server goes away.
-	_, err = u.ses.handoff(context.Background(), u.name, u.f, fi.Size(), "close")
-	u.f.Close()
+	err := u.handoff(context.Background())
+	u.closeFile()
 	switch {
 	case err == nil:
 		u.ses.root.Remove(u.tmp)
@@ -127,11 +139,36 @@ func (u *upload) Close() error {
 	return ErrNotStored
 }
 
-// handoff gives a complete upload to the inbox, and logs it.
+// handoff gives the closed upload to the inbox: adopted when the inbox
+// can, read otherwise.
+func (u *upload) handoff(ctx context.Context) error {
+	if u.in != nil {
+		_, err := u.ses.store(u.name, -1, "close", func(a inbox.Arrival) (*inbox.Message, error) {
+			return u.ses.s.adopter.Adopt(ctx, a, u.in)
+		})
+		return err
+	}
+	fi, err := u.f.Stat()
+	if err != nil {
+		return err
+	}
+	_, err = u.ses.handoff(ctx, u.name, u.f, fi.Size(), "close")
+	return err
+}
+
+// handoff gives a complete file to the inbox, and logs it.
 func (ses *session) handoff(ctx context.Context, name string, f *os.File, size int64, via string) (*inbox.Message, error) {
+	return ses.store(name, size, via, func(a inbox.Arrival) (*inbox.Message, error) {
+		return ses.s.inbox.Receive(ctx, a, io.NewSectionReader(f, 0, size))
+	})
+}
+
+// store hands a file to the inbox through give, and logs it (size -1:
+// not known before).
+func (ses *session) store(name string, size int64, via string, give func(inbox.Arrival) (*inbox.Message, error)) (*inbox.Message, error) {
 	a := inbox.Arrival{Partner: ses.partner, Transport: Transport, Name: name,
 		Meta: map[string]string{MetaUser: ses.user, MetaPath: "/in/" + name, MetaRemote: ses.remote}}
-	m, err := ses.s.inbox.Receive(ctx, a, io.NewSectionReader(f, 0, size))
+	m, err := give(a)
 	if err != nil {
 		ses.log.Error("sftp upload not stored", "file", "/in/"+name, "size", size, "via", via, "err", err)
 		return nil, err
