@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
 	pkgsftp "github.com/pkg/sftp"
@@ -102,4 +103,42 @@ func BenchmarkInboxReceive(b *testing.B) {
 		}
 		f.Close()
 	}
+}
+
+// BenchmarkInboxAdopt is the hand-over with an adopting inbox: the
+// payload written through an inbox.Incoming in 32 KiB writes (hashed
+// meanwhile), then inbox.Adopt. close-ms is the Adopt alone, what an
+// upload's close waits for once the last write is done.
+func BenchmarkInboxAdopt(b *testing.B) {
+	store, err := inbox.Open(b.TempDir(), &inbox.Options{MaxSize: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	dir := b.TempDir() // the same file system as the inbox
+	payload := make([]byte, benchSize)
+	rand.Read(payload)
+	b.SetBytes(benchSize)
+	var closing time.Duration
+	for i := 0; b.Loop(); i++ {
+		payload[0] = byte(i)
+		f, err := os.CreateTemp(dir, "upload-*")
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := inbox.NewIncoming(f)
+		for off := 0; off < len(payload); off += 32 << 10 {
+			if _, err := in.WriteAt(payload[off:off+32<<10], int64(off)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t0 := time.Now()
+		if _, err := store.Adopt(context.Background(), inbox.Arrival{Partner: "bench", Name: "p.bin"}, in); err != nil {
+			b.Fatal(err)
+		}
+		closing += time.Since(t0)
+		in.Close()
+		os.Remove(f.Name())
+	}
+	b.ReportMetric(float64(closing.Milliseconds())/float64(b.N), "close-ms")
 }
