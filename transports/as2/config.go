@@ -156,7 +156,9 @@ var _ Partners = PartnerList(nil)
 type Identity struct {
 	AS2ID string
 	// Key signs and decrypts; it must be an RSA key that also implements
-	// crypto.Decrypter (an *rsa.PrivateKey does).
+	// crypto.Decrypter (an *rsa.PrivateKey does). NewHandler and NewSender
+	// wrap an *rsa.PrivateKey so that libcrypto makes its private
+	// operations when it can be loaded, with the same results.
 	Key  crypto.Signer
 	Cert *x509.Certificate
 }

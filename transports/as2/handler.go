@@ -75,7 +75,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Identity = withFastKey(cfg.Identity)
 	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning)}
+	h.log.Info("as2: RSA private key operations", "implementation", keyImplementation(cfg.Identity.Key))
 	h.expiry.check(cfg.Now(), "ours", cfg.Identity.Cert)
 	return h, nil
 }

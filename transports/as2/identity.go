@@ -29,7 +29,8 @@ const identityValidity = 2 * 365 * 24 * time.Hour
 // LoadOrCreateIdentity loads our key and certificate from dir, creating a
 // self-signed RSA-2048 pair on first start (each file written
 // atomically, the key first). A certificate whose key is not the stored
-// key is replaced.
+// key is replaced. The key's private operations run in libcrypto when it
+// can be loaded (see package internal/libcrypto).
 func LoadOrCreateIdentity(dir, as2id string) (Identity, error) {
 	keyPath := filepath.Join(dir, IdentityKeyFile)
 	certPath := filepath.Join(dir, IdentityCertFile)
@@ -53,7 +54,7 @@ func LoadOrCreateIdentity(dir, as2id string) (Identity, error) {
 	}
 	certs, err := LoadCertificates(certPath)
 	if err == nil && len(certs) > 0 && samePublicKey(certs[0].PublicKey, key.Public()) {
-		return Identity{AS2ID: as2id, Key: key, Cert: certs[0]}, nil
+		return withFastKey(Identity{AS2ID: as2id, Key: key, Cert: certs[0]}), nil
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return Identity{}, err
@@ -65,11 +66,12 @@ func LoadOrCreateIdentity(dir, as2id string) (Identity, error) {
 	if err := atomicfile.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644); err != nil {
 		return Identity{}, fmt.Errorf("as2: %w", err)
 	}
-	return Identity{AS2ID: as2id, Key: key, Cert: cert}, nil
+	return withFastKey(Identity{AS2ID: as2id, Key: key, Cert: cert}), nil
 }
 
 // LoadIdentity loads a configured key (PEM: PKCS#8, PKCS#1) and
-// certificate (PEM or DER; the first certificate is ours).
+// certificate (PEM or DER; the first certificate is ours). The key's
+// private operations run in libcrypto when it can be loaded.
 func LoadIdentity(keyFile, certFile, as2id string) (Identity, error) {
 	key, err := readKey(keyFile)
 	if err != nil {
@@ -82,7 +84,7 @@ func LoadIdentity(keyFile, certFile, as2id string) (Identity, error) {
 	if len(certs) == 0 || !samePublicKey(certs[0].PublicKey, key.Public()) {
 		return Identity{}, fmt.Errorf("%w: %s is not the certificate of %s", ErrConfig, certFile, keyFile)
 	}
-	return Identity{AS2ID: as2id, Key: key, Cert: certs[0]}, nil
+	return withFastKey(Identity{AS2ID: as2id, Key: key, Cert: certs[0]}), nil
 }
 
 // readKey reads an RSA private key from a PEM file.

@@ -77,6 +77,7 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Identity = withFastKey(cfg.Identity)
 	s := &Sender{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning)}
 	s.expiry.check(cfg.Now(), "ours", cfg.Identity.Cert)
 	return s, nil
