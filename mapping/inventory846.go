@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/edi/x12/documents"
-	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/partners"
 )
 
@@ -38,8 +37,9 @@ func (m *Mapper) Inventory846(doc *documents.Inventory846, src Source) (*Result,
 		}
 	}
 	posted, compared := mp.figures(doc)
-	mp.res.Movements = make([]ledger.Movement, 0, posted)
-	mp.res.Compare = make([]Comparison, 0, compared)
+	mp.res.Movements = mp.res.free.movements.get(posted)
+	mp.ref = mp.reference("846", 0, "")
+	mp.res.Compare = mp.res.free.compare.get(compared)
 	for i := range doc.Items {
 		mp.item846(&doc.Items[i], header, eff)
 	}
@@ -52,7 +52,7 @@ func (m *Mapper) Inventory846(doc *documents.Inventory846, src Source) (*Result,
 func (mp *mapping) figures(doc *documents.Inventory846) (posted, compared int) {
 	count := func(qs []documents.Quantity846) {
 		for _, q := range qs {
-			switch b := mp.doc.Mapping.Buckets[q.Qualifier]; {
+			switch b, _ := mp.bucketOf(q.Qualifier); {
 			case b == partners.BucketCompare:
 				compared++
 			case b.Posted():
@@ -155,14 +155,21 @@ func (mp *mapping) qty846(q *documents.Quantity846, sku, loc string, line int, e
 		mp.res.Compare = append(mp.res.Compare, Comparison{SKU: sku, Location: loc, Qualifier: q.Qualifier, Quantity: n})
 		return
 	}
-	mv, ok := mp.movement(b, n, place)
+	c, ok := mp.changeFor(b, n, place)
 	if !ok {
 		return
 	}
-	mv.SourceKey = mp.lineKey(line, q.Qualifier, loc)
-	mv.SKU, mv.Location, mv.Effective = sku, loc, eff
-	mv.Reference = mp.reference("846", q.Pos, "")
-	mp.res.Movements = append(mp.res.Movements, mv)
+	mp.movement846(c, n, mp.lineKey(line, q.Qualifier, loc), sku, loc, eff, q.Pos)
+}
+
+// movement846 appends a movement of an 846, written in place.
+func (mp *mapping) movement846(c change, qty int64, key, sku, loc string, eff time.Time, refLine int) {
+	mv := mp.newMovement()
+	mv.SourceKey, mv.SKU, mv.Location = key, sku, loc
+	mv.Kind, mv.Bucket, mv.Quantity, mv.Reason = c.kind, c.bucket, qty, c.reason
+	mv.Effective = eff
+	mv.Reference = mp.ref
+	mv.Reference.Line = refLine
 }
 
 // sdq846 maps an item's SDQ location/quantity pairs into the profile's
@@ -184,14 +191,11 @@ func (mp *mapping) sdq846(it *documents.Item846, sku string, line int, eff time.
 			if !ok {
 				continue
 			}
-			mv, ok := mp.movement(b, n, place)
+			c, ok := mp.changeFor(b, n, place)
 			if !ok {
 				continue
 			}
-			mv.SourceKey = mp.lineKey(line, "SDQ", strconv.Itoa(si), code)
-			mv.SKU, mv.Location, mv.Effective = sku, code, eff
-			mv.Reference = mp.reference("846", it.Pos, "")
-			mp.res.Movements = append(mp.res.Movements, mv)
+			mp.movement846(c, n, mp.lineKey(line, "SDQ", strconv.Itoa(si), code), sku, code, eff, it.Pos)
 		}
 	}
 }

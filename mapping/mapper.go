@@ -58,6 +58,8 @@ type Result struct {
 	Skipped int
 	// Lines counts the document's lines (items, rows).
 	Lines int
+
+	free *reusable // where Release hands the slices back; nil: nowhere
 }
 
 // Document returns the ledger document to post.
@@ -67,7 +69,8 @@ func (r *Result) Document() ledger.Document {
 
 // Mapper maps the documents of one partner.
 type Mapper struct {
-	p *partners.Profile
+	p    *partners.Profile
+	free reusable // slices of released results
 }
 
 // New returns the mapper of a partner's profile.
@@ -82,16 +85,34 @@ type mapping struct {
 	doc    *partners.Document
 	src    Source
 	res    *Result
-	prefix string // source key prefix
+	prefix string           // source key prefix
+	keys   keyArena         // where source keys are written
+	ref    ledger.Reference // the reference of the document's movements, but the line
+	parsed struct {         // the bucket ledgerBucket parsed last
+		name   partners.Bucket
+		bucket ledger.Bucket
+		ok     bool
+	}
+	codes []codeBucket // the bucket codes bucketFor looked up
 }
+
+// codeBucket is a partner quantity code and its bucket (ok: mapped).
+type codeBucket struct {
+	code string
+	b    partners.Bucket
+	ok   bool
+}
+
+// maxCodes bounds the codes bucketFor remembers.
+const maxCodes = 8
 
 func (m *Mapper) start(t partners.DocType, src Source) (*mapping, error) {
 	doc, ok := m.p.Document(t, src.FileName)
 	if !ok {
 		return nil, fmt.Errorf("%s: %w (partner %s)", t, ErrNoMapping, m.p.ID)
 	}
-	res := &Result{Key: src.key(), DocType: t}
-	return &mapping{p: m.p, doc: doc, src: src, res: res, prefix: src.key() + "|"}, nil
+	res := &Result{Key: src.key(), DocType: t, free: &m.free}
+	return &mapping{p: m.p, doc: doc, src: src, res: res, prefix: res.Key + "|"}, nil
 }
 
 // where is the place of a line or field: a text (a flat file's
@@ -124,6 +145,7 @@ func (mp *mapping) problem(place where, field, value, format string, args ...any
 // finish applies the document's error policy.
 func (mp *mapping) finish() (*Result, error) {
 	if len(mp.res.Problems) > 0 && mp.doc.OnError != partners.OnErrorPostGood {
+		mp.res.free.movements.put(mp.res.Movements)
 		mp.res.Movements = nil
 		return mp.res, &RejectedError{Problems: mp.res.Problems}
 	}
@@ -147,16 +169,16 @@ func (mp *mapping) sourceKey(parts ...string) string {
 	for _, p := range parts {
 		n += len(p) + 1
 	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(mp.prefix)
+	a := &mp.keys
+	start := a.begin(n)
+	a.b.WriteString(mp.prefix)
 	for i, p := range parts {
 		if i > 0 {
-			b.WriteByte('|')
+			a.b.WriteByte('|')
 		}
-		b.WriteString(p)
+		a.b.WriteString(p)
 	}
-	return b.String()
+	return a.end(start)
 }
 
 // lineKey is sourceKey with the segment number first, written without an
@@ -168,15 +190,15 @@ func (mp *mapping) lineKey(pos int, parts ...string) string {
 	for _, p := range parts {
 		n += len(p) + 1
 	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(mp.prefix)
-	b.Write(num)
+	a := &mp.keys
+	start := a.begin(n)
+	a.b.WriteString(mp.prefix)
+	a.b.Write(num)
 	for _, p := range parts {
-		b.WriteByte('|')
-		b.WriteString(p)
+		a.b.WriteByte('|')
+		a.b.WriteString(p)
 	}
-	return b.String()
+	return a.end(start)
 }
 
 // sku resolves a partner's item ids to our SKU: the first id with a
@@ -283,7 +305,7 @@ func (mp *mapping) factor(unit, sku string, place where) (int64, bool) {
 
 // bucketFor returns where a partner quantity code goes.
 func (mp *mapping) bucketFor(code string, place where) (partners.Bucket, bool) {
-	b, ok := mp.doc.Mapping.Buckets[code]
+	b, ok := mp.bucketOf(code)
 	if !ok {
 		mp.problem(place, "quantity qualifier", code, "not mapped to a bucket in the profile")
 		return "", false
@@ -291,33 +313,92 @@ func (mp *mapping) bucketFor(code string, place where) (partners.Bucket, bool) {
 	return b, true
 }
 
+// bucketOf looks a quantity code up in the profile's buckets, remembering
+// the codes of the document (a few, each on every item).
+func (mp *mapping) bucketOf(code string) (partners.Bucket, bool) {
+	for i := range mp.codes {
+		if c := &mp.codes[i]; c.code == code {
+			return c.b, c.ok
+		}
+	}
+	b, ok := mp.doc.Mapping.Buckets[code]
+	if len(mp.codes) < maxCodes {
+		mp.codes = append(mp.codes, codeBucket{code: code, b: b, ok: ok})
+	}
+	return b, ok
+}
+
 // movement builds the movement for a figure in bucket b: a snapshot of b
 // for snapshot documents, the change kind of b for adjustment documents.
 func (mp *mapping) movement(b partners.Bucket, qty int64, place where) (ledger.Movement, bool) {
-	lb, err := ledger.ParseBucket(string(b))
+	c, ok := mp.changeFor(b, qty, place)
+	if !ok {
+		return ledger.Movement{}, false
+	}
+	return ledger.Movement{Kind: c.kind, Bucket: c.bucket, Quantity: qty, Reason: c.reason}, true
+}
+
+// change is what a figure in a bucket does: the fields of its movement
+// that depend on the bucket and on the document's content.
+type change struct {
+	kind   ledger.Kind
+	bucket ledger.Bucket
+	reason string
+}
+
+// changeFor returns the change of a figure in bucket b (see movement).
+func (mp *mapping) changeFor(b partners.Bucket, qty int64, place where) (change, bool) {
+	lb, err := mp.ledgerBucket(b)
 	if err != nil {
 		mp.problem(place, "bucket", string(b), "%v", err)
-		return ledger.Movement{}, false
+		return change{}, false
 	}
 	if mp.doc.Content != partners.ContentAdjustments {
 		if qty < 0 {
 			mp.problem(place, "quantity", strconv.FormatInt(qty, 10), "a count cannot be negative")
-			return ledger.Movement{}, false
+			return change{}, false
 		}
-		return ledger.Movement{Kind: ledger.KindSnapshot, Bucket: lb, Quantity: qty}, true
+		return change{kind: ledger.KindSnapshot, bucket: lb}, true
 	}
 	switch lb {
 	case ledger.BucketOnHand:
-		return ledger.Movement{Kind: ledger.KindAdjust, Quantity: qty, Reason: "partner adjustment"}, true
+		return change{kind: ledger.KindAdjust, reason: "partner adjustment"}, true
 	case ledger.BucketDamaged:
-		return ledger.Movement{Kind: ledger.KindDamage, Quantity: qty}, true
+		return change{kind: ledger.KindDamage}, true
 	case ledger.BucketQuarantined:
-		return ledger.Movement{Kind: ledger.KindQuarantine, Quantity: qty}, true
+		return change{kind: ledger.KindQuarantine}, true
 	case ledger.BucketInTransit:
-		return ledger.Movement{Kind: ledger.KindInTransit, Quantity: qty}, true
+		return change{kind: ledger.KindInTransit}, true
 	}
 	mp.problem(place, "bucket", string(b), "adjustments of %s need an order; post them with a 940", b)
-	return ledger.Movement{}, false
+	return change{}, false
+}
+
+// ledgerBucket parses b, remembering the last bucket parsed (a document
+// posts to one or two buckets, over and over).
+func (mp *mapping) ledgerBucket(b partners.Bucket) (ledger.Bucket, error) {
+	if mp.parsed.ok && mp.parsed.name == b {
+		return mp.parsed.bucket, nil
+	}
+	lb, err := ledger.ParseBucket(string(b))
+	if err == nil {
+		mp.parsed.name, mp.parsed.bucket, mp.parsed.ok = b, lb, true
+	}
+	return lb, err
+}
+
+// newMovement appends a zero movement to the result's and returns it, to
+// be filled in place rather than copied in. The result's spare capacity
+// is all zero movements (from make, append, or a cleared released slice).
+func (mp *mapping) newMovement() *ledger.Movement {
+	ms := mp.res.Movements
+	if len(ms) < cap(ms) {
+		ms = ms[:len(ms)+1]
+	} else {
+		ms = append(ms, ledger.Movement{})
+	}
+	mp.res.Movements = ms
+	return &ms[len(ms)-1]
 }
 
 // x12Time reads a CCYYMMDD date and an optional HHMM[SS] time in the

@@ -1,0 +1,210 @@
+package mapping
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/ledger"
+)
+
+func TestClassCap(t *testing.T) {
+	tests := []struct{ n, want int }{
+		{0, minPooled}, {1, minPooled}, {minPooled, minPooled},
+		{257, 320}, {300, 320}, {320, 320}, {321, 384},
+		{10000, 10240}, {10240, 10240}, {1 << 20, 1 << 20}, {1<<20 + 1, 1<<20 + 1<<18},
+	}
+	for _, tc := range tests {
+		c := classCap(tc.n)
+		if c != tc.want {
+			t.Errorf("classCap(%d) = %d, want %d", tc.n, c, tc.want)
+		}
+		if classCap(c) != c {
+			t.Errorf("classCap(%d) = %d is not a class of its own", tc.n, c)
+		}
+		if c < tc.n || (tc.n > minPooled && c > tc.n+tc.n/4+1) {
+			t.Errorf("classCap(%d) = %d: too small or too large", tc.n, c)
+		}
+	}
+}
+
+// garbage returns n movements with every field set.
+func garbage(n int) []ledger.Movement {
+	ms := make([]ledger.Movement, n)
+	for i := range ms {
+		ms[i] = ledger.Movement{SourceKey: "k", SKU: "s", Location: "l", Kind: ledger.KindAdjust, Quantity: 7,
+			Bucket: ledger.BucketDamaged, Effective: received, Expected: received, TakeInTransit: true, RequireAvailable: true,
+			Reference: ledger.Reference{Partner: "p", Line: 3, Order: "o"}, Reason: "r", ID: 1, Seq: 2}
+	}
+	return ms
+}
+
+func TestSlicePoolHandsOutZeroes(t *testing.T) {
+	var s slicePool[ledger.Movement]
+	for _, n := range []int{300, 320, 1000} {
+		c := classCap(n)
+		released := garbage(c)[:n/2] // a result holds fewer than its capacity
+		s.put(released)
+		for i, m := range released[:c] {
+			if m != (ledger.Movement{}) {
+				t.Fatalf("capacity %d: movement %d of a released slice is not cleared: %+v", c, i, m)
+			}
+		}
+		got := s.get(n)
+		if len(got) != 0 || cap(got) != c {
+			t.Fatalf("get(%d): len %d cap %d, want 0 and %d", n, len(got), cap(got), c)
+		}
+		for i, m := range got[:c] {
+			if m != (ledger.Movement{}) {
+				t.Fatalf("get(%d): spare movement %d is not zero: %+v", n, i, m)
+			}
+		}
+	}
+	// A slice not of a class capacity is not kept (nor cleared).
+	odd := garbage(minPooled + 1)
+	s.put(odd)
+	if odd[0].SKU != "s" {
+		t.Errorf("a slice of capacity %d was taken", cap(odd))
+	}
+}
+
+// snapshotOf copies the movements and comparisons of a result, strings
+// included, so that nothing of it shares memory with the result.
+func snapshotOf(res *Result) ([]ledger.Movement, []Comparison) {
+	ms := make([]ledger.Movement, len(res.Movements))
+	for i, m := range res.Movements {
+		m.SourceKey, m.SKU, m.Location = strings.Clone(m.SourceKey), strings.Clone(m.SKU), strings.Clone(m.Location)
+		ms[i] = m
+	}
+	return ms, append([]Comparison(nil), res.Compare...)
+}
+
+// TestReleasedMovementsDoNotShow maps 846s of different sizes and
+// figures with one mapper, releasing each result, and checks every result
+// against a mapper that reuses nothing; and that what a caller copied out
+// of a released result (source keys included) does not change.
+func TestReleasedMovementsDoNotShow(t *testing.T) {
+	p := profile(t, benchProfile)
+	reusing := New(p)
+	type kept struct {
+		keys, want []string
+	}
+	var copies []kept
+	for round, items := range []int{600, 550, 300, 600, 599, 1200, 320} {
+		docs, srcs := generate846(t, 2, items, round*7)
+		for i, doc := range docs {
+			want, err := New(p).Inventory846(doc, srcs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantMs, wantCmp := snapshotOf(want)
+			got, err := reusing.Inventory846(doc, srcs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Movements) != items || !reflect.DeepEqual(got.Movements, wantMs) {
+				t.Fatalf("round %d set %d: %d movements differ from a fresh mapping's %d", round, i, len(got.Movements), len(wantMs))
+			}
+			if !reflect.DeepEqual(got.Compare, wantCmp) {
+				t.Fatalf("round %d set %d: comparisons differ from a fresh mapping's", round, i)
+			}
+			k := kept{}
+			for _, m := range got.Movements[:10] {
+				k.keys = append(k.keys, m.SourceKey)
+				k.want = append(k.want, strings.Clone(m.SourceKey))
+			}
+			copies = append(copies, k)
+			got.Release()
+			if got.Movements != nil || got.Compare != nil || got.Key == "" || got.Lines != items {
+				t.Fatalf("released result: %d movements, %d comparisons, key %q, %d lines", len(got.Movements), len(got.Compare), got.Key, got.Lines)
+			}
+			got.Release() // twice is harmless
+		}
+	}
+	for i, k := range copies {
+		if !reflect.DeepEqual(k.keys, k.want) {
+			t.Errorf("result %d: source keys changed after later documents: %q, want %q", i, k.keys, k.want)
+		}
+	}
+}
+
+// TestPoolReleaseConcurrently maps sets on pools from several goroutines
+// sharing one mapper, releasing each result once checked (run with -race).
+func TestPoolReleaseConcurrently(t *testing.T) {
+	p := profile(t, benchProfile)
+	docs, srcs := generate846(t, 6, 400, 3)
+	want := make([][]ledger.Movement, len(docs))
+	for i, doc := range docs {
+		res, err := New(p).Inventory846(doc, srcs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i], _ = snapshotOf(res)
+	}
+	m := New(p)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Go(func() {
+			for round := 0; round < 5; round++ {
+				pool := NewPool(2)
+				for i, doc := range docs {
+					pool.Submit(m, doc, srcs[i])
+				}
+				for i, o := range pool.Wait() {
+					if o.Err != nil {
+						errs <- o.Err
+						return
+					}
+					if !reflect.DeepEqual(o.Result.Movements, want[i]) {
+						errs <- fmt.Errorf("goroutine %d round %d set %d: movements differ", g, round, i)
+						return
+					}
+					o.Result.Release()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestRejectedDocumentHasNoMovements(t *testing.T) {
+	p := profile(t, benchProfile)
+	docs, srcs := generate846(t, 1, 400, 0)
+	doc := *docs[0]
+	doc.Items = append([]documents.Item846(nil), doc.Items...)
+	doc.Items[399].Quantities = []documents.Quantity846{{Qualifier: "17", Quantity: "1.5", Pos: 9999}}
+	res, err := New(p).Inventory846(&doc, srcs[0])
+	if err == nil || res.Movements != nil || len(res.Problems) != 1 {
+		t.Fatalf("err %v, %d movements, problems %v", err, len(res.Movements), res.Problems)
+	}
+	res.Release()
+}
+
+func TestKeyArenaKeysStay(t *testing.T) {
+	var a keyArena
+	var keys, want []string
+	for i := 0; i < 20000; i++ {
+		w := fmt.Sprintf("partner|%d|%s", i, strings.Repeat("x", i%97))
+		start := a.begin(len(w))
+		a.b.WriteString(w)
+		keys = append(keys, a.end(start))
+		want = append(want, w)
+	}
+	big := strings.Repeat("y", 3*maxKeyBlock) // larger than a block
+	start := a.begin(len(big))
+	a.b.WriteString(big)
+	keys, want = append(keys, a.end(start)), append(want, big)
+	for i := range keys {
+		if keys[i] != want[i] {
+			t.Fatalf("key %d is %q, want %q", i, keys[i], want[i])
+		}
+	}
+}
