@@ -17,9 +17,10 @@ import (
 
 // verifiedSignature is what verifySignedData established.
 type verifiedSignature struct {
-	digest  digestAlg
-	content []byte // the candidate whose digest matched, or the encapsulated content
-	signer  *x509.Certificate
+	digest        digestAlg
+	content       []byte // the candidate whose digest matched, or the encapsulated content
+	contentDigest []byte // content's digest with digest
+	signer        *x509.Certificate
 }
 
 // signerInfo is one parsed SignerInfo.
@@ -156,8 +157,8 @@ func (si *signerInfo) verify(cert *x509.Certificate, candidates [][]byte) (*veri
 	v := &verifiedSignature{digest: d, signer: cert}
 	if si.signedAttrs == nil {
 		for _, c := range candidates {
-			if si.check(cert, d.hash, digestOf(d.hash, c)) == nil {
-				v.content = c
+			if sum := digestOf(d.hash, c); si.check(cert, d.hash, sum) == nil {
+				v.content, v.contentDigest = c, sum
 				return v, nil
 			}
 		}
@@ -168,8 +169,8 @@ func (si *signerInfo) verify(cert *x509.Certificate, candidates [][]byte) (*veri
 		return nil, err
 	}
 	for _, c := range candidates {
-		if subtle.ConstantTimeCompare(want, digestOf(d.hash, c)) == 1 {
-			v.content = c
+		if sum := digestOf(d.hash, c); subtle.ConstantTimeCompare(want, sum) == 1 {
+			v.content, v.contentDigest = c, sum
 			break
 		}
 	}

@@ -209,7 +209,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 	if !mreq.asked && u.signed {
 		mreq.digest, mreq.spelling = u.signDigest, u.signDigest.micalg
 	}
-	mic := computeMIC(mreq.digest, mreq.spelling, u.micInput)
+	mic := u.mic(mreq.digest, mreq.spelling)
 	msg, err := h.cfg.Inbox.Receive(ctx, h.arrival(req, p, u, mic, mreq, now), bytes.NewReader(u.payload))
 	if err != nil {
 		log.Error("AS2 payload not stored", "err", err)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/dockside-edi/dockside/internal/txgroup"
 )
 
 var (
@@ -19,9 +21,11 @@ var (
 // Store is what the AS2 station remembers, in a bbolt file of the data
 // folder: the MDN given for each received Message-ID (so that a resend is
 // answered with it and not processed twice) and our messages awaiting an
-// asynchronous MDN.
+// asynchronous MDN. Records written by concurrent exchanges share
+// commits (internal/txgroup); each write returns once committed.
 type Store struct {
-	db *bolt.DB
+	db    *bolt.DB
+	group *txgroup.Group
 }
 
 // OpenStore opens (creating if needed) the store as2.db in dir.
@@ -42,7 +46,7 @@ func OpenStore(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("as2: opening store: %w", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, group: txgroup.New(db)}, nil
 }
 
 // Close closes the store.
@@ -101,7 +105,7 @@ func (s *Store) putReceived(r *receivedRecord) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.group.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketReceived).Put(receivedKey(r.Partner, r.MessageID), v)
 	})
 	if err != nil {
@@ -116,7 +120,7 @@ func (s *Store) putPending(p *pendingRecord) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.group.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPending).Put([]byte(p.MessageID), v)
 	})
 	if err != nil {
@@ -146,7 +150,7 @@ func (s *Store) pending(messageID string) (*pendingRecord, error) {
 // negative MDN) it keeps the reason for the outbox message's next
 // attempt.
 func (s *Store) settlePending(p *pendingRecord, reason string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.group.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketPending).Delete([]byte(p.MessageID)); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package as2
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,6 +23,7 @@ type unwrapped struct {
 	entity     *entity // the payload's MIME entity
 	payload    []byte  // its body, transfer encoding undone
 	micInput   []byte  // the bytes the Received-Content-MIC covers
+	micDigest  []byte  // micInput's digest with signDigest, when signed
 	signed     bool
 	signDigest digestAlg
 	cipher     string // content encryption, "" when not encrypted
@@ -74,7 +76,7 @@ func (u *unwrapped) verify(cur *entity, boundary string, p Partner) ([]byte, err
 	if err != nil {
 		return nil, classify(err, ErrAuthentication)
 	}
-	u.signed, u.signDigest, u.micInput = true, v.digest, content
+	u.signed, u.signDigest, u.micInput, u.micDigest = true, v.digest, content, v.contentDigest
 	return content, nil
 }
 
@@ -126,7 +128,7 @@ func (u *unwrapped) open(cur *entity, p Partner, id Identity, limit int64) ([]by
 		if err != nil {
 			return nil, classify(err, ErrAuthentication)
 		}
-		u.signed, u.signDigest, u.micInput = true, v.digest, v.content
+		u.signed, u.signDigest, u.micInput, u.micDigest = true, v.digest, v.content, v.contentDigest
 		return v.content, nil
 	}
 	return nil, fmt.Errorf("%w: CMS content type %s", ErrUnsupported, oid)
@@ -171,6 +173,16 @@ func (u *unwrapped) finish(top, cur *entity, p Partner) (*unwrapped, error) {
 		}
 	}
 	return u, nil
+}
+
+// mic is the Received-Content-MIC of the message with d, reported as
+// alg: the digest the signature check made when it used d, else a fresh
+// one.
+func (u *unwrapped) mic(d digestAlg, alg string) MIC {
+	if u.signed && u.micDigest != nil && u.signDigest.hash == d.hash {
+		return MIC{Value: base64.StdEncoding.EncodeToString(u.micDigest), Alg: alg}
+	}
+	return computeMIC(d, alg, u.micInput)
 }
 
 // classify wraps err in sentinel unless it already carries a sentinel
