@@ -187,6 +187,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Movements += pr.Posted
 		w.res.Duplicates += len(pr.Duplicates)
 		w.res.Stale += len(pr.Stale)
+		w.res.Absorbed += len(pr.Absorbed)
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)
 	}
 	return nil

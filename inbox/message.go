@@ -57,6 +57,7 @@ type Result struct {
 	Movements  int      `json:"movements"`          // ledger movements posted
 	Duplicates int      `json:"duplicates"`         // movements already in the ledger
 	Stale      int      `json:"stale"`              // snapshots older than the ledger's
+	Absorbed   int      `json:"absorbed,omitempty"` // late movements a later count already included
 	Acks       []uint64 `json:"acks,omitempty"`     // outbox messages queued in answer
 	Sequence   uint64   `json:"sequence,omitempty"` // the ledger change number
 }

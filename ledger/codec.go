@@ -173,6 +173,7 @@ const (
 	flagTakeInTransit = 1 << iota
 	flagStale
 	flagExpected
+	flagAbsorbed
 )
 
 // encodeMovement encodes a recorded movement. ID and Document are not
@@ -191,6 +192,9 @@ func encodeMovement(buf []byte, m *Movement) []byte {
 	}
 	if !m.Expected.IsZero() {
 		flags |= flagExpected
+	}
+	if m.Absorbed {
+		flags |= flagAbsorbed
 	}
 	e.byte(flags)
 	e.uvarint(m.Seq)
@@ -226,6 +230,7 @@ func decodeMovement(id uint64, b []byte) (Movement, error) {
 	flags := d.byte()
 	m.TakeInTransit = flags&flagTakeInTransit != 0
 	m.Stale = flags&flagStale != 0
+	m.Absorbed = flags&flagAbsorbed != 0
 	m.Seq = d.uvarint()
 	m.SourceKey = d.string()
 	m.SKU = d.string()
@@ -249,7 +254,7 @@ func decodeMovement(id uint64, b []byte) (Movement, error) {
 	if err := d.done("movement"); err != nil {
 		return Movement{}, fmt.Errorf("movement %d: %w", id, err)
 	}
-	if !m.Kind.Valid() || (m.Bucket != 0 && !m.Bucket.Valid()) || flags>>3 != 0 {
+	if !m.Kind.Valid() || (m.Bucket != 0 && !m.Bucket.Valid()) || flags>>4 != 0 {
 		return Movement{}, fmt.Errorf("movement %d: %w: kind %d bucket %d flags %#x", id, ErrCorrupt, m.Kind, m.Bucket, flags)
 	}
 	return m, nil

@@ -16,13 +16,14 @@ func sampleMovement() Movement {
 }
 
 func TestMovementRoundTrip(t *testing.T) {
-	for _, m := range []Movement{sampleMovement(), {ID: 1, SourceKey: "s", SKU: "x", Location: "y", Kind: KindSnapshot, Bucket: BucketDamaged, Stale: true, Effective: t0, Recorded: t0}} {
+	for _, m := range []Movement{sampleMovement(), {ID: 1, SourceKey: "s", SKU: "x", Location: "y", Kind: KindSnapshot, Bucket: BucketDamaged, Stale: true, Effective: t0, Recorded: t0},
+		{ID: 2, SourceKey: "late", SKU: "x", Location: "y", Kind: KindReceipt, Quantity: 3, Absorbed: true, Effective: t0, Recorded: t0}} {
 		got, err := decodeMovement(m.ID, encodeMovement(nil, &m))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.SourceKey != m.SourceKey || got.Reference != m.Reference || got.Delta != m.Delta || !got.Effective.Equal(m.Effective) ||
-			!got.Recorded.Equal(m.Recorded) || !got.Expected.Equal(m.Expected) || got.Stale != m.Stale || got.TakeInTransit != m.TakeInTransit ||
+			!got.Recorded.Equal(m.Recorded) || !got.Expected.Equal(m.Expected) || got.Stale != m.Stale || got.Absorbed != m.Absorbed || got.TakeInTransit != m.TakeInTransit ||
 			got.Kind != m.Kind || got.Bucket != m.Bucket || got.Quantity != m.Quantity || got.Seq != m.Seq || got.Reason != m.Reason {
 			t.Errorf("round trip:\n%+v\n%+v", got, m)
 		}

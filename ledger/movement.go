@@ -78,6 +78,12 @@ type Movement struct {
 	// Stale marks a snapshot older than the newest snapshot already
 	// applied to its bucket: recorded, not applied.
 	Stale bool
+	// Absorbed marks a movement effective before the newest snapshot
+	// already applied to a bucket it changes: that count included it, so
+	// its change to that bucket is recorded as zero in Delta (the other
+	// buckets change as usual). A late receipt after a 3PL's nightly count
+	// is not counted twice.
+	Absorbed bool
 	// Delta is what the movement changed, bucket by bucket. It can differ
 	// from Quantity: a snapshot's delta is count − balance as of its time,
 	// and releases, shipments and expected receipts take allocations and
@@ -181,6 +187,10 @@ type PostResult struct {
 	// Stale lists the source keys of stale snapshots: recorded, not
 	// applied.
 	Stale []string
+	// Absorbed lists the source keys of movements whose change to some
+	// bucket a later snapshot had already counted (see Movement.Absorbed):
+	// recorded, that part not applied. They count in Posted.
+	Absorbed []string
 	// FirstID and LastID are the IDs of the movements recorded, in
 	// document order without duplicates; both zero when none was.
 	FirstID, LastID uint64

@@ -106,6 +106,9 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 			return PostResult{}, fmt.Errorf("ledger: document %q movement %d: %w", doc.Key, i, err)
 		}
 		done[i] = recorded{id: m.ID, delta: m.Delta}
+		if m.Absorbed {
+			res.Absorbed = append(res.Absorbed, m.SourceKey)
+		}
 		if m.Stale {
 			res.Stale = append(res.Stale, m.SourceKey)
 		} else {
@@ -362,6 +365,22 @@ func (w *writer) apply(m *Movement) *fieldError {
 			orderDelta = delta
 		}
 	}
+	if m.Kind != KindSnapshot && absorb(s, m.Effective.UnixNano(), &d) {
+		// A later snapshot already counted what this movement did to some
+		// buckets: their change is recorded as zero.
+		m.Absorbed = true
+		if d.InTransit == 0 {
+			incoming = s.incoming
+		}
+		if useOrder && d.Allocated == 0 && orderDelta != 0 {
+			// The order's allocation still moves (it is that order's), and
+			// the unnamed slot, where allocated snapshots' adjustments go,
+			// takes the opposite: the orders still add up to the bucket.
+			if err := w.shiftUnnamed(m.SKU, m.Location, -orderDelta); err != nil {
+				return err
+			}
+		}
+	}
 	next := s.q.add(d)
 	for b := BucketOnHand; b < bucketEnd; b++ {
 		if v := next.Get(b); v > MaxQuantity || v < -MaxQuantity {
@@ -389,6 +408,35 @@ func (w *writer) apply(m *Movement) *fieldError {
 	s.seq = m.Seq
 	s.pending = append(s.pending, pendingDelta{effective: m.Effective.UnixNano(), delta: d})
 	m.Delta = d
+	return nil
+}
+
+// absorb zeroes the changes of d to buckets whose newest applied snapshot
+// is later than effective (UnixNano): that count already included the
+// movement, which only arrived after it. Movements at exactly the
+// snapshot's time stay applied (a date-only shipment dated the day of a
+// midnight count happened after it). It reports whether it zeroed any.
+func absorb(s *posState, effective int64, d *Quantities) bool {
+	absorbed := false
+	for b := BucketOnHand; b < bucketEnd; b++ {
+		if p := d.ptr(b); *p != 0 && s.snapMask&(1<<b) != 0 && effective < s.snapAt[b] {
+			*p = 0
+			absorbed = true
+		}
+	}
+	return absorbed
+}
+
+// shiftUnnamed adds n to the unnamed allocation slot of a position.
+func (w *writer) shiftUnnamed(sku, loc string, n int64) *fieldError {
+	cur, err := w.allocation(sku, loc, "")
+	if err != nil {
+		return &fieldError{"reference.order", ErrCorrupt, err.Error()}
+	}
+	if v := cur + n; v > MaxQuantity || v < -MaxQuantity {
+		return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("unnamed allocation would become %d", v)}
+	}
+	w.newAllocs[string(allocationKey(sku, loc, ""))] = cur + n
 	return nil
 }
 

@@ -68,6 +68,7 @@ type movementView struct {
 	Expected  *time.Time       `json:"expected,omitempty"`
 	Recorded  time.Time        `json:"recorded"`
 	Stale     bool             `json:"stale,omitempty"`
+	Absorbed  bool             `json:"absorbed,omitempty"`
 	Delta     map[string]int64 `json:"delta"`
 	Document  string           `json:"document"`
 	SourceKey string           `json:"source_key"`
@@ -87,7 +88,7 @@ type referenceView struct {
 
 func viewMovement(m ledger.Movement) movementView {
 	v := movementView{ID: m.ID, Seq: m.Seq, SKU: m.SKU, Location: m.Location, Kind: m.Kind.String(), Quantity: m.Quantity,
-		Effective: m.Effective, Recorded: m.Recorded, Stale: m.Stale, Document: m.Document,
+		Effective: m.Effective, Recorded: m.Recorded, Stale: m.Stale, Absorbed: m.Absorbed, Document: m.Document,
 		SourceKey: m.SourceKey, Reason: m.Reason, Reference: referenceView(m.Reference), Delta: map[string]int64{}}
 	if m.Bucket.Valid() {
 		v.Bucket = m.Bucket.String()

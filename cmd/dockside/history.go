@@ -104,6 +104,7 @@ type movementJSON struct {
 	Expected      *time.Time     `json:"expected,omitempty"`
 	TakeInTransit bool           `json:"take_in_transit,omitempty"`
 	Stale         bool           `json:"stale"`
+	Absorbed      bool           `json:"absorbed,omitempty"`
 	Reason        string         `json:"reason,omitempty"`
 	Reference     referenceJSON  `json:"reference"`
 	Delta         quantitiesJSON `json:"delta"`
@@ -132,7 +133,7 @@ func toMovementJSON(m ledger.Movement) movementJSON {
 		ID: m.ID, Seq: m.Seq, SourceKey: m.SourceKey, Document: m.Document,
 		SKU: m.SKU, Location: m.Location, Kind: m.Kind, Quantity: m.Quantity, Bucket: m.Bucket,
 		Effective: m.Effective, Recorded: m.Recorded, TakeInTransit: m.TakeInTransit,
-		Stale: m.Stale, Reason: m.Reason,
+		Stale: m.Stale, Absorbed: m.Absorbed, Reason: m.Reason,
 		Reference: referenceJSON(m.Reference),
 		Delta:     quantitiesJSON(m.Delta),
 	}
@@ -202,6 +203,9 @@ func deltaText(m ledger.Movement) string {
 		if v := m.Delta.Get(b); v != 0 {
 			parts = append(parts, fmt.Sprintf("%s%+d", b, v))
 		}
+	}
+	if m.Absorbed {
+		parts = append(parts, "(late: a later count included it)")
 	}
 	if len(parts) == 0 {
 		return "-"

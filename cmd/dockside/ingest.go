@@ -90,6 +90,9 @@ func ingestLine(path string, m *inbox.Message) string {
 		if r.Stale > 0 {
 			fmt.Fprintf(&b, ", %d stale snapshots", r.Stale)
 		}
+		if r.Absorbed > 0 {
+			fmt.Fprintf(&b, ", %d late movements already counted by a later snapshot", r.Absorbed)
+		}
 		if len(r.Acks) > 0 {
 			fmt.Fprintf(&b, ", %d acknowledgement(s) queued", len(r.Acks))
 		}

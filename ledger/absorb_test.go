@@ -1,0 +1,142 @@
+package ledger
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestLateMovementsAfterSnapshot: a movement effective before the newest
+// snapshot of a bucket it changes, posted after that snapshot, was counted
+// by it: its change to that bucket is recorded as zero (absorbed), its
+// other changes apply, and the orders still add up (Verify runs at
+// cleanup).
+func TestLateMovementsAfterSnapshot(t *testing.T) {
+	inTransit := func(m *Movement) { m.TakeInTransit = true }
+	tests := []struct {
+		name      string
+		postings  [][]Movement // each one document, in order
+		want      Quantities
+		absorbed  []int      // indexes (into the flattened postings) reported absorbed
+		lastDelta Quantities // delta recorded for the last movement
+	}{
+		{
+			name: "late receipt before the count is not counted twice",
+			postings: [][]Movement{
+				{mv(KindSnapshot, 100, 5)},
+				{mv(KindReceipt, 12, 3)},
+			},
+			want:      Quantities{OnHand: 100},
+			absorbed:  []int{1},
+			lastDelta: Quantities{},
+		},
+		{
+			name: "receipt at the count's time stays applied",
+			postings: [][]Movement{
+				{mv(KindSnapshot, 100, 5)},
+				{mv(KindReceipt, 12, 5)},
+			},
+			want:      Quantities{OnHand: 112},
+			lastDelta: Quantities{OnHand: 12},
+		},
+		{
+			name: "receipt after the count applies",
+			postings: [][]Movement{
+				{mv(KindSnapshot, 100, 5)},
+				{mv(KindReceipt, 12, 6)},
+			},
+			want:      Quantities{OnHand: 112},
+			lastDelta: Quantities{OnHand: 12},
+		},
+		{
+			name: "late shipment: on hand absorbed, its order's allocation still taken",
+			postings: [][]Movement{
+				{mv(KindReceipt, 60, 0.5), with(mv(KindAllocate, 4, 1), order("SO1"))},
+				{mv(KindSnapshot, 50, 5)},
+				{with(mv(KindShipment, 3, 3), order("SO1"))},
+			},
+			want:      Quantities{OnHand: 50, Allocated: 1},
+			absorbed:  []int{3},
+			lastDelta: Quantities{Allocated: -3},
+		},
+		{
+			name: "late allocation under an allocated count: the order holds it, the bucket stays",
+			postings: [][]Movement{
+				{with(mv(KindSnapshot, 10, 5), bucket(BucketAllocated))},
+				{with(mv(KindAllocate, 3, 2), order("SO2"))},
+				{with(mv(KindRelease, 3, 6), order("SO2"))},
+			},
+			want:      Quantities{Allocated: 7},
+			absorbed:  []int{1},
+			lastDelta: Quantities{Allocated: -3},
+		},
+		{
+			name: "late expected receipt takes in-transit stock that no count covered",
+			postings: [][]Movement{
+				{with(mv(KindInTransit, 6, 1), func(m *Movement) { m.Expected = at(4) })},
+				{mv(KindSnapshot, 20, 5)},
+				{with(mv(KindReceipt, 6, 3), inTransit)},
+			},
+			want:      Quantities{OnHand: 20},
+			absorbed:  []int{2},
+			lastDelta: Quantities{InTransit: -6},
+		},
+		{
+			name: "only the counted bucket absorbs",
+			postings: [][]Movement{
+				{mv(KindReceipt, 10, 1), with(mv(KindSnapshot, 2, 5), bucket(BucketDamaged))},
+				{mv(KindDamage, 1, 3), mv(KindReceipt, 5, 3)},
+			},
+			want:      Quantities{OnHand: 15, Damaged: 2},
+			absorbed:  []int{2},
+			lastDelta: Quantities{OnHand: 5},
+		},
+		{
+			name: "another location's count absorbs nothing here",
+			postings: [][]Movement{
+				{with(mv(KindSnapshot, 9, 5), func(m *Movement) { m.Location = "WH2" })},
+				{mv(KindReceipt, 4, 3)},
+			},
+			want:      Quantities{OnHand: 4},
+			lastDelta: Quantities{OnHand: 4},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := openTest(t)
+			var absorbed []string
+			var all []Movement
+			for _, ms := range tt.postings {
+				all = append(all, ms...)
+				res := mustPost(t, l, "doc", ms...)
+				absorbed = append(absorbed, res.Absorbed...)
+			}
+			var want []string
+			for _, i := range tt.absorbed {
+				want = append(want, all[i].SourceKey)
+			}
+			if !slices.Equal(absorbed, want) {
+				t.Errorf("absorbed %v, want %v", absorbed, want)
+			}
+			if b := mustBalance(t, l, "A1", "WH1"); b.Quantities != tt.want {
+				t.Errorf("balance %+v, want %+v", b.Quantities, tt.want)
+			}
+			hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range hist {
+				if m.Absorbed != slices.Contains(want, m.SourceKey) {
+					t.Errorf("history: movement %s absorbed = %v", m.SourceKey, m.Absorbed)
+				}
+			}
+			last := all[len(all)-1]
+			i := slices.IndexFunc(hist, func(m Movement) bool { return m.SourceKey == last.SourceKey })
+			if i < 0 {
+				t.Fatalf("last movement %s not in history", last.SourceKey)
+			}
+			if hist[i].Delta != tt.lastDelta {
+				t.Errorf("last delta %+v, want %+v", hist[i].Delta, tt.lastDelta)
+			}
+		})
+	}
+}
