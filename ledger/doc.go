@@ -20,7 +20,11 @@
 // is posted as the adjustment count − balance_as_of(T), effective at T, so
 // movements effective after T stay applied. A snapshot older than the newest
 // snapshot already applied to the same (SKU, location, bucket) is recorded
-// as stale and changes nothing.
+// as stale and changes nothing. A movement effective before the newest
+// snapshot applied to a bucket it changes, but posted after that snapshot
+// (a receipt that arrives after the 3PL's nightly count that included it),
+// is absorbed: its change to that bucket is recorded as zero, so it is not
+// counted twice; its other buckets change as usual.
 //
 // Reads ([Ledger.Balance], [Ledger.Balances], [Ledger.BalanceAsOf],
 // [Ledger.History], [Ledger.ChangesSince]) run in their own read
