@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,12 @@ import (
 //
 //   - check: x12.Check with the catalog, documents.Decode846 in the
 //     callback (what the gateway did);
+//   - check+pool: the same with a documents.Pool, each document released
+//     once its items are counted (one goroutine);
+//   - concurrent+pool: x12.CheckConcurrent (decoding and validation on
+//     one goroutine, the typed decoding of the previous set on the
+//     other) with a documents.Pool: the fast path. Run it with -cpu 2 (or
+//     more); with -cpu 1 the two goroutines share one core.
 func BenchmarkValidateDecode846(b *testing.B) {
 	c := mustLoad(b)
 	g := newGen846(200_000, 10_000)
@@ -49,24 +56,54 @@ func BenchmarkValidateDecode846(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N)/float64(g.Segments), "allocs/segment")
 	}
-	b.Run("check", func(b *testing.B) {
-		run(b, func(src io.Reader) (int, error) {
-			items := 0
-			rep, err := x12.Check(src, c, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
-				if sr.Status != x12.StatusAccepted {
-					return errRejected(sr)
-				}
+	// typed is the callback: every set must be accepted; it is decoded
+	// and its items counted.
+	typed := func(items *int, pool *documents.Pool) x12.SetFunc {
+		return func(t *x12.Transaction, sr *x12.SetResult) error {
+			if sr.Status != x12.StatusAccepted {
+				return errRejected(sr)
+			}
+			if pool == nil {
 				doc, err := documents.Decode846(t)
 				if err != nil {
 					return err
 				}
-				items += len(doc.Items)
+				*items += len(doc.Items)
 				return nil
-			})
-			if err == nil && !rep.Accepted() {
-				err = errNotAccepted
 			}
-			return items, err
+			doc, err := pool.Decode846(t)
+			if err != nil {
+				return err
+			}
+			*items += len(doc.Items)
+			pool.Release(doc)
+			return nil
+		}
+	}
+	accepted := func(rep *x12.Report, err error) error {
+		if err == nil && !rep.Accepted() {
+			err = errNotAccepted
+		}
+		return err
+	}
+	b.Run("check", func(b *testing.B) {
+		run(b, func(src io.Reader) (int, error) {
+			items := 0
+			return items, accepted(x12.Check(src, c, nil, typed(&items, nil)))
+		})
+	})
+	b.Run("check+pool", func(b *testing.B) {
+		var pool documents.Pool
+		run(b, func(src io.Reader) (int, error) {
+			items := 0
+			return items, accepted(x12.Check(src, c, nil, typed(&items, &pool)))
+		})
+	})
+	b.Run("concurrent+pool", func(b *testing.B) {
+		var pool documents.Pool
+		run(b, func(src io.Reader) (int, error) {
+			items := 0
+			return items, accepted(x12.CheckConcurrent(context.Background(), src, c, nil, typed(&items, &pool)))
 		})
 	})
 }

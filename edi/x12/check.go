@@ -71,45 +71,87 @@ type SetFunc func(t *Transaction, res *SetResult) error
 // error or an error from each is returned as the error, while a syntax
 // error in the input is recorded in Report.Err.
 func Check(src io.Reader, v SetValidator, opts *DecoderOptions, each SetFunc) (*Report, error) {
-	d := NewDecoder(src, opts)
-	rep := &Report{}
-	// The current interchange and group are always the last ones listed.
-	last := func() *InterchangeReport { return &rep.Interchanges[len(rep.Interchanges)-1] }
+	c := newChecker(src, v, opts)
 	for {
-		ev, err := d.Next()
-		if errors.Is(err, io.EOF) {
-			return rep, nil
+		t, res, err := c.next()
+		if t == nil {
+			return c.rep, err
 		}
-		var se *SyntaxError
-		if errors.As(err, &se) {
-			rep.Err = se
-			if open := d.Open(); open != nil && len(rep.Interchanges) > 0 && last().Interchange == open {
-				open.Errors = append(open.Errors, EnvelopeError{Code: syntaxNote(se), Pos: se.Pos, Msg: se.Error()})
-			}
-			return rep, nil
-		}
-		if err != nil {
-			return rep, err
-		}
-		switch ev.Kind {
-		case InterchangeStart:
-			rep.Interchanges = append(rep.Interchanges, InterchangeReport{Interchange: ev.Interchange})
-		case GroupStart:
-			ic := last()
-			ic.Groups = append(ic.Groups, GroupResult{Group: ev.Group})
-		case SetRead:
-			res := v.Validate(ev.Transaction)
-			if ic := last(); len(ic.Groups) > 0 && ic.Groups[len(ic.Groups)-1].Group == ev.Group {
-				g := &ic.Groups[len(ic.Groups)-1]
-				g.Sets = append(g.Sets, res)
-			}
-			if each != nil {
-				if err := each(ev.Transaction, &res); err != nil {
-					return rep, err
-				}
+		if each != nil {
+			if err := each(t, &res); err != nil {
+				return c.rep, err
 			}
 		}
 	}
+}
+
+// checker is the loop of Check: it decodes, builds the report and
+// validates, one set at a time.
+type checker struct {
+	d   *Decoder
+	v   SetValidator
+	rep *Report
+}
+
+func newChecker(src io.Reader, v SetValidator, opts *DecoderOptions) *checker {
+	return &checker{d: NewDecoder(src, opts), v: v, rep: &Report{}}
+}
+
+// last returns the current interchange: always the last one listed.
+func (c *checker) last() *InterchangeReport { return &c.rep.Interchanges[len(c.rep.Interchanges)-1] }
+
+// next reads up to the next transaction set, validates it and returns it
+// with its result. At the end of the input, or on a syntax error (recorded
+// in the report) it returns a nil set and a nil error; on an I/O error, a
+// nil set and the error.
+func (c *checker) next() (*Transaction, SetResult, error) {
+	for {
+		ev, err := c.d.Next()
+		var open *Interchange
+		if err != nil {
+			open = c.d.Open()
+		}
+		if t, res, end, err := c.handle(ev, err, open); t != nil || end {
+			return t, res, err
+		}
+	}
+}
+
+// handle adds one decoder step (an event, or the error that ended the
+// stream, with the interchange it interrupted) to the report, and
+// validates a set read. It returns the set and its result, or end true
+// when the stream ended (with the error for an I/O error).
+func (c *checker) handle(ev Event, err error, open *Interchange) (t *Transaction, res SetResult, end bool, _ error) {
+	rep := c.rep
+	if errors.Is(err, io.EOF) {
+		return nil, res, true, nil
+	}
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		rep.Err = se
+		if open != nil && len(rep.Interchanges) > 0 && c.last().Interchange == open {
+			open.Errors = append(open.Errors, EnvelopeError{Code: syntaxNote(se), Pos: se.Pos, Msg: se.Error()})
+		}
+		return nil, res, true, nil
+	}
+	if err != nil {
+		return nil, res, true, err
+	}
+	switch ev.Kind {
+	case InterchangeStart:
+		rep.Interchanges = append(rep.Interchanges, InterchangeReport{Interchange: ev.Interchange})
+	case GroupStart:
+		ic := c.last()
+		ic.Groups = append(ic.Groups, GroupResult{Group: ev.Group})
+	case SetRead:
+		res = c.v.Validate(ev.Transaction)
+		if ic := c.last(); len(ic.Groups) > 0 && ic.Groups[len(ic.Groups)-1].Group == ev.Group {
+			g := &ic.Groups[len(ic.Groups)-1]
+			g.Sets = append(g.Sets, res)
+		}
+		return ev.Transaction, res, false, nil
+	}
+	return nil, res, false, nil
 }
 
 // syntaxNote maps a syntax error to the TA1 note that fits it best.

@@ -53,6 +53,12 @@ type Decoder struct {
 	arena []byte
 	ends  []int32
 	segs  []Segment
+	// owner is the set whose segments are in arena, ends and segs, once
+	// its SetRead is queued; lent and spare are the buffers of sets lent
+	// out (see Lend) and of sets given back.
+	owner *Transaction
+	lent  map[*Transaction]setBuffers
+	spare []setBuffers
 
 	queue []Event
 	done  bool
@@ -96,6 +102,7 @@ func (d *Decoder) emit(k EventKind) {
 	ev := Event{Kind: k, Interchange: d.ic, Group: d.grp}
 	if k == SetRead {
 		ev.Transaction = d.tx
+		d.owner = d.tx
 	}
 	d.queue = append(d.queue, ev)
 }
@@ -179,7 +186,7 @@ func (d *Decoder) onST(seg *Segment) error {
 		// the caller receives only after this step. Its segments live in
 		// the reusable buffers, so the new set must not write there.
 		d.closeSet(seg.Pos)
-		d.arena, d.ends, d.segs = nil, nil, nil
+		d.arena, d.ends, d.segs, d.owner = nil, nil, nil, nil
 	}
 	if d.grp == nil {
 		d.ic.Errors = appendOnce(d.ic.Errors, EnvelopeError{Code: NoteBadContent, Segment: "ST", Pos: seg.Pos, Msg: "transaction set outside a functional group (no valid GS)"})
@@ -188,7 +195,7 @@ func (d *Decoder) onST(seg *Segment) error {
 	d.grp.Sets++
 	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos, Segments: d.segs[:0]}
 	d.txBytes = 0
-	d.arena, d.ends = d.arena[:0], d.ends[:0]
+	d.arena, d.ends, d.owner = d.arena[:0], d.ends[:0], nil
 	checkST(d.tx, seg)
 	return d.keep(seg)
 }
@@ -253,6 +260,63 @@ func (d *Decoder) keep(seg *Segment) error {
 	s.ends = d.ends[first:len(d.ends):len(d.ends)]
 	d.tx.Segments, d.segs = segs, segs
 	return nil
+}
+
+// setBuffers are the buffers one transaction set is read into.
+type setBuffers struct {
+	arena []byte
+	ends  []int32
+	segs  []Segment
+}
+
+// maxSpare is how many given-back buffers a decoder keeps.
+const maxSpare = 2
+
+// Lend lets the caller keep t, the set of the SetRead event Next just
+// returned, beyond the next call to Next: the decoder reads the following
+// sets into other buffers (those of sets given back with Return, or new
+// ones). It reports whether t was lent; false means t does not use the
+// decoder's buffers (a set without SE that an ST closed), so it stays
+// valid anyway and need not be given back. Lend and Return are for a
+// caller that handles sets on another goroutine while the decoder reads
+// ahead; the decoder itself is still used from one goroutine at a time.
+func (d *Decoder) Lend(t *Transaction) bool {
+	if t == nil || t != d.owner {
+		return false
+	}
+	if d.lent == nil {
+		d.lent = map[*Transaction]setBuffers{}
+	}
+	d.lent[t] = setBuffers{arena: d.arena, ends: d.ends, segs: d.segs}
+	d.arena, d.ends, d.segs, d.owner = nil, nil, nil, nil
+	if n := len(d.spare); n > 0 {
+		b := d.spare[n-1]
+		d.spare = d.spare[:n-1]
+		d.arena, d.ends, d.segs = b.arena, b.ends, b.segs
+		return true
+	}
+	// New buffers the size of t's: the next set is likely about as
+	// large, and growing by doubling would copy it several times.
+	lent := d.lent[t]
+	d.arena = make([]byte, 0, len(lent.arena))
+	d.ends = make([]int32, 0, len(lent.ends))
+	d.segs = make([]Segment, 0, len(t.Segments))
+	return true
+}
+
+// Return gives back the buffers of a set lent with Lend, for the decoder
+// to read a later set into; t must not be used afterwards. It reports
+// whether t was lent (a set that was not is ignored).
+func (d *Decoder) Return(t *Transaction) bool {
+	b, ok := d.lent[t]
+	if !ok {
+		return false
+	}
+	delete(d.lent, t)
+	if len(d.spare) < maxSpare {
+		d.spare = append(d.spare, setBuffers{arena: b.arena[:0], ends: b.ends[:0], segs: b.segs[:0]})
+	}
+	return true
 }
 
 // grow returns s with room for n more elements, doubling its capacity

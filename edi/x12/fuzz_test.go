@@ -2,9 +2,12 @@ package x12
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -194,6 +197,28 @@ func FuzzDecoder(f *testing.F) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// FuzzCheckConcurrent checks any input with Check and CheckConcurrent:
+// the same report, and each sees the same sets with the same segments.
+func FuzzCheckConcurrent(f *testing.F) {
+	fuzzSeeds(f)
+	f.Add([]byte(strings.Replace(sample846("\n"), "SE*13*0001~\n", "", 1) + sample846("")))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := &DecoderOptions{Reader: ReaderOptions{MaxSegmentSize: 4096}, MaxTransactionSize: 1 << 16}
+		var want, got []string
+		wantRep, wantErr := Check(bytes.NewReader(data), checkingValidator, opts, func(tx *Transaction, res *SetResult) error {
+			want = append(want, setTrace(tx, res))
+			return nil
+		})
+		rep, err := CheckConcurrent(context.Background(), bytes.NewReader(data), checkingValidator, opts, func(tx *Transaction, res *SetResult) error {
+			got = append(got, setTrace(tx, res))
+			return nil
+		})
+		if err != wantErr || !reflect.DeepEqual(got, want) || !reflect.DeepEqual(rep, wantRep) {
+			t.Fatalf("CheckConcurrent differs from Check: error %v / %v, %d / %d sets\n%s", err, wantErr, len(got), len(want), firstDiff(got, want))
 		}
 	})
 }
