@@ -1,6 +1,7 @@
 package as2
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -78,6 +79,38 @@ type pendingRecord struct {
 	SentAt    time.Time `json:"sent_at"`
 }
 
+// encodeReceived is a record as stored: its JSON without the MDN, then
+// a zero byte and the MDN's bytes as they are (JSON never holds a zero
+// byte; the MDN in base64 inside the JSON would take a third more room
+// and time). Records written before hold the MDN in the JSON.
+func encodeReceived(r *receivedRecord) ([]byte, error) {
+	meta := *r
+	meta.MDN = nil
+	v, err := json.Marshal(&meta)
+	if err != nil {
+		return nil, err
+	}
+	if r.MDN == nil {
+		return v, nil
+	}
+	out := make([]byte, 0, len(v)+1+len(r.MDN))
+	return append(append(append(out, v...), 0), r.MDN...), nil
+}
+
+// decodeReceived reads what encodeReceived wrote, or the JSON of older
+// records. It copies what it keeps: v may be bbolt's memory.
+func decodeReceived(v []byte) (*receivedRecord, error) {
+	r := new(receivedRecord)
+	meta, mdn, split := bytes.Cut(v, []byte{0})
+	if err := json.Unmarshal(meta, r); err != nil {
+		return nil, err
+	}
+	if split {
+		r.MDN = bytes.Clone(mdn)
+	}
+	return r, nil
+}
+
 func receivedKey(partner, messageID string) []byte {
 	return []byte(partner + "\x00" + messageID)
 }
@@ -90,8 +123,9 @@ func (s *Store) received(partner, messageID string) (*receivedRecord, error) {
 		if v == nil {
 			return nil
 		}
-		r = new(receivedRecord)
-		return json.Unmarshal(v, r)
+		var err error
+		r, err = decodeReceived(v)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("as2: store: %w", err)
@@ -101,7 +135,7 @@ func (s *Store) received(partner, messageID string) (*receivedRecord, error) {
 
 // putReceived records the outcome of a received message.
 func (s *Store) putReceived(r *receivedRecord) error {
-	v, err := json.Marshal(r)
+	v, err := encodeReceived(r)
 	if err != nil {
 		return err
 	}
@@ -219,8 +253,7 @@ func (s *Store) Prune(before time.Time) (int, error) {
 		b := tx.Bucket(bucketReceived)
 		var old [][]byte
 		err := b.ForEach(func(k, v []byte) error {
-			var r receivedRecord
-			if err := json.Unmarshal(v, &r); err != nil || r.At.Before(before) {
+			if r, err := decodeReceived(v); err != nil || r.At.Before(before) {
 				old = append(old, append([]byte(nil), k...))
 			}
 			return nil
