@@ -388,17 +388,20 @@ func (mp *mapping) ledgerBucket(b partners.Bucket) (ledger.Bucket, error) {
 }
 
 // newMovement appends a zero movement to the result's and returns it, to
-// be filled in place rather than copied in. The result's spare capacity
-// is all zero movements (from make, append, or a cleared released slice).
+// be filled in place rather than copied in. The spare capacity of a
+// reused slice still holds a released document's movements: the one
+// handed out is zeroed here.
 func (mp *mapping) newMovement() *ledger.Movement {
 	ms := mp.res.Movements
-	if len(ms) < cap(ms) {
-		ms = ms[:len(ms)+1]
+	n := len(ms)
+	if n < cap(ms) {
+		ms = ms[:n+1]
+		ms[n] = ledger.Movement{}
 	} else {
 		ms = append(ms, ledger.Movement{})
 	}
 	mp.res.Movements = ms
-	return &ms[len(ms)-1]
+	return &ms[n]
 }
 
 // x12Time reads a CCYYMMDD date and an optional HHMM[SS] time in the

@@ -52,8 +52,9 @@ func (s *slicePool[T]) pool(c int, create bool) *sync.Pool {
 	return p
 }
 
-// get returns an empty slice with room for n elements whose spare part
-// [len:cap) is all zero values, as from make.
+// get returns an empty slice with room for n elements. Its spare part
+// [len:cap) may hold what a released result held: appending overwrites
+// whole elements, and newMovement zeroes the movement it hands out.
 func (s *slicePool[T]) get(n int) []T {
 	if n < minPooled {
 		return make([]T, 0, n)
@@ -67,16 +68,17 @@ func (s *slicePool[T]) get(n int) []T {
 	return make([]T, 0, c)
 }
 
-// put keeps xs for a later get, zeroed: nothing of a released document
-// shows through, and what it pointed to can be collected. Slices not of a
-// class capacity are left to the garbage collector.
+// put keeps xs for a later get. It is not cleared (that would be one more
+// pass over its memory; its elements are overwritten as they are handed
+// out again): until then, or until the garbage collector empties the
+// pool, it keeps the strings it points to alive. Slices not of a class
+// capacity are left to the garbage collector.
 func (s *slicePool[T]) put(xs []T) {
 	c := cap(xs)
 	if c < minPooled || classCap(c) != c {
 		return
 	}
-	xs = xs[:c]
-	clear(xs)
+	xs = xs[:0]
 	s.pool(c, true).Put(&xs)
 }
 

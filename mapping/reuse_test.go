@@ -42,32 +42,38 @@ func garbage(n int) []ledger.Movement {
 	return ms
 }
 
-func TestSlicePoolHandsOutZeroes(t *testing.T) {
+func TestSlicePoolKeepsClassCapacities(t *testing.T) {
 	var s slicePool[ledger.Movement]
-	for _, n := range []int{300, 320, 1000} {
-		c := classCap(n)
-		released := garbage(c)[:n/2] // a result holds fewer than its capacity
-		s.put(released)
-		for i, m := range released[:c] {
-			if m != (ledger.Movement{}) {
-				t.Fatalf("capacity %d: movement %d of a released slice is not cleared: %+v", c, i, m)
-			}
-		}
+	for _, n := range []int{1, 300, 320, 1000} {
 		got := s.get(n)
-		if len(got) != 0 || cap(got) != c {
-			t.Fatalf("get(%d): len %d cap %d, want 0 and %d", n, len(got), cap(got), c)
+		if len(got) != 0 || cap(got) < n || (n >= minPooled && cap(got) != classCap(n)) {
+			t.Errorf("get(%d): len %d cap %d", n, len(got), cap(got))
 		}
-		for i, m := range got[:c] {
-			if m != (ledger.Movement{}) {
-				t.Fatalf("get(%d): spare movement %d is not zero: %+v", n, i, m)
-			}
+		s.put(garbage(classCap(n))[:n/2])
+	}
+	// Slices not of a class capacity, and small ones, are not kept.
+	for _, c := range []int{minPooled - 1, minPooled + 1, 1000} {
+		s.put(garbage(c))
+		if p := s.pool(c, false); p != nil {
+			t.Errorf("a slice of capacity %d was kept", c)
 		}
 	}
-	// A slice not of a class capacity is not kept (nor cleared).
-	odd := garbage(minPooled + 1)
-	s.put(odd)
-	if odd[0].SKU != "s" {
-		t.Errorf("a slice of capacity %d was taken", cap(odd))
+}
+
+// TestNewMovementIsZero hands out movements from a slice whose spare
+// capacity holds a released document's movements.
+func TestNewMovementIsZero(t *testing.T) {
+	for _, spare := range []int{2, 0} { // reused; full (append)
+		mp := &mapping{res: &Result{Movements: garbage(3 + spare)[:3]}}
+		for i := 0; i < 2; i++ {
+			mv := mp.newMovement()
+			if *mv != (ledger.Movement{}) {
+				t.Fatalf("spare %d: movement %d is not zero: %+v", spare, i, *mv)
+			}
+			if mv != &mp.res.Movements[3+i] {
+				t.Fatalf("spare %d: movement %d is not the result's last", spare, i)
+			}
+		}
 	}
 }
 
