@@ -240,7 +240,7 @@ func (d *Decoder) onOther(seg *Segment) error {
 // keep copies a segment of the current transaction set into the decoder's
 // arena.
 func (d *Decoder) keep(seg *Segment) error {
-	d.txBytes += len(seg.raw) + 4*len(seg.ends) + int(unsafe.Sizeof(*seg))
+	d.txBytes += len(seg.data) + 4*len(seg.ends) + int(unsafe.Sizeof(*seg))
 	if d.txBytes > d.maxSet {
 		return &SyntaxError{Pos: seg.Pos, Err: ErrTransactionTooLarge, Msg: fmt.Sprintf("set %s %s over %d bytes", d.tx.SetID, d.tx.Control, d.maxSet)}
 	}
@@ -256,7 +256,7 @@ func (d *Decoder) keep(seg *Segment) error {
 	segs := grow(d.tx.Segments, 1)
 	segs = segs[:len(segs)+1]
 	s := &segs[len(segs)-1]
-	s.ID, s.Pos, s.data, s.raw, s.delims = seg.ID, seg.Pos, data, data, seg.delims
+	s.ID, s.Pos, s.data, s.delims = seg.ID, seg.Pos, data, seg.delims
 	s.ends = d.ends[first:len(d.ends):len(d.ends)]
 	d.tx.Segments, d.segs = segs, segs
 	return nil

@@ -152,7 +152,6 @@ found:
 	seg.Pos = pos
 	seg.data = raw
 	seg.ends = ends
-	seg.raw = raw
 	seg.delims = r.delims
 	r.trackSet(seg, kind)
 	r.offset += int64(j + 1 - i)

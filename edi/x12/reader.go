@@ -300,7 +300,7 @@ func (r *Reader) emit(start, end, next int) (*Segment, error) {
 	}
 	r.ends = splitElements(r.ends[:0], raw, r.delims.Element)
 	name, kind := r.intern(raw[:r.ends[0]])
-	r.seg = Segment{ID: name, Pos: pos, data: raw, ends: r.ends, raw: raw, delims: r.delims}
+	r.seg = Segment{ID: name, Pos: pos, data: raw, ends: r.ends, delims: r.delims}
 	r.trackSet(&r.seg, kind)
 	r.advance(next - r.r)
 	if kind == kindIEA {

@@ -15,9 +15,10 @@ type Segment struct {
 	// is the offset in data just past element i (ends[0]: past the id), so
 	// element i starts at ends[i-1]+1. Offsets instead of slices: the
 	// reader stores four bytes per element, without pointers.
-	data   []byte
-	ends   []int32
-	raw    []byte // the segment without its terminator (data, for a read segment)
+	data []byte
+	ends []int32
+	// delims are the interchange's delimiters, nil for a segment built
+	// with NewSegment. A read segment's data is its raw bytes (see Raw).
 	delims *Delimiters
 }
 
@@ -59,8 +60,14 @@ func (s *Segment) Element(i int) []byte {
 // Text returns element i as a string (a copy), "" when absent.
 func (s *Segment) Text(i int) string { return string(s.Element(i)) }
 
-// Raw returns the segment's bytes without its terminator.
-func (s *Segment) Raw() []byte { return s.raw }
+// Raw returns the segment's bytes without its terminator, as read (nil for
+// a segment built with NewSegment).
+func (s *Segment) Raw() []byte {
+	if s.delims == nil {
+		return nil
+	}
+	return s.data
+}
 
 // Delimiters returns the delimiters of the segment's interchange, or nil for
 // a segment built with NewSegment.
@@ -103,13 +110,6 @@ func (s *Segment) Clone() Segment {
 	c := *s
 	c.data = append([]byte(nil), s.data...)
 	c.ends = append([]int32(nil), s.ends...)
-	switch {
-	case s.raw == nil:
-	case len(s.raw) == len(s.data) && len(s.raw) > 0 && &s.raw[0] == &s.data[0]:
-		c.raw = c.data
-	default:
-		c.raw = append([]byte(nil), s.raw...)
-	}
 	return c
 }
 
