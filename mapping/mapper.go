@@ -81,14 +81,15 @@ func (m *Mapper) Profile() *partners.Profile { return m.p }
 
 // mapping holds the state of mapping one document.
 type mapping struct {
-	p      *partners.Profile
-	doc    *partners.Document
-	src    Source
-	res    *Result
-	prefix string           // source key prefix
-	keys   keyArena         // where source keys are written
-	ref    ledger.Reference // the reference of the document's movements, but the line
-	parsed struct {         // the bucket ledgerBucket parsed last
+	p       *partners.Profile
+	doc     *partners.Document
+	src     Source
+	res     *Result
+	prefix  string           // source key prefix
+	keys    keyArena         // where source keys are written
+	scratch []byte           // the prefix, then the key lineKey puts together
+	ref     ledger.Reference // the reference of the document's movements, but the line
+	parsed  struct {         // the bucket ledgerBucket parsed last
 		name   partners.Bucket
 		bucket ledger.Bucket
 		ok     bool
@@ -181,23 +182,22 @@ func (mp *mapping) sourceKey(parts ...string) string {
 	return a.end(start)
 }
 
-// lineKey is sourceKey with the segment number first, written without an
-// intermediate string (the hot path of a large 846).
+// lineKey is sourceKey with the segment number first (the hot path of a
+// large 846): put together in a scratch buffer that holds the prefix
+// already, then written to the arena at once.
 func (mp *mapping) lineKey(pos int, parts ...string) string {
-	var digits [20]byte
-	num := strconv.AppendInt(digits[:0], int64(pos), 10)
-	n := len(mp.prefix) + len(num)
-	for _, p := range parts {
-		n += len(p) + 1
+	if len(mp.scratch) < len(mp.prefix) {
+		mp.scratch = append(mp.scratch[:0], mp.prefix...)
 	}
+	k := strconv.AppendInt(mp.scratch[:len(mp.prefix)], int64(pos), 10)
+	for _, p := range parts {
+		k = append(k, '|')
+		k = append(k, p...)
+	}
+	mp.scratch = k
 	a := &mp.keys
-	start := a.begin(n)
-	a.b.WriteString(mp.prefix)
-	a.b.Write(num)
-	for _, p := range parts {
-		a.b.WriteByte('|')
-		a.b.WriteString(p)
-	}
+	start := a.begin(len(k))
+	a.b.Write(k)
 	return a.end(start)
 }
 
