@@ -41,6 +41,7 @@ type Gateway struct {
 	mu       sync.RWMutex
 	partners *partners.Directory
 	mappers  map[string]*mapping.Mapper
+	reloaded chan struct{} // closed (and replaced) when the profiles are reloaded
 
 	hooks []FinishHook
 	meter meter
@@ -137,8 +138,21 @@ func (g *Gateway) ReloadPartners() error {
 	}
 	g.mu.Lock()
 	g.partners, g.mappers = d, mappers
+	if g.reloaded != nil {
+		close(g.reloaded)
+	}
+	g.reloaded = make(chan struct{})
 	g.mu.Unlock()
 	return nil
+}
+
+// partnersReloaded returns a channel closed at the next reload of the
+// profiles: services built from them (advice schedules, watched folders)
+// rebuild then.
+func (g *Gateway) partnersReloaded() <-chan struct{} {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.reloaded
 }
 
 // Partners returns the loaded partner profiles.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/partners"
 )
 
 // Service is something serve runs beside the pipeline: a listener, a
@@ -41,7 +42,8 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(g.retain),
 		ServiceFunc(g.scheduleAdvice),
 		ServiceFunc(func(ctx context.Context) error {
-			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, g.Partners().Profiles)
+			// The profiles in use now, reloads included.
+			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })
 		}),
 	}, services...)
 	var wg sync.WaitGroup
@@ -61,9 +63,48 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 	return errors.Join(errs...)
 }
 
-// scheduleAdvice runs every partner's advice schedule.
+// scheduleAdvice runs every partner's advice schedule, and the new ones
+// after each reload of the profiles. A schedule that does not parse stops
+// the gateway at start; after a reload it is logged and the other
+// partners' schedules run.
 func (g *Gateway) scheduleAdvice(ctx context.Context) error {
+	for first := true; ; first = false {
+		reloaded := g.partnersReloaded()
+		jobs, err := g.adviceJobs()
+		if err != nil && first {
+			return err
+		}
+		if err != nil {
+			g.log.Error("advice schedules after the reload", "err", err)
+		}
+		if !first {
+			g.log.Info("advice schedules reloaded", "partners", len(jobs))
+		}
+		run, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() {
+			s := &broadcast.Scheduler{Clock: broadcast.RealClock{}, Log: g.log}
+			done <- s.Run(run, jobs)
+		}()
+		select {
+		case <-ctx.Done():
+			stop()
+			return <-done
+		case <-reloaded:
+			stop()
+			<-done
+		case err := <-done:
+			stop()
+			return err
+		}
+	}
+}
+
+// adviceJobs builds the scheduled advice of every partner that has one;
+// with an error it still returns the jobs of the others.
+func (g *Gateway) adviceJobs() ([]broadcast.Job, error) {
 	var jobs []broadcast.Job
+	var errs []error
 	for _, p := range g.Partners().Profiles() {
 		if p.Advice == nil {
 			continue
@@ -74,7 +115,8 @@ func (g *Gateway) scheduleAdvice(ctx context.Context) error {
 		}
 		sched, err := broadcast.ParseSchedule(spec)
 		if err != nil {
-			return fmt.Errorf("partner %s: %w", p.ID, err)
+			errs = append(errs, fmt.Errorf("partner %s: %w", p.ID, err))
+			continue
 		}
 		id := p.ID
 		jobs = append(jobs, broadcast.Job{Name: id, Schedule: sched, Run: func(ctx context.Context) error {
@@ -82,8 +124,7 @@ func (g *Gateway) scheduleAdvice(ctx context.Context) error {
 			return err
 		}})
 	}
-	s := &broadcast.Scheduler{Clock: broadcast.RealClock{}, Log: g.log}
-	return s.Run(ctx, jobs)
+	return jobs, errors.Join(errs...)
 }
 
 // watchAcks turns acknowledgements that did not come in time into

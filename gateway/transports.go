@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,8 +18,10 @@ import (
 type Transports struct {
 	g       *Gateway
 	SFTP    *sftp.Server    // nil when disabled
-	Folders *folder.Watcher // nil when no partner has an inbound folder
-	Senders map[string]outbox.Sender
+	Folders *folder.Watcher // the partners' inbound folders, followed across reloads
+
+	foldersFrom <-chan struct{} // closed at the first reload after Folders was built
+	Senders     map[string]outbox.Sender
 }
 
 // Services returns the transports' listeners to run beside the pipeline.
@@ -28,9 +31,28 @@ func (t *Transports) Services() []Service {
 		s = append(s, t.g.sftpService(t.SFTP.Serve))
 	}
 	if t.Folders != nil {
-		s = append(s, ServiceFunc(t.Folders.Run))
+		s = append(s, ServiceFunc(t.Folders.Run), ServiceFunc(t.followFolders))
 	}
 	return s
+}
+
+// followFolders gives the watcher the partners' folders again after each
+// reload of the profiles: a partner added with a folder is watched without
+// a restart.
+func (t *Transports) followFolders(ctx context.Context) error {
+	reloaded := t.foldersFrom
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-reloaded:
+			// The next reload's channel before the profiles it follows.
+			reloaded = t.g.partnersReloaded()
+			if err := t.Folders.SetDirs(t.g.watchDirs()); err != nil {
+				t.g.log.Error("watched folders after the reload; the old ones stay", "err", err)
+			}
+		}
+	}
 }
 
 // BuildTransports builds the SFTP server, the watched folders and the
@@ -48,23 +70,32 @@ func (g *Gateway) BuildTransports() (*Transports, error) {
 	}
 	t.Senders[sftp.PushTransport] = sftp.NewPushSender(g.pushTarget)
 	t.Senders[folder.Transport] = folder.NewDropper(g.dropTarget)
-	dirs := g.watchDirs()
-	if len(dirs) > 0 {
-		w, err := folder.New(folder.Config{Dirs: dirs, Rescan: g.Config.Folders.Rescan, Logger: g.log}, g.Inbox)
-		if err != nil {
-			return nil, fmt.Errorf("watched folders: %w", err)
-		}
-		t.Folders = w
-		g.OnFinish(func(m *inbox.Message, o inbox.Outcome) {
-			if m.Transport != folder.Transport {
-				return
-			}
-			if err := w.Settle(m.Meta, o.State == inbox.Done || o.State == inbox.Duplicate); err != nil {
-				g.log.Warn("settling a watched file", "message", m.ID, "err", err)
-			}
-		})
+	t.foldersFrom = g.partnersReloaded() // before the profiles the watcher is built from
+	w, err := g.folderWatcher()
+	if err != nil {
+		return nil, err
 	}
+	t.Folders = w
 	return t, nil
+}
+
+// folderWatcher builds the watcher of the partners' inbound folders,
+// even when none has one (a reload may add one), and settles finished
+// messages that came from it.
+func (g *Gateway) folderWatcher() (*folder.Watcher, error) {
+	w, err := folder.New(folder.Config{Dirs: g.watchDirs(), Rescan: g.Config.Folders.Rescan, Logger: g.log}, g.Inbox)
+	if err != nil {
+		return nil, fmt.Errorf("watched folders: %w", err)
+	}
+	g.OnFinish(func(m *inbox.Message, o inbox.Outcome) {
+		if m.Transport != folder.Transport {
+			return
+		}
+		if err := w.Settle(m.Meta, o.State == inbox.Done || o.State == inbox.Duplicate); err != nil {
+			g.log.Warn("settling a watched file", "message", m.ID, "err", err)
+		}
+	})
+	return w, nil
 }
 
 // sftpServer builds the SFTP server with one account per partner.

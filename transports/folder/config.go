@@ -77,31 +77,11 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() error {
-	if len(c.Dirs) == 0 {
-		return fmt.Errorf("%w: no folder to watch", ErrConfig)
+	dirs, err := normalizeDirs(c.Dirs)
+	if err != nil {
+		return err
 	}
-	seen := map[string]bool{}
-	for i := range c.Dirs {
-		d := &c.Dirs[i]
-		if d.Path == "" || d.Partner == "" {
-			return fmt.Errorf("%w: folder %d needs a partner and a path", ErrConfig, i)
-		}
-		abs, err := filepath.Abs(d.Path)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-		d.Path = abs
-		if seen[abs] {
-			return fmt.Errorf("%w: %s is watched twice", ErrConfig, abs)
-		}
-		seen[abs] = true
-		if d.DoneSuffix != "" && (strings.ContainsAny(d.DoneSuffix, `/\`) || strings.Trim(d.DoneSuffix, ".") == "") {
-			return fmt.Errorf("%w: done suffix %q", ErrConfig, d.DoneSuffix)
-		}
-		if d.MinAge <= 0 {
-			d.MinAge = DefaultMinAge
-		}
-	}
+	c.Dirs = dirs
 	if c.Rescan <= 0 {
 		c.Rescan = DefaultRescan
 	}
@@ -115,6 +95,36 @@ func (c *Config) setDefaults() error {
 		c.Logger = slog.Default()
 	}
 	return nil
+}
+
+// normalizeDirs checks watched folders and returns them with absolute
+// paths and default minimum ages. No folder at all is valid: the watcher
+// idles until SetDirs gives it some.
+func normalizeDirs(in []WatchDir) ([]WatchDir, error) {
+	dirs := make([]WatchDir, len(in))
+	seen := map[string]bool{}
+	for i, d := range in {
+		if d.Path == "" || d.Partner == "" {
+			return nil, fmt.Errorf("%w: folder %d needs a partner and a path", ErrConfig, i)
+		}
+		abs, err := filepath.Abs(d.Path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+		}
+		d.Path = abs
+		if seen[abs] {
+			return nil, fmt.Errorf("%w: %s is watched twice", ErrConfig, abs)
+		}
+		seen[abs] = true
+		if d.DoneSuffix != "" && (strings.ContainsAny(d.DoneSuffix, `/\`) || strings.Trim(d.DoneSuffix, ".") == "") {
+			return nil, fmt.Errorf("%w: done suffix %q", ErrConfig, d.DoneSuffix)
+		}
+		if d.MinAge <= 0 {
+			d.MinAge = DefaultMinAge
+		}
+		dirs[i] = d
+	}
+	return dirs, nil
 }
 
 // ignored reports whether a name is never taken: dot files and temporary

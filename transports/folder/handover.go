@@ -87,20 +87,15 @@ func (w *Watcher) forget(j job) {
 // being handed over). ok=true changes nothing: the file is archived.
 func (w *Watcher) Settle(meta map[string]string, ok bool) error {
 	path := filepath.Clean(meta[MetaPath])
-	var d *watchDir
-	for _, wd := range w.dirs {
-		if filepath.Dir(path) == wd.archive {
-			d = wd
-		}
-	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d := w.archives[filepath.Dir(path)]
 	if d == nil || !filepath.IsAbs(path) {
 		return fmt.Errorf("%w: %q", ErrNotOurs, meta[MetaPath])
 	}
 	if ok {
 		return nil
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	if w.inflight[path] {
 		w.verdict[path] = true
 		return nil

@@ -20,7 +20,10 @@ type Watcher struct {
 	cfg   Config
 	inbox Inbox
 	log   *slog.Logger
-	dirs  map[string]*watchDir // by path
+	// dirs is written only by New and the loop goroutine (SetDirs hands
+	// the loop the new list), under mu; the loop reads it without.
+	dirs map[string]*watchDir // by path
+	fsw  pathWatcher          // nil when events come from elsewhere (tests)
 
 	// Owned by the loop goroutine.
 	cands     map[string]*candidate // by file path
@@ -30,13 +33,25 @@ type Watcher struct {
 	jobs chan job
 
 	mu       sync.Mutex
-	retry    []job           // hand-overs the inbox refused, tried at the next rescan
-	inflight map[string]bool // archive paths of jobs being handed over
-	verdict  map[string]bool // Settle(ok=false) for an in-flight job: archive path → true
-	rescanCh chan struct{}   // asks the loop for a rescan
+	retry    []job                // hand-overs the inbox refused, tried at the next rescan
+	inflight map[string]bool      // archive paths of jobs being handed over
+	verdict  map[string]bool      // Settle(ok=false) for an in-flight job: archive path → true
+	rescanCh chan struct{}        // asks the loop for a rescan
+	archives map[string]*watchDir // archive path → its folder, every folder ever watched (Settle)
+	dirsCh   chan []WatchDir      // SetDirs → the loop
 	wg       sync.WaitGroup
 }
 
+// pathWatcher is the part of fsnotify.Watcher that SetDirs needs.
+type pathWatcher interface {
+	Add(path string) error
+	Remove(path string) error
+}
+
+var _ pathWatcher = (*fsnotify.Watcher)(nil)
+
+// watchDir is a watched folder. It never changes once made: a changed
+// folder setting makes a new one, and jobs in flight keep the old.
 type watchDir struct {
 	WatchDir
 	processing, archive, failed string
@@ -72,22 +87,113 @@ func New(cfg Config, in Inbox) (*Watcher, error) {
 	}
 	w := &Watcher{cfg: cfg, inbox: in, log: cfg.Logger, dirs: map[string]*watchDir{},
 		cands: map[string]*candidate{}, jobs: make(chan job, 256),
-		inflight: map[string]bool{}, verdict: map[string]bool{}, rescanCh: make(chan struct{}, 1)}
+		inflight: map[string]bool{}, verdict: map[string]bool{}, rescanCh: make(chan struct{}, 1),
+		archives: map[string]*watchDir{}, dirsCh: make(chan []WatchDir, 1)}
 	for _, d := range cfg.Dirs {
-		w.dirs[d.Path] = &watchDir{WatchDir: d, processing: filepath.Join(d.Path, ProcessingDir),
-			archive: filepath.Join(d.Path, ArchiveDir), failed: filepath.Join(d.Path, FailedDir)}
+		wd := newWatchDir(d)
+		w.dirs[d.Path], w.archives[wd.archive] = wd, wd
 	}
 	return w, nil
+}
+
+func newWatchDir(d WatchDir) *watchDir {
+	return &watchDir{WatchDir: d, processing: filepath.Join(d.Path, ProcessingDir),
+		archive: filepath.Join(d.Path, ArchiveDir), failed: filepath.Join(d.Path, FailedDir)}
+}
+
+// SetDirs replaces the watched folders, as after a reload of the partner
+// profiles: the running watcher starts watching (and rescans) the new
+// ones, with their files left in processing/, and stops watching the ones
+// no longer listed; files of theirs already taken are still handed over
+// and settled. A folder whose settings changed is watched with the new
+// ones. It returns an ErrConfig error, changing nothing, when the list is
+// invalid.
+func (w *Watcher) SetDirs(dirs []WatchDir) error {
+	dirs, err := normalizeDirs(dirs)
+	if err != nil {
+		return err
+	}
+	for {
+		select {
+		case w.dirsCh <- dirs:
+			return nil
+		default:
+		}
+		select {
+		case <-w.dirsCh: // an older list the loop has not taken: drop it
+		default:
+		}
+	}
+}
+
+// applyDirs is SetDirs in the loop goroutine.
+func (w *Watcher) applyDirs(ctx context.Context, dirs []WatchDir, now time.Time) {
+	next := make(map[string]*watchDir, len(dirs))
+	var added []*watchDir
+	for _, d := range dirs {
+		if old := w.dirs[d.Path]; old != nil && old.WatchDir == d {
+			next[d.Path] = old
+			continue
+		}
+		wd := newWatchDir(d)
+		if err := wd.makeFolders(); err != nil {
+			w.log.Error("folder: new watched folder", "dir", d.Path, "err", err)
+			continue
+		}
+		next[d.Path] = wd
+		if w.dirs[d.Path] == nil {
+			added = append(added, wd)
+		}
+	}
+	for path, old := range w.dirs {
+		if next[path] == nil && w.fsw != nil {
+			w.fsw.Remove(path)
+		}
+		if next[path] != old {
+			for p, c := range w.cands {
+				if c.dir == old {
+					delete(w.cands, p) // the rescan finds it again under its new settings
+				}
+			}
+		}
+	}
+	for _, d := range added {
+		if w.fsw != nil {
+			if err := w.fsw.Add(d.Path); err != nil {
+				w.log.Warn("folder: no events for this folder; relying on rescans", "dir", d.Path, "err", err)
+			}
+		}
+	}
+	w.mu.Lock()
+	w.dirs = next
+	for _, d := range next {
+		w.archives[d.archive] = d
+	}
+	w.mu.Unlock()
+	w.log.Info("folder: watched folders changed", "folders", len(next), "added", len(added))
+	for _, d := range added {
+		w.recoverDir(ctx, d)
+	}
+	w.rescan(now)
+}
+
+// makeFolders creates the folder and its processing/, archive/ and
+// failed/.
+func (d *watchDir) makeFolders() error {
+	for _, sub := range []string{d.Path, d.processing, d.archive, d.failed} {
+		if err := os.MkdirAll(sub, 0o750); err != nil {
+			return fmt.Errorf("folder: %w", err)
+		}
+	}
+	return nil
 }
 
 // Run watches until ctx ends. Files being handed over when it ends stay in
 // processing/ and are handed over at the next start.
 func (w *Watcher) Run(ctx context.Context) error {
 	for _, d := range w.dirs {
-		for _, sub := range []string{d.Path, d.processing, d.archive, d.failed} {
-			if err := os.MkdirAll(sub, 0o750); err != nil {
-				return fmt.Errorf("folder: %w", err)
-			}
+		if err := d.makeFolders(); err != nil {
+			return err
 		}
 	}
 	fsw, err := fsnotify.NewBufferedWatcher(4096)
@@ -95,6 +201,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		return fmt.Errorf("folder: %w", err)
 	}
 	defer fsw.Close()
+	w.fsw = fsw
 	for path := range w.dirs {
 		if err := fsw.Add(path); err != nil {
 			// Polling still finds the files.
@@ -146,6 +253,8 @@ func (w *Watcher) run(ctx context.Context, events <-chan fsnotify.Event, errs <-
 			w.retryRefused(ctx)
 		case <-w.rescanCh:
 			w.rescan(time.Now())
+		case dirs := <-w.dirsCh:
+			w.applyDirs(ctx, dirs, time.Now())
 		}
 	}
 }
@@ -335,25 +444,30 @@ func unstamp(stamped string) string {
 // recover queues the files a previous run left in processing/.
 func (w *Watcher) recover(ctx context.Context) {
 	for _, d := range w.dirs {
-		entries, err := os.ReadDir(d.processing)
-		if err != nil {
+		w.recoverDir(ctx, d)
+	}
+}
+
+// recoverDir queues the files left in one folder's processing/.
+func (w *Watcher) recoverDir(ctx context.Context, d *watchDir) {
+	entries, err := os.ReadDir(d.processing)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
 			continue
 		}
-		for _, e := range entries {
-			if !e.Type().IsRegular() {
-				continue
-			}
-			j := job{dir: d, name: unstamp(e.Name()), taken: filepath.Join(d.processing, e.Name()),
-				processing: filepath.Join(d.processing, e.Name()), archive: filepath.Join(d.archive, e.Name())}
-			w.log.Info("folder: handing over a file left in processing", "file", j.processing)
-			w.mu.Lock()
-			w.inflight[j.archive] = true
-			w.mu.Unlock()
-			select {
-			case w.jobs <- j:
-			case <-ctx.Done():
-				return
-			}
+		j := job{dir: d, name: unstamp(e.Name()), taken: filepath.Join(d.processing, e.Name()),
+			processing: filepath.Join(d.processing, e.Name()), archive: filepath.Join(d.archive, e.Name())}
+		w.log.Info("folder: handing over a file left in processing", "file", j.processing)
+		w.mu.Lock()
+		w.inflight[j.archive] = true
+		w.mu.Unlock()
+		select {
+		case w.jobs <- j:
+		case <-ctx.Done():
+			return
 		}
 	}
 }

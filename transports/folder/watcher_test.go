@@ -412,7 +412,6 @@ func TestDropIntoWatchedFolder(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []Config{
-		{},
 		{Dirs: []WatchDir{{Partner: "a"}}},
 		{Dirs: []WatchDir{{Path: "/tmp/x"}}},
 		{Dirs: []WatchDir{{Partner: "a", Path: "/tmp/x"}, {Partner: "b", Path: "/tmp/x/"}}},
