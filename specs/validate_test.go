@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/dockside-edi/dockside/edi/x12"
 )
@@ -348,5 +349,62 @@ func TestValidateAllocations(t *testing.T) {
 	allocs := testing.AllocsPerRun(20, func() { c.Validate(sets[0]) })
 	if allocs > 2 {
 		t.Errorf("%.0f allocations per set of %d segments; want at most 2 (none per segment)", allocs, len(sets[0].Segments))
+	}
+}
+
+// textLengthByByte is textLength as first written, one byte at a time:
+// the reference for the word-at-a-time version.
+func textLengthByByte(b []byte, comp byte) (int, bool) {
+	ascii := true
+	for _, c := range b {
+		if c < 0x20 || c == 0x7F || c == comp {
+			return 0, false
+		}
+		if c >= 0x80 {
+			ascii = false
+		}
+	}
+	if ascii {
+		return len(b), true
+	}
+	n := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 || r >= 0x80 && r < 0xA0 {
+			return 0, false
+		}
+		b = b[size:]
+		n++
+	}
+	return n, true
+}
+
+// TestTextLengthSameAsByByte puts every byte value at every position of
+// values up to 20 bytes long, with and without a component separator.
+func TestTextLengthSameAsByByte(t *testing.T) {
+	base := []byte("WIDGET NUMBER 12345.")
+	for _, comp := range []byte{0, '>', ':', 'A'} {
+		for n := 0; n <= len(base); n++ {
+			for pos := 0; pos < max(n, 1); pos++ {
+				for c := 0; c < 256; c++ {
+					v := append([]byte(nil), base[:n]...)
+					if n > 0 {
+						v[pos] = byte(c)
+					}
+					gotN, gotOK := textLength(v, comp)
+					wantN, wantOK := textLengthByByte(v, comp)
+					if gotN != wantN || gotOK != wantOK {
+						t.Fatalf("textLength(%q, %q) = %d, %v; byte by byte %d, %v", v, comp, gotN, gotOK, wantN, wantOK)
+					}
+				}
+			}
+		}
+	}
+	for _, v := range []string{"ÉCOLE NUMÉRO 1234567", "12345678€", "ABCDEFGH\xc2\x85", "ABCDEFGHIJKLMNOP\xff"} {
+		gotN, gotOK := textLength([]byte(v), '>')
+		wantN, wantOK := textLengthByByte([]byte(v), '>')
+		if gotN != wantN || gotOK != wantOK {
+			t.Errorf("textLength(%q) = %d, %v; byte by byte %d, %v", v, gotN, gotOK, wantN, wantOK)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"encoding/binary"
 	"unicode/utf8"
 
 	"github.com/dockside-edi/dockside/edi/x12"
@@ -135,8 +136,23 @@ func numericDigits(b []byte, decimal bool) (int, bool) {
 // whether all are printable and none is the component separator comp: no control characters (below 0x20, 0x7F, the
 // C1 range) and valid UTF-8 beyond ASCII.
 func textLength(b []byte, comp byte) (int, bool) {
+	// Eight bytes at a time while they are all printable ASCII other than
+	// comp (the usual case); the loop below checks the rest one by one.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	compMask := ones * uint64(comp)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		below := (w - 0x20*ones) &^ w // high bit set where a byte is < 0x20 (w has no high bits here)
+		del := w ^ 0x7F*ones          // zero bytes where a byte is 0x7F
+		sep := w ^ compMask           // zero bytes where a byte is comp
+		zero := ((del - ones) &^ del) | ((sep - ones) &^ sep)
+		if (w|below|zero)&highs != 0 {
+			break
+		}
+	}
 	ascii := true
-	for _, c := range b {
+	for _, c := range b[i:] {
 		if c < 0x20 || c == 0x7F || c == comp {
 			return 0, false
 		}
@@ -147,7 +163,8 @@ func textLength(b []byte, comp byte) (int, bool) {
 	if ascii {
 		return len(b), true
 	}
-	n := 0
+	n := i
+	b = b[i:]
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
 		if r == utf8.RuneError && size <= 1 || r >= 0x80 && r < 0xA0 {
