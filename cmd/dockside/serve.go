@@ -20,7 +20,9 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "serve [--config FILE] [--partners DIR] [--data DIR]",
 		"Runs the gateway: pipeline workers, the outbox, and the transports and web server the\n"+
 			"configuration enables. With no configuration it runs the embedded demo: three example\n"+
-			"partners and data in ./dockside-data. SIGINT or SIGTERM stops it gracefully.")
+			"partners and data in ./dockside-data. SIGHUP reloads the partner profiles (a new partner's\n"+
+			"SFTP account, AS2 identity, watched folder and advice schedule apply at once; invalid\n"+
+			"profiles are logged and the old ones stay). SIGINT or SIGTERM stops it gracefully.")
 	gf := addGatewayFlags(fs)
 	if _, code, ok := parseArgs(e, fs, args); !ok {
 		return code
