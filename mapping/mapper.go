@@ -95,6 +95,12 @@ type mapping struct {
 		ok     bool
 	}
 	codes []codeBucket // the bucket codes bucketFor looked up
+	// lastLoc is the last location translated (items of an 846 name
+	// the same few, one after the other).
+	lastLoc struct {
+		code, ours string
+		ok         bool
+	}
 }
 
 // codeBucket is a partner quantity code and its bucket (ok: mapped).
@@ -254,7 +260,14 @@ func (mp *mapping) location(code string, place where) (string, bool) {
 		mp.problem(place, "location", "", "no location")
 		return "", false
 	}
-	return mp.lookup(mp.doc.Mapping.Warehouses, code, place, "location", "")
+	if l := &mp.lastLoc; l.ok && l.code == code {
+		return l.ours, true
+	}
+	ours, ok := mp.lookup(mp.doc.Mapping.Warehouses, code, place, "location", "")
+	if ok {
+		mp.lastLoc.code, mp.lastLoc.ours, mp.lastLoc.ok = code, ours, true
+	}
+	return ours, ok
 }
 
 // quantity converts a partner quantity in unit to our base unit.

@@ -214,3 +214,49 @@ func TestKeyArenaKeysStay(t *testing.T) {
 		}
 	}
 }
+
+// TestItemLocationsRemembered maps LIN N1 locations through a table: the
+// location remembered from the item before must not hide a problem, nor
+// give an item the location of another.
+func TestItemLocationsRemembered(t *testing.T) {
+	p := profile(t, `id: t
+name: T
+role: 3pl
+identities: {isa: [{qualifier: ZZ, id: T}]}
+acks: {send: none}
+transports: {inbound: [{folder: {path: in}}]}
+tables:
+  wh: {map: {DAL1: dallas, RNO2: reno}, on_miss: error}
+documents:
+  - type: x12/846
+    content: snapshot
+    on_error: post_good
+    mapping:
+      buckets: {"17": on_hand}
+      location: {source: lin_n1, qualifier: WH}
+      items: {order: [SK]}
+      warehouses: wh
+`)
+	doc := &documents.Inventory846{Date: "20261126", Time: "1200"}
+	for i, code := range []string{"DAL1", "DAL1", "XXX", "DAL1", "RNO2", "XXX", "RNO2", "DAL1"} {
+		pos := 10 * (i + 1)
+		doc.Items = append(doc.Items, documents.Item846{Pos: pos, IDs: []documents.ProductID{{Qualifier: "SK", ID: fmt.Sprint("S", i)}},
+			Locations: []documents.Location846{{Party: documents.Party{Entity: "WH", ID: code, Pos: pos + 1},
+				Quantities: []documents.Quantity846{{Qualifier: "17", Quantity: "1", Pos: pos + 2}}}}})
+	}
+	res, err := New(p).Inventory846(doc, Source{Partner: "t", Interchange: "1", Group: "1", Transaction: "1", Received: received})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range res.Movements {
+		got = append(got, m.SKU+"@"+m.Location)
+	}
+	want := "S0@dallas S1@dallas S3@dallas S4@reno S6@reno S7@dallas"
+	if strings.Join(got, " ") != want {
+		t.Errorf("movements %q, want %q", strings.Join(got, " "), want)
+	}
+	if len(res.Problems) != 2 || res.Problems[0].Value != "XXX" || res.Problems[1].Value != "XXX" {
+		t.Errorf("problems %v, want the two XXX", res.Problems)
+	}
+}
