@@ -1,7 +1,9 @@
 package mapping
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -258,5 +260,44 @@ documents:
 	}
 	if len(res.Problems) != 2 || res.Problems[0].Value != "XXX" || res.Problems[1].Value != "XXX" {
 		t.Errorf("problems %v, want the two XXX", res.Problems)
+	}
+}
+
+// TestReleaseAfterPost posts an 846, releases it, and posts the next one
+// mapped into the released movements, as the gateway does: what the
+// ledger recorded of the first must not change (Post keeps no reference
+// to the movements it is given).
+func TestReleaseAfterPost(t *testing.T) {
+	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	m := New(profile(t, benchProfile))
+	docs, srcs := generate846(t, 2, 300, 0)
+	var first []ledger.Movement
+	for i, doc := range docs {
+		res, err := m.Inventory846(doc, srcs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first, _ = snapshotOf(res)
+		}
+		pr, err := l.Post(ctx, res.Document())
+		if err != nil || pr.Posted != 300 {
+			t.Fatalf("set %d: posted %d, %v", i, pr.Posted, err)
+		}
+		res.Release()
+	}
+	for _, want := range []ledger.Movement{first[0], first[150], first[299]} {
+		h, err := l.History(ctx, want.SKU, want.Location, ledger.HistoryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 1 || h[0].SourceKey != want.SourceKey || h[0].Quantity != want.Quantity || h[0].Bucket != want.Bucket {
+			t.Errorf("history of %s at %s: %+v, want the movement %s of %d", want.SKU, want.Location, h, want.SourceKey, want.Quantity)
+		}
 	}
 }
