@@ -62,7 +62,11 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if s.opts.Now == nil {
 		s.opts.Now = time.Now
 	}
-	db, err := bolt.Open(filepath.Join(dir, "outbox.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := bolt.Open(filepath.Join(dir, "outbox.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second,
+		// As the ledger: the freelist is rebuilt at open instead of written
+		// by every commit, and the map is large enough that growing the
+		// file rarely waits for readers.
+		FreelistType: bolt.FreelistMapType, NoFreelistSync: true, InitialMmapSize: 256 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: opening database: %w", err)
 	}
