@@ -290,8 +290,8 @@ func (mp *mapping) quantity(q documents.Decimal, unit, sku string, place where) 
 
 // factor returns how many base units one unit is.
 func (mp *mapping) factor(unit, sku string, place where) (int64, bool) {
-	u := mp.doc.Mapping.Units
-	if unit == "" || strings.EqualFold(unit, u.Base) {
+	u := &mp.doc.Mapping.Units
+	if unit == "" || unit == u.Base || strings.EqualFold(unit, u.Base) {
 		return 1, true
 	}
 	conv, ok := u.Convert[unit]
