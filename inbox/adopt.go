@@ -13,9 +13,9 @@ import (
 
 // Adopt stores the bytes of a file a transport wrote through an Incoming,
 // like Receive but without reading them again when the file is on the
-// inbox's file system: the file is fsynced (its write-back started while
-// it was written), hard-linked into the blobs folder under its SHA-256,
-// and the folder fsynced; then the record is committed. On another file
+// inbox's file system: the file is fsynced (by Sum; its write-back started
+// while it was written), hard-linked into the blobs folder under its
+// SHA-256, and the folder fsynced; then the record is committed. On another file
 // system, or where hard links fail, the bytes are copied as Receive does.
 //
 // The caller keeps its own name of the file, and removes it once Adopt
@@ -29,13 +29,16 @@ func (s *Store) Adopt(ctx context.Context, a Arrival, in *Incoming) (*Message, e
 	if size > s.opts.MaxSize {
 		return nil, fmt.Errorf("inbox: storing %s: %w: over %d bytes", a.Name, ErrTooLarge, s.opts.MaxSize)
 	}
+	// Sum synced the bytes; a change of mode needs another fsync.
 	f := in.File()
-	err = f.Chmod(0o640)
-	if err == nil {
-		err = f.Sync()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inbox: storing %s: %w", a.Name, err)
+	if fi, err := f.Stat(); err != nil || fi.Mode().Perm() != 0o640 {
+		err = f.Chmod(0o640)
+		if err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("inbox: storing %s: %w", a.Name, err)
+		}
 	}
 	s.blobMu.RLock()
 	defer s.blobMu.RUnlock()

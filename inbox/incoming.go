@@ -17,9 +17,10 @@ import (
 //
 // Writes may come in any order: a background goroutine hashes the file
 // from its start as far as the written bytes are contiguous, reading them
-// back from the page cache, and starts their write-back to disk so that
-// the final fsync is short. Whatever is left (a tail written out of order,
-// holes never written) is hashed by Sum. A write or truncation that
+// back from the page cache, and another starts their write-back to disk
+// so that the final fsync is short. Whatever is left (a tail written out
+// of order, holes never written) is hashed by Sum, while the file is
+// fsynced. A write or truncation that
 // touches bytes already hashed makes Sum hash the whole file again, so the
 // hash is always that of the file's bytes at Sum.
 //
@@ -28,18 +29,18 @@ type Incoming struct {
 	f *os.File
 
 	mu      sync.Mutex
-	cond    *sync.Cond // signals the hasher (bytes to hash, seal, close) and Sum (writes done)
+	cond    *sync.Cond // signals the goroutines (bytes to hash or write back, seal, close) and Sum (writes done)
 	written spans      // byte ranges written, for the contiguous prefix
 	hashed  int64      // [0, hashed) is in h
 	reading int64      // the hasher has read (or is reading) [0, reading)
 	stale   bool       // bytes already read changed: Sum hashes everything again
 	writers int        // writes in progress
 	sealed  bool       // Sum was called: no more writes
-	stopped bool       // the hasher must end
-	done    chan struct{}
+	stopped bool       // the goroutines must end
+	flushed int64      // write-back started for [0, flushed)
+	done    sync.WaitGroup
 
-	h       hash.Hash // the hasher's until done is closed, then Sum's
-	flushed int64     // write-back started for [0, flushed)
+	h hash.Hash // the hasher's until done, then Sum's
 
 	sumOnce sync.Once
 	sum     string
@@ -63,9 +64,10 @@ const (
 // NewIncoming starts tracking f, a new empty file opened for reading and
 // writing. The Incoming owns f: Close closes it.
 func NewIncoming(f *os.File) *Incoming {
-	in := &Incoming{f: f, h: sha256.New(), done: make(chan struct{})}
+	in := &Incoming{f: f, h: sha256.New()}
 	in.cond = sync.NewCond(&in.mu)
-	go in.hashLoop()
+	in.done.Go(in.hashLoop)
+	in.done.Go(in.writebackLoop)
 	return in
 }
 
@@ -116,7 +118,7 @@ func (in *Incoming) wrote(start, end int64) {
 		in.markStale()
 		return
 	}
-	if after := in.written.prefix(); after != before && after-in.hashed >= hashStep {
+	if after := in.written.prefix(); after != before && (after-in.hashed >= hashStep || after-in.flushed >= writebackStep) {
 		in.cond.Broadcast()
 	}
 }
@@ -152,7 +154,6 @@ func (in *Incoming) Truncate(size int64) error {
 // hashLoop hashes the contiguous written prefix as it grows, until Sum or
 // Close, or until a change to hashed bytes makes it pointless.
 func (in *Incoming) hashLoop() {
-	defer close(in.done)
 	buf := make([]byte, hashChunk)
 	for {
 		in.mu.Lock()
@@ -180,16 +181,32 @@ func (in *Incoming) hashLoop() {
 		in.mu.Lock()
 		in.hashed = end
 		in.mu.Unlock()
-		if end-in.flushed >= writebackStep {
-			startWriteback(in.f, in.flushed, end-in.flushed)
-			in.flushed = end
+	}
+}
+
+// writebackLoop starts the write-back of the contiguous written prefix
+// every writebackStep bytes, ahead of the hashing.
+func (in *Incoming) writebackLoop() {
+	for {
+		in.mu.Lock()
+		for !in.stopped && !in.sealed && in.written.prefix()-in.flushed < writebackStep {
+			in.cond.Wait()
 		}
+		if in.stopped || in.sealed {
+			in.mu.Unlock()
+			return
+		}
+		start, end := in.flushed, in.written.prefix()
+		in.flushed = end
+		in.mu.Unlock()
+		startWriteback(in.f, start, end-start)
 	}
 }
 
 // Sum ends the writing and returns the SHA-256 (hex) and size of the
-// file's bytes. It waits for writes in progress; later writes fail with
-// ErrSealed. Calls after the first return the same result.
+// file's bytes, once they are on disk (fsync, done while the bytes not
+// hashed yet are hashed). It waits for writes in progress; later writes
+// fail with ErrSealed. Calls after the first return the same result.
 func (in *Incoming) Sum(ctx context.Context) (string, int64, error) {
 	in.sumOnce.Do(func() { in.sum, in.size, in.sumErr = in.finish(ctx) })
 	return in.sum, in.size, in.sumErr
@@ -207,8 +224,20 @@ func (in *Incoming) finish(ctx context.Context) (string, int64, error) {
 		in.cond.Wait()
 	}
 	in.mu.Unlock()
-	<-in.done
+	in.done.Wait()
 
+	synced := make(chan error, 1)
+	go func() { synced <- in.f.Sync() }()
+	sum, size, err := in.hashRest(ctx)
+	if serr := <-synced; err == nil && serr != nil {
+		err = fmt.Errorf("inbox: %w", serr)
+	}
+	return sum, size, err
+}
+
+// hashRest hashes what the hasher left: the bytes after its last chunk,
+// or the whole file when bytes it read changed.
+func (in *Incoming) hashRest(ctx context.Context) (string, int64, error) {
 	fi, err := in.f.Stat()
 	if err != nil {
 		return "", 0, fmt.Errorf("inbox: %w", err)
@@ -239,6 +268,6 @@ func (in *Incoming) Close() error {
 	in.stopped = true
 	in.cond.Broadcast()
 	in.mu.Unlock()
-	<-in.done
+	in.done.Wait()
 	return in.f.Close()
 }

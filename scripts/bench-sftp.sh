@@ -8,12 +8,16 @@
 #   scripts/bench-sftp.sh                 # 200 MB, 3 runs each, client's default cipher
 #   SIZE_MB=50 RUNS=5 scripts/bench-sftp.sh
 #   CIPHERS="chacha20-poly1305@openssh.com aes128-gcm@openssh.com aes128-ctr" scripts/bench-sftp.sh
+#   BASELINE=/tmp/benchserver-old scripts/bench-sftp.sh   # also an older build, in the same runs
 #
-# Dockside's time includes what OpenSSH does not do: the upload is handed
-# to the inbox (SHA-256, copy, fsync) before the client's close returns.
-# So the script also times OpenSSH with "put -f" (fsync at the end), and
-# Dockside with a ".part" upload (not handed over) followed by its rename
-# (the hand-over alone).
+# Dockside's time includes what OpenSSH does not do: the upload is stored
+# durably in the inbox before the client's close returns (hashed with
+# SHA-256 while it arrives, fsync, hard link into the inbox's blobs, the
+# record). So the script also times OpenSSH with "put -f" (fsync at the
+# end), and Dockside with a ".part" upload (not handed over) followed by
+# its rename (a hand-over that reads the file again: SHA-256, copy, fsync).
+# BASELINE names another benchserver binary (e.g. built from an older
+# commit) that gets the same stored upload in each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
@@ -21,6 +25,7 @@ export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
 SIZE_MB=${SIZE_MB:-200}
 RUNS=${RUNS:-3}
 CIPHERS=${CIPHERS:-default}
+BASELINE=${BASELINE:-}
 
 need=()
 command -v sftp >/dev/null 2>&1 || need+=(openssh-client)
@@ -53,6 +58,14 @@ pids+=($!)
 for _ in $(seq 100); do grep -q listening "$work/dockside.out" 2>/dev/null && break; sleep 0.1; done
 ds_port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\)$/\1/p' "$work/dockside.out")
 [ -n "$ds_port" ] || { echo "benchserver did not start:" >&2; cat "$work/dockside.log" >&2; exit 2; }
+if [ -n "$BASELINE" ]; then
+  mkdir -p "$work/baseline"
+  "$BASELINE" -data "$work/baseline" -user bench -key "$work/id.pub" >"$work/baseline.out" 2>"$work/baseline.log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q listening "$work/baseline.out" 2>/dev/null && break; sleep 0.1; done
+  bl_port=$(sed -n 's/^listening 127.0.0.1:\([0-9]*\)$/\1/p' "$work/baseline.out")
+  [ -n "$bl_port" ] || { echo "baseline benchserver did not start:" >&2; cat "$work/baseline.log" >&2; exit 2; }
+fi
 
 # OpenSSH: sshd with its own sftp-server, as the current user.
 os_port=$(free_port)
@@ -126,6 +139,9 @@ for cipher in $CIPHERS; do
     times[os]+="$(upload "$os_port" "$me" "$work/openssh_known_hosts" "$cipher" "put $work/payload.bin $work/openssh-dest/p.bin") "
     rm -f "$work/openssh-dest/p.bin"
     times[ds]+="$(upload "$ds_port" bench "$work/dockside/known_hosts" "$cipher" "put $work/payload.bin /in/p$i.bin") "
+    if [ -n "$BASELINE" ]; then
+      times[bl]+="$(upload "$bl_port" bench "$work/baseline/known_hosts" "$cipher" "put $work/payload.bin /in/p$i.bin") "
+    fi
     times[osf]+="$(upload "$os_port" "$me" "$work/openssh_known_hosts" "$cipher" "put -f $work/payload.bin $work/openssh-dest/p.bin") "
     rm -f "$work/openssh-dest/p.bin"
     times[part]+="$(upload "$ds_port" bench "$work/dockside/known_hosts" "$cipher" "put $work/payload.bin /in/q$i.bin.part") "
@@ -134,7 +150,9 @@ for cipher in $CIPHERS; do
     times[oslogin]+="$(upload "$os_port" "$me" "$work/openssh_known_hosts" "$cipher" "pwd") "
     times[dslogin]+="$(upload "$ds_port" bench "$work/dockside/known_hosts" "$cipher" "pwd") "
   done
-  for k in os osf ds part ren oslogin dslogin; do
+  keys="os osf ds part ren oslogin dslogin"
+  [ -z "$BASELINE" ] || keys+=" bl"
+  for k in $keys; do
     declare "med_$k=$(echo "${times[$k]}" | tr ' ' '\n' | grep . | median)"
     declare "min_$k=$(echo "${times[$k]}" | tr ' ' '\n' | grep . | best)"
   done
@@ -147,6 +165,7 @@ for cipher in $CIPHERS; do
   row "$os_alg" "OpenSSH sftp-server" os oslogin
   row "$os_alg" "OpenSSH sftp-server, put -f (fsync)" osf oslogin
   row "$ds_alg" "Dockside (stored in the inbox at close)" ds dslogin
+  [ -z "$BASELINE" ] || row "$ds_alg" "Dockside baseline ($(basename "$BASELINE")), stored" bl dslogin
   row "$ds_alg" "Dockside, .part upload (transfer alone)" part dslogin
   row "$ds_alg" "Dockside, rename .part (hand-over alone)" ren
   row "$os_alg" "OpenSSH, login alone" oslogin
@@ -155,5 +174,8 @@ for cipher in $CIPHERS; do
     "stored vs put -f $(ratio "$min_osf" "$min_ds"), transfer alone $(ratio "$min_os" "$min_part");" \
     "net of login: stored $(ratio "$(echo "$min_os - $min_oslogin" | bc -l)" "$(echo "$min_ds - $min_dslogin" | bc -l)")," \
     "transfer alone $(ratio "$(echo "$min_os - $min_oslogin" | bc -l)" "$(echo "$min_part - $min_dslogin" | bc -l)")"
+  echo "median ratios: stored $(ratio "$med_os" "$med_ds"), transfer alone $(ratio "$med_os" "$med_part")"
+  [ -z "$BASELINE" ] || echo "baseline ratio (best): stored $(ratio "$min_os" "$min_bl"), median $(ratio "$med_os" "$med_bl")"
+  echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
   unset times
 done
