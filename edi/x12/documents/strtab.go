@@ -1,20 +1,21 @@
 package documents
 
-import "strings"
+import "unsafe"
 
 // strtab makes the strings a decoded document owns, with few allocations:
 //
 //   - values are copied into large shared chunks, so that a set of 10,000
-//     items does not make 50,000 small allocations. A chunk is a
-//     strings.Builder: bytes once written are never changed, so a string
-//     cut from Builder.String stays valid while the builder appends after
-//     it; when a chunk is full a new one starts, and the old one lives on
-//     as long as a string of the document points into it.
+//     items does not make 50,000 small allocations. A chunk is a byte
+//     slice only ever appended to within its capacity: bytes once written
+//     are never changed, so a string made from them (unsafe.String) stays
+//     valid while the chunk grows after it; when a chunk is full a new one
+//     starts, and the old one lives on as long as a string of the document
+//     points into it.
 //   - short values that repeat (qualifiers, units, small quantities) are
 //     interned in a small direct-mapped cache keyed by their bytes, so each
 //     is copied once per set rather than once per segment.
 type strtab struct {
-	chunk strings.Builder
+	chunk []byte
 	next  int // size of the next chunk
 	cache [cacheSize]cached
 }
@@ -37,12 +38,12 @@ func (t *strtab) str(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if t.chunk.Cap()-t.chunk.Len() < len(b) {
+	if cap(t.chunk)-len(t.chunk) < len(b) {
 		t.grow(len(b))
 	}
-	n := t.chunk.Len()
-	t.chunk.Write(b)
-	return t.chunk.String()[n:]
+	n := len(t.chunk)
+	t.chunk = append(t.chunk, b...)
+	return unsafe.String(&t.chunk[n], len(b))
 }
 
 // code returns b as a string owned by the table, interning it when it is
@@ -112,8 +113,7 @@ func (t *strtab) grow(need int) {
 	case t.next < maxChunk:
 		t.next *= 2
 	}
-	t.chunk = strings.Builder{}
-	t.chunk.Grow(max(t.next, need))
+	t.chunk = make([]byte, 0, max(t.next, need))
 }
 
 // slab hands out the elements of many small slices from one large array:
