@@ -33,6 +33,10 @@ type postRequest struct {
 // the document is handed to a commit; once handed over, Post waits for the
 // commit, so a nil error always means the document is durable. On any
 // error it is safe to post the same document again.
+//
+// Post copies the movements it is given: once it returns, the caller may
+// reuse doc.Movements (the mapping package recycles them). Strings are
+// kept as they are and must not change.
 func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if l.readOnly {
 		return PostResult{}, ErrReadOnly
