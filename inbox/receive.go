@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
@@ -72,6 +73,10 @@ func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 	return m, nil
 }
 
+// copyBuffers hold the buffers storeBlob copies through (io.Copy would
+// allocate 32 KiB per file).
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // storeBlob writes body under its SHA-256 and returns the hash and size.
 func (s *Store) storeBlob(ctx context.Context, body io.Reader) (string, int64, error) {
 	f, err := atomicfile.Create(filepath.Join(s.blobs, "incoming"), 0o640)
@@ -80,7 +85,9 @@ func (s *Store) storeBlob(ctx context.Context, body io.Reader) (string, int64, e
 	}
 	h := sha256.New()
 	limited := &io.LimitedReader{R: body, N: s.opts.MaxSize + 1}
-	n, err := io.Copy(io.MultiWriter(f, h), &ctxReader{ctx: ctx, r: limited})
+	buf := copyBuffers.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), &ctxReader{ctx: ctx, r: limited}, *buf)
+	copyBuffers.Put(buf)
 	if err == nil && n > s.opts.MaxSize {
 		err = fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.opts.MaxSize)
 	}
