@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	bolt "go.etcd.io/bbolt"
@@ -73,10 +72,6 @@ func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 	return m, nil
 }
 
-// copyBuffers hold the buffers storeBlob copies through (io.Copy would
-// allocate 32 KiB per file).
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
 // storeBlob writes body under its SHA-256 and returns the hash and size.
 func (s *Store) storeBlob(ctx context.Context, body io.Reader) (string, int64, error) {
 	f, err := atomicfile.Create(filepath.Join(s.blobs, "incoming"), 0o640)
@@ -85,9 +80,13 @@ func (s *Store) storeBlob(ctx context.Context, body io.Reader) (string, int64, e
 	}
 	h := sha256.New()
 	limited := &io.LimitedReader{R: body, N: s.opts.MaxSize + 1}
-	buf := copyBuffers.Get().(*[]byte)
+	buf, _ := s.copyBufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, 32<<10)
+		buf = &b
+	}
 	n, err := io.CopyBuffer(io.MultiWriter(f, h), &ctxReader{ctx: ctx, r: limited}, *buf)
-	copyBuffers.Put(buf)
+	s.copyBufs.Put(buf)
 	if err == nil && n > s.opts.MaxSize {
 		err = fmt.Errorf("%w: over %d bytes", ErrTooLarge, s.opts.MaxSize)
 	}

@@ -38,6 +38,7 @@ type Store struct {
 	blobs string
 	opts  Options
 
+	copyBufs    sync.Pool    // *[]byte of 32 KiB that Receive copies through (io.Copy would allocate one per file)
 	blobMu      sync.RWMutex // receives share it; Purge holds it alone
 	lastPartner []byte       // the partner served by the last claim; only claim transactions use it
 	notify      chan struct{}
