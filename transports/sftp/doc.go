@@ -28,8 +28,8 @@
 // the [Adopter] ability (*inbox.Store has), the upload is written through
 // an inbox.Incoming, which hashes it while it arrives and starts its
 // write-back, and the inbox adopts the file itself at close (a hard link
-// on the same file system) instead of reading it again: the close of a
-// 200 MB upload takes milliseconds, not seconds. Uploads under a
+// on the same file system) instead of reading it again: the close waits
+// only for the bytes not hashed yet and a short fsync. Uploads under a
 // temporary name (".part", ".filepart", a name starting with a dot, or
 // holding ".ocTransferId") are written in place in in/ (so clients can
 // resume them) and count only when renamed to a final name; the rename

@@ -1,7 +1,7 @@
 // Command benchserver runs the Dockside SFTP server for
 // scripts/bench-sftp.sh: one account, a real inbox, until SIGTERM.
 //
-//	benchserver -data DIR -user NAME -key id.pub [-listen 127.0.0.1:0] [-ciphers a,b]
+//	benchserver -data DIR -user NAME -key id.pub [-listen 127.0.0.1:0] [-ciphers a,b] [-cpuprofile FILE]
 //
 // It prints "listening ADDR" once it accepts connections and writes
 // DIR/known_hosts for that address.
@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -31,9 +32,20 @@ func main() {
 	keyFile := flag.String("key", "", "authorized public key file")
 	listen := flag.String("listen", "127.0.0.1:0", "listen address")
 	ciphers := flag.String("ciphers", "", "comma-separated ciphers to offer (default: the server's)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchserver:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*data, *user, *keyFile, *listen, *ciphers); err != nil {
 		fmt.Fprintln(os.Stderr, "benchserver:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
