@@ -68,6 +68,17 @@ func CheckConcurrent(ctx context.Context, src io.Reader, v SetValidator, opts *D
 	finish := func(err error) (*Report, error) {
 		close(stop)
 		wg.Wait()
+		// The sets handled since the decoder's last step: their buffers go
+		// back to it (and to the pool once it has read to the end).
+		for {
+			select {
+			case t := <-back:
+				c.d.Return(t)
+				continue
+			default:
+			}
+			break
+		}
 		return c.rep, err
 	}
 	for {

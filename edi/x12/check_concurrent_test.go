@@ -196,3 +196,47 @@ func TestDecoderLend(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderPoolsBuffersOnlyAtEnd interleaves decoders: a set one of
+// them holds (valid until its next call to Next) must not change while
+// others read to the end of their input, pooling their buffers, and start
+// again on pooled buffers.
+func TestDecoderPoolsBuffersOnlyAtEnd(t *testing.T) {
+	big, _, _ := generate846(25_000)
+	small := []byte(sample846("\n"))
+	tests := []struct {
+		name   string
+		held   []byte // the input of the decoder whose set is held
+		others [][]byte
+	}{
+		{"big held, others small", big, [][]byte{small, small, big}},
+		{"small held, others big", small, [][]byte{big, big}},
+		{"big held, others big", big, [][]byte{big, small, big}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := NewDecoder(bytes.NewReader(tt.held), nil)
+			var held, clone *Transaction
+			for held == nil {
+				ev, err := d.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ev.Kind == SetRead {
+					held, clone = ev.Transaction, ev.Transaction.Clone()
+				}
+			}
+			for _, in := range tt.others {
+				if _, err := CheckConcurrent(context.Background(), bytes.NewReader(in), EnvelopeOnly, nil, nil); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := Check(bytes.NewReader(in), EnvelopeOnly, nil, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, want := setTrace(held, &SetResult{}), setTrace(clone, &SetResult{}); got != want {
+				t.Fatalf("a held set changed while other decoders ran:\n got %.300s\nwant %.300s", got, want)
+			}
+		})
+	}
+}

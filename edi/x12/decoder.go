@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unsafe"
 )
 
@@ -59,6 +60,9 @@ type Decoder struct {
 	owner *Transaction
 	lent  map[*Transaction]setBuffers
 	spare []setBuffers
+	// released is set at the end of the input, once the buffers went back
+	// to setBufferPool.
+	released bool
 
 	queue []Event
 	done  bool
@@ -83,6 +87,8 @@ func NewDecoder(src io.Reader, opts *DecoderOptions) *Decoder {
 func (d *Decoder) Next() (Event, error) {
 	for len(d.queue) == 0 {
 		if d.done {
+			// Nothing the caller holds uses the buffers any more.
+			d.release()
 			return Event{}, io.EOF
 		}
 		if err := d.step(); err != nil {
@@ -193,6 +199,9 @@ func (d *Decoder) onST(seg *Segment) error {
 		return nil
 	}
 	d.grp.Sets++
+	if d.segs == nil {
+		d.takeBuffers()
+	}
 	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos, Segments: d.segs[:0]}
 	d.txBytes = 0
 	d.arena, d.ends, d.owner = d.arena[:0], d.ends[:0], nil
@@ -295,6 +304,9 @@ func (d *Decoder) Lend(t *Transaction) bool {
 		d.arena, d.ends, d.segs = b.arena, b.ends, b.segs
 		return true
 	}
+	if d.takeBuffers() {
+		return true
+	}
 	// New buffers the size of t's: the next set is likely about as
 	// large, and growing by doubling would copy it several times.
 	lent := d.lent[t]
@@ -313,10 +325,52 @@ func (d *Decoder) Return(t *Transaction) bool {
 		return false
 	}
 	delete(d.lent, t)
-	if len(d.spare) < maxSpare {
+	switch {
+	case d.released:
+		putBuffers(b)
+	case len(d.spare) < maxSpare:
 		d.spare = append(d.spare, setBuffers{arena: b.arena[:0], ends: b.ends[:0], segs: b.segs[:0]})
 	}
 	return true
+}
+
+// setBufferPool keeps the set buffers of decoders that reached the end of
+// their input, for later decoders: a process reading file after file
+// allocates a large set's buffers once rather than once per file, and the
+// garbage collector runs less often.
+var setBufferPool sync.Pool // of *setBuffers
+
+// takeBuffers starts the decoder on pooled buffers, if there are some.
+func (d *Decoder) takeBuffers() bool {
+	b, ok := setBufferPool.Get().(*setBuffers)
+	if !ok {
+		return false
+	}
+	d.arena, d.ends, d.segs = b.arena[:0], b.ends[:0], b.segs[:0]
+	return true
+}
+
+func putBuffers(b setBuffers) {
+	if cap(b.segs) == 0 {
+		return
+	}
+	setBufferPool.Put(&setBuffers{arena: b.arena[:0], ends: b.ends[:0], segs: b.segs[:0]})
+}
+
+// release pools the decoder's buffers at the end of the input (Next has
+// returned io.EOF, so the last set is no longer valid), and those of sets
+// lent and returned from then on.
+func (d *Decoder) release() {
+	if d.released {
+		return
+	}
+	d.released = true
+	// The decoder's own buffers are never lent ones: Lend swaps them out.
+	putBuffers(setBuffers{arena: d.arena, ends: d.ends, segs: d.segs})
+	for _, b := range d.spare {
+		putBuffers(b)
+	}
+	d.arena, d.ends, d.segs, d.spare, d.owner = nil, nil, nil, nil, nil
 }
 
 // grow returns s with room for n more elements, doubling its capacity
