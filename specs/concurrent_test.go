@@ -24,7 +24,7 @@ type typedSet struct {
 
 // TestConcurrentTypedSameAsCheck runs the fast path (x12.CheckConcurrent
 // with the catalog, accepted sets decoded through a documents.Pool that
-// gets every document back) and the plain one (x12.Check, documents.Decode)
+// gets every document back, decoders sharing an x12.BufferPool) and the plain one (x12.Check, documents.Decode)
 // on the conformance files and generated 846s: same report, same results,
 // same documents.
 func TestConcurrentTypedSameAsCheck(t *testing.T) {
@@ -44,6 +44,8 @@ func TestConcurrentTypedSameAsCheck(t *testing.T) {
 		}
 		inputs[fmt.Sprintf("generated 846 of %d items", n)] = b
 	}
+	opts := &x12.DecoderOptions{Buffers: &x12.BufferPool{}} // shared by every run
+	var pool documents.Pool
 	for name, data := range inputs {
 		t.Run(name, func(t *testing.T) {
 			var want, got []typedSet
@@ -59,8 +61,7 @@ func TestConcurrentTypedSameAsCheck(t *testing.T) {
 				want = append(want, s)
 				return nil
 			})
-			var pool documents.Pool
-			rep, err := x12.CheckConcurrent(context.Background(), bytes.NewReader(data), c, nil, func(tx *x12.Transaction, sr *x12.SetResult) error {
+			rep, err := x12.CheckConcurrent(context.Background(), bytes.NewReader(data), c, opts, func(tx *x12.Transaction, sr *x12.SetResult) error {
 				s := typedSet{Result: *sr}
 				if sr.Status == x12.StatusAccepted {
 					doc, err := pool.Decode(tx)

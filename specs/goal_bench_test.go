@@ -22,10 +22,11 @@ import (
 //   - check: x12.Check with the catalog, documents.Decode846 in the
 //     callback (what the gateway did);
 //   - check+pool: the same with a documents.Pool, each document released
-//     once its items are counted (one goroutine);
+//     once its items are counted, and an x12.BufferPool shared by the
+//     runs' decoders (one goroutine);
 //   - concurrent+pool: x12.CheckConcurrent (decoding and validation on
 //     one goroutine, the typed decoding of the previous set on the
-//     other) with a documents.Pool: the fast path. Run it with -cpu 2 (or
+//     other) with both pools: the fast path. Run it with -cpu 2 (or
 //     more); with -cpu 1 the two goroutines share one core.
 func BenchmarkValidateDecode846(b *testing.B) {
 	c := mustLoad(b)
@@ -94,16 +95,18 @@ func BenchmarkValidateDecode846(b *testing.B) {
 	})
 	b.Run("check+pool", func(b *testing.B) {
 		var pool documents.Pool
+		opts := &x12.DecoderOptions{Buffers: &x12.BufferPool{}}
 		run(b, func(src io.Reader) (int, error) {
 			items := 0
-			return items, accepted(x12.Check(src, c, nil, typed(&items, &pool)))
+			return items, accepted(x12.Check(src, c, opts, typed(&items, &pool)))
 		})
 	})
 	b.Run("concurrent+pool", func(b *testing.B) {
 		var pool documents.Pool
+		opts := &x12.DecoderOptions{Buffers: &x12.BufferPool{}}
 		run(b, func(src io.Reader) (int, error) {
 			items := 0
-			return items, accepted(x12.CheckConcurrent(context.Background(), src, c, nil, typed(&items, &pool)))
+			return items, accepted(x12.CheckConcurrent(context.Background(), src, c, opts, typed(&items, &pool)))
 		})
 	})
 }

@@ -66,6 +66,9 @@ var checkingValidator = SetValidatorFunc(func(t *Transaction) SetResult {
 })
 
 func TestCheckConcurrentSameAsCheck(t *testing.T) {
+	// One buffer pool for every run: sets are read into buffers that
+	// earlier runs gave back.
+	opts := &DecoderOptions{Buffers: &BufferPool{}}
 	for name, data := range concurrentInputs(t) {
 		for _, v := range []SetValidator{EnvelopeOnly, checkingValidator} {
 			t.Run(name, func(t *testing.T) {
@@ -74,7 +77,7 @@ func TestCheckConcurrentSameAsCheck(t *testing.T) {
 					want = append(want, setTrace(tx, res))
 					return nil
 				})
-				rep, err := CheckConcurrent(context.Background(), bytes.NewReader(data), v, nil, func(tx *Transaction, res *SetResult) error {
+				rep, err := CheckConcurrent(context.Background(), bytes.NewReader(data), v, opts, func(tx *Transaction, res *SetResult) error {
 					got = append(got, setTrace(tx, res))
 					return nil
 				})
@@ -215,7 +218,9 @@ func TestDecoderPoolsBuffersOnlyAtEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := NewDecoder(bytes.NewReader(tt.held), nil)
+			var pool BufferPool
+			opts := &DecoderOptions{Buffers: &pool}
+			d := NewDecoder(bytes.NewReader(tt.held), opts)
 			var held, clone *Transaction
 			for held == nil {
 				ev, err := d.Next()
@@ -227,10 +232,10 @@ func TestDecoderPoolsBuffersOnlyAtEnd(t *testing.T) {
 				}
 			}
 			for _, in := range tt.others {
-				if _, err := CheckConcurrent(context.Background(), bytes.NewReader(in), EnvelopeOnly, nil, nil); err != nil {
+				if _, err := CheckConcurrent(context.Background(), bytes.NewReader(in), EnvelopeOnly, opts, nil); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := Check(bytes.NewReader(in), EnvelopeOnly, nil, nil); err != nil {
+				if _, err := Check(bytes.NewReader(in), EnvelopeOnly, opts, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -35,6 +35,11 @@ type DecoderOptions struct {
 	// MaxTransactionSize bounds the bytes of one transaction set held in
 	// memory (default 64 MiB).
 	MaxTransactionSize int
+	// Buffers, when not nil, is where the decoder takes the buffers it
+	// reads sets into, and where it puts them back at the end of its
+	// input: decoders that share one BufferPool (file after file) allocate
+	// a large set's buffers once rather than once per file.
+	Buffers *BufferPool
 }
 
 // Decoder reads interchanges, groups and transaction sets from a stream and
@@ -43,6 +48,7 @@ type DecoderOptions struct {
 type Decoder struct {
 	r      *Reader
 	maxSet int
+	bufs   *BufferPool
 
 	ic  *Interchange
 	grp *Group
@@ -61,7 +67,7 @@ type Decoder struct {
 	lent  map[*Transaction]setBuffers
 	spare []setBuffers
 	// released is set at the end of the input, once the buffers went back
-	// to setBufferPool.
+	// to the BufferPool.
 	released bool
 
 	queue []Event
@@ -77,7 +83,7 @@ func NewDecoder(src io.Reader, opts *DecoderOptions) *Decoder {
 	if o.MaxTransactionSize <= 0 {
 		o.MaxTransactionSize = 64 << 20
 	}
-	return &Decoder{r: NewReader(src, &o.Reader), maxSet: o.MaxTransactionSize}
+	return &Decoder{r: NewReader(src, &o.Reader), maxSet: o.MaxTransactionSize, bufs: o.Buffers}
 }
 
 // Next returns the next event, or io.EOF after the last one. A SetRead
@@ -327,22 +333,27 @@ func (d *Decoder) Return(t *Transaction) bool {
 	delete(d.lent, t)
 	switch {
 	case d.released:
-		putBuffers(b)
+		d.bufs.put(b)
 	case len(d.spare) < maxSpare:
 		d.spare = append(d.spare, setBuffers{arena: b.arena[:0], ends: b.ends[:0], segs: b.segs[:0]})
 	}
 	return true
 }
 
-// setBufferPool keeps the set buffers of decoders that reached the end of
-// their input, for later decoders: a process reading file after file
-// allocates a large set's buffers once rather than once per file, and the
-// garbage collector runs less often.
-var setBufferPool sync.Pool // of *setBuffers
+// BufferPool keeps the buffers of transaction sets that decoders have
+// finished with (see DecoderOptions.Buffers). The zero value is ready to
+// use; it is safe for concurrent use. It holds no data beyond the next
+// garbage collections (it is a sync.Pool).
+type BufferPool struct {
+	p sync.Pool // of *setBuffers
+}
 
 // takeBuffers starts the decoder on pooled buffers, if there are some.
 func (d *Decoder) takeBuffers() bool {
-	b, ok := setBufferPool.Get().(*setBuffers)
+	if d.bufs == nil {
+		return false
+	}
+	b, ok := d.bufs.p.Get().(*setBuffers)
 	if !ok {
 		return false
 	}
@@ -350,11 +361,12 @@ func (d *Decoder) takeBuffers() bool {
 	return true
 }
 
-func putBuffers(b setBuffers) {
-	if cap(b.segs) == 0 {
+// put keeps b for a later decoder; p may be nil (then b is dropped).
+func (p *BufferPool) put(b setBuffers) {
+	if p == nil || cap(b.segs) == 0 {
 		return
 	}
-	setBufferPool.Put(&setBuffers{arena: b.arena[:0], ends: b.ends[:0], segs: b.segs[:0]})
+	p.p.Put(&setBuffers{arena: b.arena[:0], ends: b.ends[:0], segs: b.segs[:0]})
 }
 
 // release pools the decoder's buffers at the end of the input (Next has
@@ -366,9 +378,9 @@ func (d *Decoder) release() {
 	}
 	d.released = true
 	// The decoder's own buffers are never lent ones: Lend swaps them out.
-	putBuffers(setBuffers{arena: d.arena, ends: d.ends, segs: d.segs})
+	d.bufs.put(setBuffers{arena: d.arena, ends: d.ends, segs: d.segs})
 	for _, b := range d.spare {
-		putBuffers(b)
+		d.bufs.put(b)
 	}
 	d.arena, d.ends, d.segs, d.spare, d.owner = nil, nil, nil, nil, nil
 }
