@@ -14,8 +14,16 @@
 // GE02 against the sets read and GS06, SE01 and SE02 against the segments
 // read and ST02. Problems carry the code a TA1 (interchange), an AK9
 // (group) or an AK5 (set) reports. Check runs a Decoder and a SetValidator
-// over a whole input; Writer writes segments and envelopes with their counts;
+// over a whole input; CheckConcurrent does the same as a pipeline of three
+// goroutines (decoding, validation, the caller's handling of each set), for
+// two cores or more; Writer writes segments and envelopes with their counts;
 // WriteFunctionalAck and TA1 write acknowledgements.
+//
+// Memory: a Decoder reads each set into buffers it reuses for the next, so
+// a set is valid only until the next call to Next, unless Decoder.Lend
+// hands its buffers to the caller (Decoder.Return gives them back). A
+// BufferPool in DecoderOptions keeps the buffers of finished decoders for
+// the next ones.
 //
 // What every reader accepts: a CR, LF or CRLF after each terminator, a line
 // feed as the terminator itself, several interchanges in one input, and a
