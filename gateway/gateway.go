@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -45,6 +47,9 @@ type Gateway struct {
 
 	hooks []FinishHook
 	meter meter
+
+	docs       documents.Pool // typed X12 documents' memory, reused across sets and files
+	setBuffers x12.BufferPool // the X12 decoders' set buffers, likewise
 }
 
 // FinishHook is told when a message's processing ends (a watched folder

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/edi/x12"
-	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
@@ -29,12 +28,16 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// Sets are decoded here, in order, and mapped on a pool of workers
 	// while the reader goes on to the next set.
 	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
+	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
 	type mapped struct {
 		group *x12.Group
 		place string
 	}
 	var jobs []mapped
-	rep, err := x12.Check(body, w.g.Specs, nil, func(t *x12.Transaction, sr *x12.SetResult) error {
+	// Reading, validating and decoding overlap (three goroutines); the
+	// callback reads only the envelopes' headers, as CheckConcurrent asks.
+	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers}
+	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
 		w.noteDocType("x12/" + t.SetID)
@@ -49,7 +52,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.setProblems(t, sr)
 			return nil
 		}
-		doc, err := documents.Decode(t)
+		doc, err := w.g.docs.Decode(t)
 		if err != nil {
 			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v", err)
 			return nil

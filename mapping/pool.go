@@ -18,6 +18,11 @@ type Outcome struct {
 // documents as workers are being mapped, which bounds the decoded
 // documents held in memory.
 type Pool struct {
+	// Done, when not nil, is called with each document once it is mapped
+	// (to give its memory back to a documents.Pool, say); the results
+	// keep no reference to it.
+	Done func(documents.Document)
+
 	slots    chan struct{}
 	wg       sync.WaitGroup
 	mu       sync.Mutex
@@ -41,6 +46,9 @@ func (p *Pool) Submit(m *Mapper, doc documents.Document, src Source) int {
 	go func() {
 		defer func() { <-p.slots; p.wg.Done() }()
 		res, err := m.Document(doc, src)
+		if p.Done != nil {
+			p.Done(doc)
+		}
 		p.mu.Lock()
 		p.outcomes[i] = Outcome{Result: res, Err: err}
 		p.mu.Unlock()

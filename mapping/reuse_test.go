@@ -301,3 +301,44 @@ func TestReleaseAfterPost(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolDoneGetsEveryDocumentAfterItsMapping: Done is called once per
+// document, after its result is complete; overwriting the document then
+// changes nothing in the result (as a documents.Pool reusing its memory
+// would).
+func TestPoolDoneGetsEveryDocumentAfterItsMapping(t *testing.T) {
+	p := profile(t, benchProfile)
+	docs, srcs := generate846(t, 5, 300, 0)
+	want := make([][]ledger.Movement, len(docs))
+	for i, doc := range docs {
+		res, err := New(p).Inventory846(doc, srcs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i], _ = snapshotOf(res)
+	}
+	var mu sync.Mutex
+	done := map[documents.Document]int{}
+	pool := NewPool(2)
+	pool.Done = func(d documents.Document) {
+		inv := d.(*documents.Inventory846)
+		for i := range inv.Items { // what reuse would do to it
+			inv.Items[i] = documents.Item846{}
+		}
+		mu.Lock()
+		done[d]++
+		mu.Unlock()
+	}
+	for i, doc := range docs {
+		pool.Submit(New(p), doc, srcs[i])
+	}
+	outs := pool.Wait()
+	for i, doc := range docs {
+		if done[doc] != 1 {
+			t.Errorf("document %d: Done called %d times", i, done[doc])
+		}
+		if outs[i].Err != nil || !reflect.DeepEqual(outs[i].Result.Movements, want[i]) {
+			t.Errorf("document %d: result changed when the document was overwritten after Done (%v)", i, outs[i].Err)
+		}
+	}
+}
