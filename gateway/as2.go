@@ -91,7 +91,7 @@ func (a as2Partners) partner(p *partners.Profile) (as2.Partner, bool) {
 		if s := t.AS2; s != nil {
 			certFiles = append(certFiles, s.PartnerCerts...)
 			out.URL, out.Sign, out.Encrypt = s.URL, string(s.Sign), strings.ToLower(string(s.Encrypt))
-			out.Compress, out.MDN, out.MDNSigned = s.Compress, string(s.MDN), s.MDNSigned
+			out.Compress, out.MDN, out.MDNSigned, out.MDNWithin = s.Compress, string(s.MDN), s.MDNSigned, s.MDNWithin
 		}
 	}
 	certs, err := as2.LoadCertificates(dedupe(certFiles)...)

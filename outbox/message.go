@@ -58,6 +58,10 @@ type Message struct {
 	Interchange string   `json:"interchange,omitempty"`
 	Groups      []string `json:"groups,omitempty"`
 
+	// ConfirmBy is when a Sent message is attempted again if its
+	// receipt (an asynchronous MDN) has not come; zero: never.
+	ConfirmBy time.Time `json:"confirm_by,omitempty"`
+
 	AckState    AckState  `json:"ack_state,omitempty"`
 	AckDeadline time.Time `json:"ack_deadline,omitempty"`
 	AckAt       time.Time `json:"ack_at,omitempty"`
@@ -72,4 +76,9 @@ type Receipt struct {
 	// Pending means delivery is confirmed later (pickup, async MDN): the
 	// message stays Sent until Confirm.
 	Pending bool
+	// ConfirmWithin, for a pending receipt, is how long the confirmation
+	// may take: a message still Sent then is attempted again (an AS2
+	// resend keeps its Message-ID), and counts as an attempt. Zero waits
+	// for ever (an SFTP pickup).
+	ConfirmWithin time.Duration
 }

@@ -107,6 +107,17 @@ func (s *Store) Due(limit int) ([]*Message, error) {
 			if err != nil {
 				return err
 			}
+			if m.State == Sent { // its receipt did not come in time
+				m.LastError = fmt.Sprintf("no receipt by %s", m.ConfirmBy.Format(time.RFC3339))
+				m.ConfirmBy = time.Time{}
+				if m.Attempts >= s.opts.MaxAttempts {
+					m.State = Dead
+					if err := s.schedule(tx, m, time.Time{}); err != nil {
+						return err
+					}
+					continue
+				}
+			}
 			m.State = Sending
 			m.Attempts++
 			if err := s.schedule(tx, m, time.Time{}); err != nil {
@@ -126,13 +137,16 @@ func (s *Store) Succeeded(id uint64, r Receipt) error {
 		if m.State != Sending {
 			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
 		}
-		m.Receipt, m.LastError = r.Text, ""
-		if r.Pending {
-			m.State = Sent
-		} else {
+		m.Receipt, m.LastError, m.ConfirmBy = r.Text, "", time.Time{}
+		if !r.Pending {
 			m.State, m.DeliveredAt = Delivered, s.opts.Now().UTC()
+			return s.schedule(tx, m, time.Time{})
 		}
-		return s.schedule(tx, m, time.Time{})
+		m.State = Sent
+		if r.ConfirmWithin > 0 {
+			m.ConfirmBy = s.opts.Now().UTC().Add(r.ConfirmWithin)
+		}
+		return s.schedule(tx, m, m.ConfirmBy)
 	})
 }
 
@@ -142,7 +156,7 @@ func (s *Store) Confirm(id uint64, receipt string) error {
 		if m.State != Sent && m.State != Sending && m.State != Delivered {
 			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
 		}
-		m.State, m.DeliveredAt = Delivered, s.opts.Now().UTC()
+		m.State, m.DeliveredAt, m.ConfirmBy = Delivered, s.opts.Now().UTC(), time.Time{}
 		if receipt != "" {
 			m.Receipt = receipt
 		}

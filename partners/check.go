@@ -330,6 +330,15 @@ func (c *checker) as2(a *AS2, p string, inbound bool) {
 	} else if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		c.failf(keyPath(p, "url"), ErrInvalid, "%q: want an http:// or https:// URL", a.URL)
 	}
+	if c.has(keyPath(p, "mdn_within")) {
+		// With mdn: sync or none it waits unused (switching modes keeps it).
+		switch {
+		case inbound:
+			c.failf(keyPath(p, "mdn_within"), ErrConflict, "mdn_within is for outbound as2 (how long we wait for their asynchronous MDN)")
+		case a.MDNWithin < time.Minute:
+			c.failf(keyPath(p, "mdn_within"), ErrInvalid, "%v: want at least 1m", a.MDNWithin)
+		}
+	}
 	if a.MDN == MDNNone {
 		if a.MDNSigned && c.has(keyPath(p, "mdn_signed")) {
 			c.failf(keyPath(p, "mdn_signed"), ErrConflict, "mdn_signed needs an MDN (mdn is none)")

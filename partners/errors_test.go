@@ -370,6 +370,16 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "as2 mdn_within",
+			yaml: head + "identities: {as2: P}\ntransports:\n  inbound:\n    - as2: {sign: none, mdn_within: 1h}\n" +
+				"  outbound:\n    - as2: {url: 'https://p.example', encrypt: none, mdn_signed: false, mdn_within: 1h}\n" +
+				"    - as2: {url: 'https://q.example', encrypt: none, mdn_signed: false, mdn: async, mdn_within: 30s}\n",
+			want: []string{
+				`partners/p.yaml:7:37: transports.inbound[0].as2.mdn_within: mdn_within is for outbound as2 (how long we wait for their asynchronous MDN)`,
+				`partners/p.yaml:10:97: transports.outbound[1].as2.mdn_within: 30s: want at least 1m`,
+			},
+		},
+		{
 			name: "as2 needs certificates",
 			yaml: head + "identities: {as2: P}\ntransports:\n  inbound:\n    - as2:\n  outbound:\n    - as2: {url: 'https://p.example', encrypt: none}\n",
 			want: []string{

@@ -102,6 +102,10 @@ type AS2 struct {
 	// MDNSigned asks for (outbound) or gives (inbound) signed receipts
 	// (default true).
 	MDNSigned bool `yaml:"mdn_signed"`
+	// MDNWithin is how long we wait for an asynchronous MDN before
+	// sending the message again, under the same Message-ID (outbound,
+	// mdn: async; default 1h).
+	MDNWithin time.Duration `yaml:"mdn_within"`
 }
 
 func (a *AS2) setDefaults() {
@@ -115,7 +119,14 @@ func (a *AS2) setDefaults() {
 		a.MDN = MDNSync
 		a.MDNSigned = true
 	}
+	if a.MDN == MDNAsync && a.MDNWithin == 0 {
+		a.MDNWithin = DefaultMDNWithin
+	}
 }
+
+// DefaultMDNWithin is how long an asynchronous MDN is waited for when the
+// profile does not say.
+const DefaultMDNWithin = time.Hour
 
 // Folder is a local or mounted folder.
 type Folder struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
@@ -109,6 +110,9 @@ type Partner struct {
 	MDN string
 	// MDNSigned asks for signed receipts; an unsigned MDN is then refused.
 	MDNSigned bool
+	// MDNWithin is how long an asynchronous MDN is waited for before the
+	// message is sent again (same Message-ID); zero means an hour.
+	MDNWithin time.Duration
 	// RequireSigned and RequireEncrypted refuse the partner's messages
 	// that are not signed, or not encrypted.
 	RequireSigned, RequireEncrypted bool

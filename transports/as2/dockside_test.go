@@ -283,3 +283,36 @@ func TestResendAsksForMDN(t *testing.T) {
 		t.Fatalf("partner inbox has %d messages, want 1", len(msgs))
 	}
 }
+
+// TestAsyncMDNDeadline: a message sent with an asynchronous MDN request
+// waits in the outbox until the partner's MDNWithin; sent again before
+// the MDN came (what the deadline does, here by an operator's retry), it
+// carries the same Message-ID, so the partner stores it once, and the MDN
+// settles it.
+func TestAsyncMDNDeadline(t *testing.T) {
+	a, b := twoStations(t)
+	them := ident(t, "partner")
+	a.setPartners(Partner{ID: "acme", AS2ID: them.AS2ID, URL: b.server.URL, Certs: []*x509Cert{them.Cert},
+		MDN: MDNAsync, MDNSigned: true, MDNWithin: 10 * time.Minute})
+	id, err := a.outbox.Enqueue(&outbox.Message{Partner: "acme", Transport: Transport, Kind: "846", Name: "stock.edi"}, testPayload(700))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	a.sendDue(t)
+	m, _ := a.outbox.Get(id)
+	if m.State != outbox.Sent || m.ConfirmBy.Before(before.Add(10*time.Minute)) || m.ConfirmBy.After(time.Now().Add(10*time.Minute)) {
+		t.Fatalf("after the send: %s, confirm by %v (want 10 minutes on)", m.State, m.ConfirmBy)
+	}
+	if err := a.outbox.Retry(id); err != nil {
+		t.Fatal(err)
+	}
+	a.sendDue(t) // the resend, before any MDN
+	b.sendDue(t) // the partner's asynchronous MDNs
+	if m, _ = a.outbox.Get(id); m.State != outbox.Delivered || m.Attempts != 2 {
+		t.Fatalf("after the MDN: %s after %d attempts, %q", m.State, m.Attempts, m.LastError)
+	}
+	if msgs, _ := b.inboxMessages(t); len(msgs) != 1 {
+		t.Fatalf("the partner stored %d messages, want 1 (same Message-ID)", len(msgs))
+	}
+}

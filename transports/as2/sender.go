@@ -159,7 +159,12 @@ func (s *Sender) Send(ctx context.Context, m *outbox.Message, body []byte) (outb
 		if reason, err := s.cfg.Store.takeNegative(m.ID); err == nil && reason != "" {
 			return outbox.Receipt{}, fmt.Errorf("%w: %s", ErrMDN, reason)
 		}
-		return outbox.Receipt{Text: fmt.Sprintf("%s: HTTP %d; awaiting the asynchronous MDN", msgID, resp.StatusCode), Pending: true}, nil
+		within := p.MDNWithin
+		if within <= 0 {
+			within = time.Hour
+		}
+		return outbox.Receipt{Text: fmt.Sprintf("%s: HTTP %d; awaiting the asynchronous MDN", msgID, resp.StatusCode),
+			Pending: true, ConfirmWithin: within}, nil
 	}
 	mdn, err := parseMDN(resp.Header.Get("Content-Type"), rbody, p.Certs, p.MDNSigned)
 	if err != nil {
