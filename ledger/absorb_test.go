@@ -103,39 +103,26 @@ func TestLateMovementsAfterSnapshot(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := openTest(t)
+			all, results := postEach(t, l, tt.postings)
 			var absorbed []string
-			var all []Movement
-			for _, ms := range tt.postings {
-				all = append(all, ms...)
-				res := mustPost(t, l, "doc", ms...)
-				absorbed = append(absorbed, res.Absorbed...)
+			for _, r := range results {
+				absorbed = append(absorbed, r.Absorbed...)
 			}
-			var want []string
-			for _, i := range tt.absorbed {
-				want = append(want, all[i].SourceKey)
-			}
+			want := keysAt(all, tt.absorbed)
 			if !slices.Equal(absorbed, want) {
 				t.Errorf("absorbed %v, want %v", absorbed, want)
 			}
 			if b := mustBalance(t, l, "A1", "WH1"); b.Quantities != tt.want {
 				t.Errorf("balance %+v, want %+v", b.Quantities, tt.want)
 			}
-			hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			hist, last := historyA1(t, l, all[len(all)-1].SourceKey)
 			for _, m := range hist {
 				if m.Absorbed != slices.Contains(want, m.SourceKey) {
 					t.Errorf("history: movement %s absorbed = %v", m.SourceKey, m.Absorbed)
 				}
 			}
-			last := all[len(all)-1]
-			i := slices.IndexFunc(hist, func(m Movement) bool { return m.SourceKey == last.SourceKey })
-			if i < 0 {
-				t.Fatalf("last movement %s not in history", last.SourceKey)
-			}
-			if hist[i].Delta != tt.lastDelta {
-				t.Errorf("last delta %+v, want %+v", hist[i].Delta, tt.lastDelta)
+			if last.Delta != tt.lastDelta {
+				t.Errorf("last delta %+v, want %+v", last.Delta, tt.lastDelta)
 			}
 		})
 	}

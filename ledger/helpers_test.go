@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -126,4 +127,39 @@ func mv(kind Kind, qty int64, h float64) Movement {
 func with(m Movement, fn func(*Movement)) Movement {
 	fn(&m)
 	return m
+}
+
+// postEach posts each group of movements as one document "doc" and
+// returns every movement, in order, and the results.
+func postEach(t testing.TB, l *Ledger, postings [][]Movement) (all []Movement, results []PostResult) {
+	t.Helper()
+	for _, ms := range postings {
+		all = append(all, ms...)
+		results = append(results, mustPost(t, l, "doc", ms...))
+	}
+	return all, results
+}
+
+// keysAt returns the source keys of the movements at the given indexes.
+func keysAt(all []Movement, idx []int) []string {
+	var keys []string
+	for _, i := range idx {
+		keys = append(keys, all[i].SourceKey)
+	}
+	return keys
+}
+
+// historyA1 returns the history of A1 at WH1 and the entry of the
+// movement with the given source key in it.
+func historyA1(t testing.TB, l *Ledger, key string) ([]Movement, Movement) {
+	t.Helper()
+	hist, err := l.History(context.Background(), "A1", "WH1", HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(hist, func(m Movement) bool { return m.SourceKey == key })
+	if i < 0 {
+		t.Fatalf("movement %s not in history", key)
+	}
+	return hist, hist[i]
 }

@@ -148,17 +148,12 @@ func TestSnapshotTiming(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := openTest(t)
+			all, results := postEach(t, l, tt.postings)
 			var stale []string
-			var all []Movement
-			for _, ms := range tt.postings {
-				all = append(all, ms...)
-				res := mustPost(t, l, "doc", ms...)
-				stale = append(stale, res.Stale...)
+			for _, r := range results {
+				stale = append(stale, r.Stale...)
 			}
-			var wantStale []string
-			for _, i := range tt.stale {
-				wantStale = append(wantStale, all[i].SourceKey)
-			}
+			wantStale := keysAt(all, tt.stale)
 			if !slices.Equal(stale, wantStale) {
 				t.Errorf("stale %v, want %v", stale, wantStale)
 			}
@@ -172,20 +167,13 @@ func TestSnapshotTiming(t *testing.T) {
 			if asOf.Quantities != tt.wantAsOf {
 				t.Errorf("as of %v: %+v, want %+v", tt.asOf, asOf.Quantities, tt.wantAsOf)
 			}
-			hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			last := all[len(all)-1]
-			i := slices.IndexFunc(hist, func(m Movement) bool { return m.SourceKey == last.SourceKey })
-			if i < 0 {
-				t.Fatalf("last movement %s not in history", last.SourceKey)
+			_, got := historyA1(t, l, last.SourceKey)
+			if got.Delta != tt.lastDelta {
+				t.Errorf("last delta %+v, want %+v", got.Delta, tt.lastDelta)
 			}
-			if hist[i].Delta != tt.lastDelta {
-				t.Errorf("last delta %+v, want %+v", hist[i].Delta, tt.lastDelta)
-			}
-			if hist[i].Stale != slices.Contains(wantStale, last.SourceKey) {
-				t.Errorf("last stale = %v", hist[i].Stale)
+			if got.Stale != slices.Contains(wantStale, last.SourceKey) {
+				t.Errorf("last stale = %v", got.Stale)
 			}
 		})
 	}
