@@ -70,7 +70,7 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 func (g *Gateway) scheduleAdvice(ctx context.Context) error {
 	for first := true; ; first = false {
 		reloaded := g.partnersReloaded()
-		jobs, err := g.adviceJobs()
+		jobs, err := g.adviceJobs(ctx)
 		if err != nil && first {
 			return err
 		}
@@ -101,8 +101,10 @@ func (g *Gateway) scheduleAdvice(ctx context.Context) error {
 }
 
 // adviceJobs builds the scheduled advice of every partner that has one;
-// with an error it still returns the jobs of the others.
-func (g *Gateway) adviceJobs() ([]broadcast.Job, error) {
+// with an error it still returns the jobs of the others. The jobs run with
+// serve's ctx, not their scheduler's: a reload stops the scheduler but lets
+// a broadcast under way finish.
+func (g *Gateway) adviceJobs(ctx context.Context) ([]broadcast.Job, error) {
 	var jobs []broadcast.Job
 	var errs []error
 	for _, p := range g.Partners().Profiles() {
@@ -119,7 +121,7 @@ func (g *Gateway) adviceJobs() ([]broadcast.Job, error) {
 			continue
 		}
 		id := p.ID
-		jobs = append(jobs, broadcast.Job{Name: id, Schedule: sched, Run: func(ctx context.Context) error {
+		jobs = append(jobs, broadcast.Job{Name: id, Schedule: sched, Run: func(context.Context) error {
 			_, err := g.Advice.Broadcast(ctx, id, broadcast.Options{Send: true})
 			return err
 		}})
