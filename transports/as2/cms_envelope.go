@@ -225,8 +225,9 @@ func decryptEnveloped(in []byte, id Identity) (*decryptedContent, error) {
 			break
 		}
 	}
+	guessed := false
 	if ktri == nil && len(ktris) == 1 {
-		ktri = ktris[0] // our key under another certificate: try it
+		ktri, guessed = ktris[0], true // our key under another certificate: try it
 	}
 	if ktri == nil {
 		return nil, fmt.Errorf("%w: no recipient is our certificate (%s)", ErrDecryption, id.Cert.Subject)
@@ -270,7 +271,31 @@ func decryptEnveloped(in []byte, id Identity) (*decryptedContent, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v (wrong key?)", ErrDecryption, err)
 	}
+	// A PKCS#1 v1.5 key transport rejects a wrong key implicitly (a random
+	// content key, so as not to be a padding oracle), and about once in
+	// 256 the CBC padding then looks right. When the recipient was only
+	// guessed, garbage must not pass for content: AS2 encrypts a MIME
+	// entity, which starts with a header line.
+	if guessed && !startsWithHeader(plain) {
+		return nil, fmt.Errorf("%w: the only recipient is another certificate, and our key does not read the content", ErrDecryption)
+	}
 	return &decryptedContent{content: plain, cipher: cc.name, keyTransport: transport}, nil
+}
+
+// startsWithHeader reports whether b starts with a MIME header line
+// ("Name: value", the name printable ASCII without spaces) and holds the
+// blank line that ends the headers.
+func startsWithHeader(b []byte) bool {
+	colon := bytes.IndexByte(b, ':')
+	if colon <= 0 || colon > 76 {
+		return false
+	}
+	for _, c := range b[:colon] {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return bytes.Contains(b, []byte("\r\n\r\n")) || bytes.Contains(b, []byte("\n\n"))
 }
 
 func parseKeyTrans(ri cryptobyte.String) (*keyTrans, error) {

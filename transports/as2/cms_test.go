@@ -2,9 +2,11 @@ package as2
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEnvelopeRoundTrip(t *testing.T) {
@@ -24,8 +26,10 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 				if !bytes.Equal(dc.content, content) || dc.cipher != c.name || dc.keyTransport != kt {
 					t.Fatalf("got cipher %s, key transport %s, %d bytes", dc.cipher, dc.keyTransport, len(dc.content))
 				}
-				// Another key cannot read it (the recipient is named, so the
-				// only recipient is tried and fails).
+				// Another key cannot read it. The only recipient is tried
+				// (our key may stand under another certificate); a PKCS#1
+				// v1.5 key transport rejects a wrong key implicitly, and the
+				// content must then not pass for a MIME entity.
 				if _, err := decryptEnveloped(env, other.Identity); !errors.Is(err, ErrDecryption) {
 					t.Fatalf("decrypting with another key: %v, want ErrDecryption", err)
 				}
@@ -154,5 +158,49 @@ func TestMultipartSignedForms(t *testing.T) {
 	body := "--b\r\n" + strings.TrimSuffix(string(crEntity), "\r") + "\r\n--b\r\n" + sigPart + "\r\n--b--\r\n"
 	if content, _, err := verifyMultipartSigned([]byte(body), "b", []*x509Cert{us.Cert}, "cr"); err != nil || !bytes.Equal(content, crEntity) {
 		t.Errorf("CR-ended part: %v, %q", err, content)
+	}
+}
+
+// TestEnvelopeToOurKeyUnderAnotherCertificate: a partner still encrypting
+// to our previous certificate (same key, another serial) is read; a
+// guessed recipient whose "content" is not a MIME entity is refused.
+func TestEnvelopeToOurKeyUnderAnotherCertificate(t *testing.T) {
+	us := ident(t, "dockside")
+	key, ok := us.Key.(*rsa.PrivateKey)
+	if !ok {
+		t.Fatalf("test key is %T", us.Key)
+	}
+	old, err := selfSigned(key, us.AS2ID, time.Now().Add(-400*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.SerialNumber.Cmp(us.Cert.SerialNumber) == 0 {
+		t.Fatal("the two certificates share a serial number")
+	}
+	entity := []byte("Content-Type: application/edi-x12\r\n\r\n" + string(testPayload(800)))
+	for _, kt := range []string{KeyRSA, KeyRSAOAEP} {
+		env, err := encryptEnveloped(entity, old, EncryptAES256CBC, kt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dc, err := decryptEnveloped(env, us.Identity)
+		if err != nil || !bytes.Equal(dc.content, entity) {
+			t.Fatalf("%s: %v", kt, err)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"Content-Type: text/plain\r\n\r\nhi", true},
+		{"Content-Type: text/plain\n\nhi", true},
+		{"ISA*00*  ~", false},
+		{"Content Type: x\r\n\r\n", false},
+		{": x\r\n\r\n", false},
+		{"Content-Type: text/plain\r\nno blank line", false},
+	} {
+		if got := startsWithHeader([]byte(tc.in)); got != tc.want {
+			t.Errorf("startsWithHeader(%q) = %v", tc.in, got)
+		}
 	}
 }
