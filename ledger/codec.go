@@ -3,6 +3,7 @@ package ledger
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -10,10 +11,12 @@ import (
 //
 //	meta        "schema" → schemaVersion
 //	movements   first id (8 bytes BE) → chunk of movement records (chunk.go)
-//	sources     source key → id (uvarint)
-//	positions   sku 0 loc 0 effective (8) id (8) → deltas, and
-//	            sku 0 loc 0 0xFF → balance record (positions.go)
-//	allocations sku 0 loc 0 order → quantity (varint)
+//	sources     first source key of a block → block of source keys and
+//	            their IDs (sources.go)
+//	positions   sku 0 loc 0 effective (8) id (8) → block of timeline
+//	            entries (timeline.go), sku 0 loc 0 0xFE order → an order's
+//	            allocation, and sku 0 loc 0 0xFF → balance record with the
+//	            newest timeline entries (positions.go)
 //	postings    seq (8 bytes BE) → posting record
 //
 // SKUs and locations never hold NUL (validText), so "sku 0 loc 0" frames
@@ -283,15 +286,15 @@ type posState struct {
 	snapAt   [bucketEnd]int64 // UnixNano of the newest applied snapshot per bucket
 	incoming []incomingSlot   // in-transit by due date, sorted
 
-	// In a write transaction only:
-	dirty   bool           // changed
-	pending []pendingDelta // timeline entries not yet written
-}
+	// The timeline (timeline.go): the newest entries, sorted, and the
+	// newest entry spilled to blocks, if any.
+	recent     []tlEntry
+	spilled    bool
+	horizonEff int64
+	horizonID  uint64
 
-// pendingDelta is a timeline entry of a position not yet written.
-type pendingDelta struct {
-	effective int64
-	delta     Quantities
+	// In a write transaction only:
+	dirty bool // changed
 }
 
 // incomingSlot is in-transit stock due at one date (due 0 with dated=false
@@ -310,10 +313,15 @@ func (s incomingSlot) less(o incomingSlot) bool {
 	return s.due < o.due
 }
 
+// balanceVersion is the first byte of balance records, which end with
+// their position's inline timeline (schema 3). Records of version 1
+// (schema 2, timeline stored apart) are read only to migrate them.
+const balanceVersion = 2
+
 // encodePosState encodes a balance record.
 func encodePosState(buf []byte, s *posState) []byte {
 	e := encoder{b: buf[:0]}
-	e.byte(recordVersion)
+	e.byte(balanceVersion)
 	e.quantities(s.q)
 	e.uvarint(s.seq)
 	e.byte(s.snapMask)
@@ -332,13 +340,31 @@ func encodePosState(buf []byte, s *posState) []byte {
 		}
 		e.varint(in.qty)
 	}
+	if s.spilled {
+		e.byte(1)
+		e.varint(s.horizonEff)
+		e.uvarint(s.horizonID)
+	} else {
+		e.byte(0)
+	}
+	encodeEntries(&e, s.recent)
 	return e.b
 }
 
-// decodePosState decodes a balance record.
-func decodePosState(b []byte) (posState, error) {
+// decodePosState decodes a whole balance record, timeline included.
+func decodePosState(b []byte) (posState, error) { return decodeBalance(b, true) }
+
+// decodeBalanceOnly decodes a balance record without its timeline, for
+// reads that only need the figures.
+func decodeBalanceOnly(b []byte) (posState, error) { return decodeBalance(b, false) }
+
+// decodeBalance decodes a balance record, with its timeline when asked.
+func decodeBalance(b []byte, timeline bool) (posState, error) {
 	d := decoder{b: b}
-	d.version("balance")
+	version := d.byte()
+	if d.err == nil && version != balanceVersion && version != 1 {
+		return posState{}, fmt.Errorf("%w: balance record version %d", ErrCorrupt, version)
+	}
 	var s posState
 	s.q = d.quantities()
 	s.seq = d.uvarint()
@@ -370,6 +396,25 @@ func decodePosState(b []byte) (posState, error) {
 			in.qty = d.varint()
 			s.incoming = append(s.incoming, in)
 		}
+	}
+	if version == 1 || !timeline {
+		if version == 1 {
+			return s, d.done("balance")
+		}
+		return s, d.err
+	}
+	switch d.byte() {
+	case 0:
+	case 1:
+		s.spilled = true
+		s.horizonEff = d.varint()
+		s.horizonID = d.uvarint()
+	default:
+		d.fail("timeline horizon")
+	}
+	s.recent = decodeEntries(&d, nil)
+	if d.err == nil && !slices.IsSortedFunc(s.recent, compareEntries) {
+		d.fail("timeline order")
 	}
 	return s, d.done("balance")
 }

@@ -29,8 +29,10 @@ var (
 	keySchema = []byte("schema")
 )
 
-// schemaVersion is the stored layout's version.
-const schemaVersion = 2
+// schemaVersion is the stored layout's version. Version 2 files (timeline
+// entries and source keys one per key) are upgraded when opened for
+// writing (migrate.go).
+const schemaVersion = 3
 
 // Defaults for Options.
 const (
@@ -155,7 +157,10 @@ func (l *Ledger) initSchema() error {
 			return fmt.Errorf("%w: no schema version", ErrNotLedger)
 		}
 		if got := binary.BigEndian.Uint64(v); got != schemaVersion {
-			return fmt.Errorf("%w: file has %d, this build reads %d", ErrSchema, got, schemaVersion)
+			if got == 2 && tx.Writable() {
+				return migrate2to3(tx)
+			}
+			return fmt.Errorf("%w: file has %d, this build reads %d (a version 2 file is upgraded when opened for writing)", ErrSchema, got, schemaVersion)
 		}
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {

@@ -5,57 +5,44 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
-	"sync"
 )
 
-// parallelSortMin is the document size from which the two sort orders are
-// computed in parallel.
+// parallelSortMin is the document size from which the source keys are
+// sorted beside the committer's other work.
 const parallelSortMin = 4096
 
-// docOrder holds a document's keys and their order, worked out before the
-// document reaches the committer (so that, with concurrent posters, the
-// work runs beside other commits): each movement's source key and timeline
-// key (whose last 8 bytes hold the movement's index until its ID is known;
-// IDs follow the index), and the movement indexes sorted by each.
+// docOrder holds a document's source keys and their order, worked out
+// before the document reaches the committer (so that, with concurrent
+// posters, the work runs beside other commits): each movement's source
+// key, the movement indexes sorted by it, and the indexes of movements
+// that repeat an earlier movement's key.
 type docOrder struct {
-	srcKeys    [][]byte
-	tlKeys     [][]byte
-	bySource   []int32
-	byTimeline []int32
+	srcKeys  [][]byte
+	bySource []int32
+	repeats  []int32
 }
 
-// orderOf builds and sorts a prepared document's keys.
+// orderOf builds and sorts a prepared document's source keys.
 func orderOf(doc *Document) docOrder {
 	ms := doc.Movements
 	size := 0
 	for i := range ms {
-		size += len(ms[i].SourceKey) + len(ms[i].SKU) + len(ms[i].Location) + 18
+		size += len(ms[i].SourceKey)
 	}
 	buf := make([]byte, 0, size)
-	o := docOrder{srcKeys: make([][]byte, len(ms)), tlKeys: make([][]byte, len(ms))}
+	o := docOrder{srcKeys: make([][]byte, len(ms))}
 	for i := range ms {
-		m := &ms[i]
 		start := len(buf)
-		buf = append(buf, m.SourceKey...)
+		buf = append(buf, ms[i].SourceKey...)
 		o.srcKeys[i] = buf[start:len(buf):len(buf)]
-		start = len(buf)
-		buf = append(buf, m.SKU...)
-		buf = append(buf, 0)
-		buf = append(buf, m.Location...)
-		buf = append(buf, 0)
-		buf = putU64(buf, timeKey(m.Effective.UnixNano()))
-		buf = putU64(buf, uint64(i))
-		o.tlKeys[i] = buf[start:len(buf):len(buf)]
 	}
-	if len(ms) < parallelSortMin {
-		o.bySource = sortedIndexes(o.srcKeys)
-		o.byTimeline = sortedIndexes(o.tlKeys)
-		return o
+	o.bySource = sortedIndexes(o.srcKeys)
+	// Equal keys sort by index: the first one is the original.
+	for j := 1; j < len(o.bySource); j++ {
+		if bytes.Equal(o.srcKeys[o.bySource[j]], o.srcKeys[o.bySource[j-1]]) {
+			o.repeats = append(o.repeats, o.bySource[j])
+		}
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { o.bySource = sortedIndexes(o.srcKeys) })
-	o.byTimeline = sortedIndexes(o.tlKeys)
-	wg.Wait()
 	return o
 }
 

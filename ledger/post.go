@@ -11,8 +11,8 @@ import (
 )
 
 // Page fill on splits for the randomly keyed buckets. Positions keep
-// bbolt's default, which leaves room for the timeline entries each
-// position gains later; raising it made the file larger, not smaller.
+// bbolt's default, which leaves room for the records to grow as their
+// inline timelines do.
 const (
 	sourcesFill   = 0.9
 	positionsFill = 0.5
@@ -22,60 +22,54 @@ const (
 //
 // bbolt splits nodes only when it commits, so many random inserts into one
 // transaction each shift a growing node (quadratic), and even sorted ones
-// pay for a binary search per Put. The writer therefore keeps the randomly
-// keyed writes (source keys, timeline entries, balances, allocations) in
-// memory, reads through them, and puts them in key order when the
-// transaction is done (flush), each document's keys sorted beforehand by
-// orderOf. Movements (in chunks) and postings have increasing keys and are
-// appended directly.
+// pay for a binary search per Put. The writer therefore keeps what it
+// changes in memory (balances with their inline timelines, allocations,
+// source keys), reads through it, and puts it in key order when the
+// transaction is done (flush). A movement then costs no Put of its own:
+// its timeline entry rides in its position's balance record and its source
+// key in a block of the document's keys. Movements (in chunks) and
+// postings have increasing keys and are appended directly.
 type writer struct {
 	now       time.Time
 	movements *bolt.Bucket
 	sources   *bolt.Bucket
 	positions *bolt.Bucket
 	postings  *bolt.Bucket
+	srcCursor *bolt.Cursor
 
-	mem        arena                // keys and values put in this transaction
-	chunk      chunkBuilder         // movements of the current posting
-	states     map[string]*posState // balances touched in this transaction, by balance key
-	newSources map[string]uint64    // source keys recorded in this transaction
-	newAllocs  map[string]int64     // allocations changed (zero: delete)
-	srcRuns    [][]kv               // per posting: source key → ID, sorted
-	tlRuns     [][]kv               // per posting: timeline entries, sorted
-	keyBuf     []byte               // scratch for map lookups
+	mem       arena                // keys and values put in this transaction
+	chunk     chunkBuilder         // movements of the current posting
+	states    map[string]*posState // balances touched in this transaction, by balance key
+	dirty     [][]byte             // balance keys of the states changed, in first-change order
+	newAllocs map[string]int64     // allocations changed (zero: delete)
+	srcRuns   [][]sourceEntry      // per posting: source keys recorded, sorted
+	srcRanges [][2][]byte          // per posting: its lowest and highest source key
+	srcSet    map[string]struct{}  // source keys of this transaction, built when ranges overlap
+	keyBuf    []byte               // scratch for map lookups
 }
 
 func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
 	w := &writer{
-		now:        now.Round(0).UTC(),
-		movements:  tx.Bucket(bktMovements),
-		sources:    tx.Bucket(bktSources),
-		positions:  tx.Bucket(bktPositions),
-		postings:   tx.Bucket(bktPostings),
-		states:     make(map[string]*posState),
-		newSources: make(map[string]uint64),
-		newAllocs:  make(map[string]int64),
+		now:       now.Round(0).UTC(),
+		movements: tx.Bucket(bktMovements),
+		sources:   tx.Bucket(bktSources),
+		positions: tx.Bucket(bktPositions),
+		postings:  tx.Bucket(bktPostings),
+		states:    make(map[string]*posState),
+		newAllocs: make(map[string]int64),
 	}
 	if w.movements == nil || w.sources == nil || w.positions == nil || w.postings == nil {
 		return nil, ErrNotLedger
 	}
+	w.srcCursor = w.sources.Cursor()
 	// IDs and sequence numbers only grow: fill pages completely. A
-	// document's source keys usually share a prefix (partner, interchange,
-	// ...) and arrive as one sorted run: fill pages mostly.
+	// document's source key blocks usually arrive as one sorted run: fill
+	// pages mostly.
 	w.movements.FillPercent = 1.0
 	w.postings.FillPercent = 1.0
 	w.sources.FillPercent = sourcesFill
 	w.positions.FillPercent = positionsFill
 	return w, nil
-}
-
-// seen reports whether a source key has been recorded.
-func (w *writer) seen(key string) bool {
-	if _, ok := w.newSources[key]; ok {
-		return true
-	}
-	w.keyBuf = append(w.keyBuf[:0], key...)
-	return w.sources.Get(w.keyBuf) != nil
 }
 
 // recorded is what post learns of a movement it recorded.
@@ -88,19 +82,31 @@ type recorded struct {
 // part of the document may have been applied.
 func (w *writer) post(r *postRequest) (PostResult, error) {
 	doc := &r.doc
+	<-r.ordered
+	dup, err := w.duplicates(&r.ord)
+	if err != nil {
+		return PostResult{}, fmt.Errorf("ledger: document %q: %w", doc.Key, err)
+	}
 	res := PostResult{Recorded: w.now}
 	seq := w.postings.Sequence() + 1
 	nextID := w.movements.Sequence() + 1
 	done := make([]recorded, len(doc.Movements))
 	for i := range doc.Movements {
 		m := doc.Movements[i] // a copy: the request may be applied again after a rollback
-		if w.seen(m.SourceKey) {
+		if dup[i] {
 			res.Duplicates = append(res.Duplicates, m.SourceKey)
 			continue
 		}
 		m.ID, m.Seq, m.Recorded = nextID, seq, w.now
-		if err := w.apply(&m); err != nil {
+		s, perr := w.position(m.SKU, m.Location)
+		if perr != nil {
+			return PostResult{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: "sku", Err: ErrCorrupt, Msg: perr.Error()}
+		}
+		if err := w.apply(&m, s); err != nil {
 			return PostResult{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: err.field, Err: err.err, Msg: err.msg}
+		}
+		if err := w.addEntry(m.SKU, m.Location, s, tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta}); err != nil {
+			return PostResult{}, fmt.Errorf("ledger: document %q movement %d: %w", doc.Key, i, err)
 		}
 		if err := w.record(&m); err != nil {
 			return PostResult{}, fmt.Errorf("ledger: document %q movement %d: %w", doc.Key, i, err)
@@ -126,8 +132,7 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 	if err := w.chunk.flush(w.movements); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: document %q: %w", doc.Key, err)
 	}
-	<-r.ordered
-	w.queueRuns(doc, &r.ord, done)
+	w.queueSources(&r.ord, done)
 	p := posting{document: doc.Key, recorded: w.now.UnixNano(), firstID: res.FirstID, count: res.LastID - res.FirstID + 1}
 	if err := w.postings.Put(idKey(seq), encodePosting(&p)); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: writing posting %d: %w", seq, err)
@@ -142,33 +147,81 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 	return res, nil
 }
 
-// queueRuns adds the document's source keys and timeline entries, in key
-// order, for flush.
-func (w *writer) queueRuns(doc *Document, ord *docOrder, done []recorded) {
-	n := 0
-	for _, d := range done {
-		if d.id != 0 {
-			n++
+// duplicates reports, per movement, whether its source key was recorded
+// before: earlier in the document, earlier in this transaction, or in the
+// file. When the document's key range meets no stored block and no other
+// document of the transaction (the usual case), no key is looked up.
+func (w *writer) duplicates(ord *docOrder) ([]bool, error) {
+	dup := make([]bool, len(ord.srcKeys))
+	for _, i := range ord.repeats {
+		dup[i] = true
+	}
+	if len(ord.bySource) == 0 {
+		return dup, nil
+	}
+	lo, hi := ord.srcKeys[ord.bySource[0]], ord.srcKeys[ord.bySource[len(ord.bySource)-1]]
+	inTx := false
+	for _, r := range w.srcRanges {
+		if bytes.Compare(hi, r[0]) >= 0 && bytes.Compare(lo, r[1]) <= 0 {
+			inTx = true
+			break
 		}
 	}
-	src := make([]kv, 0, n)
+	if inTx && w.srcSet == nil {
+		w.srcSet = make(map[string]struct{})
+		for _, run := range w.srcRuns {
+			for _, e := range run {
+				w.srcSet[string(e.key)] = struct{}{}
+			}
+		}
+	}
+	free, err := rangeFree(w.srcCursor, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	if free && !inTx {
+		return dup, nil
+	}
+	for i, k := range ord.srcKeys {
+		if dup[i] {
+			continue
+		}
+		if inTx {
+			if _, ok := w.srcSet[string(k)]; ok {
+				dup[i] = true
+				continue
+			}
+		}
+		if !free {
+			id, err := lookupSource(w.srcCursor, k)
+			if err != nil {
+				return nil, err
+			}
+			dup[i] = id != 0
+		}
+	}
+	return dup, nil
+}
+
+// queueSources keeps the document's recorded source keys, in key order,
+// for flush.
+func (w *writer) queueSources(ord *docOrder, done []recorded) {
+	run := make([]sourceEntry, 0, len(done))
 	for _, i := range ord.bySource {
 		if d := done[i]; d.id != 0 {
-			val := binary.AppendUvarint(w.mem.alloc(binary.MaxVarintLen64), d.id)
-			src = append(src, kv{ord.srcKeys[i], val})
+			run = append(run, sourceEntry{ord.srcKeys[i], d.id})
 		}
 	}
-	tl := make([]kv, 0, n)
-	for _, i := range ord.byTimeline {
-		if d := done[i]; d.id != 0 {
-			key := ord.tlKeys[i]
-			binary.BigEndian.PutUint64(key[len(key)-8:], d.id) // was the index: same order
-			val := encodeDeltas(w.mem.alloc(1+5*binary.MaxVarintLen64), d.delta)
-			tl = append(tl, kv{key, val})
+	if len(run) == 0 {
+		return
+	}
+	w.srcRuns = append(w.srcRuns, run)
+	w.srcRanges = append(w.srcRanges, [2][]byte{run[0].key, run[len(run)-1].key})
+	if w.srcSet != nil {
+		for _, e := range run {
+			w.srcSet[string(e.key)] = struct{}{}
 		}
 	}
-	w.srcRuns = append(w.srcRuns, src)
-	w.tlRuns = append(w.tlRuns, tl)
 }
 
 // position returns the state of (sku, loc), loading it once per
@@ -186,30 +239,42 @@ func (w *writer) position(sku, loc string) (*posState, error) {
 		}
 		*s = st
 	}
-	w.states[string(w.keyBuf)] = s
+	key := w.mem.copyOf(w.keyBuf)
+	w.states[string(key)] = s
+	w.dirty = append(w.dirty, key)
 	return s, nil
+}
+
+// addEntry records a movement's timeline entry at its position.
+func (w *writer) addEntry(sku, loc string, s *posState, e tlEntry) error {
+	if !s.spilled || !e.before(s.horizonEff, s.horizonID) {
+		s.recent = insertEntry(s.recent, e)
+		return nil
+	}
+	// Older than what was spilled: into its block, now.
+	return mergeLate(w.positions, w.mem.alloc(len(sku)+len(loc)+18), positionPrefix(sku, loc), e)
 }
 
 // flush writes what the transaction keeps in memory, each bucket in key
 // order.
 func (w *writer) flush() error {
-	for _, e := range mergeRuns(w.srcRuns) {
-		if err := w.sources.Put(e.key, e.val); err != nil {
-			return fmt.Errorf("ledger: writing source key: %w", err)
-		}
+	if err := insertSources(w.sources, mergeSourceRuns(w.srcRuns)); err != nil {
+		return err
 	}
-	// Every changed balance has a timeline entry in this transaction, and
-	// sorts right after its position's entries and allocations: put each
-	// balance after them, and the bucket receives one sorted stream.
-	var last []byte
-	for _, e := range mergeRuns(append(w.tlRuns, w.allocationRun())) {
-		prefix, _ := parsePositionKey(e.key)
-		if last != nil && !bytes.Equal(prefix, last) {
-			if err := w.putBalance(append(w.mem.alloc(len(last)+1), last...)); err != nil {
-				return err
-			}
+	// The positions bucket receives one sorted stream: per position its
+	// new timeline blocks, its allocations, then its balance.
+	var out []kv
+	for _, i := range sortedIndexes(w.dirty) {
+		key := w.dirty[i]
+		s := w.states[string(key)]
+		if !s.dirty {
+			continue
 		}
-		last = prefix
+		prefix := key[:len(key)-1]
+		out = append(out, spill(&w.mem, prefix, s)...)
+		out = append(out, kv{key, encodePosState(w.mem.alloc(48+14*len(s.recent)), s)})
+	}
+	for _, e := range mergeTwo(out, w.allocationRun()) {
 		var err error
 		if e.val == nil {
 			err = w.positions.Delete(e.key) // an allocation come to zero
@@ -220,39 +285,35 @@ func (w *writer) flush() error {
 			return fmt.Errorf("ledger: writing positions: %w", err)
 		}
 	}
-	if last != nil {
-		if err := w.putBalance(append(w.mem.alloc(len(last)+1), last...)); err != nil {
-			return err
-		}
-	}
-	var rest []string
-	for k, s := range w.states {
-		if s.dirty {
-			rest = append(rest, k)
-		}
-	}
-	slices.Sort(rest)
-	for _, k := range rest {
-		if err := w.putBalance([]byte(k[:len(k)-1])); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
-// putBalance writes the balance of a position (prefix sku 0 loc 0, with
-// room for one more byte) if it changed.
-func (w *writer) putBalance(prefix []byte) error {
-	key := append(prefix, balanceMark)
-	s := w.states[string(key)]
-	if s == nil || !s.dirty {
+// mergeSourceRuns merges runs sorted by key into one sorted run.
+func mergeSourceRuns(runs [][]sourceEntry) []sourceEntry {
+	for len(runs) > 1 {
+		next := make([][]sourceEntry, 0, (len(runs)+1)/2)
+		for i := 0; i < len(runs); i += 2 {
+			if i+1 == len(runs) {
+				next = append(next, runs[i])
+				continue
+			}
+			a, b := runs[i], runs[i+1]
+			m := make([]sourceEntry, 0, len(a)+len(b))
+			for len(a) > 0 && len(b) > 0 {
+				if bytes.Compare(b[0].key, a[0].key) < 0 {
+					m, b = append(m, b[0]), b[1:]
+				} else {
+					m, a = append(m, a[0]), a[1:]
+				}
+			}
+			next = append(next, append(append(m, a...), b...))
+		}
+		runs = next
+	}
+	if len(runs) == 0 {
 		return nil
 	}
-	s.dirty = false
-	if err := w.positions.Put(key, encodePosState(w.mem.alloc(64), s)); err != nil {
-		return fmt.Errorf("ledger: writing balance: %w", err)
-	}
-	return nil
+	return runs[0]
 }
 
 // allocationRun returns the changed allocations in key order; a nil value
@@ -270,27 +331,20 @@ func (w *writer) allocationRun() []kv {
 	return run
 }
 
-// record adds a movement to the current chunk and marks its source key
-// taken.
+// record adds a movement to the current chunk.
 func (w *writer) record(m *Movement) error {
 	w.chunk.add(m)
 	if w.chunk.full() {
-		if err := w.chunk.flush(w.movements); err != nil {
-			return err
-		}
+		return w.chunk.flush(w.movements)
 	}
-	w.newSources[m.SourceKey] = m.ID
 	return nil
 }
 
 // apply works out what m does to its position, checks the result stays in
 // range, and updates the position (and the order's allocation). It fills
 // m.Delta and m.Stale.
-func (w *writer) apply(m *Movement) *fieldError {
-	s, err := w.position(m.SKU, m.Location)
-	if err != nil {
-		return &fieldError{"sku", ErrCorrupt, err.Error()}
-	}
+func (w *writer) apply(m *Movement, s *posState) *fieldError {
+	var err error
 	var d Quantities
 	q := m.Quantity
 	// Allocations are kept per order. An allocated snapshot's adjustment
@@ -406,7 +460,6 @@ func (w *writer) apply(m *Movement) *fieldError {
 	s.incoming = incoming
 	s.dirty = true
 	s.seq = m.Seq
-	s.pending = append(s.pending, pendingDelta{effective: m.Effective.UnixNano(), delta: d})
 	m.Delta = d
 	return nil
 }
@@ -444,34 +497,15 @@ func (w *writer) shiftUnnamed(sku, loc string, n int64) *fieldError {
 // effective at exactly that time included: the current figures minus the
 // deltas of every movement effective later.
 func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
-	later, err := sumAfter(w.positions.Cursor(), positionPrefix(sku, loc), at)
+	var c *bolt.Cursor
+	if s.spilled && s.horizonEff > at {
+		c = w.positions.Cursor()
+	}
+	later, err := sumLater(c, positionPrefix(sku, loc), s, at)
 	if err != nil {
 		return Quantities{}, err
 	}
-	for _, p := range s.pending {
-		if p.effective > at {
-			later = later.add(p.delta)
-		}
-	}
 	return s.q.sub(later), nil
-}
-
-// sumAfter adds up the deltas of a position's timeline entries effective
-// after at.
-func sumAfter(c *bolt.Cursor, prefix []byte, at int64) (Quantities, error) {
-	var sum Quantities
-	if at >= maxTime.UnixNano() {
-		return sum, nil
-	}
-	seek := timelineKey(prefix, at+1, 0)
-	for k, v := c.Seek(seek); k != nil && isTimelineOf(k, prefix); k, v = c.Next() {
-		d, err := decodeDeltas(v)
-		if err != nil {
-			return Quantities{}, fmt.Errorf("timeline entry %x: %w", k, err)
-		}
-		sum = sum.add(d)
-	}
-	return sum, nil
 }
 
 // allocationKey is sku 0 loc 0 0xFE order.

@@ -38,7 +38,7 @@ func readBalance(tx *bolt.Tx, sku, loc string) (Balance, error) {
 		if v == nil {
 			return Balance{SKU: sku, Location: loc}, nil
 		}
-		s, err := decodePosState(v)
+		s, err := decodeBalanceOnly(v)
 		if err != nil {
 			return Balance{}, err
 		}
@@ -47,7 +47,7 @@ func readBalance(tx *bolt.Tx, sku, loc string) (Balance, error) {
 	sum := Balance{SKU: sku}
 	prefix := append([]byte(sku), 0)
 	err := scanBalances(b.Cursor(), prefix, prefix, func(p, v []byte) (bool, error) {
-		s, err := decodePosState(v)
+		s, err := decodeBalanceOnly(v)
 		if err != nil {
 			return false, fmt.Errorf("balance %q: %w", p, err)
 		}
@@ -157,7 +157,7 @@ func (l *Ledger) Balances(ctx context.Context, f Filter) ([]Balance, error) {
 			if locs != nil && !locs[loc] {
 				return true, nil
 			}
-			s, err := decodePosState(v)
+			s, err := decodeBalanceOnly(v)
 			if err != nil {
 				return false, fmt.Errorf("balance %q at %q: %w", sku, loc, err)
 			}
@@ -196,18 +196,18 @@ func (l *Ledger) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) 
 				return err
 			}
 		}
-		c := tx.Bucket(bktPositions).Cursor()
+		b := tx.Bucket(bktPositions)
+		c := b.Cursor()
 		for _, lc := range locs {
-			cur, err := readBalance(tx, sku, lc)
+			s, err := readState(b, sku, lc)
 			if err != nil {
 				return err
 			}
-			later, err := sumAfter(c, positionPrefix(sku, lc), at)
+			later, err := sumLater(c, positionPrefix(sku, lc), &s, at)
 			if err != nil {
 				return err
 			}
-			q := cur.Quantities.sub(later)
-			out = addBalance(out, Balance{Quantities: q})
+			out = addBalance(out, Balance{Quantities: s.q.sub(later)})
 		}
 		return nil
 	})
@@ -216,6 +216,20 @@ func (l *Ledger) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) 
 	}
 	out.Seq = 0
 	return out, nil
+}
+
+// readState reads a position's whole balance record (zero when there is
+// none).
+func readState(b *bolt.Bucket, sku, loc string) (posState, error) {
+	v := b.Get(balanceKey(sku, loc))
+	if v == nil {
+		return posState{}, nil
+	}
+	s, err := decodePosState(v)
+	if err != nil {
+		return posState{}, fmt.Errorf("balance %q at %q: %w", sku, loc, err)
+	}
+	return s, nil
 }
 
 // skuLocations lists the locations that have a balance of sku.
@@ -268,7 +282,7 @@ func (l *Ledger) History(ctx context.Context, sku, loc string, o HistoryOptions)
 				return err
 			}
 		}
-		ids, err := historyIDs(ctx, tx.Bucket(bktPositions).Cursor(), sku, locs, cursorEff, cursorID, o.Limit)
+		ids, err := historyIDs(ctx, tx.Bucket(bktPositions), sku, locs, cursorEff, cursorID, o.Limit)
 		if err != nil {
 			return err
 		}
@@ -289,35 +303,23 @@ type timelineRef struct {
 
 // historyIDs walks each location's timeline backwards from the cursor and
 // merges them, newest first, up to limit.
-func historyIDs(ctx context.Context, c *bolt.Cursor, sku string, locs []string, eff int64, id uint64, limit int) ([]timelineRef, error) {
+func historyIDs(ctx context.Context, b *bolt.Bucket, sku string, locs []string, eff int64, id uint64, limit int) ([]timelineRef, error) {
 	var refs []timelineRef
+	c := b.Cursor()
 	for _, loc := range locs {
-		prefix := positionPrefix(sku, loc)
-		// Seek to the cursor's key; every key before it is older.
-		k, _ := c.Seek(timelineKey(prefix, eff, id))
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		n := 0
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-			if !isTimelineOf(k, prefix) {
-				continue // the balance or an allocation
-			}
-			e, i := splitTimelineKey(k)
-			if e > eff || (e == eff && i >= id) {
-				continue // at or after the cursor (only when seeking past the end)
-			}
-			refs = append(refs, timelineRef{e, i})
-			if n++; limit > 0 && n == limit {
-				break
-			}
-			if n%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					return nil, err
-				}
-			}
+		s, err := readState(b, sku, loc)
+		if err != nil {
+			return nil, err
+		}
+		entries, err := entriesBefore(c, positionPrefix(sku, loc), &s, eff, id, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			refs = append(refs, timelineRef{e.eff, e.id})
 		}
 	}
 	if len(locs) > 1 {

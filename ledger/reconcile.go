@@ -166,7 +166,7 @@ func (l *Ledger) locationFigures(ctx context.Context, loc string, b Bucket, at t
 			}
 			q := s.q
 			if !at.IsZero() {
-				later, err := sumAfter(timeline, p, at.UnixNano())
+				later, err := sumLater(timeline, p, &s, at.UnixNano())
 				if err != nil {
 					return false, err
 				}

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -73,7 +74,7 @@ func (v *verifier) fail(format string, args ...any) bool {
 // movements checks every movement against the source index.
 func (v *verifier) movements(ctx context.Context) bool {
 	v.moves = make(map[uint64]movementFacts)
-	sources := v.tx.Bucket(bktSources)
+	sources := v.tx.Bucket(bktSources).Cursor()
 	c := v.tx.Bucket(bktMovements).Cursor()
 	next := uint64(1)
 	for k, val := c.First(); k != nil; k, val = c.Next() {
@@ -92,8 +93,10 @@ func (v *verifier) movements(ctx context.Context) bool {
 		_, err := eachInChunk(first, val, first, func(m Movement) bool {
 			v.count++
 			v.lastID = m.ID
-			src := sources.Get([]byte(m.SourceKey))
-			if got, n := binary.Uvarint(src); n <= 0 || got != m.ID {
+			got, err := lookupSource(sources, []byte(m.SourceKey))
+			if err != nil {
+				ok = v.report(err)
+			} else if got != m.ID {
 				ok = v.fail("source key %q indexes movement %d, not %d (posted twice?)", m.SourceKey, got, m.ID)
 			}
 			v.moves[m.ID] = movementFacts{pos: string(positionPrefix(m.SKU, m.Location)), effective: m.Effective.UnixNano(), delta: m.Delta, seq: m.Seq}
@@ -103,7 +106,9 @@ func (v *verifier) movements(ctx context.Context) bool {
 			return false
 		}
 	}
-	if n := uint64(sources.Stats().KeyN); n != v.count {
+	if n, ok := v.sourceBlocks(); !ok {
+		return false
+	} else if n != v.count {
 		return v.fail("%d source keys for %d movements", n, v.count)
 	}
 	if seq := v.tx.Bucket(bktMovements).Sequence(); seq != v.lastID {
@@ -112,13 +117,46 @@ func (v *verifier) movements(ctx context.Context) bool {
 	return true
 }
 
-// timeline checks every timeline entry against its movement, sums the
-// deltas per position, and reads the balances.
+// sourceBlocks checks that the source blocks are in order and do not
+// overlap, and counts their keys.
+func (v *verifier) sourceBlocks() (uint64, bool) {
+	var n uint64
+	var last []byte
+	c := v.tx.Bucket(bktSources).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		if last != nil && bytes.Compare(k, last) <= 0 {
+			if !v.fail("source block %q overlaps the one before (ending %q)", k, last) {
+				return n, false
+			}
+		}
+		err := eachSource(k, val, func(key []byte, id uint64) bool {
+			n++
+			last = append(last[:0], key...)
+			return true
+		})
+		if err != nil && !v.report(err) {
+			return n, false
+		}
+	}
+	return n, true
+}
+
+// positionFacts is what the timeline check gathers of one position.
+type positionFacts struct {
+	spilledMax tlEntry // newest spilled entry seen
+	blocks     int
+	lastKey    []byte // of the previous block
+}
+
+// timeline checks every timeline entry (spilled and inline) against its
+// movement, sums the deltas per position, and reads the balances.
 func (v *verifier) timeline() bool {
 	v.sums = make(map[string]Quantities)
 	v.states = make(map[string]posState)
 	v.allocs = make(map[string]int64)
+	facts := make(map[string]*positionFacts)
 	c := v.tx.Bucket(bktPositions).Cursor()
+	var buf []tlEntry
 	for k, val := c.First(); k != nil; k, val = c.Next() {
 		pos, kind := parsePositionKey(k)
 		switch kind {
@@ -126,7 +164,6 @@ func (v *verifier) timeline() bool {
 			if !v.fail("positions key %x", k) {
 				return false
 			}
-			continue
 		case keyAllocation:
 			n, nn := binary.Varint(val)
 			unnamed := len(k) == len(pos)+1 // order "": allocated snapshots, may be negative
@@ -137,7 +174,6 @@ func (v *verifier) timeline() bool {
 				continue
 			}
 			v.allocs[string(pos)] += n
-			continue
 		case keyBalance:
 			s, err := decodePosState(val)
 			if err != nil {
@@ -148,40 +184,79 @@ func (v *verifier) timeline() bool {
 				continue
 			}
 			v.states[string(pos)] = s
-			continue
+			if !v.entries(string(pos), s.recent) || !v.horizon(string(pos), &s, facts[string(pos)]) {
+				return false
+			}
+		case keyTimeline:
+			var err error
+			if buf, err = decodeBlock(k, val, buf[:0]); err != nil {
+				if !v.report(err) {
+					return false
+				}
+				continue
+			}
+			f := facts[string(pos)]
+			if f == nil {
+				f = new(positionFacts)
+				facts[string(pos)] = f
+			}
+			if f.blocks > 0 && !f.spilledMax.before(buf[0].eff, buf[0].id) && !v.fail("timeline block %x overlaps the one before", k) {
+				return false
+			}
+			f.blocks++
+			f.spilledMax = buf[len(buf)-1]
+			if !v.entries(string(pos), buf) {
+				return false
+			}
 		}
-		eff, id := splitTimelineKey(k)
-		d, err := decodeDeltas(val)
-		if err != nil {
-			if !v.report(err) {
-				return false
-			}
-			continue
-		}
-		f, found := v.moves[id]
-		switch {
-		case !found:
-			if !v.fail("timeline entry %x names missing movement %d", k, id) {
-				return false
-			}
-			continue
-		case f.seen:
-			if !v.fail("movement %d has two timeline entries", id) {
-				return false
-			}
-		case f.pos != string(pos) || f.effective != eff || f.delta != d:
-			if !v.fail("timeline entry of movement %d does not match it", id) {
-				return false
-			}
-		}
-		f.seen = true
-		v.moves[id] = f
-		v.sums[string(pos)] = v.sums[string(pos)].add(d)
 	}
 	for id, f := range v.moves {
 		if !f.seen && !v.fail("movement %d has no timeline entry", id) {
 			return false
 		}
+	}
+	return true
+}
+
+// entries checks timeline entries of a position against their movements
+// and adds them to its sum.
+func (v *verifier) entries(pos string, entries []tlEntry) bool {
+	for _, e := range entries {
+		f, found := v.moves[e.id]
+		switch {
+		case !found:
+			if !v.fail("timeline entry at %q names missing movement %d", pos, e.id) {
+				return false
+			}
+			continue
+		case f.seen:
+			if !v.fail("movement %d has two timeline entries", e.id) {
+				return false
+			}
+		case f.pos != pos || f.effective != e.eff || f.delta != e.delta:
+			if !v.fail("timeline entry of movement %d does not match it", e.id) {
+				return false
+			}
+		}
+		f.seen = true
+		v.moves[e.id] = f
+		v.sums[pos] = v.sums[pos].add(e.delta)
+	}
+	return true
+}
+
+// horizon checks that a position's blocks end at its horizon and its
+// inline entries come after it.
+func (v *verifier) horizon(pos string, s *posState, f *positionFacts) bool {
+	switch {
+	case !s.spilled && f != nil:
+		return v.fail("position %q has timeline blocks but no horizon", pos)
+	case s.spilled && f == nil:
+		return v.fail("position %q has a horizon but no timeline blocks", pos)
+	case s.spilled && (f.spilledMax.eff != s.horizonEff || f.spilledMax.id != s.horizonID):
+		return v.fail("position %q: horizon (%d, %d), newest spilled entry (%d, %d)", pos, s.horizonEff, s.horizonID, f.spilledMax.eff, f.spilledMax.id)
+	case s.spilled && len(s.recent) > 0 && s.recent[0].before(s.horizonEff, s.horizonID+1):
+		return v.fail("position %q: inline entry (%d, %d) not after the horizon", pos, s.recent[0].eff, s.recent[0].id)
 	}
 	return true
 }

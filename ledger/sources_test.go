@@ -1,0 +1,105 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestSourceBlocksInterleaved posts documents whose source keys fall
+// inside the key ranges of earlier documents' blocks (so blocks are
+// merged, grown and split), then posts everything again: every key must
+// be found as a duplicate, and nothing else.
+func TestSourceBlocksInterleaved(t *testing.T) {
+	l := openTest(t)
+	ctx := context.Background()
+	receipt := func(key string) Movement {
+		return Movement{SourceKey: key, SKU: "A1", Location: "WH1", Kind: KindReceipt, Quantity: 1, Effective: at(1)}
+	}
+	var docs []Document
+	// One wide block: k/0000, k/0100, ... k/6300.
+	first := Document{Key: "wide"}
+	for i := range 64 {
+		first.Movements = append(first.Movements, receipt(fmt.Sprintf("k/%04d", i*100)))
+	}
+	docs = append(docs, first)
+	// Then keys inside it, a few per document, some documents posted
+	// together (one transaction), some keys repeated within a document.
+	for d := range 150 {
+		doc := Document{Key: fmt.Sprintf("in-%d", d)}
+		for j := range 3 {
+			doc.Movements = append(doc.Movements, receipt(fmt.Sprintf("k/%04d", (d*37+j*13)%6300+1+j)))
+		}
+		docs = append(docs, doc)
+	}
+	seen := map[string]bool{}
+	var want int64
+	for i := 0; i < len(docs); {
+		batch := docs[i:min(i+1+i%5, len(docs))]
+		results := make([]PostResult, len(batch))
+		errs := make(chan error, len(batch))
+		for j, doc := range batch {
+			go func() {
+				var err error
+				results[j], err = l.Post(ctx, doc)
+				errs <- err
+			}()
+		}
+		for range batch {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Documents of one batch may commit in any order: count what is
+		// new across the batch.
+		var dups, posted int
+		for _, r := range results {
+			dups += len(r.Duplicates)
+			posted += r.Posted
+		}
+		var wantNew int
+		for _, doc := range batch {
+			for _, m := range doc.Movements {
+				if !seen[m.SourceKey] {
+					seen[m.SourceKey] = true
+					wantNew++
+				}
+			}
+		}
+		if posted != wantNew {
+			t.Fatalf("documents %d..%d: %d posted, want %d (%d duplicates)", i, i+len(batch)-1, posted, wantNew, dups)
+		}
+		want += int64(wantNew)
+		i += len(batch)
+	}
+	if got := mustBalance(t, l, "A1", "WH1").OnHand; got != want {
+		t.Fatalf("on hand %d, want %d", got, want)
+	}
+	if err := l.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Some block must have grown past the split size and been split.
+	var blocks int
+	if err := l.view(ctx, func(tx *bolt.Tx) error { blocks = tx.Bucket(bktSources).Stats().KeyN; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if keys := len(seen); blocks < 2 || keys <= sourceBlockSplit {
+		t.Fatalf("%d keys in %d blocks: the test should split a block", keys, blocks)
+	}
+	for _, doc := range docs {
+		res, err := l.Post(ctx, doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := make([]string, 0, len(doc.Movements))
+		for _, m := range doc.Movements {
+			keys = append(keys, m.SourceKey)
+		}
+		if res.Posted != 0 || !slices.Equal(res.Duplicates, keys) {
+			t.Fatalf("reposting %s: %+v", doc.Key, res)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestTimelineLongAndLate posts many movements at one position, in time
+// order and then far back in time, so that inline entries spill into
+// blocks and late entries are merged into blocks until they split; the
+// history, balances as of every hour and the file's invariants must stay
+// right throughout.
+func TestTimelineLongAndLate(t *testing.T) {
+	tests := []struct {
+		name  string
+		order func(i, n int) float64 // effective hour of movement i of n
+	}{
+		{"in time order", func(i, n int) float64 { return float64(i) / 4 }},
+		{"backwards", func(i, n int) float64 { return float64(n-i) / 4 }},
+		{"new, then far back", func(i, n int) float64 {
+			if i < n/3 {
+				return 100 + float64(i)/4
+			}
+			return float64(i%97) / 2 // late: older than everything spilled
+		}},
+		{"random", func(i, n int) float64 { return float64((i*7919)%n) / 4 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := openTest(t)
+			ctx := context.Background()
+			const n, per = 900, 30
+			var want []Movement
+			for d := 0; d < n/per; d++ {
+				var ms []Movement
+				for i := d * per; i < (d+1)*per; i++ {
+					m := mv(KindReceipt, int64(1+i%5), tt.order(i, n))
+					if i%11 == 0 {
+						m.Kind, m.Quantity, m.Reason = KindAdjust, -2, "count"
+					}
+					ms = append(ms, m)
+				}
+				res := mustPost(t, l, fmt.Sprintf("doc-%d", d), ms...)
+				for i := range ms {
+					ms[i].ID = res.FirstID + uint64(i)
+				}
+				want = append(want, ms...)
+				if d%10 == 9 {
+					if err := l.Verify(ctx); err != nil {
+						t.Fatalf("after %d documents: %v", d+1, err)
+					}
+				}
+			}
+			// History: newest first by effective time, then ID; paged.
+			slices.SortFunc(want, func(a, b Movement) int {
+				return compareEntries(tlEntry{eff: b.Effective.UnixNano(), id: b.ID}, tlEntry{eff: a.Effective.UnixNano(), id: a.ID})
+			})
+			var got []Movement
+			for before := uint64(0); ; {
+				page, err := l.History(ctx, "A1", "WH1", HistoryOptions{Before: before, Limit: 77})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				got = append(got, page...)
+				before = page[len(page)-1].ID
+			}
+			if len(got) != len(want) {
+				t.Fatalf("history has %d movements, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].ID != want[i].ID {
+					t.Fatalf("history[%d] is movement %d, want %d", i, got[i].ID, want[i].ID)
+				}
+			}
+			for h := -1.0; h < 240; h += 0.5 {
+				var sum int64
+				for _, m := range want {
+					if !m.Effective.After(at(h)) {
+						sum += m.Quantity
+					}
+				}
+				b, err := l.BalanceAsOf(ctx, "A1", "WH1", at(h))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b.OnHand != sum {
+					t.Fatalf("as of %v h: on hand %d, want %d", h, b.OnHand, sum)
+				}
+			}
+		})
+	}
+}
+
+// TestSnapshotAgainstSpilledTimeline posts a snapshot dated before most
+// of a long, spilled timeline: its adjustment must count every later
+// movement, spilled or not.
+func TestSnapshotAgainstSpilledTimeline(t *testing.T) {
+	l := openTest(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var total int64
+	for d := range 20 {
+		var ms []Movement
+		for range 10 {
+			q := int64(1 + rng.IntN(9))
+			total += q
+			ms = append(ms, mv(KindReceipt, q, float64(10+rng.IntN(80))))
+		}
+		mustPost(t, l, fmt.Sprintf("doc-%d", d), ms...)
+	}
+	var after int64 // receipts effective after hour 30
+	hist, err := l.History(context.Background(), "A1", "WH1", HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range hist {
+		if m.Effective.After(at(30)) {
+			after += m.Quantity
+		}
+	}
+	mustPost(t, l, "count", with(mv(KindSnapshot, 1000, 30), func(m *Movement) { m.Bucket = BucketOnHand }))
+	if got := mustBalance(t, l, "A1", "WH1").OnHand; got != 1000+after {
+		t.Fatalf("on hand %d after a count of 1000 at hour 30, want %d (1000 + %d received later; %d in all)", got, 1000+after, after, total)
+	}
+	if b, err := l.BalanceAsOf(context.Background(), "A1", "WH1", at(30)); err != nil || b.OnHand != 1000 {
+		t.Fatalf("as of the count: %+v %v", b, err)
+	}
+	_ = time.Hour
+}
