@@ -10,15 +10,16 @@ import (
 // The positions bucket holds, for each (SKU, location) with the prefix
 // P = sku 0 loc 0:
 //
-//	P effective (8) id (8) → deltas (decodeDeltas): the timeline, in time order
+//	P effective (8) id (8) → a block of older timeline entries, named by
+//	                         its first (timeline.go)
 //	P 0xFE order           → the order's allocation (varint); order "" holds
 //	                         what allocated snapshots adjusted
-//	P 0xFF                 → balance record (decodePosState)
+//	P 0xFF                 → balance record with the newest timeline
+//	                         entries (decodePosState)
 //
-// Allocations and the balance sort right after the position's newest
-// timeline entries (an effective time's first key byte is below 0xFE: see
-// maxTime), so a posting usually rewrites one leaf page per position it
-// touches, not three.
+// Allocations and the balance sort right after the position's blocks (an
+// effective time's first key byte is below 0xFE: see maxTime), so a
+// posting usually rewrites one leaf page per position it touches.
 // SKUs and locations hold no NUL (validText), so the first two NULs of a
 // key end the SKU and the location, and one position's keys never
 // interleave with another's.
@@ -43,7 +44,7 @@ func balanceKey(sku, loc string) []byte {
 	return append(positionPrefix(sku, loc), balanceMark)
 }
 
-// timelineKey is prefix effective id.
+// timelineKey is prefix effective id: a timeline block's key.
 func timelineKey(prefix []byte, effective int64, id uint64) []byte {
 	k := make([]byte, 0, len(prefix)+16)
 	k = append(k, prefix...)
@@ -82,7 +83,8 @@ func parsePositionKey(k []byte) (prefix []byte, kind int) {
 	return nil, keyBad
 }
 
-// isTimelineOf reports whether k is a timeline key of the position prefix.
+// isTimelineOf reports whether k is a timeline block key of the position
+// prefix.
 func isTimelineOf(k, prefix []byte) bool {
 	return len(k) == len(prefix)+16 && k[len(prefix)] < allocationMark && bytes.HasPrefix(k, prefix)
 }

@@ -258,8 +258,14 @@ func (w *writer) addEntry(sku, loc string, s *posState, e tlEntry) error {
 // flush writes what the transaction keeps in memory, each bucket in key
 // order.
 func (w *writer) flush() error {
-	if err := insertSources(w.sources, mergeSourceRuns(w.srcRuns)); err != nil {
-		return err
+	// Each document's keys go in on their own, so that no new block spans
+	// two documents: a document posted later with keys between theirs
+	// (documents of one file commit in any order) still finds its range
+	// free.
+	for _, run := range w.srcRuns {
+		if err := insertSources(w.sources, run); err != nil {
+			return err
+		}
 	}
 	// The positions bucket receives one sorted stream: per position its
 	// new timeline blocks, its allocations, then its balance.
@@ -286,34 +292,6 @@ func (w *writer) flush() error {
 		}
 	}
 	return nil
-}
-
-// mergeSourceRuns merges runs sorted by key into one sorted run.
-func mergeSourceRuns(runs [][]sourceEntry) []sourceEntry {
-	for len(runs) > 1 {
-		next := make([][]sourceEntry, 0, (len(runs)+1)/2)
-		for i := 0; i < len(runs); i += 2 {
-			if i+1 == len(runs) {
-				next = append(next, runs[i])
-				continue
-			}
-			a, b := runs[i], runs[i+1]
-			m := make([]sourceEntry, 0, len(a)+len(b))
-			for len(a) > 0 && len(b) > 0 {
-				if bytes.Compare(b[0].key, a[0].key) < 0 {
-					m, b = append(m, b[0]), b[1:]
-				} else {
-					m, a = append(m, a[0]), a[1:]
-				}
-			}
-			next = append(next, append(append(m, a...), b...))
-		}
-		runs = next
-	}
-	if len(runs) == 0 {
-		return nil
-	}
-	return runs[0]
 }
 
 // allocationRun returns the changed allocations in key order; a nil value
