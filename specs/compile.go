@@ -237,6 +237,7 @@ func (rel *release) addSegments(file string, sf *segmentsFile) error {
 		if seg.Rules, err = parseRules(sj.Syntax, len(seg.Elements)); err != nil {
 			return &DataError{File: file, Where: where, Msg: err.Error()}
 		}
+		seg.fast = compileFast(seg.Elements)
 		for i, u := range seg.Elements {
 			if u.Req == 'M' {
 				seg.lastMandatory = i + 1
@@ -267,6 +268,7 @@ func (rel *release) compileSet(file string, sf *setFile) (*Spec, error) {
 		return nil, err
 	}
 	root.Content = content
+	root.keys = childKeys(content)
 	root.first = 0
 	spec.root, spec.Structure, spec.slots = root, content, b.slots
 	if len(content) < 2 || content[0].ID != "ST" || content[len(content)-1].ID != "SE" {
@@ -336,6 +338,7 @@ func (b *setBuilder) nodes(list []nodeJSON, parent *Node, path string, depth int
 				return nil, &DataError{File: b.file, Where: sub, Msg: "a loop's first segment must be M with max 1"}
 			}
 			n.Content, n.trigger, n.key = content, content[0].ID, content[0].key
+			n.keys = childKeys(content)
 		default:
 			return nil, &DataError{File: b.file, Where: path, Msg: fmt.Sprintf("entry %d: give either segment or loop", i+1)}
 		}
@@ -350,6 +353,15 @@ func (b *setBuilder) nodes(list []nodeJSON, parent *Node, path string, depth int
 	// structure ambiguous only when both can repeat into each other; X12
 	// allows it (e.g. N9 in two places), so it is not checked here.
 	return out, nil
+}
+
+// childKeys returns the keys of nodes, in order.
+func childKeys(nodes []*Node) []uint32 {
+	keys := make([]uint32, len(nodes))
+	for i, n := range nodes {
+		keys[i] = n.key
+	}
+	return keys
 }
 
 // String describes the node, e.g. "loop LIN (12)" or "segment BIA".

@@ -3,6 +3,7 @@ package specs
 import (
 	"bytes"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/dockside-edi/dockside/edi/x12"
@@ -44,35 +45,60 @@ func nodeMaxOf(loop *Node, id string) int {
 
 // segmentElements appends seg's element errors to v.elems.
 func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
-	var rep byte
-	comp := byte('>')
-	if d := seg.Delimiters(); d != nil {
-		rep, comp = d.Repetition, d.Component
+	if d := seg.Delimiters(); d != v.delims || !v.sepsSet {
+		v.setSeps(d)
 	}
+	sp := &v.seps
 	n := seg.Len()
 	var present uint64
-	last := min(max(n, def.lastMandatory), len(def.Elements))
+	fast := def.fast
+	last := min(max(n, def.lastMandatory), len(fast))
 	for i := 1; i <= last; i++ {
-		u := &def.Elements[i-1]
-		var val []byte
-		if i <= n {
-			val = seg.Element(i)
-		}
+		f := &fast[i-1]
+		val := seg.Element(i) // nil past the segment's last element
 		if len(val) == 0 {
-			if u.Req == 'M' {
-				v.elemError(seg, i, 0, 0, u, nil, x12.ElemMandatoryMissing, 0)
+			if f.mandatory {
+				v.elemError(seg, i, 0, 0, &def.Elements[i-1], nil, x12.ElemMandatoryMissing, 0)
 			}
 			continue
 		}
 		present |= 1 << uint(i)
-		if u.Composite == nil && (rep == 0 || bytes.IndexByte(val, rep) < 0) {
-			// The common case: a simple element, not repeated.
-			if p, _ := checkValue(u.Element, val, comp); p != valueOK {
-				v.value(seg, i, 0, 0, u, u.Element, val, comp)
+		// f.accepts(val, sp), by hand: a call here would cost the loop
+		// its registers.
+		kind, compW := f.kind, sp.compW
+		if kind == fastComposite {
+			kind = f.sub
+			if !f.loneOK {
+				kind = fastNone
 			}
-			continue
+		} else if kind == fastCode {
+			compW = sp.repW // a simple element may hold a code with the component separator
 		}
-		v.use(seg, i, u, val, rep, comp)
+		ok := false
+		switch m := len(val); kind {
+		case fastCode:
+			if m <= 4 {
+				w := shortWord(val)
+				ok = zeroBytes(w)|zeroBytes(w^compW)|zeroBytes(w^sp.repW) == 0 &&
+					f.codes.hasKey(bits.ReverseBytes32(uint32(w)<<(32-8*uint(m))))
+			}
+		case fastText:
+			if m >= f.min && m <= f.max {
+				if m <= 8 {
+					ok = plainWord(shortWord(val), compW, sp.repW)
+				} else {
+					ok = plainLong(val, compW, sp.repW)
+				}
+			}
+		case fastDecimal, fastInteger:
+			if sp.numSafe {
+				d, isNum := numericDigits(val, kind == fastDecimal)
+				ok = isNum && d >= f.min && d <= f.max
+			}
+		}
+		if !ok {
+			v.element(seg, i, &def.Elements[i-1], val, sp.rep, sp.comp)
+		}
 	}
 	for i := len(def.Elements) + 1; i <= n; i++ {
 		if len(seg.Element(i)) > 0 {
@@ -86,6 +112,29 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 			v.ruleOK[def.index] = present | 1
 		}
 	}
+}
+
+// setSeps takes the separators of d (nil: a segment built with
+// x12.NewSegment, with '>' for components and no repetitions).
+func (v *validation) setSeps(d *x12.Delimiters) {
+	var rep byte
+	comp := byte('>')
+	if d != nil {
+		rep, comp = d.Repetition, d.Component
+	}
+	v.delims, v.sepsSet, v.seps = d, true, newSeps(comp, rep)
+}
+
+// element checks one present element that the fast path did not accept.
+func (v *validation) element(seg *x12.Segment, pos int, u *Use, val []byte, rep, comp byte) {
+	if u.Composite == nil && (rep == 0 || bytes.IndexByte(val, rep) < 0) {
+		// A simple element, not repeated.
+		if p, _ := checkValue(u.Element, val, comp); p != valueOK {
+			v.value(seg, pos, 0, 0, u, u.Element, val, comp)
+		}
+		return
+	}
+	v.use(seg, pos, u, val, rep, comp)
 }
 
 // use checks one present element: its repetitions, components and value.

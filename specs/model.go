@@ -63,8 +63,9 @@ type Segment struct {
 	Elements []Use
 	Rules    []Rule
 
-	lastMandatory int // position of the last M element, 0 when none
-	index         int // dense index in its release, for per-validation caches
+	fast          []fastUse // Elements compiled for the fast path
+	lastMandatory int       // position of the last M element, 0 when none
+	index         int       // dense index in its release, for per-validation caches
 }
 
 // Node is one entry of a transaction set's structure: a segment position or
@@ -78,6 +79,8 @@ type Node struct {
 	Segment *Segment
 	// Content is a loop's children; the first is its trigger segment.
 	Content []*Node
+	// keys are the children's keys, side by side for the search.
+	keys []uint32
 
 	trigger string // segment id that starts this node (for a loop: its first segment)
 	key     uint32 // trigger packed by packString, for fast matching

@@ -16,6 +16,11 @@ type validation struct {
 	res    *x12.SetResult
 	elems  []x12.ElementError // scratch for one segment's element errors
 	last   int                // SetIndex of the last segment seen
+	// seps are the separators of delims, for the fast path; sepsSet is
+	// false until a segment of the call set them.
+	seps    seps
+	delims  *x12.Delimiters
+	sepsSet bool
 	// ruleOK caches, per segment or composite with syntax rules, the last
 	// presence mask that satisfied all its rules, with bit 0 set to mark
 	// the entry valid (bit 0 is no element position). Streams repeat the
@@ -45,7 +50,7 @@ func (s *Spec) Validate(t *x12.Transaction) x12.SetResult {
 		v.segment(&t.Segments[i])
 	}
 	v.end(t.HasTrailer)
-	v.res, v.spec = nil, nil
+	v.res, v.spec, v.delims = nil, nil, nil
 	validationPool.Put(v)
 	res.Finish()
 	return res
@@ -53,6 +58,7 @@ func (s *Spec) Validate(t *x12.Transaction) x12.SetResult {
 
 func (v *validation) reset(s *Spec, res *x12.SetResult) {
 	v.spec, v.res, v.last = s, res, 0
+	v.delims, v.sepsSet = nil, false
 	if cap(v.counts) < s.slots {
 		v.counts = make([]int32, s.slots)
 	}
@@ -75,17 +81,18 @@ func (v *validation) segment(seg *x12.Segment) {
 	key, _ := packString(seg.ID) // 0 (matching nothing) for an over-long id
 	for depth := len(v.stack) - 1; depth >= 0; depth-- {
 		f := &v.stack[depth]
-		kids := f.n.Content
+		keys := f.n.keys
 		start := max(f.cur, 0)
-		for j := start; j < len(kids); j++ {
-			c := kids[j]
-			if c.key != key || (j == 0 && depth > 0) {
-				// A loop's trigger is never repeated inside its own
-				// iteration: a second one starts the next iteration.
-				continue
+		if depth > 0 {
+			// A loop's trigger is never repeated inside its own
+			// iteration: a second one starts the next iteration.
+			start = max(f.cur, 1)
+		}
+		for j := start; j < len(keys); j++ {
+			if keys[j] == key {
+				v.enter(depth, j, seg)
+				return
 			}
-			v.enter(depth, j, seg)
-			return
 		}
 	}
 	v.misplaced(seg)
