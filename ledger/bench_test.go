@@ -216,3 +216,53 @@ func BenchmarkFileSize(b *testing.B) {
 	}
 	b.ReportMetric(float64(docs*per*b.N)/b.Elapsed().Seconds(), "movements/s")
 }
+
+// BenchmarkPostCounts posts what a daily 846 of 200,000 items becomes:
+// 20 documents of 10,000 on-hand snapshots, posted at once from 20
+// goroutines, into positions that already hold 20 earlier days of counts
+// (so their timelines have spilled). One op is one day's file.
+func BenchmarkPostCounts(b *testing.B) {
+	const docs, per, days = 20, 10_000, 20
+	l := openBench(b)
+	defer l.Close()
+	ctx := context.Background()
+	day := func(d int) []Document {
+		out := make([]Document, docs)
+		for i := range out {
+			key := fmt.Sprintf("benchco|%09d|%d|%04d", d, d, i+1)
+			out[i] = Document{Key: key, Movements: make([]Movement, per)}
+			for j := range per {
+				out[i].Movements[j] = Movement{SourceKey: fmt.Sprintf("%s|%d|17|WH1", key, 5+4*j), SKU: fmt.Sprintf("SKU%07d", i*per+j),
+					Location: "WH1", Kind: KindSnapshot, Bucket: BucketOnHand, Quantity: int64((j + d) % 500), Effective: t0.Add(time.Duration(d) * 24 * time.Hour)}
+			}
+		}
+		return out
+	}
+	post := func(ds []Document) {
+		var wg sync.WaitGroup
+		for _, doc := range ds {
+			wg.Go(func() {
+				if _, err := l.Post(ctx, doc); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for d := range days {
+		post(day(d))
+	}
+	var cpu time.Duration
+	for d := days; b.Loop(); d++ {
+		b.StopTimer()
+		ds := day(d)
+		c0 := cpuTime(b)
+		b.StartTimer()
+		post(ds)
+		b.StopTimer()
+		cpu += cpuTime(b) - c0
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(docs*per*b.N)/b.Elapsed().Seconds(), "movements/s")
+	b.ReportMetric(float64(docs*per*b.N)/cpu.Seconds(), "movements/cpu-s")
+}

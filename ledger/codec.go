@@ -3,7 +3,6 @@ package ledger
 import (
 	"encoding/binary"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -288,7 +287,7 @@ type posState struct {
 
 	// The timeline (timeline.go): the newest entries, sorted, and the
 	// newest entry spilled to blocks, if any.
-	recent     []tlEntry
+	tl         inline
 	spilled    bool
 	horizonEff int64
 	horizonID  uint64
@@ -347,11 +346,12 @@ func encodePosState(buf []byte, s *posState) []byte {
 	} else {
 		e.byte(0)
 	}
-	encodeEntries(&e, s.recent)
+	s.tl.encode(&e)
 	return e.b
 }
 
-// decodePosState decodes a whole balance record, timeline included.
+// decodePosState decodes a whole balance record, timeline included (its
+// entries are decoded when first listed).
 func decodePosState(b []byte) (posState, error) { return decodeBalance(b, true) }
 
 // decodeBalanceOnly decodes a balance record without its timeline, for
@@ -412,10 +412,7 @@ func decodeBalance(b []byte, timeline bool) (posState, error) {
 	default:
 		d.fail("timeline horizon")
 	}
-	s.recent = decodeEntries(&d, nil)
-	if d.err == nil && !slices.IsSortedFunc(s.recent, compareEntries) {
-		d.fail("timeline order")
-	}
+	s.tl = decodeInline(&d)
 	return s, d.done("balance")
 }
 

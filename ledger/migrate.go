@@ -111,8 +111,12 @@ func migratePositions(old *bolt.Bucket, put func(k, v []byte) error) error {
 			if err != nil {
 				return fmt.Errorf("balance %x: %w", k, err)
 			}
-			s.recent = entries
-			for _, e := range spill(&mem, prefix, &s) {
+			s.tl.set(entries)
+			blocks, err := spill(&mem, prefix, &s)
+			if err != nil {
+				return err
+			}
+			for _, e := range blocks {
 				if err := put(e.key, e.val); err != nil {
 					return err
 				}

@@ -248,8 +248,7 @@ func (w *writer) position(sku, loc string) (*posState, error) {
 // addEntry records a movement's timeline entry at its position.
 func (w *writer) addEntry(sku, loc string, s *posState, e tlEntry) error {
 	if !s.spilled || !e.before(s.horizonEff, s.horizonID) {
-		s.recent = insertEntry(s.recent, e)
-		return nil
+		return s.tl.add(e)
 	}
 	// Older than what was spilled: into its block, now.
 	return mergeLate(w.positions, w.mem.alloc(len(sku)+len(loc)+18), positionPrefix(sku, loc), e)
@@ -277,8 +276,12 @@ func (w *writer) flush() error {
 			continue
 		}
 		prefix := key[:len(key)-1]
-		out = append(out, spill(&w.mem, prefix, s)...)
-		out = append(out, kv{key, encodePosState(w.mem.alloc(48+14*len(s.recent)), s)})
+		blocks, err := spill(&w.mem, prefix, s)
+		if err != nil {
+			return fmt.Errorf("ledger: timeline of %q: %w", prefix, err)
+		}
+		out = append(out, blocks...)
+		out = append(out, kv{key, encodePosState(w.mem.alloc(48+len(s.tl.raw)+16), s)})
 	}
 	for _, e := range mergeTwo(out, w.allocationRun()) {
 		var err error

@@ -174,11 +174,15 @@ func putBlock(b *bolt.Bucket, prefix []byte, entries []tlEntry) error {
 // spill moves all but the newest inlineKeep entries of a position that
 // has more than inlineMax inline into new blocks, and returns them as
 // key-value pairs in key order (after every existing block).
-func spill(mem *arena, prefix []byte, s *posState) []kv {
-	if len(s.recent) <= inlineMax {
-		return nil
+func spill(mem *arena, prefix []byte, s *posState) ([]kv, error) {
+	if s.tl.count() <= inlineMax {
+		return nil, nil
 	}
-	old := s.recent[:len(s.recent)-inlineKeep]
+	entries, err := s.tl.list()
+	if err != nil {
+		return nil, err
+	}
+	old := entries[:len(entries)-inlineKeep]
 	var out []kv
 	for len(old) > 0 {
 		n := min(len(old), blockMax)
@@ -187,10 +191,10 @@ func spill(mem *arena, prefix []byte, s *posState) []kv {
 		out = append(out, kv{key, val})
 		old = old[n:]
 	}
-	last := s.recent[len(s.recent)-inlineKeep-1]
+	last := entries[len(entries)-inlineKeep-1]
 	s.spilled, s.horizonEff, s.horizonID = true, last.eff, last.id
-	s.recent = slices.Clone(s.recent[len(s.recent)-inlineKeep:])
-	return out
+	s.tl.set(slices.Clone(entries[len(entries)-inlineKeep:]))
+	return out, nil
 }
 
 // timelineKeyInto writes prefix effective id into buf.
@@ -205,8 +209,14 @@ func timelineKeyInto(buf, prefix []byte, effective int64, id uint64) []byte {
 // at. c must be a cursor on the positions bucket.
 func sumLater(c *bolt.Cursor, prefix []byte, s *posState, at int64) (Quantities, error) {
 	var sum Quantities
-	for i := len(s.recent) - 1; i >= 0 && s.recent[i].eff > at; i-- {
-		sum = sum.add(s.recent[i].delta)
+	if eff, ok := s.tl.newest(); ok && eff > at {
+		entries, err := s.tl.list()
+		if err != nil {
+			return Quantities{}, err
+		}
+		for i := len(entries) - 1; i >= 0 && entries[i].eff > at; i-- {
+			sum = sum.add(entries[i].delta)
+		}
 	}
 	if !s.spilled || s.horizonEff <= at {
 		return sum, nil
@@ -243,9 +253,13 @@ func entriesBefore(c *bolt.Cursor, prefix []byte, s *posState, eff int64, id uin
 		eff, id = m, ^uint64(0) // no entry is later: keep the key below the balance's
 	}
 	full := func() bool { return limit > 0 && len(out) >= limit }
-	for i := len(s.recent) - 1; i >= 0 && !full(); i-- {
-		if s.recent[i].before(eff, id) {
-			out = append(out, s.recent[i])
+	entries, err := s.tl.list()
+	if err != nil {
+		return nil, err
+	}
+	for i := len(entries) - 1; i >= 0 && !full(); i-- {
+		if entries[i].before(eff, id) {
+			out = append(out, entries[i])
 		}
 	}
 	if !s.spilled || full() {

@@ -184,7 +184,15 @@ func (v *verifier) timeline() bool {
 				continue
 			}
 			v.states[string(pos)] = s
-			if !v.entries(string(pos), s.recent) || !v.horizon(string(pos), &s, facts[string(pos)]) {
+			recent, err := s.tl.list()
+			if err != nil {
+				sku, loc := prefixParts(pos)
+				if !v.report(fmt.Errorf("timeline of %q at %q: %w", sku, loc, err)) {
+					return false
+				}
+				continue
+			}
+			if !v.entries(string(pos), recent) || !v.horizon(string(pos), recent, &s, facts[string(pos)]) {
 				return false
 			}
 		case keyTimeline:
@@ -247,7 +255,7 @@ func (v *verifier) entries(pos string, entries []tlEntry) bool {
 
 // horizon checks that a position's blocks end at its horizon and its
 // inline entries come after it.
-func (v *verifier) horizon(pos string, s *posState, f *positionFacts) bool {
+func (v *verifier) horizon(pos string, recent []tlEntry, s *posState, f *positionFacts) bool {
 	switch {
 	case !s.spilled && f != nil:
 		return v.fail("position %q has timeline blocks but no horizon", pos)
@@ -255,8 +263,8 @@ func (v *verifier) horizon(pos string, s *posState, f *positionFacts) bool {
 		return v.fail("position %q has a horizon but no timeline blocks", pos)
 	case s.spilled && (f.spilledMax.eff != s.horizonEff || f.spilledMax.id != s.horizonID):
 		return v.fail("position %q: horizon (%d, %d), newest spilled entry (%d, %d)", pos, s.horizonEff, s.horizonID, f.spilledMax.eff, f.spilledMax.id)
-	case s.spilled && len(s.recent) > 0 && s.recent[0].before(s.horizonEff, s.horizonID+1):
-		return v.fail("position %q: inline entry (%d, %d) not after the horizon", pos, s.recent[0].eff, s.recent[0].id)
+	case s.spilled && len(recent) > 0 && recent[0].before(s.horizonEff, s.horizonID+1):
+		return v.fail("position %q: inline entry (%d, %d) not after the horizon", pos, recent[0].eff, recent[0].id)
 	}
 	return true
 }
