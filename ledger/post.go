@@ -40,7 +40,10 @@ type writer struct {
 	mem       arena                // keys and values put in this transaction
 	chunk     chunkBuilder         // movements of the current posting
 	states    map[string]*posState // balances touched in this transaction, by balance key
-	dirty     [][]byte             // balance keys of the states changed, in first-change order
+	loaded    [][]byte             // balance keys of the states, in the order loaded
+	loadedSt  []*posState          // the states, in the same order
+	posCursor *bolt.Cursor         // walks the positions bucket for loads in key order
+	posLast   []byte               // the key posCursor is on; nil: seek
 	newAllocs map[string]int64     // allocations changed (zero: delete)
 	srcRuns   [][]sourceEntry      // per posting: source keys recorded, sorted
 	srcRanges [][2][]byte          // per posting: its lowest and highest source key
@@ -62,6 +65,7 @@ func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
 		return nil, ErrNotLedger
 	}
 	w.srcCursor = w.sources.Cursor()
+	w.posCursor = w.positions.Cursor()
 	// IDs and sequence numbers only grow: fill pages completely. A
 	// document's source key blocks usually arrive as one sorted run: fill
 	// pages mostly.
@@ -232,7 +236,7 @@ func (w *writer) position(sku, loc string) (*posState, error) {
 		return s, nil
 	}
 	s := new(posState)
-	if v := w.positions.Get(w.keyBuf); v != nil {
+	if v := w.loadPosition(w.keyBuf); v != nil {
 		st, err := decodePosState(v)
 		if err != nil {
 			return nil, fmt.Errorf("balance %q at %q: %w", sku, loc, err)
@@ -241,8 +245,45 @@ func (w *writer) position(sku, loc string) (*posState, error) {
 	}
 	key := w.mem.copyOf(w.keyBuf)
 	w.states[string(key)] = s
-	w.dirty = append(w.dirty, key)
+	w.loaded = append(w.loaded, key)
+	w.loadedSt = append(w.loadedSt, s)
 	return s, nil
+}
+
+// posWalk is how many keys loadPosition steps forward before it seeks.
+const posWalk = 8
+
+// loadPosition returns the stored balance record under key, or nil. A
+// document's movements often come in key order (an 846 lists its items by
+// SKU), so it steps the cursor forward from the previous key when it can,
+// rather than searching from the root every time.
+func (w *writer) loadPosition(key []byte) []byte {
+	if w.posLast != nil && bytes.Compare(key, w.posLast) > 0 {
+		for range posWalk {
+			k, v := w.posCursor.Next()
+			if k == nil {
+				break
+			}
+			switch c := bytes.Compare(k, key); {
+			case c == 0:
+				w.posLast = append(w.posLast[:0], k...)
+				return v
+			case c > 0:
+				w.posLast = append(w.posLast[:0], k...)
+				return nil
+			}
+		}
+	}
+	k, v := w.posCursor.Seek(key)
+	if k == nil {
+		w.posLast = nil
+		return nil
+	}
+	w.posLast = append(w.posLast[:0], k...)
+	if !bytes.Equal(k, key) {
+		return nil
+	}
+	return v
 }
 
 // addEntry records a movement's timeline entry at its position.
@@ -250,7 +291,9 @@ func (w *writer) addEntry(sku, loc string, s *posState, e tlEntry) error {
 	if !s.spilled || !e.before(s.horizonEff, s.horizonID) {
 		return s.tl.add(e)
 	}
-	// Older than what was spilled: into its block, now.
+	// Older than what was spilled: into its block, now. (The write moves
+	// the bucket under loadPosition's cursor: it seeks next time.)
+	w.posLast = nil
 	return mergeLate(w.positions, w.mem.alloc(len(sku)+len(loc)+18), positionPrefix(sku, loc), e)
 }
 
@@ -269,9 +312,8 @@ func (w *writer) flush() error {
 	// The positions bucket receives one sorted stream: per position its
 	// new timeline blocks, its allocations, then its balance.
 	var out []kv
-	for _, i := range sortedIndexes(w.dirty) {
-		key := w.dirty[i]
-		s := w.states[string(key)]
+	for _, i := range sortedIndexes(w.loaded) {
+		key, s := w.loaded[i], w.loadedSt[i]
 		if !s.dirty {
 			continue
 		}
