@@ -26,6 +26,8 @@ type validation struct {
 	// the entry valid (bit 0 is no element position). Streams repeat the
 	// same shapes, so most rule checks become one comparison.
 	ruleOK []uint64
+	// places caches the structure searches of this call (see found).
+	places [1 << placeBits]found
 }
 
 // frame is an open loop (or the set itself) and the index of its child
@@ -59,6 +61,7 @@ func (s *Spec) Validate(t *x12.Transaction) x12.SetResult {
 func (v *validation) reset(s *Spec, res *x12.SetResult) {
 	v.spec, v.res, v.last = s, res, 0
 	v.delims, v.sepsSet = nil, false
+	v.places = [1 << placeBits]found{}
 	if cap(v.counts) < s.slots {
 		v.counts = make([]int32, s.slots)
 	}
@@ -79,6 +82,12 @@ func (v *validation) reset(s *Spec, res *x12.SetResult) {
 func (v *validation) segment(seg *x12.Segment) {
 	v.last = seg.Pos.SetIndex
 	key, _ := packString(seg.ID) // 0 (matching nothing) for an over-long id
+	top := &v.stack[len(v.stack)-1]
+	m := &v.places[placeSlot(top.n.slot, top.cur, key)]
+	if m.n == top.n && m.cur == int32(top.cur) && m.key == key {
+		v.enter(int(m.depth), int(m.j), seg)
+		return
+	}
 	for depth := len(v.stack) - 1; depth >= 0; depth-- {
 		f := &v.stack[depth]
 		keys := f.n.keys
@@ -90,12 +99,31 @@ func (v *validation) segment(seg *x12.Segment) {
 		}
 		for j := start; j < len(keys); j++ {
 			if keys[j] == key {
+				*m = found{n: top.n, cur: int32(top.cur), key: key, depth: int32(depth), j: int32(j)}
 				v.enter(depth, j, seg)
 				return
 			}
 		}
 	}
 	v.misplaced(seg)
+}
+
+// found remembers where segment's search ended (frame depth, child j) for
+// a stack whose top frame is (n, cur) and a segment key. The frames below
+// the top are a function of its node (each open loop is the current child
+// of the frame below), so the search is a function of (n, cur, key).
+type found struct {
+	n        *Node
+	cur      int32
+	key      uint32
+	depth, j int32
+}
+
+// placeBits sizes a validation's table of places.
+const placeBits = 6
+
+func placeSlot(slot, cur int, key uint32) uint32 {
+	return (key ^ uint32(slot)<<16 ^ uint32(cur)<<24) * 0x9E3779B1 >> (32 - placeBits)
 }
 
 // enter makes kids[j] of frame depth the current position for seg: closes
