@@ -1,6 +1,9 @@
 package documents
 
-import "unsafe"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // strtab makes the strings a decoded document owns, with few allocations:
 //
@@ -21,7 +24,7 @@ type strtab struct {
 }
 
 type cached struct {
-	key    uint64 // packed bytes, see pack; 0 for an empty slot
+	key    uint64 // the bytes of s, see shortKey (an empty slot has s "")
 	s      string
 	number bool // s is known to be a valid decimal
 }
@@ -49,15 +52,16 @@ func (t *strtab) str(b []byte) string {
 // code returns b as a string owned by the table, interning it when it is
 // short (a code, a unit, a small number).
 func (t *strtab) code(b []byte) string {
-	if len(b) == 0 {
+	n := len(b)
+	if n == 0 {
 		return ""
 	}
-	if len(b) > 7 {
+	if n > 7 {
 		return t.str(b)
 	}
-	k := pack(b)
+	k := shortKey(b)
 	c := &t.cache[(k*0x9E3779B97F4A7C15)>>(64-cacheBits)]
-	if c.key != k {
+	if c.key != k || len(c.s) != n {
 		c.key, c.s, c.number = k, t.str(b), false
 	}
 	return c.s
@@ -67,43 +71,38 @@ func (t *strtab) code(b []byte) string {
 // the table, and whether it is valid. Short numbers are checked once per
 // set: the cache remembers which entries were checked.
 func (t *strtab) decimal(b []byte) (string, bool) {
-	if len(b) > 7 || len(b) == 0 {
+	n := len(b)
+	if n > 7 || n == 0 {
 		if !validDecimal(b) {
 			return "", false
 		}
 		return t.str(b), true
 	}
-	k := pack(b)
+	k := shortKey(b)
 	c := &t.cache[(k*0x9E3779B97F4A7C15)>>(64-cacheBits)]
-	if c.key == k && c.number {
+	hit := c.key == k && len(c.s) == n
+	if hit && c.number {
 		return c.s, true
 	}
 	if !validDecimal(b) {
 		return "", false
 	}
-	if c.key != k {
+	if !hit {
 		c.key, c.s = k, t.str(b)
 	}
 	c.number = true
 	return c.s, true
 }
 
-// pack returns up to 7 bytes and their count as one word; it is never 0
-// for a non-empty b. Codes are mostly 1 to 3 bytes: those are unrolled.
-func pack(b []byte) uint64 {
-	switch len(b) {
-	case 1:
-		return 1 | uint64(b[0])<<8
-	case 2:
-		return 2 | uint64(b[0])<<8 | uint64(b[1])<<16
-	case 3:
-		return 3 | uint64(b[0])<<8 | uint64(b[1])<<16 | uint64(b[2])<<24
+// shortKey returns the bytes of b (one to seven) in a word that, with
+// len(b), identifies them: bytes 0, n/2 and n-1 for up to three (which
+// are all of them), or two overlapping four-byte loads.
+func shortKey(b []byte) uint64 {
+	n := len(b)
+	if n >= 4 {
+		return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
 	}
-	k := uint64(len(b))
-	for i, c := range b {
-		k |= uint64(c) << (8 * (i + 1))
-	}
-	return k
+	return uint64(b[0]) | uint64(b[n>>1])<<8 | uint64(b[n-1])<<16
 }
 
 func (t *strtab) grow(need int) {
