@@ -47,6 +47,15 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if err := ctx.Err(); err != nil {
 		return PostResult{}, err
 	}
+	r := &postRequest{ordered: make(chan struct{}), done: make(chan struct{})}
+	if len(doc.Movements) >= parallelSortMin {
+		// Sort the source keys (prepare does not change them) while the
+		// movements are checked.
+		go func() {
+			r.ord = orderOf(&doc)
+			close(r.ordered)
+		}()
+	}
 	prepared, err := prepare(doc, l.now())
 	if err != nil {
 		return PostResult{}, err
@@ -54,17 +63,10 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if len(prepared.Movements) == 0 {
 		return PostResult{}, nil
 	}
-	r := &postRequest{doc: prepared, ordered: make(chan struct{}), done: make(chan struct{})}
-	if len(prepared.Movements) < parallelSortMin {
+	r.doc = prepared
+	if len(doc.Movements) < parallelSortMin {
 		r.ord = orderOf(&r.doc)
 		close(r.ordered)
-	} else {
-		// Sort while the committer applies the movements: it needs the
-		// order only to write them out.
-		go func() {
-			r.ord = orderOf(&r.doc)
-			close(r.ordered)
-		}()
 	}
 	select {
 	case l.reqs <- r:

@@ -8,7 +8,7 @@ import (
 )
 
 // parallelSortMin is the document size from which the source keys are
-// sorted beside the committer's other work.
+// sorted on their own goroutine while the movements are checked.
 const parallelSortMin = 4096
 
 // docOrder holds a document's source keys and their order, worked out

@@ -102,7 +102,8 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 			continue
 		}
 		m.ID, m.Seq, m.Recorded = nextID, seq, w.now
-		s, perr := w.position(m.SKU, m.Location)
+		w.keyBuf = append(append(append(append(append(w.keyBuf[:0], m.SKU...), 0), m.Location...), 0), balanceMark)
+		s, perr := w.position(w.keyBuf)
 		if perr != nil {
 			return PostResult{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: "sku", Err: ErrCorrupt, Msg: perr.Error()}
 		}
@@ -228,22 +229,22 @@ func (w *writer) queueSources(ord *docOrder, done []recorded) {
 	}
 }
 
-// position returns the state of (sku, loc), loading it once per
-// transaction.
-func (w *writer) position(sku, loc string) (*posState, error) {
-	w.keyBuf = append(append(append(append(append(w.keyBuf[:0], sku...), 0), loc...), 0), balanceMark)
-	if s, ok := w.states[string(w.keyBuf)]; ok {
+// position returns the state of the position with balance key bk,
+// loading it once per transaction.
+func (w *writer) position(bk []byte) (*posState, error) {
+	if s, ok := w.states[string(bk)]; ok {
 		return s, nil
 	}
 	s := new(posState)
-	if v := w.loadPosition(w.keyBuf); v != nil {
+	if v := w.loadPosition(bk); v != nil {
 		st, err := decodePosState(v)
 		if err != nil {
+			sku, loc := prefixParts(bk[:len(bk)-1])
 			return nil, fmt.Errorf("balance %q at %q: %w", sku, loc, err)
 		}
 		*s = st
 	}
-	key := w.mem.copyOf(w.keyBuf)
+	key := w.mem.copyOf(bk)
 	w.states[string(key)] = s
 	w.loaded = append(w.loaded, key)
 	w.loadedSt = append(w.loadedSt, s)
@@ -312,7 +313,7 @@ func (w *writer) flush() error {
 	// The positions bucket receives one sorted stream: per position its
 	// new timeline blocks, its allocations, then its balance.
 	var out []kv
-	for _, i := range sortedIndexes(w.loaded) {
+	for _, i := range inKeyOrder(w.loaded) {
 		key, s := w.loaded[i], w.loadedSt[i]
 		if !s.dirty {
 			continue
@@ -337,6 +338,24 @@ func (w *writer) flush() error {
 		}
 	}
 	return nil
+}
+
+// inKeyOrder returns the indexes of keys in key order: the identity when
+// they are sorted already (one document's positions are loaded in key
+// order), else sorted.
+func inKeyOrder(keys [][]byte) []int32 {
+	sorted := true
+	for i := 1; i < len(keys) && sorted; i++ {
+		sorted = bytes.Compare(keys[i-1], keys[i]) < 0
+	}
+	if !sorted {
+		return sortedIndexes(keys)
+	}
+	idx := make([]int32, len(keys))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	return idx
 }
 
 // allocationRun returns the changed allocations in key order; a nil value

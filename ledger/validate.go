@@ -18,7 +18,20 @@ var (
 // validText reports whether s is valid UTF-8 of at most MaxTextLen bytes
 // without control characters. NUL in particular would break key framing.
 func validText(s string) bool {
-	if len(s) > MaxTextLen || !utf8.ValidString(s) {
+	if len(s) > MaxTextLen {
+		return false
+	}
+	ascii := true // the usual case: printable ASCII, checked a byte at a time
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return true
+	}
+	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
@@ -49,11 +62,13 @@ func prepare(doc Document, now time.Time) (Document, error) {
 		return Document{}, fmt.Errorf("ledger: document %q: %w: %d > %d", doc.Key, ErrTooManyMovements, len(doc.Movements), MaxMovements)
 	}
 	out := Document{Key: doc.Key, Movements: make([]Movement, len(doc.Movements))}
+	var last *Movement // the previous movement, whose reference was checked
 	for i, m := range doc.Movements {
-		if fe := checkMovement(&m); fe != nil {
+		if fe := checkMovement(&m, last); fe != nil {
 			return Document{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
 		}
 		out.Movements[i] = normalize(m, now)
+		last = &doc.Movements[i]
 	}
 	return out, nil
 }
@@ -65,8 +80,10 @@ type fieldError struct {
 	msg   string // detail; may be empty
 }
 
-// checkMovement returns the first problem with m, or nil.
-func checkMovement(m *Movement) *fieldError {
+// checkMovement returns the first problem with m, or nil. When prev (a
+// movement already checked) is given, reference fields equal to its are
+// not checked again: a document's movements mostly share them.
+func checkMovement(m *Movement, prev *Movement) *fieldError {
 	switch {
 	case m.SourceKey == "":
 		return &fieldError{"source_key", ErrEmptySourceKey, ""}
@@ -83,7 +100,9 @@ func checkMovement(m *Movement) *fieldError {
 	case !m.Kind.Valid():
 		return &fieldError{"kind", ErrUnknownKind, m.Kind.String()}
 	}
-	if field, bad := badReference(&m.Reference, m.Reason); bad {
+	if prev != nil && sameReferenceText(&m.Reference, m.Reason, &prev.Reference, prev.Reason) {
+		// checked with prev
+	} else if field, bad := badReference(&m.Reference, m.Reason); bad {
 		return &fieldError{field, ErrInvalidText, ""}
 	}
 	if m.Quantity > MaxQuantity || m.Quantity < -MaxQuantity {
@@ -124,6 +143,13 @@ func badReference(r *Reference, reason string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// sameReferenceText reports whether two movements' reference fields and
+// reasons are equal.
+func sameReferenceText(a *Reference, ar string, b *Reference, br string) bool {
+	return a.Partner == b.Partner && a.DocumentType == b.DocumentType && a.Interchange == b.Interchange &&
+		a.Group == b.Group && a.Transaction == b.Transaction && a.Order == b.Order && ar == br
 }
 
 // checkKindFields checks the fields that only some kinds use.
