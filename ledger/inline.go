@@ -77,13 +77,16 @@ func (in *inline) add(e tlEntry) error {
 		in.set(insertEntry(entries, e))
 		return nil
 	}
-	if in.rawOK || in.n == 0 {
-		in.raw = appendEntry(in.raw, in.last, in.n == 0, e)
-		in.rawOK = true
-	}
-	if in.decoded || in.n == 0 {
-		in.entries = append(in.entries, e)
-		in.decoded = true
+	if in.n == 0 {
+		in.raw, in.rawOK = appendEntry(in.raw[:0], tlEntry{}, true, e), true
+		in.entries, in.decoded = nil, false
+	} else {
+		if in.rawOK {
+			in.raw = appendEntry(in.raw, in.last, false, e)
+		}
+		if in.decoded {
+			in.entries = append(in.entries, e)
+		}
 	}
 	in.n++
 	in.last = e

@@ -236,6 +236,7 @@ func (w *writer) position(bk []byte) (*posState, error) {
 		return s, nil
 	}
 	s := new(posState)
+	s.tl.raw = w.mem.alloc(24) // room for the entries of a new position
 	if v := w.loadPosition(bk); v != nil {
 		st, err := decodePosState(v)
 		if err != nil {
