@@ -11,7 +11,8 @@ import (
 
 // postRequest is one document waiting for a group commit.
 type postRequest struct {
-	doc     Document      // checked and normalized
+	doc     Document      // checked; movements are normalized as they are applied
+	now     time.Time     // when Post was called: the effective time of movements without one
 	ord     docOrder      // its key orders, once ordered is closed
 	ordered chan struct{} // closed when ord is ready
 	res     PostResult    // set by the committer
@@ -47,23 +48,22 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if err := ctx.Err(); err != nil {
 		return PostResult{}, err
 	}
-	r := &postRequest{ordered: make(chan struct{}), done: make(chan struct{})}
+	// The request holds the caller's movements: Post returns only once the
+	// committer is done with them, or before it ever sees them.
+	r := &postRequest{doc: doc, now: l.now(), ordered: make(chan struct{}), done: make(chan struct{})}
 	if len(doc.Movements) >= parallelSortMin {
-		// Sort the source keys (prepare does not change them) while the
-		// movements are checked.
+		// Sort the source keys while the movements are checked.
 		go func() {
-			r.ord = orderOf(&doc)
+			r.ord = orderOf(&r.doc)
 			close(r.ordered)
 		}()
 	}
-	prepared, err := prepare(doc, l.now())
-	if err != nil {
+	if err := checkDocument(&doc); err != nil {
 		return PostResult{}, err
 	}
-	if len(prepared.Movements) == 0 {
+	if len(doc.Movements) == 0 {
 		return PostResult{}, nil
 	}
-	r.doc = prepared
 	if len(doc.Movements) < parallelSortMin {
 		r.ord = orderOf(&r.doc)
 		close(r.ordered)

@@ -44,6 +44,7 @@ type writer struct {
 	loadedSt  []*posState          // the states, in the same order
 	posCursor *bolt.Cursor         // walks the positions bucket for loads in key order
 	posLast   []byte               // the key posCursor is on; nil: seek
+	slab      []posState           // where states are allocated
 	newAllocs map[string]int64     // allocations changed (zero: delete)
 	srcRuns   [][]sourceEntry      // per posting: source keys recorded, sorted
 	srcRanges [][2][]byte          // per posting: its lowest and highest source key
@@ -96,11 +97,13 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 	nextID := w.movements.Sequence() + 1
 	done := make([]recorded, len(doc.Movements))
 	for i := range doc.Movements {
-		m := doc.Movements[i] // a copy: the request may be applied again after a rollback
 		if dup[i] {
-			res.Duplicates = append(res.Duplicates, m.SourceKey)
+			res.Duplicates = append(res.Duplicates, doc.Movements[i].SourceKey)
 			continue
 		}
+		// A normalized copy: the request may be applied again after a
+		// rollback, and the movements are the caller's.
+		m := normalize(&doc.Movements[i], r.now)
 		m.ID, m.Seq, m.Recorded = nextID, seq, w.now
 		w.keyBuf = append(append(append(append(append(w.keyBuf[:0], m.SKU...), 0), m.Location...), 0), balanceMark)
 		s, perr := w.position(w.keyBuf)
@@ -235,7 +238,11 @@ func (w *writer) position(bk []byte) (*posState, error) {
 	if s, ok := w.states[string(bk)]; ok {
 		return s, nil
 	}
-	s := new(posState)
+	if len(w.slab) == cap(w.slab) {
+		w.slab = make([]posState, 0, 256) // states in blocks, not one allocation each
+	}
+	w.slab = append(w.slab, posState{})
+	s := &w.slab[len(w.slab)-1]
 	s.tl.raw = w.mem.alloc(24) // room for the entries of a new position
 	if v := w.loadPosition(bk); v != nil {
 		st, err := decodePosState(v)

@@ -47,30 +47,29 @@ func validTime(t time.Time) bool {
 	return t.IsZero() || (!t.Before(minTime) && !t.After(maxTime))
 }
 
-// prepare checks a document and returns a copy the ledger may keep: times
-// in UTC, a zero effective time replaced by now, output fields cleared. It
-// does every check that does not need the stored state; the rest (balances
-// that would overflow) happen when the movements are applied.
-func prepare(doc Document, now time.Time) (Document, error) {
+// checkDocument checks a document: everything that does not need the
+// stored state (balances that would overflow are found when the movements
+// are applied). The ledger keeps the movements as given and normalizes
+// each as it applies it.
+func checkDocument(doc *Document) error {
 	if doc.Key == "" {
-		return Document{}, fmt.Errorf("ledger: %w", ErrEmptyDocumentKey)
+		return fmt.Errorf("ledger: %w", ErrEmptyDocumentKey)
 	}
 	if !validText(doc.Key) {
-		return Document{}, fmt.Errorf("ledger: document key %q: %w", doc.Key, ErrInvalidText)
+		return fmt.Errorf("ledger: document key %q: %w", doc.Key, ErrInvalidText)
 	}
 	if len(doc.Movements) > MaxMovements {
-		return Document{}, fmt.Errorf("ledger: document %q: %w: %d > %d", doc.Key, ErrTooManyMovements, len(doc.Movements), MaxMovements)
+		return fmt.Errorf("ledger: document %q: %w: %d > %d", doc.Key, ErrTooManyMovements, len(doc.Movements), MaxMovements)
 	}
-	out := Document{Key: doc.Key, Movements: make([]Movement, len(doc.Movements))}
 	var last *Movement // the previous movement, whose reference was checked
-	for i, m := range doc.Movements {
-		if fe := checkMovement(&m, last); fe != nil {
-			return Document{}, &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
+	for i := range doc.Movements {
+		m := &doc.Movements[i]
+		if fe := checkMovement(m, last); fe != nil {
+			return &MovementError{Document: doc.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
 		}
-		out.Movements[i] = normalize(m, now)
-		last = &doc.Movements[i]
+		last = m
 	}
-	return out, nil
+	return nil
 }
 
 // fieldError is a problem with one field of a movement.
@@ -188,7 +187,7 @@ func checkKindFields(m *Movement) *fieldError {
 // normalize returns the stored form of a checked movement: times in UTC
 // (monotonic reading dropped), a zero effective time set to now, snapshot
 // bucket filled in, output fields cleared.
-func normalize(m Movement, now time.Time) Movement {
+func normalize(m *Movement, now time.Time) Movement {
 	out := Movement{
 		SourceKey:        m.SourceKey,
 		SKU:              m.SKU,
