@@ -2,6 +2,7 @@ package specs
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/bits"
 	"strings"
@@ -50,21 +51,25 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 	}
 	sp := &v.seps
 	n := seg.Len()
-	var present uint64
 	fast := def.fast
 	last := min(max(n, def.lastMandatory), len(fast))
-	for i := 1; i <= last; i++ {
-		f := &fast[i-1]
+	// The loop calls nothing (a call would cost it its registers): it
+	// marks in slow the positions to look at again, a mandatory element
+	// missing or a value the fast path does not accept (fastUse). Their
+	// errors come after, in order of position, as each position's errors
+	// depend on its value alone.
+	var present, slow uint64
+	for k := range fast[:last] {
+		f, i := &fast[k], k+1
 		val := seg.Element(i) // nil past the segment's last element
-		if len(val) == 0 {
+		m := len(val)
+		if m == 0 {
 			if f.mandatory {
-				v.elemError(seg, i, 0, 0, &def.Elements[i-1], nil, x12.ElemMandatoryMissing, 0)
+				slow |= 1 << (uint(i) & 63)
 			}
 			continue
 		}
-		present |= 1 << uint(i)
-		// f.accepts(val, sp), by hand: a call here would cost the loop
-		// its registers.
+		present |= 1 << (uint(i) & 63) // i <= 63: no shift past the word
 		kind, compW := f.kind, sp.compW
 		if kind == fastComposite {
 			kind = f.sub
@@ -75,7 +80,7 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 			compW = sp.repW // a simple element may hold a code with the component separator
 		}
 		ok := false
-		switch m := len(val); kind {
+		switch kind {
 		case fastCode:
 			if m <= 4 {
 				w := shortWord(val)
@@ -86,8 +91,12 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 			if m >= f.min && m <= f.max {
 				if m <= 8 {
 					ok = plainWord(shortWord(val), compW, sp.repW)
-				} else {
-					ok = plainLong(val, compW, sp.repW)
+					break
+				}
+				ok = true
+				for j := 0; ok && j < m; j += 8 {
+					// The last word overlaps the one before.
+					ok = plainWord(binary.LittleEndian.Uint64(val[min(j, m-8):]), compW, sp.repW)
 				}
 			}
 		case fastDecimal, fastInteger:
@@ -97,7 +106,15 @@ func (v *validation) segmentElements(seg *x12.Segment, def *Segment) {
 			}
 		}
 		if !ok {
+			slow |= 1 << (uint(i) & 63)
+		}
+	}
+	for ; slow != 0; slow &= slow - 1 {
+		i := bits.TrailingZeros64(slow)
+		if val := seg.Element(i); len(val) > 0 {
 			v.element(seg, i, &def.Elements[i-1], val, sp.rep, sp.comp)
+		} else {
+			v.elemError(seg, i, 0, 0, &def.Elements[i-1], nil, x12.ElemMandatoryMissing, 0)
 		}
 	}
 	for i := len(def.Elements) + 1; i <= n; i++ {

@@ -111,18 +111,6 @@ func (s *codeSet) hasKey(k uint32) bool {
 	}
 }
 
-// plainLong is plainWord over a value of more than eight bytes.
-func plainLong(b []byte, aw, cw uint64) bool {
-	n := len(b)
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		if !plainWord(binary.LittleEndian.Uint64(b[i:]), aw, cw) {
-			return false
-		}
-	}
-	return i == n || plainWord(binary.LittleEndian.Uint64(b[n-8:]), aw, cw)
-}
-
 // shortWord returns the bytes of a value of one to eight bytes in a
 // word: bytes 0, n/2 and n-1 cover one to three (then the bytes above are
 // 'A'), two overlapping four-byte loads four to eight (the low n bytes are

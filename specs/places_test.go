@@ -113,3 +113,14 @@ func readAllSets(data []byte) []*x12.Transaction {
 		}
 	}
 }
+
+// TestSegmentKeyIsPackString: the unrolled key of a segment id is
+// packString's, zero bytes and other lengths included.
+func TestSegmentKeyIsPackString(t *testing.T) {
+	for _, id := range []string{"", "N", "N1", "LIN", "QTY", "ISA1", "TOOLONG", "N\x00", "\x00\x00", "A\x00B", "\x00", "\xffZ", "ZZZZ"} {
+		want, _ := packString(id)
+		if got := segmentKey(id); got != want {
+			t.Errorf("segmentKey(%q) = %#x, packString %#x", id, got, want)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func (v *validation) reset(s *Spec, res *x12.SetResult) {
 // segment places one segment in the structure and checks its elements.
 func (v *validation) segment(seg *x12.Segment) {
 	v.last = seg.Pos.SetIndex
-	key, _ := packString(seg.ID) // 0 (matching nothing) for an over-long id
+	key := segmentKey(seg.ID) // 0 (matching nothing) for an over-long id
 	top := &v.stack[len(v.stack)-1]
 	m := &v.places[placeSlot(top.n.slot, top.cur, key)]
 	if m.n == top.n && m.cur == int32(top.cur) && m.key == key {
@@ -106,6 +106,23 @@ func (v *validation) segment(seg *x12.Segment) {
 		}
 	}
 	v.misplaced(seg)
+}
+
+// segmentKey is packString for a segment id, unrolled for the usual two
+// or three bytes.
+func segmentKey(id string) uint32 {
+	switch len(id) {
+	case 2:
+		if id[0] != 0 && id[1] != 0 {
+			return uint32(id[0])<<8 | uint32(id[1])
+		}
+	case 3:
+		if id[0] != 0 && id[1] != 0 && id[2] != 0 {
+			return uint32(id[0])<<16 | uint32(id[1])<<8 | uint32(id[2])
+		}
+	}
+	k, _ := packString(id)
+	return k
 }
 
 // found remembers where segment's search ended (frame depth, child j) for
