@@ -56,7 +56,8 @@ type Decoder struct {
 
 	txBytes int
 	// arena, ends and segs hold the current set's bytes, element slices
-	// and segments; they are reused from set to set.
+	// and segments (the set's Segments once it is complete); they are
+	// reused from set to set.
 	arena []byte
 	ends  []int32
 	segs  []Segment
@@ -113,6 +114,7 @@ func (d *Decoder) Open() *Interchange { return d.ic }
 func (d *Decoder) emit(k EventKind) {
 	ev := Event{Kind: k, Interchange: d.ic, Group: d.grp}
 	if k == SetRead {
+		d.tx.Segments = d.segs
 		ev.Transaction = d.tx
 		d.owner = d.tx
 	}
@@ -208,7 +210,8 @@ func (d *Decoder) onST(seg *Segment) error {
 	if d.segs == nil {
 		d.takeBuffers()
 	}
-	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos, Segments: d.segs[:0]}
+	d.segs = d.segs[:0]
+	d.tx = &Transaction{SetID: seg.Text(1), Control: seg.Text(2), ImplRef: seg.Text(3), Group: d.grp, Pos: seg.Pos}
 	d.txBytes = 0
 	d.arena, d.ends, d.owner = d.arena[:0], d.ends[:0], nil
 	checkST(d.tx, seg)
@@ -226,6 +229,7 @@ func (d *Decoder) onSE(seg *Segment) error {
 		return err
 	}
 	d.tx.HasTrailer = true
+	d.tx.Segments = d.segs
 	checkSE(d.tx, seg)
 	d.emit(SetRead)
 	d.tx = nil
@@ -268,12 +272,14 @@ func (d *Decoder) keep(seg *Segment) error {
 	d.ends = append(grow(d.ends, len(seg.ends)), seg.ends...)
 	// Grow by one and fill the new segment in place: cheaper than
 	// appending a composite literal (built aside, then copied).
-	segs := grow(d.tx.Segments, 1)
+	// d.segs holds the set's segments; d.tx.Segments is set when the set
+	// is complete (onSE, emit).
+	segs := grow(d.segs, 1)
 	segs = segs[:len(segs)+1]
 	s := &segs[len(segs)-1]
 	s.ID, s.Pos, s.data, s.delims = seg.ID, seg.Pos, data, seg.delims
 	s.ends = d.ends[first:len(d.ends):len(d.ends)]
-	d.tx.Segments, d.segs = segs, segs
+	d.segs = segs
 	return nil
 }
 
