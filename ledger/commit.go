@@ -153,7 +153,11 @@ func (l *Ledger) commit(batch []*postRequest) {
 		failed := -1
 		var failErr error
 		err := l.db.Update(func(tx *bolt.Tx) error {
-			w, err := newWriter(tx, l.now())
+			n := 0
+			for _, r := range batch {
+				n += len(r.doc.Movements)
+			}
+			w, err := newWriter(tx, l.now(), n)
 			if err != nil {
 				return err
 			}

@@ -52,14 +52,18 @@ type writer struct {
 	keyBuf    []byte               // scratch for map lookups
 }
 
-func newWriter(tx *bolt.Tx, now time.Time) (*writer, error) {
+// newWriter starts applying documents in tx; movements is how many the
+// documents hold (an upper bound on the positions they touch).
+func newWriter(tx *bolt.Tx, now time.Time, movements int) (*writer, error) {
 	w := &writer{
 		now:       now.Round(0).UTC(),
 		movements: tx.Bucket(bktMovements),
 		sources:   tx.Bucket(bktSources),
 		positions: tx.Bucket(bktPositions),
 		postings:  tx.Bucket(bktPostings),
-		states:    make(map[string]*posState),
+		states:    make(map[string]*posState, movements),
+		loaded:    make([][]byte, 0, movements),
+		loadedSt:  make([]*posState, 0, movements),
 		newAllocs: make(map[string]int64),
 	}
 	if w.movements == nil || w.sources == nil || w.positions == nil || w.postings == nil {
@@ -320,7 +324,7 @@ func (w *writer) flush() error {
 	}
 	// The positions bucket receives one sorted stream: per position its
 	// new timeline blocks, its allocations, then its balance.
-	var out []kv
+	out := make([]kv, 0, len(w.loaded)+len(w.loaded)/8)
 	for _, i := range inKeyOrder(w.loaded) {
 		key, s := w.loaded[i], w.loadedSt[i]
 		if !s.dirty {
@@ -348,22 +352,54 @@ func (w *writer) flush() error {
 	return nil
 }
 
-// inKeyOrder returns the indexes of keys in key order: the identity when
-// they are sorted already (one document's positions are loaded in key
-// order), else sorted.
+// maxMergeRuns is how many sorted runs inKeyOrder merges rather than
+// sorting everything.
+const maxMergeRuns = 64
+
+// inKeyOrder returns the indexes of keys (all different) in key order.
+// Documents that list their items in key order (an 846 by SKU) load their
+// positions in key order, so the keys are often a few sorted runs: those
+// are merged; anything else is sorted.
 func inKeyOrder(keys [][]byte) []int32 {
-	sorted := true
-	for i := 1; i < len(keys) && sorted; i++ {
-		sorted = bytes.Compare(keys[i-1], keys[i]) < 0
+	var runs [][]int32
+	start := 0
+	for i := 1; i <= len(keys); i++ {
+		if i == len(keys) || bytes.Compare(keys[i-1], keys[i]) > 0 {
+			if len(runs) == maxMergeRuns {
+				return sortedIndexes(keys)
+			}
+			run := make([]int32, i-start)
+			for j := range run {
+				run[j] = int32(start + j)
+			}
+			runs = append(runs, run)
+			start = i
+		}
 	}
-	if !sorted {
-		return sortedIndexes(keys)
+	for len(runs) > 1 {
+		next := runs[:0:0]
+		for i := 0; i < len(runs); i += 2 {
+			if i+1 == len(runs) {
+				next = append(next, runs[i])
+				continue
+			}
+			a, b := runs[i], runs[i+1]
+			m := make([]int32, 0, len(a)+len(b))
+			for len(a) > 0 && len(b) > 0 {
+				if bytes.Compare(keys[b[0]], keys[a[0]]) < 0 {
+					m, b = append(m, b[0]), b[1:]
+				} else {
+					m, a = append(m, a[0]), a[1:]
+				}
+			}
+			next = append(next, append(append(m, a...), b...))
+		}
+		runs = next
 	}
-	idx := make([]int32, len(keys))
-	for i := range idx {
-		idx[i] = int32(i)
+	if len(runs) == 0 {
+		return nil
 	}
-	return idx
+	return runs[0]
 }
 
 // allocationRun returns the changed allocations in key order; a nil value
