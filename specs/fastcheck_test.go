@@ -214,3 +214,61 @@ func readSegments(t *testing.T, version string, comp, rep byte, segs []string) [
 		}
 	}
 }
+
+// FuzzFastPath reads arbitrary segments with arbitrary separators and
+// compares the element errors of the fast path with the full check's.
+func FuzzFastPath(f *testing.F) {
+	f.Add("LIN**SK*SKU0000001*UP*012345678905~PID*F****Widget 1~QTY*17*5*EA~QTY*33*-1.5*EA>1", byte('>'), byte(0))
+	f.Add("QTY*17*5*EA:1:2~CTX*A^B:C*CLM*1**1:2:3*1325~N1*WH*X~DTM*405*20240101", byte(':'), byte('^'))
+	f.Add("W01*1*EA*000100022220*VC*110220*UP*871209028795~N9**3", byte('.'), byte('-'))
+	c := mustLoad(f)
+	f.Fuzz(func(t *testing.T, body string, comp, rep byte) {
+		if strings.ContainsAny(body, "\r\n") {
+			return // line breaks would be read as white space between segments
+		}
+		for _, version := range c.versions {
+			rel := c.releases[version]
+			segs := readSegmentsLax(version, comp, rep, strings.Split(body, "~"))
+			for i := range segs {
+				def := rel.segments[segs[i].ID]
+				if def == nil {
+					continue
+				}
+				spec := anySpec(rel)
+				fast := &validation{spec: spec, ruleOK: make([]uint64, rel.ruleCaches)}
+				full := &validation{spec: spec, ruleOK: make([]uint64, rel.ruleCaches)}
+				fast.segmentElements(&segs[i], def)
+				full.segmentElementsRef(&segs[i], def)
+				if !reflect.DeepEqual(fast.elems, full.elems) {
+					t.Fatalf("%s, separators %q %q: segment %q:\nfast path %+v\nfull check %+v", version, comp, rep, segs[i].Raw(), fast.elems, full.elems)
+				}
+			}
+		}
+	})
+}
+
+// readSegmentsLax is readSegments for the fuzz target: nil when the
+// interchange cannot be read.
+func readSegmentsLax(version string, comp, rep byte, segs []string) []x12.Segment {
+	isa11, isa12 := "U", "00401"
+	if rep != 0 {
+		isa11, isa12 = string(rep), "00501"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*%s*%s*000000001*0*P*%c~", isa11, isa12, comp)
+	fmt.Fprintf(&b, "GS*XX*S*R*20240101*1200*1*X*%s~ST*999*0001~", version)
+	for _, s := range segs {
+		b.WriteString(s + "~")
+	}
+	fmt.Fprintf(&b, "SE*%d*0001~GE*1*1~IEA*1*000000001~", len(segs)+2)
+	dec := x12.NewDecoder(strings.NewReader(b.String()), nil)
+	for {
+		ev, err := dec.Next()
+		if err != nil {
+			return nil
+		}
+		if ev.Kind == x12.SetRead {
+			return ev.Transaction.Clone().Segments
+		}
+	}
+}
