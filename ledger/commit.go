@@ -158,6 +158,9 @@ func (l *Ledger) commit(batch []*postRequest) {
 				n += len(r.doc.Movements)
 			}
 			w, err := newWriter(tx, l.now(), n)
+			if l.keyHash != nil {
+				w.hash = l.keyHash
+			}
 			if err != nil {
 				return err
 			}

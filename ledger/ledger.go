@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -72,6 +73,7 @@ type Ledger struct {
 	readOnly bool
 	now      func() time.Time
 	maxBatch int
+	keyHash  func(maphash.Seed, []byte) uint64 // the writer's position index; tests force collisions
 
 	reqs     chan *postRequest // to the committer; unbuffered
 	quit     chan struct{}     // closed by Close

@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"bytes"
+	"context"
+	"hash/maphash"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -38,5 +40,29 @@ func TestInKeyOrder(t *testing.T) {
 				t.Fatalf("got %v\nwant %v", got, want)
 			}
 		})
+	}
+}
+
+// TestPositionHashCollisions posts the same random documents into a
+// ledger whose writer indexes positions by a hash that collides all the
+// time and into a normal one: balances must come out the same.
+func TestPositionHashCollisions(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	var docs []Document
+	for i := range 60 {
+		docs = append(docs, randomDocument(rng, fmt.Sprintf("h%d", i), docs))
+	}
+	normal, colliding := openTest(t), openTest(t)
+	colliding.keyHash = func(_ maphash.Seed, b []byte) uint64 { return uint64(len(b) % 2) }
+	for _, d := range docs {
+		for _, l := range []*Ledger{normal, colliding} {
+			if _, err := l.Post(context.Background(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a, b := allBalances(t, normal), allBalances(t, colliding)
+	if len(a) < 3 || !slices.EqualFunc(a, b, sameBalance) {
+		t.Fatalf("balances differ:\n%+v\n%+v", a, b)
 	}
 }

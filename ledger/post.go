@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"time"
 
@@ -37,9 +38,12 @@ type writer struct {
 	postings  *bolt.Bucket
 	srcCursor *bolt.Cursor
 
-	mem       arena                // keys and values put in this transaction
-	chunk     chunkBuilder         // movements of the current posting
-	states    map[string]*posState // balances touched in this transaction, by balance key
+	mem       arena        // keys and values put in this transaction
+	chunk     chunkBuilder // movements of the current posting
+	seed      maphash.Seed // for byHash
+	hash      func(maphash.Seed, []byte) uint64
+	byHash    map[uint64]int32     // balances touched in this transaction: hash of the key → index in loaded
+	collided  map[string]*posState // those whose hash another key took first
 	loaded    [][]byte             // balance keys of the states, in the order loaded
 	loadedSt  []*posState          // the states, in the same order
 	posCursor *bolt.Cursor         // walks the positions bucket for loads in key order
@@ -61,7 +65,9 @@ func newWriter(tx *bolt.Tx, now time.Time, movements int) (*writer, error) {
 		sources:   tx.Bucket(bktSources),
 		positions: tx.Bucket(bktPositions),
 		postings:  tx.Bucket(bktPostings),
-		states:    make(map[string]*posState, movements),
+		seed:      maphash.MakeSeed(),
+		hash:      maphash.Bytes,
+		byHash:    make(map[uint64]int32, movements),
 		loaded:    make([][]byte, 0, movements),
 		loadedSt:  make([]*posState, 0, movements),
 		newAllocs: make(map[string]int64),
@@ -239,8 +245,14 @@ func (w *writer) queueSources(ord *docOrder, done []recorded) {
 // position returns the state of the position with balance key bk,
 // loading it once per transaction.
 func (w *writer) position(bk []byte) (*posState, error) {
-	if s, ok := w.states[string(bk)]; ok {
-		return s, nil
+	h := w.hash(w.seed, bk)
+	if i, ok := w.byHash[h]; ok {
+		if bytes.Equal(w.loaded[i], bk) {
+			return w.loadedSt[i], nil
+		}
+		if s, ok := w.collided[string(bk)]; ok {
+			return s, nil
+		}
 	}
 	if len(w.slab) == cap(w.slab) {
 		w.slab = make([]posState, 0, 256) // states in blocks, not one allocation each
@@ -257,7 +269,14 @@ func (w *writer) position(bk []byte) (*posState, error) {
 		*s = st
 	}
 	key := w.mem.copyOf(bk)
-	w.states[string(key)] = s
+	if _, taken := w.byHash[h]; taken {
+		if w.collided == nil {
+			w.collided = make(map[string]*posState)
+		}
+		w.collided[string(key)] = s
+	} else {
+		w.byHash[h] = int32(len(w.loaded))
+	}
 	w.loaded = append(w.loaded, key)
 	w.loadedSt = append(w.loadedSt, s)
 	return s, nil
