@@ -114,43 +114,6 @@ type kv struct {
 	key, val []byte
 }
 
-// mergeRuns merges runs sorted by key into one sorted run.
-func mergeRuns(runs [][]kv) []kv {
-	switch len(runs) {
-	case 0:
-		return nil
-	case 1:
-		return runs[0]
-	}
-	for len(runs) > 1 {
-		next := make([][]kv, 0, (len(runs)+1)/2)
-		for i := 0; i < len(runs); i += 2 {
-			if i+1 == len(runs) {
-				next = append(next, runs[i])
-				continue
-			}
-			next = append(next, mergeTwo(runs[i], runs[i+1]))
-		}
-		runs = next
-	}
-	return runs[0]
-}
-
-func mergeTwo(a, b []kv) []kv {
-	out := make([]kv, 0, len(a)+len(b))
-	for len(a) > 0 && len(b) > 0 {
-		if bytes.Compare(b[0].key, a[0].key) < 0 {
-			out = append(out, b[0])
-			b = b[1:]
-		} else {
-			out = append(out, a[0])
-			a = a[1:]
-		}
-	}
-	out = append(out, a...)
-	return append(out, b...)
-}
-
 // arena hands out byte slices from blocks: bbolt keeps every key and value
 // put until the transaction ends, and one block per many slices is far
 // cheaper for the allocator and the garbage collector. Blocks start small

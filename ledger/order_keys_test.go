@@ -3,8 +3,8 @@ package ledger
 import (
 	"bytes"
 	"context"
-	"hash/maphash"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"slices"
 	"testing"

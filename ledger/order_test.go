@@ -2,8 +2,6 @@ package ledger
 
 import (
 	"bytes"
-	"cmp"
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -43,29 +41,5 @@ func TestSortedIndexes(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("round %d: %v, want %v", round, got, want)
 		}
-	}
-}
-
-func TestMergeRuns(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	var runs [][]kv
-	var all []string
-	for range 7 {
-		var run []kv
-		for range rng.IntN(20) {
-			k := fmt.Sprintf("k%03d", rng.IntN(500))
-			run = append(run, kv{key: []byte(k)})
-			all = append(all, k)
-		}
-		slices.SortFunc(run, func(a, b kv) int { return bytes.Compare(a.key, b.key) })
-		runs = append(runs, run)
-	}
-	var got []string
-	for _, e := range mergeRuns(runs) {
-		got = append(got, string(e.key))
-	}
-	slices.SortFunc(all, cmp.Compare[string])
-	if !slices.Equal(got, all) {
-		t.Fatalf("%v, want %v", got, all)
 	}
 }

@@ -342,8 +342,54 @@ func (w *writer) flush() error {
 		}
 	}
 	// The positions bucket receives one sorted stream: per position its
-	// new timeline blocks, its allocations, then its balance.
-	out := make([]kv, 0, len(w.loaded)+len(w.loaded)/8)
+	// new timeline blocks, its allocations, then its balance. The records
+	// are sorted and encoded on another goroutine while this one puts them.
+	allocs := w.allocationRun()
+	batches := make(chan []kv, 4)
+	var encodeErr error
+	go func() {
+		defer close(batches)
+		encodeErr = w.encodePositions(batches) // w.mem is its own until batches closes
+	}()
+	var putErr error
+	put := func(e kv) {
+		if putErr != nil {
+			return
+		}
+		if e.val == nil {
+			putErr = w.positions.Delete(e.key) // an allocation come to zero
+		} else {
+			putErr = w.positions.Put(e.key, e.val)
+		}
+	}
+	for batch := range batches {
+		for _, e := range batch {
+			for len(allocs) > 0 && bytes.Compare(allocs[0].key, e.key) < 0 {
+				put(allocs[0])
+				allocs = allocs[1:]
+			}
+			put(e)
+		}
+	}
+	for _, e := range allocs {
+		put(e)
+	}
+	if encodeErr != nil {
+		return encodeErr
+	}
+	if putErr != nil {
+		return fmt.Errorf("ledger: writing positions: %w", putErr)
+	}
+	return nil
+}
+
+// positionBatch is how many records encodePositions sends at a time.
+const positionBatch = 512
+
+// encodePositions sends the changed positions' new timeline blocks and
+// balance records, in key order, in batches; it stops at the first error.
+func (w *writer) encodePositions(batches chan<- []kv) error {
+	batch := make([]kv, 0, positionBatch)
 	for _, i := range inKeyOrder(w.loaded) {
 		key, s := w.loaded[i], w.loadedSt[i]
 		if !s.dirty {
@@ -354,19 +400,15 @@ func (w *writer) flush() error {
 		if err != nil {
 			return fmt.Errorf("ledger: timeline of %q: %w", prefix, err)
 		}
-		out = append(out, blocks...)
-		out = append(out, kv{key, encodePosState(w.mem.alloc(48+len(s.tl.raw)+16), s)})
+		batch = append(batch, blocks...)
+		batch = append(batch, kv{key, encodePosState(w.mem.alloc(48+len(s.tl.raw)+16), s)})
+		if len(batch) >= positionBatch {
+			batches <- batch
+			batch = make([]kv, 0, positionBatch)
+		}
 	}
-	for _, e := range mergeTwo(out, w.allocationRun()) {
-		var err error
-		if e.val == nil {
-			err = w.positions.Delete(e.key) // an allocation come to zero
-		} else {
-			err = w.positions.Put(e.key, e.val)
-		}
-		if err != nil {
-			return fmt.Errorf("ledger: writing positions: %w", err)
-		}
+	if len(batch) > 0 {
+		batches <- batch
 	}
 	return nil
 }
