@@ -158,11 +158,12 @@ func (l *Ledger) commit(batch []*postRequest) {
 				n += len(r.doc.Movements)
 			}
 			w, err := newWriter(tx, l.now(), n)
-			if l.keyHash != nil {
-				w.hash = l.keyHash
-			}
 			if err != nil {
 				return err
+			}
+			defer w.close()
+			if l.keyHash != nil {
+				w.hash = l.keyHash
 			}
 			for i, r := range batch {
 				res, err := w.post(r)
