@@ -48,6 +48,11 @@ type decoder846 struct {
 	descs slab[Description] // the open run is the current item's
 
 	mem *memory846 // arrays to reuse (from a Pool), or nil
+	// checkIDs is set when the segments were not counted ahead: the
+	// loop checks that each has an id.
+	checkIDs bool
+	// itemsGrew is set when Items had to grow past its array.
+	itemsGrew bool
 }
 
 func (d *decoder846) decode() (*Inventory846, error) {
@@ -64,7 +69,54 @@ func (d *decoder846) decode() (*Inventory846, error) {
 	}
 	// One pass ahead: count items, ids, quantities and descriptions, so
 	// that each array is allocated once, and check the ids, so that the loop
-	// below need not.
+	// below need not. Memory from a Pool whose arrays held the last set
+	// decoded into them without growing (a stream of sets of about one size)
+	// skips the pass: the arrays are used as they are and grow if they must,
+	// and the loop checks the ids, an error reporting the first segment
+	// without an id before anything else, as the pass would have.
+	d.checkIDs = d.mem != nil && d.mem.fits
+	if d.checkIDs {
+		d.reuseAsIs()
+	} else if err := d.count(segs); err != nil {
+		return nil, err
+	}
+	defer d.keepArrays()
+	i := 1
+	for ; i < len(segs); i++ {
+		s := &segs[i]
+		var err error
+		switch {
+		case d.checkIDs && s.ID == "":
+			return nil, d.noID(s) // the first: the segments before have ids
+		case s.ID == "CTT":
+			d.endItem()
+			if d.doc.Totals, err = d.ctt(s); err != nil {
+				return nil, d.firstNoID(err)
+			}
+			for j := i + 1; j < len(segs); j++ {
+				if d.checkIDs && segs[j].ID == "" {
+					return nil, d.noID(&segs[j])
+				}
+				d.doc.After = append(d.doc.After, d.segment(&segs[j]))
+			}
+			return d.doc, nil
+		case d.item == nil && s.ID != "LIN":
+			err = d.header(s)
+		default:
+			err = d.detail(s)
+		}
+		if err != nil {
+			return nil, d.firstNoID(err)
+		}
+	}
+	d.endItem()
+	return d.doc, nil
+}
+
+// count counts the items, product ids, quantities and descriptions of
+// segs and makes the arrays for them; it fails on the first segment
+// without an id.
+func (d *decoder846) count(segs []x12.Segment) error {
 	lins, ids, qtys, pids := 0, 0, 0, 0
 	for i := range segs {
 		switch segs[i].ID {
@@ -76,43 +128,32 @@ func (d *decoder846) decode() (*Inventory846, error) {
 		case "PID":
 			pids++
 		case "":
-			return nil, d.noID(&segs[i])
+			return d.noID(&segs[i])
 		}
 	}
 	if d.mem != nil {
 		d.reuse(lins, ids, qtys, pids)
-	} else {
-		d.doc.Items = make([]Item846, 0, lins)
-		d.ids.reserve(ids)
-		d.qtys.reserve(qtys)
-		d.descs.reserve(pids)
+		return nil
 	}
-	defer d.keepArrays()
-	i := 1
-	for ; i < len(segs); i++ {
-		s := &segs[i]
-		var err error
-		switch {
-		case s.ID == "CTT":
-			d.endItem()
-			if d.doc.Totals, err = d.ctt(s); err != nil {
-				return nil, err
+	d.doc.Items = make([]Item846, 0, lins)
+	d.ids.reserve(ids)
+	d.qtys.reserve(qtys)
+	d.descs.reserve(pids)
+	return nil
+}
+
+// firstNoID returns, when the ids were not checked ahead, the error for
+// the first segment without an id if there is one (the error the pass
+// ahead would have returned), else err.
+func (d *decoder846) firstNoID(err error) error {
+	if d.checkIDs {
+		for i := range d.segs {
+			if d.segs[i].ID == "" {
+				return d.noID(&d.segs[i])
 			}
-			for j := i + 1; j < len(segs); j++ {
-				d.doc.After = append(d.doc.After, d.segment(&segs[j]))
-			}
-			return d.doc, nil
-		case d.item == nil && s.ID != "LIN":
-			err = d.header(s)
-		default:
-			err = d.detail(s)
-		}
-		if err != nil {
-			return nil, err
 		}
 	}
-	d.endItem()
-	return d.doc, nil
+	return err
 }
 
 // missing returns the error for a set without a segment it needs, placed
@@ -237,6 +278,7 @@ func (d *decoder846) lin(s *x12.Segment) error {
 	items := d.doc.Items
 	if len(items) == cap(items) {
 		items = append(items, Item846{})
+		d.itemsGrew = true
 	} else {
 		items = items[:len(items)+1]
 	}

@@ -37,6 +37,9 @@ type memory846 struct {
 	ids   []ProductID
 	qtys  []Quantity846
 	descs []Description
+	// fits is set when the last set decoded into these arrays did not
+	// make any of them grow: the next one skips counting ahead.
+	fits bool
 }
 
 // Decode decodes a transaction set as Decode does; an 846 is decoded into
@@ -127,6 +130,16 @@ func (d *decoder846) reuse(lins, ids, qtys, pids int) {
 	reuseSlab(&d.descs, m.descs, pids)
 }
 
+// reuseAsIs takes the arrays of d.mem without knowing the sizes needed
+// (see decode): they grow if they must.
+func (d *decoder846) reuseAsIs() {
+	m := d.mem
+	d.doc.Items = m.items[:0]
+	reuseSlab(&d.ids, m.ids, 0)
+	reuseSlab(&d.qtys, m.qtys, 0)
+	reuseSlab(&d.descs, m.descs, 0)
+}
+
 // reuseSlab starts s on buf when it can hold n.
 func reuseSlab[T any](s *slab[T], buf []T, n int) {
 	if cap(buf) >= n && cap(buf) > 0 {
@@ -149,4 +162,5 @@ func (d *decoder846) keepArrays() {
 	// reallocates rather than writing into slots the pool does not clear.
 	d.doc.Items = items[:len(items):len(items)]
 	m.ids, m.qtys, m.descs = d.ids.buf, d.qtys.buf, d.descs.buf
+	m.fits = !d.itemsGrew && !d.ids.grew && !d.qtys.grew && !d.descs.grew
 }

@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -239,6 +240,44 @@ func readUntilError(t *testing.T, path string) []*x12.Transaction {
 		}
 		if ev.Kind == x12.SetRead {
 			sets = append(sets, ev.Transaction.Clone())
+		}
+	}
+}
+
+// TestPoolErrorsSameAsDecode decodes broken 846s with a Pool whose memory
+// held a set of the same size without growing (so the pool skips counting
+// ahead) and compares the errors with Decode's: a segment without an id is
+// reported first wherever it stands, as the pass ahead reports it.
+func TestPoolErrorsSameAsDecode(t *testing.T) {
+	head := "BIA*00*DD*R*20261125\nLIN**SK*A\nQTY*17*1*EA\nPID*F****W\n"
+	bodies := []string{
+		head + "*X\nQTY*17*2*EA",                         // no id in the middle
+		head + "QTY*17*1x*EA\nQTY*17*2*EA\n*X",           // a bad number before it
+		head + "QTY**1*EA\n*X\nCTT*1",                    // a missing qualifier before it
+		head + "CTT*1.5\n*X",                             // a bad count, then no id after the CTT
+		head + "CTT*1\nREF*X*1\n*X",                      // no id after the CTT
+		head + "QTY*17*1x*EA",                            // a bad number alone
+		head + "CTT*1\nREF*X*1",                          // fine
+		"BIA*00*DD*R*20261125\nQTY*17*1*EA\n*X",          // misplaced QTY, then no id
+		"BIA*00*DD*R*20261125\nLIN**SK*A\nLIN**SK*B\n*X", // growing past the warm-up's arrays
+	}
+	warm := oneSet(t, "846", head+"CTT*1")
+	for _, body := range bodies {
+		tx := oneSet(t, "846", body)
+		var p Pool
+		doc, err := p.Decode846(warm)
+		must(t, err)
+		p.Release(doc)
+		doc, err = p.Decode846(warm) // the memory held it without growing
+		must(t, err)
+		p.Release(doc)
+		want, wantErr := Decode846(tx)
+		got, err := p.Decode846(tx)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(err, wantErr) {
+			t.Errorf("%q: pool error %v, Decode error %v", body, err, wantErr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: pool document %+v, Decode's %+v", body, got, want)
 		}
 	}
 }

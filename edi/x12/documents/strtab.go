@@ -126,6 +126,8 @@ type slab[T any] struct {
 	// reused says buf comes from a released document (see Pool): its
 	// slots are zeroed as they are handed out, not all at once.
 	reused bool
+	// grew is set once the slab has moved to a new array.
+	grew bool
 }
 
 // reserve makes room for n more elements in one array, when the slab has
@@ -158,7 +160,7 @@ func (s *slab[T]) grow() {
 	buf := make([]T, len(run), max(n, 2*len(run)+1))
 	copy(buf, run)
 	clear(run) // the old array keeps no reference into the document
-	s.buf, s.start = buf, 0
+	s.buf, s.start, s.grew = buf, 0, true
 }
 
 // drop removes the last n elements of the open run (they must be zero).
