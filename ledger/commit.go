@@ -158,12 +158,11 @@ func (l *Ledger) commit(batch []*postRequest) {
 				n += len(r.doc.Movements)
 			}
 			w, err := newWriter(tx, l.now(), n)
-			if err != nil {
-				return err
-			}
-			defer w.close()
 			if l.keyHash != nil {
 				w.hash = l.keyHash
+			}
+			if err != nil {
+				return err
 			}
 			for i, r := range batch {
 				res, err := w.post(r)

@@ -38,11 +38,9 @@ type writer struct {
 	postings  *bolt.Bucket
 	srcCursor *bolt.Cursor
 
-	mem       arena            // keys and values put in this transaction
-	chunk     chunkBuilder     // movements of the current posting (small commits)
-	enc       *movementEncoder // encodes the movements of large commits
-	encBatch  []Movement       // movements of the current posting not yet handed to enc
-	seed      maphash.Seed     // for byHash
+	mem       arena        // keys and values put in this transaction
+	chunk     chunkBuilder // movements of the current posting
+	seed      maphash.Seed // for byHash
 	hash      func(maphash.Seed, []byte) uint64
 	byHash    map[uint64]int32     // balances touched in this transaction: hash of the key → index in loaded
 	collided  map[string]*posState // those whose hash another key took first
@@ -77,10 +75,6 @@ func newWriter(tx *bolt.Tx, now time.Time, movements int) (*writer, error) {
 	if w.movements == nil || w.sources == nil || w.positions == nil || w.postings == nil {
 		return nil, ErrNotLedger
 	}
-	if movements >= encoderMin {
-		w.enc = newMovementEncoder()
-		w.encBatch = w.enc.batch()
-	}
 	w.srcCursor = w.sources.Cursor()
 	w.posCursor = w.positions.Cursor()
 	// IDs and sequence numbers only grow: fill pages completely. A
@@ -91,14 +85,6 @@ func newWriter(tx *bolt.Tx, now time.Time, movements int) (*writer, error) {
 	w.sources.FillPercent = sourcesFill
 	w.positions.FillPercent = positionsFill
 	return w, nil
-}
-
-// close stops the writer's goroutines; flush does not need it, a
-// transaction given up does.
-func (w *writer) close() {
-	if w.enc != nil {
-		w.enc.finish()
-	}
 }
 
 // recorded is what post learns of a movement it recorded.
@@ -161,10 +147,7 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 	if res.FirstID == 0 {
 		return res, nil // all duplicates: nothing changed, no sequence number
 	}
-	if w.enc != nil {
-		w.enc.send(w.encBatch, true)
-		w.encBatch = w.enc.batch()
-	} else if err := w.chunk.flush(w.movements); err != nil {
+	if err := w.chunk.flush(w.movements); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: document %q: %w", doc.Key, err)
 	}
 	w.queueSources(&r.ord, done)
@@ -349,11 +332,6 @@ func (w *writer) addEntry(sku, loc string, s *posState, e tlEntry) error {
 // flush writes what the transaction keeps in memory, each bucket in key
 // order.
 func (w *writer) flush() error {
-	if w.enc != nil {
-		if err := putChunks(w.movements, w.enc.finish()); err != nil {
-			return fmt.Errorf("ledger: writing movements: %w", err)
-		}
-	}
 	// Each document's keys go in on their own, so that no new block spans
 	// two documents: a document posted later with keys between theirs
 	// (documents of one file commit in any order) still finds its range
@@ -500,17 +478,8 @@ func (w *writer) allocationRun() []kv {
 	return run
 }
 
-// record adds a movement to the current chunk, or hands it to the
-// encoder.
+// record adds a movement to the current chunk.
 func (w *writer) record(m *Movement) error {
-	if w.enc != nil {
-		w.encBatch = append(w.encBatch, *m)
-		if len(w.encBatch) == encoderBatch {
-			w.enc.send(w.encBatch, false)
-			w.encBatch = w.enc.batch()
-		}
-		return nil
-	}
 	w.chunk.add(m)
 	if w.chunk.full() {
 		return w.chunk.flush(w.movements)
