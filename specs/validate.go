@@ -85,6 +85,11 @@ func (v *validation) segment(seg *x12.Segment) {
 	top := &v.stack[len(v.stack)-1]
 	m := &v.places[placeSlot(top.n.slot, top.cur, key)]
 	if m.n == top.n && m.cur == int32(top.cur) && m.key == key {
+		if m.quiet {
+			// The loops the step closes have no mandatory entries left to
+			// report: they close without a look.
+			v.stack = v.stack[:m.depth+1]
+		}
 		v.enter(int(m.depth), int(m.j), seg)
 		return
 	}
@@ -99,7 +104,7 @@ func (v *validation) segment(seg *x12.Segment) {
 		}
 		for j := start; j < len(keys); j++ {
 			if keys[j] == key {
-				*m = found{n: top.n, cur: int32(top.cur), key: key, depth: int32(depth), j: int32(j)}
+				*m = found{n: top.n, cur: int32(top.cur), key: key, depth: int32(depth), j: int32(j), quiet: v.quietStep(depth, j)}
 				v.enter(depth, j, seg)
 				return
 			}
@@ -134,6 +139,24 @@ type found struct {
 	cur      int32
 	key      uint32
 	depth, j int32
+	// quiet says that no loop the step closes can have a mandatory entry
+	// missing (none is left after its current one), so closing them
+	// reports nothing; the same holds for the entries skipped at depth,
+	// which enter checks anyway.
+	quiet bool
+}
+
+// quietStep reports whether closing the loops above depth, then moving
+// to child j at depth, passes no mandatory entry (see found).
+func (v *validation) quietStep(depth, j int) bool {
+	for d := len(v.stack) - 1; d > depth; d-- {
+		f := &v.stack[d]
+		if f.n.mandatoryBetween(f.cur+1, len(f.n.Content)) {
+			return false
+		}
+	}
+	f := &v.stack[depth]
+	return !f.n.mandatoryBetween(f.cur+1, j)
 }
 
 // placeBits sizes a validation's table of places.
