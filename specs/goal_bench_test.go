@@ -24,10 +24,11 @@ import (
 //   - check+pool: the same with a documents.Pool, each document released
 //     once its items are counted, and an x12.BufferPool shared by the
 //     runs' decoders (one goroutine);
-//   - concurrent+pool: x12.CheckConcurrent (decoding and validation on
-//     one goroutine, the typed decoding of the previous set on the
-//     other) with both pools: the fast path. Run it with -cpu 2 (or
-//     more); with -cpu 1 the two goroutines share one core.
+//   - concurrent+pool: x12.CheckConcurrent (decoding on one goroutine,
+//     validation of the previous set on another, the typed decoding of
+//     the set before on the caller's) with both pools: the fast path.
+//     Run it with -cpu 2 (or more); with -cpu 1 the goroutines share one
+//     core.
 func BenchmarkValidateDecode846(b *testing.B) {
 	c := mustLoad(b)
 	g := newGen846(200_000, 10_000)
