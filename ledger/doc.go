@@ -39,5 +39,10 @@
 // while a writer holds it. [Ledger.Verify] checks the file and every
 // invariant, for tests and for operators.
 //
+// The file's layout has a version. A file of the previous layout (schema 2:
+// a key per timeline entry and per source key) is upgraded, in one
+// transaction, the first time it is opened for writing; opened read-only
+// it is refused with ErrSchema until then.
+//
 // The package imports nothing else of Dockside; bbolt stays private to it.
 package ledger
