@@ -1,6 +1,8 @@
 package ledger
 
 import (
+	"bytes"
+	"slices"
 	"testing"
 	"time"
 )
@@ -45,6 +47,12 @@ func FuzzDecodeRecords(f *testing.F) {
 	c.add(&m)
 	f.Add(append([]byte{1}, c.records...))
 	f.Add(balanceKey("A", "B"))
+	s.tl.set([]tlEntry{{eff: -5, id: 3, delta: Quantities{OnHand: 2}}, {eff: 9, id: 4}})
+	s.spilled, s.horizonEff, s.horizonID = true, -9, 2
+	f.Add(encodePosState(nil, &s))
+	f.Add(encodeBlock(nil, []tlEntry{{eff: 1, id: 1}, {eff: 1, id: 2, delta: Quantities{Allocated: -1}}}))
+	f.Add(encodeSourceBlock(nil, []sourceEntry{{[]byte("acme|1|5"), 7}, {[]byte("acme|1|50"), 8}}))
+	blockKey := timelineKey([]byte("A\x00B\x00"), 1, 1)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if m, err := decodeMovement(1, b); err == nil {
 			again, err := decodeMovement(1, encodeMovement(nil, &m))
@@ -53,9 +61,28 @@ func FuzzDecodeRecords(f *testing.F) {
 			}
 		}
 		if s, err := decodePosState(b); err == nil {
+			entries, lerr := s.tl.list()
 			again, err := decodePosState(encodePosState(nil, &s))
-			if err != nil || again.q != s.q || again.seq != s.seq || len(again.incoming) != len(s.incoming) {
+			if err != nil || again.q != s.q || again.seq != s.seq || len(again.incoming) != len(s.incoming) ||
+				again.spilled != s.spilled || again.horizonID != s.horizonID || again.tl.count() != s.tl.count() {
 				t.Fatalf("balance does not round-trip: %v", err)
+			}
+			if lerr == nil {
+				if got, err := again.tl.list(); err != nil || !slices.Equal(got, entries) {
+					t.Fatalf("inline timeline does not round-trip: %v", err)
+				}
+			}
+		}
+		if entries, err := decodeBlock(blockKey, b, nil); err == nil {
+			again, err := decodeBlock(blockKey, encodeBlock(nil, entries), nil)
+			if err != nil || !slices.Equal(again, entries) {
+				t.Fatalf("timeline block does not round-trip: %v", err)
+			}
+		}
+		if entries, err := decodeSources([]byte("acme|1|5"), b); err == nil && len(entries) > 0 {
+			again, err := decodeSources(entries[0].key, encodeSourceBlock(nil, entries))
+			if err != nil || !slices.EqualFunc(again, entries, func(x, y sourceEntry) bool { return bytes.Equal(x.key, y.key) && x.id == y.id }) {
+				t.Fatalf("source block does not round-trip: %v", err)
 			}
 		}
 		if p, err := decodePosting(1, b); err == nil {
