@@ -95,14 +95,18 @@ func (t *strtab) decimal(b []byte) (string, bool) {
 }
 
 // shortKey returns the bytes of b (one to seven) in a word that, with
-// len(b), identifies them: bytes 0, n/2 and n-1 for up to three (which
-// are all of them), or two overlapping four-byte loads.
+// len(b), identifies them: the bytes themselves up to three, else two
+// overlapping four-byte loads.
 func shortKey(b []byte) uint64 {
-	n := len(b)
-	if n >= 4 {
+	switch n := len(b); {
+	case n >= 4:
 		return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n == 3:
+		return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16
+	case n == 2:
+		return uint64(b[0]) | uint64(b[1])<<8
 	}
-	return uint64(b[0]) | uint64(b[n>>1])<<8 | uint64(b[n-1])<<16
+	return uint64(b[0])
 }
 
 func (t *strtab) grow(need int) {
