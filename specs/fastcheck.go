@@ -112,15 +112,19 @@ func (s *codeSet) hasKey(k uint32) bool {
 }
 
 // shortWord returns the bytes of a value of one to eight bytes in a
-// word: bytes 0, n/2 and n-1 cover one to three (then the bytes above are
-// 'A'), two overlapping four-byte loads four to eight (the low n bytes are
-// the value in order when n is at most four).
+// word: up to three, the bytes themselves with 'A' above; four to eight,
+// two overlapping four-byte loads. The low n bytes are the value in order
+// when n is at most four.
 func shortWord(b []byte) uint64 {
-	n := len(b)
-	if n >= 4 {
+	switch n := len(b); {
+	case n >= 4:
 		return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n == 3:
+		return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | 0x4141414141000000
+	case n == 2:
+		return uint64(b[0]) | uint64(b[1])<<8 | 0x4141414141410000
 	}
-	return uint64(b[0]) | uint64(b[n>>1])<<8 | uint64(b[n-1])<<16 | 0x4141414141<<24
+	return uint64(b[0]) | 0x4141414141414100
 }
 
 // zeroBytes marks (high bit) the zero bytes of x; it may also mark a byte
