@@ -53,7 +53,7 @@ type writer struct {
 	srcRuns   [][]sourceEntry      // per posting: source keys recorded, sorted
 	srcRanges [][2][]byte          // per posting: its lowest and highest source key
 	srcSet    map[string]struct{}  // source keys of this transaction, built when ranges overlap
-	keyBuf    []byte               // scratch for map lookups
+	keyBuf    []byte               // scratch for a balance key
 }
 
 // newWriter starts applying documents in tx; movements is how many the
@@ -87,12 +87,6 @@ func newWriter(tx *bolt.Tx, now time.Time, movements int) (*writer, error) {
 	return w, nil
 }
 
-// recorded is what post learns of a movement it recorded.
-type recorded struct {
-	id    uint64 // zero for a duplicate
-	delta Quantities
-}
-
 // post applies one document. On error the transaction must be rolled back:
 // part of the document may have been applied.
 func (w *writer) post(r *postRequest) (PostResult, error) {
@@ -105,7 +99,7 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 	res := PostResult{Recorded: w.now}
 	seq := w.postings.Sequence() + 1
 	nextID := w.movements.Sequence() + 1
-	done := make([]recorded, len(doc.Movements))
+	ids := make([]uint64, len(doc.Movements)) // per movement its ID; zero for a duplicate
 	for i := range doc.Movements {
 		if dup[i] {
 			res.Duplicates = append(res.Duplicates, doc.Movements[i].SourceKey)
@@ -129,7 +123,7 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 		if err := w.record(&m); err != nil {
 			return PostResult{}, fmt.Errorf("ledger: document %q movement %d: %w", doc.Key, i, err)
 		}
-		done[i] = recorded{id: m.ID, delta: m.Delta}
+		ids[i] = m.ID
 		if m.Absorbed {
 			res.Absorbed = append(res.Absorbed, m.SourceKey)
 		}
@@ -150,7 +144,7 @@ func (w *writer) post(r *postRequest) (PostResult, error) {
 	if err := w.chunk.flush(w.movements); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: document %q: %w", doc.Key, err)
 	}
-	w.queueSources(&r.ord, done)
+	w.queueSources(&r.ord, ids)
 	p := posting{document: doc.Key, recorded: w.now.UnixNano(), firstID: res.FirstID, count: res.LastID - res.FirstID + 1}
 	if err := w.postings.Put(idKey(seq), encodePosting(&p)); err != nil {
 		return PostResult{}, fmt.Errorf("ledger: writing posting %d: %w", seq, err)
@@ -223,11 +217,11 @@ func (w *writer) duplicates(ord *docOrder) ([]bool, error) {
 
 // queueSources keeps the document's recorded source keys, in key order,
 // for flush.
-func (w *writer) queueSources(ord *docOrder, done []recorded) {
-	run := make([]sourceEntry, 0, len(done))
+func (w *writer) queueSources(ord *docOrder, ids []uint64) {
+	run := make([]sourceEntry, 0, len(ids))
 	for _, i := range ord.bySource {
-		if d := done[i]; d.id != 0 {
-			run = append(run, sourceEntry{ord.srcKeys[i], d.id})
+		if id := ids[i]; id != 0 {
+			run = append(run, sourceEntry{ord.srcKeys[i], id})
 		}
 	}
 	if len(run) == 0 {
