@@ -38,7 +38,7 @@ func historyCommand() *command {
 				fs.Usage()
 				return exitUsage
 			}
-			l, err := openLedgerReadOnly(dataDir(e, *data))
+			l, err := openLedgerReadOnly(dataDir(e, *data), e.Stderr)
 			if err != nil {
 				fmt.Fprintf(e.Stderr, "dockside history: %v\n", err)
 				return exitUsage

@@ -49,7 +49,7 @@ func stockCommand() *command {
 				fs.Usage()
 				return exitUsage
 			}
-			l, err := openLedgerReadOnly(dataDir(e, *data))
+			l, err := openLedgerReadOnly(dataDir(e, *data), e.Stderr)
 			if err != nil {
 				fmt.Fprintf(e.Stderr, "dockside stock: %v\n", err)
 				return exitUsage
@@ -68,12 +68,25 @@ func stockCommand() *command {
 	}
 }
 
-// openLedgerReadOnly opens <dir>/ledger.db for reading.
-func openLedgerReadOnly(dir string) (*ledger.Ledger, error) {
+// openLedgerReadOnly opens <dir>/ledger.db for reading. A file of the
+// previous layout is upgraded first (the ledger does that when it opens a
+// file for writing), and notice is told so.
+func openLedgerReadOnly(dir string, notice io.Writer) (*ledger.Ledger, error) {
 	path := filepath.Join(dir, ledgerFile)
 	l, err := ledger.Open(path, &ledger.Options{ReadOnly: true, LockTimeout: ledgerLockTimeout})
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("no ledger at %s (set --data or DOCKSIDE_DATA)", path)
+	}
+	if errors.Is(err, ledger.ErrSchema) {
+		fmt.Fprintf(notice, "upgrading %s to this version's layout (once)\n", path)
+		w, uerr := ledger.Open(path, &ledger.Options{LockTimeout: ledgerLockTimeout})
+		if uerr != nil {
+			return nil, fmt.Errorf("%w; upgrading it: %w", err, uerr)
+		}
+		if uerr := w.Close(); uerr != nil {
+			return nil, fmt.Errorf("upgrading %s: %w", path, uerr)
+		}
+		l, err = ledger.Open(path, &ledger.Options{ReadOnly: true, LockTimeout: ledgerLockTimeout})
 	}
 	return l, err
 }
