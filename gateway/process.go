@@ -170,7 +170,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		go func() {
 			defer wg.Done()
 			results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
-			res.Release() // posted (Post copies): the mapper may reuse the movements
+			res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
 		}()
 	}
 	wg.Wait()

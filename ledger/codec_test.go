@@ -64,7 +64,7 @@ func FuzzDecodeRecords(f *testing.F) {
 			entries, lerr := s.tl.list()
 			again, err := decodePosState(encodePosState(nil, &s))
 			if err != nil || again.q != s.q || again.seq != s.seq || len(again.incoming) != len(s.incoming) ||
-				again.spilled != s.spilled || again.horizonID != s.horizonID || again.tl.count() != s.tl.count() {
+				again.spilled != s.spilled || again.horizonEff != s.horizonEff || again.horizonID != s.horizonID || again.tl.count() != s.tl.count() {
 				t.Fatalf("balance does not round-trip: %v", err)
 			}
 			if lerr == nil {

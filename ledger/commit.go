@@ -35,9 +35,10 @@ type postRequest struct {
 // commit, so a nil error always means the document is durable. On any
 // error it is safe to post the same document again.
 //
-// Post copies the movements it is given: once it returns, the caller may
-// reuse doc.Movements (the mapping package recycles them). Strings are
-// kept as they are and must not change.
+// Post reads the movements it is given until it returns, and keeps no
+// reference to them after: once it returns, the caller may reuse
+// doc.Movements (the mapping package recycles them). Strings are kept as
+// they are and must not change.
 func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	if l.readOnly {
 		return PostResult{}, ErrReadOnly
@@ -52,27 +53,30 @@ func (l *Ledger) Post(ctx context.Context, doc Document) (PostResult, error) {
 	// committer is done with them, or before it ever sees them.
 	r := &postRequest{doc: doc, now: l.now(), ordered: make(chan struct{}), done: make(chan struct{})}
 	if len(doc.Movements) >= parallelSortMin {
-		// Sort the source keys while the movements are checked.
+		// Sort the source keys while the movements are checked. Every
+		// return below waits for the sort: it reads the caller's movements.
 		go func() {
 			r.ord = orderOf(&r.doc)
 			close(r.ordered)
 		}()
+	} else {
+		r.ord = orderOf(&r.doc)
+		close(r.ordered)
 	}
 	if err := checkDocument(&doc); err != nil {
+		<-r.ordered
 		return PostResult{}, err
 	}
 	if len(doc.Movements) == 0 {
 		return PostResult{}, nil
 	}
-	if len(doc.Movements) < parallelSortMin {
-		r.ord = orderOf(&r.doc)
-		close(r.ordered)
-	}
 	select {
 	case l.reqs <- r:
 	case <-l.quit:
+		<-r.ordered
 		return PostResult{}, ErrClosed
 	case <-ctx.Done():
+		<-r.ordered
 		return PostResult{}, ctx.Err()
 	}
 	<-r.done
@@ -158,11 +162,11 @@ func (l *Ledger) commit(batch []*postRequest) {
 				n += len(r.doc.Movements)
 			}
 			w, err := newWriter(tx, l.now(), n)
-			if l.keyHash != nil {
-				w.hash = l.keyHash
-			}
 			if err != nil {
 				return err
+			}
+			if l.keyHash != nil {
+				w.hash = l.keyHash
 			}
 			for i, r := range batch {
 				res, err := w.post(r)

@@ -145,7 +145,6 @@ func (v *verifier) sourceBlocks() (uint64, bool) {
 type positionFacts struct {
 	spilledMax tlEntry // newest spilled entry seen
 	blocks     int
-	lastKey    []byte // of the previous block
 }
 
 // timeline checks every timeline entry (spilled and inline) against its
