@@ -177,10 +177,9 @@ func anySpec(rel *release) *Spec {
 	return nil
 }
 
-// readSegments reads segs (without terminators) as the body of one set of
-// an interchange with the given separators and returns them as read.
-func readSegments(t *testing.T, version string, comp, rep byte, segs []string) []x12.Segment {
-	t.Helper()
+// oneSet returns an interchange with the given separators holding one set
+// whose body is segs (without terminators).
+func oneSet(version string, comp, rep byte, segs []string) string {
 	isa11, isa12 := "U", "00401"
 	if rep != 0 {
 		isa11, isa12 = string(rep), "00501"
@@ -192,7 +191,14 @@ func readSegments(t *testing.T, version string, comp, rep byte, segs []string) [
 		b.WriteString(s + "~")
 	}
 	fmt.Fprintf(&b, "SE*%d*0001~GE*1*1~IEA*1*000000001~", len(segs)+2)
-	dec := x12.NewDecoder(strings.NewReader(b.String()), nil)
+	return b.String()
+}
+
+// readSegments reads segs (without terminators) as the body of one set of
+// an interchange with the given separators and returns them as read.
+func readSegments(t *testing.T, version string, comp, rep byte, segs []string) []x12.Segment {
+	t.Helper()
+	dec := x12.NewDecoder(strings.NewReader(oneSet(version, comp, rep, segs)), nil)
 	for {
 		ev, err := dec.Next()
 		if errors.Is(err, io.EOF) {
@@ -250,18 +256,7 @@ func FuzzFastPath(f *testing.F) {
 // readSegmentsLax is readSegments for the fuzz target: nil when the
 // interchange cannot be read.
 func readSegmentsLax(version string, comp, rep byte, segs []string) []x12.Segment {
-	isa11, isa12 := "U", "00401"
-	if rep != 0 {
-		isa11, isa12 = string(rep), "00501"
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *240101*1200*%s*%s*000000001*0*P*%c~", isa11, isa12, comp)
-	fmt.Fprintf(&b, "GS*XX*S*R*20240101*1200*1*X*%s~ST*999*0001~", version)
-	for _, s := range segs {
-		b.WriteString(s + "~")
-	}
-	fmt.Fprintf(&b, "SE*%d*0001~GE*1*1~IEA*1*000000001~", len(segs)+2)
-	dec := x12.NewDecoder(strings.NewReader(b.String()), nil)
+	dec := x12.NewDecoder(strings.NewReader(oneSet(version, comp, rep, segs)), nil)
 	for {
 		ev, err := dec.Next()
 		if err != nil {
