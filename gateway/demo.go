@@ -10,11 +10,16 @@ import (
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 )
 
+// DemoPartnersDir is the folder of the data folder data where serve
+// writes the embedded demo partners when the configuration names no
+// partners folder.
+func DemoPartnersDir(data string) string { return filepath.Join(data, "demo-partners") }
+
 // materializeDemo writes the embedded demo partners into the data folder
 // (files already there are kept, so an operator's edits survive) and
 // returns their folder.
 func materializeDemo(data string) (string, error) {
-	dir := filepath.Join(data, "demo-partners")
+	dir := DemoPartnersDir(data)
 	err := fs.WalkDir(examples.Partners, "partners", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

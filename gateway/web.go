@@ -25,7 +25,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
 	}, web.Options{MaxBodyBytes: 1 << 20})
 	if err != nil {
 		return nil, err
@@ -83,4 +83,13 @@ func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message,
 		}
 	}
 	return m, nil
+}
+
+// reload loads the partner profiles again for the API and returns how
+// many are in use.
+func (g *Gateway) reload(context.Context) (int, error) {
+	if err := g.ReloadPartners(); err != nil {
+		return 0, err
+	}
+	return g.Partners().Len(), nil
 }

@@ -30,6 +30,10 @@ type Deps struct {
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
 	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	// Reload loads the partner profiles again (as SIGHUP does) and
+	// returns how many are in use; on error the old ones stay. Nil:
+	// reload answers 501.
+	Reload func(ctx context.Context) (int, error)
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations

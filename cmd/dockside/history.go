@@ -224,7 +224,11 @@ func referenceText(m ledger.Movement) string {
 	}
 	add("", r.Partner)
 	add("", r.DocumentType)
-	add("ISA ", r.Interchange)
+	if r.Group != "" || r.Transaction != "" { // X12: an interchange control number
+		add("ISA ", r.Interchange)
+	} else {
+		add("file ", r.Interchange) // a flat file's hash
+	}
 	add("GS ", r.Group)
 	add("ST ", r.Transaction)
 	if r.Line != 0 {

@@ -9,7 +9,7 @@ import (
 )
 
 func outboxCommand() *command {
-	return &command{name: "outbox", summary: "list what Dockside sends, and retry it", subs: []*command{
+	return &command{name: "outbox", summary: "list what Dockside sends and how far each message got", subs: []*command{
 		{name: "list", summary: "list outbound messages, newest first", run: runOutboxList},
 	}}
 }

@@ -8,9 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/dockside-edi/dockside/examples"
 	"github.com/dockside-edi/dockside/gateway"
-	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
 )
 
@@ -19,11 +17,10 @@ func partnersTryCommand() *command {
 }
 
 func runPartnersTry(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "partners try PARTNER FILE [--config FILE | --partners DIR] [--json]",
+	fs := newFlags(e, "partners try PARTNER FILE [--config FILE | --partners DIR] [--data DIR] [--json]",
 		"Parses FILE with PARTNER's profile and prints the movements it would post, or every error with its\n"+
 			"place. It changes nothing. Exit 0 when the file would be processed cleanly, 1 when it has errors.")
-	config := fs.String("config", "", "configuration `file` naming the partners folder")
-	dir := fs.String("partners", "", "partner profiles `folder` (default: the configuration's, else the demo partners)")
+	gf := addGatewayFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, code, ok := parseArgs(e, fs, args)
 	if !ok {
@@ -33,7 +30,11 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	d, err := tryPartners(e, *config, *dir)
+	_, load, err := profilesSource(e, gf)
+	if err != nil {
+		return failed(e, err)
+	}
+	d, err := load()
 	if err != nil {
 		return failed(e, err)
 	}
@@ -63,27 +64,6 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// tryPartners loads the profiles: the folder given, the configuration's,
-// or the embedded demo partners.
-func tryPartners(e *env, config, dir string) (*partners.Directory, error) {
-	if dir != "" {
-		return partners.Load(dir)
-	}
-	if config == "" {
-		config = e.Getenv("DOCKSIDE_CONFIG")
-	}
-	if config != "" {
-		cfg, err := gateway.LoadConfig(config, e.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.Partners != "" {
-			return partners.Load(cfg.Partners)
-		}
-	}
-	return partners.LoadFS(examples.Partners, "partners")
 }
 
 func printTry(e *env, res *gateway.TryResult) {
