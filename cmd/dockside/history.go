@@ -38,21 +38,29 @@ func historyCommand() *command {
 				fs.Usage()
 				return exitUsage
 			}
-			l, err := openLedgerReadOnly(dataDir(e, *data), e.Stderr)
+			newOut := func() movementWriter {
+				if *asJSON {
+					return &jsonArray{w: e.Stdout}
+				}
+				return newMovementTable(e.Stdout, *loc == "")
+			}
+			remote := func(c *apiClient) int {
+				return readDone(e, "history", remoteHistory(ctx, c, pos[0], *loc, *limit, newOut()))
+			}
+			dir := dataDir(e, *data)
+			if code, ok := viaServer(e, "history", dir, nil, remote); ok {
+				return code
+			}
+			l, err := openLedgerReadOnly(dir, e.Stderr)
 			if err != nil {
+				if code, ok := viaServer(e, "history", dir, err, remote); ok {
+					return code
+				}
 				fmt.Fprintf(e.Stderr, "dockside history: %v\n", err)
 				return exitUsage
 			}
 			defer l.Close()
-			var out movementWriter = newMovementTable(e.Stdout, *loc == "")
-			if *asJSON {
-				out = &jsonArray{w: e.Stdout}
-			}
-			if err := listHistory(ctx, l, pos[0], *loc, *limit, out); err != nil {
-				fmt.Fprintf(e.Stderr, "dockside history: %v\n", err)
-				return exitUsage
-			}
-			return exitOK
+			return readDone(e, "history", listHistory(ctx, l, pos[0], *loc, *limit, newOut()))
 		},
 	}
 }

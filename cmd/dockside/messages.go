@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
 )
 
@@ -30,12 +32,10 @@ func runMessagesList(ctx context.Context, e *env, args []string) int {
 	if _, code, ok := parseArgs(e, fs, args); !ok {
 		return code
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	msgs, err := g.Inbox.List(inbox.Filter{State: inbox.State(*state), Partner: *partner, Limit: *limit})
+	f := inbox.Filter{State: inbox.State(*state), Partner: *partner, Limit: *limit}
+	msgs, err := readStores(e, gf, "messages list",
+		func(c *apiClient) ([]*inbox.Message, error) { return remoteMessages(ctx, c, f) },
+		func(g *gateway.Gateway) ([]*inbox.Message, error) { return g.Inbox.List(f) })
 	if err != nil {
 		return failed(e, err)
 	}
@@ -100,15 +100,16 @@ func runMessagesShow(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	m, err := g.Inbox.Get(id)
-	if err != nil {
+	m, err := readStores(e, gf, "messages show",
+		func(c *apiClient) (*inbox.Message, error) { return remoteMessage(ctx, c, id) },
+		func(g *gateway.Gateway) (*inbox.Message, error) { return g.Inbox.Get(id) })
+	var ae *apiError
+	if errors.Is(err, inbox.ErrNotFound) || (errors.As(err, &ae) && ae.Status == 404) {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail
+	}
+	if err != nil {
+		return failed(e, err)
 	}
 	return writeJSON(e.Stdout, m)
 }

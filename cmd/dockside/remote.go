@@ -141,3 +141,43 @@ func viaServer(e *env, cmd, data string, openErr error, run func(c *apiClient) i
 	fmt.Fprintf(e.Stderr, "dockside %s: serve holds %s; asking it at %s\n", cmd, data, c.base)
 	return run(c), true
 }
+
+// readDone ends a read command: exit 0, or 2 with the error said.
+func readDone(e *env, cmd string, err error) int {
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "dockside %s: %v\n", cmd, err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// readStores reads the gateway's stores for a read command: through the
+// API of the serve that holds the data folder (found by its PID file, or
+// when opening the stores fails on their lock), else directly.
+func readStores[T any](e *env, gf gatewayFlags, cmd string, remote func(*apiClient) (T, error), local func(*gateway.Gateway) (T, error)) (T, error) {
+	var zero T
+	cfg, err := gf.load(e)
+	if err != nil {
+		return zero, err
+	}
+	c, err := runningServer(e, cfg.Data)
+	if err == nil {
+		fmt.Fprintf(e.Stderr, "dockside %s: serve holds %s; asking it at %s\n", cmd, cfg.Data, c.base)
+		return remote(c)
+	}
+	if !errors.Is(err, errNoServer) {
+		return zero, err
+	}
+	g, err := gf.open(e, cliLogger(e, false))
+	if isLocked(err) {
+		if c, cerr := serverClient(e, cfg.Data); cerr == nil {
+			fmt.Fprintf(e.Stderr, "dockside %s: serve holds %s; asking it at %s\n", cmd, cfg.Data, c.base)
+			return remote(c)
+		}
+	}
+	if err != nil {
+		return zero, err
+	}
+	defer g.Close()
+	return local(g)
+}

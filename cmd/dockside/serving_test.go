@@ -31,10 +31,9 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startServe runs "dockside serve" in this process on a new data folder
-// (HTTP on a free loopback port, no SFTP) until the test ends, and returns
-// the data folder and the configuration file once serve listens.
-func startServe(t *testing.T) (data, config string) {
+// serveConfig writes a configuration with a new data folder, a copy of
+// the example partners, HTTP on a free loopback port and no SFTP.
+func serveConfig(t *testing.T) (data, config string) {
 	t.Helper()
 	dir := t.TempDir()
 	data = filepath.Join(dir, "data")
@@ -45,6 +44,23 @@ func startServe(t *testing.T) (data, config string) {
 	if err := os.WriteFile(config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return data, config
+}
+
+// startServe runs "dockside serve" in this process on a new data folder
+// until the test ends, and returns the data folder and the configuration
+// file once serve listens.
+func startServe(t *testing.T) (data, config string) {
+	t.Helper()
+	data, config = serveConfig(t)
+	serveWith(t, data, config)
+	return data, config
+}
+
+// serveWith runs "dockside serve --config config" until the test ends,
+// and returns once it listens.
+func serveWith(t *testing.T, data, config string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
 	e := &env{Stdin: strings.NewReader(""), Stdout: logs, Stderr: logs, Getenv: func(string) string { return "" }, Now: time.Now}
@@ -58,11 +74,14 @@ func startServe(t *testing.T) (data, config string) {
 		if _, err := os.Stat(filepath.Join(data, gateway.PIDFile)); err == nil {
 			t.Errorf("serve left its PID file")
 		}
+		if _, err := os.Stat(filepath.Join(data, gateway.HTTPAddressFile)); err == nil {
+			t.Errorf("serve left its HTTP address file")
+		}
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := gateway.ReadHTTPAddress(data); err == nil {
-			return data, config
+			return
 		}
 		select {
 		case code := <-done:
@@ -125,5 +144,63 @@ func TestReloadCommand(t *testing.T) {
 	}
 	if code, out, errOut := runCLI(t, "reload", "--data", data); code != exitFail || !strings.Contains(out, `role: "3PL" is not one of`) {
 		t.Errorf("bad profile: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// TestReadCommandsWhileServing: stock, history, messages list/show and
+// outbox list work while serve holds the data folder (its stores are
+// locked): they ask serve's API and print what they print without it.
+func TestReadCommandsWhileServing(t *testing.T) {
+	data, config := serveConfig(t)
+	samples := filepath.Join("..", "..", "examples", "samples", "acme-3pl")
+	for _, f := range []string{"inventory-846.edi", "inventory-846-unknown-item.edi", "ship-notice-856.edi"} {
+		if code, out, errOut := runCLI(t, "ingest", "--config", config, "--partner", "acme-3pl", filepath.Join(samples, f)); code == exitUsage {
+			t.Fatalf("ingest %s: exit %d\n%s%s", f, code, out, errOut)
+		}
+	}
+	if code, out, errOut := runCLI(t, "ingest", "--config", config, "--partner", "shopmart", filepath.Join(samples, "..", "shopmart", "order-940.edi")); code != exitOK {
+		t.Fatalf("ingest 940: exit %d\n%s%s", code, out, errOut)
+	}
+	reads := [][]string{
+		{"stock", "--data", data},
+		{"stock", "--data", data, "--json"},
+		{"stock", "--data", data, "--sku", "WIDGET-RED", "--location", "dallas"},
+		{"history", "WIDGET-RED", "--data", data},
+		{"history", "WIDGET-RED", "--data", data, "--json"},
+		{"history", "GADGET-S", "--data", data, "--limit", "1", "--json"},
+		{"messages", "list", "--config", config},
+		{"messages", "list", "--config", config, "--state", "failed", "--json"},
+		{"messages", "show", "2", "--config", config},
+	}
+	before := make([]string, len(reads))
+	for i, args := range reads {
+		code, out, errOut := runCLI(t, args...)
+		if code != exitOK || len(out) < 20 {
+			t.Fatalf("%v without serve: exit %d\n%s%s", args, code, out, errOut)
+		}
+		before[i] = out
+	}
+	serveWith(t, data, config)
+	for i, args := range reads {
+		code, out, errOut := runCLI(t, args...)
+		if code != exitOK || !strings.Contains(errOut, "serve holds "+data) {
+			t.Errorf("%v while serving: exit %d, stderr %q", args, code, errOut)
+		}
+		if out != before[i] {
+			t.Errorf("%v while serving prints\n%s\nwithout serve it printed\n%s", args, out, before[i])
+		}
+	}
+	// A serve that wrote no PID file (an older one): the lock says it runs.
+	if err := os.Remove(filepath.Join(data, gateway.PIDFile)); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, reads[0]...); code != exitOK || out != before[0] || !strings.Contains(errOut, "serve holds") {
+		t.Errorf("stock by the lock: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	if code, out, errOut := runCLI(t, "outbox", "list", "--config", config, "--json"); code != exitOK || !strings.Contains(out, `"partner": "acme-3pl"`) {
+		t.Errorf("outbox list while serving: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "messages", "show", "99", "--config", config); code != exitFail || !strings.Contains(errOut, "404") {
+		t.Errorf("messages show 99 while serving: exit %d, %s", code, errOut)
 	}
 }
