@@ -106,6 +106,7 @@ type movementJSON struct {
 	Location      string         `json:"location"`
 	Kind          ledger.Kind    `json:"kind"`
 	Quantity      int64          `json:"quantity"`
+	AllOfOrder    bool           `json:"all_of_order,omitempty"` // a release of all the order held; quantity is what it released
 	Bucket        ledger.Bucket  `json:"bucket,omitempty"`
 	Effective     time.Time      `json:"effective"`
 	Recorded      time.Time      `json:"recorded"`
@@ -148,6 +149,9 @@ func toMovementJSON(m ledger.Movement) movementJSON {
 	if !m.Expected.IsZero() {
 		out.Expected = &m.Expected
 	}
+	if releasesAll(m) {
+		out.AllOfOrder, out.Quantity = true, -m.Delta.Allocated
+	}
 	return out
 }
 
@@ -181,8 +185,8 @@ func (t *movementTable) movement(m ledger.Movement) error {
 	if m.Kind == ledger.KindSnapshot {
 		kind += "(" + m.Bucket.String() + ")"
 	}
-	_, err := fmt.Fprintf(t.tw, "%s\t%d\t%s%s\t%d\t%s\t%s\t%s\t%s\n",
-		m.Effective.Format(time.RFC3339), m.ID, loc, kind, m.Quantity, deltaText(m), m.Document, m.SourceKey, referenceText(m))
+	_, err := fmt.Fprintf(t.tw, "%s\t%d\t%s%s\t%s\t%s\t%s\t%s\t%s\n",
+		m.Effective.Format(time.RFC3339), m.ID, loc, kind, quantityText(m), deltaText(m), m.Document, m.SourceKey, referenceText(m))
 	if err == nil && t.count%pageSize == 0 {
 		err = t.tw.Flush()
 	}

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
-	"time"
 
 	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/specs"
@@ -18,8 +15,11 @@ func partnersTryCommand() *command {
 
 func runPartnersTry(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "partners try PARTNER FILE [--config FILE | --partners DIR] [--data DIR] [--json]",
-		"Parses FILE with PARTNER's profile and prints the movements it would post, or every error with its\n"+
-			"place. It changes nothing. Exit 0 when the file would be processed cleanly, 1 when it has errors.")
+		"Parses FILE with PARTNER's profile and prints the movements it would post (with their order\n"+
+			"numbers), or every error with its place. It changes nothing. With --data or --config (or a\n"+
+			"running serve) it also says which movements the live ledger already has (duplicates) and which\n"+
+			"counts it would record as stale. Exit 0 when the file would be processed cleanly, 1 when it has\n"+
+			"errors.")
 	gf := addGatewayFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, code, ok := parseArgs(e, fs, args)
@@ -55,34 +55,22 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return failed(e, err)
 	}
+	name, src, closeLedger, err := liveLedger(e, gf)
+	if err != nil {
+		return failed(e, err)
+	}
+	defer closeLedger()
+	view, err := tryView(ctx, res, name, src)
+	if err != nil {
+		return failed(e, err)
+	}
 	if *asJSON {
-		writeJSON(e.Stdout, res)
+		writeJSON(e.Stdout, view)
 	} else {
-		printTry(e, res)
+		printTryView(e.Stdout, view)
 	}
 	if !res.OK() {
 		return exitFail
 	}
 	return exitOK
-}
-
-func printTry(e *env, res *gateway.TryResult) {
-	for _, p := range res.Problems {
-		fmt.Fprintf(e.Stdout, "error: %s\n", p)
-	}
-	for _, d := range res.Documents {
-		fmt.Fprintf(e.Stdout, "%s %s: %s, %d movements\n", d.Type, d.Control, d.Status, len(d.Movements))
-		for _, p := range d.Problems {
-			fmt.Fprintf(e.Stdout, "  error: %v\n", p)
-		}
-		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-		for _, m := range d.Movements {
-			what := m.Kind.String()
-			if m.Bucket != 0 {
-				what += "(" + m.Bucket.String() + ")"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", m.SKU, m.Location, what, m.Quantity, m.Effective.Format(time.RFC3339), m.SourceKey)
-		}
-		tw.Flush()
-	}
 }

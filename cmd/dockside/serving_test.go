@@ -190,6 +190,11 @@ func TestReadCommandsWhileServing(t *testing.T) {
 			t.Errorf("%v while serving prints\n%s\nwithout serve it printed\n%s", args, out, before[i])
 		}
 	}
+	// partners try checks against the running serve's ledger.
+	code, out, errOut := runCLI(t, "partners", "try", "acme-3pl", filepath.Join(samples, "inventory-846.edi"), "--config", config)
+	if code != exitOK || !strings.Contains(out, "against the running serve at http://127.0.0.1:") || !strings.Contains(out, ": 7 duplicates, 0 stale counts") {
+		t.Errorf("partners try while serving: exit %d\n%s%s", code, out, errOut)
+	}
 	// A serve that wrote no PID file (an older one): the lock says it runs.
 	if err := os.Remove(filepath.Join(data, gateway.PIDFile)); err != nil {
 		t.Fatal(err)
