@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	"github.com/dockside-edi/dockside/web"
@@ -25,7 +26,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
 	}, web.Options{MaxBodyBytes: 1 << 20})
 	if err != nil {
 		return nil, err
@@ -92,4 +93,10 @@ func (g *Gateway) reload(context.Context) (int, error) {
 		return 0, err
 	}
 	return g.Partners().Len(), nil
+}
+
+// adviceNow builds a partner's advice for the API, as the advice command
+// does.
+func (g *Gateway) adviceNow(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error) {
+	return g.Advice.Broadcast(ctx, partner, broadcast.Options{Delta: delta, Send: send})
 }

@@ -34,6 +34,10 @@ type Deps struct {
 	// returns how many are in use; on error the old ones stay. Nil:
 	// reload answers 501.
 	Reload func(ctx context.Context) (int, error)
+	// Advice builds a partner's 846 inventory advice now (delta: only
+	// what changed; send: queued, else recorded as not sent). Nil: the
+	// advice endpoint answers 501.
+	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations

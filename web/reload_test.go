@@ -3,9 +3,13 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/partners"
 )
 
 func TestReload(t *testing.T) {
@@ -46,5 +50,56 @@ func TestReload(t *testing.T) {
 	}
 	if rec := f.do(request{method: "GET", target: target, token: opSecret}); rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %d", rec.Code)
+	}
+}
+
+func TestAdvice(t *testing.T) {
+	f := newFixture(t, fixtureOptions{noSeed: true})
+	target := "/api/v1/partners/shopmart/advice"
+	if rec := f.do(request{method: "POST", target: target, token: opSecret}); rec.Code != http.StatusNotImplemented {
+		t.Errorf("without Advice: %d %s", rec.Code, rec.Body)
+	}
+	type call struct {
+		partner     string
+		delta, send bool
+	}
+	var got []call
+	deps := f.srv.deps
+	deps.Advice = func(_ context.Context, partner string, delta, send bool) (*broadcast.Result, error) {
+		got = append(got, call{partner, delta, send})
+		switch partner {
+		case "northwind":
+			return nil, fmt.Errorf("northwind: %w", broadcast.ErrNoAdvice)
+		case "nobody":
+			return nil, fmt.Errorf("nobody: %w", partners.ErrUnknownPartner)
+		}
+		return &broadcast.Result{Broadcast: broadcast.Broadcast{ID: 7, Partner: partner, Mode: "full", Items: 2}, X12: []byte("ISA*00~")}, nil
+	}
+	srv, err := New(deps, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = srv
+	for _, tc := range []struct {
+		target, token string
+		code          int
+		body          string
+		call          *call
+	}{
+		{target, opSecret, http.StatusOK, `"x12": "ISA*00~"`, &call{"shopmart", false, false}},
+		{target + "?delta=true&send=true", opSecret, http.StatusOK, `"items": 2`, &call{"shopmart", true, true}},
+		{target + "?send=maybe", opSecret, http.StatusBadRequest, "send", nil},
+		{target, roSecret, http.StatusForbidden, "", nil},
+		{"/api/v1/partners/northwind/advice", opSecret, http.StatusConflict, "no_advice", &call{"northwind", false, false}},
+		{"/api/v1/partners/nobody/advice", opSecret, http.StatusNotFound, "not_found", &call{"nobody", false, false}},
+	} {
+		got = nil
+		rec := f.do(request{method: "POST", target: tc.target, token: tc.token})
+		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.body) {
+			t.Errorf("%s: %d %s", tc.target, rec.Code, rec.Body)
+		}
+		if (tc.call == nil) != (len(got) == 0) || (tc.call != nil && got[0] != *tc.call) {
+			t.Errorf("%s: calls %+v", tc.target, got)
+		}
 	}
 }

@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 )
 
@@ -167,4 +169,19 @@ func remoteOutbox(ctx context.Context, c *apiClient, f outbox.Filter) ([]*outbox
 	}
 	err := c.call(ctx, "GET", "/api/v1/outbox", q, &page)
 	return page.Messages, err
+}
+
+// remoteAdvice builds a partner's advice through POST
+// /api/v1/partners/{id}/advice.
+func remoteAdvice(ctx context.Context, c *apiClient, partner string, delta, send bool) (*broadcast.Result, error) {
+	q := url.Values{"delta": {strconv.FormatBool(delta)}, "send": {strconv.FormatBool(send)}}
+	var a struct {
+		Broadcast broadcast.Broadcast `json:"broadcast"`
+		Problems  []mapping.Problem   `json:"problems"`
+		X12       string              `json:"x12"`
+	}
+	if err := c.call(ctx, "POST", "/api/v1/partners/"+url.PathEscape(partner)+"/advice", q, &a); err != nil {
+		return nil, err
+	}
+	return &broadcast.Result{Broadcast: a.Broadcast, Problems: a.Problems, X12: []byte(a.X12)}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -190,8 +191,17 @@ func TestReadCommandsWhileServing(t *testing.T) {
 			t.Errorf("%v while serving prints\n%s\nwithout serve it printed\n%s", args, out, before[i])
 		}
 	}
+	// advice is built by serve.
+	code, out, errOut := runCLI(t, "advice", "shopmart", "--config", config)
+	if code != exitOK || !strings.HasPrefix(out, "ISA*") || !strings.Contains(out, "LIN*") || !strings.Contains(errOut, "serve holds") ||
+		!regexp.MustCompile(`advice \d+ for shopmart: full, \d+ items`).MatchString(errOut) {
+		t.Errorf("advice while serving: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "advice", "northwind", "--config", config); code != exitFail || !strings.Contains(errOut, "no advice") {
+		t.Errorf("advice northwind while serving: exit %d, %s", code, errOut)
+	}
 	// partners try checks against the running serve's ledger.
-	code, out, errOut := runCLI(t, "partners", "try", "acme-3pl", filepath.Join(samples, "inventory-846.edi"), "--config", config)
+	code, out, errOut = runCLI(t, "partners", "try", "acme-3pl", filepath.Join(samples, "inventory-846.edi"), "--config", config)
 	if code != exitOK || !strings.Contains(out, "against the running serve at http://127.0.0.1:") || !strings.Contains(out, ": 7 duplicates, 0 stale counts") {
 		t.Errorf("partners try while serving: exit %d\n%s%s", code, out, errOut)
 	}
