@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -45,6 +46,18 @@ func runningServer(e *env, data string) (*apiClient, error) {
 	}
 	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
 		return nil, errNoServer // a PID file left by a serve that crashed
+	}
+	// A crashed serve's PID may have been reused: its listener says.
+	if base, err := gateway.ReadHTTPAddress(data); err == nil {
+		u, err := url.Parse(base)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(data, gateway.HTTPAddressFile), err)
+		}
+		conn, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
+		if err != nil {
+			return nil, errNoServer
+		}
+		conn.Close()
 	}
 	return serverClient(e, data)
 }

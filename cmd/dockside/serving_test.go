@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -217,5 +219,34 @@ func TestReadCommandsWhileServing(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "messages", "show", "99", "--config", config); code != exitFail || !strings.Contains(errOut, "404") {
 		t.Errorf("messages show 99 while serving: exit %d, %s", code, errOut)
+	}
+}
+
+// TestStaleServeFiles: the files of a serve that crashed, whose PID now
+// names another live process, do not send the read commands to an API
+// that is not there: they read the data folder.
+func TestStaleServeFiles(t *testing.T) {
+	data, config := serveConfig(t)
+	if code, out, errOut := runCLI(t, "ingest", "--config", config, "--partner", "acme-3pl",
+		filepath.Join("..", "..", "examples", "samples", "acme-3pl", "inventory-846.edi")); code != exitOK {
+		t.Fatalf("ingest: exit %d\n%s%s", code, out, errOut)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	for name, content := range map[string]string{gateway.PIDFile: fmt.Sprint(os.Getpid()), gateway.HTTPAddressFile: "http://" + addr} {
+		if err := os.WriteFile(filepath.Join(data, name), []byte(content+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := runCLI(t, "stock", "--data", data)
+	if code != exitOK || !strings.Contains(out, "WIDGET-RED") || strings.Contains(errOut, "serve holds") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "reload", "--data", data); code != exitUsage || !strings.Contains(errOut, "no running serve") {
+		t.Errorf("reload: exit %d, %s", code, errOut)
 	}
 }
