@@ -23,7 +23,7 @@ func TestAddressListMatch(t *testing.T) {
 		{"127.0.0.0/8,::1", []string{"127.0.0.2", "127.255.0.1", "::1"}, []string{"10.0.0.1", "::2"}},
 		{"127.0.0.0/30,!127.0.0.2", []string{"127.0.0.1", "127.0.0.3"}, []string{"127.0.0.2", "127.0.0.4"}},
 		{"!127.0.0.2,127.0.0.0/30", []string{"127.0.0.1"}, []string{"127.0.0.2"}}, // negation wins wherever it is
-		{"!10.0.0.1", nil, []string{"10.0.0.1", "10.0.0.2"}},                       // negation alone allows nothing
+		{"!10.0.0.1", nil, []string{"10.0.0.1", "10.0.0.2"}},                      // negation alone allows nothing
 		{"*", []string{"127.0.0.1", "2001:db8::1"}, []string{"invalid"}},
 		{"*,!192.0.2.*", []string{"198.51.100.7"}, []string{"192.0.2.1"}},
 		{"127.0.0.?", []string{"127.0.0.1", "127.0.0.9"}, []string{"127.0.0.10"}},
@@ -154,7 +154,7 @@ func TestParseOptions(t *testing.T) {
 	lo, other := netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
-		options      string
+		options       string
 		fromLo, from2 bool // permitted from 127.0.0.1, 127.0.0.2 at now
 	}{
 		{"", true, true},
