@@ -22,18 +22,19 @@ var (
 )
 
 // OptionError is a problem with one option of a line: its 1-based
-// position among the line's options and its name as written. It wraps
-// ErrUnsupported or ErrBadOption.
+// position among the line's options, its name as written and why. It
+// wraps ErrUnsupported or ErrBadOption.
 type OptionError struct {
 	Index  int    // 1-based position among the line's options
 	Option string // the option's name as written
-	Err    error  // the detail; wraps a sentinel
+	Reason string // what is wrong, and what to do
+	Err    error  // ErrUnsupported or ErrBadOption
 }
 
-// Error returns `option N "name": detail`.
+// Error returns `option N "name": reason`.
 func (e *OptionError) Error() string {
-	return fmt.Sprintf("option %d %q: %v", e.Index, e.Option, e.Err)
+	return fmt.Sprintf("option %d %q: %s", e.Index, e.Option, e.Reason)
 }
 
-// Unwrap returns the detail, which wraps the sentinel.
+// Unwrap returns the sentinel.
 func (e *OptionError) Unwrap() error { return e.Err }

@@ -92,7 +92,7 @@ func (k *Key) applyOptions(options []string, loc *time.Location) error {
 	for i, opt := range options {
 		name, value, hasValue, err := splitOption(opt)
 		fail := func(sentinel error, format string, args ...any) error {
-			return &OptionError{Index: i + 1, Option: name, Err: fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), sentinel)}
+			return &OptionError{Index: i + 1, Option: name, Reason: fmt.Sprintf(format, args...), Err: sentinel}
 		}
 		if err != nil {
 			return fail(ErrBadOption, "%v", err)
