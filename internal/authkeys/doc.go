@@ -24,7 +24,8 @@
 // negated one would silently refuse nothing, so they are refused when
 // the line is read. IPv4-mapped IPv6 addresses (::ffff:192.0.2.1) are
 // matched as IPv4, IPv6 zones are ignored, and IPv6 text is in RFC 5952
-// form (lower case, shortest).
+// form (lower case, shortest). A line holds at most one from= (write one
+// list).
 //
 // expiry-time="YYYYMMDD[HHMM[SS]][Z]": the key is refused after that
 // instant (YYYYMMDD is midnight at the start of that day). With a Z (or
