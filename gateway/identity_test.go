@@ -14,6 +14,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
+	bolt "go.etcd.io/bbolt"
 )
 
 // writeVariant writes a sample with replacements (old, new pairs) to a
@@ -301,4 +302,88 @@ func TestOrderIdentity(t *testing.T) {
 		}
 	}
 	want("unknown orders", 0, 0)
+}
+
+// TestOrderBookFilledFromLedgerOnUpgrade: orders a version without the
+// order book posted (legacy keys, no orders.db) are known after the
+// upgrade: re-sent, a duplicate; changed and cancelled, found.
+func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
+	g, _ := openTest(t, nil)
+	ctx := context.Background()
+	p, _ := g.Partners().ByID("shopmart")
+	body, _ := os.ReadFile(samples + "/shopmart/order-940.edi")
+	old := mapSets(t, mapping.New(p), body, false)
+	if _, err := g.Ledger.Post(ctx, old[0].Document()); err != nil {
+		t.Fatal(err)
+	}
+	// The data folder as the previous version left it: no order book.
+	g.orders.close()
+	os.Remove(filepath.Join(g.Config.Data, "orders.db"))
+	var err error
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
+		t.Fatal(err)
+	}
+	st, err := g.orders.get("shopmart", "SO-9001")
+	if err != nil || st == nil || !st.Open || len(st.Lines) != 2 || st.By.Document != old[0].Key {
+		t.Fatalf("seeded order: %+v %v", st, err)
+	}
+	again := ingest(t, g, "shopmart", resend940(t, "order-940.edi", "again.edi", "000000031", "31"))[0]
+	if again.State != inbox.Duplicate || again.Result.Movements != 0 {
+		t.Errorf("pre-upgrade order re-sent: %s %+v %v", again.State, again.Result, again.Errors)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 5 {
+		t.Errorf("WIDGET-RED allocated %d, want 5", b.Allocated)
+	}
+	if m := ingest(t, g, "shopmart", samples+"/shopmart/order-940-cancel.edi")[0]; m.State != inbox.Done {
+		t.Errorf("cancel of a pre-upgrade order: %s %v", m.State, m.Errors)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 0 {
+		t.Errorf("WIDGET-RED allocated %d after the cancel", b.Allocated)
+	}
+	// Opened again, the book is not filled again (the cancel stays).
+	g.orders.close()
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := g.orders.get("shopmart", "SO-9001"); st == nil || st.Open {
+		t.Errorf("after reopening: %+v", st)
+	}
+}
+
+// TestOrderProcessedAgainAfterCrash: a message whose order document was
+// posted is processed again (a crash before it was finished), with the
+// order book written or not: nothing is allocated twice and nothing
+// fails.
+func TestOrderProcessedAgainAfterCrash(t *testing.T) {
+	g, _ := openTest(t, nil)
+	ctx := context.Background()
+	for _, f := range []string{"order-940.edi", "order-940-change.edi", "order-940-cancel.edi"} {
+		before, _ := g.orders.get("shopmart", "SO-9001")
+		m := ingest(t, g, "shopmart", samples+"/shopmart/"+f)[0]
+		if m.State != inbox.Done {
+			t.Fatalf("%s: %s %v", f, m.State, m.Errors)
+		}
+		want := balance(t, g, "WIDGET-RED", "dallas").Allocated
+		after, _ := g.orders.get("shopmart", "SO-9001")
+		for _, crashBeforeBook := range []bool{false, true} {
+			if crashBeforeBook {
+				// Posted, but the book still holds the order as it was.
+				if before == nil {
+					g.orders.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketOrders).Delete(orderKey("shopmart", "SO-9001")) })
+				} else {
+					g.orders.put(before)
+				}
+			}
+			o, err := g.Process(ctx, m)
+			if err != nil || o.State != inbox.Done || o.Result.Movements != 0 {
+				t.Errorf("%s processed again (book written: %v): %+v %v %v", f, !crashBeforeBook, o, err, o.Errors)
+			}
+			if got := balance(t, g, "WIDGET-RED", "dallas").Allocated; got != want {
+				t.Errorf("%s processed again (book written: %v): allocated %d, want %d", f, !crashBeforeBook, got, want)
+			}
+			if st, _ := g.orders.get("shopmart", "SO-9001"); st == nil || st.Open != after.Open || st.By != after.By {
+				t.Errorf("%s processed again: order %+v, want %+v", f, st, after)
+			}
+		}
+	}
 }

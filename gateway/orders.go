@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -28,19 +29,121 @@ type orderBook struct {
 	mu sync.Mutex // one order document settled and posted at a time
 }
 
-func openOrderBook(data string) (*orderBook, error) {
+var (
+	bucketOrdersMeta = []byte("meta")
+	keySeeded        = []byte("seeded") // set once the book was filled from the ledger
+)
+
+// openOrderBook opens the order book in the data folder. A new book (a
+// data folder of a version without one) is first filled from the
+// ledger's 940 postings, so that orders opened before the upgrade are
+// known: re-sent, they are duplicates; changed or cancelled, they are
+// found.
+func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger) (*orderBook, error) {
 	db, err := bolt.Open(filepath.Join(data, "orders.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketOrders)
+	b := &orderBook{db: db}
+	seeded := false
+	err = db.Update(func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketOrders); err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists(bucketOrdersMeta)
+		seeded = err == nil && meta.Get(keySeeded) != nil
 		return err
-	}); err != nil {
+	})
+	if err == nil && !seeded {
+		err = b.seed(ctx, l, log)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	return &orderBook{db: db}, nil
+	return b, nil
+}
+
+// seed fills the book from the ledger's postings of 940 movements, in
+// order: a document that allocates for an order opens it with those lines
+// (an original or a change); one that only releases cancels it. The
+// states and the mark that seeding is done are written in one
+// transaction: a crash before it seeds again at the next start.
+func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger) error {
+	states := map[string]*mapping.OrderState{}
+	var seq uint64
+	for {
+		changes, err := l.ChangesSince(ctx, seq, 1) // one posting at a time: a large 846 holds a million movements
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			break
+		}
+		for _, ch := range changes {
+			seq = ch.Seq
+			seedChange(states, &ch)
+		}
+	}
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketOrders)
+		for _, st := range states {
+			v, err := json.Marshal(st)
+			if err != nil {
+				return err
+			}
+			if err := bk.Put(orderKey(st.Partner, st.Number), v); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketOrdersMeta).Put(keySeeded, []byte(time.Now().UTC().Format(time.RFC3339)))
+	})
+	if err == nil && len(states) > 0 {
+		log.Info("order book filled from the ledger's 940 postings", "orders", len(states), "postings read", seq)
+	}
+	return err
+}
+
+// seedChange applies one posting's 940 movements to states.
+func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
+	type doc struct {
+		partner, order string
+		lines          []mapping.OrderLine
+		allocates      bool
+	}
+	var docs []*doc
+	for i := range ch.Movements {
+		m := &ch.Movements[i]
+		r := m.Reference
+		if r.DocumentType != "940" || r.Order == "" || (m.Kind != ledger.KindAllocate && m.Kind != ledger.KindRelease) {
+			continue
+		}
+		var d *doc
+		for _, x := range docs {
+			if x.partner == r.Partner && x.order == r.Order {
+				d = x
+			}
+		}
+		if d == nil {
+			d = &doc{partner: r.Partner, order: r.Order}
+			docs = append(docs, d)
+		}
+		if m.Kind == ledger.KindAllocate {
+			d.allocates = true
+			d.lines = append(d.lines, mapping.OrderLine{SKU: m.SKU, Location: m.Location, Quantity: m.Quantity})
+		}
+	}
+	for _, d := range docs {
+		key := string(orderKey(d.partner, d.order))
+		st := &mapping.OrderState{Partner: d.partner, Number: d.order, Open: d.allocates,
+			By: mapping.Origin{Document: ch.Document}, Updated: ch.Recorded}
+		if d.allocates {
+			st.Lines = mapping.MergeOrderLines(d.lines)
+		} else if prev := states[key]; prev != nil {
+			st.Lines = prev.Lines
+		}
+		states[key] = st
+	}
 }
 
 func (b *orderBook) close() error { return b.db.Close() }
@@ -105,7 +208,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		case dup:
 			w.res.Documents = append(w.res.Documents, res.Key)
 			w.res.Duplicates += max(len(o.Lines), 1)
-			w.orderDupOf = prev.By.Message
+			w.orderDup, w.orderDupOf = true, prev.By.Message
 			w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
 				"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
 			continue

@@ -23,8 +23,10 @@ type work struct {
 	profile *partners.Profile
 	out     inbox.Outcome
 	res     inbox.Result
-	// orderDupOf is the message that set an order this message's order
-	// document repeats (nothing posted for it); zero when none does.
+	// orderDup reports an order document that repeats its order as it
+	// stands (nothing posted for it); orderDupOf is the message that set
+	// that order (zero when unknown: an order filled in from the ledger).
+	orderDup   bool
 	orderDupOf uint64
 }
 

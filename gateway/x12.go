@@ -119,7 +119,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	if err := w.postOrders(ctx, orders); err != nil {
 		return err
 	}
-	if w.orderDupOf != 0 && len(w.out.Errors) == 0 && w.res.Movements == 0 && len(docs) == 0 {
+	if w.orderDup && len(w.out.Errors) == 0 && w.res.Movements == 0 && len(docs) == 0 {
 		// Every document re-sends an order as it stands: a duplicate of
 		// the message that set it (acknowledged, nothing posted).
 		w.out.State, w.out.DuplicateOf = inbox.Duplicate, w.orderDupOf

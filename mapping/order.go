@@ -106,6 +106,11 @@ func (e *OrderError) Error() string {
 // Unwrap returns the sentinel.
 func (e *OrderError) Unwrap() error { return e.Err }
 
+// MergeOrderLines merges lines per position (adding their quantities) and
+// sorts them by SKU, then location, as Order.Lines and OrderState.Lines
+// are kept. It reuses lines' array.
+func MergeOrderLines(lines []OrderLine) []OrderLine { return orderLines(lines) }
+
 // orderLines merges lines per position and sorts them.
 func orderLines(lines []OrderLine) []OrderLine {
 	slices.SortStableFunc(lines, func(a, b OrderLine) int {
