@@ -29,7 +29,9 @@
 // under new control numbers is a duplicate, not a second allocation (see
 // mapping.Result.SettleOrder). Documents posted before the interchange
 // date was part of the keys are found under their legacy keys and not
-// posted again. A problem fails the message with its place; the bytes stay and
+// posted again; a document whose own key was posted before with other
+// content (the inbox could not compare: retention removed the first
+// file) fails as a collision. A problem fails the message with its place; the bytes stay and
 // the message can be replayed after the profile is fixed (replay reloads
 // the profiles). An inbound 997/999 is matched to what we sent.
 //

@@ -387,3 +387,31 @@ func TestOrderProcessedAgainAfterCrash(t *testing.T) {
 		}
 	}
 }
+
+// TestCollisionAfterRetention: once retention removed the first file's
+// bytes, the inbox cannot compare an interchange received again; the
+// ledger's records decide: the same content is reported as duplicate
+// movements, other content fails as a collision and posts nothing.
+func TestCollisionAfterRetention(t *testing.T) {
+	g, _ := openTest(t, nil)
+	next := nextDay846(t, "next.edi", "261126", "999")
+	if m := ingest(t, g, "acme-3pl", next)[0]; m.State != inbox.Done {
+		t.Fatalf("first: %s %v", m.State, m.Errors)
+	}
+	if n, err := g.Inbox.Purge(time.Now().Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	b, _ := os.ReadFile(next)
+	crlf := filepath.Join(t.TempDir(), "next-crlf.edi")
+	os.WriteFile(crlf, bytes.ReplaceAll(b, []byte("~\n"), []byte("~\r\n")), 0o644)
+	if m := ingest(t, g, "acme-3pl", crlf)[0]; m.State != inbox.Done || m.Result.Movements != 0 || m.Result.Duplicates != 7 {
+		t.Errorf("same content after retention: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	c := ingest(t, g, "acme-3pl", nextDay846(t, "clash.edi", "261126", "1"))[0]
+	if text := errorsText(c); c.State != inbox.Failed || !strings.Contains(text, "control number collision") || !strings.Contains(text, "snapshot 999 of WIDGET-RED at dallas, now snapshot 1") {
+		t.Errorf("other content after retention: %s\n%s", c.State, text)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != 999 {
+		t.Errorf("WIDGET-RED@dallas: %d", b.OnHand)
+	}
+}

@@ -228,47 +228,46 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 	return nil
 }
 
-// legacyDuplicates drops the movements of res that a version before the
-// interchange date was part of X12 document keys posted already (a message
-// processed again after an upgrade: a crash, a replay, or a resend the
-// inbox has forgotten), and returns how many it dropped. The old keys are
-// looked for with one seek; only a document whose old keys exist is
-// compared movement by movement: when every old movement found matches
-// its new one, they are the same document; when any differs, the partner
-// reused the control numbers for another document, which is posted.
-func (w *work) legacyDuplicates(ctx context.Context, res *mapping.Result) (int, error) {
+// postedBefore looks, before an X12 document is posted, for movements
+// posted before under its keys, and returns how many of its movements it
+// dropped as posted already.
+//
+// Under its own key (partner|ISA13@date|GS06|ST02): a message processed
+// again (a crash, a replay) finds the same movements, which the ledger
+// then reports as duplicates; other content under the same control
+// numbers, date and time (a resend the inbox could not compare: the
+// first file's bytes were purged) is a *collisionError, and nothing is
+// posted.
+//
+// Under its legacy key (no date; versions before it): the same movements
+// are the same document posted before the upgrade (processed again after
+// a crash, a replay, a resend) and are dropped; when any differs, the
+// partner reused the control numbers for another document, which is
+// posted.
+//
+// Each key costs one seek; movements are compared one by one only when
+// the key was posted before.
+func (w *work) postedBefore(ctx context.Context, res *mapping.Result) (int, error) {
 	if res.LegacyKey == res.Key || len(res.Movements) == 0 {
-		return 0, nil
+		return 0, nil // a flat file: its key is its content hash
 	}
-	l := w.g.Ledger
-	posted, err := l.HasSourcePrefix(ctx, res.LegacyKey+"|")
-	if err != nil || !posted {
-		return 0, err
-	}
-	keys := make([]string, len(res.Movements))
-	for i := range res.Movements {
-		keys[i] = res.LegacyKey + strings.TrimPrefix(res.Movements[i].SourceKey, res.Key)
-	}
-	old, err := l.SourceMovements(ctx, keys)
+	rec, err := w.recordedUnder(ctx, res, res.Key)
 	if err != nil {
 		return 0, err
 	}
-	found := 0
-	for i := range old {
-		if old[i].ID == 0 {
-			continue
-		}
-		if !sameMovement(&old[i], &res.Movements[i]) {
-			return 0, nil
-		}
-		found++
+	if _, differ := compareRecorded(rec, res.Movements); differ >= 0 {
+		return 0, &collisionError{document: res.Key, recorded: rec[differ], ours: res.Movements[differ]}
 	}
-	if found == 0 {
+	if rec, err = w.recordedUnder(ctx, res, res.LegacyKey); err != nil {
+		return 0, err
+	}
+	found, differ := compareRecorded(rec, res.Movements)
+	if found == 0 || differ >= 0 {
 		return 0, nil
 	}
 	kept := res.Movements[:0]
 	for i := range res.Movements {
-		if old[i].ID == 0 {
+		if rec[i].ID == 0 {
 			kept = append(kept, res.Movements[i])
 		}
 	}
@@ -276,6 +275,52 @@ func (w *work) legacyDuplicates(ctx context.Context, res *mapping.Result) (int, 
 	w.g.log.Info("document posted before under its legacy key: not posted again", "document", res.Key, "legacy", res.LegacyKey,
 		"movements", found, "message", w.msg.ID)
 	return found, nil
+}
+
+// recordedUnder returns, for each movement of res, the movement recorded
+// under its source key with the document key replaced by key; nil when
+// nothing was recorded under key.
+func (w *work) recordedUnder(ctx context.Context, res *mapping.Result, key string) ([]ledger.Movement, error) {
+	l := w.g.Ledger
+	if posted, err := l.HasSourcePrefix(ctx, key+"|"); err != nil || !posted {
+		return nil, err
+	}
+	keys := make([]string, len(res.Movements))
+	for i := range res.Movements {
+		keys[i] = key + strings.TrimPrefix(res.Movements[i].SourceKey, res.Key)
+	}
+	return l.SourceMovements(ctx, keys)
+}
+
+// compareRecorded counts the movements of ms recorded before (rec, from
+// recordedUnder), and returns the index of the first whose record
+// differs from it, or -1.
+func compareRecorded(rec, ms []ledger.Movement) (found, differ int) {
+	for i := range rec {
+		if rec[i].ID == 0 {
+			continue
+		}
+		if !sameMovement(&rec[i], &ms[i]) {
+			return found, i
+		}
+		found++
+	}
+	return found, -1
+}
+
+// collisionError is a document whose key (partner, control numbers,
+// interchange date and time) was posted before with other content.
+type collisionError struct {
+	document       string
+	recorded, ours ledger.Movement
+}
+
+func (e *collisionError) Error() string {
+	r, o := &e.recorded, &e.ours
+	return fmt.Sprintf("control number collision: document %s was posted before (movement %d, recorded %s) with other content: "+
+		"%s %d of %s at %s, now %s %d of %s at %s; nothing of it was posted. Ask the partner to send it again under a new interchange control number",
+		e.document, r.ID, r.Recorded.Format(time.RFC3339), r.Kind, r.Quantity, r.SKU, r.Location,
+		o.Kind, o.Quantity, o.SKU, o.Location)
 }
 
 // sameMovement reports whether a recorded movement is what m would post.

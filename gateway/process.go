@@ -175,7 +175,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if legacy[i], errs[i] = w.legacyDuplicates(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
+			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
 				results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
 			}
 			res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements

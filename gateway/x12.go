@@ -193,7 +193,10 @@ func (w *work) dropDuplicates(rep *x12.Report) map[*x12.Interchange]bool {
 		case err != nil:
 			w.fail(w.msg.Name, "", "recording interchange %s: %v", ic.Control, err)
 		case dup != 0:
-			if w.sameInterchange(dup, key) {
+			switch same, known := w.sameInterchange(dup, key); {
+			case !known:
+				fresh[ic] = true // the ledger compares it with what was posted (postedBefore)
+			case same:
 				dupOf = dup
 			}
 		default:
@@ -216,23 +219,24 @@ func interchangeKey(ic *x12.Interchange) string {
 // the content it had in message first; when it has not, it records an
 // error naming both messages. The content is compared segment by segment
 // (a resend with other line ends or spacing is the same); the envelope's
-// dates and flags are not content. When the first message's bytes are
-// gone (retention), the interchange is taken for a duplicate, as before.
-// Duplicates are rare: both files are read again only then.
-func (w *work) sameInterchange(first uint64, key string) bool {
+// dates and flags are not content. known is false when the first
+// message's bytes are gone (retention): the interchange then goes on to
+// the ledger, which compares it with what was posted. Duplicates are
+// rare: both files are read again only then.
+func (w *work) sameInterchange(first uint64, key string) (same, known bool) {
 	this, err := w.interchangeDigest(w.msg.ID, key)
 	if err != nil {
 		w.fail(w.msg.Name, "", "comparing interchange %s with message %d: %v", key, first, err)
-		return false
+		return false, true
 	}
 	prev, err := w.interchangeDigest(first, key)
 	if err != nil {
-		w.g.log.Warn("interchange received before, its first message cannot be read: taken for a duplicate",
+		w.g.log.Warn("interchange received before, its first message cannot be read: compared with the ledger instead",
 			"message", w.msg.ID, "first", first, "interchange", key, "err", err)
-		return true
+		return false, false
 	}
 	if prev == this {
-		return true
+		return true, true
 	}
 	name := "?"
 	if m, err := w.g.Inbox.Get(first); err == nil {
@@ -243,7 +247,7 @@ func (w *work) sameInterchange(first uint64, key string) bool {
 		"control number collision: message %d (%s) carried interchange %s of the same date and time with other content; "+
 			"nothing of this interchange was posted. Ask partner %s to send it again under a new interchange control number",
 		first, name, ic[4], w.profile.ID)
-	return false
+	return false, true
 }
 
 // interchangeDigest hashes the content of the interchange with key in
