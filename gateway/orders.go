@@ -309,7 +309,8 @@ func compareRecorded(rec, ms []ledger.Movement) (found, differ int) {
 }
 
 // collisionError is a document whose key (partner, control numbers,
-// interchange date and time) was posted before with other content.
+// interchange date and time) was posted before with other content. It
+// wraps ErrCollision.
 type collisionError struct {
 	document       string
 	recorded, ours ledger.Movement
@@ -317,11 +318,14 @@ type collisionError struct {
 
 func (e *collisionError) Error() string {
 	r, o := &e.recorded, &e.ours
-	return fmt.Sprintf("control number collision: document %s was posted before (movement %d, recorded %s) with other content: "+
+	return fmt.Sprintf("%v: document %s was posted before (movement %d, recorded %s) with other content: "+
 		"%s %d of %s at %s, now %s %d of %s at %s; nothing of it was posted. Ask the partner to send it again under a new interchange control number",
-		e.document, r.ID, r.Recorded.Format(time.RFC3339), r.Kind, r.Quantity, r.SKU, r.Location,
+		ErrCollision, e.document, r.ID, r.Recorded.Format(time.RFC3339), r.Kind, r.Quantity, r.SKU, r.Location,
 		o.Kind, o.Quantity, o.SKU, o.Location)
 }
+
+// Unwrap returns ErrCollision.
+func (e *collisionError) Unwrap() error { return ErrCollision }
 
 // sameMovement reports whether a recorded movement is what m would post.
 func sameMovement(rec, m *ledger.Movement) bool {
