@@ -415,3 +415,38 @@ func TestCollisionAfterRetention(t *testing.T) {
 		t.Errorf("WIDGET-RED@dallas: %d", b.OnHand)
 	}
 }
+
+// TestOrderReplayedAfterLaterChange: an order message processed again
+// after the order's next message went through (a replay, a crash) does
+// not undo that change.
+func TestOrderReplayedAfterLaterChange(t *testing.T) {
+	g, _ := openTest(t, nil)
+	ctx := context.Background()
+	order := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]
+	cancel := ingest(t, g, "shopmart", samples+"/shopmart/order-940-cancel.edi")[0]
+	if order.State != inbox.Done || cancel.State != inbox.Done {
+		t.Fatalf("order %s, cancel %s", order.State, cancel.State)
+	}
+	// The original processed again: the order stays cancelled.
+	o, err := g.Process(ctx, order)
+	if err != nil || o.State != inbox.Duplicate || o.Result.Movements != 0 {
+		t.Errorf("original processed again: %+v %v", o, err)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 0 {
+		t.Errorf("the cancel was undone: allocated %d", b.Allocated)
+	}
+	if st, _ := g.orders.get("shopmart", "SO-9001"); st.Open || st.By.Message != cancel.ID {
+		t.Errorf("order %+v", st)
+	}
+	// Reopened by a new message, then the cancel processed again: stays open.
+	reopen := ingest(t, g, "shopmart", resend940(t, "order-940.edi", "reopen.edi", "000000041", "41"))[0]
+	if reopen.State != inbox.Done || balance(t, g, "WIDGET-RED", "dallas").Allocated != 5 {
+		t.Fatalf("reopen: %s %v", reopen.State, reopen.Errors)
+	}
+	if o, err := g.Process(ctx, cancel); err != nil || o.State != inbox.Duplicate {
+		t.Errorf("cancel processed again: %+v %v", o, err)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 5 {
+		t.Errorf("the reopened order was cancelled again: allocated %d", b.Allocated)
+	}
+}

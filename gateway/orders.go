@@ -195,6 +195,17 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		if err != nil {
 			return err
 		}
+		if superseded, err := w.superseded(ctx, res, prev); err != nil || superseded {
+			if err != nil {
+				return err
+			}
+			w.res.Documents = append(w.res.Documents, res.Key)
+			w.res.Duplicates += max(len(o.Lines), 1)
+			w.orderDup, w.orderDupOf = true, prev.By.Message
+			w.g.log.Info("order document applied before and superseded since: nothing posted", "partner", o.Partner, "order", o.Number,
+				"action", o.Action, "message", w.msg.ID, "superseded by", prev.By.String())
+			continue
+		}
 		by := mapping.Origin{Document: res.Key, Message: w.msg.ID, Name: w.msg.Name}
 		next, dup, err := res.SettleOrder(prev, by)
 		var oe *mapping.OrderError
@@ -226,6 +237,19 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		}
 	}
 	return nil
+}
+
+// superseded reports an order document that was applied before (its key
+// is in the ledger) and whose order a later message has changed since (a
+// replay, or a message processed again after a crash, once the order's
+// next message went through): settling it again would undo the later
+// change. A document applied but not yet in the book (a crash between
+// the posting and the book) is not superseded: it is settled again.
+func (w *work) superseded(ctx context.Context, res *mapping.Result, prev *mapping.OrderState) (bool, error) {
+	if prev == nil || prev.By.Message <= w.msg.ID || prev.By.Document == res.Key {
+		return false, nil
+	}
+	return w.g.Ledger.HasSourcePrefix(ctx, res.Key+"|")
 }
 
 // postedBefore looks, before an X12 document is posted, for movements
