@@ -128,9 +128,9 @@ func orderLines(lines []OrderLine) []OrderLine {
 }
 
 // SettleOrder settles an order document's result against its order as it
-// stands (prev; nil when the order is unknown), by is the document and
-// message at hand. It adds the releases a cancel or replace needs, and
-// returns the order's next state. dup reports a document that repeats
+// stands (prev; nil when the order is unknown); by names this document
+// and the message that carries it. It adds the releases a cancel or a
+// replace needs, and returns the order's next state. dup reports a document that repeats
 // the order as it stands: its movements are dropped, nothing is to be
 // posted, and next is prev. A document that does not fit is an
 // *OrderError, and nothing is to be posted.
