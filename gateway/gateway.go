@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,7 @@ type Gateway struct {
 	hooks []FinishHook
 	meter meter
 
+	orders     *orderBook     // order documents' orders, by partner + order number
 	docs       documents.Pool // typed X12 documents' memory, reused across sets and files
 	setBuffers x12.BufferPool // the X12 decoders' set buffers, likewise
 }
@@ -78,6 +80,9 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, err
 	}
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {
@@ -116,6 +121,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.Inbox != nil {
 		errs = append(errs, g.Inbox.Close())
+	}
+	if g.orders != nil {
+		errs = append(errs, g.orders.close())
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())

@@ -8,6 +8,7 @@ import (
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -38,6 +39,9 @@ type Deps struct {
 	// what changed; send: queued, else recorded as not sent). Nil: the
 	// advice endpoint answers 501.
 	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
+	// Order returns an order's state as it stands (nil when no such
+	// order was received). Nil: the order endpoint answers 501.
+	Order func(partner, number string) (*mapping.OrderState, error)
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations
@@ -132,7 +136,8 @@ type Reservations interface {
 	// is available to promise, else returns an *InsufficientError. A
 	// second call with the same r.Key allocates nothing and returns the
 	// first call's result with Replayed set (or an error wrapping
-	// ErrKeyReused when its figures differ).
+	// ErrKeyReused when its figures differ, or ErrKeyReleased when that
+	// reservation was released since: nothing is held under the key).
 	Reserve(ctx context.Context, r Reservation) (ReservationResult, error)
 	// Release frees what the reservation with this key allocated.
 	// Releasing a released reservation succeeds; an unknown key is an

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/partners"
 )
 
@@ -100,6 +101,40 @@ func TestAdvice(t *testing.T) {
 		}
 		if (tc.call == nil) != (len(got) == 0) || (tc.call != nil && got[0] != *tc.call) {
 			t.Errorf("%s: calls %+v", tc.target, got)
+		}
+	}
+}
+
+func TestOrder(t *testing.T) {
+	f := newFixture(t, fixtureOptions{noSeed: true})
+	if rec := f.do(request{target: "/api/v1/orders/shopmart/SO-1", token: roSecret}); rec.Code != http.StatusNotImplemented {
+		t.Errorf("without Order: %d %s", rec.Code, rec.Body)
+	}
+	deps := f.srv.deps
+	deps.Order = func(partner, number string) (*mapping.OrderState, error) {
+		if partner == "shopmart" && number == "SO-1" {
+			return &mapping.OrderState{Partner: partner, Number: number, Open: true,
+				Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 5}}}, nil
+		}
+		return nil, nil
+	}
+	srv, err := New(deps, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv = srv
+	for _, tc := range []struct {
+		target, token string
+		code          int
+		body          string
+	}{
+		{"/api/v1/orders/shopmart/SO-1", roSecret, http.StatusOK, `"quantity": 5`},
+		{"/api/v1/orders/shopmart/SO-2", roSecret, http.StatusNotFound, "no order SO-2 of partner shopmart"},
+		{"/api/v1/orders/shopmart/SO-1", "", http.StatusUnauthorized, ""},
+	} {
+		rec := f.do(request{target: tc.target, token: tc.token})
+		if rec.Code != tc.code || !strings.Contains(rec.Body.String(), tc.body) {
+			t.Errorf("%s: %d %s", tc.target, rec.Code, rec.Body)
 		}
 	}
 }

@@ -51,16 +51,16 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 		return failed(e, err)
 	}
 	defer f.Close()
-	res, err := gateway.TryFile(p, cat, filepath.Base(pos[1]), f, e.Now())
+	live, err := liveState(e, gf)
 	if err != nil {
 		return failed(e, err)
 	}
-	name, src, closeLedger, err := liveLedger(e, gf)
+	defer live.close()
+	res, err := gateway.TryFileWith(p, cat, filepath.Base(pos[1]), f, e.Now(), gateway.TryOptions{Orders: live.orders})
 	if err != nil {
 		return failed(e, err)
 	}
-	defer closeLedger()
-	view, err := tryView(ctx, res, name, src)
+	view, err := tryView(ctx, res, live.name, live.history)
 	if err != nil {
 		return failed(e, err)
 	}

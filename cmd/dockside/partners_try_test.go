@@ -20,7 +20,7 @@ func TestPartnersTryOrders(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"release order SO-9001: all it holds of WIDGET-RED at dallas", "allocate order SO-9001: 3 × WIDGET-RED at dallas"} {
+	for _, want := range []string{"replace order SO-9001: releases all it holds, then allocates its new lines", "allocate order SO-9001: 3 × WIDGET-RED at dallas"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}
@@ -33,9 +33,46 @@ func TestPartnersTryOrders(t *testing.T) {
 		t.Fatalf("ingest: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = runCLI(t, "partners", "try", "shopmart", change, "--config", config)
-	if code != exitOK || !strings.Contains(out, "release order SO-9001: 5 × WIDGET-RED at dallas (all it holds)") ||
+	if code != exitOK || !strings.Contains(out, "replace order SO-9001: releases what it holds, then allocates its new lines") ||
+		!strings.Contains(out, "release order SO-9001: 5 × WIDGET-RED at dallas (all it holds)") ||
 		!strings.Contains(out, "against the ledger in "+data+": 0 duplicates, 0 stale counts") {
-		t.Errorf("exit %d\n%s", code, out)
+		t.Errorf("change: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "partners", "try", "shopmart", filepath.Join(samplesDir, "shopmart", "order-940-cancel.edi"), "--config", config)
+	if code != exitOK || !strings.Contains(out, "cancel order SO-9001: releases what it holds") ||
+		!strings.Contains(out, "release order SO-9001: 5 × WIDGET-RED at dallas (all it holds)") ||
+		!strings.Contains(out, "release order SO-9001: 2 × WIDGET-BLUE at dallas (all it holds)") {
+		t.Errorf("cancel: exit %d\n%s", code, out)
+	}
+	// The same order again, under new control numbers: a duplicate.
+	b, err := os.ReadFile(filepath.Join(samplesDir, "shopmart", "order-940.edi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := filepath.Join(t.TempDir(), "again.edi")
+	if err := os.WriteFile(again, []byte(strings.NewReplacer("000002001", "000002009", "*2001*", "*2009*", "GE*1*2001", "GE*1*2009").Replace(string(b))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = runCLI(t, "partners", "try", "shopmart", again, "--config", config, "--json")
+	var v struct {
+		Documents []struct {
+			Order struct {
+				What      string `json:"what"`
+				Number    string `json:"number"`
+				Action    string `json:"action"`
+				Settled   bool   `json:"settled"`
+				Open      bool   `json:"open"`
+				Duplicate bool   `json:"duplicate"`
+			} `json:"order"`
+			Movements []any `json:"movements"`
+		} `json:"documents"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil || code != exitOK || len(v.Documents) != 1 {
+		t.Fatalf("again: exit %d, %v\n%s", code, err, out)
+	}
+	if o := v.Documents[0].Order; o.Number != "SO-9001" || o.Action != "new" || !o.Settled || !o.Open || !o.Duplicate ||
+		!strings.Contains(o.What, "nothing would be posted") || len(v.Documents[0].Movements) != 0 {
+		t.Errorf("again: %+v", v.Documents[0])
 	}
 	// The history of the change, once posted, has no sentinel either.
 	if code, out, errOut := runCLI(t, "ingest", "--config", config, "--partner", "shopmart", change); code != exitOK {

@@ -30,9 +30,35 @@ type tryDocumentJSON struct {
 	Type      string               `json:"type"`
 	Control   string               `json:"control,omitempty"`
 	Status    string               `json:"status"`
+	Order     *tryOrderJSON        `json:"order,omitempty"`
 	Movements []tryMovementJSON    `json:"movements"`
 	Compare   []mapping.Comparison `json:"compare,omitempty"`
 	Problems  []mapping.Problem    `json:"problems,omitempty"`
+}
+
+// tryOrderJSON is the order an order document names, and what the
+// document does to it.
+type tryOrderJSON struct {
+	What string `json:"what"` // "cancel order SO-9001: releases what it holds"
+	*gateway.TryOrder
+}
+
+// describeOrder says what an order document does to its order.
+func describeOrder(o *gateway.TryOrder) string {
+	s := fmt.Sprintf("%s order %s", o.Action, o.Number)
+	switch {
+	case o.Duplicate:
+		return s + ": repeats the order as it stands; nothing would be posted"
+	case o.Action == mapping.OrderNew:
+		return s + ": allocates its lines"
+	case !o.Settled && o.Action == mapping.OrderCancel:
+		return s + ": releases all it holds (--data, or a running serve, shows what)"
+	case !o.Settled:
+		return s + ": releases all it holds, then allocates its new lines (--data, or a running serve, shows what it holds)"
+	case o.Action == mapping.OrderCancel:
+		return s + ": releases what it holds"
+	}
+	return s + ": releases what it holds, then allocates its new lines"
 }
 
 // tryMovementJSON is a movement the file would post. A release of all an
@@ -130,42 +156,64 @@ type movementList struct{ ms []ledger.Movement }
 func (c *movementList) movement(m ledger.Movement) error { c.ms = append(c.ms, m); return nil }
 func (c *movementList) close() error                     { return nil }
 
-// liveLedger finds the ledger partners try checks against: the running
-// serve's (through its API) when one holds the data folder, else with
-// --data, --config or DOCKSIDE_DATA the data folder's ledger; none
-// otherwise. close releases it.
-func liveLedger(e *env, gf gatewayFlags) (name string, src historySource, close func(), err error) {
+// liveGateway is what partners try reads of the live gateway.
+type liveGateway struct {
+	name    string        // "the ledger in DIR", "the running serve at URL"; "" for none
+	history historySource // nil: no ledger
+	orders  func(partner, number string) (*mapping.OrderState, error)
+	close   func()
+}
+
+// liveState finds what partners try checks against: the running serve's
+// ledger and order book (through its API) when one holds the data folder,
+// else with --data, --config or DOCKSIDE_DATA the data folder's; nothing
+// otherwise.
+func liveState(e *env, gf gatewayFlags) (*liveGateway, error) {
 	cfg, err := gf.load(e)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, err
 	}
 	c, err := runningServer(e, cfg.Data)
 	if err == nil {
-		return "the running serve at " + c.base, func(ctx context.Context, sku, loc string) ([]ledger.Movement, error) {
-			var l movementList
-			err := remoteHistory(ctx, c, sku, loc, 0, &l)
-			return l.ms, err
-		}, func() {}, nil
+		return &liveGateway{name: "the running serve at " + c.base, close: func() {},
+			history: func(ctx context.Context, sku, loc string) ([]ledger.Movement, error) {
+				var l movementList
+				err := remoteHistory(ctx, c, sku, loc, 0, &l)
+				return l.ms, err
+			},
+			orders: func(partner, number string) (*mapping.OrderState, error) {
+				return remoteOrder(context.Background(), c, partner, number)
+			}}, nil
 	}
 	if !errors.Is(err, errNoServer) {
-		return "", nil, nil, err
+		return nil, err
 	}
 	explicit := *gf.data != "" || *gf.config != "" || e.Getenv("DOCKSIDE_DATA") != "" || e.Getenv("DOCKSIDE_CONFIG") != ""
 	if !explicit {
-		return "", nil, func() {}, nil
+		return &liveGateway{close: func() {}}, nil
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Data, ledgerFile)); errors.Is(err, os.ErrNotExist) {
-		return "", nil, nil, fmt.Errorf("no ledger at %s to check against", filepath.Join(cfg.Data, ledgerFile))
+		return nil, fmt.Errorf("no ledger at %s to check against", filepath.Join(cfg.Data, ledgerFile))
 	}
 	l, err := openLedgerReadOnly(cfg.Data, e.Stderr)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, err
 	}
-	return "the ledger in " + cfg.Data, func(ctx context.Context, sku, loc string) ([]ledger.Movement, error) {
-		var out movementList
-		err := listHistory(ctx, l, sku, loc, 0, &out)
-		return out.ms, err
-	}, func() { l.Close() }, nil
+	lg := &liveGateway{name: "the ledger in " + cfg.Data, close: func() { l.Close() },
+		history: func(ctx context.Context, sku, loc string) ([]ledger.Movement, error) {
+			var out movementList
+			err := listHistory(ctx, l, sku, loc, 0, &out)
+			return out.ms, err
+		}}
+	if _, err := os.Stat(filepath.Join(cfg.Data, "orders.db")); err == nil {
+		get, closeBook, err := gateway.OpenOrderBookReadOnly(cfg.Data)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		lg.orders, lg.close = get, func() { closeBook(); l.Close() }
+	}
+	return lg, nil
 }
 
 // tryView builds the JSON view of a dry run, checked against the live
@@ -178,6 +226,9 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 	for _, d := range res.Documents {
 		dj := tryDocumentJSON{Type: d.Type, Control: d.Control, Status: d.Status, Compare: d.Compare, Problems: d.Problems,
 			Movements: []tryMovementJSON{}}
+		if d.Order != nil {
+			dj.Order = &tryOrderJSON{What: describeOrder(d.Order), TryOrder: d.Order}
+		}
 		for _, m := range d.Movements {
 			mj := tryMovementJSON{SourceKey: m.SourceKey, SKU: m.SKU, Location: m.Location, Kind: m.Kind, Bucket: m.Bucket,
 				Effective: m.Effective, Reason: m.Reason, Reference: referenceJSON(m.Reference), AllOfOrder: releasesAll(m)}
@@ -190,6 +241,15 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 				mj.Quantity = &q
 			}
 			var holds *int64
+			if mj.AllOfOrder && d.Order != nil && d.Order.Settled {
+				var n int64 // what the order book says it allocates there
+				for _, l := range d.Order.Holds {
+					if l.SKU == m.SKU && l.Location == m.Location {
+						n += l.Quantity
+					}
+				}
+				holds, mj.Quantity = &n, &n
+			}
 			if src != nil {
 				p := pos{m.SKU, m.Location}
 				h, ok := hist[p]
@@ -248,6 +308,9 @@ func printTryView(w io.Writer, v *tryJSON) {
 	var dups, stale int
 	for _, d := range v.Documents {
 		fmt.Fprintf(w, "%s %s: %s, %s\n", d.Type, d.Control, d.Status, plural(len(d.Movements), "movement"))
+		if d.Order != nil {
+			fmt.Fprintf(w, "  %s\n", d.Order.What)
+		}
 		for _, p := range d.Problems {
 			fmt.Fprintf(w, "  error: %v\n", p)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strconv"
 	"time"
@@ -184,4 +185,19 @@ func remoteAdvice(ctx context.Context, c *apiClient, partner string, delta, send
 		return nil, err
 	}
 	return &broadcast.Result{Broadcast: a.Broadcast, Problems: a.Problems, X12: []byte(a.X12)}, nil
+}
+
+// remoteOrder returns an order as it stands from GET
+// /api/v1/orders/{partner}/{number}; nil when it is unknown.
+func remoteOrder(ctx context.Context, c *apiClient, partner, number string) (*mapping.OrderState, error) {
+	var st mapping.OrderState
+	err := c.call(ctx, "GET", "/api/v1/orders/"+url.PathEscape(partner)+"/"+url.PathEscape(number), nil, &st)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status == 404 && ae.Code == "not_found" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
 }

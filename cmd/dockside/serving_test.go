@@ -207,6 +207,10 @@ func TestReadCommandsWhileServing(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "against the running serve at http://127.0.0.1:") || !strings.Contains(out, ": 7 duplicates, 0 stale counts") {
 		t.Errorf("partners try while serving: exit %d\n%s%s", code, out, errOut)
 	}
+	code, out, errOut = runCLI(t, "partners", "try", "shopmart", filepath.Join(samples, "..", "shopmart", "order-940-cancel.edi"), "--config", config)
+	if code != exitOK || !strings.Contains(out, "cancel order SO-9001: releases what it holds") || !strings.Contains(out, "release order SO-9001: 5 × WIDGET-RED at dallas (all it holds)") {
+		t.Errorf("partners try cancel while serving: exit %d\n%s%s", code, out, errOut)
+	}
 	// A serve that wrote no PID file (an older one): the lock says it runs.
 	if err := os.Remove(filepath.Join(data, gateway.PIDFile)); err != nil {
 		t.Fatal(err)
