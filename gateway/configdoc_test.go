@@ -75,13 +75,17 @@ func exampleConfig(keys []docgen.Key) string {
 		"# see docs/configuration.md. Use: dockside serve --config dockside.yaml\n" +
 		"# Each setting can also come from DOCKSIDE_<PATH> (http.listen: DOCKSIDE_HTTP_LISTEN).\n")
 	skip := ""
+	afterSection := false
 	for _, k := range keys {
 		if skip != "" && strings.HasPrefix(k.Path, skip) {
 			continue
 		}
 		skip = ""
 		indent := strings.Repeat("  ", k.Depth)
-		b.WriteString("\n")
+		if !afterSection {
+			b.WriteString("\n")
+		}
+		afterSection = k.Section && k.GoType.Kind() == reflect.Struct
 		comment(&b, indent, k.Doc)
 		if e := envName(k); e != "" {
 			comment(&b, indent, "Environment: "+e)
