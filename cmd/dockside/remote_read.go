@@ -201,3 +201,14 @@ func remoteOrder(ctx context.Context, c *apiClient, partner, number string) (*ma
 	}
 	return &st, nil
 }
+
+// remoteReplay replays a failed message through POST
+// /api/v1/messages/{id}/replay; the message comes back processed, or
+// still being processed when serve took longer than its replay wait.
+func remoteReplay(ctx context.Context, c *apiClient, id uint64) (*inbox.Message, error) {
+	var m inbox.Message
+	if err := c.call(ctx, "POST", "/api/v1/messages/"+strconv.FormatUint(id, 10)+"/replay", nil, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}

@@ -224,6 +224,21 @@ func TestReadCommandsWhileServing(t *testing.T) {
 	if code, _, errOut := runCLI(t, "messages", "show", "99", "--config", config); code != exitFail || !strings.Contains(errOut, "404") {
 		t.Errorf("messages show 99 while serving: exit %d, %s", code, errOut)
 	}
+	// Replay goes through serve too (it reloads the profiles first): done
+	// once the cross-reference knows the item; a done message is refused.
+	table := filepath.Join(filepath.Dir(config), "partners", "tables", "acme-items.csv")
+	f, err := os.OpenFile(table, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("AC-9999,099999999999,GADGET-M,12,Medium gadget\n")
+	f.Close()
+	if code, out, errOut := runCLI(t, "messages", "replay", "2", "--config", config); code != exitOK || !strings.Contains(out, "done (message 2)") {
+		t.Errorf("replay after the fix: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "messages", "replay", "2", "--config", config); code != exitFail || !strings.Contains(errOut, "409") {
+		t.Errorf("replay of a done message: exit %d, %s", code, errOut)
+	}
 }
 
 // TestStaleServeFiles: the files of a serve that crashed, whose PID now
