@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -149,6 +151,45 @@ func TestDemoStaysOnTheMachine(t *testing.T) {
 			case tr.SFTP == nil:
 				t.Errorf("%s: outbound[%d] is of an unknown kind", p.ID, i)
 			}
+		}
+	}
+}
+
+// TestDemoUpgrade: a data folder written by an earlier version keeps the
+// operator's edits, but an unedited shopmart.yaml that delivered to a
+// remote host is replaced by the current demo file.
+func TestDemoUpgrade(t *testing.T) {
+	data := t.TempDir()
+	dir := filepath.Join(data, "demo-partners")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile("testdata/retired-shopmart.yaml") // as commit 5bef4d9 had it
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		content []byte
+		kept    bool
+	}{
+		{"unedited", old, false},
+		{"edited", append(append([]byte(nil), old...), "# my note\n"...), true},
+	} {
+		target := filepath.Join(dir, "shopmart.yaml")
+		if err := os.WriteFile(target, tc.content, 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := materializeDemo(data); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := examples.Partners.ReadFile("partners/shopmart.yaml")
+		if kept := bytes.Equal(got, tc.content); kept != tc.kept || (!kept && !bytes.Equal(got, want)) {
+			t.Errorf("%s: kept = %v", tc.name, kept)
 		}
 	}
 }
