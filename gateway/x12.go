@@ -54,7 +54,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		}
 		doc, err := w.g.docs.Decode(t)
 		if err != nil {
-			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v", err)
+			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v%s", err, decodeHint(err))
 			return nil
 		}
 		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, Group: t.Group.Control,
