@@ -41,7 +41,12 @@ type Config struct {
 	// Folders are watched-folder settings.
 	Folders FolderConfig `yaml:"folders"`
 	// Limits bound the work one received file can cause; a file past one
-	// fails with an error that names the limit.
+	// fails with an error that names the setting, its bytes kept. Fixed
+	// limits apply besides these and max_file_size: X12 input that cannot
+	// begin an interchange is refused at its first bytes (a NUL, or over
+	// 64 KiB of white space, before the first ISA; over 64 KiB of
+	// padding after an IEA), a segment over 1 MiB and a transaction set
+	// over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
 
 	// File is the configuration file read, if any.
