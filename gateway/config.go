@@ -44,9 +44,9 @@ type Config struct {
 	// fails with an error that names the setting, its bytes kept. Fixed
 	// limits apply besides these and max_file_size: X12 input that cannot
 	// begin an interchange is refused at its first bytes (a NUL, or over
-	// 64 KiB of white space, before the first ISA; over 64 KiB of
-	// padding after an IEA), a segment over 1 MiB and a transaction set
-	// over 64 MiB are errors with their place.
+	// 64 KiB of white space, before the first ISA), and over 64 KiB of
+	// white space or NUL padding in a row, a segment over 1 MiB and a
+	// transaction set over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
 
 	// File is the configuration file read, if any.

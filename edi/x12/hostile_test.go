@@ -45,6 +45,8 @@ func TestHostileInputStopsEarly(t *testing.T) {
 		{"new lines", "", '\n', ErrNoISA, "over 65536 bytes of white space"},
 		{"interchange then zeros", envelope(goodBody...), 0, ErrGarbageAfterIEA, "over 65536 bytes of white space or NUL padding"},
 		{"interchange then spaces", envelope(goodBody...), ' ', ErrGarbageAfterIEA, "over 65536 bytes"},
+		{"ISA then zeros", stdISA("~"), 0, ErrSegmentTooLong, "over 65536 bytes of white space or NUL bytes from byte 106 before a segment"},
+		{"ISA and GS then new lines", stdISA("~") + "\nGS*IB*S*R*20260101*1200*1*X*004010~", '\n', ErrSegmentTooLong, "before a segment"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -181,8 +181,8 @@ func (r *Reader) next() (*Segment, error) {
 // CR and LF after terminators are normal; the rest is a leniency that is
 // reported. Before the first ISA a NUL byte is not white space: it cannot
 // start an interchange, so a file of zeros is refused at its first byte.
-// Outside an interchange at most maxPadding bytes are skipped, so that
-// input that is all blanks is refused without being read to its end.
+// At most maxPadding bytes are skipped in a row, so that input that is
+// all blanks is refused without being read to its end.
 func (r *Reader) skipSpace() error {
 	warned := false
 	start := r.offset
@@ -219,11 +219,8 @@ func (r *Reader) skipSpace() error {
 				return nil
 			}
 			r.consume(1)
-			if !r.inInterchange && r.offset-start > maxPadding {
-				if r.delims == nil {
-					return r.syntaxErr(ErrNoISA, "over %d bytes of white space from byte %d and no ISA", maxPadding, start)
-				}
-				return r.syntaxErr(ErrGarbageAfterIEA, "over %d bytes of white space or NUL padding from byte %d", maxPadding, start)
+			if r.offset-start > maxPadding {
+				return r.tooMuchSpace(start)
 			}
 		}
 		if r.eof {
@@ -235,9 +232,21 @@ func (r *Reader) skipSpace() error {
 	}
 }
 
-// maxPadding bounds the white space (and, after an IEA, NUL padding) the
-// reader skips outside an interchange.
+// maxPadding bounds a run of white space (and NUL padding) the reader
+// skips between segments.
 const maxPadding = 64 << 10
+
+// tooMuchSpace is the error for a run of white space from start longer
+// than maxPadding.
+func (r *Reader) tooMuchSpace(start int64) error {
+	switch {
+	case r.delims == nil:
+		return r.syntaxErr(ErrNoISA, "over %d bytes of white space from byte %d and no ISA", maxPadding, start)
+	case !r.inInterchange:
+		return r.syntaxErr(ErrGarbageAfterIEA, "over %d bytes of white space or NUL padding from byte %d", maxPadding, start)
+	}
+	return r.syntaxErr(ErrSegmentTooLong, "over %d bytes of white space or NUL bytes from byte %d before a segment", maxPadding, start)
+}
 
 var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}
 
