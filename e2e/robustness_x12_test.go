@@ -186,6 +186,15 @@ func robustEnv(t *testing.T, extraConfig string) *env {
 func TestRobustnessX12Validate(t *testing.T) {
 	e := setup(t)
 	h := makeHostile(t, t.TempDir())
+	// An ISA, then 2 GB of zeros (sparse).
+	isaZeros := filepath.Join(t.TempDir(), "isa-zeros.edi")
+	isa := "ISA*00*          *00*          *ZZ*ACME3PL        *ZZ*DOCKSIDE       *261125*2330*U*00401*000009004*0*P*>~\n"
+	if err := os.WriteFile(isaZeros, []byte(isa), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(isaZeros, hugeZeros); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		file   string
@@ -195,6 +204,7 @@ func TestRobustnessX12Validate(t *testing.T) {
 	}{
 		{"deep 856", h.deep, 0, []string{"set 856 0001: accepted (A)"}, budget{60 * time.Second, 512 * mib}},
 		{"2 GB of zeros", h.zeros2G, 1, []string{"not an X12 interchange", `byte 0: "\x00`, "cannot start an interchange"}, budget{20 * time.Second, 128 * mib}},
+		{"ISA then 2 GB of zeros", isaZeros, 1, []string{"segment too long", "over 65536 bytes of white space or NUL bytes from byte 107 before a segment"}, budget{20 * time.Second, 128 * mib}},
 		{"32 MiB of zeros", h.zerosSmall, 1, []string{"not an X12 interchange", "byte 0"}, budget{20 * time.Second, 128 * mib}},
 	}
 	for _, tt := range tests {
