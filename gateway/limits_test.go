@@ -15,9 +15,9 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 )
 
-// deep856 is an ACME 856 whose items nest levels deep, each under the one
+// deepNotice856 is an ACME 856 whose items nest levels deep, each under the one
 // before (shipment and order above them).
-func deep856(levels int) []byte {
+func deepNotice856(levels int) []byte {
 	var b bytes.Buffer
 	b.WriteString("ISA*00*          *00*          *ZZ*ACME3PL        *ZZ*DOCKSIDE       *261125*2330*U*00401*000007001*0*P*>~\n" +
 		"GS*SH*ACME3PL*DOCKSIDE*20261125*2330*7001*X*004010~\nST*856*0001~\nBSN*00*SHP-DEEP*20261125*1200*0001~\n" +
@@ -29,7 +29,7 @@ func deep856(levels int) []byte {
 	return b.Bytes()
 }
 
-func receiveBytes(t *testing.T, g *Gateway, partner, name string, body []byte) *inbox.Message {
+func limitsReceive(t *testing.T, g *Gateway, partner, name string, body []byte) *inbox.Message {
 	t.Helper()
 	m, err := g.Inbox.Receive(context.Background(), inbox.Arrival{Partner: partner, Transport: "test", Name: name}, bytes.NewReader(body))
 	if err != nil {
@@ -38,7 +38,7 @@ func receiveBytes(t *testing.T, g *Gateway, partner, name string, body []byte) *
 	return m
 }
 
-func drainGet(t *testing.T, g *Gateway, id uint64) *inbox.Message {
+func limitsDrain(t *testing.T, g *Gateway, id uint64) *inbox.Message {
 	t.Helper()
 	if err := g.Drain(context.Background(), 2); err != nil {
 		t.Fatal(err)
@@ -50,8 +50,8 @@ func drainGet(t *testing.T, g *Gateway, id uint64) *inbox.Message {
 	return m
 }
 
-// errorsText joins a message's problems, places included.
-func errorsText(m *inbox.Message) string {
+// limitErrors joins a message's problems, places included.
+func limitErrors(m *inbox.Message) string {
 	var b strings.Builder
 	for _, p := range m.Errors {
 		fmt.Fprintf(&b, "%s: %s\n", p.Place, p.Msg)
@@ -59,8 +59,8 @@ func errorsText(m *inbox.Message) string {
 	return b.String()
 }
 
-// keptBytes checks that the inbox still holds the message's original bytes.
-func keptBytes(t *testing.T, g *Gateway, m *inbox.Message, want []byte) {
+// limitsKeptBytes checks that the inbox still holds the message's original bytes.
+func limitsKeptBytes(t *testing.T, g *Gateway, m *inbox.Message, want []byte) {
 	t.Helper()
 	rc, err := g.Inbox.Body(m.ID)
 	if err != nil {
@@ -84,10 +84,10 @@ func TestLimitsFailMessages(t *testing.T) {
 		want    []string // in the errors
 		relaxed func(*LimitsConfig)
 	}{
-		{"HL depth", func(l *LimitsConfig) {}, deep856(150),
+		{"HL depth", func(l *LimitsConfig) {}, deepNotice856(150),
 			[]string{"limits.max_hl_depth", "856 HL (segment 301 of the set, line 303)", "HL 101 is at level 101, over the limit of 100 levels", "set 856 0001"},
 			nil},
-		{"message timeout", func(l *LimitsConfig) { l.MessageTimeout = time.Nanosecond }, deep856(20),
+		{"message timeout", func(l *LimitsConfig) { l.MessageTimeout = time.Nanosecond }, deepNotice856(20),
 			[]string{"limits.message_timeout (1ns)"},
 			func(l *LimitsConfig) { l.MessageTimeout = time.Minute }},
 	}
@@ -95,17 +95,17 @@ func TestLimitsFailMessages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g, _ := openTest(t, nil)
 			tt.limits(&g.Config.Limits)
-			m := drainGet(t, g, receiveBytes(t, g, "acme-3pl", "deep.edi", tt.body).ID)
+			m := limitsDrain(t, g, limitsReceive(t, g, "acme-3pl", "deep.edi", tt.body).ID)
 			if m.State != inbox.Failed {
 				t.Fatalf("state %s, want failed: %v", m.State, m.Errors)
 			}
-			text := errorsText(m)
+			text := limitErrors(m)
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("errors lack %q:\n%s", w, text)
 				}
 			}
-			keptBytes(t, g, m, tt.body)
+			limitsKeptBytes(t, g, m, tt.body)
 			if tt.relaxed == nil {
 				return
 			}
@@ -113,7 +113,7 @@ func TestLimitsFailMessages(t *testing.T) {
 			if _, err := g.Inbox.Replay(m.ID); err != nil {
 				t.Fatal(err)
 			}
-			if m = drainGet(t, g, m.ID); m.State != inbox.Done || m.Result.Movements != 20 {
+			if m = limitsDrain(t, g, m.ID); m.State != inbox.Done || m.Result.Movements != 20 {
 				t.Errorf("replayed: %s %+v %v", m.State, m.Result, m.Errors)
 			}
 		})
@@ -142,7 +142,7 @@ func TestInterruptedTooOftenFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := open()
-	id := receiveBytes(t, g, "acme-3pl", "ship-notice-856.edi", body).ID
+	id := limitsReceive(t, g, "acme-3pl", "ship-notice-856.edi", body).ID
 	for range cfg.Limits.MaxAttempts {
 		// Claimed, then the process stops before the outcome.
 		if m, err := g.Inbox.Claim(); err != nil || m.ID != id {
@@ -152,19 +152,19 @@ func TestInterruptedTooOftenFails(t *testing.T) {
 		g = open()
 	}
 	defer g.Close()
-	m := drainGet(t, g, id)
-	if m.State != inbox.Failed || !strings.Contains(errorsText(m), "limits.max_attempts = 3") ||
-		!strings.Contains(errorsText(m), "started 3 times without finishing") {
-		t.Fatalf("state %s, errors:\n%s", m.State, errorsText(m))
+	m := limitsDrain(t, g, id)
+	if m.State != inbox.Failed || !strings.Contains(limitErrors(m), "limits.max_attempts = 3") ||
+		!strings.Contains(limitErrors(m), "started 3 times without finishing") {
+		t.Fatalf("state %s, errors:\n%s", m.State, limitErrors(m))
 	}
 	if b := balance(t, g, "GADGET-L", "dallas"); b.InTransit != 0 {
 		t.Errorf("a message failed for its interruptions posted %d in transit", b.InTransit)
 	}
-	keptBytes(t, g, m, body)
+	limitsKeptBytes(t, g, m, body)
 	if _, err := g.Inbox.Replay(id); err != nil {
 		t.Fatal(err)
 	}
-	if m = drainGet(t, g, id); m.State != inbox.Done {
+	if m = limitsDrain(t, g, id); m.State != inbox.Done {
 		t.Errorf("replayed: %s %v", m.State, m.Errors)
 	}
 }
