@@ -55,10 +55,16 @@ type Config struct {
 
 // IdentityConfig is our own interchange identity.
 type IdentityConfig struct {
-	ISAQualifier string `yaml:"isa_qualifier"` // default ZZ
-	ISAID        string `yaml:"isa_id"`        // default DOCKSIDE
-	GSID         string `yaml:"gs_id"`         // default: the ISA id
-	AS2ID        string `yaml:"as2_id"`        // default DOCKSIDE
+	// ISAQualifier is our interchange id qualifier (ISA05 of what we
+	// send, ISA07 of what partners send us); default ZZ.
+	ISAQualifier string `yaml:"isa_qualifier"`
+	// ISAID is our interchange id (ISA06 / ISA08); default DOCKSIDE.
+	ISAID string `yaml:"isa_id"`
+	// GSID is our application code (GS02 / GS03); default: the ISA id.
+	GSID string `yaml:"gs_id"`
+	// AS2ID is our AS2 name (AS2-From of what we send, AS2-To of what
+	// partners send us); default DOCKSIDE.
+	AS2ID string `yaml:"as2_id"`
 }
 
 // HTTPConfig configures the HTTP listener.
@@ -80,7 +86,7 @@ type HTTPConfig struct {
 
 // TokenConfig is one API token: stored as its SHA-256, never in clear.
 type TokenConfig struct {
-	Name   string `yaml:"name"`
+	Name   string `yaml:"name"`   // who uses it: named in the logs of what it does
 	SHA256 string `yaml:"sha256"` // hex SHA-256 of the token
 	Role   string `yaml:"role"`   // read-only or operator
 }

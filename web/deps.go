@@ -8,6 +8,7 @@ import (
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -30,6 +31,17 @@ type Deps struct {
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
 	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	// Reload loads the partner profiles again (as SIGHUP does) and
+	// returns how many are in use; on error the old ones stay. Nil:
+	// reload answers 501.
+	Reload func(ctx context.Context) (int, error)
+	// Advice builds a partner's 846 inventory advice now (delta: only
+	// what changed; send: queued, else recorded as not sent). Nil: the
+	// advice endpoint answers 501.
+	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
+	// Order returns an order's state as it stands (nil when no such
+	// order was received). Nil: the order endpoint answers 501.
+	Order func(partner, number string) (*mapping.OrderState, error)
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations
