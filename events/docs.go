@@ -157,10 +157,15 @@ and they count in the metrics as files do.
 | 401 | no token, or not a partner's events token | error |
 | 409 | an ` + "`Idempotency-Key`" + ` whose first request is still in flight | error |
 | 413 | body over the size limit | error |
-| 422 | bad events: nothing posted unless the profile says ` + "`events.on_error: post_good`" + ` (then 200 with the bad events in ` + "`errors`" + `); or an ` + "`Idempotency-Key`" + ` reused with another body | ` + "`{error, errors: [{field, code, message}]}`" + ` |
+| 422 | bad events: nothing posted unless the profile says ` + "`events.on_error: post_good`" + ` (then 200 with the bad events in ` + "`errors`" + ` and the message failed, so that a replay after a profile fix posts the rest); or an ` + "`Idempotency-Key`" + ` reused with another body | ` + "`{error, errors: [{field, code, message}]}`" + ` |
 
 ` + "`Idempotency-Key`" + ` (optional, IETF draft-ietf-httpapi-idempotency-key-header): a retried request with the same key
 and body gets the first request's outcome again; the same key with another body is 422, and 409 while the first is
 in flight. The key is kept with the message (as long as the inbox keeps it). Retrying without a key is safe too:
 events already posted are reported as duplicates.
+
+Besides the classes above, a problem the partner's profile finds has code ` + "`unknown`" + ` (an item id or location
+code its cross-reference or warehouse map does not list: ` + "`events[1].data.item: \"AC-9999\": not found in table \"acme_items\"`" + `)
+or ` + "`invalid`" + ` (a unit without a conversion, a quantity out of range once converted, a ` + "`source`" + ` that is not the
+partner's).
 `

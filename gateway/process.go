@@ -28,6 +28,9 @@ type work struct {
 	// that order (zero when unknown: an order filled in from the ledger).
 	orderDup   bool
 	orderDupOf uint64
+	// keepRepeated, when set, is the source key prefix of the events
+	// whose ids repeated movements name in the result (Result.Repeated).
+	keepRepeated string
 }
 
 func (w *work) fail(place, code, format string, args ...any) {
@@ -49,9 +52,12 @@ func (g *Gateway) Process(ctx context.Context, m *inbox.Message) (inbox.Outcome,
 	defer body.Close()
 	br := bufio.NewReaderSize(body, 64<<10)
 	head, _ := br.Peek(512)
-	if isX12(head) {
+	switch {
+	case isEvents(m):
+		err = w.events(ctx, br)
+	case isX12(head):
 		err = w.x12(ctx, br, head)
-	} else {
+	default:
 		err = w.flat(ctx, br)
 	}
 	if err != nil {
@@ -72,6 +78,7 @@ func (g *Gateway) Finish(m *inbox.Message, o inbox.Outcome) error {
 	if err := g.Inbox.Finish(m.ID, o); err != nil {
 		return err
 	}
+	g.waits.done(m.ID)
 	g.log.Info("message processed", "id", m.ID, "partner", m.Partner, "name", m.Name, "state", o.State,
 		"movements", resultMovements(o.Result), "errors", len(o.Errors))
 	g.mu.RLock()
@@ -194,6 +201,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		pr := results[i]
 		w.res.Movements += pr.Posted
 		w.res.Duplicates += len(pr.Duplicates) + legacy[i]
+		if w.keepRepeated != "" {
+			w.res.Repeated = repeatedIDs(w.keepRepeated, pr.Duplicates, w.res.Repeated)
+		}
 		w.res.Stale += len(pr.Stale)
 		w.res.Absorbed += len(pr.Absorbed)
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)

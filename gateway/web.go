@@ -26,7 +26,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Order: g.Order, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Order: g.Order, Reservations: res, PostEvents: g.PostEvents, Tokens: tokens, Logger: g.log, Now: g.now,
 	}, web.Options{MaxBodyBytes: 1 << 20})
 	if err != nil {
 		return nil, err

@@ -224,3 +224,45 @@ func TestPurgeKeepsWhatIsNotDone(t *testing.T) {
 		t.Errorf("bytes shared with a waiting message removed: %v", err)
 	}
 }
+
+func TestReceiveKey(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	a := Arrival{Partner: "p", Transport: "http", Name: "events", Key: "k1"}
+	first, err := s.Receive(ctx, a, strings.NewReader("one"))
+	if err != nil || first.Key != "k1" {
+		t.Fatalf("first: %v %+v", err, first)
+	}
+	again, err := s.Receive(ctx, a, strings.NewReader("one"))
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("same key and bytes: %v, message %d, want %d", err, again.ID, first.ID)
+	}
+	if _, err := s.Receive(ctx, a, strings.NewReader("two")); !errors.Is(err, ErrKeyReused) {
+		t.Fatalf("same key, other bytes: %v", err)
+	}
+	other := a
+	other.Partner = "q"
+	if m, err := s.Receive(ctx, other, strings.NewReader("two")); err != nil || m.ID == first.ID {
+		t.Fatalf("another partner's key: %v", err)
+	}
+	if m, _ := s.ByKey("p", "k1"); m == nil || m.ID != first.ID {
+		t.Fatalf("ByKey: %+v", m)
+	}
+	m, err := s.Claim()
+	if err != nil || m.ID != first.ID {
+		t.Fatalf("claim: %v %+v", err, m)
+	}
+	if err := s.Finish(m.ID, Outcome{State: Failed}); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.ByKey("p", "k1"); m != nil {
+		t.Fatalf("key of a failed message still held by %d", m.ID)
+	}
+	if m, err := s.Receive(ctx, a, strings.NewReader("two")); err != nil || m.ID == first.ID || m.State != Received {
+		t.Fatalf("key free after failure: %v %+v", err, m)
+	}
+}

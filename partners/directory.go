@@ -16,6 +16,7 @@ type Directory struct {
 	byISAID  map[string][]*Profile // upper-cased ISA id without qualifier
 	byAS2    map[string]*Profile   // AS2 id, exact
 	byUser   map[string]*Profile   // SFTP user, exact
+	byToken  map[string]*Profile   // events token SHA-256, hex
 }
 
 func newDirectory(profiles []*Profile) *Directory {
@@ -26,6 +27,7 @@ func newDirectory(profiles []*Profile) *Directory {
 		byISAID:  map[string][]*Profile{},
 		byAS2:    map[string]*Profile{},
 		byUser:   map[string]*Profile{},
+		byToken:  map[string]*Profile{},
 	}
 	slices.SortFunc(d.profiles, func(a, b *Profile) int { return strings.Compare(a.ID, b.ID) })
 	for _, p := range d.profiles {
@@ -42,6 +44,9 @@ func newDirectory(profiles []*Profile) *Directory {
 		}
 		if p.Identities.SFTP != nil {
 			d.byUser[p.Identities.SFTP.User] = p
+		}
+		if p.Events != nil && p.Events.TokenSHA256 != "" {
+			d.byToken[p.Events.TokenSHA256] = p
 		}
 	}
 	return d
@@ -103,4 +108,13 @@ func (d *Directory) BySFTPUser(user string) (*Profile, error) {
 		return p, nil
 	}
 	return nil, fmt.Errorf("SFTP user %q: %w", user, ErrUnknownPartner)
+}
+
+// ByEventToken finds the partner whose events token has this hex SHA-256
+// (events.token_sha256).
+func (d *Directory) ByEventToken(sha256Hex string) (*Profile, error) {
+	if p, ok := d.byToken[sha256Hex]; ok && p.Events != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("events token: %w", ErrUnknownPartner)
 }

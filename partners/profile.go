@@ -33,6 +33,9 @@ type Profile struct {
 	Documents []Document `yaml:"documents"`
 	// Advice is the scheduled 846 we send the partner; nil for none.
 	Advice *Advice `yaml:"advice"`
+	// Events is how the partner posts inventory events (docs/events.md);
+	// nil for none.
+	Events *Events `yaml:"events"`
 
 	// File is the profile's file, as given to Load.
 	File string `yaml:"-"`
