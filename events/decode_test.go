@@ -181,7 +181,15 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(with(map[string]any{"type": "dockside.inventory.status"}, map[string]any{"from": "available", "to": "quarantined"})))
 	f.Add([]byte(`{"data":{"quantity":1e400}}`))
 	f.Add([]byte(`[{"data":null},1,"x",[]]`))
+	f.Add([]byte(`[` + good + `,null]`))
+	f.Add([]byte(`[` + with(nil, map[string]any{"quantity": "5"}) + `]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if fast, ferrs, ok := decodeBatchFast(body, 100); ok {
+			slow, serrs := decodeBatchSlow(body, 100)
+			if fmt.Sprint(fast) != fmt.Sprint(slow) || ferrs.Error() != serrs.Error() || len(ferrs) != len(serrs) {
+				t.Fatalf("fast and slow paths differ:\n%v %v\n%v %v", fast, ferrs, slow, serrs)
+			}
+		}
 		evs, errs := Decode(body, Options{MaxBatch: 100})
 		for _, e := range errs {
 			if e.Err == nil || e.Msg == "" || Code(e) == "" {
@@ -197,4 +205,34 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFastPathAgrees: a batch decoded in one pass gives the events and
+// problems the event-by-event decoding gives.
+func TestFastPathAgrees(t *testing.T) {
+	bodies := []string{
+		with(nil, map[string]any{"quantity": 0}),
+		with(map[string]any{"type": "dockside.inventory.status"}, map[string]any{"from": "lost", "to": "damaged"}),
+		with(map[string]any{"id": nil, "time": "x"}, map[string]any{"sku": nil}),
+		with(map[string]any{"data": nil}, nil),
+		with(map[string]any{"type": "dockside.inventory.count"}, map[string]any{"bucket": "damaged", "expected": "2026-12-05T00:00:00Z"}),
+		with(nil, map[string]any{"quantity": json.Number("1e3")}),
+		with(nil, map[string]any{"quantity": 1.5}),
+	}
+	fastOnes := 0
+	for _, b := range bodies {
+		body := []byte("[" + good + "," + b + "]")
+		fast, ferrs, ok := decodeBatchFast(body, 100)
+		if !ok {
+			continue
+		}
+		fastOnes++
+		slow, serrs := decodeBatchSlow(body, 100)
+		if fmt.Sprint(fast) != fmt.Sprint(slow) || fmt.Sprint(ferrs) != fmt.Sprint(serrs) {
+			t.Errorf("%s:\nfast %v %v\nslow %v %v", b, fast, ferrs, slow, serrs)
+		}
+	}
+	if fastOnes < 5 {
+		t.Errorf("only %d bodies took the fast path", fastOnes)
+	}
 }
