@@ -48,9 +48,22 @@ type Config struct {
 	// white space or NUL padding in a row, a segment over 1 MiB and a
 	// transaction set over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
+	// NATS is the NATS JetStream server partners' inventory events are
+	// read from (profiles' events.nats).
+	NATS NATSConfig `yaml:"nats"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
+}
+
+// NATSConfig is the connection to NATS JetStream for inventory events.
+type NATSConfig struct {
+	// URL is the server (nats://host:4222); empty: no events are read
+	// from NATS (the default).
+	URL string `yaml:"url"`
+	// Batch is how many messages one fetch takes, posted to the ledger
+	// together (default 1000).
+	Batch int `yaml:"batch"`
 }
 
 // IdentityConfig is our own interchange identity.
@@ -142,6 +155,7 @@ func DefaultConfig() *Config {
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
+		NATS:    NATSConfig{Batch: 1000},
 	}
 }
 

@@ -148,6 +148,12 @@ func (w *work) events(ctx context.Context, body io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("reading events: %w", err)
 	}
+	if _, single := w.msg.Meta[metaNATSSequence]; single {
+		if b := bytes.TrimLeft(data, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+			w.fail(w.msg.Name, "", "a NATS message must hold one event (a JSON object)")
+			return nil
+		}
+	}
 	evs, bad := events.Decode(data, events.Options{})
 	src := mapping.Source{Partner: w.profile.ID, FileHash: w.msg.SHA256, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
 	res, err := w.g.mapper(w.profile.ID).Events(evs, bad, src)

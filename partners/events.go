@@ -32,6 +32,25 @@ type Events struct {
 	Warehouses string `yaml:"warehouses"`
 	// Units converts the partner's units (data.unit) to ours.
 	Units Units `yaml:"units"`
+	// NATS subscribes a durable pull consumer to the partner's events on
+	// a NATS JetStream stream (the gateway's nats.url); nil for none.
+	NATS *EventsNATS `yaml:"nats"`
+}
+
+// EventsNATS is where a partner's events are read from NATS JetStream:
+// one event (a JSON object) per message, acknowledged once its movements
+// are committed to the ledger; a bad event is terminated and kept as a
+// failed message with its error.
+type EventsNATS struct {
+	// Stream is the JetStream stream holding the events (it must exist).
+	Stream string `yaml:"stream" required:"true"`
+	// Subject is the subject filter of the consumer (e.g.
+	// acme.inventory.>); only the partner's events may be published
+	// there.
+	Subject string `yaml:"subject" required:"true"`
+	// Durable is the consumer's durable name (default dockside-<id>): the
+	// gateway resumes where it stopped after a restart.
+	Durable string `yaml:"durable"`
 }
 
 func (e *Events) setDefaults() {
@@ -64,4 +83,30 @@ func (c *checker) events() {
 	c.tableRef("events.items", e.Items)
 	c.tableRef("events.warehouses", e.Warehouses)
 	c.units(&e.Units, "events.units")
+	if n := e.NATS; n != nil {
+		if n.Durable == "" {
+			n.Durable = "dockside-" + c.p.ID
+		}
+		for _, f := range []struct{ path, v string }{{"events.nats.stream", n.Stream}, {"events.nats.durable", n.Durable}} {
+			if f.v != "" && !natsName(f.v) {
+				c.failf(f.path, ErrInvalid, "%q: want letters, digits, '-' or '_' (a JetStream name)", f.v)
+			}
+		}
+		if n.Subject != "" && (strings.ContainsAny(n.Subject, " \t\r\n") || strings.HasPrefix(n.Subject, ".") || strings.HasSuffix(n.Subject, ".")) {
+			c.failf("events.nats.subject", ErrInvalid, "%q is not a NATS subject", n.Subject)
+		}
+	}
+}
+
+// natsName reports whether s can name a stream or consumer.
+func natsName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
