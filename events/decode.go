@@ -35,6 +35,9 @@ func Decode(body []byte, opts Options) ([]Event, Errors) {
 	}
 	switch body[0] {
 	case '{':
+		if evs, errs, ok := decodeOneFast(body); ok {
+			return evs, errs
+		}
 		if err := checkJSON(body); err != nil {
 			return nil, Errors{err}
 		}
@@ -161,23 +164,50 @@ func decodeBatchFast(body []byte, maxBatch int) ([]Event, Errors, bool) {
 	for i, fw := range ws {
 		prefix = append(append(prefix[:0], "events["...), strconv.Itoa(i)...)
 		prefix = append(prefix, ']')
-		c := &checker{prefix: string(prefix), index: i}
-		w := wireEvent{SpecVersion: fw.SpecVersion, ID: fw.ID, Source: fw.Source, Type: fw.Type, Time: fw.Time,
-			Subject: fw.Subject, DataContentType: fw.DataContentType, DataSchema: fw.DataSchema}
-		ev := Event{Index: i, Path: c.prefix, SpecVersion: w.SpecVersion, ID: w.ID, Source: w.Source, Type: Type(w.Type), Subject: w.Subject}
-		c.envelope(&w, &ev)
-		if fw.Data == nil {
-			c.fail("data", ErrRequired, "required: the event's payload (an object)")
-		} else {
-			c.dataFields(fw.Data, &ev)
-		}
-		if len(c.errs) > 0 {
-			errs = append(errs, c.errs...)
+		ev, es := checkFast(fw, string(prefix), i)
+		if len(es) > 0 {
+			errs = append(errs, es...)
 			continue
 		}
 		evs = append(evs, ev)
 	}
 	return evs, errs, true
+}
+
+// decodeOneFast is decodeBatchFast for a single event.
+func decodeOneFast(body []byte) ([]Event, Errors, bool) {
+	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
+		return nil, nil, false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var fw fastEvent
+	if err := dec.Decode(&fw); err != nil {
+		return nil, nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, nil, false
+	}
+	ev, errs := checkFast(&fw, "", 0)
+	if len(errs) > 0 {
+		return nil, errs, true
+	}
+	return []Event{ev}, nil, true
+}
+
+// checkFast validates an event decoded in one pass.
+func checkFast(fw *fastEvent, prefix string, i int) (Event, Errors) {
+	c := &checker{prefix: prefix, index: i}
+	w := wireEvent{SpecVersion: fw.SpecVersion, ID: fw.ID, Source: fw.Source, Type: fw.Type, Time: fw.Time,
+		Subject: fw.Subject, DataContentType: fw.DataContentType, DataSchema: fw.DataSchema}
+	ev := Event{Index: i, Path: prefix, SpecVersion: w.SpecVersion, ID: w.ID, Source: w.Source, Type: Type(w.Type), Subject: w.Subject}
+	c.envelope(&w, &ev)
+	if fw.Data == nil {
+		c.fail("data", ErrRequired, "required: the event's payload (an object)")
+	} else {
+		c.dataFields(fw.Data, &ev)
+	}
+	return ev, c.errs
 }
 
 // wireEvent is an event as sent. Attributes not listed are CloudEvents

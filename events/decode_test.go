@@ -190,6 +190,12 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("fast and slow paths differ:\n%v %v\n%v %v", fast, ferrs, slow, serrs)
 			}
 		}
+		if fast, ferrs, ok := decodeOneFast(body); ok {
+			slow, serrs := decodeOneSlow(body)
+			if fmt.Sprint(fast) != fmt.Sprint(slow) || fmt.Sprint(ferrs) != fmt.Sprint(serrs) {
+				t.Fatalf("fast and slow paths differ on one event:\n%v %v\n%v %v", fast, ferrs, slow, serrs)
+			}
+		}
 		evs, errs := Decode(body, Options{MaxBatch: 100})
 		for _, e := range errs {
 			if e.Err == nil || e.Msg == "" || Code(e) == "" {
@@ -232,7 +238,30 @@ func TestFastPathAgrees(t *testing.T) {
 			t.Errorf("%s:\nfast %v %v\nslow %v %v", b, fast, ferrs, slow, serrs)
 		}
 	}
-	if fastOnes < 5 {
+	for _, b := range bodies {
+		fast, ferrs, ok := decodeOneFast([]byte(b))
+		if !ok {
+			continue
+		}
+		fastOnes++
+		slow, serrs := decodeOneSlow([]byte(b))
+		if fmt.Sprint(fast) != fmt.Sprint(slow) || fmt.Sprint(ferrs) != fmt.Sprint(serrs) {
+			t.Errorf("one event %s:\nfast %v %v\nslow %v %v", b, fast, ferrs, slow, serrs)
+		}
+	}
+	if fastOnes < 10 {
 		t.Errorf("only %d bodies took the fast path", fastOnes)
 	}
+}
+
+// decodeOneSlow decodes a single event the slow way.
+func decodeOneSlow(body []byte) ([]Event, Errors) {
+	if err := checkJSON(body); err != nil {
+		return nil, Errors{err}
+	}
+	ev, errs := decodeEvent(body, "", 0)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return []Event{ev}, nil
 }

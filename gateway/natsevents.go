@@ -80,12 +80,18 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, n.Stream, jetstream.ConsumerConfig{
 		Durable: n.Durable, FilterSubject: n.Subject, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: 2 * time.Minute, MaxAckPending: 4 * batch, DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckWait: 2 * time.Minute, MaxAckPending: (natsInFlight + 1) * batch, DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s on stream %s: %w", n.Durable, n.Stream, err)
 	}
 	g.log.Info("reading events from NATS", "partner", p.ID, "stream", n.Stream, "subject", n.Subject, "durable", n.Durable)
+	// Up to natsInFlight fetches are processed at once: each waits for
+	// its inbox message's fsyncs and ledger commit, and the ledger's group
+	// commit shares those between them.
+	sem := make(chan struct{}, natsInFlight)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for ctx.Err() == nil {
 		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
@@ -106,18 +112,26 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 		if len(msgs) == 0 {
 			continue
 		}
-		if err := g.natsBatch(ctx, p, msgs); err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			g.log.Error("nats events", "partner", p.ID, "err", err)
-			for _, m := range msgs {
-				m.NakWithDelay(5 * time.Second)
-			}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil
 		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := g.natsBatch(ctx, p, msgs); err != nil && ctx.Err() == nil {
+				g.log.Error("nats events", "partner", p.ID, "err", err)
+				for _, m := range msgs {
+					m.NakWithDelay(5 * time.Second)
+				}
+			}
+		})
 	}
 	return nil
 }
+
+// natsInFlight bounds the fetches of one partner processed at once.
+const natsInFlight = 4
 
 func sleep(ctx context.Context, d time.Duration) {
 	select {
