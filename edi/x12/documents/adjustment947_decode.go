@@ -24,7 +24,7 @@ func Decode947(t *x12.Transaction) (*AdjustmentAdvice947, error) {
 	doc := &AdjustmentAdvice947{
 		Date: r.code(s, 1), WarehouseAdjustment: r.text(s, 2), DepositorAdjustment: r.text(s, 3),
 		Purpose: r.code(s, 4), TransactionType: r.code(s, 5), Action: r.code(s, 6), Extra: r.extra(s, w15Named),
-		Lines: []Line947{},
+		Lines: make([]Line947, 0, count(segs, "W19")),
 	}
 	var party *Party
 	var line *Line947

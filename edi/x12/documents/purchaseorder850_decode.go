@@ -26,7 +26,7 @@ func Decode850(t *x12.Transaction) (*PurchaseOrder850, error) {
 	}
 	doc := &PurchaseOrder850{
 		Purpose: r.code(s, 1), Type: r.code(s, 2), Number: r.text(s, 3), Release: r.text(s, 4), Date: r.code(s, 5),
-		Extra: r.extra(s, begNamed), Lines: []Line850{},
+		Extra: r.extra(s, begNamed), Lines: make([]Line850, 0, count(segs, "PO1")),
 	}
 	sdq := decoder846{setReader: r}
 	var party *Party

@@ -42,7 +42,7 @@ func (d *decoder944) decode() (*ReceiptAdvice944, error) {
 	}
 	d.doc = &ReceiptAdvice944{
 		ReportingCode: d.code(s, 1), ReceivedDate: d.code(s, 2), ReceiptNumber: d.text(s, 3),
-		DepositorOrder: d.text(s, 4), ShipmentID: d.text(s, 5), Extra: d.extra(s, w17Named), Lines: []Line944{},
+		DepositorOrder: d.text(s, 4), ShipmentID: d.text(s, 5), Extra: d.extra(s, w17Named), Lines: make([]Line944, 0, count(segs, "W07")),
 	}
 	for i := 1; i < len(segs); i++ {
 		s := &segs[i]

@@ -31,7 +31,7 @@ func (d *decoder945) decode() (*ShippingAdvice945, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.doc = &ShippingAdvice945{Shipment: w06, Lines: []Line945{}}
+	d.doc = &ShippingAdvice945{Shipment: w06, Lines: make([]Line945, 0, count(segs, "W12"))}
 	for i := 1; i < len(segs); i++ {
 		s := &segs[i]
 		var err error

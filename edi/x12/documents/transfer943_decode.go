@@ -18,7 +18,7 @@ func Decode943(t *x12.Transaction) (*TransferShipment943, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := &TransferShipment943{Shipment: w06, Lines: []Line943{}}
+	doc := &TransferShipment943{Shipment: w06, Lines: make([]Line943, 0, count(segs, "W04"))}
 	var party *Party
 	var line *Line943
 	for i := 1; i < len(segs); i++ {

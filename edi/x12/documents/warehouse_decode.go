@@ -103,6 +103,18 @@ func (r *setReader) w03(s *x12.Segment) (*ShipmentTotals, error) {
 	return &t, nil
 }
 
+// count returns the number of segments with id in segs, to size a
+// document's lines once (a large slice grows by a quarter at a time).
+func count(segs []x12.Segment, id string) int {
+	n := 0
+	for i := range segs {
+		if segs[i].ID == id {
+			n++
+		}
+	}
+	return n
+}
+
 // idsAt reads the qualifier/id pairs at the positions at (qualifier
 // first). Empty pairs are kept only when a later pair follows.
 func (r *setReader) idsAt(s *x12.Segment, at []int) []ProductID {
