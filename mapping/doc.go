@@ -13,6 +13,8 @@
 //   - 940: each W01 line is allocated at the N1*WH warehouse for the W05
 //     order; W05-01 F (cancel) releases the order's lines; R (change)
 //     releases them and allocates the new quantities.
+//   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
+//     row.
 //   - 943: each W04 line is in transit at the destination (N1*ST), due on
 //     the G62 date the profile names.
 //   - 944: each W07 line is a receipt into on hand at the receiving
@@ -24,8 +26,6 @@
 //     hand, or a move between available and damaged or quarantined; an
 //     unknown reason or a sign against the reason's direction is a problem
 //     with its place.
-//   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
-//     row.
 //
 // Item ids go through the profile's qualifier order and cross-reference
 // table, units through its conversions, locations through its warehouse
