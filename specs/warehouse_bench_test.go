@@ -39,39 +39,48 @@ func gen945(n int) []byte {
 }
 
 // BenchmarkValidateDecode945 validates and decodes a 945 of 100,000 W12
-// lines (an interchange of about 4.5 MB): x12.Check with the catalog,
-// documents.Decode945 in the callback.
+// lines (an interchange of about 5 MB): x12.Check with the catalog,
+// documents.Decode945 in the callback. Sub-benchmarks: check (fresh
+// decoder buffers per run) and check+buffers (an x12.BufferPool shared by
+// the runs, as the gateway does).
 func BenchmarkValidateDecode945(b *testing.B) {
 	c := mustLoad(b)
 	const lines = 100_000
 	data := gen945(lines)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	opts := &x12.DecoderOptions{MaxTransactionSize: 64 << 20}
-	for range b.N {
-		got := 0
-		rep, err := x12.Check(bytes.NewReader(data), c, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
-			if sr.Status != x12.StatusAccepted {
-				return errRejected(sr)
+	run := func(b *testing.B, opts *x12.DecoderOptions) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for range b.N {
+			got := 0
+			rep, err := x12.Check(bytes.NewReader(data), c, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
+				if sr.Status != x12.StatusAccepted {
+					return errRejected(sr)
+				}
+				doc, err := documents.Decode945(t)
+				if err != nil {
+					return err
+				}
+				got += len(doc.Lines)
+				return nil
+			})
+			if err == nil && !rep.Accepted() {
+				err = errNotAccepted
 			}
-			doc, err := documents.Decode945(t)
 			if err != nil {
-				return err
+				b.Fatal(err)
 			}
-			got += len(doc.Lines)
-			return nil
-		})
-		if err == nil && !rep.Accepted() {
-			err = errNotAccepted
+			if got != lines {
+				b.Fatalf("%d lines decoded, want %d", got, lines)
+			}
 		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		if got != lines {
-			b.Fatalf("%d lines decoded, want %d", got, lines)
-		}
+		b.ReportMetric(float64(lines), "lines/op")
 	}
-	b.ReportMetric(float64(lines), "lines/op")
+	b.Run("check", func(b *testing.B) {
+		run(b, &x12.DecoderOptions{MaxTransactionSize: 64 << 20})
+	})
+	b.Run("check+buffers", func(b *testing.B) {
+		run(b, &x12.DecoderOptions{MaxTransactionSize: 64 << 20, Buffers: &x12.BufferPool{}})
+	})
 }
 
 // TestGen945IsValid keeps the benchmark's input honest: a small one is
