@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/ledger"
@@ -13,7 +14,8 @@ import (
 // with the reason code as the movement's reason); one whose reason changes
 // damaged or quarantined moves the quantity between available and that
 // bucket (on hand unchanged). The reason's direction says which way
-// W19-02 goes. A line with a reason the table lacks, or a sign that
+// W19-02 goes, or that it is a count of the bucket (a snapshot as of the
+// line's date: the ledger posts the difference). A line with a reason the table lacks, or a sign that
 // contradicts the reason's direction, is a problem naming its segment;
 // with the default on_error: reject nothing of the document is posted.
 func (m *Mapper) AdjustmentAdvice947(doc *documents.AdjustmentAdvice947, src Source) (*Result, error) {
@@ -54,6 +56,14 @@ func (mp *mapping) line947(l *documents.Line947, date, adj, loc string) {
 	if !ok {
 		return
 	}
+	date947 := date
+	if d := l.Effective(); d != "" {
+		date947 = d
+	}
+	if a.Direction == partners.DirectionCount {
+		mp.count947(l, a.Bucket, sku, loc, n, mp.documentTime(date947), adj)
+		return
+	}
 	delta := n
 	switch a.Direction {
 	case partners.DirectionIncrease, partners.DirectionDecrease:
@@ -81,11 +91,25 @@ func (mp *mapping) line947(l *documents.Line947, date, adj, loc string) {
 		mp.problem(place, "W1901", l.Reason, "the reason table sends it to %s, which an adjustment cannot change", a.Bucket)
 		return
 	}
-	date947 := date
-	if d := l.Effective(); d != "" {
-		date947 = d
-	}
 	mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(strconv.Itoa(l.Pos)),
 		SKU: sku, Location: loc, Kind: kind, Quantity: delta, Effective: mp.documentTime(date947),
 		Reference: mp.reference("947", l.Pos, adj), Reason: reason})
+}
+
+// count947 maps a count: W19-02 is the quantity of bucket b counted at
+// eff; the ledger posts the difference from its balance as of eff.
+func (mp *mapping) count947(l *documents.Line947, b partners.Bucket, sku, loc string, n int64, eff time.Time, adj string) {
+	place := segAt(l.Pos, "W19")
+	if n < 0 {
+		mp.problem(place, "W1902", string(l.Quantity), "reason %s is a count in the profile's reason table, and a count cannot be negative", l.Reason)
+		return
+	}
+	lb, err := mp.ledgerBucket(b)
+	if err != nil {
+		mp.problem(place, "W1901", l.Reason, "%v", err)
+		return
+	}
+	mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(strconv.Itoa(l.Pos)),
+		SKU: sku, Location: loc, Kind: ledger.KindSnapshot, Bucket: lb, Quantity: n, Effective: eff,
+		Reference: mp.reference("947", l.Pos, adj)})
 }

@@ -49,6 +49,7 @@ documents:
         "56": {bucket: on_hand, direction: increase}
         "07": {bucket: on_hand, direction: %s}
         AA: {bucket: on_hand, direction: signed}
+        CC: {bucket: on_hand, direction: count}
         "51": {bucket: ignore}
   - type: x12/943
     mapping:
@@ -180,6 +181,11 @@ func TestWarehouseMapping(t *testing.T) {
 				"W19*56*10*EA**VN*THING-3", "W19*07*4*EA**VN*WIDGET-1", "W19*AA*-4*EA**VN*WIDGET-1", "W19*51*9*EA**VN*WIDGET-1"},
 			"damage SKU-W east 3; quarantine SKU-G east 2; quarantine SKU-G east -1; adjust SKU-T east 10; adjust SKU-W east -4; adjust SKU-W east -4",
 			"", false, 7},
+		{"947 count: a snapshot as of the line's date", "none", "reject", "947",
+			[]string{w15, n1wh, "W19*CC*7*EA**VN*WIDGET-1", "G62*07*20261125"}, "snapshot SKU-W east 7", "", false, 1},
+		{"947 negative count", "none", "reject", "947",
+			[]string{w15, n1wh, "W19*CC*-7*EA**VN*WIDGET-1"}, "",
+			`segment 4 (W19): W1902 "-7": reason CC is a count in the profile's reason table, and a count cannot be negative`, true, 1},
 		{"947 unknown reason: nothing is posted", "none", "reject", "947",
 			[]string{w15, n1wh, "W19*56*10*EA**VN*THING-3", "W19*01*5*EA**VN*WIDGET-1"}, "",
 			`segment 5 (W19): W1901 "01": adjustment reason not in the profile's reason table`, true, 2},
@@ -240,7 +246,8 @@ func TestWarehouseMovementDetails(t *testing.T) {
 // TestWarehouseLedger posts a 943 and then a short 944 with a damaged
 // exception into a real ledger, each twice: in transit is announced, the
 // receipt takes what arrived off it and leaves the rest visible, the
-// damaged units are not available, and posting again changes nothing.
+// damaged units are not available, and posting again changes nothing;
+// then a 947 count sets on hand.
 func TestWarehouseLedger(t *testing.T) {
 	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"), nil)
 	if err != nil {
@@ -276,5 +283,21 @@ func TestWarehouseLedger(t *testing.T) {
 	}
 	if b.OnHand != 8 || b.InTransit != 2 || b.Damaged != 2 || b.Available() != 6 {
 		t.Errorf("balance on hand %d, in transit %d, damaged %d, available %d; want 8, 2, 2, 6", b.OnHand, b.InTransit, b.Damaged, b.Available())
+	}
+	// A 947 count of 5 on hand the day after: the ledger posts 5 - 8.
+	results, errs := mapSets(t, m, "x.edi", x12Doc("947", "W15*20261125*ADJ-9", "N1*WH*DC*92*DC-EAST", "W19*CC*5*EA**VN*WIDGET-1"))
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	d := results[0].Document()
+	d.Key += "|count"
+	for j := range d.Movements {
+		d.Movements[j].SourceKey += "|count"
+	}
+	if _, err := l.Post(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := l.Balance(ctx, "SKU-W", "east"); b.OnHand != 5 {
+		t.Errorf("on hand %d after a count of 5, want 5", b.OnHand)
 	}
 }

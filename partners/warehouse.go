@@ -23,15 +23,17 @@ type Adjustment struct {
 	// that bucket, on hand unchanged), or ignore (the line is read and
 	// dropped).
 	Bucket Bucket `yaml:"bucket" required:"true"`
-	// Direction says which way W19-02 goes: increase (adds to the bucket;
+	// Direction says how to read W19-02: increase (adds to the bucket;
 	// W19-02 must not be negative), decrease (takes from the bucket;
-	// W19-02 must not be negative), or signed (W19-02's own sign says;
-	// for partners that send "positive or negative" quantities). Not used
-	// with ignore.
+	// W19-02 must not be negative), signed (W19-02's own sign says; for
+	// partners that send "positive or negative" quantities), or count
+	// (W19-02 is the bucket's counted quantity as of the line's date, its
+	// G62 or else W15-01, as for a physical count AA: the ledger posts the
+	// difference from its balance as of then). Not used with ignore.
 	Direction Direction `yaml:"direction"`
 }
 
-// Direction is which way a 947 line's quantity goes.
+// Direction is how to read a 947 line's quantity.
 type Direction string
 
 // Directions.
@@ -39,10 +41,11 @@ const (
 	DirectionIncrease Direction = "increase" // adds W19-02 to the bucket
 	DirectionDecrease Direction = "decrease" // takes W19-02 from the bucket
 	DirectionSigned   Direction = "signed"   // W19-02 is signed: positive adds, negative takes
+	DirectionCount    Direction = "count"    // W19-02 is the counted quantity of the bucket
 )
 
 func (d Direction) check() error {
-	return oneOf(d, DirectionIncrease, DirectionDecrease, DirectionSigned)
+	return oneOf(d, DirectionIncrease, DirectionDecrease, DirectionSigned, DirectionCount)
 }
 
 // warehouse checks the options of an x12/943, x12/944 or x12/947 document.
@@ -103,7 +106,7 @@ func (c *checker) warehouse(doc *Document, mp, why string) {
 				c.notHere(p, "to an ignored reason", map[string]bool{"direction": a.Direction != ""})
 			case BucketOnHand, BucketDamaged, BucketQuarantined:
 				if a.Direction == "" {
-					c.failf(keyPath(p, "direction"), ErrRequired, "is required: increase, decrease or signed")
+					c.failf(keyPath(p, "direction"), ErrRequired, "is required: increase, decrease, signed or count")
 				}
 			case "":
 			default:

@@ -13,7 +13,7 @@ func TestWarehouseDocuments(t *testing.T) {
 		"      conditions: {\"01\": damaged, \"07\": quarantined}\n" +
 		"  - type: x12/947\n    mapping:\n      items: {order: [VN]}\n      reasons:\n" +
 		"        AU: {bucket: damaged, direction: increase}\n        \"56\": {bucket: on_hand, direction: increase}\n" +
-		"        AA: {bucket: on_hand, direction: signed}\n        \"51\": {bucket: ignore}\n" +
+		"        AA: {bucket: on_hand, direction: count}\n        \"51\": {bucket: ignore}\n" +
 		"  - type: x12/943\n    mapping:\n      items: {order: [VN]}\n"
 	d, got, err := loadTestDir(t, map[string]string{"p.yaml": yaml})
 	if err != nil {
@@ -28,7 +28,7 @@ func TestWarehouseDocuments(t *testing.T) {
 		t.Errorf("944 mapping %+v", m)
 	}
 	if m := d947.Mapping; m.Reasons["AU"] != (Adjustment{Bucket: BucketDamaged, Direction: DirectionIncrease}) ||
-		m.Reasons["51"].Bucket != BucketIgnore || len(m.Reasons) != 4 {
+		m.Reasons["51"].Bucket != BucketIgnore || m.Reasons["AA"].Direction != DirectionCount || len(m.Reasons) != 4 {
 		t.Errorf("947 reasons %+v", m.Reasons)
 	}
 	if m := d943.Mapping; m.ExpectedDate != "17" || m.Location.Qualifier != "ST" {
@@ -57,8 +57,8 @@ func TestWarehouseDocumentErrors(t *testing.T) {
 			want: []string{
 				`partners/p.yaml:12:9: documents[0].mapping.reasons.AUX: "AUX" is not a W19-01 reason code (2 letters or digits)`,
 				`partners/p.yaml:13:24: documents[0].mapping.reasons.05.bucket: allocated: an adjustment changes on_hand, damaged or quarantined (or ignore)`,
-				`partners/p.yaml:14:9: documents[0].mapping.reasons.06.direction: is required: increase, decrease or signed`,
-				`partners/p.yaml:15:44: documents[0].mapping.reasons.07.direction: "down" is not one of increase, decrease, signed`,
+				`partners/p.yaml:14:9: documents[0].mapping.reasons.06.direction: is required: increase, decrease, signed or count`,
+				`partners/p.yaml:15:44: documents[0].mapping.reasons.07.direction: "down" is not one of increase, decrease, signed, count`,
 				`partners/p.yaml:16:43: documents[0].mapping.reasons.51.direction: does not apply to an ignored reason`,
 			},
 		},
