@@ -87,7 +87,9 @@ func (c *checker) warehouse(doc *Document, mp, why string) {
 				c.failKey(p, ErrInvalid, "%q is not a W13-03 receiving condition code (2 letters or digits)", cond)
 			}
 			switch b {
-			case BucketDamaged, BucketQuarantined, BucketOnHand, BucketIgnore, "":
+			case BucketDamaged, BucketQuarantined, BucketOnHand, BucketIgnore:
+			case "":
+				c.failf(p, ErrRequired, "is required: damaged, quarantined, on_hand or ignore")
 			default:
 				c.failf(p, ErrInvalid, "%s: a receipt exception goes to damaged, quarantined, on_hand or ignore", b)
 			}

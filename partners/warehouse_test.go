@@ -65,11 +65,12 @@ func TestWarehouseDocumentErrors(t *testing.T) {
 		{
 			name: "944 options",
 			docs: "  - type: x12/944\n    mapping:\n      items: {order: [VN]}\n      receive_against: shipment\n" +
-				"      conditions: {\"1\": damaged, \"02\": allocated}\n      reasons: {AU: {bucket: damaged, direction: increase}}\n",
+				"      conditions: {\"1\": damaged, \"02\": allocated, \"03\": }\n      reasons: {AU: {bucket: damaged, direction: increase}}\n",
 			want: []string{
 				`partners/p.yaml:11:24: documents[0].mapping.receive_against: "shipment" is not one of none, in_transit`,
 				`partners/p.yaml:12:20: documents[0].mapping.conditions.1: "1" is not a W13-03 receiving condition code (2 letters or digits)`,
 				`partners/p.yaml:12:40: documents[0].mapping.conditions.02: allocated: a receipt exception goes to damaged, quarantined, on_hand or ignore`,
+				`partners/p.yaml:12:51: documents[0].mapping.conditions.03: is required: damaged, quarantined, on_hand or ignore`,
 				`partners/p.yaml:13:7: documents[0].mapping.reasons: does not apply to x12/944 documents`,
 			},
 		},
