@@ -49,12 +49,29 @@ func (r *setReader) lineDetail(l *LineDetail, s *x12.Segment) {
 		}
 		l.Descriptions = append(l.Descriptions, r.text(s, 1))
 	case "N9":
+		if l.Refs == nil {
+			l.Refs = r.firstRef(r.n9(s))
+			return
+		}
 		l.Refs = append(l.Refs, r.n9(s))
 	case "G62":
 		l.Dates = append(l.Dates, r.g62(s))
 	default:
 		l.Other = append(l.Other, r.segment(s))
 	}
+}
+
+// chunkSize is the number of ids or references a chunk holds.
+const chunkSize = 256
+
+// firstRef returns a one-reference slice cut from the reader's chunk.
+func (r *setReader) firstRef(ref Reference) []Reference {
+	if len(r.refChunk) == cap(r.refChunk) {
+		r.refChunk = make([]Reference, 0, chunkSize)
+	}
+	n := len(r.refChunk)
+	r.refChunk = append(r.refChunk, ref)
+	return r.refChunk[n : n+1 : n+1]
 }
 
 func (r *setReader) g62(s *x12.Segment) OrderDate {
@@ -129,7 +146,12 @@ func (r *setReader) idsAt(s *x12.Segment, at []int) []ProductID {
 	if keep == 0 {
 		return nil
 	}
-	return append([]ProductID(nil), ids[:keep]...)
+	if len(r.idChunk)+keep > cap(r.idChunk) {
+		r.idChunk = make([]ProductID, 0, chunkSize)
+	}
+	n := len(r.idChunk)
+	r.idChunk = append(r.idChunk, ids[:keep]...)
+	return r.idChunk[n : n+keep : n+keep]
 }
 
 // decimals reads the elements at positions at into dst, which must be
