@@ -56,7 +56,8 @@ func encodeLine945(e *setWriter, l *Line945, newLX bool) error {
 	if err != nil {
 		return fmt.Errorf("945 W12: %w", err)
 	}
-	els[0], els[1], els[2], els[3], els[4], els[5], els[8] = l.Status, string(l.Ordered), string(l.Shipped), string(l.Difference), l.Unit, l.CaseUPC, l.Lot
+	els[0], els[1], els[2], els[3] = l.Status, string(l.Ordered), string(l.Shipped), string(l.Difference)
+	els[4], els[5], els[8] = l.Unit, l.CaseUPC, l.Lot
 	if err := e.seg("W12", l.Extra, els...); err != nil {
 		return err
 	}
