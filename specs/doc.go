@@ -139,8 +139,10 @@
 //     unknown reason is refused when the set is mapped. W15 02/03 use
 //     element 127 and rule R0203 (warehouse or depositor adjustment
 //     number).
-//   - 943: W27 and W03 mandatory, W04 loop up to 10,000. W28, W10 are not
-//     in the data.
+//   - 943: W27 and W03 mandatory, W04 loop up to 10,000. W04 has no lot:
+//     W0408 is the freight class (59, 2/5), W0412 pallet block and tiers;
+//     a guide that puts a lot in W0408 gets AK4 code 5 for lots over 5
+//     characters. W28, W10 are not in the data.
 //   - 850: heading BEG, CUR, REF, PER, FOB, SAC loop, ITD, DTM, PKG, TD1,
 //     TD5, TD3, MAN, N9 loop (N9, DTM, MSG), N1 loop; PO1 loop (LIN, CUR,
 //     CTP, MEA, PID loop, PO4, REF, PER, SAC loop, ITD, SDQ, DTM, TD1, TD5,

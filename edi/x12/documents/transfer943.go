@@ -24,7 +24,7 @@ type Line943 struct {
 	// IDs are the qualifier/id pairs W0404/05, W0406/07 and W0414/15, in
 	// that order; an empty pair is kept only when a later one follows.
 	IDs   []ProductID `json:"ids,omitempty"`
-	Extra Extra       `json:"extra,omitempty"` // W0408..W0413 (lot or freight class, commodity, date code)
+	Extra Extra       `json:"extra,omitempty"` // W0408..W0413: freight class, rate class, commodity, pallet block and tiers, condition
 	LineDetail
 	Pos int `json:"pos,omitempty"` // the W04's number in the set
 }
