@@ -91,7 +91,7 @@ func TestWarehouseAdvicesEndToEnd(t *testing.T) {
 		t.Errorf("after the 943 and the 944: on hand %d, in transit %d, damaged %d, available %d; want 20, 4, 1, 19",
 			b.OnHand, b.InTransit, b.Damaged, b.Available())
 	}
-	bad := acmeX12(t, 2003, "AW", "947", "W15*20261126*ADJ-1", "N1*WH*ACME DALLAS*92*DAL1", "W19*56*5*EA**VN*AC-1001", "W19*ZZ*1*EA**VN*AC-1001")
+	bad := acmeX12(t, 2003, "AW", "947", "W15*20261126*ADJ-1*D-1", "N1*WH*ACME DALLAS*92*DAL1", "W19*56*5*EA**VN*AC-1001", "W19*ZZ*1*EA**VN*AC-1001")
 	m := ingest(t, g, "acme-3pl", bad)[0]
 	var problems strings.Builder
 	for _, p := range m.Errors {
@@ -100,7 +100,7 @@ func TestWarehouseAdvicesEndToEnd(t *testing.T) {
 	if m.State != inbox.Failed || m.Result.Movements != 0 || !strings.Contains(problems.String(), `segment 5 (W19): W1901 "ZZ": adjustment reason not in the profile's reason table`) {
 		t.Errorf("947 with an unknown reason: %s %+v %q", m.State, m.Result, m.Errors)
 	}
-	good := acmeX12(t, 2004, "AW", "947", "W15*20261126*ADJ-2", "N1*WH*ACME DALLAS*92*DAL1", "W19*56*5*EA**VN*AC-1001", "W19*AU*2*EA**VN*AC-1001")
+	good := acmeX12(t, 2004, "AW", "947", "W15*20261126*ADJ-2*D-2", "N1*WH*ACME DALLAS*92*DAL1", "W19*56*5*EA**VN*AC-1001", "W19*AU*2*EA**VN*AC-1001")
 	if m := ingest(t, g, "acme-3pl", good)[0]; m.State != inbox.Done || m.Result.Movements != 2 {
 		t.Fatalf("947: %s %+v %v", m.State, m.Result, m.Errors)
 	}

@@ -130,15 +130,17 @@
 //     requires it; the 004010 spec accepts both shapes (W07 loops, then LX
 //     loops), because 004020-004060 groups resolve to it. W13 is 01
 //     quantity, 02 unit, 03 receiving condition (412, no code list), 04
-//     lot, 05 reference (unsure: the damage-reason slot of the guides).
+//     lot, 05 damage reason (853; the standard wants it when 03 is 01,
+//     a note the validator does not check). G94 and G08 are not in the
+//     data.
 //   - 945: the LX loop (LX, MAN, N9) holds the W12 loop; W03 is optional.
 //     G72, PAL, R4 are not in the data. W12 keeps 368 without a code list,
 //     because TD5 of the 856 shares the element.
 //   - 947: W19 reasons (181) have no code list: partners use codes of their
 //     own (a "01"), so the partner profile's reason table decides, and an
-//     unknown reason is refused when the set is mapped. W15 02/03 use
-//     element 127 and rule R0203 (warehouse or depositor adjustment
-//     number).
+//     unknown reason is refused when the set is mapped. W15 02/03 (the
+//     warehouse's and the depositor's adjustment numbers, AN 1/22 in the
+//     standard) use element 127 and rule P0203: both or neither.
 //   - 943: W27 and W03 mandatory, W04 loop up to 10,000. W04 has no lot:
 //     W0408 is the freight class (59, 2/5), W0412 pallet block and tiers;
 //     a guide that puts a lot in W0408 gets AK4 code 5 for lots over 5

@@ -75,7 +75,7 @@ const (
 	n1wh = "N1*WH*DOCKSIDE DC EAST*92*DC-EAST"
 	w07  = "W07*118*EA**VN*WIDGET-1"
 	w12  = "W12*CC*10*10**EA**VN*WIDGET-1"
-	w15  = "W15*20261126*ADJ-77"
+	w15  = "W15*20261126*ADJ-77*DEP-77"
 	w19  = "W19*AU*3*EA**VN*WIDGET-1"
 	beg  = "BEG*00*SA*PO-5001**20261120"
 	po1  = "PO1*1*12*EA*4.25**VN*WIDGET-1"
@@ -120,7 +120,9 @@ func TestWarehouseSetErrors(t *testing.T) {
 		{"945 W12 with a bad date in G62", "005010", "945", []string{w06, lx1, w12, "G62*11*20261399"}, "G62", 5, "W12", x12.SegHasElementError, 2, x12.ElemInvalidDate, "G6202"},
 		{"945 W03 before the detail", "004010", "945", []string{w06, w03, lx1, w12}, "LX", 3, "LX", x12.SegMandatoryMiss, 0, "", "mandatory loop LX"},
 		{"947 without N1 loop", "004010", "947", []string{w15, w19}, "N1", 3, "N1", x12.SegMandatoryMiss, 0, "", "mandatory loop N1"},
-		{"947 W15 without either adjustment number (R0203)", "005010", "947", []string{"W15*20261126", n1wh, w19}, "W15", 2, "", x12.SegHasElementError, 2, x12.ElemConditionalMissing, "R0203"},
+		{"947 W15 with one adjustment number of the pair (P0203)", "005010", "947", []string{"W15*20261126*ADJ-1", n1wh, w19}, "W15", 2, "", x12.SegHasElementError, 3, x12.ElemConditionalMissing, "P0203"},
+		{"947 W19 without item (R0405)", "004010", "947", []string{w15, n1wh, "W19*AU*3*EA"}, "W19", 4, "W19", x12.SegHasElementError, 4, x12.ElemConditionalMissing, "R0405"},
+		{"947 W19 weight without its qualifiers (C101112)", "005010", "947", []string{w15, n1wh, "W19*AU*3*EA**VN*A****12*G"}, "W19", 4, "W19", x12.SegHasElementError, 12, x12.ElemConditionalMissing, "C101112"},
 		{"947 W19 without quantity", "004010", "947", []string{w15, n1wh, "W19*AU**EA**VN*A"}, "W19", 4, "W19", x12.SegHasElementError, 2, x12.ElemMandatoryMissing, "W1902"},
 		{"947 W19 reason too long", "005010", "947", []string{w15, n1wh, "W19*AUX*3*EA**VN*A"}, "W19", 4, "W19", x12.SegHasElementError, 1, x12.ElemTooLong, "W1901"},
 		{"850 BEG with a bad date", "004010", "850", []string{"BEG*00*SA*PO-5001**20261350", po1}, "BEG", 2, "", x12.SegHasElementError, 5, x12.ElemInvalidDate, "BEG05"},
