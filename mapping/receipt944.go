@@ -19,7 +19,9 @@ import (
 //
 // The ledger keeps in transit by item and location, not by shipment: the
 // movements carry W17-04 (or W17-05) as their order reference, for the
-// record.
+// record, and a 944 posted before the 943 it answers takes nothing off in
+// transit (never below zero), so the 943's in transit then stays until a
+// 947 or an operator clears it.
 func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (*Result, error) {
 	mp, err := m.start(partners.DocX12944, src)
 	if err != nil {
