@@ -143,9 +143,7 @@ const (
 	TimeDTM      TimeSource = "dtm"      // X12: the DTM segment with Effective.Qualifier
 	TimeColumn   TimeSource = "column"   // flat files: the time column, read with Mapping.TimeFormat
 	TimeReceived TimeSource = "received" // when we received the file
-	// TimeDocument: the document's own date: 943 W06-03 (shipped), 944
-	// W17-02 (received), 947 a line's first G62 date, else W15-01.
-	TimeDocument TimeSource = "document"
+	TimeDocument TimeSource = "document" // 943/944/947: the document's own date (W06-03 shipped, W17-02 received, a W19 line's G62 else W15-01)
 )
 
 func (s TimeSource) check() error {
