@@ -1,15 +1,19 @@
 package web
 
 import (
+	"bytes"
+	"encoding/base64"
 	"fmt"
-	"github.com/dockside-edi/dockside/internal/browsertest"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/browsertest"
 )
 
 // TestBrowserReplay: a real browser logs in to the dashboard, finds the
@@ -71,6 +75,117 @@ func TestBrowserReplay(t *testing.T) {
 				name = "overview"
 			}
 			b.Screenshot(filepath.Join(dir, name+".png"))
+		}
+	}
+}
+
+// browserLogin opens the dashboard in a real browser and logs in with
+// the operator's token.
+func browserLogin(t *testing.T, b *browsertest.Browser, base string) {
+	t.Helper()
+	b.Navigate(base + "/")
+	b.WaitFor(`location.pathname === "/login" && !!document.querySelector("#token")`)
+	b.Eval(`document.querySelector("#token").value = ` + browsertest.JSString(opSecret) + `; document.querySelector("form[action='/login'] button").click(); true`)
+	b.WaitFor(`location.pathname === "/" && !!document.querySelector("main")`)
+}
+
+// browserFetch downloads href in the page (with the session cookie) and
+// returns its bytes.
+func browserFetch(t *testing.T, b *browsertest.Browser, href string) []byte {
+	t.Helper()
+	b.Eval(`window.__dl = null; fetch(` + browsertest.JSString(href) + `).then(r => r.arrayBuffer()).then(buf => {
+		let s = ""; const u = new Uint8Array(buf); for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]);
+		window.__dl = btoa(s); }); true`)
+	b.WaitFor(`window.__dl !== null`)
+	data, err := base64.StdEncoding.DecodeString(b.Text(`window.__dl`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// xlsxColumn reads the first column of a workbook's first sheet, header
+// row left out.
+func xlsxColumn(t *testing.T, data []byte) []string {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("not a workbook: %v (%q)", err, data[:min(len(data), 200)])
+	}
+	defer x.Close()
+	rows, err := x.GetRows(x.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows[1:] {
+		if len(r) > 0 {
+			out = append(out, r[0])
+		}
+	}
+	return out
+}
+
+// TestBrowserPagingAndExports: "Older →" on the messages, outbox and
+// inventory pages leads to the next page (not the first again), and the
+// filtered exports hold only what the filter selects.
+func TestBrowserPagingAndExports(t *testing.T) {
+	b := browsertest.Start(t)
+	f := newFixture(t, fixtureOptions{})
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	browserLogin(t, b, ts.URL)
+
+	ids := func(sel string) string {
+		return b.Text(`Array.from(document.querySelectorAll(` + browsertest.JSString(sel) + `)).map(e => e.textContent.trim()).join(",")`)
+	}
+	// Messages, one per page: newest first.
+	b.Navigate(ts.URL + "/messages?limit=1")
+	b.WaitFor(`!!document.querySelector("#messages")`)
+	if got, want := ids("#messages tbody tr td:first-child"), fmt.Sprint(f.csvID); got != want {
+		t.Fatalf("first page %q, want %q", got, want)
+	}
+	for _, want := range []uint64{f.failedID, f.goodID} {
+		b.Eval(`document.querySelector(".pager a").click(); true`)
+		b.WaitFor(fmt.Sprintf(`location.search.includes("before=%d") && !!document.querySelector("#messages")`, want+1))
+		if got := ids("#messages tbody tr td:first-child"); got != fmt.Sprint(want) {
+			t.Fatalf("after Older → the page shows %q, want %d (%s)", got, want, b.Text("location.href"))
+		}
+	}
+
+	// The failed-only export.
+	b.Navigate(ts.URL + "/messages?state=failed")
+	b.WaitFor(`!!document.querySelector("#messages")`)
+	href := b.Text(`document.querySelector("a[href^='/api/v1/messages.xlsx']").getAttribute("href")`)
+	if got := xlsxColumn(t, browserFetch(t, b, href)); len(got) != 1 || got[0] != fmt.Sprint(f.failedID) {
+		t.Fatalf("the failed-only export (%s) holds %v, want only %d", href, got, f.failedID)
+	}
+
+	// Outbox, one per page.
+	b.Navigate(ts.URL + "/outbox?limit=1")
+	b.WaitFor(`!!document.querySelector("#outbox")`)
+	first := ids("#outbox tbody tr td:first-child")
+	b.Eval(`document.querySelector(".pager a").click(); true`)
+	b.WaitFor(`location.search.includes("before=") && !!document.querySelector("#outbox")`)
+	if second := ids("#outbox tbody tr td:first-child"); second == "" || second == first {
+		t.Fatalf("outbox: after Older → the page shows %q, first page %q", second, first)
+	}
+
+	// Inventory, one SKU per page, and the filtered stock export.
+	b.Navigate(ts.URL + "/inventory?limit=1")
+	b.WaitFor(`!!document.querySelector("main table")`)
+	first = b.Text(`document.querySelector("main table tbody tr td").textContent.trim()`)
+	b.Eval(`document.querySelector(".pager a").click(); true`)
+	b.WaitFor(`location.search.includes("after=") && !!document.querySelector("main table")`)
+	if second := b.Text(`document.querySelector("main table tbody tr td").textContent.trim()`); second == first {
+		t.Fatalf("inventory: Next → shows %q again", second)
+	}
+	b.Navigate(ts.URL + "/inventory?sku_prefix=GADGET")
+	b.WaitFor(`!!document.querySelector("main table")`)
+	href = b.Text(`document.querySelector("a[href^='/api/v1/stock.xlsx']").getAttribute("href")`)
+	for _, sku := range xlsxColumn(t, browserFetch(t, b, href)) {
+		if !strings.HasPrefix(sku, "GADGET") {
+			t.Fatalf("the GADGET stock export (%s) holds %s", href, sku)
 		}
 	}
 }

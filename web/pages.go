@@ -132,7 +132,12 @@ var templateFuncs = template.FuncMap{
 	"bytes":    humanBytes,
 	"bytesInt": func(n int) string { return humanBytes(int64(n)) },
 	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"query": func(v url.Values, kv ...string) string {
+	// query is v with the given keys set (or removed when the value is
+	// empty), encoded. It is a template.URL so that html/template keeps
+	// its "=" and "&" (as a string, the escaper percent-encodes them
+	// after "?": "?before%3d9951" pages nowhere); Encode has escaped
+	// every key and value.
+	"query": func(v url.Values, kv ...string) template.URL {
 		q := url.Values{}
 		for k, vs := range v {
 			q[k] = vs
@@ -144,7 +149,7 @@ var templateFuncs = template.FuncMap{
 				q.Set(kv[i], kv[i+1])
 			}
 		}
-		return q.Encode()
+		return template.URL(q.Encode()) // #nosec: url.Values.Encode escapes keys and values
 	},
 	"join": strings.Join,
 	"add":  func(a, b int) int { return a + b },
