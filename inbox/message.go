@@ -77,9 +77,21 @@ type Filter struct {
 	Partner string
 	Since   time.Time
 	Until   time.Time
-	// Text matches the name, an interchange key, a control number or a
-	// document type.
-	Text   string
-	Before uint64 // page: only ids below this (0 = newest first)
-	Limit  int    // default 100
+	// Control is an ISA13, GS06 or ST02 the message carried (leading
+	// zeros ignored): an exact, indexed match.
+	Control string
+	// DocType is the message's type (x12, csv, fixed, xlsx) or the type
+	// of one of its documents (x12/997): an exact, indexed match.
+	DocType string
+	// Text matches part of the name, an interchange key, a control number
+	// or a document type. No index serves it: bound the search with
+	// MaxScan.
+	Text string
+	// Before is the cursor: only messages older than message Before (by
+	// received time, then id). 0: from the newest.
+	Before uint64
+	Limit  int // default 100
+	// MaxScan bounds the index entries Search reads (0: no bound); when
+	// it runs out the page holds what matched so far and a Next.
+	MaxScan int
 }

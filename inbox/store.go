@@ -84,6 +84,9 @@ func (s *Store) init(tx *bolt.Tx) error {
 			return err
 		}
 	}
+	if err := ensureIndex(tx); err != nil {
+		return fmt.Errorf("indexing messages: %w", err)
+	}
 	proc := tx.Bucket(bucketProcessing)
 	var ids []uint64
 	proc.ForEach(func(k, _ []byte) error {
@@ -159,5 +162,8 @@ func putMessage(tx *bolt.Tx, m *Message) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMessages).Put(idKey(m.ID), v)
+	if err := tx.Bucket(bucketMessages).Put(idKey(m.ID), v); err != nil {
+		return err
+	}
+	return reindex(tx, m)
 }

@@ -24,6 +24,9 @@ type messagesData struct {
 	Query    url.Values
 	Messages []*inbox.Message
 	Next     uint64
+	// Partial means the page is short because the search's scan bound
+	// ran out (a text search): Older → searches on.
+	Partial  bool
 	Partners []*partners.Profile
 	States   []inbox.State
 }
@@ -39,7 +42,8 @@ func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := messagesData{Query: r.URL.Query(), Messages: msgs, Next: next, Partners: s.partners().Profiles(), States: messageStates}
+	d := messagesData{Query: r.URL.Query(), Messages: msgs, Next: next, Partial: next != 0 && len(msgs) < q.limit,
+		Partners: s.partners().Profiles(), States: messageStates}
 	s.render(w, r, http.StatusOK, "messages", pageData{Title: "Messages", Nav: "messages", Data: d})
 }
 

@@ -16,7 +16,7 @@ import (
 // Partners are required; the others may be left empty.
 type Deps struct {
 	Ledger *ledger.Ledger
-	Inbox  *inbox.Store
+	Inbox  inbox.Reader
 	Outbox *outbox.Store
 	// Broadcasts is what each channel was told; nil shows none.
 	Broadcasts *broadcast.Store

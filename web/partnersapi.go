@@ -12,10 +12,6 @@ import (
 	"github.com/dockside-edi/dockside/partners"
 )
 
-// maxHealthScan bounds the recent messages read to find each partner's
-// last message.
-const maxHealthScan = 20_000
-
 // Partner statuses.
 const (
 	statusOK        = "ok"
@@ -107,30 +103,21 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	return out, nil
 }
 
-// lastMessages finds each partner's newest message among the latest
-// maxHealthScan messages.
+// lastMessages finds each partner's newest message (one index read per
+// partner).
 func (s *Server) lastMessages(r *http.Request, out map[string]*partnerHealth) error {
-	f := inbox.Filter{Limit: 1000}
-	missing := len(out)
-	for scanned := 0; scanned < maxHealthScan && missing > 0; {
+	for id, h := range out {
 		if err := r.Context().Err(); err != nil {
 			return err
 		}
-		page, err := s.deps.Inbox.List(f)
+		p, err := s.deps.Inbox.Search(r.Context(), inbox.Filter{Partner: id, Limit: 1})
 		if err != nil {
 			return err
 		}
-		for _, m := range page {
-			if h := out[m.Partner]; h != nil && h.LastMessage == nil {
-				h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
-				missing--
-			}
+		if len(p.Messages) == 1 {
+			m := p.Messages[0]
+			h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
 		}
-		scanned += len(page)
-		if len(page) < f.Limit {
-			break
-		}
-		f.Before = page[len(page)-1].ID
 	}
 	return nil
 }
