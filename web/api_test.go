@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -73,9 +74,15 @@ func TestAvailability(t *testing.T) {
 	if a.Channels[0].Listed || a.Total.OnHand != 7 {
 		t.Errorf("GADGET-L: %+v", a)
 	}
-	f.get("/api/v1/availability/NOPE", &a)
-	if len(a.Locations) != 0 || a.Total.Available != 0 || a.Channels[0].Quantity != 0 {
-		t.Errorf("unknown SKU: %+v", a)
+	// A SKU the ledger has never seen is not "zero available": 404.
+	if rec := f.do(request{target: "/api/v1/availability/NOPE", token: roSecret}); rec.Code != http.StatusNotFound ||
+		!strings.Contains(rec.Body.String(), `"not_found"`) || !strings.Contains(rec.Body.String(), "NOPE") {
+		t.Errorf("unknown SKU: %d %s", rec.Code, rec.Body)
+	}
+	// Nor is a SKU only at other locations than the filter's: that is zero there.
+	f.get("/api/v1/availability/GADGET-S?location=dallas", &a)
+	if len(a.Locations) != 0 || a.Total.Available != 0 {
+		t.Errorf("GADGET-S at dallas: %+v", a)
 	}
 	f.get("/api/v1/availability/WIDGET-RED?location=reno", &a)
 	if len(a.Locations) != 1 || a.Total.Available != 20 || a.Channels[0].Quantity != 246 {
@@ -406,6 +413,37 @@ func TestPartnersAPI(t *testing.T) {
 	}
 	if h := got["northwind"]; h.Status != statusOK || h.LastMessage == nil || h.LastMessage.ID != f.csvID {
 		t.Errorf("northwind %+v", h)
+	}
+	if d := got["shopmart"].Deliveries; d.Attempted != 2 || d.Failing != 1 || d.LastError == "" {
+		t.Errorf("shopmart deliveries %+v", d)
+	}
+	// Every delivery to Northwind fails (retries scheduled, none dead
+	// yet): it is failing, not ok, though nothing it sent failed.
+	g := newFixture(t, fixtureOptions{outboxAttempts: 5})
+	for i := range 2 {
+		if _, err := g.outbox.Enqueue(&outbox.Message{Partner: "northwind", Transport: "sftp_push", Kind: "846", Name: fmt.Sprintf("846-%d.csv", i)}, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, err := g.outbox.Due(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range due {
+		if m.Partner == "northwind" {
+			if err := g.outbox.Failed(m.ID, errors.New("sftp: connection refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	g.get("/api/v1/partners", &list)
+	for _, p := range list.Partners {
+		if p.Profile.ID == "northwind" {
+			if h := p.Health; h.Status != statusFailing || h.DeadOutbound != 0 || h.Deliveries.Attempted != 2 || h.Deliveries.Failing != 2 ||
+				!strings.Contains(h.Deliveries.LastError, "connection refused") {
+				t.Errorf("northwind, every delivery failing: %+v", h)
+			}
+		}
 	}
 
 	var d partnerDetail

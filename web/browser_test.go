@@ -189,3 +189,52 @@ func TestBrowserPagingAndExports(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserOutboxDetail: from the outbox list an operator opens a dead
+// outbound message and sees its whole error, its body, its delivery and
+// acknowledgement states, retries it there, and the partners page says
+// the partner needs attention.
+func TestBrowserOutboxDetail(t *testing.T) {
+	b := browsertest.Start(t)
+	f := newFixture(t, fixtureOptions{})
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	browserLogin(t, b, ts.URL)
+
+	b.Navigate(ts.URL + "/partners")
+	b.WaitFor(`!!document.querySelector("#partners")`)
+	row := b.Text(`Array.from(document.querySelectorAll("#partners tbody tr")).find(r => r.textContent.includes("shopmart")).innerText`)
+	if !strings.Contains(row, "attention") || !strings.Contains(row, "1 of 2 failing") {
+		t.Errorf("shopmart's row: %q", row)
+	}
+
+	b.Navigate(ts.URL + "/outbox")
+	b.WaitFor(`!!document.querySelector("#outbox")`)
+	b.Eval(fmt.Sprintf(`document.querySelector("#o%d a[href='/outbox/%d']").click(); true`, f.deadID, f.deadID))
+	b.WaitFor(fmt.Sprintf(`location.pathname === "/outbox/%d" && !!document.querySelector("#delivery")`, f.deadID))
+	if got := b.Text(`document.querySelector("#delivery").textContent`); got != "dead" {
+		t.Errorf("delivery %q", got)
+	}
+	if got := b.Text(`document.querySelector("#last-error").textContent`); got != "as2: connection refused" {
+		t.Errorf("last error %q", got)
+	}
+	if got := b.Text(`document.querySelector("#body").textContent`); got != "ISA~" {
+		t.Errorf("body %q", got)
+	}
+	if got := b.Text(`document.querySelector("#delivery-detail").textContent`); !strings.Contains(got, "1 attempt") {
+		t.Errorf("delivery detail %q", got)
+	}
+	b.Eval(`document.querySelector("#retry").click(); true`)
+	b.WaitFor(fmt.Sprintf(`location.pathname === "/outbox/%d" && location.search.includes("flash=retried") && !!document.querySelector("#delivery")`, f.deadID))
+	if got := b.Text(`document.querySelector("#delivery").textContent`); got != "queued" {
+		t.Errorf("after Retry: %q", got)
+	}
+
+	// The overdue 846: its acknowledgement state and deadline.
+	b.Navigate(fmt.Sprintf("%s/outbox/%d", ts.URL, f.overdueID))
+	b.WaitFor(`!!document.querySelector("#ack")`)
+	if got := b.Text(`document.querySelector("#ack-detail").textContent`); !strings.Contains(got, "overdue") || !strings.Contains(got, "due by") {
+		t.Errorf("ack detail %q", got)
+	}
+
+}

@@ -108,6 +108,22 @@ func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Nav: "outbox", Data: d})
 }
 
+// outboxMessagePage shows one outbound message: its body, attempts,
+// delivery and acknowledgement.
+func (s *Server) outboxMessagePage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d, err := s.outboxDetail(id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "outboxmsg", pageData{Title: "Outbound " + strconv.FormatUint(id, 10), Nav: "outbox", Data: d})
+}
+
 func (s *Server) retryForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {

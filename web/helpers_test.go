@@ -79,9 +79,12 @@ func (s *syncBuffer) String() string {
 }
 
 type fixtureOptions struct {
-	noTokens bool
-	opts     Options
-	noSeed   bool
+	// outboxAttempts is the outbox's MaxAttempts (default 1: a failed
+	// attempt is dead at once).
+	outboxAttempts int
+	noTokens       bool
+	opts           Options
+	noSeed         bool
 }
 
 func newFixture(t testing.TB, fo fixtureOptions) *fixture {
@@ -102,7 +105,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 			t.Fatal(err)
 		}
 	}
-	if f.outbox, err = outbox.Open(filepath.Join(f.dir, "outbox"), &outbox.Options{Now: f.clock.Now, MaxAttempts: 1}); err != nil {
+	if f.outbox, err = outbox.Open(filepath.Join(f.dir, "outbox"), &outbox.Options{Now: f.clock.Now, MaxAttempts: max(1, fo.outboxAttempts)}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.outbox.Close() })

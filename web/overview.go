@@ -32,6 +32,9 @@ type overview struct {
 	OutboxDead      int              `json:"outbox_dead"`
 	LedgerSeq       uint64           `json:"ledger_seq"`
 	RecentFailures  []*inbox.Message `json:"recent_failures"`
+	// Processing is each partner's time from arrival to the ledger since
+	// the process started.
+	Processing []partnerLatency `json:"processing"`
 }
 
 type hourCount struct {
@@ -72,6 +75,7 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 	if o.LedgerSeq, err = s.deps.Ledger.LastSeq(ctx); err != nil {
 		return nil, err
 	}
+	o.Processing = s.metrics.processingByPartner()
 	if o.Failed > 0 {
 		fails, err := s.deps.Inbox.List(inbox.Filter{State: inbox.Failed, Limit: 10})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -172,6 +173,19 @@ var templateFuncs = template.FuncMap{
 		return string([]rune(s)[:n-1]) + "…"
 	},
 	"pathesc": url.PathEscape,
+	"secs": func(s float64) string {
+		switch {
+		case s < 0 || math.IsInf(s, 1):
+			return "> 1 h"
+		case s < 1:
+			return fmt.Sprintf("%.0f ms", s*1000)
+		case s < 120:
+			return fmt.Sprintf("%.1f s", s)
+		default:
+			return (time.Duration(s) * time.Second).String()
+		}
+	},
+	"percent": func(f float64) string { return fmt.Sprintf("%.0f %%", f*100) },
 	"bar":     barChart,
 }
 

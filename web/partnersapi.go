@@ -15,9 +15,13 @@ import (
 // Partner statuses.
 const (
 	statusOK        = "ok"
-	statusAttention = "attention" // overdue acknowledgements or dead outbound messages
-	statusFailing   = "failing"   // messages failed and not yet replayed
+	statusAttention = "attention" // overdue acknowledgements, dead outbound messages, some recent deliveries failing
+	statusFailing   = "failing"   // messages failed and not yet replayed, or every recent delivery failing
 )
+
+// recentDeliveries is how many of a partner's latest outbound messages
+// its health looks at.
+const recentDeliveries = 20
 
 // partnerHealth is how a partner's traffic is going.
 type partnerHealth struct {
@@ -27,8 +31,20 @@ type partnerHealth struct {
 	Failed       int                 `json:"failed"`
 	OverdueAcks  int                 `json:"overdue_acks"`
 	DeadOutbound int                 `json:"dead_outbound"`
+	// Deliveries is how the latest outbound messages went.
+	Deliveries deliveryHealth `json:"deliveries"`
 	// LastBroadcast is the last inventory advice built for a channel.
 	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
+}
+
+// deliveryHealth is how a partner's latest outbound messages (up to
+// recentDeliveries) went: those attempted, those whose last attempt
+// failed (failed or dead), and the last delivery.
+type deliveryHealth struct {
+	Attempted     int        `json:"attempted"`
+	Failing       int        `json:"failing"`
+	LastError     string     `json:"last_error,omitempty"`
+	LastDelivered *time.Time `json:"last_delivered,omitempty"`
 }
 
 type messageBrief struct {
@@ -90,17 +106,48 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 			}
 		}
 	}
+	for id, h := range out {
+		if err := s.deliveries(id, &h.Deliveries); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range out {
+		d := h.Deliveries
 		switch {
-		case h.Failed > 0:
+		case h.Failed > 0, d.Attempted > 0 && d.Failing == d.Attempted:
 			h.Status = statusFailing
-		case h.OverdueAcks > 0 || h.DeadOutbound > 0:
+		case h.OverdueAcks > 0 || h.DeadOutbound > 0 || d.Failing > 0:
 			h.Status = statusAttention
 		default:
 			h.Status = statusOK
 		}
 	}
 	return out, nil
+}
+
+// deliveries reads how the partner's latest outbound messages went.
+func (s *Server) deliveries(partner string, d *deliveryHealth) error {
+	msgs, err := s.deps.Outbox.List(outbox.Filter{Partner: partner, Limit: recentDeliveries})
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		switch m.State {
+		case outbox.Failed, outbox.Dead:
+			d.Attempted++
+			d.Failing++
+			if d.LastError == "" {
+				d.LastError = m.LastError
+			}
+		case outbox.Sent, outbox.Delivered:
+			d.Attempted++
+			if !m.DeliveredAt.IsZero() && (d.LastDelivered == nil || m.DeliveredAt.After(*d.LastDelivered)) {
+				at := m.DeliveredAt
+				d.LastDelivered = &at
+			}
+		}
+	}
+	return nil
 }
 
 // lastMessages finds each partner's newest message (one index read per

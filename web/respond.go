@@ -67,6 +67,7 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			s.metrics.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+			s.metrics.httpLatency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 			level := slog.LevelInfo
 			switch {
 			case status >= 500:

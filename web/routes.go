@@ -77,6 +77,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/messages/{id}", ro, kindPage, s.messagePage},
 		{"POST", "/messages/{id}/replay", op, kindForm, s.replayForm},
 		{"GET", "/outbox", ro, kindPage, s.outboxList},
+		{"GET", "/outbox/{id}", ro, kindPage, s.outboxMessagePage},
 		{"POST", "/outbox/{id}/retry", op, kindForm, s.retryForm},
 		{"GET", "/partners", ro, kindPage, s.partnersPage},
 		{"GET", "/partners/{id}", ro, kindPage, s.partnerPage},
