@@ -42,7 +42,7 @@ func TestBrowserReplay(t *testing.T) {
 	if got := b.Text(`document.querySelector("#state").textContent`); got != "failed" {
 		t.Fatalf("state %q, want failed", got)
 	}
-	if errs := b.Text(`document.querySelector("#errors").innerText`); !strings.Contains(errs, "AC-9999") || !strings.Contains(errs, "line 16") {
+	if errs := b.Text(`document.querySelector("#errors").innerText`); !strings.Contains(errs, "AC-9999") || !strings.Contains(errs, "segment 14 (LIN)") {
 		t.Fatalf("errors table does not show the unknown item and its place:\n%s", errs)
 	}
 	if dir := os.Getenv("DOCKSIDE_WEB_SCREENSHOTS"); dir != "" {
@@ -237,4 +237,45 @@ func TestBrowserOutboxDetail(t *testing.T) {
 		t.Errorf("ack detail %q", got)
 	}
 
+}
+
+// TestBrowserErrorHighlight: the parsed view highlights the segment an
+// X12 mapping error names (set and position, no line: what the pipeline
+// writes), and the row and cell of a CSV mapping error; the error's place
+// links to it.
+func TestBrowserErrorHighlight(t *testing.T) {
+	b := browsertest.Start(t)
+	f := newFixture(t, fixtureOptions{})
+	csv, err := os.ReadFile(filepath.Join("..", "examples", "samples", "northwind", "NW_STOCK_20261125.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv = append(csv, "NW-0001;NOWHERE;5;2026-11-26\n"...)
+	csvID := f.receiveAs("northwind", "NW_STOCK_20261126.csv", csv, inbox.Outcome{State: inbox.Failed, Errors: []inbox.Problem{
+		{Place: "NW_STOCK_20261126.csv:6:9", Msg: `location "NOWHERE": not found in table "northwind_warehouses"`}}})
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	browserLogin(t, b, ts.URL)
+
+	b.Navigate(fmt.Sprintf("%s/messages/%d", ts.URL, f.failedID))
+	b.WaitFor(`!!document.querySelector("#errors")`)
+	if got := b.Text(`Array.from(document.querySelectorAll("tr.flagged")).map(r => r.id + " " + r.lastElementChild.textContent.slice(0, 3)).join(",")`); got != "S16 LIN" {
+		t.Errorf("X12: flagged %q, want the LIN (S16)", got)
+	}
+	b.Eval(`document.querySelector("#errors a").click(); true`)
+	b.WaitFor(`location.hash === "#S16"`)
+
+	b.Navigate(fmt.Sprintf("%s/messages/%d", ts.URL, csvID))
+	b.WaitFor(`!!document.querySelector("#errors")`)
+	if got := b.Text(`Array.from(document.querySelectorAll("tr.flagged")).map(r => r.id).join(",")`); got != "R6" {
+		t.Errorf("CSV: flagged rows %q, want R6", got)
+	}
+	if got := b.Text(`document.querySelector("#R6 td.flagged-cell").textContent`); got != "NOWHERE" {
+		t.Errorf("CSV: flagged cell %q", got)
+	}
+	b.Eval(`document.querySelector("#errors a").click(); true`)
+	b.WaitFor(`location.hash === "#R6"`)
+	if dir := os.Getenv("DOCKSIDE_WEB_SCREENSHOTS"); dir != "" {
+		b.Screenshot(filepath.Join(dir, "message-csv-error.png"))
+	}
 }
