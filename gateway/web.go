@@ -26,6 +26,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
 		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+		Audit: g.Audit, Reload: func(context.Context) error { return g.ReloadPartners() },
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: g.Config.HTTP.RateLimit, RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err
@@ -59,14 +60,14 @@ func (g *Gateway) apiTokens() ([]web.Token, error) {
 }
 
 // replayAndWait reloads the partner profiles (a replay follows a profile
-// fix), replays a failed message and waits (until ctx ends) for the
-// workers to finish it. Profiles that do not load are an error: the
-// message stays failed.
-func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message, error) {
+// fix), replays a failed message on behalf of who and waits (until ctx
+// ends) for the workers to finish it. Profiles that do not load are an
+// error: the message stays failed.
+func (g *Gateway) replayAndWait(ctx context.Context, id uint64, who string) (*inbox.Message, error) {
 	if err := g.ReloadPartners(); err != nil {
 		return nil, err
 	}
-	m, err := g.Inbox.Replay(id)
+	m, err := g.Inbox.ReplayBy(id, who)
 	if err != nil {
 		return nil, err
 	}

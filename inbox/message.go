@@ -40,6 +40,29 @@ type Message struct {
 	Result *Result `json:"result,omitempty"`
 	// Purged reports that retention removed the message's bytes.
 	Purged bool `json:"purged,omitempty"`
+	// History is every attempt that ended, oldest first (the first and
+	// the latest maxHistory-1 are kept): a replay keeps the failures
+	// before it.
+	History []Attempt `json:"history,omitempty"`
+	// ReplayedBy is who asked for the replay under way, until its
+	// attempt ends.
+	ReplayedBy string `json:"replayed_by,omitempty"`
+}
+
+// Attempt is one processing of a message, as it ended.
+type Attempt struct {
+	N        int       `json:"n"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// By is who started it: empty for the processing on arrival (or
+	// after a restart), the operator's name for a replay.
+	By    string `json:"by,omitempty"`
+	State State  `json:"state"`
+	// Errors are the attempt's first maxAttemptErrors errors; ErrorCount
+	// counts them all.
+	Errors     []Problem `json:"errors,omitempty"`
+	ErrorCount int       `json:"error_count,omitempty"`
+	Movements  int       `json:"movements,omitempty"`
 }
 
 // Problem is one error of a message, with its place.

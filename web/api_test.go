@@ -335,8 +335,23 @@ func TestReplay(t *testing.T) {
 	if rec := f.do(request{method: "POST", target: "/api/v1/messages/77/replay", token: opSecret}); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown: %d", rec.Code)
 	}
-	if !strings.Contains(f.logs.String(), "msg=replay") || !strings.Contains(f.logs.String(), "who=ops") {
+	if !strings.Contains(f.logs.String(), "action=replay") || !strings.Contains(f.logs.String(), "who=ops") {
 		t.Errorf("the replay is not in the log with its operator")
+	}
+	// The audit log has each replay, its outcome and who asked; the
+	// message keeps both attempts' outcomes.
+	var log auditPage
+	f.get("/api/v1/audit?action=replay", &log)
+	if len(log.Entries) != 4 || log.Entries[0].Target != "message 77" || log.Entries[0].Error == "" ||
+		log.Entries[2].Who != "ops" || !strings.Contains(log.Entries[2].Detail, "done") || log.Entries[3].Error != "" ||
+		!strings.Contains(log.Entries[3].Detail, "failed") {
+		t.Errorf("audit %+v", log.Entries)
+	}
+	var d messageDetail
+	f.get(fmt.Sprintf("/api/v1/messages/%d", f.failedID), &d)
+	if h := d.Message.History; len(h) != 3 || h[0].By != "" || h[0].State != inbox.Failed || h[1].By != "ops" ||
+		h[1].State != inbox.Failed || h[1].ErrorCount != 1 || h[2].By != "ops" || h[2].State != inbox.Done {
+		t.Errorf("history %+v", h)
 	}
 }
 
@@ -556,5 +571,51 @@ func TestAPINotFound(t *testing.T) {
 	}
 	if rec := f.do(request{method: "PUT", target: "/api/v1/stock", token: roSecret}); rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("PUT: %d", rec.Code)
+	}
+}
+
+// TestAuditRecordsActions: retry, reservation (once per key), release and
+// reload are in the audit log with who, from where and what; a read-only
+// token reads the log but cannot reload.
+func TestAuditRecordsActions(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	if rec := f.do(request{method: "POST", target: fmt.Sprintf("/api/v1/outbox/%d/retry", f.deadID), token: opSecret}); rec.Code != http.StatusOK {
+		t.Fatalf("retry: %d %s", rec.Code, rec.Body)
+	}
+	body := `{"sku":"WIDGET-BLUE","location":"dallas","quantity":3,"order":"PO-1"}`
+	reserve(f, "r-1", body)
+	reserve(f, "r-1", body) // the same request again: nothing new happened
+	if rec := f.do(request{method: "DELETE", target: "/api/v1/reservations/r-1", token: opSecret}); rec.Code != http.StatusNoContent {
+		t.Fatalf("release: %d", rec.Code)
+	}
+	if rec := f.do(request{method: "POST", target: "/api/v1/partners/reload", token: opSecret}); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), `"partners": 3`) {
+		t.Fatalf("reload: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do(request{method: "POST", target: "/api/v1/partners/reload", token: roSecret}); rec.Code != http.StatusForbidden {
+		t.Errorf("read-only reload: %d", rec.Code)
+	}
+	var log auditPage
+	f.get("/api/v1/audit", &log)
+	var got []string
+	for _, e := range log.Entries {
+		got = append(got, e.Who+" "+e.Action+" "+e.Target+" | "+e.Detail+" | "+e.Error)
+		if e.Remote != "192.0.2.10" || e.Time.IsZero() {
+			t.Errorf("entry %+v", e)
+		}
+	}
+	want := []string{
+		"ops reload partner profiles | 3 partners | ",
+		"ops release reservation r-1 |  | ",
+		"ops reserve reservation r-1 | 3 × WIDGET-BLUE at dallas, order PO-1 | ",
+		fmt.Sprintf("ops retry outbox %d | partner shopmart, 997 997-2.edi, was dead after 1 attempts | ", f.deadID),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var page auditPage
+	f.get("/api/v1/audit?action=reserve&limit=1", &page)
+	if len(page.Entries) != 1 || page.Entries[0].Action != "reserve" {
+		t.Errorf("filtered %+v", page)
 	}
 }

@@ -279,3 +279,68 @@ func TestBrowserErrorHighlight(t *testing.T) {
 		b.Screenshot(filepath.Join(dir, "message-csv-error.png"))
 	}
 }
+
+// TestBrowserAttemptsAndAudit: a replay that fails again, then one that
+// succeeds after the profile is fixed, keep every attempt on the message
+// page, with who started it; the profiles are reloaded from the partners
+// page; the audit page lists those actions with the operator's name.
+func TestBrowserAttemptsAndAudit(t *testing.T) {
+	b := browsertest.Start(t)
+	f := newFixture(t, fixtureOptions{})
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	browserLogin(t, b, ts.URL)
+
+	page := fmt.Sprintf("%s/messages/%d", ts.URL, f.failedID)
+	b.Navigate(page)
+	b.WaitFor(`!!document.querySelector("#replay")`)
+	b.Eval(`document.querySelector("#replay").click(); true`)
+	b.WaitFor(`location.search.includes("flash=replay-failed") && !!document.querySelector("#attempts")`)
+	rows := func() string {
+		return b.Text(`Array.from(document.querySelectorAll("#attempts tbody tr")).map(r => r.innerText.replace(/\s+/g, " ")).join("\n")`)
+	}
+	got := rows()
+	if lines := strings.Split(got, "\n"); len(lines) != 2 || !strings.Contains(lines[0], "on arrival") || !strings.Contains(lines[0], "failed") ||
+		!strings.Contains(lines[0], "AC-9999") || !strings.Contains(lines[1], "ops (replay)") || !strings.Contains(lines[1], "failed") {
+		t.Fatalf("attempts after a failed replay:\n%s", got)
+	}
+
+	b.Navigate(ts.URL + "/partners")
+	b.WaitFor(`!!document.querySelector("#reload")`)
+	f.fixProfileFileOnly()
+	b.Eval(`document.querySelector("#reload").click(); true`)
+	b.WaitFor(`location.search.includes("flash=reloaded")`)
+
+	b.Navigate(page)
+	b.WaitFor(`!!document.querySelector("#replay")`)
+	b.Eval(`document.querySelector("#replay").click(); true`)
+	b.WaitFor(`location.search.includes("flash=replay-done") && !!document.querySelector("#attempts")`)
+	if lines := strings.Split(rows(), "\n"); len(lines) != 3 || !strings.Contains(lines[0], "failed") || !strings.Contains(lines[2], "ops (replay)") ||
+		!strings.Contains(lines[2], "done") {
+		t.Fatalf("attempts after the fix:\n%s", rows())
+	}
+
+	b.Navigate(ts.URL + "/audit")
+	b.WaitFor(`!!document.querySelector("#audit")`)
+	log := b.Text(`Array.from(document.querySelectorAll("#audit tbody tr")).map(r => r.innerText.replace(/\s+/g, " ")).join("\n")`)
+	lines := strings.Split(log, "\n")
+	want := []string{"ops", "replay", fmt.Sprintf("message %d", f.failedID), "done"}
+	if len(lines) != 3 || !containsAll(lines[0], want...) || !containsAll(lines[1], "ops", "reload", "partner profiles", "ok") ||
+		!containsAll(lines[2], "ops", "replay", "failed") {
+		t.Fatalf("audit page:\n%s", log)
+	}
+	b.Navigate(ts.URL + "/audit?action=reload")
+	b.WaitFor(`!!document.querySelector("#audit")`)
+	if n := b.Text(`String(document.querySelectorAll("#audit tbody tr").length)`); n != "1" {
+		t.Errorf("filtered by reload: %s rows", n)
+	}
+}
+
+func containsAll(s string, parts ...string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
+}

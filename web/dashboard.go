@@ -68,7 +68,7 @@ func (s *Server) replayForm(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	m, err := s.replay(r.Context(), Who(r), id)
+	m, err := s.replayRecorded(r, id)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -130,7 +130,7 @@ func (s *Server) retryForm(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	if _, err := s.retry(Who(r), id); err != nil {
+	if _, err := s.retryRecorded(r, id); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

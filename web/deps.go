@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -24,12 +25,20 @@ type Deps struct {
 	// time; the server calls it once per request).
 	Partners func() *partners.Directory
 	// Replay puts a failed message back in the queue and processes it
-	// with the current profiles. It may return before processing ends
+	// with the current profiles on behalf of who (the operator's token
+	// name, which the message's history records). It may return before processing ends
 	// (ctx has a deadline: Options.ReplayWait); the message it returns
 	// is then still received or processing, and the workers finish it.
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
-	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	Replay func(ctx context.Context, id uint64, who string) (*inbox.Message, error)
+	// Reload loads the partner profiles again (the dashboard's Reload
+	// button, POST /api/v1/partners/reload). Nil: reload answers 501.
+	Reload func(ctx context.Context) error
+	// Audit is the log of operator actions (replay, retry, reservation,
+	// release, reload, advice sent now); nil keeps them in the process
+	// log only.
+	Audit audit.Store
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations

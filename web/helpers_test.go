@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/examples"
 	"github.com/dockside-edi/dockside/inbox"
@@ -52,6 +53,7 @@ type fixture struct {
 	profiles atomic.Pointer[partners.Directory]
 	partDir  string
 	res      *fakeReservations
+	audit    *audit.Bolt
 	srv      *Server
 	logs     *syncBuffer
 
@@ -116,12 +118,23 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	f.partDir = filepath.Join(f.dir, "partners")
 	copyDemoPartners(t, f.partDir)
 	f.reloadPartners()
+	if f.audit, err = audit.Open(filepath.Join(f.dir, "audit.db"), f.clock.Now); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.audit.Close() })
 	f.res = &fakeReservations{ledger: f.ledger, made: map[string]ReservationResult{}, req: map[string]Reservation{}}
 	if !fo.noSeed {
 		f.seed()
 	}
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
+		Audit: f.audit, Reload: func(context.Context) error {
+			dir, err := partners.Load(f.partDir)
+			if err == nil {
+				f.profiles.Store(dir)
+			}
+			return err
+		},
 		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
 	if !fo.noTokens {
 		deps.Tokens = []Token{
@@ -177,6 +190,13 @@ func (f *fixture) reloadPartners() {
 // as the README's walk-through does.
 func (f *fixture) fixProfile() {
 	f.t.Helper()
+	f.fixProfileFileOnly()
+	f.reloadPartners()
+}
+
+// fixProfileFileOnly fixes the table file without reloading the profiles.
+func (f *fixture) fixProfileFileOnly() {
+	f.t.Helper()
 	p := filepath.Join(f.partDir, "tables", "acme-items.csv")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -186,7 +206,6 @@ func (f *fixture) fixProfile() {
 	if err := os.WriteFile(p, b, 0o640); err != nil {
 		f.t.Fatal(err)
 	}
-	f.reloadPartners()
 }
 
 func (f *fixture) post(doc ledger.Document) ledger.PostResult {
@@ -317,8 +336,8 @@ func (f *fixture) seed() {
 // replay is the Replay dependency: it puts the message back in the queue
 // and "processes" it: done once ACME's table knows AC-9999, failed again
 // before.
-func (f *fixture) replay(ctx context.Context, id uint64) (*inbox.Message, error) {
-	if _, err := f.inbox.Replay(id); err != nil {
+func (f *fixture) replay(ctx context.Context, id uint64, who string) (*inbox.Message, error) {
+	if _, err := f.inbox.ReplayBy(id, who); err != nil {
 		return nil, err
 	}
 	m, err := f.inbox.Claim()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/inbox"
 )
 
@@ -195,8 +196,7 @@ func (s *Server) replay(ctx context.Context, who string, id uint64) (*inbox.Mess
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.opts.ReplayWait)
 	defer cancel()
-	s.log.Info("replay", "id", id, "partner", before.Partner, "who", who)
-	m, err := s.deps.Replay(wctx, id)
+	m, err := s.deps.Replay(wctx, id, who)
 	if err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) && ctx.Err() == nil {
 		return s.deps.Inbox.Get(id) // still being processed: the workers finish it
 	}
@@ -209,13 +209,24 @@ func (s *Server) replay(ctx context.Context, who string, id uint64) (*inbox.Mess
 	return m, nil
 }
 
+// replayRecorded is replay, written to the audit log with its outcome.
+func (s *Server) replayRecorded(r *http.Request, id uint64) (*inbox.Message, error) {
+	m, err := s.replay(r.Context(), Who(r), id)
+	e := audit.Entry{Action: audit.ActionReplay, Target: fmt.Sprintf("message %d", id)}
+	if m != nil {
+		e.Detail = fmt.Sprintf("partner %s, attempt %d: %s", orUnknown(m.Partner), m.Attempts, m.State)
+	}
+	s.record(r.Context(), r, e, err)
+	return m, err
+}
+
 func (s *Server) apiReplay(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	m, err := s.replay(r.Context(), Who(r), id)
+	m, err := s.replayRecorded(r, id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -116,6 +116,7 @@ var flashes = map[string]string{
 	"replay-pending": "Replay queued: the message is being processed; reload in a moment.",
 	"replay-dup":     "Replayed: the message turned out to be a duplicate.",
 	"retried":        "The outbound message is due now; the dispatcher sends it shortly.",
+	"reloaded":       "Partner profiles reloaded.",
 	"logged-out":     "You are logged out.",
 }
 

@@ -57,10 +57,12 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/outbox/{id}", ro, kindAPI, s.apiOutboxMessage},
 		{"POST", "/api/v1/outbox/{id}/retry", op, kindAPI, s.apiRetry},
 		{"GET", "/api/v1/partners", ro, kindAPI, s.apiPartners},
+		{"POST", "/api/v1/partners/reload", op, kindAPI, s.apiReload},
 		{"GET", "/api/v1/partners/{id}", ro, kindAPI, s.apiPartner},
 		{"GET", "/api/v1/partners/{id}/believes", ro, kindAPI, s.apiBelieves},
 		{"GET", "/api/v1/broadcasts", ro, kindAPI, s.apiBroadcasts},
 		{"GET", "/api/v1/broadcasts/{id}/told", ro, kindAPI, s.apiTold},
+		{"GET", "/api/v1/audit", ro, kindAPI, s.apiAudit},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},
@@ -80,8 +82,10 @@ func (s *Server) routeTable() []route {
 		{"GET", "/outbox/{id}", ro, kindPage, s.outboxMessagePage},
 		{"POST", "/outbox/{id}/retry", op, kindForm, s.retryForm},
 		{"GET", "/partners", ro, kindPage, s.partnersPage},
+		{"POST", "/partners/reload", op, kindForm, s.reloadForm},
 		{"GET", "/partners/{id}", ro, kindPage, s.partnerPage},
 		{"GET", "/inventory", ro, kindPage, s.inventoryPage},
+		{"GET", "/audit", ro, kindPage, s.auditPageView},
 	}
 }
 
