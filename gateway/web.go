@@ -26,7 +26,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
 		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
-		Audit: g.Audit, Reload: func(context.Context) error { return g.ReloadPartners() },
+		Audit: g.Audit, Advice: g.Advice, Reload: func(context.Context) error { return g.ReloadPartners() },
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: g.Config.HTTP.RateLimit, RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err

@@ -619,3 +619,53 @@ func TestAuditRecordsActions(t *testing.T) {
 		t.Errorf("filtered %+v", page)
 	}
 }
+
+// TestAdviceAPI: a preview builds the channel's advice without queuing
+// it; send=true queues it and is in the audit log; a partner without
+// advice is refused.
+func TestAdviceAPI(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	outboxCount := func() int {
+		ms, err := f.outbox.List(outbox.Filter{Partner: "shopmart", Kind: "846"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	before := outboxCount()
+	rec := f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice?mode=full", token: opSecret})
+	prev := decode[adviceResult](t, rec)
+	if rec.Code != http.StatusOK || prev.Sent || len(prev.Lines) != 3 || prev.Broadcast.State != broadcast.StateNotSent ||
+		!strings.Contains(prev.X12, "ST*846*") || outboxCount() != before {
+		t.Fatalf("preview: %d %+v (outbox %d → %d)", rec.Code, prev, before, outboxCount())
+	}
+	for _, l := range prev.Lines {
+		if l.SKU == "WIDGET-RED" && l.Quantity != 246 { // what TestAvailability says shopmart may sell
+			t.Errorf("WIDGET-RED told %d, want 246", l.Quantity)
+		}
+	}
+	rec = f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice?send=true&mode=full", token: opSecret})
+	sent := decode[adviceResult](t, rec)
+	if rec.Code != http.StatusCreated || !sent.Sent || len(sent.Broadcast.Outbox) != 1 || outboxCount() != before+1 {
+		t.Fatalf("send: %d %+v", rec.Code, sent)
+	}
+	var log auditPage
+	f.get("/api/v1/audit?action=advice-now", &log)
+	if len(log.Entries) != 1 || log.Entries[0].Who != "ops" || log.Entries[0].Target != "partner shopmart" ||
+		!strings.Contains(log.Entries[0].Detail, fmt.Sprintf("outbox [%d]", sent.Broadcast.Outbox[0])) {
+		t.Errorf("audit %+v", log.Entries)
+	}
+	for _, c := range []struct {
+		target, token string
+		code          int
+	}{
+		{"/api/v1/partners/acme-3pl/advice", opSecret, http.StatusConflict},
+		{"/api/v1/partners/nobody/advice", opSecret, http.StatusNotFound},
+		{"/api/v1/partners/shopmart/advice?mode=sideways", opSecret, http.StatusBadRequest},
+		{"/api/v1/partners/shopmart/advice", roSecret, http.StatusForbidden},
+	} {
+		if rec := f.do(request{method: "POST", target: c.target, token: c.token}); rec.Code != c.code {
+			t.Errorf("%s: %d %s, want %d", c.target, rec.Code, rec.Body, c.code)
+		}
+	}
+}

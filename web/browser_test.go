@@ -344,3 +344,46 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// TestBrowserAdvice: from a channel's page an operator previews the
+// advice it would be told now, sends it, sees it queued with a link to
+// its outbound message, and finds it in the audit log.
+func TestBrowserAdvice(t *testing.T) {
+	b := browsertest.Start(t)
+	f := newFixture(t, fixtureOptions{})
+	ts := httptest.NewServer(f.srv.Handler())
+	defer ts.Close()
+	browserLogin(t, b, ts.URL)
+
+	b.Navigate(ts.URL + "/partners/shopmart")
+	b.WaitFor(`!!document.querySelector("#preview-advice")`)
+	b.Eval(`document.querySelector("#preview-advice").click(); true`)
+	b.WaitFor(`location.pathname === "/partners/shopmart/advice/preview" && !!document.querySelector("#advice-lines")`)
+	lines := b.Text(`Array.from(document.querySelectorAll("#advice-lines tbody tr")).map(r => r.innerText.replace(/\s+/g, " ")).join("\n")`)
+	if !strings.Contains(lines, "WIDGET-RED 012345678905 246") || len(strings.Split(lines, "\n")) != 3 {
+		t.Fatalf("preview lines:\n%s", lines)
+	}
+	if x := b.Text(`document.querySelector("#advice-x12").textContent`); !strings.Contains(x, "ST*846*") {
+		t.Errorf("preview X12 %q", x)
+	}
+	if dir := os.Getenv("DOCKSIDE_WEB_SCREENSHOTS"); dir != "" {
+		b.Screenshot(filepath.Join(dir, "advice-preview.png"))
+	}
+	b.Eval(`document.querySelector("#send-advice").click(); true`)
+	b.WaitFor(`location.pathname === "/partners/shopmart" && location.search.includes("flash=advice-sent") && !!document.querySelector("#broadcasts")`)
+	first := b.Text(`document.querySelector("#broadcasts tr").innerText.replace(/\s+/g, " ")`)
+	if !strings.Contains(first, "queued") || !strings.Contains(first, "outbox") {
+		t.Fatalf("the newest broadcast: %q", first)
+	}
+	b.Eval(`document.querySelector("#broadcasts tr a[href^='/outbox/']").click(); true`)
+	b.WaitFor(`location.pathname.startsWith("/outbox/") && !!document.querySelector("#body")`)
+	if body := b.Text(`document.querySelector("#body").textContent`); !strings.Contains(body, "ST*846*") {
+		t.Errorf("the queued advice's body %q", body)
+	}
+
+	b.Navigate(ts.URL + "/audit?action=advice-now")
+	b.WaitFor(`!!document.querySelector("#audit")`)
+	if row := b.Text(`document.querySelector("#audit tbody tr").innerText`); !containsAll(row, "ops", "advice-now", "partner shopmart", "ok") {
+		t.Errorf("audit row %q", row)
+	}
+}

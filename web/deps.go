@@ -35,6 +35,10 @@ type Deps struct {
 	// Reload loads the partner profiles again (the dashboard's Reload
 	// button, POST /api/v1/partners/reload). Nil: reload answers 501.
 	Reload func(ctx context.Context) error
+	// Advice builds a channel's inventory advice now, for "Send advice
+	// now" and the preview (the gateway's broadcast.Broadcaster). Nil:
+	// those answer 501.
+	Advice Advisor
 	// Audit is the log of operator actions (replay, retry, reservation,
 	// release, reload, advice sent now); nil keeps them in the process
 	// log only.

@@ -128,7 +128,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	}
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
-		Audit: f.audit, Reload: func(context.Context) error {
+		Audit: f.audit, Advice: f.broadcaster(), Reload: func(context.Context) error {
 			dir, err := partners.Load(f.partDir)
 			if err == nil {
 				f.profiles.Store(dir)
@@ -322,15 +322,19 @@ func (f *fixture) seed() {
 
 	// Shopmart is told its figures; then Dallas receives more red widgets,
 	// so what it believes diverges from what it would be told now.
-	b := &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
-		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
-		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
-	res, err := b.Broadcast(ctx, "shopmart", broadcast.Options{Send: true})
+	res, err := f.broadcaster().Broadcast(ctx, "shopmart", broadcast.Options{Send: true})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	f.broadcastID = res.Broadcast.ID
 	f.post(ledger.Document{Key: "later", Movements: []ledger.Movement{receipt("later|1", "WIDGET-RED", "dallas", 50)}})
+}
+
+// broadcaster builds advice over the fixture's stores, as the gateway's.
+func (f *fixture) broadcaster() *broadcast.Broadcaster {
+	return &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
+		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
+		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
 }
 
 // replay is the Replay dependency: it puts the message back in the queue

@@ -117,6 +117,7 @@ var flashes = map[string]string{
 	"replay-dup":     "Replayed: the message turned out to be a duplicate.",
 	"retried":        "The outbound message is due now; the dispatcher sends it shortly.",
 	"reloaded":       "Partner profiles reloaded.",
+	"advice-sent":    "Inventory advice queued for the channel: see the outbox for its delivery.",
 	"logged-out":     "You are logged out.",
 }
 
