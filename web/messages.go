@@ -72,7 +72,7 @@ func containsState(st inbox.State) bool {
 // filter but free text reads an index of exactly the matching messages;
 // a text search over a large inbox returns what it found among this many
 // and a cursor to continue.
-const maxSearchScan = 5_000
+const maxSearchScan = 2_000
 
 // searchMessages returns up to q.limit messages matching q, newest first,
 // and the id to page on from (0 when there are no more). A page may be
