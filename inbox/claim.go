@@ -148,6 +148,9 @@ func (s *Store) SetPartner(id uint64, partner string) error {
 	})
 }
 
+// unnamedReplay marks a replay pending whose caller gave no name.
+const unnamedReplay = "-"
+
 // Limits of a message's history.
 const (
 	maxHistory       = 50 // attempts kept: the first and the latest
@@ -157,7 +160,10 @@ const (
 // attemptOf is the attempt of claimed message m ending with o at now (the
 // claim set m.UpdatedAt when it started).
 func attemptOf(m *Message, o Outcome, now time.Time) Attempt {
-	a := Attempt{N: m.Attempts, Started: m.UpdatedAt, Finished: now, By: m.ReplayedBy, State: o.State, ErrorCount: len(o.Errors)}
+	a := Attempt{N: m.Attempts, Started: m.UpdatedAt, Finished: now, Replay: m.ReplayedBy != "", State: o.State, ErrorCount: len(o.Errors)}
+	if m.ReplayedBy != unnamedReplay {
+		a.By = m.ReplayedBy
+	}
 	a.Errors = append([]Problem(nil), o.Errors[:min(len(o.Errors), maxAttemptErrors)]...)
 	if o.Result != nil {
 		a.Movements = o.Result.Movements
@@ -191,7 +197,7 @@ func (s *Store) ReplayBy(id uint64, who string) (*Message, error) {
 		}
 		m.State, m.ReplayedBy = Received, who
 		if who == "" {
-			m.ReplayedBy = "replay"
+			m.ReplayedBy = unnamedReplay
 		}
 		m.UpdatedAt = s.opts.Now().UTC()
 		if err := tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil); err != nil {

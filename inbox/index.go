@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ var (
 	bucketIndexed = []byte("indexed")
 	bucketMeta    = []byte("meta")
 	keyIndexVer   = []byte("index-version")
+	// keyIndexProgress is the next id an interrupted index build reads.
+	keyIndexProgress = []byte("index-progress")
 )
 
 // indexVersion changes when the index layout does: Open rebuilds the
@@ -225,37 +228,75 @@ func addCount(b *bolt.Bucket, k []byte, d int64) error {
 	return b.Put(k, binary.BigEndian.AppendUint64(nil, uint64(n)))
 }
 
-// ensureIndex creates the index buckets and, when they were written by
-// another version (or not at all), rebuilds them from the records.
-func ensureIndex(tx *bolt.Tx) error {
-	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-	if err != nil {
-		return err
-	}
-	if string(meta.Get(keyIndexVer)) == indexVersion && tx.Bucket(bucketIndex) != nil {
-		return nil
-	}
-	for _, name := range [][]byte{bucketIndex, bucketCounts, bucketIndexed} {
-		if tx.Bucket(name) != nil {
-			if err := tx.DeleteBucket(name); err != nil {
+// indexBatch is how many records one transaction of an index build
+// reads (a large inbox is indexed in many commits, not one huge one).
+const indexBatch = 10_000
+
+// buildIndex creates the index buckets and, when they were written by
+// another version (or not at all), builds them from the records, batch
+// records per transaction. An interrupted build goes on where it stopped
+// at the next Open (keyIndexProgress holds the next id).
+func buildIndex(db *bolt.DB, batch int) error {
+	var next uint64
+	done := false
+	err := db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketMessages); err != nil {
+			return err
+		}
+		if string(meta.Get(keyIndexVer)) == indexVersion && tx.Bucket(bucketIndex) != nil {
+			done = true
+			return nil
+		}
+		if p := meta.Get(keyIndexProgress); len(p) == 8 && tx.Bucket(bucketIndex) != nil {
+			next = binary.BigEndian.Uint64(p)
+			return nil
+		}
+		for _, name := range [][]byte{bucketIndex, bucketCounts, bucketIndexed} {
+			if tx.Bucket(name) != nil {
+				if err := tx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.CreateBucket(name); err != nil {
-			return err
-		}
-	}
-	err = tx.Bucket(bucketMessages).ForEach(func(_, v []byte) error {
-		var m Message
-		if err := json.Unmarshal(v, &m); err != nil {
-			return err
-		}
-		return reindex(tx, &m)
+		return meta.Put(keyIndexProgress, idKey(0))
 	})
-	if err != nil {
-		return err
+	for err == nil && !done {
+		err = db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(bucketMeta)
+			c := tx.Bucket(bucketMessages).Cursor()
+			k, v := c.Seek(idKey(next))
+			for n := 0; k != nil && n < batch; k, v = c.Next() {
+				var m Message
+				if err := json.Unmarshal(v, &m); err != nil {
+					return fmt.Errorf("message %d: decoding record: %w", binary.BigEndian.Uint64(k), err)
+				}
+				if err := reindex(tx, &m); err != nil {
+					return err
+				}
+				n++
+			}
+			if k == nil {
+				done = true
+				if err := meta.Delete(keyIndexProgress); err != nil {
+					return err
+				}
+				return meta.Put(keyIndexVer, []byte(indexVersion))
+			}
+			next = binary.BigEndian.Uint64(k)
+			return meta.Put(keyIndexProgress, idKey(next))
+		})
 	}
-	return meta.Put(keyIndexVer, []byte(indexVersion))
+	if err != nil {
+		return fmt.Errorf("indexing messages: %w", err)
+	}
+	return nil
 }
 
 // HourCount is how many messages were received in one hour, by their

@@ -44,8 +44,8 @@ type Message struct {
 	// the latest maxHistory-1 are kept): a replay keeps the failures
 	// before it.
 	History []Attempt `json:"history,omitempty"`
-	// ReplayedBy is who asked for the replay under way, until its
-	// attempt ends.
+	// ReplayedBy is who asked for the replay under way ("-": unnamed),
+	// until its attempt ends.
 	ReplayedBy string `json:"replayed_by,omitempty"`
 }
 
@@ -54,10 +54,12 @@ type Attempt struct {
 	N        int       `json:"n"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
-	// By is who started it: empty for the processing on arrival (or
-	// after a restart), the operator's name for a replay.
-	By    string `json:"by,omitempty"`
-	State State  `json:"state"`
+	// Replay marks an attempt a replay started; By is who asked for it
+	// (an operator's name; empty when the caller gave none). The first
+	// attempt (on arrival) has neither.
+	Replay bool   `json:"replay,omitempty"`
+	By     string `json:"by,omitempty"`
+	State  State  `json:"state"`
 	// Errors are the attempt's first maxAttemptErrors errors; ErrorCount
 	// counts them all.
 	Errors     []Problem `json:"errors,omitempty"`

@@ -70,6 +70,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	s.db = db
 	s.tx = txgroup.New(db)
+	if err := buildIndex(db, indexBatch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -83,9 +87,6 @@ func (s *Store) init(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
-	}
-	if err := ensureIndex(tx); err != nil {
-		return fmt.Errorf("indexing messages: %w", err)
 	}
 	proc := tx.Bucket(bucketProcessing)
 	var ids []uint64
