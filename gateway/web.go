@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	"github.com/dockside-edi/dockside/web"
@@ -84,4 +85,24 @@ func (g *Gateway) replayAndWait(ctx context.Context, id uint64, who string) (*in
 		}
 	}
 	return m, nil
+}
+
+// ReloadPartnersBy loads the partner profiles again on behalf of who (a
+// token's name, or "SIGHUP") and records it in the audit log, with the
+// error when the profiles do not load (those in use stay). The dashboard
+// records its own reloads; this is for the others.
+func (g *Gateway) ReloadPartnersBy(ctx context.Context, who string) error {
+	err := g.ReloadPartners()
+	e := audit.Entry{Who: who, Action: audit.ActionReload, Target: "partner profiles"}
+	if err != nil {
+		e.Error = err.Error()
+	} else {
+		e.Detail = fmt.Sprintf("%d partners", g.Partners().Len())
+	}
+	if g.Audit != nil {
+		if _, aerr := g.Audit.Record(ctx, e); aerr != nil {
+			g.log.Error("recording a reload in the audit log", "err", aerr)
+		}
+	}
+	return err
 }

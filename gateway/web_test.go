@@ -1,9 +1,14 @@
 package gateway
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/dockside-edi/dockside/audit"
 )
 
 // TestWebRateLimitFromConfig: the API's rate limit is the configured one.
@@ -28,5 +33,25 @@ func TestWebRateLimitFromConfig(t *testing.T) {
 	}
 	if d := DefaultConfig().HTTP; d.RateLimit != 20 || d.RateBurst != 40 {
 		t.Errorf("defaults %v/s burst %d", d.RateLimit, d.RateBurst)
+	}
+}
+
+// TestReloadPartnersByIsAudited: a reload outside the dashboard (SIGHUP)
+// is in the audit log, and so is one that fails.
+func TestReloadPartnersByIsAudited(t *testing.T) {
+	g, partnersDir := openTest(t, nil)
+	ctx := context.Background()
+	if err := g.ReloadPartnersBy(ctx, "SIGHUP"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(partnersDir, "broken.yaml"), []byte("id: [\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ReloadPartnersBy(ctx, "SIGHUP"); err == nil {
+		t.Fatal("a broken profile loaded")
+	}
+	got, _, err := g.Audit.List(ctx, audit.Filter{Action: audit.ActionReload})
+	if err != nil || len(got) != 2 || got[0].Who != "SIGHUP" || got[0].Error == "" || got[1].Error != "" || got[1].Detail != "3 partners" {
+		t.Errorf("audit %+v %v", got, err)
 	}
 }
