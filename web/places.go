@@ -41,18 +41,46 @@ var (
 // errorTargets reads the target of each of m's errors (nil where an error
 // names only the file).
 func errorTargets(m *inbox.Message) []*errorTarget {
-	var reFile *regexp.Regexp
-	if m.Name != "" {
-		reFile = regexp.MustCompile(regexp.QuoteMeta(m.Name) + `:(\d+)(?::(\d+))?\b`)
-	}
 	out := make([]*errorTarget, len(m.Errors))
 	for i, p := range m.Errors {
-		out[i] = parseTarget(p, reFile)
+		out[i] = parseTarget(p, m.Name)
 	}
 	return out
 }
 
-func parseTarget(p inbox.Problem, reFile *regexp.Regexp) *errorTarget {
+// fileLine finds "name:LINE" or "name:LINE:COLUMN" in text (a flat file's
+// place), 0s when there is none.
+func fileLine(text, name string) (line, col int) {
+	if name == "" {
+		return 0, 0
+	}
+	for rest := text; ; {
+		i := strings.Index(rest, name+":")
+		if i < 0 {
+			return 0, 0
+		}
+		rest = rest[i+len(name)+1:]
+		if line = leadingNumber(rest); line > 0 {
+			after := strings.TrimLeft(rest, "0123456789")
+			if strings.HasPrefix(after, ":") {
+				col = leadingNumber(after[1:])
+			}
+			return line, col
+		}
+	}
+}
+
+// leadingNumber is the number s starts with (0: none, or too long).
+func leadingNumber(s string) int {
+	end := 0
+	for end < len(s) && end < 9 && s[end] >= '0' && s[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.Atoi(s[:end])
+	return n
+}
+
+func parseTarget(p inbox.Problem, name string) *errorTarget {
 	t := &errorTarget{Cell: -1}
 	text := p.Place + " " + p.Msg
 	if sm := reSetPlace.FindStringSubmatch(text); sm != nil {
@@ -65,9 +93,8 @@ func parseTarget(p inbox.Problem, reFile *regexp.Regexp) *errorTarget {
 	if sm := reLinePlace.FindStringSubmatch(text); sm != nil {
 		t.Line, _ = strconv.Atoi(sm[1])
 		t.Column, _ = strconv.Atoi(sm[2])
-	} else if sm := reFile.FindStringSubmatch(text); reFile != nil && sm != nil {
-		t.Line, _ = strconv.Atoi(sm[1])
-		t.Column, _ = strconv.Atoi(sm[2])
+	} else {
+		t.Line, t.Column = fileLine(text, name)
 	}
 	if sm := reCellPlace.FindStringSubmatch(text); sm != nil {
 		t.Line, _ = strconv.Atoi(sm[2])

@@ -83,3 +83,30 @@ func TestErrorHighlight(t *testing.T) {
 		})
 	}
 }
+
+// FuzzErrorTargets: no place or message makes reading targets or flagging
+// a parsed view panic, and a flagged row or segment is one the view has.
+func FuzzErrorTargets(f *testing.F) {
+	f.Add("a.edi: set 846 0001 (interchange 000001002, group 1002), segment 14 (LIN)", "item", "a.edi")
+	f.Add("n.csv:6:9", `location "X"`, "n.csv")
+	f.Add("n.csv", "n.csv:6:3: bare quote", "n.csv")
+	f.Add("w.xlsx:Stock!ZZZZ99999999999999999999", "x", "w.xlsx")
+	f.Add("a.edi: line 99999999999999999999, ISA06", "x", "a.edi")
+	f.Add("set x y (interchange a, group b), segment 0 (ST)", "", "")
+	edi := []byte("ISA*00*          *00*          *ZZ*A              *ZZ*B              *261125*2330*U*00401*000001002*0*P*>~\nGS*IB*A*B*20261125*2330*1002*X*004010~\nST*846*0001~\nBIA*00*DD*1*20261125~\nSE*3*0001~\nGE*1*1002~\nIEA*1*000001002~\n")
+	f.Fuzz(func(t *testing.T, place, msg, name string) {
+		m := &inbox.Message{Name: name, Errors: []inbox.Problem{{Place: place, Msg: msg}}}
+		targets := errorTargets(m)
+		for _, v := range []*parsedView{parseX12(bytes.NewReader(edi)), parseCSV(strings.NewReader("a;b\nc;d\n"), ';'),
+			{Rows: []rowView{{Line: 1, Cells: []string{"x"}}}}} {
+			anchors := make([]string, 1)
+			flagSegments(v, targets, anchors)
+			flagRows(v, targets, anchors)
+			for _, r := range v.Rows {
+				if r.FlaggedCell < 0 || r.FlaggedCell > len(r.Cells)+1<<20 {
+					t.Fatalf("flagged cell %d", r.FlaggedCell)
+				}
+			}
+		}
+	})
+}
