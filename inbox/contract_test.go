@@ -125,6 +125,8 @@ func testReaderContract(t *testing.T, open func(t *testing.T) contractStore) {
 		{State: Done, Until: base.Add(8 * time.Hour)},
 		{Text: "f01"},
 		{Text: "f0", State: Failed},
+		{Control: "1002", State: Done},
+		{DocType: "x12/846", Partner: "beta", Since: base.Add(3 * time.Hour)},
 	}
 	for _, f := range filters {
 		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) {
@@ -135,12 +137,21 @@ func testReaderContract(t *testing.T, open func(t *testing.T) contractStore) {
 				}
 			}
 			// The index holds exactly the matching messages: nothing
-			// stale is read (Text alone is checked on the records).
-			if f.Text == "" {
+			// stale is read (Text, and a second condition beside the
+			// index's, are checked on the records).
+			if f.Text == "" && indexExact(&f) {
 				pf := f
 				pf.Limit = 1000
 				if p, err := s.Search(ctx, pf); err != nil || p.Scanned != len(want) || p.Next != 0 {
 					t.Errorf("one page: scanned %d for %d matches, next %d, %v", p.Scanned, len(want), p.Next, err)
+				}
+			}
+			if n, capped, err := s.Count(ctx, f, 0); err != nil || n != len(want) || capped {
+				t.Errorf("count %d (capped %v), want %d: %v", n, capped, len(want), err)
+			}
+			if len(want) > 1 {
+				if n, capped, err := s.Count(ctx, f, 1); err != nil || n != 1 || !capped {
+					t.Errorf("count up to 1: %d (capped %v): %v", n, capped, err)
 				}
 			}
 			// Two at a time, then with a scan budget of 3.

@@ -116,6 +116,67 @@ func (s *Store) Search(ctx context.Context, f Filter) (Page, error) {
 	return p, err
 }
 
+// Count returns how many messages match f (its Before, Limit and MaxScan
+// ignored), up to max (0: no bound), and whether it stopped there. When
+// the index Search would read holds exactly the matching messages (one
+// of state, partner, partner and state, control or type, with a time
+// range, and no text) it counts index keys without reading records.
+func (s *Store) Count(ctx context.Context, f Filter, max int) (int, bool, error) {
+	f.Before, f.Limit, f.MaxScan = 0, 0, 0
+	exact := f.Text == "" && indexExact(&f)
+	n, capped := 0, false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n, capped = 0, false
+		prefix := f.indexPrefix()
+		hi := indexKey(prefix, time.Unix(0, math.MaxInt64), math.MaxUint64)
+		if !f.Until.IsZero() {
+			hi = indexKey(prefix, f.Until, 0)
+		}
+		lo := indexKey(prefix, f.Since, 0)
+		msgs := tx.Bucket(bucketMessages)
+		c := tx.Bucket(bucketIndex).Cursor()
+		k, _ := c.Seek(hi)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for seen := 0; k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, lo) >= 0; k, _ = c.Prev() {
+			if max > 0 && n == max {
+				capped = true
+				return nil
+			}
+			if seen++; seen%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			if !exact {
+				_, id := splitIndexKey(k)
+				var m Message
+				if v := msgs.Get(idKey(id)); v == nil || json.Unmarshal(v, &m) != nil || !f.matches(&m) {
+					continue
+				}
+			}
+			n++
+		}
+		return nil
+	})
+	return n, capped, err
+}
+
+// indexExact reports whether the index f reads holds exactly the
+// messages that match f's conditions other than Text.
+func indexExact(f *Filter) bool {
+	conds := 0
+	for _, set := range []bool{f.Control != "", f.DocType != "", f.State != "", f.Partner != ""} {
+		if set {
+			conds++
+		}
+	}
+	return conds <= 1 || (conds == 2 && f.State != "" && f.Partner != "")
+}
+
 // indexPrefix chooses the index a search reads: the most selective
 // condition it has.
 func (f *Filter) indexPrefix() []byte {

@@ -18,6 +18,9 @@ type Reader interface {
 	// Search returns one page of the messages that match f, newest
 	// first by (received time, id); Page.Next continues it.
 	Search(ctx context.Context, f Filter) (Page, error)
+	// Count returns how many messages match f, up to max (0: no
+	// bound), and whether it stopped there.
+	Count(ctx context.Context, f Filter, max int) (int, bool, error)
 	// List is Search without a scan bound, for small results.
 	List(f Filter) ([]*Message, error)
 	// Counts returns the number of messages per partner and state.

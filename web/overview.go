@@ -9,7 +9,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 )
 
-// maxThroughputScan bounds the messages read for the last hour's count.
+// maxThroughputScan bounds the index entries counted for the last hour.
 const maxThroughputScan = 50_000
 
 // overview is the state of the gateway at a glance.
@@ -114,21 +114,12 @@ func (s *Server) throughput(ctx context.Context, o *overview, now time.Time) err
 			}
 		}
 	}
-	for f := (inbox.Filter{Since: now.Add(-time.Hour), Until: now.Add(time.Nanosecond), Limit: maxPage, MaxScan: maxThroughputScan}); ; {
-		p, err := s.deps.Inbox.Search(ctx, f)
-		if err != nil {
-			return err
-		}
-		o.Received1h += len(p.Messages)
-		if p.Next == 0 {
-			return nil
-		}
-		if p.Scanned >= maxThroughputScan {
-			o.Capped = true
-			return nil
-		}
-		f.Before = p.Next
+	n, capped, err := s.deps.Inbox.Count(ctx, inbox.Filter{Since: now.Add(-time.Hour), Until: now.Add(time.Nanosecond)}, maxThroughputScan)
+	if err != nil {
+		return err
 	}
+	o.Received1h, o.Capped = n, capped
+	return nil
 }
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
