@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	"github.com/dockside-edi/dockside/web"
@@ -26,9 +27,9 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
-		Audit: g.Audit, Advice: g.Advice, Reload: func(context.Context) error { return g.ReloadPartners() },
-	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: g.Config.HTTP.RateLimit, RateBurst: g.Config.HTTP.RateBurst})
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Order: g.Order, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+		Audit: g.Audit,
+	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err
 	}
@@ -105,4 +106,19 @@ func (g *Gateway) ReloadPartnersBy(ctx context.Context, who string) error {
 		}
 	}
 	return err
+}
+
+// reload loads the partner profiles again for the API and returns how
+// many are in use.
+func (g *Gateway) reload(context.Context) (int, error) {
+	if err := g.ReloadPartners(); err != nil {
+		return 0, err
+	}
+	return g.Partners().Len(), nil
+}
+
+// adviceNow builds a partner's advice for the API, as the advice command
+// does.
+func (g *Gateway) adviceNow(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error) {
+	return g.Advice.Broadcast(ctx, partner, broadcast.Options{Delta: delta, Send: send})
 }

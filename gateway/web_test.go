@@ -14,7 +14,7 @@ import (
 // TestWebRateLimitFromConfig: the API's rate limit is the configured one.
 func TestWebRateLimitFromConfig(t *testing.T) {
 	g, _ := openTest(t, nil)
-	g.Config.HTTP.RateLimit, g.Config.HTTP.RateBurst = 0.001, 2
+	g.Config.HTTP.RateLimit, g.Config.HTTP.RateBurst = 1, 2
 	srv, err := g.BuildWeb(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func TestWebRateLimitFromConfig(t *testing.T) {
 		t.Errorf("with a burst of 2: %v", codes)
 	}
 	if d := DefaultConfig().HTTP; d.RateLimit != 20 || d.RateBurst != 40 {
-		t.Errorf("defaults %v/s burst %d", d.RateLimit, d.RateBurst)
+		t.Errorf("defaults %d/s burst %d", d.RateLimit, d.RateBurst)
 	}
 }
 

@@ -180,7 +180,8 @@ func appendAttempt(h []Attempt, a Attempt) []Attempt {
 }
 
 // Replay puts a failed message back in the queue, to be processed again
-// (after its partner's profile was fixed, say).
+// (after its partner's profile was fixed, say), with its count of
+// interrupted attempts reset.
 func (s *Store) Replay(id uint64) (*Message, error) { return s.ReplayBy(id, "") }
 
 // ReplayBy is Replay on behalf of who (an operator's name), which the
@@ -199,6 +200,7 @@ func (s *Store) ReplayBy(id uint64, who string) (*Message, error) {
 		if who == "" {
 			m.ReplayedBy = unnamedReplay
 		}
+		m.Interrupted = 0
 		m.UpdatedAt = s.opts.Now().UTC()
 		if err := tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil); err != nil {
 			return err

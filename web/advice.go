@@ -1,10 +1,9 @@
 package web
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/dockside-edi/dockside/audit"
@@ -12,38 +11,29 @@ import (
 	"github.com/dockside-edi/dockside/mapping"
 )
 
-// Advisor builds a channel's inventory advice now: the gateway's
-// broadcast.Broadcaster.
-type Advisor interface {
-	Broadcast(ctx context.Context, partner string, opts broadcast.Options) (*broadcast.Result, error)
-}
-
-// maxPreviewX12 bounds the advice text a preview shows.
+// maxPreviewX12 bounds the advice text the dashboard's preview shows.
 const maxPreviewX12 = 256 << 10
 
-// adviceView is an advice built now: previewed (recorded as not sent) or
-// queued for the channel.
+// adviceResult is a partner's 846 inventory advice built now: previewed
+// (recorded as not sent) or queued for the channel.
 type adviceResult struct {
 	Partner   string               `json:"partner"`
 	Sent      bool                 `json:"sent"`
 	Broadcast broadcast.Broadcast  `json:"broadcast"`
 	Lines     []mapping.AdviceLine `json:"lines"`
-	Problems  []mapping.Problem    `json:"problems"`
-	X12       string               `json:"x12,omitempty"`
+	Problems  []mapping.Problem    `json:"problems,omitempty"`
+	X12       string               `json:"x12"`
 	Truncated bool                 `json:"x12_truncated,omitempty"`
 }
 
-// advise builds partner's advice now (mode "", "full" or "delta"), and
-// with send queues it; sending is recorded in the audit log.
-func (s *Server) advise(r *http.Request, partner string, send bool, mode string) (*adviceResult, error) {
+// advise builds partner's advice now (delta: only what changed since the
+// last accepted advice) and with send queues it; sending is recorded in
+// the audit log.
+func (s *Server) advise(r *http.Request, partner string, delta, send bool) (*adviceResult, error) {
 	if s.deps.Advice == nil {
 		return nil, ErrUnavailable
 	}
-	if _, err := s.partners().ByID(partner); err != nil {
-		return nil, err
-	}
-	opts := broadcast.Options{Send: send, Delta: mode == "delta", Full: mode == "full"}
-	res, err := s.deps.Advice.Broadcast(r.Context(), partner, opts)
+	res, err := s.deps.Advice(r.Context(), partner, delta, send)
 	if send {
 		e := audit.Entry{Action: audit.ActionAdviceNow, Target: "partner " + partner}
 		if res != nil {
@@ -54,81 +44,94 @@ func (s *Server) advise(r *http.Request, partner string, send bool, mode string)
 	if err != nil {
 		return nil, err
 	}
-	out := &adviceResult{Partner: partner, Sent: send, Broadcast: res.Broadcast, Lines: res.Lines, Problems: res.Problems}
+	out := &adviceResult{Partner: partner, Sent: send, Broadcast: res.Broadcast, Lines: res.Lines, Problems: res.Problems,
+		X12: strings.ToValidUTF8(string(res.X12), "\uFFFD")}
 	if out.Lines == nil {
 		out.Lines = []mapping.AdviceLine{}
 	}
-	if out.Problems == nil {
-		out.Problems = []mapping.Problem{}
-	}
-	x := res.X12
-	if len(x) > maxPreviewX12 {
-		x, out.Truncated = x[:maxPreviewX12], true
-	}
-	out.X12 = strings.ToValidUTF8(string(x), "\uFFFD")
 	return out, nil
 }
 
-func adviceMode(r *http.Request) (string, error) {
-	mode := r.FormValue("mode")
-	if mode != "" && mode != "full" && mode != "delta" {
-		return "", badParam("mode", "want full or delta (empty: the profile's mode)")
+// apiAdvice builds a partner's 846 inventory advice now, as `dockside
+// advice` does: recorded as not sent, or queued with send=true (and then
+// recorded in the audit log).
+func (s *Server) apiAdvice(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Advice == nil {
+		writeError(w, http.StatusNotImplemented, "not_implemented", "this server cannot build advice")
+		return
 	}
-	return mode, nil
+	q := r.URL.Query()
+	flag := func(name string) (bool, error) {
+		switch q.Get(name) {
+		case "", "false":
+			return false, nil
+		case "true":
+			return true, nil
+		}
+		return false, badParam(name, "want true or false")
+	}
+	delta, err := flag("delta")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	send, err := flag("send")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.advise(r, r.PathValue("id"), delta, send)
+	switch {
+	case errors.Is(err, broadcast.ErrNoAdvice), errors.Is(err, broadcast.ErrRunning):
+		writeError(w, http.StatusConflict, "no_advice", err.Error())
+		return
+	case err != nil:
+		s.apiError(w, r, err)
+		return
+	}
+	s.log.Info("inventory advice built", "who", Who(r), "partner", res.Broadcast.Partner, "broadcast", res.Broadcast.ID, "send", send)
+	writeJSON(w, http.StatusOK, res)
 }
 
-// apiAdvice answers POST /api/v1/partners/{id}/advice: the advice built
-// now; with send=true it is queued for the channel (otherwise recorded
-// as not sent: a preview).
-func (s *Server) apiAdvice(w http.ResponseWriter, r *http.Request) {
-	mode, err := adviceMode(r)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
+// adviceDelta reads the dashboard form's mode: "delta", or empty for the
+// profile's.
+func adviceDelta(r *http.Request) (bool, error) {
+	switch r.FormValue("mode") {
+	case "", "full":
+		return false, nil
+	case "delta":
+		return true, nil
 	}
-	send := false
-	if v := r.URL.Query().Get("send"); v != "" {
-		if send, err = strconv.ParseBool(v); err != nil {
-			s.apiError(w, r, badParam("send", "want true or false"))
-			return
-		}
-	}
-	res, err := s.advise(r, r.PathValue("id"), send, mode)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	status := http.StatusOK
-	if send {
-		status = http.StatusCreated
-	}
-	writeJSON(w, status, res)
+	return false, badParam("mode", "want delta or nothing (the profile's mode)")
 }
 
 // advicePreviewForm shows the advice the channel would be told now.
 func (s *Server) advicePreviewForm(w http.ResponseWriter, r *http.Request) {
-	mode, err := adviceMode(r)
+	delta, err := adviceDelta(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	res, err := s.advise(r, r.PathValue("id"), false, mode)
+	res, err := s.advise(r, r.PathValue("id"), delta, false)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	if len(res.X12) > maxPreviewX12 {
+		res.X12, res.Truncated = strings.ToValidUTF8(res.X12[:maxPreviewX12], ""), true
 	}
 	s.render(w, r, http.StatusOK, "advice", pageData{Title: "Advice for " + res.Partner, Nav: "partners", Data: res})
 }
 
 // adviceSendForm sends the channel its advice now.
 func (s *Server) adviceSendForm(w http.ResponseWriter, r *http.Request) {
-	mode, err := adviceMode(r)
+	delta, err := adviceDelta(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.advise(r, id, true, mode); err != nil {
+	if _, err := s.advise(r, id, delta, true); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

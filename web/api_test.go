@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
@@ -578,7 +580,7 @@ func TestAPINotFound(t *testing.T) {
 // reload are in the audit log with who, from where and what; a read-only
 // token reads the log but cannot reload.
 func TestAuditRecordsActions(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{actions: true})
 	if rec := f.do(request{method: "POST", target: fmt.Sprintf("/api/v1/outbox/%d/retry", f.deadID), token: opSecret}); rec.Code != http.StatusOK {
 		t.Fatalf("retry: %d %s", rec.Code, rec.Body)
 	}
@@ -588,11 +590,11 @@ func TestAuditRecordsActions(t *testing.T) {
 	if rec := f.do(request{method: "DELETE", target: "/api/v1/reservations/r-1", token: opSecret}); rec.Code != http.StatusNoContent {
 		t.Fatalf("release: %d", rec.Code)
 	}
-	if rec := f.do(request{method: "POST", target: "/api/v1/partners/reload", token: opSecret}); rec.Code != http.StatusOK ||
+	if rec := f.do(request{method: "POST", target: "/api/v1/reload", token: opSecret}); rec.Code != http.StatusOK ||
 		!strings.Contains(rec.Body.String(), `"partners": 3`) {
 		t.Fatalf("reload: %d %s", rec.Code, rec.Body)
 	}
-	if rec := f.do(request{method: "POST", target: "/api/v1/partners/reload", token: roSecret}); rec.Code != http.StatusForbidden {
+	if rec := f.do(request{method: "POST", target: "/api/v1/reload", token: roSecret}); rec.Code != http.StatusForbidden {
 		t.Errorf("read-only reload: %d", rec.Code)
 	}
 	var log auditPage
@@ -624,7 +626,7 @@ func TestAuditRecordsActions(t *testing.T) {
 // it; send=true queues it and is in the audit log; a partner without
 // advice is refused.
 func TestAdviceAPI(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{actions: true})
 	outboxCount := func() int {
 		ms, err := f.outbox.List(outbox.Filter{Partner: "shopmart", Kind: "846"})
 		if err != nil {
@@ -633,7 +635,7 @@ func TestAdviceAPI(t *testing.T) {
 		return len(ms)
 	}
 	before := outboxCount()
-	rec := f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice?mode=full", token: opSecret})
+	rec := f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice", token: opSecret})
 	prev := decode[adviceResult](t, rec)
 	if rec.Code != http.StatusOK || prev.Sent || len(prev.Lines) != 3 || prev.Broadcast.State != broadcast.StateNotSent ||
 		!strings.Contains(prev.X12, "ST*846*") || outboxCount() != before {
@@ -644,9 +646,12 @@ func TestAdviceAPI(t *testing.T) {
 			t.Errorf("WIDGET-RED told %d, want 246", l.Quantity)
 		}
 	}
-	rec = f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice?send=true&mode=full", token: opSecret})
+	if log, _, err := f.audit.List(context.Background(), audit.Filter{}); err != nil || len(log) != 0 {
+		t.Errorf("a preview is in the audit log: %+v %v", log, err)
+	}
+	rec = f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice?send=true", token: opSecret})
 	sent := decode[adviceResult](t, rec)
-	if rec.Code != http.StatusCreated || !sent.Sent || len(sent.Broadcast.Outbox) != 1 || outboxCount() != before+1 {
+	if rec.Code != http.StatusOK || !sent.Sent || len(sent.Broadcast.Outbox) != 1 || outboxCount() != before+1 {
 		t.Fatalf("send: %d %+v", rec.Code, sent)
 	}
 	var log auditPage
@@ -661,7 +666,7 @@ func TestAdviceAPI(t *testing.T) {
 	}{
 		{"/api/v1/partners/acme-3pl/advice", opSecret, http.StatusConflict},
 		{"/api/v1/partners/nobody/advice", opSecret, http.StatusNotFound},
-		{"/api/v1/partners/shopmart/advice?mode=sideways", opSecret, http.StatusBadRequest},
+		{"/api/v1/partners/shopmart/advice?delta=sideways", opSecret, http.StatusBadRequest},
 		{"/api/v1/partners/shopmart/advice", roSecret, http.StatusForbidden},
 	} {
 		if rec := f.do(request{method: "POST", target: c.target, token: c.token}); rec.Code != c.code {

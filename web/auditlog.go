@@ -92,32 +92,22 @@ func (s *Server) auditPageView(w http.ResponseWriter, r *http.Request) {
 }
 
 // reload loads the partner profiles again and records it.
-func (s *Server) reload(r *http.Request) error {
+func (s *Server) reload(r *http.Request) (int, error) {
 	if s.deps.Reload == nil {
-		return ErrUnavailable
+		return 0, ErrUnavailable
 	}
-	err := s.deps.Reload(r.Context())
+	n, err := s.deps.Reload(r.Context())
 	e := audit.Entry{Action: audit.ActionReload, Target: "partner profiles"}
 	if err == nil {
-		e.Detail = fmt.Sprintf("%d partners", s.partners().Len())
+		e.Detail = fmt.Sprintf("%d partners", n)
 	}
 	s.record(r.Context(), r, e, err)
-	return err
-}
-
-// apiReload answers POST /api/v1/partners/reload: 200 with the partner
-// count, or the loading error (the profiles in use stay).
-func (s *Server) apiReload(w http.ResponseWriter, r *http.Request) {
-	if err := s.reload(r); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"partners": s.partners().Len()})
+	return n, err
 }
 
 // reloadForm is the partners page's Reload button.
 func (s *Server) reloadForm(w http.ResponseWriter, r *http.Request) {
-	if err := s.reload(r); err != nil {
+	if _, err := s.reload(r); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

@@ -286,7 +286,7 @@ func TestBrowserErrorHighlight(t *testing.T) {
 // page; the audit page lists those actions with the operator's name.
 func TestBrowserAttemptsAndAudit(t *testing.T) {
 	b := browsertest.Start(t)
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{actions: true})
 	ts := httptest.NewServer(f.srv.Handler())
 	defer ts.Close()
 	browserLogin(t, b, ts.URL)
@@ -350,7 +350,7 @@ func containsAll(s string, parts ...string) bool {
 // its outbound message, and finds it in the audit log.
 func TestBrowserAdvice(t *testing.T) {
 	b := browsertest.Start(t)
-	f := newFixture(t, fixtureOptions{})
+	f := newFixture(t, fixtureOptions{actions: true})
 	ts := httptest.NewServer(f.srv.Handler())
 	defer ts.Close()
 	browserLogin(t, b, ts.URL)

@@ -84,9 +84,12 @@ type fixtureOptions struct {
 	// outboxAttempts is the outbox's MaxAttempts (default 1: a failed
 	// attempt is dead at once).
 	outboxAttempts int
-	noTokens       bool
-	opts           Options
-	noSeed         bool
+	// actions gives the server the gateway's Reload and Advice (the
+	// fixture's profiles and a broadcaster over its stores).
+	actions  bool
+	noTokens bool
+	opts     Options
+	noSeed   bool
 }
 
 func newFixture(t testing.TB, fo fixtureOptions) *fixture {
@@ -128,14 +131,21 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	}
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
-		Audit: f.audit, Advice: f.broadcaster(), Reload: func(context.Context) error {
-			dir, err := partners.Load(f.partDir)
-			if err == nil {
-				f.profiles.Store(dir)
-			}
-			return err
-		},
+		Audit:  f.audit,
 		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
+	if fo.actions {
+		deps.Reload = func(context.Context) (int, error) {
+			dir, err := partners.Load(f.partDir)
+			if err != nil {
+				return 0, err
+			}
+			f.profiles.Store(dir)
+			return dir.Len(), nil
+		}
+		deps.Advice = func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error) {
+			return f.broadcaster().Broadcast(ctx, partner, broadcast.Options{Delta: delta, Send: send})
+		}
+	}
 	if !fo.noTokens {
 		deps.Tokens = []Token{
 			{Name: "ops", SHA256: HashToken(opSecret), Role: RoleOperator},

@@ -57,12 +57,13 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/outbox/{id}", ro, kindAPI, s.apiOutboxMessage},
 		{"POST", "/api/v1/outbox/{id}/retry", op, kindAPI, s.apiRetry},
 		{"GET", "/api/v1/partners", ro, kindAPI, s.apiPartners},
-		{"POST", "/api/v1/partners/reload", op, kindAPI, s.apiReload},
-		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
 		{"GET", "/api/v1/partners/{id}", ro, kindAPI, s.apiPartner},
 		{"GET", "/api/v1/partners/{id}/believes", ro, kindAPI, s.apiBelieves},
 		{"GET", "/api/v1/broadcasts", ro, kindAPI, s.apiBroadcasts},
 		{"GET", "/api/v1/broadcasts/{id}/told", ro, kindAPI, s.apiTold},
+		{"POST", "/api/v1/reload", op, kindAPI, s.apiReload},
+		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
+		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
 		{"GET", "/api/v1/audit", ro, kindAPI, s.apiAudit},
 
 		// Operations.
