@@ -265,6 +265,12 @@ func TestOrderIdentity(t *testing.T) {
 		!strings.Contains(text, fmt.Sprintf("message %d (order-940.edi", first.ID)) || !strings.Contains(text, "WIDGET-RED@dallas 6") {
 		t.Errorf("re-sent with other lines: %s\n%s", other.State, text)
 	}
+	if ack := strings.ReplaceAll(ackBody(t, g, other), "\n", ""); !strings.Contains(ack, "AK5*R~AK9*R*1*1*0~") {
+		t.Errorf("re-sent with other lines: the 997 does not reject it:\n%s", ack)
+	}
+	if ack := ackBody(t, g, again); !strings.Contains(ack, "AK5*A~") {
+		t.Errorf("re-sent order: the 997 does not accept it:\n%s", ack)
+	}
 	want("re-sent with other lines", 5, 2)
 
 	// R replaces: WIDGET-RED 3, WIDGET-BLUE 2.
@@ -410,6 +416,9 @@ func TestCollisionAfterRetention(t *testing.T) {
 	c := ingest(t, g, "acme-3pl", nextDay846(t, "clash.edi", "261126", "1"))[0]
 	if text := errorsText(c); c.State != inbox.Failed || !strings.Contains(text, "control number collision") || !strings.Contains(text, "snapshot 999 of WIDGET-RED at dallas, now snapshot 1") {
 		t.Errorf("other content after retention: %s\n%s", c.State, text)
+	}
+	if len(c.Result.Acks) != 0 {
+		t.Errorf("other content after retention: %d acknowledgements queued; a collision is not answered", len(c.Result.Acks))
 	}
 	if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != 999 {
 		t.Errorf("WIDGET-RED@dallas: %d", b.OnHand)

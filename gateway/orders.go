@@ -213,6 +213,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		case errors.As(err, &oe):
 			w.res.Documents = append(w.res.Documents, res.Key)
 			w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
+			w.refuse(res, err)
 			continue
 		case err != nil:
 			return err

@@ -28,6 +28,9 @@ type work struct {
 	// that order (zero when unknown: an order filled in from the ledger).
 	orderDup   bool
 	orderDupOf uint64
+	// verdicts collects what became of an X12 file's sets (nil for a
+	// flat file): the acknowledgement reports it.
+	verdicts *verdicts
 }
 
 func (w *work) fail(place, code, format string, args ...any) {
@@ -189,6 +192,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Documents = append(w.res.Documents, res.Key)
 		if errs[i] != nil {
 			w.fail(res.Key, "", "ledger: %v", errs[i])
+			w.refuse(res, errs[i])
 			continue
 		}
 		pr := results[i]

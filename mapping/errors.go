@@ -31,6 +31,11 @@ type Problem struct {
 	Field  string `json:"field,omitempty"` // e.g. "LIN03", "quantity"
 	Value  string `json:"value,omitempty"`
 	Reason string `json:"reason"`
+	// Segment and SegmentID are the place of a problem in an X12 set
+	// (its segment's position, ST = 1, and id), for an acknowledgement's
+	// AK3; zero and empty elsewhere.
+	Segment   int    `json:"-"`
+	SegmentID string `json:"-"`
 }
 
 func (p Problem) Error() string {

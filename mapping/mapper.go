@@ -173,7 +173,8 @@ func (w where) String() string {
 
 // problem records a problem.
 func (mp *mapping) problem(place where, field, value, format string, args ...any) {
-	mp.res.Problems = append(mp.res.Problems, Problem{Place: place.String(), Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
+	mp.res.Problems = append(mp.res.Problems, Problem{Place: place.String(), Field: field, Value: value, Reason: fmt.Sprintf(format, args...),
+		Segment: place.pos, SegmentID: place.seg})
 }
 
 // finish applies the document's error policy.
