@@ -44,7 +44,14 @@
 // content hash. An order document (940) is its partner + order number: the
 // order book (orders.db) keeps each order's state, so an order re-sent
 // under new control numbers is a duplicate, not a second allocation (see
-// mapping.Result.SettleOrder). Documents posted before the interchange
+// mapping.Result.SettleOrder). A ship notice (856) is its partner +
+// shipment id (BSN02), kept in the same book: re-sent under new control
+// numbers with the same lines (SKU, location, quantity, due date), a
+// duplicate, not stock in transit twice; with other lines, an error
+// naming both messages. A replace (BSN01 05) with other lines is refused:
+// reversing the first notice's in-transit stock is not supported (it may
+// have been received since). Notices posted before the book knew
+// shipments are not in it. Documents posted before the interchange
 // date was part of the keys are found under their legacy keys and not
 // posted again; a document whose own key was posted before with other
 // content (the inbox could not compare: retention removed the first

@@ -16,7 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-var bucketOrders = []byte("orders") // partner 0 number → mapping.OrderState JSON
+var bucketOrders = []byte("orders") // partner 0 number (a shipment: partner 0 "shipment" 0 number) → mapping.OrderState JSON
 
 // orderBook keeps every order's state (open or cancelled, its lines, the
 // document that set it), so that an order document is settled against
@@ -92,7 +92,7 @@ func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger
 			if err != nil {
 				return err
 			}
-			if err := bk.Put(orderKey(st.Partner, st.Number), v); err != nil {
+			if err := bk.Put(orderKey(st.Kind, st.Partner, st.Number), v); err != nil {
 				return err
 			}
 		}
@@ -134,7 +134,7 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 		}
 	}
 	for _, d := range docs {
-		key := string(orderKey(d.partner, d.order))
+		key := string(orderKey(mapping.KindOrder, d.partner, d.order))
 		st := &mapping.OrderState{Partner: d.partner, Number: d.order, Open: d.allocates,
 			By: mapping.Origin{Document: ch.Document}, Updated: ch.Recorded}
 		if d.allocates {
@@ -148,15 +148,20 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 
 func (b *orderBook) close() error { return b.db.Close() }
 
-func orderKey(partner, number string) []byte {
-	return append(append([]byte(partner), 0), number...)
+// orderKey is where the book keeps an order (or a shipment: kind).
+func orderKey(kind mapping.OrderKind, partner, number string) []byte {
+	k := append([]byte(partner), 0)
+	if kind != mapping.KindOrder {
+		k = append(append(k, kind...), 0)
+	}
+	return append(k, number...)
 }
 
 // get returns an order's state, or nil when it is unknown.
-func (b *orderBook) get(partner, number string) (*mapping.OrderState, error) {
+func (b *orderBook) get(kind mapping.OrderKind, partner, number string) (*mapping.OrderState, error) {
 	var st *mapping.OrderState
 	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOrders).Get(orderKey(partner, number))
+		v := tx.Bucket(bucketOrders).Get(orderKey(kind, partner, number))
 		if v == nil {
 			return nil
 		}
@@ -175,7 +180,7 @@ func (b *orderBook) put(st *mapping.OrderState) error {
 		return err
 	}
 	err = b.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).Put(orderKey(st.Partner, st.Number), v)
+		return tx.Bucket(bucketOrders).Put(orderKey(st.Kind, st.Partner, st.Number), v)
 	})
 	if err != nil {
 		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
@@ -191,7 +196,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 	defer book.mu.Unlock()
 	for _, res := range docs {
 		o := res.Order
-		prev, err := book.get(o.Partner, o.Number)
+		prev, err := book.get(o.Kind, o.Partner, o.Number)
 		if err != nil {
 			return err
 		}
@@ -212,7 +217,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		switch {
 		case errors.As(err, &oe):
 			w.res.Documents = append(w.res.Documents, res.Key)
-			w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
+			w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%v", err)
 			w.refuse(res, err)
 			continue
 		case err != nil:
@@ -238,6 +243,14 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		}
 	}
 	return nil
+}
+
+// orderNoun names what an order document identifies, for places.
+func orderNoun(k mapping.OrderKind) string {
+	if k == mapping.KindShipment {
+		return "shipment"
+	}
+	return "order"
 }
 
 // superseded reports an order document that was applied before (its key

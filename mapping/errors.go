@@ -20,6 +20,9 @@ var (
 	// ErrUnknownOrder means an order document cancels or replaces an
 	// order that is not open.
 	ErrUnknownOrder = errors.New("order not open")
+	// ErrShipmentConflict means a ship notice names a shipment (partner
+	// + BSN02) received before with other lines.
+	ErrShipmentConflict = errors.New("shipment received before with other lines")
 	// ErrNotOrder means SettleOrder was given a result that is not an
 	// order document's.
 	ErrNotOrder = errors.New("not an order document")
