@@ -329,7 +329,7 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
 		t.Fatal(err)
 	}
-	st, err := g.orders.get(mapping.KindOrder, "shopmart", "SO-9001")
+	st, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 	if err != nil || st == nil || !st.Open || len(st.Lines) != 2 || st.By.Document != old[0].Key {
 		t.Fatalf("seeded order: %+v %v", st, err)
 	}
@@ -351,7 +351,7 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := g.orders.get(mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open {
+	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open {
 		t.Errorf("after reopening: %+v", st)
 	}
 }
@@ -364,13 +364,13 @@ func TestOrderProcessedAgainAfterCrash(t *testing.T) {
 	g, _ := openTest(t, nil)
 	ctx := context.Background()
 	for _, f := range []string{"order-940.edi", "order-940-change.edi", "order-940-cancel.edi"} {
-		before, _ := g.orders.get(mapping.KindOrder, "shopmart", "SO-9001")
+		before, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 		m := ingest(t, g, "shopmart", samples+"/shopmart/"+f)[0]
 		if m.State != inbox.Done {
 			t.Fatalf("%s: %s %v", f, m.State, m.Errors)
 		}
 		want := balance(t, g, "WIDGET-RED", "dallas").Allocated
-		after, _ := g.orders.get(mapping.KindOrder, "shopmart", "SO-9001")
+		after, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 		for _, crashBeforeBook := range []bool{false, true} {
 			if crashBeforeBook {
 				// Posted, but the book still holds the order as it was.
@@ -389,7 +389,7 @@ func TestOrderProcessedAgainAfterCrash(t *testing.T) {
 			if got := balance(t, g, "WIDGET-RED", "dallas").Allocated; got != want {
 				t.Errorf("%s processed again (book written: %v): allocated %d, want %d", f, !crashBeforeBook, got, want)
 			}
-			if st, _ := g.orders.get(mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open != after.Open || st.By != after.By {
+			if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open != after.Open || st.By != after.By {
 				t.Errorf("%s processed again: order %+v, want %+v", f, st, after)
 			}
 		}
@@ -446,7 +446,7 @@ func TestOrderReplayedAfterLaterChange(t *testing.T) {
 	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 0 {
 		t.Errorf("the cancel was undone: allocated %d", b.Allocated)
 	}
-	if st, _ := g.orders.get(mapping.KindOrder, "shopmart", "SO-9001"); st.Open || st.By.Message != cancel.ID {
+	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st.Open || st.By.Message != cancel.ID {
 		t.Errorf("order %+v", st)
 	}
 	// Reopened by a new message, then the cancel processed again: stays open.

@@ -20,19 +20,39 @@ var bucketOrders = []byte("orders") // partner 0 number (a shipment: partner 0 "
 
 // orderBook keeps every order's state (open or cancelled, its lines, the
 // document that set it), so that an order document is settled against
-// its order (partner + order number), not only its control numbers. The
-// state is written after the ledger posting: a crash in between leaves
-// the old state, and the message processed again settles to the same
-// movements, which the ledger reports as duplicates.
+// its order (partner + order number), not only its control numbers.
+//
+// The book and the ledger are two files. The next state is written before
+// the ledger posting, with the state it replaces kept aside as pending
+// (bucket "pending"); once posted, the pending mark is removed. A crash
+// in between leaves the mark: the next read of the order asks the ledger
+// whether the document was posted, and keeps the next state or puts the
+// previous one back. So a message settled after the crash (the partner's
+// resend of an order it had no acknowledgement for, say) sees the order
+// as the ledger has it, and the interrupted message processed again
+// settles to the same movements, which the ledger reports as duplicates.
 type orderBook struct {
-	db *bolt.DB
-	mu sync.Mutex // one order document settled and posted at a time
+	db     *bolt.DB
+	ledger *ledger.Ledger
+	mu     sync.Mutex // one order document settled and posted at a time
+	// afterPost, when set (tests), runs between a posting and the
+	// removal of its pending mark; an error stops there, as a crash would.
+	afterPost func() error
 }
 
 var (
-	bucketOrdersMeta = []byte("meta")
-	keySeeded        = []byte("seeded") // set once the book was filled from the ledger
+	bucketOrdersMeta    = []byte("meta")
+	bucketOrdersPending = []byte("pending") // order key → pendingOrder JSON
+	keySeeded           = []byte("seeded")  // set once the book was filled from the ledger
 )
+
+// pendingOrder is the mark of a state written before its posting: the
+// state it replaces (nil: the order was unknown) and the ledger document
+// keys that show the posting was made.
+type pendingOrder struct {
+	Prev *mapping.OrderState `json:"prev"`
+	Keys []string            `json:"keys"`
+}
 
 // openOrderBook opens the order book in the data folder. A new book (a
 // data folder of a version without one) is first filled from the
@@ -44,10 +64,13 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	b := &orderBook{db: db}
+	b := &orderBook{db: db, ledger: l}
 	seeded := false
 	err = db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketOrders); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketOrdersPending); err != nil {
 			return err
 		}
 		meta, err := tx.CreateBucketIfNotExists(bucketOrdersMeta)
@@ -157,30 +180,116 @@ func orderKey(kind mapping.OrderKind, partner, number string) []byte {
 	return append(k, number...)
 }
 
-// get returns an order's state, or nil when it is unknown.
-func (b *orderBook) get(kind mapping.OrderKind, partner, number string) (*mapping.OrderState, error) {
+// get returns an order's state, or nil when it is unknown. A state
+// written before a posting that a crash interrupted is settled first
+// (see orderBook).
+func (b *orderBook) get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*mapping.OrderState, error) {
+	key := orderKey(kind, partner, number)
 	var st *mapping.OrderState
+	var pend *pendingOrder
 	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOrders).Get(orderKey(kind, partner, number))
+		if v := tx.Bucket(bucketOrdersPending).Get(key); v != nil {
+			pend = &pendingOrder{}
+			if err := json.Unmarshal(v, pend); err != nil {
+				return err
+			}
+		}
+		v := tx.Bucket(bucketOrders).Get(key)
 		if v == nil {
 			return nil
 		}
 		st = &mapping.OrderState{}
 		return json.Unmarshal(v, st)
 	})
+	if err == nil && pend != nil {
+		st, err = b.settlePending(ctx, key, st, pend)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("orders: reading order %s of %s: %w", number, partner, err)
 	}
 	return st, nil
 }
 
-func (b *orderBook) put(st *mapping.OrderState) error {
+// settlePending keeps st when the ledger holds the posting it was written
+// for, else puts the previous state back; either way the mark goes.
+func (b *orderBook) settlePending(ctx context.Context, key []byte, st *mapping.OrderState, pend *pendingOrder) (*mapping.OrderState, error) {
+	posted := false
+	for _, k := range pend.Keys {
+		var err error
+		if posted, err = b.ledger.HasSourcePrefix(ctx, k+"|"); err != nil {
+			return nil, err
+		}
+		if posted {
+			break
+		}
+	}
+	if !posted {
+		st = pend.Prev
+	}
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		if !posted {
+			if err := putState(tx, key, st); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketOrdersPending).Delete(key)
+	})
+	return st, err
+}
+
+// putState writes st under key; nil deletes it.
+func putState(tx *bolt.Tx, key []byte, st *mapping.OrderState) error {
+	if st == nil {
+		return tx.Bucket(bucketOrders).Delete(key)
+	}
 	v, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
+	return tx.Bucket(bucketOrders).Put(key, v)
+}
+
+// begin writes next before its posting, marked pending with the state it
+// replaces and the ledger document keys of the posting.
+func (b *orderBook) begin(next, prev *mapping.OrderState, keys ...string) error {
+	key := orderKey(next.Kind, next.Partner, next.Number)
+	mark, err := json.Marshal(pendingOrder{Prev: prev, Keys: keys})
+	if err != nil {
+		return err
+	}
 	err = b.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).Put(orderKey(st.Kind, st.Partner, st.Number), v)
+		if err := putState(tx, key, next); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketOrdersPending).Put(key, mark)
+	})
+	if err != nil {
+		return fmt.Errorf("orders: recording order %s of %s: %w", next.Number, next.Partner, err)
+	}
+	return nil
+}
+
+// end removes the pending mark of st once its posting is made (posted
+// true), or puts prev back when it was not.
+func (b *orderBook) end(st, prev *mapping.OrderState, posted bool) error {
+	key := orderKey(st.Kind, st.Partner, st.Number)
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		if !posted {
+			if err := putState(tx, key, prev); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketOrdersPending).Delete(key)
+	})
+	if err != nil {
+		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
+	}
+	return nil
+}
+
+func (b *orderBook) put(st *mapping.OrderState) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		return putState(tx, orderKey(st.Kind, st.Partner, st.Number), st)
 	})
 	if err != nil {
 		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
@@ -196,7 +305,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 	defer book.mu.Unlock()
 	for _, res := range docs {
 		o := res.Order
-		prev, err := book.get(o.Kind, o.Partner, o.Number)
+		prev, err := book.get(ctx, o.Kind, o.Partner, o.Number)
 		if err != nil {
 			return err
 		}
@@ -230,15 +339,21 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 				"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
 			continue
 		}
-		failed := len(w.out.Errors)
-		if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
+		next.Updated = w.g.now().UTC()
+		if err := book.begin(next, prev, res.Key, res.LegacyKey); err != nil {
 			return err
 		}
-		if len(w.out.Errors) > failed {
-			continue // not posted: the order stays as it was
+		failed := len(w.out.Errors)
+		if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
+			return err // interrupted: the mark stays, settled at the next read
 		}
-		next.Updated = w.g.now().UTC()
-		if err := book.put(next); err != nil {
+		if h := book.afterPost; h != nil {
+			if err := h(); err != nil {
+				return err
+			}
+		}
+		// Not posted (a ledger error): the order stays as it was.
+		if err := book.end(next, prev, len(w.out.Errors) == failed); err != nil {
 			return err
 		}
 	}

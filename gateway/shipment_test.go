@@ -79,7 +79,7 @@ func TestShipmentIdentity(t *testing.T) {
 		if err != nil || o.State != inbox.Done || o.Result.Movements != 0 || o.Result.Duplicates != 2 {
 			t.Errorf("first processed again (book written: %v): %+v %v %v", !crashBeforeBook, o, err, o.Errors)
 		}
-		if st, _ := g.orders.get(mapping.KindShipment, "acme-3pl", "SHP-7001"); st == nil || st.By.Message != first.ID || len(st.Lines) != 2 {
+		if st, _ := g.orders.get(context.Background(), mapping.KindShipment, "acme-3pl", "SHP-7001"); st == nil || st.By.Message != first.ID || len(st.Lines) != 2 {
 			t.Errorf("first processed again (book written: %v): shipment %+v", !crashBeforeBook, st)
 		}
 	}
