@@ -48,9 +48,9 @@
 // shipment id (BSN02), kept in the same book: re-sent under new control
 // numbers with the same lines (SKU, location, quantity, due date), a
 // duplicate, not stock in transit twice; with other lines, an error
-// naming both messages. A replace (BSN01 05) with other lines is refused:
-// reversing the first notice's in-transit stock is not supported (it may
-// have been received since). Notices posted before the book knew
+// naming both messages. A replace (BSN01 05) with other lines, and a
+// cancellation (01), are refused: reversing the first notice's in-transit
+// stock is not supported (it may have been received since). Notices posted before the book knew
 // shipments are not in it. Documents posted before the interchange
 // date was part of the keys are found under their legacy keys and not
 // posted again; a document whose own key was posted before with other

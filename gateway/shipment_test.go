@@ -24,8 +24,9 @@ func resend856(t *testing.T, name, ctl string, repl ...string) string {
 // id (BSN02). Re-sent under new control numbers with the same content, it
 // is a duplicate (acknowledged, nothing in transit twice); with other
 // content, an error naming both messages, nothing posted and the 997
-// rejects it; a replace (BSN01 05) with other content is refused (not
-// supported); the first message processed again posts nothing twice.
+// rejects it; a replace (BSN01 05) with other content and a cancellation
+// (01) are refused (not supported); the first message processed again
+// posts nothing twice.
 func TestShipmentIdentity(t *testing.T) {
 	g, _ := openTest(t, nil)
 	want := func(step string) {
@@ -66,6 +67,17 @@ func TestShipmentIdentity(t *testing.T) {
 		}
 		want(tc.name)
 	}
+
+	// A cancellation (BSN01 01) is refused whatever on_error says (ACME's
+	// 856 is post_good): its lines are the stock it takes back.
+	cancel := ingest(t, g, "acme-3pl", resend856(t, "cancel.edi", "1016", "BSN*00*", "BSN*01*"))[0]
+	if text := errorsText(cancel); cancel.State != inbox.Failed || cancel.Result.Movements != 0 || !strings.Contains(text, "a cancellation of shipment SHP-7001 is not supported") {
+		t.Errorf("cancel: %s %+v\n%s", cancel.State, cancel.Result, text)
+	}
+	if ack := strings.ReplaceAll(ackBody(t, g, cancel), "\n", ""); !strings.Contains(ack, "AK3*BSN*2**8~AK5*R*5~") {
+		t.Errorf("cancel: the 997 does not reject it at the BSN:\n%s", ack)
+	}
+	want("cancel")
 
 	// The first message processed again (a crash), with the book written
 	// and without (a crash between the posting and the book).

@@ -188,6 +188,14 @@ func (mp *mapping) finish() (*Result, error) {
 	return mp.res, nil
 }
 
+// refuse rejects the document whatever its error policy says: a problem
+// that makes every line wrong.
+func (mp *mapping) refuse() (*Result, error) {
+	mp.res.free.movements.put(mp.res.Movements)
+	mp.res.Movements = nil
+	return mp.res, &RejectedError{Problems: mp.res.Problems}
+}
+
 // reference returns the reference of a movement from line.
 func (mp *mapping) reference(docType string, line int, order string) ledger.Reference {
 	s := mp.src

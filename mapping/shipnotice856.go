@@ -17,6 +17,12 @@ func (m *Mapper) ShipNotice856(doc *documents.ShipNotice856, src Source) (*Resul
 	if err != nil {
 		return nil, err
 	}
+	if doc.Purpose == purposeCancel856 {
+		// Posting its lines would add the stock it cancels; taking it
+		// out is not supported: refused whatever on_error says.
+		mp.problem(segAt(2, "BSN"), "BSN01", doc.Purpose, "a cancellation of shipment %s is not supported (the stock of its notice may have been received since): nothing was posted; correct the ledger by hand", doc.ShipmentID)
+		return mp.refuse()
+	}
 	asn := mp.doc.Mapping.Mode != partners.ModeShipmentConfirmation
 	entity := mp.doc.Mapping.Location.Qualifier
 	if entity == "" {
@@ -46,8 +52,12 @@ func (m *Mapper) ShipNotice856(doc *documents.ShipNotice856, src Source) (*Resul
 	return mp.finish()
 }
 
-// BSN01 of a notice that replaces an earlier one of the same shipment.
-const purposeReplace856 = "05"
+// BSN01 purposes (element 353) that change what an 856 does: a notice
+// that replaces an earlier one of the same shipment, one that cancels it.
+const (
+	purposeReplace856 = "05"
+	purposeCancel856  = "01"
+)
 
 // shipment856 names the shipment (partner + BSN02) and its lines, so that
 // the notice is settled against the shipment as received before
