@@ -2,11 +2,14 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
 )
 
 // ackBody returns the acknowledgement queued for a message (the first
@@ -58,6 +61,8 @@ func TestAckReportsWhatWasTaken(t *testing.T) {
 		{"HL past the depth limit", deepNotice856(150), 0, []string{"AK2*856*0001~AK3*HL*301**4~AK5*R*5~AK9*R*1*1*0~"}},
 		{"unknown item, reject", replace(stock, "VN*AC-1002", "VN*AC-9999"), 0, []string{"AK2*846*0001~AK3*LIN*14**8~AK5*R*5~AK9*R*1*1*0~"}},
 		{"unknown item, post_good", replace(notice, "VN*AC-2002", "VN*AC-9999"), 1, []string{"AK2*856*0001~AK3*HL*16**8~AK5*E~AK9*E*1*1*1~"}},
+		{"no item known, post_good", replace(notice, "VN*AC-2002", "VN*AC-9999", "VN*AC-1001", "VN*AC-9998"), 0,
+			[]string{"AK2*856*0001~AK3*HL*13**8~AK3*HL*16**8~AK5*R*5~AK9*R*1*1*0~"}},
 		{"test data from a partner not in test mode", replace(stock, "*0*P*>", "*0*T*>"), 0, []string{"AK5*R~AK9*R*1*1*0~"}},
 	}
 	for _, tt := range tests {
@@ -74,5 +79,40 @@ func TestAckReportsWhatWasTaken(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOrderWithNoGoodLineOpensNothing: under on_error: post_good, a 940
+// whose every line is bad takes nothing: the order is not opened with no
+// lines (which would make the corrected order a conflict), and the 997
+// rejects the set.
+func TestOrderWithNoGoodLineOpensNothing(t *testing.T) {
+	g, partnersDir := openTest(t, nil)
+	profile := filepath.Join(partnersDir, "shopmart.yaml")
+	b, err := os.ReadFile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), "  - type: x12/940\n", "  - type: x12/940\n    on_error: post_good\n", 1))
+	if err := os.WriteFile(profile, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ReloadPartners(); err != nil {
+		t.Fatal(err)
+	}
+	bad := writeVariant(t, samples+"/shopmart/order-940.edi", "bad.edi", "VN*SM-88001", "VN*SM-00001", "VN*SM-88002", "VN*SM-00002")
+	m := ingest(t, g, "shopmart", bad)[0]
+	if m.State != inbox.Failed || m.Result.Movements != 0 {
+		t.Fatalf("no good line: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	if ack := strings.ReplaceAll(ackBody(t, g, m), "\n", ""); !strings.Contains(ack, "AK5*R*5~AK9*R*1*1*0~") {
+		t.Errorf("no good line: the 997 does not reject it:\n%s", ack)
+	}
+	if st, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); err != nil || st != nil {
+		t.Errorf("no good line: order %+v %v, want none", st, err)
+	}
+	// The partner sends the order again, corrected, under new numbers.
+	if m := ingest(t, g, "shopmart", resend940(t, "order-940.edi", "fixed.edi", "000000031", "31"))[0]; m.State != inbox.Done || m.Result.Movements != 2 {
+		t.Errorf("corrected order: %s %+v %v", m.State, m.Result, m.Errors)
 	}
 }

@@ -80,6 +80,11 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.problems(jobs[i].place+", ", o.Result)
 		}
 		switch {
+		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0:
+			// on_error: post_good, and no line was good: nothing is taken
+			// (an order is not opened, nor replaced, with no lines).
+			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
+			o.Result.Release()
 		case o.Err == nil:
 			byGroup[jobs[i].group] = append(byGroup[jobs[i].group], o.Result)
 			v.jobs[o.Result] = jobs[i].set
