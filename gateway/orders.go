@@ -249,40 +249,52 @@ func putState(tx *bolt.Tx, key []byte, st *mapping.OrderState) error {
 	return tx.Bucket(bucketOrders).Put(key, v)
 }
 
-// begin writes next before its posting, marked pending with the state it
-// replaces and the ledger document keys of the posting.
-func (b *orderBook) begin(next, prev *mapping.OrderState, keys ...string) error {
-	key := orderKey(next.Kind, next.Partner, next.Number)
-	mark, err := json.Marshal(pendingOrder{Prev: prev, Keys: keys})
-	if err != nil {
-		return err
-	}
-	err = b.db.Update(func(tx *bolt.Tx) error {
-		if err := putState(tx, key, next); err != nil {
-			return err
+// begin writes the steps' next states before their postings, each
+// marked pending with the state it replaces and the ledger document keys
+// of its posting, in one transaction.
+func (b *orderBook) begin(steps []orderStep) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		for _, st := range steps {
+			key := orderKey(st.next.Kind, st.next.Partner, st.next.Number)
+			mark, err := json.Marshal(pendingOrder{Prev: st.prev, Keys: []string{st.res.Key, st.res.LegacyKey}})
+			if err != nil {
+				return err
+			}
+			if err := putState(tx, key, st.next); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketOrdersPending).Put(key, mark); err != nil {
+				return err
+			}
 		}
-		return tx.Bucket(bucketOrdersPending).Put(key, mark)
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("orders: recording order %s of %s: %w", next.Number, next.Partner, err)
+		return fmt.Errorf("orders: recording %d orders: %w", len(steps), err)
 	}
 	return nil
 }
 
-// end removes the pending mark of st once its posting is made (posted
-// true), or puts prev back when it was not.
-func (b *orderBook) end(st, prev *mapping.OrderState, posted bool) error {
-	key := orderKey(st.Kind, st.Partner, st.Number)
+// end removes the pending marks of the steps once posted, and puts the
+// previous state back for those notPosted names (the ledger refused
+// them), in one transaction.
+func (b *orderBook) end(steps []orderStep, notPosted map[*mapping.Result]bool) error {
 	err := b.db.Update(func(tx *bolt.Tx) error {
-		if !posted {
-			if err := putState(tx, key, prev); err != nil {
+		for _, st := range steps {
+			key := orderKey(st.next.Kind, st.next.Partner, st.next.Number)
+			if notPosted[st.res] {
+				if err := putState(tx, key, st.prev); err != nil {
+					return err
+				}
+			}
+			if err := tx.Bucket(bucketOrdersPending).Delete(key); err != nil {
 				return err
 			}
 		}
-		return tx.Bucket(bucketOrdersPending).Delete(key)
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
+		return fmt.Errorf("orders: recording %d orders: %w", len(steps), err)
 	}
 	return nil
 }
@@ -297,14 +309,33 @@ func (b *orderBook) put(st *mapping.OrderState) error {
 	return nil
 }
 
-// postOrders settles each order document against its order and posts it,
-// one at a time: two messages naming the same order never interleave.
+// postOrders settles each order document against its order and posts
+// it. Documents of other orders are settled one after the other, their
+// next states written in one transaction, posted together (the ledger's
+// group commit shares the fsyncs) and their pending marks removed in one
+// transaction; a document naming an order settled earlier in the batch
+// waits until that one is posted. Two messages never interleave (the
+// book's lock).
 func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 	book := w.g.orders
 	book.mu.Lock()
 	defer book.mu.Unlock()
+	var batch []orderStep
+	inBatch := map[string]bool{}
+	flush := func() error {
+		err := w.postOrderBatch(ctx, batch)
+		batch = batch[:0]
+		clear(inBatch)
+		return err
+	}
 	for _, res := range docs {
 		o := res.Order
+		key := string(orderKey(o.Kind, o.Partner, o.Number))
+		if inBatch[key] {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 		prev, err := book.get(ctx, o.Kind, o.Partner, o.Number)
 		if err != nil {
 			return err
@@ -340,24 +371,43 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 			continue
 		}
 		next.Updated = w.g.now().UTC()
-		if err := book.begin(next, prev, res.Key, res.LegacyKey); err != nil {
-			return err
-		}
-		failed := len(w.out.Errors)
-		if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
-			return err // interrupted: the mark stays, settled at the next read
-		}
-		if h := book.afterPost; h != nil {
-			if err := h(); err != nil {
-				return err
-			}
-		}
-		// Not posted (a ledger error): the order stays as it was.
-		if err := book.end(next, prev, len(w.out.Errors) == failed); err != nil {
+		batch = append(batch, orderStep{res: res, prev: prev, next: next})
+		inBatch[key] = true
+	}
+	return flush()
+}
+
+// orderStep is an order document settled and not yet posted: the state
+// it replaces and the one it makes.
+type orderStep struct {
+	res        *mapping.Result
+	prev, next *mapping.OrderState
+}
+
+// postOrderBatch writes the steps' next states (marked pending), posts
+// their documents and removes the marks; an order whose posting the
+// ledger refused gets its previous state back.
+func (w *work) postOrderBatch(ctx context.Context, steps []orderStep) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	book := w.g.orders
+	if err := book.begin(steps); err != nil {
+		return err
+	}
+	docs := make([]*mapping.Result, len(steps))
+	for i := range steps {
+		docs[i] = steps[i].res
+	}
+	if err := w.postAll(ctx, docs); err != nil {
+		return err // interrupted: the marks stay, settled at the next read
+	}
+	if h := book.afterPost; h != nil {
+		if err := h(); err != nil {
 			return err
 		}
 	}
-	return nil
+	return book.end(steps, w.notPosted)
 }
 
 // orderNoun names what an order document identifies, for places.

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestOrderPendingNotPostedIsUndone(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := &mapping.OrderState{Partner: "shopmart", Number: "SO-1", By: mapping.Origin{Document: "shopmart|2|2|2"}}
-	if err := book.begin(next, prev, next.By.Document); err != nil {
+	if err := book.begin([]orderStep{{res: &mapping.Result{Key: next.By.Document, LegacyKey: next.By.Document}, prev: prev, next: next}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
@@ -72,10 +73,39 @@ func TestOrderPendingNotPostedIsUndone(t *testing.T) {
 	}
 	// An order unknown before the interrupted posting is unknown again.
 	fresh := &mapping.OrderState{Partner: "shopmart", Number: "SO-2", Open: true, By: mapping.Origin{Document: "shopmart|3|3|3"}}
-	if err := book.begin(fresh, nil, fresh.By.Document); err != nil {
+	if err := book.begin([]orderStep{{res: &mapping.Result{Key: fresh.By.Document, LegacyKey: fresh.By.Document}, next: fresh}}); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := book.get(ctx, mapping.KindOrder, "shopmart", "SO-2"); err != nil || st != nil {
 		t.Errorf("unknown order: %+v %v", st, err)
+	}
+}
+
+// TestOrderTwiceInOneMessage: a message that opens an order and changes
+// it (two sets) settles the change against the opened order: the
+// batch is posted before the order's second document is settled.
+func TestOrderTwiceInOneMessage(t *testing.T) {
+	g, _ := openTest(t, nil)
+	sets := func(name, st string) string {
+		b, err := os.ReadFile(samples + "/shopmart/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		s = s[strings.Index(s, "ST*940*"):strings.Index(s, "GE*")]
+		return strings.NewReplacer("ST*940*0001", "ST*940*"+st, "*0001~", "*"+st+"~").Replace(s)
+	}
+	body := "ISA*00*          *00*          *ZZ*SHOPMART       *ZZ*DOCKSIDE       *261127*0900*U*00401*000000041*0*P*>~\n" +
+		"GS*OW*SHOPMART*DOCKSIDE*20261127*0900*41*X*004010~\n" + sets("order-940.edi", "0001") + sets("order-940-change.edi", "0002") +
+		"GE*2*41~\nIEA*1*000000041~\n"
+	m := limitsDrain(t, g, limitsReceive(t, g, "shopmart", "both.edi", []byte(body)).ID)
+	if m.State != inbox.Done {
+		t.Fatalf("%s %+v %v", m.State, m.Result, m.Errors)
+	}
+	if r, b := balance(t, g, "WIDGET-RED", "dallas").Allocated, balance(t, g, "WIDGET-BLUE", "dallas").Allocated; r != 3 || b != 2 {
+		t.Errorf("allocated WIDGET-RED %d, WIDGET-BLUE %d; want 3, 2 (the change)", r, b)
+	}
+	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || !strings.HasSuffix(st.By.Document, "|0002") {
+		t.Errorf("order: %+v", st)
 	}
 }

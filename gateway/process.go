@@ -31,6 +31,8 @@ type work struct {
 	// verdicts collects what became of an X12 file's sets (nil for a
 	// flat file): the acknowledgement reports it.
 	verdicts *verdicts
+	// notPosted names the documents the ledger refused (postAll).
+	notPosted map[*mapping.Result]bool
 }
 
 func (w *work) fail(place, code, format string, args ...any) {
@@ -184,6 +186,10 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Documents = append(w.res.Documents, res.Key)
 		if errs[i] != nil {
 			w.fail(res.Key, "", "ledger: %v", errs[i])
+			if w.notPosted == nil {
+				w.notPosted = map[*mapping.Result]bool{}
+			}
+			w.notPosted[res] = true
 			w.refuse(res, errs[i])
 			continue
 		}
