@@ -42,6 +42,7 @@ func TestAckReportsWhatWasTaken(t *testing.T) {
 	}
 	notice := read(samples + "/acme-3pl/ship-notice-856.edi")
 	stock := read(samples + "/acme-3pl/inventory-846.edi")
+	order := read(samples + "/shopmart/order-940.edi")
 	replace := func(b []byte, pairs ...string) []byte {
 		for i := 0; i < len(pairs); i += 2 {
 			if !bytes.Contains(b, []byte(pairs[i])) {
@@ -63,6 +64,8 @@ func TestAckReportsWhatWasTaken(t *testing.T) {
 		{"unknown item, post_good", replace(notice, "VN*AC-2002", "VN*AC-9999"), 1, []string{"AK2*856*0001~AK3*HL*16**8~AK5*E~AK9*E*1*1*1~"}},
 		{"no item known, post_good", replace(notice, "VN*AC-2002", "VN*AC-9999", "VN*AC-1001", "VN*AC-9998"), 0,
 			[]string{"AK2*856*0001~AK3*HL*13**8~AK3*HL*16**8~AK5*R*5~AK9*R*1*1*0~"}},
+		{"a set the profile does not map", []byte(strings.NewReplacer("SHOPMART       ", "ACME3PL        ", "GS*OW*SHOPMART", "GS*OW*ACME3PL").Replace(string(order))), 0,
+			[]string{"AK2*940*0001~AK5*R*1~AK9*R*1*1*0~"}},
 		{"test data from a partner not in test mode", replace(stock, "*0*P*>", "*0*T*>"), 0, []string{"AK5*R~AK9*R*1*1*0~"}},
 	}
 	for _, tt := range tests {

@@ -27,11 +27,13 @@ type verdicts struct {
 	taken   map[setRef]bool               // posted, or found posted before
 	silent  map[*x12.Interchange]bool     // a collision: no acknowledgement
 	notPost map[*mapping.Result]bool      // mapped, then not posted (ledger or order book refused)
+	// unsupported are the sets the profile maps no document for (AK502 1).
+	unsupported map[setRef]bool
 }
 
 func newVerdicts() *verdicts {
 	return &verdicts{seen: map[*x12.Group]int{}, refused: map[setRef][]x12.SegmentError{}, noted: map[setRef][]x12.SegmentError{},
-		jobs: map[*mapping.Result]setRef{}, taken: map[setRef]bool{}, silent: map[*x12.Interchange]bool{}, notPost: map[*mapping.Result]bool{}}
+		jobs: map[*mapping.Result]setRef{}, unsupported: map[setRef]bool{}, taken: map[setRef]bool{}, silent: map[*x12.Interchange]bool{}, notPost: map[*mapping.Result]bool{}}
 }
 
 // next returns the place of the set handed over now (sets come in order).
@@ -92,6 +94,9 @@ func (v *verdicts) settle(rep *x12.Report, fresh map[*x12.Interchange]bool) *x12
 					continue
 				}
 				sr.Status = x12.StatusRejected
+				if v.unsupported[ref] {
+					sr.Codes = appendCode(sr.Codes, x12.SetNotSupported)
+				}
 				if segs := v.refused[ref]; len(segs) > 0 {
 					sr.Segments = append(sr.Segments, segs...)
 					sr.Codes = appendCode(sr.Codes, x12.SetSegmentsInError)

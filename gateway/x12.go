@@ -94,6 +94,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		case !errors.Is(o.Err, mapping.ErrRejected):
 			w.fail(jobs[i].place, "", "%v", o.Err)
 			v.refused[jobs[i].set] = nil
+			v.unsupported[jobs[i].set] = errors.Is(o.Err, mapping.ErrNoMapping)
 		default:
 			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
 		}
