@@ -168,9 +168,9 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 		return &parsedView{Format: "text", Problem: err.Error()}
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(ctxReader{ctx, body}, 64<<10)
-	head, _ := br.Peek(512)
-	if isX12(head) {
+	br := bufio.NewReaderSize(ctxReader{ctx, body}, x12.HeadSize)
+	head, _ := br.Peek(x12.HeadSize)
+	if x12.LooksLikeX12(head) {
 		return parseX12(br)
 	}
 	switch s.flatType(m) {
@@ -187,12 +187,6 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 		}
 		return parseLines(br)
 	}
-}
-
-func isX12(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) >= 4 && string(head[:3]) == "ISA"
 }
 
 func parseX12(r io.Reader) *parsedView {
