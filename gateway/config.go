@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/flat"
+	"github.com/dockside-edi/dockside/mapping"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -40,6 +42,8 @@ type Config struct {
 	SFTP SFTPConfig `yaml:"sftp"`
 	// Folders are watched-folder settings.
 	Folders FolderConfig `yaml:"folders"`
+	// Flat bounds what one CSV, fixed-width or Excel file may cost.
+	Flat FlatConfig `yaml:"flat"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
@@ -100,6 +104,43 @@ type FolderConfig struct {
 	Rescan time.Duration `yaml:"rescan"`
 }
 
+// FlatConfig bounds what processing one flat file (CSV, fixed-width, Excel)
+// may cost, so that memory depends on these limits, not on the input. A
+// file over a limit fails whole (nothing posted), with an error that names
+// the setting and its value; its bytes stay in the inbox.
+type FlatConfig struct {
+	// MaxRows bounds the rows of one file, blank rows not counted
+	// (default 500,000). Every row's movement is held until the file is
+	// posted, about 400 bytes each.
+	MaxRows int `yaml:"max_rows"`
+	// MaxProblems bounds the problems reported for one file; reading stops
+	// past it (default 1,000).
+	MaxProblems int `yaml:"max_problems"`
+	// MaxRecordBytes bounds one record in bytes: a CSV or fixed-width
+	// line, or the values of a workbook row (default 1 MiB).
+	MaxRecordBytes int `yaml:"max_record_bytes"`
+	// MaxColumns bounds the columns of one record (default 1,024).
+	MaxColumns int `yaml:"max_columns"`
+	// MaxCellBytes bounds one workbook cell or shared string, in bytes
+	// (default 128 KiB).
+	MaxCellBytes int `yaml:"max_cell_bytes"`
+	// MaxUnzipBytes bounds the unzipped size of all parts of a workbook
+	// together, in bytes (default 1 GiB).
+	MaxUnzipBytes int64 `yaml:"max_unzip_bytes"`
+	// MaxPartBytes bounds the unzipped size of one workbook part (a sheet,
+	// the shared strings), in bytes (default 512 MiB).
+	MaxPartBytes int64 `yaml:"max_part_bytes"`
+	// MaxParts bounds the number of parts (zip entries) of a workbook
+	// (default 10,000).
+	MaxParts int `yaml:"max_parts"`
+	// MaxSharedStrings bounds the strings of a workbook's shared-string
+	// table (default 1,000,000).
+	MaxSharedStrings int `yaml:"max_shared_strings"`
+	// MaxSharedStringBytes bounds the text of all shared strings together,
+	// in bytes (default 64 MiB).
+	MaxSharedStringBytes int64 `yaml:"max_shared_string_bytes"`
+}
+
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
@@ -108,6 +149,8 @@ func DefaultConfig() *Config {
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
+		Flat: FlatConfig{MaxRows: 500_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
+			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
 	}
 }
 
@@ -149,6 +192,7 @@ func (c *Config) Check() error {
 	if c.MaxFileSize < 1 {
 		errs = append(errs, fmt.Errorf("max_file_size: %d must be positive", c.MaxFileSize))
 	}
+	errs = append(errs, c.Flat.check()...)
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {
 			errs = append(errs, fmt.Errorf("http.tokens[%d].sha256: must be 64 hex digits (the SHA-256 of the token)", i))
@@ -218,4 +262,34 @@ func setFromString(v reflect.Value, s string) error {
 		return fmt.Errorf("cannot be set from the environment (%s)", v.Kind())
 	}
 	return nil
+}
+
+// check reports flat-file limits that are not positive.
+func (f *FlatConfig) check() []error {
+	var errs []error
+	for _, l := range []struct {
+		name string
+		v    int64
+	}{
+		{"max_rows", int64(f.MaxRows)}, {"max_problems", int64(f.MaxProblems)}, {"max_record_bytes", int64(f.MaxRecordBytes)},
+		{"max_columns", int64(f.MaxColumns)}, {"max_cell_bytes", int64(f.MaxCellBytes)}, {"max_unzip_bytes", f.MaxUnzipBytes},
+		{"max_part_bytes", f.MaxPartBytes}, {"max_parts", int64(f.MaxParts)}, {"max_shared_strings", int64(f.MaxSharedStrings)},
+		{"max_shared_string_bytes", f.MaxSharedStringBytes},
+	} {
+		if l.v < 1 {
+			errs = append(errs, fmt.Errorf("flat.%s: %d must be positive", l.name, l.v))
+		}
+	}
+	return errs
+}
+
+// limits returns the mapping's flat-file limits. A workbook's file size is
+// bounded by MaxFileSize, as every received file is.
+func (f *FlatConfig) limits(maxFile int64) mapping.FlatLimits {
+	return mapping.FlatLimits{
+		MaxRows: f.MaxRows, MaxProblems: f.MaxProblems,
+		Record: flat.Limits{MaxRecordBytes: f.MaxRecordBytes, MaxColumns: f.MaxColumns},
+		Workbook: flat.WorkbookLimits{MaxFileBytes: maxFile, MaxUnzipBytes: f.MaxUnzipBytes, MaxPartBytes: f.MaxPartBytes,
+			MaxParts: f.MaxParts, MaxSharedStrings: f.MaxSharedStrings, MaxSharedStringBytes: f.MaxSharedStringBytes, MaxCellBytes: f.MaxCellBytes},
+	}
 }

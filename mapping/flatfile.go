@@ -37,20 +37,63 @@ func (m *Mapper) FlatType(name string) (partners.DocType, bool) {
 	return "", false
 }
 
+// Default flat-file limits of the mapping, used where a FlatLimits field
+// is zero.
+const (
+	DefaultMaxRows     = 500_000
+	DefaultMaxProblems = 1_000
+)
+
+// FlatLimits bound what mapping one flat file may cost: the mapper holds
+// every movement of a file until it is posted (about 400 bytes each), so
+// the rows bound its memory; the readers' limits bound one row and, for
+// workbooks, the shared strings. Zero fields take the defaults.
+type FlatLimits struct {
+	// MaxRows bounds the rows of one file, blank rows not counted (default
+	// DefaultMaxRows). Reading stops at the first row over it.
+	MaxRows int
+	// MaxProblems bounds the problems reported for one file (default
+	// DefaultMaxProblems). Reading stops at the first problem over it.
+	MaxProblems int
+	// Record bounds one record's bytes and columns (flat.Limits).
+	Record flat.Limits
+	// Workbook bounds an .xlsx file, its parts and its shared strings.
+	Workbook flat.WorkbookLimits
+}
+
+// withDefaults returns l with zero counts set to the defaults.
+func (l FlatLimits) withDefaults() FlatLimits {
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultMaxRows
+	}
+	if l.MaxProblems <= 0 {
+		l.MaxProblems = DefaultMaxProblems
+	}
+	return l
+}
+
 // Flat maps a CSV, fixed-width or Excel file: one movement per row.
+//
+// The file is read as a stream and counted as it goes: reading stops at
+// the first row over FlatLimits.MaxRows, the first problem over
+// MaxProblems, or an error after which the reader cannot go on (a limit of
+// the reader, a damaged workbook). Any of these rejects the whole file,
+// whatever the profile's on_error says: nothing of a file read in part is
+// posted.
 func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, error) {
 	mp, err := m.start(t, src)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := flatConfig(mp.doc)
+	limits := m.flat.withDefaults()
+	cfg, err := flatConfig(mp.doc, limits)
 	if err != nil {
 		return nil, fmt.Errorf("partner %s: %w", m.p.ID, err)
 	}
 	r, err := flat.NewReader(body, src.FileName, cfg)
 	if err != nil {
 		mp.problem(at(src.FileName), "", "", "%v", err)
-		return mp.finish()
+		return mp.rejectAll()
 	}
 	defer r.Close()
 	for {
@@ -61,14 +104,33 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 		if err != nil {
 			mp.problem(at(src.FileName), "", "", "%v", err)
 			if !flat.IsRowError(err) {
-				break
+				return mp.rejectAll()
 			}
-			continue
+		} else {
+			if mp.res.Lines >= limits.MaxRows {
+				mp.problem(at(fmt.Sprintf("%s:%d", src.FileName, row.Line)), "", "",
+					"too many rows: more than %d (limit max_rows = %d); nothing of the file is posted", limits.MaxRows, limits.MaxRows)
+				return mp.rejectAll()
+			}
+			mp.res.Lines++
+			mp.row(row)
 		}
-		mp.res.Lines++
-		mp.row(row)
+		if len(mp.res.Problems) > limits.MaxProblems {
+			mp.res.Problems = mp.res.Problems[:limits.MaxProblems]
+			mp.problem(at(src.FileName), "", "", "more than %d problems (limit max_problems = %d): reading stopped; nothing of the file is posted",
+				limits.MaxProblems, limits.MaxProblems)
+			return mp.rejectAll()
+		}
 	}
 	return mp.finish()
+}
+
+// rejectAll rejects the whole document, whatever its error policy: the
+// file was not read to its end.
+func (mp *mapping) rejectAll() (*Result, error) {
+	mp.res.free.movements.put(mp.res.Movements)
+	mp.res.Movements = nil
+	return mp.res, &RejectedError{Problems: mp.res.Problems}
 }
 
 // row maps one row.
@@ -148,7 +210,16 @@ func (mp *mapping) rowTime(v string, place where) (time.Time, bool) {
 }
 
 // flatConfig builds the reader configuration of a flat document.
-func flatConfig(d *partners.Document) (flat.Config, error) {
+func flatConfig(d *partners.Document, limits FlatLimits) (flat.Config, error) {
+	cfg, err := flatFormat(d)
+	cfg.CSV.Limits, cfg.Fixed.Limits, cfg.Excel.Limits = limits.Record, limits.Record, limits.Record
+	cfg.Excel.WorkbookLimits = limits.Workbook
+	return cfg, err
+}
+
+// flatFormat builds the reader configuration of a flat document, limits
+// aside.
+func flatFormat(d *partners.Document) (flat.Config, error) {
 	mp := d.Mapping
 	switch d.Type {
 	case partners.DocCSV:
