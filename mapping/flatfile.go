@@ -40,13 +40,13 @@ func (m *Mapper) FlatType(name string) (partners.DocType, bool) {
 // Default flat-file limits of the mapping, used where a FlatLimits field
 // is zero.
 const (
-	DefaultMaxRows     = 500_000
+	DefaultMaxRows     = 100_000
 	DefaultMaxProblems = 1_000
 )
 
 // FlatLimits bound what mapping one flat file may cost: the mapper holds
-// every movement of a file until it is posted (about 400 bytes each), so
-// the rows bound its memory; the readers' limits bound one row and, for
+// every movement of a file until it is posted (about 400 bytes each, twice
+// that while the slice grows), so the rows bound its memory; the readers' limits bound one row and, for
 // workbooks, the shared strings. Zero fields take the defaults.
 type FlatLimits struct {
 	// MaxRows bounds the rows of one file, blank rows not counted (default
