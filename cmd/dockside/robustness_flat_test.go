@@ -84,37 +84,37 @@ func flatRobustCases() []flatRobustCase {
 	return []flatRobustCase{
 		{
 			name: "shared strings expanding to 1 GB", file: "sst-1gb.xlsx", large: true,
-			gen:  xlsxGen(strRows(header), repeatXML(`<sst>`, `<si><t>x</t></si>`, 60_000_000, `</sst>`)),
+			gen:  xlsxGen(strRows(header), repeatXML(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t>x</t></si>`, 60_000_000, `</sst>`)),
 			want: []string{"xl/sharedStrings.xml: file too large: unzips to", "limit max_part_bytes = 536870912"},
 		},
 		{
 			name: "a single 1 GB shared string", file: "string-1gb.xlsx", large: true,
-			gen:  xlsxGen(strRows(header), repeatXML(`<sst><si><t>`, `xxxxxxxxxxxxxxxx`, 1<<26, `</t></si></sst>`)),
+			gen:  xlsxGen(strRows(header), repeatXML(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>`, `xxxxxxxxxxxxxxxx`, 1<<26, `</t></si></sst>`)),
 			want: []string{"xl/sharedStrings.xml: file too large: unzips to", "limit max_part_bytes = 536870912"},
 		},
 		{
 			name: "a single 256 MB shared string", file: "string-256mb.xlsx", large: true,
-			gen:  xlsxGen(strRows(header), repeatXML(`<sst><si><t>`, `xxxxxxxxxxxxxxxx`, 1<<24, `</t></si></sst>`)),
+			gen:  xlsxGen(strRows(header), repeatXML(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>`, `xxxxxxxxxxxxxxxx`, 1<<24, `</t></si></sst>`)),
 			want: []string{"xl/sharedStrings.xml: record too long: shared string 0 is longer", "limit max_cell_bytes = 131072"},
 		},
 		{
 			name: "77 M tiny shared strings", file: "sst-77m.xlsx", large: true,
-			gen:  xlsxGen(strRows(header), repeatXML(`<sst>`, `<si/>`, 77_000_000, `</sst>`)),
+			gen:  xlsxGen(strRows(header), repeatXML(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si/>`, 77_000_000, `</sst>`)),
 			want: []string{"xl/sharedStrings.xml: file too large: more shared strings", "limit max_shared_strings = 1000000"},
 		},
 		{
 			name: "2 M tiny shared strings", file: "sst-2m.xlsx",
-			gen:  xlsxGen(strRows(header+`<row r="2"><c r="A2" t="s"><v>0</v></c></row>`), repeatXML(`<sst>`, `<si><t>a</t></si>`, 2_000_000, `</sst>`)),
+			gen:  xlsxGen(strRows(header+`<row r="2"><c r="A2" t="s"><v>0</v></c></row>`), repeatXML(`<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`, `<si><t>a</t></si>`, 2_000_000, `</sst>`)),
 			want: []string{"xl/sharedStrings.xml: file too large: more shared strings", "limit max_shared_strings = 1000000"},
 		},
 		{
 			name: "a row of 66 M cells", file: "row-66m.xlsx", large: true,
-			gen:  xlsxGen(repeatXML(`<worksheet><sheetData>`+header+`<row r="2">`, `<c/>`, 66_000_000, `</row></sheetData></worksheet>`), nil),
+			gen:  xlsxGen(repeatXML(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+header+`<row r="2">`, `<c/>`, 66_000_000, `</row></sheetData></worksheet>`), nil),
 			want: []string{"Sheet1 row 2: xl/worksheets/sheet1.xml: unreadable workbook: the row has more than 16384 cells"},
 		},
 		{
 			name: "a row of 1 M valued cells", file: "row-1m.xlsx",
-			gen:  xlsxGen(repeatXML(`<worksheet><sheetData>`+header+`<row r="2">`, `<c><v>1</v></c>`, 1_000_000, `</row></sheetData></worksheet>`), nil),
+			gen:  xlsxGen(repeatXML(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+header+`<row r="2">`, `<c><v>1</v></c>`, 1_000_000, `</row></sheetData></worksheet>`), nil),
 			want: []string{"Sheet1!AMK2: too many columns: a value in column 1025", "limit max_columns = 1024"},
 		},
 		{
@@ -123,8 +123,8 @@ func flatRobustCases() []flatRobustCase {
 			want: []string{"Sheet1!XFD2: too many columns: a value in column 16384", "limit max_columns = 1024"},
 		},
 		{
-			name: "2 M good rows", file: "rows-2m.xlsx",
-			gen: xlsxGen(countedRows(header, 2_000_000, func(n int) string {
+			name: "1 M good rows", file: "rows-1m.xlsx",
+			gen: xlsxGen(countedRows(header, 1_000_000, func(n int) string {
 				return `<row r="` + strconv.Itoa(n) + `"><c t="inlineStr"><is><t>A1</t></is></c><c><v>` + strconv.Itoa(n%100) + `</v></c></row>`
 			}), nil),
 			want: []string{"too many rows: more than 100000", "limit max_rows = 100000", "nothing of the file is posted"},
@@ -572,9 +572,10 @@ func xlsxGen(sheet, sst func(io.Writer) error) func(io.Writer) error {
 			name string
 			gen  func(io.Writer) error
 		}{
-			{"_rels/.rels", text(`<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)},
-			{"xl/workbook.xml", text(`<workbook xmlns:r="r"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)},
-			{"xl/_rels/workbook.xml.rels", text(`<Relationships>` + rels + `</Relationships>`)},
+			{"[Content_Types].xml", text(flatContentTypes)},
+			{"_rels/.rels", text(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)},
+			{"xl/workbook.xml", text(`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)},
+			{"xl/_rels/workbook.xml.rels", text(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels + `</Relationships>`)},
 			{"xl/worksheets/sheet1.xml", sheet},
 		}
 		if sst != nil {
@@ -596,13 +597,17 @@ func xlsxGen(sheet, sst func(io.Writer) error) func(io.Writer) error {
 	}
 }
 
+// flatContentTypes is the [Content_Types].xml of the generated workbooks.
+const flatContentTypes = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>`
+
 func text(s string) func(io.Writer) error {
 	return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
 }
 
 // strRows is a sheet of the given rows.
 func strRows(rows string) func(io.Writer) error {
-	return text(`<worksheet><sheetData>` + rows + `</sheetData></worksheet>`)
+	return text(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + rows + `</sheetData></worksheet>`)
 }
 
 // repeatXML writes head, unit n times, tail.
@@ -636,7 +641,7 @@ func repeatTo(w io.Writer, unit string, n int) error {
 // countedRows is a sheet of the header and rows 2..n+1 from row(n).
 func countedRows(header string, n int, row func(int) string) func(io.Writer) error {
 	return func(w io.Writer) error {
-		if _, err := io.WriteString(w, `<worksheet><sheetData>`+header); err != nil {
+		if _, err := io.WriteString(w, `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`+header); err != nil {
 			return err
 		}
 		for i := 2; i <= n+1; i++ {
@@ -675,9 +680,10 @@ func storedXLSX(header string) ([]byte, error) {
 		name string
 		gen  func(io.Writer) error
 	}{
-		{"_rels/.rels", text(`<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)},
-		{"xl/workbook.xml", text(`<workbook xmlns:r="r"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)},
-		{"xl/_rels/workbook.xml.rels", text(`<Relationships><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)},
+		{"[Content_Types].xml", text(flatContentTypes)},
+		{"_rels/.rels", text(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)},
+		{"xl/workbook.xml", text(`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`)},
+		{"xl/_rels/workbook.xml.rels", text(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`)},
 		{"xl/worksheets/sheet1.xml", sheet},
 	} {
 		pw, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Store})
