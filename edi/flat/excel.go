@@ -130,7 +130,8 @@ type ExcelReader struct {
 	// sits in them.
 	buf   []byte
 	cells []cellSpan
-	text  []byte // a cell's <v> or inline string, as read
+	text  []byte // a cell's <v>, as read
+	inl   []byte // a cell's inline string, as read
 	vals  []string
 }
 
@@ -432,7 +433,10 @@ func (r *ExcelReader) readCell(prev int) (int, error) {
 			case r.s.is("v") && !inIS:
 				haveV, target = true, &v
 			case r.s.is("is"):
-				inIS, is = true, []byte{}
+				if r.inl == nil {
+					r.inl = make([]byte, 0, 64)
+				}
+				inIS, is = true, r.inl[:0]
 			case r.s.is("rPh") && inIS:
 				skip = r.s.depth()
 			case r.s.is("t") && inIS:
@@ -446,6 +450,9 @@ func (r *ExcelReader) readCell(prev int) (int, error) {
 				}
 			case r.s.is("c"):
 				r.text = v
+				if is != nil {
+					r.inl = is
+				}
 				return col, r.addCell(col, typ, v, haveV, is)
 			case r.s.is("v"), r.s.is("t"):
 				target = nil

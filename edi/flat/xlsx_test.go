@@ -328,4 +328,3 @@ func setDeclaredSize(t *testing.T, data []byte, part string, delta int) []byte {
 	t.Fatalf("no central directory entry for %s", part)
 	return nil
 }
-

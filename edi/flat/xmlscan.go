@@ -534,6 +534,13 @@ func (s *xmlScanner) push() error {
 	if len(s.stack) >= s.maxDepth {
 		return s.fail("elements nested deeper than %d", s.maxDepth)
 	}
+	n := len(s.stack)
+	if n < cap(s.stack) {
+		// Reuse the buffer the closed element at this depth left.
+		s.stack = s.stack[:n+1]
+		s.stack[n] = append(s.stack[n][:0], s.name...)
+		return nil
+	}
 	s.stack = append(s.stack, append([]byte(nil), s.name...))
 	return nil
 }
