@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockside-edi/dockside/edi/flat"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/partners"
 )
 
@@ -96,6 +97,7 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 		return mp.rejectAll()
 	}
 	defer r.Close()
+	var rows movementChunks
 	for {
 		row, err := r.Read()
 		if errors.Is(err, io.EOF) {
@@ -113,7 +115,9 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 				return mp.rejectAll()
 			}
 			mp.res.Lines++
-			mp.row(row)
+			if mv, ok := mp.row(row); ok {
+				rows.add(mv)
+			}
 		}
 		if len(mp.res.Problems) > limits.MaxProblems {
 			mp.res.Problems = mp.res.Problems[:limits.MaxProblems]
@@ -122,7 +126,39 @@ func (m *Mapper) Flat(t partners.DocType, body io.Reader, src Source) (*Result, 
 			return mp.rejectAll()
 		}
 	}
+	mp.res.Movements = rows.collect(mp.res.free.movements.get(rows.n))
 	return mp.finish()
+}
+
+// movementChunks gathers a file's movements in fixed chunks, so that a
+// large file does not grow (and copy, and leave behind) one slice again
+// and again: collect copies them once into a slice of the right size,
+// dropping each chunk as it goes.
+type movementChunks struct {
+	chunks [][]ledger.Movement
+	n      int
+}
+
+// movementChunk is the length of a chunk: 1 MB of movements.
+const movementChunk = 2048
+
+func (c *movementChunks) add(mv ledger.Movement) {
+	last := len(c.chunks) - 1
+	if last < 0 || len(c.chunks[last]) == movementChunk {
+		c.chunks = append(c.chunks, make([]ledger.Movement, 0, movementChunk))
+		last++
+	}
+	c.chunks[last] = append(c.chunks[last], mv)
+	c.n++
+}
+
+// collect appends the movements to dst and returns it.
+func (c *movementChunks) collect(dst []ledger.Movement) []ledger.Movement {
+	for i, ch := range c.chunks {
+		dst = append(dst, ch...)
+		c.chunks[i] = nil
+	}
+	return dst
 }
 
 // rejectAll rejects the whole document, whatever its error policy: the
@@ -133,8 +169,8 @@ func (mp *mapping) rejectAll() (*Result, error) {
 	return mp.res, &RejectedError{Problems: mp.res.Problems}
 }
 
-// row maps one row.
-func (mp *mapping) row(row *flat.Row) {
+// row maps one row to its movement; false when it gives none.
+func (mp *mapping) row(row *flat.Row) (ledger.Movement, bool) {
 	place := fmt.Sprintf("%s:%d", mp.src.FileName, row.Line)
 	value := func(name string) (string, where) {
 		f, ok := row.Field(name)
@@ -146,11 +182,11 @@ func (mp *mapping) row(row *flat.Row) {
 	id, idPlace := value(fieldSKU)
 	if id == "" {
 		mp.problem(idPlace, fieldSKU, "", "empty item id")
-		return
+		return ledger.Movement{}, false
 	}
 	sku, ok := mp.lookup(mp.doc.Mapping.Items.Lookup, id, idPlace, fieldSKU, "")
 	if !ok {
-		return
+		return ledger.Movement{}, false
 	}
 	code, locPlace := value(fieldLocation)
 	if mp.doc.Mapping.Location.Source == partners.LocationFixed || code == "" && mp.doc.Mapping.Location.ID != "" {
@@ -158,7 +194,7 @@ func (mp *mapping) row(row *flat.Row) {
 	}
 	loc, ok := mp.location(code, locPlace)
 	if !ok {
-		return
+		return ledger.Movement{}, false
 	}
 	b := mp.doc.Mapping.Bucket
 	if b == "" {
@@ -166,30 +202,30 @@ func (mp *mapping) row(row *flat.Row) {
 	}
 	if v, p := value(fieldBucket); v != "" {
 		if b, ok = mp.bucketFor(v, p); !ok || b == partners.BucketIgnore || b == partners.BucketCompare {
-			return
+			return ledger.Movement{}, false
 		}
 	}
 	qv, qPlace := value(fieldQuantity)
 	unit, unitPlace := value(fieldUnit)
 	if _, ok := mp.factor(unit, sku, unitPlace); !ok {
-		return
+		return ledger.Movement{}, false
 	}
 	n, ok := mp.quantity(documents.Decimal(strings.TrimPrefix(strings.TrimSpace(qv), "+")), unit, sku, qPlace)
 	if !ok {
-		return
+		return ledger.Movement{}, false
 	}
 	eff, ok := mp.rowTime(value(fieldTime))
 	if !ok {
-		return
+		return ledger.Movement{}, false
 	}
 	mv, ok := mp.movement(b, n, qPlace)
 	if !ok {
-		return
+		return ledger.Movement{}, false
 	}
 	mv.SourceKey = mp.sourceKey(strconv.Itoa(row.Line), string(b))
 	mv.SKU, mv.Location, mv.Effective = sku, loc, eff
 	mv.Reference = mp.reference(string(mp.doc.Type), row.Line, "")
-	mp.res.Movements = append(mp.res.Movements, mv)
+	return mv, true
 }
 
 // rowTime reads a row's time column, or gives the time received.
