@@ -130,6 +130,11 @@ func flatRobustCases() []flatRobustCase {
 			want: []string{"too many rows: more than 100000", "limit max_rows = 100000", "nothing of the file is posted"},
 		},
 		{
+			name: "a sheet of 500 MB of empty elements", file: "elements.xlsx", large: true,
+			gen:  xlsxGen(repeatXML(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`, `<x a="1"/>`, 50_000_000, `</sheetData></worksheet>`), nil),
+			want: []string{"Sheet1 row 1: no header: the sheet ends at row 0"},
+		},
+		{
 			name: "a corrupted byte under the zip checksum", file: "corrupt.xlsx",
 			gen:  corruptedXLSX(header),
 			want: []string{"xl/worksheets/sheet1.xml: unreadable workbook: zip: checksum error"},

@@ -102,7 +102,7 @@ func TestExcelCellTypes(t *testing.T) {
 		`<row r="5"><c><v><![CDATA[cd<a>ta]]></v></c><c r="C5" s="1"/><c r="E5"><f>SUM(A1)</f></c></row>` +
 		`<x:row r="6" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:c r="B6" t="inlineStr"><x:is><x:r><x:t>pre</x:t></x:r><x:r><x:t>fixed</x:t></x:r></x:is></x:c></x:row>` +
 		"<row r=\"7\"><c r=\"A7\" t=\"inlineStr\"><is><t>two\r\nlines</t></is></c></row>"
-	got, err := readXLSX(t, buildXLSX(t, sheetXML(rows), sst, nil), ExcelConfig{})
+	got, err := readXLSX(t, buildXLSX(t, "\uFEFF"+sheetXML(rows), sst, nil), ExcelConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

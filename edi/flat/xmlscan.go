@@ -71,8 +71,15 @@ type xmlError struct {
 func (e *xmlError) Error() string { return fmt.Sprintf("byte %d: %v", e.Offset, e.Err) }
 func (e *xmlError) Unwrap() error { return e.Err }
 
+// newXMLScanner returns a scanner of r with its bounds. A UTF-8 byte-order
+// mark at the start is skipped.
 func newXMLScanner(r io.Reader, maxText, maxTag, maxDepth int) *xmlScanner {
-	return &xmlScanner{br: bufio.NewReaderSize(r, 64<<10), maxText: maxText, maxTag: maxTag, maxDepth: maxDepth}
+	s := &xmlScanner{br: bufio.NewReaderSize(r, 64<<10), maxText: maxText, maxTag: maxTag, maxDepth: maxDepth}
+	if bom, _ := s.br.Peek(3); string(bom) == "\xEF\xBB\xBF" {
+		_, _ = s.br.Discard(3)
+		s.off = 3
+	}
+	return s
 }
 
 // fail returns err at the current offset.
