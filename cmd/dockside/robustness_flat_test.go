@@ -119,7 +119,9 @@ func flatRobustCases() []flatRobustCase {
 		},
 		{
 			name: "1 M rows with a cell in the last column", file: "far-cells.xlsx",
-			gen:  xlsxGen(countedRows(header, 1_000_000, func(n int) string { return `<row r="` + strconv.Itoa(n) + `"><c r="XFD` + strconv.Itoa(n) + `"><v>1</v></c></row>` }), nil),
+			gen: xlsxGen(countedRows(header, 1_000_000, func(n int) string {
+				return `<row r="` + strconv.Itoa(n) + `"><c r="XFD` + strconv.Itoa(n) + `"><v>1</v></c></row>`
+			}), nil),
 			want: []string{"Sheet1!XFD2: too many columns: a value in column 16384", "limit max_columns = 1024"},
 		},
 		{
