@@ -89,26 +89,36 @@ func (wb *workbook) checkDirectory(p string) error {
 	if err != nil {
 		return fmt.Errorf("opening workbook: %w", err)
 	}
-	entries, err := zipEntries(f, info.Size())
+	entries, dirSize, err := zipDirectory(f, info.Size())
 	if err != nil {
 		return wb.errorf("", "%w: %w", ErrWorkbook, err)
 	}
 	if entries > uint64(wb.limits.MaxParts) {
 		return wb.limitError("", "max_parts", int64(wb.limits.MaxParts), ErrFileTooLarge, "the zip holds %d parts", entries)
 	}
+	// archive/zip holds every entry's name, extra field and comment: the
+	// directory may take up to 1 KiB a part.
+	if dirSize > uint64(wb.limits.MaxParts)*maxDirEntryBytes {
+		return wb.limitError("", "max_parts", int64(wb.limits.MaxParts), ErrFileTooLarge,
+			"the zip directory holds %d bytes, more than %d a part", dirSize, maxDirEntryBytes)
+	}
 	return nil
 }
 
-// zipEntries returns the number of entries the zip directory declares,
-// finding the end record as archive/zip does (the last signature whose
-// comment fits).
-func zipEntries(r io.ReaderAt, size int64) (uint64, error) {
+// maxDirEntryBytes is the zip directory's size per part (MaxParts) that a
+// workbook may use.
+const maxDirEntryBytes = 1024
+
+// zipDirectory returns the number of entries and the size in bytes of
+// the zip directory, finding the end record as archive/zip does (the last
+// signature whose comment fits).
+func zipDirectory(r io.ReaderAt, size int64) (entries, dirSize uint64, err error) {
 	const endLen, sig = 22, "PK\x05\x06"
 	for _, window := range []int64{1024, 65 * 1024} {
 		window = min(window, size)
 		buf := make([]byte, window)
 		if _, err := r.ReadAt(buf, size-window); err != nil && err != io.EOF {
-			return 0, err
+			return 0, 0, err
 		}
 		for i := len(buf) - endLen; i >= 0; i-- {
 			if string(buf[i:i+4]) != sig {
@@ -119,34 +129,35 @@ func zipEntries(r io.ReaderAt, size int64) (uint64, error) {
 				continue
 			}
 			n := uint64(binary.LittleEndian.Uint16(buf[i+10:]))
-			if n != 0xFFFF {
-				return n, nil
+			d := uint64(binary.LittleEndian.Uint32(buf[i+12:]))
+			if n != 0xFFFF && d != 0xFFFFFFFF {
+				return n, d, nil
 			}
-			return zip64Entries(r, size-window+int64(i))
+			return zip64Directory(r, size-window+int64(i))
 		}
 	}
-	return 0, zip.ErrFormat
+	return 0, 0, zip.ErrFormat
 }
 
-// zip64Entries reads the entry count of a zip64 end record, located by the
-// locator just before the end record at endAt.
-func zip64Entries(r io.ReaderAt, endAt int64) (uint64, error) {
+// zip64Directory reads the entry count and directory size of a zip64 end
+// record, located by the locator just before the end record at endAt.
+func zip64Directory(r io.ReaderAt, endAt int64) (entries, dirSize uint64, err error) {
 	var loc [20]byte
 	if endAt < int64(len(loc)) {
-		return 0, zip.ErrFormat
+		return 0, 0, zip.ErrFormat
 	}
 	if _, err := r.ReadAt(loc[:], endAt-int64(len(loc))); err != nil || string(loc[:4]) != "PK\x06\x07" {
-		return 0, zip.ErrFormat
+		return 0, 0, zip.ErrFormat
 	}
 	var rec [56]byte
 	off := int64(binary.LittleEndian.Uint64(loc[8:]))
 	if off < 0 || off > endAt {
-		return 0, zip.ErrFormat
+		return 0, 0, zip.ErrFormat
 	}
 	if _, err := r.ReadAt(rec[:], off); err != nil || string(rec[:4]) != "PK\x06\x06" {
-		return 0, zip.ErrFormat
+		return 0, 0, zip.ErrFormat
 	}
-	return binary.LittleEndian.Uint64(rec[32:]), nil
+	return binary.LittleEndian.Uint64(rec[32:]), binary.LittleEndian.Uint64(rec[40:]), nil
 }
 
 // verify reads every part to its end within the size limits. archive/zip

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -327,4 +328,47 @@ func setDeclaredSize(t *testing.T, data []byte, part string, delta int) []byte {
 	}
 	t.Fatalf("no central directory entry for %s", part)
 	return nil
+}
+
+// TestExcelZipDirectory refuses zips whose directory alone is over the
+// limits, before archive/zip reads it: too many entries (a zip64
+// directory of 70,000), or too many bytes of names.
+func TestExcelZipDirectory(t *testing.T) {
+	many := func(n int, name func(int) string) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for i := range n {
+			if _, err := zw.CreateHeader(&zip.FileHeader{Name: name(i), Method: zip.Store}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	tests := []struct {
+		name string
+		data []byte
+		cfg  WorkbookLimits
+		msg  string
+	}{
+		{
+			name: "70,000 entries (zip64)",
+			data: many(70_000, func(i int) string { return "p" + strconv.Itoa(i) }),
+			msg:  "t.xlsx: file too large: the zip holds 70000 parts (limit max_parts = 10000)",
+		},
+		{
+			name: "long names",
+			data: many(10, func(i int) string { return strconv.Itoa(i) + strings.Repeat("n", 2000) }),
+			cfg:  WorkbookLimits{MaxParts: 10},
+			msg:  "t.xlsx: file too large: the zip directory holds 20470 bytes, more than 1024 a part (limit max_parts = 10)",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := NewExcelReader(bytes.NewReader(tc.data), ExcelConfig{File: "t.xlsx", WorkbookLimits: tc.cfg})
+			checkErr(t, err, ErrLimit, tc.msg)
+		})
+	}
 }
