@@ -42,6 +42,14 @@ type Config struct {
 	SFTP SFTPConfig `yaml:"sftp"`
 	// Folders are watched-folder settings.
 	Folders FolderConfig `yaml:"folders"`
+	// Limits bound the work one received file can cause; a file past one
+	// fails with an error that names the setting, its bytes kept. Fixed
+	// limits apply besides these and max_file_size: X12 input that cannot
+	// begin an interchange is refused at its first bytes (a NUL, or over
+	// 64 KiB of white space, before the first ISA), and over 64 KiB of
+	// white space or NUL padding in a row, a segment over 1 MiB and a
+	// transaction set over 64 MiB are errors with their place.
+	Limits LimitsConfig `yaml:"limits"`
 	// Flat bounds what one CSV, fixed-width or Excel file may cost.
 	Flat FlatConfig `yaml:"flat"`
 
@@ -104,6 +112,25 @@ type FolderConfig struct {
 	Rescan time.Duration `yaml:"rescan"`
 }
 
+// LimitsConfig bounds the processing of one message.
+type LimitsConfig struct {
+	// MaxHLDepth is the deepest nesting of HL levels accepted in an 856,
+	// the root HL (normally the shipment) being level 1. A deeper HL
+	// fails its transaction set with the HL's place. Real notices use
+	// under 10 levels (shipment, order, tare, pack, subpack, item).
+	// Default 100 levels.
+	MaxHLDepth int `yaml:"max_hl_depth"`
+	// MessageTimeout bounds the processing of one message (parse,
+	// validate, map, post). A message still at work after it fails with
+	// the reason and can be replayed. Default 5m (a duration: 90s, 10m).
+	MessageTimeout time.Duration `yaml:"message_timeout"`
+	// MaxAttempts is how many times the processing of one message may
+	// start without finishing (the gateway was stopped or crashed while
+	// at it) before the message fails with the reason, instead of being
+	// taken up again at every start. Default 3 attempts.
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // FlatConfig bounds what processing one flat file (CSV, fixed-width, Excel)
 // may cost, so that memory depends on these limits, not on the input. A
 // file over a limit fails whole (nothing posted), with an error that names
@@ -150,6 +177,7 @@ func DefaultConfig() *Config {
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
+		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
 		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
 			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
 	}
@@ -192,6 +220,15 @@ func (c *Config) Check() error {
 	}
 	if c.MaxFileSize < 1 {
 		errs = append(errs, fmt.Errorf("max_file_size: %d must be positive", c.MaxFileSize))
+	}
+	if c.Limits.MaxHLDepth < 1 {
+		errs = append(errs, fmt.Errorf("limits.max_hl_depth: %d must be positive", c.Limits.MaxHLDepth))
+	}
+	if c.Limits.MessageTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("limits.message_timeout: %s must be positive", c.Limits.MessageTimeout))
+	}
+	if c.Limits.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("limits.max_attempts: %d must be at least 1", c.Limits.MaxAttempts))
 	}
 	errs = append(errs, c.Flat.check()...)
 	for i, t := range c.HTTP.Tokens {

@@ -103,7 +103,7 @@ func TryFile(p *partners.Profile, cat *specs.Catalog, name string, body io.Reade
 			return nil
 		}
 		ic := t.Group.Interchange
-		mr, err := m.Transaction(t, mapping.Source{Partner: p.ID, Interchange: ic.Control, Group: t.Group.Control,
+		mr, err := m.Transaction(t, mapping.Source{Partner: p.ID, Interchange: ic.Control, InterchangeDate: ic.Date, InterchangeTime: ic.Time, Group: t.Group.Control,
 			Transaction: t.Control, FileName: name, Received: received})
 		if mr == nil {
 			doc.Problems = append(doc.Problems, mapping.Problem{Place: "set " + t.SetID + " " + t.Control, Reason: err.Error()})

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,7 @@ type Gateway struct {
 	hooks []FinishHook
 	meter meter
 
+	orders     *orderBook     // order documents' orders, by partner + order number
 	docs       documents.Pool // typed X12 documents' memory, reused across sets and files
 	setBuffers x12.BufferPool // the X12 decoders' set buffers, likewise
 }
@@ -59,6 +61,7 @@ type FinishHook func(m *inbox.Message, o inbox.Outcome)
 // Open opens the data folder's stores and loads the partner profiles.
 func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	g := &Gateway{Config: cfg, log: slog.Default(), now: time.Now}
+	g.docs.MaxHLDepth = cfg.Limits.MaxHLDepth
 	if opts != nil {
 		if opts.Logger != nil {
 			g.log = opts.Logger
@@ -78,6 +81,9 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, err
 	}
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {
@@ -116,6 +122,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.Inbox != nil {
 		errs = append(errs, g.Inbox.Close())
+	}
+	if g.orders != nil {
+		errs = append(errs, g.orders.close())
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())

@@ -11,8 +11,13 @@
 //     due on the expected date; a shipment confirmation posts a shipment
 //     out of the ship-from location against the order named in PRF.
 //   - 940: each W01 line is allocated at the N1*WH warehouse for the W05
-//     order; W05-01 F (cancel) releases the order's lines; R (change)
-//     releases them and allocates the new quantities.
+//     order. The order is identified by partner + W05-02, not by control
+//     numbers (partners re-send orders under new ones): the result's Order
+//     is settled against the order as it stands (Result.SettleOrder, see
+//     order.go). W05-01 N re-sent for an open order with the same lines is
+//     a duplicate, with other lines an error naming both documents; F
+//     (cancel) releases what the order holds; R (change) releases it and
+//     allocates the new lines in one document.
 //   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
 //     row.
 //
@@ -20,7 +25,11 @@
 // table, units through its conversions, locations through its warehouse
 // table. Every movement's source key is the place it comes from (partner +
 // interchange + group + transaction + segment, or partner + file hash +
-// row), so posting the same document again changes nothing.
+// row), so posting the same document again changes nothing. The
+// interchange part is ISA13@ISA09ISA10: partners reuse control numbers
+// (they wrap, some restart daily), and yesterday's numbers on today's
+// file are another document. Keys of earlier versions had no date
+// (Result.LegacyKey): the gateway checks them before posting.
 //
 // A line that cannot be mapped is a Problem with its place, field, value
 // and reason. By default one problem rejects the whole document (no

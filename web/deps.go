@@ -124,7 +124,8 @@ type Reservations interface {
 	// is available to promise, else returns an *InsufficientError. A
 	// second call with the same r.Key allocates nothing and returns the
 	// first call's result with Replayed set (or an error wrapping
-	// ErrKeyReused when its figures differ).
+	// ErrKeyReused when its figures differ, or ErrKeyReleased when that
+	// reservation was released since: nothing is held under the key).
 	Reserve(ctx context.Context, r Reservation) (ReservationResult, error)
 	// Release frees what the reservation with this key allocated.
 	// Releasing a released reservation succeeds; an unknown key is an

@@ -77,8 +77,9 @@ func (s *Server) parseReservation(r *http.Request) (Reservation, error) {
 }
 
 // apiReserve allocates stock when it is available to promise: 201 with
-// the reservation, 200 when the key made it before, 409 with what is
-// available when it is not enough.
+// the reservation, 200 when the key made it before (and it still holds),
+// 409 with what is available when it is not enough, 409
+// reservation_released when the key's reservation was released.
 func (s *Server) apiReserve(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Reservations == nil {
 		s.apiError(w, r, ErrUnavailable)

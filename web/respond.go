@@ -153,6 +153,8 @@ func errorStatus(err error) (int, string) {
 		return http.StatusConflict, "wrong_state"
 	case errors.Is(err, ErrInsufficient), errors.Is(err, ledger.ErrInsufficient):
 		return http.StatusConflict, "insufficient"
+	case errors.Is(err, ErrKeyReleased):
+		return http.StatusConflict, "reservation_released"
 	case errors.Is(err, ErrKeyReused):
 		return http.StatusUnprocessableEntity, "idempotency_key_reused"
 	case errors.Is(err, ErrUnavailable):

@@ -113,3 +113,33 @@ func TestPartnersCheckExitCodes(t *testing.T) {
 		})
 	}
 }
+
+func TestPartnersCheckRefusesKeyOptions(t *testing.T) {
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBZq/qlQtzaCEMg3Wre1/DuptjGt+aWitGMzOLX+r5pE"
+	dir := writePartners(t, map[string]string{
+		"p.yaml": "id: p\nname: P\nrole: 3pl\ntime_zone: America/Chicago\nidentities:\n  sftp:\n    user: p\n    authorized_keys:\n" +
+			"      - from=\"127.0.0.1,::1\",expiry-time=\"20991231\",restrict " + key + " ok\n" +
+			"      - no-pty,permitopen=\"db:5432\" " + key + " forwards\n" +
+			"      - from=\"gw.acme.example\" " + key + " by name\n",
+	})
+	code, out, errOut := runPartners(t, "check", "--partners", dir)
+	if code != exitFail {
+		t.Fatalf("exit %d, want %d; stdout:\n%s\nstderr:\n%s", code, exitFail, out, errOut)
+	}
+	want := []string{
+		dir + `/p.yaml:10:9: identities.sftp.authorized_keys[1]: option 2 "permitopen": not enforced by Dockside's SFTP server (it forwards no port); remove it`,
+		dir + `/p.yaml:11:9: identities.sftp.authorized_keys[2]: option 1 "from": "gw.acme.example": host name patterns are not supported (Dockside does not resolve client names): use addresses, CIDR blocks or wildcards on addresses`,
+	}
+	if out != strings.Join(want, "\n")+"\n" {
+		t.Errorf("stdout:\n%s\nwant:\n%s", out, strings.Join(want, "\n"))
+	}
+}
+
+// TestPartnersCheckExamples: the demo's profiles pass, with their from=
+// keys.
+func TestPartnersCheckExamples(t *testing.T) {
+	code, out, errOut := runPartners(t, "check", "--partners", "../../examples/partners")
+	if code != exitOK {
+		t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
