@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/edi/flat"
+	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
 	"go.yaml.in/yaml/v3"
 )
@@ -137,9 +138,10 @@ type LimitsConfig struct {
 // the setting and its value; its bytes stay in the inbox.
 type FlatConfig struct {
 	// MaxRows bounds the rows of one file, blank rows not counted
-	// (default 100,000). Every row's movement is held until the file is
-	// posted: measured, a 100,000-row CSV peaks at 240 MB of memory in
-	// `dockside ingest`, posting included, so raise it with care.
+	// (default 100,000; at most 1,000,000, what the ledger posts in one
+	// document). Every row's movement is held until the file is posted:
+	// measured, a 100,000-row CSV peaks at 245 MB of memory in `dockside
+	// ingest`, posting included, so raise it with care.
 	MaxRows int `yaml:"max_rows"`
 	// MaxProblems bounds the problems reported for one file; reading stops
 	// past it (default 1,000).
@@ -317,6 +319,9 @@ func (f *FlatConfig) check() []error {
 		if l.v < 1 {
 			errs = append(errs, fmt.Errorf("flat.%s: %d must be positive", l.name, l.v))
 		}
+	}
+	if f.MaxRows > ledger.MaxMovements {
+		errs = append(errs, fmt.Errorf("flat.max_rows: %d is more than the ledger posts in one document (%d)", f.MaxRows, ledger.MaxMovements))
 	}
 	return errs
 }

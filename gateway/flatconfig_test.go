@@ -28,11 +28,18 @@ func TestFlatConfig(t *testing.T) {
 	if _, err := LoadConfig(path, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "flat.max_parts: 0 must be positive") {
 		t.Errorf("max_parts 0 from the environment: %v", err)
 	}
-	if err := os.WriteFile(path, []byte("flat:\n  max_rows: 0\n  max_part_bytes: -1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err = LoadConfig(path, func(string) string { return "" })
-	if err == nil || !strings.Contains(err.Error(), "flat.max_rows: 0 must be positive") || !strings.Contains(err.Error(), "flat.max_part_bytes: -1 must be positive") {
-		t.Errorf("LoadConfig: %v", err)
+	for yaml, want := range map[string][]string{
+		"flat:\n  max_rows: 0\n  max_part_bytes: -1\n": {"flat.max_rows: 0 must be positive", "flat.max_part_bytes: -1 must be positive"},
+		"flat:\n  max_rows: 1000001\n":                   {"flat.max_rows: 1000001 is more than the ledger posts in one document (1000000)"},
+	} {
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err = LoadConfig(path, func(string) string { return "" })
+		for _, w := range want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("LoadConfig of %q: %v, want %q", yaml, err, w)
+			}
+		}
 	}
 }
