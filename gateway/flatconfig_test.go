@@ -30,7 +30,7 @@ func TestFlatConfig(t *testing.T) {
 	}
 	for yaml, want := range map[string][]string{
 		"flat:\n  max_rows: 0\n  max_part_bytes: -1\n": {"flat.max_rows: 0 must be positive", "flat.max_part_bytes: -1 must be positive"},
-		"flat:\n  max_rows: 1000001\n":                   {"flat.max_rows: 1000001 is more than the ledger posts in one document (1000000)"},
+		"flat:\n  max_rows: 1000001\n":                 {"flat.max_rows: 1000001 is more than the ledger posts in one document (1000000)"},
 	} {
 		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 			t.Fatal(err)
