@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"os"
 	"path"
@@ -190,16 +192,27 @@ func (wb *workbook) verify() error {
 	return nil
 }
 
-// drain reads one part to its end and returns its size.
+// drain reads one part to its end and returns its size. archive/zip
+// skips the CRC-32 check of a part whose directory entry says 0 (and has
+// no data descriptor): such a part must be empty, or hash to 0.
 func (wb *workbook) drain(f *zip.File) (uint64, error) {
 	rc, err := wb.open(f)
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
-	n, err := io.Copy(io.Discard, rc)
+	var sum hash.Hash32
+	w := io.Discard
+	if f.CRC32 == 0 {
+		sum = crc32.NewIEEE()
+		w = sum
+	}
+	n, err := io.Copy(w, rc)
 	if err != nil {
 		return 0, err
+	}
+	if sum != nil && sum.Sum32() != 0 {
+		return 0, wb.errorf(f.Name, "%w: %w", ErrWorkbook, zip.ErrChecksum)
 	}
 	return uint64(n), nil
 }

@@ -144,6 +144,12 @@ func TestExcelDamaged(t *testing.T) {
 			msg:  "t.xlsx: xl/worksheets/sheet1.xml: unreadable workbook: zip: checksum error",
 		},
 		{
+			name: "a CRC-32 of 0 that does not verify", atOpen: true,
+			data: func(t *testing.T) []byte { return zeroCRC(t, buildStored(t, good, sst), "xl/worksheets/sheet1.xml") },
+			want: ErrWorkbook,
+			msg:  "t.xlsx: xl/worksheets/sheet1.xml: unreadable workbook: zip: checksum error",
+		},
+		{
 			name: "a declared size too large", atOpen: true,
 			data: func(t *testing.T) []byte {
 				return setDeclaredSize(t, buildStored(t, good, sst), "xl/worksheets/sheet1.xml", +10)
@@ -371,4 +377,29 @@ func TestExcelZipDirectory(t *testing.T) {
 			checkErr(t, err, ErrLimit, tc.msg)
 		})
 	}
+}
+
+// zeroCRC sets the CRC-32 of a part to 0 in the central directory, and
+// clears its data-descriptor flag in both headers, so that archive/zip
+// does not check it.
+func zeroCRC(t *testing.T, data []byte, part string) []byte {
+	t.Helper()
+	data = bytes.Clone(data)
+	for i := 0; i+46 <= len(data); i++ {
+		if string(data[i:i+4]) != "PK\x01\x02" {
+			continue
+		}
+		nameLen := int(binary.LittleEndian.Uint16(data[i+28:]))
+		if string(data[i+46:i+46+nameLen]) != part {
+			continue
+		}
+		binary.LittleEndian.PutUint32(data[i+16:], 0)
+		flags := binary.LittleEndian.Uint16(data[i+8:]) &^ 0x8
+		binary.LittleEndian.PutUint16(data[i+8:], flags)
+		local := int(binary.LittleEndian.Uint32(data[i+42:]))
+		binary.LittleEndian.PutUint16(data[local+6:], flags)
+		return data
+	}
+	t.Fatalf("no central directory entry for %s", part)
+	return nil
 }
