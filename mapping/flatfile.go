@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dockside-edi/dockside/edi/flat"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -171,6 +172,16 @@ func (mp *mapping) rejectAll() (*Result, error) {
 
 // row maps one row to its movement; false when it gives none.
 func (mp *mapping) row(row *flat.Row) (ledger.Movement, bool) {
+	// No field a movement takes (item, location, quantity, bucket, time,
+	// unit) is longer than the ledger keeps a text: a longer one is a
+	// problem, whose value is cut short (a 1 MB value in each of 1,000
+	// problems would be 1 GB).
+	for _, f := range row.Fields {
+		if len(f.Value) > ledger.MaxTextLen {
+			mp.problem(at(f.Place.String()), f.Name, clip(f.Value), "longer than %d bytes (%d)", ledger.MaxTextLen, len(f.Value))
+			return ledger.Movement{}, false
+		}
+	}
 	place := fmt.Sprintf("%s:%d", mp.src.FileName, row.Line)
 	value := func(name string) (string, where) {
 		f, ok := row.Field(name)
@@ -223,9 +234,30 @@ func (mp *mapping) row(row *flat.Row) (ledger.Movement, bool) {
 		return ledger.Movement{}, false
 	}
 	mv.SourceKey = mp.sourceKey(strconv.Itoa(row.Line), string(b))
+	// A SKU or location passed through as the file wrote it is part of
+	// the row's string: a copy keeps the movement from holding the row.
+	if sku == id {
+		sku = strings.Clone(sku)
+	}
+	if loc == code {
+		loc = strings.Clone(loc)
+	}
 	mv.SKU, mv.Location, mv.Effective = sku, loc, eff
 	mv.Reference = mp.reference(string(mp.doc.Type), row.Line, "")
 	return mv, true
+}
+
+// clip cuts a value for a problem to 64 bytes, at a character boundary.
+func clip(v string) string {
+	const n = 64
+	if len(v) <= n {
+		return v
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(v[i]) {
+		i--
+	}
+	return v[:i] + "…"
 }
 
 // rowTime reads a row's time column, or gives the time received.

@@ -162,6 +162,11 @@ func flatRobustCases() []flatRobustCase {
 			want: []string{"more than 1000 problems", "limit max_problems = 1000"},
 		},
 		{
+			name: "250 CSV rows of 1 MB quantities", file: "big-values.csv", large: true,
+			gen:  csvGen(250, "A1,%d"+strings.Repeat("9", 999_000)+"\n"),
+			want: []string{`quantity "`, `…": longer than 1024 bytes`},
+		},
+		{
 			name: "one 200 MB CSV line", file: "line.csv", large: true,
 			gen: func(w io.Writer) error {
 				if _, err := io.WriteString(w, "item,qty\nA1,"); err != nil {
