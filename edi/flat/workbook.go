@@ -382,9 +382,11 @@ func (wb *workbook) findSheets() error {
 		if !s.is("sheet") || s.depth() != 3 {
 			return nil
 		}
-		name, id := string(s.attr("name")), string(s.attr("id"))
-		if target, ok := targets[id]; ok {
-			wb.sheets = append(wb.sheets, sheetRef{name: name, part: target})
+		if target, ok := targets[string(s.attr("id"))]; ok {
+			if len(wb.sheets) >= len(targets) {
+				return fmt.Errorf("more sheets than the %d the workbook's relationships name", len(targets))
+			}
+			wb.sheets = append(wb.sheets, sheetRef{name: string(s.attr("name")), part: target})
 		}
 		// Chart sheets and dialog sheets have other relationship types and
 		// no rows: they are left out, as excelize's sheet list does for

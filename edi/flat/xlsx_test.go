@@ -249,6 +249,15 @@ func TestExcelDamaged(t *testing.T) {
 			msg:  `t.xlsx: xl/sharedStrings.xml: unreadable workbook: byte 319: malformed XML: elements nested deeper than 64`,
 		},
 		{
+			name: "a sheet listed again and again", atOpen: true,
+			data: func(t *testing.T) []byte {
+				return buildXLSX(t, good, sst, map[string]string{"xl/workbook.xml": strings.Replace(xlsxWorkbook, `<sheet name="Sheet1" sheetId="1" r:id="rId1"/>`,
+					strings.Repeat(`<sheet name="Sheet1" sheetId="1" r:id="rId1"/>`, 100_000), 1)})
+			},
+			want: ErrWorkbook,
+			msg:  `t.xlsx: xl/workbook.xml: unreadable workbook: more sheets than the 1 the workbook's relationships name`,
+		},
+		{
 			name: "no sheet part", atOpen: true,
 			data: func(t *testing.T) []byte {
 				return buildXLSX(t, good, sst, map[string]string{"xl/_rels/workbook.xml.rels": strings.Replace(xlsxWorkbookRels, "sheet1.xml", "sheet9.xml", 1)})
