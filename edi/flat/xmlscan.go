@@ -370,20 +370,24 @@ func (s *xmlScanner) readName(first byte) ([]byte, byte, error) {
 			return nil, 0, err
 		}
 		if !isNameByte(c) {
-			name := s.tag
-			if i := bytes.LastIndexByte(name, ':'); i >= 0 {
-				name = name[i+1:]
-			}
-			if len(name) == 0 {
-				return nil, 0, s.fail("empty local name")
-			}
-			return name, c, nil
+			return localName(s.tag), c, nil
 		}
 		if len(s.tag) >= s.maxTag {
 			return nil, 0, s.fail("name longer than %d bytes", s.maxTag)
 		}
 		s.tag = append(s.tag, c)
 	}
+}
+
+// localName drops the prefix of a name, as encoding/xml does: "p:c" is
+// "c"; a name with an empty side of its colon (":c", "p:") or with more
+// than one colon stays whole.
+func localName(name []byte) []byte {
+	i := bytes.IndexByte(name, ':')
+	if i <= 0 || i == len(name)-1 || bytes.IndexByte(name[i+1:], ':') >= 0 {
+		return name
+	}
+	return name[i+1:]
 }
 
 // endTag reads "</name>" and checks it closes the open element.
@@ -564,11 +568,7 @@ func (s *xmlScanner) pop() {
 // name, or nil.
 func (s *xmlScanner) attr(name string) []byte {
 	for _, a := range s.attrs {
-		local := a.name
-		if i := bytes.LastIndexByte(local, ':'); i >= 0 {
-			local = local[i+1:]
-		}
-		if string(local) == name {
+		if string(a.name) == name {
 			return a.value
 		}
 	}
