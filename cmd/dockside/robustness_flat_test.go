@@ -295,6 +295,22 @@ func TestFlatRobustnessServe(t *testing.T) {
 			if !settled(drop, "failed", name) {
 				waitFor(t, 10*time.Second, func() bool { return settled(drop, "failed", name) }, name+" to move to failed/")
 			}
+			// The dashboard's detail of the failed message previews the
+			// file: it must cost no more than processing did.
+			m := flatRobustMessage(port, token, name)
+			if m == nil {
+				t.Fatalf("%s: not listed by the API", name)
+			}
+			var detail struct {
+				Parsed *struct {
+					Problem string `json:"problem"`
+				} `json:"parsed"`
+			}
+			if err := flatRobustGet(port, token, fmt.Sprintf("/api/v1/messages/%d", m.ID), &detail); err != nil {
+				t.Errorf("the failed message's detail: %v", err)
+			} else if detail.Parsed != nil && detail.Parsed.Problem != "" {
+				t.Logf("%s: preview: %.200s", name, detail.Parsed.Problem)
+			}
 			hwm := vmHWM(srv.Process.Pid)
 			t.Logf("%s: settled in %.1f s, server peak RSS so far %.0f MB", name, time.Since(start).Seconds(), float64(hwm)/(1<<20))
 			if !healthy(health) {
@@ -459,29 +475,46 @@ func checkFlatRobustMessage(t *testing.T, in *inbox.Store, m *inbox.Message, tc 
 // flatRobustState returns the state of the hostile partner's newest
 // message of that name, asking the server's API ("" when none).
 func flatRobustState(port int, token, name string) inbox.State {
-	req, err := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/api/v1/messages?partner=hostile&limit=100", port), nil)
-	if err != nil {
-		return ""
+	if m := flatRobustMessage(port, token, name); m != nil {
+		return m.State
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		return ""
-	}
-	defer resp.Body.Close()
+	return ""
+}
+
+// flatRobustMessage returns the hostile partner's newest message of that
+// name, from the server's API (nil when none).
+func flatRobustMessage(port int, token, name string) *inbox.Message {
 	var page struct {
 		Messages []inbox.Message `json:"messages"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
-		return ""
+	if flatRobustGet(port, token, "/api/v1/messages?partner=hostile&limit=100", &page) != nil {
+		return nil
 	}
 	for _, m := range page.Messages {
 		if m.Name == name {
-			return m.State
+			return &m
 		}
 	}
-	return ""
+	return nil
+}
+
+// flatRobustGet GETs an API path with the token and decodes its JSON.
+func flatRobustGet(port int, token, path string, v any) error {
+	req, err := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	c := http.Client{Timeout: flatRobustMaxTime}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
 }
 
 // settled reports whether the folder's sub (archive or failed) holds name.
