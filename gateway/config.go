@@ -60,10 +60,16 @@ type Config struct {
 
 // IdentityConfig is our own interchange identity.
 type IdentityConfig struct {
-	ISAQualifier string `yaml:"isa_qualifier"` // default ZZ
-	ISAID        string `yaml:"isa_id"`        // default DOCKSIDE
-	GSID         string `yaml:"gs_id"`         // default: the ISA id
-	AS2ID        string `yaml:"as2_id"`        // default DOCKSIDE
+	// ISAQualifier is our interchange id qualifier (ISA05 of what we
+	// send, ISA07 of what partners send us); default ZZ.
+	ISAQualifier string `yaml:"isa_qualifier"`
+	// ISAID is our interchange id (ISA06 / ISA08); default DOCKSIDE.
+	ISAID string `yaml:"isa_id"`
+	// GSID is our application code (GS02 / GS03); default: the ISA id.
+	GSID string `yaml:"gs_id"`
+	// AS2ID is our AS2 name (AS2-From of what we send, AS2-To of what
+	// partners send us); default DOCKSIDE.
+	AS2ID string `yaml:"as2_id"`
 }
 
 // HTTPConfig configures the HTTP listener.
@@ -81,11 +87,18 @@ type HTTPConfig struct {
 	PublicURL string `yaml:"public_url"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
+	// RateLimit is the sustained API and dashboard requests per second
+	// allowed per token (and per client address without one). Default
+	// 20 requests/s.
+	RateLimit int `yaml:"rate_limit"`
+	// RateBurst is the requests a token may make at once above
+	// RateLimit. Default 40 requests.
+	RateBurst int `yaml:"rate_burst"`
 }
 
 // TokenConfig is one API token: stored as its SHA-256, never in clear.
 type TokenConfig struct {
-	Name   string `yaml:"name"`
+	Name   string `yaml:"name"`   // who uses it: named in the logs of what it does
 	SHA256 string `yaml:"sha256"` // hex SHA-256 of the token
 	Role   string `yaml:"role"`   // read-only or operator
 }
@@ -176,7 +189,8 @@ func DefaultConfig() *Config {
 	return &Config{
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
-		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
+			RateLimit: 20, RateBurst: 40},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
