@@ -51,7 +51,13 @@ type Config struct {
 	// white space or NUL padding in a row, a segment over 1 MiB and a
 	// transaction set over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
-	// Flat bounds what one CSV, fixed-width or Excel file may cost.
+	// Flat bounds what one CSV, fixed-width or Excel file may cost, so
+	// that memory and time follow these limits, not the input. A file
+	// past one fails whole, nothing posted, its bytes kept, with an error
+	// that names the setting and its value ("limit max_rows = 100000",
+	// "xl/sharedStrings.xml: ... (limit max_shared_strings = 1000000)").
+	// Fixed bounds apply besides: Excel's 1,048,576 rows and 16,384
+	// cells a row, a field a movement takes of at most 1,024 bytes.
 	Flat FlatConfig `yaml:"flat"`
 
 	// File is the configuration file read, if any.
