@@ -59,6 +59,7 @@ var (
 // limitKind is a sentinel that is also ErrLimit.
 type limitKind string
 
+// Error returns the sentinel's text.
 func (k limitKind) Error() string { return string(k) }
 
 // Is makes errors.Is(k, ErrLimit) true.
@@ -111,6 +112,8 @@ type PartError struct {
 	Err  error
 }
 
+// Error formats the error like `xl/worksheets/sheet1.xml: unreadable
+// workbook: zip: checksum error`.
 func (e *PartError) Error() string { return e.Part + ": " + e.Err.Error() }
 
 // Unwrap returns the wrapped error.
