@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -357,31 +356,16 @@ func TestFlatRobustnessServe(t *testing.T) {
 	}
 }
 
-// flatRobustBinary builds dockside once for the robustness tests.
-var flatRobustBinary = func() func(t *testing.T) string {
-	var (
-		once sync.Once
-		bin  string
-		err  error
-		out  []byte
-	)
-	return func(t *testing.T) string {
-		t.Helper()
-		once.Do(func() {
-			dir, e := os.MkdirTemp("", "dockside-robust-flat-")
-			if e != nil {
-				err = e
-				return
-			}
-			bin = filepath.Join(dir, "dockside")
-			out, err = exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-		})
-		if err != nil {
-			t.Fatalf("building dockside: %v\n%s", err, out)
-		}
-		return bin
+// flatRobustBinary builds dockside into the test's temporary folder (the
+// build cache makes the second build a link).
+func flatRobustBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "dockside")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building dockside: %v\n%s", err, out)
 	}
-}()
+	return bin
+}
 
 // writeFlatRobustProfile writes the hostile partner's profile under dir
 // (its drop folder is dir/drop) and returns the profiles' folder.
