@@ -98,11 +98,19 @@ func (r *Result) Document() ledger.Document {
 // Mapper maps the documents of one partner.
 type Mapper struct {
 	p    *partners.Profile
+	flat FlatLimits
 	free reusable // slices of released results
 }
 
-// New returns the mapper of a partner's profile.
+// New returns the mapper of a partner's profile, with the default flat-file
+// limits.
 func New(p *partners.Profile) *Mapper { return &Mapper{p: p} }
+
+// NewWithLimits returns the mapper of a partner's profile that maps flat
+// files within limits.
+func NewWithLimits(p *partners.Profile, limits FlatLimits) *Mapper {
+	return &Mapper{p: p, flat: limits}
+}
 
 // Profile returns the mapper's profile.
 func (m *Mapper) Profile() *partners.Profile { return m.p }
