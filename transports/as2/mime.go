@@ -193,8 +193,13 @@ func decodeBase64(b []byte) ([]byte, error) {
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
 	n, err := base64.StdEncoding.Decode(out, clean)
 	if err != nil {
-		// Some senders leave the padding off.
-		n, err = base64.RawStdEncoding.Decode(out, bytes.TrimRight(clean, "="))
+		// Some senders leave the padding off. The unpadded reading can
+		// yield more bytes than the padded one sized for (3 characters
+		// make 2 bytes unpadded, 0 padded): size its output from its
+		// own source.
+		raw := bytes.TrimRight(clean, "=")
+		out = make([]byte, base64.RawStdEncoding.DecodedLen(len(raw)))
+		n, err = base64.RawStdEncoding.Decode(out, raw)
 	}
 	return out[:n], err
 }
