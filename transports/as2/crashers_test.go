@@ -2,9 +2,13 @@ package as2
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/dockside-edi/dockside/inbox"
 )
 
 // TestDecodeBase64 covers padded, unpadded and broken base64, including
@@ -77,5 +81,51 @@ func TestCrashingSignedPost(t *testing.T) {
 				t.Fatalf("HTTP %d %s %q, want %d %s with %q", resp.StatusCode, resp.Header.Get("Content-Type"), b.String(), tt.status, tt.ctype, tt.text)
 			}
 		})
+	}
+}
+
+// panickingInbox panics when it is given a payload (a bug in the inbox).
+type panickingInbox struct{}
+
+func (panickingInbox) Receive(context.Context, inbox.Arrival, io.Reader) (*inbox.Message, error) {
+	panic("inbox bug")
+}
+
+// TestHandlerPanic: a panic while a message is handled is recovered: the
+// partner gets an MDN saying unexpected-processing-error, the message is
+// not recorded as processed, and its resend is processed once the bug is
+// gone.
+func TestHandlerPanic(t *testing.T) {
+	us, them := ident(t, "dockside"), ident(t, "partner")
+	st := newStation(t, us, Partner{ID: "acme", AS2ID: them.AS2ID, Certs: []*x509Cert{them.Cert}})
+	post := func() (int, string, string) {
+		req, _ := http.NewRequest(http.MethodPost, st.server.URL, strings.NewReader("ISA*00~"))
+		req.Header.Set("AS2-From", `"Acme Retail"`)
+		req.Header.Set("AS2-To", "DOCKSIDE")
+		req.Header.Set("Message-ID", "<panic@x>")
+		req.Header.Set("Content-Type", "application/edi-x12")
+		req.Header.Set("Disposition-Notification-To", "edi@acme.example")
+		resp, err := st.server.Client().Do(req)
+		if err != nil {
+			t.Fatalf("the handler dropped the connection: %v", err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), b.String()
+	}
+	real := st.handler.cfg.Inbox
+	st.handler.cfg.Inbox = panickingInbox{}
+	status, ctype, body := post()
+	if status != http.StatusOK || !strings.HasPrefix(ctype, "multipart/report") || !strings.Contains(body, "unexpected-processing-error") {
+		t.Fatalf("after a panic: HTTP %d %s %q", status, ctype, body)
+	}
+	st.handler.cfg.Inbox = real
+	status, _, body = post()
+	if status != http.StatusOK || !strings.Contains(body, "Disposition: automatic-action/MDN-sent-automatically; processed\r\n") {
+		t.Fatalf("the resend: HTTP %d %q", status, body)
+	}
+	if msgs, _ := st.inboxMessages(t); len(msgs) != 1 {
+		t.Fatalf("%d messages in the inbox, want the resent one", len(msgs))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -89,6 +90,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "AS2 endpoint: POST AS2 messages here", http.StatusMethodNotAllowed)
 		return
 	}
+	aw := &answerWriter{ResponseWriter: w}
+	var req *request
+	defer h.recoverPanic(r, aw, &req)
 	body, err := readBody(w, r, h.cfg.MaxBody)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -99,18 +103,79 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "reading the message: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	req, err := readRequest(r, body)
+	req, err = readRequest(r, body)
 	if err != nil {
 		h.log.Warn("AS2 request refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
 	if req.isMDN() {
-		h.receiveMDN(w, req)
+		h.receiveMDN(aw, req)
 		return
 	}
-	h.receiveMessage(r.Context(), w, req)
+	h.receiveMessage(r.Context(), aw, req)
 }
+
+// recoverPanic ends an exchange whose handling panicked (a bug): the
+// panic is logged with the Message-ID, and a message the response has not
+// been started for is answered as failed (unexpected-processing-error,
+// recorded as not processed, so that the partner's resend is processed
+// again). *reqp is the request once its headers were read.
+func (h *Handler) recoverPanic(r *http.Request, w *answerWriter, reqp **request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	req := *reqp
+	log := h.log.With("remote", r.RemoteAddr, "message_id", r.Header.Get("Message-ID"), "as2_from", r.Header.Get("AS2-From"))
+	log.Error("AS2 handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	if w.started {
+		panic(http.ErrAbortHandler) // half a response: drop the connection
+	}
+	cause := fmt.Errorf("%w: panic: %v", errOurs, v)
+	defer func() {
+		if v := recover(); v != nil { // the failure answer panicked too
+			log.Error("AS2 failure answer panicked", "panic", fmt.Sprint(v))
+			if !w.started {
+				http.Error(w, "this station failed", http.StatusInternalServerError)
+			}
+		}
+	}()
+	if req == nil || req.isMDN() {
+		http.Error(w, "this station failed: "+cause.Error(), http.StatusInternalServerError)
+		return
+	}
+	mreq := h.readMDNRequest(req)
+	var pp *Partner
+	if p, ok := h.cfg.Partners.ByAS2ID(req.from); ok {
+		pp = &p
+	} else {
+		mreq.asyncURL, mreq.sign = "", false
+	}
+	h.answerFailure(r.Context(), w, req, pp, mreq, cause, log)
+}
+
+// answerWriter notes whether the response was started.
+type answerWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *answerWriter) WriteHeader(code int) {
+	w.started = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *answerWriter) Write(b []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // readBody reads the request body, at most max bytes, into a buffer of
 // the announced size.

@@ -155,6 +155,7 @@ func (s *Server) shutdown() {
 // serveConn authenticates a connection and serves its sessions.
 func (s *Server) serveConn(c net.Conn) {
 	defer s.wg.Done()
+	defer logPanic(s.log.With("remote", c.RemoteAddr().String()), "connection")
 	ip := remoteIP(c.RemoteAddr())
 	l := &login{s: s, ip: ip}
 	c.SetDeadline(time.Now().Add(s.cfg.LoginTimeout))
@@ -201,6 +202,7 @@ func (s *Server) serveConn(c net.Conn) {
 		go func() {
 			defer sessions.Done()
 			defer s.closeSession(partner)
+			defer logPanic(log, "session")
 			s.serveSession(ch, creqs, &session{s: s, partner: partner, user: user, remote: c.RemoteAddr().String(), act: act, log: log})
 		}()
 	}
