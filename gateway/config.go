@@ -66,6 +66,18 @@ type HTTPConfig struct {
 	// PublicURL is how partners reach this listener (for asynchronous
 	// AS2 MDNs); default http://<listen>.
 	PublicURL string `yaml:"public_url"`
+	// AS2RateLimit is the sustained requests per second /as2 takes from
+	// one client address, checked before anything is read (default 20;
+	// negative: no limit). A proxy in front makes every partner one
+	// address.
+	AS2RateLimit float64 `yaml:"as2_rate_limit"`
+	// AS2RateBurst is the burst of requests /as2 takes from one client
+	// address (default 60).
+	AS2RateBurst int `yaml:"as2_rate_burst"`
+	// AS2Concurrency is how many AS2 messages are unwrapped at a time,
+	// each with its body and decrypted copies in memory; the others wait
+	// with their bodies on disk, in <data>/as2/spool (default 2).
+	AS2Concurrency int `yaml:"as2_concurrency"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
 }
@@ -105,7 +117,8 @@ func DefaultConfig() *Config {
 	return &Config{
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
-		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
+			AS2RateLimit: 20, AS2RateBurst: 60, AS2Concurrency: 2},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 	}

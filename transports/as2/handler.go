@@ -16,8 +16,21 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 )
 
-// DefaultMaxBody bounds one received HTTP body.
-const DefaultMaxBody = 64 << 20
+// Defaults of HandlerConfig.
+const (
+	// DefaultMaxBody bounds one received HTTP body.
+	DefaultMaxBody = 64 << 20
+	// DefaultMaxConcurrent is how many messages are unwrapped at a time.
+	DefaultMaxConcurrent = 2
+	// DefaultRatePerAddress and DefaultRateBurst limit the requests of
+	// one client address.
+	DefaultRatePerAddress = 20
+	DefaultRateBurst      = 60
+)
+
+// spoolAbove is the body size from which a body is written to disk while
+// it arrives, rather than read into memory.
+const spoolAbove = 1 << 20
 
 // HandlerConfig configures a Handler.
 type HandlerConfig struct {
@@ -33,6 +46,21 @@ type HandlerConfig struct {
 	// MaxBody bounds one HTTP body (default DefaultMaxBody); MaxExpanded
 	// bounds decompressed content (default 8 × MaxBody).
 	MaxBody, MaxExpanded int64
+	// SpoolDir is where bodies over SpoolAbove bytes are written while
+	// they arrive (default os.TempDir(); better a folder on disk than a
+	// tmpfs). The files are unlinked at once and gone with the request.
+	SpoolDir string
+	// MaxConcurrent bounds the messages unwrapped at a time, each with
+	// its body and its decrypted and decompressed copies in memory
+	// (default DefaultMaxConcurrent); the others wait, their bodies on
+	// disk.
+	MaxConcurrent int
+	// RatePerAddress is the sustained requests per second allowed per
+	// client IP address, RateBurst the burst (defaults
+	// DefaultRatePerAddress and DefaultRateBurst); a negative
+	// RatePerAddress turns the limit off.
+	RatePerAddress float64
+	RateBurst      int
 	// ReportingUA names us in MDNs (default "Dockside AS2").
 	ReportingUA string
 	// ExpiryWarning is how long before a certificate expires to start
@@ -45,10 +73,12 @@ type HandlerConfig struct {
 // Handler is the AS2 endpoint: it receives partners' messages and their
 // asynchronous MDNs for ours.
 type Handler struct {
-	cfg    HandlerConfig
-	log    *slog.Logger
-	locks  keyLocks
-	expiry *expiryWatch
+	cfg     HandlerConfig
+	log     *slog.Logger
+	locks   keyLocks
+	expiry  *expiryWatch
+	limits  *addrLimits   // nil: no rate limit
+	working chan struct{} // one token per message being unwrapped
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -76,14 +106,31 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.RatePerAddress == 0 {
+		cfg.RatePerAddress = DefaultRatePerAddress
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = DefaultRateBurst
+	}
 	cfg.Identity = withFastKey(cfg.Identity)
-	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning)}
+	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning),
+		working: make(chan struct{}, cfg.MaxConcurrent)}
+	if cfg.RatePerAddress > 0 {
+		h.limits = newAddrLimits(cfg.RatePerAddress, cfg.RateBurst)
+	}
 	h.log.Info("as2: RSA private key operations", "implementation", keyImplementation(cfg.Identity.Key))
 	h.expiry.check(cfg.Now(), "ours", cfg.Identity.Cert)
 	return h, nil
 }
 
-// ServeHTTP receives one AS2 message or asynchronous MDN.
+// ServeHTTP receives one AS2 message or asynchronous MDN. Everything that
+// needs no body is checked before the body is read: the client address's
+// rate, the AS2 headers, the announced size and the partner. A large
+// body is then written to disk while it arrives; it is read into memory
+// only when its turn to be unwrapped comes (MaxConcurrent at a time).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -93,27 +140,77 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	aw := &answerWriter{ResponseWriter: w}
 	var req *request
 	defer h.recoverPanic(r, aw, &req)
-	body, err := readBody(w, r, h.cfg.MaxBody)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+	if h.limits != nil {
+		if ok, wait := h.limits.allow(remoteIP(r), h.cfg.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+			http.Error(w, "too many requests from this address; retry later", http.StatusTooManyRequests)
 			return
 		}
-		http.Error(w, "reading the message: "+err.Error(), http.StatusBadRequest)
-		return
 	}
-	req, err = readRequest(r, body)
+	req, err := readRequest(r)
 	if err != nil {
 		h.log.Warn("AS2 request refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if req.isMDN() {
-		h.receiveMDN(aw, req)
+	if r.ContentLength > h.cfg.MaxBody {
+		http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
 		return
 	}
-	h.receiveMessage(r.Context(), aw, req)
+	p, known := h.cfg.Partners.ByAS2ID(req.from)
+	if !known {
+		h.refuseStranger(r.Context(), aw, req)
+		return
+	}
+	body, err := h.readBody(w, r)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+		case errors.Is(err, errSpool):
+			h.log.Error("AS2 body not spooled", "message_id", req.messageID, "err", err)
+			http.Error(w, "this station failed to take the message; send it again later", http.StatusInternalServerError)
+		default:
+			http.Error(w, "reading the message: "+err.Error(), http.StatusBadRequest)
+		}
+		return
+	}
+	defer body.Close()
+	// Wait for a turn, the body on disk, then read it.
+	select {
+	case h.working <- struct{}{}:
+		defer func() { <-h.working }()
+	case <-r.Context().Done():
+		return
+	}
+	if req.top.body, err = body.bytes(); err != nil {
+		h.log.Error("AS2 spooled body unreadable", "message_id", req.messageID, "err", err)
+		http.Error(w, "this station failed to read the message; send it again later", http.StatusInternalServerError)
+		return
+	}
+	if req.isMDN() {
+		h.receiveMDN(aw, req, p)
+		return
+	}
+	h.receiveMessage(r.Context(), aw, req, p)
+}
+
+// refuseStranger answers a request from an AS2-From no partner has,
+// without reading its body: an MDN is refused with 403; a message gets a
+// synchronous, unsigned MDN (or 400) saying authentication-failed. No
+// URL of a stranger is ever POSTed to, and no private-key operation is
+// spent on one.
+func (h *Handler) refuseStranger(ctx context.Context, w http.ResponseWriter, req *request) {
+	log := h.log.With("as2_from", req.from, "message_id", req.messageID)
+	if req.mdnType() {
+		log.Warn("AS2 MDN from an unknown partner")
+		http.Error(w, "unknown AS2-From", http.StatusForbidden)
+		return
+	}
+	mreq := h.readMDNRequest(req)
+	mreq.asyncURL, mreq.sign = "", false
+	h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: AS2-From %q", ErrUnknownPartner, req.from), log)
 }
 
 // recoverPanic ends an exchange whose handling panicked (a bug): the
@@ -177,17 +274,6 @@ func (w *answerWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// readBody reads the request body, at most max bytes, into a buffer of
-// the announced size.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	var b bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= max {
-		b.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	_, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, max))
-	return b.Bytes(), err
-}
-
 // mdnRequest is what the sender asked for in the way of a receipt.
 type mdnRequest struct {
 	wanted   bool
@@ -223,24 +309,14 @@ func (h *Handler) readMDNRequest(req *request) mdnRequest {
 	return m
 }
 
-// receiveMessage processes a partner's message and answers it.
-func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req *request) {
+// receiveMessage processes partner p's message and answers it.
+func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req *request, p Partner) {
 	log := h.log.With("as2_from", req.from, "message_id", req.messageID)
 	mreq := h.readMDNRequest(req)
-	p, known := h.cfg.Partners.ByAS2ID(req.from)
-	if known {
-		var err error
-		if p, err = p.normalized(); err != nil {
-			log.Error("AS2 partner profile", "err", err)
-			h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: %w", errOurs, err), log)
-			return
-		}
-	}
-	if !known {
-		// Never POST to a stranger's URL, and spend no private-key
-		// operation on a stranger: its MDN is synchronous and unsigned.
-		mreq.asyncURL, mreq.sign = "", false
-		h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: AS2-From %q", ErrUnknownPartner, req.from), log)
+	var err error
+	if p, err = p.normalized(); err != nil {
+		log.Error("AS2 partner profile", "err", err)
+		h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: %w", errOurs, err), log)
 		return
 	}
 	log = log.With("partner", p.ID)
@@ -466,17 +542,12 @@ func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *reques
 }
 
 // receiveMDN takes a partner's asynchronous MDN for one of our messages
-// and confirms the message in the outbox, or schedules it again.
-func (h *Handler) receiveMDN(w http.ResponseWriter, req *request) {
+// (partner p's) and confirms the message in the outbox, or schedules it
+// again.
+func (h *Handler) receiveMDN(w http.ResponseWriter, req *request, p Partner) {
 	log := h.log.With("as2_from", req.from, "mdn_message_id", req.messageID)
 	if h.cfg.Outbox == nil {
 		http.Error(w, "this station does not take asynchronous MDNs", http.StatusServiceUnavailable)
-		return
-	}
-	p, ok := h.cfg.Partners.ByAS2ID(req.from)
-	if !ok {
-		log.Warn("AS2 MDN from an unknown partner")
-		http.Error(w, "unknown AS2-From", http.StatusForbidden)
 		return
 	}
 	mdn, err := parseMDN(req.top.header("Content-Type"), req.top.body, p.Certs, false)
