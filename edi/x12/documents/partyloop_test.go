@@ -19,6 +19,9 @@ func TestPartyLoopStable(t *testing.T) {
 		{"N3 before N2", "W05*N*1~N1*ST*X~N3*S~N2*A~N4*C~W01*1*EA*U~"},
 		{"two N4", "W05*N*1~N1*ST*X~N4*C~N4*D~REF*A*1~W01*1*EA*U~"},
 		{"after N9", "W05*N*1~N1*ST*X~N9*A*1~N2*A~0~W01*1*EA*U~"},
+		// The same kind of instability in the detail (FuzzDecode again).
+		{"G69 with empty elements after an unknown segment", "W05**00~W01*00*00*0~000000~G69**~"},
+		{"same LX01 twice, with loop segments", "W05*N*1~LX*1~W01*1*EA*U~LX*1~MAN*GM*1~W01*2*EA*U~"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
