@@ -74,10 +74,11 @@ type HTTPConfig struct {
 	// AS2RateBurst is the burst of requests /as2 takes from one client
 	// address (default 60).
 	AS2RateBurst int `yaml:"as2_rate_burst"`
-	// AS2Concurrency is how many AS2 messages are unwrapped at a time,
-	// each with its body and decrypted copies in memory; the others wait
-	// with their bodies on disk, in <data>/as2/spool (default 2).
-	AS2Concurrency int `yaml:"as2_concurrency"`
+	// AS2UnwrapMemory bounds the bytes of the AS2 bodies being unwrapped
+	// at a time, each needing about three times its size in memory; the
+	// others wait with their bodies on disk, in <data>/as2/spool (default
+	// 64 MiB: one message of the default max_body, or many small ones).
+	AS2UnwrapMemory int64 `yaml:"as2_unwrap_memory"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
 }
@@ -118,7 +119,7 @@ func DefaultConfig() *Config {
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
-			AS2RateLimit: 20, AS2RateBurst: 60, AS2Concurrency: 2},
+			AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 	}

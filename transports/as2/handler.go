@@ -20,8 +20,6 @@ import (
 const (
 	// DefaultMaxBody bounds one received HTTP body.
 	DefaultMaxBody = 64 << 20
-	// DefaultMaxConcurrent is how many messages are unwrapped at a time.
-	DefaultMaxConcurrent = 2
 	// DefaultRatePerAddress and DefaultRateBurst limit the requests of
 	// one client address.
 	DefaultRatePerAddress = 20
@@ -50,11 +48,12 @@ type HandlerConfig struct {
 	// they arrive (default os.TempDir(); better a folder on disk than a
 	// tmpfs). The files are unlinked at once and gone with the request.
 	SpoolDir string
-	// MaxConcurrent bounds the messages unwrapped at a time, each with
-	// its body and its decrypted and decompressed copies in memory
-	// (default DefaultMaxConcurrent); the others wait, their bodies on
-	// disk.
-	MaxConcurrent int
+	// UnwrapMemory bounds the bytes of the bodies being unwrapped at a
+	// time (default MaxBody: one message of the largest size, or many
+	// small ones); each needs about three times its size while unwrapped
+	// (body, transfer decoding, decryption). Other bodies wait on disk,
+	// in the order they came.
+	UnwrapMemory int64
 	// RatePerAddress is the sustained requests per second allowed per
 	// client IP address, RateBurst the burst (defaults
 	// DefaultRatePerAddress and DefaultRateBurst); a negative
@@ -77,8 +76,8 @@ type Handler struct {
 	log     *slog.Logger
 	locks   keyLocks
 	expiry  *expiryWatch
-	limits  *addrLimits   // nil: no rate limit
-	working chan struct{} // one token per message being unwrapped
+	limits  *addrLimits // nil: no rate limit
+	working *budget     // bytes of the bodies being unwrapped
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -106,8 +105,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.MaxConcurrent <= 0 {
-		cfg.MaxConcurrent = DefaultMaxConcurrent
+	if cfg.UnwrapMemory <= 0 {
+		cfg.UnwrapMemory = cfg.MaxBody
 	}
 	if cfg.RatePerAddress == 0 {
 		cfg.RatePerAddress = DefaultRatePerAddress
@@ -117,7 +116,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	cfg.Identity = withFastKey(cfg.Identity)
 	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning),
-		working: make(chan struct{}, cfg.MaxConcurrent)}
+		working: newBudget(cfg.UnwrapMemory)}
 	if cfg.RatePerAddress > 0 {
 		h.limits = newAddrLimits(cfg.RatePerAddress, cfg.RateBurst)
 	}
@@ -130,7 +129,8 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 // needs no body is checked before the body is read: the client address's
 // rate, the AS2 headers, the announced size and the partner. A large
 // body is then written to disk while it arrives; it is read into memory
-// only when its turn to be unwrapped comes (MaxConcurrent at a time).
+// only when its turn to be unwrapped comes (UnwrapMemory bytes of bodies
+// at a time).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -178,12 +178,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer body.Close()
 	// Wait for a turn, the body on disk, then read it.
-	select {
-	case h.working <- struct{}{}:
-		defer func() { <-h.working }()
-	case <-r.Context().Done():
-		return
+	share, err := h.working.acquire(r.Context(), body.size)
+	if err != nil {
+		return // the client went away
 	}
+	defer h.working.release(share)
 	if req.top.body, err = body.bytes(); err != nil {
 		h.log.Error("AS2 spooled body unreadable", "message_id", req.messageID, "err", err)
 		http.Error(w, "this station failed to read the message; send it again later", http.StatusInternalServerError)
