@@ -140,6 +140,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	aw := &answerWriter{ResponseWriter: w}
 	var req *request
 	defer h.recoverPanic(r, aw, &req)
+	// Refused before its body is read, a request's connection is closed
+	// after the answer: the server then neither waits for nor reads the
+	// body (a client that sent Expect: 100-continue never sends it, even
+	// when a wrapper replaced r.Body and hides the expectation from
+	// net/http).
+	w.Header().Set("Connection", "close")
 	if h.limits != nil {
 		if ok, wait := h.limits.allow(remoteIP(r), h.cfg.Now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
@@ -162,6 +168,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuseStranger(r.Context(), aw, req)
 		return
 	}
+	w.Header().Del("Connection")
 	body, err := h.readBody(w, r)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
