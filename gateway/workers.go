@@ -87,7 +87,7 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 // errPanicked marks an error made of a recovered panic.
 var errPanicked = errors.New("panic")
 
-// processRecovered is Process, with a panic recovered into an error
+// processRecovered is processBounded, with a panic recovered into an error
 // wrapping errPanicked, logged with the message id and the stack: a bug
 // in the pipeline fails one message and leaves the worker, and serve,
 // running.
@@ -103,7 +103,7 @@ func (g *Gateway) processRecovered(ctx context.Context, m *inbox.Message) (out i
 			out, err = inbox.Outcome{}, fmt.Errorf("%w: %v", errPanicked, r)
 		}
 	}()
-	return g.Process(ctx, m)
+	return g.processBounded(ctx, m) // Process within Config.Limits
 }
 
 // finishRecovered is Finish, with a panic (of a finish hook) recovered

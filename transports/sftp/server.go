@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -157,7 +158,8 @@ func (s *Server) serveConn(c net.Conn) {
 	defer s.wg.Done()
 	defer logPanic(s.log.With("remote", c.RemoteAddr().String()), "connection")
 	ip := remoteIP(c.RemoteAddr())
-	l := &login{s: s, ip: ip}
+	addr, _ := netip.ParseAddr(ip)
+	l := &login{s: s, ip: ip, addr: addr}
 	c.SetDeadline(time.Now().Add(s.cfg.LoginTimeout))
 	conn, chans, reqs, err := ssh.NewServerConn(c, s.sshConfig(l))
 	<-s.handshakes
