@@ -91,6 +91,20 @@ type HTTPConfig struct {
 	// PublicURL is how partners reach this listener (for asynchronous
 	// AS2 MDNs); default http://<listen>.
 	PublicURL string `yaml:"public_url"`
+	// AS2RateLimit is the sustained requests per second /as2 takes from
+	// one client address, checked before anything of the request is
+	// read (a proxy in front makes every partner one address). Default
+	// 20 requests/s; a negative value turns the limit off.
+	AS2RateLimit int `yaml:"as2_rate_limit"`
+	// AS2RateBurst is the requests /as2 takes at once from one client
+	// address above AS2RateLimit. Default 60 requests.
+	AS2RateBurst int `yaml:"as2_rate_burst"`
+	// AS2UnwrapMemory bounds the bytes of the AS2 bodies being unwrapped
+	// at a time, each needing about three times its size in memory; the
+	// others wait their turn with their bodies on disk (in
+	// <data>/as2/spool). Default 64 MiB (in bytes): one body of the
+	// default max_body, or many small ones.
+	AS2UnwrapMemory int64 `yaml:"as2_unwrap_memory"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
 	// RateLimit is the sustained API and dashboard requests per second
@@ -196,7 +210,7 @@ func DefaultConfig() *Config {
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
-			RateLimit: 20, RateBurst: 40},
+			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},

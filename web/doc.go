@@ -80,7 +80,9 @@
 // failed authentications included; behind a reverse proxy every client
 // has the proxy's address) has a token bucket
 // (golang.org/x/time/rate, Options.RateLimit and RateBurst, 20/s burst 40
-// by default; the gateway's http.rate_limit and http.rate_burst); past it: 429 with Retry-After in seconds. Request bodies
+// by default; the gateway's http.rate_limit and http.rate_burst); past it:
+// 429 with Retry-After in seconds. /healthz and /readyz are not limited
+// (health checks come through one proxy address). Request bodies
 // are cut at Options.MaxBodyBytes (413). API handlers run under
 // http.TimeoutHandler (Options.Timeout, 503 after it) except the raw
 // download and the Excel exports, which stream and honour the request's

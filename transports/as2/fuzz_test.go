@@ -2,6 +2,7 @@ package as2
 
 import (
 	"bytes"
+	"encoding/base64"
 	"testing"
 	"time"
 )
@@ -110,6 +111,31 @@ func FuzzUnwrap(f *testing.F) {
 		u, err := unwrap(top, p, us.Identity, 1<<20)
 		if err == nil && !bytes.Equal(u.payload, []byte("ISA*00~")) && len(body) > 500 {
 			t.Logf("unwrapped %d bytes", len(u.payload))
+		}
+	})
+}
+
+// FuzzDecodeBase64 compares decodeBase64 (streaming, one buffer) with a
+// plain reading: white space removed, decoded padded, else unpadded.
+func FuzzDecodeBase64(f *testing.F) {
+	f.Add([]byte("aGVsbG8=\r\n"))
+	f.Add([]byte("aGVs bG8"))
+	f.Add([]byte("100"))
+	f.Add([]byte("QQ==QQ=="))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		clean := bytes.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, b)
+		want, wantErr := base64.StdEncoding.DecodeString(string(clean))
+		if wantErr != nil {
+			want, wantErr = base64.RawStdEncoding.DecodeString(string(bytes.TrimRight(clean, "=")))
+		}
+		got, err := decodeBase64(b)
+		if (err == nil) != (wantErr == nil) || (err == nil && !bytes.Equal(got, want)) {
+			t.Fatalf("%q: got %x, %v; want %x, %v", b, got, err, want, wantErr)
 		}
 	})
 }

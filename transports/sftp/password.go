@@ -22,6 +22,9 @@ const (
 	maxArgonMemory  = 1 << 20 // KiB: 1 GiB
 	maxArgonTime    = 64
 	maxArgonThreads = 64
+	// maxBcryptCost bounds bcrypt's cost likewise: 14 takes about a
+	// second a login; each step doubles it (31 would take days).
+	maxBcryptCost = 14
 )
 
 // Argon2id parameters of HashPassword (RFC 9106's second recommendation).
@@ -54,6 +57,9 @@ func hashArgon2id(password string, memory, time uint32, threads uint8) (string, 
 func CheckPassword(hash, password string) (bool, error) {
 	switch {
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost > maxBcryptCost {
+			return false, fmt.Errorf("bcrypt cost %d over %d: %w", cost, maxBcryptCost, errBadHash)
+		}
 		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return false, nil
