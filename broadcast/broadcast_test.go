@@ -258,7 +258,7 @@ func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 		t.Errorf("second full advice (split %q): %v, %v; first %v", ps.Split, again.Lines, err, res.Lines)
 	}
 	m, _ := f.o.Get(res.Broadcast.Outbox[0])
-	if m.Transport != "as2" || m.AckState != outbox.AckPending || !m.AckDeadline.Equal(f.clock.Now().Add(4*time.Hour)) {
+	if m.Transport != "folder" || m.AckState != outbox.AckPending || !m.AckDeadline.Equal(f.clock.Now().Add(4*time.Hour)) {
 		t.Errorf("outbox message %+v", m)
 	}
 	believes, _ := f.b.Store.Believes("shopmart")
