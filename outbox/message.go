@@ -76,9 +76,9 @@ type Message struct {
 	// then. A message enqueued with an AckDeadline instead keeps it.
 	AckWithin   time.Duration `json:"ack_within,omitempty"`
 	AckDeadline time.Time     `json:"ack_deadline,omitempty"`
-	AckAt       time.Time `json:"ack_at,omitempty"`
-	AckDetail   string    `json:"ack_detail,omitempty"`
-	AckMessage  uint64    `json:"ack_message,omitempty"` // inbox id of their ack
+	AckAt       time.Time     `json:"ack_at,omitempty"`
+	AckDetail   string        `json:"ack_detail,omitempty"`
+	AckMessage  uint64        `json:"ack_message,omitempty"` // inbox id of their ack
 }
 
 // Receipt is what a sender reports of a successful attempt.
