@@ -11,3 +11,11 @@ var (
 	// ErrNoTransport means the partner has no outbound transport.
 	ErrNoTransport = errors.New("broadcast: partner has no outbound transport")
 )
+
+// More sentinel errors of the broadcast store.
+var (
+	// ErrNotFound means no broadcast has the given id.
+	ErrNotFound = errors.New("broadcast: not found")
+	// ErrState means the broadcast's state does not allow the call.
+	ErrState = errors.New("broadcast: wrong state")
+)

@@ -348,7 +348,7 @@ func TestOutbox(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	var p outboxPage
 	f.get("/api/v1/outbox", &p)
-	if len(p.Messages) != 4 || p.Pending != 1 || p.Dead != 1 {
+	if len(p.Messages) != 5 || p.Pending != 1 || p.Dead != 1 {
 		t.Fatalf("%d messages, pending %d, dead %d", len(p.Messages), p.Pending, p.Dead)
 	}
 	f.get("/api/v1/outbox?state=dead", &p)

@@ -19,7 +19,7 @@ type Deps struct {
 	Inbox  *inbox.Store
 	Outbox *outbox.Store
 	// Broadcasts is what each channel was told; nil shows none.
-	Broadcasts *broadcast.Store
+	Broadcasts broadcast.Store
 	// Partners returns the profiles in use (they may be reloaded at any
 	// time; the server calls it once per request).
 	Partners func() *partners.Directory

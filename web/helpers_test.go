@@ -48,7 +48,7 @@ type fixture struct {
 	ledger   *ledger.Ledger
 	inbox    *inbox.Store
 	outbox   *outbox.Store
-	bcast    *broadcast.Store
+	bcast    *broadcast.BoltStore
 	profiles atomic.Pointer[partners.Directory]
 	partDir  string
 	res      *fakeReservations
@@ -307,6 +307,23 @@ func (f *fixture) seed() {
 		f.t.Fatal(err)
 	}
 	f.broadcastID = res.Broadcast.ID
+	// The advice is delivered: only then does Shopmart believe it.
+	due, err = f.outbox.Due(10)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, m := range due {
+		if err := f.outbox.Succeeded(m.ID, outbox.Receipt{Text: "MDN processed"}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if err := b.Sync(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	// And an acknowledgement for ACME still waits for its first attempt.
+	if _, err := f.outbox.Enqueue(&outbox.Message{Partner: "acme-3pl", Transport: "sftp", Kind: "997", Name: "997-3.edi"}, []byte("ISA~")); err != nil {
+		f.t.Fatal(err)
+	}
 	f.post(ledger.Document{Key: "later", Movements: []ledger.Movement{receipt("later|1", "WIDGET-RED", "dallas", 50)}})
 }
 
