@@ -40,6 +40,8 @@ type Config struct {
 	SFTP SFTPConfig `yaml:"sftp"`
 	// Folders are watched-folder settings.
 	Folders FolderConfig `yaml:"folders"`
+	// Outbox tunes the retries of outbound messages.
+	Outbox OutboxConfig `yaml:"outbox"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
@@ -100,6 +102,19 @@ type FolderConfig struct {
 	Rescan time.Duration `yaml:"rescan"`
 }
 
+// OutboxConfig tunes the retries of outbound messages (advice, acks).
+type OutboxConfig struct {
+	// RetryDelay is the wait after a first failed attempt (default
+	// 30 s); each further failure doubles it, up to MaxRetryDelay
+	// (default 1 h), with ±20% jitter.
+	RetryDelay time.Duration `yaml:"retry_delay"`
+	// MaxRetryDelay caps the wait between attempts (default 1 h).
+	MaxRetryDelay time.Duration `yaml:"max_retry_delay"`
+	// MaxAttempts is how many attempts are made before a message is dead
+	// and waits for an operator (default 8).
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
@@ -108,6 +123,7 @@ func DefaultConfig() *Config {
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
+		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
 	}
 }
 
@@ -148,6 +164,9 @@ func (c *Config) Check() error {
 	}
 	if c.MaxFileSize < 1 {
 		errs = append(errs, fmt.Errorf("max_file_size: %d must be positive", c.MaxFileSize))
+	}
+	if c.Outbox.RetryDelay < 0 || c.Outbox.MaxRetryDelay < 0 || c.Outbox.MaxAttempts < 0 {
+		errs = append(errs, errors.New("outbox: retry_delay, max_retry_delay and max_attempts must not be negative"))
 	}
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {

@@ -86,7 +86,8 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Data, "outbox"), 0o750); err != nil {
 		return nil, g.closeOnError(err)
 	}
-	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now}); err != nil {
+	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now,
+		BaseDelay: cfg.Outbox.RetryDelay, MaxDelay: cfg.Outbox.MaxRetryDelay, MaxAttempts: cfg.Outbox.MaxAttempts}); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	st, err := broadcast.OpenStore(cfg.Data)
