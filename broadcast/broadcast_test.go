@@ -511,3 +511,26 @@ func TestFullAdviceOfAnEmptyLedger(t *testing.T) {
 		t.Errorf("an empty advice was queued")
 	}
 }
+
+// TestDeltaWhileAnAdviceIsInFlight: an advice being sent when the figure
+// changes back may still arrive; the next delta carries the SKU, and
+// arrives after it.
+func TestDeltaWhileAnAdviceIsInFlight(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 120) // 94
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-RED", "dallas", 70) // 150
+	f.send(t, Options{Delta: true})
+	inflight, _ := f.o.Due(10)
+	f.count(t, "WIDGET-RED", "dallas", -70) // 94 again
+	back := f.send(t, Options{Delta: true})
+	if got := quantities(t, back.X12); fmt.Sprint(got) != "map[012345678905:94]" {
+		t.Fatalf("delta while 150 is in flight: %v", got)
+	}
+	f.o.Succeeded(inflight[0].ID, outbox.Receipt{Text: "renamed into place"}) // 150 arrives
+	f.deliver(t, false)                                                        // then 94
+	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 94 {
+		t.Errorf("believes %v", believes)
+	}
+}

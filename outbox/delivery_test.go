@@ -105,3 +105,25 @@ func TestLookupByKeyAndChanges(t *testing.T) {
 		t.Fatal("a delivery was not told on Changes")
 	}
 }
+
+// TestSupersededWhileSendingAndRestarted: a message superseded while
+// being sent, cut short by a restart, is not sent again.
+func TestSupersededWhileSendingAndRestarted(t *testing.T) {
+	c := newClock()
+	dir := t.TempDir()
+	s, _ := Open(dir, &Options{Now: c.Now})
+	id, _ := s.Enqueue(&Message{Partner: "shop", Transport: "folder"}, []byte("old"))
+	s.Due(1)
+	if st, err := s.Supersede(id, 2); st != Sending || err != nil {
+		t.Fatalf("supersede while sending: %s %v", st, err)
+	}
+	s.Close()
+	s, _ = Open(dir, &Options{Now: c.Now})
+	defer checkAndClose(t, s)
+	if due, _ := s.Due(10); len(due) != 0 {
+		t.Fatalf("sent again after the restart: %+v", due[0])
+	}
+	if m, _ := s.Get(id); m.State != Superseded {
+		t.Errorf("state %s", m.State)
+	}
+}

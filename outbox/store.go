@@ -105,6 +105,13 @@ func (s *Store) init(tx *bolt.Tx) error {
 	now := s.opts.Now().UTC()
 	for _, m := range interrupted {
 		m.State, m.LastError = Failed, "interrupted by a restart"
+		if m.SupersededBy != 0 {
+			// A newer message replaced it while it was being sent.
+			if err := s.supersede(tx, m); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.schedule(tx, m, now); err != nil {
 			return err
 		}
