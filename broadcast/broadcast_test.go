@@ -529,7 +529,7 @@ func TestDeltaWhileAnAdviceIsInFlight(t *testing.T) {
 		t.Fatalf("delta while 150 is in flight: %v", got)
 	}
 	f.o.Succeeded(inflight[0].ID, outbox.Receipt{Text: "renamed into place"}) // 150 arrives
-	f.deliver(t, false)                                                        // then 94
+	f.deliver(t, false)                                                       // then 94
 	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 94 {
 		t.Errorf("believes %v", believes)
 	}
