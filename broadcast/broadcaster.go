@@ -632,3 +632,28 @@ func (b *Broadcaster) takeNudged() []string {
 	b.nudged = nil
 	return out
 }
+
+// Figures returns what a partner's policy lets it sell now, by SKU: the
+// lines a full advice would carry, computed without recording anything.
+func (b *Broadcaster) Figures(ctx context.Context, partnerID string) (map[string]int64, error) {
+	p, err := b.Partner(partnerID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Advice == nil {
+		return nil, fmt.Errorf("%s: %w", partnerID, ErrNoAdvice)
+	}
+	ps, err := b.Store.Partner(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	lines, _, err := fullLines(ctx, b.Ledger, mapping.New(p), p.Advice.Policy.Locations, ps.Split, b.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(lines))
+	for _, l := range lines {
+		out[l.SKU] = l.Quantity
+	}
+	return out, nil
+}

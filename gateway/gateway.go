@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
@@ -36,6 +37,8 @@ type Gateway struct {
 	Specs  *specs.Catalog
 	// Advice builds and sends partners' inventory advice.
 	Advice *broadcast.Broadcaster
+	// Divergence reports where partners' figures differ from ours.
+	Divergence *divergence.Monitor
 
 	log *slog.Logger
 	now func() time.Time
@@ -98,7 +101,23 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st, Now: g.now, Log: g.log,
 		Partner:  func(id string) (*partners.Profile, error) { return g.Partners().ByID(id) },
 		Identity: broadcast.Identity{ISAQualifier: id.ISAQualifier, ISAID: id.ISAID, GSID: id.GSID}}
+	ds, err := divergence.OpenStore(cfg.Data)
+	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	g.Divergence = &divergence.Monitor{Log: g.log, Settings: g.divergenceSettings,
+		Checker: &divergence.Checker{Ledger: g.Ledger, Store: ds, Beliefs: st.Beliefs, Figures: g.Advice.Figures,
+			Profiles: func() []*partners.Profile { return g.Partners().Profiles() }, Now: g.now}}
 	return g, nil
+}
+
+// divergenceSettings returns a partner's divergence threshold and webhook.
+func (g *Gateway) divergenceSettings(partner string) (time.Duration, string, bool) {
+	p, err := g.Partners().ByID(partner)
+	if err != nil {
+		return 0, "", false
+	}
+	return p.Divergence.WarnAfter, p.Divergence.Webhook, true
 }
 
 func (g *Gateway) closeOnError(err error) error {
@@ -109,6 +128,9 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
+	if g.Divergence != nil {
+		errs = append(errs, g.Divergence.Checker.Store.Close())
+	}
 	if g.Advice != nil {
 		errs = append(errs, g.Advice.Store.Close())
 	}
