@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/outbox"
@@ -33,6 +34,10 @@ type Deps struct {
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations
+	// Divergence returns the current divergence report (partners'
+	// figures that differ from ours). Nil: the API answers 501 and the
+	// overview shows no divergence card.
+	Divergence func(ctx context.Context) (*divergence.Report, error)
 	// Tokens are the API tokens (see the package doc for the rule when
 	// there are none).
 	Tokens []Token

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/examples"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -59,6 +60,7 @@ type fixture struct {
 	ackID, overdueID, deadID uint64 // outbox ids
 	broadcastID              uint64
 	replayDelay              chan struct{} // when set, Replay waits on it
+	divergence               *divergence.Monitor
 }
 
 type syncBuffer struct {
@@ -114,11 +116,22 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	copyDemoPartners(t, f.partDir)
 	f.reloadPartners()
 	f.res = &fakeReservations{ledger: f.ledger, made: map[string]ReservationResult{}, req: map[string]Reservation{}}
+	ds, err := divergence.OpenStore(filepath.Join(f.dir, "broadcast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ds.Close() })
+	advice := &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
+		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
+		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
+	f.divergence = &divergence.Monitor{Checker: &divergence.Checker{Ledger: f.ledger, Store: ds, Beliefs: f.bcast.Beliefs,
+		Figures: advice.Figures, Profiles: func() []*partners.Profile { return f.profiles.Load().Profiles() }, Now: f.clock.Now}}
 	if !fo.noSeed {
 		f.seed()
 	}
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
+		Divergence: f.divergence.Current,
 		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
 	if !fo.noTokens {
 		deps.Tokens = []Token{

@@ -32,6 +32,9 @@ type overview struct {
 	OutboxDead      int              `json:"outbox_dead"`
 	LedgerSeq       uint64           `json:"ledger_seq"`
 	RecentFailures  []*inbox.Message `json:"recent_failures"`
+	// Divergence is the divergence card; absent when the server has no
+	// report.
+	Divergence *divergenceCard `json:"divergence,omitempty"`
 }
 
 type hourCount struct {
@@ -134,6 +137,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	o.Divergence = s.divergenceSummary(r)
 	writeJSON(w, http.StatusOK, o)
 }
 
