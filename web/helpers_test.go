@@ -132,7 +132,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
 		Divergence: f.divergence.Current,
-		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
+		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
 	if !fo.noTokens {
 		deps.Tokens = []Token{
 			{Name: "ops", SHA256: HashToken(opSecret), Role: RoleOperator},
