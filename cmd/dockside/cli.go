@@ -49,6 +49,7 @@ func commands() []*command {
 		stockCommand(), historyCommand(),
 		ingestCommand(), messagesCommand(), outboxCommand(),
 		serveCommand(), configCommand(), adviceCommand(),
+		divergenceCommand(),
 	}
 }
 
