@@ -24,9 +24,12 @@ type Monitor struct {
 	Log      *slog.Logger
 	// Client posts to webhooks (default: 10 s timeout).
 	Client *http.Client
-	// Every is how often the report is computed (default 30 s); Current
-	// reuses a report younger than that.
+	// Every is how often the report is computed for alerts (default
+	// 30 s).
 	Every time.Duration
+	// MaxAge is how old a report Current may return (default 5 s): the
+	// API, the dashboard and the metrics share one computation.
+	MaxAge time.Duration
 
 	mu      sync.Mutex
 	last    *Report
@@ -60,13 +63,17 @@ func (m *Monitor) Run(ctx context.Context) error {
 	}
 }
 
-// Current returns the last report when it is younger than Every, else a
-// new one.
+// Current returns the last report when it is younger than MaxAge, else
+// a new one.
 func (m *Monitor) Current(ctx context.Context) (*Report, error) {
 	m.mu.Lock()
 	last := m.last
 	m.mu.Unlock()
-	if last != nil && m.Checker.Now().Sub(last.AsOf) < m.every() {
+	maxAge := m.MaxAge
+	if maxAge <= 0 {
+		maxAge = 5 * time.Second
+	}
+	if last != nil && m.Checker.Now().Sub(last.AsOf) < maxAge {
 		return last, nil
 	}
 	return m.Refresh(ctx)

@@ -232,6 +232,26 @@ func TestChannelTruthThroughServe(t *testing.T) {
 	if b := c.believes(); b["SKU-A"] != 94 {
 		t.Errorf("while delivery fails the API says the channel believes %d", b["SKU-A"])
 	}
+	var detail struct {
+		Health struct {
+			Status          string
+			FailingOutbound int `json:"failing_outbound"`
+		}
+	}
+	c.api("GET", "/api/v1/partners/dropshop", "", nil, 200, &detail)
+	if detail.Health.Status != "attention" || detail.Health.FailingOutbound == 0 {
+		t.Errorf("while delivery fails the partner's health is %+v", detail.Health)
+	}
+	var div struct {
+		Rows []struct {
+			SKU          string
+			Ours, Theirs int64
+		}
+	}
+	c.waitFor("the divergence report to show SKU-A", 15*time.Second, func() bool {
+		c.api("GET", "/api/v1/divergence?partner=dropshop", "", nil, 200, &div)
+		return len(div.Rows) == 1 && div.Rows[0].SKU == "SKU-A" && div.Rows[0].Ours == 100 && div.Rows[0].Theirs == 94
+	})
 	os.Remove(c.out)
 	os.Rename(c.out+".away", c.out)
 	c.waitHeld("delivery to recover", map[string]string{"DA": "100"})

@@ -19,7 +19,7 @@ const maxHealthScan = 20_000
 // Partner statuses.
 const (
 	statusOK        = "ok"
-	statusAttention = "attention" // overdue acknowledgements or dead outbound messages
+	statusAttention = "attention" // overdue acknowledgements, outbound messages failing or dead
 	statusFailing   = "failing"   // messages failed and not yet replayed
 )
 
@@ -31,6 +31,9 @@ type partnerHealth struct {
 	Failed       int                 `json:"failed"`
 	OverdueAcks  int                 `json:"overdue_acks"`
 	DeadOutbound int                 `json:"dead_outbound"`
+	// FailingOutbound are outbound messages whose last attempt failed
+	// (retried later): what they carry has not reached the partner.
+	FailingOutbound int `json:"failing_outbound"`
 	// LastBroadcast is the last inventory advice built for a channel.
 	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
 }
@@ -87,6 +90,13 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	if err != nil {
 		return nil, err
 	}
+	err = eachOutbox(s.deps.Outbox, outbox.Filter{State: outbox.Failed}, func(m *outbox.Message) bool {
+		get(m.Partner).FailingOutbound++
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range dir.Profiles() {
 		if p.Advice != nil && s.deps.Broadcasts != nil {
 			if bs, err := s.deps.Broadcasts.List(p.ID, 1); err == nil && len(bs) > 0 {
@@ -98,7 +108,7 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 		switch {
 		case h.Failed > 0:
 			h.Status = statusFailing
-		case h.OverdueAcks > 0 || h.DeadOutbound > 0:
+		case h.OverdueAcks > 0 || h.DeadOutbound > 0 || h.FailingOutbound > 0:
 			h.Status = statusAttention
 		default:
 			h.Status = statusOK
