@@ -1,9 +1,10 @@
 package divergence
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ type Store interface {
 }
 
 var (
-	bucketReported = []byte("reported") // partner 0 sku 0 location → Reported JSON
+	bucketReported = []byte("reported") // partner 0 location → figures (see encodeReported)
 	bucketSince    = []byte("since")    // row key → RFC 3339 time
 )
 
@@ -71,19 +72,29 @@ func OpenStore(dir string) (*BoltStore, error) {
 // Close closes the store.
 func (s *BoltStore) Close() error { return s.db.Close() }
 
-// Report keeps a partner's figures.
+// Report keeps a partner's figures. They are stored as one value per
+// partner and location (a 3PL's 846 of 100,000 items is one write, not
+// 100,000 B-tree inserts).
 func (s *BoltStore) Report(figures []Reported) error {
 	if len(figures) == 0 {
 		return nil
 	}
+	groups := map[string][]Reported{}
+	for _, f := range figures {
+		k := f.Partner + "\x00" + f.Location
+		groups[k] = append(groups[k], f)
+	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketReported)
-		for _, f := range figures {
-			v, err := json.Marshal(f)
+		for k, add := range groups {
+			cur, err := decodeReported(add[0].Partner, add[0].Location, b.Get([]byte(k)))
 			if err != nil {
 				return err
 			}
-			if err := b.Put([]byte(f.Partner+"\x00"+f.SKU+"\x00"+f.Location), v); err != nil {
+			for _, f := range add {
+				cur[f.SKU] = f
+			}
+			if err := b.Put([]byte(k), encodeReported(cur)); err != nil {
 				return err
 			}
 		}
@@ -95,16 +106,59 @@ func (s *BoltStore) Report(figures []Reported) error {
 func (s *BoltStore) Reported() ([]Reported, error) {
 	var out []Reported
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketReported).ForEach(func(_, v []byte) error {
-			var r Reported
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("divergence: reported figure: %w", err)
+		return tx.Bucket(bucketReported).ForEach(func(k, v []byte) error {
+			partner, loc, _ := strings.Cut(string(k), "\x00")
+			figs, err := decodeReported(partner, loc, v)
+			if err != nil {
+				return err
 			}
-			out = append(out, r)
+			for _, f := range figs {
+				out = append(out, f)
+			}
 			return nil
 		})
 	})
+	slices.SortFunc(out, func(a, b Reported) int {
+		return strings.Compare(a.Partner+"\x00"+a.SKU+"\x00"+a.Location, b.Partner+"\x00"+b.SKU+"\x00"+b.Location)
+	})
 	return out, err
+}
+
+// encodeReported encodes one partner's figures at one location: per SKU
+// its length, its bytes, the quantity and the report time (unix
+// nanoseconds), as varints.
+func encodeReported(figs map[string]Reported) []byte {
+	b := make([]byte, 0, len(figs)*24)
+	for sku, f := range figs {
+		b = binary.AppendUvarint(b, uint64(len(sku)))
+		b = append(b, sku...)
+		b = binary.AppendVarint(b, f.Quantity)
+		b = binary.AppendVarint(b, f.At.UnixNano())
+	}
+	return b
+}
+
+func decodeReported(partner, loc string, b []byte) (map[string]Reported, error) {
+	out := map[string]Reported{}
+	for len(b) > 0 {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, fmt.Errorf("divergence: corrupt figures of %s at %s", partner, loc)
+		}
+		sku := string(b[k : k+int(n)])
+		b = b[k+int(n):]
+		q, k1 := binary.Varint(b)
+		if k1 <= 0 {
+			return nil, fmt.Errorf("divergence: corrupt figures of %s at %s", partner, loc)
+		}
+		at, k2 := binary.Varint(b[k1:])
+		if k2 <= 0 {
+			return nil, fmt.Errorf("divergence: corrupt figures of %s at %s", partner, loc)
+		}
+		b = b[k1+k2:]
+		out[sku] = Reported{Partner: partner, SKU: sku, Location: loc, Quantity: q, At: time.Unix(0, at).UTC()}
+	}
+	return out, nil
 }
 
 // Track stamps rows with when each divergence was first seen.
