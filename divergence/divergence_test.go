@@ -191,3 +191,36 @@ func TestMonitorAlertsOncePerIncident(t *testing.T) {
 		t.Errorf("a second incident: %d posts", len(posts))
 	}
 }
+
+// TestReportAWholeWarehouse: a 3PL reporting 600 SKUs of a location (the
+// ledger is listed rather than looked up per SKU) diverges where it
+// differs, including a SKU the ledger has never seen.
+func TestReportAWholeWarehouse(t *testing.T) {
+	f := newFixture(t)
+	var reported []Reported
+	doc := ledger.Document{Key: "load"}
+	for i := range 600 {
+		sku := fmt.Sprintf("S%04d", i)
+		doc.Movements = append(doc.Movements, ledger.Movement{SourceKey: sku, SKU: sku, Location: "reno", Kind: ledger.KindReceipt, Quantity: int64(i + 1)})
+		q := int64(i + 1)
+		if i == 7 {
+			q = 3
+		}
+		reported = append(reported, Reported{Partner: "tpl", SKU: sku, Location: "reno", Quantity: q, At: f.now})
+	}
+	reported = append(reported, Reported{Partner: "tpl", SKU: "NEW", Location: "reno", Quantity: 4, At: f.now})
+	if _, err := f.l.Post(context.Background(), doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.Report(reported); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := f.checker.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "tpl location NEW@reno ours 0 theirs 4 diff +4 since 12:00\ntpl location S0007@reno ours 8 theirs 3 diff -5 since 12:00\n"
+	if got := rowsText(rep); got != want {
+		t.Errorf("report:\n%s\nwant:\n%s", got, want)
+	}
+}

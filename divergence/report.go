@@ -98,12 +98,12 @@ func (c *Checker) Check(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	available, err := c.available(ctx, reported)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range reported {
-		bal, err := c.Ledger.Balance(ctx, r.SKU, r.Location)
-		if err != nil {
-			return nil, fmt.Errorf("divergence: %w", err)
-		}
-		if ours := bal.Available(); ours != r.Quantity {
+		if ours := available[r.SKU+"\x00"+r.Location]; ours != r.Quantity {
 			rows = append(rows, Row{Partner: r.Partner, Kind: KindLocation, SKU: r.SKU, Location: r.Location,
 				Ours: ours, Theirs: r.Quantity, Difference: r.Quantity - ours, Reported: r.At})
 		}
@@ -161,4 +161,44 @@ func (c *Checker) channel(ctx context.Context, partner string) ([]Row, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// available returns the ledger's available figure of each reported SKU
+// and location ("sku 0 location"). A location with many reported SKUs
+// (a 3PL's whole warehouse) is listed page by page instead of one lookup
+// per SKU.
+func (c *Checker) available(ctx context.Context, reported []Reported) (map[string]int64, error) {
+	out := make(map[string]int64, len(reported))
+	byLoc := map[string][]string{}
+	for _, r := range reported {
+		byLoc[r.Location] = append(byLoc[r.Location], r.SKU)
+	}
+	for loc, skus := range byLoc {
+		if len(skus) < 500 {
+			for _, sku := range skus {
+				bal, err := c.Ledger.Balance(ctx, sku, loc)
+				if err != nil {
+					return nil, fmt.Errorf("divergence: %w", err)
+				}
+				out[sku+"\x00"+loc] = bal.Available()
+			}
+			continue
+		}
+		f := ledger.Filter{Locations: []string{loc}, Limit: 10_000}
+		for {
+			page, err := c.Ledger.Balances(ctx, f)
+			if err != nil {
+				return nil, fmt.Errorf("divergence: %w", err)
+			}
+			for _, bal := range page {
+				out[bal.SKU+"\x00"+loc] = bal.Available()
+			}
+			if len(page) < f.Limit {
+				break
+			}
+			last := page[len(page)-1]
+			f.After = ledger.Position{SKU: last.SKU, Location: last.Location}
+		}
+	}
+	return out, nil
 }
