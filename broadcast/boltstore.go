@@ -184,9 +184,6 @@ func (s *BoltStore) Record(b *Broadcast, lines []mapping.AdviceLine) error {
 			return err
 		}
 		ps.Last = id
-		if b.Delivery != DeliveryNotSent {
-			ps.LastSent, ps.Examined = id, max(ps.Examined, b.Seq)
-		}
 		if b.Mode == ModeFull && len(lines) > 0 {
 			ps.Split = lines[len(lines)/2].SKU
 		}
@@ -202,7 +199,18 @@ func (s *BoltStore) SetOutbox(id uint64, outbox []uint64) error {
 			return err
 		}
 		b.Outbox = slices.Clone(outbox)
-		return putBroadcast(tx, &b)
+		if err := putBroadcast(tx, &b); err != nil {
+			return err
+		}
+		if b.Delivery == DeliveryNotSent || len(outbox) == 0 {
+			return nil
+		}
+		ps, err := partnerState(tx, b.Partner)
+		if err != nil {
+			return err
+		}
+		ps.LastSent, ps.Examined = max(ps.LastSent, id), max(ps.Examined, b.Seq)
+		return putJSON(tx.Bucket(bucketPartners), []byte(b.Partner), ps)
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
@@ -531,6 +532,50 @@ func TestDeltaWhileAnAdviceIsInFlight(t *testing.T) {
 	f.o.Succeeded(inflight[0].ID, outbox.Receipt{Text: "renamed into place"}) // 150 arrives
 	f.deliver(t, false)                                                       // then 94
 	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 94 {
+		t.Errorf("believes %v", believes)
+	}
+}
+
+// TestCrashBetweenRecordAndQueue: an advice recorded but never queued (a
+// crash in between) is marked not sent and its changes are examined
+// again; one queued but not noted on its record is found by its key.
+func TestCrashBetweenRecordAndQueue(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 120) // 94
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-RED", "dallas", 70) // 150
+	lost := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 2, Items: 1, Delivery: DeliveryQueued, Interchange: "000000077", Group: "78"}
+	if err := f.b.Store.Record(&lost, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 150}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if bc, _ := f.b.Store.Get(lost.ID); bc.Delivery != DeliveryNotSent {
+		t.Fatalf("a broadcast never queued is %s", bc.Delivery)
+	}
+	d := f.send(t, Options{Delta: true})
+	if got := quantities(t, d.X12); fmt.Sprint(got) != "map[012345678905:150]" {
+		t.Fatalf("the change was not examined again: %v", got)
+	}
+	f.deliver(t, false)
+
+	// Queued, but the process stopped before noting it.
+	f.count(t, "WIDGET-RED", "dallas", 10) // 158
+	queued := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 3, Items: 1, Delivery: DeliveryQueued, Interchange: "000000088", Group: "89"}
+	if err := f.b.Store.Record(&queued, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 158}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.o.Enqueue(&outbox.Message{Key: adviceKey("shopmart", "000000088", 0), Partner: "shopmart", Transport: "as2", Kind: "846", Groups: []string{"89"}}, []byte("ISA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t, false)
+	if bc, _ := f.b.Store.Get(queued.ID); bc.Delivery != DeliveryDelivered || fmt.Sprint(bc.Outbox) != fmt.Sprint([]uint64{id}) {
+		t.Fatalf("recovered broadcast %+v", bc)
+	}
+	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 158 {
 		t.Errorf("believes %v", believes)
 	}
 }

@@ -508,6 +508,9 @@ func (b *Broadcaster) Sync(ctx context.Context) error {
 			if bc.Outbox, err = b.recover(bc); err != nil {
 				return err
 			}
+			if len(bc.Outbox) == 0 {
+				continue // never queued: marked not sent
+			}
 		}
 		f, err := b.fate(bc)
 		if err != nil {

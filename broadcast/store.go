@@ -162,10 +162,13 @@ func (b *Beliefs) Agrees(sku string, q int64) bool {
 // implementation passes StoreContract.
 type Store interface {
 	// Record stores a new broadcast (its ID is set) and the figures it
-	// tells. A broadcast queued for delivery makes its figures possible
-	// and moves the partner's Examined sequence to its Seq.
+	// tells. A broadcast queued for delivery makes its figures possible.
 	Record(b *Broadcast, lines []mapping.AdviceLine) error
-	// SetOutbox records the outbox messages that carry a broadcast.
+	// SetOutbox records the outbox messages that carry a broadcast once
+	// they are queued; for a broadcast sent, that moves the partner's
+	// Examined sequence to its Seq and makes it the partner's LastSent
+	// (a broadcast recorded but never queued, cut short by a crash,
+	// leaves them: its changes are examined again).
 	SetOutbox(id uint64, outbox []uint64) error
 	// Update records what the outbox knows of a broadcast. When it
 	// becomes delivered, its figures become what the channel holds (a

@@ -124,6 +124,9 @@ func notSent(t *testing.T, s broadcast.Store) {
 
 func queuedThenDelivered(t *testing.T, s broadcast.Store) {
 	b := record(t, s, "shop", broadcast.ModeFull, 7, broadcast.DeliveryQueued, lines("A", 5, "B", 0))
+	if ps, _ := s.Partner("shop"); ps.LastSent != 0 || ps.Examined != 0 {
+		t.Errorf("recorded, not yet queued: partner state %+v", ps)
+	}
 	if err := s.SetOutbox(b.ID, []uint64{41}); err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +235,8 @@ func examined(t *testing.T, s broadcast.Store) {
 		t.Fatal(err)
 	}
 	s.Examined("shop", 4)
-	record(t, s, "shop", broadcast.ModeDelta, 6, broadcast.DeliveryQueued, lines("A", 1))
+	b := record(t, s, "shop", broadcast.ModeDelta, 6, broadcast.DeliveryQueued, lines("A", 1))
+	s.SetOutbox(b.ID, []uint64{1})
 	if ps, _ := s.Partner("shop"); ps.Examined != 9 {
 		t.Errorf("examined %d, want 9", ps.Examined)
 	}
