@@ -291,7 +291,7 @@ func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 		t.Errorf("second full advice (split %q): %v, %v; first %v", ps.Split, again.Lines, err, res.Lines)
 	}
 	m, _ := f.o.Get(res.Broadcast.Outbox[0])
-	if m.Transport != "as2" || m.AckState != outbox.AckPending || m.AckWithin != 4*time.Hour || !m.AckDeadline.IsZero() {
+	if m.Kind != "846" || m.AckState != outbox.AckPending || m.AckWithin != 4*time.Hour || !m.AckDeadline.IsZero() {
 		t.Errorf("outbox message %+v", m)
 	}
 	// Queued is not told: the channel believes nothing yet.
@@ -440,9 +440,21 @@ func TestBroadcastWithoutAdviceOrWhileRunning(t *testing.T) {
 	if _, err := f.b.Broadcast(context.Background(), "acme-3pl", Options{}); err == nil {
 		t.Error("a partner without advice got one")
 	}
-	f.b.running.Store("shopmart", struct{}{})
-	if _, err := f.b.Broadcast(context.Background(), "shopmart", Options{}); err == nil {
-		t.Error("two broadcasts for one partner ran at once")
+	f.count(t, "WIDGET-RED", "dallas", 100)
+	unlock, err := f.b.lock(context.Background(), "shopmart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := f.b.Broadcast(ctx, "shopmart", Options{}); !errors.Is(err, ErrRunning) {
+		t.Errorf("two broadcasts for one partner ran at once: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := f.b.Broadcast(context.Background(), "shopmart", Options{}); done <- err }()
+	unlock() // the waiting one goes ahead
+	if err := <-done; err != nil {
+		t.Errorf("after the first ended: %v", err)
 	}
 }
 

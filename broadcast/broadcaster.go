@@ -49,7 +49,7 @@ type Broadcaster struct {
 	// (default 250 ms).
 	Poll time.Duration
 
-	running sync.Map   // partner id → struct{}: a broadcast is under way
+	running sync.Map   // partner id → chan struct{} (capacity 1), full while a broadcast is under way
 	syncMu  sync.Mutex // one Sync at a time
 	nudgeMu sync.Mutex
 	nudged  map[string]bool // partners whose advice was rejected: a delta should follow
@@ -77,7 +77,8 @@ type Result struct {
 }
 
 // Broadcast builds (and with opts.Send, queues) a partner's 846 now. It
-// fails with ErrRunning while another broadcast for the partner runs.
+// waits for a broadcast for the same partner under way (never two at
+// once), and fails with ErrRunning if ctx ends first.
 //
 // The broadcast is recorded before it is queued, so a crash in between
 // leaves a record whose messages Sync finds by their idempotency keys (or
@@ -95,10 +96,11 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 	if opts.Send && len(p.Transports.Outbound) == 0 {
 		return nil, fmt.Errorf("%s: %w", p.ID, ErrNoTransport)
 	}
-	if _, busy := b.running.LoadOrStore(partnerID, struct{}{}); busy {
-		return nil, fmt.Errorf("%s: %w", partnerID, ErrRunning)
+	unlock, err := b.lock(ctx, partnerID)
+	if err != nil {
+		return nil, err
 	}
-	defer b.running.Delete(partnerID)
+	defer unlock()
 	if err := b.Sync(ctx); err != nil {
 		return nil, err
 	}
@@ -153,6 +155,25 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 		b.Log.Info("inventory advice", "partner", partnerID, "mode", res.Broadcast.Mode, "items", len(res.Lines), "sent", opts.Send, "broadcast", res.Broadcast.ID)
 	}
 	return res, nil
+}
+
+// lock waits until no broadcast for the partner is under way and marks
+// one; the function returned ends it.
+func (b *Broadcaster) lock(ctx context.Context, partner string) (func(), error) {
+	v, _ := b.running.LoadOrStore(partner, make(chan struct{}, 1))
+	sem := v.(chan struct{})
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: %w (gave up waiting: %w)", partner, ErrRunning, ctx.Err())
+	}
+}
+
+// building reports whether a broadcast for the partner is under way.
+func (b *Broadcaster) building(partner string) bool {
+	v, ok := b.running.Load(partner)
+	return ok && len(v.(chan struct{})) > 0
 }
 
 // lines computes the advice lines: every SKU in scope, or for a delta
@@ -502,7 +523,7 @@ func (b *Broadcaster) Sync(ctx context.Context) error {
 			return err
 		}
 		if len(bc.Outbox) == 0 {
-			if _, building := b.running.Load(bc.Partner); building {
+			if b.building(bc.Partner) {
 				continue // its messages are being queued
 			}
 			if bc.Outbox, err = b.recover(bc); err != nil {

@@ -58,8 +58,8 @@ func (b *Broadcaster) RunNearRealTime(ctx context.Context, clock Clock, profiles
 			switch {
 			case err == nil:
 				delete(due, id)
-			case errors.Is(err, ErrRunning):
-				due[id] = now.Add(poll) // a scheduled advice is under way: right after it
+			case errors.Is(err, ErrRunning) && ctx.Err() == nil:
+				due[id] = now.Add(poll)
 			default:
 				b.logError("near-real-time advice for "+id, err)
 				due[id] = now.Add(p.Advice.Debounce)

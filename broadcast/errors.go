@@ -6,7 +6,8 @@ import "errors"
 var (
 	// ErrNoAdvice means the partner's profile has no advice section.
 	ErrNoAdvice = errors.New("broadcast: partner has no advice in its profile")
-	// ErrRunning means a broadcast for the partner is already running.
+	// ErrRunning means a broadcast for the partner was under way and the
+	// caller's context ended before it did.
 	ErrRunning = errors.New("broadcast: already running for this partner")
 	// ErrNoTransport means the partner has no outbound transport.
 	ErrNoTransport = errors.New("broadcast: partner has no outbound transport")
