@@ -18,7 +18,20 @@
 // shares the fsyncs). Sets of a rejected interchange or group are not
 // posted. Every movement's source key comes from its place in the
 // document, so a message processed again after a crash posts nothing
-// twice. A problem fails the message with its place; the bytes stay and
+// twice.
+//
+// Identity: an interchange is its sender, receiver, ISA13 and ISA09/ISA10
+// (partners reuse control numbers on other days); one received again is a
+// duplicate when its content (segment by segment) is the same, and fails
+// with an error naming both messages when it is not. A flat file is its
+// content hash. An order document (940) is its partner + order number: the
+// order book (orders.db) keeps each order's state, so an order re-sent
+// under new control numbers is a duplicate, not a second allocation (see
+// mapping.Result.SettleOrder). Documents posted before the interchange
+// date was part of the keys are found under their legacy keys and not
+// posted again; a document whose own key was posted before with other
+// content (the inbox could not compare: retention removed the first
+// file) fails as a collision. A problem fails the message with its place; the bytes stay and
 // the message can be replayed after the profile is fixed (replay reloads
 // the profiles). An inbound 997/999 is matched to what we sent.
 //

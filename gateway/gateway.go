@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
@@ -37,6 +39,8 @@ type Gateway struct {
 	Specs  *specs.Catalog
 	// Advice builds and sends partners' inventory advice.
 	Advice *broadcast.Broadcaster
+	// Audit is the log of operator actions (data/audit.db).
+	Audit *audit.Bolt
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
 
@@ -51,6 +55,7 @@ type Gateway struct {
 	hooks []FinishHook
 	meter meter
 
+	orders     *orderBook     // order documents' orders, by partner + order number
 	docs       documents.Pool // typed X12 documents' memory, reused across sets and files
 	setBuffers x12.BufferPool // the X12 decoders' set buffers, likewise
 }
@@ -62,6 +67,7 @@ type FinishHook func(m *inbox.Message, o inbox.Outcome)
 // Open opens the data folder's stores and loads the partner profiles.
 func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	g := &Gateway{Config: cfg, log: slog.Default(), now: time.Now}
+	g.docs.MaxHLDepth = cfg.Limits.MaxHLDepth
 	if opts != nil {
 		if opts.Logger != nil {
 			g.log = opts.Logger
@@ -83,6 +89,9 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
 		return nil, g.closeOnError(err)
 	}
+	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log); err != nil {
+		return nil, g.closeOnError(err)
+	}
 	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {
 		return nil, g.closeOnError(err)
 	}
@@ -95,6 +104,10 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	}
 	st, err := broadcast.OpenStore(cfg.Data)
 	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if g.Audit, err = audit.Open(filepath.Join(cfg.Data, "audit.db"), g.now); err != nil {
+		st.Close()
 		return nil, g.closeOnError(err)
 	}
 	id := cfg.Identity
@@ -128,6 +141,9 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
+	if g.Audit != nil {
+		errs = append(errs, g.Audit.Close())
+	}
 	if g.Divergence != nil {
 		errs = append(errs, g.Divergence.Checker.Store.Close())
 	}
@@ -139,6 +155,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.Inbox != nil {
 		errs = append(errs, g.Inbox.Close())
+	}
+	if g.orders != nil {
+		errs = append(errs, g.orders.close())
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())

@@ -24,6 +24,11 @@ type work struct {
 	profile *partners.Profile
 	out     inbox.Outcome
 	res     inbox.Result
+	// orderDup reports an order document that repeats its order as it
+	// stands (nothing posted for it); orderDupOf is the message that set
+	// that order (zero when unknown: an order filled in from the ledger).
+	orderDup   bool
+	orderDupOf uint64
 }
 
 func (w *work) fail(place, code, format string, args ...any) {
@@ -119,7 +124,7 @@ func (w *work) flat(ctx context.Context, body io.Reader) error {
 	mp := w.g.mapper(w.profile.ID)
 	t, ok := mp.FlatType(w.msg.Name)
 	if !ok {
-		w.fail(w.msg.Name, "", "partner %s's profile has no csv, fixed or xlsx document matching this file name", w.profile.ID)
+		w.fail(w.msg.Name, "", "not X12 (it does not start with an ISA), and partner %s's profile has no csv, fixed or xlsx document matching this file name", w.profile.ID)
 		return nil
 	}
 	w.res.DocType = string(t)
@@ -162,6 +167,7 @@ func (w *work) post(ctx context.Context, res *mapping.Result) error {
 func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	results := make([]ledger.PostResult, len(docs))
 	errs := make([]error, len(docs))
+	legacy := make([]int, len(docs)) // movements posted before under the legacy key
 	w.keepCompared(docs)
 	var wg sync.WaitGroup
 	for i, res := range docs {
@@ -171,7 +177,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
+			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
+				results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
+			}
 			res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
 		}()
 	}
@@ -187,7 +195,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		}
 		pr := results[i]
 		w.res.Movements += pr.Posted
-		w.res.Duplicates += len(pr.Duplicates)
+		w.res.Duplicates += len(pr.Duplicates) + legacy[i]
 		w.res.Stale += len(pr.Stale)
 		w.res.Absorbed += len(pr.Absorbed)
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)

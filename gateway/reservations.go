@@ -85,6 +85,11 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 		if rec.SKU != res.SKU || rec.Location != res.Location || rec.Quantity != res.Quantity || rec.Order != order {
 			return web.ReservationResult{}, fmt.Errorf("%w: %q", web.ErrKeyReused, res.Key)
 		}
+		if !rec.Released.IsZero() {
+			// Answering "replayed" would tell the client it holds stock
+			// it does not.
+			return web.ReservationResult{}, fmt.Errorf("%w: %q was released at %s", web.ErrKeyReleased, res.Key, rec.Released.Format(time.RFC3339))
+		}
 		out := rec.ReservationResult
 		out.Replayed = true
 		return out, nil

@@ -3,6 +3,10 @@ package gateway
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/dockside-edi/dockside/ledger"
@@ -48,5 +52,65 @@ func TestReservationsAreAtomicAndIdempotent(t *testing.T) {
 	}
 	if err := r.Release(ctx, "nope"); !errors.Is(err, web.ErrNoReservation) {
 		t.Errorf("unknown key: %v", err)
+	}
+}
+
+// TestReleasedKeyRepostedIsConflict: a key whose reservation was released
+// holds nothing, so posting it again over HTTP answers 409
+// reservation_released (never 200 "replayed"), and nothing is allocated.
+func TestReleasedKeyRepostedIsConflict(t *testing.T) {
+	g, _ := openTest(t, nil)
+	ctx := context.Background()
+	g.Ledger.Post(ctx, ledger.Document{Key: "stock", Movements: []ledger.Movement{{SourceKey: "stock", SKU: "A", Location: "dallas", Kind: ledger.KindReceipt, Quantity: 10}}})
+	r, err := OpenReservations(t.TempDir(), g.Ledger, g.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	secret, tok, err := web.NewToken("op", web.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Config.HTTP.Tokens = []TokenConfig{{Name: tok.Name, SHA256: tok.SHA256, Role: string(tok.Role)}}
+	srv, err := g.BuildWeb(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	do := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Idempotency-Key", "k1")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hs.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	body := `{"sku":"A","location":"dallas","quantity":6}`
+	if code, out := do("POST", "/api/v1/reservations", body); code != http.StatusCreated {
+		t.Fatalf("reserve: %d %s", code, out)
+	}
+	if code, out := do("POST", "/api/v1/reservations", body); code != http.StatusOK || !strings.Contains(out, `"replayed": true`) {
+		t.Fatalf("retry while held: %d %s", code, out)
+	}
+	if code, out := do("DELETE", "/api/v1/reservations/k1", ""); code != http.StatusNoContent {
+		t.Fatalf("release: %d %s", code, out)
+	}
+	code, out := do("POST", "/api/v1/reservations", body)
+	if code != http.StatusConflict || !strings.Contains(out, `"reservation_released"`) || !strings.Contains(out, "new Idempotency-Key") {
+		t.Errorf("released key posted again: %d %s", code, out)
+	}
+	if b := balance(t, g, "A", "dallas"); b.Allocated != 0 || b.Available() != 10 {
+		t.Errorf("after the repost: %+v", b)
+	}
+	// The direct call says the same, with the sentinel.
+	if _, err := r.Reserve(ctx, web.Reservation{Key: "k1", SKU: "A", Location: "dallas", Quantity: 6, Order: "k1"}); !errors.Is(err, web.ErrKeyReleased) {
+		t.Errorf("Reserve of a released key: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/authkeys"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/transports/folder"
 	"github.com/dockside-edi/dockside/transports/sftp"
@@ -131,8 +132,10 @@ func (g *Gateway) sftpAccount(user string) (sftp.Account, bool) {
 		return sftp.Account{}, false
 	}
 	acct := sftp.Account{Partner: p.ID, PasswordHash: p.Identities.SFTP.PasswordHash}
+	// The loader checked every line with the same parser; a line it
+	// would refuse (an option the server does not enforce) never logs in.
 	for _, line := range p.Identities.SFTP.AuthorizedKeys {
-		k, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+		k, err := authkeys.Parse(line, p.Location())
 		if err == nil {
 			acct.Keys = append(acct.Keys, k)
 		}

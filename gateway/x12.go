@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -54,10 +56,10 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		}
 		doc, err := w.g.docs.Decode(t)
 		if err != nil {
-			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v", err)
+			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v%s", err, decodeHint(err))
 			return nil
 		}
-		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, Group: t.Group.Control,
+		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, InterchangeDate: ic.Date, InterchangeTime: ic.Time, Group: t.Group.Control,
 			Transaction: t.Control, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
 		pool.Submit(mp, doc, src)
 		jobs = append(jobs, mapped{group: t.Group, place: setPlace(w.msg.Name, t)})
@@ -83,8 +85,8 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		w.fail(w.msg.Name, "", "%v", rep.Err)
 	}
 	fresh := w.dropDuplicates(rep)
-	if w.out.State == inbox.Duplicate {
-		return nil
+	if w.out.State == inbox.Duplicate || len(rep.Interchanges) > 0 && len(fresh) == 0 {
+		return nil // nothing new: no acknowledgement (a collision is a failure the operator sees)
 	}
 	w.envelopeProblems(rep)
 	if err := w.queueAcks(rep); err != nil {
@@ -93,18 +95,36 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// Post the sets of interchanges seen for the first time, unless their
 	// interchange or group envelope is bad: the partner is told (TA1,
 	// AK9 R) that those were rejected, and will send them again.
-	var docs []*mapping.Result
+	var docs, orders []*mapping.Result
 	for _, icr := range rep.Interchanges {
 		if !fresh[icr.Interchange] || !icr.Interchange.Accepted() {
 			continue
 		}
 		for _, g := range icr.Groups {
-			if len(g.Group.Errors) == 0 {
-				docs = append(docs, byGroup[g.Group]...)
+			if len(g.Group.Errors) != 0 {
+				continue
+			}
+			for _, res := range byGroup[g.Group] {
+				if res.Order != nil {
+					orders = append(orders, res)
+				} else {
+					docs = append(docs, res)
+				}
 			}
 		}
 	}
-	return w.postAll(ctx, docs)
+	if err := w.postAll(ctx, docs); err != nil {
+		return err
+	}
+	if err := w.postOrders(ctx, orders); err != nil {
+		return err
+	}
+	if w.orderDup && len(w.out.Errors) == 0 && w.res.Movements == 0 && len(docs) == 0 {
+		// Every document re-sends an order as it stands: a duplicate of
+		// the message that set it (acknowledged, nothing posted).
+		w.out.State, w.out.DuplicateOf = inbox.Duplicate, w.orderDupOf
+	}
+	return nil
 }
 
 // noteDocType records the document types a file holds: "x12/846", or
@@ -157,28 +177,131 @@ func (w *work) identifyX12(head []byte) bool {
 }
 
 // dropDuplicates marks each interchange in the inbox; it returns the
-// interchanges seen for the first time. When every interchange was seen
-// before, the message is a duplicate.
+// interchanges seen for the first time. An interchange seen before (same
+// sender, receiver, ISA13, date and time) is a duplicate when its content
+// is the same, and an error naming both messages when it is not (the
+// partner reused its control numbers): never silently dropped. When every
+// interchange is a duplicate, the message is one.
 func (w *work) dropDuplicates(rep *x12.Report) map[*x12.Interchange]bool {
 	fresh := map[*x12.Interchange]bool{}
 	var dupOf uint64
 	for _, icr := range rep.Interchanges {
 		ic := icr.Interchange
-		key := strings.Join([]string{ic.SenderQualifier, ic.SenderID, ic.ReceiverQualifier, ic.ReceiverID, ic.Control, ic.Date, ic.Time}, "|")
+		key := interchangeKey(ic)
 		dup, err := w.g.Inbox.MarkInterchange(w.msg.ID, key)
 		switch {
 		case err != nil:
 			w.fail(w.msg.Name, "", "recording interchange %s: %v", ic.Control, err)
 		case dup != 0:
-			dupOf = dup
+			switch same, known := w.sameInterchange(dup, key); {
+			case !known:
+				fresh[ic] = true // the ledger compares it with what was posted (postedBefore)
+			case same:
+				dupOf = dup
+			}
 		default:
 			fresh[ic] = true
 		}
 	}
-	if len(rep.Interchanges) > 0 && len(fresh) == 0 && dupOf != 0 {
+	if len(rep.Interchanges) > 0 && len(fresh) == 0 && dupOf != 0 && len(w.out.Errors) == 0 {
 		w.out.State, w.out.DuplicateOf = inbox.Duplicate, dupOf
 	}
 	return fresh
+}
+
+// interchangeKey identifies an interchange: sender, receiver, ISA13, ISA09
+// and ISA10.
+func interchangeKey(ic *x12.Interchange) string {
+	return strings.Join([]string{ic.SenderQualifier, ic.SenderID, ic.ReceiverQualifier, ic.ReceiverID, ic.Control, ic.Date, ic.Time}, "|")
+}
+
+// sameInterchange reports whether the interchange key in this message has
+// the content it had in message first; when it has not, it records an
+// error naming both messages. The content is compared segment by segment
+// (a resend with other line ends or spacing is the same); the envelope's
+// dates and flags are not content. known is false when the first
+// message's bytes are gone (retention): the interchange then goes on to
+// the ledger, which compares it with what was posted. Duplicates are
+// rare: both files are read again only then.
+func (w *work) sameInterchange(first uint64, key string) (same, known bool) {
+	this, err := w.interchangeDigest(w.msg.ID, key)
+	if err != nil {
+		w.fail(w.msg.Name, "", "comparing interchange %s with message %d: %v", key, first, err)
+		return false, true
+	}
+	prev, err := w.interchangeDigest(first, key)
+	if err != nil {
+		w.g.log.Warn("interchange received before, its first message cannot be read: compared with the ledger instead",
+			"message", w.msg.ID, "first", first, "interchange", key, "err", err)
+		return false, false
+	}
+	if prev == this {
+		return true, true
+	}
+	name := "?"
+	if m, err := w.g.Inbox.Get(first); err == nil {
+		name = m.Name
+	}
+	ic := strings.Split(key, "|")
+	w.fail(fmt.Sprintf("%s: interchange %s (ISA09 %s, ISA10 %s)", w.msg.Name, ic[4], ic[5], ic[6]), "",
+		"control number collision: message %d (%s) carried interchange %s of the same date and time with other content; "+
+			"nothing of this interchange was posted. Ask partner %s to send it again under a new interchange control number",
+		first, name, ic[4], w.profile.ID)
+	return false, true
+}
+
+// interchangeDigest hashes the content of the interchange with key in
+// message id: every segment between the ISA and the IEA but the GS dates
+// (GS01 and GS06 count), element by element.
+func (w *work) interchangeDigest(id uint64, key string) ([sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	body, err := w.g.Inbox.Body(id)
+	if err != nil {
+		return sum, err
+	}
+	defer body.Close()
+	r := x12.NewReader(bufio.NewReaderSize(body, 64<<10), nil)
+	h := sha256.New()
+	in, found := false, false
+	for {
+		seg, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sum, err
+		}
+		switch seg.ID {
+		case "ISA":
+			t := func(i int) string { return strings.TrimSpace(seg.Text(i)) }
+			in = strings.Join([]string{t(5), t(6), t(7), t(8), t(13), t(9), t(10)}, "|") == key
+			found = found || in
+			continue
+		case "IEA":
+			in = false
+			continue
+		case "GE":
+			continue
+		}
+		if !in {
+			continue
+		}
+		if seg.ID == "GS" {
+			fmt.Fprintf(h, "GS\x1f%s\x1f%s\x1e", seg.Element(1), seg.Element(6))
+			continue
+		}
+		h.Write([]byte(seg.ID))
+		for i := 1; i <= seg.Len(); i++ {
+			h.Write([]byte{0x1f})
+			h.Write(seg.Element(i))
+		}
+		h.Write([]byte{0x1e})
+	}
+	if !found {
+		return sum, fmt.Errorf("message %d holds no interchange %s", id, key)
+	}
+	h.Sum(sum[:0])
+	return sum, nil
 }
 
 // envelopeProblems records interchange and group problems, and test data

@@ -45,7 +45,8 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the inbox in dir, and puts back in the
-// queue every message a crash left in processing.
+// queue every message a crash or a stop left in processing, counting the
+// interruption in the message's Interrupted.
 func Open(dir string, opts *Options) (*Store, error) {
 	s := &Store{blobs: filepath.Join(dir, "blobs"), notify: make(chan struct{}, 1)}
 	if opts != nil {
@@ -70,6 +71,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	s.db = db
 	s.tx = txgroup.New(db)
+	if err := buildIndex(db, indexBatch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -96,6 +101,7 @@ func (s *Store) init(tx *bolt.Tx) error {
 			return err
 		}
 		m.State = Received
+		m.Interrupted++
 		if err := putMessage(tx, m); err != nil {
 			return err
 		}
@@ -159,5 +165,8 @@ func putMessage(tx *bolt.Tx, m *Message) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMessages).Put(idKey(m.ID), v)
+	if err := tx.Bucket(bucketMessages).Put(idKey(m.ID), v); err != nil {
+		return err
+	}
+	return reindex(tx, m)
 }

@@ -27,8 +27,10 @@
 // counted twice; its other buckets change as usual.
 //
 // Reads ([Ledger.Balance], [Ledger.Balances], [Ledger.BalanceAsOf],
-// [Ledger.History], [Ledger.ChangesSince]) run in their own read
-// transactions and see only committed postings. [ChannelQuantity] is a pure
+// [Ledger.History], [Ledger.ChangesSince], and for posters that check
+// their source keys before posting [Ledger.HasSourcePrefix] and
+// [Ledger.SourceMovements]) run in their own read transactions and see
+// only committed postings. [ChannelQuantity] is a pure
 // function that turns balances and a channel [Policy] into the quantity a
 // sales channel may promise. [Ledger.Reconcile] compares a partner's full
 // count of a location with the ledger, and can post it as snapshots.

@@ -14,6 +14,15 @@ var (
 	// ErrNoMapping means the partner's profile has no mapping for the
 	// document type.
 	ErrNoMapping = errors.New("no mapping in the partner's profile")
+	// ErrOrderConflict means an order document opens an order that is
+	// already open, with other lines.
+	ErrOrderConflict = errors.New("order already open with other lines")
+	// ErrUnknownOrder means an order document cancels or replaces an
+	// order that is not open.
+	ErrUnknownOrder = errors.New("order not open")
+	// ErrNotOrder means SettleOrder was given a result that is not an
+	// order document's.
+	ErrNotOrder = errors.New("not an order document")
 )
 
 // Problem is one line or field that cannot be mapped, with its place.

@@ -17,16 +17,33 @@ import (
 type Source struct {
 	Partner     string
 	Interchange string // ISA13; for flat files, empty
-	Group       string // GS06
-	Transaction string // ST02
-	FileHash    string // SHA-256 of a flat file
-	FileName    string
-	Received    time.Time
+	// InterchangeDate and InterchangeTime are ISA09 (YYMMDD) and ISA10
+	// (HHMM): partners reuse ISA13 (it wraps, some restart it daily), so
+	// the control numbers alone do not identify a document.
+	InterchangeDate string
+	InterchangeTime string
+	Group           string // GS06
+	Transaction     string // ST02
+	FileHash        string // SHA-256 of a flat file
+	FileName        string
+	Received        time.Time
 }
 
-// key returns the document's key: partner + interchange + group +
-// transaction, or partner + file hash.
+// key returns the document's key: partner + interchange (ISA13@ISA09ISA10)
+// + group + transaction, or partner + file hash. Without an interchange
+// date it is the legacy key.
 func (s Source) key() string {
+	if s.FileHash != "" || s.InterchangeDate == "" {
+		return s.LegacyKey()
+	}
+	return s.Partner + "|" + s.Interchange + "@" + s.InterchangeDate + s.InterchangeTime + "|" + s.Group + "|" + s.Transaction
+}
+
+// LegacyKey returns the key an X12 document had before its interchange
+// date and time were part of it: partner + ISA13 + GS06 + ST02 (for a flat
+// file, its key, which did not change). Documents posted by earlier
+// versions carry it in their source keys; see Result.LegacyKey.
+func (s Source) LegacyKey() string {
 	if s.FileHash != "" {
 		return s.Partner + "|" + s.FileHash
 	}
@@ -44,8 +61,14 @@ type Comparison struct {
 
 // Result is what mapping one document gives.
 type Result struct {
-	// Key is the ledger document key.
+	// Key is the ledger document key; every movement's source key starts
+	// with Key + "|".
 	Key string
+	// LegacyKey is the key earlier versions gave the same document
+	// (Source.LegacyKey); equal to Key when the scheme did not change. A
+	// movement posted by them has the source key LegacyKey + "|" + the
+	// rest of its source key.
+	LegacyKey string
 	// DocType is the document's type.
 	DocType partners.DocType
 	// Movements are what to post (nil when the document was rejected).
@@ -58,6 +81,10 @@ type Result struct {
 	Skipped int
 	// Lines counts the document's lines (items, rows).
 	Lines int
+	// Order is the order an order document (940) names; nil for other
+	// documents. Settle it against the order as it stands (SettleOrder)
+	// before posting.
+	Order *Order
 
 	free *reusable // where Release hands the slices back; nil: nowhere
 }
@@ -118,7 +145,7 @@ func (m *Mapper) start(t partners.DocType, src Source) (*mapping, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: %w (partner %s)", t, ErrNoMapping, m.p.ID)
 	}
-	res := &Result{Key: src.key(), DocType: t, free: &m.free}
+	res := &Result{Key: src.key(), LegacyKey: src.LegacyKey(), DocType: t, free: &m.free}
 	return &mapping{p: m.p, doc: doc, src: src, res: res, prefix: res.Key + "|"}, nil
 }
 

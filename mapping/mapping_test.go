@@ -40,7 +40,7 @@ func mapX12(t testing.TB, m *Mapper, name string, body []byte) ([]*Result, []err
 	var errs []error
 	_, err := x12.Check(bytes.NewReader(body), x12.EnvelopeOnly, nil, func(tx *x12.Transaction, _ *x12.SetResult) error {
 		ic := tx.Group.Interchange
-		res, err := m.Transaction(tx, Source{Partner: m.Profile().ID, Interchange: ic.Control, Group: tx.Group.Control,
+		res, err := m.Transaction(tx, Source{Partner: m.Profile().ID, Interchange: ic.Control, InterchangeDate: ic.Date, InterchangeTime: ic.Time, Group: tx.Group.Control,
 			Transaction: tx.Control, FileName: name, Received: received})
 		results = append(results, res)
 		errs = append(errs, err)
@@ -248,27 +248,72 @@ func TestShippingOrderChangeAndCancel(t *testing.T) {
 	if m.Profile().ID != "shopmart" {
 		t.Fatalf("profile %s", m.Profile().ID)
 	}
-	kinds := func(file string) string {
+	mapFile := func(file string) *Result {
 		body, _ := os.ReadFile("../examples/samples/shopmart/" + file)
 		results, errs := mapX12(t, m, file, body)
 		if errs[0] != nil {
 			t.Fatal(errs[0])
 		}
+		return results[0]
+	}
+	kinds := func(r *Result) string {
 		var out []string
-		for _, mv := range results[0].Movements {
+		for _, mv := range r.Movements {
 			out = append(out, fmt.Sprintf("%s %s %d %s", mv.Kind, mv.SKU, mv.Quantity, mv.Reference.Order))
 		}
 		return strings.Join(out, "; ")
 	}
-	if got := kinds("order-940.edi"); got != "allocate WIDGET-RED 5 SO-9001; allocate WIDGET-BLUE 2 SO-9001" {
-		t.Errorf("original: %s", got)
-	}
 	max := fmt.Sprint(ledger.MaxQuantity)
-	if got := kinds("order-940-change.edi"); got != "release WIDGET-RED "+max+" SO-9001; allocate WIDGET-RED 3 SO-9001; release WIDGET-BLUE "+max+" SO-9001; allocate WIDGET-BLUE 2 SO-9001" {
-		t.Errorf("change: %s", got)
-	}
-	if got := kinds("order-940-cancel.edi"); got != "release WIDGET-RED "+max+" SO-9001; release WIDGET-BLUE "+max+" SO-9001" {
-		t.Errorf("cancel: %s", got)
+	open := &OrderState{Partner: "shopmart", Number: "SO-9001", Open: true, By: Origin{Document: "first", Message: 1, Name: "order-940.edi"},
+		Lines: []OrderLine{{"WIDGET-BLUE", "dallas", 2}, {"WIDGET-RED", "dallas", 5}}}
+	cancelled := &OrderState{Partner: "shopmart", Number: "SO-9001", Lines: open.Lines, By: Origin{Document: "cancel", Message: 2, Name: "c.edi"}}
+	other := &OrderState{Partner: "shopmart", Number: "SO-9001", Open: true, By: open.By, Lines: []OrderLine{{"GADGET-S", "dallas", 1}, {"WIDGET-RED", "dallas", 9}}}
+	by := Origin{Document: "this", Message: 3, Name: "this.edi"}
+	for _, tc := range []struct {
+		name, file string
+		prev       *OrderState
+		want       string // movements to post
+		dup        bool
+		err        error
+		open       bool // the next state's
+	}{
+		{"new order", "order-940.edi", nil, "allocate WIDGET-RED 5 SO-9001; allocate WIDGET-BLUE 2 SO-9001", false, nil, true},
+		{"re-sent, same lines", "order-940.edi", open, "", true, nil, true},
+		{"re-sent, other lines", "order-940.edi", other, "", false, ErrOrderConflict, false},
+		{"new after a cancel", "order-940.edi", cancelled, "allocate WIDGET-RED 5 SO-9001; allocate WIDGET-BLUE 2 SO-9001", false, nil, true},
+		{"change", "order-940-change.edi", open, "release WIDGET-BLUE " + max + " SO-9001; release WIDGET-RED " + max + " SO-9001; allocate WIDGET-RED 3 SO-9001; allocate WIDGET-BLUE 2 SO-9001", false, nil, true},
+		{"change drops a line", "order-940-change.edi", other, "release GADGET-S " + max + " SO-9001; release WIDGET-RED " + max + " SO-9001; release WIDGET-BLUE " + max + " SO-9001; allocate WIDGET-RED 3 SO-9001; allocate WIDGET-BLUE 2 SO-9001", false, nil, true},
+		{"change of an unknown order", "order-940-change.edi", nil, "", false, ErrUnknownOrder, false},
+		{"change of a cancelled order", "order-940-change.edi", cancelled, "", false, ErrUnknownOrder, false},
+		{"cancel", "order-940-cancel.edi", open, "release WIDGET-BLUE " + max + " SO-9001; release WIDGET-RED " + max + " SO-9001", false, nil, false},
+		{"cancel again", "order-940-cancel.edi", cancelled, "", true, nil, false},
+		{"cancel of an unknown order", "order-940-cancel.edi", nil, "", false, ErrUnknownOrder, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mapFile(tc.file)
+			next, dup, err := r.SettleOrder(tc.prev, by)
+			if !errors.Is(err, tc.err) || dup != tc.dup {
+				t.Fatalf("dup %v, err %v; want %v, %v", dup, err, tc.dup, tc.err)
+			}
+			if got := kinds(r); got != tc.want {
+				t.Errorf("movements: %s\nwant %s", got, tc.want)
+			}
+			if err != nil {
+				// The error names both documents and both messages.
+				for _, want := range []string{"SO-9001", "this.edi", "message 3"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not name %q", err, want)
+					}
+				}
+				if tc.prev != nil && !strings.Contains(err.Error(), tc.prev.By.Name) {
+					t.Errorf("error %q does not name the earlier message", err)
+				}
+				return
+			}
+			if !dup && (next.Open != tc.open || next.By != by) {
+				t.Errorf("next state %+v", next)
+			}
+		})
 	}
 }
 

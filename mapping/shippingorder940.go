@@ -8,15 +8,23 @@ import (
 	"github.com/dockside-edi/dockside/partners"
 )
 
-// W05-01 purposes that change what a 940 does.
+// W05-01 purposes of a 940 (element 473) this mapping handles: N
+// original, B backorder original and T resubmission open an order; F
+// cancels it; R changes (replaces) it. Others (C confirmation, D delete,
+// X simulation) are refused rather than guessed at.
 const (
-	purposeCancel = "F"
-	purposeChange = "R"
+	purposeNew         = "N"
+	purposeBackorder   = "B"
+	purposeResubmitted = "T"
+	purposeCancel      = "F"
+	purposeChange      = "R"
 )
 
 // ShippingOrder940 maps a 940: each line is allocated at the warehouse for
-// the W05 order; a cancel releases the order's lines; a change releases
-// them and allocates the new quantities.
+// the W05 order. The result's Order names the order (partner + W05-02)
+// and what W05-01 asks (N new, F cancel, R replace); settle it against the
+// order as it stands (Result.SettleOrder), which adds the releases a
+// cancel or a replace needs, before posting.
 func (m *Mapper) ShippingOrder940(doc *documents.ShippingOrder940, src Source) (*Result, error) {
 	mp, err := m.start(partners.DocX12940, src)
 	if err != nil {
@@ -31,6 +39,25 @@ func (m *Mapper) ShippingOrder940(doc *documents.ShippingOrder940, src Source) (
 		mp.problem(at("W05"), "W0502", "", "no depositor order number")
 		return mp.finish()
 	}
+	var action OrderAction
+	switch doc.Purpose {
+	case purposeNew, purposeBackorder, purposeResubmitted:
+		action = OrderNew
+	case purposeCancel:
+		action = OrderCancel
+	case purposeChange:
+		action = OrderReplace
+	default:
+		mp.problem(at("W05"), "W0501", doc.Purpose, "not a purpose this mapping handles (N, B or T open an order, F cancels it, R replaces it)")
+		return mp.finish()
+	}
+	mp.res.Order = &Order{Partner: src.Partner, Number: order, Action: action,
+		ref: mp.reference("940", 0, order), at: src.Received}
+	mp.res.Lines = len(doc.Lines)
+	if action == OrderCancel {
+		// A cancel releases what the order holds, whatever its lines say.
+		return mp.finish()
+	}
 	wh := findParty(doc.Parties, entity, mp.doc.Mapping.Location.IDQualifier)
 	if wh == nil {
 		mp.problem(at("heading"), "N1", entity, "no N1*%s names the warehouse", entity)
@@ -40,14 +67,18 @@ func (m *Mapper) ShippingOrder940(doc *documents.ShippingOrder940, src Source) (
 	if !ok {
 		return mp.finish()
 	}
-	mp.res.Lines = len(doc.Lines)
+	var lines []OrderLine
 	for i := range doc.Lines {
-		mp.line940(&doc.Lines[i], doc.Purpose, order, loc)
+		if l, ok := mp.line940(&doc.Lines[i], order, loc); ok {
+			lines = append(lines, l)
+		}
 	}
+	mp.res.Order.Lines = orderLines(lines)
 	return mp.finish()
 }
 
-func (mp *mapping) line940(l *documents.Line940, purpose, order, loc string) {
+// line940 maps one W01 line to an allocation.
+func (mp *mapping) line940(l *documents.Line940, order, loc string) (OrderLine, bool) {
 	place := segAt(l.Pos, "W01")
 	ids := l.IDs
 	if l.CaseUPC != "" {
@@ -56,27 +87,17 @@ func (mp *mapping) line940(l *documents.Line940, purpose, order, loc string) {
 	}
 	sku, ok := mp.sku(ids, place)
 	if !ok {
-		return
-	}
-	ref := mp.reference("940", l.Pos, order)
-	line := strconv.Itoa(l.Pos)
-	at := mp.src.Received
-	if purpose == purposeCancel || purpose == purposeChange {
-		// Release what the order holds of this item, whatever it was.
-		mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(line, "release"),
-			SKU: sku, Location: loc, Kind: ledger.KindRelease, Quantity: ledger.MaxQuantity, Effective: at, Reference: ref})
-		if purpose == purposeCancel {
-			return
-		}
+		return OrderLine{}, false
 	}
 	n, ok := mp.quantity(l.Quantity, l.Unit, sku, place)
 	if !ok {
-		return
+		return OrderLine{}, false
 	}
 	if n < 0 {
 		mp.problem(place, "W0101", string(l.Quantity), "an order quantity cannot be negative")
-		return
+		return OrderLine{}, false
 	}
-	mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(line, "allocate"),
-		SKU: sku, Location: loc, Kind: ledger.KindAllocate, Quantity: n, Effective: at, Reference: ref})
+	mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(strconv.Itoa(l.Pos), "allocate"),
+		SKU: sku, Location: loc, Kind: ledger.KindAllocate, Quantity: n, Effective: mp.src.Received, Reference: mp.reference("940", l.Pos, order)})
+	return OrderLine{SKU: sku, Location: loc, Quantity: n}, true
 }

@@ -2,12 +2,15 @@ package partners
 
 import (
 	"crypto"
+	"errors"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
 	"time"
 	_ "time/tzdata" // time zones must validate the same on every host
+
+	"github.com/dockside-edi/dockside/internal/authkeys"
 )
 
 // checker runs the rules of one decoded profile that the decoder cannot
@@ -189,9 +192,16 @@ func (c *checker) sftpAccount(a *SFTPAccount) {
 	if len(a.AuthorizedKeys) == 0 && a.PasswordHash == "" {
 		c.failf(p, ErrRequired, "needs authorized_keys or password_hash")
 	}
+	// The SFTP server reads the lines with the same parser, in the same
+	// time zone: a line refused here never logs in there.
 	for i, line := range a.AuthorizedKeys {
-		if err := checkAuthorizedKey(line); err != nil {
-			c.failf(indexPath(p+".authorized_keys", i), ErrKey, "not an authorized_keys line: %v", err)
+		_, err := authkeys.Parse(line, c.p.Location())
+		var oe *authkeys.OptionError
+		switch {
+		case errors.As(err, &oe):
+			c.failf(indexPath(p+".authorized_keys", i), ErrInvalid, "%v", err)
+		case err != nil:
+			c.failf(indexPath(p+".authorized_keys", i), ErrKey, "%v", err)
 		}
 	}
 	if a.PasswordHash != "" {

@@ -56,7 +56,10 @@
 //
 // The parsed structs are plain data: mapping, the ledger policy, broadcast
 // and the transports read them. This package imports only the standard
-// library, go.yaml.in/yaml/v3 and golang.org/x/crypto (to check SSH keys
-// and password hashes); it knows nothing of X12 parsing or the ledger,
-// whose bucket names and policy settings it mirrors.
+// library, go.yaml.in/yaml/v3, golang.org/x/crypto (to check SSH keys
+// and password hashes) and internal/authkeys (the authorized_keys parser
+// the SFTP server uses too, so that an identities.sftp.authorized_keys
+// line this package accepts is one the server enforces entirely); it
+// knows nothing of X12 parsing or the ledger, whose bucket names and
+// policy settings it mirrors.
 package partners

@@ -14,6 +14,9 @@ import (
 // line 4.
 const head = "id: p\nname: P\nrole: supplier\n"
 
+// testSSHKey is the key field of an authorized_keys line.
+const testSSHKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBZq/qlQtzaCEMg3Wre1/DuptjGt+aWitGMzOLX+r5pE"
+
 // loadTestDir writes files into a temporary folder and loads it. Problems
 // come back as their Error() text with the folder shown as "partners".
 func loadTestDir(t *testing.T, files map[string]string) (*Directory, []string, error) {
@@ -286,6 +289,28 @@ func TestLoadErrors(t *testing.T) {
 				`partners/p.yaml:8:20: identities.sftp.password_hash: not a bcrypt ($2b$...) or argon2id ($argon2id$...) hash; never put a clear password here`,
 			},
 			is: ErrKey,
+		},
+		{
+			name: "authorized_keys options the server does not enforce",
+			yaml: head + "identities:\n  sftp:\n    user: p\n    authorized_keys:\n" +
+				"      - permitopen=\"db:5432\" " + testSSHKey + "\n" +
+				"      - from=\"*.acme.example\" " + testSSHKey + "\n" +
+				"      - restrict,pty " + testSSHKey + "\n" +
+				"      - bogus " + testSSHKey + "\n" +
+				"      - expiry-time=\"2020\" " + testSSHKey + "\n" +
+				"      - command=\"/bin/sh\" " + testSSHKey + "\n" +
+				"      - cert-authority " + testSSHKey + "\n" +
+				"      - restrict,from=\"127.0.0.1,::1\",expiry-time=\"20200101\",command=\"internal-sftp\" " + testSSHKey + "\n",
+			want: []string{
+				`partners/p.yaml:8:9: identities.sftp.authorized_keys[0]: option 1 "permitopen": not enforced by Dockside's SFTP server (it forwards no port); remove it`,
+				`partners/p.yaml:9:9: identities.sftp.authorized_keys[1]: option 1 "from": "*.acme.example": host name patterns are not supported (Dockside does not resolve client names): use addresses, CIDR blocks or wildcards on addresses`,
+				`partners/p.yaml:10:9: identities.sftp.authorized_keys[2]: option 2 "pty": grants a terminal, which an SFTP-only server never gives; remove it`,
+				`partners/p.yaml:11:9: identities.sftp.authorized_keys[3]: option 1 "bogus": unknown option`,
+				`partners/p.yaml:12:9: identities.sftp.authorized_keys[4]: option 1 "expiry-time": "2020": want YYYYMMDD[HHMM[SS]][Z]`,
+				`partners/p.yaml:13:9: identities.sftp.authorized_keys[5]: option 1 "command": "/bin/sh": Dockside serves SFTP only; only command="internal-sftp" (without flags) is accepted`,
+				`partners/p.yaml:14:9: identities.sftp.authorized_keys[6]: option 1 "cert-authority": certificate logins are not supported; list the partner's keys instead`,
+			},
+			is: ErrInvalid,
 		},
 		{
 			name: "malformed bcrypt",

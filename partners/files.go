@@ -189,21 +189,6 @@ func checkSSHPrivateKey(data []byte) error {
 	return nil
 }
 
-// checkAuthorizedKey parses one authorized_keys line.
-func checkAuthorizedKey(line string) error {
-	if strings.TrimSpace(line) == "" {
-		return errors.New("empty key")
-	}
-	_, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
-	if err != nil {
-		return err
-	}
-	if strings.TrimSpace(string(rest)) != "" {
-		return errors.New("want one key per entry")
-	}
-	return nil
-}
-
 // checkKnownHost parses one known_hosts line and checks that it names
 // host (as "host" for port 22, "[host]:port" otherwise).
 func checkKnownHost(line, host string, port int) error {

@@ -108,7 +108,15 @@ type SFTPAccount struct {
 	// User is the login name: letters, digits, '.', '_', '-'; at most 32.
 	User string `yaml:"user" required:"true"`
 	// AuthorizedKeys are public keys in authorized_keys format
-	// ("ssh-ed25519 AAAA... comment", options allowed).
+	// ("ssh-ed25519 AAAA... comment"), one per entry, optionally led by
+	// options, which the SFTP server enforces at login: from="..."
+	// (addresses, CIDR blocks, wildcards on addresses, ! to refuse; host
+	// names are refused, as client names are never resolved) and
+	// expiry-time="YYYYMMDD[HHMM[SS]][Z]" (in TimeZone unless it ends in
+	// Z). restrict, no-pty, no-port-forwarding, no-agent-forwarding,
+	// no-X11-forwarding, no-user-rc and command="internal-sftp" are
+	// accepted, being already true of an SFTP-only server; any other
+	// option is refused here, with its position. See internal/authkeys.
 	AuthorizedKeys []string `yaml:"authorized_keys"`
 	// PasswordHash is a bcrypt ($2a$, $2b$, $2y$) or argon2id
 	// ($argon2id$v=19$m=...,t=...,p=...$salt$hash) hash; never a clear

@@ -5,10 +5,12 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -17,7 +19,7 @@ import (
 // Partners are required; the others may be left empty.
 type Deps struct {
 	Ledger *ledger.Ledger
-	Inbox  *inbox.Store
+	Inbox  inbox.Reader
 	Outbox *outbox.Store
 	// Broadcasts is what each channel was told; nil shows none.
 	Broadcasts broadcast.Store
@@ -25,12 +27,28 @@ type Deps struct {
 	// time; the server calls it once per request).
 	Partners func() *partners.Directory
 	// Replay puts a failed message back in the queue and processes it
-	// with the current profiles. It may return before processing ends
+	// with the current profiles on behalf of who (the operator's token
+	// name, which the message's history records). It may return before processing ends
 	// (ctx has a deadline: Options.ReplayWait); the message it returns
 	// is then still received or processing, and the workers finish it.
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
-	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	Replay func(ctx context.Context, id uint64, who string) (*inbox.Message, error)
+	// Reload loads the partner profiles again (as SIGHUP does) and
+	// returns how many are in use; on error the old ones stay. Nil:
+	// reload answers 501.
+	Reload func(ctx context.Context) (int, error)
+	// Advice builds a partner's 846 inventory advice now (delta: only
+	// what changed; send: queued, else recorded as not sent). Nil: the
+	// advice endpoint and the dashboard's advice buttons answer 501.
+	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
+	// Order returns an order's state as it stands (nil when no such
+	// order was received). Nil: the order endpoint answers 501.
+	Order func(partner, number string) (*mapping.OrderState, error)
+	// Audit is the log of operator actions (replay, retry, reservation,
+	// release, reload, advice sent now); nil keeps them in the process
+	// log only.
+	Audit audit.Store
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations
@@ -129,7 +147,8 @@ type Reservations interface {
 	// is available to promise, else returns an *InsufficientError. A
 	// second call with the same r.Key allocates nothing and returns the
 	// first call's result with Replayed set (or an error wrapping
-	// ErrKeyReused when its figures differ).
+	// ErrKeyReused when its figures differ, or ErrKeyReleased when that
+	// reservation was released since: nothing is held under the key).
 	Reserve(ctx context.Context, r Reservation) (ReservationResult, error)
 	// Release frees what the reservation with this key allocated.
 	// Releasing a released reservation succeeds; an unknown key is an

@@ -25,6 +25,10 @@ var (
 	// with other figures (SKU, location, quantity, order). The API answers
 	// 422.
 	ErrKeyReused = errors.New("web: idempotency key reused for a different reservation")
+	// ErrKeyReleased means an idempotency key names a reservation that
+	// was released: nothing is held under it, and it cannot reserve
+	// again. The API answers 409; the client reserves with a new key.
+	ErrKeyReleased = errors.New("web: idempotency key names a released reservation (nothing is held); reserve again with a new Idempotency-Key")
 	// ErrUnavailable means an optional dependency (Replay, Reservations)
 	// was not given. The API answers 501.
 	ErrUnavailable = errors.New("web: not available in this server")

@@ -3,6 +3,7 @@ package sftp
 import (
 	"crypto/subtle"
 	"errors"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -24,8 +25,9 @@ var errLoginRejected = errors.New("login rejected")
 
 // login is the authentication state of one connection.
 type login struct {
-	s  *Server
-	ip string
+	s    *Server
+	ip   string
+	addr netip.Addr // the client's address, for from= (invalid: matches no from=)
 
 	mu       sync.Mutex
 	rejected map[string]bool // users whose key or name was rejected here
@@ -56,10 +58,22 @@ func (l *login) publicKey(c ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissio
 	l.wait(user)
 	if a, ok := l.s.accounts.Account(user); ok && validPartner(a.Partner) {
 		offered := key.Marshal()
+		var refusal error
 		for _, k := range a.Keys {
-			if k != nil && subtle.ConstantTimeCompare(k.Marshal(), offered) == 1 {
-				return permissions(a.Partner, "publickey", ssh.FingerprintSHA256(key)), nil
+			if k.PublicKey == nil || subtle.ConstantTimeCompare(k.PublicKey.Marshal(), offered) != 1 {
+				continue
 			}
+			// Like sshd, a line whose options refuse the login does not
+			// stop a later line holding the same key from allowing it.
+			if err := k.Permit(l.addr, time.Now()); err != nil {
+				refusal = err
+				continue
+			}
+			return permissions(a.Partner, "publickey", ssh.FingerprintSHA256(key)), nil
+		}
+		if refusal != nil {
+			l.s.log.Warn("sftp key refused by its options", "user", user, "partner", a.Partner, "remote", l.ip,
+				"key", ssh.FingerprintSHA256(key), "reason", refusal.Error())
 		}
 	}
 	// Clients offer their keys one by one: a rejected key is counted once

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/internal/authkeys"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
 )
@@ -122,7 +123,7 @@ func TestLogins(t *testing.T) {
 	e.accounts.set("pwuser", Account{Partner: "pwpartner", PasswordHash: hash})
 	bc, _ := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
 	e.accounts.set("bcuser", Account{Partner: "bcpartner", PasswordHash: string(bc)})
-	e.accounts.set("badpartner", Account{Partner: "../escape", Keys: []ssh.PublicKey{good.signer.PublicKey()}})
+	e.accounts.set("badpartner", Account{Partner: "../escape", Keys: []authkeys.Key{authkeys.Unrestricted(good.signer.PublicKey())}})
 
 	login := func(user string, auth ssh.AuthMethod) error {
 		cfg := e.clientConfig(good)

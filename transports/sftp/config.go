@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/authkeys"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -15,8 +16,11 @@ import (
 type Account struct {
 	// Partner is the partner id; it names the jail folder Root/<Partner>.
 	Partner string
-	// Keys are the public keys that may log in.
-	Keys []ssh.PublicKey
+	// Keys are the public keys that may log in, with the restrictions of
+	// their authorized_keys options (from=, expiry-time=), checked at
+	// every login; see [authkeys.Parse], and [authkeys.Unrestricted] for
+	// a key without options.
+	Keys []authkeys.Key
 	// PasswordHash, when set, also allows password logins: a bcrypt
 	// ($2a$, $2b$, $2y$) or argon2id ($argon2id$v=19$m=..,t=..,p=..$salt$hash)
 	// hash.

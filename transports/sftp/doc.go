@@ -10,6 +10,21 @@
 // (capped at a few seconds). Host keys (ed25519, and RSA for older clients)
 // are generated on first start and kept in Config.HostKeyDir.
 //
+// A key's authorized_keys options are enforced at every login, as sshd
+// does (see internal/authkeys for the exact rules): from= (addresses,
+// CIDR blocks, wildcards on the address, ! to refuse; host names are
+// never resolved, so host name patterns are refused when the profile is
+// loaded) and expiry-time= (read in the partner profile's time_zone, UTC
+// when it has none, unless it ends in Z). A key refused by its options
+// is logged at WARN with the user, the address, the key's fingerprint
+// and the reason, and counts as a failed login; when the same key is on
+// several lines, any line whose options allow the login lets it in.
+// restrict, no-pty, no-port-forwarding, no-agent-forwarding,
+// no-X11-forwarding, no-user-rc and command="internal-sftp" are accepted
+// because an SFTP-only server already gives none of what they take away;
+// every other option is refused when the profile is loaded, so a key
+// never logs in with an option that is silently ignored.
+//
 // A partner sees a jail of two folders and nothing else:
 //
 //	/in    uploads (the partner writes here)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/authkeys"
 	pkgsftp "github.com/pkg/sftp"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
@@ -267,7 +268,7 @@ func (e *env) stop() {
 
 // add registers u as an account of partner.
 func (e *env) add(u user, partner string) {
-	e.accounts.set(u.name, Account{Partner: partner, Keys: []ssh.PublicKey{u.signer.PublicKey()}})
+	e.accounts.set(u.name, Account{Partner: partner, Keys: []authkeys.Key{authkeys.Unrestricted(u.signer.PublicKey())}})
 }
 
 // clientConfig logs in as u, pinning the server's host keys.

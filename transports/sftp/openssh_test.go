@@ -17,8 +17,9 @@ import (
 )
 
 // openSSH prepares the OpenSSH sftp client for u against e: a key file and
-// a known_hosts file holding keys. It skips the test when sftp is missing.
-func openSSH(t *testing.T, e *env, u user, keys []ssh.PublicKey) (dir string, run func(batch string) (string, error)) {
+// a known_hosts file holding keys; options are more -o options
+// ("BindAddress=127.0.0.2"). It skips the test when sftp is missing.
+func openSSH(t *testing.T, e *env, u user, keys []ssh.PublicKey, options ...string) (dir string, run func(batch string) (string, error)) {
 	t.Helper()
 	bin, err := exec.LookPath("sftp")
 	if err != nil {
@@ -43,10 +44,13 @@ func openSSH(t *testing.T, e *env, u user, keys []ssh.PublicKey) (dir string, ru
 	return dir, func(batch string) (string, error) {
 		bf := filepath.Join(dir, "batch")
 		os.WriteFile(bf, []byte(batch), 0o600)
-		cmd := exec.Command(bin, "-F", "/dev/null", "-b", bf, "-i", keyFile, "-P", port,
-			"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile="+khFile, "-o", "GlobalKnownHostsFile=/dev/null",
-			"-o", "IdentitiesOnly=yes", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no",
-			u.name+"@127.0.0.1")
+		args := []string{"-F", "/dev/null", "-b", bf, "-i", keyFile, "-P", port,
+			"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=" + khFile, "-o", "GlobalKnownHostsFile=/dev/null",
+			"-o", "IdentitiesOnly=yes", "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no"}
+		for _, o := range options {
+			args = append(args, "-o", o)
+		}
+		cmd := exec.Command(bin, append(args, u.name+"@127.0.0.1")...)
 		cmd.Env = append(os.Environ(), "HOME="+dir)
 		out, err := cmd.CombinedOutput()
 		return string(out), err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -156,7 +157,8 @@ func (s *Server) shutdown() {
 func (s *Server) serveConn(c net.Conn) {
 	defer s.wg.Done()
 	ip := remoteIP(c.RemoteAddr())
-	l := &login{s: s, ip: ip}
+	addr, _ := netip.ParseAddr(ip)
+	l := &login{s: s, ip: ip, addr: addr}
 	c.SetDeadline(time.Now().Add(s.cfg.LoginTimeout))
 	conn, chans, reqs, err := ssh.NewServerConn(c, s.sshConfig(l))
 	<-s.handshakes

@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/authkeys"
 	"github.com/dockside-edi/dockside/transports/sftp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -70,7 +71,7 @@ func run(data, user, keyFile, listen, ciphers string) error {
 		cfg.Ciphers = strings.Split(ciphers, ",")
 	}
 	accounts := sftp.AccountsFunc(func(u string) (sftp.Account, bool) {
-		return sftp.Account{Partner: "bench", Keys: []ssh.PublicKey{key}}, u == user
+		return sftp.Account{Partner: "bench", Keys: []authkeys.Key{authkeys.Unrestricted(key)}}, u == user
 	})
 	srv, err := sftp.New(cfg, accounts, in, nil)
 	if err != nil {
