@@ -232,6 +232,11 @@ func TestChannelTruthThroughServe(t *testing.T) {
 	if b := c.believes(); b["SKU-A"] != 94 {
 		t.Errorf("while delivery fails the API says the channel believes %d", b["SKU-A"])
 	}
+	var beliefs struct{ Possible map[string][]int64 }
+	c.api("GET", "/api/v1/partners/dropshop/believes", "", nil, 200, &beliefs)
+	if fmt.Sprint(beliefs.Possible["SKU-A"]) != "[100]" {
+		t.Errorf("while delivery fails the API says the channel may also hold %v", beliefs.Possible)
+	}
 	var detail struct {
 		Health struct {
 			Status     string
