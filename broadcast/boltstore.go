@@ -231,33 +231,47 @@ func (s *BoltStore) Examined(partner string, seq uint64) error {
 
 // Update records what the outbox knows of a broadcast.
 func (s *BoltStore) Update(id uint64, f Fate) error {
+	return s.UpdateMany([]FateUpdate{{ID: id, Fate: f}})
+}
+
+// UpdateMany applies updates in order, in one transaction.
+func (s *BoltStore) UpdateMany(updates []FateUpdate) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		b, err := getBroadcast(tx, id)
-		if err != nil {
-			return err
-		}
-		if b.Delivery == DeliveryNotSent {
-			return fmt.Errorf("broadcast %d was not sent: %w", id, ErrState)
-		}
-		wasDelivered, wasRejected := b.Delivery == DeliveryDelivered, b.Ack == AckRejected
-		if wasDelivered && f.Delivery != DeliveryDelivered {
-			f.Delivery, f.DeliveredAt = b.Delivery, b.DeliveredAt // delivery is final
-		}
-		b.Delivery, b.DeliveredAt, b.Ack, b.AckAt = f.Delivery, f.DeliveredAt.UTC(), f.Ack, f.AckAt.UTC()
-		if err := putBroadcast(tx, &b); err != nil {
-			return err
-		}
-		told := tx.Bucket(bucketTold).Get(u64(id))
-		if b.Delivery == DeliveryDelivered && !wasDelivered {
-			if err := s.delivered(tx, &b, told); err != nil {
+		for _, u := range updates {
+			if err := s.update(tx, u.ID, u.Fate); err != nil {
 				return err
 			}
 		}
-		if b.Delivery == DeliveryDelivered && b.Ack == AckRejected && !wasRejected {
-			return s.rejected(tx, &b, told)
-		}
 		return nil
 	})
+}
+
+func (s *BoltStore) update(tx *bolt.Tx, id uint64, f Fate) error {
+	b, err := getBroadcast(tx, id)
+	if err != nil {
+		return err
+	}
+	if b.Delivery == DeliveryNotSent {
+		return fmt.Errorf("broadcast %d was not sent: %w", id, ErrState)
+	}
+	wasDelivered, wasRejected := b.Delivery == DeliveryDelivered, b.Ack == AckRejected
+	if wasDelivered && f.Delivery != DeliveryDelivered {
+		f.Delivery, f.DeliveredAt = b.Delivery, b.DeliveredAt // delivery is final
+	}
+	b.Delivery, b.DeliveredAt, b.Ack, b.AckAt = f.Delivery, f.DeliveredAt.UTC(), f.Ack, f.AckAt.UTC()
+	if err := putBroadcast(tx, &b); err != nil {
+		return err
+	}
+	told := tx.Bucket(bucketTold).Get(u64(id))
+	if b.Delivery == DeliveryDelivered && !wasDelivered {
+		if err := s.delivered(tx, &b, told); err != nil {
+			return err
+		}
+	}
+	if b.Delivery == DeliveryDelivered && b.Ack == AckRejected && !wasRejected {
+		return s.rejected(tx, &b, told)
+	}
+	return nil
 }
 
 // delivered makes a delivered broadcast's figures what the channel holds:

@@ -544,10 +544,16 @@ func (b *Broadcaster) Sync(ctx context.Context) error {
 	sort.SliceStable(updates, func(i, j int) bool {
 		return updates[i].fate.DeliveredAt.Before(updates[j].fate.DeliveredAt)
 	})
-	for _, u := range updates {
-		if err := b.Store.Update(u.bc.ID, u.fate); err != nil {
+	many := make([]FateUpdate, len(updates))
+	for i, u := range updates {
+		many[i] = FateUpdate{ID: u.bc.ID, Fate: u.fate}
+	}
+	if len(many) > 0 {
+		if err := b.Store.UpdateMany(many); err != nil {
 			return err
 		}
+	}
+	for _, u := range updates {
 		b.logFate(u.bc, u.fate)
 	}
 	return nil

@@ -47,7 +47,7 @@ type channelSim struct {
 // applied) equals the policy applied to the ledger, and the store
 // believes exactly that.
 func TestPropertyChannelSettlesOnThePolicy(t *testing.T) {
-	seeds := 24
+	seeds := 16
 	if testing.Short() {
 		seeds = 6
 	}

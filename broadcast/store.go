@@ -113,6 +113,12 @@ type Fate struct {
 	AckAt       time.Time
 }
 
+// FateUpdate is one broadcast's new fate, for Store.UpdateMany.
+type FateUpdate struct {
+	ID   uint64
+	Fate Fate
+}
+
 // PartnerState is what the store keeps per partner.
 type PartnerState struct {
 	// Examined is the ledger change sequence up to which the partner's
@@ -175,6 +181,8 @@ type Store interface {
 	// full advice replaces them all); when a delivered one is rejected,
 	// the SKUs whose figure it set become unknown.
 	Update(id uint64, f Fate) error
+	// UpdateMany applies updates as Update does, in order, all or none.
+	UpdateMany(updates []FateUpdate) error
 	// Examined records that a partner's figures were examined up to seq
 	// and nothing needed telling.
 	Examined(partner string, seq uint64) error

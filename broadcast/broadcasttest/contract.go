@@ -207,6 +207,21 @@ func deliveryIsFinal(t *testing.T, s broadcast.Store) {
 	if bs := beliefs(t, s, "shop"); bs.Held["A"] != 7 {
 		t.Errorf("held %v after the older advice arrived last", bs.Held)
 	}
+	// Several at once apply in their order too; a bad one applies none.
+	d := record(t, s, "shop", broadcast.ModeDelta, 4, broadcast.DeliveryQueued, lines("A", 11))
+	e := record(t, s, "shop", broadcast.ModeDelta, 5, broadcast.DeliveryQueued, lines("A", 12))
+	if err := s.UpdateMany([]broadcast.FateUpdate{{ID: e.ID, Fate: delivered("")}, {ID: 99, Fate: delivered("")}}); !errors.Is(err, broadcast.ErrNotFound) {
+		t.Errorf("an unknown broadcast among many: %v", err)
+	}
+	if got, _ := s.Get(e.ID); got.Delivery != broadcast.DeliveryQueued {
+		t.Errorf("a failed UpdateMany applied %s", got.Delivery)
+	}
+	if err := s.UpdateMany([]broadcast.FateUpdate{{ID: e.ID, Fate: delivered("")}, {ID: d.ID, Fate: delivered("")}}); err != nil {
+		t.Fatal(err)
+	}
+	if bs := beliefs(t, s, "shop"); bs.Held["A"] != 11 {
+		t.Errorf("held %v after two deliveries at once", bs.Held)
+	}
 }
 
 func rejected(t *testing.T, s broadcast.Store) {
