@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/flat"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -50,6 +53,14 @@ type Config struct {
 	Limits LimitsConfig `yaml:"limits"`
 	// Outbox tunes the retries of outbound messages.
 	Outbox OutboxConfig `yaml:"outbox"`
+	// Flat bounds what one CSV, fixed-width or Excel file may cost, so
+	// that memory and time follow these limits, not the input. A file
+	// past one fails whole, nothing posted, its bytes kept, with an error
+	// that names the setting and its value ("limit max_rows = 100000",
+	// "xl/sharedStrings.xml: ... (limit max_shared_strings = 1000000)").
+	// Fixed bounds apply besides: Excel's 1,048,576 rows and 16,384
+	// cells a row, a field a movement takes of at most 1,024 bytes.
+	Flat FlatConfig `yaml:"flat"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
@@ -142,6 +153,45 @@ type LimitsConfig struct {
 	MaxAttempts int `yaml:"max_attempts"`
 }
 
+// FlatConfig bounds what processing one flat file (CSV, fixed-width, Excel)
+// may cost, so that memory depends on these limits, not on the input. A
+// file over a limit fails whole (nothing posted), with an error that names
+// the setting and its value; its bytes stay in the inbox.
+type FlatConfig struct {
+	// MaxRows bounds the rows of one file, blank rows not counted
+	// (default 100,000; at most 1,000,000, what the ledger posts in one
+	// document). Every row's movement is held until the file is posted:
+	// measured, a 100,000-row CSV peaks at 245 MB of memory in `dockside
+	// ingest`, posting included, so raise it with care.
+	MaxRows int `yaml:"max_rows"`
+	// MaxProblems bounds the problems reported for one file; reading stops
+	// past it (default 1,000).
+	MaxProblems int `yaml:"max_problems"`
+	// MaxRecordBytes bounds one record in bytes: a CSV or fixed-width
+	// line, or the values of a workbook row (default 1 MiB).
+	MaxRecordBytes int `yaml:"max_record_bytes"`
+	// MaxColumns bounds the columns of one record (default 1,024).
+	MaxColumns int `yaml:"max_columns"`
+	// MaxCellBytes bounds one workbook cell or shared string, in bytes
+	// (default 128 KiB).
+	MaxCellBytes int `yaml:"max_cell_bytes"`
+	// MaxUnzipBytes bounds the unzipped size of all parts of a workbook
+	// together, in bytes (default 1 GiB).
+	MaxUnzipBytes int64 `yaml:"max_unzip_bytes"`
+	// MaxPartBytes bounds the unzipped size of one workbook part (a sheet,
+	// the shared strings), in bytes (default 512 MiB).
+	MaxPartBytes int64 `yaml:"max_part_bytes"`
+	// MaxParts bounds the number of parts (zip entries) of a workbook
+	// (default 10,000).
+	MaxParts int `yaml:"max_parts"`
+	// MaxSharedStrings bounds the strings of a workbook's shared-string
+	// table (default 1,000,000).
+	MaxSharedStrings int `yaml:"max_shared_strings"`
+	// MaxSharedStringBytes bounds the text of all shared strings together,
+	// in bytes (default 64 MiB).
+	MaxSharedStringBytes int64 `yaml:"max_shared_string_bytes"`
+}
+
 // OutboxConfig tunes the retries of outbound messages (advice, acks).
 type OutboxConfig struct {
 	// RetryDelay is the wait after a first failed attempt (default
@@ -166,6 +216,8 @@ func DefaultConfig() *Config {
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
 		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
+		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
+			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
 	}
 }
 
@@ -216,6 +268,7 @@ func (c *Config) Check() error {
 	if c.Limits.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("limits.max_attempts: %d must be at least 1", c.Limits.MaxAttempts))
 	}
+	errs = append(errs, c.Flat.check()...)
 	if c.Outbox.RetryDelay < 0 || c.Outbox.MaxRetryDelay < 0 || c.Outbox.MaxAttempts < 0 {
 		errs = append(errs, errors.New("outbox: retry_delay, max_retry_delay and max_attempts must not be negative"))
 	}
@@ -288,4 +341,37 @@ func setFromString(v reflect.Value, s string) error {
 		return fmt.Errorf("cannot be set from the environment (%s)", v.Kind())
 	}
 	return nil
+}
+
+// check reports flat-file limits that are not positive.
+func (f *FlatConfig) check() []error {
+	var errs []error
+	for _, l := range []struct {
+		name string
+		v    int64
+	}{
+		{"max_rows", int64(f.MaxRows)}, {"max_problems", int64(f.MaxProblems)}, {"max_record_bytes", int64(f.MaxRecordBytes)},
+		{"max_columns", int64(f.MaxColumns)}, {"max_cell_bytes", int64(f.MaxCellBytes)}, {"max_unzip_bytes", f.MaxUnzipBytes},
+		{"max_part_bytes", f.MaxPartBytes}, {"max_parts", int64(f.MaxParts)}, {"max_shared_strings", int64(f.MaxSharedStrings)},
+		{"max_shared_string_bytes", f.MaxSharedStringBytes},
+	} {
+		if l.v < 1 {
+			errs = append(errs, fmt.Errorf("flat.%s: %d must be positive", l.name, l.v))
+		}
+	}
+	if f.MaxRows > ledger.MaxMovements {
+		errs = append(errs, fmt.Errorf("flat.max_rows: %d is more than the ledger posts in one document (%d)", f.MaxRows, ledger.MaxMovements))
+	}
+	return errs
+}
+
+// limits returns the mapping's flat-file limits. A workbook's file size is
+// bounded by MaxFileSize, as every received file is.
+func (f *FlatConfig) limits(maxFile int64) mapping.FlatLimits {
+	return mapping.FlatLimits{
+		MaxRows: f.MaxRows, MaxProblems: f.MaxProblems,
+		Record: flat.Limits{MaxRecordBytes: f.MaxRecordBytes, MaxColumns: f.MaxColumns},
+		Workbook: flat.WorkbookLimits{MaxFileBytes: maxFile, MaxUnzipBytes: f.MaxUnzipBytes, MaxPartBytes: f.MaxPartBytes,
+			MaxParts: f.MaxParts, MaxSharedStrings: f.MaxSharedStrings, MaxSharedStringBytes: f.MaxSharedStringBytes, MaxCellBytes: f.MaxCellBytes},
+	}
 }

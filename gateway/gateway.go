@@ -181,7 +181,7 @@ func (g *Gateway) ReloadPartners() error {
 	}
 	mappers := make(map[string]*mapping.Mapper, d.Len())
 	for _, p := range d.Profiles() {
-		mappers[p.ID] = mapping.New(p)
+		mappers[p.ID] = mapping.NewWithLimits(p, g.Config.Flat.limits(g.Config.MaxFileSize))
 	}
 	g.mu.Lock()
 	g.partners, g.mappers = d, mappers

@@ -16,23 +16,43 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-var bucketOrders = []byte("orders") // partner 0 number → mapping.OrderState JSON
+var bucketOrders = []byte("orders") // partner 0 number (a shipment: partner 0 "shipment" 0 number) → mapping.OrderState JSON
 
 // orderBook keeps every order's state (open or cancelled, its lines, the
 // document that set it), so that an order document is settled against
-// its order (partner + order number), not only its control numbers. The
-// state is written after the ledger posting: a crash in between leaves
-// the old state, and the message processed again settles to the same
-// movements, which the ledger reports as duplicates.
+// its order (partner + order number), not only its control numbers.
+//
+// The book and the ledger are two files. The next state is written before
+// the ledger posting, with the state it replaces kept aside as pending
+// (bucket "pending"); once posted, the pending mark is removed. A crash
+// in between leaves the mark: the next read of the order asks the ledger
+// whether the document was posted, and keeps the next state or puts the
+// previous one back. So a message settled after the crash (the partner's
+// resend of an order it had no acknowledgement for, say) sees the order
+// as the ledger has it, and the interrupted message processed again
+// settles to the same movements, which the ledger reports as duplicates.
 type orderBook struct {
-	db *bolt.DB
-	mu sync.Mutex // one order document settled and posted at a time
+	db     *bolt.DB
+	ledger *ledger.Ledger
+	mu     sync.Mutex // one order document settled and posted at a time
+	// afterPost, when set (tests), runs between a posting and the
+	// removal of its pending mark; an error stops there, as a crash would.
+	afterPost func() error
 }
 
 var (
-	bucketOrdersMeta = []byte("meta")
-	keySeeded        = []byte("seeded") // set once the book was filled from the ledger
+	bucketOrdersMeta    = []byte("meta")
+	bucketOrdersPending = []byte("pending") // order key → pendingOrder JSON
+	keySeeded           = []byte("seeded")  // set once the book was filled from the ledger
 )
+
+// pendingOrder is the mark of a state written before its posting: the
+// state it replaces (nil: the order was unknown) and the ledger document
+// keys that show the posting was made.
+type pendingOrder struct {
+	Prev *mapping.OrderState `json:"prev"`
+	Keys []string            `json:"keys"`
+}
 
 // openOrderBook opens the order book in the data folder. A new book (a
 // data folder of a version without one) is first filled from the
@@ -44,10 +64,13 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	b := &orderBook{db: db}
+	b := &orderBook{db: db, ledger: l}
 	seeded := false
 	err = db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(bucketOrders); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketOrdersPending); err != nil {
 			return err
 		}
 		meta, err := tx.CreateBucketIfNotExists(bucketOrdersMeta)
@@ -92,7 +115,7 @@ func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger
 			if err != nil {
 				return err
 			}
-			if err := bk.Put(orderKey(st.Partner, st.Number), v); err != nil {
+			if err := bk.Put(orderKey(st.Kind, st.Partner, st.Number), v); err != nil {
 				return err
 			}
 		}
@@ -134,7 +157,7 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 		}
 	}
 	for _, d := range docs {
-		key := string(orderKey(d.partner, d.order))
+		key := string(orderKey(mapping.KindOrder, d.partner, d.order))
 		st := &mapping.OrderState{Partner: d.partner, Number: d.order, Open: d.allocates,
 			By: mapping.Origin{Document: ch.Document}, Updated: ch.Recorded}
 		if d.allocates {
@@ -148,34 +171,137 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 
 func (b *orderBook) close() error { return b.db.Close() }
 
-func orderKey(partner, number string) []byte {
-	return append(append([]byte(partner), 0), number...)
+// orderKey is where the book keeps an order (or a shipment: kind).
+func orderKey(kind mapping.OrderKind, partner, number string) []byte {
+	k := append([]byte(partner), 0)
+	if kind != mapping.KindOrder {
+		k = append(append(k, kind...), 0)
+	}
+	return append(k, number...)
 }
 
-// get returns an order's state, or nil when it is unknown.
-func (b *orderBook) get(partner, number string) (*mapping.OrderState, error) {
+// get returns an order's state, or nil when it is unknown. A state
+// written before a posting that a crash interrupted is settled first
+// (see orderBook).
+func (b *orderBook) get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*mapping.OrderState, error) {
+	key := orderKey(kind, partner, number)
 	var st *mapping.OrderState
+	var pend *pendingOrder
 	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOrders).Get(orderKey(partner, number))
+		if v := tx.Bucket(bucketOrdersPending).Get(key); v != nil {
+			pend = &pendingOrder{}
+			if err := json.Unmarshal(v, pend); err != nil {
+				return err
+			}
+		}
+		v := tx.Bucket(bucketOrders).Get(key)
 		if v == nil {
 			return nil
 		}
 		st = &mapping.OrderState{}
 		return json.Unmarshal(v, st)
 	})
+	if err == nil && pend != nil {
+		st, err = b.settlePending(ctx, key, st, pend)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("orders: reading order %s of %s: %w", number, partner, err)
 	}
 	return st, nil
 }
 
-func (b *orderBook) put(st *mapping.OrderState) error {
+// settlePending keeps st when the ledger holds the posting it was written
+// for, else puts the previous state back; either way the mark goes.
+func (b *orderBook) settlePending(ctx context.Context, key []byte, st *mapping.OrderState, pend *pendingOrder) (*mapping.OrderState, error) {
+	posted := false
+	for _, k := range pend.Keys {
+		var err error
+		if posted, err = b.ledger.HasSourcePrefix(ctx, k+"|"); err != nil {
+			return nil, err
+		}
+		if posted {
+			break
+		}
+	}
+	if !posted {
+		st = pend.Prev
+	}
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		if !posted {
+			if err := putState(tx, key, st); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketOrdersPending).Delete(key)
+	})
+	return st, err
+}
+
+// putState writes st under key; nil deletes it.
+func putState(tx *bolt.Tx, key []byte, st *mapping.OrderState) error {
+	if st == nil {
+		return tx.Bucket(bucketOrders).Delete(key)
+	}
 	v, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	err = b.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).Put(orderKey(st.Partner, st.Number), v)
+	return tx.Bucket(bucketOrders).Put(key, v)
+}
+
+// begin writes the steps' next states before their postings, each
+// marked pending with the state it replaces and the ledger document keys
+// of its posting, in one transaction.
+func (b *orderBook) begin(steps []orderStep) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		for _, st := range steps {
+			key := orderKey(st.next.Kind, st.next.Partner, st.next.Number)
+			mark, err := json.Marshal(pendingOrder{Prev: st.prev, Keys: []string{st.res.Key, st.res.LegacyKey}})
+			if err != nil {
+				return err
+			}
+			if err := putState(tx, key, st.next); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketOrdersPending).Put(key, mark); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("orders: recording %d orders: %w", len(steps), err)
+	}
+	return nil
+}
+
+// end removes the pending marks of the steps once posted, and puts the
+// previous state back for those notPosted names (the ledger refused
+// them), in one transaction.
+func (b *orderBook) end(steps []orderStep, notPosted map[*mapping.Result]bool) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		for _, st := range steps {
+			key := orderKey(st.next.Kind, st.next.Partner, st.next.Number)
+			if notPosted[st.res] {
+				if err := putState(tx, key, st.prev); err != nil {
+					return err
+				}
+			}
+			if err := tx.Bucket(bucketOrdersPending).Delete(key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("orders: recording %d orders: %w", len(steps), err)
+	}
+	return nil
+}
+
+func (b *orderBook) put(st *mapping.OrderState) error {
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		return putState(tx, orderKey(st.Kind, st.Partner, st.Number), st)
 	})
 	if err != nil {
 		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
@@ -183,15 +309,34 @@ func (b *orderBook) put(st *mapping.OrderState) error {
 	return nil
 }
 
-// postOrders settles each order document against its order and posts it,
-// one at a time: two messages naming the same order never interleave.
+// postOrders settles each order document against its order and posts
+// it. Documents of other orders are settled one after the other, their
+// next states written in one transaction, posted together (the ledger's
+// group commit shares the fsyncs) and their pending marks removed in one
+// transaction; a document naming an order settled earlier in the batch
+// waits until that one is posted. Two messages never interleave (the
+// book's lock).
 func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 	book := w.g.orders
 	book.mu.Lock()
 	defer book.mu.Unlock()
+	var batch []orderStep
+	inBatch := map[string]bool{}
+	flush := func() error {
+		err := w.postOrderBatch(ctx, batch)
+		batch = batch[:0]
+		clear(inBatch)
+		return err
+	}
 	for _, res := range docs {
 		o := res.Order
-		prev, err := book.get(o.Partner, o.Number)
+		key := string(orderKey(o.Kind, o.Partner, o.Number))
+		if inBatch[key] {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		prev, err := book.get(ctx, o.Kind, o.Partner, o.Number)
 		if err != nil {
 			return err
 		}
@@ -212,7 +357,8 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		switch {
 		case errors.As(err, &oe):
 			w.res.Documents = append(w.res.Documents, res.Key)
-			w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
+			w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%v", err)
+			w.refuse(res, err)
 			continue
 		case err != nil:
 			return err
@@ -224,19 +370,52 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 				"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
 			continue
 		}
-		failed := len(w.out.Errors)
-		if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
-			return err
-		}
-		if len(w.out.Errors) > failed {
-			continue // not posted: the order stays as it was
-		}
 		next.Updated = w.g.now().UTC()
-		if err := book.put(next); err != nil {
+		batch = append(batch, orderStep{res: res, prev: prev, next: next})
+		inBatch[key] = true
+	}
+	return flush()
+}
+
+// orderStep is an order document settled and not yet posted: the state
+// it replaces and the one it makes.
+type orderStep struct {
+	res        *mapping.Result
+	prev, next *mapping.OrderState
+}
+
+// postOrderBatch writes the steps' next states (marked pending), posts
+// their documents and removes the marks; an order whose posting the
+// ledger refused gets its previous state back.
+func (w *work) postOrderBatch(ctx context.Context, steps []orderStep) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	book := w.g.orders
+	if err := book.begin(steps); err != nil {
+		return err
+	}
+	docs := make([]*mapping.Result, len(steps))
+	for i := range steps {
+		docs[i] = steps[i].res
+	}
+	if err := w.postAll(ctx, docs); err != nil {
+		return err // interrupted: the marks stay, settled at the next read
+	}
+	if h := book.afterPost; h != nil {
+		if err := h(); err != nil {
 			return err
 		}
 	}
-	return nil
+	return book.end(steps, w.notPosted)
+}
+
+// orderNoun names what an order document identifies, for places.
+func orderNoun(k mapping.OrderKind) string {
+	if k == mapping.KindShipment {
+		return "shipment"
+	}
+	return "order"
 }
 
 // superseded reports an order document that was applied before (its key

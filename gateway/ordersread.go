@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -27,7 +28,7 @@ func OpenOrderBookReadOnly(data string) (get func(partner, number string) (*mapp
 			if bk == nil {
 				return nil
 			}
-			v := bk.Get(orderKey(partner, number))
+			v := bk.Get(orderKey(mapping.KindOrder, partner, number))
 			if v == nil {
 				return nil
 			}
@@ -40,5 +41,5 @@ func OpenOrderBookReadOnly(data string) (get func(partner, number string) (*mapp
 
 // Order returns an order's state as it stands, nil when it is unknown.
 func (g *Gateway) Order(partner, number string) (*mapping.OrderState, error) {
-	return g.orders.get(partner, number)
+	return g.orders.get(context.Background(), mapping.KindOrder, partner, number)
 }

@@ -46,6 +46,11 @@
 // and reason. By default one problem rejects the whole document (no
 // movements); a profile's on_error: post_good keeps the good lines.
 //
+// A flat file is read as a stream within FlatLimits (rows, problems, the
+// readers' record and workbook limits): a file over one of them, or one
+// the reader cannot finish (a damaged workbook), is rejected whole,
+// whatever on_error says.
+//
 // A large 846's movements are many (330 bytes each): a caller done with a
 // result (posted it) hands its slices back with Result.Release, and the
 // mapper's next large document reuses them instead of allocating.

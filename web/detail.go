@@ -11,8 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/dockside-edi/dockside/edi/flat"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
@@ -168,9 +167,9 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 		return &parsedView{Format: "text", Problem: err.Error()}
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(ctxReader{ctx, body}, 64<<10)
-	head, _ := br.Peek(512)
-	if isX12(head) {
+	br := bufio.NewReaderSize(ctxReader{ctx, body}, x12.HeadSize)
+	head, _ := br.Peek(x12.HeadSize)
+	if x12.LooksLikeX12(head) {
 		return parseX12(br)
 	}
 	switch s.flatType(m) {
@@ -180,19 +179,13 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 		}
 		return parseXLSX(br)
 	case partners.DocCSV:
-		return parseCSV(br, s.csvComma(m))
+		return parseCSV(&lineCapReader{r: br, max: maxPreviewLine}, s.csvComma(m))
 	default:
 		if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 			return parseXLSX(br)
 		}
 		return parseLines(br)
 	}
-}
-
-func isX12(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) >= 4 && string(head[:3]) == "ISA"
 }
 
 func parseX12(r io.Reader) *parsedView {
@@ -299,36 +292,32 @@ func parseLines(r io.Reader) *parsedView {
 	return v
 }
 
+// parseXLSX previews the first sheet of a workbook with the bounded reader
+// the pipeline uses (a hostile workbook costs the preview no more than it
+// cost processing), raw values, blank rows left out.
 func parseXLSX(r io.Reader) *parsedView {
 	v := &parsedView{Format: "xlsx"}
-	f, err := excelize.OpenReader(io.LimitReader(r, maxXLSXPreview))
+	xr, err := flat.NewExcelReader(r, flat.ExcelConfig{File: "workbook", Limits: flat.Limits{MaxRecordBytes: maxPreviewLine},
+		WorkbookLimits: flat.WorkbookLimits{MaxFileBytes: maxXLSXPreview}})
 	if err != nil {
 		v.Problem = err.Error()
 		return v
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		v.Problem = "no sheet"
-		return v
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		v.Problem = err.Error()
-		return v
-	}
-	defer rows.Close()
-	for n := 1; rows.Next(); n++ {
-		if len(v.Rows) == maxParsedRows {
-			v.Truncated = true
+	defer xr.Close()
+	for {
+		row, err := xr.Read()
+		if errors.Is(err, io.EOF) {
 			break
 		}
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			v.Problem = err.Error()
 			break
 		}
-		v.Rows = append(v.Rows, rowView{Line: n, Cells: cells})
+		if len(v.Rows) == maxParsedRows {
+			v.Truncated = true
+			break
+		}
+		v.Rows = append(v.Rows, rowView{Line: row.Line, Cells: row.Values()})
 	}
 	return v
 }
