@@ -51,6 +51,8 @@ type Config struct {
 	// white space or NUL padding in a row, a segment over 1 MiB and a
 	// transaction set over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
+	// Outbox tunes the retries of outbound messages.
+	Outbox OutboxConfig `yaml:"outbox"`
 	// Flat bounds what one CSV, fixed-width or Excel file may cost, so
 	// that memory and time follow these limits, not the input. A file
 	// past one fails whole, nothing posted, its bytes kept, with an error
@@ -204,6 +206,19 @@ type FlatConfig struct {
 	MaxSharedStringBytes int64 `yaml:"max_shared_string_bytes"`
 }
 
+// OutboxConfig tunes the retries of outbound messages (advice, acks).
+type OutboxConfig struct {
+	// RetryDelay is the wait after a first failed attempt (default
+	// 30 s); each further failure doubles it, up to MaxRetryDelay
+	// (default 1 h), with ±20% jitter.
+	RetryDelay time.Duration `yaml:"retry_delay"`
+	// MaxRetryDelay caps the wait between attempts (default 1 h).
+	MaxRetryDelay time.Duration `yaml:"max_retry_delay"`
+	// MaxAttempts is how many attempts are made before a message is dead
+	// and waits for an operator (default 8).
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
@@ -214,6 +229,7 @@ func DefaultConfig() *Config {
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
+		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
 		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
 			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
 	}
@@ -267,6 +283,9 @@ func (c *Config) Check() error {
 		errs = append(errs, fmt.Errorf("limits.max_attempts: %d must be at least 1", c.Limits.MaxAttempts))
 	}
 	errs = append(errs, c.Flat.check()...)
+	if c.Outbox.RetryDelay < 0 || c.Outbox.MaxRetryDelay < 0 || c.Outbox.MaxAttempts < 0 {
+		errs = append(errs, errors.New("outbox: retry_delay, max_retry_delay and max_attempts must not be negative"))
+	}
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {
 			errs = append(errs, fmt.Errorf("http.tokens[%d].sha256: must be 64 hex digits (the SHA-256 of the token)", i))

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -164,6 +165,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	results := make([]ledger.PostResult, len(docs))
 	errs := make([]error, len(docs))
 	legacy := make([]int, len(docs)) // movements posted before under the legacy key
+	w.keepCompared(docs)
 	var wg sync.WaitGroup
 	for i, res := range docs {
 		if len(res.Movements) == 0 {
@@ -201,4 +203,19 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)
 	}
 	return nil
+}
+
+// keepCompared keeps the partner's own figures (quantities its profile
+// maps to the compare bucket) for the divergence report.
+func (w *work) keepCompared(docs []*mapping.Result) {
+	var figures []divergence.Reported
+	now := w.g.now().UTC()
+	for _, res := range docs {
+		for _, c := range res.Compare {
+			figures = append(figures, divergence.Reported{Partner: w.profile.ID, SKU: c.SKU, Location: c.Location, Quantity: c.Quantity, At: now})
+		}
+	}
+	if err := w.g.Divergence.Checker.Store.Report(figures); err != nil {
+		w.g.log.Error("keeping the partner's figures for the divergence report", "partner", w.profile.ID, "err", err)
+	}
 }

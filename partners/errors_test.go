@@ -552,6 +552,22 @@ func TestLoadErrors(t *testing.T) {
 				`partners/p.yaml:6:12: advice.version: "6020" is not one of 4010, 5010`,
 			},
 		},
+		// Divergence.
+		{
+			name: "divergence threshold and webhook",
+			yaml: head + "divergence:\n  warn_after: 10s\n  webhook: ftp://ops.example/x\n",
+			want: []string{
+				`partners/p.yaml:5:15: divergence.warn_after: 10s: want at least 1m`,
+				`partners/p.yaml:6:12: divergence.webhook: "ftp://ops.example/x": want an http or https URL`,
+			},
+			is: ErrInvalid,
+		},
+		{
+			name: "divergence webhook with credentials",
+			yaml: head + "divergence:\n  webhook: https://user:pw@ops.example/x\n",
+			want: []string{`partners/p.yaml:5:12: divergence.webhook: must not carry credentials (not repeated here)`},
+			is:   ErrInvalid,
+		},
 		// Limits.
 		{
 			name: "alias cycle",

@@ -33,6 +33,9 @@ type Profile struct {
 	Documents []Document `yaml:"documents"`
 	// Advice is the scheduled 846 we send the partner; nil for none.
 	Advice *Advice `yaml:"advice"`
+	// Divergence says when a difference between the partner's figures
+	// and ours is reported to an operator.
+	Divergence Divergence `yaml:"divergence"`
 
 	// File is the profile's file, as given to Load.
 	File string `yaml:"-"`

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -21,7 +22,7 @@ type Deps struct {
 	Inbox  inbox.Reader
 	Outbox *outbox.Store
 	// Broadcasts is what each channel was told; nil shows none.
-	Broadcasts *broadcast.Store
+	Broadcasts broadcast.Store
 	// Partners returns the profiles in use (they may be reloaded at any
 	// time; the server calls it once per request).
 	Partners func() *partners.Directory
@@ -51,6 +52,10 @@ type Deps struct {
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations
+	// Divergence returns the current divergence report (partners'
+	// figures that differ from ours). Nil: the API answers 501 and the
+	// overview shows no divergence card.
+	Divergence func(ctx context.Context) (*divergence.Report, error)
 	// Tokens are the API tokens (see the package doc for the rule when
 	// there are none).
 	Tokens []Token

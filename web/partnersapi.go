@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -243,21 +244,29 @@ func (s *Server) apiPartner(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-// apiBelieves answers what a channel was last told, by SKU.
+// apiBelieves answers what a channel believes, by SKU: the figure of the
+// last advice delivered to it; possible lists the figures of advice sent
+// and not confirmed delivered (it may hold those instead), unknown the
+// SKUs whose figure it rejected.
 func (s *Server) apiBelieves(w http.ResponseWriter, r *http.Request) {
 	p, err := s.partners().ByID(r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	figures := map[string]int64{}
+	b := &broadcast.Beliefs{Held: map[string]int64{}, Possible: map[string][]int64{}}
 	if s.deps.Broadcasts != nil {
-		if figures, err = s.deps.Broadcasts.Believes(p.ID); err != nil {
+		if b, err = s.deps.Broadcasts.Beliefs(p.ID); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": figures})
+	unknown := []string{}
+	for sku := range b.Unknown {
+		unknown = append(unknown, sku)
+	}
+	slices.Sort(unknown)
+	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": b.Held, "possible": b.Possible, "unknown": unknown})
 }
 
 func (s *Server) apiBroadcasts(w http.ResponseWriter, r *http.Request) {

@@ -65,6 +65,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
 		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
 		{"GET", "/api/v1/audit", ro, kindAPI, s.apiAudit},
+		{"GET", "/api/v1/divergence", ro, kindAPI, s.apiDivergence},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},

@@ -22,7 +22,7 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 			"recorded as what the partner was told; without, nothing is recorded as sent. While serve runs\n"+
 			"it is built by serve (POST /api/v1/partners/PARTNER/advice, operator token).")
 	out := fs.String("out", "", "write the X12 to this `file` instead of stdout")
-	delta := fs.Bool("delta", false, "only the items changed since the last advice the partner accepted")
+	delta := fs.Bool("delta", false, "only the items whose figure differs from any the partner may believe (last delivered, or sent and not confirmed)")
 	send := fs.Bool("send", false, "queue the advice in the outbox")
 	gf := addGatewayFlags(fs)
 	pos, code, ok := parseArgs(e, fs, args)
@@ -49,6 +49,10 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", p)
+	}
+	if res.Empty {
+		fmt.Fprintf(e.Stderr, "advice for %s: %s, nothing to tell (no advice with zero items is built or sent)\n", pos[0], res.Broadcast.Mode)
+		return exitOK
 	}
 	if *out != "" {
 		if err := atomicfile.WriteFile(*out, res.X12, 0o640); err != nil {
