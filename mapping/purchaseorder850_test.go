@@ -3,6 +3,8 @@ package mapping
 import (
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -209,4 +211,36 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// TestPurchaseOrder850Versions maps the specs' 4010 and 5010 sample 850s
+// (an SDQ store split on the second line): the same allocations.
+func TestPurchaseOrder850Versions(t *testing.T) {
+	m := New(profile(t, `id: partner
+name: Partner
+role: channel
+identities: {isa: [{qualifier: ZZ, id: PARTNER}]}
+acks: {send: none}
+transports: {inbound: [{folder: {path: in}}]}
+documents:
+  - type: x12/850
+    mapping:
+      location: {source: fixed, id: main}
+      items: {order: [VN]}
+`))
+	for _, v := range []string{"4010", "5010"} {
+		body, err := os.ReadFile("../specs/testdata/samples/850.Order." + v + ".edi")
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, errs := mapX12(t, m, "850.edi", body)
+		if len(results) != 1 || errs[0] != nil {
+			t.Fatalf("%s: %v", v, errs)
+		}
+		r := results[0]
+		if o := r.Order; o == nil || o.Number != "PO-5001" || o.Action != OrderNew ||
+			!slices.Equal(o.Lines, []OrderLine{{"GADGET-2", "main", 6, ""}, {"WIDGET-1", "main", 12, ""}}) {
+			t.Errorf("%s: order %+v", v, r.Order)
+		}
+	}
 }
