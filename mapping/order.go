@@ -210,8 +210,8 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 			r.Movements = r.Movements[:0]
 			return prev, true, nil
 		}
-		return fail(ErrOrderConflict, "the order is open with other lines (%s); this one has %s: send a replace (W05-01 R) to change it",
-			describeLines(prev.Lines), describeLines(o.Lines))
+		return fail(ErrOrderConflict, "the order is open with other lines (%s); this one has %s: send a replace (%s) to change it",
+			describeLines(prev.Lines), describeLines(o.Lines), o.replaceCode())
 	case OrderCancel:
 		switch {
 		case again:
@@ -241,6 +241,15 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 		return state, false, nil
 	}
 	return fail(ErrUnknownOrder, "unknown action %q", o.Action)
+}
+
+// replaceCode names the purpose code of a replace in the order's
+// document: BEG01 05 for an 850, W05-01 R for a 940.
+func (o *Order) replaceCode() string {
+	if o.ref.DocumentType == "850" {
+		return "BEG01 05"
+	}
+	return "W05-01 R"
 }
 
 // addReleases puts, before the document's allocations, a release of
