@@ -33,6 +33,10 @@ type Profile struct {
 	Documents []Document `yaml:"documents"`
 	// Advice is the scheduled 846 we send the partner; nil for none.
 	Advice *Advice `yaml:"advice"`
+	// Fulfils, on a warehouse partner (role 3pl), names the locations it
+	// ships our orders from: orders allocating stock there are sent to it
+	// as 940s. nil: the partner is sent no orders.
+	Fulfils *Fulfils `yaml:"fulfils"`
 
 	// File is the profile's file, as given to Load.
 	File string `yaml:"-"`
