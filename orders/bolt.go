@@ -1,0 +1,237 @@
+package orders
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketOrders      = []byte("orders")      // Key(partner, number) → Record JSON
+	bucketMeta        = []byte("meta")        // keySeeded → time
+	bucketByWarehouse = []byte("bywarehouse") // Key(warehouse, order) → Key(partner, number)
+	keySeeded         = []byte("seeded")
+)
+
+// Bolt is the bbolt Store: orders.db in the data folder. A data folder
+// of the version before this package holds the same buckets (orders,
+// meta), whose order states read as records without a life.
+type Bolt struct {
+	db *bolt.DB
+}
+
+var _ Store = (*Bolt)(nil)
+
+// OpenBolt opens (creating if needed) the store in file.
+func OpenBolt(file string) (*Bolt, error) {
+	db, err := bolt.Open(file, 0o640, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("orders: opening %s: %w", filepath.Base(file), err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketOrders, bucketMeta, bucketByWarehouse} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	return &Bolt{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Bolt) Close() error { return s.db.Close() }
+
+func decode(v []byte) (*Record, error) {
+	r := &Record{}
+	if err := json.Unmarshal(v, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Get implements Store.
+func (s *Bolt) Get(_ context.Context, partner, number string) (*Record, error) {
+	var r *Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketOrders).Get(Key(partner, number))
+		if v == nil {
+			return fmt.Errorf("order %s of %s: %w", number, partner, ErrNotFound)
+		}
+		var err error
+		r, err = decode(v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	return r, nil
+}
+
+// Put implements Store.
+func (s *Bolt) Put(_ context.Context, r *Record) error {
+	err := s.db.Update(func(tx *bolt.Tx) error { return put(tx, r) })
+	if err != nil {
+		return fmt.Errorf("orders: recording order %s of %s: %w", r.Number, r.Partner, err)
+	}
+	return nil
+}
+
+func put(tx *bolt.Tx, r *Record) error {
+	key := Key(r.Partner, r.Number)
+	orders, idx := tx.Bucket(bucketOrders), tx.Bucket(bucketByWarehouse)
+	if err := unindex(tx, key); err != nil {
+		return err
+	}
+	for _, d := range r.Dispatches {
+		wk := Key(d.Warehouse, d.Order)
+		if v := idx.Get(wk); v != nil && !bytes.Equal(v, key) {
+			return fmt.Errorf("order %s at %s is held by %s: %w", d.Order, d.Warehouse, bytes.ReplaceAll(v, []byte{0}, []byte(" order ")), ErrOrderTaken)
+		}
+		if err := idx.Put(wk, key); err != nil {
+			return err
+		}
+	}
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return orders.Put(key, v)
+}
+
+// unindex removes the warehouse index entries of the record under key.
+func unindex(tx *bolt.Tx, key []byte) error {
+	old := tx.Bucket(bucketOrders).Get(key)
+	if old == nil {
+		return nil
+	}
+	r, err := decode(old)
+	if err != nil {
+		return err
+	}
+	idx := tx.Bucket(bucketByWarehouse)
+	for _, d := range r.Dispatches {
+		wk := Key(d.Warehouse, d.Order)
+		if bytes.Equal(idx.Get(wk), key) {
+			if err := idx.Delete(wk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Delete implements Store.
+func (s *Bolt) Delete(_ context.Context, partner, number string) error {
+	key := Key(partner, number)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := unindex(tx, key); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketOrders).Delete(key)
+	})
+	if err != nil {
+		return fmt.Errorf("orders: deleting order %s of %s: %w", number, partner, err)
+	}
+	return nil
+}
+
+// ByWarehouse implements Store.
+func (s *Bolt) ByWarehouse(_ context.Context, warehouse, order string) (*Record, error) {
+	var r *Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		key := tx.Bucket(bucketByWarehouse).Get(Key(warehouse, order))
+		var v []byte
+		if key != nil {
+			v = tx.Bucket(bucketOrders).Get(key)
+		}
+		if v == nil {
+			return fmt.Errorf("order %s at warehouse %s: %w", order, warehouse, ErrNotFound)
+		}
+		var err error
+		r, err = decode(v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	return r, nil
+}
+
+// List implements Store.
+func (s *Bolt) List(ctx context.Context, f Filter) ([]*Record, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOrders).Cursor()
+		var prefix []byte
+		if f.Partner != "" {
+			prefix = append([]byte(f.Partner), 0)
+		}
+		k, v := c.Seek(prefix)
+		if f.After != nil {
+			k, v = c.Seek(f.After)
+			if bytes.Equal(k, f.After) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
+			if !bytes.HasPrefix(k, prefix) {
+				break
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r, err := decode(v)
+			if err != nil {
+				return fmt.Errorf("order %q: %w", k, err)
+			}
+			if f.Match == nil || f.Match(r) {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: listing: %w", err)
+	}
+	return out, nil
+}
+
+// Seed implements Store.
+func (s *Bolt) Seed(_ context.Context, rs []*Record) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, r := range rs {
+			if err := put(tx, r); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keySeeded, []byte(time.Now().UTC().Format(time.RFC3339)))
+	})
+	if err != nil {
+		return fmt.Errorf("orders: seeding: %w", err)
+	}
+	return nil
+}
+
+// Seeded implements Store.
+func (s *Bolt) Seeded(context.Context) (bool, error) {
+	seeded := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		seeded = tx.Bucket(bucketMeta).Get(keySeeded) != nil
+		return nil
+	})
+	return seeded, err
+}

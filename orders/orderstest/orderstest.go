@@ -1,0 +1,214 @@
+// Package orderstest is the contract suite of orders.Store: every
+// implementation passes Run.
+package orderstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
+)
+
+// Run runs the contract suite; open returns a new, empty store, which
+// the suite closes.
+func Run(t *testing.T, open func(t *testing.T) orders.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s orders.Store)
+	}{
+		{"get missing", getMissing},
+		{"put and get", putGet},
+		{"warehouse index", warehouseIndex},
+		{"warehouse order taken", warehouseOrderTaken},
+		{"delete", deleteRecord},
+		{"list pages and filters", list},
+		{"seed", seed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			defer s.Close()
+			tc.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 25, 23, 30, 0, 0, time.UTC)
+
+// record returns an open order with one dispatch to warehouse as order.
+func record(partner, number, warehouse, order string) *orders.Record {
+	r := orders.New(partner, number)
+	r.Settle(&mapping.OrderState{Partner: partner, Number: number, Open: true,
+		Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 5}},
+		By:    mapping.Origin{Document: partner + "|1|1|0001", Message: 1, Name: "order.edi"}}, "PO-"+number, nil, t0)
+	if warehouse != "" {
+		o := &orders.Outgoing{Warehouse: warehouse, Location: "dallas", Code: "DAL1", Order: order, Purpose: orders.PurposeNew,
+			Lines: []orders.Line{{SKU: "WIDGET-RED", Item: "AC-1001", Quantity: 5}}}
+		r.NoteSent(o, orders.Send{Outbox: 7, Interchange: "000000001", Group: "2", Queued: t0, AckDue: t0.Add(time.Hour)}, t0.Add(48*time.Hour), t0)
+	}
+	return r
+}
+
+func getMissing(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if _, err := s.Get(ctx, "shopmart", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("Get of a missing order: %v, want ErrNotFound", err)
+	}
+	if _, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("ByWarehouse of a missing order: %v, want ErrNotFound", err)
+	}
+	if ok, err := s.Seeded(ctx); ok || err != nil {
+		t.Errorf("a new store is seeded: %v %v", ok, err)
+	}
+}
+
+func putGet(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := record("shopmart", "SO-1", "acme-3pl", "SO-1")
+	if err := s.Put(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, "shopmart", "SO-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != "SO-1" || !got.Open || got.Revision != 1 || got.PurchaseOrder != "PO-SO-1" || len(got.Lines) != 1 ||
+		len(got.Dispatches) != 1 || got.Dispatches[0].Sends[0].Outbox != 7 || !got.Received.Equal(t0) ||
+		!got.Dispatches[0].ShipDue.Equal(t0.Add(48*time.Hour)) || len(got.Events) != len(r.Events) {
+		t.Errorf("record read back: %+v", got)
+	}
+	// Same number, other partner: another order.
+	if _, err := s.Get(ctx, "northwind", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("another partner's order: %v", err)
+	}
+	// Put replaces.
+	got.Open = false
+	if err := s.Put(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Get(ctx, "shopmart", "SO-1"); again == nil || again.Open {
+		t.Errorf("replaced record: %+v", again)
+	}
+}
+
+func warehouseIndex(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	r := record("shopmart", "SO-1", "acme-3pl", "SO-1")
+	if err := s.Put(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1")
+	if err != nil || got.Partner != "shopmart" || got.Number != "SO-1" {
+		t.Fatalf("ByWarehouse: %+v %v", got, err)
+	}
+	if _, err := s.ByWarehouse(ctx, "other-3pl", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("another warehouse: %v", err)
+	}
+	// The dispatch renamed: the old warehouse order is gone.
+	r.Dispatches[0].Order = "SO-1-DAL1"
+	if err := s.Put(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("old warehouse order after the change: %v", err)
+	}
+	if got, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1-DAL1"); err != nil || got.Number != "SO-1" {
+		t.Errorf("new warehouse order: %+v %v", got, err)
+	}
+}
+
+func warehouseOrderTaken(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if err := s.Put(ctx, record("shopmart", "SO-1", "acme-3pl", "SO-1")); err != nil {
+		t.Fatal(err)
+	}
+	other := record("northwind", "SO-1", "acme-3pl", "SO-1")
+	if err := s.Put(ctx, other); !errors.Is(err, orders.ErrOrderTaken) {
+		t.Fatalf("a warehouse order held by another order: %v, want ErrOrderTaken", err)
+	}
+	if _, err := s.Get(ctx, "northwind", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("the failed Put stored the record: %v", err)
+	}
+	if got, _ := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); got == nil || got.Partner != "shopmart" {
+		t.Errorf("the failed Put changed the index: %+v", got)
+	}
+}
+
+func deleteRecord(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if err := s.Put(ctx, record("shopmart", "SO-1", "acme-3pl", "SO-1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "shopmart", "SO-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, "shopmart", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("deleted record: %v", err)
+	}
+	if _, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("deleted record's index: %v", err)
+	}
+	if err := s.Delete(ctx, "shopmart", "SO-1"); err != nil {
+		t.Errorf("deleting an unknown record: %v", err)
+	}
+	// Freed, the warehouse order can be taken by another order.
+	if err := s.Put(ctx, record("northwind", "SO-1", "acme-3pl", "SO-1")); err != nil {
+		t.Errorf("reusing a freed warehouse order: %v", err)
+	}
+}
+
+func list(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	for _, p := range []string{"northwind", "shopmart", "shop"} {
+		for i := range 3 {
+			if err := s.Put(ctx, record(p, fmt.Sprintf("SO-%d", i), "", "")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	names := func(rs []*orders.Record) string {
+		s := ""
+		for _, r := range rs {
+			s += r.Partner + "/" + r.Number + " "
+		}
+		return s
+	}
+	tests := []struct {
+		name string
+		f    orders.Filter
+		want string
+	}{
+		{"all", orders.Filter{}, "northwind/SO-0 northwind/SO-1 northwind/SO-2 shop/SO-0 shop/SO-1 shop/SO-2 shopmart/SO-0 shopmart/SO-1 shopmart/SO-2 "},
+		{"partner (not a prefix of another)", orders.Filter{Partner: "shop"}, "shop/SO-0 shop/SO-1 shop/SO-2 "},
+		{"limit", orders.Filter{Limit: 2}, "northwind/SO-0 northwind/SO-1 "},
+		{"after", orders.Filter{After: orders.Key("northwind", "SO-2"), Limit: 2}, "shop/SO-0 shop/SO-1 "},
+		{"partner after", orders.Filter{Partner: "shopmart", After: orders.Key("shopmart", "SO-0")}, "shopmart/SO-1 shopmart/SO-2 "},
+		{"match", orders.Filter{Match: func(r *orders.Record) bool { return r.Number == "SO-1" }}, "northwind/SO-1 shop/SO-1 shopmart/SO-1 "},
+	}
+	for _, tc := range tests {
+		got, err := s.List(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names(got) != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, names(got), tc.want)
+		}
+	}
+}
+
+func seed(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if err := s.Seed(ctx, []*orders.Record{record("shopmart", "SO-1", "", ""), record("shopmart", "SO-2", "", "")}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.Seeded(ctx); !ok || err != nil {
+		t.Errorf("after Seed: seeded %v %v", ok, err)
+	}
+	if rs, _ := s.List(ctx, orders.Filter{}); len(rs) != 2 {
+		t.Errorf("seeded %d records, want 2", len(rs))
+	}
+}
