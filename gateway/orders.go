@@ -2,63 +2,49 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
-	bolt "go.etcd.io/bbolt"
+	"github.com/dockside-edi/dockside/orders"
 )
 
-var bucketOrders = []byte("orders") // partner 0 number → mapping.OrderState JSON
-
-// orderBook keeps every order's state (open or cancelled, its lines, the
-// document that set it), so that an order document is settled against
-// its order (partner + order number), not only its control numbers. The
-// state is written after the ledger posting: a crash in between leaves
-// the old state, and the message processed again settles to the same
-// movements, which the ledger reports as duplicates.
+// orderBook keeps every order's record (orders.Record: its state, open
+// or cancelled, its lines, the document that set it, and its life), so
+// that an order document is settled against its order (partner + order
+// number), not only its control numbers. The record is written after
+// the ledger posting and the 940s it asks of the warehouses are queued:
+// a crash in between leaves the old record, and the message processed
+// again settles to the same movements, which the ledger reports as
+// duplicates, and to the same 940s, which the outbox holds once (keyed
+// by warehouse, location and order document).
 type orderBook struct {
-	db *bolt.DB
-	mu sync.Mutex // one order document settled and posted at a time
+	store orders.Store
+	book  *orders.Book // one order document settled, posted and routed at a time
 }
-
-var (
-	bucketOrdersMeta = []byte("meta")
-	keySeeded        = []byte("seeded") // set once the book was filled from the ledger
-)
 
 // openOrderBook opens the order book in the data folder. A new book (a
 // data folder of a version without one) is first filled from the
 // ledger's 940 postings, so that orders opened before the upgrade are
 // known: re-sent, they are duplicates; changed or cancelled, they are
 // found.
-func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger) (*orderBook, error) {
-	db, err := bolt.Open(filepath.Join(data, "orders.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
+func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger, now func() time.Time) (*orderBook, error) {
+	st, err := orders.OpenBolt(filepath.Join(data, "orders.db"))
 	if err != nil {
-		return nil, fmt.Errorf("orders: %w", err)
+		return nil, err
 	}
-	b := &orderBook{db: db}
-	seeded := false
-	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketOrders); err != nil {
-			return err
-		}
-		meta, err := tx.CreateBucketIfNotExists(bucketOrdersMeta)
-		seeded = err == nil && meta.Get(keySeeded) != nil
-		return err
-	})
+	b := &orderBook{store: st, book: orders.NewBook(st, now)}
+	seeded, err := st.Seeded(ctx)
 	if err == nil && !seeded {
 		err = b.seed(ctx, l, log)
 	}
 	if err != nil {
-		db.Close()
+		st.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
 	return b, nil
@@ -67,8 +53,8 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 // seed fills the book from the ledger's postings of 940 movements, in
 // order: a document that allocates for an order opens it with those lines
 // (an original or a change); one that only releases cancels it. The
-// states and the mark that seeding is done are written in one
-// transaction: a crash before it seeds again at the next start.
+// records and the mark that seeding is done are written in one step: a
+// crash before it seeds again at the next start.
 func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger) error {
 	states := map[string]*mapping.OrderState{}
 	var seq uint64
@@ -85,19 +71,13 @@ func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger
 			seedChange(states, &ch)
 		}
 	}
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketOrders)
-		for _, st := range states {
-			v, err := json.Marshal(st)
-			if err != nil {
-				return err
-			}
-			if err := bk.Put(orderKey(st.Partner, st.Number), v); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bucketOrdersMeta).Put(keySeeded, []byte(time.Now().UTC().Format(time.RFC3339)))
-	})
+	recs := make([]*orders.Record, 0, len(states))
+	for _, st := range states {
+		r := orders.New(st.Partner, st.Number)
+		r.Settle(st, "", nil, st.Updated)
+		recs = append(recs, r)
+	}
+	err := b.store.Seed(ctx, recs)
 	if err == nil && len(states) > 0 {
 		log.Info("order book filled from the ledger's 940 postings", "orders", len(states), "postings read", seq)
 	}
@@ -134,7 +114,7 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 		}
 	}
 	for _, d := range docs {
-		key := string(orderKey(d.partner, d.order))
+		key := string(orders.Key(d.partner, d.order))
 		st := &mapping.OrderState{Partner: d.partner, Number: d.order, Open: d.allocates,
 			By: mapping.Origin{Document: ch.Document}, Updated: ch.Recorded}
 		if d.allocates {
@@ -146,97 +126,88 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 	}
 }
 
-func (b *orderBook) close() error { return b.db.Close() }
+func (b *orderBook) close() error { return b.store.Close() }
 
-func orderKey(partner, number string) []byte {
-	return append(append([]byte(partner), 0), number...)
+// get returns an order's record, or nil when it is unknown.
+func (b *orderBook) get(partner, number string) (*orders.Record, error) {
+	r, err := b.store.Get(context.Background(), partner, number)
+	if errors.Is(err, orders.ErrNotFound) {
+		return nil, nil
+	}
+	return r, err
 }
 
-// get returns an order's state, or nil when it is unknown.
-func (b *orderBook) get(partner, number string) (*mapping.OrderState, error) {
-	var st *mapping.OrderState
-	err := b.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOrders).Get(orderKey(partner, number))
-		if v == nil {
-			return nil
-		}
-		st = &mapping.OrderState{}
-		return json.Unmarshal(v, st)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("orders: reading order %s of %s: %w", number, partner, err)
-	}
-	return st, nil
-}
+func (b *orderBook) put(r *orders.Record) error { return b.store.Put(context.Background(), r) }
 
-func (b *orderBook) put(st *mapping.OrderState) error {
-	v, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	err = b.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOrders).Put(orderKey(st.Partner, st.Number), v)
-	})
-	if err != nil {
-		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
-	}
-	return nil
-}
-
-// postOrders settles each order document against its order and posts it,
-// one at a time: two messages naming the same order never interleave.
+// postOrders settles each order document against its order, posts it
+// and queues the 940s it asks of the warehouses, one at a time: two
+// messages naming the same order never interleave.
 func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
-	book := w.g.orders
-	book.mu.Lock()
-	defer book.mu.Unlock()
 	for _, res := range docs {
 		o := res.Order
-		prev, err := book.get(o.Partner, o.Number)
+		_, err := w.g.orders.book.Update(ctx, o.Partner, o.Number, func(rec *orders.Record, found bool) (bool, error) {
+			var prev *mapping.OrderState
+			if found {
+				prev = &rec.OrderState
+			}
+			next, err := w.postOrder(ctx, res, prev)
+			if err != nil || next == nil {
+				return false, err
+			}
+			rec.Settle(next, o.PurchaseOrder, o.ShipTo, w.g.now())
+			return true, w.routeOrder(ctx, rec)
+		})
 		if err != nil {
 			return err
 		}
-		if superseded, err := w.superseded(ctx, res, prev); err != nil || superseded {
-			if err != nil {
-				return err
-			}
-			w.res.Documents = append(w.res.Documents, res.Key)
-			w.res.Duplicates += max(len(o.Lines), 1)
-			w.orderDup, w.orderDupOf = true, prev.By.Message
-			w.g.log.Info("order document applied before and superseded since: nothing posted", "partner", o.Partner, "order", o.Number,
-				"action", o.Action, "message", w.msg.ID, "superseded by", prev.By.String())
-			continue
-		}
-		by := mapping.Origin{Document: res.Key, Message: w.msg.ID, Name: w.msg.Name}
-		next, dup, err := res.SettleOrder(prev, by)
-		var oe *mapping.OrderError
-		switch {
-		case errors.As(err, &oe):
-			w.res.Documents = append(w.res.Documents, res.Key)
-			w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
-			continue
-		case err != nil:
-			return err
-		case dup:
-			w.res.Documents = append(w.res.Documents, res.Key)
-			w.res.Duplicates += max(len(o.Lines), 1)
-			w.orderDup, w.orderDupOf = true, prev.By.Message
-			w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
-				"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
-			continue
-		}
-		failed := len(w.out.Errors)
-		if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
-			return err
-		}
-		if len(w.out.Errors) > failed {
-			continue // not posted: the order stays as it was
-		}
-		next.Updated = w.g.now().UTC()
-		if err := book.put(next); err != nil {
-			return err
-		}
 	}
 	return nil
+}
+
+// postOrder settles one order document against its order as it stands
+// (prev; nil when unknown) and posts it. It returns the order's next
+// state, or nil when nothing was posted (a duplicate, a superseded
+// document, an order error or a posting problem: the order stays as it
+// was).
+func (w *work) postOrder(ctx context.Context, res *mapping.Result, prev *mapping.OrderState) (*mapping.OrderState, error) {
+	o := res.Order
+	if superseded, err := w.superseded(ctx, res, prev); err != nil || superseded {
+		if err != nil {
+			return nil, err
+		}
+		w.res.Documents = append(w.res.Documents, res.Key)
+		w.res.Duplicates += max(len(o.Lines), 1)
+		w.orderDup, w.orderDupOf = true, prev.By.Message
+		w.g.log.Info("order document applied before and superseded since: nothing posted", "partner", o.Partner, "order", o.Number,
+			"action", o.Action, "message", w.msg.ID, "superseded by", prev.By.String())
+		return nil, nil
+	}
+	by := mapping.Origin{Document: res.Key, Message: w.msg.ID, Name: w.msg.Name}
+	next, dup, err := res.SettleOrder(prev, by)
+	var oe *mapping.OrderError
+	switch {
+	case errors.As(err, &oe):
+		w.res.Documents = append(w.res.Documents, res.Key)
+		w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case dup:
+		w.res.Documents = append(w.res.Documents, res.Key)
+		w.res.Duplicates += max(len(o.Lines), 1)
+		w.orderDup, w.orderDupOf = true, prev.By.Message
+		w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
+			"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
+		return nil, nil
+	}
+	failed := len(w.out.Errors)
+	if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
+		return nil, err
+	}
+	if len(w.out.Errors) > failed {
+		return nil, nil // not posted: the order stays as it was
+	}
+	return next, nil
 }
 
 // superseded reports an order document that was applied before (its key

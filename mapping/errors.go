@@ -20,6 +20,9 @@ var (
 	// ErrUnknownOrder means an order document cancels or replaces an
 	// order that is not open.
 	ErrUnknownOrder = errors.New("order not open")
+	// ErrNoItem means an outbound document names a SKU the partner's
+	// item table does not translate.
+	ErrNoItem = errors.New("no item id for the partner")
 	// ErrNotOrder means SettleOrder was given a result that is not an
 	// order document's.
 	ErrNotOrder = errors.New("not an order document")
