@@ -186,3 +186,6 @@ func (w *work) orderAck(id uint64, state outbox.AckState) error {
 	_, err = w.g.orders.book.Acknowledge(context.Background(), m.Meta[metaOrderPartner], m.Meta[metaOrderNumber], id, string(state), w.g.now())
 	return err
 }
+
+// Orders returns the order records (read them; the gateway writes them).
+func (g *Gateway) Orders() orders.Store { return g.orders.store }

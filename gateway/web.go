@@ -25,7 +25,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
+		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Orders: g.orders.store, Tokens: tokens, Logger: g.log, Now: g.now,
 	}, web.Options{MaxBodyBytes: 1 << 20})
 	if err != nil {
 		return nil, err

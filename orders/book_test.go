@@ -45,7 +45,9 @@ func TestShip(t *testing.T) {
 		errLine              int
 	}
 	red := func(q int64, st string) orders.ShipLine { return orders.ShipLine{Line: 2, Quantity: q, Status: st} }
-	blue := func(q int64, st string) orders.ShipLine { return orders.ShipLine{SKU: "WIDGET-BLUE", Quantity: q, Status: st} }
+	blue := func(q int64, st string) orders.ShipLine {
+		return orders.ShipLine{SKU: "WIDGET-BLUE", Quantity: q, Status: st}
+	}
 	tests := []struct {
 		name      string
 		shipments []shipment
@@ -167,7 +169,9 @@ func TestShip(t *testing.T) {
 func TestPlan(t *testing.T) {
 	routes := map[string]orders.Route{"dallas": {Warehouse: "acme-3pl", Code: "DAL1"}, "reno": {Warehouse: "acme-3pl", Code: "RNO2"}}
 	route := func(loc string) (orders.Route, bool) { r, ok := routes[loc]; return r, ok }
-	line := func(sku, loc string, q int64) mapping.OrderLine { return mapping.OrderLine{SKU: sku, Location: loc, Quantity: q} }
+	line := func(sku, loc string, q int64) mapping.OrderLine {
+		return mapping.OrderLine{SKU: sku, Location: loc, Quantity: q}
+	}
 	state := func(doc string, open bool, lines ...mapping.OrderLine) *mapping.OrderState {
 		return &mapping.OrderState{Partner: "shopmart", Number: "SO-1", Open: open, Lines: lines, By: mapping.Origin{Document: doc}}
 	}

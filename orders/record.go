@@ -306,3 +306,19 @@ func (r *Record) Overdue(now time.Time) []string {
 	}
 	return out
 }
+
+// View is a record with where it stands at a time: its state and what
+// is overdue.
+type View struct {
+	*Record
+	State   State    `json:"state"`
+	Overdue []string `json:"overdue,omitempty"`
+}
+
+// View returns the record as it stands at now.
+func (r *Record) View(now time.Time) View {
+	return View{Record: r, State: r.Status(), Overdue: r.Overdue(now)}
+}
+
+// States lists the states in the order they are reached.
+var States = []State{Received, Allocated, Sent, Acknowledged, Shipping, Closed, Cancelled}

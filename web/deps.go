@@ -8,6 +8,7 @@ import (
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -30,6 +31,9 @@ type Deps struct {
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
 	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	// Orders are the orders' life records; nil: the order endpoints
+	// answer 501.
+	Orders orders.Store
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations

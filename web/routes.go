@@ -61,6 +61,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/partners/{id}/believes", ro, kindAPI, s.apiBelieves},
 		{"GET", "/api/v1/broadcasts", ro, kindAPI, s.apiBroadcasts},
 		{"GET", "/api/v1/broadcasts/{id}/told", ro, kindAPI, s.apiTold},
+		{"GET", "/api/v1/orders", ro, kindAPI, s.apiOrders},
+		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},
