@@ -155,7 +155,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 				return false, err
 			}
 			rec.Settle(next, o.PurchaseOrder, o.ShipTo, w.g.now())
-			return true, w.routeOrder(ctx, rec)
+			return true, w.g.routeOrder(ctx, rec)
 		})
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,11 +31,12 @@ const (
 // routeOrder queues the 940s the order's record asks of the warehouses
 // that fulfil its locations, and notes them on the record. A 940 that
 // cannot be built (an item the warehouse's table misses) is held on the
-// record, with the reason. Each 940 is keyed in the outbox by warehouse,
+// record, with the reason, and tried again when the profiles are
+// reloaded (routeHeld). Each 940 is keyed in the outbox by warehouse,
 // location and order document: routed again (a crash before the record
 // was written), the outbox returns the 940 queued before.
-func (w *work) routeOrder(ctx context.Context, rec *orders.Record) error {
-	dir := w.g.Partners()
+func (g *Gateway) routeOrder(ctx context.Context, rec *orders.Record) error {
+	dir := g.Partners()
 	route := func(loc string) (orders.Route, bool) {
 		p := dir.Fulfiller(loc)
 		if p == nil {
@@ -43,19 +45,19 @@ func (w *work) routeOrder(ctx context.Context, rec *orders.Record) error {
 		return orders.Route{Warehouse: p.ID, Code: p.Fulfils.Locations[loc]}, true
 	}
 	taken := func(warehouse, order string) bool {
-		r, err := w.g.orders.store.ByWarehouse(ctx, warehouse, order)
+		r, err := g.orders.store.ByWarehouse(ctx, warehouse, order)
 		return err == nil && (r.Partner != rec.Partner || r.Number != rec.Number)
 	}
-	now := w.g.now().UTC()
+	now := g.now().UTC()
 	for _, o := range rec.Plan(route, taken) {
 		p, err := dir.ByID(o.Warehouse)
 		if err != nil {
 			return err
 		}
-		send, err := w.g.send940(p, rec, &o)
+		send, err := g.send940(p, rec, &o)
 		if errors.Is(err, mapping.ErrNoItem) {
 			rec.NoteHeld(&o, err.Error(), now)
-			w.g.log.Warn("940 to the warehouse held: fix the partner's item table, then process the order's message again",
+			g.log.Warn("940 to the warehouse held: fix the partner's item table and reload the profiles: it is sent then",
 				"partner", rec.Partner, "order", rec.Number, "warehouse", o.Warehouse, "location", o.Location, "error", err)
 			continue
 		}
@@ -67,7 +69,7 @@ func (w *work) routeOrder(ctx context.Context, rec *orders.Record) error {
 			shipDue = now.Add(p.Fulfils.ShipWithin)
 		}
 		rec.NoteSent(&o, send, shipDue, now)
-		w.g.log.Info("940 queued to the warehouse", "partner", rec.Partner, "order", rec.Number, "warehouse", o.Warehouse,
+		g.log.Info("940 queued to the warehouse", "partner", rec.Partner, "order", rec.Number, "warehouse", o.Warehouse,
 			"location", o.Location, "purpose", o.Purpose, "outbox", send.Outbox, "interchange", send.Interchange)
 	}
 	return nil
@@ -189,3 +191,55 @@ func (w *work) orderAck(id uint64, state outbox.AckState) error {
 
 // Orders returns the order records (read them; the gateway writes them).
 func (g *Gateway) Orders() orders.Store { return g.orders.store }
+
+// routeHeld tries again, at start and after each reload of the profiles,
+// the 940s held back (an item the warehouse's table missed); it runs
+// until ctx ends.
+func (g *Gateway) routeHeld(ctx context.Context) error {
+	for {
+		reloaded := g.partnersReloaded()
+		if n, err := g.RouteHeld(ctx); err != nil {
+			g.log.Error("sending held 940s", "err", err)
+		} else if n > 0 {
+			g.log.Info("held 940s tried again", "orders", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-reloaded:
+		}
+	}
+}
+
+// RouteHeld plans again the orders with a 940 held back, with the
+// profiles in use, queuing what can be sent now. It returns how many
+// orders it tried.
+func (g *Gateway) RouteHeld(ctx context.Context) (int, error) {
+	held := func(r *orders.Record) bool {
+		return r.Open && slices.ContainsFunc(r.Dispatches, func(d orders.Dispatch) bool { return d.Held != "" })
+	}
+	n := 0
+	var after []byte
+	for {
+		page, err := g.orders.store.List(ctx, orders.Filter{After: after, Limit: 100, Match: held})
+		if err != nil {
+			return n, err
+		}
+		for _, r := range page {
+			_, err := g.orders.book.Update(ctx, r.Partner, r.Number, func(rec *orders.Record, found bool) (bool, error) {
+				if !found || !held(rec) {
+					return false, nil
+				}
+				n++
+				return true, g.routeOrder(ctx, rec)
+			})
+			if err != nil {
+				return n, err
+			}
+		}
+		if len(page) < 100 {
+			return n, nil
+		}
+		after = orders.Key(page[len(page)-1].Partner, page[len(page)-1].Number)
+	}
+}

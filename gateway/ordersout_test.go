@@ -249,7 +249,8 @@ func TestWarehouseAcknowledgesOrder(t *testing.T) {
 
 // TestOrderHeldOnMissingItem: an item the 3PL's table misses holds the
 // 940 back (nothing queued), with the reason on the order; the channel's
-// order itself is allocated.
+// order itself is allocated. Once the table is fixed and the profiles
+// reloaded, the held 940 goes out.
 func TestOrderHeldOnMissingItem(t *testing.T) {
 	g := openWarehouseTest(t, nil, "\n  acme_skus_out:\n    map: {WIDGET-RED: AC-1001}\n")
 	m := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]
@@ -262,5 +263,33 @@ func TestOrderHeldOnMissingItem(t *testing.T) {
 	r := orderRecord(t, g)
 	if r.Status() != orders.Allocated || len(r.Dispatches) != 1 || !strings.Contains(r.Dispatches[0].Held, "not in table") {
 		t.Errorf("record: %s %+v", r.Status(), r.Dispatches)
+	}
+	// Nothing changed: tried again, still held.
+	if n, err := g.RouteHeld(context.Background()); n != 1 || err != nil {
+		t.Errorf("RouteHeld before the fix: %d %v", n, err)
+	}
+	if ms, _ := sent940s(t, g); len(ms) != 0 {
+		t.Errorf("%d 940s queued before the fix", len(ms))
+	}
+	// The table fixed and the profiles reloaded: the 940 goes out.
+	file := filepath.Join(g.Config.Partners, "acme-3pl.yaml")
+	b, _ := os.ReadFile(file)
+	os.WriteFile(file, bytes.Replace(b, []byte("{WIDGET-RED: AC-1001}"), []byte("{WIDGET-RED: AC-1001, WIDGET-BLUE: AC-1002}"), 1), 0o644)
+	if err := g.ReloadPartners(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := g.RouteHeld(context.Background()); n != 1 || err != nil {
+		t.Errorf("RouteHeld after the fix: %d %v", n, err)
+	}
+	ms, bodies := sent940s(t, g)
+	if len(ms) != 1 {
+		t.Fatalf("after the fix: %d 940s, want 1", len(ms))
+	}
+	checkSegments(t, g, "after the fix", bodies[0], "W05*N*SO-9001*PO-SO-9001", "W01*2*EA**VN*AC-1002", "W01*5*EA**VN*AC-1001")
+	if r := orderRecord(t, g); r.Status() != orders.Sent || r.Dispatches[0].Held != "" {
+		t.Errorf("record after the fix: %s %+v", r.Status(), r.Dispatches)
+	}
+	if n, _ := g.RouteHeld(context.Background()); n != 0 {
+		t.Errorf("RouteHeld once sent: %d orders tried", n)
 	}
 }
