@@ -11,8 +11,9 @@
 //     reservations (POST with an Idempotency-Key, DELETE to release);
 //     messages (search, detail with raw and parsed views, errors with their
 //     places, movements and acks, replay); the outbox (retry); partners with
-//     their health; what each channel was told; Excel exports of stock and
-//     of a message search.
+//     their health; what each channel was told; orders with where each
+//     stands (sent to its warehouse, acknowledged, shipped, overdue; no
+//     dashboard page yet); Excel exports of stock and of a message search.
 //   - /metrics (Prometheus, a registry of the server's own), /healthz
 //     (the process serves) and /readyz (the stores answer).
 //   - / and /static/...: the dashboard, server-rendered with html/template
