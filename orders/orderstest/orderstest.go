@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) orders.Store) {
 		{"delete", deleteRecord},
 		{"list pages and filters", list},
 		{"seed", seed},
+		{"concurrent puts", concurrentPuts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -210,5 +212,46 @@ func seed(t *testing.T, s orders.Store) {
 	}
 	if rs, _ := s.List(ctx, orders.Filter{}); len(rs) != 2 {
 		t.Errorf("seeded %d records, want 2", len(rs))
+	}
+}
+
+// concurrentPuts: puts from several goroutines, two of them racing for
+// the same warehouse order: every record is stored, and the warehouse
+// order belongs to exactly one of the racers.
+func concurrentPuts(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			order := fmt.Sprintf("SO-%d", i)
+			if i < 2 {
+				order = "SHARED"
+			}
+			errs[i] = s.Put(ctx, record(fmt.Sprintf("p%d", i), "SO-1", "acme-3pl", order))
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case i < 2 && err == nil:
+			won = i
+		case i < 2 && !errors.Is(err, orders.ErrOrderTaken):
+			t.Errorf("racer %d: %v", i, err)
+		case i >= 2 && err != nil:
+			t.Errorf("put %d: %v", i, err)
+		}
+	}
+	if errs[0] == nil && errs[1] == nil {
+		t.Fatalf("both racers hold the shared warehouse order")
+	}
+	if got, err := s.ByWarehouse(ctx, "acme-3pl", "SHARED"); err != nil || got.Partner != fmt.Sprintf("p%d", won) {
+		t.Errorf("shared warehouse order: %+v %v, want the record of p%d", got, err, won)
+	}
+	if rs, _ := s.List(ctx, orders.Filter{Limit: 100}); len(rs) != 19 {
+		t.Errorf("%d records stored, want 19", len(rs))
 	}
 }
