@@ -23,6 +23,9 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res != nil {
+		res.g = g // reservations with a ship-to are orders to route
+	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
 		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Orders: g.orders.store, Tokens: tokens, Logger: g.log, Now: g.now,

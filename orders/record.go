@@ -2,6 +2,7 @@ package orders
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -40,6 +41,10 @@ type Record struct {
 	// warehouse.
 	PurchaseOrder string           `json:"purchase_order,omitempty"`
 	ShipTo        *documents.Party `json:"ship_to,omitempty"`
+	// Reservations are the lines of an order made through the
+	// reservations API, by idempotency key (empty for a channel's
+	// document): the order's lines are their sum.
+	Reservations map[string]mapping.OrderLine `json:"reservations,omitempty"`
 	// Dispatches are the order's lines sent to each warehouse location.
 	Dispatches []Dispatch `json:"dispatches,omitempty"`
 	// Events is the order's history, oldest first.
@@ -132,6 +137,7 @@ func (r *Record) Clone() *Record {
 	c := *r
 	c.Lines = slices.Clone(r.Lines)
 	c.Events = slices.Clone(r.Events)
+	c.Reservations = maps.Clone(r.Reservations)
 	c.Dispatches = make([]Dispatch, len(r.Dispatches))
 	for i, d := range r.Dispatches {
 		d.Lines = slices.Clone(d.Lines)

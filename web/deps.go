@@ -153,6 +153,22 @@ type Reservation struct {
 	Note string `json:"note,omitempty"`
 	// Requester is the name of the token that asked.
 	Requester string `json:"requester,omitempty"`
+	// ShipTo, when set, makes the reservation an order to ship: at a
+	// location a warehouse partner fulfils, it is sent to that partner as
+	// a 940 (reservations under one order number are its lines), and its
+	// release cancels it.
+	ShipTo *ShipTo `json:"ship_to,omitempty"`
+}
+
+// ShipTo is where a reservation's goods are shipped (the 940's N1*ST
+// loop); lengths are the X12 ones.
+type ShipTo struct {
+	Name       string   `json:"name"`                  // N102, 1 to 60
+	Street     []string `json:"street,omitempty"`      // N301 lines, at most 2 of 55
+	City       string   `json:"city,omitempty"`        // N401, 2 to 30
+	State      string   `json:"state,omitempty"`       // N402, 2
+	PostalCode string   `json:"postal_code,omitempty"` // N403, 3 to 15
+	Country    string   `json:"country,omitempty"`     // N404, 2 to 3
 }
 
 // ReservationResult is what a reservation allocated.

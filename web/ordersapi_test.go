@@ -109,3 +109,36 @@ func TestOrdersAPI(t *testing.T) {
 		t.Errorf("without an order store: %d", rec.Code)
 	}
 }
+
+// TestReservationShipTo: a reservation's ship_to reaches Reservations
+// as given; one that would not fit the 940's N1/N3/N4 is a 400 naming
+// the field.
+func TestReservationShipTo(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	code, out, _ := reserve(f, "s-1", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":1,"order":"WEB-1",`+
+		`"ship_to":{"name":"Jane Buyer","street":["1 Main St"],"city":"Springfield","state":"IL","postal_code":"62701","country":"US"}}`)
+	if code != http.StatusCreated {
+		t.Fatalf("with a ship-to: %d %s", code, out)
+	}
+	f.res.mu.Lock()
+	got := f.res.req["s-1"].ShipTo
+	f.res.mu.Unlock()
+	if got == nil || got.Name != "Jane Buyer" || len(got.Street) != 1 || got.PostalCode != "62701" {
+		t.Errorf("ship-to passed on: %+v", got)
+	}
+	for name, tc := range map[string]struct{ shipTo, param string }{
+		"no name":         {`{"city":"Springfield"}`, "body.ship_to.name"},
+		"name too long":   {`{"name":"` + strings.Repeat("n", 61) + `"}`, "body.ship_to.name"},
+		"separator":       {`{"name":"A*B"}`, "body.ship_to.name"},
+		"three streets":   {`{"name":"A","street":["1","2","3"]}`, "body.ship_to.street"},
+		"empty street":    {`{"name":"A","street":[""]}`, "body.ship_to.street[0]"},
+		"state":           {`{"name":"A","state":"Illinois"}`, "body.ship_to.state"},
+		"unknown field":   {`{"name":"A","phone":"1"}`, "body"},
+		"postal too long": {`{"name":"A","postal_code":"` + strings.Repeat("9", 16) + `"}`, "body.ship_to.postal_code"},
+	} {
+		code, out, _ := reserve(f, "s-2", `{"sku":"WIDGET-BLUE","location":"dallas","quantity":1,"ship_to":`+tc.shipTo+`}`)
+		if code != http.StatusBadRequest || !strings.Contains(string(out), `"param": "`+tc.param+`"`) {
+			t.Errorf("%s: %d %s", name, code, out)
+		}
+	}
+}
