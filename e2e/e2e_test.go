@@ -128,8 +128,15 @@ func (e *env) startChannelStation() {
 	// near real time (2 s after a change) so the test need not wait hours.
 	p := filepath.Join(e.partners, "shopmart.yaml")
 	b, _ := os.ReadFile(p)
-	s := strings.Replace(string(b), "https://as2.shopmart.example/receive", srv.URL, 1)
-	s = strings.Replace(s, "mdn: async", "mdn: sync", 1)
+	// The demo delivers to a local folder; here Shopmart is reached over AS2.
+	s := string(b)
+	i := strings.Index(s, "    - folder:\n        path: ../outbound/shopmart")
+	if i < 0 {
+		t.Fatal("shopmart.yaml has no outbound folder to replace")
+	}
+	j := i + strings.Index(s[i:], "\n\n")
+	s = s[:i] + "    - as2:\n        url: " + srv.URL + "\n        partner_certs: [certs/shopmart-2025.pem]\n" +
+		"        mdn: sync\n        mdn_signed: true" + s[j:]
 	s = strings.Replace(s, "debounce: 10m", "debounce: 2s", 1)
 	os.WriteFile(p, []byte(s), 0o644)
 }

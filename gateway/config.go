@@ -40,6 +40,14 @@ type Config struct {
 	SFTP SFTPConfig `yaml:"sftp"`
 	// Folders are watched-folder settings.
 	Folders FolderConfig `yaml:"folders"`
+	// Limits bound the work one received file can cause; a file past one
+	// fails with an error that names the setting, its bytes kept. Fixed
+	// limits apply besides these and max_file_size: X12 input that cannot
+	// begin an interchange is refused at its first bytes (a NUL, or over
+	// 64 KiB of white space, before the first ISA), and over 64 KiB of
+	// white space or NUL padding in a row, a segment over 1 MiB and a
+	// transaction set over 64 MiB are errors with their place.
+	Limits LimitsConfig `yaml:"limits"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
@@ -47,10 +55,16 @@ type Config struct {
 
 // IdentityConfig is our own interchange identity.
 type IdentityConfig struct {
-	ISAQualifier string `yaml:"isa_qualifier"` // default ZZ
-	ISAID        string `yaml:"isa_id"`        // default DOCKSIDE
-	GSID         string `yaml:"gs_id"`         // default: the ISA id
-	AS2ID        string `yaml:"as2_id"`        // default DOCKSIDE
+	// ISAQualifier is our interchange id qualifier (ISA05 of what we
+	// send, ISA07 of what partners send us); default ZZ.
+	ISAQualifier string `yaml:"isa_qualifier"`
+	// ISAID is our interchange id (ISA06 / ISA08); default DOCKSIDE.
+	ISAID string `yaml:"isa_id"`
+	// GSID is our application code (GS02 / GS03); default: the ISA id.
+	GSID string `yaml:"gs_id"`
+	// AS2ID is our AS2 name (AS2-From of what we send, AS2-To of what
+	// partners send us); default DOCKSIDE.
+	AS2ID string `yaml:"as2_id"`
 }
 
 // HTTPConfig configures the HTTP listener.
@@ -72,7 +86,7 @@ type HTTPConfig struct {
 
 // TokenConfig is one API token: stored as its SHA-256, never in clear.
 type TokenConfig struct {
-	Name   string `yaml:"name"`
+	Name   string `yaml:"name"`   // who uses it: named in the logs of what it does
 	SHA256 string `yaml:"sha256"` // hex SHA-256 of the token
 	Role   string `yaml:"role"`   // read-only or operator
 }
@@ -100,6 +114,25 @@ type FolderConfig struct {
 	Rescan time.Duration `yaml:"rescan"`
 }
 
+// LimitsConfig bounds the processing of one message.
+type LimitsConfig struct {
+	// MaxHLDepth is the deepest nesting of HL levels accepted in an 856,
+	// the root HL (normally the shipment) being level 1. A deeper HL
+	// fails its transaction set with the HL's place. Real notices use
+	// under 10 levels (shipment, order, tare, pack, subpack, item).
+	// Default 100 levels.
+	MaxHLDepth int `yaml:"max_hl_depth"`
+	// MessageTimeout bounds the processing of one message (parse,
+	// validate, map, post). A message still at work after it fails with
+	// the reason and can be replayed. Default 5m (a duration: 90s, 10m).
+	MessageTimeout time.Duration `yaml:"message_timeout"`
+	// MaxAttempts is how many times the processing of one message may
+	// start without finishing (the gateway was stopped or crashed while
+	// at it) before the message fails with the reason, instead of being
+	// taken up again at every start. Default 3 attempts.
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
@@ -108,6 +141,7 @@ func DefaultConfig() *Config {
 		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
+		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
 	}
 }
 
@@ -148,6 +182,15 @@ func (c *Config) Check() error {
 	}
 	if c.MaxFileSize < 1 {
 		errs = append(errs, fmt.Errorf("max_file_size: %d must be positive", c.MaxFileSize))
+	}
+	if c.Limits.MaxHLDepth < 1 {
+		errs = append(errs, fmt.Errorf("limits.max_hl_depth: %d must be positive", c.Limits.MaxHLDepth))
+	}
+	if c.Limits.MessageTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("limits.message_timeout: %s must be positive", c.Limits.MessageTimeout))
+	}
+	if c.Limits.MaxAttempts < 1 {
+		errs = append(errs, fmt.Errorf("limits.max_attempts: %d must be at least 1", c.Limits.MaxAttempts))
 	}
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {

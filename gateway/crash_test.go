@@ -39,6 +39,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners, cfg.Workers = os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"), 4
+	cfg.Limits.MaxAttempts = 100 // killed on purpose, often: the same message may be cut short many times
 	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

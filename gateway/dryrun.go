@@ -25,6 +25,36 @@ type TryDocument struct {
 	Movements []ledger.Movement    `json:"movements"`
 	Compare   []mapping.Comparison `json:"compare,omitempty"`
 	Problems  []mapping.Problem    `json:"problems,omitempty"`
+	// Order is the order an order document (940) names; nil for others.
+	Order *TryOrder `json:"order,omitempty"`
+}
+
+// TryOrder is the order an order document names, what it asks, and, when
+// the dry run has the order book (TryOptions.Orders), how it settles
+// against the order as it stands.
+type TryOrder struct {
+	Number string              `json:"number"`
+	Action mapping.OrderAction `json:"action"` // new, cancel, replace
+	Lines  []mapping.OrderLine `json:"lines,omitempty"`
+	// Settled: checked against the order as it stands; Movements then
+	// include the releases a cancel or replace adds.
+	Settled bool `json:"settled"`
+	// Known and Open say whether the order was received, and is open.
+	Known bool `json:"known"`
+	Open  bool `json:"open"`
+	// Holds is what the order allocates as it stands.
+	Holds []mapping.OrderLine `json:"holds,omitempty"`
+	// Duplicate: the document repeats the order as it stands; nothing
+	// would be posted.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// TryOptions are what a dry run may read of the live gateway.
+type TryOptions struct {
+	// Orders returns an order's state as it stands (nil when unknown);
+	// with it, order documents are settled as processing would settle
+	// them (the releases of a cancel or replace, duplicates, conflicts).
+	Orders func(partner, number string) (*mapping.OrderState, error)
 }
 
 // TryResult is the outcome of a dry run over one file.
@@ -54,6 +84,11 @@ func (r *TryResult) OK() bool {
 // movements it would post, or every problem with its place. It changes
 // nothing: no store is opened.
 func TryFile(p *partners.Profile, cat *specs.Catalog, name string, body io.Reader, received time.Time) (*TryResult, error) {
+	return TryFileWith(p, cat, name, body, received, TryOptions{})
+}
+
+// TryFileWith is TryFile with what it may read of the live gateway.
+func TryFileWith(p *partners.Profile, cat *specs.Catalog, name string, body io.Reader, received time.Time, opts TryOptions) (*TryResult, error) {
 	res := &TryResult{Partner: p.ID, File: name, Documents: []TryDocument{}}
 	m := mapping.New(p)
 	br := bufio.NewReaderSize(body, 64<<10)
@@ -110,7 +145,14 @@ func TryFile(p *partners.Profile, cat *specs.Catalog, name string, body io.Reade
 			res.Documents = append(res.Documents, doc)
 			return nil
 		}
+		var order *TryOrder
+		if mr.Order != nil && err == nil {
+			if order, err = tryOrder(p.ID, mr, opts); err != nil && !errors.Is(err, mapping.ErrRejected) {
+				return err
+			}
+		}
 		d := tryDocument("x12/"+t.SetID, control, mr, err)
+		d.Order = order
 		res.Documents = append(res.Documents, d)
 		return nil
 	})
@@ -142,4 +184,34 @@ func tryDocument(typ, control string, mr *mapping.Result, err error) TryDocument
 		d.Movements = []ledger.Movement{}
 	}
 	return d
+}
+
+// tryOrder describes an order document's order and, with opts.Orders,
+// settles it against the order as it stands (adding the releases of a
+// cancel or replace to mr). A document that does not fit its order is a
+// problem of the document, and an error wrapping mapping.ErrRejected.
+func tryOrder(partner string, mr *mapping.Result, opts TryOptions) (*TryOrder, error) {
+	o := mr.Order
+	t := &TryOrder{Number: o.Number, Action: o.Action, Lines: o.Lines}
+	if opts.Orders == nil {
+		return t, nil
+	}
+	prev, err := opts.Orders(partner, o.Number)
+	if err != nil {
+		return nil, fmt.Errorf("reading order %s: %w", o.Number, err)
+	}
+	t.Settled = true
+	if prev != nil {
+		t.Known, t.Open = true, prev.Open
+		if prev.Open {
+			t.Holds = prev.Lines
+		}
+	}
+	_, dup, err := mr.SettleOrder(prev, mapping.Origin{Document: mr.Key})
+	t.Duplicate = dup
+	if err != nil {
+		mr.Problems = append(mr.Problems, mapping.Problem{Place: "order " + o.Number, Reason: err.Error()})
+		return t, fmt.Errorf("%w: %w", mapping.ErrRejected, err)
+	}
+	return t, nil
 }

@@ -61,6 +61,7 @@ type FinishHook func(m *inbox.Message, o inbox.Outcome)
 // Open opens the data folder's stores and loads the partner profiles.
 func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	g := &Gateway{Config: cfg, log: slog.Default(), now: time.Now}
+	g.docs.MaxHLDepth = cfg.Limits.MaxHLDepth
 	if opts != nil {
 		if opts.Logger != nil {
 			g.log = opts.Logger

@@ -21,6 +21,7 @@ func (g *Gateway) HTTPService(handler http.Handler) Service {
 		srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: c.ReadTimeout,
 			WriteTimeout: c.WriteTimeout, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 		g.log.Info("http listening", "addr", ln.Addr().String())
+		defer g.writeHTTPAddress(ln.Addr().String())()
 		errc := make(chan error, 1)
 		go func() { errc <- srv.Serve(ln) }()
 		select {

@@ -123,7 +123,7 @@ func (w *work) flat(ctx context.Context, body io.Reader) error {
 	mp := w.g.mapper(w.profile.ID)
 	t, ok := mp.FlatType(w.msg.Name)
 	if !ok {
-		w.fail(w.msg.Name, "", "partner %s's profile has no csv, fixed or xlsx document matching this file name", w.profile.ID)
+		w.fail(w.msg.Name, "", "not X12 (it does not start with an ISA), and partner %s's profile has no csv, fixed or xlsx document matching this file name", w.profile.ID)
 		return nil
 	}
 	w.res.DocType = string(t)

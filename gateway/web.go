@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	"github.com/dockside-edi/dockside/web"
@@ -28,7 +29,8 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reservations: res, Orders: g.orders.store, Tokens: tokens, Logger: g.log, Now: g.now,
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res,
+		Tokens: tokens, Logger: g.log, Now: g.now,
 	}, web.Options{MaxBodyBytes: 1 << 20})
 	if err != nil {
 		return nil, err
@@ -86,4 +88,19 @@ func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message,
 		}
 	}
 	return m, nil
+}
+
+// reload loads the partner profiles again for the API and returns how
+// many are in use.
+func (g *Gateway) reload(context.Context) (int, error) {
+	if err := g.ReloadPartners(); err != nil {
+		return 0, err
+	}
+	return g.Partners().Len(), nil
+}
+
+// adviceNow builds a partner's advice for the API, as the advice command
+// does.
+func (g *Gateway) adviceNow(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error) {
+	return g.Advice.Broadcast(ctx, partner, broadcast.Options{Delta: delta, Send: send})
 }

@@ -61,7 +61,7 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out, err := g.Process(ctx, m)
+	out, err := g.processBounded(ctx, m) // Process within Config.Limits
 	if err != nil && ctx.Err() != nil {
 		return true, err // interrupted: it stays claimed and is processed again at the next start
 	}

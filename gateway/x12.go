@@ -56,7 +56,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		}
 		doc, err := w.g.docs.Decode(t)
 		if err != nil {
-			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v", err)
+			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v%s", err, decodeHint(err))
 			return nil
 		}
 		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, InterchangeDate: ic.Date, InterchangeTime: ic.Time, Group: t.Group.Control,

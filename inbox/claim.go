@@ -145,7 +145,8 @@ func (s *Store) SetPartner(id uint64, partner string) error {
 }
 
 // Replay puts a failed message back in the queue, to be processed again
-// (after its partner's profile was fixed, say).
+// (after its partner's profile was fixed, say), with its count of
+// interrupted attempts reset.
 func (s *Store) Replay(id uint64) (*Message, error) {
 	var m *Message
 	err := s.tx.Update(func(tx *bolt.Tx) error {
@@ -157,6 +158,7 @@ func (s *Store) Replay(id uint64) (*Message, error) {
 			return fmt.Errorf("message %d is %s; only failed messages are replayed: %w", id, m.State, ErrState)
 		}
 		m.State = Received
+		m.Interrupted = 0
 		m.UpdatedAt = s.opts.Now().UTC()
 		if err := tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil); err != nil {
 			return err

@@ -7,7 +7,10 @@
 // message keeps its bytes and its errors with their places, and can be
 // replayed after the partner's profile is fixed. After a crash, Open puts
 // every message that was being processed back in the queue; the steps above
-// the inbox are idempotent, so processing it again is safe.
+// the inbox are idempotent, so processing it again is safe. Open counts each
+// such interruption in the message's Interrupted (Replay resets it), so that
+// the gateway can fail a message that never gets to finish instead of
+// taking it up at every start.
 //
 // A transport that writes large files itself (the SFTP server) may hash
 // them while they arrive, through an Incoming, and hand them over with

@@ -28,6 +28,12 @@ type Message struct {
 	UpdatedAt  time.Time         `json:"updated_at"`
 	State      State             `json:"state"`
 	Attempts   int               `json:"attempts"`
+	// Interrupted counts the claims that ended without an outcome (the
+	// process stopped or crashed while at the message) since it arrived
+	// or was last replayed. Open counts them when it puts the message
+	// back in the queue; the gateway fails a message interrupted too
+	// often instead of taking it up at every start.
+	Interrupted int `json:"interrupted,omitempty"`
 	// DuplicateOf names the first message with the same content or
 	// interchange, for a duplicate.
 	DuplicateOf uint64 `json:"duplicate_of,omitempty"`

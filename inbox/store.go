@@ -45,7 +45,8 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the inbox in dir, and puts back in the
-// queue every message a crash left in processing.
+// queue every message a crash or a stop left in processing, counting the
+// interruption in the message's Interrupted.
 func Open(dir string, opts *Options) (*Store, error) {
 	s := &Store{blobs: filepath.Join(dir, "blobs"), notify: make(chan struct{}, 1)}
 	if opts != nil {
@@ -96,6 +97,7 @@ func (s *Store) init(tx *bolt.Tx) error {
 			return err
 		}
 		m.State = Received
+		m.Interrupted++
 		if err := putMessage(tx, m); err != nil {
 			return err
 		}

@@ -25,16 +25,29 @@ func (m *Mapper) ShipNotice856(doc *documents.ShipNotice856, src Source) (*Resul
 			entity = "SF"
 		}
 	}
+	// Another qualifier than ST or SF is looked up at the top level, once
+	// for every line.
+	var top *documents.Party
+	if entity != "ST" && entity != "SF" {
+		for _, root := range doc.Hierarchy {
+			if top = findParty(root.Parties, entity, ""); top != nil {
+				break
+			}
+		}
+	}
+	expected := mp.headerExpected856(doc)
 	lines := doc.Lines()
 	mp.res.Lines = len(lines)
 	mp.res.Movements = make([]ledger.Movement, 0, len(lines))
 	for i := range lines {
-		mp.line856(doc, &lines[i], asn, entity)
+		mp.line856(&lines[i], asn, entity, top, expected)
 	}
 	return mp.finish()
 }
 
-func (mp *mapping) line856(doc *documents.ShipNotice856, l *documents.ShipLine, asn bool, entity string) {
+// line856 maps one item line; top is the party of another qualifier than
+// ST or SF, expected the header's expected date (see headerExpected856).
+func (mp *mapping) line856(l *documents.ShipLine, asn bool, entity string, top *documents.Party, expected *string) {
 	place := segAt(l.Pos, "HL")
 	sku, ok := mp.sku(l.IDs, place)
 	if !ok {
@@ -44,11 +57,7 @@ func (mp *mapping) line856(doc *documents.ShipNotice856, l *documents.ShipLine, 
 	if entity == "SF" {
 		party = l.ShipFrom
 	} else if entity != "ST" {
-		for _, root := range doc.Hierarchy {
-			if party = findParty(root.Parties, entity, ""); party != nil {
-				break
-			}
-		}
+		party = top
 	}
 	if party == nil {
 		mp.problem(place, "N1", entity, "no N1*%s names the location", entity)
@@ -66,7 +75,7 @@ func (mp *mapping) line856(doc *documents.ShipNotice856, l *documents.ShipLine, 
 	mv.SourceKey = mp.sourceKey(strconv.Itoa(l.Pos))
 	if asn {
 		mv.Kind = ledger.KindInTransit
-		mv.Expected = mp.expected856(doc, l)
+		mv.Expected = mp.expected856(l, expected)
 		mv.Effective = mp.shipTime(l)
 	} else {
 		mv.Kind = ledger.KindShipment
@@ -75,15 +84,27 @@ func (mp *mapping) line856(doc *documents.ShipNotice856, l *documents.ShipLine, 
 	mp.res.Movements = append(mp.res.Movements, mv)
 }
 
-// expected856 returns the expected arrival of an ASN line (zero: undated).
-func (mp *mapping) expected856(doc *documents.ShipNotice856, l *documents.ShipLine) time.Time {
+// headerExpected856 returns the header date that gives every line its
+// expected arrival, or nil when the lines' own DTM*017 does (the default).
+func (mp *mapping) headerExpected856(doc *documents.ShipNotice856) *string {
 	q := mp.doc.Mapping.ExpectedDate
+	if q == "" || q == "017" {
+		return nil
+	}
+	date := ""
+	if d := documents.FindDate(doc.Dates, q); d != nil {
+		date = d.Date
+	}
+	return &date
+}
+
+// expected856 returns the expected arrival of an ASN line (zero: undated):
+// the header's date when the profile names another qualifier than 017,
+// else the line's nearest DTM*017.
+func (mp *mapping) expected856(l *documents.ShipLine, header *string) time.Time {
 	date := l.DeliveryDate
-	if q != "" && q != "017" {
-		date = ""
-		if d := documents.FindDate(doc.Dates, q); d != nil {
-			date = d.Date
-		}
+	if header != nil {
+		date = *header
 	}
 	t, _ := mp.x12Time(date, "")
 	return t

@@ -48,6 +48,18 @@ func OpenBolt(file string) (*Bolt, error) {
 	return &Bolt{db: db}, nil
 }
 
+// OpenBoltReadOnly opens an existing store for reading only (another
+// process may read it too; none may write it meanwhile): Put, Delete
+// and Seed fail. It waits a few seconds at most for a writer (serve) to
+// let go of the file.
+func OpenBoltReadOnly(file string) (*Bolt, error) {
+	db, err := bolt.Open(file, 0o640, &bolt.Options{Timeout: 3 * time.Second, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("orders: opening %s: %w", filepath.Base(file), err)
+	}
+	return &Bolt{db: db}, nil
+}
+
 // Close closes the database.
 func (s *Bolt) Close() error { return s.db.Close() }
 
@@ -63,7 +75,10 @@ func decode(v []byte) (*Record, error) {
 func (s *Bolt) Get(_ context.Context, partner, number string) (*Record, error) {
 	var r *Record
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketOrders).Get(Key(partner, number))
+		var v []byte
+		if b := tx.Bucket(bucketOrders); b != nil {
+			v = b.Get(Key(partner, number))
+		}
 		if v == nil {
 			return fmt.Errorf("order %s of %s: %w", number, partner, ErrNotFound)
 		}
@@ -149,8 +164,10 @@ func (s *Bolt) Delete(_ context.Context, partner, number string) error {
 func (s *Bolt) ByWarehouse(_ context.Context, warehouse, order string) (*Record, error) {
 	var r *Record
 	err := s.db.View(func(tx *bolt.Tx) error {
-		key := tx.Bucket(bucketByWarehouse).Get(Key(warehouse, order))
-		var v []byte
+		var key, v []byte
+		if b := tx.Bucket(bucketByWarehouse); b != nil {
+			key = b.Get(Key(warehouse, order))
+		}
 		if key != nil {
 			v = tx.Bucket(bucketOrders).Get(key)
 		}
@@ -175,7 +192,11 @@ func (s *Bolt) List(ctx context.Context, f Filter) ([]*Record, error) {
 	}
 	var out []*Record
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOrders).Cursor()
+		b := tx.Bucket(bucketOrders)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
 		var prefix []byte
 		if f.Partner != "" {
 			prefix = append([]byte(f.Partner), 0)
@@ -230,7 +251,8 @@ func (s *Bolt) Seed(_ context.Context, rs []*Record) error {
 func (s *Bolt) Seeded(context.Context) (bool, error) {
 	seeded := false
 	err := s.db.View(func(tx *bolt.Tx) error {
-		seeded = tx.Bucket(bucketMeta).Get(keySeeded) != nil
+		b := tx.Bucket(bucketMeta)
+		seeded = b != nil && b.Get(keySeeded) != nil
 		return nil
 	})
 	return seeded, err

@@ -19,18 +19,27 @@ type Fulfils struct {
 	Locations map[string]string `yaml:"locations" required:"true"`
 	// Version is the X12 release of the 940s we send (default 4010).
 	Version X12Version `yaml:"version"`
-	// Items says which item id the partner gets in each W01: Qualifier
-	// is the W01-04 product id qualifier (VN, UP, SK...), and Lookup a
-	// table keyed by our SKU giving the partner's id (the profile's
-	// cross-reference); without Lookup our SKU is sent as is. An item
-	// the table misses follows its on_miss: error (the default) and skip
-	// hold the 940 back, with the reason on the order; pass sends our SKU.
-	Items AdviceItems `yaml:"items" required:"true"`
+	// Items says which item id the partner gets in each W01 of our 940s.
+	Items OrderItems `yaml:"items" required:"true"`
 	// ShipWithin is how long the partner has, after our 940 is sent, to
 	// confirm the order's shipment (945) before the order counts as
 	// overdue; 0 (the default): never overdue. The 997 for the 940 is
 	// expected within acks.expect_within.
 	ShipWithin time.Duration `yaml:"ship_within"`
+}
+
+// OrderItems says how our SKU becomes a warehouse's item id in the W01
+// lines of the 940s we send it.
+type OrderItems struct {
+	// Qualifier is the W01-04 product id qualifier we send (VN, UP,
+	// SK...).
+	Qualifier string `yaml:"qualifier" required:"true"`
+	// Lookup names a table keyed by our SKU giving the warehouse's item
+	// id (the profile's cross-reference); empty: our SKU is sent as is.
+	// An item the table misses follows the table's on_miss: error (the
+	// default) and skip hold the 940 back, with the reason on the order;
+	// pass sends our SKU.
+	Lookup string `yaml:"lookup"`
 }
 
 func (f *Fulfils) setDefaults() {

@@ -34,6 +34,14 @@ type Deps struct {
 	// Orders are the orders' life records; nil: the order endpoints
 	// answer 501.
 	Orders orders.Store
+	// Reload loads the partner profiles again (as SIGHUP does) and
+	// returns how many are in use; on error the old ones stay. Nil:
+	// reload answers 501.
+	Reload func(ctx context.Context) (int, error)
+	// Advice builds a partner's 846 inventory advice now (delta: only
+	// what changed; send: queued, else recorded as not sent). Nil: the
+	// advice endpoint answers 501.
+	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations

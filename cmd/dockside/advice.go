@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
+	"github.com/dockside-edi/dockside/partners"
 )
 
 func adviceCommand() *command {
@@ -16,7 +19,8 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "advice PARTNER [--config FILE | --partners DIR] [--data DIR] [--out FILE] [--delta] [--send]",
 		"Builds PARTNER's 846 inventory advice from the ledger and its availability policy, and writes it to\n"+
 			"FILE or stdout. With --send it is also queued in the outbox for the partner's transports and\n"+
-			"recorded as what the partner was told; without, nothing is recorded as sent.")
+			"recorded as what the partner was told; without, nothing is recorded as sent. While serve runs\n"+
+			"it is built by serve (POST /api/v1/partners/PARTNER/advice, operator token).")
 	out := fs.String("out", "", "write the X12 to this `file` instead of stdout")
 	delta := fs.Bool("delta", false, "only the items changed since the last advice the partner accepted")
 	send := fs.Bool("send", false, "queue the advice in the outbox")
@@ -29,15 +33,19 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	res, err := g.Advice.Broadcast(ctx, pos[0], broadcast.Options{Delta: *delta, Send: *send})
-	if err != nil {
+	res, err := readStores(e, gf, "advice",
+		func(c *apiClient) (*broadcast.Result, error) { return remoteAdvice(ctx, c, pos[0], *delta, *send) },
+		func(g *gateway.Gateway) (*broadcast.Result, error) {
+			return g.Advice.Broadcast(ctx, pos[0], broadcast.Options{Delta: *delta, Send: *send})
+		})
+	var ae *apiError
+	if errors.Is(err, broadcast.ErrNoAdvice) || errors.Is(err, broadcast.ErrRunning) || errors.Is(err, partners.ErrUnknownPartner) ||
+		(errors.As(err, &ae) && (ae.Status == 404 || ae.Status == 409)) {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail
+	}
+	if err != nil {
+		return failed(e, err)
 	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", p)

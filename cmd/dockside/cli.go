@@ -48,7 +48,7 @@ func commands() []*command {
 		partnersCommand(),
 		stockCommand(), historyCommand(),
 		ingestCommand(), messagesCommand(), outboxCommand(), ordersCommand(),
-		serveCommand(), configCommand(), adviceCommand(),
+		serveCommand(), reloadCommand(), configCommand(), adviceCommand(),
 	}
 }
 

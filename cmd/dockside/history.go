@@ -38,21 +38,29 @@ func historyCommand() *command {
 				fs.Usage()
 				return exitUsage
 			}
-			l, err := openLedgerReadOnly(dataDir(e, *data), e.Stderr)
+			newOut := func() movementWriter {
+				if *asJSON {
+					return &jsonArray{w: e.Stdout}
+				}
+				return newMovementTable(e.Stdout, *loc == "")
+			}
+			remote := func(c *apiClient) int {
+				return readDone(e, "history", remoteHistory(ctx, c, pos[0], *loc, *limit, newOut()))
+			}
+			dir := dataDir(e, *data)
+			if code, ok := viaServer(e, "history", dir, nil, remote); ok {
+				return code
+			}
+			l, err := openLedgerReadOnly(dir, e.Stderr)
 			if err != nil {
+				if code, ok := viaServer(e, "history", dir, err, remote); ok {
+					return code
+				}
 				fmt.Fprintf(e.Stderr, "dockside history: %v\n", err)
 				return exitUsage
 			}
 			defer l.Close()
-			var out movementWriter = newMovementTable(e.Stdout, *loc == "")
-			if *asJSON {
-				out = &jsonArray{w: e.Stdout}
-			}
-			if err := listHistory(ctx, l, pos[0], *loc, *limit, out); err != nil {
-				fmt.Fprintf(e.Stderr, "dockside history: %v\n", err)
-				return exitUsage
-			}
-			return exitOK
+			return readDone(e, "history", listHistory(ctx, l, pos[0], *loc, *limit, newOut()))
 		},
 	}
 }
@@ -98,6 +106,7 @@ type movementJSON struct {
 	Location      string         `json:"location"`
 	Kind          ledger.Kind    `json:"kind"`
 	Quantity      int64          `json:"quantity"`
+	AllOfOrder    bool           `json:"all_of_order,omitempty"` // a release of all the order held; quantity is what it released
 	Bucket        ledger.Bucket  `json:"bucket,omitempty"`
 	Effective     time.Time      `json:"effective"`
 	Recorded      time.Time      `json:"recorded"`
@@ -140,6 +149,9 @@ func toMovementJSON(m ledger.Movement) movementJSON {
 	if !m.Expected.IsZero() {
 		out.Expected = &m.Expected
 	}
+	if releasesAll(m) {
+		out.AllOfOrder, out.Quantity = true, -m.Delta.Allocated
+	}
 	return out
 }
 
@@ -173,8 +185,8 @@ func (t *movementTable) movement(m ledger.Movement) error {
 	if m.Kind == ledger.KindSnapshot {
 		kind += "(" + m.Bucket.String() + ")"
 	}
-	_, err := fmt.Fprintf(t.tw, "%s\t%d\t%s%s\t%d\t%s\t%s\t%s\t%s\n",
-		m.Effective.Format(time.RFC3339), m.ID, loc, kind, m.Quantity, deltaText(m), m.Document, m.SourceKey, referenceText(m))
+	_, err := fmt.Fprintf(t.tw, "%s\t%d\t%s%s\t%s\t%s\t%s\t%s\t%s\n",
+		m.Effective.Format(time.RFC3339), m.ID, loc, kind, quantityText(m), deltaText(m), m.Document, m.SourceKey, referenceText(m))
 	if err == nil && t.count%pageSize == 0 {
 		err = t.tw.Flush()
 	}
@@ -224,7 +236,11 @@ func referenceText(m ledger.Movement) string {
 	}
 	add("", r.Partner)
 	add("", r.DocumentType)
-	add("ISA ", r.Interchange)
+	if r.Group != "" || r.Transaction != "" { // X12: an interchange control number
+		add("ISA ", r.Interchange)
+	} else {
+		add("file ", r.Interchange) // a flat file's hash
+	}
 	add("GS ", r.Group)
 	add("ST ", r.Transaction)
 	if r.Line != 0 {

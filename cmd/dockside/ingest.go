@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -18,7 +19,8 @@ func ingestCommand() *command {
 func runIngest(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "ingest --partner ID [--config FILE | --partners DIR] [--data DIR] FILE...",
 		"Stores each FILE in the inbox as received from partner ID, then processes it: parse, validate,\n"+
-			"queue acknowledgements, map, post to the ledger. Prints one line per file.\n"+
+			"queue acknowledgements, map, post to the ledger. Prints one line per file; a file over\n"+
+			"max_file_size fails alone and the others go on.\n"+
 			"Exit 0 when every file is done or a duplicate, 1 when any failed, 2 on usage or I/O errors.")
 	partner := fs.String("partner", "", "the partner `id` the files come from (required)")
 	gf := addGatewayFlags(fs)
@@ -39,19 +41,30 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	if _, err := g.Partners().ByID(*partner); err != nil {
 		return failed(e, err)
 	}
-	var ids []uint64
-	for _, path := range files {
+	ids := make([]uint64, len(files)) // 0: refused, see refused
+	refused := make([]error, len(files))
+	for i, path := range files {
 		m, err := receiveFile(ctx, g.Inbox, *partner, path)
+		if errors.Is(err, inbox.ErrTooLarge) {
+			// That file fails; the others go on.
+			refused[i] = fmt.Errorf("file too large: over max_file_size (%d bytes); not stored", g.Config.MaxFileSize)
+			continue
+		}
 		if err != nil {
 			return failed(e, err)
 		}
-		ids = append(ids, m.ID)
+		ids[i] = m.ID
 	}
 	if err := g.Drain(ctx, g.Config.Workers); err != nil {
 		return failed(e, err)
 	}
 	exit := exitOK
 	for i, id := range ids {
+		if refused[i] != nil {
+			fmt.Fprintf(e.Stdout, "%s: failed (not received): %v\n", files[i], refused[i])
+			exit = exitFail
+			continue
+		}
 		m, err := g.Inbox.Get(id)
 		if err != nil {
 			return failed(e, err)

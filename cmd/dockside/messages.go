@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
 )
 
@@ -30,12 +32,10 @@ func runMessagesList(ctx context.Context, e *env, args []string) int {
 	if _, code, ok := parseArgs(e, fs, args); !ok {
 		return code
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	msgs, err := g.Inbox.List(inbox.Filter{State: inbox.State(*state), Partner: *partner, Limit: *limit})
+	f := inbox.Filter{State: inbox.State(*state), Partner: *partner, Limit: *limit}
+	msgs, err := readStores(e, gf, "messages list",
+		func(c *apiClient) ([]*inbox.Message, error) { return remoteMessages(ctx, c, f) },
+		func(g *gateway.Gateway) ([]*inbox.Message, error) { return g.Inbox.List(f) })
 	if err != nil {
 		return failed(e, err)
 	}
@@ -100,23 +100,25 @@ func runMessagesShow(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	m, err := g.Inbox.Get(id)
-	if err != nil {
+	m, err := readStores(e, gf, "messages show",
+		func(c *apiClient) (*inbox.Message, error) { return remoteMessage(ctx, c, id) },
+		func(g *gateway.Gateway) (*inbox.Message, error) { return g.Inbox.Get(id) })
+	var ae *apiError
+	if errors.Is(err, inbox.ErrNotFound) || (errors.As(err, &ae) && ae.Status == 404) {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail
+	}
+	if err != nil {
+		return failed(e, err)
 	}
 	return writeJSON(e.Stdout, m)
 }
 
 func runMessagesReplay(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "messages replay ID [--config FILE | --partners DIR] [--data DIR]",
-		"Puts a failed message back in the queue and processes it again with the current profiles.\n"+
-			"Exit 0 when it is now done, 1 when it failed again.")
+		"Puts a failed message back in the queue and processes it again with the current profiles\n"+
+			"(while serve runs, serve does it: POST /api/v1/messages/ID/replay, which reloads the profiles\n"+
+			"first). Exit 0 when it is now done, 1 when it failed again or cannot be replayed.")
 	gf := addGatewayFlags(fs)
 	pos, code, ok := parseArgs(e, fs, args)
 	if !ok {
@@ -126,21 +128,36 @@ func runMessagesReplay(ctx context.Context, e *env, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	if _, err := g.Inbox.Replay(id); err != nil {
-		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
+	var refused error // the message cannot be replayed: exit 1
+	m, err := readStores(e, gf, "messages replay",
+		func(c *apiClient) (*inbox.Message, error) {
+			m, err := remoteReplay(ctx, c, id)
+			var ae *apiError
+			if errors.As(err, &ae) && (ae.Status == 404 || ae.Status == 409 || ae.Status == 422) {
+				refused = err
+			}
+			return m, err
+		},
+		func(g *gateway.Gateway) (*inbox.Message, error) {
+			if _, err := g.Inbox.Replay(id); err != nil {
+				refused = err
+				return nil, err
+			}
+			if err := g.Drain(ctx, 1); err != nil {
+				return nil, err
+			}
+			return g.Inbox.Get(id)
+		})
+	if refused != nil {
+		fmt.Fprintf(e.Stderr, "dockside: %v\n", refused)
 		return exitFail
 	}
-	if err := g.Drain(ctx, 1); err != nil {
-		return failed(e, err)
-	}
-	m, err := g.Inbox.Get(id)
 	if err != nil {
 		return failed(e, err)
+	}
+	if m.State == inbox.Received || m.State == inbox.Processing {
+		fmt.Fprintf(e.Stdout, "%s: still being processed by serve; see messages show %d\n", m.Name, m.ID)
+		return exitOK
 	}
 	fmt.Fprintln(e.Stdout, ingestLine(m.Name, m))
 	for _, p := range m.Errors {

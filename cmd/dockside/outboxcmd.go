@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/outbox"
 )
 
 func outboxCommand() *command {
-	return &command{name: "outbox", summary: "list what Dockside sends, and retry it", subs: []*command{
+	return &command{name: "outbox", summary: "list what Dockside sends and how far each message got", subs: []*command{
 		{name: "list", summary: "list outbound messages, newest first", run: runOutboxList},
 	}}
 }
@@ -25,12 +26,10 @@ func runOutboxList(ctx context.Context, e *env, args []string) int {
 	if _, code, ok := parseArgs(e, fs, args); !ok {
 		return code
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	msgs, err := g.Outbox.List(outbox.Filter{State: outbox.State(*state), Partner: *partner, Limit: *limit})
+	f := outbox.Filter{State: outbox.State(*state), Partner: *partner, Limit: *limit}
+	msgs, err := readStores(e, gf, "outbox list",
+		func(c *apiClient) ([]*outbox.Message, error) { return remoteOutbox(ctx, c, f) },
+		func(g *gateway.Gateway) ([]*outbox.Message, error) { return g.Outbox.List(f) })
 	if err != nil {
 		return failed(e, err)
 	}

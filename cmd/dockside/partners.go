@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/dockside-edi/dockside/examples"
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/partners"
 )
 
@@ -23,19 +26,36 @@ func partnersCommand() *command {
 	}
 }
 
-// partnersDir returns the partner profiles folder: the --partners flag,
-// else ./partners.
-func partnersDir(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
+// embeddedDemo names the embedded demo partners where a folder is said.
+const embeddedDemo = "the embedded demo partners"
+
+// profilesSource finds the partner profiles serve would use: the
+// --partners flag, else the configuration's folder, else the demo
+// partners serve writes into the data folder (<data>/demo-partners), else,
+// before serve first ran, the embedded demo partners. It returns the
+// profiles' folder (or embeddedDemo) and how to load them.
+func profilesSource(e *env, gf gatewayFlags) (string, func() (*partners.Directory, error), error) {
+	cfg, err := gf.load(e)
+	if err != nil {
+		return "", nil, err
 	}
-	return "partners"
+	dir := cfg.Partners
+	if dir == "" {
+		dir = gateway.DemoPartnersDir(cfg.Data)
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return embeddedDemo, func() (*partners.Directory, error) { return partners.LoadFS(examples.Partners, "partners") }, nil
+		}
+	}
+	return dir, func() (*partners.Directory, error) { return partners.Load(dir) }, nil
 }
 
 func partnersCheckCommand() *command {
 	const (
-		usage   = "partners check [--partners DIR]"
-		summary = "Validate every partner profile of a folder. Exit 0 when all are valid (one summary line per partner), 1 with every problem listed on stdout, 2 on usage or I/O error."
+		usage   = "partners check [--partners DIR | --config FILE] [--data DIR]"
+		summary = "Validate every partner profile of a folder: the one serve uses (--partners, else the\n" +
+			"configuration's, else the demo partners in <data>/demo-partners, else the embedded demo\n" +
+			"partners). Exit 0 when all are valid (one summary line per partner), 1 with every problem\n" +
+			"listed on stdout, 2 on usage or I/O error. The folder checked is said on stderr."
 	)
 	return &command{
 		name:    "check",
@@ -43,7 +63,7 @@ func partnersCheckCommand() *command {
 		usage:   usage,
 		run: func(ctx context.Context, e *env, args []string) int {
 			fs := newFlags(e, usage, summary)
-			dir := fs.String("partners", "", "partner profiles `folder` (default ./partners)")
+			gf := addGatewayFlags(fs)
 			pos, code, ok := parseArgs(e, fs, args)
 			if !ok {
 				return code
@@ -53,14 +73,18 @@ func partnersCheckCommand() *command {
 				fs.Usage()
 				return exitUsage
 			}
-			return checkPartners(e, partnersDir(*dir))
+			dir, load, err := profilesSource(e, gf)
+			if err != nil {
+				return failed(e, err)
+			}
+			return checkPartners(e, dir, load)
 		},
 	}
 }
 
 // checkPartners loads the profiles of dir and reports the outcome.
-func checkPartners(e *env, dir string) int {
-	d, err := partners.Load(dir)
+func checkPartners(e *env, dir string, load func() (*partners.Directory, error)) int {
+	d, err := load()
 	var le *partners.LoadError
 	switch {
 	case errors.As(err, &le):

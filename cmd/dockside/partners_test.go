@@ -71,18 +71,38 @@ func TestPartnersCheckProblems(t *testing.T) {
 	}
 }
 
+// TestPartnersCheckDefaultFolder: with no flag, check finds the folder
+// serve uses (the data folder's demo partners, else the embedded demo),
+// not ./partners (the Go package in the repository), and says which.
 func TestPartnersCheckDefaultFolder(t *testing.T) {
 	root := t.TempDir()
+	t.Chdir(root)
+	// ./partners is not a profiles folder: it must not be read.
 	if err := os.Mkdir(filepath.Join(root, "partners"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "partners", "p.yml"), []byte("id: p\nname: P\nrole: customer\n"), 0o644); err != nil {
+	code, out, errOut := runPartners(t, "check")
+	if code != exitOK || !strings.Contains(out, "acme-3pl: 3pl") || !strings.Contains(errOut, "3 profiles valid in the embedded demo partners") {
+		t.Errorf("before serve: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	demo := filepath.Join("dockside-data", "demo-partners")
+	if err := os.MkdirAll(demo, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(root)
-	code, out, errOut := runPartners(t, "check")
-	if code != exitOK || !strings.HasPrefix(out, `p: customer "P";`) {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	if err := os.WriteFile(filepath.Join(demo, "p.yml"), []byte("id: p\nname: P\nrole: customer\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runPartners(t, "check")
+	if code != exitOK || !strings.HasPrefix(out, `p: customer "P";`) || !strings.Contains(errOut, "1 profile valid in "+demo) {
+		t.Errorf("after serve: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	cfg := filepath.Join(root, "dockside.yaml")
+	if err := os.WriteFile(cfg, []byte("partners: "+demo+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runPartners(t, "check", "--config", cfg)
+	if code != exitOK || !strings.Contains(errOut, "1 profile valid in "+filepath.Join(root, demo)) {
+		t.Errorf("with --config: exit %d, stderr %q", code, errOut)
 	}
 }
 
@@ -99,7 +119,7 @@ func TestPartnersCheckExitCodes(t *testing.T) {
 		{"no profiles", []string{"check", "--partners", empty}, exitFail, "no partner profiles", ""},
 		{"unknown flag", []string{"check", "--bogus"}, exitUsage, "", "flag provided but not defined"},
 		{"extra argument", []string{"check", "x.yaml", "--partners", empty}, exitUsage, "", `unexpected argument "x.yaml"`},
-		{"help", []string{"check", "--help"}, exitOK, "Usage: dockside partners check [--partners DIR]", ""},
+		{"help", []string{"check", "--help"}, exitOK, "Usage: dockside partners check [--partners DIR | --config FILE]", ""},
 		{"group help", []string{"help"}, exitOK, "check", ""},
 		{"no sub-command", nil, exitUsage, "check", ""},
 		{"unknown sub-command", []string{"frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},

@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
-	"time"
 
-	"github.com/dockside-edi/dockside/examples"
 	"github.com/dockside-edi/dockside/gateway"
-	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
 )
 
@@ -19,11 +14,13 @@ func partnersTryCommand() *command {
 }
 
 func runPartnersTry(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "partners try PARTNER FILE [--config FILE | --partners DIR] [--json]",
-		"Parses FILE with PARTNER's profile and prints the movements it would post, or every error with its\n"+
-			"place. It changes nothing. Exit 0 when the file would be processed cleanly, 1 when it has errors.")
-	config := fs.String("config", "", "configuration `file` naming the partners folder")
-	dir := fs.String("partners", "", "partner profiles `folder` (default: the configuration's, else the demo partners)")
+	fs := newFlags(e, "partners try PARTNER FILE [--config FILE | --partners DIR] [--data DIR] [--json]",
+		"Parses FILE with PARTNER's profile and prints the movements it would post (with their order\n"+
+			"numbers), or every error with its place. It changes nothing. With --data or --config (or a\n"+
+			"running serve) it also says which movements the live ledger already has (duplicates) and which\n"+
+			"counts it would record as stale. Exit 0 when the file would be processed cleanly, 1 when it has\n"+
+			"errors.")
+	gf := addGatewayFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, code, ok := parseArgs(e, fs, args)
 	if !ok {
@@ -33,7 +30,11 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	d, err := tryPartners(e, *config, *dir)
+	_, load, err := profilesSource(e, gf)
+	if err != nil {
+		return failed(e, err)
+	}
+	d, err := load()
 	if err != nil {
 		return failed(e, err)
 	}
@@ -50,59 +51,26 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 		return failed(e, err)
 	}
 	defer f.Close()
-	res, err := gateway.TryFile(p, cat, filepath.Base(pos[1]), f, e.Now())
+	live, err := liveState(e, gf)
+	if err != nil {
+		return failed(e, err)
+	}
+	defer live.close()
+	res, err := gateway.TryFileWith(p, cat, filepath.Base(pos[1]), f, e.Now(), gateway.TryOptions{Orders: live.orders})
+	if err != nil {
+		return failed(e, err)
+	}
+	view, err := tryView(ctx, res, live.name, live.history)
 	if err != nil {
 		return failed(e, err)
 	}
 	if *asJSON {
-		writeJSON(e.Stdout, res)
+		writeJSON(e.Stdout, view)
 	} else {
-		printTry(e, res)
+		printTryView(e.Stdout, view)
 	}
 	if !res.OK() {
 		return exitFail
 	}
 	return exitOK
-}
-
-// tryPartners loads the profiles: the folder given, the configuration's,
-// or the embedded demo partners.
-func tryPartners(e *env, config, dir string) (*partners.Directory, error) {
-	if dir != "" {
-		return partners.Load(dir)
-	}
-	if config == "" {
-		config = e.Getenv("DOCKSIDE_CONFIG")
-	}
-	if config != "" {
-		cfg, err := gateway.LoadConfig(config, e.Getenv)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.Partners != "" {
-			return partners.Load(cfg.Partners)
-		}
-	}
-	return partners.LoadFS(examples.Partners, "partners")
-}
-
-func printTry(e *env, res *gateway.TryResult) {
-	for _, p := range res.Problems {
-		fmt.Fprintf(e.Stdout, "error: %s\n", p)
-	}
-	for _, d := range res.Documents {
-		fmt.Fprintf(e.Stdout, "%s %s: %s, %d movements\n", d.Type, d.Control, d.Status, len(d.Movements))
-		for _, p := range d.Problems {
-			fmt.Fprintf(e.Stdout, "  error: %v\n", p)
-		}
-		tw := tabwriter.NewWriter(e.Stdout, 0, 4, 2, ' ', 0)
-		for _, m := range d.Movements {
-			what := m.Kind.String()
-			if m.Bucket != 0 {
-				what += "(" + m.Bucket.String() + ")"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", m.SKU, m.Location, what, m.Quantity, m.Effective.Format(time.RFC3339), m.SourceKey)
-		}
-		tw.Flush()
-	}
 }

@@ -20,9 +20,10 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "serve [--config FILE] [--partners DIR] [--data DIR]",
 		"Runs the gateway: pipeline workers, the outbox, and the transports and web server the\n"+
 			"configuration enables. With no configuration it runs the embedded demo: three example\n"+
-			"partners and data in ./dockside-data. SIGHUP reloads the partner profiles (a new partner's\n"+
-			"SFTP account, AS2 identity, watched folder and advice schedule apply at once; invalid\n"+
-			"profiles are logged and the old ones stay). SIGINT or SIGTERM stops it gracefully.")
+			"partners and data in ./dockside-data. 'dockside reload' (POST /api/v1/reload) or a SIGHUP\n"+
+			"to the PID in <data>/serve.pid reloads the partner profiles (a new partner's SFTP account,\n"+
+			"AS2 identity, watched folder and advice schedule apply at once; invalid profiles are\n"+
+			"reported and the old ones stay). SIGINT or SIGTERM stops it gracefully.")
 	gf := addGatewayFlags(fs)
 	if _, code, ok := parseArgs(e, fs, args); !ok {
 		return code
@@ -35,6 +36,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	defer g.Close()
 	cfg := g.Config
 	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "workers", cfg.Workers)
+	pidFile, removePID, err := gateway.WritePIDFile(cfg.Data)
+	if err != nil {
+		return failed(e, err)
+	}
+	defer removePID()
+	log.Info("reload the partner profiles with 'dockside reload', or kill -HUP the PID in the PID file", "pid_file", pidFile)
 	t, err := g.BuildTransports()
 	if err != nil {
 		return failed(e, err)

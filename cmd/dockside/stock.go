@@ -49,21 +49,29 @@ func stockCommand() *command {
 				fs.Usage()
 				return exitUsage
 			}
-			l, err := openLedgerReadOnly(dataDir(e, *data), e.Stderr)
+			newOut := func() balanceWriter {
+				if *asJSON {
+					return &jsonArray{w: e.Stdout}
+				}
+				return newBalanceTable(e.Stdout)
+			}
+			remote := func(c *apiClient) int {
+				return readDone(e, "stock", remoteBalances(ctx, c, *sku, *loc, newOut()))
+			}
+			dir := dataDir(e, *data)
+			if code, ok := viaServer(e, "stock", dir, nil, remote); ok {
+				return code
+			}
+			l, err := openLedgerReadOnly(dir, e.Stderr)
 			if err != nil {
+				if code, ok := viaServer(e, "stock", dir, err, remote); ok {
+					return code
+				}
 				fmt.Fprintf(e.Stderr, "dockside stock: %v\n", err)
 				return exitUsage
 			}
 			defer l.Close()
-			var out balanceWriter = newBalanceTable(e.Stdout)
-			if *asJSON {
-				out = &jsonArray{w: e.Stdout}
-			}
-			if err := listBalances(ctx, l, *sku, *loc, out); err != nil {
-				fmt.Fprintf(e.Stderr, "dockside stock: %v\n", err)
-				return exitUsage
-			}
-			return exitOK
+			return readDone(e, "stock", listBalances(ctx, l, *sku, *loc, newOut()))
 		},
 	}
 }

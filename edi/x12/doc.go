@@ -36,6 +36,9 @@
 //
 //   - a UTF-8 byte order mark before an ISA;
 //   - white space (space, tab, NUL) before a segment, e.g. indentation;
+//     at most 64 KiB of it in a row, and no NUL before the first ISA:
+//     input that cannot begin an interchange (a file of zeros or of
+//     blanks) is refused after a bounded prefix, with its offset;
 //   - a non-ASCII segment terminator such as "…" (one UTF-8 character);
 //   - input wrapped at a fixed width (line breaks inside segments, even
 //     inside the ISA), which is unwrapped;

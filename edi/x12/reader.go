@@ -169,9 +169,9 @@ func (r *Reader) next() (*Segment, error) {
 			return r.readISA()
 		}
 		if r.delims == nil {
-			return nil, r.syntaxErr(ErrNoISA, "starts with %q", printable(avail, 20))
+			return nil, r.syntaxErr(ErrNoISA, "byte %d: %q cannot start an interchange", r.offset, printable(avail, 20))
 		}
-		return nil, r.syntaxErr(ErrGarbageAfterIEA, "found %q", printable(avail, 20))
+		return nil, r.syntaxErr(ErrGarbageAfterIEA, "byte %d: found %q", r.offset, printable(avail, 20))
 	}
 	return r.readSegment()
 }
@@ -179,14 +179,21 @@ func (r *Reader) next() (*Segment, error) {
 // skipSpace consumes white space before a segment, and a UTF-8 byte order
 // mark before an ISA (at the start, or between concatenated interchanges).
 // CR and LF after terminators are normal; the rest is a leniency that is
-// reported.
+// reported. Before the first ISA a NUL byte is not white space: it cannot
+// start an interchange, so a file of zeros is refused at its first byte.
+// At most maxPadding bytes are skipped in a row, so that input that is
+// all blanks is refused without being read to its end.
 func (r *Reader) skipSpace() error {
 	warned := false
+	start := r.offset
 	for {
 		for r.r < r.w {
 			switch c := r.buf[r.r]; c {
 			case '\r', '\n':
 			case ' ', '\t', 0:
+				if c == 0 && r.delims == nil {
+					return nil
+				}
 				if !warned {
 					warned = true
 					if err := r.lenient(fmt.Sprintf("white space %q before a segment ignored", c)); err != nil {
@@ -212,6 +219,9 @@ func (r *Reader) skipSpace() error {
 				return nil
 			}
 			r.consume(1)
+			if r.offset-start > maxPadding {
+				return r.tooMuchSpace(start)
+			}
 		}
 		if r.eof {
 			return nil
@@ -220,6 +230,22 @@ func (r *Reader) skipSpace() error {
 			return err
 		}
 	}
+}
+
+// maxPadding bounds a run of white space (and NUL padding) the reader
+// skips between segments.
+const maxPadding = 64 << 10
+
+// tooMuchSpace is the error for a run of white space from start longer
+// than maxPadding.
+func (r *Reader) tooMuchSpace(start int64) error {
+	switch {
+	case r.delims == nil:
+		return r.syntaxErr(ErrNoISA, "over %d bytes of white space from byte %d and no ISA", maxPadding, start)
+	case !r.inInterchange:
+		return r.syntaxErr(ErrGarbageAfterIEA, "over %d bytes of white space or NUL padding from byte %d", maxPadding, start)
+	}
+	return r.syntaxErr(ErrSegmentTooLong, "over %d bytes of white space or NUL bytes from byte %d before a segment", maxPadding, start)
 }
 
 var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}

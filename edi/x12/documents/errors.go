@@ -2,6 +2,7 @@ package documents
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -32,7 +33,24 @@ var (
 	ErrDuplicateID = errors.New("HL id used twice")
 	// ErrNoSegmentID means a segment of the set has an empty id.
 	ErrNoSegmentID = errors.New("segment without an id")
+	// ErrTooDeep means an 856 HL is nested deeper than the decoder's
+	// limit (see DefaultMaxHLDepth). A *DepthError carries the detail.
+	ErrTooDeep = errors.New("HL nesting too deep")
 )
+
+// DepthError is the detail of ErrTooDeep, kept in DecodeError.Err: the HL
+// that goes past the limit. It wraps ErrTooDeep.
+type DepthError struct {
+	HL    string // HL01 of the HL one level too deep
+	Limit int    // the deepest nesting accepted
+}
+
+func (e *DepthError) Error() string {
+	return fmt.Sprintf("%v: HL %s is at level %d, over the limit of %d levels", ErrTooDeep, e.HL, e.Limit+1, e.Limit)
+}
+
+// Unwrap returns ErrTooDeep.
+func (e *DepthError) Unwrap() error { return ErrTooDeep }
 
 // DecodeError is a problem with the content of a transaction set, with its
 // place. It wraps a sentinel error.

@@ -11,7 +11,7 @@ import (
 
 // oneSet wraps segment lines (between ST and SE, one per line) of set
 // setID in an 004010 interchange and reads it back.
-func oneSet(t *testing.T, setID, body string) *x12.Transaction {
+func oneSet(t testing.TB, setID, body string) *x12.Transaction {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(body), "\n")
 	var b strings.Builder

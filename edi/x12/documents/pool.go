@@ -19,6 +19,11 @@ import (
 // decode. Releasing is optional: a document never released is simply left
 // to the garbage collector, as with Decode.
 type Pool struct {
+	// MaxHLDepth is the deepest 856 HL nesting accepted (0:
+	// DefaultMaxHLDepth); see Decode856Depth. Set it before the first
+	// Decode.
+	MaxHLDepth int
+
 	mu   sync.Mutex
 	free []*memory846
 	lent map[*Inventory846]*memory846
@@ -47,6 +52,9 @@ type memory846 struct {
 func (p *Pool) Decode(t *x12.Transaction) (Document, error) {
 	if t != nil && t.SetID == "846" {
 		return p.Decode846(t)
+	}
+	if t != nil && t.SetID == "856" {
+		return Decode856Depth(t, p.MaxHLDepth)
 	}
 	return Decode(t)
 }

@@ -154,25 +154,31 @@ func (*ShipNotice856) SetID() string { return "856" }
 
 // Walk calls fn for every HL in depth-first order (an HL before its
 // children), with the HL's ancestors from the root down; it stops when fn
-// returns false. ancestors is reused between calls.
+// returns false. ancestors is reused between calls. The walk is iterative:
+// a deep tree cannot overflow the stack.
 func (sn *ShipNotice856) Walk(fn func(hl *HL, ancestors []*HL) bool) {
-	var stack []*HL
-	var walk func(nodes []*HL) bool
-	walk = func(nodes []*HL) bool {
-		for _, n := range nodes {
-			if !fn(n, stack) {
-				return false
-			}
-			stack = append(stack, n)
-			ok := walk(n.Children)
-			stack = stack[:len(stack)-1]
-			if !ok {
-				return false
-			}
-		}
-		return true
+	type visit struct {
+		hl    *HL
+		depth int
 	}
-	walk(sn.Hierarchy)
+	var stack []visit
+	var path []*HL
+	push := func(nodes []*HL, depth int) {
+		for i := len(nodes) - 1; i >= 0; i-- {
+			stack = append(stack, visit{nodes[i], depth})
+		}
+	}
+	push(sn.Hierarchy, 0)
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		path = path[:v.depth]
+		if !fn(v.hl, path) {
+			return
+		}
+		path = append(path, v.hl)
+		push(v.hl.Children, v.depth+1)
+	}
 }
 
 // Count returns the number of HL loops in the tree.

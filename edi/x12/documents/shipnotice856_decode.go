@@ -16,24 +16,47 @@ var (
 	manNamed = upTo(3)
 )
 
+// DefaultMaxHLDepth is the deepest HL nesting Decode856 accepts: the root
+// HL (normally the shipment) is at depth 1. Real notices nest shipment,
+// order, tare, pack, subpack and item: under 10 levels.
+const DefaultMaxHLDepth = 100
+
 // Decode856 decodes an 856 transaction set and builds its HL tree from the
-// HL01/HL02 links.
+// HL01/HL02 links. An HL nested deeper than DefaultMaxHLDepth is an error
+// (ErrTooDeep); Decode856Depth sets another limit.
 func Decode856(t *x12.Transaction) (*ShipNotice856, error) {
+	return Decode856Depth(t, 0)
+}
+
+// Decode856Depth decodes an 856 as Decode856 does, refusing HLs nested
+// deeper than maxDepth (0: DefaultMaxHLDepth) with a *DecodeError naming
+// the HL that goes past it and wrapping ErrTooDeep.
+func Decode856Depth(t *x12.Transaction, maxDepth int) (*ShipNotice856, error) {
 	r, err := newSetReader(t, "856")
 	if err != nil {
 		return nil, err
 	}
-	d := decoder856{setReader: r}
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxHLDepth
+	}
+	d := decoder856{setReader: r, maxDepth: maxDepth}
 	return d.decode()
+}
+
+// hlEntry is an HL read so far and its depth (root = 1).
+type hlEntry struct {
+	hl    *HL
+	depth int
 }
 
 type decoder856 struct {
 	*setReader
-	doc   *ShipNotice856
-	byID  map[string]*HL
-	hl    *HL    // the HL loop being read, nil in the header
-	party *Party // the open N1 loop, or nil
-	ids   slab[ProductID]
+	maxDepth int
+	doc      *ShipNotice856
+	byID     map[string]hlEntry
+	hl       *HL    // the HL loop being read, nil in the header
+	party    *Party // the open N1 loop, or nil
+	ids      slab[ProductID]
 }
 
 func (d *decoder856) decode() (*ShipNotice856, error) {
@@ -46,7 +69,7 @@ func (d *decoder856) decode() (*ShipNotice856, error) {
 		Purpose: d.code(s, 1), ShipmentID: d.text(s, 2), Date: d.code(s, 3), Time: d.code(s, 4),
 		Structure: d.code(s, 5), Extra: d.extra(s, bsnNamed), Hierarchy: []*HL{},
 	}
-	d.byID = make(map[string]*HL)
+	d.byID = make(map[string]hlEntry)
 	for i := 1; i < len(segs); i++ {
 		s := &segs[i]
 		var err error
@@ -95,19 +118,25 @@ func (d *decoder856) startHL(s *x12.Segment) error {
 		ID: d.text(s, 1), Parent: d.text(s, 2), Level: d.code(s, 3), ChildCode: d.code(s, 4),
 		Extra: d.extra(s, hlNamed), Pos: s.Pos.SetIndex,
 	}
-	if d.byID[hl.ID] != nil {
+	if d.byID[hl.ID].hl != nil {
 		return d.fail(s, 1, ErrDuplicateID)
 	}
+	depth := 1
 	if hl.Parent == "" {
 		d.doc.Hierarchy = append(d.doc.Hierarchy, hl)
 	} else {
 		p := d.byID[hl.Parent]
-		if p == nil {
+		if p.hl == nil {
 			return d.fail(s, 2, ErrUnknownParent)
 		}
-		p.Children = append(p.Children, hl)
+		if depth = p.depth + 1; depth > d.maxDepth {
+			e := d.fail(s, 0, ErrTooDeep)
+			e.Err = &DepthError{HL: hl.ID, Limit: d.maxDepth}
+			return e
+		}
+		p.hl.Children = append(p.hl.Children, hl)
 	}
-	d.byID[hl.ID] = hl
+	d.byID[hl.ID] = hlEntry{hl, depth}
 	d.hl, d.party = hl, nil
 	return nil
 }

@@ -1,0 +1,40 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
+)
+
+// OpenOrderBookReadOnly opens the order book of the data folder data for
+// reading (a dry run settles order documents against it): get returns an
+// order's state, nil when the order is unknown. It fails when another
+// process (serve) holds the book for longer than a few seconds.
+func OpenOrderBookReadOnly(data string) (get func(partner, number string) (*mapping.OrderState, error), close func() error, err error) {
+	st, err := orders.OpenBoltReadOnly(filepath.Join(data, "orders.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(partner, number string) (*mapping.OrderState, error) {
+		r, err := st.Get(context.Background(), partner, number)
+		if errors.Is(err, orders.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &r.OrderState, nil
+	}, st.Close, nil
+}
+
+// Order returns an order's state as it stands, nil when it is unknown.
+func (g *Gateway) Order(partner, number string) (*mapping.OrderState, error) {
+	r, err := g.orders.get(partner, number)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	return &r.OrderState, nil
+}
