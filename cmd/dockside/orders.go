@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/orders"
 )
 
@@ -37,21 +40,21 @@ func runOrdersList(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "dockside: --state %q: want one of received, allocated, sent, acknowledged, shipping, closed, cancelled\n", *state)
 		return exitUsage
 	}
-	g, err := gf.open(e, cliLogger(e, false))
+	views, err := readStores(e, gf, "orders list",
+		func(c *apiClient) ([]orders.View, error) { return remoteOrders(ctx, c, *partner, *state, *overdue, *limit) },
+		func(g *gateway.Gateway) ([]orders.View, error) {
+			now := g.Now()
+			recs, err := g.Orders().List(ctx, orders.Filter{Partner: *partner, Limit: *limit, Match: func(r *orders.Record) bool {
+				return (*state == "" || r.Status() == orders.State(*state)) && (!*overdue || len(r.Overdue(now)) > 0)
+			}})
+			views := make([]orders.View, len(recs))
+			for i, r := range recs {
+				views[i] = r.View(now)
+			}
+			return views, err
+		})
 	if err != nil {
 		return failed(e, err)
-	}
-	defer g.Close()
-	now := g.Now()
-	recs, err := g.Orders().List(ctx, orders.Filter{Partner: *partner, Limit: *limit, Match: func(r *orders.Record) bool {
-		return (*state == "" || r.Status() == orders.State(*state)) && (!*overdue || len(r.Overdue(now)) > 0)
-	}})
-	if err != nil {
-		return failed(e, err)
-	}
-	views := make([]orders.View, len(recs))
-	for i, r := range recs {
-		views[i] = r.View(now)
 	}
 	if *asJSON {
 		return writeJSON(e.Stdout, views)
@@ -84,20 +87,27 @@ func runOrdersShow(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	g, err := gf.open(e, cliLogger(e, false))
-	if err != nil {
-		return failed(e, err)
-	}
-	defer g.Close()
-	r, err := g.Orders().Get(ctx, pos[0], pos[1])
-	if errors.Is(err, orders.ErrNotFound) {
+	v, err := readStores(e, gf, "orders show",
+		func(c *apiClient) (orders.View, error) {
+			var v orders.View
+			err := c.call(ctx, "GET", "/api/v1/orders/"+url.PathEscape(pos[0])+"/"+url.PathEscape(pos[1]), nil, &v)
+			return v, err
+		},
+		func(g *gateway.Gateway) (orders.View, error) {
+			r, err := g.Orders().Get(ctx, pos[0], pos[1])
+			if err != nil {
+				return orders.View{}, err
+			}
+			return r.View(g.Now()), nil
+		})
+	var ae *apiError
+	if errors.Is(err, orders.ErrNotFound) || (errors.As(err, &ae) && ae.Status == 404) {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", err)
 		return exitFail
 	}
 	if err != nil {
 		return failed(e, err)
 	}
-	v := r.View(g.Now())
 	if *asJSON {
 		return writeJSON(e.Stdout, v)
 	}
@@ -155,6 +165,25 @@ func printOrder(w io.Writer, v *orders.View) {
 	for _, ev := range v.Events {
 		fmt.Fprintf(w, "  %s  %-12s %s\n", stamp(ev.At), ev.What, ev.Detail)
 	}
+}
+
+// remoteOrders lists orders from GET /api/v1/orders.
+func remoteOrders(ctx context.Context, c *apiClient, partner, state string, overdue bool, limit int) ([]orders.View, error) {
+	q := url.Values{"limit": {strconv.Itoa(min(max(limit, 1), apiPageSize))}}
+	if partner != "" {
+		q.Set("partner", partner)
+	}
+	if state != "" {
+		q.Set("state", state)
+	}
+	if overdue {
+		q.Set("overdue", "true")
+	}
+	var page struct {
+		Orders []orders.View `json:"orders"`
+	}
+	err := c.call(ctx, "GET", "/api/v1/orders", q, &page)
+	return page.Orders, err
 }
 
 func stamp(t time.Time) string {
