@@ -41,7 +41,9 @@ func runOrdersList(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	views, err := readStores(e, gf, "orders list",
-		func(c *apiClient) ([]orders.View, error) { return remoteOrders(ctx, c, *partner, *state, *overdue, *limit) },
+		func(c *apiClient) ([]orders.View, error) {
+			return remoteOrders(ctx, c, *partner, *state, *overdue, *limit)
+		},
 		func(g *gateway.Gateway) ([]orders.View, error) {
 			now := g.Now()
 			recs, err := g.Orders().List(ctx, orders.Filter{Partner: *partner, Limit: *limit, Match: func(r *orders.Record) bool {
