@@ -229,23 +229,22 @@ func TestOverdue(t *testing.T) {
 	out := r.Plan(func(string) (orders.Route, bool) { return orders.Route{Warehouse: "acme-3pl", Code: "DAL1"}, true }, nil)
 	r.NoteSent(&out[0], orders.Send{Outbox: 1, AckDue: t0.Add(4 * time.Hour)}, t0.Add(48*time.Hour), t0)
 	tests := []struct {
-		at    time.Duration
-		acked bool
-		want  int
+		at   time.Duration
+		ack  string
+		want int
 	}{
-		{time.Hour, false, 0},
-		{5 * time.Hour, false, 1},
-		{5 * time.Hour, true, 0},
-		{49 * time.Hour, true, 1},
-		{49 * time.Hour, false, 2},
+		{time.Hour, "", 0},
+		{5 * time.Hour, "", 1},
+		{5 * time.Hour, "accepted", 0},
+		{49 * time.Hour, "accepted", 1},
+		{49 * time.Hour, "", 2},
+		{time.Hour, "rejected", 1},
 	}
 	for _, tc := range tests {
 		c := r.Clone()
-		if tc.acked {
-			c.Dispatches[0].Sends[0].AckState = "accepted"
-		}
+		c.Dispatches[0].Sends[0].AckState = tc.ack
 		if got := c.Overdue(t0.Add(tc.at)); len(got) != tc.want {
-			t.Errorf("at +%s, acked %v: %q, want %d", tc.at, tc.acked, got, tc.want)
+			t.Errorf("at +%s, ack %q: %q, want %d", tc.at, tc.ack, got, tc.want)
 		}
 	}
 }

@@ -287,9 +287,9 @@ func dispatchWarehouse(r *Record, location string) string {
 	return ""
 }
 
-// Overdue lists what the order is waiting for past its due time at now:
-// a warehouse's 997 for our last 940, a warehouse's 945. Empty when
-// nothing is overdue.
+// Overdue lists what the order is waiting for past its due time at now
+// (a warehouse's 997 for our last 940, a warehouse's 945) and a 940 its
+// warehouse rejected (997 AK9 R). Empty when nothing needs attention.
 func (r *Record) Overdue(now time.Time) []string {
 	if !r.Open {
 		return nil
@@ -301,6 +301,10 @@ func (r *Record) Overdue(now time.Time) []string {
 			continue
 		}
 		last := d.Sends[len(d.Sends)-1]
+		if last.AckState == "rejected" {
+			out = append(out, fmt.Sprintf("%s rejected the 940 of %s (interchange %s) in its 997: it is not going to ship it",
+				d.Warehouse, d.Location, last.Interchange))
+		}
 		if last.AckState == "" && !last.AckDue.IsZero() && now.After(last.AckDue) {
 			out = append(out, fmt.Sprintf("no 997 from %s for the 940 of %s (interchange %s), due %s",
 				d.Warehouse, d.Location, last.Interchange, last.AckDue.Format(time.RFC3339)))
