@@ -261,7 +261,8 @@ func TestOrderHeldOnMissingItem(t *testing.T) {
 		t.Errorf("%d 940s queued with an unknown item", len(ms))
 	}
 	r := orderRecord(t, g)
-	if r.Status() != orders.Allocated || len(r.Dispatches) != 1 || !strings.Contains(r.Dispatches[0].Held, "not in table") {
+	if r.Status() != orders.Allocated || len(r.Dispatches) != 1 || !strings.Contains(r.Dispatches[0].Held, "not in table") ||
+		len(r.Overdue(g.now())) != 1 || !strings.Contains(r.Overdue(g.now())[0], "is held") {
 		t.Errorf("record: %s %+v", r.Status(), r.Dispatches)
 	}
 	// Nothing changed: tried again, still held.

@@ -288,8 +288,9 @@ func dispatchWarehouse(r *Record, location string) string {
 }
 
 // Overdue lists what the order is waiting for past its due time at now
-// (a warehouse's 997 for our last 940, a warehouse's 945) and a 940 its
-// warehouse rejected (997 AK9 R). Empty when nothing needs attention.
+// (a warehouse's 997 for our last 940, a warehouse's 945), a 940 its
+// warehouse rejected (997 AK9 R) and a 940 held back (an item its
+// cross-reference misses). Empty when nothing needs attention.
 func (r *Record) Overdue(now time.Time) []string {
 	if !r.Open {
 		return nil
@@ -297,6 +298,9 @@ func (r *Record) Overdue(now time.Time) []string {
 	var out []string
 	for i := range r.Dispatches {
 		d := &r.Dispatches[i]
+		if d.Held != "" {
+			out = append(out, fmt.Sprintf("the 940 to %s for %s is held: %s", d.Warehouse, d.Location, d.Held))
+		}
 		if !d.sent() {
 			continue
 		}
