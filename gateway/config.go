@@ -82,6 +82,13 @@ type HTTPConfig struct {
 	PublicURL string `yaml:"public_url"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
+	// RateLimit is the sustained API and dashboard requests per second
+	// allowed per token (and per client address without one). Default
+	// 20 requests/s.
+	RateLimit int `yaml:"rate_limit"`
+	// RateBurst is the requests a token may make at once above
+	// RateLimit. Default 40 requests.
+	RateBurst int `yaml:"rate_burst"`
 }
 
 // TokenConfig is one API token: stored as its SHA-256, never in clear.
@@ -138,7 +145,8 @@ func DefaultConfig() *Config {
 	return &Config{
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
-		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
+			RateLimit: 20, RateBurst: 40},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -37,6 +38,8 @@ type Gateway struct {
 	Specs  *specs.Catalog
 	// Advice builds and sends partners' inventory advice.
 	Advice *broadcast.Broadcaster
+	// Audit is the log of operator actions (data/audit.db).
+	Audit *audit.Bolt
 
 	log *slog.Logger
 	now func() time.Time
@@ -99,6 +102,10 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if err != nil {
 		return nil, g.closeOnError(err)
 	}
+	if g.Audit, err = audit.Open(filepath.Join(cfg.Data, "audit.db"), g.now); err != nil {
+		st.Close()
+		return nil, g.closeOnError(err)
+	}
 	id := cfg.Identity
 	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st, Now: g.now, Log: g.log,
 		Partner:  func(id string) (*partners.Profile, error) { return g.Partners().ByID(id) },
@@ -114,6 +121,9 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
+	if g.Audit != nil {
+		errs = append(errs, g.Audit.Close())
+	}
 	if g.Advice != nil {
 		errs = append(errs, g.Advice.Store.Close())
 	}

@@ -15,17 +15,31 @@ import (
 )
 
 // orderBook keeps every order's record (orders.Record: its state, open
-// or cancelled, its lines, the document that set it, and its life), so
-// that an order document is settled against its order (partner + order
-// number), not only its control numbers. The record is written after
-// the ledger posting and the 940s it asks of the warehouses are queued:
-// a crash in between leaves the old record, and the message processed
-// again settles to the same movements, which the ledger reports as
-// duplicates, and to the same 940s, which the outbox holds once (keyed
-// by warehouse, location and order document).
+// or cancelled, its lines, the document that set it, and its life), and
+// every ship notice's shipment (partner + BSN02: its state only), so
+// that an order document is settled against its order, not only its
+// control numbers.
+//
+// The book and the ledger are two files. The next record is written
+// before the ledger posting, marked pending with the record it replaces
+// (orders.Store.Begin); once posted, the 940s the order asks of the
+// warehouses are queued and the record as it then stands replaces the
+// pending one, the mark removed (End); a posting the ledger refused puts
+// the previous record back. A crash in between leaves the mark: the next
+// read of the order (orders.Book) asks the ledger whether the document
+// was posted, and keeps the next record or puts the previous one back.
+// So a message settled after the crash (the partner's resend of an order
+// it had no acknowledgement for, say) sees the order as the ledger has
+// it, and the interrupted message processed again settles to the same
+// movements, which the ledger reports as duplicates, and routes the
+// order again: the same 940s, which the outbox holds once (keyed by
+// warehouse, location and order document).
 type orderBook struct {
 	store orders.Store
-	book  *orders.Book // one order document settled, posted and routed at a time
+	book  *orders.Book // one message's order documents settled, posted and routed at a time
+	// afterPost, when set (tests), runs between a posting and the
+	// removal of its pending mark; an error stops there, as a crash would.
+	afterPost func() error
 }
 
 // openOrderBook opens the order book in the data folder. A new book (a
@@ -38,7 +52,8 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 	if err != nil {
 		return nil, err
 	}
-	b := &orderBook{store: st, book: orders.NewBook(st, now)}
+	posted := func(ctx context.Context, key string) (bool, error) { return l.HasSourcePrefix(ctx, key+"|") }
+	b := &orderBook{store: st, book: orders.NewBook(st, posted, now)}
 	seeded, err := st.Seeded(ctx)
 	if err == nil && !seeded {
 		err = b.seed(ctx, l, log)
@@ -128,9 +143,11 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 
 func (b *orderBook) close() error { return b.store.Close() }
 
-// get returns an order's record, or nil when it is unknown.
-func (b *orderBook) get(partner, number string) (*orders.Record, error) {
-	r, err := b.store.Get(context.Background(), partner, number)
+// get returns a record (an order's, or a shipment's: kind) as it stands,
+// or nil when it is unknown. A record written before a posting that a
+// crash interrupted is settled first (see orderBook).
+func (b *orderBook) get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*orders.Record, error) {
+	r, err := b.book.Get(ctx, kind, partner, number)
 	if errors.Is(err, orders.ErrNotFound) {
 		return nil, nil
 	}
@@ -139,38 +156,77 @@ func (b *orderBook) get(partner, number string) (*orders.Record, error) {
 
 func (b *orderBook) put(r *orders.Record) error { return b.store.Put(context.Background(), r) }
 
-// postOrders settles each order document against its order, posts it
-// and queues the 940s it asks of the warehouses, one at a time: two
-// messages naming the same order never interleave.
-func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
-	for _, res := range docs {
-		o := res.Order
-		_, err := w.g.orders.book.Update(ctx, o.Partner, o.Number, func(rec *orders.Record, found bool) (bool, error) {
-			var prev *mapping.OrderState
-			if found {
-				prev = &rec.OrderState
-			}
-			next, err := w.postOrder(ctx, res, prev)
-			if err != nil || next == nil {
-				return false, err
-			}
-			rec.Settle(next, o.PurchaseOrder, o.ShipTo, w.g.now())
-			return true, w.g.routeOrder(ctx, rec)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+// begin writes the steps' next records before their postings, each
+// marked pending with the record it replaces and the ledger document
+// keys of its posting, in one transaction.
+func (b *orderBook) begin(steps []orderStep) error {
+	return b.book.Apply(context.Background(), func(tx *orders.Tx) error { return tx.Begin(changes(steps)) })
 }
 
-// postOrder settles one order document against its order as it stands
-// (prev; nil when unknown) and posts it. It returns the order's next
-// state, or nil when nothing was posted (a duplicate, a superseded
-// document, an order error or a posting problem: the order stays as it
-// was).
-func (w *work) postOrder(ctx context.Context, res *mapping.Result, prev *mapping.OrderState) (*mapping.OrderState, error) {
+func changes(steps []orderStep) []orders.Change {
+	cs := make([]orders.Change, len(steps))
+	for i, st := range steps {
+		cs[i] = orders.Change{Next: st.next, Prev: st.prev, Keys: []string{st.res.Key, st.res.LegacyKey}}
+	}
+	return cs
+}
+
+// postOrders settles each order document against its order and posts
+// it. Documents of other orders are settled one after the other, their
+// next records written in one transaction, posted together (the ledger's
+// group commit shares the fsyncs), the 940s they ask of the warehouses
+// queued and their pending marks removed in one transaction; a document
+// naming an order settled earlier in the batch waits until that one is
+// posted. Two messages never interleave (the book's lock).
+func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
+	return w.g.orders.book.Apply(ctx, func(tx *orders.Tx) error {
+		var batch []orderStep
+		inBatch := map[string]bool{}
+		flush := func() error {
+			err := w.postOrderBatch(ctx, tx, batch)
+			batch = batch[:0]
+			clear(inBatch)
+			return err
+		}
+		for _, res := range docs {
+			o := res.Order
+			key := string(orders.KindKey(o.Kind, o.Partner, o.Number))
+			if inBatch[key] {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			rec, err := tx.Get(o.Kind, o.Partner, o.Number)
+			switch {
+			case errors.Is(err, orders.ErrNotFound):
+				rec = nil
+			case err != nil:
+				return err
+			}
+			next, err := w.settleOrder(ctx, tx, res, rec)
+			if err != nil || next == nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			batch = append(batch, orderStep{res: res, prev: rec, next: next})
+			inBatch[key] = true
+		}
+		return flush()
+	})
+}
+
+// settleOrder settles one order document against its record as it
+// stands (rec; nil when unknown). It returns the record the document
+// makes, or nil when there is nothing to post (a duplicate, a superseded
+// document, an order error: the order stays as it was).
+func (w *work) settleOrder(ctx context.Context, tx *orders.Tx, res *mapping.Result, rec *orders.Record) (*orders.Record, error) {
 	o := res.Order
+	var prev *mapping.OrderState
+	if rec != nil {
+		prev = &rec.OrderState
+	}
 	if superseded, err := w.superseded(ctx, res, prev); err != nil || superseded {
 		if err != nil {
 			return nil, err
@@ -188,7 +244,8 @@ func (w *work) postOrder(ctx context.Context, res *mapping.Result, prev *mapping
 	switch {
 	case errors.As(err, &oe):
 		w.res.Documents = append(w.res.Documents, res.Key)
-		w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
+		w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%v", err)
+		w.refuse(res, err)
 		return nil, nil
 	case err != nil:
 		return nil, err
@@ -198,16 +255,91 @@ func (w *work) postOrder(ctx context.Context, res *mapping.Result, prev *mapping
 		w.orderDup, w.orderDupOf = true, prev.By.Message
 		w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
 			"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
+		if o.Kind == mapping.KindOrder && rec.By.Document == res.Key {
+			// The same document processed again: a crash may have come
+			// after its posting, before its 940s were queued.
+			return nil, w.rerouteOrder(tx, rec)
+		}
 		return nil, nil
 	}
-	failed := len(w.out.Errors)
-	if err := w.postAll(ctx, []*mapping.Result{res}); err != nil {
-		return nil, err
+	now := w.g.now().UTC()
+	if o.Kind != mapping.KindOrder {
+		// A shipment: its state, no life.
+		next.Updated = now
+		return &orders.Record{OrderState: *next}, nil
 	}
-	if len(w.out.Errors) > failed {
-		return nil, nil // not posted: the order stays as it was
+	r := orders.New(o.Partner, o.Number)
+	if rec != nil {
+		r = rec.Clone()
 	}
-	return next, nil
+	r.Settle(next, o.PurchaseOrder, o.ShipTo, now)
+	return r, nil
+}
+
+// rerouteOrder queues the 940s an order's record asks for and has not
+// sent (none when all went out), and stores what was queued.
+func (w *work) rerouteOrder(tx *orders.Tx, rec *orders.Record) error {
+	r := rec.Clone()
+	if err := w.g.routeOrder(context.Background(), r); err != nil {
+		return err
+	}
+	if len(r.Events) == len(rec.Events) {
+		return nil
+	}
+	return tx.Put(r)
+}
+
+// orderStep is an order document settled and not yet posted: the record
+// it replaces (nil: none) and the one it makes.
+type orderStep struct {
+	res        *mapping.Result
+	prev, next *orders.Record
+}
+
+// postOrderBatch writes the steps' next records (marked pending), posts
+// their documents, queues the 940s of the orders posted and removes the
+// marks; an order whose posting the ledger refused gets its previous
+// record back.
+func (w *work) postOrderBatch(ctx context.Context, tx *orders.Tx, steps []orderStep) error {
+	if len(steps) == 0 {
+		return nil
+	}
+	if err := tx.Begin(changes(steps)); err != nil {
+		return err
+	}
+	docs := make([]*mapping.Result, len(steps))
+	for i := range steps {
+		docs[i] = steps[i].res
+	}
+	if err := w.postAll(ctx, docs); err != nil {
+		return err // interrupted: the marks stay, settled at the next read
+	}
+	if h := w.g.orders.afterPost; h != nil {
+		if err := h(); err != nil {
+			return err
+		}
+	}
+	outs := make([]orders.Outcome, len(steps))
+	for i, st := range steps {
+		n := st.next
+		outs[i] = orders.Outcome{Kind: n.Kind, Partner: n.Partner, Number: n.Number, Posted: !w.notPosted[st.res]}
+		if !outs[i].Posted || n.Kind != mapping.KindOrder {
+			continue
+		}
+		if err := w.g.routeOrder(ctx, n); err != nil {
+			return err // the marks stay: posted, the order is routed when processed again
+		}
+		outs[i].Record = n
+	}
+	return tx.End(outs)
+}
+
+// orderNoun names what an order document identifies, for places.
+func orderNoun(k mapping.OrderKind) string {
+	if k == mapping.KindShipment {
+		return "shipment"
+	}
+	return "order"
 }
 
 // superseded reports an order document that was applied before (its key

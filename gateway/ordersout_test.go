@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
 )
@@ -90,7 +91,7 @@ func checkSegments(t *testing.T, g *Gateway, what, body string, segments ...stri
 
 func orderRecord(t *testing.T, g *Gateway) *orders.Record {
 	t.Helper()
-	r, err := g.orders.get("shopmart", "SO-9001")
+	r, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 	if err != nil || r == nil {
 		t.Fatalf("order record: %v %v", r, err)
 	}
@@ -177,7 +178,7 @@ func TestOrderToWarehouseAfterCrash(t *testing.T) {
 	g := openWarehouseTest(t, nil, skusFromCSV)
 	ctx := context.Background()
 	for _, f := range []string{"order-940.edi", "order-940-change.edi", "order-940-cancel.edi"} {
-		before, _ := g.orders.get("shopmart", "SO-9001")
+		before, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 		m := ingest(t, g, "shopmart", samples+"/shopmart/"+f)[0]
 		if m.State != inbox.Done {
 			t.Fatalf("%s: %s %v", f, m.State, m.Errors)
@@ -185,7 +186,7 @@ func TestOrderToWarehouseAfterCrash(t *testing.T) {
 		want, _ := sent940s(t, g)
 		// The record as it was before the message: the crash.
 		if before == nil {
-			g.orders.store.Delete(ctx, "shopmart", "SO-9001")
+			g.orders.store.Delete(ctx, mapping.KindOrder, "shopmart", "SO-9001")
 		} else if err := g.orders.put(before); err != nil {
 			t.Fatal(err)
 		}

@@ -12,14 +12,16 @@ import (
 // OpenOrderBookReadOnly opens the order book of the data folder data for
 // reading (a dry run settles order documents against it): get returns an
 // order's state, nil when the order is unknown. It fails when another
-// process (serve) holds the book for longer than a few seconds.
+// process (serve) holds the book for longer than a few seconds. A
+// record written before a posting a crash interrupted is read as written
+// (the book cannot settle it: serve does, at its next read).
 func OpenOrderBookReadOnly(data string) (get func(partner, number string) (*mapping.OrderState, error), close func() error, err error) {
 	st, err := orders.OpenBoltReadOnly(filepath.Join(data, "orders.db"))
 	if err != nil {
 		return nil, nil, err
 	}
 	return func(partner, number string) (*mapping.OrderState, error) {
-		r, err := st.Get(context.Background(), partner, number)
+		r, err := st.Get(context.Background(), mapping.KindOrder, partner, number)
 		if errors.Is(err, orders.ErrNotFound) {
 			return nil, nil
 		}
@@ -32,7 +34,7 @@ func OpenOrderBookReadOnly(data string) (get func(partner, number string) (*mapp
 
 // Order returns an order's state as it stands, nil when it is unknown.
 func (g *Gateway) Order(partner, number string) (*mapping.OrderState, error) {
-	r, err := g.orders.get(partner, number)
+	r, err := g.orders.get(context.Background(), mapping.KindOrder, partner, number)
 	if r == nil || err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -28,6 +28,11 @@ type work struct {
 	// that order (zero when unknown: an order filled in from the ledger).
 	orderDup   bool
 	orderDupOf uint64
+	// verdicts collects what became of an X12 file's sets (nil for a
+	// flat file): the acknowledgement reports it.
+	verdicts *verdicts
+	// notPosted names the documents the ledger refused (postAll).
+	notPosted map[*mapping.Result]bool
 }
 
 func (w *work) fail(place, code, format string, args ...any) {
@@ -47,9 +52,9 @@ func (g *Gateway) Process(ctx context.Context, m *inbox.Message) (inbox.Outcome,
 		return inbox.Outcome{}, err
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(body, 64<<10)
-	head, _ := br.Peek(512)
-	if isX12(head) {
+	br := bufio.NewReaderSize(body, x12.HeadSize)
+	head, _ := br.Peek(x12.HeadSize)
+	if x12.LooksLikeX12(head) {
 		err = w.x12(ctx, br, head)
 	} else {
 		err = w.flat(ctx, br)
@@ -88,14 +93,6 @@ func resultMovements(r *inbox.Result) int {
 		return 0
 	}
 	return r.Movements
-}
-
-// isX12 reports whether a file starts (after a BOM and white space) with
-// an ISA segment.
-func isX12(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) >= 4 && string(head[:3]) == "ISA"
 }
 
 // partnerByID sets the work's profile from the message's partner.
@@ -189,6 +186,11 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Documents = append(w.res.Documents, res.Key)
 		if errs[i] != nil {
 			w.fail(res.Key, "", "ledger: %v", errs[i])
+			if w.notPosted == nil {
+				w.notPosted = map[*mapping.Result]bool{}
+			}
+			w.notPosted[res] = true
+			w.refuse(res, errs[i])
 			continue
 		}
 		pr := results[i]

@@ -33,7 +33,7 @@ func reservationPartner(channel string) string {
 // partner already uses for an order of another kind (a channel's 940):
 // the reservation must not change it.
 func (g *Gateway) reservationOrderConflict(ctx context.Context, res web.Reservation) error {
-	r, err := g.orders.get(reservationPartner(res.Channel), res.Order)
+	r, err := g.orders.get(ctx, mapping.KindOrder, reservationPartner(res.Channel), res.Order)
 	if err != nil || r == nil || r.Reservations != nil || strings.HasPrefix(r.By.Document, "api|") {
 		return err
 	}

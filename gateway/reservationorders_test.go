@@ -7,6 +7,7 @@ import (
 
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/web"
 )
@@ -51,7 +52,7 @@ func TestReservationWithShipTo(t *testing.T) {
 	want("second line", 2, "W05*R*WEB-1", "W01*1*EA**VN*AC-1002", "W01*3*EA**VN*AC-1001")
 	// Crash after the 940 was queued, before the order's record was
 	// written: the retried request queues nothing more.
-	before, _ := g.orders.get("api", "WEB-1")
+	before, _ := g.orders.get(ctx, mapping.KindOrder, "api", "WEB-1")
 	reserve("k3", "WIDGET-RED", 2)
 	want("third line", 3, "W05*R*WEB-1", "W01*5*EA**VN*AC-1001")
 	if err := g.orders.put(before); err != nil {
@@ -59,7 +60,7 @@ func TestReservationWithShipTo(t *testing.T) {
 	}
 	reserve("k3", "WIDGET-RED", 2)
 	want("third line retried after a crash", 3, "W05*R*WEB-1")
-	if rec, _ := g.orders.get("api", "WEB-1"); rec == nil || len(rec.Reservations) != 3 || rec.Status() != orders.Sent {
+	if rec, _ := g.orders.get(ctx, mapping.KindOrder, "api", "WEB-1"); rec == nil || len(rec.Reservations) != 3 || rec.Status() != orders.Sent {
 		t.Errorf("record after the retry: %+v", rec)
 	}
 	for _, k := range []string{"k1", "k3"} {
@@ -72,7 +73,7 @@ func TestReservationWithShipTo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want("released all", 6, "W05*F*WEB-1")
-	if rec, _ := g.orders.get("api", "WEB-1"); rec.Status() != orders.Cancelled {
+	if rec, _ := g.orders.get(ctx, mapping.KindOrder, "api", "WEB-1"); rec.Status() != orders.Cancelled {
 		t.Errorf("order after the last release: %s", rec.Status())
 	}
 	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 0 {

@@ -90,6 +90,13 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 		if rec.SKU != res.SKU || rec.Location != res.Location || rec.Quantity != res.Quantity || rec.Order != order {
 			return web.ReservationResult{}, fmt.Errorf("%w: %q", web.ErrKeyReused, res.Key)
 		}
+		if rec.Released.IsZero() {
+			// A crash between the release's posting and its record: the
+			// ledger knows.
+			if err := r.releasedInLedger(ctx, rec); err != nil {
+				return web.ReservationResult{}, err
+			}
+		}
 		if !rec.Released.IsZero() {
 			// Answering "replayed" would tell the client it holds stock
 			// it does not.
@@ -132,6 +139,16 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 	if berr != nil {
 		return web.ReservationResult{}, berr
 	}
+	if len(pr.Duplicates) > 0 {
+		// Posted before without a record (a crash in between, or the same
+		// key asked twice at once): the ledger holds what was allocated,
+		// which must be what is asked now.
+		seq, err := r.sameAllocation(ctx, res, order)
+		if err != nil {
+			return web.ReservationResult{}, err
+		}
+		pr.Seq = max(pr.Seq, seq)
+	}
 	if shipTo {
 		if err := r.g.reserveOrder(ctx, res); err != nil {
 			return web.ReservationResult{}, err
@@ -144,6 +161,30 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 		return web.ReservationResult{}, err
 	}
 	return rec.ReservationResult, nil
+}
+
+// releasedInLedger marks rec released (and records it) when the ledger
+// holds its release: Release posted it and stopped before its record.
+func (r *Reservations) releasedInLedger(ctx context.Context, rec *reservationRecord) error {
+	ms, err := r.ledger.SourceMovements(ctx, []string{"api|release|" + rec.Key})
+	if err != nil || ms[0].ID == 0 {
+		return err
+	}
+	rec.Released = ms[0].Recorded.UTC()
+	return r.put(rec)
+}
+
+// sameAllocation checks that the allocation the ledger holds under res's
+// key is the one res asks for, and returns its sequence number.
+func (r *Reservations) sameAllocation(ctx context.Context, res web.Reservation, order string) (uint64, error) {
+	ms, err := r.ledger.SourceMovements(ctx, []string{"api|reserve|" + res.Key})
+	if err != nil {
+		return 0, err
+	}
+	if m := ms[0]; m.ID != 0 && (m.SKU != res.SKU || m.Location != res.Location || m.Quantity != res.Quantity || m.Reference.Order != order) {
+		return 0, fmt.Errorf("%w: %q (it allocated %d of %s at %s)", web.ErrKeyReused, res.Key, m.Quantity, m.SKU, m.Location)
+	}
+	return ms[0].Seq, nil
 }
 
 // Release frees what a reservation allocated.

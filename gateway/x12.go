@@ -33,14 +33,18 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
 	type mapped struct {
 		group *x12.Group
+		set   setRef
 		place string
 	}
 	var jobs []mapped
+	v := newVerdicts()
+	w.verdicts = v
 	// Reading, validating and decoding overlap (three goroutines); the
 	// callback reads only the envelopes' headers, as CheckConcurrent asks.
 	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers}
 	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
+		ref := v.next(t.Group)
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
 		w.noteDocType("x12/" + t.SetID)
 		if x12.IsAcknowledgement(t.Group) {
@@ -57,12 +61,13 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		doc, err := w.g.docs.Decode(t)
 		if err != nil {
 			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v%s", err, decodeHint(err))
+			v.refused[ref] = decodeSegmentErrors(err)
 			return nil
 		}
 		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, InterchangeDate: ic.Date, InterchangeTime: ic.Time, Group: t.Group.Control,
 			Transaction: t.Control, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
 		pool.Submit(mp, doc, src)
-		jobs = append(jobs, mapped{group: t.Group, place: setPlace(w.msg.Name, t)})
+		jobs = append(jobs, mapped{group: t.Group, set: ref, place: setPlace(w.msg.Name, t)})
 		return nil
 	})
 	outcomes := pool.Wait()
@@ -75,10 +80,23 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.problems(jobs[i].place+", ", o.Result)
 		}
 		switch {
+		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0:
+			// on_error: post_good, and no line was good: nothing is taken
+			// (an order is not opened, nor replaced, with no lines).
+			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
+			o.Result.Release()
 		case o.Err == nil:
 			byGroup[jobs[i].group] = append(byGroup[jobs[i].group], o.Result)
+			v.jobs[o.Result] = jobs[i].set
+			if len(o.Result.Problems) > 0 {
+				v.noted[jobs[i].set] = problemSegmentErrors(o.Result)
+			}
 		case !errors.Is(o.Err, mapping.ErrRejected):
 			w.fail(jobs[i].place, "", "%v", o.Err)
+			v.refused[jobs[i].set] = nil
+			v.unsupported[jobs[i].set] = errors.Is(o.Err, mapping.ErrNoMapping)
+		default:
+			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
 		}
 	}
 	if rep.Err != nil {
@@ -89,13 +107,11 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		return nil // nothing new: no acknowledgement (a collision is a failure the operator sees)
 	}
 	w.envelopeProblems(rep)
-	if err := w.queueAcks(rep); err != nil {
-		return err
-	}
 	// Post the sets of interchanges seen for the first time, unless their
 	// interchange or group envelope is bad: the partner is told (TA1,
 	// AK9 R) that those were rejected, and will send them again.
 	var docs, orders []*mapping.Result
+	posting := map[*mapping.Result]bool{}
 	for _, icr := range rep.Interchanges {
 		if !fresh[icr.Interchange] || !icr.Interchange.Accepted() {
 			continue
@@ -105,6 +121,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 				continue
 			}
 			for _, res := range byGroup[g.Group] {
+				posting[res] = true
 				if res.Order != nil {
 					orders = append(orders, res)
 				} else {
@@ -113,10 +130,23 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			}
 		}
 	}
+	// Not posted: sets of a rejected interchange or group, of a test
+	// interchange refused.
+	for res := range v.jobs {
+		if !posting[res] {
+			v.notPost[res] = true
+		}
+	}
 	if err := w.postAll(ctx, docs); err != nil {
 		return err
 	}
 	if err := w.postOrders(ctx, orders); err != nil {
+		return err
+	}
+	// The acknowledgement is queued once every set's outcome is known:
+	// a set we did not take is never reported accepted (see the package
+	// doc).
+	if err := w.queueAcks(v.settle(rep, fresh)); err != nil {
 		return err
 	}
 	if w.orderDup && len(w.out.Errors) == 0 && w.res.Movements == 0 && len(docs) == 0 {

@@ -20,6 +20,17 @@
 //     allocates the new lines in one document.
 //   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
 //     row.
+//   - 943: each W04 line is in transit at the destination (N1*ST), due on
+//     the G62 date the profile names.
+//   - 944: each W07 line is a receipt into on hand at the receiving
+//     location (N1*WH), taking the quantity off in transit when the
+//     profile says receive_against: in_transit (a short receipt leaves the
+//     rest in transit); W13 exceptions move their quantity to damaged or
+//     quarantined per the profile's conditions table.
+//   - 947: each W19 line goes through the profile's reason table: ± on
+//     hand, or a move between available and damaged or quarantined; an
+//     unknown reason or a sign against the reason's direction is a problem
+//     with its place.
 //
 // Item ids go through the profile's qualifier order and cross-reference
 // table, units through its conversions, locations through its warehouse

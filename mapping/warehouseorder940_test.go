@@ -9,7 +9,7 @@ import (
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 )
 
-const warehouseProfile = `id: wh
+const fulfillerProfile = `id: wh
 name: WH
 role: 3pl
 identities: {isa: [{qualifier: ZZ, id: WH}]}
@@ -40,7 +40,7 @@ func TestWarehouseOrder940(t *testing.T) {
 		{"pass", "reno", nil, ErrNoMapping},
 	}
 	for _, tc := range tests {
-		p := profile(t, fmt.Sprintf(warehouseProfile, tc.onMiss))
+		p := profile(t, fmt.Sprintf(fulfillerProfile, tc.onMiss))
 		o := *order
 		o.Location = tc.location
 		doc, items, err := New(p).WarehouseOrder940(&o)

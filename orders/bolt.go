@@ -8,19 +8,21 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/mapping"
 	bolt "go.etcd.io/bbolt"
 )
 
 var (
-	bucketOrders      = []byte("orders")      // Key(partner, number) → Record JSON
+	bucketOrders      = []byte("orders")      // KindKey(kind, partner, number) → Record JSON
 	bucketMeta        = []byte("meta")        // keySeeded → time
 	bucketByWarehouse = []byte("bywarehouse") // Key(warehouse, order) → Key(partner, number)
+	bucketPending     = []byte("pending")     // KindKey(kind, partner, number) → Change JSON (Prev, Keys)
 	keySeeded         = []byte("seeded")
 )
 
 // Bolt is the bbolt Store: orders.db in the data folder. A data folder
 // of the version before this package holds the same buckets (orders,
-// meta), whose order states read as records without a life.
+// meta, pending), whose order states read as records without a life.
 type Bolt struct {
 	db *bolt.DB
 }
@@ -34,7 +36,7 @@ func OpenBolt(file string) (*Bolt, error) {
 		return nil, fmt.Errorf("orders: opening %s: %w", filepath.Base(file), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketOrders, bucketMeta, bucketByWarehouse} {
+		for _, b := range [][]byte{bucketOrders, bucketMeta, bucketByWarehouse, bucketPending} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -72,15 +74,15 @@ func decode(v []byte) (*Record, error) {
 }
 
 // Get implements Store.
-func (s *Bolt) Get(_ context.Context, partner, number string) (*Record, error) {
+func (s *Bolt) Get(_ context.Context, kind mapping.OrderKind, partner, number string) (*Record, error) {
 	var r *Record
 	err := s.db.View(func(tx *bolt.Tx) error {
 		var v []byte
 		if b := tx.Bucket(bucketOrders); b != nil {
-			v = b.Get(Key(partner, number))
+			v = b.Get(KindKey(kind, partner, number))
 		}
 		if v == nil {
-			return fmt.Errorf("order %s of %s: %w", number, partner, ErrNotFound)
+			return fmt.Errorf("%s %s of %s: %w", noun(kind), number, partner, ErrNotFound)
 		}
 		var err error
 		r, err = decode(v)
@@ -102,7 +104,7 @@ func (s *Bolt) Put(_ context.Context, r *Record) error {
 }
 
 func put(tx *bolt.Tx, r *Record) error {
-	key := Key(r.Partner, r.Number)
+	key := r.key()
 	orders, idx := tx.Bucket(bucketOrders), tx.Bucket(bucketByWarehouse)
 	if err := unindex(tx, key); err != nil {
 		return err
@@ -146,18 +148,34 @@ func unindex(tx *bolt.Tx, key []byte) error {
 }
 
 // Delete implements Store.
-func (s *Bolt) Delete(_ context.Context, partner, number string) error {
-	key := Key(partner, number)
+func (s *Bolt) Delete(_ context.Context, kind mapping.OrderKind, partner, number string) error {
+	key := KindKey(kind, partner, number)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := unindex(tx, key); err != nil {
+		if err := remove(tx, key); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketOrders).Delete(key)
+		return tx.Bucket(bucketPending).Delete(key)
 	})
 	if err != nil {
-		return fmt.Errorf("orders: deleting order %s of %s: %w", number, partner, err)
+		return fmt.Errorf("orders: deleting %s %s of %s: %w", noun(kind), number, partner, err)
 	}
 	return nil
+}
+
+// remove deletes the record under key and its index entries.
+func remove(tx *bolt.Tx, key []byte) error {
+	if err := unindex(tx, key); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketOrders).Delete(key)
+}
+
+// noun names a kind of record, for errors.
+func noun(kind mapping.OrderKind) string {
+	if kind == mapping.KindOrder {
+		return "order"
+	}
+	return string(kind)
 }
 
 // ByWarehouse implements Store.
@@ -219,6 +237,9 @@ func (s *Bolt) List(ctx context.Context, f Filter) ([]*Record, error) {
 			if err != nil {
 				return fmt.Errorf("order %q: %w", k, err)
 			}
+			if r.Kind != mapping.KindOrder {
+				continue // a shipment
+			}
 			if f.Match == nil || f.Match(r) {
 				out = append(out, r)
 			}
@@ -256,4 +277,95 @@ func (s *Bolt) Seeded(context.Context) (bool, error) {
 		return nil
 	})
 	return seeded, err
+}
+
+// Begin implements Store.
+func (s *Bolt) Begin(_ context.Context, cs []Change) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, c := range cs {
+			mark, err := json.Marshal(c)
+			if err != nil {
+				return err
+			}
+			if err := put(tx, c.Next); err != nil {
+				return fmt.Errorf("%s %s of %s: %w", noun(c.Next.Kind), c.Next.Number, c.Next.Partner, err)
+			}
+			if err := tx.Bucket(bucketPending).Put(c.Next.key(), mark); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("orders: recording %d orders before their posting: %w", len(cs), err)
+	}
+	return nil
+}
+
+// Mark implements Store.
+func (s *Bolt) Mark(_ context.Context, kind mapping.OrderKind, partner, number string) (*Change, error) {
+	key := KindKey(kind, partner, number)
+	var c *Change
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPending)
+		if b == nil {
+			return nil
+		}
+		v := b.Get(key)
+		if v == nil {
+			return nil
+		}
+		c = &Change{}
+		if err := json.Unmarshal(v, c); err != nil {
+			return err
+		}
+		if v := tx.Bucket(bucketOrders).Get(key); v != nil {
+			var err error
+			c.Next, err = decode(v)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: reading the pending mark of %s %s of %s: %w", noun(kind), number, partner, err)
+	}
+	return c, nil
+}
+
+// End implements Store.
+func (s *Bolt) End(_ context.Context, os []Outcome) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		pending := tx.Bucket(bucketPending)
+		for _, o := range os {
+			key := KindKey(o.Kind, o.Partner, o.Number)
+			var mark *Change
+			if v := pending.Get(key); v != nil {
+				mark = &Change{}
+				if err := json.Unmarshal(v, mark); err != nil {
+					return err
+				}
+			}
+			var err error
+			switch {
+			case o.Posted && o.Record != nil:
+				err = put(tx, o.Record)
+			case o.Posted || mark == nil:
+			case mark.Prev != nil:
+				err = put(tx, mark.Prev)
+			default:
+				err = remove(tx, key)
+			}
+			if err != nil {
+				return fmt.Errorf("%s %s of %s: %w", noun(o.Kind), o.Number, o.Partner, err)
+			}
+			if err := pending.Delete(key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("orders: settling %d orders after their posting: %w", len(os), err)
+	}
+	return nil
 }

@@ -58,7 +58,7 @@ func TestBoltReadsOrderBook(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	r, err := s.Get(context.Background(), "shopmart", "SO-1")
+	r, err := s.Get(context.Background(), mapping.KindOrder, "shopmart", "SO-1")
 	if err != nil || !r.Open || r.By != st.By || len(r.Lines) != 1 || r.Status() != orders.Allocated {
 		t.Errorf("old order state read as %+v %v", r, err)
 	}

@@ -7,47 +7,123 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/dockside-edi/dockside/mapping"
 )
 
 // Book changes order records one at a time: each change reads a record,
-// changes it and stores it while no other change of the book runs.
+// changes it and stores it while no other change of the book runs. It
+// reads a record through its pending mark (see Store): a mark a crash
+// left is settled first, against the ledger (posted).
 type Book struct {
-	store Store
-	now   func() time.Time
-	mu    sync.Mutex
+	store  Store
+	posted Posted
+	now    func() time.Time
+	mu     sync.Mutex
 }
 
-// NewBook returns a book over a store; now is the clock (nil: time.Now).
-func NewBook(s Store, now func() time.Time) *Book {
+// Posted reports whether the ledger holds a posting under a document key
+// (the gateway asks the ledger for movements under key + "|").
+type Posted func(ctx context.Context, key string) (bool, error)
+
+// NewBook returns a book over a store; posted is the ledger's answer for
+// pending marks (nil: a mark's posting counts as made, the record written
+// before it is kept); now is the clock (nil: time.Now).
+func NewBook(s Store, posted Posted, now func() time.Time) *Book {
 	if now == nil {
 		now = time.Now
 	}
-	return &Book{store: s, now: now}
+	return &Book{store: s, posted: posted, now: now}
 }
 
 // Store returns the book's store, for reading.
 func (b *Book) Store() Store { return b.store }
+
+// Tx is the book while one change runs (Book.Apply): reads settle
+// pending marks, writes go to the store.
+type Tx struct {
+	b   *Book
+	ctx context.Context
+}
+
+// Apply runs fn while no other change of the book runs.
+func (b *Book) Apply(ctx context.Context, fn func(tx *Tx) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return fn(&Tx{b: b, ctx: ctx})
+}
+
+// Get returns a record as it stands, a pending mark settled first; the
+// error wraps ErrNotFound when there is none.
+func (b *Book) Get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*Record, error) {
+	var r *Record
+	err := b.Apply(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.Get(kind, partner, number)
+		return err
+	})
+	return r, err
+}
+
+// Get returns a record as it stands: a pending mark (a crash between
+// Begin and End) is settled first, the record kept when the ledger holds
+// any of the mark's keys, else the one it replaced put back. The error
+// wraps ErrNotFound when there is none.
+func (t *Tx) Get(kind mapping.OrderKind, partner, number string) (*Record, error) {
+	mark, err := t.b.store.Mark(t.ctx, kind, partner, number)
+	if err != nil {
+		return nil, err
+	}
+	if mark != nil {
+		posted := t.b.posted == nil
+		for _, k := range mark.Keys {
+			if posted {
+				break
+			}
+			if posted, err = t.b.posted(t.ctx, k); err != nil {
+				return nil, err
+			}
+		}
+		if err := t.b.store.End(t.ctx, []Outcome{{Kind: kind, Partner: partner, Number: number, Posted: posted}}); err != nil {
+			return nil, err
+		}
+	}
+	return t.b.store.Get(t.ctx, kind, partner, number)
+}
+
+// Put stores a record.
+func (t *Tx) Put(r *Record) error { return t.b.store.Put(t.ctx, r) }
+
+// Begin stores records before their postings, marked pending (Store.Begin).
+func (t *Tx) Begin(cs []Change) error { return t.b.store.Begin(t.ctx, cs) }
+
+// End settles the pending marks once the postings are made or refused
+// (Store.End).
+func (t *Tx) End(os []Outcome) error { return t.b.store.End(t.ctx, os) }
 
 // Update reads an order's record (a new one when the order is unknown:
 // found is false), hands it to fn, and stores it when fn returns true.
 // Updates run one at a time, fn included (fn may post to the ledger and
 // queue 940s: no other order document is settled meanwhile).
 func (b *Book) Update(ctx context.Context, partner, number string, fn func(r *Record, found bool) (bool, error)) (*Record, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r, err := b.store.Get(ctx, partner, number)
-	found := err == nil
-	switch {
-	case errors.Is(err, ErrNotFound):
-		r = New(partner, number)
-	case err != nil:
-		return nil, err
-	}
-	write, err := fn(r, found)
-	if err != nil || !write {
-		return r, err
-	}
-	return r, b.store.Put(ctx, r)
+	var r *Record
+	err := b.Apply(ctx, func(tx *Tx) error {
+		var err error
+		r, err = tx.Get(mapping.KindOrder, partner, number)
+		found := err == nil
+		switch {
+		case errors.Is(err, ErrNotFound):
+			r = New(partner, number)
+		case err != nil:
+			return err
+		}
+		write, err := fn(r, found)
+		if err != nil || !write {
+			return err
+		}
+		return tx.Put(r)
+	})
+	return r, err
 }
 
 // Line statuses (945 W12-01, element 368) Ship handles. A closing status

@@ -31,7 +31,7 @@ func sentOrder(t *testing.T) (*orders.Book, orders.Store) {
 	if err := s.Put(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
-	return orders.NewBook(s, func() time.Time { return t0.Add(time.Hour) }), s
+	return orders.NewBook(s, nil, func() time.Time { return t0.Add(time.Hour) }), s
 }
 
 // TestShip: a 945's lines add to their 940 lines, once per (warehouse,
@@ -148,7 +148,7 @@ func TestShip(t *testing.T) {
 					t.Errorf("shipment %d: error %#v, want line %d", i, err, sh.errLine)
 				}
 			}
-			r, err := s.Get(ctx, "shopmart", "SO-1")
+			r, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,16 +260,16 @@ func TestAcknowledge(t *testing.T) {
 	if ok, err := b.Acknowledge(ctx, "shopmart", "SO-404", 1, "accepted", t0); ok || err != nil {
 		t.Errorf("an unknown order: %v %v", ok, err)
 	}
-	if r, _ := s.Get(ctx, "shopmart", "SO-1"); r.Status() != orders.Sent {
+	if r, _ := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); r.Status() != orders.Sent {
 		t.Errorf("before the 997: %s", r.Status())
 	}
 	if ok, err := b.Acknowledge(ctx, "shopmart", "SO-1", 1, "accepted", t0); !ok || err != nil {
 		t.Errorf("the 940's 997: %v %v", ok, err)
 	}
-	if r, _ := s.Get(ctx, "shopmart", "SO-1"); r.Status() != orders.Acknowledged || r.Dispatches[0].Sends[0].AckState != "accepted" {
+	if r, _ := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); r.Status() != orders.Acknowledged || r.Dispatches[0].Sends[0].AckState != "accepted" {
 		t.Errorf("after the 997: %s %+v", r.Status(), r.Dispatches[0].Sends)
 	}
-	if _, err := s.Get(ctx, "shopmart", "SO-404"); !errors.Is(err, orders.ErrNotFound) {
+	if _, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-404"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("acknowledging an unknown order stored it: %v", err)
 	}
 }

@@ -122,10 +122,24 @@ type Shipment struct {
 	Lines   []ShipLine `json:"lines"`
 }
 
-// Key returns the record's storage key: partner, a zero byte, number.
+// Key returns an order's storage key: partner, a zero byte, number.
 func Key(partner, number string) []byte {
 	return append(append([]byte(partner), 0), number...)
 }
+
+// KindKey returns the storage key of a record of kind: an order's is
+// Key(partner, number); another kind's (a shipment) is partner, a zero
+// byte, the kind, a zero byte, number.
+func KindKey(kind mapping.OrderKind, partner, number string) []byte {
+	if kind == mapping.KindOrder {
+		return Key(partner, number)
+	}
+	k := append(append(append([]byte(partner), 0), kind...), 0)
+	return append(k, number...)
+}
+
+// key returns the record's storage key.
+func (r *Record) key() []byte { return KindKey(r.Kind, r.Partner, r.Number) }
 
 // New returns the record of an order not seen before.
 func New(partner, number string) *Record {

@@ -31,6 +31,11 @@ func rulesFor(t DocType) docRules {
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeReceived, TimeDTM},
 		}
+	case DocX12943, DocX12944, DocX12947:
+		return docRules{
+			locations: []LocationSource{LocationHeaderN1, LocationFixed},
+			times:     []TimeSource{TimeDocument, TimeReceived},
+		}
 	default: // flat files; the defaults depend on the columns
 		return docRules{
 			locations: []LocationSource{LocationColumn, LocationFixed},
@@ -139,8 +144,14 @@ func (c *checker) document(doc *Document, p string) {
 		if m.Location.Source == "" {
 			m.Location = Location{Source: LocationHeaderN1, Qualifier: "WH"}
 		}
+	case doc.Type == DocX12943 || doc.Type == DocX12944 || doc.Type == DocX12947:
+		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
+		c.warehouse(doc, mp, why)
 	case doc.Type.IsFlat():
 		c.flat(doc, p)
+	}
+	if doc.Type != DocX12943 && doc.Type != DocX12944 && doc.Type != DocX12947 {
+		c.notWarehouse(doc, mp, why)
 	}
 	rules := rulesFor(doc.Type)
 	if m.Location.Source == "" {

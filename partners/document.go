@@ -53,8 +53,29 @@ type Mapping struct {
 	// Mode is what an x12/856 means (required for 856).
 	Mode ShipNoticeMode `yaml:"mode"`
 	// ExpectedDate is the DTM01 qualifier of the expected arrival date of
-	// an 856 in asn mode (default 017, estimated delivery).
+	// an 856 in asn mode (default 017, estimated delivery), or the G6201
+	// qualifier of a 943's (default 17, estimated delivery).
 	ExpectedDate string `yaml:"expected_date"`
+	// ReceiveAgainst says what an x12/944 receipt takes off: none (the
+	// default: on hand grows, in transit is left alone) or in_transit
+	// (the stock a 943 or an 856 announced at the receiving location is
+	// taken off in transit, up to the quantity received; a short receipt
+	// leaves the rest in transit, where it stays visible). The movements
+	// carry W17-04, or W17-05 when it is empty, as their order reference.
+	ReceiveAgainst ReceiveAgainst `yaml:"receive_against"`
+	// Conditions maps the receiving condition codes of a 944's W13
+	// exceptions (W13-03, e.g. "01" damaged) to the bucket the excepted
+	// quantity goes to: damaged or quarantined (moved out of available;
+	// on hand keeps it), on_hand (counted as good) or ignore. A W13 with a
+	// code not listed is an error naming its segment. x12/944 only.
+	Conditions map[string]Bucket `yaml:"conditions"`
+	// Reasons is the reason table of an x12/947: each W19-01 adjustment
+	// reason code the partner uses and what it does (partners differ in
+	// both the codes and the sign of W19-02). Required for 947; a line
+	// whose reason is not listed, or whose sign contradicts the reason's
+	// direction, is an error naming its segment, and (with the default
+	// on_error: reject) nothing of the document is posted.
+	Reasons map[string]Adjustment `yaml:"reasons"`
 	// Items says how the partner's item ids become our SKUs.
 	Items Items `yaml:"items"`
 	// Units converts the partner's units of measure to ours.

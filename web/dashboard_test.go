@@ -17,7 +17,7 @@ func TestDashboardPages(t *testing.T) {
 		{"/messages", []string{`id="messages"`, "NW_STOCK_20261125.csv", "st-failed", "Export .xlsx"}},
 		{"/messages?state=failed&partner=acme-3pl", []string{"inventory-846-unknown-item.edi", `<option value="acme-3pl" selected>`}},
 		{"/messages?state=done&q=nothing-like-this", []string{"No message matches."}},
-		{"/messages/2", []string{`id="replay"`, `name="csrf"`, "AC-9999", `class="flagged"`, "segment 14 (LIN), line 16", "Download"}},
+		{"/messages/2", []string{`id="replay"`, `name="csrf"`, "AC-9999", `class="flagged"`, "segment 14 (LIN)", `href="#S16"`, "Download"}},
 		{"/messages/1", []string{"Movements posted", "WIDGET-RED", "Acknowledgements sent", "997"}},
 		{"/messages/3", []string{"Item No", "NW-0001"}},
 		{"/outbox", []string{"1 pending", "1 dead", "as2: connection refused", "Retry now", "overdue"}},

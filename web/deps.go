@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -17,7 +18,7 @@ import (
 // Partners are required; the others may be left empty.
 type Deps struct {
 	Ledger *ledger.Ledger
-	Inbox  *inbox.Store
+	Inbox  inbox.Reader
 	Outbox *outbox.Store
 	// Broadcasts is what each channel was told; nil shows none.
 	Broadcasts *broadcast.Store
@@ -25,12 +26,13 @@ type Deps struct {
 	// time; the server calls it once per request).
 	Partners func() *partners.Directory
 	// Replay puts a failed message back in the queue and processes it
-	// with the current profiles. It may return before processing ends
+	// with the current profiles on behalf of who (the operator's token
+	// name, which the message's history records). It may return before processing ends
 	// (ctx has a deadline: Options.ReplayWait); the message it returns
 	// is then still received or processing, and the workers finish it.
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
-	Replay func(ctx context.Context, id uint64) (*inbox.Message, error)
+	Replay func(ctx context.Context, id uint64, who string) (*inbox.Message, error)
 	// Orders are the orders' life records; nil: the order endpoints
 	// answer 501.
 	Orders orders.Store
@@ -40,8 +42,12 @@ type Deps struct {
 	Reload func(ctx context.Context) (int, error)
 	// Advice builds a partner's 846 inventory advice now (delta: only
 	// what changed; send: queued, else recorded as not sent). Nil: the
-	// advice endpoint answers 501.
+	// advice endpoint and the dashboard's advice buttons answer 501.
 	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
+	// Audit is the log of operator actions (replay, retry, reservation,
+	// release, reload, advice sent now); nil keeps them in the process
+	// log only.
+	Audit audit.Store
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations

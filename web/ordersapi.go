@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/orders"
 )
 
@@ -80,7 +81,7 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fmt.Errorf("orders: %w", ErrUnavailable))
 		return
 	}
-	rec, err := s.deps.Orders.Get(r.Context(), r.PathValue("partner"), r.PathValue("number"))
+	rec, err := s.deps.Orders.Get(r.Context(), mapping.KindOrder, r.PathValue("partner"), r.PathValue("number"))
 	if errors.Is(err, orders.ErrNotFound) {
 		err = fmt.Errorf("%w: %v", errNotFound, err)
 	}

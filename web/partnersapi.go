@@ -12,16 +12,16 @@ import (
 	"github.com/dockside-edi/dockside/partners"
 )
 
-// maxHealthScan bounds the recent messages read to find each partner's
-// last message.
-const maxHealthScan = 20_000
-
 // Partner statuses.
 const (
 	statusOK        = "ok"
-	statusAttention = "attention" // overdue acknowledgements or dead outbound messages
-	statusFailing   = "failing"   // messages failed and not yet replayed
+	statusAttention = "attention" // overdue acknowledgements, dead outbound messages, some recent deliveries failing
+	statusFailing   = "failing"   // messages failed and not yet replayed, or every recent delivery failing
 )
+
+// recentDeliveries is how many of a partner's latest outbound messages
+// its health looks at.
+const recentDeliveries = 20
 
 // partnerHealth is how a partner's traffic is going.
 type partnerHealth struct {
@@ -31,8 +31,20 @@ type partnerHealth struct {
 	Failed       int                 `json:"failed"`
 	OverdueAcks  int                 `json:"overdue_acks"`
 	DeadOutbound int                 `json:"dead_outbound"`
+	// Deliveries is how the latest outbound messages went.
+	Deliveries deliveryHealth `json:"deliveries"`
 	// LastBroadcast is the last inventory advice built for a channel.
 	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
+}
+
+// deliveryHealth is how a partner's latest outbound messages (up to
+// recentDeliveries) went: those attempted, those whose last attempt
+// failed (failed or dead), and the last delivery.
+type deliveryHealth struct {
+	Attempted     int        `json:"attempted"`
+	Failing       int        `json:"failing"`
+	LastError     string     `json:"last_error,omitempty"`
+	LastDelivered *time.Time `json:"last_delivered,omitempty"`
 }
 
 type messageBrief struct {
@@ -94,11 +106,17 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 			}
 		}
 	}
+	for id, h := range out {
+		if err := s.deliveries(id, &h.Deliveries); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range out {
+		d := h.Deliveries
 		switch {
-		case h.Failed > 0:
+		case h.Failed > 0, d.Attempted > 0 && d.Failing == d.Attempted:
 			h.Status = statusFailing
-		case h.OverdueAcks > 0 || h.DeadOutbound > 0:
+		case h.OverdueAcks > 0 || h.DeadOutbound > 0 || d.Failing > 0:
 			h.Status = statusAttention
 		default:
 			h.Status = statusOK
@@ -107,30 +125,46 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	return out, nil
 }
 
-// lastMessages finds each partner's newest message among the latest
-// maxHealthScan messages.
+// deliveries reads how the partner's latest outbound messages went.
+func (s *Server) deliveries(partner string, d *deliveryHealth) error {
+	msgs, err := s.deps.Outbox.List(outbox.Filter{Partner: partner, Limit: recentDeliveries})
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		switch m.State {
+		case outbox.Failed, outbox.Dead:
+			d.Attempted++
+			d.Failing++
+			if d.LastError == "" {
+				d.LastError = m.LastError
+			}
+		case outbox.Sent, outbox.Delivered:
+			d.Attempted++
+			if !m.DeliveredAt.IsZero() && (d.LastDelivered == nil || m.DeliveredAt.After(*d.LastDelivered)) {
+				at := m.DeliveredAt
+				d.LastDelivered = &at
+			}
+		}
+	}
+	return nil
+}
+
+// lastMessages finds each partner's newest message (one index read per
+// partner).
 func (s *Server) lastMessages(r *http.Request, out map[string]*partnerHealth) error {
-	f := inbox.Filter{Limit: 1000}
-	missing := len(out)
-	for scanned := 0; scanned < maxHealthScan && missing > 0; {
+	for id, h := range out {
 		if err := r.Context().Err(); err != nil {
 			return err
 		}
-		page, err := s.deps.Inbox.List(f)
+		p, err := s.deps.Inbox.Search(r.Context(), inbox.Filter{Partner: id, Limit: 1})
 		if err != nil {
 			return err
 		}
-		for _, m := range page {
-			if h := out[m.Partner]; h != nil && h.LastMessage == nil {
-				h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
-				missing--
-			}
+		if len(p.Messages) == 1 {
+			m := p.Messages[0]
+			h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
 		}
-		scanned += len(page)
-		if len(page) < f.Limit {
-			break
-		}
-		f.Before = page[len(page)-1].ID
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/ledger"
 )
 
@@ -136,6 +137,10 @@ func (s *Server) apiReserve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := s.deps.Reservations.Reserve(r.Context(), res)
+	if !out.Replayed {
+		s.record(r.Context(), r, audit.Entry{Action: audit.ActionReserve, Target: "reservation " + res.Key,
+			Detail: fmt.Sprintf("%d × %s at %s, order %s", res.Quantity, res.SKU, res.Location, orDash(res.Order))}, err)
+	}
 	if err != nil {
 		if errors.Is(err, ErrInsufficient) {
 			s.log.Info("reservation refused", "key", res.Key, "sku", res.SKU, "location", res.Location, "quantity", res.Quantity, "who", res.Requester)
@@ -166,10 +171,11 @@ func (s *Server) apiRelease(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, &RequestError{Param: "key", Msg: err.(*RequestError).Msg})
 		return
 	}
-	if err := s.deps.Reservations.Release(r.Context(), key); err != nil {
+	err := s.deps.Reservations.Release(r.Context(), key)
+	s.record(r.Context(), r, audit.Entry{Action: audit.ActionRelease, Target: "reservation " + key}, err)
+	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	s.log.Info("reservation released", "key", key, "who", Who(r))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -65,6 +65,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/reload", op, kindAPI, s.apiReload},
 		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
 		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
+		{"GET", "/api/v1/audit", ro, kindAPI, s.apiAudit},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},
@@ -81,10 +82,15 @@ func (s *Server) routeTable() []route {
 		{"GET", "/messages/{id}", ro, kindPage, s.messagePage},
 		{"POST", "/messages/{id}/replay", op, kindForm, s.replayForm},
 		{"GET", "/outbox", ro, kindPage, s.outboxList},
+		{"GET", "/outbox/{id}", ro, kindPage, s.outboxMessagePage},
 		{"POST", "/outbox/{id}/retry", op, kindForm, s.retryForm},
 		{"GET", "/partners", ro, kindPage, s.partnersPage},
+		{"POST", "/partners/reload", op, kindForm, s.reloadForm},
+		{"POST", "/partners/{id}/advice/preview", op, kindForm, s.advicePreviewForm},
+		{"POST", "/partners/{id}/advice/send", op, kindForm, s.adviceSendForm},
 		{"GET", "/partners/{id}", ro, kindPage, s.partnerPage},
 		{"GET", "/inventory", ro, kindPage, s.inventoryPage},
+		{"GET", "/audit", ro, kindPage, s.auditPageView},
 	}
 }
 

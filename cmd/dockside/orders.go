@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/gateway"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/orders"
 )
 
@@ -96,7 +97,7 @@ func runOrdersShow(ctx context.Context, e *env, args []string) int {
 			return v, err
 		},
 		func(g *gateway.Gateway) (orders.View, error) {
-			r, err := g.Orders().Get(ctx, pos[0], pos[1])
+			r, err := g.Orders().Get(ctx, mapping.KindOrder, pos[0], pos[1])
 			if err != nil {
 				return orders.View{}, err
 			}

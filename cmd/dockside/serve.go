@@ -81,7 +81,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 			case <-ctx.Done():
 				return nil
 			case <-hup:
-				if err := g.ReloadPartners(); err != nil {
+				if err := g.ReloadPartnersBy(ctx, "SIGHUP"); err != nil {
 					log.Error("reloading partner profiles; the old ones stay", "err", err)
 				} else {
 					log.Info("partner profiles reloaded", "partners", g.Partners().Len())

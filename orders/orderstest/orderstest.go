@@ -29,6 +29,10 @@ func Run(t *testing.T, open func(t *testing.T) orders.Store) {
 		{"list pages and filters", list},
 		{"seed", seed},
 		{"concurrent puts", concurrentPuts},
+		{"kinds are key spaces", kinds},
+		{"pending posted", pendingPosted},
+		{"pending not posted", pendingNotPosted},
+		{"pending batch", pendingBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +61,7 @@ func record(partner, number, warehouse, order string) *orders.Record {
 
 func getMissing(t *testing.T, s orders.Store) {
 	ctx := context.Background()
-	if _, err := s.Get(ctx, "shopmart", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+	if _, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("Get of a missing order: %v, want ErrNotFound", err)
 	}
 	if _, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
@@ -74,7 +78,7 @@ func putGet(t *testing.T, s orders.Store) {
 	if err := s.Put(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Get(ctx, "shopmart", "SO-1")
+	got, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +88,7 @@ func putGet(t *testing.T, s orders.Store) {
 		t.Errorf("record read back: %+v", got)
 	}
 	// Same number, other partner: another order.
-	if _, err := s.Get(ctx, "northwind", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+	if _, err := s.Get(ctx, mapping.KindOrder, "northwind", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("another partner's order: %v", err)
 	}
 	// Put replaces.
@@ -92,7 +96,7 @@ func putGet(t *testing.T, s orders.Store) {
 	if err := s.Put(ctx, got); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := s.Get(ctx, "shopmart", "SO-1"); again == nil || again.Open {
+	if again, _ := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); again == nil || again.Open {
 		t.Errorf("replaced record: %+v", again)
 	}
 }
@@ -132,7 +136,7 @@ func warehouseOrderTaken(t *testing.T, s orders.Store) {
 	if err := s.Put(ctx, other); !errors.Is(err, orders.ErrOrderTaken) {
 		t.Fatalf("a warehouse order held by another order: %v, want ErrOrderTaken", err)
 	}
-	if _, err := s.Get(ctx, "northwind", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+	if _, err := s.Get(ctx, mapping.KindOrder, "northwind", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("the failed Put stored the record: %v", err)
 	}
 	if got, _ := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); got == nil || got.Partner != "shopmart" {
@@ -145,16 +149,16 @@ func deleteRecord(t *testing.T, s orders.Store) {
 	if err := s.Put(ctx, record("shopmart", "SO-1", "acme-3pl", "SO-1")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Delete(ctx, "shopmart", "SO-1"); err != nil {
+	if err := s.Delete(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Get(ctx, "shopmart", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+	if _, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("deleted record: %v", err)
 	}
 	if _, err := s.ByWarehouse(ctx, "acme-3pl", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("deleted record's index: %v", err)
 	}
-	if err := s.Delete(ctx, "shopmart", "SO-1"); err != nil {
+	if err := s.Delete(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil {
 		t.Errorf("deleting an unknown record: %v", err)
 	}
 	// Freed, the warehouse order can be taken by another order.
@@ -253,5 +257,177 @@ func concurrentPuts(t *testing.T, s orders.Store) {
 	}
 	if rs, _ := s.List(ctx, orders.Filter{Limit: 100}); len(rs) != 19 {
 		t.Errorf("%d records stored, want 19", len(rs))
+	}
+}
+
+// shipment returns a ship notice's record: partner + BSN02, no life.
+func shipment(partner, number string) *orders.Record {
+	return &orders.Record{OrderState: mapping.OrderState{Kind: mapping.KindShipment, Partner: partner, Number: number, Open: true,
+		Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 2}},
+		By:    mapping.Origin{Document: partner + "|9|9|0001", Message: 9}}}
+}
+
+func kinds(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if err := s.Put(ctx, record("acme", "N-1", "", "")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, shipment("acme", "N-1")); err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Get(ctx, mapping.KindOrder, "acme", "N-1")
+	if err != nil || o.Kind != mapping.KindOrder || len(o.Lines) != 1 || o.Lines[0].Quantity != 5 {
+		t.Errorf("order: %+v %v", o, err)
+	}
+	sh, err := s.Get(ctx, mapping.KindShipment, "acme", "N-1")
+	if err != nil || sh.Kind != mapping.KindShipment || sh.Lines[0].Quantity != 2 || sh.Revision != 0 || len(sh.Events) != 0 {
+		t.Errorf("shipment: %+v %v", sh, err)
+	}
+	if _, err := s.Get(ctx, mapping.KindShipment, "acme", "N-2"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("unknown shipment: %v", err)
+	}
+	// List is orders only.
+	for _, f := range []orders.Filter{{}, {Partner: "acme"}} {
+		rs, err := s.List(ctx, f)
+		if err != nil || len(rs) != 1 || rs[0].Kind != mapping.KindOrder {
+			t.Errorf("list %+v: %d records %v", f, len(rs), err)
+		}
+	}
+	if err := s.Delete(ctx, mapping.KindShipment, "acme", "N-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(ctx, mapping.KindShipment, "acme", "N-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("deleted shipment: %v", err)
+	}
+	if _, err := s.Get(ctx, mapping.KindOrder, "acme", "N-1"); err != nil {
+		t.Errorf("the order went with the shipment: %v", err)
+	}
+}
+
+// changed returns r's next revision: more of its line, by another
+// document.
+func changed(r *orders.Record, doc string) *orders.Record {
+	next := r.Clone()
+	st := r.OrderState
+	st.Lines = []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 9}}
+	st.By = mapping.Origin{Document: doc, Message: r.By.Message + 1}
+	next.Settle(&st, "", nil, t0.Add(time.Minute))
+	return next
+}
+
+func pendingPosted(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	prev := record("shopmart", "SO-1", "acme", "SO-1")
+	if err := s.Put(ctx, prev); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.Mark(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil || m != nil {
+		t.Fatalf("mark before Begin: %+v %v", m, err)
+	}
+	next := changed(prev, "shopmart|2|2|0001")
+	if err := s.Begin(ctx, []orders.Change{{Next: next, Prev: prev, Keys: []string{"shopmart|2|2|0001", "legacy"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Written before its posting: read as it will be.
+	if r, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil || r.Lines[0].Quantity != 9 {
+		t.Errorf("pending record: %+v %v", r, err)
+	}
+	m, err := s.Mark(ctx, mapping.KindOrder, "shopmart", "SO-1")
+	if err != nil || m == nil || m.Prev == nil || m.Prev.Lines[0].Quantity != 5 || m.Next == nil || m.Next.Lines[0].Quantity != 9 ||
+		len(m.Keys) != 2 || m.Keys[0] != "shopmart|2|2|0001" {
+		t.Fatalf("mark: %+v %v", m, err)
+	}
+	// Posted; what was added after the posting (a 940 sent) is stored.
+	final := next.Clone()
+	final.Dispatches[0].Order = "SO-1-B"
+	if err := s.End(ctx, []orders.Outcome{{Partner: "shopmart", Number: "SO-1", Posted: true, Record: final}}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.Mark(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil || m != nil {
+		t.Errorf("mark after End: %+v %v", m, err)
+	}
+	if r, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil || r.Lines[0].Quantity != 9 || r.Dispatches[0].Order != "SO-1-B" {
+		t.Errorf("posted record: %+v %v", r, err)
+	}
+	if r, err := s.ByWarehouse(ctx, "acme", "SO-1-B"); err != nil || r.Number != "SO-1" {
+		t.Errorf("index of the posted record: %+v %v", r, err)
+	}
+	if _, err := s.ByWarehouse(ctx, "acme", "SO-1"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("index of the record before: %v", err)
+	}
+	// Ending again (no mark) without a record changes nothing.
+	if err := s.End(ctx, []orders.Outcome{{Partner: "shopmart", Number: "SO-1", Posted: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); r == nil || r.Dispatches[0].Order != "SO-1-B" {
+		t.Errorf("after a second End: %+v", r)
+	}
+}
+
+func pendingNotPosted(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	prev := record("shopmart", "SO-1", "acme", "SO-1")
+	if err := s.Put(ctx, prev); err != nil {
+		t.Fatal(err)
+	}
+	next := changed(prev, "shopmart|2|2|0001")
+	next.Dispatches[0].Order = "SO-1-B"
+	fresh := record("shopmart", "SO-2", "acme", "SO-2")
+	ship := shipment("shopmart", "SO-2")
+	err := s.Begin(ctx, []orders.Change{{Next: next, Prev: prev, Keys: []string{"k1"}}, {Next: fresh, Keys: []string{"k2"}}, {Next: ship, Keys: []string{"k3"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.Mark(ctx, mapping.KindOrder, "shopmart", "SO-2"); m == nil || m.Prev != nil {
+		t.Errorf("mark of a new order: %+v", m)
+	}
+	err = s.End(ctx, []orders.Outcome{{Partner: "shopmart", Number: "SO-1"}, {Partner: "shopmart", Number: "SO-2"},
+		{Kind: mapping.KindShipment, Partner: "shopmart", Number: "SO-2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not posted: the record before is back, with its index; a record
+	// unknown before is unknown again.
+	if r, err := s.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil || r.Lines[0].Quantity != 5 || r.By != prev.By {
+		t.Errorf("record put back: %+v %v", r, err)
+	}
+	if r, err := s.ByWarehouse(ctx, "acme", "SO-1"); err != nil || r.Number != "SO-1" {
+		t.Errorf("index put back: %+v %v", r, err)
+	}
+	if _, err := s.ByWarehouse(ctx, "acme", "SO-1-B"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("index of the undone record: %v", err)
+	}
+	for _, kind := range []mapping.OrderKind{mapping.KindOrder, mapping.KindShipment} {
+		if _, err := s.Get(ctx, kind, "shopmart", "SO-2"); !errors.Is(err, orders.ErrNotFound) {
+			t.Errorf("%q unknown before: %v", kind, err)
+		}
+		if m, err := s.Mark(ctx, kind, "shopmart", "SO-2"); err != nil || m != nil {
+			t.Errorf("%q mark: %+v %v", kind, m, err)
+		}
+	}
+	if _, err := s.ByWarehouse(ctx, "acme", "SO-2"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("index of the order unknown before: %v", err)
+	}
+}
+
+// pendingBatch: Begin is all or nothing.
+func pendingBatch(t *testing.T, s orders.Store) {
+	ctx := context.Background()
+	if err := s.Put(ctx, record("shopmart", "SO-1", "acme", "SO-1")); err != nil {
+		t.Fatal(err)
+	}
+	ok := record("northwind", "NW-1", "acme", "NW-1")
+	taken := record("northwind", "NW-2", "acme", "SO-1")
+	err := s.Begin(ctx, []orders.Change{{Next: ok, Keys: []string{"k1"}}, {Next: taken, Keys: []string{"k2"}}})
+	if !errors.Is(err, orders.ErrOrderTaken) {
+		t.Fatalf("begin with a warehouse order taken: %v", err)
+	}
+	for _, n := range []string{"NW-1", "NW-2"} {
+		if _, err := s.Get(ctx, mapping.KindOrder, "northwind", n); !errors.Is(err, orders.ErrNotFound) {
+			t.Errorf("%s written by a failed Begin: %v", n, err)
+		}
+		if m, _ := s.Mark(ctx, mapping.KindOrder, "northwind", n); m != nil {
+			t.Errorf("%s marked by a failed Begin", n)
+		}
 	}
 }
