@@ -325,7 +325,7 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	g.orders.close()
 	os.Remove(filepath.Join(g.Config.Data, "orders.db"))
 	var err error
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now); err != nil {
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
 	st, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
@@ -347,7 +347,7 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	}
 	// Opened again, the book is not filled again (the cancel stays).
 	g.orders.close()
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now); err != nil {
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open {

@@ -31,9 +31,10 @@ import (
 // So a message settled after the crash (the partner's resend of an order
 // it had no acknowledgement for, say) sees the order as the ledger has
 // it, and the interrupted message processed again settles to the same
-// movements, which the ledger reports as duplicates, and routes the
-// order again: the same 940s, which the outbox holds once (keyed by
-// warehouse, location and order document).
+// movements, which the ledger reports as duplicates. The order kept
+// after such a crash is routed as its mark goes (WhenPosted): the 940s
+// queued before the crash, if any, are found in the outbox (keyed by
+// warehouse, location and order document), not queued twice.
 type orderBook struct {
 	store orders.Store
 	book  *orders.Book // one message's order documents settled, posted and routed at a time
@@ -42,18 +43,22 @@ type orderBook struct {
 	afterPost func() error
 }
 
-// openOrderBook opens the order book in the data folder. A new book (a
+// openOrderBook opens the order book in the data folder; route queues
+// the 940s of an order whose posting a crash cut off from them (see
+// orders.Book.WhenPosted). A new book (a
 // data folder of a version without one) is first filled from the
 // ledger's 940 postings, so that orders opened before the upgrade are
 // known: re-sent, they are duplicates; changed or cancelled, they are
 // found.
-func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger, now func() time.Time) (*orderBook, error) {
+func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger, now func() time.Time,
+	route func(context.Context, *orders.Record) error) (*orderBook, error) {
 	st, err := orders.OpenBolt(filepath.Join(data, "orders.db"))
 	if err != nil {
 		return nil, err
 	}
 	posted := func(ctx context.Context, key string) (bool, error) { return l.HasSourcePrefix(ctx, key+"|") }
 	b := &orderBook{store: st, book: orders.NewBook(st, posted, now)}
+	b.book.WhenPosted(route) // a crash between the posting and its 940s
 	seeded, err := st.Seeded(ctx)
 	if err == nil && !seeded {
 		err = b.seed(ctx, l, log)
@@ -255,11 +260,6 @@ func (w *work) settleOrder(ctx context.Context, tx *orders.Tx, res *mapping.Resu
 		w.orderDup, w.orderDupOf = true, prev.By.Message
 		w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
 			"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
-		if o.Kind == mapping.KindOrder && rec.By.Document == res.Key {
-			// The same document processed again: a crash may have come
-			// after its posting, before its 940s were queued.
-			return nil, w.rerouteOrder(tx, rec)
-		}
 		return nil, nil
 	}
 	now := w.g.now().UTC()
@@ -274,19 +274,6 @@ func (w *work) settleOrder(ctx context.Context, tx *orders.Tx, res *mapping.Resu
 	}
 	r.Settle(next, o.PurchaseOrder, o.ShipTo, now)
 	return r, nil
-}
-
-// rerouteOrder queues the 940s an order's record asks for and has not
-// sent (none when all went out), and stores what was queued.
-func (w *work) rerouteOrder(tx *orders.Tx, rec *orders.Record) error {
-	r := rec.Clone()
-	if err := w.g.routeOrder(context.Background(), r); err != nil {
-		return err
-	}
-	if len(r.Events) == len(rec.Events) {
-		return nil
-	}
-	return tx.Put(r)
 }
 
 // orderStep is an order document settled and not yet posted: the record
@@ -327,7 +314,7 @@ func (w *work) postOrderBatch(ctx context.Context, tx *orders.Tx, steps []orderS
 			continue
 		}
 		if err := w.g.routeOrder(ctx, n); err != nil {
-			return err // the marks stay: posted, the order is routed when processed again
+			return err // the marks stay: posted, the order is routed at its next read
 		}
 		outs[i].Record = n
 	}

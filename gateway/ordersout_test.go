@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -293,5 +294,47 @@ func TestOrderHeldOnMissingItem(t *testing.T) {
 	}
 	if n, _ := g.RouteHeld(context.Background()); n != 0 {
 		t.Errorf("RouteHeld once sent: %d orders tried", n)
+	}
+}
+
+// TestOrderToWarehouseAfterCrashBeforeRouting: the process stopped after
+// the order's posting, before its 940 was queued and its pending mark
+// removed. The partner's resend (new control numbers) reads the order:
+// the mark is settled as posted and the order routed then, one 940; the
+// first message processed again queues nothing more.
+func TestOrderToWarehouseAfterCrashBeforeRouting(t *testing.T) {
+	g := openWarehouseTest(t, nil, skusFromCSV)
+	g.orders.afterPost = func() error { return errors.New("stopped between the ledger and the 940") }
+	first := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]
+	g.orders.afterPost = nil
+	if first.State != inbox.Failed {
+		t.Fatalf("first: %s %v", first.State, first.Errors)
+	}
+	if ms, _ := sent940s(t, g); len(ms) != 0 {
+		t.Fatalf("%d 940s queued before the crash, want 0", len(ms))
+	}
+	again := ingest(t, g, "shopmart", resend940(t, "order-940.edi", "again.edi", "000000017", "17"))[0]
+	if again.State != inbox.Duplicate || again.Result.Movements != 0 {
+		t.Errorf("re-sent: %s %+v %v", again.State, again.Result, again.Errors)
+	}
+	ms, _ := sent940s(t, g)
+	if len(ms) != 1 {
+		t.Fatalf("after the resend: %d 940s, want 1", len(ms))
+	}
+	if _, err := g.Inbox.Replay(first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m := limitsDrain(t, g, first.ID); m.State != inbox.Done || m.Result.Movements != 0 {
+		t.Errorf("first processed again: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	if got, _ := sent940s(t, g); len(got) != 1 {
+		t.Errorf("after the first processed again: %d 940s, want 1", len(got))
+	}
+	r := orderRecord(t, g)
+	if r.Status() != orders.Sent || len(r.Dispatches) != 1 || len(r.Dispatches[0].Sends) != 1 || r.Dispatches[0].Sends[0].Outbox != ms[0].ID {
+		t.Errorf("record: %s %+v", r.Status(), r.Dispatches)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas").Allocated; b != 5 {
+		t.Errorf("allocated WIDGET-RED %d, want 5", b)
 	}
 }

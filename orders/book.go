@@ -16,10 +16,11 @@ import (
 // reads a record through its pending mark (see Store): a mark a crash
 // left is settled first, against the ledger (posted).
 type Book struct {
-	store  Store
-	posted Posted
-	now    func() time.Time
-	mu     sync.Mutex
+	store      Store
+	posted     Posted
+	whenPosted func(ctx context.Context, r *Record) error
+	now        func() time.Time
+	mu         sync.Mutex
 }
 
 // Posted reports whether the ledger holds a posting under a document key
@@ -35,6 +36,13 @@ func NewBook(s Store, posted Posted, now func() time.Time) *Book {
 	}
 	return &Book{store: s, posted: posted, now: now}
 }
+
+// WhenPosted sets fn, run on an order's record whose pending mark is
+// settled as posted (a crash came between the posting and End): what
+// fn adds to the record (the gateway queues the 940s the posting asked
+// for) is stored as the mark goes; an error leaves the mark. Set it
+// before the book is used.
+func (b *Book) WhenPosted(fn func(ctx context.Context, r *Record) error) { b.whenPosted = fn }
 
 // Store returns the book's store, for reading.
 func (b *Book) Store() Store { return b.store }
@@ -84,7 +92,14 @@ func (t *Tx) Get(kind mapping.OrderKind, partner, number string) (*Record, error
 				return nil, err
 			}
 		}
-		if err := t.b.store.End(t.ctx, []Outcome{{Kind: kind, Partner: partner, Number: number, Posted: posted}}); err != nil {
+		out := Outcome{Kind: kind, Partner: partner, Number: number, Posted: posted}
+		if r := mark.Next; posted && r != nil && r.Kind == mapping.KindOrder && t.b.whenPosted != nil {
+			if err := t.b.whenPosted(t.ctx, r); err != nil {
+				return nil, err
+			}
+			out.Record = r
+		}
+		if err := t.b.store.End(t.ctx, []Outcome{out}); err != nil {
 			return nil, err
 		}
 	}

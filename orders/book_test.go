@@ -273,3 +273,93 @@ func TestAcknowledge(t *testing.T) {
 		t.Errorf("acknowledging an unknown order stored it: %v", err)
 	}
 }
+
+// TestBookSettlesPendingMark: a record written before its posting and
+// left pending by a crash is settled at the book's next read: kept (and
+// handed to WhenPosted) when the ledger holds the posting, else the
+// record before is back; a shipment is settled the same, without
+// WhenPosted.
+func TestBookSettlesPendingMark(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		kind     mapping.OrderKind
+		posted   bool
+		wantQty  int64
+		wantSent int // records WhenPosted saw
+	}{
+		{"order posted", mapping.KindOrder, true, 9, 1},
+		{"order not posted", mapping.KindOrder, false, 5, 0},
+		{"shipment posted", mapping.KindShipment, true, 9, 0},
+		{"shipment not posted", mapping.KindShipment, false, 5, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openBolt(t)
+			t.Cleanup(func() { s.Close() })
+			ctx := context.Background()
+			state := func(qty int64, doc string) mapping.OrderState {
+				return mapping.OrderState{Kind: tc.kind, Partner: "shopmart", Number: "SO-1", Open: true,
+					Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: qty}}, By: mapping.Origin{Document: doc}}
+			}
+			prev := &orders.Record{OrderState: state(5, "doc-1")}
+			next := &orders.Record{OrderState: state(9, "doc-2")}
+			if err := s.Put(ctx, prev); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Begin(ctx, []orders.Change{{Next: next, Prev: prev, Keys: []string{"doc-2", "legacy-2"}}}); err != nil {
+				t.Fatal(err)
+			}
+			var asked []string
+			posted := func(_ context.Context, key string) (bool, error) {
+				asked = append(asked, key)
+				return tc.posted && key == "legacy-2", nil
+			}
+			b := orders.NewBook(s, posted, nil)
+			sent := 0
+			b.WhenPosted(func(_ context.Context, r *orders.Record) error {
+				sent++
+				r.Revision = 7 // what routing adds is stored
+				return nil
+			})
+			for i := range 2 {
+				r, err := b.Get(ctx, tc.kind, "shopmart", "SO-1")
+				if err != nil || r.Lines[0].Quantity != tc.wantQty {
+					t.Fatalf("read %d: %+v %v", i, r, err)
+				}
+				if tc.wantSent > 0 && r.Revision != 7 {
+					t.Errorf("read %d: what WhenPosted added is not stored: %+v", i, r)
+				}
+			}
+			if len(asked) != 2 || sent != tc.wantSent {
+				t.Errorf("ledger asked %q, WhenPosted ran %d times; want both keys, %d", asked, sent, tc.wantSent)
+			}
+			if m, _ := s.Mark(ctx, tc.kind, "shopmart", "SO-1"); m != nil {
+				t.Errorf("mark left: %+v", m)
+			}
+		})
+	}
+}
+
+// TestBookKeepsMarkWhenRoutingFails: WhenPosted failing leaves the mark
+// for the next read.
+func TestBookKeepsMarkWhenRoutingFails(t *testing.T) {
+	s := openBolt(t)
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	next := orders.New("shopmart", "SO-1")
+	if err := s.Begin(ctx, []orders.Change{{Next: next, Keys: []string{"doc-1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := orders.NewBook(s, func(context.Context, string) (bool, error) { return true, nil }, nil)
+	fail := errors.New("outbox down")
+	b.WhenPosted(func(context.Context, *orders.Record) error { return fail })
+	if _, err := b.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); !errors.Is(err, fail) {
+		t.Fatalf("read: %v", err)
+	}
+	if m, _ := s.Mark(ctx, mapping.KindOrder, "shopmart", "SO-1"); m == nil {
+		t.Error("the mark went with routing failed")
+	}
+	b.WhenPosted(func(context.Context, *orders.Record) error { return nil })
+	if r, err := b.Get(ctx, mapping.KindOrder, "shopmart", "SO-1"); err != nil || r.Number != "SO-1" {
+		t.Errorf("read again: %+v %v", r, err)
+	}
+}

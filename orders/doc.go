@@ -13,6 +13,13 @@
 // shipment confirmation (a 945) line by line, all or nothing, once per
 // (warehouse, order, shipment, line).
 //
+// The same store keeps the ship notices' shipments (856: partner +
+// BSN02, mapping.KindShipment) in a key space of their own, as state
+// only. A record is written before the ledger posting that makes it
+// true, marked pending ([Store.Begin]); the mark goes once the posting is
+// made or refused ([Store.End]), and a mark a crash left is settled at
+// the [Book]'s next read of the record, against the ledger.
+//
 // Storage is the [Store] interface; [OpenBolt] is its bbolt
 // implementation (orders.db in the data folder). Package orderstest is
 // the contract suite every implementation passes.
