@@ -192,10 +192,17 @@ func (w *work) orderAck(id uint64, state outbox.AckState) error {
 // Orders returns the order records (read them; the gateway writes them).
 func (g *Gateway) Orders() orders.Store { return g.orders.store }
 
-// routeHeld tries again, at start and after each reload of the profiles,
-// the 940s held back (an item the warehouse's table missed); it runs
-// until ctx ends.
+// routeHeld settles, at start, the order records a crash left pending
+// (see orderBook: those posted are kept and routed, the others put
+// back), and tries again, at start and after each reload of the
+// profiles, the 940s held back (an item the warehouse's table missed);
+// it runs until ctx ends.
 func (g *Gateway) routeHeld(ctx context.Context) error {
+	if n, err := g.orders.book.SettleMarked(ctx); err != nil {
+		g.log.Error("settling order records left pending by a crash (settled at their next read)", "err", err)
+	} else if n > 0 {
+		g.log.Info("order records left pending by a crash settled against the ledger", "orders", n)
+	}
 	for {
 		reloaded := g.partnersReloaded()
 		if n, err := g.RouteHeld(ctx); err != nil {

@@ -338,3 +338,38 @@ func TestOrderToWarehouseAfterCrashBeforeRouting(t *testing.T) {
 		t.Errorf("allocated WIDGET-RED %d, want 5", b)
 	}
 }
+
+// TestPendingOrdersSettledAtStart: records a crash left pending are
+// settled at start (routeHeld calls SettleMarked): posted, the order is kept and its 940
+// queued; never posted, the record before is back.
+func TestPendingOrdersSettledAtStart(t *testing.T) {
+	g := openWarehouseTest(t, nil, skusFromCSV)
+	ctx := context.Background()
+	g.orders.afterPost = func() error { return errors.New("stopped between the ledger and the 940") }
+	if m := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]; m.State != inbox.Failed {
+		t.Fatalf("order: %s %v", m.State, m.Errors)
+	}
+	g.orders.afterPost = nil
+	never := &orders.Record{OrderState: mapping.OrderState{Partner: "shopmart", Number: "SO-404", Open: true,
+		Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 1}}, By: mapping.Origin{Document: "shopmart|404|404|0001"}}}
+	if err := g.orders.begin([]orderStep{{res: &mapping.Result{Key: never.By.Document, LegacyKey: never.By.Document}, next: never}}); err != nil {
+		t.Fatal(err)
+	}
+	if marked, _ := g.orders.store.Marked(ctx); len(marked) != 2 {
+		t.Fatalf("%d records marked, want 2", len(marked))
+	}
+	if n, err := g.orders.book.SettleMarked(ctx); err != nil || n != 2 {
+		t.Fatalf("settled %d: %v", n, err)
+	}
+	if marked, _ := g.orders.store.Marked(ctx); len(marked) != 0 {
+		t.Errorf("%d records still marked", len(marked))
+	}
+	ms, _ := sent940s(t, g)
+	r, _ := g.orders.store.Get(ctx, mapping.KindOrder, "shopmart", "SO-9001")
+	if len(ms) != 1 || r == nil || r.Status() != orders.Sent {
+		t.Errorf("posted order: %d 940s, record %+v", len(ms), r)
+	}
+	if _, err := g.orders.store.Get(ctx, mapping.KindOrder, "shopmart", "SO-404"); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("never posted: %v", err)
+	}
+}

@@ -369,3 +369,33 @@ func (s *Bolt) End(_ context.Context, os []Outcome) error {
 	}
 	return nil
 }
+
+// Marked implements Store.
+func (s *Bolt) Marked(ctx context.Context) ([]*Record, error) {
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPending)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, _ []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			v := tx.Bucket(bucketOrders).Get(k)
+			if v == nil {
+				return nil // a mark without its record: nothing to settle
+			}
+			r, err := decode(v)
+			if err != nil {
+				return fmt.Errorf("order %q: %w", k, err)
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orders: listing pending records: %w", err)
+	}
+	return out, nil
+}

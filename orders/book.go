@@ -61,6 +61,21 @@ func (b *Book) Apply(ctx context.Context, fn func(tx *Tx) error) error {
 	return fn(&Tx{b: b, ctx: ctx})
 }
 
+// SettleMarked settles every pending mark (a crash left them; see
+// Tx.Get) and returns how many records were marked.
+func (b *Book) SettleMarked(ctx context.Context) (int, error) {
+	rs, err := b.store.Marked(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, r := range rs {
+		if _, err := b.Get(ctx, r.Kind, r.Partner, r.Number); err != nil && !errors.Is(err, ErrNotFound) {
+			return 0, err
+		}
+	}
+	return len(rs), nil
+}
+
 // Get returns a record as it stands, a pending mark settled first; the
 // error wraps ErrNotFound when there is none.
 func (b *Book) Get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*Record, error) {

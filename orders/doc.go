@@ -18,7 +18,8 @@
 // only. A record is written before the ledger posting that makes it
 // true, marked pending ([Store.Begin]); the mark goes once the posting is
 // made or refused ([Store.End]), and a mark a crash left is settled at
-// the [Book]'s next read of the record, against the ledger.
+// the [Book]'s next read of the record ([Book.SettleMarked] settles them
+// all), against the ledger.
 //
 // Storage is the [Store] interface; [OpenBolt] is its bbolt
 // implementation (orders.db in the data folder). Package orderstest is

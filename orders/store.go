@@ -46,6 +46,9 @@ type Store interface {
 	// step; a warehouse order another record holds fails with
 	// ErrOrderTaken, and nothing changes.
 	Begin(ctx context.Context, cs []Change) error
+	// Marked returns the records marked pending, as written, in key
+	// order.
+	Marked(ctx context.Context) ([]*Record, error)
 	// Mark returns a record's pending mark (Next is the record stored),
 	// nil when it has none.
 	Mark(ctx context.Context, kind mapping.OrderKind, partner, number string) (*Change, error)

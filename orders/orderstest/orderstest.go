@@ -381,6 +381,15 @@ func pendingNotPosted(t *testing.T, s orders.Store) {
 	if m, _ := s.Mark(ctx, mapping.KindOrder, "shopmart", "SO-2"); m == nil || m.Prev != nil {
 		t.Errorf("mark of a new order: %+v", m)
 	}
+	marked, err := s.Marked(ctx)
+	if err != nil || len(marked) != 3 {
+		t.Fatalf("marked: %d records %v, want 3", len(marked), err)
+	}
+	for i, want := range []*orders.Record{next, fresh, ship} { // key order
+		if r := marked[i]; r.Kind != want.Kind || r.Partner != want.Partner || r.Number != want.Number || r.By != want.By {
+			t.Errorf("marked %d: %s %s %s, want %s %s %s", i, r.Kind, r.Partner, r.Number, want.Kind, want.Partner, want.Number)
+		}
+	}
 	err = s.End(ctx, []orders.Outcome{{Partner: "shopmart", Number: "SO-1"}, {Partner: "shopmart", Number: "SO-2"},
 		{Kind: mapping.KindShipment, Partner: "shopmart", Number: "SO-2"}})
 	if err != nil {
@@ -407,6 +416,9 @@ func pendingNotPosted(t *testing.T, s orders.Store) {
 	}
 	if _, err := s.ByWarehouse(ctx, "acme", "SO-2"); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("index of the order unknown before: %v", err)
+	}
+	if marked, err := s.Marked(ctx); err != nil || len(marked) != 0 {
+		t.Errorf("marked after End: %d records %v", len(marked), err)
 	}
 }
 
