@@ -59,6 +59,15 @@
 // the message can be replayed after the profile is fixed (replay reloads
 // the profiles). An inbound 997/999 is matched to what we sent.
 //
+// Orders out: the order book holds each order's life (package orders).
+// An order whose lines allocate at a location a warehouse partner
+// fulfils (its profile's fulfils section) is sent to it as a 940 through
+// the outbox (its transport, identities, control numbers and item ids),
+// keyed by warehouse, location and order document, so a crash between
+// the outbox and the book never queues two; a change sends a 940 change
+// (R), a cancel a 940 cancel (F). The warehouse's 997 is noted on the
+// order.
+//
 // Serve runs the pipeline workers (partners take turns), the outbox
 // dispatcher, the acknowledgement clock (overdue acks), retention, the
 // advice schedules and the transports; a cancelled context stops them,

@@ -89,7 +89,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
 		return nil, g.closeOnError(err)
 	}
-	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log); err != nil {
+	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {

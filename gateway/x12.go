@@ -410,6 +410,12 @@ func (w *work) inboundAck(t *x12.Transaction) {
 		w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement: %v", err)
 		return
 	}
+	if id != 0 {
+		if err := w.orderAck(id, state); err != nil {
+			w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement on its order: %v", err)
+			return
+		}
+	}
 	w.res.Documents = append(w.res.Documents, "x12/"+t.SetID)
 	if id == 0 {
 		w.g.log.Warn("acknowledgement matches nothing we sent", "partner", w.profile.ID, "group", group, "message", w.msg.ID)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/ledger"
 )
 
@@ -78,6 +79,10 @@ type Order struct {
 	// Lines are the document's lines per position, sorted by SKU then
 	// location (none for a cancel).
 	Lines []OrderLine
+	// PurchaseOrder (940 W05-03) and ShipTo (the N1*ST loop), when the
+	// document has them, are passed on to the warehouse that ships it.
+	PurchaseOrder string
+	ShipTo        *documents.Party
 
 	ref ledger.Reference // the reference of the releases SettleOrder adds
 	at  time.Time        // their effective time

@@ -83,6 +83,7 @@ func (c *checker) profile() {
 	c.acks()
 	c.advice()
 	c.divergence()
+	c.fulfils()
 }
 
 func (c *checker) divergence() {

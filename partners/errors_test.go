@@ -342,6 +342,30 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "location fulfilled by two partners",
+			files: map[string]string{
+				"a.yaml": fulfilsProfile("a", "A1", "dallas: DAL1\n    reno: RNO2"),
+				"b.yaml": fulfilsProfile("b", "B1", "reno: R2\n    dallas: D1"),
+			},
+			want: []string{
+				`partners/b.yaml:12:5: fulfils.locations.reno: location "reno" is already fulfilled by partner "a" (partners/a.yaml:13:5)`,
+				`partners/b.yaml:13:5: fulfils.locations.dallas: location "dallas" is already fulfilled by partner "a" (partners/a.yaml:12:5)`,
+			},
+			is: ErrFulfilledTwice,
+		},
+		{
+			name: "fulfils rules",
+			yaml: head + "fulfils:\n  locations: {dallas: ' DAL1'}\n  items: {qualifier: V, lookup: nope}\n",
+			want: []string{
+				`partners/p.yaml:4:1: fulfils: applies to warehouse partners only (role: 3pl), not supplier`,
+				`partners/p.yaml:4:1: fulfils: needs an outbound transport (transports.outbound) to send the 940s`,
+				`partners/p.yaml:4:1: fulfils: needs identities.isa (the receiver of the 940s)`,
+				`partners/p.yaml:5:23: fulfils.locations.dallas: " DAL1": want the partner's warehouse code, 1 to 80 printable characters`,
+				`partners/p.yaml:6:22: fulfils.items.qualifier: "V": want a 2-character product id qualifier (VN, UP, SK...)`,
+				`partners/p.yaml:6:33: fulfils.items.lookup: table "nope" is not defined`,
+			},
+		},
+		{
 			name: "isa listed twice in one profile",
 			yaml: head + "identities:\n  isa:\n    - {qualifier: ZZ, id: P}\n    - {qualifier: ZZ, id: p}\n",
 			want: []string{`partners/p.yaml:7:7: identities.isa[1]: ISA sender ZZ/p is listed twice (first at identities.isa[0])`},
@@ -642,3 +666,11 @@ x-h: &h {<<: [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]}
 x-i: &i {<<: [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]}
 acks: {<<: *i}
 `
+
+// fulfilsProfile is a warehouse partner fulfilling the given locations
+// (a YAML mapping body, indented four spaces): its locations start on
+// line 12.
+func fulfilsProfile(id, isa, locations string) string {
+	return "id: " + id + "\nname: " + id + "\nrole: 3pl\nidentities:\n  isa: [{qualifier: ZZ, id: " + isa + "}]\n" +
+		"transports:\n  outbound:\n    - folder: {path: /tmp/out}\nfulfils:\n  items: {qualifier: VN}\n  locations:\n    " + locations + "\n"
+}

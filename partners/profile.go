@@ -36,6 +36,10 @@ type Profile struct {
 	// Divergence says when a difference between the partner's figures
 	// and ours is reported to an operator.
 	Divergence Divergence `yaml:"divergence"`
+	// Fulfils, on a warehouse partner (role 3pl), names the locations it
+	// ships our orders from: orders allocating stock there are sent to it
+	// as 940s. nil: the partner is sent no orders.
+	Fulfils *Fulfils `yaml:"fulfils"`
 
 	// File is the profile's file, as given to Load.
 	File string `yaml:"-"`

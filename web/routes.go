@@ -61,6 +61,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/partners/{id}/believes", ro, kindAPI, s.apiBelieves},
 		{"GET", "/api/v1/broadcasts", ro, kindAPI, s.apiBroadcasts},
 		{"GET", "/api/v1/broadcasts/{id}/told", ro, kindAPI, s.apiTold},
+		{"GET", "/api/v1/orders", ro, kindAPI, s.apiOrders},
 		{"POST", "/api/v1/reload", op, kindAPI, s.apiReload},
 		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
 		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},

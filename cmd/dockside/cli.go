@@ -47,7 +47,7 @@ func commands() []*command {
 		x12Command(),
 		partnersCommand(),
 		stockCommand(), historyCommand(),
-		ingestCommand(), messagesCommand(), outboxCommand(),
+		ingestCommand(), messagesCommand(), outboxCommand(), ordersCommand(),
 		serveCommand(), reloadCommand(), configCommand(), adviceCommand(),
 		divergenceCommand(),
 	}
