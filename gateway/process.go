@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
@@ -165,6 +167,7 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	errs := make([]error, len(docs))
 	legacy := make([]int, len(docs)) // movements posted before under the legacy key
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[goroutinePanic]
 	for i, res := range docs {
 		if len(res.Movements) == 0 {
 			continue
@@ -172,13 +175,20 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
+			defer catchPanic(&panicked, "posting")
+			if h := w.g.testHooks.posting; h != nil {
+				h(res)
+			}
 			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
 				results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
 			}
-			res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
 		}()
 	}
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p) // in the worker's goroutine, where processRecovered recovers it
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -201,4 +211,25 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)
 	}
 	return nil
+}
+
+// goroutinePanic is a panic of a goroutine the pipeline started, raised
+// again in the worker's goroutine once the others have stopped.
+type goroutinePanic struct {
+	Goroutine string // what it was doing
+	Value     any    // what was passed to panic
+	Stack     []byte // of the goroutine that panicked
+}
+
+// Error reports the panic's value and the goroutine.
+func (p *goroutinePanic) Error() string {
+	return fmt.Sprintf("%v (in a %s goroutine)", p.Value, p.Goroutine)
+}
+
+// catchPanic, deferred in a goroutine, recovers a panic into *first
+// (unless another goroutine's came first).
+func catchPanic(first *atomic.Pointer[goroutinePanic], where string) {
+	if r := recover(); r != nil {
+		first.CompareAndSwap(nil, &goroutinePanic{Goroutine: where, Value: r, Stack: debug.Stack()})
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
@@ -31,6 +32,9 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// while the reader goes on to the next set.
 	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
 	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
+	if h := w.g.testHooks.mapped; h != nil {
+		pool.Done = func(d documents.Document) { h(d); w.g.docs.Release(d) }
+	}
 	type mapped struct {
 		group *x12.Group
 		set   setRef
