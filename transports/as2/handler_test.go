@@ -117,13 +117,15 @@ func TestDecompressionBounded(t *testing.T) {
 	tests := []struct {
 		name                string
 		body, expanded, mem int64 // MaxBody, MaxExpanded, UnwrapMemory (0: defaults)
+		held                int64 // of UnwrapMemory, taken by other messages meanwhile
 		content             []byte
 		want                string
 	}{
-		{"over the decompression limit (default MaxBody)", 1 << 20, 0, 1 << 30, zeros(4 << 20), "decompressed content over the decompression limit of 1048576 bytes"},
-		{"over a decompression limit set", 0, 4 << 20, 0, zeros(16 << 20), "decompressed content over the decompression limit of 4194304 bytes"},
-		{"over the unwrap memory", 0, 0, 2 << 20, zeros(16 << 20), "the message and its decompressed content over the unwrap memory of 2097152 bytes"},
-		{"within both", 0, 4 << 20, 2 << 20, zeros(1 << 20), "processed"},
+		{"over the decompression limit (default MaxBody)", 1 << 20, 0, 1 << 30, 0, zeros(4 << 20), "decompressed content over the decompression limit of 1048576 bytes"},
+		{"over a decompression limit set", 0, 4 << 20, 0, 0, zeros(16 << 20), "decompressed content over the decompression limit of 4194304 bytes"},
+		{"over the unwrap memory", 0, 0, 2 << 20, 0, zeros(16 << 20), "the message and its decompressed content over the unwrap memory of 2097152 bytes"},
+		{"unwrap memory taken meanwhile", 0, 4 << 20, 2 << 20, 1 << 20, zeros(3 << 19), "too little unwrap memory free for the decompressed content; send it again later"},
+		{"within both", 0, 4 << 20, 2 << 20, 0, zeros(1 << 20), "processed"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +134,12 @@ func TestDecompressionBounded(t *testing.T) {
 				MaxBody: tt.body, MaxExpanded: tt.expanded, UnwrapMemory: tt.mem, Logger: testLogger(t), RatePerAddress: -1})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tt.held > 0 {
+				if !h.working.tryAcquire(tt.held) {
+					t.Fatal("budget")
+				}
+				defer h.working.release(tt.held)
 			}
 			srv := httptest.NewServer(h)
 			defer srv.Close()
@@ -158,7 +166,7 @@ func TestDecompressionBounded(t *testing.T) {
 			if stored := len(msgs) == 1; stored != (tt.want == "processed") {
 				t.Fatalf("%d messages in the inbox", len(msgs))
 			}
-			if h.working.free != h.working.total {
+			if h.working.free != h.working.total-tt.held {
 				t.Fatalf("unwrap memory %d of %d free after the message", h.working.free, h.working.total)
 			}
 		})
