@@ -107,6 +107,11 @@ type HTTPConfig struct {
 	// <data>/as2/spool). Default 64 MiB (in bytes): one body of the
 	// default max_body, or many small ones.
 	AS2UnwrapMemory int64 `yaml:"as2_unwrap_memory"`
+	// AS2MaxDecompressed bounds the decompressed content of one AS2
+	// message (compressed-data), in bytes; default 64 MiB. Decompressed
+	// content also counts against as2_unwrap_memory, with its body: a
+	// message over either is refused with an MDN naming the limit.
+	AS2MaxDecompressed int64 `yaml:"as2_max_decompressed"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
 	// RateLimit is the sustained API and dashboard requests per second
@@ -225,7 +230,8 @@ func DefaultConfig() *Config {
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
-			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20},
+			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20,
+			AS2MaxDecompressed: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},

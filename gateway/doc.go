@@ -17,7 +17,10 @@
 //
 // Acknowledgements: the ones the profile asks for are queued on every
 // outbound transport of the partner once every set's outcome is known,
-// keyed by the message so that processing it again queues nothing new.
+// keyed by the message so that processing it again after a crash queues
+// nothing new; a replay (after the profile was fixed, say) queues a new
+// acknowledgement with the replay's outcome, keyed by the message and the
+// last attempt finished before it.
 // In X12 a 997/999 reports syntax acceptance, and application errors go
 // in other documents (824); but partners read AK5*A as "taken" and never
 // send the set again, so Dockside never reports accepted a set it did not

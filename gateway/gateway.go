@@ -58,6 +58,15 @@ type Gateway struct {
 	orders     *orderBook     // order documents' orders, by partner + order number
 	docs       documents.Pool // typed X12 documents' memory, reused across sets and files
 	setBuffers x12.BufferPool // the X12 decoders' set buffers, likewise
+
+	testHooks testHooks
+}
+
+// testHooks are called, when set, by the pipeline's goroutines; tests
+// inject panics through them.
+type testHooks struct {
+	posting func(*mapping.Result)    // in postAll's goroutine, before posting
+	mapped  func(documents.Document) // on the mapping pool's worker, once mapped
 }
 
 // FinishHook is told when a message's processing ends (a watched folder

@@ -318,6 +318,19 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`partners/p.yaml:7:20: identities.sftp.password_hash: malformed bcrypt hash`},
 			is:   ErrKey,
 		},
+		{
+			// The SFTP server would refuse them at login (internal/passhash).
+			name: "password hashes over the login bounds",
+			files: map[string]string{
+				"p.yaml": head + "identities:\n  sftp:\n    user: p\n    password_hash: " + strings.Replace(testBcrypt, "$04$", "$15$", 1) + "\n",
+				"q.yaml": "id: q\nname: Q\nrole: supplier\nidentities:\n  sftp:\n    user: q\n    password_hash: $argon2id$v=19$m=2097152,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g\n",
+			},
+			want: []string{
+				`partners/p.yaml:7:20: identities.sftp.password_hash: bcrypt cost 15 over 14 (each step doubles a login's time); hash it again with a lower cost`,
+				`partners/q.yaml:7:20: identities.sftp.password_hash: argon2id parameter m=2097152 over 1048576`,
+			},
+			is: ErrKey,
+		},
 		// Identities across files.
 		{
 			name: "duplicate id",

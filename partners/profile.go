@@ -124,7 +124,9 @@ type SFTPAccount struct {
 	AuthorizedKeys []string `yaml:"authorized_keys"`
 	// PasswordHash is a bcrypt ($2a$, $2b$, $2y$) or argon2id
 	// ($argon2id$v=19$m=...,t=...,p=...$salt$hash) hash; never a clear
-	// password. Empty: key login only.
+	// password. Empty: key login only. A bcrypt cost over 14, or argon2id
+	// over m=1048576 (KiB), t=64 or p=64, is refused (as the SFTP server
+	// refuses it at login; see internal/passhash).
 	PasswordHash string `yaml:"password_hash"`
 }
 
