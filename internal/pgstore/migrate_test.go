@@ -108,7 +108,7 @@ func TestMigrateFailureRollsBack(t *testing.T) {
 	ctx := context.Background()
 	pool := openPool(t, pg.Database(t))
 	set := testSet(map[string]string{
-		"0001_t.sql": "CREATE TABLE t (id int);",
+		"0001_t.sql":   "CREATE TABLE t (id int);",
 		"0002_bad.sql": "CREATE TABLE half (id int); SELECT no_such_function();",
 	})
 	done, err := Migrate(ctx, pool, set)
