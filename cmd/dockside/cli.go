@@ -49,6 +49,7 @@ func commands() []*command {
 		stockCommand(), historyCommand(),
 		ingestCommand(), messagesCommand(), outboxCommand(),
 		serveCommand(), reloadCommand(), configCommand(), adviceCommand(),
+		migrateCommand(),
 	}
 }
 
