@@ -4,8 +4,6 @@ import (
 	"testing"
 )
 
-
-
 func TestHistoryBounded(t *testing.T) {
 	var h []Attempt
 	for i := 1; i <= maxHistory+10; i++ {

@@ -46,8 +46,6 @@ func receive(t *testing.T, s *Store, partner, name, body string) *Message {
 	return m
 }
 
-
-
 // claimUntil claims messages until it gets id.
 func claimUntil(t *testing.T, s *Store, id uint64) *Message {
 	t.Helper()
@@ -61,7 +59,6 @@ func claimUntil(t *testing.T, s *Store, id uint64) *Message {
 		}
 	}
 }
-
 
 func TestReopenRequeuesInterruptedClaims(t *testing.T) {
 	dir := t.TempDir()
@@ -85,8 +82,6 @@ func TestReopenRequeuesInterruptedClaims(t *testing.T) {
 	}
 }
 
-
-
 func TestSizeLimit(t *testing.T) {
 	s, dir := openTest(t)
 	_, err := s.Receive(context.Background(), Arrival{Name: "big"}, strings.NewReader(strings.Repeat("x", 1<<20+1)))
@@ -98,4 +93,3 @@ func TestSizeLimit(t *testing.T) {
 		t.Errorf("left files: %v", entries)
 	}
 }
-

@@ -203,4 +203,3 @@ func testReader(t *testing.T, open Open) {
 		t.Errorf("hourly 10:00-11:00: %v %v", late, err)
 	}
 }
-
