@@ -1,0 +1,31 @@
+// Package postgres keeps the inbox (inbox.Storage) in PostgreSQL, so that
+// several gateway nodes share one queue: a file received on one node is
+// processed on any node, exactly once at a time.
+//
+// Records are rows of inbox_messages (the inbox.Message as JSON, with the
+// columns searches read); the bytes are rows of inbox_bodies in 1 MiB
+// chunks, written in the transaction that records the message, so a
+// message never exists without its bytes and every node reads them.
+// Each message keeps its own bytes (no sharing by content as the bbolt
+// store does): simpler retention, at the cost of storing a duplicate's
+// bytes again.
+//
+// Claims: inbox_queue holds a row per waiting or claimed message. Claim
+// takes the first row of the partner after the one this node served last
+// that is free or whose lease ran out, with FOR UPDATE SKIP LOCKED, so
+// nodes never wait for each other nor take the same message. A claim
+// holds a lease (Options.Lease) that the node renews while it works; a
+// node that dies stops renewing, and after the lease another node takes
+// the message over, counting the interruption in Interrupted (as the
+// bbolt store does when it reopens). Finish refuses a claim that was
+// taken over (inbox.ErrState): the other node's outcome counts.
+//
+// Duplicates are found by unique keys (partner and content hash, partner
+// and interchange): two nodes receiving the same bytes at once record
+// one message and one duplicate, never two originals.
+//
+// Notify wakes on local receives and replays, and polls every
+// Options.Poll for work other nodes received or abandoned.
+//
+// The schema is Migrations; Open refuses a database not migrated to it.
+package postgres
