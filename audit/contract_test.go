@@ -10,16 +10,19 @@ import (
 	"github.com/dockside-edi/dockside/audit/audittest"
 )
 
-func TestBoltContract(t *testing.T) {
-	audittest.Run(t, func(t *testing.T, now func() time.Time) audit.Store {
-		s, err := audit.Open(filepath.Join(t.TempDir(), "audit.db"), now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+func openBolt(t testing.TB, now func() time.Time) audit.Store {
+	s, err := audit.Open(filepath.Join(t.TempDir(), "audit.db"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
+
+func TestBoltContract(t *testing.T) { audittest.Run(t, openBolt) }
+
+// BenchmarkRecordBolt is audittest.Bench on bbolt.
+func BenchmarkRecordBolt(b *testing.B) { audittest.Bench(b, openBolt) }
 
 func TestBoltKeepsEntriesAcrossOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")

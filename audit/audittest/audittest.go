@@ -16,7 +16,7 @@ import (
 
 // Open opens an empty store for t whose clock is now; the store is
 // closed when t ends.
-type Open func(t *testing.T, now func() time.Time) audit.Store
+type Open func(t testing.TB, now func() time.Time) audit.Store
 
 // Run checks a Store: entries come back newest first with ids and times,
 // exactly as Record returned them; filters select exactly; paging covers
@@ -90,4 +90,21 @@ func equal(a, b audit.Entry) bool {
 	at, bt := a.Time, b.Time
 	a.Time, b.Time = time.Time{}, time.Time{}
 	return a == b && at.Equal(bt)
+}
+
+// Bench measures Record from b.RunParallel's goroutines and reports
+// entries/s.
+func Bench(b *testing.B, open Open) {
+	s := open(b, nil)
+	ctx := context.Background()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := s.Record(ctx, audit.Entry{Who: "ops", Remote: "127.0.0.1", Action: audit.ActionReplay, Target: "message 7", Detail: "replayed"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }

@@ -33,15 +33,18 @@ func migrated(t testing.TB) *pgxpool.Pool {
 	return pool
 }
 
-func TestContract(t *testing.T) {
-	audittest.Run(t, func(t *testing.T, now func() time.Time) audit.Store {
-		s, err := Open(context.Background(), migrated(t), now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+func openStore(t testing.TB, now func() time.Time) audit.Store {
+	s, err := Open(context.Background(), migrated(t), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
+
+func TestContract(t *testing.T) { audittest.Run(t, openStore) }
+
+// BenchmarkRecord is audittest.Bench on PostgreSQL.
+func BenchmarkRecord(b *testing.B) { audittest.Bench(b, openStore) }
 
 func TestOpenRefusesUnmigrated(t *testing.T) {
 	ctx := context.Background()

@@ -14,7 +14,7 @@ import (
 
 // Open opens an empty store for t, closed when t ends, whose clock is
 // now (nil: time.Now) and whose size limit is maxSize (0: its default).
-type Open func(t *testing.T, now func() time.Time, maxSize int64) inbox.Storage
+type Open func(t testing.TB, now func() time.Time, maxSize int64) inbox.Storage
 
 // Run runs the whole contract against the stores open makes.
 func Run(t *testing.T, open Open) {

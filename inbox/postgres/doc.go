@@ -19,6 +19,10 @@
 // the message over, counting the interruption in Interrupted (as the
 // bbolt store does when it reopens). Finish refuses a claim that was
 // taken over (inbox.ErrState): the other node's outcome counts.
+// ErrEmptyQueue means no message is free for this claim now: a row that
+// another claim is locking is passed over, so under contention a claim
+// may rarely find none while one is about to be free (the benchmark
+// counts these: about 0.003 per claim with two workers).
 //
 // Duplicates are found by unique keys (partner and content hash, partner
 // and interchange): two nodes receiving the same bytes at once record

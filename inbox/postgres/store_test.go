@@ -58,11 +58,14 @@ func node(t testing.TB, pool *pgxpool.Pool, separate bool, opts *Options) *Store
 	return s
 }
 
-func TestContract(t *testing.T) {
-	inboxtest.Run(t, func(t *testing.T, now func() time.Time, maxSize int64) inbox.Storage {
-		return node(t, migrated(t), false, &Options{Now: now, MaxSize: maxSize})
-	})
+func openStore(t testing.TB, now func() time.Time, maxSize int64) inbox.Storage {
+	return node(t, migrated(t), false, &Options{Now: now, MaxSize: maxSize})
 }
+
+func TestContract(t *testing.T) { inboxtest.Run(t, openStore) }
+
+// BenchmarkReceiveClaimFinish is inboxtest.Bench on PostgreSQL.
+func BenchmarkReceiveClaimFinish(b *testing.B) { inboxtest.Bench(b, openStore) }
 
 func TestOpenRefusesUnmigrated(t *testing.T) {
 	ctx := context.Background()
