@@ -26,9 +26,9 @@ type Config struct {
 	// bbolt files in the data folder. A postgres:// URL
 	// (postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full): a
 	// PostgreSQL 15 or later database that several nodes share; `dockside
-	// migrate` creates and upgrades its schema. Only the audit log has a
-	// PostgreSQL store so far: serve and the commands that open the data
-	// folder refuse the setting until every store has one.
+	// migrate` creates and upgrades its schema. Only the audit log and the
+	// inbox have PostgreSQL stores so far: serve and the commands that
+	// open the data folder refuse the setting until every store has one.
 	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
 	// configuration file. Empty: the embedded demo partners.

@@ -6,13 +6,14 @@ import (
 	"fmt"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
+	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
 // implementation, in the order they are applied.
 func schemaSets() []pgstore.Set {
-	return []pgstore.Set{auditpg.Migrations}
+	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations}
 }
 
 func migrateCommand() *command {
