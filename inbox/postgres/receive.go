@@ -132,29 +132,31 @@ func (s *Store) Body(id uint64) (io.ReadCloser, error) {
 	if m.Purged {
 		return nil, fmt.Errorf("inbox: message %d: bytes removed by retention: %w", id, os.ErrNotExist)
 	}
-	return &bodyReader{s: s, id: int64(id)}, nil
+	return &bodyReader{s: s, id: int64(id), size: m.Size}, nil
 }
 
-// bodyReader reads the chunks of a message in order.
+// bodyReader reads the chunks of a message in order. A chunk missing
+// before size bytes were read (retention purged the message meanwhile)
+// is an error, not a short body.
 type bodyReader struct {
 	s    *Store
 	id   int64
+	size int64 // as recorded
+	read int64
 	n    int
 	buf  []byte
-	done bool
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
 	for len(b.buf) == 0 {
-		if b.done {
+		if b.read >= b.size {
 			return 0, io.EOF
 		}
 		ctx, cancel := opContext()
 		err := b.s.pool.QueryRow(ctx, `SELECT data FROM inbox_bodies WHERE id = $1 AND n = $2`, b.id, b.n).Scan(&b.buf)
 		cancel()
 		if errors.Is(err, pgx.ErrNoRows) {
-			b.done = true
-			continue
+			return 0, fmt.Errorf("inbox: message %d: bytes removed by retention after %d of %d bytes: %w", b.id, b.read, b.size, os.ErrNotExist)
 		}
 		if err != nil {
 			return 0, fmt.Errorf("inbox: message %d: reading bytes: %w", b.id, err)
@@ -163,6 +165,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, b.buf)
 	b.buf = b.buf[n:]
+	b.read += int64(n)
 	return n, nil
 }
 

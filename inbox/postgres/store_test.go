@@ -98,6 +98,21 @@ func TestBodiesAcrossNodes(t *testing.T) {
 	if err != nil || !bytes.Equal(got, body) || m.Size != int64(len(body)) {
 		t.Errorf("read %d bytes of %d (size %d): %v", len(got), len(body), m.Size, err)
 	}
+	// Bytes purged while a reader is at them: an error, not a short body.
+	rc, err = b.Body(m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := io.ReadFull(rc, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), `DELETE FROM inbox_bodies WHERE id = $1`, int64(m.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := io.Copy(io.Discard, rc); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("read %d more bytes after the purge: %v", n, err)
+	}
 }
 
 // TestClaimsAcrossNodes: three nodes with four workers each claim 150
