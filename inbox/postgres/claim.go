@@ -157,24 +157,37 @@ func (s *Store) ReplayBy(id uint64, who string) (*inbox.Message, error) {
 }
 
 // Purge implements inbox.Storage: the bytes of done and duplicate
-// messages last updated before cutoff are deleted; records stay.
+// messages last updated before cutoff are deleted (records stay), and so
+// are the bytes of uploads cut off before their message was recorded,
+// a day after they began.
 func (s *Store) Purge(cutoff time.Time) (int, error) {
 	ctx, cancel := opContext()
 	defer cancel()
 	n := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `UPDATE inbox_messages SET purged = true, record = jsonb_set(record, '{purged}', 'true')
-			WHERE NOT purged AND state IN ('done', 'duplicate') AND updated_at < $1 RETURNING id`, cutoff)
+		rows, err := tx.Query(ctx, `WITH old AS (
+				SELECT id, blob FROM inbox_messages
+				WHERE NOT purged AND state IN ('done', 'duplicate') AND updated_at < $1 FOR UPDATE)
+			UPDATE inbox_messages m SET purged = true, blob = NULL, record = jsonb_set(m.record, '{purged}', 'true')
+			FROM old WHERE m.id = old.id RETURNING old.blob`, cutoff)
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		var id int64
-		if _, err := pgx.ForEachRow(rows, []any{&id}, func() error { ids = append(ids, id); return nil }); err != nil {
+		var blobs []int64
+		var blob *int64
+		if _, err := pgx.ForEachRow(rows, []any{&blob}, func() error {
+			n++
+			if blob != nil {
+				blobs = append(blobs, *blob)
+			}
+			return nil
+		}); err != nil {
 			return err
 		}
-		n = len(ids)
-		_, err = tx.Exec(ctx, `DELETE FROM inbox_bodies WHERE id = ANY($1)`, ids)
+		if _, err := tx.Exec(ctx, `DELETE FROM inbox_blobs WHERE id = ANY($1)`, blobs); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM inbox_blobs WHERE NOT recorded AND created_at < now() - interval '1 day'`)
 		return err
 	})
 	if err != nil {

@@ -3,12 +3,17 @@
 // processed on any node, exactly once at a time.
 //
 // Records are rows of inbox_messages (the inbox.Message as JSON, with the
-// columns searches read); the bytes are rows of inbox_bodies in 1 MiB
-// chunks, written in the transaction that records the message, so a
-// message never exists without its bytes and every node reads them.
-// Each message keeps its own bytes (no sharing by content as the bbolt
-// store does): simpler retention, at the cost of storing a duplicate's
-// bytes again.
+// columns searches read); the bytes are a blob of 1 MiB chunks
+// (inbox_blobs, inbox_bodies) that every node reads. A file that fits
+// one chunk (most EDI files) is written in the transaction that records
+// its message. A larger one is written one short transaction per chunk
+// first, so that a slow upload never holds a transaction open (an open
+// transaction stops VACUUM for every table: the queue's bloat trap); its
+// blob becomes the message's in the recording transaction, and a blob
+// no message took (an upload cut off by a crash) is removed by Purge a
+// day later. Each message keeps its own bytes (no sharing by content as
+// the bbolt store does): simpler retention, at the cost of storing a
+// duplicate's bytes again.
 //
 // Claims: inbox_queue holds a row per waiting or claimed message. Claim
 // takes the first row of the partner after the one this node served last

@@ -107,7 +107,7 @@ func TestBodiesAcrossNodes(t *testing.T) {
 	if _, err := io.ReadFull(rc, make([]byte, 10)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pool.Exec(context.Background(), `DELETE FROM inbox_bodies WHERE id = $1`, int64(m.ID)); err != nil {
+	if _, err := pool.Exec(context.Background(), `DELETE FROM inbox_bodies WHERE blob = (SELECT blob FROM inbox_messages WHERE id = $1)`, int64(m.ID)); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := io.Copy(io.Discard, rc); !errors.Is(err, os.ErrNotExist) {
@@ -258,5 +258,49 @@ func TestSameBytesOnTwoNodes(t *testing.T) {
 	}
 	if n, _ := nodes[0].Waiting(); n != 1 {
 		t.Errorf("%d waiting", n)
+	}
+}
+
+// failingReader yields n bytes, then an error: an upload cut off.
+type failingReader struct{ n int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n == 0 {
+		return 0, errors.New("connection reset")
+	}
+	k := min(len(p), f.n)
+	f.n -= k
+	return k, nil
+}
+
+// TestCutUploadsLeaveNoBytes: a large file cut off, or over the size
+// limit, after chunks were written leaves no blob behind; a blob left by
+// a crash between chunks is purged a day later.
+func TestCutUploadsLeaveNoBytes(t *testing.T) {
+	ctx := context.Background()
+	pool := migrated(t)
+	s := node(t, pool, false, &Options{MaxSize: 2*chunkSize + 10})
+	if _, err := s.Receive(ctx, inbox.Arrival{Name: "cut.edi"}, &failingReader{n: 2*chunkSize + 5}); err == nil {
+		t.Fatal("a cut upload was recorded")
+	}
+	if _, err := s.Receive(ctx, inbox.Arrival{Name: "big.edi"}, bytes.NewReader(make([]byte, 3*chunkSize))); !errors.Is(err, inbox.ErrTooLarge) {
+		t.Fatalf("over the limit: %v", err)
+	}
+	blobs := func() (n int) {
+		pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM inbox_blobs) + (SELECT count(*) FROM inbox_bodies)`).Scan(&n)
+		return n
+	}
+	if n := blobs(); n != 0 {
+		t.Errorf("%d blob and chunk rows left by refused uploads", n)
+	}
+	// A crash between chunks: the blob stays until Purge finds it a day old.
+	if _, err := pool.Exec(ctx, `INSERT INTO inbox_blobs (created_at) VALUES (now() - interval '25 hours'), (now())`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Purge(time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := blobs(); n != 1 {
+		t.Errorf("%d blobs after the purge, want the recent one only", n)
 	}
 }

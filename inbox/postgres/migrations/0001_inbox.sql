@@ -1,3 +1,22 @@
+-- Bytes: a blob per received file, in chunks. A file larger than a
+-- chunk is written in one short transaction per chunk before its
+-- message is recorded (a slow upload must not hold a transaction open:
+-- that stops VACUUM everywhere); recorded marks the blobs a message
+-- took, and Purge removes the others once a day old (uploads cut off).
+CREATE TABLE inbox_blobs (
+	id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	recorded   boolean NOT NULL DEFAULT false
+);
+CREATE INDEX inbox_blobs_unrecorded ON inbox_blobs (created_at) WHERE NOT recorded;
+CREATE TABLE inbox_bodies (
+	blob bigint NOT NULL REFERENCES inbox_blobs (id) ON DELETE CASCADE,
+	n    integer NOT NULL,
+	data bytea NOT NULL,
+	PRIMARY KEY (blob, n)
+);
+ALTER TABLE inbox_bodies ALTER COLUMN data SET STORAGE EXTERNAL; -- hashed, rarely compressible: no TOAST compression
+
 -- Records: the Message as JSON, with the columns searches and claims use.
 CREATE TABLE inbox_messages (
 	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -6,6 +25,7 @@ CREATE TABLE inbox_messages (
 	received_at timestamptz NOT NULL,
 	updated_at  timestamptz NOT NULL,
 	purged      boolean NOT NULL DEFAULT false,
+	blob        bigint REFERENCES inbox_blobs (id) ON DELETE SET NULL, -- NULL once purged
 	controls    text[] NOT NULL DEFAULT '{}', -- inbox.SearchKeys
 	doc_types   text[] NOT NULL DEFAULT '{}',
 	record      jsonb NOT NULL
@@ -43,12 +63,3 @@ CREATE TABLE inbox_interchanges (
 	id      bigint NOT NULL REFERENCES inbox_messages (id),
 	PRIMARY KEY (partner, key)
 );
-
--- The bytes of each message, in chunks, readable from every node.
-CREATE TABLE inbox_bodies (
-	id   bigint NOT NULL REFERENCES inbox_messages (id),
-	n    integer NOT NULL,
-	data bytea NOT NULL,
-	PRIMARY KEY (id, n)
-);
-ALTER TABLE inbox_bodies ALTER COLUMN data SET STORAGE EXTERNAL; -- chunks are hashed, not compressible text
