@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -37,6 +38,13 @@ type Server struct {
 	nextDB int
 
 	binDirs []string // where to look for the binaries (nil: the usual places)
+
+	// The watchdog stops the server and removes its folder when its
+	// stdin closes: at stop, or when the test process dies without
+	// stopping (a test timeout's panic, SIGKILL), so no server outlives
+	// its tests.
+	watchdog     *exec.Cmd
+	watchdogPipe io.WriteCloser
 }
 
 // Run runs the package's tests and stops the server, if one was started;
@@ -132,6 +140,9 @@ func (s *Server) start() error {
 			return fmt.Errorf("pgtest: pg_ctl start: %w\n%s\n%s", err, out, tail(log))
 		}
 	}
+	if err := s.startWatchdog(data); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if s.admin, err = pgx.Connect(ctx, s.url("postgres")); err != nil {
@@ -151,6 +162,11 @@ func (s *Server) stop() error {
 		s.admin.Close(context.Background())
 		s.admin = nil
 	}
+	if s.watchdog != nil {
+		s.watchdogPipe.Close()
+		s.watchdog.Wait()
+		s.watchdog = nil
+	}
 	var err error
 	if _, statErr := os.Stat(filepath.Join(s.dir, "data", "postmaster.pid")); statErr == nil {
 		if out, e := s.command("pg_ctl", "stop", "-w", "-m", "immediate", "-D", filepath.Join(s.dir, "data")).CombinedOutput(); e != nil {
@@ -162,6 +178,25 @@ func (s *Server) stop() error {
 	}
 	s.dir = ""
 	return err
+}
+
+// startWatchdog starts a shell, as the server's user and in its own
+// process group, that waits for its stdin to close, then stops the
+// server and removes the folder.
+func (s *Server) startWatchdog(data string) error {
+	script := `read _; "$0/pg_ctl" stop -w -m immediate -D "$1" >/dev/null 2>&1; rm -rf "$2"`
+	cmd := exec.Command("/bin/sh", "-c", script, s.bin, data, s.dir)
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: s.cred}
+	w, err := cmd.StdinPipe()
+	if err != nil {
+		return fmt.Errorf("pgtest: watchdog: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("pgtest: watchdog: %w", err)
+	}
+	s.watchdog, s.watchdogPipe = cmd, w
+	return nil
 }
 
 // command runs a PostgreSQL program as the server's user, in its own

@@ -2,8 +2,14 @@ package pgtest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -86,4 +92,38 @@ func TestNoBinaries(t *testing.T) {
 	if err := s.stop(); err != nil {
 		t.Error(err)
 	}
+}
+
+// TestServerDiesWithItsTests: a test binary killed without stopping its
+// server (a timeout's panic, SIGKILL) leaves no server and no folder.
+func TestServerDiesWithItsTests(t *testing.T) {
+	if os.Getenv("PGTEST_CHILD") == "1" {
+		// The child: start a server, print its folder, die hard.
+		var s Server
+		s.Database(t)
+		fmt.Println("DIR", s.dir)
+		os.Stdout.Sync()
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+	}
+	if _, err := findBin(nil); err != nil {
+		t.Skip(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestServerDiesWithItsTests$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "PGTEST_CHILD=1")
+	out, _ := cmd.Output()
+	var dir string
+	for _, line := range strings.Split(string(out), "\n") {
+		if d, ok := strings.CutPrefix(line, "DIR "); ok {
+			dir = d
+		}
+	}
+	if dir == "" {
+		t.Fatalf("the child started no server: %s", out)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+	}
+	t.Errorf("%s still there after its test process died", dir)
 }
