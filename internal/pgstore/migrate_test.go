@@ -162,3 +162,18 @@ func TestOpenRefusesOtherURLs(t *testing.T) {
 		t.Errorf("redacted %q", r)
 	}
 }
+
+// TestOpenBoundsIdleTransactions: a pool's sessions end a transaction
+// left idle, unless the URL says otherwise.
+func TestOpenBoundsIdleTransactions(t *testing.T) {
+	url := pg.Database(t)
+	for _, tc := range []struct{ url, want string }{
+		{url, "1min"},
+		{url + "&idle_in_transaction_session_timeout=5000", "5s"},
+	} {
+		var got string
+		if err := openPool(t, tc.url).QueryRow(context.Background(), "SHOW idle_in_transaction_session_timeout").Scan(&got); err != nil || got != tc.want {
+			t.Errorf("%s: %q %v, want %q", tc.url, got, err, tc.want)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -15,6 +17,13 @@ func IsURL(s string) bool {
 	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
 }
 
+// IdleInTransactionTimeout is the idle_in_transaction_session_timeout
+// Open sets unless the URL sets one: a session left idle inside a
+// transaction (a stuck node) is ended instead of holding back VACUUM
+// for every table. No store waits on anything but the database inside
+// a transaction.
+const IdleInTransactionTimeout = time.Minute
+
 // Open opens a connection pool on the PostgreSQL database at url and
 // checks that it answers.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
@@ -24,6 +33,10 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %s: %w", Redact(url), err)
+	}
+	params := cfg.ConnConfig.RuntimeParams
+	if _, set := params["idle_in_transaction_session_timeout"]; !set {
+		params["idle_in_transaction_session_timeout"] = strconv.FormatInt(IdleInTransactionTimeout.Milliseconds(), 10)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
