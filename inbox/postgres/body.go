@@ -75,24 +75,17 @@ func (s *Store) dropBlob(blob int64) {
 	s.pool.Exec(ctx, `DELETE FROM inbox_blobs WHERE id = $1`, blob)
 }
 
-// record writes p's bytes for message id in tx: the single chunk, or the
-// blob marked recorded.
-func (p *pendingBody) record(ctx context.Context, tx pgx.Tx, id int64) error {
-	blob := p.blob
-	if blob == 0 {
-		if err := tx.QueryRow(ctx, `INSERT INTO inbox_blobs (recorded) VALUES (true) RETURNING id`).Scan(&blob); err != nil {
-			return err
-		}
-		if len(p.first) > 0 {
-			if _, err := tx.Exec(ctx, `INSERT INTO inbox_bodies (blob, n, data) VALUES ($1, 0, $2)`, blob, p.first); err != nil {
-				return err
-			}
-		}
-	} else if _, err := tx.Exec(ctx, `UPDATE inbox_blobs SET recorded = true WHERE id = $1`, blob); err != nil {
-		return err
+// insertMessage inserts the row of a new message with p's bytes, in one
+// statement: the blob and its one chunk, or the blob already written
+// marked recorded. Its arguments: partner, received, updated.
+func (p *pendingBody) insertMessage() (string, []any) {
+	const insert = ` INSERT INTO inbox_messages (partner, state, received_at, updated_at, record, blob)
+		SELECT $1, 'received', $2, $3, '{}', id FROM b RETURNING id`
+	if p.blob != 0 {
+		return `WITH b AS (UPDATE inbox_blobs SET recorded = true WHERE id = $4 RETURNING id)` + insert, []any{p.blob}
 	}
-	_, err := tx.Exec(ctx, `UPDATE inbox_messages SET blob = $2 WHERE id = $1`, id, blob)
-	return err
+	return `WITH b AS (INSERT INTO inbox_blobs (recorded) VALUES (true) RETURNING id),
+		c AS (INSERT INTO inbox_bodies (blob, n, data) SELECT id, 0, $4 FROM b WHERE octet_length($4::bytea) > 0)` + insert, []any{p.first}
 }
 
 // Body implements inbox.Storage: the bytes are read one chunk at a time.

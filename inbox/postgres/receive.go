@@ -28,26 +28,33 @@ func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*
 	m := &inbox.Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name,
 		ReceivedAt: at.UTC().Truncate(time.Microsecond), UpdatedAt: now, State: inbox.Received,
 		Size: p.size, SHA256: hex.EncodeToString(p.sum.Sum(nil))}
+	// Four round trips: the message with its bytes, the content key,
+	// then the queue row and the record in one batch; and the commit.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		q, bodyArgs := p.insertMessage()
 		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO inbox_messages (partner, state, received_at, updated_at, record)
-			VALUES ($1, 'received', $2, $3, '{}') RETURNING id`, m.Partner, m.ReceivedAt, m.UpdatedAt).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, q, append([]any{m.Partner, m.ReceivedAt, m.UpdatedAt}, bodyArgs...)...).Scan(&id); err != nil {
 			return err
 		}
 		m.ID = uint64(id)
-		if err := p.record(ctx, tx, id); err != nil {
-			return err
-		}
 		first, err := firstWith(ctx, tx, keyHash, m.Partner, m.SHA256, m.ID)
 		if err != nil {
 			return err
 		}
+		m.State, m.DuplicateOf = inbox.Received, 0
 		if first != 0 {
 			m.State, m.DuplicateOf = inbox.Duplicate, first
-		} else if _, err := tx.Exec(ctx, `INSERT INTO inbox_queue (id, partner) VALUES ($1, $2)`, id, m.Partner); err != nil {
+		}
+		args, err := putArgs(m)
+		if err != nil {
 			return err
 		}
-		return put(ctx, tx, m)
+		var b pgx.Batch
+		if m.State == inbox.Received {
+			b.Queue(`INSERT INTO inbox_queue (id, partner) VALUES ($1, $2)`, id, m.Partner)
+		}
+		b.Queue(putSQL, args...)
+		return tx.SendBatch(ctx, &b).Close()
 	})
 	if err != nil {
 		s.dropBlob(p.blob)

@@ -187,9 +187,21 @@ func scanMessage(row pgx.Row, id uint64) (*inbox.Message, error) {
 
 // put writes the record of m and the columns derived from it.
 func put(ctx context.Context, tx pgx.Tx, m *inbox.Message) error {
-	raw, err := json.Marshal(m)
+	args, err := putArgs(m)
 	if err != nil {
 		return err
+	}
+	_, err = tx.Exec(ctx, putSQL, args...)
+	return err
+}
+
+const putSQL = `UPDATE inbox_messages SET partner = $2, state = $3, received_at = $4, updated_at = $5,
+	purged = $6, controls = $7, doc_types = $8, record = $9 WHERE id = $1`
+
+func putArgs(m *inbox.Message) ([]any, error) {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
 	}
 	controls, docTypes := inbox.SearchKeys(m)
 	if controls == nil {
@@ -198,10 +210,7 @@ func put(ctx context.Context, tx pgx.Tx, m *inbox.Message) error {
 	if docTypes == nil {
 		docTypes = []string{}
 	}
-	_, err = tx.Exec(ctx, `UPDATE inbox_messages SET partner = $2, state = $3, received_at = $4, updated_at = $5,
-		purged = $6, controls = $7, doc_types = $8, record = $9 WHERE id = $1`,
-		int64(m.ID), m.Partner, string(m.State), m.ReceivedAt, m.UpdatedAt, m.Purged, controls, docTypes, raw)
-	return err
+	return []any{int64(m.ID), m.Partner, string(m.State), m.ReceivedAt, m.UpdatedAt, m.Purged, controls, docTypes, raw}, nil
 }
 
 // update runs fn on message id in a transaction, its row locked, and
