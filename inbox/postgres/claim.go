@@ -73,35 +73,47 @@ func (s *Store) Finish(id uint64, o inbox.Outcome) error {
 	attempt, mine := s.claims[id]
 	s.mu.Unlock()
 	lost := false // the claim is no longer this node's
-	err := s.update(id, func(ctx context.Context, tx pgx.Tx, m *inbox.Message) error {
+	ctx, cancel := opContext()
+	defer cancel()
+	// Three round trips: the record locked; the queue row, the record
+	// and the keys in one batch; the commit.
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		m, err := getForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if !mine || m.Attempts != attempt {
 			lost = true
 			return fmt.Errorf("message %d is %s and not claimed by this node (attempt %d): %w", id, m.State, m.Attempts, inbox.ErrState)
 		}
-		if o.State != inbox.Done && o.State != inbox.Failed && o.State != inbox.Duplicate {
-			return fmt.Errorf("inbox: finishing message %d as %q: %w", id, o.State, inbox.ErrState)
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM inbox_queue WHERE id = $1 AND claimed_by = $2`, int64(id), s.opts.Node)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() != 1 {
-			lost = true
-			return fmt.Errorf("message %d: claim taken over by another node: %w", id, inbox.ErrState)
-		}
 		if err := m.ApplyOutcome(o, s.now()); err != nil {
 			return err
 		}
+		args, err := putArgs(m)
+		if err != nil {
+			return err
+		}
+		var b pgx.Batch
+		b.Queue(`DELETE FROM inbox_queue WHERE id = $1 AND claimed_by = $2`, int64(id), s.opts.Node)
+		b.Queue(putSQL, args...)
 		if o.State == inbox.Failed {
 			// A resend of a failed message is new work, not a duplicate.
-			if err := forget(ctx, tx, keyHash, m.Partner, m.SHA256, id); err != nil {
-				return err
-			}
+			queueForget(&b, keyHash, m.Partner, m.SHA256, id)
 			if m.Interchange != "" {
-				return forget(ctx, tx, keyInterchange, m.Partner, m.Interchange, id)
+				queueForget(&b, keyInterchange, m.Partner, m.Interchange, id)
 			}
 		}
-		return nil
+		br := tx.SendBatch(ctx, &b)
+		tag, err := br.Exec()
+		if err == nil && tag.RowsAffected() != 1 {
+			lost = true
+			err = fmt.Errorf("message %d: claim taken over by another node: %w", id, inbox.ErrState)
+		}
+		if err != nil {
+			br.Close()
+			return err // the transaction rolls back the rest of the batch
+		}
+		return br.Close()
 	})
 	if mine && (err == nil || lost) {
 		s.mu.Lock()

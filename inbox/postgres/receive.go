@@ -98,8 +98,8 @@ func firstWith(ctx context.Context, tx pgx.Tx, key uniqueKey, partner, value str
 	return 0, err
 }
 
-// forget removes the key of message id, if it is id's.
-func forget(ctx context.Context, tx pgx.Tx, key uniqueKey, partner, value string, id uint64) error {
-	_, err := tx.Exec(ctx, `DELETE FROM `+key.table+` WHERE partner = $1 AND `+key.column+` = $2 AND id = $3`, partner, value, int64(id))
-	return err
+// queueForget queues the removal of the key of message id, if it is
+// id's.
+func queueForget(b *pgx.Batch, key uniqueKey, partner, value string, id uint64) {
+	b.Queue(`DELETE FROM `+key.table+` WHERE partner = $1 AND `+key.column+` = $2 AND id = $3`, partner, value, int64(id))
 }
