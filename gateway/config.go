@@ -25,6 +25,14 @@ type Config struct {
 	// Data is the data folder (ledger, inbox, outbox, keys). Default
 	// ./dockside-data.
 	Data string `yaml:"data"`
+	// Storage is where the gateway keeps its state. Empty (the default):
+	// bbolt files in the data folder. A postgres:// URL
+	// (postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full): a
+	// PostgreSQL 15 or later database that several nodes share; `dockside
+	// migrate` creates and upgrades its schema. Only the audit log and the
+	// inbox have PostgreSQL stores so far: serve and the commands that
+	// open the data folder refuse the setting until every store has one.
+	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
 	// configuration file. Empty: the embedded demo partners.
 	Partners string `yaml:"partners"`
@@ -272,6 +280,9 @@ func (c *Config) Check() error {
 	var errs []error
 	if c.Data == "" {
 		errs = append(errs, errors.New("data: must not be empty"))
+	}
+	if c.Storage != "" && !strings.HasPrefix(c.Storage, "postgres://") && !strings.HasPrefix(c.Storage, "postgresql://") {
+		errs = append(errs, errors.New("storage: must be empty (bbolt in the data folder) or a postgres:// URL"))
 	}
 	if c.Workers < 1 || c.Workers > 256 {
 		errs = append(errs, fmt.Errorf("workers: %d is not between 1 and 256", c.Workers))

@@ -50,6 +50,7 @@ func commands() []*command {
 		ingestCommand(), messagesCommand(), outboxCommand(), ordersCommand(),
 		serveCommand(), reloadCommand(), configCommand(), adviceCommand(),
 		divergenceCommand(),
+		migrateCommand(),
 	}
 }
 
