@@ -1,0 +1,42 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dockside-edi/dockside/gateway"
+)
+
+// TestIngestWhileServing: ingest on a data folder a serve holds says so at
+// once, names what to do, and names no store file or lock internals; a
+// serve without a PID file (an older one) is told by its lock, with the
+// same advice.
+func TestIngestWhileServing(t *testing.T) {
+	data, config := startServe(t)
+	sample := filepath.Join("..", "..", "examples", "samples", "acme-3pl", "inventory-846.edi")
+	internals := []string{"ledger.db", "inbox.db", "locked by another process", "timeout", "bbolt"}
+	check := func(name string, want ...string) {
+		t.Helper()
+		code, out, errOut := runCLI(t, "ingest", "--config", config, "--partner", "acme-3pl", sample)
+		if code != exitUsage || out != "" {
+			t.Errorf("%s: exit %d, stdout %q", name, code, out)
+		}
+		for _, w := range append(want, data, "stop it first") {
+			if !strings.Contains(errOut, w) {
+				t.Errorf("%s: stderr %q does not say %q", name, errOut, w)
+			}
+		}
+		for _, bad := range internals {
+			if strings.Contains(errOut, bad) {
+				t.Errorf("%s: stderr %q names %q", name, errOut, bad)
+			}
+		}
+	}
+	check("by the PID file", "serve (at http://127.0.0.1:")
+	if err := os.Remove(filepath.Join(data, gateway.PIDFile)); err != nil {
+		t.Fatal(err)
+	}
+	check("by the lock", "in use by another dockside process")
+}
