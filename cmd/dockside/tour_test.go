@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dockside-edi/dockside/gateway"
+	"github.com/dockside-edi/dockside/specs"
 )
 
 // TestIngestWhileServing: ingest on a data folder a serve holds says so at
@@ -39,4 +40,26 @@ func TestIngestWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("by the lock", "in use by another dockside process")
+}
+
+// TestX12HelpNamesEverySet: the help of x12 validate names every set the
+// embedded specs check, and x12 json every one but the acknowledgements
+// as typed; a spec added without its help fails here.
+func TestX12HelpNamesEverySet(t *testing.T) {
+	c, err := specs.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, validate, _ := runCLI(t, "x12", "validate", "--help")
+	_, json, _ := runCLI(t, "x12", "json", "--help")
+	for _, v := range c.Versions() {
+		for _, set := range c.Sets(v) {
+			if !strings.Contains(validate, set) {
+				t.Errorf("x12 validate --help does not name %s (%s):\n%s", set, v, validate)
+			}
+			if set != "997" && set != "999" && !strings.Contains(json, set) {
+				t.Errorf("x12 json --help does not name %s (%s):\n%s", set, v, json)
+			}
+		}
+	}
 }
