@@ -63,3 +63,25 @@ func TestX12HelpNamesEverySet(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandSummaries: the command lists read alike (every summary in
+// lower case, as listed beside its name) and a group's help opens with
+// its summary as a sentence.
+func TestCommandSummaries(t *testing.T) {
+	var walk func(path string, cs []*command)
+	walk = func(path string, cs []*command) {
+		for _, c := range cs {
+			if c.summary == "" || c.summary != strings.ToLower(c.summary[:1])+c.summary[1:] {
+				t.Errorf("%s %s: summary %q does not start in lower case", path, c.name, c.summary)
+			}
+			if c.subs != nil {
+				_, out, _ := runCLI(t, append(strings.Fields(path + " " + c.name)[1:], "--help")...)
+				if want := "\n\n" + sentence(c.summary) + ".\n"; !strings.Contains(out, want) || want == "\n\n"+c.summary+".\n" {
+					t.Errorf("%s %s --help does not open with %q:\n%s", path, c.name, want, out)
+				}
+				walk(path+" "+c.name, c.subs)
+			}
+		}
+	}
+	walk("dockside", commands())
+}

@@ -10,7 +10,7 @@ import (
 )
 
 func x12Command() *command {
-	return &command{name: "x12", summary: "Validate, acknowledge and inspect X12 files", subs: []*command{
+	return &command{name: "x12", summary: "validate, acknowledge and inspect X12 files", subs: []*command{
 		{name: "validate", summary: "check envelopes and transaction sets against their specs", run: runX12Validate},
 		{name: "ack", summary: "write the 997/999 (and TA1) acknowledging a file", run: runX12Ack},
 		{name: "json", summary: "print the parsed documents as JSON", run: runX12JSON},
