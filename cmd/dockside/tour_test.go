@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/specs"
@@ -84,4 +86,34 @@ func TestCommandSummaries(t *testing.T) {
 		}
 	}
 	walk("dockside", commands())
+}
+
+// TestServeLogNamesPartnersFolder: serve's first line says where the
+// partner profiles it runs are, so that a newcomer on the demo knows which
+// folder to edit before 'dockside reload'.
+func TestServeLogNamesPartnersFolder(t *testing.T) {
+	dir := t.TempDir()
+	data, config := filepath.Join(dir, "data"), filepath.Join(dir, "dockside.yaml")
+	// No partners folder: the demo's, written into the data folder.
+	cfg := "data: " + data + "\nworkers: 1\nhttp:\n  listen: 127.0.0.1:0\nsftp:\n  listen: \"\"\n"
+	if err := os.WriteFile(config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	e := &env{Stdin: strings.NewReader(""), Stdout: logs, Stderr: logs, Getenv: func(string) string { return "" }, Now: time.Now}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, []string{"serve", "--config", config}) }()
+	defer func() {
+		cancel()
+		if code := <-done; code != exitOK {
+			t.Errorf("serve exited %d:\n%s", code, logs.String())
+		}
+	}()
+	want := "partners_dir=" + gateway.DemoPartnersDir(data)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(logs.String(), want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve's log does not say %q:\n%s", want, logs.String())
+		}
+	}
 }
