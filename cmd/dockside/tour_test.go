@@ -117,3 +117,15 @@ func TestServeLogNamesPartnersFolder(t *testing.T) {
 		}
 	}
 }
+
+// TestAdviceSaysNotSent: advice without --send says in words that it was
+// only built, and how to send it.
+func TestAdviceSaysNotSent(t *testing.T) {
+	code, out, errOut := runCLI(t, "advice", "shopmart", "--data", t.TempDir())
+	if code != exitOK || !strings.HasPrefix(out, "ISA*") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.Contains(errOut, ", not sent (built only; --send queues it)\n") || strings.Contains(errOut, "not_sent") {
+		t.Errorf("stderr %q", errOut)
+	}
+}
