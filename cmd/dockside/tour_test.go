@@ -129,3 +129,22 @@ func TestAdviceSaysNotSent(t *testing.T) {
 		t.Errorf("stderr %q", errOut)
 	}
 }
+
+// TestReadCommandsNeedADataFolder: a read command pointed at a data
+// folder that does not exist (DOCKSIDE_DATA forgotten, another working
+// folder) says so, rather than making a new empty one and printing an
+// empty table.
+func TestReadCommandsNeedADataFolder(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "dockside-data")
+	for _, args := range [][]string{
+		{"messages", "list"}, {"messages", "show", "1"}, {"messages", "replay", "1"}, {"outbox", "list"}, {"advice", "shopmart"},
+	} {
+		code, out, errOut := runCLI(t, append(args, "--data", missing)...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, "no data folder at "+missing) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+		if _, err := os.Stat(missing); err == nil {
+			t.Fatalf("%v made %s", args, missing)
+		}
+	}
+}
