@@ -212,7 +212,7 @@ func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
 		switch {
 		case errors.As(err, &oe):
 			w.res.Documents = append(w.res.Documents, res.Key)
-			w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%v", err)
+			w.fail(fmt.Sprintf("%s: order %s", w.msg.Name, o.Number), "", "%s", oe.Brief())
 			continue
 		case err != nil:
 			return err
