@@ -34,7 +34,8 @@ type Config struct {
 	// open the data folder refuse the setting until every store has one.
 	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
-	// configuration file. Empty: the embedded demo partners.
+	// configuration file. Empty: the demo partners, written on first start
+	// to <data>/demo-partners and loaded from there (edit them there).
 	Partners string `yaml:"partners"`
 	// Identity is who we are in the envelopes we send.
 	Identity IdentityConfig `yaml:"identity"`

@@ -249,7 +249,7 @@ func (w *work) settleOrder(ctx context.Context, tx *orders.Tx, res *mapping.Resu
 	switch {
 	case errors.As(err, &oe):
 		w.res.Documents = append(w.res.Documents, res.Key)
-		w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%v", err)
+		w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%s", oe.Brief())
 		w.refuse(res, err)
 		return nil, nil
 	case err != nil:

@@ -382,7 +382,11 @@ func setPlace(name string, t *x12.Transaction) string {
 }
 
 func envelopePlace(name string, e x12.EnvelopeError) string {
-	place := fmt.Sprintf("%s: line %d, %s", name, e.Pos.Line, e.Segment)
+	place := fmt.Sprintf("%s: line %d", name, e.Pos.Line)
+	if e.Segment == "" { // the input ended, or no segment applies
+		return place
+	}
+	place += ", " + e.Segment
 	if e.Element > 0 {
 		place += fmt.Sprintf("%02d", e.Element)
 	}

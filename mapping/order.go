@@ -142,6 +142,20 @@ func (e *OrderError) Error() string {
 // Unwrap returns the sentinel.
 func (e *OrderError) Unwrap() error { return e.Err }
 
+// Brief is the error for a place that already names the order and the
+// message (a message's errors): what was refused and why, and what set
+// the order's state, without repeating the order, partner and document.
+func (e *OrderError) Brief() string {
+	s := fmt.Sprintf("%s refused (%v)", e.Action, e.Err)
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.Prev != nil {
+		s += "; the order was set by " + e.Prev.String()
+	}
+	return s
+}
+
 // MergeOrderLines merges lines per position (adding their quantities) and
 // sorts them by SKU, then location, as Order.Lines and OrderState.Lines
 // are kept. It reuses lines' array.

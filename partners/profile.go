@@ -116,11 +116,12 @@ type SFTPAccount struct {
 	// options, which the SFTP server enforces at login: from="..."
 	// (addresses, CIDR blocks, wildcards on addresses, ! to refuse; host
 	// names are refused, as client names are never resolved) and
-	// expiry-time="YYYYMMDD[HHMM[SS]][Z]" (in TimeZone unless it ends in
-	// Z). restrict, no-pty, no-port-forwarding, no-agent-forwarding,
-	// no-X11-forwarding, no-user-rc and command="internal-sftp" are
-	// accepted, being already true of an SFTP-only server; any other
-	// option is refused here, with its position. See internal/authkeys.
+	// expiry-time="YYYYMMDD[HHMM[SS]][Z]" (in the profile's time_zone
+	// unless it ends in Z). restrict, no-pty, no-port-forwarding,
+	// no-agent-forwarding, no-X11-forwarding, no-user-rc and
+	// command="internal-sftp" are accepted, being already true of an
+	// SFTP-only server; any other option is refused when the profile is
+	// loaded (partners check, reload), with its position.
 	AuthorizedKeys []string `yaml:"authorized_keys"`
 	// PasswordHash is a bcrypt ($2a$, $2b$, $2y$) or argon2id
 	// ($argon2id$v=19$m=...,t=...,p=...$salt$hash) hash; never a clear

@@ -34,9 +34,15 @@ type partnerHealth struct {
 	DeadOutbound int                 `json:"dead_outbound"`
 	// Deliveries is how the latest outbound messages went.
 	Deliveries deliveryHealth `json:"deliveries"`
-	// LastBroadcast is the last inventory advice built for a channel.
+	// LastBroadcast is the last inventory advice sent (queued) to a
+	// channel: what it was told. A preview built without sending is
+	// skipped; nil when none was sent among the latest lastAdviceScan.
 	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
 }
+
+// lastAdviceScan bounds how many of a channel's latest advice records
+// are read to find the last one sent, past previews.
+const lastAdviceScan = 50
 
 // deliveryHealth is how a partner's latest outbound messages (up to
 // recentDeliveries) went: those attempted, those whose last attempt
@@ -102,8 +108,13 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	}
 	for _, p := range dir.Profiles() {
 		if p.Advice != nil && s.deps.Broadcasts != nil {
-			if bs, err := s.deps.Broadcasts.List(p.ID, 1); err == nil && len(bs) > 0 {
-				out[p.ID].LastBroadcast = &bs[0]
+			if bs, err := s.deps.Broadcasts.List(p.ID, lastAdviceScan); err == nil {
+				for i := range bs {
+					if bs[i].State != broadcast.StateNotSent {
+						out[p.ID].LastBroadcast = &bs[i]
+						break
+					}
+				}
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/gateway"
@@ -62,6 +63,10 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 		e.Stdout.Write(res.X12)
 	}
 	bc := res.Broadcast
-	fmt.Fprintf(e.Stderr, "advice %d for %s: %s, %d items, interchange %s, %s\n", bc.ID, bc.Partner, bc.Mode, bc.Items, bc.Interchange, bc.State)
+	state := strings.ReplaceAll(string(bc.State), "_", " ")
+	if bc.State == broadcast.StateNotSent {
+		state += " (built only; --send queues it)"
+	}
+	fmt.Fprintf(e.Stderr, "advice %d for %s: %s, %d items, interchange %s, %s\n", bc.ID, bc.Partner, bc.Mode, bc.Items, bc.Interchange, state)
 	return exitOK
 }
