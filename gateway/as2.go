@@ -30,13 +30,19 @@ func (g *Gateway) BuildAS2(asyncURL string) (*AS2, error) {
 	if err != nil {
 		return nil, fmt.Errorf("as2 identity: %w", err)
 	}
+	spool := filepath.Join(dir, "spool")
+	if err := os.MkdirAll(spool, 0o750); err != nil {
+		return nil, err
+	}
 	st, err := as2.OpenStore(dir)
 	if err != nil {
 		return nil, err
 	}
 	ps := as2Partners{g}
 	h, err := as2.NewHandler(as2.HandlerConfig{Identity: id, Partners: ps, Inbox: g.Inbox, Store: st, Outbox: g.Outbox,
-		MaxBody: g.Config.HTTP.MaxBody, Logger: g.log, Now: g.now})
+		MaxBody: g.Config.HTTP.MaxBody, SpoolDir: spool, UnwrapMemory: g.Config.HTTP.AS2UnwrapMemory,
+		MaxExpanded:    g.Config.HTTP.AS2MaxDecompressed,
+		RatePerAddress: float64(g.Config.HTTP.AS2RateLimit), RateBurst: g.Config.HTTP.AS2RateBurst, Logger: g.log, Now: g.now})
 	if err != nil {
 		st.Close()
 		return nil, err

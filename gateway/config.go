@@ -12,6 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/flat"
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -22,8 +25,17 @@ type Config struct {
 	// Data is the data folder (ledger, inbox, outbox, keys). Default
 	// ./dockside-data.
 	Data string `yaml:"data"`
+	// Storage is where the gateway keeps its state. Empty (the default):
+	// bbolt files in the data folder. A postgres:// URL
+	// (postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full): a
+	// PostgreSQL 15 or later database that several nodes share; `dockside
+	// migrate` creates and upgrades its schema. Only the audit log and the
+	// inbox have PostgreSQL stores so far: serve and the commands that
+	// open the data folder refuse the setting until every store has one.
+	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
-	// configuration file. Empty: the embedded demo partners.
+	// configuration file. Empty: the demo partners, written on first start
+	// to <data>/demo-partners and loaded from there (edit them there).
 	Partners string `yaml:"partners"`
 	// Identity is who we are in the envelopes we send.
 	Identity IdentityConfig `yaml:"identity"`
@@ -48,6 +60,16 @@ type Config struct {
 	// white space or NUL padding in a row, a segment over 1 MiB and a
 	// transaction set over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
+	// Outbox tunes the retries of outbound messages.
+	Outbox OutboxConfig `yaml:"outbox"`
+	// Flat bounds what one CSV, fixed-width or Excel file may cost, so
+	// that memory and time follow these limits, not the input. A file
+	// past one fails whole, nothing posted, its bytes kept, with an error
+	// that names the setting and its value ("limit max_rows = 100000",
+	// "xl/sharedStrings.xml: ... (limit max_shared_strings = 1000000)").
+	// Fixed bounds apply besides: Excel's 1,048,576 rows and 16,384
+	// cells a row, a field a movement takes of at most 1,024 bytes.
+	Flat FlatConfig `yaml:"flat"`
 	// NATS is the NATS JetStream server partners' inventory events are
 	// read from (profiles' events.nats).
 	NATS NATSConfig `yaml:"nats"`
@@ -93,8 +115,34 @@ type HTTPConfig struct {
 	// PublicURL is how partners reach this listener (for asynchronous
 	// AS2 MDNs); default http://<listen>.
 	PublicURL string `yaml:"public_url"`
+	// AS2RateLimit is the sustained requests per second /as2 takes from
+	// one client address, checked before anything of the request is
+	// read (a proxy in front makes every partner one address). Default
+	// 20 requests/s; a negative value turns the limit off.
+	AS2RateLimit int `yaml:"as2_rate_limit"`
+	// AS2RateBurst is the requests /as2 takes at once from one client
+	// address above AS2RateLimit. Default 60 requests.
+	AS2RateBurst int `yaml:"as2_rate_burst"`
+	// AS2UnwrapMemory bounds the bytes of the AS2 bodies being unwrapped
+	// at a time, each needing about three times its size in memory; the
+	// others wait their turn with their bodies on disk (in
+	// <data>/as2/spool). Default 64 MiB (in bytes): one body of the
+	// default max_body, or many small ones.
+	AS2UnwrapMemory int64 `yaml:"as2_unwrap_memory"`
+	// AS2MaxDecompressed bounds the decompressed content of one AS2
+	// message (compressed-data), in bytes; default 64 MiB. Decompressed
+	// content also counts against as2_unwrap_memory, with its body: a
+	// message over either is refused with an MDN naming the limit.
+	AS2MaxDecompressed int64 `yaml:"as2_max_decompressed"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
+	// RateLimit is the sustained API and dashboard requests per second
+	// allowed per token (and per client address without one). Default
+	// 20 requests/s.
+	RateLimit int `yaml:"rate_limit"`
+	// RateBurst is the requests a token may make at once above
+	// RateLimit. Default 40 requests.
+	RateBurst int `yaml:"rate_burst"`
 }
 
 // TokenConfig is one API token: stored as its SHA-256, never in clear.
@@ -146,16 +194,73 @@ type LimitsConfig struct {
 	MaxAttempts int `yaml:"max_attempts"`
 }
 
+// FlatConfig bounds what processing one flat file (CSV, fixed-width, Excel)
+// may cost, so that memory depends on these limits, not on the input. A
+// file over a limit fails whole (nothing posted), with an error that names
+// the setting and its value; its bytes stay in the inbox.
+type FlatConfig struct {
+	// MaxRows bounds the rows of one file, blank rows not counted
+	// (default 100,000; at most 1,000,000, what the ledger posts in one
+	// document). Every row's movement is held until the file is posted:
+	// measured, a 100,000-row CSV peaks at 245 MB of memory in `dockside
+	// ingest`, posting included, so raise it with care.
+	MaxRows int `yaml:"max_rows"`
+	// MaxProblems bounds the problems reported for one file; reading stops
+	// past it (default 1,000).
+	MaxProblems int `yaml:"max_problems"`
+	// MaxRecordBytes bounds one record in bytes: a CSV or fixed-width
+	// line, or the values of a workbook row (default 1 MiB).
+	MaxRecordBytes int `yaml:"max_record_bytes"`
+	// MaxColumns bounds the columns of one record (default 1,024).
+	MaxColumns int `yaml:"max_columns"`
+	// MaxCellBytes bounds one workbook cell or shared string, in bytes
+	// (default 128 KiB).
+	MaxCellBytes int `yaml:"max_cell_bytes"`
+	// MaxUnzipBytes bounds the unzipped size of all parts of a workbook
+	// together, in bytes (default 1 GiB).
+	MaxUnzipBytes int64 `yaml:"max_unzip_bytes"`
+	// MaxPartBytes bounds the unzipped size of one workbook part (a sheet,
+	// the shared strings), in bytes (default 512 MiB).
+	MaxPartBytes int64 `yaml:"max_part_bytes"`
+	// MaxParts bounds the number of parts (zip entries) of a workbook
+	// (default 10,000).
+	MaxParts int `yaml:"max_parts"`
+	// MaxSharedStrings bounds the strings of a workbook's shared-string
+	// table (default 1,000,000).
+	MaxSharedStrings int `yaml:"max_shared_strings"`
+	// MaxSharedStringBytes bounds the text of all shared strings together,
+	// in bytes (default 64 MiB).
+	MaxSharedStringBytes int64 `yaml:"max_shared_string_bytes"`
+}
+
+// OutboxConfig tunes the retries of outbound messages (advice, acks).
+type OutboxConfig struct {
+	// RetryDelay is the wait after a first failed attempt (default
+	// 30 s); each further failure doubles it, up to MaxRetryDelay
+	// (default 1 h), with ±20% jitter.
+	RetryDelay time.Duration `yaml:"retry_delay"`
+	// MaxRetryDelay caps the wait between attempts (default 1 h).
+	MaxRetryDelay time.Duration `yaml:"max_retry_delay"`
+	// MaxAttempts is how many attempts are made before a message is dead
+	// and waits for an operator (default 8).
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
-		HTTP:    HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
+			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20,
+			AS2MaxDecompressed: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
-		NATS:    NATSConfig{Batch: 1000},
+		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
+		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
+			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
+		NATS: NATSConfig{Batch: 1000},
 	}
 }
 
@@ -191,6 +296,9 @@ func (c *Config) Check() error {
 	if c.Data == "" {
 		errs = append(errs, errors.New("data: must not be empty"))
 	}
+	if c.Storage != "" && !strings.HasPrefix(c.Storage, "postgres://") && !strings.HasPrefix(c.Storage, "postgresql://") {
+		errs = append(errs, errors.New("storage: must be empty (bbolt in the data folder) or a postgres:// URL"))
+	}
 	if c.Workers < 1 || c.Workers > 256 {
 		errs = append(errs, fmt.Errorf("workers: %d is not between 1 and 256", c.Workers))
 	}
@@ -205,6 +313,10 @@ func (c *Config) Check() error {
 	}
 	if c.Limits.MaxAttempts < 1 {
 		errs = append(errs, fmt.Errorf("limits.max_attempts: %d must be at least 1", c.Limits.MaxAttempts))
+	}
+	errs = append(errs, c.Flat.check()...)
+	if c.Outbox.RetryDelay < 0 || c.Outbox.MaxRetryDelay < 0 || c.Outbox.MaxAttempts < 0 {
+		errs = append(errs, errors.New("outbox: retry_delay, max_retry_delay and max_attempts must not be negative"))
 	}
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {
@@ -275,4 +387,37 @@ func setFromString(v reflect.Value, s string) error {
 		return fmt.Errorf("cannot be set from the environment (%s)", v.Kind())
 	}
 	return nil
+}
+
+// check reports flat-file limits that are not positive.
+func (f *FlatConfig) check() []error {
+	var errs []error
+	for _, l := range []struct {
+		name string
+		v    int64
+	}{
+		{"max_rows", int64(f.MaxRows)}, {"max_problems", int64(f.MaxProblems)}, {"max_record_bytes", int64(f.MaxRecordBytes)},
+		{"max_columns", int64(f.MaxColumns)}, {"max_cell_bytes", int64(f.MaxCellBytes)}, {"max_unzip_bytes", f.MaxUnzipBytes},
+		{"max_part_bytes", f.MaxPartBytes}, {"max_parts", int64(f.MaxParts)}, {"max_shared_strings", int64(f.MaxSharedStrings)},
+		{"max_shared_string_bytes", f.MaxSharedStringBytes},
+	} {
+		if l.v < 1 {
+			errs = append(errs, fmt.Errorf("flat.%s: %d must be positive", l.name, l.v))
+		}
+	}
+	if f.MaxRows > ledger.MaxMovements {
+		errs = append(errs, fmt.Errorf("flat.max_rows: %d is more than the ledger posts in one document (%d)", f.MaxRows, ledger.MaxMovements))
+	}
+	return errs
+}
+
+// limits returns the mapping's flat-file limits. A workbook's file size is
+// bounded by MaxFileSize, as every received file is.
+func (f *FlatConfig) limits(maxFile int64) mapping.FlatLimits {
+	return mapping.FlatLimits{
+		MaxRows: f.MaxRows, MaxProblems: f.MaxProblems,
+		Record: flat.Limits{MaxRecordBytes: f.MaxRecordBytes, MaxColumns: f.MaxColumns},
+		Workbook: flat.WorkbookLimits{MaxFileBytes: maxFile, MaxUnzipBytes: f.MaxUnzipBytes, MaxPartBytes: f.MaxPartBytes,
+			MaxParts: f.MaxParts, MaxSharedStrings: f.MaxSharedStrings, MaxSharedStringBytes: f.MaxSharedStringBytes, MaxCellBytes: f.MaxCellBytes},
+	}
 }

@@ -91,9 +91,9 @@ func TryFile(p *partners.Profile, cat *specs.Catalog, name string, body io.Reade
 func TryFileWith(p *partners.Profile, cat *specs.Catalog, name string, body io.Reader, received time.Time, opts TryOptions) (*TryResult, error) {
 	res := &TryResult{Partner: p.ID, File: name, Documents: []TryDocument{}}
 	m := mapping.New(p)
-	br := bufio.NewReaderSize(body, 64<<10)
-	head, _ := br.Peek(512)
-	if !isX12(head) {
+	br := bufio.NewReaderSize(body, x12.HeadSize)
+	head, _ := br.Peek(x12.HeadSize)
+	if !x12.LooksLikeX12(head) {
 		t, ok := m.FlatType(name)
 		if !ok {
 			res.Problems = append(res.Problems, fmt.Sprintf("%s: not X12, and partner %s's profile has no flat document matching this name", name, p.ID))
@@ -210,7 +210,11 @@ func tryOrder(partner string, mr *mapping.Result, opts TryOptions) (*TryOrder, e
 	_, dup, err := mr.SettleOrder(prev, mapping.Origin{Document: mr.Key})
 	t.Duplicate = dup
 	if err != nil {
-		mr.Problems = append(mr.Problems, mapping.Problem{Place: "order " + o.Number, Reason: err.Error()})
+		reason := err.Error()
+		if oe := (*mapping.OrderError)(nil); errors.As(err, &oe) {
+			reason = oe.Brief()
+		}
+		mr.Problems = append(mr.Problems, mapping.Problem{Place: "order " + o.Number, Reason: reason})
 		return t, fmt.Errorf("%w: %w", mapping.ErrRejected, err)
 	}
 	return t, nil

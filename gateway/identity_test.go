@@ -14,7 +14,6 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
-	bolt "go.etcd.io/bbolt"
 )
 
 // writeVariant writes a sample with replacements (old, new pairs) to a
@@ -265,6 +264,12 @@ func TestOrderIdentity(t *testing.T) {
 		!strings.Contains(text, fmt.Sprintf("message %d (order-940.edi", first.ID)) || !strings.Contains(text, "WIDGET-RED@dallas 6") {
 		t.Errorf("re-sent with other lines: %s\n%s", other.State, text)
 	}
+	if ack := strings.ReplaceAll(ackBody(t, g, other), "\n", ""); !strings.Contains(ack, "AK5*R~AK9*R*1*1*0~") {
+		t.Errorf("re-sent with other lines: the 997 does not reject it:\n%s", ack)
+	}
+	if ack := ackBody(t, g, again); !strings.Contains(ack, "AK5*A~") {
+		t.Errorf("re-sent order: the 997 does not accept it:\n%s", ack)
+	}
 	want("re-sent with other lines", 5, 2)
 
 	// R replaces: WIDGET-RED 3, WIDGET-BLUE 2.
@@ -320,10 +325,10 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	g.orders.close()
 	os.Remove(filepath.Join(g.Config.Data, "orders.db"))
 	var err error
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
-	st, err := g.orders.get("shopmart", "SO-9001")
+	st, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 	if err != nil || st == nil || !st.Open || len(st.Lines) != 2 || st.By.Document != old[0].Key {
 		t.Fatalf("seeded order: %+v %v", st, err)
 	}
@@ -342,10 +347,10 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	}
 	// Opened again, the book is not filled again (the cancel stays).
 	g.orders.close()
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := g.orders.get("shopmart", "SO-9001"); st == nil || st.Open {
+	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open {
 		t.Errorf("after reopening: %+v", st)
 	}
 }
@@ -358,18 +363,18 @@ func TestOrderProcessedAgainAfterCrash(t *testing.T) {
 	g, _ := openTest(t, nil)
 	ctx := context.Background()
 	for _, f := range []string{"order-940.edi", "order-940-change.edi", "order-940-cancel.edi"} {
-		before, _ := g.orders.get("shopmart", "SO-9001")
+		before, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 		m := ingest(t, g, "shopmart", samples+"/shopmart/"+f)[0]
 		if m.State != inbox.Done {
 			t.Fatalf("%s: %s %v", f, m.State, m.Errors)
 		}
 		want := balance(t, g, "WIDGET-RED", "dallas").Allocated
-		after, _ := g.orders.get("shopmart", "SO-9001")
+		after, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
 		for _, crashBeforeBook := range []bool{false, true} {
 			if crashBeforeBook {
 				// Posted, but the book still holds the order as it was.
 				if before == nil {
-					g.orders.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketOrders).Delete(orderKey("shopmart", "SO-9001")) })
+					g.orders.store.Delete(ctx, mapping.KindOrder, "shopmart", "SO-9001")
 				} else {
 					g.orders.put(before)
 				}
@@ -381,7 +386,7 @@ func TestOrderProcessedAgainAfterCrash(t *testing.T) {
 			if got := balance(t, g, "WIDGET-RED", "dallas").Allocated; got != want {
 				t.Errorf("%s processed again (book written: %v): allocated %d, want %d", f, !crashBeforeBook, got, want)
 			}
-			if st, _ := g.orders.get("shopmart", "SO-9001"); st == nil || st.Open != after.Open || st.By != after.By {
+			if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open != after.Open || st.By != after.By {
 				t.Errorf("%s processed again: order %+v, want %+v", f, st, after)
 			}
 		}
@@ -411,6 +416,9 @@ func TestCollisionAfterRetention(t *testing.T) {
 	if text := errorsText(c); c.State != inbox.Failed || !strings.Contains(text, "control number collision") || !strings.Contains(text, "snapshot 999 of WIDGET-RED at dallas, now snapshot 1") {
 		t.Errorf("other content after retention: %s\n%s", c.State, text)
 	}
+	if len(c.Result.Acks) != 0 {
+		t.Errorf("other content after retention: %d acknowledgements queued; a collision is not answered", len(c.Result.Acks))
+	}
 	if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != 999 {
 		t.Errorf("WIDGET-RED@dallas: %d", b.OnHand)
 	}
@@ -435,7 +443,7 @@ func TestOrderReplayedAfterLaterChange(t *testing.T) {
 	if b := balance(t, g, "WIDGET-RED", "dallas"); b.Allocated != 0 {
 		t.Errorf("the cancel was undone: allocated %d", b.Allocated)
 	}
-	if st, _ := g.orders.get("shopmart", "SO-9001"); st.Open || st.By.Message != cancel.ID {
+	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st.Open || st.By.Message != cancel.ID {
 		t.Errorf("order %+v", st)
 	}
 	// Reopened by a new message, then the cancel processed again: stays open.

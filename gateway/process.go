@@ -2,14 +2,17 @@ package gateway
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 
+	"github.com/dockside-edi/dockside/divergence"
+	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -31,6 +34,11 @@ type work struct {
 	// keepRepeated, when set, is the source key prefix of the events
 	// whose ids repeated movements name in the result (Result.Repeated).
 	keepRepeated string
+	// verdicts collects what became of an X12 file's sets (nil for a
+	// flat file): the acknowledgement reports it.
+	verdicts *verdicts
+	// notPosted names the documents the ledger refused (postAll).
+	notPosted map[*mapping.Result]bool
 }
 
 func (w *work) fail(place, code, format string, args ...any) {
@@ -50,12 +58,13 @@ func (g *Gateway) Process(ctx context.Context, m *inbox.Message) (inbox.Outcome,
 		return inbox.Outcome{}, err
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(body, 64<<10)
-	head, _ := br.Peek(512)
+	// 64 KiB: events decode in one pass from this buffer (issue 18).
+	br := bufio.NewReaderSize(body, max(x12.HeadSize, 64<<10))
+	head, _ := br.Peek(x12.HeadSize)
 	switch {
 	case isEvents(m):
 		err = w.events(ctx, br)
-	case isX12(head):
+	case x12.LooksLikeX12(head):
 		err = w.x12(ctx, br, head)
 	default:
 		err = w.flat(ctx, br)
@@ -95,14 +104,6 @@ func resultMovements(r *inbox.Result) int {
 		return 0
 	}
 	return r.Movements
-}
-
-// isX12 reports whether a file starts (after a BOM and white space) with
-// an ISA segment.
-func isX12(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) >= 4 && string(head[:3]) == "ISA"
 }
 
 // partnerByID sets the work's profile from the message's partner.
@@ -174,7 +175,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	results := make([]ledger.PostResult, len(docs))
 	errs := make([]error, len(docs))
 	legacy := make([]int, len(docs)) // movements posted before under the legacy key
+	w.keepCompared(docs)
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[goroutinePanic]
 	for i, res := range docs {
 		if len(res.Movements) == 0 {
 			continue
@@ -182,13 +185,20 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
+			defer catchPanic(&panicked, "posting")
+			if h := w.g.testHooks.posting; h != nil {
+				h(res)
+			}
 			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
 				results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
 			}
-			res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
 		}()
 	}
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p) // in the worker's goroutine, where processRecovered recovers it
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -196,6 +206,11 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Documents = append(w.res.Documents, res.Key)
 		if errs[i] != nil {
 			w.fail(res.Key, "", "ledger: %v", errs[i])
+			if w.notPosted == nil {
+				w.notPosted = map[*mapping.Result]bool{}
+			}
+			w.notPosted[res] = true
+			w.refuse(res, errs[i])
 			continue
 		}
 		pr := results[i]
@@ -209,4 +224,40 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)
 	}
 	return nil
+}
+
+// keepCompared keeps the partner's own figures (quantities its profile
+// maps to the compare bucket) for the divergence report.
+func (w *work) keepCompared(docs []*mapping.Result) {
+	var figures []divergence.Reported
+	now := w.g.now().UTC()
+	for _, res := range docs {
+		for _, c := range res.Compare {
+			figures = append(figures, divergence.Reported{Partner: w.profile.ID, SKU: c.SKU, Location: c.Location, Quantity: c.Quantity, At: now})
+		}
+	}
+	if err := w.g.Divergence.Checker.Store.Report(figures); err != nil {
+		w.g.log.Error("keeping the partner's figures for the divergence report", "partner", w.profile.ID, "err", err)
+	}
+}
+
+// goroutinePanic is a panic of a goroutine the pipeline started, raised
+// again in the worker's goroutine once the others have stopped.
+type goroutinePanic struct {
+	Goroutine string // what it was doing
+	Value     any    // what was passed to panic
+	Stack     []byte // of the goroutine that panicked
+}
+
+// Error reports the panic's value and the goroutine.
+func (p *goroutinePanic) Error() string {
+	return fmt.Sprintf("%v (in a %s goroutine)", p.Value, p.Goroutine)
+}
+
+// catchPanic, deferred in a goroutine, recovers a panic into *first
+// (unless another goroutine's came first).
+func catchPanic(first *atomic.Pointer[goroutinePanic], where string) {
+	if r := recover(); r != nil {
+		first.CompareAndSwap(nil, &goroutinePanic{Goroutine: where, Value: r, Stack: debug.Stack()})
+	}
 }

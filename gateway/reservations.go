@@ -24,6 +24,7 @@ type Reservations struct {
 	ledger *ledger.Ledger
 	db     *bolt.DB
 	now    func() time.Time
+	g      *Gateway // set by BuildWeb: reservations with a ship-to are orders it routes
 }
 
 var _ web.Reservations = (*Reservations)(nil)
@@ -31,6 +32,10 @@ var _ web.Reservations = (*Reservations)(nil)
 type reservationRecord struct {
 	web.ReservationResult
 	Released time.Time `json:"released,omitempty"`
+	// Channel and ShipTo: a reservation with a ship-to is a line of
+	// the channel's order (Gateway.reserveOrder).
+	Channel string `json:"channel,omitempty"`
+	ShipTo  bool   `json:"ship_to,omitempty"`
 }
 
 // OpenReservations opens the reservation records in the data folder.
@@ -85,14 +90,35 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 		if rec.SKU != res.SKU || rec.Location != res.Location || rec.Quantity != res.Quantity || rec.Order != order {
 			return web.ReservationResult{}, fmt.Errorf("%w: %q", web.ErrKeyReused, res.Key)
 		}
+		if rec.Released.IsZero() {
+			// A crash between the release's posting and its record: the
+			// ledger knows.
+			if err := r.releasedInLedger(ctx, rec); err != nil {
+				return web.ReservationResult{}, err
+			}
+		}
 		if !rec.Released.IsZero() {
 			// Answering "replayed" would tell the client it holds stock
 			// it does not.
 			return web.ReservationResult{}, fmt.Errorf("%w: %q was released at %s", web.ErrKeyReleased, res.Key, rec.Released.Format(time.RFC3339))
 		}
+		if rec.ShipTo && r.g != nil {
+			// Made before; its order may not have been (a crash in between).
+			res.Order = order
+			if err := r.g.reserveOrder(ctx, res); err != nil {
+				return web.ReservationResult{}, err
+			}
+		}
 		out := rec.ReservationResult
 		out.Replayed = true
 		return out, nil
+	}
+	res.Order = order
+	shipTo := res.ShipTo != nil && r.g != nil
+	if shipTo {
+		if err := r.g.reservationOrderConflict(ctx, res); err != nil {
+			return web.ReservationResult{}, err
+		}
 	}
 	reason := "reservation"
 	if res.Note != "" {
@@ -113,13 +139,52 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 	if berr != nil {
 		return web.ReservationResult{}, berr
 	}
+	if len(pr.Duplicates) > 0 {
+		// Posted before without a record (a crash in between, or the same
+		// key asked twice at once): the ledger holds what was allocated,
+		// which must be what is asked now.
+		seq, err := r.sameAllocation(ctx, res, order)
+		if err != nil {
+			return web.ReservationResult{}, err
+		}
+		pr.Seq = max(pr.Seq, seq)
+	}
+	if shipTo {
+		if err := r.g.reserveOrder(ctx, res); err != nil {
+			return web.ReservationResult{}, err
+		}
+	}
 	rec := &reservationRecord{ReservationResult: web.ReservationResult{Key: res.Key, SKU: res.SKU, Location: res.Location,
 		Quantity: res.Quantity, Order: order, Available: bal.Available(), Seq: pr.Seq, Created: r.now().UTC(),
-		Replayed: len(pr.Duplicates) > 0}}
+		Replayed: len(pr.Duplicates) > 0}, Channel: res.Channel, ShipTo: shipTo}
 	if err := r.put(rec); err != nil {
 		return web.ReservationResult{}, err
 	}
 	return rec.ReservationResult, nil
+}
+
+// releasedInLedger marks rec released (and records it) when the ledger
+// holds its release: Release posted it and stopped before its record.
+func (r *Reservations) releasedInLedger(ctx context.Context, rec *reservationRecord) error {
+	ms, err := r.ledger.SourceMovements(ctx, []string{"api|release|" + rec.Key})
+	if err != nil || ms[0].ID == 0 {
+		return err
+	}
+	rec.Released = ms[0].Recorded.UTC()
+	return r.put(rec)
+}
+
+// sameAllocation checks that the allocation the ledger holds under res's
+// key is the one res asks for, and returns its sequence number.
+func (r *Reservations) sameAllocation(ctx context.Context, res web.Reservation, order string) (uint64, error) {
+	ms, err := r.ledger.SourceMovements(ctx, []string{"api|reserve|" + res.Key})
+	if err != nil {
+		return 0, err
+	}
+	if m := ms[0]; m.ID != 0 && (m.SKU != res.SKU || m.Location != res.Location || m.Quantity != res.Quantity || m.Reference.Order != order) {
+		return 0, fmt.Errorf("%w: %q (it allocated %d of %s at %s)", web.ErrKeyReused, res.Key, m.Quantity, m.SKU, m.Location)
+	}
+	return ms[0].Seq, nil
 }
 
 // Release frees what a reservation allocated.
@@ -141,6 +206,11 @@ func (r *Reservations) Release(ctx context.Context, key string) error {
 	}}})
 	if err != nil {
 		return err
+	}
+	if rec.ShipTo && r.g != nil {
+		if err := r.g.releaseOrder(ctx, rec.Channel, rec.Order, key); err != nil {
+			return err
+		}
 	}
 	rec.Released = r.now().UTC()
 	return r.put(rec)

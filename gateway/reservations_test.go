@@ -114,3 +114,52 @@ func TestReleasedKeyRepostedIsConflict(t *testing.T) {
 		t.Errorf("Reserve of a released key: %v", err)
 	}
 }
+
+// TestReservationCrashWindows: the reservation records and the ledger are
+// two files. A crash after Release posted the release but before its
+// record leaves the key looking held: posted again, it still answers
+// ErrKeyReleased (never "replayed"). A crash after Reserve posted the
+// allocation but before its record: the same request again is replayed,
+// and other figures under the key are ErrKeyReused (the ledger holds the
+// first), not a record that disagrees with the ledger.
+func TestReservationCrashWindows(t *testing.T) {
+	g, _ := openTest(t, nil)
+	ctx := context.Background()
+	g.Ledger.Post(ctx, ledger.Document{Key: "stock", Movements: []ledger.Movement{{SourceKey: "stock", SKU: "A", Location: "dallas", Kind: ledger.KindReceipt, Quantity: 10}}})
+	r, err := OpenReservations(t.TempDir(), g.Ledger, g.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ask := web.Reservation{Key: "k1", SKU: "A", Location: "dallas", Quantity: 6}
+	if _, err := r.Reserve(ctx, ask); err != nil {
+		t.Fatal(err)
+	}
+	// Release's posting, as Release makes it, without its record.
+	if _, err := g.Ledger.Post(ctx, ledger.Document{Key: "api|release|k1", Movements: []ledger.Movement{{SourceKey: "api|release|k1", SKU: "A",
+		Location: "dallas", Kind: ledger.KindRelease, Quantity: 6, Reference: ledger.Reference{DocumentType: "reservation", Order: "k1"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := r.Reserve(ctx, ask); !errors.Is(err, web.ErrKeyReleased) {
+		t.Errorf("key released in the ledger, posted again: %+v %v", res, err)
+	}
+	if b := balance(t, g, "A", "dallas"); b.Allocated != 0 {
+		t.Errorf("allocated %d after the release", b.Allocated)
+	}
+
+	// Reserve's posting, as Reserve makes it, without its record.
+	if _, err := g.Ledger.Post(ctx, ledger.Document{Key: "api|reservation|k2", Movements: []ledger.Movement{{SourceKey: "api|reserve|k2", SKU: "A",
+		Location: "dallas", Kind: ledger.KindAllocate, Quantity: 3, RequireAvailable: true,
+		Reference: ledger.Reference{DocumentType: "reservation", Order: "k2"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := r.Reserve(ctx, web.Reservation{Key: "k2", SKU: "A", Location: "dallas", Quantity: 5}); !errors.Is(err, web.ErrKeyReused) {
+		t.Errorf("other figures under a key the ledger holds: %+v %v", res, err)
+	}
+	if res, err := r.Reserve(ctx, web.Reservation{Key: "k2", SKU: "A", Location: "dallas", Quantity: 3}); err != nil || !res.Replayed || res.Quantity != 3 || res.Seq == 0 {
+		t.Errorf("the same request again: %+v %v", res, err)
+	}
+	if b := balance(t, g, "A", "dallas"); b.Allocated != 3 {
+		t.Errorf("allocated %d, want 3", b.Allocated)
+	}
+}

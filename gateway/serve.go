@@ -41,6 +41,9 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(g.watchAcks),
 		ServiceFunc(g.retain),
 		ServiceFunc(g.scheduleAdvice),
+		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
+		ServiceFunc(g.Divergence.Run),
+		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
 		ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.

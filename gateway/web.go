@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
@@ -24,10 +25,15 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res != nil {
+		res.g = g // reservations with a ship-to are orders to route
+	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Order: g.Order, Reservations: res, PostEvents: g.PostEvents, Tokens: tokens, Logger: g.log, Now: g.now,
-	}, web.Options{MaxBodyBytes: 1 << 20})
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res, PostEvents: g.PostEvents,
+		Tokens: tokens, Logger: g.log, Now: g.now, Audit: g.Audit,
+		Divergence: g.Divergence.Current,
+	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err
 	}
@@ -60,14 +66,14 @@ func (g *Gateway) apiTokens() ([]web.Token, error) {
 }
 
 // replayAndWait reloads the partner profiles (a replay follows a profile
-// fix), replays a failed message and waits (until ctx ends) for the
-// workers to finish it. Profiles that do not load are an error: the
-// message stays failed.
-func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message, error) {
+// fix), replays a failed message on behalf of who and waits (until ctx
+// ends) for the workers to finish it. Profiles that do not load are an
+// error: the message stays failed.
+func (g *Gateway) replayAndWait(ctx context.Context, id uint64, who string) (*inbox.Message, error) {
 	if err := g.ReloadPartners(); err != nil {
 		return nil, err
 	}
-	m, err := g.Inbox.Replay(id)
+	m, err := g.Inbox.ReplayBy(id, who)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +90,26 @@ func (g *Gateway) replayAndWait(ctx context.Context, id uint64) (*inbox.Message,
 		}
 	}
 	return m, nil
+}
+
+// ReloadPartnersBy loads the partner profiles again on behalf of who (a
+// token's name, or "SIGHUP") and records it in the audit log, with the
+// error when the profiles do not load (those in use stay). The dashboard
+// records its own reloads; this is for the others.
+func (g *Gateway) ReloadPartnersBy(ctx context.Context, who string) error {
+	err := g.ReloadPartners()
+	e := audit.Entry{Who: who, Action: audit.ActionReload, Target: "partner profiles"}
+	if err != nil {
+		e.Error = err.Error()
+	} else {
+		e.Detail = fmt.Sprintf("%d partners", g.Partners().Len())
+	}
+	if g.Audit != nil {
+		if _, aerr := g.Audit.Record(ctx, e); aerr != nil {
+			g.log.Error("recording a reload in the audit log", "err", aerr)
+		}
+	}
+	return err
 }
 
 // reload loads the partner profiles again for the API and returns how

@@ -3,10 +3,14 @@ package gateway
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
 )
 
 // RunWorkers processes the inbox with n workers until ctx ends. Claims
@@ -61,7 +65,14 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	out, err := g.processBounded(ctx, m) // Process within Config.Limits
+	out, err := g.processRecovered(ctx, m)
+	if errors.Is(err, errPanicked) {
+		// A bug, not an interruption: processed again it would panic
+		// again. The message fails with the panic; it can be replayed
+		// once the bug is fixed.
+		out = inbox.Outcome{State: inbox.Failed, Errors: []inbox.Problem{{Place: m.Name, Msg: "processing error: " + err.Error()}}}
+		err = nil
+	}
 	if err != nil && ctx.Err() != nil {
 		return true, err // interrupted: it stays claimed and is processed again at the next start
 	}
@@ -71,7 +82,48 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 		g.log.Error("processing failed", "id", m.ID, "err", err)
 		out = inbox.Outcome{State: inbox.Failed, Errors: []inbox.Problem{{Place: m.Name, Msg: "processing error: " + err.Error()}}}
 	}
-	return true, g.Finish(m, out)
+	return true, g.finishRecovered(m, out)
+}
+
+// errPanicked marks an error made of a recovered panic.
+var errPanicked = errors.New("panic")
+
+// processRecovered is processBounded, with a panic recovered into an error
+// wrapping errPanicked, logged with the message id and the stack: a bug
+// in the pipeline fails one message and leaves the worker, and serve,
+// running.
+func (g *Gateway) processRecovered(ctx context.Context, m *inbox.Message) (out inbox.Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stack := debug.Stack()
+			// Where it happened, not where it was raised again.
+			switch gp := r.(type) {
+			case *x12.GoroutinePanic:
+				stack = gp.Stack
+			case *mapping.PoolPanic:
+				stack = gp.Stack
+			case *goroutinePanic:
+				stack = gp.Stack
+			}
+			g.log.Error("processing panicked", "id", m.ID, "partner", m.Partner, "name", m.Name,
+				"panic", fmt.Sprint(r), "stack", string(stack))
+			out, err = inbox.Outcome{}, fmt.Errorf("%w: %v", errPanicked, r)
+		}
+	}()
+	return g.processBounded(ctx, m) // Process within Config.Limits
+}
+
+// finishRecovered is Finish, with a panic (of a finish hook) recovered
+// into an error and logged with the message id.
+func (g *Gateway) finishRecovered(m *inbox.Message, out inbox.Outcome) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.log.Error("finishing panicked", "id", m.ID, "partner", m.Partner, "name", m.Name,
+				"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = fmt.Errorf("finishing message %d: %w: %v", m.ID, errPanicked, r)
+		}
+	}()
+	return g.Finish(m, out)
 }
 
 // Drain processes messages until none waits, with n workers.

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
@@ -31,16 +32,23 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// while the reader goes on to the next set.
 	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
 	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
+	if h := w.g.testHooks.mapped; h != nil {
+		pool.Done = func(d documents.Document) { h(d); w.g.docs.Release(d) }
+	}
 	type mapped struct {
 		group *x12.Group
+		set   setRef
 		place string
 	}
 	var jobs []mapped
+	v := newVerdicts()
+	w.verdicts = v
 	// Reading, validating and decoding overlap (three goroutines); the
 	// callback reads only the envelopes' headers, as CheckConcurrent asks.
 	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers}
 	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
+		ref := v.next(t.Group)
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
 		w.noteDocType("x12/" + t.SetID)
 		if x12.IsAcknowledgement(t.Group) {
@@ -57,12 +65,13 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		doc, err := w.g.docs.Decode(t)
 		if err != nil {
 			w.fail(setPlace(w.msg.Name, t), "", "decoding: %v%s", err, decodeHint(err))
+			v.refused[ref] = decodeSegmentErrors(err)
 			return nil
 		}
 		src := mapping.Source{Partner: w.profile.ID, Interchange: ic.Control, InterchangeDate: ic.Date, InterchangeTime: ic.Time, Group: t.Group.Control,
 			Transaction: t.Control, FileName: w.msg.Name, Received: w.msg.ReceivedAt}
 		pool.Submit(mp, doc, src)
-		jobs = append(jobs, mapped{group: t.Group, place: setPlace(w.msg.Name, t)})
+		jobs = append(jobs, mapped{group: t.Group, set: ref, place: setPlace(w.msg.Name, t)})
 		return nil
 	})
 	outcomes := pool.Wait()
@@ -75,10 +84,23 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.problems(jobs[i].place+", ", o.Result)
 		}
 		switch {
+		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0:
+			// on_error: post_good, and no line was good: nothing is taken
+			// (an order is not opened, nor replaced, with no lines).
+			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
+			o.Result.Release()
 		case o.Err == nil:
 			byGroup[jobs[i].group] = append(byGroup[jobs[i].group], o.Result)
+			v.jobs[o.Result] = jobs[i].set
+			if len(o.Result.Problems) > 0 {
+				v.noted[jobs[i].set] = problemSegmentErrors(o.Result)
+			}
 		case !errors.Is(o.Err, mapping.ErrRejected):
 			w.fail(jobs[i].place, "", "%v", o.Err)
+			v.refused[jobs[i].set] = nil
+			v.unsupported[jobs[i].set] = errors.Is(o.Err, mapping.ErrNoMapping)
+		default:
+			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
 		}
 	}
 	if rep.Err != nil {
@@ -89,13 +111,11 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		return nil // nothing new: no acknowledgement (a collision is a failure the operator sees)
 	}
 	w.envelopeProblems(rep)
-	if err := w.queueAcks(rep); err != nil {
-		return err
-	}
 	// Post the sets of interchanges seen for the first time, unless their
 	// interchange or group envelope is bad: the partner is told (TA1,
 	// AK9 R) that those were rejected, and will send them again.
 	var docs, orders []*mapping.Result
+	posting := map[*mapping.Result]bool{}
 	for _, icr := range rep.Interchanges {
 		if !fresh[icr.Interchange] || !icr.Interchange.Accepted() {
 			continue
@@ -105,6 +125,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 				continue
 			}
 			for _, res := range byGroup[g.Group] {
+				posting[res] = true
 				if res.Order != nil {
 					orders = append(orders, res)
 				} else {
@@ -113,10 +134,23 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			}
 		}
 	}
+	// Not posted: sets of a rejected interchange or group, of a test
+	// interchange refused.
+	for res := range v.jobs {
+		if !posting[res] {
+			v.notPost[res] = true
+		}
+	}
 	if err := w.postAll(ctx, docs); err != nil {
 		return err
 	}
 	if err := w.postOrders(ctx, orders); err != nil {
+		return err
+	}
+	// The acknowledgement is queued once every set's outcome is known:
+	// a set we did not take is never reported accepted (see the package
+	// doc).
+	if err := w.queueAcks(v.settle(rep, fresh)); err != nil {
 		return err
 	}
 	if w.orderDup && len(w.out.Errors) == 0 && w.res.Movements == 0 && len(docs) == 0 {
@@ -348,7 +382,11 @@ func setPlace(name string, t *x12.Transaction) string {
 }
 
 func envelopePlace(name string, e x12.EnvelopeError) string {
-	place := fmt.Sprintf("%s: line %d, %s", name, e.Pos.Line, e.Segment)
+	place := fmt.Sprintf("%s: line %d", name, e.Pos.Line)
+	if e.Segment == "" { // the input ended, or no segment applies
+		return place
+	}
+	place += ", " + e.Segment
 	if e.Element > 0 {
 		place += fmt.Sprintf("%02d", e.Element)
 	}
@@ -379,6 +417,12 @@ func (w *work) inboundAck(t *x12.Transaction) {
 	if err != nil {
 		w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement: %v", err)
 		return
+	}
+	if id != 0 {
+		if err := w.orderAck(id, state); err != nil {
+			w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement on its order: %v", err)
+			return
+		}
 	}
 	w.res.Documents = append(w.res.Documents, "x12/"+t.SetID)
 	if id == 0 {
@@ -426,7 +470,7 @@ func (w *work) queueAcks(rep *x12.Report) error {
 	label := ackLabel(rep, kind)
 	for i, t := range outs {
 		id, err := w.g.Outbox.Enqueue(&outbox.Message{
-			Key: fmt.Sprintf("ack:%d:%d", w.msg.ID, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
+			Key: ackKey(w.msg, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
 			Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
 		}, buf.Bytes())
 		if err != nil {
@@ -435,6 +479,21 @@ func (w *work) queueAcks(rep *x12.Report) error {
 		w.res.Acks = append(w.res.Acks, id)
 	}
 	return nil
+}
+
+// ackKey is the outbox key of message m's acknowledgement on its
+// outbound transport i. The first processing's is ack:<id>:<i>; a
+// replay's names the last attempt finished before it too
+// (ack:<id>:after<n>:<i>), so that a replay queues a new
+// acknowledgement with its own outcome (a set rejected, then taken once
+// the profile was fixed, is acknowledged again, accepted), while a
+// processing cut short by a crash and done again queues the same one
+// once (the attempts it did not finish are not in the history).
+func ackKey(m *inbox.Message, i int) string {
+	if len(m.History) == 0 {
+		return fmt.Sprintf("ack:%d:%d", m.ID, i)
+	}
+	return fmt.Sprintf("ack:%d:after%d:%d", m.ID, m.History[len(m.History)-1].N, i)
 }
 
 // ackLabel names what an acknowledgement file holds: 997, 999 or TA1.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -24,9 +25,7 @@ func (s *Store) Claim() (*Message, error) {
 		if m, err = getMessage(tx, id); err != nil {
 			return err
 		}
-		m.State = Processing
-		m.Attempts++
-		m.UpdatedAt = s.opts.Now().UTC()
+		m.ApplyClaim(s.opts.Now().UTC(), false)
 		if err := tx.Bucket(bucketQueue).Delete(k); err != nil {
 			return err
 		}
@@ -78,11 +77,9 @@ func (s *Store) Finish(id uint64, o Outcome) error {
 		if err != nil {
 			return err
 		}
-		if m.State != Processing {
-			return fmt.Errorf("message %d is %s, not processing: %w", id, m.State, ErrState)
+		if err := m.ApplyOutcome(o, s.opts.Now().UTC()); err != nil {
+			return err
 		}
-		m.State, m.Errors, m.Result, m.DuplicateOf = o.State, o.Errors, o.Result, o.DuplicateOf
-		m.UpdatedAt = s.opts.Now().UTC()
 		tx.Bucket(bucketProcessing).Delete(idKey(id))
 		if o.State == Failed {
 			// A resend of a failed message is new work, not a duplicate.
@@ -147,22 +144,54 @@ func (s *Store) SetPartner(id uint64, partner string) error {
 	})
 }
 
+// unnamedReplay marks a replay pending whose caller gave no name.
+const unnamedReplay = "-"
+
+// Limits of a message's history.
+const (
+	maxHistory       = 50 // attempts kept: the first and the latest
+	maxAttemptErrors = 20 // errors kept per past attempt
+)
+
+// attemptOf is the attempt of claimed message m ending with o at now (the
+// claim set m.UpdatedAt when it started).
+func attemptOf(m *Message, o Outcome, now time.Time) Attempt {
+	a := Attempt{N: m.Attempts, Started: m.UpdatedAt, Finished: now, Replay: m.ReplayedBy != "", State: o.State, ErrorCount: len(o.Errors)}
+	if m.ReplayedBy != unnamedReplay {
+		a.By = m.ReplayedBy
+	}
+	a.Errors = append([]Problem(nil), o.Errors[:min(len(o.Errors), maxAttemptErrors)]...)
+	if o.Result != nil {
+		a.Movements = o.Result.Movements
+	}
+	return a
+}
+
+func appendAttempt(h []Attempt, a Attempt) []Attempt {
+	h = append(h, a)
+	if len(h) > maxHistory {
+		h = append(h[:1], h[len(h)-maxHistory+1:]...)
+	}
+	return h
+}
+
 // Replay puts a failed message back in the queue, to be processed again
 // (after its partner's profile was fixed, say), with its count of
 // interrupted attempts reset.
-func (s *Store) Replay(id uint64) (*Message, error) {
+func (s *Store) Replay(id uint64) (*Message, error) { return s.ReplayBy(id, "") }
+
+// ReplayBy is Replay on behalf of who (an operator's name), which the
+// attempt's history records.
+func (s *Store) ReplayBy(id uint64, who string) (*Message, error) {
 	var m *Message
 	err := s.tx.Update(func(tx *bolt.Tx) error {
 		var err error
 		if m, err = getMessage(tx, id); err != nil {
 			return err
 		}
-		if m.State != Failed {
-			return fmt.Errorf("message %d is %s; only failed messages are replayed: %w", id, m.State, ErrState)
+		if err := m.ApplyReplay(who, s.opts.Now().UTC()); err != nil {
+			return err
 		}
-		m.State = Received
-		m.Interrupted = 0
-		m.UpdatedAt = s.opts.Now().UTC()
 		if err := tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil); err != nil {
 			return err
 		}

@@ -23,6 +23,21 @@
 // and not processed again. A resend of a message that failed is not a
 // duplicate: it is processed.
 //
+// Searches do not read the whole inbox: every record write also keeps
+// index keys (state, partner, partner and state, control number, document
+// type, every message), each ordered by (received time, id), and counters
+// per partner and state and per hour (see index.go). Search reads one
+// index range backwards from a keyset cursor (a message id), so a page
+// costs the same at any depth; free text, which no index serves, is
+// bounded by Filter.MaxScan. Reader is the read interface and Storage
+// everything the gateway does with an inbox; the contract suite in
+// inbox/inboxtest holds for every backend (bbolt here, PostgreSQL in
+// inbox/postgres).
+//
+// Every attempt that ends is kept in the message's History, with its
+// errors and who started it (ReplayBy), so a replay does not hide the
+// failure before it.
+//
 // Claims are fair: the next claim goes to the partner after the one served
 // last, so one partner's flood cannot starve the others.
 package inbox

@@ -42,6 +42,8 @@ type Incoming struct {
 
 	h hash.Hash // the hasher's until done, then Sum's
 
+	sizes incomingSizes
+
 	sumOnce sync.Once
 	sum     string
 	size    int64
@@ -61,10 +63,18 @@ const (
 	maxSpans = 4096
 )
 
+// incomingSizes are the sizes of an Incoming's background work (tests
+// make them small).
+type incomingSizes struct{ hashStep, hashChunk, writebackStep int64 }
+
 // NewIncoming starts tracking f, a new empty file opened for reading and
 // writing. The Incoming owns f: Close closes it.
 func NewIncoming(f *os.File) *Incoming {
-	in := &Incoming{f: f, h: sha256.New()}
+	return newIncomingSized(f, incomingSizes{hashStep, hashChunk, writebackStep})
+}
+
+func newIncomingSized(f *os.File, sizes incomingSizes) *Incoming {
+	in := &Incoming{f: f, h: sha256.New(), sizes: sizes}
 	in.cond = sync.NewCond(&in.mu)
 	in.done.Go(in.hashLoop)
 	in.done.Go(in.writebackLoop)
@@ -118,7 +128,7 @@ func (in *Incoming) wrote(start, end int64) {
 		in.markStale()
 		return
 	}
-	if after := in.written.prefix(); after != before && (after-in.hashed >= hashStep || after-in.flushed >= writebackStep) {
+	if after := in.written.prefix(); after != before && (after-in.hashed >= in.sizes.hashStep || after-in.flushed >= in.sizes.writebackStep) {
 		in.cond.Broadcast()
 	}
 }
@@ -154,10 +164,10 @@ func (in *Incoming) Truncate(size int64) error {
 // hashLoop hashes the contiguous written prefix as it grows, until Sum or
 // Close, or until a change to hashed bytes makes it pointless.
 func (in *Incoming) hashLoop() {
-	buf := make([]byte, hashChunk)
+	buf := make([]byte, in.sizes.hashChunk)
 	for {
 		in.mu.Lock()
-		for !in.stopped && !in.sealed && !in.stale && in.written.prefix()-in.hashed < hashStep {
+		for !in.stopped && !in.sealed && !in.stale && in.written.prefix()-in.hashed < in.sizes.hashStep {
 			in.cond.Wait()
 		}
 		if in.stopped || in.sealed || in.stale {
@@ -165,7 +175,7 @@ func (in *Incoming) hashLoop() {
 			return
 		}
 		start := in.hashed
-		end := min(in.written.prefix(), start+hashChunk)
+		end := min(in.written.prefix(), start+in.sizes.hashChunk)
 		in.reading = end
 		in.mu.Unlock()
 
@@ -189,7 +199,7 @@ func (in *Incoming) hashLoop() {
 func (in *Incoming) writebackLoop() {
 	for {
 		in.mu.Lock()
-		for !in.stopped && !in.sealed && in.written.prefix()-in.flushed < writebackStep {
+		for !in.stopped && !in.sealed && in.written.prefix()-in.flushed < in.sizes.writebackStep {
 			in.cond.Wait()
 		}
 		if in.stopped || in.sealed {
@@ -249,7 +259,7 @@ func (in *Incoming) hashRest(ctx context.Context) (string, int64, error) {
 		from = 0
 	}
 	rest := &ctxReader{ctx: ctx, r: io.NewSectionReader(in.f, from, size-from)}
-	if n, err := io.CopyBuffer(in.h, rest, make([]byte, hashChunk)); err != nil {
+	if n, err := io.CopyBuffer(in.h, rest, make([]byte, in.sizes.hashChunk)); err != nil {
 		return "", 0, fmt.Errorf("inbox: hashing: %w", err)
 	} else if n != size-from {
 		return "", 0, fmt.Errorf("inbox: hashing: read %d of %d bytes", n, size-from)

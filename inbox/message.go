@@ -48,6 +48,31 @@ type Message struct {
 	Key string `json:"key,omitempty"`
 	// Purged reports that retention removed the message's bytes.
 	Purged bool `json:"purged,omitempty"`
+	// History is every attempt that ended, oldest first (the first and
+	// the latest maxHistory-1 are kept): a replay keeps the failures
+	// before it.
+	History []Attempt `json:"history,omitempty"`
+	// ReplayedBy is who asked for the replay under way ("-": unnamed),
+	// until its attempt ends.
+	ReplayedBy string `json:"replayed_by,omitempty"`
+}
+
+// Attempt is one processing of a message, as it ended.
+type Attempt struct {
+	N        int       `json:"n"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// Replay marks an attempt a replay started; By is who asked for it
+	// (an operator's name; empty when the caller gave none). The first
+	// attempt (on arrival) has neither.
+	Replay bool   `json:"replay,omitempty"`
+	By     string `json:"by,omitempty"`
+	State  State  `json:"state"`
+	// Errors are the attempt's first maxAttemptErrors errors; ErrorCount
+	// counts them all.
+	Errors     []Problem `json:"errors,omitempty"`
+	ErrorCount int       `json:"error_count,omitempty"`
+	Movements  int       `json:"movements,omitempty"`
 }
 
 // Problem is one error of a message, with its place.
@@ -96,9 +121,21 @@ type Filter struct {
 	Partner string
 	Since   time.Time
 	Until   time.Time
-	// Text matches the name, an interchange key, a control number or a
-	// document type.
-	Text   string
-	Before uint64 // page: only ids below this (0 = newest first)
-	Limit  int    // default 100
+	// Control is an ISA13, GS06 or ST02 the message carried (leading
+	// zeros ignored): an exact, indexed match.
+	Control string
+	// DocType is the message's type (x12, csv, fixed, xlsx) or the type
+	// of one of its documents (x12/997): an exact, indexed match.
+	DocType string
+	// Text matches part of the name, an interchange key, a control number
+	// or a document type. No index serves it: bound the search with
+	// MaxScan.
+	Text string
+	// Before is the cursor: only messages older than message Before (by
+	// received time, then id). 0: from the newest.
+	Before uint64
+	Limit  int // default 100
+	// MaxScan bounds the index entries Search reads (0: no bound); when
+	// it runs out the page holds what matched so far and a Next.
+	MaxScan int
 }

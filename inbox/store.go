@@ -72,6 +72,10 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	s.db = db
 	s.tx = txgroup.New(db)
+	if err := buildIndex(db, indexBatch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
 	if err := db.Update(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("inbox: %w", err)
@@ -162,5 +166,8 @@ func putMessage(tx *bolt.Tx, m *Message) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketMessages).Put(idKey(m.ID), v)
+	if err := tx.Bucket(bucketMessages).Put(idKey(m.ID), v); err != nil {
+		return err
+	}
+	return reindex(tx, m)
 }

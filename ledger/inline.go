@@ -147,6 +147,14 @@ func decodeInline(d *decoder) inline {
 	if d.err != nil {
 		return in
 	}
+	// Each entry takes at least a byte of what follows the newest one's
+	// fields. (Checked against the bytes before them only, a record with
+	// those fields in a longer varint form than the encoder's passed, and
+	// did not decode once written again.)
+	if n > uint64(len(d.b)) {
+		d.fail("inline timeline count")
+		return in
+	}
 	in.raw = append(make([]byte, 0, len(d.b)+32), d.b...)
 	in.rawOK = true
 	d.b = d.b[len(d.b):]

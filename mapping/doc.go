@@ -18,8 +18,24 @@
 //     a duplicate, with other lines an error naming both documents; F
 //     (cancel) releases what the order holds; R (change) releases it and
 //     allocates the new lines in one document.
+//   - 850: a retail channel's purchase order allocates like a 940: each
+//     PO1 line at the location the profile names (an 850 names the
+//     retailer's stores, not our warehouse), for the order BEG03 (/BEG04
+//     for a release). BEG01 00 opens it, 01 cancels it, 05 replaces it,
+//     through the same Result.SettleOrder; 04, 06 and 07 are refused.
 //   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
 //     row.
+//   - 943: each W04 line is in transit at the destination (N1*ST), due on
+//     the G62 date the profile names.
+//   - 944: each W07 line is a receipt into on hand at the receiving
+//     location (N1*WH), taking the quantity off in transit when the
+//     profile says receive_against: in_transit (a short receipt leaves the
+//     rest in transit); W13 exceptions move their quantity to damaged or
+//     quarantined per the profile's conditions table.
+//   - 947: each W19 line goes through the profile's reason table: ± on
+//     hand, or a move between available and damaged or quarantined; an
+//     unknown reason or a sign against the reason's direction is a problem
+//     with its place.
 //
 // Item ids go through the profile's qualifier order and cross-reference
 // table, units through its conversions, locations through its warehouse
@@ -34,6 +50,11 @@
 // A line that cannot be mapped is a Problem with its place, field, value
 // and reason. By default one problem rejects the whole document (no
 // movements); a profile's on_error: post_good keeps the good lines.
+//
+// A flat file is read as a stream within FlatLimits (rows, problems, the
+// readers' record and workbook limits): a file over one of them, or one
+// the reader cannot finish (a damaged workbook), is rejected whole,
+// whatever on_error says.
 //
 // A large 846's movements are many (330 bytes each): a caller done with a
 // result (posted it) hands its slices back with Result.Release, and the

@@ -20,6 +20,12 @@ var (
 	// ErrUnknownOrder means an order document cancels or replaces an
 	// order that is not open.
 	ErrUnknownOrder = errors.New("order not open")
+	// ErrNoItem means an outbound document names a SKU the partner's
+	// item table does not translate.
+	ErrNoItem = errors.New("no item id for the partner")
+	// ErrShipmentConflict means a ship notice names a shipment (partner
+	// + BSN02) received before with other lines.
+	ErrShipmentConflict = errors.New("shipment received before with other lines")
 	// ErrNotOrder means SettleOrder was given a result that is not an
 	// order document's.
 	ErrNotOrder = errors.New("not an order document")
@@ -31,6 +37,11 @@ type Problem struct {
 	Field  string `json:"field,omitempty"` // e.g. "LIN03", "quantity"
 	Value  string `json:"value,omitempty"`
 	Reason string `json:"reason"`
+	// Segment and SegmentID are the place of a problem in an X12 set
+	// (its segment's position, ST = 1, and id), for an acknowledgement's
+	// AK3; zero and empty elsewhere.
+	Segment   int    `json:"-"`
+	SegmentID string `json:"-"`
 }
 
 func (p Problem) Error() string {

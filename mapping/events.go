@@ -92,7 +92,7 @@ func (mp *mapping) event(e *events.Event) {
 	base := ledger.Movement{SKU: sku, Location: loc, Quantity: qty, Effective: eff, Reason: reason(d),
 		Reference: ledger.Reference{Partner: mp.src.Partner, DocumentType: "event/" + e.Type.Kind(), Interchange: mp.src.FileHash,
 			Transaction: e.ID, Line: e.Index + 1, Order: d.Order}}
-	for i, mv := range movementsOf(e, base) {
+	for i, mv := range eventMovements(e, base) {
 		mv.SourceKey = EventSourceKey(mp.src.Partner, e.Source, e.ID, i+1)
 		*mp.newMovement() = mv
 	}
@@ -117,8 +117,8 @@ func reason(d *events.Data) string {
 	return d.Reason + " (ref " + d.Reference + ")"
 }
 
-// movementsOf returns an event's movements, each base with its kind set.
-func movementsOf(e *events.Event, base ledger.Movement) []ledger.Movement {
+// eventMovements returns an event's movements, each base with its kind set.
+func eventMovements(e *events.Event, base ledger.Movement) []ledger.Movement {
 	mv := base
 	d := &e.Data
 	switch e.Type {

@@ -81,7 +81,8 @@ type Result struct {
 	Skipped int
 	// Lines counts the document's lines (items, rows).
 	Lines int
-	// Order is the order an order document (940) names; nil for other
+	// Order is the order an order document (940, 850) names, or the shipment
+	// a ship notice (856) names (Kind KindShipment); nil for other
 	// documents. Settle it against the order as it stands (SettleOrder)
 	// before posting.
 	Order *Order
@@ -97,11 +98,19 @@ func (r *Result) Document() ledger.Document {
 // Mapper maps the documents of one partner.
 type Mapper struct {
 	p    *partners.Profile
+	flat FlatLimits
 	free reusable // slices of released results
 }
 
-// New returns the mapper of a partner's profile.
+// New returns the mapper of a partner's profile, with the default flat-file
+// limits.
 func New(p *partners.Profile) *Mapper { return &Mapper{p: p} }
+
+// NewWithLimits returns the mapper of a partner's profile that maps flat
+// files within limits.
+func NewWithLimits(p *partners.Profile, limits FlatLimits) *Mapper {
+	return &Mapper{p: p, flat: limits}
+}
 
 // Profile returns the mapper's profile.
 func (m *Mapper) Profile() *partners.Profile { return m.p }
@@ -173,7 +182,8 @@ func (w where) String() string {
 
 // problem records a problem.
 func (mp *mapping) problem(place where, field, value, format string, args ...any) {
-	mp.res.Problems = append(mp.res.Problems, Problem{Place: place.String(), Field: field, Value: value, Reason: fmt.Sprintf(format, args...)})
+	mp.res.Problems = append(mp.res.Problems, Problem{Place: place.String(), Field: field, Value: value, Reason: fmt.Sprintf(format, args...),
+		Segment: place.pos, SegmentID: place.seg})
 }
 
 // finish applies the document's error policy.
@@ -184,6 +194,14 @@ func (mp *mapping) finish() (*Result, error) {
 		return mp.res, &RejectedError{Problems: mp.res.Problems}
 	}
 	return mp.res, nil
+}
+
+// refuse rejects the document whatever its error policy says: a problem
+// that makes every line wrong.
+func (mp *mapping) refuse() (*Result, error) {
+	mp.res.free.movements.put(mp.res.Movements)
+	mp.res.Movements = nil
+	return mp.res, &RejectedError{Problems: mp.res.Problems}
 }
 
 // reference returns the reference of a movement from line.

@@ -265,9 +265,9 @@ func TestShippingOrderChangeAndCancel(t *testing.T) {
 	}
 	max := fmt.Sprint(ledger.MaxQuantity)
 	open := &OrderState{Partner: "shopmart", Number: "SO-9001", Open: true, By: Origin{Document: "first", Message: 1, Name: "order-940.edi"},
-		Lines: []OrderLine{{"WIDGET-BLUE", "dallas", 2}, {"WIDGET-RED", "dallas", 5}}}
+		Lines: []OrderLine{{"WIDGET-BLUE", "dallas", 2, ""}, {"WIDGET-RED", "dallas", 5, ""}}}
 	cancelled := &OrderState{Partner: "shopmart", Number: "SO-9001", Lines: open.Lines, By: Origin{Document: "cancel", Message: 2, Name: "c.edi"}}
-	other := &OrderState{Partner: "shopmart", Number: "SO-9001", Open: true, By: open.By, Lines: []OrderLine{{"GADGET-S", "dallas", 1}, {"WIDGET-RED", "dallas", 9}}}
+	other := &OrderState{Partner: "shopmart", Number: "SO-9001", Open: true, By: open.By, Lines: []OrderLine{{"GADGET-S", "dallas", 1, ""}, {"WIDGET-RED", "dallas", 9, ""}}}
 	by := Origin{Document: "this", Message: 3, Name: "this.edi"}
 	for _, tc := range []struct {
 		name, file string

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/ledger"
 )
 
@@ -23,6 +24,13 @@ import (
 //     allocates the new lines, in one ledger document (atomic).
 //
 // A cancel or replace of an order that is not open is an error.
+//
+// A shipment (856) is identified the same way, by partner + shipment id
+// (BSN02), with Kind KindShipment: received again with the same lines,
+// it is a duplicate; with other lines, an error naming both documents.
+// A replace (BSN01 05) with other lines is refused with an error (not
+// supported: the in-transit stock of the first may have been received
+// since); one of an unknown shipment is posted as new.
 
 // OrderAction is what an order document asks of its order.
 type OrderAction string
@@ -34,22 +42,47 @@ const (
 	OrderReplace OrderAction = "replace" // 940 W05-01 R; 850 BEG01 05
 )
 
+// OrderKind says what an order document identifies: an order (the
+// default) or a shipment.
+type OrderKind string
+
+// Order kinds.
+const (
+	KindOrder    OrderKind = ""         // 940 W05-02; 850 BEG03
+	KindShipment OrderKind = "shipment" // 856 BSN02
+)
+
+// noun names the kind for messages.
+func (k OrderKind) noun() string {
+	if k == KindShipment {
+		return "shipment"
+	}
+	return "order"
+}
+
 // OrderLine is what an order holds at one position: the sum of its lines
-// there, in base units.
+// there, in base units. A shipment's line also has the date its stock is
+// due (Due, YYYY-MM-DD; empty when undated).
 type OrderLine struct {
 	SKU      string `json:"sku"`
 	Location string `json:"location"`
 	Quantity int64  `json:"quantity"`
+	Due      string `json:"due,omitempty"`
 }
 
 // Order is the order an order document names and what it asks.
 type Order struct {
+	Kind    OrderKind // an order (the default) or a shipment
 	Partner string
 	Number  string
 	Action  OrderAction
 	// Lines are the document's lines per position, sorted by SKU then
 	// location (none for a cancel).
 	Lines []OrderLine
+	// PurchaseOrder (940 W05-03) and ShipTo (the N1*ST loop), when the
+	// document has them, are passed on to the warehouse that ships it.
+	PurchaseOrder string
+	ShipTo        *documents.Party
 
 	ref ledger.Reference // the reference of the releases SettleOrder adds
 	at  time.Time        // their effective time
@@ -73,6 +106,7 @@ func (o Origin) String() string {
 // OrderState is an order as it stands, kept by the caller between
 // documents (keyed by partner + number).
 type OrderState struct {
+	Kind    OrderKind   `json:"kind,omitempty"`
 	Partner string      `json:"partner"`
 	Number  string      `json:"number"`
 	Open    bool        `json:"open"`
@@ -82,8 +116,10 @@ type OrderState struct {
 }
 
 // OrderError is an order document that does not fit its order as it
-// stands. It wraps ErrOrderConflict or ErrUnknownOrder.
+// stands. It wraps ErrOrderConflict, ErrUnknownOrder or
+// ErrShipmentConflict.
 type OrderError struct {
+	Kind            OrderKind
 	Partner, Number string
 	Action          OrderAction
 	This            Origin
@@ -93,9 +129,9 @@ type OrderError struct {
 }
 
 func (e *OrderError) Error() string {
-	s := fmt.Sprintf("order %s of partner %s: %s by %s: %v", e.Number, e.Partner, e.Action, e.This, e.Err)
+	s := fmt.Sprintf("%s %s of partner %s: %s by %s: %v", e.Kind.noun(), e.Number, e.Partner, e.Action, e.This, e.Err)
 	if e.Prev != nil {
-		s += "; the order was set by " + e.Prev.String()
+		s += "; the " + e.Kind.noun() + " was set by " + e.Prev.String()
 	}
 	if e.Msg != "" {
 		s += ": " + e.Msg
@@ -106,6 +142,20 @@ func (e *OrderError) Error() string {
 // Unwrap returns the sentinel.
 func (e *OrderError) Unwrap() error { return e.Err }
 
+// Brief is the error for a place that already names the order and the
+// message (a message's errors): what was refused and why, and what set
+// the order's state, without repeating the order, partner and document.
+func (e *OrderError) Brief() string {
+	s := fmt.Sprintf("%s refused (%v)", e.Action, e.Err)
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.Prev != nil {
+		s += "; the order was set by " + e.Prev.String()
+	}
+	return s
+}
+
 // MergeOrderLines merges lines per position (adding their quantities) and
 // sorts them by SKU, then location, as Order.Lines and OrderState.Lines
 // are kept. It reuses lines' array.
@@ -114,11 +164,11 @@ func MergeOrderLines(lines []OrderLine) []OrderLine { return orderLines(lines) }
 // orderLines merges lines per position and sorts them.
 func orderLines(lines []OrderLine) []OrderLine {
 	slices.SortStableFunc(lines, func(a, b OrderLine) int {
-		return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
+		return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location), cmp.Compare(a.Due, b.Due))
 	})
 	out := lines[:0]
 	for _, l := range lines {
-		if n := len(out); n > 0 && out[n-1].SKU == l.SKU && out[n-1].Location == l.Location {
+		if n := len(out); n > 0 && out[n-1].SKU == l.SKU && out[n-1].Location == l.Location && out[n-1].Due == l.Due {
 			out[n-1].Quantity += l.Quantity
 			continue
 		}
@@ -144,7 +194,7 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 		return nil, false, fmt.Errorf("settling %s: %w", r.Key, ErrNotOrder)
 	}
 	fail := func(sentinel error, format string, args ...any) (*OrderState, bool, error) {
-		e := &OrderError{Partner: o.Partner, Number: o.Number, Action: o.Action, This: by, Err: sentinel, Msg: fmt.Sprintf(format, args...)}
+		e := &OrderError{Kind: o.Kind, Partner: o.Partner, Number: o.Number, Action: o.Action, This: by, Err: sentinel, Msg: fmt.Sprintf(format, args...)}
 		if prev != nil {
 			p := prev.By
 			e.Prev = &p
@@ -154,7 +204,22 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 	}
 	again := prev != nil && prev.By.Document == r.Key // this very document set the state
 	open := prev != nil && prev.Open
-	state := &OrderState{Partner: o.Partner, Number: o.Number, Open: true, Lines: o.Lines, By: by}
+	state := &OrderState{Kind: o.Kind, Partner: o.Partner, Number: o.Number, Open: true, Lines: o.Lines, By: by}
+	if o.Kind == KindShipment {
+		switch {
+		case again || prev == nil:
+			return state, false, nil
+		case slices.Equal(prev.Lines, o.Lines):
+			r.Movements = r.Movements[:0]
+			return prev, true, nil
+		case o.Action == OrderReplace:
+			return fail(ErrShipmentConflict, "replacing a shipment (BSN01 05) is not supported: it was received with %s, this one has %s; "+
+				"the first notice's in-transit stock stays as it is. Correct the ledger by hand, or have the partner send the difference under a new shipment id",
+				describeLines(prev.Lines), describeLines(o.Lines))
+		}
+		return fail(ErrShipmentConflict, "it was received with %s; this one has %s: nothing of it was posted. A corrected notice is a replace (BSN01 05), "+
+			"which is not supported; have the partner send the difference under a new shipment id", describeLines(prev.Lines), describeLines(o.Lines))
+	}
 	switch o.Action {
 	case OrderNew:
 		switch {
@@ -164,8 +229,8 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 			r.Movements = r.Movements[:0]
 			return prev, true, nil
 		}
-		return fail(ErrOrderConflict, "the order is open with other lines (%s); this one has %s: send a replace (W05-01 R) to change it",
-			describeLines(prev.Lines), describeLines(o.Lines))
+		return fail(ErrOrderConflict, "the order is open with other lines (%s); this one has %s: send a replace (%s) to change it",
+			describeLines(prev.Lines), describeLines(o.Lines), o.replaceCode())
 	case OrderCancel:
 		switch {
 		case again:
@@ -197,6 +262,15 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 	return fail(ErrUnknownOrder, "unknown action %q", o.Action)
 }
 
+// replaceCode names the purpose code of a replace in the order's
+// document: BEG01 05 for an 850, W05-01 R for a 940.
+func (o *Order) replaceCode() string {
+	if o.ref.DocumentType == "850" {
+		return "BEG01 05"
+	}
+	return "W05-01 R"
+}
+
 // addReleases puts, before the document's allocations, a release of
 // everything the order holds at every position of old and new.
 func (r *Result) addReleases(old, new []OrderLine) {
@@ -226,6 +300,9 @@ func describeLines(lines []OrderLine) string {
 			s += ", "
 		}
 		s += fmt.Sprintf("%s@%s %d", l.SKU, l.Location, l.Quantity)
+		if l.Due != "" {
+			s += " due " + l.Due
+		}
 	}
 	return s
 }

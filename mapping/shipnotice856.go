@@ -17,6 +17,12 @@ func (m *Mapper) ShipNotice856(doc *documents.ShipNotice856, src Source) (*Resul
 	if err != nil {
 		return nil, err
 	}
+	if doc.Purpose == purposeCancel856 {
+		// Posting its lines would add the stock it cancels; taking it
+		// out is not supported: refused whatever on_error says.
+		mp.problem(segAt(2, "BSN"), "BSN01", doc.Purpose, "a cancellation of shipment %s is not supported (the stock of its notice may have been received since): nothing was posted; correct the ledger by hand", doc.ShipmentID)
+		return mp.refuse()
+	}
 	asn := mp.doc.Mapping.Mode != partners.ModeShipmentConfirmation
 	entity := mp.doc.Mapping.Location.Qualifier
 	if entity == "" {
@@ -42,7 +48,39 @@ func (m *Mapper) ShipNotice856(doc *documents.ShipNotice856, src Source) (*Resul
 	for i := range lines {
 		mp.line856(&lines[i], asn, entity, top, expected)
 	}
+	mp.shipment856(doc)
 	return mp.finish()
+}
+
+// BSN01 purposes (element 353) that change what an 856 does: a notice
+// that replaces an earlier one of the same shipment, one that cancels it.
+const (
+	purposeReplace856 = "05"
+	purposeCancel856  = "01"
+)
+
+// shipment856 names the shipment (partner + BSN02) and its lines, so that
+// the notice is settled against the shipment as received before
+// (Result.SettleOrder): the same notice under new control numbers is a
+// duplicate, not stock in transit twice. A notice without a BSN02 is
+// identified by its control numbers alone.
+func (mp *mapping) shipment856(doc *documents.ShipNotice856) {
+	if doc.ShipmentID == "" {
+		return
+	}
+	action := OrderNew
+	if doc.Purpose == purposeReplace856 {
+		action = OrderReplace
+	}
+	lines := make([]OrderLine, len(mp.res.Movements))
+	for i := range mp.res.Movements {
+		m := &mp.res.Movements[i]
+		lines[i] = OrderLine{SKU: m.SKU, Location: m.Location, Quantity: m.Quantity}
+		if !m.Expected.IsZero() {
+			lines[i].Due = m.Expected.Format(time.DateOnly)
+		}
+	}
+	mp.res.Order = &Order{Kind: KindShipment, Partner: mp.src.Partner, Number: doc.ShipmentID, Action: action, Lines: orderLines(lines)}
 }
 
 // line856 maps one item line; top is the party of another qualifier than

@@ -26,10 +26,20 @@ func rulesFor(t DocType) docRules {
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeDTM, TimeReceived},
 		}
+	case DocX12850:
+		return docRules{
+			locations: []LocationSource{"", LocationFixed, LocationHeaderN1},
+			times:     []TimeSource{TimeReceived},
+		}
 	case DocX12940:
 		return docRules{
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeReceived, TimeDTM},
+		}
+	case DocX12943, DocX12944, DocX12947:
+		return docRules{
+			locations: []LocationSource{LocationHeaderN1, LocationFixed},
+			times:     []TimeSource{TimeDocument, TimeReceived},
 		}
 	default: // flat files; the defaults depend on the columns
 		return docRules{
@@ -139,8 +149,27 @@ func (c *checker) document(doc *Document, p string) {
 		if m.Location.Source == "" {
 			m.Location = Location{Source: LocationHeaderN1, Qualifier: "WH"}
 		}
+	case doc.Type == DocX12850:
+		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
+		c.notHere(mp, why, map[string]bool{
+			"buckets": m.Buckets != nil, "bucket": m.Bucket != "", "mode": m.Mode != "", "expected_date": m.ExpectedDate != "",
+			"csv": m.CSV != nil, "fixed": m.Fixed != nil, "xlsx": m.XLSX != nil, "columns": m.Columns != nil,
+			"time_format": m.TimeFormat != "",
+		})
+		if m.Location.Source == "" {
+			// No default: an 850 names the retailer's stores (N1*ST, SDQ),
+			// not where we ship from.
+			c.failf(keyPath(mp, "location"), ErrRequired, "is required: where the 850's lines are allocated: {source: fixed, id: CODE} "+
+				"(one location for every order), or {source: header_n1, qualifier: SF} when the channel names our warehouse")
+		}
+	case doc.Type == DocX12943 || doc.Type == DocX12944 || doc.Type == DocX12947:
+		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
+		c.warehouse(doc, mp, why)
 	case doc.Type.IsFlat():
 		c.flat(doc, p)
+	}
+	if doc.Type != DocX12943 && doc.Type != DocX12944 && doc.Type != DocX12947 {
+		c.notWarehouse(doc, mp, why)
 	}
 	rules := rulesFor(doc.Type)
 	if m.Location.Source == "" {

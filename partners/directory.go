@@ -17,6 +17,8 @@ type Directory struct {
 	byAS2    map[string]*Profile   // AS2 id, exact
 	byUser   map[string]*Profile   // SFTP user, exact
 	byToken  map[string]*Profile   // events token SHA-256, hex
+
+	byFulfilled map[string]*Profile // our location → the warehouse partner fulfilling it
 }
 
 func newDirectory(profiles []*Profile) *Directory {
@@ -28,6 +30,8 @@ func newDirectory(profiles []*Profile) *Directory {
 		byAS2:    map[string]*Profile{},
 		byUser:   map[string]*Profile{},
 		byToken:  map[string]*Profile{},
+
+		byFulfilled: map[string]*Profile{},
 	}
 	slices.SortFunc(d.profiles, func(a, b *Profile) int { return strings.Compare(a.ID, b.ID) })
 	for _, p := range d.profiles {
@@ -47,6 +51,11 @@ func newDirectory(profiles []*Profile) *Directory {
 		}
 		if p.Events != nil && p.Events.TokenSHA256 != "" {
 			d.byToken[p.Events.TokenSHA256] = p
+		}
+		if p.Fulfils != nil {
+			for loc := range p.Fulfils.Locations {
+				d.byFulfilled[loc] = p
+			}
 		}
 	}
 	return d

@@ -16,8 +16,8 @@ type Document struct {
 	// file. Flat files only: X12 documents are recognized by ST01.
 	Match string `yaml:"match"`
 	// Content says whether the document holds absolute figures or
-	// changes: required for x12/846 and flat files; not used by 856 and
-	// 940, which are movements.
+	// changes: required for x12/846 and flat files; not used by 850, 856
+	// and 940, which are movements.
 	Content Content `yaml:"content"`
 	// OnError says what happens when some lines are bad (default reject).
 	OnError OnError `yaml:"on_error"`
@@ -43,18 +43,44 @@ type Mapping struct {
 	// column (default on_hand).
 	Bucket Bucket `yaml:"bucket"`
 	// Location says where the document names its location. Required for
-	// x12/846; 940 defaults to header N1*WH; 856 to header N1*ST (asn)
-	// or N1*SF (shipment_confirmation); flat files to the location column.
+	// x12/846 and x12/850 (an 850 names the retailer's stores, rarely our
+	// warehouse: {source: fixed, id: CODE} allocates every order at one
+	// location, {source: header_n1, qualifier: SF} at the N1*SF ship-from
+	// the 850 must then carry); 940 defaults to header N1*WH; 856 to header
+	// N1*ST (asn) or N1*SF (shipment_confirmation); flat files to the
+	// location column.
 	Location Location `yaml:"location"`
 	// Effective says where the time of the figures comes from. Defaults:
-	// 846 bia; 856 dtm 011 (shipped); 940 received; flat files the time
-	// column when there is one, else received.
+	// 846 bia; 856 dtm 011 (shipped); 850 and 940 received (the only
+	// source an 850 takes: an order allocates when it arrives); flat files
+	// the time column when there is one, else received.
 	Effective Effective `yaml:"effective"`
 	// Mode is what an x12/856 means (required for 856).
 	Mode ShipNoticeMode `yaml:"mode"`
 	// ExpectedDate is the DTM01 qualifier of the expected arrival date of
-	// an 856 in asn mode (default 017, estimated delivery).
+	// an 856 in asn mode (default 017, estimated delivery), or the G6201
+	// qualifier of a 943's (default 17, estimated delivery).
 	ExpectedDate string `yaml:"expected_date"`
+	// ReceiveAgainst says what an x12/944 receipt takes off: none (the
+	// default: on hand grows, in transit is left alone) or in_transit
+	// (the stock a 943 or an 856 announced at the receiving location is
+	// taken off in transit, up to the quantity received; a short receipt
+	// leaves the rest in transit, where it stays visible). The movements
+	// carry W17-04, or W17-05 when it is empty, as their order reference.
+	ReceiveAgainst ReceiveAgainst `yaml:"receive_against"`
+	// Conditions maps the receiving condition codes of a 944's W13
+	// exceptions (W13-03, e.g. "01" damaged) to the bucket the excepted
+	// quantity goes to: damaged or quarantined (moved out of available;
+	// on hand keeps it), on_hand (counted as good) or ignore. A W13 with a
+	// code not listed is an error naming its segment. x12/944 only.
+	Conditions map[string]Bucket `yaml:"conditions"`
+	// Reasons is the reason table of an x12/947: each W19-01 adjustment
+	// reason code the partner uses and what it does (partners differ in
+	// both the codes and the sign of W19-02). Required for 947; a line
+	// whose reason is not listed, or whose sign contradicts the reason's
+	// direction, is an error naming its segment, and (with the default
+	// on_error: reject) nothing of the document is posted.
+	Reasons map[string]Adjustment `yaml:"reasons"`
 	// Items says how the partner's item ids become our SKUs.
 	Items Items `yaml:"items"`
 	// Units converts the partner's units of measure to ours.

@@ -51,15 +51,19 @@ type DocType string
 // Document types.
 const (
 	DocX12846 DocType = "x12/846" // inventory inquiry/advice
+	DocX12850 DocType = "x12/850" // purchase order (a retail channel's order: allocates like a 940)
 	DocX12856 DocType = "x12/856" // ship notice/manifest
 	DocX12940 DocType = "x12/940" // warehouse shipping order
+	DocX12943 DocType = "x12/943" // warehouse stock transfer shipment advice (inbound to the warehouse)
+	DocX12944 DocType = "x12/944" // warehouse stock transfer receipt advice
+	DocX12947 DocType = "x12/947" // warehouse inventory adjustment advice
 	DocCSV    DocType = "csv"     // delimited text file
 	DocFixed  DocType = "fixed"   // fixed-width text file
 	DocXLSX   DocType = "xlsx"    // Excel workbook
 )
 
 func (t DocType) check() error {
-	return oneOf(t, DocX12846, DocX12856, DocX12940, DocCSV, DocFixed, DocXLSX)
+	return oneOf(t, DocX12846, DocX12850, DocX12856, DocX12940, DocX12943, DocX12944, DocX12947, DocCSV, DocFixed, DocXLSX)
 }
 
 // IsX12 reports whether t is an X12 transaction set.
@@ -140,9 +144,12 @@ const (
 	TimeDTM      TimeSource = "dtm"      // X12: the DTM segment with Effective.Qualifier
 	TimeColumn   TimeSource = "column"   // flat files: the time column, read with Mapping.TimeFormat
 	TimeReceived TimeSource = "received" // when we received the file
+	TimeDocument TimeSource = "document" // 943/944/947: the document's own date (W06-03 shipped, W17-02 received, a W19 line's G62 else W15-01)
 )
 
-func (s TimeSource) check() error { return oneOf(s, TimeBIA, TimeDTM, TimeColumn, TimeReceived) }
+func (s TimeSource) check() error {
+	return oneOf(s, TimeBIA, TimeDTM, TimeColumn, TimeReceived, TimeDocument)
+}
 
 // ShipNoticeMode says what an 856 means for the ledger.
 type ShipNoticeMode string

@@ -14,7 +14,10 @@ import (
 // mandatory segment.
 func TestEmbeddedDataIsConsistent(t *testing.T) {
 	c := mustLoad(t)
-	want := map[string][]string{"004010": {"846", "856", "940", "997"}, "005010": {"846", "856", "940", "997", "999"}}
+	want := map[string][]string{
+		"004010": {"846", "850", "856", "940", "943", "944", "945", "947", "997"},
+		"005010": {"846", "850", "856", "940", "943", "944", "945", "947", "997", "999"},
+	}
 	for v, sets := range want {
 		if got := strings.Join(c.Sets(v), " "); got != strings.Join(sets, " ") {
 			t.Errorf("%s sets: %s, want %v", v, got, sets)

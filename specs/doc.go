@@ -3,9 +3,12 @@
 //
 // # What is covered
 //
-// Sets 846 (inventory inquiry/advice), 856 (ship notice/manifest), 940
-// (warehouse shipping order) and 997 (functional acknowledgment) in
-// releases 004010 and 005010, and 999 (implementation acknowledgment,
+// Sets 846 (inventory inquiry/advice), 850 (purchase order), 856 (ship
+// notice/manifest), 940 (warehouse shipping order), 943 (warehouse stock
+// transfer shipment advice), 944 (warehouse stock transfer receipt
+// advice), 945 (warehouse shipping advice), 947 (warehouse inventory
+// adjustment advice) and 997 (functional acknowledgment) in releases
+// 004010 and 005010, and 999 (implementation acknowledgment,
 // 005010X231) in 005010. The data was written for Dockside from the
 // structure of the X12 standard (segment order, loops, requirements, max
 // use, element types and lengths, syntax notes); code lists were checked
@@ -121,4 +124,30 @@
 // unrecognized. HL parent/child consistency and hash totals (CTT) are not
 // checked. Segments of 846/856/940 in 005010 share the 004010 structure,
 // with 005010 element lengths.
+//
+// The warehouse sets and the 850 (testdata/samples has a sample of each):
+//   - 944: from 004020 on an LX loop wraps the W07 loop. The 005010 spec
+//     requires it; the 004010 spec accepts both shapes (W07 loops, then LX
+//     loops), because 004020-004060 groups resolve to it. W13 is 01
+//     quantity, 02 unit, 03 receiving condition (412, no code list), 04
+//     lot, 05 damage reason (853; the standard wants it when 03 is 01,
+//     a note the validator does not check). G94 and G08 are not in the
+//     data.
+//   - 945: the LX loop (LX, MAN, N9) holds the W12 loop; W03 is optional.
+//     G72, PAL, R4 are not in the data. W12 keeps 368 without a code list,
+//     because TD5 of the 856 shares the element.
+//   - 947: W19 reasons (181) have no code list: partners use codes of their
+//     own (a "01"), so the partner profile's reason table decides, and an
+//     unknown reason is refused when the set is mapped. W15 02/03 (the
+//     warehouse's and the depositor's adjustment numbers, AN 1/22 in the
+//     standard) use element 127 and rule P0203: both or neither.
+//   - 943: W27 and W03 mandatory, W04 loop up to 10,000. W04 has no lot:
+//     W0408 is the freight class (59, 2/5), W0412 pallet block and tiers;
+//     a guide that puts a lot in W0408 gets AK4 code 5 for lots over 5
+//     characters. W28, W10 are not in the data.
+//   - 850: heading BEG, CUR, REF, PER, FOB, SAC loop, ITD, DTM, PKG, TD1,
+//     TD5, TD3, MAN, N9 loop (N9, DTM, MSG), N1 loop; PO1 loop (LIN, CUR,
+//     CTP, MEA, PID loop, PO4, REF, PER, SAC loop, ITD, SDQ, DTM, TD1, TD5,
+//     TD3, MAN, MSG, N9 and N1 loops); CTT loop. CSH, TAX, PAM, PWK, SLN,
+//     AMT loops of the line and the rarer segments are not in the data.
 package specs

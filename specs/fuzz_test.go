@@ -17,6 +17,13 @@ func FuzzValidate(f *testing.F) {
 		}
 		f.Add(b)
 	}
+	for _, path := range sampleFiles(f) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	f.Add([]byte(interchange("005010X231", "999", []string{"AK1*HC*1*005010X222", "AK2*837*0001", "IK3*CLM*3**8", "CTX*A^B:C*CLM*1**1:2:3*1325", "IK5*R*5", "AK9*R*1*1*0"})))
 	f.Add([]byte(interchange("004010", "846", []string{bia, "LIN**SK*A1", "QTY*17*5*EA:1:2", "N1*WH*X", "QTY*33*1*EA", "CTT*1"})))
 	c, err := Load()

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
@@ -73,9 +76,15 @@ func TestAvailability(t *testing.T) {
 	if a.Channels[0].Listed || a.Total.OnHand != 7 {
 		t.Errorf("GADGET-L: %+v", a)
 	}
-	f.get("/api/v1/availability/NOPE", &a)
-	if len(a.Locations) != 0 || a.Total.Available != 0 || a.Channels[0].Quantity != 0 {
-		t.Errorf("unknown SKU: %+v", a)
+	// A SKU the ledger has never seen is not "zero available": 404.
+	if rec := f.do(request{target: "/api/v1/availability/NOPE", token: roSecret}); rec.Code != http.StatusNotFound ||
+		!strings.Contains(rec.Body.String(), `"not_found"`) || !strings.Contains(rec.Body.String(), "NOPE") {
+		t.Errorf("unknown SKU: %d %s", rec.Code, rec.Body)
+	}
+	// Nor is a SKU only at other locations than the filter's: that is zero there.
+	f.get("/api/v1/availability/GADGET-S?location=dallas", &a)
+	if len(a.Locations) != 0 || a.Total.Available != 0 {
+		t.Errorf("GADGET-S at dallas: %+v", a)
 	}
 	f.get("/api/v1/availability/WIDGET-RED?location=reno", &a)
 	if len(a.Locations) != 1 || a.Total.Available != 20 || a.Channels[0].Quantity != 246 {
@@ -328,8 +337,23 @@ func TestReplay(t *testing.T) {
 	if rec := f.do(request{method: "POST", target: "/api/v1/messages/77/replay", token: opSecret}); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown: %d", rec.Code)
 	}
-	if !strings.Contains(f.logs.String(), "msg=replay") || !strings.Contains(f.logs.String(), "who=ops") {
+	if !strings.Contains(f.logs.String(), "action=replay") || !strings.Contains(f.logs.String(), "who=ops") {
 		t.Errorf("the replay is not in the log with its operator")
+	}
+	// The audit log has each replay, its outcome and who asked; the
+	// message keeps both attempts' outcomes.
+	var log auditPage
+	f.get("/api/v1/audit?action=replay", &log)
+	if len(log.Entries) != 4 || log.Entries[0].Target != "message 77" || log.Entries[0].Error == "" ||
+		log.Entries[2].Who != "ops" || !strings.Contains(log.Entries[2].Detail, "done") || log.Entries[3].Error != "" ||
+		!strings.Contains(log.Entries[3].Detail, "failed") {
+		t.Errorf("audit %+v", log.Entries)
+	}
+	var d messageDetail
+	f.get(fmt.Sprintf("/api/v1/messages/%d", f.failedID), &d)
+	if h := d.Message.History; len(h) != 3 || h[0].By != "" || h[0].State != inbox.Failed || h[1].By != "ops" ||
+		h[1].State != inbox.Failed || h[1].ErrorCount != 1 || h[2].By != "ops" || h[2].State != inbox.Done {
+		t.Errorf("history %+v", h)
 	}
 }
 
@@ -348,7 +372,7 @@ func TestOutbox(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	var p outboxPage
 	f.get("/api/v1/outbox", &p)
-	if len(p.Messages) != 4 || p.Pending != 1 || p.Dead != 1 {
+	if len(p.Messages) != 5 || p.Pending != 1 || p.Dead != 1 {
 		t.Fatalf("%d messages, pending %d, dead %d", len(p.Messages), p.Pending, p.Dead)
 	}
 	f.get("/api/v1/outbox?state=dead", &p)
@@ -406,6 +430,37 @@ func TestPartnersAPI(t *testing.T) {
 	}
 	if h := got["northwind"]; h.Status != statusOK || h.LastMessage == nil || h.LastMessage.ID != f.csvID {
 		t.Errorf("northwind %+v", h)
+	}
+	if d := got["shopmart"].Deliveries; d.Attempted != 3 || d.Failing != 1 || d.LastError == "" {
+		t.Errorf("shopmart deliveries %+v", d)
+	}
+	// Every delivery to Northwind fails (retries scheduled, none dead
+	// yet): it is failing, not ok, though nothing it sent failed.
+	g := newFixture(t, fixtureOptions{outboxAttempts: 5})
+	for i := range 2 {
+		if _, err := g.outbox.Enqueue(&outbox.Message{Partner: "northwind", Transport: "sftp_push", Kind: "846", Name: fmt.Sprintf("846-%d.csv", i)}, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, err := g.outbox.Due(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range due {
+		if m.Partner == "northwind" {
+			if err := g.outbox.Failed(m.ID, errors.New("sftp: connection refused")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	g.get("/api/v1/partners", &list)
+	for _, p := range list.Partners {
+		if p.Profile.ID == "northwind" {
+			if h := p.Health; h.Status != statusFailing || h.DeadOutbound != 0 || h.Deliveries.Attempted != 2 || h.Deliveries.Failing != 2 ||
+				!strings.Contains(h.Deliveries.LastError, "connection refused") {
+				t.Errorf("northwind, every delivery failing: %+v", h)
+			}
+		}
 	}
 
 	var d partnerDetail
@@ -518,5 +573,104 @@ func TestAPINotFound(t *testing.T) {
 	}
 	if rec := f.do(request{method: "PUT", target: "/api/v1/stock", token: roSecret}); rec.Code != http.StatusMethodNotAllowed {
 		t.Errorf("PUT: %d", rec.Code)
+	}
+}
+
+// TestAuditRecordsActions: retry, reservation (once per key), release and
+// reload are in the audit log with who, from where and what; a read-only
+// token reads the log but cannot reload.
+func TestAuditRecordsActions(t *testing.T) {
+	f := newFixture(t, fixtureOptions{actions: true})
+	if rec := f.do(request{method: "POST", target: fmt.Sprintf("/api/v1/outbox/%d/retry", f.deadID), token: opSecret}); rec.Code != http.StatusOK {
+		t.Fatalf("retry: %d %s", rec.Code, rec.Body)
+	}
+	body := `{"sku":"WIDGET-BLUE","location":"dallas","quantity":3,"order":"PO-1"}`
+	reserve(f, "r-1", body)
+	reserve(f, "r-1", body) // the same request again: nothing new happened
+	if rec := f.do(request{method: "DELETE", target: "/api/v1/reservations/r-1", token: opSecret}); rec.Code != http.StatusNoContent {
+		t.Fatalf("release: %d", rec.Code)
+	}
+	if rec := f.do(request{method: "POST", target: "/api/v1/reload", token: opSecret}); rec.Code != http.StatusOK ||
+		!strings.Contains(rec.Body.String(), `"partners": 3`) {
+		t.Fatalf("reload: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do(request{method: "POST", target: "/api/v1/reload", token: roSecret}); rec.Code != http.StatusForbidden {
+		t.Errorf("read-only reload: %d", rec.Code)
+	}
+	var log auditPage
+	f.get("/api/v1/audit", &log)
+	var got []string
+	for _, e := range log.Entries {
+		got = append(got, e.Who+" "+e.Action+" "+e.Target+" | "+e.Detail+" | "+e.Error)
+		if e.Remote != "192.0.2.10" || e.Time.IsZero() {
+			t.Errorf("entry %+v", e)
+		}
+	}
+	want := []string{
+		"ops reload partner profiles | 3 partners | ",
+		"ops release reservation r-1 |  | ",
+		"ops reserve reservation r-1 | 3 × WIDGET-BLUE at dallas, order PO-1 | ",
+		fmt.Sprintf("ops retry outbox %d | partner shopmart, 997 997-2.edi, was dead after 1 attempts | ", f.deadID),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var page auditPage
+	f.get("/api/v1/audit?action=reserve&limit=1", &page)
+	if len(page.Entries) != 1 || page.Entries[0].Action != "reserve" {
+		t.Errorf("filtered %+v", page)
+	}
+}
+
+// TestAdviceAPI: a preview builds the channel's advice without queuing
+// it; send=true queues it and is in the audit log; a partner without
+// advice is refused.
+func TestAdviceAPI(t *testing.T) {
+	f := newFixture(t, fixtureOptions{actions: true})
+	outboxCount := func() int {
+		ms, err := f.outbox.List(outbox.Filter{Partner: "shopmart", Kind: "846"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	before := outboxCount()
+	rec := f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice", token: opSecret})
+	prev := decode[adviceResult](t, rec)
+	if rec.Code != http.StatusOK || prev.Sent || len(prev.Lines) != 3 || prev.Broadcast.State != broadcast.StateNotSent ||
+		!strings.Contains(prev.X12, "ST*846*") || outboxCount() != before {
+		t.Fatalf("preview: %d %+v (outbox %d → %d)", rec.Code, prev, before, outboxCount())
+	}
+	for _, l := range prev.Lines {
+		if l.SKU == "WIDGET-RED" && l.Quantity != 246 { // what TestAvailability says shopmart may sell
+			t.Errorf("WIDGET-RED told %d, want 246", l.Quantity)
+		}
+	}
+	if log, _, err := f.audit.List(context.Background(), audit.Filter{}); err != nil || len(log) != 0 {
+		t.Errorf("a preview is in the audit log: %+v %v", log, err)
+	}
+	rec = f.do(request{method: "POST", target: "/api/v1/partners/shopmart/advice?send=true", token: opSecret})
+	sent := decode[adviceResult](t, rec)
+	if rec.Code != http.StatusOK || !sent.Sent || len(sent.Broadcast.Outbox) != 1 || outboxCount() != before+1 {
+		t.Fatalf("send: %d %+v", rec.Code, sent)
+	}
+	var log auditPage
+	f.get("/api/v1/audit?action=advice-now", &log)
+	if len(log.Entries) != 1 || log.Entries[0].Who != "ops" || log.Entries[0].Target != "partner shopmart" ||
+		!strings.Contains(log.Entries[0].Detail, fmt.Sprintf("outbox [%d]", sent.Broadcast.Outbox[0])) {
+		t.Errorf("audit %+v", log.Entries)
+	}
+	for _, c := range []struct {
+		target, token string
+		code          int
+	}{
+		{"/api/v1/partners/acme-3pl/advice", opSecret, http.StatusConflict},
+		{"/api/v1/partners/nobody/advice", opSecret, http.StatusNotFound},
+		{"/api/v1/partners/shopmart/advice?delta=sideways", opSecret, http.StatusBadRequest},
+		{"/api/v1/partners/shopmart/advice", roSecret, http.StatusForbidden},
+	} {
+		if rec := f.do(request{method: "POST", target: c.target, token: c.token}); rec.Code != c.code {
+			t.Errorf("%s: %d %s, want %d", c.target, rec.Code, rec.Body, c.code)
+		}
 	}
 }

@@ -292,6 +292,23 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
+// TestHealthNotRateLimited: health checks (all through one proxy
+// address) are never refused, and take nothing from the address's
+// bucket.
+func TestHealthNotRateLimited(t *testing.T) {
+	f := newFixture(t, fixtureOptions{opts: Options{RateLimit: 0.001, RateBurst: 2}})
+	for i := range 20 {
+		for _, target := range []string{"/healthz", "/readyz"} {
+			if rec := f.do(request{target: target, remote: "203.0.113.9:1"}); rec.Code != http.StatusOK {
+				t.Fatalf("%s %d: %d", target, i, rec.Code)
+			}
+		}
+	}
+	if rec := f.do(request{target: "/api/v1/openapi.json", remote: "203.0.113.9:1"}); rec.Code != http.StatusOK {
+		t.Fatalf("the address's first other request: %d", rec.Code)
+	}
+}
+
 func TestBodyLimitAndTimeout(t *testing.T) {
 	f := newFixture(t, fixtureOptions{opts: Options{MaxBodyBytes: 64, Timeout: 50 * time.Millisecond}})
 	rec := f.do(request{method: "POST", target: "/api/v1/reservations", token: opSecret,

@@ -17,6 +17,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	o.Divergence = s.divergenceSummary(r)
 	s.render(w, r, http.StatusOK, "overview", pageData{Title: "Overview", Nav: "overview", Data: o})
 }
 
@@ -24,6 +25,9 @@ type messagesData struct {
 	Query    url.Values
 	Messages []*inbox.Message
 	Next     uint64
+	// Partial means the page is short because the search's scan bound
+	// ran out (a text search): Older → searches on.
+	Partial  bool
 	Partners []*partners.Profile
 	States   []inbox.State
 }
@@ -39,7 +43,8 @@ func (s *Server) messagesPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	d := messagesData{Query: r.URL.Query(), Messages: msgs, Next: next, Partners: s.partners().Profiles(), States: messageStates}
+	d := messagesData{Query: r.URL.Query(), Messages: msgs, Next: next, Partial: next != 0 && len(msgs) < q.limit,
+		Partners: s.partners().Profiles(), States: messageStates}
 	s.render(w, r, http.StatusOK, "messages", pageData{Title: "Messages", Nav: "messages", Data: d})
 }
 
@@ -64,7 +69,7 @@ func (s *Server) replayForm(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	m, err := s.replay(r.Context(), Who(r), id)
+	m, err := s.replayRecorded(r, id)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -104,13 +109,29 @@ func (s *Server) outboxList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "outbox", pageData{Title: "Outbox", Nav: "outbox", Data: d})
 }
 
+// outboxMessagePage shows one outbound message: its body, attempts,
+// delivery and acknowledgement.
+func (s *Server) outboxMessagePage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d, err := s.outboxDetail(id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "outboxmsg", pageData{Title: "Outbound " + strconv.FormatUint(id, 10), Nav: "outbox", Data: d})
+}
+
 func (s *Server) retryForm(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	if _, err := s.retry(Who(r), id); err != nil {
+	if _, err := s.retryRecorded(r, id); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

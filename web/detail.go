@@ -8,13 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/dockside-edi/dockside/edi/flat"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
@@ -41,6 +38,10 @@ type messageDetail struct {
 	MoveNote  string            `json:"movements_note,omitempty"`
 	Acks      []*outbox.Message `json:"acks"`
 	CanReplay bool              `json:"can_replay"`
+	// ErrorAnchors holds, for each of the message's errors, the anchor of
+	// the segment ("S16") or row ("R6") it points at in the parsed view;
+	// "" when it names only the file (or what it names is not shown).
+	ErrorAnchors []string `json:"error_anchors"`
 }
 
 // rawView is the start of a message's bytes, as text.
@@ -72,13 +73,19 @@ type segmentView struct {
 	SetIndex int    `json:"set_index,omitempty"`
 	ID       string `json:"id"`
 	Text     string `json:"text"`
-	// Flagged marks a segment on a line an error names.
-	Flagged bool `json:"flagged,omitempty"`
+	// Flagged marks a segment an error points at.
+	Flagged bool   `json:"flagged,omitempty"`
+	setKey  string // "846 0001|ISA13|GS06" of the segment's set
 }
 
 type rowView struct {
 	Line  int      `json:"line"`
 	Cells []string `json:"cells"`
+	// Flagged marks a row an error points at; FlaggedCell is the cell it
+	// names, from 1 (0: the row).
+	Flagged     bool  `json:"flagged,omitempty"`
+	FlaggedCell int   `json:"flagged_cell,omitempty"`
+	cols        []int // byte column of each cell (CSV)
 }
 
 func (s *Server) messageDetail(ctx context.Context, id uint64) (*messageDetail, error) {
@@ -94,6 +101,12 @@ func (s *Server) messageDetail(ctx context.Context, id uint64) (*messageDetail, 
 	} else {
 		s.fillRaw(d)
 		d.Parsed = s.parse(ctx, m)
+	}
+	d.ErrorAnchors = make([]string, len(m.Errors))
+	if d.Parsed != nil {
+		targets := errorTargets(m)
+		flagSegments(d.Parsed, targets, d.ErrorAnchors)
+		flagRows(d.Parsed, targets, d.ErrorAnchors)
 	}
 	s.fillMovements(ctx, d)
 	if m.Result != nil {
@@ -147,21 +160,6 @@ func looksBinary(b []byte) bool {
 	return bad > len(b[:min(len(b), 8192)])/10
 }
 
-// errorLines are the line numbers the message's errors name ("line 15").
-var lineRef = regexp.MustCompile(`\bline (\d+)\b`)
-
-func errorLines(m *inbox.Message) map[int]bool {
-	out := map[int]bool{}
-	for _, p := range m.Errors {
-		for _, sub := range lineRef.FindAllStringSubmatch(p.Place+" "+p.Msg, -1) {
-			if n, err := strconv.Atoi(sub[1]); err == nil {
-				out[n] = true
-			}
-		}
-	}
-	return out
-}
-
 // parse reads the message as X12 or as the flat file its profile says.
 func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 	body, err := s.deps.Inbox.Body(m.ID)
@@ -169,10 +167,10 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 		return &parsedView{Format: "text", Problem: err.Error()}
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(ctxReader{ctx, body}, 64<<10)
-	head, _ := br.Peek(512)
-	if isX12(head) {
-		return parseX12(br, errorLines(m))
+	br := bufio.NewReaderSize(ctxReader{ctx, body}, x12.HeadSize)
+	head, _ := br.Peek(x12.HeadSize)
+	if x12.LooksLikeX12(head) {
+		return parseX12(br)
 	}
 	switch s.flatType(m) {
 	case partners.DocXLSX:
@@ -181,7 +179,7 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 		}
 		return parseXLSX(br)
 	case partners.DocCSV:
-		return parseCSV(br, s.csvComma(m))
+		return parseCSV(&lineCapReader{r: br, max: maxPreviewLine}, s.csvComma(m))
 	default:
 		if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 			return parseXLSX(br)
@@ -190,16 +188,10 @@ func (s *Server) parse(ctx context.Context, m *inbox.Message) *parsedView {
 	}
 }
 
-func isX12(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
-	head = bytes.TrimLeft(head, " \t\r\n")
-	return len(head) >= 4 && string(head[:3]) == "ISA"
-}
-
-func parseX12(r io.Reader, flagged map[int]bool) *parsedView {
+func parseX12(r io.Reader) *parsedView {
 	v := &parsedView{Format: "x12"}
 	xr := x12.NewReader(r, nil)
-	lines := map[int]bool{}
+	var isa13, gs06, set string
 	for {
 		seg, err := xr.Next()
 		if errors.Is(err, io.EOF) {
@@ -213,17 +205,21 @@ func parseX12(r io.Reader, flagged map[int]bool) *parsedView {
 			v.Truncated = true
 			break
 		}
-		if seg.ID == "ST" {
-			v.Sets = append(v.Sets, seg.Text(1)+" "+seg.Text(2))
+		switch seg.ID {
+		case "ISA":
+			isa13, gs06, set = strings.TrimSpace(seg.Text(13)), "", ""
+		case "GS":
+			gs06, set = seg.Text(6), ""
+		case "ST":
+			set = seg.Text(1) + " " + seg.Text(2)
+			v.Sets = append(v.Sets, set)
 		}
-		lines[seg.Pos.Line] = true
-		v.Segments = append(v.Segments, segmentView{Index: seg.Pos.Index, Line: seg.Pos.Line, Column: seg.Pos.Column,
-			SetIndex: seg.Pos.SetIndex, ID: seg.ID, Text: strings.ToValidUTF8(string(seg.Raw()), "\uFFFD")})
-	}
-	if len(lines) > 1 { // lines say nothing when the whole file is one line
-		for i := range v.Segments {
-			v.Segments[i].Flagged = flagged[v.Segments[i].Line]
+		sv := segmentView{Index: seg.Pos.Index, Line: seg.Pos.Line, Column: seg.Pos.Column,
+			SetIndex: seg.Pos.SetIndex, ID: seg.ID, Text: strings.ToValidUTF8(string(seg.Raw()), "\uFFFD")}
+		if seg.Pos.SetIndex > 0 {
+			sv.setKey = set + "|" + isa13 + "|" + gs06
 		}
+		v.Segments = append(v.Segments, sv)
 	}
 	return v
 }
@@ -270,7 +266,11 @@ func parseCSV(r io.Reader, comma rune) *parsedView {
 			break
 		}
 		line, _ := cr.FieldPos(0)
-		v.Rows = append(v.Rows, rowView{Line: line, Cells: rec})
+		row := rowView{Line: line, Cells: rec, cols: make([]int, len(rec))}
+		for i := range rec {
+			_, row.cols[i] = cr.FieldPos(i)
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return v
 }
@@ -292,36 +292,32 @@ func parseLines(r io.Reader) *parsedView {
 	return v
 }
 
+// parseXLSX previews the first sheet of a workbook with the bounded reader
+// the pipeline uses (a hostile workbook costs the preview no more than it
+// cost processing), raw values, blank rows left out.
 func parseXLSX(r io.Reader) *parsedView {
 	v := &parsedView{Format: "xlsx"}
-	f, err := excelize.OpenReader(io.LimitReader(r, maxXLSXPreview))
+	xr, err := flat.NewExcelReader(r, flat.ExcelConfig{File: "workbook", Limits: flat.Limits{MaxRecordBytes: maxPreviewLine},
+		WorkbookLimits: flat.WorkbookLimits{MaxFileBytes: maxXLSXPreview}})
 	if err != nil {
 		v.Problem = err.Error()
 		return v
 	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		v.Problem = "no sheet"
-		return v
-	}
-	rows, err := f.Rows(sheets[0])
-	if err != nil {
-		v.Problem = err.Error()
-		return v
-	}
-	defer rows.Close()
-	for n := 1; rows.Next(); n++ {
-		if len(v.Rows) == maxParsedRows {
-			v.Truncated = true
+	defer xr.Close()
+	for {
+		row, err := xr.Read()
+		if errors.Is(err, io.EOF) {
 			break
 		}
-		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			v.Problem = err.Error()
 			break
 		}
-		v.Rows = append(v.Rows, rowView{Line: n, Cells: cells})
+		if len(v.Rows) == maxParsedRows {
+			v.Truncated = true
+			break
+		}
+		v.Rows = append(v.Rows, rowView{Line: row.Line, Cells: row.Values()})
 	}
 	return v
 }

@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/examples"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -48,10 +50,11 @@ type fixture struct {
 	ledger   *ledger.Ledger
 	inbox    *inbox.Store
 	outbox   *outbox.Store
-	bcast    *broadcast.Store
+	bcast    *broadcast.BoltStore
 	profiles atomic.Pointer[partners.Directory]
 	partDir  string
 	res      *fakeReservations
+	audit    *audit.Bolt
 	srv      *Server
 	logs     *syncBuffer
 
@@ -59,6 +62,7 @@ type fixture struct {
 	ackID, overdueID, deadID uint64 // outbox ids
 	broadcastID              uint64
 	replayDelay              chan struct{} // when set, Replay waits on it
+	divergence               *divergence.Monitor
 }
 
 type syncBuffer struct {
@@ -79,6 +83,12 @@ func (s *syncBuffer) String() string {
 }
 
 type fixtureOptions struct {
+	// outboxAttempts is the outbox's MaxAttempts (default 1: a failed
+	// attempt is dead at once).
+	outboxAttempts int
+	// actions gives the server the gateway's Reload and Advice (the
+	// fixture's profiles and a broadcaster over its stores).
+	actions  bool
 	noTokens bool
 	opts     Options
 	noSeed   bool
@@ -102,7 +112,7 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 			t.Fatal(err)
 		}
 	}
-	if f.outbox, err = outbox.Open(filepath.Join(f.dir, "outbox"), &outbox.Options{Now: f.clock.Now, MaxAttempts: 1}); err != nil {
+	if f.outbox, err = outbox.Open(filepath.Join(f.dir, "outbox"), &outbox.Options{Now: f.clock.Now, MaxAttempts: max(1, fo.outboxAttempts)}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.outbox.Close() })
@@ -113,13 +123,42 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	f.partDir = filepath.Join(f.dir, "partners")
 	copyDemoPartners(t, f.partDir)
 	f.reloadPartners()
+	if f.audit, err = audit.Open(filepath.Join(f.dir, "audit.db"), f.clock.Now); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.audit.Close() })
 	f.res = &fakeReservations{ledger: f.ledger, made: map[string]ReservationResult{}, req: map[string]Reservation{}}
+	ds, err := divergence.OpenStore(filepath.Join(f.dir, "broadcast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ds.Close() })
+	advice := &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
+		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
+		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
+	f.divergence = &divergence.Monitor{Checker: &divergence.Checker{Ledger: f.ledger, Store: ds, Beliefs: f.bcast.Beliefs,
+		Figures: advice.Figures, Profiles: func() []*partners.Profile { return f.profiles.Load().Profiles() }, Now: f.clock.Now}}
 	if !fo.noSeed {
 		f.seed()
 	}
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
-		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
+		Divergence: f.divergence.Current,
+		Audit:      f.audit,
+		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
+	if fo.actions {
+		deps.Reload = func(context.Context) (int, error) {
+			dir, err := partners.Load(f.partDir)
+			if err != nil {
+				return 0, err
+			}
+			f.profiles.Store(dir)
+			return dir.Len(), nil
+		}
+		deps.Advice = func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error) {
+			return f.broadcaster().Broadcast(ctx, partner, broadcast.Options{Delta: delta, Send: send})
+		}
+	}
 	if !fo.noTokens {
 		deps.Tokens = []Token{
 			{Name: "ops", SHA256: HashToken(opSecret), Role: RoleOperator},
@@ -174,6 +213,13 @@ func (f *fixture) reloadPartners() {
 // as the README's walk-through does.
 func (f *fixture) fixProfile() {
 	f.t.Helper()
+	f.fixProfileFileOnly()
+	f.reloadPartners()
+}
+
+// fixProfileFileOnly fixes the table file without reloading the profiles.
+func (f *fixture) fixProfileFileOnly() {
+	f.t.Helper()
 	p := filepath.Join(f.partDir, "tables", "acme-items.csv")
 	b, err := os.ReadFile(p)
 	if err != nil {
@@ -183,7 +229,6 @@ func (f *fixture) fixProfile() {
 	if err := os.WriteFile(p, b, 0o640); err != nil {
 		f.t.Fatal(err)
 	}
-	f.reloadPartners()
 }
 
 func (f *fixture) post(doc ledger.Document) ledger.PostResult {
@@ -236,10 +281,11 @@ func (f *fixture) receiveAs(partner, name string, body []byte, o inbox.Outcome) 
 }
 
 // failedErrors are the errors the gateway records for the 846 naming an
-// unknown item.
+// unknown item (as gateway's TestMalformedFailsWithPlaceThenReplayAfterFix
+// gets them: the set and the segment's position in it, no line).
 var failedErrors = []inbox.Problem{{
-	Place: "inventory-846-unknown-item.edi: set 846 0001 (interchange 000001002, group 1002), segment 14 (LIN), line 16",
-	Msg:   `LIN03 "AC-9999": not found in table "acme_items"`,
+	Place: "inventory-846-unknown-item.edi: set 846 0001 (interchange 000001002, group 1002), segment 14 (LIN)",
+	Msg:   `item VN "AC-9999": not found in table "acme_items"`,
 }}
 
 func (f *fixture) seed() {
@@ -299,22 +345,43 @@ func (f *fixture) seed() {
 
 	// Shopmart is told its figures; then Dallas receives more red widgets,
 	// so what it believes diverges from what it would be told now.
-	b := &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
-		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
-		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
-	res, err := b.Broadcast(ctx, "shopmart", broadcast.Options{Send: true})
+	res, err := f.broadcaster().Broadcast(ctx, "shopmart", broadcast.Options{Send: true})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	f.broadcastID = res.Broadcast.ID
+	// The advice is delivered: only then does Shopmart believe it.
+	due, err = f.outbox.Due(10)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, m := range due {
+		if err := f.outbox.Succeeded(m.ID, outbox.Receipt{Text: "MDN processed"}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if err := f.broadcaster().Sync(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	// And an acknowledgement for ACME still waits for its first attempt.
+	if _, err := f.outbox.Enqueue(&outbox.Message{Partner: "acme-3pl", Transport: "sftp", Kind: "997", Name: "997-3.edi"}, []byte("ISA~")); err != nil {
+		f.t.Fatal(err)
+	}
 	f.post(ledger.Document{Key: "later", Movements: []ledger.Movement{receipt("later|1", "WIDGET-RED", "dallas", 50)}})
+}
+
+// broadcaster builds advice over the fixture's stores, as the gateway's.
+func (f *fixture) broadcaster() *broadcast.Broadcaster {
+	return &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
+		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
+		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
 }
 
 // replay is the Replay dependency: it puts the message back in the queue
 // and "processes" it: done once ACME's table knows AC-9999, failed again
 // before.
-func (f *fixture) replay(ctx context.Context, id uint64) (*inbox.Message, error) {
-	if _, err := f.inbox.Replay(id); err != nil {
+func (f *fixture) replay(ctx context.Context, id uint64, who string) (*inbox.Message, error) {
+	if _, err := f.inbox.ReplayBy(id, who); err != nil {
 		return nil, err
 	}
 	m, err := f.inbox.Claim()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/inbox"
 )
 
@@ -67,110 +68,26 @@ func containsState(st inbox.State) bool {
 	return false
 }
 
-// matches applies what the inbox's own filter cannot say exactly.
-func (q *messageQuery) matches(m *inbox.Message) bool {
-	if q.docType != "" && !matchesDocType(m, q.docType) {
-		return false
-	}
-	if q.control != "" && !matchesControl(m, q.control) {
-		return false
-	}
-	if q.text != "" && q.text != q.storeText() && !matchesText(m, q.text) {
-		return false
-	}
-	return true
-}
-
-// storeText is the text the inbox filters on: the most selective term.
-func (q *messageQuery) storeText() string {
-	switch {
-	case q.control != "":
-		return q.control
-	case q.text != "":
-		return q.text
-	default:
-		return q.docType
-	}
-}
-
-// matchesDocType: the message's recorded type (x12, csv, fixed, xlsx) or
-// one of its documents (x12/997...).
-func matchesDocType(m *inbox.Message, t string) bool {
-	if m.Result == nil {
-		return false
-	}
-	if m.Result.DocType == t {
-		return true
-	}
-	for _, d := range m.Result.Documents {
-		if d == t {
-			return true
-		}
-	}
-	return false
-}
-
-// matchesControl: an ISA13, GS06 or ST02 the message carried (leading
-// zeros ignored), or part of its interchange key.
-func matchesControl(m *inbox.Message, c string) bool {
-	want := strings.TrimLeft(c, "0")
-	if m.Result != nil {
-		for _, ctl := range m.Result.Controls {
-			for _, part := range strings.Split(ctl, "/") {
-				if part == c || (want != "" && strings.TrimLeft(part, "0") == want) {
-					return true
-				}
-			}
-		}
-	}
-	return m.Interchange != "" && strings.Contains(m.Interchange, c)
-}
-
-func matchesText(m *inbox.Message, t string) bool {
-	if strings.Contains(m.Name, t) || strings.Contains(m.Interchange, t) {
-		return true
-	}
-	if r := m.Result; r != nil {
-		if strings.Contains(r.DocType, t) {
-			return true
-		}
-		for _, c := range append(append([]string(nil), r.Controls...), r.Documents...) {
-			if strings.Contains(c, t) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// maxSearchScan bounds the inbox index entries one search reads. Every
+// filter but free text reads an index of exactly the matching messages;
+// a text search over a large inbox returns what it found among this many
+// and a cursor to continue.
+const maxSearchScan = 2_000
 
 // searchMessages returns up to q.limit messages matching q, newest first,
-// and the id to page on from (0 when there are no more).
+// and the id to page on from (0 when there are no more). A page may be
+// short and still have a next id: the scan bound ran out (text search).
 func (s *Server) searchMessages(ctx context.Context, q messageQuery) ([]*inbox.Message, uint64, error) {
-	f := inbox.Filter{State: q.state, Partner: q.partner, Since: q.since, Until: q.until, Text: q.storeText(),
-		Before: q.before, Limit: min(max(q.limit, 100), 1000)}
-	out := []*inbox.Message{}
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, 0, err
-		}
-		page, err := s.deps.Inbox.List(f)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, m := range page {
-			if !q.matches(m) {
-				continue
-			}
-			out = append(out, m)
-			if len(out) == q.limit {
-				return out, m.ID, nil
-			}
-		}
-		if len(page) < f.Limit {
-			return out, 0, nil
-		}
-		f.Before = page[len(page)-1].ID
+	f := inbox.Filter{State: q.state, Partner: q.partner, Since: q.since, Until: q.until, Control: q.control,
+		DocType: q.docType, Text: q.text, Before: q.before, Limit: q.limit, MaxScan: maxSearchScan}
+	p, err := s.deps.Inbox.Search(ctx, f)
+	if err != nil {
+		return nil, 0, err
 	}
+	if p.Messages == nil {
+		p.Messages = []*inbox.Message{}
+	}
+	return p.Messages, p.Next, nil
 }
 
 type messagePage struct {
@@ -279,8 +196,7 @@ func (s *Server) replay(ctx context.Context, who string, id uint64) (*inbox.Mess
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.opts.ReplayWait)
 	defer cancel()
-	s.log.Info("replay", "id", id, "partner", before.Partner, "who", who)
-	m, err := s.deps.Replay(wctx, id)
+	m, err := s.deps.Replay(wctx, id, who)
 	if err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) && ctx.Err() == nil {
 		return s.deps.Inbox.Get(id) // still being processed: the workers finish it
 	}
@@ -293,13 +209,24 @@ func (s *Server) replay(ctx context.Context, who string, id uint64) (*inbox.Mess
 	return m, nil
 }
 
+// replayRecorded is replay, written to the audit log with its outcome.
+func (s *Server) replayRecorded(r *http.Request, id uint64) (*inbox.Message, error) {
+	m, err := s.replay(r.Context(), Who(r), id)
+	e := audit.Entry{Action: audit.ActionReplay, Target: fmt.Sprintf("message %d", id)}
+	if m != nil {
+		e.Detail = fmt.Sprintf("partner %s, attempt %d: %s", orUnknown(m.Partner), m.Attempts, m.State)
+	}
+	s.record(r.Context(), r, e, err)
+	return m, err
+}
+
 func (s *Server) apiReplay(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	m, err := s.replay(r.Context(), Who(r), id)
+	m, err := s.replayRecorded(r, id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

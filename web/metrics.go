@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
 )
@@ -28,7 +31,11 @@ type Metrics struct {
 	connections  *prometheus.CounterVec
 	bytes        *prometheus.CounterVec
 	httpRequests *prometheus.CounterVec
+	httpLatency  *prometheus.HistogramVec
 }
+
+// httpBuckets span a cached page (1 ms) to a large export (1 min).
+var httpBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
 // latencyBuckets span a small file on a quiet gateway (10 ms) to a large
 // one behind a long queue (1 h).
@@ -63,8 +70,13 @@ func newMetrics(s *Server) *Metrics {
 			Name: "dockside_http_requests_total",
 			Help: "HTTP requests to the API and dashboard, by route and status code.",
 		}, []string{"route", "code"}),
+		httpLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "dockside_http_request_duration_seconds",
+			Help:    "Time to answer an HTTP request to the API and dashboard, by route (the route table's pattern).",
+			Buckets: httpBuckets,
+		}, []string{"route"}),
 	}
-	m.reg.MustRegister(m.messages, m.latency, m.movements, m.connections, m.bytes, m.httpRequests,
+	m.reg.MustRegister(m.messages, m.latency, m.movements, m.connections, m.bytes, m.httpRequests, m.httpLatency,
 		&storeCollector{s: s},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -142,13 +154,17 @@ var (
 		"Outbound messages whose partner acknowledgement is overdue, by partner (recomputed at most every MetricsScanEvery).", []string{"partner"}, nil)
 	descPostings = prometheus.NewDesc("dockside_ledger_postings_total",
 		"Ledger postings (the last change sequence number).", nil, nil)
+	descDivergent = prometheus.NewDesc("dockside_divergent_skus",
+		"SKUs (per location or channel) whose figure the partner holds differs from ours, by partner.", []string{"partner"}, nil)
+	descDivergenceAge = prometheus.NewDesc("dockside_divergence_oldest_seconds",
+		"Age of the partner's oldest divergence, by partner (0: none).", []string{"partner"}, nil)
 	descUp = prometheus.NewDesc("dockside_store_up",
 		"Whether a store answered the scrape (1) or not (0).", []string{"store"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descUp} {
+	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descDivergent, descDivergenceAge, descUp} {
 		ch <- d
 	}
 }
@@ -181,8 +197,19 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	if err == nil {
 		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(pending), "pending")
 		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(dead), "dead")
+		// Every configured partner has a figure, 0 included: an alert on
+		// the series sees it go from 0 to 1, and a dashboard shows 0.
+		all := map[string]int{}
+		if dir := c.s.partners(); dir != nil {
+			for _, p := range dir.Profiles() {
+				all[p.ID] = 0
+			}
+		}
 		for partner, n := range overdue {
-			ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(n), orUnknown(partner))
+			all[orUnknown(partner)] += n
+		}
+		for partner, n := range all {
+			ch <- prometheus.MustNewConstMetric(descOverdue, prometheus.GaugeValue, float64(n), partner)
 		}
 	}
 	up("outbox", errors.Join(err, outboxErr))
@@ -194,6 +221,23 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descPostings, prometheus.CounterValue, float64(seq))
 	}
 	up("ledger", err)
+
+	if d.Divergence != nil {
+		rep, err := d.Divergence(ctx)
+		if err == nil {
+			by := rep.ByPartner()
+			for _, p := range d.Partners().Profiles() {
+				if _, ok := by[p.ID]; !ok && (p.Advice != nil || len(p.Documents) > 0) {
+					by[p.ID] = divergence.Partner{} // 0, so an alert can see it end
+				}
+			}
+			for partner, s := range by {
+				ch <- prometheus.MustNewConstMetric(descDivergent, prometheus.GaugeValue, float64(s.Divergent), partner)
+				ch <- prometheus.MustNewConstMetric(descDivergenceAge, prometheus.GaugeValue, s.Oldest.Seconds(), partner)
+			}
+		}
+		up("divergence", err)
+	}
 }
 
 // scans returns the inbox counts and overdue acknowledgements, computed
@@ -243,4 +287,82 @@ func eachOutbox(o *outbox.Store, f outbox.Filter, fn func(*outbox.Message) bool)
 		}
 		f.Before = page[len(page)-1].ID
 	}
+}
+
+// partnerLatency is how long one partner's messages took from arrival to
+// the ledger (first attempts that ended done) since the process started:
+// the seed of a service-level view. Quantiles are the upper bounds of the
+// histogram buckets that hold them; -1 means above the largest (1 h).
+type partnerLatency struct {
+	Partner string  `json:"partner"`
+	Count   uint64  `json:"count"`
+	Mean    float64 `json:"mean_seconds"`
+	P50     float64 `json:"p50_seconds"`
+	P95     float64 `json:"p95_seconds"`
+	// WithinMinute is the share of messages processed within 60 s.
+	WithinMinute float64 `json:"within_1m"`
+}
+
+// processingByPartner reads dockside_processing_seconds, transports
+// merged, by partner.
+func (m *Metrics) processingByPartner() []partnerLatency {
+	type acc struct {
+		count   uint64
+		sum     float64
+		buckets []uint64 // cumulative, per latencyBuckets
+	}
+	by := map[string]*acc{}
+	ch := make(chan prometheus.Metric, 64)
+	go func() {
+		m.latency.Collect(ch)
+		close(ch)
+	}()
+	for metric := range ch {
+		var d dto.Metric
+		if err := metric.Write(&d); err != nil || d.Histogram == nil {
+			continue
+		}
+		partner := ""
+		for _, l := range d.Label {
+			if l.GetName() == "partner" {
+				partner = l.GetValue()
+			}
+		}
+		a := by[partner]
+		if a == nil {
+			a = &acc{buckets: make([]uint64, len(latencyBuckets))}
+			by[partner] = a
+		}
+		a.count += d.Histogram.GetSampleCount()
+		a.sum += d.Histogram.GetSampleSum()
+		for i, b := range d.Histogram.Bucket {
+			if i < len(a.buckets) {
+				a.buckets[i] += b.GetCumulativeCount()
+			}
+		}
+	}
+	out := []partnerLatency{}
+	for _, partner := range sortedKeys(by) {
+		a := by[partner]
+		if a.count == 0 {
+			continue
+		}
+		quantile := func(q float64) float64 {
+			want := uint64(math.Ceil(q * float64(a.count)))
+			for i, c := range a.buckets {
+				if c >= want {
+					return latencyBuckets[i]
+				}
+			}
+			return -1 // above the largest bucket (JSON has no infinity)
+		}
+		pl := partnerLatency{Partner: partner, Count: a.count, Mean: a.sum / float64(a.count), P50: quantile(.5), P95: quantile(.95)}
+		for i, le := range latencyBuckets {
+			if le == 60 {
+				pl.WithinMinute = float64(a.buckets[i]) / float64(a.count)
+			}
+		}
+		out = append(out, pl)
+	}
+	return out
 }

@@ -44,6 +44,10 @@ func TestMetrics(t *testing.T) {
 		`dockside_outbox_backlog{state="pending"} 1`,
 		`dockside_outbox_backlog{state="dead"} 1`,
 		`dockside_acks_overdue{partner="shopmart"} 1`,
+		`dockside_acks_overdue{partner="acme-3pl"} 0`,
+		`dockside_acks_overdue{partner="northwind"} 0`,
+		`dockside_http_request_duration_seconds_bucket{route="GET /healthz",le="60"} 1`,
+		`dockside_http_request_duration_seconds_count{route="GET /healthz"} 1`,
 		`dockside_ledger_postings_total 3`,
 		`dockside_store_up{store="ledger"} 1`,
 		`dockside_http_requests_total{code="200",route="GET /healthz"} 1`,
@@ -52,6 +56,17 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("no %s", want)
 		}
+	}
+	// The overview shows each partner's processing time from the same
+	// histogram.
+	var o overview
+	f.get("/api/v1/overview", &o)
+	if len(o.Processing) != 1 || o.Processing[0].Partner != "acme-3pl" || o.Processing[0].Count != 1 ||
+		o.Processing[0].P50 != 5 || o.Processing[0].P95 != 5 || o.Processing[0].WithinMinute != 1 || o.Processing[0].Mean != 3 {
+		t.Errorf("overview processing %+v", o.Processing)
+	}
+	if page := f.do(request{target: "/", token: roSecret}).Body.String(); !strings.Contains(page, `id="processing"`) || !strings.Contains(page, "3.0 s") {
+		t.Errorf("the overview page shows no processing time")
 	}
 	// A retried message (attempt 2) is counted, but its latency is not observed.
 	if strings.Contains(body, `dockside_processing_seconds_count{partner="unknown"`) || strings.Contains(body, `transport="as2"`) {

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/outbox"
 )
 
@@ -130,10 +132,20 @@ func (s *Server) retry(who string, id uint64) (*outbox.Message, error) {
 		return nil, err
 	}
 	if err := s.deps.Outbox.Retry(id); err != nil { // failed, dead or sent (awaiting a receipt) only
-		return nil, err
+		return m, err
 	}
-	s.log.Info("outbox retry", "id", id, "partner", m.Partner, "kind", m.Kind, "who", who)
 	return s.deps.Outbox.Get(id)
+}
+
+// retryRecorded is retry, written to the audit log with its outcome.
+func (s *Server) retryRecorded(r *http.Request, id uint64) (*outbox.Message, error) {
+	e := audit.Entry{Action: audit.ActionRetry, Target: fmt.Sprintf("outbox %d", id)}
+	if before, err := s.deps.Outbox.Get(id); err == nil {
+		e.Detail = fmt.Sprintf("partner %s, %s %s, was %s after %d attempts", before.Partner, before.Kind, before.Name, before.State, before.Attempts)
+	}
+	m, err := s.retry(Who(r), id)
+	s.record(r.Context(), r, e, err)
+	return m, err
 }
 
 func (s *Server) apiRetry(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +154,7 @@ func (s *Server) apiRetry(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	m, err := s.retry(Who(r), id)
+	m, err := s.retryRecorded(r, id)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

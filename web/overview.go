@@ -9,8 +9,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 )
 
-// maxThroughputScan bounds the messages read for the last 24 hours'
-// throughput.
+// maxThroughputScan bounds the index entries counted for the last hour.
 const maxThroughputScan = 50_000
 
 // overview is the state of the gateway at a glance.
@@ -21,7 +20,8 @@ type overview struct {
 	Received24h int         `json:"received_24h"`
 	Failed24h   int         `json:"failed_24h"`
 	Received1h  int         `json:"received_1h"`
-	// Capped means more messages arrived in 24 hours than were counted.
+	// Capped means more messages arrived in the last hour than were
+	// counted for Received1h.
 	Capped bool `json:"capped,omitempty"`
 	// Now.
 	Failed          int              `json:"failed"`
@@ -32,6 +32,12 @@ type overview struct {
 	OutboxDead      int              `json:"outbox_dead"`
 	LedgerSeq       uint64           `json:"ledger_seq"`
 	RecentFailures  []*inbox.Message `json:"recent_failures"`
+	// Processing is each partner's time from arrival to the ledger since
+	// the process started.
+	Processing []partnerLatency `json:"processing"`
+	// Divergence is the divergence card; absent when the server has no
+	// report.
+	Divergence *divergenceCard `json:"divergence,omitempty"`
 }
 
 type hourCount struct {
@@ -72,6 +78,7 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 	if o.LedgerSeq, err = s.deps.Ledger.LastSeq(ctx); err != nil {
 		return nil, err
 	}
+	o.Processing = s.metrics.processingByPartner()
 	if o.Failed > 0 {
 		fails, err := s.deps.Inbox.List(inbox.Filter{State: inbox.Failed, Limit: 10})
 		if err != nil {
@@ -82,7 +89,9 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 	return o, nil
 }
 
-// throughput counts the messages of the last 24 hours, by hour.
+// throughput counts the messages of the last 24 hours, by hour, from
+// the inbox's hourly counters (the last hour's figure reads its messages'
+// index range only).
 func (s *Server) throughput(ctx context.Context, o *overview, now time.Time) error {
 	top := now.Truncate(time.Hour).Add(time.Hour)
 	o.Hours = make([]hourCount, 24)
@@ -90,42 +99,30 @@ func (s *Server) throughput(ctx context.Context, o *overview, now time.Time) err
 		o.Hours[i].Start = top.Add(time.Duration(i-24) * time.Hour).UTC()
 	}
 	since := top.Add(-24 * time.Hour)
-	f := inbox.Filter{Limit: 1000}
-	for scanned := 0; ; {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		page, err := s.deps.Inbox.List(f)
-		if err != nil {
-			return err
-		}
-		for _, m := range page {
-			if m.ReceivedAt.Before(since) {
-				return nil // ids grow with arrival: older ones follow
-			}
-			i := int(m.ReceivedAt.Sub(since) / time.Hour)
-			if i < 0 || i >= 24 {
-				continue // from the future (a clock step): left out
-			}
-			o.Hours[i].Received++
-			o.Received24h++
-			if m.State == inbox.Failed {
-				o.Hours[i].Failed++
-				o.Failed24h++
-			}
-			if now.Sub(m.ReceivedAt) <= time.Hour {
-				o.Received1h++
-			}
-		}
-		if scanned += len(page); scanned >= maxThroughputScan {
-			o.Capped = true
-			return nil
-		}
-		if len(page) < f.Limit {
-			return nil
-		}
-		f.Before = page[len(page)-1].ID
+	hours, err := s.deps.Inbox.Hourly(since, top)
+	if err != nil {
+		return err
 	}
+	for _, h := range hours {
+		i := int(h.Start.Sub(since) / time.Hour)
+		if i < 0 || i >= 24 {
+			continue
+		}
+		for st, n := range h.ByState {
+			o.Hours[i].Received += n
+			o.Received24h += n
+			if st == inbox.Failed {
+				o.Hours[i].Failed += n
+				o.Failed24h += n
+			}
+		}
+	}
+	n, capped, err := s.deps.Inbox.Count(ctx, inbox.Filter{Since: now.Add(-time.Hour), Until: now.Add(time.Nanosecond)}, maxThroughputScan)
+	if err != nil {
+		return err
+	}
+	o.Received1h, o.Capped = n, capped
+	return nil
 }
 
 func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
@@ -134,6 +131,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	o.Divergence = s.divergenceSummary(r)
 	writeJSON(w, http.StatusOK, o)
 }
 

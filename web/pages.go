@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"net/url"
 	"path"
@@ -115,6 +116,8 @@ var flashes = map[string]string{
 	"replay-pending": "Replay queued: the message is being processed; reload in a moment.",
 	"replay-dup":     "Replayed: the message turned out to be a duplicate.",
 	"retried":        "The outbound message is due now; the dispatcher sends it shortly.",
+	"reloaded":       "Partner profiles reloaded.",
+	"advice-sent":    "Inventory advice queued for the channel: see the outbox for its delivery.",
 	"logged-out":     "You are logged out.",
 }
 
@@ -129,10 +132,16 @@ var templateFuncs = template.FuncMap{
 	},
 	"ago":      ago,
 	"state":    func(s any) string { return "st-" + strings.ReplaceAll(fmt.Sprint(s), "_", "-") },
+	"label":    func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") }, // a state as read: "not sent"
 	"bytes":    humanBytes,
 	"bytesInt": func(n int) string { return humanBytes(int64(n)) },
 	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"query": func(v url.Values, kv ...string) string {
+	// query is v with the given keys set (or removed when the value is
+	// empty), encoded. It is a template.URL so that html/template keeps
+	// its "=" and "&" (as a string, the escaper percent-encodes them
+	// after "?": "?before%3d9951" pages nowhere); Encode has escaped
+	// every key and value.
+	"query": func(v url.Values, kv ...string) template.URL {
 		q := url.Values{}
 		for k, vs := range v {
 			q[k] = vs
@@ -144,7 +153,7 @@ var templateFuncs = template.FuncMap{
 				q.Set(kv[i], kv[i+1])
 			}
 		}
-		return q.Encode()
+		return template.URL(q.Encode()) // #nosec: url.Values.Encode escapes keys and values
 	},
 	"join": strings.Join,
 	"add":  func(a, b int) int { return a + b },
@@ -167,6 +176,19 @@ var templateFuncs = template.FuncMap{
 		return string([]rune(s)[:n-1]) + "…"
 	},
 	"pathesc": url.PathEscape,
+	"secs": func(s float64) string {
+		switch {
+		case s < 0 || math.IsInf(s, 1):
+			return "> 1 h"
+		case s < 1:
+			return fmt.Sprintf("%.0f ms", s*1000)
+		case s < 120:
+			return fmt.Sprintf("%.1f s", s)
+		default:
+			return (time.Duration(s) * time.Second).String()
+		}
+	},
+	"percent": func(f float64) string { return fmt.Sprintf("%.0f %%", f*100) },
 	"bar":     barChart,
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -12,16 +13,16 @@ import (
 	"github.com/dockside-edi/dockside/partners"
 )
 
-// maxHealthScan bounds the recent messages read to find each partner's
-// last message.
-const maxHealthScan = 20_000
-
 // Partner statuses.
 const (
 	statusOK        = "ok"
-	statusAttention = "attention" // overdue acknowledgements or dead outbound messages
-	statusFailing   = "failing"   // messages failed and not yet replayed
+	statusAttention = "attention" // overdue acknowledgements, dead outbound messages, some recent deliveries failing
+	statusFailing   = "failing"   // messages failed and not yet replayed, or every recent delivery failing
 )
+
+// recentDeliveries is how many of a partner's latest outbound messages
+// its health looks at.
+const recentDeliveries = 20
 
 // partnerHealth is how a partner's traffic is going.
 type partnerHealth struct {
@@ -31,8 +32,26 @@ type partnerHealth struct {
 	Failed       int                 `json:"failed"`
 	OverdueAcks  int                 `json:"overdue_acks"`
 	DeadOutbound int                 `json:"dead_outbound"`
-	// LastBroadcast is the last inventory advice built for a channel.
+	// Deliveries is how the latest outbound messages went.
+	Deliveries deliveryHealth `json:"deliveries"`
+	// LastBroadcast is the last inventory advice sent (queued) to a
+	// channel: what it was told. A preview built without sending is
+	// skipped; nil when none was sent among the latest lastAdviceScan.
 	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
+}
+
+// lastAdviceScan bounds how many of a channel's latest advice records
+// are read to find the last one sent, past previews.
+const lastAdviceScan = 50
+
+// deliveryHealth is how a partner's latest outbound messages (up to
+// recentDeliveries) went: those attempted, those whose last attempt
+// failed (failed or dead), and the last delivery.
+type deliveryHealth struct {
+	Attempted     int        `json:"attempted"`
+	Failing       int        `json:"failing"`
+	LastError     string     `json:"last_error,omitempty"`
+	LastDelivered *time.Time `json:"last_delivered,omitempty"`
 }
 
 type messageBrief struct {
@@ -89,16 +108,27 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	}
 	for _, p := range dir.Profiles() {
 		if p.Advice != nil && s.deps.Broadcasts != nil {
-			if bs, err := s.deps.Broadcasts.List(p.ID, 1); err == nil && len(bs) > 0 {
-				out[p.ID].LastBroadcast = &bs[0]
+			if bs, err := s.deps.Broadcasts.List(p.ID, lastAdviceScan); err == nil {
+				for i := range bs {
+					if bs[i].State != broadcast.StateNotSent {
+						out[p.ID].LastBroadcast = &bs[i]
+						break
+					}
+				}
 			}
 		}
 	}
+	for id, h := range out {
+		if err := s.deliveries(id, &h.Deliveries); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range out {
+		d := h.Deliveries
 		switch {
-		case h.Failed > 0:
+		case h.Failed > 0, d.Attempted > 0 && d.Failing == d.Attempted:
 			h.Status = statusFailing
-		case h.OverdueAcks > 0 || h.DeadOutbound > 0:
+		case h.OverdueAcks > 0 || h.DeadOutbound > 0 || d.Failing > 0:
 			h.Status = statusAttention
 		default:
 			h.Status = statusOK
@@ -107,30 +137,46 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	return out, nil
 }
 
-// lastMessages finds each partner's newest message among the latest
-// maxHealthScan messages.
+// deliveries reads how the partner's latest outbound messages went.
+func (s *Server) deliveries(partner string, d *deliveryHealth) error {
+	msgs, err := s.deps.Outbox.List(outbox.Filter{Partner: partner, Limit: recentDeliveries})
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		switch m.State {
+		case outbox.Failed, outbox.Dead:
+			d.Attempted++
+			d.Failing++
+			if d.LastError == "" {
+				d.LastError = m.LastError
+			}
+		case outbox.Sent, outbox.Delivered:
+			d.Attempted++
+			if !m.DeliveredAt.IsZero() && (d.LastDelivered == nil || m.DeliveredAt.After(*d.LastDelivered)) {
+				at := m.DeliveredAt
+				d.LastDelivered = &at
+			}
+		}
+	}
+	return nil
+}
+
+// lastMessages finds each partner's newest message (one index read per
+// partner).
 func (s *Server) lastMessages(r *http.Request, out map[string]*partnerHealth) error {
-	f := inbox.Filter{Limit: 1000}
-	missing := len(out)
-	for scanned := 0; scanned < maxHealthScan && missing > 0; {
+	for id, h := range out {
 		if err := r.Context().Err(); err != nil {
 			return err
 		}
-		page, err := s.deps.Inbox.List(f)
+		p, err := s.deps.Inbox.Search(r.Context(), inbox.Filter{Partner: id, Limit: 1})
 		if err != nil {
 			return err
 		}
-		for _, m := range page {
-			if h := out[m.Partner]; h != nil && h.LastMessage == nil {
-				h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
-				missing--
-			}
+		if len(p.Messages) == 1 {
+			m := p.Messages[0]
+			h.LastMessage = &messageBrief{ID: m.ID, Name: m.Name, State: m.State, ReceivedAt: m.ReceivedAt}
 		}
-		scanned += len(page)
-		if len(page) < f.Limit {
-			break
-		}
-		f.Before = page[len(page)-1].ID
 	}
 	return nil
 }
@@ -209,21 +255,29 @@ func (s *Server) apiPartner(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-// apiBelieves answers what a channel was last told, by SKU.
+// apiBelieves answers what a channel believes, by SKU: the figure of the
+// last advice delivered to it; possible lists the figures of advice sent
+// and not confirmed delivered (it may hold those instead), unknown the
+// SKUs whose figure it rejected.
 func (s *Server) apiBelieves(w http.ResponseWriter, r *http.Request) {
 	p, err := s.partners().ByID(r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	figures := map[string]int64{}
+	b := &broadcast.Beliefs{Held: map[string]int64{}, Possible: map[string][]int64{}}
 	if s.deps.Broadcasts != nil {
-		if figures, err = s.deps.Broadcasts.Believes(p.ID); err != nil {
+		if b, err = s.deps.Broadcasts.Beliefs(p.ID); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": figures})
+	unknown := []string{}
+	for sku := range b.Unknown {
+		unknown = append(unknown, sku)
+	}
+	slices.Sort(unknown)
+	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": b.Held, "possible": b.Possible, "unknown": unknown})
 }
 
 func (s *Server) apiBroadcasts(w http.ResponseWriter, r *http.Request) {

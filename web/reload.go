@@ -10,19 +10,18 @@ type reloadResult struct {
 	Partners int `json:"partners"`
 }
 
-// apiReload reloads the partner profiles (as SIGHUP does). Profiles that
-// do not load are answered 422 with the problems; the old ones stay.
+// apiReload reloads the partner profiles (as SIGHUP does) and records it
+// in the audit log. Profiles that do not load are answered 422 with the
+// problems; the old ones stay.
 func (s *Server) apiReload(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Reload == nil {
 		writeError(w, http.StatusNotImplemented, "not_implemented", "this server cannot reload its partner profiles")
 		return
 	}
-	n, err := s.deps.Reload(r.Context())
+	n, err := s.reload(r)
 	if err != nil {
-		s.log.Warn("reload refused", "who", Who(r), "err", err)
 		writeError(w, http.StatusUnprocessableEntity, "invalid_profiles", err.Error())
 		return
 	}
-	s.log.Info("partner profiles reloaded", "who", Who(r), "partners", n)
 	writeJSON(w, http.StatusOK, reloadResult{Partners: n})
 }

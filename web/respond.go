@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/outbox"
@@ -67,6 +68,7 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			s.metrics.httpRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+			s.metrics.httpLatency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 			level := slog.LevelInfo
 			switch {
 			case status >= 500:
@@ -151,6 +153,10 @@ func errorStatus(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, inbox.ErrState), errors.Is(err, outbox.ErrState):
 		return http.StatusConflict, "wrong_state"
+	case errors.Is(err, broadcast.ErrNoAdvice):
+		return http.StatusConflict, "not_a_channel"
+	case errors.Is(err, broadcast.ErrRunning):
+		return http.StatusConflict, "busy"
 	case errors.Is(err, ErrInsufficient), errors.Is(err, ledger.ErrInsufficient):
 		return http.StatusConflict, "insufficient"
 	case errors.Is(err, ErrKeyReleased):

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -189,17 +190,20 @@ func (s *Server) availability(ctx context.Context, sku string, locs []string) (*
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	a := &availability{SKU: sku, Locations: make([]balanceView, 0, len(bals)), Total: sumBalances(sku, bals),
-		Channels: []channelView{}, AsOf: now.UTC()}
-	for _, b := range bals {
-		a.Locations = append(a.Locations, viewBalance(b))
-	}
 	all := bals
 	if len(locs) > 0 { // channels count their own locations, not the filter's
 		if all, err = s.skuBalances(ctx, sku, nil); err != nil {
 			return nil, err
 		}
+	}
+	if len(all) == 0 { // no position anywhere: a typo or an unknown item, not zero stock
+		return nil, fmt.Errorf("SKU %q: no stock position in the ledger: %w", sku, errNotFound)
+	}
+	now := s.now()
+	a := &availability{SKU: sku, Locations: make([]balanceView, 0, len(bals)), Total: sumBalances(sku, bals),
+		Channels: []channelView{}, AsOf: now.UTC()}
+	for _, b := range bals {
+		a.Locations = append(a.Locations, viewBalance(b))
 	}
 	for _, ch := range s.channels(s.partners()) {
 		a.Channels = append(a.Channels, ch.view(sku, all, now))

@@ -19,7 +19,7 @@ func ingestCommand() *command {
 func runIngest(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "ingest --partner ID [--config FILE | --partners DIR] [--data DIR] FILE...",
 		"Stores each FILE in the inbox as received from partner ID, then processes it: parse, validate,\n"+
-			"queue acknowledgements, map, post to the ledger. Prints one line per file; a file over\n"+
+			"map, post to the ledger, queue acknowledgements. Prints one line per file; a file over\n"+
 			"max_file_size fails alone and the others go on.\n"+
 			"Exit 0 when every file is done or a duplicate, 1 when any failed, 2 on usage or I/O errors.")
 	partner := fs.String("partner", "", "the partner `id` the files come from (required)")
@@ -32,6 +32,13 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	if *partner == "" || len(files) == 0 {
 		fs.Usage()
 		return exitUsage
+	}
+	if cfg, err := gf.load(e); err == nil {
+		if c, err := runningServer(e, cfg.Data); err == nil {
+			// Said at once, rather than after waiting for the stores' locks.
+			return failed(e, fmt.Errorf("serve (at %s) holds the data folder %s: stop it first, "+
+				"or hand the files to it (SFTP, AS2 or a watched folder)", c.base, cfg.Data))
+		}
 	}
 	g, err := gf.open(e, cliLogger(e, *verbose))
 	if err != nil {

@@ -35,7 +35,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	defer g.Close()
 	cfg := g.Config
-	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "workers", cfg.Workers)
+	profilesDir := cfg.Partners
+	if profilesDir == "" {
+		profilesDir = gateway.DemoPartnersDir(cfg.Data) // written by Open
+	}
+	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "partners_dir", profilesDir,
+		"workers", cfg.Workers)
 	pidFile, removePID, err := gateway.WritePIDFile(cfg.Data)
 	if err != nil {
 		return failed(e, err)
@@ -81,7 +86,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 			case <-ctx.Done():
 				return nil
 			case <-hup:
-				if err := g.ReloadPartners(); err != nil {
+				if err := g.ReloadPartnersBy(ctx, "SIGHUP"); err != nil {
 					log.Error("reloading partner profiles; the old ones stay", "err", err)
 				} else {
 					log.Info("partner profiles reloaded", "partners", g.Partners().Len())

@@ -55,8 +55,11 @@ excel:
   header_row: 3
   max_file_bytes: 1000
   max_unzip_bytes: 2000
-  in_memory_xml_bytes: 300
-  max_in_memory_bytes: 400
+  max_part_bytes: 300
+  max_parts: 40
+  max_shared_strings: 50
+  max_shared_string_bytes: 600
+  max_cell_bytes: 70
 `
 	got = Config{}
 	if err := yaml.Unmarshal([]byte(fixed), &got); err != nil {
@@ -65,7 +68,8 @@ excel:
 	want = Config{Format: FormatFixed,
 		Fixed: FixedConfig{SkipLines: 1, RecordType: "D", RecordTypeStart: 1, KeepPadding: true, Runes: true,
 			Fields: []FixedField{{Name: "upc", Start: 2, Length: 12}, {Name: "note", Start: 19, Length: 20, Optional: true}}},
-		Excel: ExcelConfig{Sheet: "Stock", HeaderRow: 3, MaxFileBytes: 1000, MaxUnzipBytes: 2000, InMemoryXMLBytes: 300, MaxInMemoryBytes: 400},
+		Excel: ExcelConfig{Sheet: "Stock", HeaderRow: 3, WorkbookLimits: WorkbookLimits{MaxFileBytes: 1000, MaxUnzipBytes: 2000,
+			MaxPartBytes: 300, MaxParts: 40, MaxSharedStrings: 50, MaxSharedStringBytes: 600, MaxCellBytes: 70}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("decoded:\n%+v\nwant:\n%+v", got, want)

@@ -51,7 +51,8 @@ func (p *csvParser) readRecord(dst []string) ([]string, error) {
 parseField:
 	for {
 		if len(p.fieldIndexes) >= p.maxColumns {
-			err = &ParseError{Line: p.recLine, Err: fmt.Errorf("%w: more than %d", ErrTooManyColumns, p.maxColumns)}
+			err = &ParseError{Line: p.recLine, Err: &LimitError{Setting: "max_columns", Limit: int64(p.maxColumns),
+				Kind: ErrTooManyColumns, Detail: "the record has more fields"}}
 			break parseField
 		}
 		if p.trimLead {

@@ -19,19 +19,23 @@
 // white space) are skipped in every format; line numbers still count them.
 //
 // The readers stream: a CSV or fixed-width reader holds one record at a
-// time, and the Excel reader walks the sheet with excelize's row iterator,
-// never building the sheet as a grid. (excelize unzips a sheet's XML to a
-// temporary file when it is larger than ExcelConfig.InMemoryXMLBytes and
-// keeps smaller ones in memory.) Values are returned as written in the
+// time, and the Excel reader walks the sheet's XML with its own bounded
+// tokenizer (see xmlscan.go), holding only the shared-string table and one
+// row, never the sheet. Before any row is read, every part of the .xlsx is
+// unzipped once to its end, so that a part whose CRC-32 or size does not
+// verify fails the whole file. Values are returned as written in the
 // file: Excel cells are read raw (no number formatting), so codes such as
 // the UPC "012345678905" stored as text keep their leading zeros and large
 // numbers keep every digit. A UPC stored as a number has already lost its
 // leading zero inside the workbook (a number format only pads it on screen);
 // padding GTINs back to their length is left to the caller.
 //
-// Limits (Limits, ExcelConfig) bound the bytes of a record, the number of
-// columns and, for workbooks, the file and unzipped sizes, so that a hostile
-// file cannot exhaust memory.
+// Limits (Limits, WorkbookLimits) bound the bytes of a record, the number
+// of columns and, for workbooks, the file, its parts, the unzipped sizes,
+// the shared strings and each cell, so that a hostile file can exhaust
+// neither memory nor time. An input over a limit fails with a *ParseError
+// wrapping a *LimitError that names the setting and its value (and the
+// workbook part); errors.Is(err, ErrLimit) is true for all of them.
 //
 // Errors about the input are *ParseError values that carry the place and
 // wrap one of the sentinel errors of this package (errors.Is works). After a

@@ -2,6 +2,7 @@ package flat
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -26,12 +27,20 @@ var (
 	ErrBareQuote = errors.New("bare \" in non-quoted field")
 	// ErrQuote reports a missing or extraneous quote in a quoted CSV field.
 	ErrQuote = errors.New("extraneous or missing \" in quoted field")
-	// ErrRecordTooLong reports a record longer than Limits.MaxRecordBytes.
-	ErrRecordTooLong = errors.New("record too long")
+	// ErrLimit reports an input over one of the limits (Limits,
+	// WorkbookLimits). ErrRecordTooLong, ErrTooManyColumns and
+	// ErrFileTooLarge are kinds of it: errors.Is(err, ErrLimit) is true
+	// for them too.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrRecordTooLong reports a record longer than Limits.MaxRecordBytes,
+	// or a workbook cell or shared string longer than
+	// WorkbookLimits.MaxCellBytes.
+	ErrRecordTooLong error = limitKind("record too long")
 	// ErrTooManyColumns reports a record wider than Limits.MaxColumns.
-	ErrTooManyColumns = errors.New("too many columns")
-	// ErrFileTooLarge reports a workbook larger than ExcelConfig.MaxFileBytes.
-	ErrFileTooLarge = errors.New("file too large")
+	ErrTooManyColumns error = limitKind("too many columns")
+	// ErrFileTooLarge reports a workbook over one of its size limits
+	// (WorkbookLimits): file, parts, unzipped bytes, shared strings, rows.
+	ErrFileTooLarge error = limitKind("file too large")
 	// ErrWorkbook reports a workbook that cannot be opened or decoded.
 	ErrWorkbook = errors.New("unreadable workbook")
 	// ErrSheetNotFound reports a configured sheet the workbook lacks.
@@ -46,6 +55,69 @@ var (
 	errLineTooLong = errors.New("line too long")    // lineReader.readLine: line over its limit
 	errCapReached  = errors.New("read cap reached") // capReader: input over its cap
 )
+
+// limitKind is a sentinel that is also ErrLimit.
+type limitKind string
+
+// Error returns the sentinel's text.
+func (k limitKind) Error() string { return string(k) }
+
+// Is makes errors.Is(k, ErrLimit) true.
+func (k limitKind) Is(target error) bool { return target == ErrLimit }
+
+// LimitError reports an input over a limit: which setting, its value, and
+// the part of a workbook it was found in. It wraps ErrLimit and its Kind.
+type LimitError struct {
+	Part    string // workbook part, like "xl/sharedStrings.xml"; empty for the whole file
+	Setting string // the setting's name, like "max_shared_strings"
+	Limit   int64  // the setting's value
+	Kind    error  // ErrFileTooLarge, ErrRecordTooLong or ErrTooManyColumns
+	Detail  string // what went over, like "more shared strings"
+}
+
+// Error formats the error like `xl/sharedStrings.xml: file too large:
+// more shared strings (limit max_shared_strings = 1000000)`.
+func (e *LimitError) Error() string {
+	var b strings.Builder
+	if e.Part != "" {
+		b.WriteString(e.Part)
+		b.WriteString(": ")
+	}
+	kind := ErrLimit
+	if e.Kind != nil {
+		kind = e.Kind
+	}
+	b.WriteString(kind.Error())
+	b.WriteString(": ")
+	b.WriteString(e.Detail)
+	b.WriteString(" (limit ")
+	b.WriteString(e.Setting)
+	b.WriteString(" = ")
+	b.WriteString(strconv.FormatInt(e.Limit, 10))
+	b.WriteString(")")
+	return b.String()
+}
+
+// Unwrap returns ErrLimit and the kind.
+func (e *LimitError) Unwrap() []error {
+	if e.Kind == nil {
+		return []error{ErrLimit}
+	}
+	return []error{ErrLimit, e.Kind}
+}
+
+// PartError is an error found in one part of a workbook.
+type PartError struct {
+	Part string // zip part, like "xl/worksheets/sheet1.xml"
+	Err  error
+}
+
+// Error formats the error like `xl/worksheets/sheet1.xml: unreadable
+// workbook: zip: checksum error`.
+func (e *PartError) Error() string { return e.Part + ": " + e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *PartError) Unwrap() error { return e.Err }
 
 // ParseError is an error about the input, with the place it was found. It
 // wraps one of the sentinel errors (errors.Is works), like encoding/csv's

@@ -85,9 +85,8 @@ func writeWorkbook(t testing.TB, dir string) string {
 func ptr[T any](v T) *T { return &v }
 
 // workbookSizes returns the size of the file at path, the unzipped size of
-// all its parts, and that of all its parts (small as the test workbook is,
-// excelize holds them all in memory).
-func workbookSizes(t *testing.T, path string) (size, unzipped, inMemory int64) {
+// all its parts, and the name and size of its largest part.
+func workbookSizes(t *testing.T, path string) (size, unzipped int64, largest string, largestSize int64) {
 	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
@@ -96,12 +95,15 @@ func workbookSizes(t *testing.T, path string) (size, unzipped, inMemory int64) {
 	defer zr.Close()
 	for _, f := range zr.File {
 		unzipped += int64(f.UncompressedSize64)
+		if int64(f.UncompressedSize64) > largestSize {
+			largest, largestSize = f.Name, int64(f.UncompressedSize64)
+		}
 	}
 	info, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return info.Size(), unzipped, unzipped
+	return info.Size(), unzipped, largest, largestSize
 }
 
 func TestExcelGolden(t *testing.T) {
@@ -171,7 +173,7 @@ func TestExcelRawValues(t *testing.T) {
 
 func TestExcelErrors(t *testing.T) {
 	path := writeWorkbook(t, t.TempDir())
-	size, unzipped, inMemory := workbookSizes(t, path)
+	size, unzipped, largest, largestSize := workbookSizes(t, path)
 	tests := []struct {
 		name string
 		cfg  ExcelConfig
@@ -207,31 +209,61 @@ func TestExcelErrors(t *testing.T) {
 			name: "too many columns in the header", open: true,
 			cfg:  ExcelConfig{Sheet: "Stock", HeaderRow: 3, Limits: Limits{MaxColumns: 3}},
 			want: ErrTooManyColumns,
-			msg:  `stock.xlsx:Stock row 3: too many columns: row has 7, limit 3`,
+			msg:  `stock.xlsx:Stock!D3: too many columns: a value in column 4 (limit max_columns = 3)`,
 		},
 		{
 			name: "row over the byte limit",
 			cfg:  ExcelConfig{Sheet: "Stock", Limits: Limits{MaxRecordBytes: 10}},
 			want: ErrRecordTooLong,
-			msg:  `stock.xlsx:Stock row 1: record too long: row holds 17 bytes, limit 10`,
+			msg:  `stock.xlsx:Stock!A1: xl/worksheets/sheet2.xml: record too long: a cell holds more bytes (limit max_record_bytes = 10)`,
 		},
 		{
 			name: "file over the size limit", open: true,
-			cfg:  ExcelConfig{MaxFileBytes: size - 1},
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxFileBytes: size - 1}},
 			want: ErrFileTooLarge,
-			msg:  fmt.Sprintf(`stock.xlsx: file too large: %d bytes, limit %d`, size, size-1),
+			msg:  fmt.Sprintf(`stock.xlsx: file too large: the file has %d bytes (limit max_file_bytes = %d)`, size, size-1),
 		},
 		{
 			name: "unzipped size over the limit", open: true,
-			cfg:  ExcelConfig{MaxUnzipBytes: unzipped - 1},
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxUnzipBytes: unzipped - 1}},
 			want: ErrFileTooLarge,
-			msg:  fmt.Sprintf(`stock.xlsx: file too large: unzips to %d bytes, limit %d`, unzipped, unzipped-1),
+			msg:  fmt.Sprintf(`stock.xlsx: file too large: unzips to %d bytes or more (limit max_unzip_bytes = %d)`, unzipped, unzipped-1),
 		},
 		{
-			name: "parts held in memory over the limit", open: true,
-			cfg:  ExcelConfig{MaxInMemoryBytes: inMemory - 1},
+			name: "row over the byte limit, cell within",
+			cfg:  ExcelConfig{Sheet: "Stock", HeaderRow: 3, Limits: Limits{MaxRecordBytes: 30}},
+			want: ErrRecordTooLong,
+			msg:  `stock.xlsx:Stock!D4: record too long: the row holds 37 bytes up to this cell (limit max_record_bytes = 30)`,
+		},
+		{
+			name: "part over the size limit", open: true,
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxPartBytes: largestSize - 1}},
 			want: ErrFileTooLarge,
-			msg:  fmt.Sprintf(`stock.xlsx: file too large: %d bytes of parts to hold in memory, limit %d`, inMemory, inMemory-1),
+			msg:  fmt.Sprintf(`stock.xlsx: %s: file too large: unzips to %d bytes (limit max_part_bytes = %d)`, largest, largestSize, largestSize-1),
+		},
+		{
+			name: "too many parts", open: true,
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxParts: 3}},
+			want: ErrLimit,
+			msg:  `stock.xlsx: file too large: the zip holds 11 parts (limit max_parts = 3)`,
+		},
+		{
+			name: "too many shared strings", open: true,
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxSharedStrings: 3}},
+			want: ErrLimit,
+			msg:  `stock.xlsx: xl/sharedStrings.xml: file too large: more shared strings (limit max_shared_strings = 3)`,
+		},
+		{
+			name: "shared strings over the byte limit", open: true,
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxSharedStringBytes: 40}},
+			want: ErrFileTooLarge,
+			msg:  `stock.xlsx: xl/sharedStrings.xml: file too large: the shared strings hold more bytes (limit max_shared_string_bytes = 40)`,
+		},
+		{
+			name: "shared string over the cell limit", open: true,
+			cfg:  ExcelConfig{WorkbookLimits: WorkbookLimits{MaxCellBytes: 16}},
+			want: ErrRecordTooLong,
+			msg:  `stock.xlsx: xl/sharedStrings.xml: record too long: shared string 0 is longer (limit max_cell_bytes = 16)`,
 		},
 	}
 	for _, tc := range tests {
@@ -281,44 +313,17 @@ func TestExcelFromReader(t *testing.T) {
 		t.Errorf("Read after Close: %v", err)
 	}
 
-	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data) - 1), TmpDir: spoolDir})
-	checkErr(t, err, ErrFileTooLarge, "in.xlsx: file too large: more than "+strconv.Itoa(len(data)-1)+" bytes")
+	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", WorkbookLimits: WorkbookLimits{MaxFileBytes: int64(len(data) - 1)}, TmpDir: spoolDir})
+	checkErr(t, err, ErrFileTooLarge, "in.xlsx: file too large: the file has more bytes (limit max_file_bytes = "+strconv.Itoa(len(data)-1)+")")
 	if files, _ := os.ReadDir(spoolDir); len(files) != 0 {
 		t.Errorf("the spooled copy of a refused file is still there: %v", files)
 	}
-	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", MaxFileBytes: int64(len(data))})
+	_, err = NewExcelReader(bytes.NewReader(data), ExcelConfig{File: "in.xlsx", WorkbookLimits: WorkbookLimits{MaxFileBytes: int64(len(data))}})
 	if err != nil {
 		t.Errorf("a file of exactly MaxFileBytes: %v", err)
 	}
 	_, err = NewExcelReader(strings.NewReader("sku,qty\nA,1\n"), ExcelConfig{File: "junk.xlsx"})
 	checkErr(t, err, ErrWorkbook, "junk.xlsx: unreadable workbook: zip: not a valid zip file")
-}
-
-// TestExcelTempFiles streams a sheet from a temporary file (the in-memory
-// threshold set to nothing) and checks Close removes it.
-func TestExcelTempFiles(t *testing.T) {
-	path := writeWorkbook(t, t.TempDir())
-	tmp := t.TempDir()
-	r, err := OpenExcelFile(path, ExcelConfig{Sheet: "Stock", HeaderRow: 3, InMemoryXMLBytes: 1, TmpDir: tmp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := readAll(t, r)
-	if err != nil || len(rows) != 4 {
-		t.Fatalf("read %d rows, %v; want 4", len(rows), err)
-	}
-	if v, _ := rows[0].Get("UPC"); v != "012345678905" {
-		t.Errorf("UPC from the temporary file: %q", v)
-	}
-	if files, _ := os.ReadDir(tmp); len(files) == 0 {
-		t.Error("no temporary file while reading; the test does not test streaming from disk")
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if files, _ := os.ReadDir(tmp); len(files) != 0 {
-		t.Errorf("Close left %d temporary files", len(files))
-	}
 }
 
 // TestExcelStreamWriterStrings reads a sheet written with excelize's
@@ -350,9 +355,9 @@ func TestExcelStreamWriterStrings(t *testing.T) {
 func TestExcelConfigErrors(t *testing.T) {
 	for _, cfg := range []ExcelConfig{
 		{HeaderRow: -1},
-		{MaxFileBytes: -1},
+		{WorkbookLimits: WorkbookLimits{MaxFileBytes: -1}},
 		{Columns: []Column{{Name: "sku"}}}, // a name but no header row
-		{HeaderRow: excelize.TotalRows + 1},
+		{HeaderRow: maxSheetRows + 1},
 	} {
 		if _, err := NewExcelReader(strings.NewReader(""), cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: %v, want ErrConfig", cfg, err)
@@ -375,7 +380,7 @@ func TestExcelCorruptSheet(t *testing.T) {
 		{
 			name: "bad cell reference", rows: 0,
 			old: `<c r="A4" t="s">`, new: `<c r="A0" t="s">`,
-			msg: `stock.xlsx:Stock row 4: unreadable workbook: cannot convert cell "A0" to coordinates: invalid cell name "A0"`,
+			msg: `stock.xlsx:Stock row 4: xl/worksheets/sheet2.xml: unreadable workbook: invalid cell reference "A0"`,
 		},
 	}
 	for _, tc := range tests {

@@ -106,7 +106,7 @@ func TestFixedErrors(t *testing.T) {
 			cfg:   FixedConfig{File: "stock.txt", Fields: stockFields, Limits: Limits{MaxRecordBytes: 40}},
 			input: "D012345678905   12\n" + strings.Repeat("D012345678905   12", 100) + "\nD012345678905   12\n",
 			want:  ErrRecordTooLong,
-			msg:   `stock.txt:2: record too long: record starting on line 2 exceeds 40 bytes`,
+			msg:   `stock.txt:2: record too long: the record starting on line 2 has more bytes (limit max_record_bytes = 40)`,
 		},
 		{
 			name: "read error", rows: 1, final: true,

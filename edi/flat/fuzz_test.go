@@ -3,6 +3,7 @@ package flat
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
 	"errors"
 	"io"
 	"strings"
@@ -217,4 +218,162 @@ func compareErrors(t *testing.T, got, want error) {
 // validDelimiter mirrors encoding/csv's rule for Comma and Comment.
 func validDelimiter(r rune) bool {
 	return r != 0 && r != '"' && r != '\r' && r != '\n' && utf8.ValidRune(r) && r != utf8.RuneError
+}
+
+// FuzzExcelReader reads fuzzed sheet and shared-strings XML inside a
+// well-formed zip: the reader neither panics nor exceeds its limits, and
+// every error is a *ParseError naming the file.
+func FuzzExcelReader(f *testing.F) {
+	f.Add(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1"><v>7</v></c></row>`, `<si><t>A-100</t></si>`)
+	f.Add(`<row><c t="inlineStr"><is><r><t>a</t></r><rPh><t>b</t></rPh></is></c></row><row r="9"><c r="J9"><v>&amp;&#65;</v></c></row>`, `<si><r><t>x_x0041_</t></r></si>`)
+	f.Add(`<row r="2"><c r="A2" t="s"><v>3</v></c></row><row r="1"/>`, `<si><t><![CDATA[<x>]]></t></si><!-- c --><?pi?>`)
+	f.Add(`<x:row xmlns:x="ns"><x:c><x:v>1</x:v></x:c></x:row>`, strings.Repeat(`<si><t>aaaaaaaaaa</t></si>`, 20))
+	f.Fuzz(func(t *testing.T, rows, items string) {
+		data := buildXLSX(t, sheetXML(rows), sstXML(items), nil)
+		cfg := ExcelConfig{File: "fuzz.xlsx", Limits: Limits{MaxRecordBytes: fuzzMaxRecord, MaxColumns: fuzzMaxColumns},
+			WorkbookLimits: WorkbookLimits{MaxSharedStrings: 8, MaxSharedStringBytes: 64, MaxCellBytes: 32}}
+		r, err := NewExcelReader(bytes.NewReader(data), cfg)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.File != "fuzz.xlsx" {
+				t.Fatalf("error %v is not a *ParseError naming the file", err)
+			}
+			return
+		}
+		defer r.Close()
+		last := 0
+		for range len(rows) + 2 {
+			row, err := r.Read()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.File != "fuzz.xlsx" {
+					t.Fatalf("error %v is not a *ParseError naming the file", err)
+				}
+				if _, again := r.Read(); again != err {
+					t.Fatalf("after %v, Read returned %v", err, again)
+				}
+				return
+			}
+			if row.Line <= last || row.Line > maxSheetRows {
+				t.Fatalf("row %d after row %d", row.Line, last)
+			}
+			last = row.Line
+			checkRowLimits(t, row)
+			for _, f := range row.Fields {
+				if len(f.Value) > 32 {
+					t.Fatalf("value of %d bytes, cell limit 32", len(f.Value))
+				}
+			}
+		}
+		t.Fatal("the reader does not end")
+	})
+}
+
+// FuzzXMLScanner checks that the scanner ends, keeps its bounds, and,
+// where encoding/xml reads the same input without error, yields the same
+// elements and text.
+func FuzzXMLScanner(f *testing.F) {
+	for _, s := range []string{
+		`<a x="1" y='&lt;'><b/>t&amp;u<![CDATA[<c>]]></a>`,
+		`<?xml version="1.0"?><!-- x --><p:a xmlns:p="u"><p:b p:c="d">e</p:b></p:a>`,
+		"<a>\r\n&#x41;&#66;</a>",
+		`<a><b></a>`,
+		`<!DOCTYPE a><a/>`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		const maxText, maxTag, maxDepth = 64, 128, 8
+		s := newXMLScanner(bytes.NewReader(data), maxText, maxTag, maxDepth)
+		var got []string
+		var text strings.Builder
+		flush := func() {
+			if text.Len() > 0 {
+				got = append(got, "text:"+text.String())
+				text.Reset()
+			}
+		}
+		ok, failed := false, false
+		for range len(data) + 2 {
+			k, err := s.Next()
+			if err != nil {
+				failed = true
+				break
+			}
+			if len(s.text) > maxText || s.depth() > maxDepth {
+				t.Fatalf("token over the bounds: %d bytes of text, depth %d", len(s.text), s.depth())
+			}
+			if k == xmlEOF {
+				ok = true
+				break
+			}
+			switch k {
+			case xmlStart:
+				flush()
+				got = append(got, "start:"+string(s.name))
+			case xmlEnd:
+				flush()
+				got = append(got, "end:"+string(s.name))
+			case xmlText:
+				text.Write(s.text)
+			}
+		}
+		if failed {
+			return
+		}
+		if !ok {
+			t.Fatal("the scanner neither ends nor fails")
+		}
+		want, wantOK := xmlTokens(data)
+		if !wantOK {
+			return
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("tokens:\n%s\nencoding/xml:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}
+
+// xmlTokens returns the elements and text (inside the root) encoding/xml
+// reads from data, and false when it fails.
+func xmlTokens(data []byte) ([]string, bool) {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	d.Strict = true
+	var out []string
+	var text strings.Builder
+	depth := 0
+	flush := func() {
+		if text.Len() > 0 {
+			out = append(out, "text:"+text.String())
+			text.Reset()
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return out, depth == 0
+		}
+		if err != nil {
+			return nil, false
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			flush()
+			depth++
+			out = append(out, "start:"+tok.Name.Local)
+		case xml.EndElement:
+			flush()
+			depth--
+			out = append(out, "end:"+tok.Name.Local)
+		case xml.CharData:
+			if depth > 0 {
+				text.Write(tok)
+			}
+		case xml.Directive:
+			return nil, false
+		}
+	}
 }

@@ -87,8 +87,8 @@ func (l *lineReader) skip(n, limit int) error {
 
 // lineTooLong returns the error for a record over the byte limit.
 func lineTooLong(line, limit int) *ParseError {
-	return &ParseError{Line: line, Err: fmt.Errorf("%w: record starting on line %d exceeds %d bytes",
-		ErrRecordTooLong, line, limit)}
+	return &ParseError{Line: line, Err: &LimitError{Setting: "max_record_bytes", Limit: int64(limit), Kind: ErrRecordTooLong,
+		Detail: fmt.Sprintf("the record starting on line %d has more bytes", line)}}
 }
 
 // readError wraps an error of the underlying reader.

@@ -2,8 +2,11 @@ package x12
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // inFlight is how many transaction sets the decoding goroutine of
@@ -44,9 +47,19 @@ type checked struct {
 // when CheckConcurrent returns. Second, when each returns an error, the
 // report may already list a few sets after the one each failed on. v must
 // be safe to use from another goroutine. When ctx ends, CheckConcurrent
-// stops after the current set and returns ctx.Err().
+// stops after the current set and returns ctx.Err(). A panic in the
+// decoding or validating goroutine (a bug, or a validator's) is
+// recovered there and raised again, as a *GoroutinePanic, in the calling
+// goroutine once the others have stopped, where the caller can recover
+// it.
 func CheckConcurrent(ctx context.Context, src io.Reader, v SetValidator, opts *DecoderOptions, each SetFunc) (*Report, error) {
 	c := newChecker(src, v, opts)
+	var panicked atomic.Pointer[GoroutinePanic]
+	catch := func(where string) {
+		if r := recover(); r != nil {
+			panicked.CompareAndSwap(nil, &GoroutinePanic{Goroutine: where, Value: r, Stack: debug.Stack()})
+		}
+	}
 	steps := make(chan decoded, 8)
 	sets := make(chan checked, 1)
 	// Sets handled go back to the decoding goroutine; it takes them before
@@ -58,16 +71,21 @@ func CheckConcurrent(ctx context.Context, src io.Reader, v SetValidator, opts *D
 	go func() {
 		defer wg.Done()
 		defer close(steps)
+		defer catch("decoding")
 		decodeSteps(ctx, c.d, steps, back, stop)
 	}()
 	go func() {
 		defer wg.Done()
 		defer close(sets)
+		defer catch("validating")
 		c.validateSteps(steps, sets, stop)
 	}()
 	finish := func(err error) (*Report, error) {
 		close(stop)
 		wg.Wait()
+		if p := panicked.Load(); p != nil {
+			panic(p)
+		}
 		// The sets handled since the decoder's last step: their buffers go
 		// back to it (and to the pool once it has read to the end).
 		for {
@@ -178,4 +196,17 @@ func (c *checker) validateSteps(steps <-chan decoded, sets chan<- checked, stop 
 			return
 		}
 	}
+}
+
+// GoroutinePanic is a panic of one of CheckConcurrent's goroutines,
+// raised again in the calling goroutine.
+type GoroutinePanic struct {
+	Goroutine string // "decoding" or "validating"
+	Value     any    // what was passed to panic
+	Stack     []byte // of the goroutine that panicked
+}
+
+// Error reports the panic's value and the goroutine.
+func (p *GoroutinePanic) Error() string {
+	return fmt.Sprintf("%v (in the %s goroutine of x12.CheckConcurrent)", p.Value, p.Goroutine)
 }

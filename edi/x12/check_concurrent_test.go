@@ -245,3 +245,21 @@ func TestDecoderPoolsBuffersOnlyAtEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckConcurrentPanic: a panic of the validator, on the validating
+// goroutine, is raised again in the caller's goroutine (where it can be
+// recovered) as a *GoroutinePanic holding the value, after the other
+// goroutines stopped.
+func TestCheckConcurrentPanic(t *testing.T) {
+	data := []byte(sample846("\n"))
+	v := SetValidatorFunc(func(*Transaction) SetResult { panic("validator bug") })
+	var got any
+	func() {
+		defer func() { got = recover() }()
+		CheckConcurrent(context.Background(), bytes.NewReader(data), v, nil, nil)
+	}()
+	p, ok := got.(*GoroutinePanic)
+	if !ok || p.Value != "validator bug" || p.Goroutine != "validating" || len(p.Stack) == 0 {
+		t.Fatalf("recovered %#v", got)
+	}
+}

@@ -113,6 +113,20 @@ func pageTarget(port string) (string, error) {
 // call sends one command and waits for its answer (events are skipped).
 func (b *Browser) call(method string, params any, result any) {
 	b.t.Helper()
+	if err := b.tryCall(method, params, result); err != nil {
+		b.t.Fatalf("%s: %v", method, err)
+	}
+}
+
+// errProtocol is an error the browser answered (rather than a broken
+// connection).
+type errProtocol string
+
+func (e errProtocol) Error() string { return string(e) }
+
+// tryCall is call returning the browser's error instead of failing.
+func (b *Browser) tryCall(method string, params any, result any) error {
+	b.t.Helper()
 	b.nextID++
 	id := b.nextID
 	if err := websocket.JSON.Send(b.ws, map[string]any{"id": id, "method": method, "params": params}); err != nil {
@@ -134,14 +148,14 @@ func (b *Browser) call(method string, params any, result any) {
 			continue
 		}
 		if msg.Error != nil {
-			b.t.Fatalf("%s: %s", method, msg.Error.Message)
+			return errProtocol(msg.Error.Message)
 		}
 		if result != nil {
 			if err := json.Unmarshal(msg.Result, result); err != nil {
 				b.t.Fatalf("%s: %v", method, err)
 			}
 		}
-		return
+		return nil
 	}
 }
 
@@ -184,7 +198,16 @@ func (b *Browser) WaitFor(cond string) {
 	b.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		if string(b.Eval("document.readyState === 'complete' && ("+cond+")")) == "true" {
+		var res struct {
+			Result struct {
+				Value json.RawMessage `json:"value"`
+			} `json:"result"`
+		}
+		// A page navigating away while the condition is evaluated (a
+		// click that loads the next page) is not a failure: poll again.
+		err := b.tryCall("Runtime.evaluate", map[string]any{"expression": "document.readyState === 'complete' && (" + cond + ")",
+			"returnByValue": true}, &res)
+		if err == nil && string(res.Result.Value) == "true" {
 			return
 		}
 		if time.Now().After(deadline) {

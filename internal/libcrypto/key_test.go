@@ -8,9 +8,13 @@ import (
 	_ "crypto/sha1" // the hashes under test
 	"crypto/sha256"
 	_ "crypto/sha512"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -254,18 +258,68 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 }
 
-// FuzzDecrypt compares both implementations on arbitrary ciphertexts and
-// options.
+// fuzzKey is the fixed test-only key of FuzzDecrypt (generating keys in
+// every fuzz worker took most of its time).
+func fuzzKey(t testing.TB) *rsa.PrivateKey {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "fuzz-rsa2048.TEST-ONLY.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		t.Fatal("testdata key: no PEM block")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.(*rsa.PrivateKey)
+}
+
+// rawBlock is c^d mod n, the encoded block a ciphertext carries (for
+// seeds).
+func rawBlock(priv *rsa.PrivateKey, ct []byte) []byte {
+	m := new(big.Int).Exp(new(big.Int).SetBytes(ct), priv.D, priv.N)
+	return m.FillBytes(make([]byte, priv.Size()))
+}
+
+// rawEncrypt is em^e mod n (em reduced mod n), modulus-sized: the
+// ciphertext whose decryption is the block em.
+func rawEncrypt(pub *rsa.PublicKey, em []byte) []byte {
+	m := new(big.Int).SetBytes(em)
+	m.Mod(m, pub.N)
+	c := new(big.Int).Exp(m, big.NewInt(int64(pub.E)), pub.N)
+	return c.FillBytes(make([]byte, pub.Size()))
+}
+
+// FuzzDecrypt compares both implementations on arbitrary encoded blocks
+// and options. The input is the block the private operation yields
+// (0x00 0x02 PS 0x00 M for PKCS#1 v1.5, OAEP's masked seed and data
+// block), encrypted with the public key before each run, so that the
+// fuzzer steers the padding checks; with mode bit 2 it is the
+// ciphertext itself (sizes, values over the modulus). The key is fixed
+// (testdata, test-only).
 func FuzzDecrypt(f *testing.F) {
-	priv := testKeys()[2048]
+	priv := fuzzKey(f)
 	k := NewKey(priv)
 	good, _ := rsa.EncryptPKCS1v15(rand.Reader, &priv.PublicKey, make([]byte, 32))
 	oaep, _ := rsa.EncryptOAEP(sha256.New(), rand.Reader, &priv.PublicKey, make([]byte, 16), nil)
-	f.Add(good, uint8(0), uint8(32))
-	f.Add(good, uint8(1), uint8(16))
-	f.Add(oaep, uint8(2), uint8(0))
-	f.Add([]byte{1, 2, 3}, uint8(0), uint8(0))
-	f.Fuzz(func(t *testing.T, ct []byte, mode, keyLen uint8) {
+	f.Add(rawBlock(priv, good), uint8(0), uint8(32))
+	f.Add(rawBlock(priv, good), uint8(1), uint8(32))
+	f.Add(rawBlock(priv, good), uint8(1), uint8(16))
+	f.Add(rawBlock(priv, oaep), uint8(2), uint8(0))
+	f.Add(good, uint8(4), uint8(32))
+	f.Add([]byte{1, 2, 3}, uint8(4), uint8(0))
+	f.Add([]byte{0, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 42}, uint8(0), uint8(1))
+	f.Fuzz(func(t *testing.T, in []byte, mode, keyLen uint8) {
+		ct := in
+		if mode&4 == 0 {
+			if len(in) > priv.Size() {
+				return
+			}
+			ct = rawEncrypt(&priv.PublicKey, in)
+		}
 		var opts crypto.DecrypterOpts
 		switch mode % 3 {
 		case 1:
@@ -277,6 +331,30 @@ func FuzzDecrypt(f *testing.F) {
 		got, gotErr := k.Decrypt(fixedReader(1), ct, opts)
 		if !bytes.Equal(got, want) || (gotErr == nil) != (wantErr == nil) {
 			t.Fatalf("got %x, %v; crypto/rsa %x, %v", got, gotErr, want, wantErr)
+		}
+	})
+}
+
+// FuzzPKCS1v15Check compares the constant-time check of a PKCS#1 v1.5
+// encryption block with a plain reading of RFC 8017 §7.2.2 (no RSA: fast).
+func FuzzPKCS1v15Check(f *testing.F) {
+	f.Add([]byte{0, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 42})
+	f.Add([]byte{0, 2, 1, 1, 1, 1, 1, 1, 1, 0, 42})
+	f.Add([]byte{0, 2, 0})
+	f.Add([]byte{0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0})
+	f.Fuzz(func(t *testing.T, em []byte) {
+		if len(em) < 2 {
+			return
+		}
+		valid, index := checkPKCS1v15Encryption(em)
+		wantValid, wantIndex := 0, 0
+		if em[0] == 0 && em[1] == 2 {
+			if i := bytes.IndexByte(em[2:], 0); i >= 8 {
+				wantValid, wantIndex = 1, 2+i+1
+			}
+		}
+		if valid != wantValid || index != wantIndex {
+			t.Fatalf("% x: valid %d index %d, want %d %d", em, valid, index, wantValid, wantIndex)
 		}
 	})
 }

@@ -2,9 +2,13 @@
 // compression): an HTTP handler that receives partners' messages and
 // answers them with MDNs, and an outbox sender that sends ours.
 //
-// Receiving: Handler reads the AS2 headers (AS2-From, AS2-To, Message-ID,
+// Receiving: Handler limits the requests of each client address, reads
+// the AS2 headers (AS2-From, AS2-To, Message-ID,
 // Disposition-Notification-To, Disposition-Notification-Options,
-// Receipt-Delivery-Option), finds the partner by AS2 id, then unwraps the
+// Receipt-Delivery-Option) and finds the partner by AS2 id before it
+// reads any of the body; a large body is written to an unlinked file
+// while it arrives and read into memory only when its turn comes (a few
+// messages are unwrapped at a time). Then it unwraps the
 // message layer by layer on raw bytes: EnvelopedData (AES-128/192/256-CBC,
 // 3DES; RSA PKCS#1 v1.5 or OAEP key transport), zlib CompressedData
 // before or after signing, and multipart/signed detached signatures

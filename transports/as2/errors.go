@@ -57,6 +57,9 @@ var (
 // the sender is told 500 and should send again.
 var errOurs = errors.New("as2: this station failed")
 
+// errSpool means a body could not be written to the spool folder.
+var errSpool = errors.New("as2: spooling the body")
+
 // HeaderError is a missing or malformed AS2 header.
 type HeaderError struct {
 	Header string // e.g. "AS2-From"

@@ -2,6 +2,7 @@ package as2
 
 import (
 	"bytes"
+	"encoding/base64"
 	"testing"
 	"time"
 )
@@ -107,9 +108,34 @@ func FuzzUnwrap(f *testing.F) {
 	f.Add("application/pkcs7-mime", []byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03, 0xa0, 0x80, 0x00, 0x00, 0x00, 0x00})
 	f.Fuzz(func(t *testing.T, ctype string, body []byte) {
 		top := &entity{fields: []field{{"Content-Type", ctype}}, body: body}
-		u, err := unwrap(top, p, us.Identity, 1<<20)
+		u, err := unwrap(top, p, us.Identity, expansion{max: 1 << 20})
 		if err == nil && !bytes.Equal(u.payload, []byte("ISA*00~")) && len(body) > 500 {
 			t.Logf("unwrapped %d bytes", len(u.payload))
+		}
+	})
+}
+
+// FuzzDecodeBase64 compares decodeBase64 (streaming, one buffer) with a
+// plain reading: white space removed, decoded padded, else unpadded.
+func FuzzDecodeBase64(f *testing.F) {
+	f.Add([]byte("aGVsbG8=\r\n"))
+	f.Add([]byte("aGVs bG8"))
+	f.Add([]byte("100"))
+	f.Add([]byte("QQ==QQ=="))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		clean := bytes.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, b)
+		want, wantErr := base64.StdEncoding.DecodeString(string(clean))
+		if wantErr != nil {
+			want, wantErr = base64.RawStdEncoding.DecodeString(string(bytes.TrimRight(clean, "=")))
+		}
+		got, err := decodeBase64(b)
+		if (err == nil) != (wantErr == nil) || (err == nil && !bytes.Equal(got, want)) {
+			t.Fatalf("%q: got %x, %v; want %x, %v", b, got, err, want, wantErr)
 		}
 	})
 }

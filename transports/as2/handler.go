@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -15,8 +16,19 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 )
 
-// DefaultMaxBody bounds one received HTTP body.
-const DefaultMaxBody = 64 << 20
+// Defaults of HandlerConfig.
+const (
+	// DefaultMaxBody bounds one received HTTP body.
+	DefaultMaxBody = 64 << 20
+	// DefaultRatePerAddress and DefaultRateBurst limit the requests of
+	// one client address.
+	DefaultRatePerAddress = 20
+	DefaultRateBurst      = 60
+)
+
+// spoolAbove is the body size from which a body is written to disk while
+// it arrives, rather than read into memory.
+const spoolAbove = 1 << 20
 
 // HandlerConfig configures a Handler.
 type HandlerConfig struct {
@@ -30,8 +42,28 @@ type HandlerConfig struct {
 	// asynchronous MDNs posted to us are refused.
 	Outbox Outbox
 	// MaxBody bounds one HTTP body (default DefaultMaxBody); MaxExpanded
-	// bounds decompressed content (default 8 × MaxBody).
+	// bounds a message's decompressed content (default MaxBody). The
+	// decompressed content is also counted against UnwrapMemory, with the
+	// body: a message whose body and decompressed content are over it is
+	// refused (too large); one that finds too little of it free just then
+	// is refused as this station's failure, to be sent again later.
 	MaxBody, MaxExpanded int64
+	// SpoolDir is where bodies over SpoolAbove bytes are written while
+	// they arrive (default os.TempDir(); better a folder on disk than a
+	// tmpfs). The files are unlinked at once and gone with the request.
+	SpoolDir string
+	// UnwrapMemory bounds the bytes of the bodies being unwrapped at a
+	// time (default MaxBody: one message of the largest size, or many
+	// small ones); each needs about three times its size while unwrapped
+	// (body, transfer decoding, decryption). Other bodies wait on disk,
+	// in the order they came.
+	UnwrapMemory int64
+	// RatePerAddress is the sustained requests per second allowed per
+	// client IP address, RateBurst the burst (defaults
+	// DefaultRatePerAddress and DefaultRateBurst); a negative
+	// RatePerAddress turns the limit off.
+	RatePerAddress float64
+	RateBurst      int
 	// ReportingUA names us in MDNs (default "Dockside AS2").
 	ReportingUA string
 	// ExpiryWarning is how long before a certificate expires to start
@@ -44,10 +76,12 @@ type HandlerConfig struct {
 // Handler is the AS2 endpoint: it receives partners' messages and their
 // asynchronous MDNs for ours.
 type Handler struct {
-	cfg    HandlerConfig
-	log    *slog.Logger
-	locks  keyLocks
-	expiry *expiryWatch
+	cfg     HandlerConfig
+	log     *slog.Logger
+	locks   keyLocks
+	expiry  *expiryWatch
+	limits  *addrLimits // nil: no rate limit
+	working *budget     // bytes of the bodies being unwrapped
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -64,7 +98,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	if cfg.MaxExpanded <= 0 {
-		cfg.MaxExpanded = 8 * cfg.MaxBody
+		cfg.MaxExpanded = cfg.MaxBody
 	}
 	if cfg.ReportingUA == "" {
 		cfg.ReportingUA = "Dockside AS2"
@@ -75,53 +109,181 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.UnwrapMemory <= 0 {
+		cfg.UnwrapMemory = cfg.MaxBody
+	}
+	if cfg.RatePerAddress == 0 {
+		cfg.RatePerAddress = DefaultRatePerAddress
+	}
+	if cfg.RateBurst <= 0 {
+		cfg.RateBurst = DefaultRateBurst
+	}
 	cfg.Identity = withFastKey(cfg.Identity)
-	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning)}
+	h := &Handler{cfg: cfg, log: cfg.Logger, expiry: newExpiryWatch(cfg.Logger, cfg.ExpiryWarning),
+		working: newBudget(cfg.UnwrapMemory)}
+	if cfg.RatePerAddress > 0 {
+		h.limits = newAddrLimits(cfg.RatePerAddress, cfg.RateBurst)
+	}
 	h.log.Info("as2: RSA private key operations", "implementation", keyImplementation(cfg.Identity.Key))
 	h.expiry.check(cfg.Now(), "ours", cfg.Identity.Cert)
 	return h, nil
 }
 
-// ServeHTTP receives one AS2 message or asynchronous MDN.
+// ServeHTTP receives one AS2 message or asynchronous MDN. Everything that
+// needs no body is checked before the body is read: the client address's
+// rate, the AS2 headers, the announced size and the partner. A large
+// body is then written to disk while it arrives; it is read into memory
+// only when its turn to be unwrapped comes (UnwrapMemory bytes of bodies
+// at a time).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "AS2 endpoint: POST AS2 messages here", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := readBody(w, r, h.cfg.MaxBody)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+	aw := &answerWriter{ResponseWriter: w}
+	var req *request
+	defer h.recoverPanic(r, aw, &req)
+	// Refused before its body is read, a request's connection is closed
+	// after the answer: the server then neither waits for nor reads the
+	// body (a client that sent Expect: 100-continue never sends it, even
+	// when a wrapper replaced r.Body and hides the expectation from
+	// net/http).
+	w.Header().Set("Connection", "close")
+	if h.limits != nil {
+		if ok, wait := h.limits.allow(remoteIP(r), h.cfg.Now()); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
+			http.Error(w, "too many requests from this address; retry later", http.StatusTooManyRequests)
 			return
 		}
-		http.Error(w, "reading the message: "+err.Error(), http.StatusBadRequest)
-		return
 	}
-	req, err := readRequest(r, body)
+	req, err := readRequest(r)
 	if err != nil {
 		h.log.Warn("AS2 request refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if req.isMDN() {
-		h.receiveMDN(w, req)
+	if r.ContentLength > h.cfg.MaxBody {
+		http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
 		return
 	}
-	h.receiveMessage(r.Context(), w, req)
+	p, known := h.cfg.Partners.ByAS2ID(req.from)
+	if !known {
+		h.refuseStranger(r.Context(), aw, req)
+		return
+	}
+	w.Header().Del("Connection")
+	body, err := h.readBody(w, r)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+		case errors.Is(err, errSpool):
+			h.log.Error("AS2 body not spooled", "message_id", req.messageID, "err", err)
+			http.Error(w, "this station failed to take the message; send it again later", http.StatusInternalServerError)
+		default:
+			http.Error(w, "reading the message: "+err.Error(), http.StatusBadRequest)
+		}
+		return
+	}
+	defer body.Close()
+	// Wait for a turn, the body on disk, then read it.
+	share, err := h.working.acquire(r.Context(), body.size)
+	if err != nil {
+		return // the client went away
+	}
+	defer h.working.release(share)
+	req.share = share
+	if req.top.body, err = body.bytes(); err != nil {
+		h.log.Error("AS2 spooled body unreadable", "message_id", req.messageID, "err", err)
+		http.Error(w, "this station failed to read the message; send it again later", http.StatusInternalServerError)
+		return
+	}
+	if req.isMDN() {
+		h.receiveMDN(aw, req, p)
+		return
+	}
+	h.receiveMessage(r.Context(), aw, req, p)
 }
 
-// readBody reads the request body, at most max bytes, into a buffer of
-// the announced size.
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	var b bytes.Buffer
-	if r.ContentLength > 0 && r.ContentLength <= max {
-		b.Grow(int(r.ContentLength) + bytes.MinRead)
+// refuseStranger answers a request from an AS2-From no partner has,
+// without reading its body: an MDN is refused with 403; a message gets a
+// synchronous, unsigned MDN (or 400) saying authentication-failed. No
+// URL of a stranger is ever POSTed to, and no private-key operation is
+// spent on one.
+func (h *Handler) refuseStranger(ctx context.Context, w http.ResponseWriter, req *request) {
+	log := h.log.With("as2_from", req.from, "message_id", req.messageID)
+	if req.mdnType() {
+		log.Warn("AS2 MDN from an unknown partner")
+		http.Error(w, "unknown AS2-From", http.StatusForbidden)
+		return
 	}
-	_, err := b.ReadFrom(http.MaxBytesReader(w, r.Body, max))
-	return b.Bytes(), err
+	mreq := h.readMDNRequest(req)
+	mreq.asyncURL, mreq.sign = "", false
+	h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: AS2-From %q", ErrUnknownPartner, req.from), log)
 }
+
+// recoverPanic ends an exchange whose handling panicked (a bug): the
+// panic is logged with the Message-ID, and a message the response has not
+// been started for is answered as failed (unexpected-processing-error,
+// recorded as not processed, so that the partner's resend is processed
+// again). *reqp is the request once its headers were read.
+func (h *Handler) recoverPanic(r *http.Request, w *answerWriter, reqp **request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	req := *reqp
+	log := h.log.With("remote", r.RemoteAddr, "message_id", r.Header.Get("Message-ID"), "as2_from", r.Header.Get("AS2-From"))
+	log.Error("AS2 handler panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	if w.started {
+		panic(http.ErrAbortHandler) // half a response: drop the connection
+	}
+	cause := fmt.Errorf("%w: panic: %v", errOurs, v)
+	defer func() {
+		if v := recover(); v != nil { // the failure answer panicked too
+			log.Error("AS2 failure answer panicked", "panic", fmt.Sprint(v))
+			if !w.started {
+				http.Error(w, "this station failed", http.StatusInternalServerError)
+			}
+		}
+	}()
+	if req == nil || req.isMDN() {
+		http.Error(w, "this station failed: "+cause.Error(), http.StatusInternalServerError)
+		return
+	}
+	mreq := h.readMDNRequest(req)
+	var pp *Partner
+	if p, ok := h.cfg.Partners.ByAS2ID(req.from); ok {
+		pp = &p
+	} else {
+		mreq.asyncURL, mreq.sign = "", false
+	}
+	h.answerFailure(r.Context(), w, req, pp, mreq, cause, log)
+}
+
+// answerWriter notes whether the response was started.
+type answerWriter struct {
+	http.ResponseWriter
+	started bool
+}
+
+func (w *answerWriter) WriteHeader(code int) {
+	w.started = true
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *answerWriter) Write(b []byte) (int, error) {
+	w.started = true
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *answerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // mdnRequest is what the sender asked for in the way of a receipt.
 type mdnRequest struct {
@@ -158,24 +320,14 @@ func (h *Handler) readMDNRequest(req *request) mdnRequest {
 	return m
 }
 
-// receiveMessage processes a partner's message and answers it.
-func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req *request) {
+// receiveMessage processes partner p's message and answers it.
+func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req *request, p Partner) {
 	log := h.log.With("as2_from", req.from, "message_id", req.messageID)
 	mreq := h.readMDNRequest(req)
-	p, known := h.cfg.Partners.ByAS2ID(req.from)
-	if known {
-		var err error
-		if p, err = p.normalized(); err != nil {
-			log.Error("AS2 partner profile", "err", err)
-			h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: %w", errOurs, err), log)
-			return
-		}
-	}
-	if !known {
-		// Never POST to a stranger's URL, and spend no private-key
-		// operation on a stranger: its MDN is synchronous and unsigned.
-		mreq.asyncURL, mreq.sign = "", false
-		h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: AS2-From %q", ErrUnknownPartner, req.from), log)
+	var err error
+	if p, err = p.normalized(); err != nil {
+		log.Error("AS2 partner profile", "err", err)
+		h.answerFailure(ctx, w, req, nil, mreq, fmt.Errorf("%w: %w", errOurs, err), log)
 		return
 	}
 	log = log.With("partner", p.ID)
@@ -198,7 +350,18 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 	for _, c := range p.Certs {
 		h.expiry.check(now, p.ID, c)
 	}
-	u, err := unwrap(req.top, p, h.cfg.Identity, h.cfg.MaxExpanded)
+	var extra int64 // unwrap memory taken for decompressed content
+	defer func() { h.working.release(extra) }()
+	u, err := unwrap(req.top, p, h.cfg.Identity, expansion{max: h.cfg.MaxExpanded, grow: func(n int64) error {
+		if req.share+extra+n > h.cfg.UnwrapMemory {
+			return fmt.Errorf("%w: the message and its decompressed content over the unwrap memory of %d bytes", ErrTooLarge, h.cfg.UnwrapMemory)
+		}
+		if !h.working.tryAcquire(n) {
+			return fmt.Errorf("%w: too little unwrap memory free for the decompressed content; send it again later", errOurs)
+		}
+		extra += n
+		return nil
+	}})
 	if err == nil && mreq.failure != nil {
 		err = mreq.failure
 	}
@@ -401,17 +564,12 @@ func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *reques
 }
 
 // receiveMDN takes a partner's asynchronous MDN for one of our messages
-// and confirms the message in the outbox, or schedules it again.
-func (h *Handler) receiveMDN(w http.ResponseWriter, req *request) {
+// (partner p's) and confirms the message in the outbox, or schedules it
+// again.
+func (h *Handler) receiveMDN(w http.ResponseWriter, req *request, p Partner) {
 	log := h.log.With("as2_from", req.from, "mdn_message_id", req.messageID)
 	if h.cfg.Outbox == nil {
 		http.Error(w, "this station does not take asynchronous MDNs", http.StatusServiceUnavailable)
-		return
-	}
-	p, ok := h.cfg.Partners.ByAS2ID(req.from)
-	if !ok {
-		log.Warn("AS2 MDN from an unknown partner")
-		http.Error(w, "unknown AS2-From", http.StatusForbidden)
 		return
 	}
 	mdn, err := parseMDN(req.top.header("Content-Type"), req.top.body, p.Certs, false)

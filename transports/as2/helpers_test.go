@@ -122,7 +122,7 @@ func newStationIn(t testing.TB, dir string, ti *testIdentity, partners ...Partne
 		t.Fatal(err)
 	}
 	st.handler, err = NewHandler(HandlerConfig{Identity: ti.Identity, Partners: partnersFunc{st}, Inbox: st.inbox,
-		Store: st.store, Outbox: st.outbox, Logger: testLogger(t)})
+		Store: st.store, Outbox: st.outbox, Logger: testLogger(t), RatePerAddress: -1}) // every test client is 127.0.0.1
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,12 @@ type request struct {
 	dnOptions  string
 	receiptURL string // Receipt-Delivery-Option
 	top        *entity
+	share      int64 // of the handler's unwrap memory, held for the body
 }
 
-// readRequest reads the AS2 headers of r; body is its content.
-func readRequest(r *http.Request, body []byte) (*request, error) {
+// readRequest reads the AS2 headers of r; the top entity's body is set
+// once it is read.
+func readRequest(r *http.Request) (*request, error) {
 	h := r.Header
 	req := &request{
 		from:       unquoteAS2ID(h.Get("AS2-From")),
@@ -51,8 +53,15 @@ func readRequest(r *http.Request, body []byte) (*request, error) {
 			fields = append(fields, field{name, v})
 		}
 	}
-	req.top = &entity{fields: fields, body: body}
+	req.top = &entity{fields: fields}
 	return req, nil
+}
+
+// mdnType reports whether the Content-Type says MDN without a look at
+// the body (a multipart/signed MDN says so only inside).
+func (req *request) mdnType() bool {
+	t, _ := req.top.mediaType()
+	return t == "multipart/report" || t == "message/disposition-notification"
 }
 
 // isMDN reports whether the request carries an MDN (an asynchronous MDN

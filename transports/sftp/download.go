@@ -31,7 +31,8 @@ var (
 )
 
 // ReadAt reads at off and records which bytes were sent.
-func (d *download) ReadAt(p []byte, off int64) (int, error) {
+func (d *download) ReadAt(p []byte, off int64) (_ int, err error) {
+	defer d.ses.recovered("download read", "/out/"+d.name, &err)
 	d.ses.act.begin()
 	defer d.ses.act.end()
 	n, err := d.f.ReadAt(p, off)
@@ -51,7 +52,8 @@ func (d *download) TransferError(error) {
 }
 
 // Close reports the pickup when every byte was sent.
-func (d *download) Close() error {
+func (d *download) Close() (err error) {
+	defer d.ses.recovered("download close", "/out/"+d.name, &err)
 	d.ses.act.begin()
 	defer d.ses.act.end()
 	defer d.f.Close()

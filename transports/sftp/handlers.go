@@ -21,7 +21,8 @@ var (
 )
 
 // Fileread opens a file of out/ for download.
-func (ses *session) Fileread(r *pkgsftp.Request) (io.ReaderAt, error) {
+func (ses *session) Fileread(r *pkgsftp.Request) (_ io.ReaderAt, err error) {
+	defer ses.recovered("open for download", r.Filepath, &err)
 	ses.act.begin()
 	defer ses.act.end()
 	pl, err := resolve(r.Filepath)
@@ -42,7 +43,8 @@ func (ses *session) Fileread(r *pkgsftp.Request) (io.ReaderAt, error) {
 }
 
 // Filewrite opens an upload into in/.
-func (ses *session) Filewrite(r *pkgsftp.Request) (io.WriterAt, error) {
+func (ses *session) Filewrite(r *pkgsftp.Request) (_ io.WriterAt, err error) {
+	defer ses.recovered("open for upload", r.Filepath, &err)
 	ses.act.begin()
 	defer ses.act.end()
 	pl, err := resolve(r.Filepath)
@@ -61,7 +63,8 @@ func (ses *session) Filewrite(r *pkgsftp.Request) (io.WriterAt, error) {
 // Filecmd runs renames and removals; everything else is refused, but
 // setting attributes is accepted and ignored (clients set times after an
 // upload).
-func (ses *session) Filecmd(r *pkgsftp.Request) error {
+func (ses *session) Filecmd(r *pkgsftp.Request) (err error) {
+	defer ses.recovered(r.Method, r.Filepath, &err)
 	ses.act.begin()
 	defer ses.act.end()
 	switch r.Method {
@@ -86,7 +89,8 @@ func (ses *session) Filecmd(r *pkgsftp.Request) error {
 func (ses *session) PosixRename(r *pkgsftp.Request) error { return ses.Filecmd(r) }
 
 // Filelist lists a folder or stats a path.
-func (ses *session) Filelist(r *pkgsftp.Request) (pkgsftp.ListerAt, error) {
+func (ses *session) Filelist(r *pkgsftp.Request) (_ pkgsftp.ListerAt, err error) {
+	defer ses.recovered(r.Method, r.Filepath, &err)
 	ses.act.begin()
 	defer ses.act.end()
 	pl, err := resolve(r.Filepath)
@@ -103,7 +107,8 @@ func (ses *session) Filelist(r *pkgsftp.Request) (pkgsftp.ListerAt, error) {
 }
 
 // Lstat is Stat: no path is ever followed through a symbolic link.
-func (ses *session) Lstat(r *pkgsftp.Request) (pkgsftp.ListerAt, error) {
+func (ses *session) Lstat(r *pkgsftp.Request) (_ pkgsftp.ListerAt, err error) {
+	defer ses.recovered("Lstat", r.Filepath, &err)
 	ses.act.begin()
 	defer ses.act.end()
 	pl, err := resolve(r.Filepath)

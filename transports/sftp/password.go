@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dockside-edi/dockside/internal/passhash"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -16,12 +17,13 @@ import (
 // errBadHash: a password hash is in no format we know.
 var errBadHash = errors.New("not a bcrypt or argon2id hash")
 
-// Bounds on argon2id parameters read from a profile, so that a typo cannot
-// make every login allocate gigabytes.
+// Bounds on the parameters of a hash read from a profile (partners
+// refuses a profile over them, with the same figures).
 const (
-	maxArgonMemory  = 1 << 20 // KiB: 1 GiB
-	maxArgonTime    = 64
-	maxArgonThreads = 64
+	maxArgonMemory  = passhash.MaxArgonMemory // KiB
+	maxArgonTime    = passhash.MaxArgonTime
+	maxArgonThreads = passhash.MaxArgonThreads
+	maxBcryptCost   = passhash.MaxBcryptCost
 )
 
 // Argon2id parameters of HashPassword (RFC 9106's second recommendation).
@@ -54,6 +56,9 @@ func hashArgon2id(password string, memory, time uint32, threads uint8) (string, 
 func CheckPassword(hash, password string) (bool, error) {
 	switch {
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
+		if cost, err := bcrypt.Cost([]byte(hash)); err == nil && cost > maxBcryptCost {
+			return false, fmt.Errorf("bcrypt cost %d over %d: %w", cost, maxBcryptCost, errBadHash)
+		}
 		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return false, nil

@@ -156,6 +156,7 @@ func (s *Server) shutdown() {
 // serveConn authenticates a connection and serves its sessions.
 func (s *Server) serveConn(c net.Conn) {
 	defer s.wg.Done()
+	defer logPanic(s.log.With("remote", c.RemoteAddr().String()), "connection")
 	ip := remoteIP(c.RemoteAddr())
 	addr, _ := netip.ParseAddr(ip)
 	l := &login{s: s, ip: ip, addr: addr}
@@ -203,6 +204,7 @@ func (s *Server) serveConn(c net.Conn) {
 		go func() {
 			defer sessions.Done()
 			defer s.closeSession(partner)
+			defer logPanic(log, "session")
 			s.serveSession(ch, creqs, &session{s: s, partner: partner, user: user, remote: c.RemoteAddr().String(), act: act, log: log})
 		}()
 	}

@@ -45,13 +45,19 @@ func (s *Server) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.SweepInterval)
 	defer t.Stop()
 	for {
-		s.Sweep(ctx)
+		s.sweepRecovered(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// sweepRecovered is Sweep, with a panic logged: the next sweep comes.
+func (s *Server) sweepRecovered(ctx context.Context) {
+	defer logPanic(s.log, "sweep")
+	s.Sweep(ctx)
 }
 
 // Sweep offers every file with a final name left in a partner's in/ (an

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 
@@ -75,7 +76,8 @@ func (u *upload) closeFile() {
 }
 
 // WriteAt writes at off, within the size limit.
-func (u *upload) WriteAt(p []byte, off int64) (int, error) {
+func (u *upload) WriteAt(p []byte, off int64) (_ int, err error) {
+	defer u.ses.recovered("upload write", "/in/"+u.name, &err)
 	u.ses.act.begin()
 	defer u.ses.act.end()
 	if off < 0 || off+int64(len(p)) > u.limit {
@@ -104,7 +106,8 @@ func (u *upload) fail(err error) {
 
 // Close hands the file to the inbox. It fails (and the file is kept in
 // in/, offered again by the sweep) when the inbox does not store it.
-func (u *upload) Close() error {
+func (u *upload) Close() (err error) {
+	defer u.ses.recovered("upload close", "/in/"+u.name, &err)
 	u.ses.act.begin()
 	defer u.ses.act.end()
 	u.mu.Lock()
@@ -121,7 +124,7 @@ func (u *upload) Close() error {
 	}
 	// Not the session's context: a hand-over under way completes even
 	// when the client or the server goes away.
-	err := u.handoff(context.Background())
+	err = u.handoff(context.Background())
 	u.closeFile()
 	switch {
 	case err == nil:
@@ -168,7 +171,7 @@ func (ses *session) handoff(ctx context.Context, name string, f *os.File, size i
 func (ses *session) store(name string, size int64, via string, give func(inbox.Arrival) (*inbox.Message, error)) (*inbox.Message, error) {
 	a := inbox.Arrival{Partner: ses.partner, Transport: Transport, Name: name,
 		Meta: map[string]string{MetaUser: ses.user, MetaPath: "/in/" + name, MetaRemote: ses.remote}}
-	m, err := give(a)
+	m, err := storeRecovered(give, a)
 	if err != nil {
 		ses.log.Error("sftp upload not stored", "file", "/in/"+name, "size", size, "via", via, "err", err)
 		return nil, err
@@ -176,6 +179,18 @@ func (ses *session) store(name string, size int64, via string, give func(inbox.A
 	ses.log.Info("sftp upload", "file", "/in/"+name, "size", m.Size, "sha256", m.SHA256, "inbox_id", m.ID,
 		"state", string(m.State), "via", via)
 	return m, nil
+}
+
+// storeRecovered calls give, with a panic (a bug of the inbox) turned
+// into an error: the upload is then not stored, and kept for the sweep,
+// as when the inbox fails.
+func storeRecovered(give func(inbox.Arrival) (*inbox.Message, error), a inbox.Arrival) (m *inbox.Message, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the inbox panicked: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return give(a)
 }
 
 // partial is an upload under a temporary name, written in place in in/
@@ -214,7 +229,8 @@ func (ses *session) openPartial(pl place, flags pkgsftp.FileOpenFlags) (io.Write
 }
 
 // WriteAt writes at off, within the size limit.
-func (p *partial) WriteAt(b []byte, off int64) (int, error) {
+func (p *partial) WriteAt(b []byte, off int64) (_ int, err error) {
+	defer p.ses.recovered("upload write", "/in/"+p.name, &err)
 	p.ses.act.begin()
 	defer p.ses.act.end()
 	if off < 0 || off+int64(len(b)) > p.limit {

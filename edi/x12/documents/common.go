@@ -81,7 +81,9 @@ type Place struct {
 }
 
 // Party is an N1 loop: N1, N2, N3, N4 and REF; other segments of the loop
-// (PER, FOB, ...) are kept in Other.
+// (PER, FOB, ...) are kept in Other, and so is an N2, N3, N4 or REF that
+// comes out of that order, with every segment after it (the loop is
+// written in the order read).
 type Party struct {
 	Entity      string      `json:"entity"`                 // N101: ST ship to, SF ship from, WH warehouse, DE depositor, BY buyer, ...
 	Name        string      `json:"name,omitempty"`         // N102

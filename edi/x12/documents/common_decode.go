@@ -86,16 +86,30 @@ func (r *setReader) n1(s *x12.Segment) Party {
 	}
 }
 
-// partyPart adds s to the N1 loop p when it is an N2, N3, N4 or REF, and
-// reports whether it did.
+// partyPart adds s to the N1 loop p when it is an N2, N3, N4 or REF that
+// comes in the order the encoder writes them (N2s, N3s, one N4, REFs,
+// before any other segment of the loop), and reports whether it did.
+// A segment out of that order is left to the caller, which keeps it in
+// p.Other: the loop then encodes to its segments in the order read, and
+// segments kept after the loop (the document's Other) that a new reading
+// joins to the loop encode the same way (the round trip is stable).
 func (r *setReader) partyPart(p *Party, s *x12.Segment) bool {
+	if len(p.Other) > 0 {
+		return false
+	}
 	switch s.ID {
 	case "N2":
+		if len(p.Street) > 0 || p.Place != nil || len(p.Refs) > 0 {
+			return false
+		}
 		p.Names = append(p.Names, r.textLine(s))
 	case "N3":
+		if p.Place != nil || len(p.Refs) > 0 {
+			return false
+		}
 		p.Street = append(p.Street, r.textLine(s))
 	case "N4":
-		if p.Place != nil {
+		if p.Place != nil || len(p.Refs) > 0 {
 			return false
 		}
 		p.Place = r.n4(s)

@@ -1,11 +1,17 @@
 // Package documents turns validated X12 transaction sets into Go types and
-// back: the 846 Inventory Inquiry/Advice (Inventory846), the 856 Ship
-// Notice/Manifest (ShipNotice856) and the 940 Warehouse Shipping Order
-// (ShippingOrder940). Any other set decodes to a Generic list of segments.
+// back: the 846 Inventory Inquiry/Advice (Inventory846), the 850 Purchase
+// Order (PurchaseOrder850), the 856 Ship Notice/Manifest (ShipNotice856),
+// the 940 Warehouse Shipping Order (ShippingOrder940) and the warehouse
+// advices: 943 Stock Transfer Shipment (TransferShipment943), 944 Stock
+// Transfer Receipt (ReceiptAdvice944, in the 004010 shape and in the LX
+// shape of 004020 and later), 945 Shipping Advice (ShippingAdvice945) and
+// 947 Inventory Adjustment (AdjustmentAdvice947). Any other set decodes to
+// a Generic list of segments.
 //
 // Decode takes an *x12.Transaction (ST..SE, as the x12 Decoder or x12.Check
 // yields it, normally after the specs validator accepted it) and returns a
-// Document; Decode846, Decode856 and Decode940 return the concrete types.
+// Document; Decode846, Decode850, Decode856, Decode940, Decode943,
+// Decode944, Decode945 and Decode947 return the concrete types.
 // The decoded values own their strings: they do not alias the decoder's
 // buffers and stay valid after the next set is read. A decoding problem is a
 // *DecodeError naming the segment, its number in the set (ST = 1, as AK302

@@ -7,7 +7,9 @@ import (
 )
 
 // Document is a decoded transaction set: an *Inventory846, a
-// *ShipNotice856, a *ShippingOrder940 or a *Generic.
+// *PurchaseOrder850, a *ShipNotice856, a *ShippingOrder940, a
+// *TransferShipment943, a *ReceiptAdvice944, a *ShippingAdvice945, an
+// *AdjustmentAdvice947 or a *Generic.
 type Document interface {
 	// SetID returns the transaction set id (ST01), e.g. "846".
 	SetID() string
@@ -20,11 +22,16 @@ var (
 	_ Document = (*Inventory846)(nil)
 	_ Document = (*ShipNotice856)(nil)
 	_ Document = (*ShippingOrder940)(nil)
+	_ Document = (*PurchaseOrder850)(nil)
+	_ Document = (*TransferShipment943)(nil)
+	_ Document = (*ReceiptAdvice944)(nil)
+	_ Document = (*ShippingAdvice945)(nil)
+	_ Document = (*AdjustmentAdvice947)(nil)
 	_ Document = (*Generic)(nil)
 )
 
-// Decode decodes a transaction set by its id: 846, 856 and 940 into their
-// types, any other set into a Generic.
+// Decode decodes a transaction set by its id: 846, 850, 856, 940, 943,
+// 944, 945 and 947 into their types, any other set into a Generic.
 func Decode(t *x12.Transaction) (Document, error) {
 	if t == nil {
 		return nil, &DecodeError{Segment: "ST", Position: 1, Err: ErrWrongSet}
@@ -36,6 +43,16 @@ func Decode(t *x12.Transaction) (Document, error) {
 		return Decode856(t)
 	case "940":
 		return Decode940(t)
+	case "850":
+		return Decode850(t)
+	case "943":
+		return Decode943(t)
+	case "944":
+		return Decode944(t)
+	case "945":
+		return Decode945(t)
+	case "947":
+		return Decode947(t)
 	}
 	return DecodeGeneric(t)
 }

@@ -123,7 +123,7 @@ func TestDecodeErrorMessage(t *testing.T) {
 // TestGenericDecode checks that sets without a typed form keep every
 // segment.
 func TestGenericDecode(t *testing.T) {
-	tx := oneSet(t, "850", "BEG*00*SA*PO1**20261125\nPO1*1*10*EA*9.5**UP*012345678905\nCTT*1")
+	tx := oneSet(t, "810", "BEG*00*SA*PO1**20261125\nPO1*1*10*EA*9.5**UP*012345678905\nCTT*1")
 	doc, err := Decode(tx)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +137,7 @@ func TestGenericDecode(t *testing.T) {
 		{ID: "PO1", Elements: []string{"1", "10", "EA", "9.5", "", "UP", "012345678905"}},
 		{ID: "CTT", Elements: []string{"1"}},
 	}
-	if g.Set != "850" || g.Control != "0001" || len(g.Segments) != len(want) {
+	if g.Set != "810" || g.Control != "0001" || len(g.Segments) != len(want) {
 		t.Fatalf("generic = %+v", g)
 	}
 	for i := range want {

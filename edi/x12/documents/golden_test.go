@@ -94,6 +94,16 @@ func newDocument(setID string) Document {
 		return &ShipNotice856{}
 	case "940":
 		return &ShippingOrder940{}
+	case "850":
+		return &PurchaseOrder850{}
+	case "943":
+		return &TransferShipment943{}
+	case "944":
+		return &ReceiptAdvice944{}
+	case "945":
+		return &ShippingAdvice945{}
+	case "947":
+		return &AdjustmentAdvice947{}
 	}
 	return &Generic{}
 }

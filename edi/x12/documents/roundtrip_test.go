@@ -387,7 +387,7 @@ func (g *gen) shippingOrder() *ShippingOrder940 {
 }
 
 func (g *gen) generic() *Generic {
-	doc := &Generic{Set: g.pick("850", "997", "810"), Control: "0001", Segments: []Segment{}}
+	doc := &Generic{Set: g.pick("832", "997", "810"), Control: "0001", Segments: []Segment{}}
 	doc.Segments = append(doc.Segments, g.others("BEG", "PO1", "CTT", "REF")...)
 	return doc
 }

@@ -14,6 +14,11 @@ type setReader struct {
 	comp    byte
 	rep     byte
 	scratch []byte
+	// Chunks the warehouse lines' ids and first references are cut from
+	// (a line's slice has its own capacity: appending to it never writes
+	// into its neighbour's).
+	idChunk  []ProductID
+	refChunk []Reference
 }
 
 // newSetReader checks that t is a set with id want and returns a reader

@@ -178,12 +178,17 @@ func (d *decoder940) lineSegment(s *x12.Segment) {
 	l := d.line
 	switch s.ID {
 	case "G69":
-		l.Descriptions = append(l.Descriptions, d.text(s, 1))
-		if s.Len() > 1 {
-			// G69 has one element; keep anything more as data.
-			l.Descriptions = l.Descriptions[:len(l.Descriptions)-1]
-			l.Other = append(l.Other, d.segment(s))
+		n := s.Len()
+		for n > 0 && len(s.Element(n)) == 0 {
+			n--
 		}
+		if n > 1 {
+			// G69 has one element; keep anything more as data. (Trailing
+			// empty elements do not count: they are not written again.)
+			l.Other = append(l.Other, d.segment(s))
+			break
+		}
+		l.Descriptions = append(l.Descriptions, d.text(s, 1))
 	case "N9":
 		l.Refs = append(l.Refs, d.n9(s))
 	case "NTE":

@@ -21,7 +21,9 @@ func (o *ShippingOrder940) Encode(w *x12.Writer, control, version string) error 
 	}
 	for i := range o.Lines {
 		l := &o.Lines[i]
-		newLX := l.LX != "" && (i == 0 || o.Lines[i-1].LX != l.LX)
+		// A line with loop segments opened its own LX loop (those of a
+		// line sharing the loop would join the line before).
+		newLX := l.LX != "" && (i == 0 || o.Lines[i-1].LX != l.LX || len(l.LoopSegments) > 0)
 		if err := encodeLine940(e, l, newLX); err != nil {
 			return fmt.Errorf("line %d: %w", i+1, err)
 		}

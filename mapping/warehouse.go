@@ -1,0 +1,47 @@
+package mapping
+
+import (
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/partners"
+)
+
+// What the warehouse advices (943, 944, 947) share.
+
+// warehouseLocation returns our location of a warehouse advice: the
+// heading N1 loop the profile names (by default WH, ST for a 943), or the
+// profile's fixed location.
+func (mp *mapping) warehouseLocation(parties []documents.Party) (string, bool) {
+	loc := mp.doc.Mapping.Location
+	if loc.Source == partners.LocationFixed {
+		return mp.location(loc.ID, at("profile"))
+	}
+	p := findParty(parties, loc.Qualifier, loc.IDQualifier)
+	if p == nil {
+		mp.problem(at("heading"), "N1", loc.Qualifier, "no header N1 loop with entity %s names the location", loc.Qualifier)
+		return "", false
+	}
+	return mp.location(p.ID, segAt(p.Pos, "N1"))
+}
+
+// documentTime returns the time of a document: its own date when the
+// profile's effective source is document (the default) and the date is
+// there, else when we received it.
+func (mp *mapping) documentTime(date string) time.Time {
+	if mp.doc.Mapping.Effective.Source == partners.TimeDocument && date != "" {
+		if t, ok := mp.x12Time(date, ""); ok {
+			return t
+		}
+	}
+	return mp.src.Received
+}
+
+// itemSKU resolves a warehouse line's item: its qualifier/id pairs, then
+// its U.P.C. case code as a UP id.
+func (mp *mapping) itemSKU(ids []documents.ProductID, caseUPC string, place where) (string, bool) {
+	if caseUPC != "" {
+		ids = append(append([]documents.ProductID(nil), ids...), documents.ProductID{Qualifier: "UP", ID: caseUPC})
+	}
+	return mp.sku(ids, place)
+}
