@@ -31,7 +31,7 @@ func rulesFor(t DocType) docRules {
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeReceived, TimeDTM},
 		}
-	case DocX12943, DocX12944, DocX12947:
+	case DocX12943, DocX12944, DocX12945, DocX12947:
 		return docRules{
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeDocument, TimeReceived},
@@ -144,6 +144,9 @@ func (c *checker) document(doc *Document, p string) {
 		if m.Location.Source == "" {
 			m.Location = Location{Source: LocationHeaderN1, Qualifier: "WH"}
 		}
+	case doc.Type == DocX12945:
+		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
+		c.shippingAdvice(doc, p, mp, why)
 	case doc.Type == DocX12943 || doc.Type == DocX12944 || doc.Type == DocX12947:
 		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
 		c.warehouse(doc, mp, why)
