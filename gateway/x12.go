@@ -110,7 +110,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// Post the sets of interchanges seen for the first time, unless their
 	// interchange or group envelope is bad: the partner is told (TA1,
 	// AK9 R) that those were rejected, and will send them again.
-	var docs, orders []*mapping.Result
+	var docs, orders, shipments []*mapping.Result
 	posting := map[*mapping.Result]bool{}
 	for _, icr := range rep.Interchanges {
 		if !fresh[icr.Interchange] || !icr.Interchange.Accepted() {
@@ -124,6 +124,8 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 				posting[res] = true
 				if res.Order != nil {
 					orders = append(orders, res)
+				} else if res.Shipment != nil {
+					shipments = append(shipments, res) // a 945: settled against its order (shipments945.go)
 				} else {
 					docs = append(docs, res)
 				}
@@ -141,6 +143,9 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		return err
 	}
 	if err := w.postOrders(ctx, orders); err != nil {
+		return err
+	}
+	if err := w.postShipments(ctx, shipments); err != nil {
 		return err
 	}
 	// The acknowledgement is queued once every set's outcome is known:
