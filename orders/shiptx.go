@@ -81,14 +81,26 @@ func (t *Tx) Ship(warehouse, order, shipment string, lines ...ShipLine) (*Shippe
 	si := slices.IndexFunc(d.Shipments, func(s Shipment) bool { return s.ID == shipment })
 	fresh := d.Shipments[si].Lines
 	fresh = fresh[len(fresh)-n:]
+	isFresh := make([]bool, len(d.Lines))
+	for _, x := range fresh {
+		isFresh[x.Line-1] = true
+	}
+	var bySKU map[string]int
 	for i, l := range lines {
 		at := l.Line - 1
 		if l.Line == 0 {
-			at = slices.IndexFunc(d.Lines, func(x Line) bool { return x.SKU == l.SKU })
+			if bySKU == nil {
+				bySKU = make(map[string]int, len(d.Lines))
+				for j := len(d.Lines) - 1; j >= 0; j-- {
+					bySKU[d.Lines[j].SKU] = j
+				}
+			}
+			at = bySKU[l.SKU] // applyShipment found it
 		}
-		if !slices.ContainsFunc(fresh, func(x ShipLine) bool { return x.Line == at+1 }) {
+		if !isFresh[at] {
 			continue
 		}
+		isFresh[at] = false
 		ol := &d.Lines[at]
 		sl := ShippedLine{Index: i, Line: at + 1, SKU: ol.SKU}
 		if closes[l.Status] && ol.Quantity > ol.Shipped {
