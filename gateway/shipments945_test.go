@@ -2,6 +2,8 @@ package gateway
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
 )
@@ -201,5 +204,44 @@ func TestWarehouseShipment945Errors(t *testing.T) {
 	}
 	if r := orderRecord(t, g); len(r.Dispatches[0].Shipments) != 0 {
 		t.Errorf("shipments applied: %+v", r.Dispatches[0].Shipments)
+	}
+}
+
+// TestWarehouseShipment945AfterCrash: the process stopped after the 945
+// was posted, before its pending mark was removed. The 3PL's resend
+// (new control numbers) reads the order: the mark is settled as posted,
+// the lines found applied, nothing posted twice; the first message
+// processed again posts nothing either.
+func TestWarehouseShipment945AfterCrash(t *testing.T) {
+	g := openShipTest(t, nil)
+	if m := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]; m.State != inbox.Done {
+		t.Fatalf("order: %s %v", m.State, m.Errors)
+	}
+	red0 := balance(t, g, "WIDGET-RED", "dallas")
+	g.orders.afterPost = func() error { return errors.New("stopped between the ledger and the order book") }
+	first := ingest(t, g, "acme-3pl", write945(t, 801, "SO-9001", "BOL-1", [2]string{"W12*BP*5*3*2*EA**VN*AC-1001", "2"}))[0]
+	g.orders.afterPost = nil
+	if first.State != inbox.Failed {
+		t.Fatalf("first: %s %v", first.State, first.Errors)
+	}
+	mark, err := g.orders.store.Mark(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
+	if err != nil || mark == nil {
+		t.Fatalf("no pending mark after the crash: %v", err)
+	}
+	again := ingest(t, g, "acme-3pl", write945(t, 802, "SO-9001", "BOL-1", [2]string{"W12*BP*5*3*2*EA**VN*AC-1001", "2"}))[0]
+	if again.State != inbox.Duplicate || again.Result.Movements != 0 {
+		t.Errorf("re-sent: %s %+v %v", again.State, again.Result, again.Errors)
+	}
+	if _, err := g.Inbox.Replay(first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m := limitsDrain(t, g, first.ID); m.Result.Movements != 0 || len(m.Errors) != 0 {
+		t.Errorf("first processed again: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != red0.OnHand-3 || b.Allocated != 2 {
+		t.Errorf("WIDGET-RED after the crash and resends: on hand %+d allocated %d, want -3 2", b.OnHand-red0.OnHand, b.Allocated)
+	}
+	if r := orderRecord(t, g); r.Dispatches[0].Lines[1].Shipped != 3 || len(r.Dispatches[0].Shipments) != 1 {
+		t.Errorf("record: %+v", r.Dispatches[0])
 	}
 }
