@@ -55,7 +55,13 @@ func (t *Tx) Ship(warehouse, order, shipment string, lines ...ShipLine) (*Shippe
 	if err != nil {
 		return nil, err
 	}
-	rec, err := t.Get(mapping.KindOrder, found.Partner, found.Number)
+	// found is the record as it stands unless a crash left a mark on it
+	// (read again then, the mark settled): a large order is decoded once.
+	rec := found
+	mark, err := t.b.store.Mark(t.ctx, mapping.KindOrder, found.Partner, found.Number)
+	if err == nil && mark != nil {
+		rec, err = t.Get(mapping.KindOrder, found.Partner, found.Number)
+	}
 	if err != nil {
 		return nil, err
 	}
