@@ -44,11 +44,14 @@ type Mapping struct {
 	Bucket Bucket `yaml:"bucket"`
 	// Location says where the document names its location. Required for
 	// x12/846; 940 defaults to header N1*WH; 856 to header N1*ST (asn)
-	// or N1*SF (shipment_confirmation); flat files to the location column.
+	// or N1*SF (shipment_confirmation); 945 to header N1*SF (a 945
+	// without it ships from the location its 940 was sent for); flat
+	// files to the location column.
 	Location Location `yaml:"location"`
 	// Effective says where the time of the figures comes from. Defaults:
-	// 846 bia; 856 dtm 011 (shipped); 940 received; flat files the time
-	// column when there is one, else received.
+	// 846 bia; 856 dtm 011 (shipped); 940 received; 943, 944, 945 and
+	// 947 document; flat files the time column when there is one, else
+	// received.
 	Effective Effective `yaml:"effective"`
 	// Mode is what an x12/856 means (required for 856).
 	Mode ShipNoticeMode `yaml:"mode"`

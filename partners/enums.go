@@ -55,8 +55,8 @@ const (
 	DocX12940 DocType = "x12/940" // warehouse shipping order
 	DocX12943 DocType = "x12/943" // warehouse stock transfer shipment advice (inbound to the warehouse)
 	DocX12944 DocType = "x12/944" // warehouse stock transfer receipt advice
-	DocX12947 DocType = "x12/947" // warehouse inventory adjustment advice
 	DocX12945 DocType = "x12/945" // warehouse shipping advice (a 3PL confirms what it shipped of our 940)
+	DocX12947 DocType = "x12/947" // warehouse inventory adjustment advice
 	DocCSV    DocType = "csv"     // delimited text file
 	DocFixed  DocType = "fixed"   // fixed-width text file
 	DocXLSX   DocType = "xlsx"    // Excel workbook
