@@ -187,7 +187,16 @@ func (s *WarehouseShipment) ShipmentKey(line int) string {
 // "|release".
 func (r *Result) SettleShipment(order, location string, lines []ShippedPosting) {
 	s := r.Shipment
+	n := len(lines)
+	for _, p := range lines {
+		if p.Release > 0 {
+			n++
+		}
+	}
 	ms := r.Movements[:0]
+	if cap(ms) < n {
+		ms = make([]ledger.Movement, 0, n) // 100,000 lines: no growing by copies
+	}
 	for _, p := range lines {
 		l := &s.Lines[p.Index]
 		ref := s.ref
