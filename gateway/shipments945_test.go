@@ -245,3 +245,30 @@ func TestWarehouseShipment945AfterCrash(t *testing.T) {
 		t.Errorf("record: %+v", r.Dispatches[0])
 	}
 }
+
+// TestWarehouseShipment945PostGood: with on_error: post_good, a W12
+// whose item cannot be read is reported (AK5 E) and the others of the
+// 945 are settled and posted.
+func TestWarehouseShipment945PostGood(t *testing.T) {
+	g := openShipTest(t, nil)
+	file := filepath.Join(g.Config.Partners, "acme-3pl.yaml")
+	b, _ := os.ReadFile(file)
+	os.WriteFile(file, bytes.Replace(b, []byte("  - type: x12/945\n"), []byte("  - type: x12/945\n    on_error: post_good\n"), 1), 0o644)
+	if err := g.ReloadPartners(); err != nil {
+		t.Fatal(err)
+	}
+	if m := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]; m.State != inbox.Done {
+		t.Fatalf("order: %s %v", m.State, m.Errors)
+	}
+	m := ingest(t, g, "acme-3pl", write945(t, 901, "SO-9001", "BOL-1",
+		[2]string{"W12*CC*5*5*0*EA**VN*AC-1001", "2"}, [2]string{"W12*CC*2*2*0*EA**VN*NO-SUCH", "1"}))[0]
+	if m.Result.Movements != 1 || len(m.Errors) != 1 || !strings.Contains(m.Errors[0].Place, "segment 7 (W12)") {
+		t.Errorf("945 with a bad line: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	if ack := last997(t, g); !strings.Contains(ack, "AK5*E") {
+		t.Errorf("997:\n%s", ack)
+	}
+	if r, b := balance(t, g, "WIDGET-RED", "dallas"), balance(t, g, "WIDGET-BLUE", "dallas"); r.Allocated != 0 || b.Allocated != 2 {
+		t.Errorf("allocated red %d blue %d, want 0 2", r.Allocated, b.Allocated)
+	}
+}

@@ -80,7 +80,8 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.problems(jobs[i].place+", ", o.Result)
 		}
 		switch {
-		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0:
+		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0 &&
+			(o.Result.Shipment == nil || len(o.Result.Shipment.Lines) == 0): // a 945's movements come once settled
 			// on_error: post_good, and no line was good: nothing is taken
 			// (an order is not opened, nor replaced, with no lines).
 			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
