@@ -77,7 +77,11 @@ func (w *work) postShipment(ctx context.Context, tx *orders.Tx, res *mapping.Res
 		postings[i] = mapping.ShippedPosting{Index: l.Index, Line: l.Line, Release: l.Release}
 	}
 	res.SettleShipment(sh.Prev.Number, sh.Location, postings)
-	keys := []string{s.ShipmentKey(sh.Lines[0].Line)}
+	var keys []string // the posting was made when the ledger holds its first movement's line
+	if len(res.Movements) > 0 {
+		k := res.Movements[0].SourceKey
+		keys = append(keys, k[:strings.LastIndexByte(k, '|')])
+	}
 	if err := tx.Begin([]orders.Change{{Next: sh.Next, Prev: sh.Prev, Keys: keys}}); err != nil {
 		return err
 	}
