@@ -173,7 +173,8 @@ func TestWarehouseShipment945(t *testing.T) {
 
 // TestWarehouseShipment945Errors: a line the order does not have, more
 // shipped than allocated, a status not handled: each fails at its W12
-// and element, and nothing of the 945 is posted (its good lines neither).
+// and element, and nothing of the 945 is posted (its good lines neither);
+// a ship-from location other than the 940's fails at its N1.
 func TestWarehouseShipment945Errors(t *testing.T) {
 	g := openShipTest(t, nil)
 	if m := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]; m.State != inbox.Done {
@@ -198,6 +199,12 @@ func TestWarehouseShipment945Errors(t *testing.T) {
 		if ack := last997(t, g); !strings.Contains(ack, tt.ak4) || !strings.Contains(ack, "AK5*R") {
 			t.Errorf("%s: 997\n%s", tt.name, ack)
 		}
+	}
+	// Shipped from Reno, though the 940 went to Dallas: refused at its N1.
+	reno := writeVariant(t, write945(t, 710, "SO-9001", "BOL-9", good), "reno.edi", "*92*DAL1", "*92*RNO2")
+	if m := ingest(t, g, "acme-3pl", reno)[0]; m.State != inbox.Failed || m.Result.Movements != 0 || len(m.Errors) != 1 ||
+		!strings.Contains(m.Errors[0].Place, "segment 3 (N1), element 4") || !strings.Contains(m.Errors[0].Msg, "from reno; its 940 was sent for dallas") {
+		t.Errorf("shipped from reno: %s %+v %+v", m.State, m.Result, m.Errors)
 	}
 	if b := balance(t, g, "WIDGET-BLUE", "dallas"); b.Allocated != 2 {
 		t.Errorf("WIDGET-BLUE allocated %d after refused 945s, want 2", b.Allocated)
