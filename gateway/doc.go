@@ -69,7 +69,9 @@
 // keyed by warehouse, location and order document, so a crash between
 // the outbox and the book never queues two; a change sends a 940 change
 // (R), a cancel a 940 cancel (F). The warehouse's 997 is noted on the
-// order.
+// order; its 945s are settled against the order (shipments945.go) and
+// posted: stock out of on hand and the order's allocation, the rest
+// released when W12-01 closes the line.
 //
 // Serve runs the pipeline workers (partners take turns), the outbox
 // dispatcher, the acknowledgement clock (overdue acks), retention, the

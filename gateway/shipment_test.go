@@ -55,7 +55,7 @@ func TestShipmentIdentity(t *testing.T) {
 	} {
 		m := ingest(t, g, "acme-3pl", resend856(t, tc.name, tc.ctl, "SN1**30*EA", "SN1**31*EA", "BSN*00*", tc.purpose))[0]
 		text := errorsText(m)
-		for _, w := range []string{"shipment SHP-7001 of partner acme-3pl", tc.name, fmt.Sprintf("message %d (ship-notice-856.edi", first.ID),
+		for _, w := range []string{tc.name + ": shipment SHP-7001:", tc.name, fmt.Sprintf("message %d (ship-notice-856.edi", first.ID),
 			"GADGET-L@dallas 30 due 2026-11-28", "GADGET-L@dallas 31 due 2026-11-28", tc.text} {
 			if m.State != inbox.Failed || !strings.Contains(text, w) {
 				t.Errorf("%s: %s, errors lack %q:\n%s", tc.name, m.State, w, text)

@@ -84,7 +84,8 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 			w.problems(jobs[i].place+", ", o.Result)
 		}
 		switch {
-		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0:
+		case o.Err == nil && len(o.Result.Problems) > 0 && len(o.Result.Movements) == 0 &&
+			(o.Result.Shipment == nil || len(o.Result.Shipment.Lines) == 0): // a 945's movements come once settled
 			// on_error: post_good, and no line was good: nothing is taken
 			// (an order is not opened, nor replaced, with no lines).
 			v.refused[jobs[i].set] = problemSegmentErrors(o.Result)
@@ -114,7 +115,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// Post the sets of interchanges seen for the first time, unless their
 	// interchange or group envelope is bad: the partner is told (TA1,
 	// AK9 R) that those were rejected, and will send them again.
-	var docs, orders []*mapping.Result
+	var docs, orders, shipments []*mapping.Result
 	posting := map[*mapping.Result]bool{}
 	for _, icr := range rep.Interchanges {
 		if !fresh[icr.Interchange] || !icr.Interchange.Accepted() {
@@ -128,6 +129,8 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 				posting[res] = true
 				if res.Order != nil {
 					orders = append(orders, res)
+				} else if res.Shipment != nil {
+					shipments = append(shipments, res) // a 945: settled against its order (shipments945.go)
 				} else {
 					docs = append(docs, res)
 				}
@@ -145,6 +148,9 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		return err
 	}
 	if err := w.postOrders(ctx, orders); err != nil {
+		return err
+	}
+	if err := w.postShipments(ctx, shipments); err != nil {
 		return err
 	}
 	// The acknowledgement is queued once every set's outcome is known:

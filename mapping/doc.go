@@ -32,6 +32,14 @@
 //     profile says receive_against: in_transit (a short receipt leaves the
 //     rest in transit); W13 exceptions move their quantity to damaged or
 //     quarantined per the profile's conditions table.
+//   - 945: a warehouse's shipping advice is read into Result.Shipment
+//     (W06-02 order, W06-04 shipment, the ship-from N1, each W12's item,
+//     W12-03 in base units and W12-01 status); once the caller has
+//     settled it against the order its 940 carried, SettleShipment makes
+//     the movements: each line ships out of on hand and the order's
+//     allocation at the location, a closing status (CC, CP, IC...)
+//     releases the rest. Source keys are partner + order + shipment +
+//     940 line, so a 945 re-sent under new control numbers posts nothing.
 //   - 947: each W19 line goes through the profile's reason table: ± on
 //     hand, or a move between available and damaged or quarantined; an
 //     unknown reason or a sign against the reason's direction is a problem

@@ -86,6 +86,10 @@ type Result struct {
 	// documents. Settle it against the order as it stands (SettleOrder)
 	// before posting.
 	Order *Order
+	// Shipment is what a warehouse's 945 confirms; nil for other
+	// documents. Settle it against its order, then make its movements
+	// (SettleShipment), before posting.
+	Shipment *WarehouseShipment
 
 	free *reusable // where Release hands the slices back; nil: nowhere
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Transaction decodes an X12 transaction set and maps it by its type
-// (846, 850, 856, 940, 943, 944 or 947).
+// (846, 850, 856, 940, 943, 944, 945 or 947).
 func (m *Mapper) Transaction(t *x12.Transaction, src Source) (*Result, error) {
 	doc, err := documents.Decode(t)
 	if err != nil {
@@ -35,6 +35,8 @@ func (m *Mapper) Document(doc documents.Document, src Source) (*Result, error) {
 		return m.ReceiptAdvice944(d, src)
 	case *documents.AdjustmentAdvice947:
 		return m.AdjustmentAdvice947(d, src)
+	case *documents.ShippingAdvice945:
+		return m.ShippingAdvice945(d, src)
 	}
 	return nil, fmt.Errorf("transaction set %s: %w", doc.SetID(), ErrNoMapping)
 }

@@ -131,8 +131,10 @@ func unindex(tx *bolt.Tx, key []byte) error {
 	if old == nil {
 		return nil
 	}
-	r, err := decode(old)
-	if err != nil {
+	var r struct { // its index entries only: a record can hold 100,000 lines
+		Dispatches []struct{ Warehouse, Order string } `json:"dispatches"`
+	}
+	if err := json.Unmarshal(old, &r); err != nil {
 		return err
 	}
 	idx := tx.Bucket(bucketByWarehouse)
@@ -338,22 +340,23 @@ func (s *Bolt) End(_ context.Context, os []Outcome) error {
 		pending := tx.Bucket(bucketPending)
 		for _, o := range os {
 			key := KindKey(o.Kind, o.Partner, o.Number)
-			var mark *Change
-			if v := pending.Get(key); v != nil {
-				mark = &Change{}
-				if err := json.Unmarshal(v, mark); err != nil {
-					return err
-				}
-			}
+			v := pending.Get(key)
 			var err error
 			switch {
 			case o.Posted && o.Record != nil:
 				err = put(tx, o.Record)
-			case o.Posted || mark == nil:
-			case mark.Prev != nil:
-				err = put(tx, mark.Prev)
+			case o.Posted || v == nil:
+				// the record stays: the mark's previous record is not read
 			default:
-				err = remove(tx, key)
+				var mark Change
+				if err := json.Unmarshal(v, &mark); err != nil {
+					return err
+				}
+				if mark.Prev != nil {
+					err = put(tx, mark.Prev)
+				} else {
+					err = remove(tx, key)
+				}
 			}
 			if err != nil {
 				return fmt.Errorf("%s %s of %s: %w", noun(o.Kind), o.Number, o.Partner, err)

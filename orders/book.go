@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -261,12 +260,30 @@ func applyShipment(d *Dispatch, shipment string, lines []ShipLine, now time.Time
 			prior = &d.Shipments[i]
 		}
 	}
-	shipped := make([]int64, len(d.Lines)) // what this shipment adds per line
+	shipped := make([]int64, len(d.Lines))  // what this shipment adds per line
+	confirmed := make([]bool, len(d.Lines)) // confirmed in this shipment (a 945 may hold 100,000 lines: no scans per line)
+	var bySKU map[string]int                // first line of each SKU, for lines without a number
+	var before map[int]ShipLine             // the shipment's lines applied before
+	if prior != nil {
+		before = make(map[int]ShipLine, len(prior.Lines))
+		for _, p := range prior.Lines {
+			before[p.Line] = p
+		}
+	}
 	var fresh []ShipLine
 	for i, l := range lines {
 		at := l.Line - 1
 		if l.Line == 0 {
-			at = slices.IndexFunc(d.Lines, func(x Line) bool { return x.SKU == l.SKU })
+			if bySKU == nil {
+				bySKU = make(map[string]int, len(d.Lines))
+				for j := len(d.Lines) - 1; j >= 0; j-- {
+					bySKU[d.Lines[j].SKU] = j
+				}
+			}
+			at = -1
+			if j, ok := bySKU[l.SKU]; ok {
+				at = j
+			}
 		}
 		if at < 0 || at >= len(d.Lines) {
 			return fail(i, ErrUnknownLine, "the 940 sent as order %s has %d lines, none is %s", d.Order, len(d.Lines), describeShipLine(l))
@@ -282,17 +299,16 @@ func applyShipment(d *Dispatch, shipment string, lines []ShipLine, now time.Time
 		if l.Quantity < 0 {
 			return fail(i, ErrOverShipped, "a negative quantity shipped (%d)", l.Quantity)
 		}
-		if prior != nil {
-			if j := slices.IndexFunc(prior.Lines, func(x ShipLine) bool { return x.Line == l.Line }); j >= 0 {
-				if p := prior.Lines[j]; p.Quantity != l.Quantity || p.Status != l.Status {
-					return fail(i, ErrShipmentConflict, "line %d was confirmed %d %s, now %d %s", l.Line, p.Quantity, p.Status, l.Quantity, l.Status)
-				}
-				continue // applied before: a resend
+		if p, ok := before[l.Line]; ok {
+			if p.Quantity != l.Quantity || p.Status != l.Status {
+				return fail(i, ErrShipmentConflict, "line %d was confirmed %d %s, now %d %s", l.Line, p.Quantity, p.Status, l.Quantity, l.Status)
 			}
+			continue // applied before: a resend
 		}
-		if slices.ContainsFunc(fresh, func(x ShipLine) bool { return x.Line == l.Line }) {
+		if confirmed[at] {
 			return fail(i, ErrShipmentConflict, "line %d is confirmed twice in the shipment", l.Line)
 		}
+		confirmed[at] = true
 		shipped[at] += l.Quantity
 		if total := ol.Shipped + shipped[at]; total > ol.Quantity {
 			return fail(i, ErrOverShipped, "line %d (%s) allocates %d, shipped %d before, %d now", l.Line, ol.SKU, ol.Quantity, ol.Shipped, l.Quantity)

@@ -36,7 +36,7 @@ func rulesFor(t DocType) docRules {
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeReceived, TimeDTM},
 		}
-	case DocX12943, DocX12944, DocX12947:
+	case DocX12943, DocX12944, DocX12945, DocX12947:
 		return docRules{
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeDocument, TimeReceived},
@@ -162,6 +162,9 @@ func (c *checker) document(doc *Document, p string) {
 			c.failf(keyPath(mp, "location"), ErrRequired, "is required: where the 850's lines are allocated: {source: fixed, id: CODE} "+
 				"(one location for every order), or {source: header_n1, qualifier: SF} when the channel names our warehouse")
 		}
+	case doc.Type == DocX12945:
+		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
+		c.shippingAdvice(doc, p, mp, why)
 	case doc.Type == DocX12943 || doc.Type == DocX12944 || doc.Type == DocX12947:
 		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
 		c.warehouse(doc, mp, why)

@@ -47,13 +47,15 @@ type Mapping struct {
 	// warehouse: {source: fixed, id: CODE} allocates every order at one
 	// location, {source: header_n1, qualifier: SF} at the N1*SF ship-from
 	// the 850 must then carry); 940 defaults to header N1*WH; 856 to header
-	// N1*ST (asn) or N1*SF (shipment_confirmation); flat files to the
-	// location column.
+	// N1*ST (asn) or N1*SF (shipment_confirmation); 945 to header N1*SF (a
+	// 945 without it ships from the location its 940 was sent for); flat
+	// files to the location column.
 	Location Location `yaml:"location"`
 	// Effective says where the time of the figures comes from. Defaults:
 	// 846 bia; 856 dtm 011 (shipped); 850 and 940 received (the only
-	// source an 850 takes: an order allocates when it arrives); flat files
-	// the time column when there is one, else received.
+	// source an 850 takes: an order allocates when it arrives); 943, 944,
+	// 945 and 947 document; flat files the time column when there is one,
+	// else received.
 	Effective Effective `yaml:"effective"`
 	// Mode is what an x12/856 means (required for 856).
 	Mode ShipNoticeMode `yaml:"mode"`

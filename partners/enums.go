@@ -56,6 +56,7 @@ const (
 	DocX12940 DocType = "x12/940" // warehouse shipping order
 	DocX12943 DocType = "x12/943" // warehouse stock transfer shipment advice (inbound to the warehouse)
 	DocX12944 DocType = "x12/944" // warehouse stock transfer receipt advice
+	DocX12945 DocType = "x12/945" // warehouse shipping advice (a 3PL confirms what it shipped of our 940)
 	DocX12947 DocType = "x12/947" // warehouse inventory adjustment advice
 	DocCSV    DocType = "csv"     // delimited text file
 	DocFixed  DocType = "fixed"   // fixed-width text file
@@ -63,7 +64,7 @@ const (
 )
 
 func (t DocType) check() error {
-	return oneOf(t, DocX12846, DocX12850, DocX12856, DocX12940, DocX12943, DocX12944, DocX12947, DocCSV, DocFixed, DocXLSX)
+	return oneOf(t, DocX12846, DocX12850, DocX12856, DocX12940, DocX12943, DocX12944, DocX12945, DocX12947, DocCSV, DocFixed, DocXLSX)
 }
 
 // IsX12 reports whether t is an X12 transaction set.
@@ -144,7 +145,7 @@ const (
 	TimeDTM      TimeSource = "dtm"      // X12: the DTM segment with Effective.Qualifier
 	TimeColumn   TimeSource = "column"   // flat files: the time column, read with Mapping.TimeFormat
 	TimeReceived TimeSource = "received" // when we received the file
-	TimeDocument TimeSource = "document" // 943/944/947: the document's own date (W06-03 shipped, W17-02 received, a W19 line's G62 else W15-01)
+	TimeDocument TimeSource = "document" // 943/944/945/947: the document's own date (W06-03 shipped, W17-02 received, a W19 line's G62 else W15-01)
 )
 
 func (s TimeSource) check() error {
