@@ -12,6 +12,12 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	partner, number := r.PathValue("partner"), r.PathValue("number")
+	for _, err := range []error{pathText("partner", partner), pathText("number", number)} {
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
 	st, err := s.deps.Order(partner, number)
 	if err != nil {
 		s.apiError(w, r, err)
