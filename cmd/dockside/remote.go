@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -48,10 +49,10 @@ func runningServer(e *env, data string) (*apiClient, error) {
 		return nil, errNoServer // a PID file left by a serve that crashed
 	}
 	// A crashed serve's PID may have been reused: its listener says.
-	if base, err := gateway.ReadHTTPAddress(data); err == nil {
-		u, err := url.Parse(base)
+	if b, err := readRunFile(filepath.Join(data, gateway.HTTPAddressFile)); err == nil {
+		u, err := trustedBase(e, filepath.Join(data, gateway.HTTPAddressFile), string(b))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(data, gateway.HTTPAddressFile), err)
+			return nil, err
 		}
 		conn, err := net.DialTimeout("tcp", u.Host, 2*time.Second)
 		if err != nil {
@@ -65,20 +66,102 @@ func runningServer(e *env, data string) (*apiClient, error) {
 // serverClient builds the client for the serve of data, without checking
 // that it runs.
 func serverClient(e *env, data string) (*apiClient, error) {
-	base, err := gateway.ReadHTTPAddress(data)
+	addrFile := filepath.Join(data, gateway.HTTPAddressFile)
+	b, err := readRunFile(addrFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("serve holds %s but its HTTP address is unknown (no %s: is its HTTP listener off?)", data, addrFile)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("serve holds %s but its HTTP address is unknown (no %s: is its HTTP listener off?)",
-			data, filepath.Join(data, gateway.HTTPAddressFile))
+		return nil, err
+	}
+	u, err := trustedBase(e, addrFile, string(b))
+	if err != nil {
+		return nil, err
 	}
 	token := strings.TrimSpace(e.Getenv("DOCKSIDE_TOKEN"))
 	if token == "" {
-		t, err := os.ReadFile(filepath.Join(data, gateway.OperatorTokenFile))
+		t, err := readRunFile(filepath.Join(data, gateway.OperatorTokenFile))
 		if err != nil {
 			return nil, fmt.Errorf("no API token: set DOCKSIDE_TOKEN (the configuration has tokens) or run serve without tokens (%w)", err)
 		}
 		token = strings.TrimSpace(string(t))
 	}
-	return &apiClient{base: base, token: token, hc: &http.Client{Timeout: 60 * time.Second}}, nil
+	hc := &http.Client{Timeout: 60 * time.Second,
+		// The API never redirects: a redirect would carry the token on.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return errRedirect }}
+	return &apiClient{base: u.String(), token: token, hc: hc}, nil
+}
+
+// errRedirect: the server answered a redirect, which the client does not
+// follow (the token would go with it).
+var errRedirect = errors.New("the server answered a redirect; not followed")
+
+// maxRunFile bounds what is read of serve's files in the data folder.
+const maxRunFile = 4 << 10
+
+// readRunFile reads one of the files serve writes to the data folder
+// (http-address, operator-token), refusing a symbolic link, anything but
+// a regular file and a file another user owns: whoever can write to the
+// data folder must not be able to point the CLI (and its token)
+// elsewhere.
+func readRunFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("%s is a symbolic link; serve writes a plain file there: remove it", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
+		return nil, fmt.Errorf("%s belongs to user %d, not to you (%d); serve run by you writes it", path, st.Uid, os.Geteuid())
+	}
+	return io.ReadAll(io.LimitReader(f, maxRunFile))
+}
+
+// trustedBase checks the base URL read from file: http to a loopback or
+// unspecified address (serve listening on all addresses, reached through
+// loopback), with no user, path or query. Another host is used only when
+// the operator names that same URL in DOCKSIDE_URL: the token is never
+// sent to a host a file alone names.
+func trustedBase(e *env, file, text string) (*url.URL, error) {
+	text = strings.TrimSpace(text)
+	u, err := url.Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s: %q is not a base URL like http://127.0.0.1:8080", file, text)
+	}
+	u.Path = ""
+	host, port := u.Hostname(), u.Port()
+	if host == "localhost" {
+		return u, nil
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		switch {
+		case ip.IsLoopback():
+			return u, nil
+		case ip.IsUnspecified():
+			loop := "127.0.0.1"
+			if ip.To4() == nil {
+				loop = "::1"
+			}
+			u.Host = net.JoinHostPort(loop, port)
+			return u, nil
+		}
+	}
+	if want := strings.TrimRight(strings.TrimSpace(e.Getenv("DOCKSIDE_URL")), "/"); want != "" && want == u.String() {
+		return u, nil
+	}
+	return nil, fmt.Errorf("%s names %s, not a loopback address: the API token is not sent there unless you set DOCKSIDE_URL=%s", file, u.Host, u.String())
 }
 
 // apiError is an error answer of the API.
