@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 )
@@ -22,5 +23,23 @@ func TestListLimitsBounded(t *testing.T) {
 		if rec := f.do(request{target: target + "?before=-1", token: roSecret}); rec.Code != http.StatusBadRequest {
 			t.Errorf("%s?before=-1: %d, want 400", target, rec.Code)
 		}
+	}
+}
+
+// TestRateLimitIPv6Network: the addresses of one IPv6 /64 share a bucket
+// (one host has them all), so a client cannot escape the limit by
+// changing its address within its network; another network has its own.
+func TestRateLimitIPv6Network(t *testing.T) {
+	f := newFixture(t, fixtureOptions{noSeed: true, opts: Options{RateLimit: 0.001, RateBurst: 2}})
+	codes := func(remotes ...string) (out []int) {
+		for _, rm := range remotes {
+			out = append(out, f.do(request{target: "/api/v1/overview", remote: rm}).Code)
+		}
+		return out
+	}
+	got := codes("[2001:db8:1:2::1]:4000", "[2001:db8:1:2::2]:4000", "[2001:db8:1:2:ffff::3]:4000", "[2001:db8:9:9::1]:4000")
+	want := []int{http.StatusUnauthorized, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusUnauthorized}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("answers %v, want %v", got, want)
 	}
 }

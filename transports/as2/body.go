@@ -106,7 +106,7 @@ func newAddrLimits(perSecond float64, burst int) *addrLimits {
 }
 
 func (l *addrLimits) allow(addr string, now time.Time) (bool, time.Duration) {
-	return l.b.Allow(addr, now)
+	return l.b.Allow(ratelimit.AddrKey(addr), now) // an IPv6 client's /64 is one bucket
 }
 
 func retryAfter(d time.Duration) int { return ratelimit.RetryAfter(d) }
