@@ -36,7 +36,7 @@ var errNoServer = errors.New("no running serve for this data folder")
 // data, found by its PID file (<data>/serve.pid, a live process) and the
 // address file it writes; the token is DOCKSIDE_TOKEN, else the operator
 // token serve minted in the data folder. errNoServer when none runs.
-func runningServer(e *env, data string) (*apiClient, error) {
+func runningServer(e *env, data, listen string) (*apiClient, error) {
 	b, err := os.ReadFile(filepath.Join(data, gateway.PIDFile))
 	if err != nil {
 		return nil, errNoServer
@@ -50,7 +50,7 @@ func runningServer(e *env, data string) (*apiClient, error) {
 	}
 	// A crashed serve's PID may have been reused: its listener says.
 	if b, err := readRunFile(filepath.Join(data, gateway.HTTPAddressFile)); err == nil {
-		u, err := trustedBase(e, filepath.Join(data, gateway.HTTPAddressFile), string(b))
+		u, err := trustedBase(e, filepath.Join(data, gateway.HTTPAddressFile), string(b), listen)
 		if err != nil {
 			return nil, err
 		}
@@ -60,12 +60,12 @@ func runningServer(e *env, data string) (*apiClient, error) {
 		}
 		conn.Close()
 	}
-	return serverClient(e, data)
+	return serverClient(e, data, listen)
 }
 
 // serverClient builds the client for the serve of data, without checking
 // that it runs.
-func serverClient(e *env, data string) (*apiClient, error) {
+func serverClient(e *env, data, listen string) (*apiClient, error) {
 	addrFile := filepath.Join(data, gateway.HTTPAddressFile)
 	b, err := readRunFile(addrFile)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -74,7 +74,7 @@ func serverClient(e *env, data string) (*apiClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := trustedBase(e, addrFile, string(b))
+	u, err := trustedBase(e, addrFile, string(b), listen)
 	if err != nil {
 		return nil, err
 	}
@@ -101,9 +101,9 @@ const maxRunFile = 4 << 10
 
 // readRunFile reads one of the files serve writes to the data folder
 // (http-address, operator-token), refusing a symbolic link, anything but
-// a regular file and a file another user owns: whoever can write to the
-// data folder must not be able to point the CLI (and its token)
-// elsewhere.
+// a regular file and a file owned by another user than the caller or the
+// data folder's owner: whoever else can write to the data folder must
+// not be able to point the CLI (and its token) elsewhere.
 func readRunFile(path string) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, syscall.ELOOP) {
@@ -120,18 +120,30 @@ func readRunFile(path string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return nil, fmt.Errorf("%s belongs to user %d, not to you (%d); serve run by you writes it", path, st.Uid, os.Geteuid())
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() && !ownsDir(st.Uid, filepath.Dir(path)) {
+		return nil, fmt.Errorf("%s belongs to user %d, neither you (%d) nor the data folder's owner; serve writes it as one of them", path, st.Uid, os.Geteuid())
 	}
 	return io.ReadAll(io.LimitReader(f, maxRunFile))
 }
 
+// ownsDir reports whether uid owns dir (serve run as the data folder's
+// user, the command as another, root for instance).
+func ownsDir(uid uint32, dir string) bool {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Uid == uid
+}
+
 // trustedBase checks the base URL read from file: http to a loopback or
 // unspecified address (serve listening on all addresses, reached through
-// loopback), with no user, path or query. Another host is used only when
-// the operator names that same URL in DOCKSIDE_URL: the token is never
-// sent to a host a file alone names.
-func trustedBase(e *env, file, text string) (*url.URL, error) {
+// loopback), or to listen (the configured http.listen, host:port), with
+// no user, path or query. Another host is used only when the operator
+// names that same URL in DOCKSIDE_URL: the token is never sent to a host
+// a file alone names.
+func trustedBase(e *env, file, text, listen string) (*url.URL, error) {
 	text = strings.TrimSpace(text)
 	u, err := url.Parse(text)
 	if err != nil {
@@ -157,6 +169,9 @@ func trustedBase(e *env, file, text string) (*url.URL, error) {
 			u.Host = net.JoinHostPort(loop, port)
 			return u, nil
 		}
+	}
+	if listen != "" && u.Host == listen {
+		return u, nil
 	}
 	if want := strings.TrimRight(strings.TrimSpace(e.Getenv("DOCKSIDE_URL")), "/"); want != "" && want == u.String() {
 		return u, nil
@@ -223,12 +238,13 @@ func isLocked(err error) bool { return errors.Is(err, berrors.ErrTimeout) }
 // reads the data folder itself. openErr is the error of opening the data
 // folder, or nil when the command has not tried yet.
 func viaServer(e *env, cmd, data string, openErr error, run func(c *apiClient) int) (code int, ok bool) {
-	c, err := runningServer(e, data)
+	listen := strings.TrimSpace(e.Getenv("DOCKSIDE_HTTP_LISTEN")) // these commands read no configuration file
+	c, err := runningServer(e, data, listen)
 	if errors.Is(err, errNoServer) {
 		if openErr == nil || !isLocked(openErr) {
 			return 0, false
 		}
-		c, err = serverClient(e, data) // locked, yet no PID file: an older serve
+		c, err = serverClient(e, data, listen) // locked, yet no PID file: an older serve
 	}
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "dockside %s: %v\n", cmd, err)
@@ -256,7 +272,7 @@ func readStores[T any](e *env, gf gatewayFlags, cmd string, remote func(*apiClie
 	if err != nil {
 		return zero, err
 	}
-	c, err := runningServer(e, cfg.Data)
+	c, err := runningServer(e, cfg.Data, cfg.HTTP.Listen)
 	if err == nil {
 		fmt.Fprintf(e.Stderr, "dockside %s: serve holds %s; asking it at %s\n", cmd, cfg.Data, c.base)
 		return remote(c)
@@ -266,7 +282,7 @@ func readStores[T any](e *env, gf gatewayFlags, cmd string, remote func(*apiClie
 	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if isLocked(err) {
-		if c, cerr := serverClient(e, cfg.Data); cerr == nil {
+		if c, cerr := serverClient(e, cfg.Data, cfg.HTTP.Listen); cerr == nil {
 			fmt.Fprintf(e.Stderr, "dockside %s: serve holds %s; asking it at %s\n", cmd, cfg.Data, c.base)
 			return remote(c)
 		}

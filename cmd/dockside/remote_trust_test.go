@@ -21,6 +21,7 @@ func TestServerClientTrust(t *testing.T) {
 		address string // http-address content; "" leaves it absent
 		link    string // "address" or "token": that file is a symbolic link
 		urlEnv  string // DOCKSIDE_URL
+		listen  string // the configured http.listen
 		want    string // base, or "" when refused
 		wantErr string
 	}{
@@ -35,6 +36,8 @@ func TestServerClientTrust(t *testing.T) {
 		{name: "path", address: "http://127.0.0.1:8080/evil", wantErr: "not a base URL"},
 		{name: "remote, operator says", address: "http://203.0.113.9:8080", urlEnv: "http://203.0.113.9:8080/", want: "http://203.0.113.9:8080"},
 		{name: "remote, operator says other", address: "http://203.0.113.9:8080", urlEnv: "http://203.0.113.10:8080", wantErr: "not a loopback address"},
+		{name: "remote, configured listen", address: "http://10.1.2.3:8080", listen: "10.1.2.3:8080", want: "http://10.1.2.3:8080"},
+		{name: "remote, other listen", address: "http://10.1.2.3:8080", listen: "10.1.2.3:9090", wantErr: "not a loopback address"},
 		{name: "address symlink", address: "http://127.0.0.1:8080", link: "address", wantErr: "symbolic link"},
 		{name: "token symlink", address: "http://127.0.0.1:8080", link: "token", wantErr: "symbolic link"},
 	}
@@ -65,7 +68,7 @@ func TestServerClientTrust(t *testing.T) {
 				}
 				return ""
 			}}
-			c, err := serverClient(e, data)
+			c, err := serverClient(e, data, tt.listen)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("serverClient = %v, %v; want an error with %q", c, err, tt.wantErr)
@@ -102,7 +105,7 @@ func TestServerClientNoRedirect(t *testing.T) {
 	data := t.TempDir()
 	os.WriteFile(filepath.Join(data, gateway.HTTPAddressFile), []byte(srv.URL), 0o644)
 	os.WriteFile(filepath.Join(data, gateway.OperatorTokenFile), []byte("secret-token"), 0o600)
-	c, err := serverClient(&env{Getenv: func(string) string { return "" }}, data)
+	c, err := serverClient(&env{Getenv: func(string) string { return "" }}, data, "")
 	if err != nil {
 		t.Fatal(err)
 	}
