@@ -4,5 +4,6 @@
 // how it ended; entries are never changed or removed.
 //
 // Store is the interface; Bolt keeps the log in a bbolt file. Another
-// backend must pass the contract tests (testStore in contract_test.go).
+// backend must pass the contract tests (audittest.Run); audit/postgres
+// keeps the log in PostgreSQL.
 package audit

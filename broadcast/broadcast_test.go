@@ -3,6 +3,7 @@ package broadcast
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
@@ -225,6 +227,40 @@ func quantities(t *testing.T, body []byte) map[string]string {
 	return out
 }
 
+// deliver makes one attempt for every due outbox message, failing them
+// when fail is set, and syncs the broadcasts with the outcome.
+func (f *fixture) deliver(t testing.TB, fail bool) {
+	t.Helper()
+	due, err := f.o.Due(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range due {
+		if fail {
+			err = f.o.Failed(m.ID, errors.New("drop folder not writable"))
+		} else {
+			err = f.o.Succeeded(m.ID, outbox.Receipt{Text: "renamed into place"})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// send runs a broadcast that is sent.
+func (f *fixture) send(t testing.TB, opts Options) *Result {
+	t.Helper()
+	opts.Send = true
+	res, err := f.b.Broadcast(context.Background(), "shopmart", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 	f := newFixture(t)
 	f.count(t, "WIDGET-RED", "dallas", 100)
@@ -233,10 +269,7 @@ func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 	f.count(t, "GADGET-S", "dallas", 1000)   // 80% of 998 = 798, capped at 500
 	f.count(t, "GADGET-L", "dallas", 50)     // not in Shopmart's table: skipped
 	f.count(t, "WIDGET-RED", "london", 9999) // not a location Shopmart counts
-	res, err := f.b.Broadcast(context.Background(), "shopmart", Options{Send: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := f.send(t, Options{})
 	// UPCs from the shopmart_upcs table; 80% of (130-2) = 102.
 	want := map[string]string{"012345678905": "102", "012345678912": "0", "012345678929": "500"}
 	got := quantities(t, res.X12)
@@ -248,7 +281,7 @@ func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 	if err != nil || !rep.Accepted() {
 		t.Fatalf("our own 846 does not validate: %v %+v", err, rep.Interchanges[0].Groups)
 	}
-	if res.Broadcast.State != StateQueued || len(res.Broadcast.Outbox) != 1 {
+	if res.Broadcast.State != StateQueued || res.Broadcast.Delivery != DeliveryQueued || len(res.Broadcast.Outbox) != 1 {
 		t.Fatalf("broadcast %+v", res.Broadcast)
 	}
 	// The next full advice lists the ledger in two halves around the
@@ -258,63 +291,130 @@ func TestFullAdviceValidatesAndRoundTrips(t *testing.T) {
 		t.Errorf("second full advice (split %q): %v, %v; first %v", ps.Split, again.Lines, err, res.Lines)
 	}
 	m, _ := f.o.Get(res.Broadcast.Outbox[0])
-	if m.Transport != "folder" || m.AckState != outbox.AckPending || !m.AckDeadline.Equal(f.clock.Now().Add(4*time.Hour)) {
+	if m.Transport != "folder" || m.Kind != "846" || m.AckState != outbox.AckPending || m.AckWithin != 4*time.Hour || !m.AckDeadline.IsZero() {
 		t.Errorf("outbox message %+v", m)
 	}
+	// Queued is not told: the channel believes nothing yet.
+	if believes, _ := f.b.Store.Believes("shopmart"); len(believes) != 0 {
+		t.Errorf("believed before delivery: %v", believes)
+	}
+	f.deliver(t, false)
 	believes, _ := f.b.Store.Believes("shopmart")
 	if believes["WIDGET-RED"] != 102 || believes["GADGET-S"] != 500 || len(believes) != 3 {
 		t.Errorf("what Shopmart believes: %v", believes)
 	}
+	bc, _ := f.b.Store.Get(res.Broadcast.ID)
+	if bc.Delivery != DeliveryDelivered || bc.Ack != AckPending || bc.State != StateAwaitingAck || !bc.DeliveredAt.Equal(f.clock.Now()) {
+		t.Errorf("delivered broadcast %+v", bc)
+	}
 }
 
-func TestDeltaAfterAckHoldsOnlyWhatChanged(t *testing.T) {
+// TestDeltaAfterUnacknowledgedDelta is issue 14's first case: 94 → 150
+// (delivered, not acknowledged) → 94. The delta must send 94 again: the
+// channel holds 150.
+func TestDeltaAfterUnacknowledgedDelta(t *testing.T) {
 	f := newFixture(t)
-	f.count(t, "WIDGET-RED", "dallas", 100)
+	f.count(t, "WIDGET-RED", "dallas", 120) // 80% of 118 = 94
 	f.count(t, "WIDGET-BLUE", "dallas", 50)
-	f.count(t, "GADGET-S", "reno", 20)
-	full, err := f.b.Broadcast(context.Background(), "shopmart", Options{Send: true, Full: true})
-	if err != nil {
-		t.Fatal(err)
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-RED", "dallas", 70) // 80% of 188 = 150
+	d := f.send(t, Options{Delta: true})
+	if got := quantities(t, d.X12); fmt.Sprint(got) != "map[012345678905:150]" || d.Broadcast.Mode != ModeDelta {
+		t.Fatalf("first delta %s %v", d.Broadcast.Mode, got)
 	}
-	// Not acknowledged yet: a delta has no baseline and is full.
-	f.count(t, "WIDGET-BLUE", "dallas", 10)
-	if d, _ := f.b.Broadcast(context.Background(), "shopmart", Options{Send: true, Delta: true}); d.Broadcast.Mode != ModeFull {
-		t.Fatalf("delta without an accepted baseline: %s", d.Broadcast.Mode)
+	f.deliver(t, false) // delivered, never acknowledged
+	f.count(t, "WIDGET-RED", "dallas", -70)
+	d = f.send(t, Options{Delta: true})
+	if got := quantities(t, d.X12); fmt.Sprint(got) != "map[012345678905:94]" {
+		t.Fatalf("the change back was not sent: %v", got)
 	}
-	// Shopmart accepts the first advice.
-	if _, err := f.o.RecordAck(outbox.AckReport{Partner: "shopmart", Group: full.Broadcast.Group, State: outbox.AckAccepted}); err != nil {
-		t.Fatal(err)
+	f.deliver(t, false)
+	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 94 {
+		t.Errorf("believes %v", believes)
 	}
-	f.count(t, "GADGET-S", "reno", 5)     // changes GADGET-S: 20 → 25 (80% of 23 = 18)
-	f.count(t, "WIDGET-RED", "london", 7) // a location Shopmart does not count
-	d, err := f.b.Broadcast(context.Background(), "shopmart", Options{Send: true, Delta: true})
-	if err != nil {
-		t.Fatal(err)
+	// Nothing left to tell: no advice at all.
+	if e := f.send(t, Options{Delta: true}); !e.Empty || e.X12 != nil || e.Broadcast.ID != 0 {
+		t.Errorf("an empty delta was built: %+v", e.Broadcast)
 	}
-	got := quantities(t, d.X12)
-	// WIDGET-BLUE changed after the accepted advice (60 → 46) and
-	// GADGET-S too; WIDGET-RED did not change where it counts.
-	want := map[string]string{"012345678912": "46", "012345678929": "18"}
-	if d.Broadcast.Mode != ModeDelta || fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("delta %s %v, want %v", d.Broadcast.Mode, got, want)
+}
+
+// TestFailedDeliveryLeavesBelief is issue 14's second case: while the
+// drop folder refuses the advice, the channel still holds the old
+// figure; both figures are possible until one is delivered, and a delta
+// then carries the SKU. Recovery makes the new figure believed.
+func TestFailedDeliveryLeavesBelief(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 120) // 94
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-RED", "dallas", 70) // 150
+	d := f.send(t, Options{Delta: true})
+	f.deliver(t, true)
+	bc, _ := f.b.Store.Get(d.Broadcast.ID)
+	if bc.Delivery != DeliveryFailed || bc.State != StateFailed || bc.Ack != AckPending {
+		t.Fatalf("failed broadcast %+v", bc)
 	}
-	list, _ := f.b.Store.List("shopmart", 10)
-	if list[len(list)-1].State != StateAccepted {
-		t.Errorf("the acknowledged broadcast is %s", list[len(list)-1].State)
+	if m, _ := f.o.Get(bc.Outbox[0]); !m.AckDeadline.IsZero() {
+		t.Errorf("the ack clock runs for an undelivered advice: %v", m.AckDeadline)
+	}
+	beliefs, _ := f.b.Store.Beliefs("shopmart")
+	if beliefs.Held["WIDGET-RED"] != 94 || fmt.Sprint(beliefs.Possible["WIDGET-RED"]) != "[150]" {
+		t.Fatalf("beliefs %+v", beliefs)
+	}
+	// A change back to 94 while 150 may still arrive: the delta says 94
+	// and supersedes the undelivered 150, which is never sent.
+	f.count(t, "WIDGET-RED", "dallas", -70)
+	back := f.send(t, Options{Delta: true})
+	if got := quantities(t, back.X12); fmt.Sprint(got) != "map[012345678905:94]" {
+		t.Fatalf("delta %v", got)
+	}
+	if old, _ := f.b.Store.Get(d.Broadcast.ID); old.Delivery != DeliverySuperseded {
+		t.Errorf("the stale advice is %s", old.Delivery)
+	}
+	f.clock.Advance(2 * time.Hour) // past every retry backoff
+	f.deliver(t, false)
+	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 94 {
+		t.Errorf("believes %v", believes)
+	}
+	if m, _ := f.o.Get(d.Broadcast.Outbox[0]); m.State != outbox.Superseded {
+		t.Errorf("the stale advice was %s", m.State)
+	}
+}
+
+// TestChangeOutsideCarriedSKUs is issue 14's third case: a change at a
+// counted location to a SKU the channel does not carry sends nothing.
+func TestChangeOutsideCarriedSKUs(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 120)
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "GADGET-L", "dallas", 50) // not in Shopmart's table
+	if d := f.send(t, Options{Delta: true}); !d.Empty {
+		t.Fatalf("advice for a SKU Shopmart does not carry: %v", d.Lines)
+	}
+	if all, _ := f.o.List(outbox.Filter{}); len(all) != 1 {
+		t.Errorf("%d outbox messages, want the first advice only", len(all))
+	}
+	if ps, _ := f.b.Store.Partner("shopmart"); ps.Examined != 2 {
+		t.Errorf("examined up to %d, want 2", ps.Examined)
 	}
 }
 
 func TestRejectedAndOverdueBroadcasts(t *testing.T) {
 	f := newFixture(t)
 	f.count(t, "WIDGET-RED", "dallas", 100)
-	a, _ := f.b.Broadcast(context.Background(), "shopmart", Options{Send: true})
-	b, _ := f.b.Broadcast(context.Background(), "shopmart", Options{Send: true})
+	a := f.send(t, Options{})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-BLUE", "dallas", 100)
+	b := f.send(t, Options{Delta: true})
+	f.deliver(t, false)
 	f.o.RecordAck(outbox.AckReport{Partner: "shopmart", Group: a.Broadcast.Group, State: outbox.AckRejected})
 	f.clock.Advance(4*time.Hour + time.Second)
 	if late, _ := f.o.MarkOverdue(); len(late) != 1 {
 		t.Fatalf("overdue: %d", len(late))
 	}
-	if err := f.b.SyncAcks("shopmart"); err != nil {
+	if err := f.b.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	states := map[uint64]State{}
@@ -325,6 +425,14 @@ func TestRejectedAndOverdueBroadcasts(t *testing.T) {
 	if states[a.Broadcast.ID] != StateRejected || states[b.Broadcast.ID] != StateOverdue {
 		t.Errorf("states %v", states)
 	}
+	// The rejected figure is unknown: the next delta sends it again.
+	d := f.send(t, Options{Delta: true})
+	if got := quantities(t, d.X12); fmt.Sprint(got) != "map[012345678905:78]" {
+		t.Errorf("delta after a rejection: %v", got)
+	}
+	if nudged := f.b.takeNudged(); fmt.Sprint(nudged) != "[shopmart]" {
+		t.Errorf("nudged %v", nudged)
+	}
 }
 
 func TestBroadcastWithoutAdviceOrWhileRunning(t *testing.T) {
@@ -332,15 +440,29 @@ func TestBroadcastWithoutAdviceOrWhileRunning(t *testing.T) {
 	if _, err := f.b.Broadcast(context.Background(), "acme-3pl", Options{}); err == nil {
 		t.Error("a partner without advice got one")
 	}
-	f.b.running.Store("shopmart", struct{}{})
-	if _, err := f.b.Broadcast(context.Background(), "shopmart", Options{}); err == nil {
-		t.Error("two broadcasts for one partner ran at once")
+	f.count(t, "WIDGET-RED", "dallas", 100)
+	unlock, err := f.b.lock(context.Background(), "shopmart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := f.b.Broadcast(ctx, "shopmart", Options{}); !errors.Is(err, ErrRunning) {
+		t.Errorf("two broadcasts for one partner ran at once: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := f.b.Broadcast(context.Background(), "shopmart", Options{}); done <- err }()
+	unlock() // the waiting one goes ahead
+	if err := <-done; err != nil {
+		t.Errorf("after the first ended: %v", err)
 	}
 }
 
 func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
 	f := newFixture(t)
 	f.count(t, "WIDGET-RED", "dallas", 100)
+	f.send(t, Options{})
+	f.b.Poll = 5 * time.Second // fewer steps of the fake clock
 	dirs, _ := partners.Load("../examples/partners")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -350,7 +472,7 @@ func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
 	f.clock.Advance(4 * time.Second)
 	f.count(t, "WIDGET-RED", "dallas", 5) // within the window: coalesced
 	f.clock.Advance(4 * time.Second)
-	if list, _ := f.b.Store.List("shopmart", 10); len(list) != 0 {
+	if list, _ := f.b.Store.List("shopmart", 10); len(list) != 1 {
 		t.Fatalf("sent before the 10-minute window ended: %d", len(list))
 	}
 	f.clock.Advance(10 * time.Minute)
@@ -358,7 +480,7 @@ func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
 	cancel()
 	<-done
 	list, _ := f.b.Store.List("shopmart", 10)
-	if len(list) != 1 || list[0].State != StateQueued {
+	if len(list) != 2 || list[0].State != StateQueued || list[0].Mode != ModeDelta {
 		t.Fatalf("broadcasts %+v", list)
 	}
 	if f.clock.Now().Sub(list[0].Time) > 10*time.Minute {
@@ -366,14 +488,106 @@ func TestNearRealTimeSendsOneDeltaPerWindow(t *testing.T) {
 	}
 }
 
+// TestNearRealTimeResumesAfterRestart: changes made while no process
+// watched (inside a debounce window that a stop cut short, or a CLI
+// ingest) are pushed right after the next start.
+func TestNearRealTimeResumesAfterRestart(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 100)
+	f.send(t, Options{})
+	f.count(t, "WIDGET-RED", "dallas", 5) // while nothing runs
+	dirs, _ := partners.Load("../examples/partners")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.b.RunNearRealTime(ctx, f.clock, dirs.Profiles); close(done) }()
+	f.clock.awaitWaiter(10 * time.Second)
+	cancel()
+	<-done
+	list, _ := f.b.Store.List("shopmart", 10)
+	if len(list) != 2 || list[0].Mode != ModeDelta || list[0].Items != 1 {
+		t.Fatalf("broadcasts after the start %+v", list)
+	}
+}
+
 func TestFullAdviceOfAnEmptyLedger(t *testing.T) {
 	f := newFixture(t)
-	res, err := f.b.Broadcast(context.Background(), "shopmart", Options{})
-	if err != nil || len(res.Lines) != 0 {
-		t.Fatalf("%v %v", res, err)
+	for _, send := range []bool{false, true} {
+		res, err := f.b.Broadcast(context.Background(), "shopmart", Options{Send: send})
+		if err != nil || !res.Empty || res.X12 != nil {
+			t.Fatalf("send %v: %+v %v", send, res, err)
+		}
 	}
-	cat, _ := specs.Load()
-	if rep, _ := x12.Check(bytes.NewReader(res.X12), cat, nil, nil); !rep.Accepted() {
-		t.Errorf("an empty advice does not validate:\n%s", res.X12)
+	if list, _ := f.b.Store.List("", 10); len(list) != 0 {
+		t.Errorf("an empty advice was recorded: %+v", list)
+	}
+	if all, _ := f.o.List(outbox.Filter{}); len(all) != 0 {
+		t.Errorf("an empty advice was queued")
+	}
+}
+
+// TestDeltaWhileAnAdviceIsInFlight: an advice being sent when the figure
+// changes back may still arrive; the next delta carries the SKU, and
+// arrives after it.
+func TestDeltaWhileAnAdviceIsInFlight(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 120) // 94
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-RED", "dallas", 70) // 150
+	f.send(t, Options{Delta: true})
+	inflight, _ := f.o.Due(10)
+	f.count(t, "WIDGET-RED", "dallas", -70) // 94 again
+	back := f.send(t, Options{Delta: true})
+	if got := quantities(t, back.X12); fmt.Sprint(got) != "map[012345678905:94]" {
+		t.Fatalf("delta while 150 is in flight: %v", got)
+	}
+	f.o.Succeeded(inflight[0].ID, outbox.Receipt{Text: "renamed into place"}) // 150 arrives
+	f.deliver(t, false)                                                       // then 94
+	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 94 {
+		t.Errorf("believes %v", believes)
+	}
+}
+
+// TestCrashBetweenRecordAndQueue: an advice recorded but never queued (a
+// crash in between) is marked not sent and its changes are examined
+// again; one queued but not noted on its record is found by its key.
+func TestCrashBetweenRecordAndQueue(t *testing.T) {
+	f := newFixture(t)
+	f.count(t, "WIDGET-RED", "dallas", 120) // 94
+	f.send(t, Options{Full: true})
+	f.deliver(t, false)
+	f.count(t, "WIDGET-RED", "dallas", 70) // 150
+	lost := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 2, Items: 1, Delivery: DeliveryQueued, Interchange: "000000077", Group: "78"}
+	if err := f.b.Store.Record(&lost, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 150}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if bc, _ := f.b.Store.Get(lost.ID); bc.Delivery != DeliveryNotSent {
+		t.Fatalf("a broadcast never queued is %s", bc.Delivery)
+	}
+	d := f.send(t, Options{Delta: true})
+	if got := quantities(t, d.X12); fmt.Sprint(got) != "map[012345678905:150]" {
+		t.Fatalf("the change was not examined again: %v", got)
+	}
+	f.deliver(t, false)
+
+	// Queued, but the process stopped before noting it.
+	f.count(t, "WIDGET-RED", "dallas", 10) // 158
+	queued := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 3, Items: 1, Delivery: DeliveryQueued, Interchange: "000000088", Group: "89"}
+	if err := f.b.Store.Record(&queued, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 158}}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := f.o.Enqueue(&outbox.Message{Key: adviceKey("shopmart", "000000088", 0), Partner: "shopmart", Transport: "as2", Kind: "846", Groups: []string{"89"}}, []byte("ISA"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t, false)
+	if bc, _ := f.b.Store.Get(queued.ID); bc.Delivery != DeliveryDelivered || fmt.Sprint(bc.Outbox) != fmt.Sprint([]uint64{id}) {
+		t.Fatalf("recovered broadcast %+v", bc)
+	}
+	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 158 {
+		t.Errorf("believes %v", believes)
 	}
 }

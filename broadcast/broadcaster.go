@@ -34,39 +34,57 @@ type Identity struct {
 	GSID         string // GS02
 }
 
-// Broadcaster builds and sends partners' advice.
+// Broadcaster builds and sends partners' advice, and follows its fate in
+// the outbox (Sync): what a channel may believe changes only when the
+// transport confirms delivery.
 type Broadcaster struct {
 	Ledger   *ledger.Ledger
 	Outbox   *outbox.Store
-	Store    *Store
+	Store    Store
 	Partner  func(id string) (*partners.Profile, error)
 	Identity Identity
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Poll is how often near-real-time advice looks for ledger changes
+	// (default 250 ms).
+	Poll time.Duration
 
-	running sync.Map // partner id → struct{}: a broadcast is under way
+	running sync.Map   // partner id → chan struct{} (capacity 1), full while a broadcast is under way
+	syncMu  sync.Mutex // one Sync at a time
+	nudgeMu sync.Mutex
+	nudged  map[string]bool // partners whose advice was rejected: a delta should follow
 }
 
 // Options choose what Broadcast does.
 type Options struct {
-	// Delta sends only what changed since the last accepted advice;
-	// otherwise the profile's mode decides (Full forces full).
+	// Delta sends only the items whose figure any channel belief
+	// disagrees with; otherwise the profile's mode decides (Full forces
+	// full).
 	Delta, Full bool
 	// Send queues the advice in the outbox; without it the advice is
 	// built and recorded as not sent.
 	Send bool
 }
 
-// Result is one broadcast's outcome.
+// Result is one broadcast's outcome. An advice with no items is neither
+// encoded nor recorded: Empty is set and X12 is nil.
 type Result struct {
 	Broadcast Broadcast
 	Lines     []mapping.AdviceLine
 	Problems  []mapping.Problem
 	X12       []byte
+	Empty     bool
 }
 
 // Broadcast builds (and with opts.Send, queues) a partner's 846 now. It
-// fails with ErrRunning while another broadcast for the partner runs.
+// waits for a broadcast for the same partner under way (never two at
+// once), and fails with ErrRunning if ctx ends first.
+//
+// The broadcast is recorded before it is queued, so a crash in between
+// leaves a record whose messages Sync finds by their idempotency keys (or
+// marks not sent): figures never reach a channel unrecorded. The new
+// advice supersedes the partner's older advice not yet delivered; it
+// carries every figure of theirs that could still matter (see lines).
 func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Options) (*Result, error) {
 	p, err := b.Partner(partnerID)
 	if err != nil {
@@ -75,11 +93,15 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 	if p.Advice == nil {
 		return nil, fmt.Errorf("%s: %w", partnerID, ErrNoAdvice)
 	}
-	if _, busy := b.running.LoadOrStore(partnerID, struct{}{}); busy {
-		return nil, fmt.Errorf("%s: %w", partnerID, ErrRunning)
+	if opts.Send && len(p.Transports.Outbound) == 0 {
+		return nil, fmt.Errorf("%s: %w", p.ID, ErrNoTransport)
 	}
-	defer b.running.Delete(partnerID)
-	if err := b.SyncAcks(partnerID); err != nil {
+	unlock, err := b.lock(ctx, partnerID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := b.Sync(ctx); err != nil {
 		return nil, err
 	}
 	mode := string(p.Advice.Mode)
@@ -94,72 +116,134 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Broadcast: Broadcast{Partner: partnerID, Time: now.UTC(), Mode: mode, Seq: seq, State: StateNotSent}}
+	res := &Result{Broadcast: Broadcast{Partner: partnerID, Time: now.UTC(), Mode: mode, Seq: seq, Delivery: DeliveryNotSent}}
 	if err := b.lines(ctx, p, res, now); err != nil {
 		return nil, err
+	}
+	if len(res.Lines) == 0 {
+		// Nothing to tell: no 846 with zero items, full or delta (see
+		// the package doc). The figures were examined up to seq.
+		res.Empty = true
+		if opts.Send {
+			if err := b.Store.Examined(partnerID, seq); err != nil {
+				return nil, err
+			}
+		}
+		return res, nil
 	}
 	if err := b.encode(p, res, opts.Send, now); err != nil {
 		return nil, err
 	}
 	if opts.Send {
-		if err := b.enqueue(p, res, now); err != nil {
+		res.Broadcast.Delivery = DeliveryQueued
+		if p.Acks.ExpectWithin > 0 {
+			res.Broadcast.Ack = AckPending
+		}
+	}
+	if err := b.Store.Record(&res.Broadcast, res.Lines); err != nil {
+		return nil, err
+	}
+	if opts.Send {
+		if err := b.enqueue(p, res); err != nil {
+			return nil, err
+		}
+		if err := b.supersede(ctx, &res.Broadcast); err != nil {
 			return nil, err
 		}
 	}
-	if err := b.Store.record(&res.Broadcast, res.Lines); err != nil {
-		return nil, err
-	}
 	if b.Log != nil {
-		b.Log.Info("inventory advice", "partner", partnerID, "mode", mode, "items", len(res.Lines), "sent", opts.Send, "broadcast", res.Broadcast.ID)
+		b.Log.Info("inventory advice", "partner", partnerID, "mode", res.Broadcast.Mode, "items", len(res.Lines), "sent", opts.Send, "broadcast", res.Broadcast.ID)
 	}
 	return res, nil
 }
 
-// lines computes the advice lines: every SKU in scope, or for a delta the
-// SKUs changed since the last accepted advice whose figure differs from it.
+// lock waits until no broadcast for the partner is under way and marks
+// one; the function returned ends it.
+func (b *Broadcaster) lock(ctx context.Context, partner string) (func(), error) {
+	v, _ := b.running.LoadOrStore(partner, make(chan struct{}, 1))
+	sem := v.(chan struct{})
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: %w (gave up waiting: %w)", partner, ErrRunning, ctx.Err())
+	}
+}
+
+// building reports whether a broadcast for the partner is under way.
+func (b *Broadcaster) building(partner string) bool {
+	v, ok := b.running.Load(partner)
+	return ok && len(v.(chan struct{})) > 0
+}
+
+// lines computes the advice lines: every SKU in scope, or for a delta
+// every SKU whose channel quantity differs from any figure the channel
+// may believe (held, possible or unknown: see Beliefs). A delta looks at
+// the SKUs the ledger changed since the partner was last examined and
+// at the SKUs of its undelivered or rejected advice; any other SKU had
+// every belief equal to its figure then, and the figure has not changed.
+// The first advice ever sent is full.
 func (b *Broadcaster) lines(ctx context.Context, p *partners.Profile, res *Result, now time.Time) error {
 	m := mapping.New(p)
 	locs := p.Advice.Policy.Locations
-	var bySKU [][]ledger.Balance
-	var baseline map[string]int64
+	ps, err := b.Store.Partner(p.ID)
+	if err != nil {
+		return err
+	}
+	var beliefs *Beliefs
 	if res.Broadcast.Mode == ModeDelta {
-		acked, ps, err := b.Store.acked(p.ID)
-		if err != nil {
+		if ps.LastSent == 0 {
+			res.Broadcast.Mode = ModeFull // no advice sent yet: the first one is full
+		} else if beliefs, err = b.Store.Beliefs(p.ID); err != nil {
 			return err
-		}
-		if ps.AckedBroadcast == 0 {
-			res.Broadcast.Mode = ModeFull // no baseline yet: the first advice is full
-		} else {
-			baseline = acked
-			if bySKU, err = b.changedBalances(ctx, ps.AckedSeq, locs); err != nil {
-				return err
-			}
 		}
 	}
 	var lines []mapping.AdviceLine
 	var problems []mapping.Problem
-	var err error
-	if res.Broadcast.Mode == ModeFull {
-		var ps PartnerState
-		if ps, err = b.Store.Partner(p.ID); err != nil {
-			return err
-		}
+	if beliefs == nil {
 		lines, problems, err = fullLines(ctx, b.Ledger, m, locs, ps.Split, now)
 	} else {
-		lines, problems, err = m.AdviceLines(bySKU, now)
+		lines, problems, err = b.deltaLines(ctx, m, locs, ps, beliefs, now)
 	}
 	if err != nil {
 		return err
 	}
-	if baseline != nil {
-		lines = slices.DeleteFunc(lines, func(l mapping.AdviceLine) bool {
-			told, ok := baseline[l.SKU]
-			return ok && told == l.Quantity
-		})
-	}
 	res.Lines, res.Problems = lines, problems
 	res.Broadcast.Items = len(lines)
 	return nil
+}
+
+// deltaLines computes the lines of the SKUs a delta must look at, and
+// keeps those the channel may not agree with. Past a few thousand SKUs
+// to look at, listing the whole scope is quicker than a lookup per SKU.
+func (b *Broadcaster) deltaLines(ctx context.Context, m *mapping.Mapper, locs []string, ps PartnerState, beliefs *Beliefs, now time.Time) ([]mapping.AdviceLine, []mapping.Problem, error) {
+	skus, err := b.changedSKUs(ctx, ps.Examined, locs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for sku := range beliefs.Possible {
+		skus[sku] = true
+	}
+	for sku := range beliefs.Unknown {
+		skus[sku] = true
+	}
+	var lines []mapping.AdviceLine
+	var problems []mapping.Problem
+	if len(skus) > 2000 {
+		lines, problems, err = fullLines(ctx, b.Ledger, m, locs, ps.Split, now)
+		lines = slices.DeleteFunc(lines, func(l mapping.AdviceLine) bool { return !skus[l.SKU] })
+	} else {
+		var bySKU [][]ledger.Balance
+		if bySKU, err = b.balancesOf(ctx, skus, locs); err != nil {
+			return nil, nil, err
+		}
+		lines, problems, err = m.AdviceLines(bySKU, now)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	lines = slices.DeleteFunc(lines, func(l mapping.AdviceLine) bool { return beliefs.Agrees(l.SKU, l.Quantity) })
+	return lines, problems, nil
 }
 
 // fullLines computes the advice lines of every SKU at the locations. The
@@ -264,9 +348,9 @@ func groupBySKU(groups [][]ledger.Balance, page []ledger.Balance) [][]ledger.Bal
 	return groups
 }
 
-// changedBalances returns the balances of the SKUs that postings after seq
-// touched at the locations, grouped by SKU.
-func (b *Broadcaster) changedBalances(ctx context.Context, seq uint64, locs []string) ([][]ledger.Balance, error) {
+// changedSKUs returns the SKUs that postings after seq touched at the
+// locations (all when empty).
+func (b *Broadcaster) changedSKUs(ctx context.Context, seq uint64, locs []string) (map[string]bool, error) {
 	skus := map[string]bool{}
 	for {
 		changes, err := b.Ledger.ChangesSince(ctx, seq, 1000)
@@ -282,9 +366,14 @@ func (b *Broadcaster) changedBalances(ctx context.Context, seq uint64, locs []st
 			seq = ch.Seq
 		}
 		if len(changes) < 1000 {
-			break
+			return skus, nil
 		}
 	}
+}
+
+// balancesOf returns the balances of the SKUs at the locations, grouped
+// by SKU, in SKU order.
+func (b *Broadcaster) balancesOf(ctx context.Context, skus map[string]bool, locs []string) ([][]ledger.Balance, error) {
 	sorted := make([]string, 0, len(skus))
 	for s := range skus {
 		sorted = append(sorted, s)
@@ -367,69 +456,234 @@ func (b *Broadcaster) encode(p *partners.Profile, res *Result, send bool, now ti
 	return nil
 }
 
+// adviceKey is the idempotency key of a broadcast's outbox message on
+// the partner's i-th outbound transport.
+func adviceKey(partner, interchange string, i int) string {
+	return fmt.Sprintf("advice:%s:%s:%d", partner, interchange, i)
+}
+
 // enqueue queues the advice on every outbound transport of the partner,
-// expecting their acknowledgement within the profile's window.
-func (b *Broadcaster) enqueue(p *partners.Profile, res *Result, now time.Time) error {
-	outs := p.Transports.Outbound
-	if len(outs) == 0 {
-		return fmt.Errorf("%s: %w", p.ID, ErrNoTransport)
-	}
-	var deadline time.Time
-	if p.Acks.ExpectWithin > 0 {
-		deadline = now.Add(p.Acks.ExpectWithin)
-	}
-	for i, t := range outs {
+// expecting their acknowledgement within the profile's window of
+// delivery, and records the messages on the broadcast.
+func (b *Broadcaster) enqueue(p *partners.Profile, res *Result) error {
+	for i, t := range p.Transports.Outbound {
 		id, err := b.Outbox.Enqueue(&outbox.Message{
-			Key: fmt.Sprintf("advice:%s:%s:%d", p.ID, res.Broadcast.Interchange, i), Partner: p.ID, Transport: t.Kind(), Kind: "846",
+			Key: adviceKey(p.ID, res.Broadcast.Interchange, i), Partner: p.ID, Transport: t.Kind(), Kind: "846",
 			Name: fmt.Sprintf("846-%s.x12", res.Broadcast.Interchange), Interchange: res.Broadcast.Interchange,
-			Groups: []string{res.Broadcast.Group}, AckDeadline: deadline,
+			Groups: []string{res.Broadcast.Group}, AckWithin: p.Acks.ExpectWithin,
 		}, res.X12)
 		if err != nil {
 			return err
 		}
 		res.Broadcast.Outbox = append(res.Broadcast.Outbox, id)
 	}
-	res.Broadcast.State = StateQueued
-	return nil
+	return b.Store.SetOutbox(res.Broadcast.ID, res.Broadcast.Outbox)
 }
 
-// SyncAcks brings the partner's queued broadcasts up to date with the
-// acknowledgements the outbox has recorded.
-func (b *Broadcaster) SyncAcks(partnerID string) error {
-	list, err := b.Store.List(partnerID, 1000)
+// supersede replaces the partner's older advice that is not delivered
+// yet by the new one bc, which carries every figure of theirs that
+// differs from the ledger now: a stale advice is never delivered after a
+// newer one.
+func (b *Broadcaster) supersede(ctx context.Context, bc *Broadcast) error {
+	open, err := b.Store.Open()
 	if err != nil {
 		return err
 	}
-	for i := len(list) - 1; i >= 0; i-- {
-		bc := list[i]
-		if bc.State != StateQueued && bc.State != StateOverdue || len(bc.Outbox) == 0 {
+	for _, old := range open {
+		if old.Partner != bc.Partner || old.ID >= bc.ID || !old.pending() {
 			continue
 		}
-		m, err := b.Outbox.Get(bc.Outbox[0])
+		for _, id := range old.Outbox {
+			if _, err := b.Outbox.Supersede(id, bc.Outbox[0]); err != nil {
+				return err
+			}
+		}
+	}
+	return b.Sync(ctx)
+}
+
+// Sync brings every broadcast whose fate may still change up to date
+// with what the outbox knows of its messages: delivered (the channel now
+// holds its figures), failed, superseded, acknowledged. Deliveries are
+// applied in the order they happened.
+func (b *Broadcaster) Sync(ctx context.Context) error {
+	b.syncMu.Lock()
+	defer b.syncMu.Unlock()
+	open, err := b.Store.Open()
+	if err != nil {
+		return err
+	}
+	type update struct {
+		bc   Broadcast
+		fate Fate
+	}
+	var updates []update
+	for _, bc := range open {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if len(bc.Outbox) == 0 {
+			if b.building(bc.Partner) {
+				continue // its messages are being queued
+			}
+			if bc.Outbox, err = b.recover(bc); err != nil {
+				return err
+			}
+			if len(bc.Outbox) == 0 {
+				continue // never queued: marked not sent
+			}
+		}
+		f, err := b.fate(bc)
 		if err != nil {
 			return err
 		}
-		st := ackToState(m.AckState)
-		if st == "" || st == bc.State {
-			continue
+		if f != (Fate{Delivery: bc.Delivery, DeliveredAt: bc.DeliveredAt, Ack: bc.Ack, AckAt: bc.AckAt}) {
+			updates = append(updates, update{bc, f})
 		}
-		if err := b.Store.setState(bc.ID, st); err != nil {
+	}
+	sort.SliceStable(updates, func(i, j int) bool {
+		return updates[i].fate.DeliveredAt.Before(updates[j].fate.DeliveredAt)
+	})
+	many := make([]FateUpdate, len(updates))
+	for i, u := range updates {
+		many[i] = FateUpdate{ID: u.bc.ID, Fate: u.fate}
+	}
+	if len(many) > 0 {
+		if err := b.Store.UpdateMany(many); err != nil {
 			return err
 		}
+	}
+	for _, u := range updates {
+		b.logFate(u.bc, u.fate)
 	}
 	return nil
 }
 
-func ackToState(a outbox.AckState) State {
-	switch a {
-	case outbox.AckAccepted:
-		return StateAccepted
-	case outbox.AckAcceptedErrors:
-		return StateAcceptedErrors
-	case outbox.AckRejected:
-		return StateRejected
-	case outbox.AckOverdue:
-		return StateOverdue
+// recover finds the messages of a broadcast recorded by a process that
+// stopped before it could note them (by their idempotency keys); with
+// none, nothing was queued and the broadcast is marked not sent.
+func (b *Broadcaster) recover(bc Broadcast) ([]uint64, error) {
+	var ids []uint64
+	for i := 0; ; i++ {
+		id, err := b.Outbox.Lookup(adviceKey(bc.Partner, bc.Interchange, i))
+		if err != nil {
+			return nil, err
+		}
+		if id == 0 {
+			break
+		}
+		ids = append(ids, id)
 	}
-	return ""
+	if len(ids) == 0 {
+		return nil, b.Store.Update(bc.ID, Fate{Delivery: DeliveryNotSent})
+	}
+	return ids, b.Store.SetOutbox(bc.ID, ids)
+}
+
+// fate sums up a broadcast's outbox messages: delivered when one was
+// delivered (acknowledged as that one is), superseded when all were,
+// else sent, queued or failed.
+func (b *Broadcaster) fate(bc Broadcast) (Fate, error) {
+	var f Fate
+	var sent, queued, failed, superseded int
+	for _, id := range bc.Outbox {
+		m, err := b.Outbox.Get(id)
+		if err != nil {
+			return f, err
+		}
+		switch m.State {
+		case outbox.Delivered:
+			if f.Delivery != DeliveryDelivered || m.DeliveredAt.Before(f.DeliveredAt) {
+				f = Fate{Delivery: DeliveryDelivered, DeliveredAt: m.DeliveredAt, Ack: Ack(m.AckState), AckAt: m.AckAt}
+			}
+		case outbox.Sent:
+			sent++
+		case outbox.Queued, outbox.Sending:
+			queued++
+		case outbox.Failed, outbox.Dead:
+			failed++
+		case outbox.Superseded:
+			superseded++
+		}
+	}
+	switch {
+	case f.Delivery == DeliveryDelivered:
+	case sent > 0:
+		f.Delivery = DeliverySent
+	case queued > 0:
+		f.Delivery = DeliveryQueued
+	case failed > 0:
+		f.Delivery = DeliveryFailed
+	case superseded > 0:
+		f.Delivery = DeliverySuperseded
+	default:
+		f.Delivery = bc.Delivery
+	}
+	if f.Delivery != DeliveryDelivered && f.Delivery != DeliverySuperseded {
+		f.Ack = bc.Ack // the clock starts at delivery
+	}
+	return f, nil
+}
+
+// logFate logs a broadcast's new fate: a failed delivery and a rejection
+// at WARN (the channel keeps its old figures); a rejection also asks
+// for a delta (Nudged).
+func (b *Broadcaster) logFate(bc Broadcast, f Fate) {
+	if f.Ack == AckRejected && bc.Ack != AckRejected {
+		b.nudgeMu.Lock()
+		if b.nudged == nil {
+			b.nudged = map[string]bool{}
+		}
+		b.nudged[bc.Partner] = true
+		b.nudgeMu.Unlock()
+	}
+	if b.Log == nil {
+		return
+	}
+	switch {
+	case f.Delivery == DeliveryFailed && bc.Delivery != DeliveryFailed:
+		b.Log.Warn("inventory advice not delivered: the channel keeps its earlier figures", "partner", bc.Partner, "broadcast", bc.ID)
+	case f.Ack == AckRejected && bc.Ack != AckRejected:
+		b.Log.Warn("inventory advice rejected by the channel", "partner", bc.Partner, "broadcast", bc.ID)
+	case f.Delivery == DeliveryDelivered && bc.Delivery != DeliveryDelivered:
+		b.Log.Info("inventory advice delivered", "partner", bc.Partner, "broadcast", bc.ID, "items", bc.Items)
+	}
+}
+
+// takeNudged returns and forgets the partners whose advice was rejected
+// since the last call.
+func (b *Broadcaster) takeNudged() []string {
+	b.nudgeMu.Lock()
+	defer b.nudgeMu.Unlock()
+	var out []string
+	for p := range b.nudged {
+		out = append(out, p)
+	}
+	b.nudged = nil
+	return out
+}
+
+// Figures returns what a partner's policy lets it sell now, by SKU: the
+// lines a full advice would carry, computed without recording anything.
+func (b *Broadcaster) Figures(ctx context.Context, partnerID string) (map[string]int64, error) {
+	p, err := b.Partner(partnerID)
+	if err != nil {
+		return nil, err
+	}
+	if p.Advice == nil {
+		return nil, fmt.Errorf("%s: %w", partnerID, ErrNoAdvice)
+	}
+	ps, err := b.Store.Partner(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	lines, _, err := fullLines(ctx, b.Ledger, mapping.New(p), p.Advice.Policy.Locations, ps.Split, b.Now())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(lines))
+	for _, l := range lines {
+		out[l.SKU] = l.Quantity
+	}
+	return out, nil
 }

@@ -1,38 +1,57 @@
 package broadcast
 
 import (
-	"encoding/binary"
-	"encoding/json"
-	"fmt"
-	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/dockside-edi/dockside/mapping"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-var (
-	bucketBroadcasts = []byte("broadcasts") // id → Broadcast JSON
-	bucketTold       = []byte("told")       // id → figures: what a broadcast said
-	bucketBelieves   = []byte("believes")   // partner → figures: the latest figure sent per SKU
-	bucketAcked      = []byte("acked")      // partner → figures: as of the last accepted advice
-	bucketPartners   = []byte("partners")   // partner → PartnerState JSON
+// Delivery is where a broadcast's advice is on its way to the channel.
+type Delivery string
+
+// Delivery states. Only a delivered advice changes what the channel
+// believes; a queued, sent or failed one may still be delivered, so its
+// figures are possible.
+const (
+	DeliveryNotSent    Delivery = "not_sent"   // built only (dockside advice without --send)
+	DeliveryQueued     Delivery = "queued"     // in the outbox, not yet handed over
+	DeliverySent       Delivery = "sent"       // handed over, awaiting the transport's confirmation (pickup, async MDN)
+	DeliveryDelivered  Delivery = "delivered"  // the transport confirmed it: renamed into place, SFTP close, MDN
+	DeliveryFailed     Delivery = "failed"     // the last attempt failed (retried later, or dead)
+	DeliverySuperseded Delivery = "superseded" // a newer advice replaced it before delivery; never sent
 )
 
-// State is where a broadcast is.
+// Ack is the channel's functional acknowledgement (997/999) of a
+// broadcast; empty when none is expected.
+type Ack string
+
+// Acknowledgement states. The clock of an expected acknowledgement starts
+// at delivery: an advice not delivered is never overdue.
+const (
+	AckPending        Ack = "pending"
+	AckAccepted       Ack = "accepted"
+	AckAcceptedErrors Ack = "accepted_with_errors"
+	AckRejected       Ack = "rejected"
+	AckOverdue        Ack = "overdue"
+)
+
+// State sums up a broadcast's delivery and acknowledgement in one word,
+// for lists (see Broadcast.Summary).
 type State string
 
-// Broadcast states.
+// Broadcast summary states.
 const (
-	StateQueued         State = "queued"               // in the outbox, awaiting delivery and the partner's ack
-	StateAccepted       State = "accepted"             // the partner's 997/999 accepted it
-	StateAcceptedErrors State = "accepted_with_errors" // accepted with errors noted
-	StateRejected       State = "rejected"             // the partner rejected it
-	StateOverdue        State = "overdue"              // no acknowledgement within the partner's window
-	StateNotSent        State = "not_sent"             // built only (dockside advice without --send)
+	StateNotSent        State = "not_sent"
+	StateQueued         State = "queued"
+	StateSent           State = "sent"
+	StateFailed         State = "failed"
+	StateSuperseded     State = "superseded"
+	StateDelivered      State = "delivered" // delivered, no acknowledgement expected
+	StateAwaitingAck    State = "awaiting_ack"
+	StateAccepted       State = "accepted"
+	StateAcceptedErrors State = "accepted_with_errors"
+	StateRejected       State = "rejected"
+	StateOverdue        State = "overdue"
 )
 
 // Broadcast is one advice sent (or built) for a partner.
@@ -46,292 +65,144 @@ type Broadcast struct {
 	Outbox      []uint64  `json:"outbox,omitempty"`
 	Interchange string    `json:"interchange,omitempty"`
 	Group       string    `json:"group,omitempty"`
-	State       State     `json:"state"`
+
+	Delivery    Delivery  `json:"delivery"`
+	DeliveredAt time.Time `json:"delivered_at,omitzero"`
+	Ack         Ack       `json:"ack,omitempty"`
+	AckAt       time.Time `json:"ack_at,omitzero"`
+	// State is Summary(), stored for readers of one word.
+	State State `json:"state"`
+}
+
+// Summary is the broadcast's state in one word: the delivery until it is
+// delivered, then the acknowledgement.
+func (b *Broadcast) Summary() State {
+	switch b.Delivery {
+	case DeliveryDelivered:
+		switch b.Ack {
+		case "":
+			return StateDelivered
+		case AckPending:
+			return StateAwaitingAck
+		default:
+			return State(b.Ack)
+		}
+	case "":
+		return StateNotSent
+	default:
+		return State(b.Delivery)
+	}
+}
+
+// pending reports whether the broadcast's figures may still reach the
+// channel: sent for delivery, delivery not confirmed.
+func (b *Broadcast) pending() bool {
+	return b.Delivery == DeliveryQueued || b.Delivery == DeliverySent || b.Delivery == DeliveryFailed
+}
+
+// open reports whether the broadcast's fate may still change.
+func (b *Broadcast) open() bool {
+	return b.pending() || b.Delivery == DeliveryDelivered && b.Ack == AckPending
+}
+
+// Fate is what the outbox knows of a broadcast's messages.
+type Fate struct {
+	Delivery    Delivery
+	DeliveredAt time.Time
+	Ack         Ack
+	AckAt       time.Time
+}
+
+// FateUpdate is one broadcast's new fate, for Store.UpdateMany.
+type FateUpdate struct {
+	ID   uint64
+	Fate Fate
 }
 
 // PartnerState is what the store keeps per partner.
 type PartnerState struct {
-	// AckedSeq is the ledger sequence of the last accepted advice; a
-	// delta looks at the changes after it.
-	AckedSeq uint64 `json:"acked_seq"`
-	// AckedBroadcast is the last accepted advice.
-	AckedBroadcast uint64 `json:"acked_broadcast"`
+	// Examined is the ledger change sequence up to which the partner's
+	// figures were last examined for advice that was sent (or found to
+	// hold nothing new); a delta looks at the changes after it, and
+	// near-real-time advice resumes from it after a restart.
+	Examined uint64 `json:"examined"`
 	// Last is the last advice built.
 	Last uint64 `json:"last"`
+	// LastSent is the last advice sent (queued for delivery).
+	LastSent uint64 `json:"last_sent"`
 	// Split is the SKU in the middle of the last full advice: the next
 	// full advice lists the ledger in two halves from there.
 	Split string `json:"split,omitempty"`
 }
 
-// Store keeps the broadcasts and the figures told.
-type Store struct {
-	db *bolt.DB
+// Beliefs is what a channel may hold of each SKU.
+type Beliefs struct {
+	// Held is the figure of the last delivered advice carrying the SKU.
+	Held map[string]int64
+	// Possible are the figures of advice sent but not confirmed delivered:
+	// the channel may hold any of them instead.
+	Possible map[string][]int64
+	// Unknown are SKUs whose figure the channel may not hold at all: the
+	// last advice that set it was rejected.
+	Unknown map[string]bool
 }
 
-// OpenStore opens (creating) the broadcast store in dir.
-func OpenStore(dir string) (*Store, error) {
-	db, err := bolt.Open(filepath.Join(dir, "broadcast.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("broadcast: opening store: %w", err)
+// Agrees reports whether every figure the channel may hold of sku is q.
+func (b *Beliefs) Agrees(sku string, q int64) bool {
+	if b.Unknown[sku] {
+		return false
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketBroadcasts, bucketTold, bucketBelieves, bucketAcked, bucketPartners} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("broadcast: %w", err)
+	if held, ok := b.Held[sku]; !ok || held != q {
+		return false
 	}
-	return &Store{db: db}, nil
-}
-
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-func pairKey(a, b string) []byte { return []byte(a + "\x00" + b) }
-
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put(k, data)
-}
-
-func partnerState(tx *bolt.Tx, partner string) (PartnerState, error) {
-	var ps PartnerState
-	if v := tx.Bucket(bucketPartners).Get([]byte(partner)); v != nil {
-		if err := json.Unmarshal(v, &ps); err != nil {
-			return ps, err
+	for _, p := range b.Possible[sku] {
+		if p != q {
+			return false
 		}
 	}
-	return ps, nil
+	return true
 }
 
-// Figures are stored as one value per broadcast or partner: SKUs in
-// order, each as its length, its bytes and the quantity (varints). One
-// value of 100,000 figures is one write, where a key per SKU would be
-// 100,000 B-tree inserts.
-func encodeFigures(f map[string]int64) []byte {
-	skus := make([]string, 0, len(f))
-	for sku := range f {
-		skus = append(skus, sku)
-	}
-	slices.Sort(skus)
-	b := make([]byte, 0, len(f)*16)
-	for _, sku := range skus {
-		b = appendFigure(b, sku, f[sku])
-	}
-	return b
-}
-
-// encodeLines encodes advice lines, which come in SKU order, as figures.
-func encodeLines(lines []mapping.AdviceLine) []byte {
-	if !slices.IsSortedFunc(lines, func(a, b mapping.AdviceLine) int { return strings.Compare(a.SKU, b.SKU) }) {
-		f := make(map[string]int64, len(lines))
-		for _, l := range lines {
-			f[l.SKU] = l.Quantity
-		}
-		return encodeFigures(f)
-	}
-	b := make([]byte, 0, len(lines)*16)
-	for _, l := range lines {
-		b = appendFigure(b, l.SKU, l.Quantity)
-	}
-	return b
-}
-
-func appendFigure(b []byte, sku string, q int64) []byte {
-	b = binary.AppendUvarint(b, uint64(len(sku)))
-	b = append(b, sku...)
-	return binary.AppendVarint(b, q)
-}
-
-func decodeFigures(b []byte) (map[string]int64, error) {
-	f := map[string]int64{}
-	for len(b) > 0 {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, fmt.Errorf("broadcast: corrupt figures")
-		}
-		sku := string(b[k : k+int(n)])
-		b = b[k+int(n):]
-		q, k := binary.Varint(b)
-		if k <= 0 {
-			return nil, fmt.Errorf("broadcast: corrupt figures")
-		}
-		f[sku] = q
-		b = b[k:]
-	}
-	return f, nil
-}
-
-func getFigures(tx *bolt.Tx, bucket, key []byte) (map[string]int64, error) {
-	return decodeFigures(tx.Bucket(bucket).Get(key))
-}
-
-// record stores a new broadcast and the figures it told; what the partner
-// believes becomes those figures (a full advice) or is updated by them (a
-// delta).
-func (s *Store) record(b *Broadcast, lines []mapping.AdviceLine) error {
-	told := encodeLines(lines)
-	return s.db.Update(func(tx *bolt.Tx) error {
-		bb := tx.Bucket(bucketBroadcasts)
-		id, err := bb.NextSequence()
-		if err != nil {
-			return err
-		}
-		b.ID = id
-		if err := putJSON(bb, u64(id), b); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketTold).Put(u64(id), told); err != nil {
-			return err
-		}
-		if b.State != StateNotSent {
-			if err := mergeFigures(tx, bucketBelieves, b.Partner, told, b.Mode == ModeFull); err != nil {
-				return err
-			}
-		}
-		ps, err := partnerState(tx, b.Partner)
-		if err != nil {
-			return err
-		}
-		ps.Last = id
-		if b.Mode == ModeFull && len(lines) > 0 {
-			ps.Split = lines[len(lines)/2].SKU
-		}
-		return putJSON(tx.Bucket(bucketPartners), []byte(b.Partner), ps)
-	})
-}
-
-// Partner returns what the store keeps for a partner.
-func (s *Store) Partner(partner string) (PartnerState, error) {
-	var ps PartnerState
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		ps, err = partnerState(tx, partner)
-		return err
-	})
-	return ps, err
-}
-
-// mergeFigures sets a partner's figures in bucket to the encoded figures f
-// (replace) or updates them with f.
-func mergeFigures(tx *bolt.Tx, bucket []byte, partner string, f []byte, replace bool) error {
-	if !replace {
-		cur, err := getFigures(tx, bucket, []byte(partner))
-		if err != nil {
-			return err
-		}
-		add, err := decodeFigures(f)
-		if err != nil {
-			return err
-		}
-		for sku, q := range add {
-			cur[sku] = q
-		}
-		f = encodeFigures(cur)
-	}
-	return tx.Bucket(bucket).Put([]byte(partner), f)
-}
-
-// setState updates a broadcast's state; an accepted advice becomes the
-// partner's baseline for deltas.
-func (s *Store) setState(id uint64, st State) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		bb := tx.Bucket(bucketBroadcasts)
-		var b Broadcast
-		v := bb.Get(u64(id))
-		if v == nil {
-			return fmt.Errorf("broadcast %d not found", id)
-		}
-		if err := json.Unmarshal(v, &b); err != nil {
-			return err
-		}
-		b.State = st
-		if err := putJSON(bb, u64(id), &b); err != nil {
-			return err
-		}
-		if st != StateAccepted && st != StateAcceptedErrors {
-			return nil
-		}
-		ps, err := partnerState(tx, b.Partner)
-		if err != nil || b.Seq < ps.AckedSeq {
-			return err
-		}
-		told := tx.Bucket(bucketTold).Get(u64(id))
-		if err := mergeFigures(tx, bucketAcked, b.Partner, told, b.Mode == ModeFull); err != nil {
-			return err
-		}
-		ps.AckedSeq, ps.AckedBroadcast = b.Seq, id
-		return putJSON(tx.Bucket(bucketPartners), []byte(b.Partner), ps)
-	})
-}
-
-// List returns a partner's broadcasts (all partners when empty), newest
-// first, at most limit.
-func (s *Store) List(partner string, limit int) ([]Broadcast, error) {
-	if limit <= 0 {
-		limit = 100
-	}
-	var out []Broadcast
-	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketBroadcasts).Cursor()
-		for k, v := c.Last(); k != nil && len(out) < limit; k, v = c.Prev() {
-			var b Broadcast
-			if err := json.Unmarshal(v, &b); err != nil {
-				return err
-			}
-			if partner == "" || b.Partner == partner {
-				out = append(out, b)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
-// Told returns the figures a broadcast told, by SKU.
-func (s *Store) Told(id uint64) (map[string]int64, error) {
-	var out map[string]int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		out, err = getFigures(tx, bucketTold, u64(id))
-		return err
-	})
-	return out, err
-}
-
-// Believes returns what a partner was last told for each SKU: what the
-// channel believes.
-func (s *Store) Believes(partner string) (map[string]int64, error) {
-	var out map[string]int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		out, err = getFigures(tx, bucketBelieves, []byte(partner))
-		return err
-	})
-	return out, err
-}
-
-// acked returns the figures as of the partner's last accepted advice.
-func (s *Store) acked(partner string) (map[string]int64, PartnerState, error) {
-	var ps PartnerState
-	var figures map[string]int64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		if figures, err = getFigures(tx, bucketAcked, []byte(partner)); err != nil {
-			return err
-		}
-		ps, err = partnerState(tx, partner)
-		return err
-	})
-	return figures, ps, err
+// Store keeps the broadcasts, the figures each told and what each channel
+// may believe. BoltStore is the embedded implementation; every
+// implementation passes StoreContract.
+type Store interface {
+	// Record stores a new broadcast (its ID is set) and the figures it
+	// tells. A broadcast queued for delivery makes its figures possible.
+	Record(b *Broadcast, lines []mapping.AdviceLine) error
+	// SetOutbox records the outbox messages that carry a broadcast once
+	// they are queued; for a broadcast sent, that moves the partner's
+	// Examined sequence to its Seq and makes it the partner's LastSent
+	// (a broadcast recorded but never queued, cut short by a crash,
+	// leaves them: its changes are examined again).
+	SetOutbox(id uint64, outbox []uint64) error
+	// Update records what the outbox knows of a broadcast. When it
+	// becomes delivered, its figures become what the channel holds (a
+	// full advice replaces them all); when a delivered one is rejected,
+	// the SKUs whose figure it set become unknown.
+	Update(id uint64, f Fate) error
+	// UpdateMany applies updates as Update does, in order, all or none.
+	UpdateMany(updates []FateUpdate) error
+	// Examined records that a partner's figures were examined up to seq
+	// and nothing needed telling.
+	Examined(partner string, seq uint64) error
+	// Get returns a broadcast.
+	Get(id uint64) (Broadcast, error)
+	// List returns a partner's broadcasts (all partners when empty),
+	// newest first, at most limit.
+	List(partner string, limit int) ([]Broadcast, error)
+	// Open returns the broadcasts whose fate may still change (delivery
+	// not final, or an acknowledgement pending), oldest first.
+	Open() ([]Broadcast, error)
+	// Told returns the figures a broadcast told, by SKU.
+	Told(id uint64) (map[string]int64, error)
+	// Believes returns what a channel holds: the figure of the last
+	// delivered advice, by SKU.
+	Believes(partner string) (map[string]int64, error)
+	// Beliefs returns everything the channel may hold.
+	Beliefs(partner string) (*Beliefs, error)
+	// Partner returns what the store keeps for a partner.
+	Partner(partner string) (PartnerState, error)
+	// Close closes the store.
+	Close() error
 }

@@ -119,3 +119,48 @@ func TestOrderWithNoGoodLineOpensNothing(t *testing.T) {
 		t.Errorf("corrected order: %s %+v %v", m.State, m.Result, m.Errors)
 	}
 }
+
+// TestReplayQueuesNewAck: a set rejected (an unknown item) gets AK5 R;
+// once the item is known and the message replayed, a second 997 with
+// AK5 A is queued (the first is not the last word), under its own key.
+func TestReplayQueuesNewAck(t *testing.T) {
+	g, partnersDir := openTest(t, nil)
+	stock, err := os.ReadFile(samples + "/acme-3pl/inventory-846.edi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stock = bytes.ReplaceAll(stock, []byte("VN*AC-1002"), []byte("VN*AC-9999"))
+	m := limitsDrain(t, g, limitsReceive(t, g, "acme-3pl", "in.edi", stock).ID)
+	first := strings.ReplaceAll(ackBody(t, g, m), "\n", "")
+	if m.State != inbox.Failed || !strings.Contains(first, "AK5*R*5~") {
+		t.Fatalf("unknown item: %s %v, 997:\n%s", m.State, m.Errors, first)
+	}
+	firstIDs := m.Result.Acks
+	items := filepath.Join(partnersDir, "tables", "acme-items.csv")
+	b, err := os.ReadFile(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(items, append(b, "AC-9999,012345678999,WIDGET-GREY,12,Grey widget\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.ReloadPartners(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Inbox.Replay(m.ID); err != nil {
+		t.Fatal(err)
+	}
+	m = limitsDrain(t, g, m.ID)
+	second := strings.ReplaceAll(ackBody(t, g, m), "\n", "")
+	if m.State != inbox.Done || !strings.Contains(second, "AK2*846*0001~AK5*A~AK9*A*1*1*1~") {
+		t.Fatalf("after the replay: %s %v, 997:\n%s", m.State, m.Errors, second)
+	}
+	if len(m.Result.Acks) != len(firstIDs) || m.Result.Acks[0] == firstIDs[0] {
+		t.Fatalf("acknowledgements %v after the replay, %v before: want new ones", m.Result.Acks, firstIDs)
+	}
+	for _, id := range append(firstIDs, m.Result.Acks...) {
+		if _, err := g.Outbox.Get(id); err != nil {
+			t.Fatalf("acknowledgement %d: %v", id, err)
+		}
+	}
+}

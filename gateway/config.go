@@ -25,8 +25,17 @@ type Config struct {
 	// Data is the data folder (ledger, inbox, outbox, keys). Default
 	// ./dockside-data.
 	Data string `yaml:"data"`
+	// Storage is where the gateway keeps its state. Empty (the default):
+	// bbolt files in the data folder. A postgres:// URL
+	// (postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full): a
+	// PostgreSQL 15 or later database that several nodes share; `dockside
+	// migrate` creates and upgrades its schema. Only the audit log and the
+	// inbox have PostgreSQL stores so far: serve and the commands that
+	// open the data folder refuse the setting until every store has one.
+	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
-	// configuration file. Empty: the embedded demo partners.
+	// configuration file. Empty: the demo partners, written on first start
+	// to <data>/demo-partners and loaded from there (edit them there).
 	Partners string `yaml:"partners"`
 	// Identity is who we are in the envelopes we send.
 	Identity IdentityConfig `yaml:"identity"`
@@ -51,6 +60,8 @@ type Config struct {
 	// white space or NUL padding in a row, a segment over 1 MiB and a
 	// transaction set over 64 MiB are errors with their place.
 	Limits LimitsConfig `yaml:"limits"`
+	// Outbox tunes the retries of outbound messages.
+	Outbox OutboxConfig `yaml:"outbox"`
 	// Flat bounds what one CSV, fixed-width or Excel file may cost, so
 	// that memory and time follow these limits, not the input. A file
 	// past one fails whole, nothing posted, its bytes kept, with an error
@@ -105,6 +116,11 @@ type HTTPConfig struct {
 	// <data>/as2/spool). Default 64 MiB (in bytes): one body of the
 	// default max_body, or many small ones.
 	AS2UnwrapMemory int64 `yaml:"as2_unwrap_memory"`
+	// AS2MaxDecompressed bounds the decompressed content of one AS2
+	// message (compressed-data), in bytes; default 64 MiB. Decompressed
+	// content also counts against as2_unwrap_memory, with its body: a
+	// message over either is refused with an MDN naming the limit.
+	AS2MaxDecompressed int64 `yaml:"as2_max_decompressed"`
 	// Tokens are the API tokens.
 	Tokens []TokenConfig `yaml:"tokens"`
 	// RateLimit is the sustained API and dashboard requests per second
@@ -204,16 +220,31 @@ type FlatConfig struct {
 	MaxSharedStringBytes int64 `yaml:"max_shared_string_bytes"`
 }
 
+// OutboxConfig tunes the retries of outbound messages (advice, acks).
+type OutboxConfig struct {
+	// RetryDelay is the wait after a first failed attempt (default
+	// 30 s); each further failure doubles it, up to MaxRetryDelay
+	// (default 1 h), with ±20% jitter.
+	RetryDelay time.Duration `yaml:"retry_delay"`
+	// MaxRetryDelay caps the wait between attempts (default 1 h).
+	MaxRetryDelay time.Duration `yaml:"max_retry_delay"`
+	// MaxAttempts is how many attempts are made before a message is dead
+	// and waits for an operator (default 8).
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
 		Data: "dockside-data", Workers: 4,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
-			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20},
+			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20,
+			AS2MaxDecompressed: 64 << 20},
 		SFTP:    SFTPConfig{Listen: "127.0.0.1:2222", MaxSessions: 8, IdleTimeout: 10 * time.Minute, LoginTimeout: 30 * time.Second},
 		Folders: FolderConfig{Rescan: 30 * time.Second},
 		Limits:  LimitsConfig{MaxHLDepth: 100, MessageTimeout: 5 * time.Minute, MaxAttempts: 3},
+		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
 		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
 			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
 	}
@@ -251,6 +282,9 @@ func (c *Config) Check() error {
 	if c.Data == "" {
 		errs = append(errs, errors.New("data: must not be empty"))
 	}
+	if c.Storage != "" && !strings.HasPrefix(c.Storage, "postgres://") && !strings.HasPrefix(c.Storage, "postgresql://") {
+		errs = append(errs, errors.New("storage: must be empty (bbolt in the data folder) or a postgres:// URL"))
+	}
 	if c.Workers < 1 || c.Workers > 256 {
 		errs = append(errs, fmt.Errorf("workers: %d is not between 1 and 256", c.Workers))
 	}
@@ -267,6 +301,9 @@ func (c *Config) Check() error {
 		errs = append(errs, fmt.Errorf("limits.max_attempts: %d must be at least 1", c.Limits.MaxAttempts))
 	}
 	errs = append(errs, c.Flat.check()...)
+	if c.Outbox.RetryDelay < 0 || c.Outbox.MaxRetryDelay < 0 || c.Outbox.MaxAttempts < 0 {
+		errs = append(errs, errors.New("outbox: retry_delay, max_retry_delay and max_attempts must not be negative"))
+	}
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {
 			errs = append(errs, fmt.Errorf("http.tokens[%d].sha256: must be 64 hex digits (the SHA-256 of the token)", i))

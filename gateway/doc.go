@@ -17,7 +17,10 @@
 //
 // Acknowledgements: the ones the profile asks for are queued on every
 // outbound transport of the partner once every set's outcome is known,
-// keyed by the message so that processing it again queues nothing new.
+// keyed by the message so that processing it again after a crash queues
+// nothing new; a replay (after the profile was fixed, say) queues a new
+// acknowledgement with the replay's outcome, keyed by the message and the
+// last attempt finished before it.
 // In X12 a 997/999 reports syntax acceptance, and application errors go
 // in other documents (824); but partners read AK5*A as "taken" and never
 // send the set again, so Dockside never reports accepted a set it did not
@@ -58,6 +61,15 @@
 // file) fails as a collision. A problem fails the message with its place; the bytes stay and
 // the message can be replayed after the profile is fixed (replay reloads
 // the profiles). An inbound 997/999 is matched to what we sent.
+//
+// Orders out: the order book holds each order's life (package orders).
+// An order whose lines allocate at a location a warehouse partner
+// fulfils (its profile's fulfils section) is sent to it as a 940 through
+// the outbox (its transport, identities, control numbers and item ids),
+// keyed by warehouse, location and order document, so a crash between
+// the outbox and the book never queues two; a change sends a 940 change
+// (R), a cancel a 940 cancel (F). The warehouse's 997 is noted on the
+// order.
 //
 // Serve runs the pipeline workers (partners take turns), the outbox
 // dispatcher, the acknowledgement clock (overdue acks), retention, the

@@ -210,7 +210,11 @@ func tryOrder(partner string, mr *mapping.Result, opts TryOptions) (*TryOrder, e
 	_, dup, err := mr.SettleOrder(prev, mapping.Origin{Document: mr.Key})
 	t.Duplicate = dup
 	if err != nil {
-		mr.Problems = append(mr.Problems, mapping.Problem{Place: "order " + o.Number, Reason: err.Error()})
+		reason := err.Error()
+		if oe := (*mapping.OrderError)(nil); errors.As(err, &oe) {
+			reason = oe.Brief()
+		}
+		mr.Problems = append(mr.Problems, mapping.Problem{Place: "order " + o.Number, Reason: reason})
 		return t, fmt.Errorf("%w: %w", mapping.ErrRejected, err)
 	}
 	return t, nil

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
@@ -40,6 +41,8 @@ type Gateway struct {
 	Advice *broadcast.Broadcaster
 	// Audit is the log of operator actions (data/audit.db).
 	Audit *audit.Bolt
+	// Divergence reports where partners' figures differ from ours.
+	Divergence *divergence.Monitor
 
 	log *slog.Logger
 	now func() time.Time
@@ -55,6 +58,15 @@ type Gateway struct {
 	orders     *orderBook     // order documents' orders, by partner + order number
 	docs       documents.Pool // typed X12 documents' memory, reused across sets and files
 	setBuffers x12.BufferPool // the X12 decoders' set buffers, likewise
+
+	testHooks testHooks
+}
+
+// testHooks are called, when set, by the pipeline's goroutines; tests
+// inject panics through them.
+type testHooks struct {
+	posting func(*mapping.Result)    // in postAll's goroutine, before posting
+	mapped  func(documents.Document) // on the mapping pool's worker, once mapped
 }
 
 // FinishHook is told when a message's processing ends (a watched folder
@@ -86,7 +98,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
 		return nil, g.closeOnError(err)
 	}
-	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log); err != nil {
+	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {
@@ -95,7 +107,8 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Data, "outbox"), 0o750); err != nil {
 		return nil, g.closeOnError(err)
 	}
-	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now}); err != nil {
+	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now,
+		BaseDelay: cfg.Outbox.RetryDelay, MaxDelay: cfg.Outbox.MaxRetryDelay, MaxAttempts: cfg.Outbox.MaxAttempts}); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	st, err := broadcast.OpenStore(cfg.Data)
@@ -110,7 +123,23 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st, Now: g.now, Log: g.log,
 		Partner:  func(id string) (*partners.Profile, error) { return g.Partners().ByID(id) },
 		Identity: broadcast.Identity{ISAQualifier: id.ISAQualifier, ISAID: id.ISAID, GSID: id.GSID}}
+	ds, err := divergence.OpenStore(cfg.Data)
+	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	g.Divergence = &divergence.Monitor{Log: g.log, Settings: g.divergenceSettings,
+		Checker: &divergence.Checker{Ledger: g.Ledger, Store: ds, Beliefs: st.Beliefs, Figures: g.Advice.Figures,
+			Profiles: func() []*partners.Profile { return g.Partners().Profiles() }, Now: g.now}}
 	return g, nil
+}
+
+// divergenceSettings returns a partner's divergence threshold and webhook.
+func (g *Gateway) divergenceSettings(partner string) (time.Duration, string, bool) {
+	p, err := g.Partners().ByID(partner)
+	if err != nil {
+		return 0, "", false
+	}
+	return p.Divergence.WarnAfter, p.Divergence.Webhook, true
 }
 
 func (g *Gateway) closeOnError(err error) error {
@@ -123,6 +152,9 @@ func (g *Gateway) Close() error {
 	var errs []error
 	if g.Audit != nil {
 		errs = append(errs, g.Audit.Close())
+	}
+	if g.Divergence != nil {
+		errs = append(errs, g.Divergence.Checker.Store.Close())
 	}
 	if g.Advice != nil {
 		errs = append(errs, g.Advice.Store.Close())

@@ -333,3 +333,44 @@ func TestUnanswerableEnvelopeFailsInsteadOfRetrying(t *testing.T) {
 		t.Errorf("%d messages still waiting", n)
 	}
 }
+
+// TestPartnersOwnFiguresAreKept: the available quantities ACME's 846
+// reports (QTY*33, mapped to compare) are kept for the divergence report
+// instead of being discarded.
+func TestPartnersOwnFiguresAreKept(t *testing.T) {
+	g, _ := openTest(t, nil)
+	if m := ingest(t, g, "acme-3pl", samples+"/acme-3pl/inventory-846.edi")[0]; m.State != inbox.Done {
+		t.Fatalf("%s %v", m.State, m.Errors)
+	}
+	reported, err := g.Divergence.Checker.Store.Reported()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, r := range reported {
+		if r.Partner != "acme-3pl" {
+			t.Errorf("reported by %s", r.Partner)
+		}
+		got[r.SKU+"@"+r.Location] = r.Quantity
+	}
+	if len(got) != 4 || got["WIDGET-RED@dallas"] != 230 {
+		t.Fatalf("kept %v", got)
+	}
+	rep, err := g.Divergence.Refresh(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	avail := balance(t, g, "WIDGET-RED", "dallas").Available()
+	found := false
+	for _, r := range rep.Rows {
+		if r.Partner == "acme-3pl" && r.SKU == "WIDGET-RED" && r.Location == "dallas" {
+			found = true
+			if r.Ours != avail || r.Theirs != 230 || r.Difference != 230-avail {
+				t.Errorf("row %+v, available %d", r, avail)
+			}
+		}
+	}
+	if !found && avail != 230 {
+		t.Errorf("no row for WIDGET-RED@dallas (available %d, theirs 230): %+v", avail, rep.Rows)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
-	bolt "go.etcd.io/bbolt"
 )
 
 // writeVariant writes a sample with replacements (old, new pairs) to a
@@ -326,7 +325,7 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	g.orders.close()
 	os.Remove(filepath.Join(g.Config.Data, "orders.db"))
 	var err error
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
 	st, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
@@ -348,7 +347,7 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	}
 	// Opened again, the book is not filled again (the cancel stays).
 	g.orders.close()
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log); err != nil {
+	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open {
@@ -375,9 +374,7 @@ func TestOrderProcessedAgainAfterCrash(t *testing.T) {
 			if crashBeforeBook {
 				// Posted, but the book still holds the order as it was.
 				if before == nil {
-					g.orders.db.Update(func(tx *bolt.Tx) error {
-						return tx.Bucket(bucketOrders).Delete(orderKey(mapping.KindOrder, "shopmart", "SO-9001"))
-					})
+					g.orders.store.Delete(ctx, mapping.KindOrder, "shopmart", "SO-9001")
 				} else {
 					g.orders.put(before)
 				}

@@ -2,86 +2,69 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
-	bolt "go.etcd.io/bbolt"
+	"github.com/dockside-edi/dockside/orders"
 )
 
-var bucketOrders = []byte("orders") // partner 0 number (a shipment: partner 0 "shipment" 0 number) → mapping.OrderState JSON
-
-// orderBook keeps every order's state (open or cancelled, its lines, the
-// document that set it), so that an order document is settled against
-// its order (partner + order number), not only its control numbers.
+// orderBook keeps every order's record (orders.Record: its state, open
+// or cancelled, its lines, the document that set it, and its life), and
+// every ship notice's shipment (partner + BSN02: its state only), so
+// that an order document is settled against its order, not only its
+// control numbers.
 //
-// The book and the ledger are two files. The next state is written before
-// the ledger posting, with the state it replaces kept aside as pending
-// (bucket "pending"); once posted, the pending mark is removed. A crash
-// in between leaves the mark: the next read of the order asks the ledger
-// whether the document was posted, and keeps the next state or puts the
-// previous one back. So a message settled after the crash (the partner's
-// resend of an order it had no acknowledgement for, say) sees the order
-// as the ledger has it, and the interrupted message processed again
-// settles to the same movements, which the ledger reports as duplicates.
+// The book and the ledger are two files. The next record is written
+// before the ledger posting, marked pending with the record it replaces
+// (orders.Store.Begin); once posted, the 940s the order asks of the
+// warehouses are queued and the record as it then stands replaces the
+// pending one, the mark removed (End); a posting the ledger refused puts
+// the previous record back. A crash in between leaves the mark: the next
+// read of the order (orders.Book) asks the ledger whether the document
+// was posted, and keeps the next record or puts the previous one back.
+// So a message settled after the crash (the partner's resend of an order
+// it had no acknowledgement for, say) sees the order as the ledger has
+// it, and the interrupted message processed again settles to the same
+// movements, which the ledger reports as duplicates. The order kept
+// after such a crash is routed as its mark goes (WhenPosted): the 940s
+// queued before the crash, if any, are found in the outbox (keyed by
+// warehouse, location and order document), not queued twice.
 type orderBook struct {
-	db     *bolt.DB
-	ledger *ledger.Ledger
-	mu     sync.Mutex // one order document settled and posted at a time
+	store orders.Store
+	book  *orders.Book // one message's order documents settled, posted and routed at a time
 	// afterPost, when set (tests), runs between a posting and the
 	// removal of its pending mark; an error stops there, as a crash would.
 	afterPost func() error
 }
 
-var (
-	bucketOrdersMeta    = []byte("meta")
-	bucketOrdersPending = []byte("pending") // order key → pendingOrder JSON
-	keySeeded           = []byte("seeded")  // set once the book was filled from the ledger
-)
-
-// pendingOrder is the mark of a state written before its posting: the
-// state it replaces (nil: the order was unknown) and the ledger document
-// keys that show the posting was made.
-type pendingOrder struct {
-	Prev *mapping.OrderState `json:"prev"`
-	Keys []string            `json:"keys"`
-}
-
-// openOrderBook opens the order book in the data folder. A new book (a
+// openOrderBook opens the order book in the data folder; route queues
+// the 940s of an order whose posting a crash cut off from them (see
+// orders.Book.WhenPosted). A new book (a
 // data folder of a version without one) is first filled from the
 // ledger's 940 postings, so that orders opened before the upgrade are
 // known: re-sent, they are duplicates; changed or cancelled, they are
 // found.
-func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger) (*orderBook, error) {
-	db, err := bolt.Open(filepath.Join(data, "orders.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
+func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger, now func() time.Time,
+	route func(context.Context, *orders.Record) error) (*orderBook, error) {
+	st, err := orders.OpenBolt(filepath.Join(data, "orders.db"))
 	if err != nil {
-		return nil, fmt.Errorf("orders: %w", err)
+		return nil, err
 	}
-	b := &orderBook{db: db, ledger: l}
-	seeded := false
-	err = db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(bucketOrders); err != nil {
-			return err
-		}
-		if _, err := tx.CreateBucketIfNotExists(bucketOrdersPending); err != nil {
-			return err
-		}
-		meta, err := tx.CreateBucketIfNotExists(bucketOrdersMeta)
-		seeded = err == nil && meta.Get(keySeeded) != nil
-		return err
-	})
+	posted := func(ctx context.Context, key string) (bool, error) { return l.HasSourcePrefix(ctx, key+"|") }
+	b := &orderBook{store: st, book: orders.NewBook(st, posted, now)}
+	b.book.WhenPosted(route) // a crash between the posting and its 940s
+	seeded, err := st.Seeded(ctx)
 	if err == nil && !seeded {
 		err = b.seed(ctx, l, log)
 	}
 	if err != nil {
-		db.Close()
+		st.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
 	return b, nil
@@ -90,8 +73,8 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 // seed fills the book from the ledger's postings of 940 movements, in
 // order: a document that allocates for an order opens it with those lines
 // (an original or a change); one that only releases cancels it. The
-// states and the mark that seeding is done are written in one
-// transaction: a crash before it seeds again at the next start.
+// records and the mark that seeding is done are written in one step: a
+// crash before it seeds again at the next start.
 func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger) error {
 	states := map[string]*mapping.OrderState{}
 	var seq uint64
@@ -108,19 +91,13 @@ func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger
 			seedChange(states, &ch)
 		}
 	}
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketOrders)
-		for _, st := range states {
-			v, err := json.Marshal(st)
-			if err != nil {
-				return err
-			}
-			if err := bk.Put(orderKey(st.Kind, st.Partner, st.Number), v); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bucketOrdersMeta).Put(keySeeded, []byte(time.Now().UTC().Format(time.RFC3339)))
-	})
+	recs := make([]*orders.Record, 0, len(states))
+	for _, st := range states {
+		r := orders.New(st.Partner, st.Number)
+		r.Settle(st, "", nil, st.Updated)
+		recs = append(recs, r)
+	}
+	err := b.store.Seed(ctx, recs)
 	if err == nil && len(states) > 0 {
 		log.Info("order book filled from the ledger's 940 postings", "orders", len(states), "postings read", seq)
 	}
@@ -157,7 +134,7 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 		}
 	}
 	for _, d := range docs {
-		key := string(orderKey(mapping.KindOrder, d.partner, d.order))
+		key := string(orders.Key(d.partner, d.order))
 		st := &mapping.OrderState{Partner: d.partner, Number: d.order, Open: d.allocates,
 			By: mapping.Origin{Document: ch.Document}, Updated: ch.Recorded}
 		if d.allocates {
@@ -169,230 +146,152 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 	}
 }
 
-func (b *orderBook) close() error { return b.db.Close() }
+func (b *orderBook) close() error { return b.store.Close() }
 
-// orderKey is where the book keeps an order (or a shipment: kind).
-func orderKey(kind mapping.OrderKind, partner, number string) []byte {
-	k := append([]byte(partner), 0)
-	if kind != mapping.KindOrder {
-		k = append(append(k, kind...), 0)
+// get returns a record (an order's, or a shipment's: kind) as it stands,
+// or nil when it is unknown. A record written before a posting that a
+// crash interrupted is settled first (see orderBook).
+func (b *orderBook) get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*orders.Record, error) {
+	r, err := b.book.Get(ctx, kind, partner, number)
+	if errors.Is(err, orders.ErrNotFound) {
+		return nil, nil
 	}
-	return append(k, number...)
+	return r, err
 }
 
-// get returns an order's state, or nil when it is unknown. A state
-// written before a posting that a crash interrupted is settled first
-// (see orderBook).
-func (b *orderBook) get(ctx context.Context, kind mapping.OrderKind, partner, number string) (*mapping.OrderState, error) {
-	key := orderKey(kind, partner, number)
-	var st *mapping.OrderState
-	var pend *pendingOrder
-	err := b.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucketOrdersPending).Get(key); v != nil {
-			pend = &pendingOrder{}
-			if err := json.Unmarshal(v, pend); err != nil {
-				return err
-			}
-		}
-		v := tx.Bucket(bucketOrders).Get(key)
-		if v == nil {
-			return nil
-		}
-		st = &mapping.OrderState{}
-		return json.Unmarshal(v, st)
-	})
-	if err == nil && pend != nil {
-		st, err = b.settlePending(ctx, key, st, pend)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("orders: reading order %s of %s: %w", number, partner, err)
-	}
-	return st, nil
-}
+func (b *orderBook) put(r *orders.Record) error { return b.store.Put(context.Background(), r) }
 
-// settlePending keeps st when the ledger holds the posting it was written
-// for, else puts the previous state back; either way the mark goes.
-func (b *orderBook) settlePending(ctx context.Context, key []byte, st *mapping.OrderState, pend *pendingOrder) (*mapping.OrderState, error) {
-	posted := false
-	for _, k := range pend.Keys {
-		var err error
-		if posted, err = b.ledger.HasSourcePrefix(ctx, k+"|"); err != nil {
-			return nil, err
-		}
-		if posted {
-			break
-		}
-	}
-	if !posted {
-		st = pend.Prev
-	}
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		if !posted {
-			if err := putState(tx, key, st); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(bucketOrdersPending).Delete(key)
-	})
-	return st, err
-}
-
-// putState writes st under key; nil deletes it.
-func putState(tx *bolt.Tx, key []byte, st *mapping.OrderState) error {
-	if st == nil {
-		return tx.Bucket(bucketOrders).Delete(key)
-	}
-	v, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketOrders).Put(key, v)
-}
-
-// begin writes the steps' next states before their postings, each
-// marked pending with the state it replaces and the ledger document keys
-// of its posting, in one transaction.
+// begin writes the steps' next records before their postings, each
+// marked pending with the record it replaces and the ledger document
+// keys of its posting, in one transaction.
 func (b *orderBook) begin(steps []orderStep) error {
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		for _, st := range steps {
-			key := orderKey(st.next.Kind, st.next.Partner, st.next.Number)
-			mark, err := json.Marshal(pendingOrder{Prev: st.prev, Keys: []string{st.res.Key, st.res.LegacyKey}})
-			if err != nil {
-				return err
-			}
-			if err := putState(tx, key, st.next); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketOrdersPending).Put(key, mark); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("orders: recording %d orders: %w", len(steps), err)
-	}
-	return nil
+	return b.book.Apply(context.Background(), func(tx *orders.Tx) error { return tx.Begin(changes(steps)) })
 }
 
-// end removes the pending marks of the steps once posted, and puts the
-// previous state back for those notPosted names (the ledger refused
-// them), in one transaction.
-func (b *orderBook) end(steps []orderStep, notPosted map[*mapping.Result]bool) error {
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		for _, st := range steps {
-			key := orderKey(st.next.Kind, st.next.Partner, st.next.Number)
-			if notPosted[st.res] {
-				if err := putState(tx, key, st.prev); err != nil {
-					return err
-				}
-			}
-			if err := tx.Bucket(bucketOrdersPending).Delete(key); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("orders: recording %d orders: %w", len(steps), err)
+func changes(steps []orderStep) []orders.Change {
+	cs := make([]orders.Change, len(steps))
+	for i, st := range steps {
+		cs[i] = orders.Change{Next: st.next, Prev: st.prev, Keys: []string{st.res.Key, st.res.LegacyKey}}
 	}
-	return nil
-}
-
-func (b *orderBook) put(st *mapping.OrderState) error {
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		return putState(tx, orderKey(st.Kind, st.Partner, st.Number), st)
-	})
-	if err != nil {
-		return fmt.Errorf("orders: recording order %s of %s: %w", st.Number, st.Partner, err)
-	}
-	return nil
+	return cs
 }
 
 // postOrders settles each order document against its order and posts
 // it. Documents of other orders are settled one after the other, their
-// next states written in one transaction, posted together (the ledger's
-// group commit shares the fsyncs) and their pending marks removed in one
-// transaction; a document naming an order settled earlier in the batch
-// waits until that one is posted. Two messages never interleave (the
-// book's lock).
+// next records written in one transaction, posted together (the ledger's
+// group commit shares the fsyncs), the 940s they ask of the warehouses
+// queued and their pending marks removed in one transaction; a document
+// naming an order settled earlier in the batch waits until that one is
+// posted. Two messages never interleave (the book's lock).
 func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
-	book := w.g.orders
-	book.mu.Lock()
-	defer book.mu.Unlock()
-	var batch []orderStep
-	inBatch := map[string]bool{}
-	flush := func() error {
-		err := w.postOrderBatch(ctx, batch)
-		batch = batch[:0]
-		clear(inBatch)
-		return err
-	}
-	for _, res := range docs {
-		o := res.Order
-		key := string(orderKey(o.Kind, o.Partner, o.Number))
-		if inBatch[key] {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-		prev, err := book.get(ctx, o.Kind, o.Partner, o.Number)
-		if err != nil {
+	return w.g.orders.book.Apply(ctx, func(tx *orders.Tx) error {
+		var batch []orderStep
+		inBatch := map[string]bool{}
+		flush := func() error {
+			err := w.postOrderBatch(ctx, tx, batch)
+			batch = batch[:0]
+			clear(inBatch)
 			return err
 		}
-		if superseded, err := w.superseded(ctx, res, prev); err != nil || superseded {
-			if err != nil {
+		for _, res := range docs {
+			o := res.Order
+			key := string(orders.KindKey(o.Kind, o.Partner, o.Number))
+			if inBatch[key] {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			rec, err := tx.Get(o.Kind, o.Partner, o.Number)
+			switch {
+			case errors.Is(err, orders.ErrNotFound):
+				rec = nil
+			case err != nil:
 				return err
 			}
-			w.res.Documents = append(w.res.Documents, res.Key)
-			w.res.Duplicates += max(len(o.Lines), 1)
-			w.orderDup, w.orderDupOf = true, prev.By.Message
-			w.g.log.Info("order document applied before and superseded since: nothing posted", "partner", o.Partner, "order", o.Number,
-				"action", o.Action, "message", w.msg.ID, "superseded by", prev.By.String())
-			continue
+			next, err := w.settleOrder(ctx, tx, res, rec)
+			if err != nil || next == nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
+			batch = append(batch, orderStep{res: res, prev: rec, next: next})
+			inBatch[key] = true
 		}
-		by := mapping.Origin{Document: res.Key, Message: w.msg.ID, Name: w.msg.Name}
-		next, dup, err := res.SettleOrder(prev, by)
-		var oe *mapping.OrderError
-		switch {
-		case errors.As(err, &oe):
-			w.res.Documents = append(w.res.Documents, res.Key)
-			w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%v", err)
-			w.refuse(res, err)
-			continue
-		case err != nil:
-			return err
-		case dup:
-			w.res.Documents = append(w.res.Documents, res.Key)
-			w.res.Duplicates += max(len(o.Lines), 1)
-			w.orderDup, w.orderDupOf = true, prev.By.Message
-			w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
-				"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
-			continue
-		}
-		next.Updated = w.g.now().UTC()
-		batch = append(batch, orderStep{res: res, prev: prev, next: next})
-		inBatch[key] = true
-	}
-	return flush()
+		return flush()
+	})
 }
 
-// orderStep is an order document settled and not yet posted: the state
-// it replaces and the one it makes.
+// settleOrder settles one order document against its record as it
+// stands (rec; nil when unknown). It returns the record the document
+// makes, or nil when there is nothing to post (a duplicate, a superseded
+// document, an order error: the order stays as it was).
+func (w *work) settleOrder(ctx context.Context, tx *orders.Tx, res *mapping.Result, rec *orders.Record) (*orders.Record, error) {
+	o := res.Order
+	var prev *mapping.OrderState
+	if rec != nil {
+		prev = &rec.OrderState
+	}
+	if superseded, err := w.superseded(ctx, res, prev); err != nil || superseded {
+		if err != nil {
+			return nil, err
+		}
+		w.res.Documents = append(w.res.Documents, res.Key)
+		w.res.Duplicates += max(len(o.Lines), 1)
+		w.orderDup, w.orderDupOf = true, prev.By.Message
+		w.g.log.Info("order document applied before and superseded since: nothing posted", "partner", o.Partner, "order", o.Number,
+			"action", o.Action, "message", w.msg.ID, "superseded by", prev.By.String())
+		return nil, nil
+	}
+	by := mapping.Origin{Document: res.Key, Message: w.msg.ID, Name: w.msg.Name}
+	next, dup, err := res.SettleOrder(prev, by)
+	var oe *mapping.OrderError
+	switch {
+	case errors.As(err, &oe):
+		w.res.Documents = append(w.res.Documents, res.Key)
+		w.fail(fmt.Sprintf("%s: %s %s", w.msg.Name, orderNoun(o.Kind), o.Number), "", "%s", oe.Brief())
+		w.refuse(res, err)
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case dup:
+		w.res.Documents = append(w.res.Documents, res.Key)
+		w.res.Duplicates += max(len(o.Lines), 1)
+		w.orderDup, w.orderDupOf = true, prev.By.Message
+		w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
+			"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
+		return nil, nil
+	}
+	now := w.g.now().UTC()
+	if o.Kind != mapping.KindOrder {
+		// A shipment: its state, no life.
+		next.Updated = now
+		return &orders.Record{OrderState: *next}, nil
+	}
+	r := orders.New(o.Partner, o.Number)
+	if rec != nil {
+		r = rec.Clone()
+	}
+	r.Settle(next, o.PurchaseOrder, o.ShipTo, now)
+	return r, nil
+}
+
+// orderStep is an order document settled and not yet posted: the record
+// it replaces (nil: none) and the one it makes.
 type orderStep struct {
 	res        *mapping.Result
-	prev, next *mapping.OrderState
+	prev, next *orders.Record
 }
 
-// postOrderBatch writes the steps' next states (marked pending), posts
-// their documents and removes the marks; an order whose posting the
-// ledger refused gets its previous state back.
-func (w *work) postOrderBatch(ctx context.Context, steps []orderStep) error {
+// postOrderBatch writes the steps' next records (marked pending), posts
+// their documents, queues the 940s of the orders posted and removes the
+// marks; an order whose posting the ledger refused gets its previous
+// record back.
+func (w *work) postOrderBatch(ctx context.Context, tx *orders.Tx, steps []orderStep) error {
 	if len(steps) == 0 {
 		return nil
 	}
-	book := w.g.orders
-	if err := book.begin(steps); err != nil {
+	if err := tx.Begin(changes(steps)); err != nil {
 		return err
 	}
 	docs := make([]*mapping.Result, len(steps))
@@ -402,12 +301,24 @@ func (w *work) postOrderBatch(ctx context.Context, steps []orderStep) error {
 	if err := w.postAll(ctx, docs); err != nil {
 		return err // interrupted: the marks stay, settled at the next read
 	}
-	if h := book.afterPost; h != nil {
+	if h := w.g.orders.afterPost; h != nil {
 		if err := h(); err != nil {
 			return err
 		}
 	}
-	return book.end(steps, w.notPosted)
+	outs := make([]orders.Outcome, len(steps))
+	for i, st := range steps {
+		n := st.next
+		outs[i] = orders.Outcome{Kind: n.Kind, Partner: n.Partner, Number: n.Number, Posted: !w.notPosted[st.res]}
+		if !outs[i].Posted || n.Kind != mapping.KindOrder {
+			continue
+		}
+		if err := w.g.routeOrder(ctx, n); err != nil {
+			return err // the marks stay: posted, the order is routed at its next read
+		}
+		outs[i].Record = n
+	}
+	return tx.End(outs)
 }
 
 // orderNoun names what an order document identifies, for places.

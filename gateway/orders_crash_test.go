@@ -9,6 +9,7 @@ import (
 
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 )
 
 // TestOrderResentAfterCrashBeforeBook: the gateway stops (a crash)
@@ -57,12 +58,12 @@ func TestOrderPendingNotPostedIsUndone(t *testing.T) {
 	g, _ := openTest(t, nil)
 	ctx := context.Background()
 	book := g.orders
-	prev := &mapping.OrderState{Partner: "shopmart", Number: "SO-1", Open: true, Lines: []mapping.OrderLine{{SKU: "A", Location: "dallas", Quantity: 1}},
-		By: mapping.Origin{Document: "shopmart|1|1|1"}}
+	prev := &orders.Record{OrderState: mapping.OrderState{Partner: "shopmart", Number: "SO-1", Open: true, Lines: []mapping.OrderLine{{SKU: "A", Location: "dallas", Quantity: 1}},
+		By: mapping.Origin{Document: "shopmart|1|1|1"}}}
 	if err := book.put(prev); err != nil {
 		t.Fatal(err)
 	}
-	next := &mapping.OrderState{Partner: "shopmart", Number: "SO-1", By: mapping.Origin{Document: "shopmart|2|2|2"}}
+	next := &orders.Record{OrderState: mapping.OrderState{Partner: "shopmart", Number: "SO-1", By: mapping.Origin{Document: "shopmart|2|2|2"}}}
 	if err := book.begin([]orderStep{{res: &mapping.Result{Key: next.By.Document, LegacyKey: next.By.Document}, prev: prev, next: next}}); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestOrderPendingNotPostedIsUndone(t *testing.T) {
 		}
 	}
 	// An order unknown before the interrupted posting is unknown again.
-	fresh := &mapping.OrderState{Partner: "shopmart", Number: "SO-2", Open: true, By: mapping.Origin{Document: "shopmart|3|3|3"}}
+	fresh := &orders.Record{OrderState: mapping.OrderState{Partner: "shopmart", Number: "SO-2", Open: true, By: mapping.Origin{Document: "shopmart|3|3|3"}}}
 	if err := book.begin([]orderStep{{res: &mapping.Result{Key: fresh.By.Document, LegacyKey: fresh.By.Document}, next: fresh}}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
 )
 
 // TestWorkerPanicFailsMessage: a panic in the pipeline fails the message
@@ -23,6 +25,41 @@ import (
 func TestWorkerPanicFailsMessage(t *testing.T) {
 	g, _ := openTest(t, nil)
 	g.Specs = nil
+	workerSurvivesPanic(t, g, "panic")
+}
+
+// TestGoroutinePanicFailsMessage: a panic in a goroutine the pipeline
+// starts (mapping pool, posting), injected through a test hook, is
+// handed back to the worker: the message fails with the panic and serve
+// goes on.
+func TestGoroutinePanicFailsMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		hook func(*testHooks)
+	}{
+		{"mapping", func(h *testHooks) {
+			h.mapped = func(documents.Document) { panic("injected in mapping") }
+		}},
+		{"posting", func(h *testHooks) {
+			h.posting = func(res *mapping.Result) {
+				if strings.HasPrefix(res.Key, "acme-3pl") { // not the CSV that follows
+					panic("injected in posting")
+				}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, _ := openTest(t, nil)
+			tc.hook(&g.testHooks)
+			workerSurvivesPanic(t, g, "injected in "+tc.name)
+		})
+	}
+}
+
+// workerSurvivesPanic runs one worker, gives it an 846 that panics (an
+// error containing want) and then a CSV that must be processed.
+func workerSurvivesPanic(t *testing.T, g *Gateway, want string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() {
@@ -61,7 +98,7 @@ func TestWorkerPanicFailsMessage(t *testing.T) {
 		}
 	}
 	m := wait(receive("acme-3pl", samples+"/acme-3pl/inventory-846.edi"))
-	if m.State != inbox.Failed || len(m.Errors) != 1 || !strings.Contains(m.Errors[0].Msg, "panic") {
+	if m.State != inbox.Failed || len(m.Errors) != 1 || !strings.Contains(m.Errors[0].Msg, want) {
 		t.Fatalf("after a panic: %s %+v", m.State, m.Errors)
 	}
 	if m := wait(receive("northwind", samples+"/northwind/NW_STOCK_20261125.csv")); m.State != inbox.Done {

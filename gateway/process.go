@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -164,7 +167,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	results := make([]ledger.PostResult, len(docs))
 	errs := make([]error, len(docs))
 	legacy := make([]int, len(docs)) // movements posted before under the legacy key
+	w.keepCompared(docs)
 	var wg sync.WaitGroup
+	var panicked atomic.Pointer[goroutinePanic]
 	for i, res := range docs {
 		if len(res.Movements) == 0 {
 			continue
@@ -172,13 +177,20 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
+			defer catchPanic(&panicked, "posting")
+			if h := w.g.testHooks.posting; h != nil {
+				h(res)
+			}
 			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
 				results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
 			}
-			res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
 		}()
 	}
 	wg.Wait()
+	if p := panicked.Load(); p != nil {
+		panic(p) // in the worker's goroutine, where processRecovered recovers it
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -201,4 +213,40 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)
 	}
 	return nil
+}
+
+// keepCompared keeps the partner's own figures (quantities its profile
+// maps to the compare bucket) for the divergence report.
+func (w *work) keepCompared(docs []*mapping.Result) {
+	var figures []divergence.Reported
+	now := w.g.now().UTC()
+	for _, res := range docs {
+		for _, c := range res.Compare {
+			figures = append(figures, divergence.Reported{Partner: w.profile.ID, SKU: c.SKU, Location: c.Location, Quantity: c.Quantity, At: now})
+		}
+	}
+	if err := w.g.Divergence.Checker.Store.Report(figures); err != nil {
+		w.g.log.Error("keeping the partner's figures for the divergence report", "partner", w.profile.ID, "err", err)
+	}
+}
+
+// goroutinePanic is a panic of a goroutine the pipeline started, raised
+// again in the worker's goroutine once the others have stopped.
+type goroutinePanic struct {
+	Goroutine string // what it was doing
+	Value     any    // what was passed to panic
+	Stack     []byte // of the goroutine that panicked
+}
+
+// Error reports the panic's value and the goroutine.
+func (p *goroutinePanic) Error() string {
+	return fmt.Sprintf("%v (in a %s goroutine)", p.Value, p.Goroutine)
+}
+
+// catchPanic, deferred in a goroutine, recovers a panic into *first
+// (unless another goroutine's came first).
+func catchPanic(first *atomic.Pointer[goroutinePanic], where string) {
+	if r := recover(); r != nil {
+		first.CompareAndSwap(nil, &goroutinePanic{Goroutine: where, Value: r, Stack: debug.Stack()})
+	}
 }

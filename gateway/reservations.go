@@ -24,6 +24,7 @@ type Reservations struct {
 	ledger *ledger.Ledger
 	db     *bolt.DB
 	now    func() time.Time
+	g      *Gateway // set by BuildWeb: reservations with a ship-to are orders it routes
 }
 
 var _ web.Reservations = (*Reservations)(nil)
@@ -31,6 +32,10 @@ var _ web.Reservations = (*Reservations)(nil)
 type reservationRecord struct {
 	web.ReservationResult
 	Released time.Time `json:"released,omitempty"`
+	// Channel and ShipTo: a reservation with a ship-to is a line of
+	// the channel's order (Gateway.reserveOrder).
+	Channel string `json:"channel,omitempty"`
+	ShipTo  bool   `json:"ship_to,omitempty"`
 }
 
 // OpenReservations opens the reservation records in the data folder.
@@ -97,9 +102,23 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 			// it does not.
 			return web.ReservationResult{}, fmt.Errorf("%w: %q was released at %s", web.ErrKeyReleased, res.Key, rec.Released.Format(time.RFC3339))
 		}
+		if rec.ShipTo && r.g != nil {
+			// Made before; its order may not have been (a crash in between).
+			res.Order = order
+			if err := r.g.reserveOrder(ctx, res); err != nil {
+				return web.ReservationResult{}, err
+			}
+		}
 		out := rec.ReservationResult
 		out.Replayed = true
 		return out, nil
+	}
+	res.Order = order
+	shipTo := res.ShipTo != nil && r.g != nil
+	if shipTo {
+		if err := r.g.reservationOrderConflict(ctx, res); err != nil {
+			return web.ReservationResult{}, err
+		}
 	}
 	reason := "reservation"
 	if res.Note != "" {
@@ -130,9 +149,14 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 		}
 		pr.Seq = max(pr.Seq, seq)
 	}
+	if shipTo {
+		if err := r.g.reserveOrder(ctx, res); err != nil {
+			return web.ReservationResult{}, err
+		}
+	}
 	rec := &reservationRecord{ReservationResult: web.ReservationResult{Key: res.Key, SKU: res.SKU, Location: res.Location,
 		Quantity: res.Quantity, Order: order, Available: bal.Available(), Seq: pr.Seq, Created: r.now().UTC(),
-		Replayed: len(pr.Duplicates) > 0}}
+		Replayed: len(pr.Duplicates) > 0}, Channel: res.Channel, ShipTo: shipTo}
 	if err := r.put(rec); err != nil {
 		return web.ReservationResult{}, err
 	}
@@ -182,6 +206,11 @@ func (r *Reservations) Release(ctx context.Context, key string) error {
 	}}})
 	if err != nil {
 		return err
+	}
+	if rec.ShipTo && r.g != nil {
+		if err := r.g.releaseOrder(ctx, rec.Channel, rec.Order, key); err != nil {
+			return err
+		}
 	}
 	rec.Released = r.now().UTC()
 	return r.put(rec)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
-	bolt "go.etcd.io/bbolt"
 )
 
 // resend856 is ACME's 856 sample under other control numbers (ISA13,
@@ -83,9 +82,7 @@ func TestShipmentIdentity(t *testing.T) {
 	// and without (a crash between the posting and the book).
 	for _, crashBeforeBook := range []bool{false, true} {
 		if crashBeforeBook {
-			g.orders.db.Update(func(tx *bolt.Tx) error {
-				return tx.Bucket(bucketOrders).Delete(orderKey(mapping.KindShipment, "acme-3pl", "SHP-7001"))
-			})
+			g.orders.store.Delete(context.Background(), mapping.KindShipment, "acme-3pl", "SHP-7001")
 		}
 		o, err := g.Process(context.Background(), first)
 		if err != nil || o.State != inbox.Done || o.Result.Movements != 0 || o.Result.Duplicates != 2 {

@@ -25,10 +25,14 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res != nil {
+		res.g = g // reservations with a ship-to are orders to route
+	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Order: g.Order, Reservations: res, Tokens: tokens, Logger: g.log, Now: g.now,
-		Audit: g.Audit,
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res,
+		Tokens: tokens, Logger: g.log, Now: g.now, Audit: g.Audit,
+		Divergence: g.Divergence.Current,
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err

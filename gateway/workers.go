@@ -10,6 +10,7 @@ import (
 
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
 )
 
 // RunWorkers processes the inbox with n workers until ctx ends. Claims
@@ -95,8 +96,14 @@ func (g *Gateway) processRecovered(ctx context.Context, m *inbox.Message) (out i
 	defer func() {
 		if r := recover(); r != nil {
 			stack := debug.Stack()
-			if gp, ok := r.(*x12.GoroutinePanic); ok {
-				stack = gp.Stack // where it happened, not where it was raised again
+			// Where it happened, not where it was raised again.
+			switch gp := r.(type) {
+			case *x12.GoroutinePanic:
+				stack = gp.Stack
+			case *mapping.PoolPanic:
+				stack = gp.Stack
+			case *goroutinePanic:
+				stack = gp.Stack
 			}
 			g.log.Error("processing panicked", "id", m.ID, "partner", m.Partner, "name", m.Name,
 				"panic", fmt.Sprint(r), "stack", string(stack))

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/edi/x12"
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
@@ -31,6 +32,9 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	// while the reader goes on to the next set.
 	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
 	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
+	if h := w.g.testHooks.mapped; h != nil {
+		pool.Done = func(d documents.Document) { h(d); w.g.docs.Release(d) }
+	}
 	type mapped struct {
 		group *x12.Group
 		set   setRef
@@ -378,7 +382,11 @@ func setPlace(name string, t *x12.Transaction) string {
 }
 
 func envelopePlace(name string, e x12.EnvelopeError) string {
-	place := fmt.Sprintf("%s: line %d, %s", name, e.Pos.Line, e.Segment)
+	place := fmt.Sprintf("%s: line %d", name, e.Pos.Line)
+	if e.Segment == "" { // the input ended, or no segment applies
+		return place
+	}
+	place += ", " + e.Segment
 	if e.Element > 0 {
 		place += fmt.Sprintf("%02d", e.Element)
 	}
@@ -409,6 +417,12 @@ func (w *work) inboundAck(t *x12.Transaction) {
 	if err != nil {
 		w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement: %v", err)
 		return
+	}
+	if id != 0 {
+		if err := w.orderAck(id, state); err != nil {
+			w.fail(setPlace(w.msg.Name, t), "", "recording the acknowledgement on its order: %v", err)
+			return
+		}
 	}
 	w.res.Documents = append(w.res.Documents, "x12/"+t.SetID)
 	if id == 0 {
@@ -456,7 +470,7 @@ func (w *work) queueAcks(rep *x12.Report) error {
 	label := ackLabel(rep, kind)
 	for i, t := range outs {
 		id, err := w.g.Outbox.Enqueue(&outbox.Message{
-			Key: fmt.Sprintf("ack:%d:%d", w.msg.ID, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
+			Key: ackKey(w.msg, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
 			Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
 		}, buf.Bytes())
 		if err != nil {
@@ -465,6 +479,21 @@ func (w *work) queueAcks(rep *x12.Report) error {
 		w.res.Acks = append(w.res.Acks, id)
 	}
 	return nil
+}
+
+// ackKey is the outbox key of message m's acknowledgement on its
+// outbound transport i. The first processing's is ack:<id>:<i>; a
+// replay's names the last attempt finished before it too
+// (ack:<id>:after<n>:<i>), so that a replay queues a new
+// acknowledgement with its own outcome (a set rejected, then taken once
+// the profile was fixed, is acknowledged again, accepted), while a
+// processing cut short by a crash and done again queues the same one
+// once (the attempts it did not finish are not in the history).
+func ackKey(m *inbox.Message, i int) string {
+	if len(m.History) == 0 {
+		return fmt.Sprintf("ack:%d:%d", m.ID, i)
+	}
+	return fmt.Sprintf("ack:%d:after%d:%d", m.ID, m.History[len(m.History)-1].N, i)
 }
 
 // ackLabel names what an acknowledgement file holds: 997, 999 or TA1.

@@ -25,9 +25,7 @@ func (s *Store) Claim() (*Message, error) {
 		if m, err = getMessage(tx, id); err != nil {
 			return err
 		}
-		m.State = Processing
-		m.Attempts++
-		m.UpdatedAt = s.opts.Now().UTC()
+		m.ApplyClaim(s.opts.Now().UTC(), false)
 		if err := tx.Bucket(bucketQueue).Delete(k); err != nil {
 			return err
 		}
@@ -79,14 +77,9 @@ func (s *Store) Finish(id uint64, o Outcome) error {
 		if err != nil {
 			return err
 		}
-		if m.State != Processing {
-			return fmt.Errorf("message %d is %s, not processing: %w", id, m.State, ErrState)
+		if err := m.ApplyOutcome(o, s.opts.Now().UTC()); err != nil {
+			return err
 		}
-		now := s.opts.Now().UTC()
-		m.History = appendAttempt(m.History, attemptOf(m, o, now))
-		m.ReplayedBy = ""
-		m.State, m.Errors, m.Result, m.DuplicateOf = o.State, o.Errors, o.Result, o.DuplicateOf
-		m.UpdatedAt = now
 		tx.Bucket(bucketProcessing).Delete(idKey(id))
 		if o.State == Failed {
 			// A resend of a failed message is new work, not a duplicate.
@@ -193,15 +186,9 @@ func (s *Store) ReplayBy(id uint64, who string) (*Message, error) {
 		if m, err = getMessage(tx, id); err != nil {
 			return err
 		}
-		if m.State != Failed {
-			return fmt.Errorf("message %d is %s; only failed messages are replayed: %w", id, m.State, ErrState)
+		if err := m.ApplyReplay(who, s.opts.Now().UTC()); err != nil {
+			return err
 		}
-		m.State, m.ReplayedBy = Received, who
-		if who == "" {
-			m.ReplayedBy = unnamedReplay
-		}
-		m.Interrupted = 0
-		m.UpdatedAt = s.opts.Now().UTC()
 		if err := tx.Bucket(bucketQueue).Put(queueKey(m.Partner, id), nil); err != nil {
 			return err
 		}

@@ -29,8 +29,10 @@
 // per partner and state and per hour (see index.go). Search reads one
 // index range backwards from a keyset cursor (a message id), so a page
 // costs the same at any depth; free text, which no index serves, is
-// bounded by Filter.MaxScan. Reader is the read interface; the contract
-// tests in contract_test.go hold for any backend.
+// bounded by Filter.MaxScan. Reader is the read interface and Storage
+// everything the gateway does with an inbox; the contract suite in
+// inbox/inboxtest holds for every backend (bbolt here, PostgreSQL in
+// inbox/postgres).
 //
 // Every attempt that ends is kept in the message's History, with its
 // errors and who started it (ReplayBy), so a replay does not hide the

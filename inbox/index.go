@@ -107,29 +107,12 @@ func derivedKeys(m *Message) (index, counts [][]byte) {
 		indexKey(indexPrefix(ixState, st), at, id),
 		indexKey(indexPrefix(ixPartner, m.Partner), at, id),
 		indexKey(indexPrefix(ixPartnerState, m.Partner, st), at, id))
-	seen := map[string]bool{}
-	add := func(kind byte, v string) {
-		if v == "" || len(v) > 128 || seen[string(kind)+v] || len(seen) >= maxIndexedValues {
-			return
-		}
-		seen[string(kind)+v] = true
-		index = append(index, indexKey(indexPrefix(kind, v), at, id))
+	controls, docTypes := SearchKeys(m)
+	for _, c := range controls {
+		index = append(index, indexKey(indexPrefix(ixControl, c), at, id))
 	}
-	if r := m.Result; r != nil {
-		for _, ctl := range r.Controls {
-			for _, part := range strings.Split(ctl, "/") {
-				add(ixControl, trimControl(part))
-			}
-		}
-		add(ixDocType, r.DocType)
-		for _, d := range r.Documents {
-			if !strings.Contains(d, "|") { // types (x12/997), not document keys
-				add(ixDocType, d)
-			}
-		}
-	}
-	if parts := strings.Split(m.Interchange, "|"); len(parts) == 7 { // sender, receiver, ISA13, date, time
-		add(ixControl, trimControl(parts[4]))
+	for _, d := range docTypes {
+		index = append(index, indexKey(indexPrefix(ixDocType, d), at, id))
 	}
 	hour := uint64(max(0, m.ReceivedAt.Truncate(time.Hour).Unix()))
 	counts = append(counts,

@@ -9,7 +9,7 @@ import (
 // Reader is what the operator's views read of an inbox: one message and
 // its bytes, keyset-paged searches, and counters that need no scan.
 // Store implements it over bbolt; another backend (PostgreSQL) must pass
-// the same contract tests (testReaderContract in contract_test.go).
+// the same contract tests (inboxtest.Run).
 type Reader interface {
 	// Get returns message id, or an error wrapping ErrNotFound.
 	Get(id uint64) (*Message, error)

@@ -18,6 +18,11 @@
 //     a duplicate, with other lines an error naming both documents; F
 //     (cancel) releases what the order holds; R (change) releases it and
 //     allocates the new lines in one document.
+//   - 850: a retail channel's purchase order allocates like a 940: each
+//     PO1 line at the location the profile names (an 850 names the
+//     retailer's stores, not our warehouse), for the order BEG03 (/BEG04
+//     for a release). BEG01 00 opens it, 01 cancels it, 05 replaces it,
+//     through the same Result.SettleOrder; 04, 06 and 07 are refused.
 //   - CSV, fixed-width and Excel files: snapshots or adjustments, one per
 //     row.
 //   - 943: each W04 line is in transit at the destination (N1*ST), due on

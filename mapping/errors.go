@@ -20,6 +20,9 @@ var (
 	// ErrUnknownOrder means an order document cancels or replaces an
 	// order that is not open.
 	ErrUnknownOrder = errors.New("order not open")
+	// ErrNoItem means an outbound document names a SKU the partner's
+	// item table does not translate.
+	ErrNoItem = errors.New("no item id for the partner")
 	// ErrShipmentConflict means a ship notice names a shipment (partner
 	// + BSN02) received before with other lines.
 	ErrShipmentConflict = errors.New("shipment received before with other lines")

@@ -81,7 +81,7 @@ type Result struct {
 	Skipped int
 	// Lines counts the document's lines (items, rows).
 	Lines int
-	// Order is the order an order document (940) names, or the shipment
+	// Order is the order an order document (940, 850) names, or the shipment
 	// a ship notice (856) names (Kind KindShipment); nil for other
 	// documents. Settle it against the order as it stands (SettleOrder)
 	// before posting.

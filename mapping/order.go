@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dockside-edi/dockside/edi/x12/documents"
 	"github.com/dockside-edi/dockside/ledger"
 )
 
@@ -78,6 +79,10 @@ type Order struct {
 	// Lines are the document's lines per position, sorted by SKU then
 	// location (none for a cancel).
 	Lines []OrderLine
+	// PurchaseOrder (940 W05-03) and ShipTo (the N1*ST loop), when the
+	// document has them, are passed on to the warehouse that ships it.
+	PurchaseOrder string
+	ShipTo        *documents.Party
 
 	ref ledger.Reference // the reference of the releases SettleOrder adds
 	at  time.Time        // their effective time
@@ -136,6 +141,20 @@ func (e *OrderError) Error() string {
 
 // Unwrap returns the sentinel.
 func (e *OrderError) Unwrap() error { return e.Err }
+
+// Brief is the error for a place that already names the order and the
+// message (a message's errors): what was refused and why, and what set
+// the order's state, without repeating the order, partner and document.
+func (e *OrderError) Brief() string {
+	s := fmt.Sprintf("%s refused (%v)", e.Action, e.Err)
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.Prev != nil {
+		s += "; the order was set by " + e.Prev.String()
+	}
+	return s
+}
 
 // MergeOrderLines merges lines per position (adding their quantities) and
 // sorts them by SKU, then location, as Order.Lines and OrderState.Lines
@@ -210,8 +229,8 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 			r.Movements = r.Movements[:0]
 			return prev, true, nil
 		}
-		return fail(ErrOrderConflict, "the order is open with other lines (%s); this one has %s: send a replace (W05-01 R) to change it",
-			describeLines(prev.Lines), describeLines(o.Lines))
+		return fail(ErrOrderConflict, "the order is open with other lines (%s); this one has %s: send a replace (%s) to change it",
+			describeLines(prev.Lines), describeLines(o.Lines), o.replaceCode())
 	case OrderCancel:
 		switch {
 		case again:
@@ -241,6 +260,15 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 		return state, false, nil
 	}
 	return fail(ErrUnknownOrder, "unknown action %q", o.Action)
+}
+
+// replaceCode names the purpose code of a replace in the order's
+// document: BEG01 05 for an 850, W05-01 R for a 940.
+func (o *Order) replaceCode() string {
+	if o.ref.DocumentType == "850" {
+		return "BEG01 05"
+	}
+	return "W05-01 R"
 }
 
 // addReleases puts, before the document's allocations, a release of

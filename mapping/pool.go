@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -16,7 +18,9 @@ type Outcome struct {
 // (the X12 reader decoding the next set): a file's sets are independent,
 // and the machine has more than one core. Submit blocks while as many
 // documents as workers are being mapped, which bounds the decoded
-// documents held in memory.
+// documents held in memory. A panic while mapping (a bug) is recovered
+// on the worker and raised again by Wait, in the caller's goroutine, as
+// a *PoolPanic, where the caller can recover it.
 type Pool struct {
 	// Done, when not nil, is called with each document once it is mapped
 	// (to give its memory back to a documents.Pool, say); the results
@@ -27,6 +31,18 @@ type Pool struct {
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	outcomes []Outcome
+	panicked *PoolPanic // the first panic of a worker
+}
+
+// PoolPanic is a panic of one of a Pool's workers, raised again by Wait.
+type PoolPanic struct {
+	Value any    // what was passed to panic
+	Stack []byte // of the worker that panicked
+}
+
+// Error reports the panic's value.
+func (p *PoolPanic) Error() string {
+	return fmt.Sprintf("%v (in a mapping.Pool worker)", p.Value)
 }
 
 // NewPool returns a pool of n workers (at least 1).
@@ -45,6 +61,15 @@ func (p *Pool) Submit(m *Mapper, doc documents.Document, src Source) int {
 	p.wg.Add(1)
 	go func() {
 		defer func() { <-p.slots; p.wg.Done() }()
+		defer func() {
+			if r := recover(); r != nil {
+				p.mu.Lock()
+				if p.panicked == nil {
+					p.panicked = &PoolPanic{Value: r, Stack: debug.Stack()}
+				}
+				p.mu.Unlock()
+			}
+		}()
 		res, err := m.Document(doc, src)
 		if p.Done != nil {
 			p.Done(doc)
@@ -57,10 +82,14 @@ func (p *Pool) Submit(m *Mapper, doc documents.Document, src Source) int {
 }
 
 // Wait waits for every submitted document and returns the outcomes in
-// submission order.
+// submission order. If a worker panicked, Wait panics with a *PoolPanic
+// once every worker has stopped.
 func (p *Pool) Wait() []Outcome {
 	p.wg.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.panicked != nil {
+		panic(p.panicked)
+	}
 	return p.outcomes
 }

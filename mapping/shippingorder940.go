@@ -51,8 +51,13 @@ func (m *Mapper) ShippingOrder940(doc *documents.ShippingOrder940, src Source) (
 		mp.problem(at("W05"), "W0501", doc.Purpose, "not a purpose this mapping handles (N, B or T open an order, F cancels it, R replaces it)")
 		return mp.finish()
 	}
-	mp.res.Order = &Order{Partner: src.Partner, Number: order, Action: action,
+	mp.res.Order = &Order{Partner: src.Partner, Number: order, Action: action, PurchaseOrder: doc.PurchaseOrder,
 		ref: mp.reference("940", 0, order), at: src.Received}
+	if st := findParty(doc.Parties, "ST", ""); st != nil {
+		shipTo := *st
+		shipTo.Pos = 0
+		mp.res.Order.ShipTo = &shipTo
+	}
 	mp.res.Lines = len(doc.Lines)
 	if action == OrderCancel {
 		// A cancel releases what the order holds, whatever its lines say.

@@ -8,7 +8,7 @@ import (
 )
 
 // Transaction decodes an X12 transaction set and maps it by its type
-// (846, 856, 940, 943, 944 or 947).
+// (846, 850, 856, 940, 943, 944 or 947).
 func (m *Mapper) Transaction(t *x12.Transaction, src Source) (*Result, error) {
 	doc, err := documents.Decode(t)
 	if err != nil {
@@ -17,8 +17,8 @@ func (m *Mapper) Transaction(t *x12.Transaction, src Source) (*Result, error) {
 	return m.Document(doc, src)
 }
 
-// Document maps a decoded X12 document by its type (846, 856, 940, 943,
-// 944 or 947).
+// Document maps a decoded X12 document by its type (846, 850, 856, 940,
+// 943, 944 or 947).
 func (m *Mapper) Document(doc documents.Document, src Source) (*Result, error) {
 	switch d := doc.(type) {
 	case *documents.Inventory846:
@@ -27,6 +27,8 @@ func (m *Mapper) Document(doc documents.Document, src Source) (*Result, error) {
 		return m.ShipNotice856(d, src)
 	case *documents.ShippingOrder940:
 		return m.ShippingOrder940(d, src)
+	case *documents.PurchaseOrder850:
+		return m.PurchaseOrder850(d, src)
 	case *documents.TransferShipment943:
 		return m.TransferShipment943(d, src)
 	case *documents.ReceiptAdvice944:

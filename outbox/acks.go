@@ -54,6 +54,9 @@ func (s *Store) RecordAck(r AckReport) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("outbox: recording ack: %w", err)
 	}
+	if id != 0 {
+		s.changed()
+	}
 	return id, nil
 }
 
@@ -91,6 +94,9 @@ func (s *Store) MarkOverdue() ([]*Message, error) {
 		}
 		return nil
 	})
+	if len(out) > 0 {
+		s.changed()
+	}
 	return out, err
 }
 

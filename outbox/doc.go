@@ -7,10 +7,15 @@
 // and after the last attempt the message is dead until an operator retries
 // it. A transport that cannot confirm delivery at once (a file waiting in a
 // partner's SFTP pickup folder, an AS2 message awaiting an asynchronous
-// MDN) leaves the message Sent until the confirmation arrives.
+// MDN) leaves the message Sent until the confirmation arrives. Changes
+// tells a follower (the inventory advice's record of what each channel
+// believes) that a delivery or acknowledgement state changed. A message a
+// newer one replaces before delivery (Supersede) is never sent.
 //
 // The outbox also allocates outbound control numbers (ISA13, GS06, ST02)
 // per partner: monotonic, persisted, never reused; and it tracks the
 // partner's functional acknowledgement of what we sent: accepted,
-// accepted with errors, rejected, or overdue after the partner's window.
+// accepted with errors, rejected, or overdue after the partner's window;
+// with Message.AckWithin that window starts at delivery, so a message
+// never delivered is never "acknowledgement overdue".
 package outbox

@@ -13,6 +13,9 @@ const (
 	Delivered State = "delivered" // the partner has it (receipt, MDN or pickup)
 	Failed    State = "failed"    // the last attempt failed; another is scheduled
 	Dead      State = "dead"      // attempts exhausted; an operator must retry
+	// Superseded: a newer message replaced it before it was delivered
+	// (Store.Supersede); it is never sent.
+	Superseded State = "superseded"
 )
 
 // AckState tracks the partner's functional acknowledgement (997/999/TA1)
@@ -62,11 +65,20 @@ type Message struct {
 	// receipt (an asynchronous MDN) has not come; zero: never.
 	ConfirmBy time.Time `json:"confirm_by,omitempty"`
 
-	AckState    AckState  `json:"ack_state,omitempty"`
-	AckDeadline time.Time `json:"ack_deadline,omitempty"`
-	AckAt       time.Time `json:"ack_at,omitempty"`
-	AckDetail   string    `json:"ack_detail,omitempty"`
-	AckMessage  uint64    `json:"ack_message,omitempty"` // inbox id of their ack
+	// SupersededBy is the message that replaces this one, set while this
+	// one was being sent: if that attempt fails it is not retried.
+	SupersededBy uint64 `json:"superseded_by,omitempty"`
+
+	AckState AckState `json:"ack_state,omitempty"`
+	// AckWithin, when set, is how long after delivery the partner's
+	// acknowledgement is due: the clock starts when the message is
+	// delivered (never while it waits or fails), and AckDeadline is set
+	// then. A message enqueued with an AckDeadline instead keeps it.
+	AckWithin   time.Duration `json:"ack_within,omitempty"`
+	AckDeadline time.Time     `json:"ack_deadline,omitempty"`
+	AckAt       time.Time     `json:"ack_at,omitempty"`
+	AckDetail   string        `json:"ack_detail,omitempty"`
+	AckMessage  uint64        `json:"ack_message,omitempty"` // inbox id of their ack
 }
 
 // Receipt is what a sender reports of a successful attempt.

@@ -43,6 +43,8 @@ func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 			if err := tx.Bucket(bucketAckDue).Put(timeKey(m.AckDeadline, id), nil); err != nil {
 				return err
 			}
+		} else if m.AckWithin > 0 {
+			m.AckState = AckPending // the clock starts at delivery
 		}
 		return s.schedule(tx, m, now)
 	})
@@ -92,10 +94,12 @@ func (s *Store) Body(id uint64) ([]byte, error) {
 func (s *Store) Due(limit int) ([]*Message, error) {
 	now := s.opts.Now().UTC()
 	var out []*Message
+	touched := 0
 	err := s.tx.Update(func(tx *bolt.Tx) error {
 		out = nil // a shared commit may run this again
 		c := tx.Bucket(bucketDue).Cursor()
 		var ids []uint64
+		defer func() { touched = len(ids) }()
 		for k, _ := c.First(); k != nil && len(ids) < limit; k, _ = c.Next() {
 			if int64(beUint64(k[:8])) > now.UnixNano() {
 				break
@@ -110,6 +114,12 @@ func (s *Store) Due(limit int) ([]*Message, error) {
 			if m.State == Sent { // its receipt did not come in time
 				m.LastError = fmt.Sprintf("no receipt by %s", m.ConfirmBy.Format(time.RFC3339))
 				m.ConfirmBy = time.Time{}
+				if m.SupersededBy != 0 {
+					if err := s.supersede(tx, m); err != nil {
+						return err
+					}
+					continue
+				}
 				if m.Attempts >= s.opts.MaxAttempts {
 					m.State = Dead
 					if err := s.schedule(tx, m, time.Time{}); err != nil {
@@ -127,6 +137,9 @@ func (s *Store) Due(limit int) ([]*Message, error) {
 		}
 		return nil
 	})
+	if err == nil && touched > 0 {
+		s.changed()
+	}
 	return out, err
 }
 
@@ -140,6 +153,9 @@ func (s *Store) Succeeded(id uint64, r Receipt) error {
 		m.Receipt, m.LastError, m.ConfirmBy = r.Text, "", time.Time{}
 		if !r.Pending {
 			m.State, m.DeliveredAt = Delivered, s.opts.Now().UTC()
+			if err := s.startAckClock(tx, m); err != nil {
+				return err
+			}
 			return s.schedule(tx, m, time.Time{})
 		}
 		m.State = Sent
@@ -156,9 +172,15 @@ func (s *Store) Confirm(id uint64, receipt string) error {
 		if m.State != Sent && m.State != Sending && m.State != Delivered {
 			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
 		}
-		m.State, m.DeliveredAt, m.ConfirmBy = Delivered, s.opts.Now().UTC(), time.Time{}
+		if m.State != Delivered {
+			m.DeliveredAt = s.opts.Now().UTC()
+		}
+		m.State, m.ConfirmBy = Delivered, time.Time{}
 		if receipt != "" {
 			m.Receipt = receipt
+		}
+		if err := s.startAckClock(tx, m); err != nil {
+			return err
 		}
 		return s.schedule(tx, m, time.Time{})
 	})
@@ -189,6 +211,9 @@ func (s *Store) Failed(id uint64, cause error) error {
 			return fmt.Errorf("message %d is %s: %w", id, m.State, ErrState)
 		}
 		m.LastError = cause.Error()
+		if m.SupersededBy != 0 {
+			return s.supersede(tx, m)
+		}
 		if m.Attempts >= s.opts.MaxAttempts {
 			m.State = Dead
 			return s.schedule(tx, m, time.Time{})
@@ -217,13 +242,82 @@ func (s *Store) Retry(id uint64) error {
 }
 
 func (s *Store) update(id uint64, fn func(*bolt.Tx, *Message) error) error {
-	return s.tx.Update(func(tx *bolt.Tx) error {
+	err := s.tx.Update(func(tx *bolt.Tx) error {
 		m, err := getMessage(tx, id)
 		if err != nil {
 			return err
 		}
 		return fn(tx, m)
 	})
+	if err == nil {
+		s.changed()
+	}
+	return err
+}
+
+// startAckClock starts the acknowledgement clock of a message just
+// delivered that expects an ack within AckWithin of its delivery.
+func (s *Store) startAckClock(tx *bolt.Tx, m *Message) error {
+	if m.AckWithin <= 0 || !m.AckDeadline.IsZero() || m.AckState != AckPending {
+		return nil
+	}
+	m.AckDeadline = m.DeliveredAt.Add(m.AckWithin)
+	return tx.Bucket(bucketAckDue).Put(timeKey(m.AckDeadline, m.ID), nil)
+}
+
+// Supersede replaces message id by the newer message by, which carries
+// everything it would have: a message that is waiting, failed or dead
+// becomes Superseded and is never sent; one being sent or awaiting its
+// receipt is marked, so a failed attempt or a missing receipt supersedes
+// it rather than sending it again. It returns the message's state after
+// the call (Delivered: too late, it was delivered).
+func (s *Store) Supersede(id, by uint64) (State, error) {
+	var st State
+	err := s.update(id, func(tx *bolt.Tx, m *Message) error {
+		switch m.State {
+		case Queued, Failed, Dead:
+			m.SupersededBy = by
+			if err := s.supersede(tx, m); err != nil {
+				return err
+			}
+		case Sending, Sent:
+			m.SupersededBy = by
+			if err := putMessage(tx, m); err != nil {
+				return err
+			}
+		}
+		st = m.State
+		return nil
+	})
+	return st, err
+}
+
+// supersede makes m Superseded: no attempt and no acknowledgement are
+// expected any more.
+func (s *Store) supersede(tx *bolt.Tx, m *Message) error {
+	if !m.AckDeadline.IsZero() {
+		if err := tx.Bucket(bucketAckDue).Delete(timeKey(m.AckDeadline, m.ID)); err != nil {
+			return err
+		}
+	}
+	if m.AckState == AckPending {
+		m.AckState = ""
+	}
+	m.State, m.ConfirmBy = Superseded, time.Time{}
+	return s.schedule(tx, m, time.Time{})
+}
+
+// Lookup returns the id of the message enqueued with the idempotency key,
+// or 0 when there is none.
+func (s *Store) Lookup(key string) (uint64, error) {
+	var id uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketByKey).Get([]byte(key)); v != nil {
+			id = beUint64(v)
+		}
+		return nil
+	})
+	return id, err
 }
 
 func beUint64(b []byte) uint64 {

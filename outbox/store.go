@@ -41,12 +41,15 @@ type Store struct {
 	tx     *txgroup.Group // every write goes through it: concurrent writes share commits
 	opts   Options
 	notify chan struct{}
+	// changes receives a value after a message's delivery or ack state
+	// changed (see Changes).
+	changes chan struct{}
 }
 
 // Open opens (creating if needed) the outbox in dir. Messages a crash left
 // Sending are scheduled again at once.
 func Open(dir string, opts *Options) (*Store, error) {
-	s := &Store{notify: make(chan struct{}, 1)}
+	s := &Store{notify: make(chan struct{}, 1), changes: make(chan struct{}, 1)}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -102,6 +105,13 @@ func (s *Store) init(tx *bolt.Tx) error {
 	now := s.opts.Now().UTC()
 	for _, m := range interrupted {
 		m.State, m.LastError = Failed, "interrupted by a restart"
+		if m.SupersededBy != 0 {
+			// A newer message replaced it while it was being sent.
+			if err := s.supersede(tx, m); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.schedule(tx, m, now); err != nil {
 			return err
 		}
@@ -115,6 +125,19 @@ func (s *Store) Close() error { return s.db.Close() }
 // Notify returns a channel that receives a value when a message becomes
 // due at once (enqueued or retried), so a dispatcher need not poll.
 func (s *Store) Notify() <-chan struct{} { return s.notify }
+
+// Changes returns a channel that receives a value after a message's
+// delivery or acknowledgement state changed, so whoever follows the fate
+// of what it sent (the inventory advice's record of what each channel
+// believes) need not poll. Several changes may be told as one.
+func (s *Store) Changes() <-chan struct{} { return s.changes }
+
+func (s *Store) changed() {
+	select {
+	case s.changes <- struct{}{}:
+	default:
+	}
+}
 
 func (s *Store) wake() {
 	select {

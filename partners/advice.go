@@ -7,14 +7,18 @@ import "time"
 type Advice struct {
 	// Schedule is when the advice is sent (cron, CRON_TZ= allowed).
 	Schedule Schedule `yaml:"schedule" required:"true"`
-	// Mode is full (every item) or delta (changed items only); default
-	// full.
+	// Mode is full (every item, re-asserting every figure: the safety net
+	// against a channel that dropped an update) or delta (the items whose
+	// figure differs from any the channel may believe: the last advice
+	// delivered to it, or one sent and not confirmed); default full. No
+	// advice with zero items is sent.
 	Mode AdviceMode `yaml:"mode"`
 	// Version is the X12 release to send (default 4010).
 	Version X12Version `yaml:"version"`
 	// Debounce, when set, also sends a delta advice this long after the
 	// advised quantity of an item changes (near real time), coalescing
-	// the changes that come in meanwhile; 0: on schedule only.
+	// the changes that come in meanwhile; 0: on schedule only. Changes
+	// made while the gateway was stopped are sent right after its start.
 	Debounce time.Duration `yaml:"debounce"`
 	// Items says which item id the partner gets.
 	Items AdviceItems `yaml:"items" required:"true"`

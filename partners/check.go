@@ -82,6 +82,24 @@ func (c *checker) profile() {
 	c.documents()
 	c.acks()
 	c.advice()
+	c.divergence()
+	c.fulfils()
+}
+
+func (c *checker) divergence() {
+	d := &c.p.Divergence
+	if d.WarnAfter < time.Minute {
+		c.failf("divergence.warn_after", ErrInvalid, "%s: want at least 1m", d.WarnAfter)
+	}
+	if d.Webhook != "" {
+		u, err := url.Parse(d.Webhook)
+		switch {
+		case err == nil && u.User != nil:
+			c.failf("divergence.webhook", ErrInvalid, "must not carry credentials (not repeated here)")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			c.failf("divergence.webhook", ErrInvalid, "%q: want an http or https URL", d.Webhook)
+		}
+	}
 }
 
 func validID(id string) bool {

@@ -26,6 +26,11 @@ func rulesFor(t DocType) docRules {
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
 			times:     []TimeSource{TimeDTM, TimeReceived},
 		}
+	case DocX12850:
+		return docRules{
+			locations: []LocationSource{"", LocationFixed, LocationHeaderN1},
+			times:     []TimeSource{TimeReceived},
+		}
 	case DocX12940:
 		return docRules{
 			locations: []LocationSource{LocationHeaderN1, LocationFixed},
@@ -143,6 +148,19 @@ func (c *checker) document(doc *Document, p string) {
 		})
 		if m.Location.Source == "" {
 			m.Location = Location{Source: LocationHeaderN1, Qualifier: "WH"}
+		}
+	case doc.Type == DocX12850:
+		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})
+		c.notHere(mp, why, map[string]bool{
+			"buckets": m.Buckets != nil, "bucket": m.Bucket != "", "mode": m.Mode != "", "expected_date": m.ExpectedDate != "",
+			"csv": m.CSV != nil, "fixed": m.Fixed != nil, "xlsx": m.XLSX != nil, "columns": m.Columns != nil,
+			"time_format": m.TimeFormat != "",
+		})
+		if m.Location.Source == "" {
+			// No default: an 850 names the retailer's stores (N1*ST, SDQ),
+			// not where we ship from.
+			c.failf(keyPath(mp, "location"), ErrRequired, "is required: where the 850's lines are allocated: {source: fixed, id: CODE} "+
+				"(one location for every order), or {source: header_n1, qualifier: SF} when the channel names our warehouse")
 		}
 	case doc.Type == DocX12943 || doc.Type == DocX12944 || doc.Type == DocX12947:
 		c.notHere(p, why, map[string]bool{"match": doc.Match != "", "content": doc.Content != ""})

@@ -16,6 +16,8 @@ type Directory struct {
 	byISAID  map[string][]*Profile // upper-cased ISA id without qualifier
 	byAS2    map[string]*Profile   // AS2 id, exact
 	byUser   map[string]*Profile   // SFTP user, exact
+
+	byFulfilled map[string]*Profile // our location → the warehouse partner fulfilling it
 }
 
 func newDirectory(profiles []*Profile) *Directory {
@@ -26,6 +28,8 @@ func newDirectory(profiles []*Profile) *Directory {
 		byISAID:  map[string][]*Profile{},
 		byAS2:    map[string]*Profile{},
 		byUser:   map[string]*Profile{},
+
+		byFulfilled: map[string]*Profile{},
 	}
 	slices.SortFunc(d.profiles, func(a, b *Profile) int { return strings.Compare(a.ID, b.ID) })
 	for _, p := range d.profiles {
@@ -42,6 +46,11 @@ func newDirectory(profiles []*Profile) *Directory {
 		}
 		if p.Identities.SFTP != nil {
 			d.byUser[p.Identities.SFTP.User] = p
+		}
+		if p.Fulfils != nil {
+			for loc := range p.Fulfils.Locations {
+				d.byFulfilled[loc] = p
+			}
 		}
 	}
 	return d

@@ -18,6 +18,7 @@
 //	tables:      name: {file | rows | map, keys, value, on_miss, delimiter}
 //	documents:   [{type, match, content, on_error, mapping}]
 //	advice:      {schedule, mode, version, debounce, items, policy}
+//	fulfils:     {locations {our location: their warehouse code}, version, items, ship_within}
 //
 // The Go types mirror the YAML one to one (the yaml tag of each field is
 // its key); their doc comments are the reference for each option and its

@@ -16,8 +16,8 @@ type Document struct {
 	// file. Flat files only: X12 documents are recognized by ST01.
 	Match string `yaml:"match"`
 	// Content says whether the document holds absolute figures or
-	// changes: required for x12/846 and flat files; not used by 856 and
-	// 940, which are movements.
+	// changes: required for x12/846 and flat files; not used by 850, 856
+	// and 940, which are movements.
 	Content Content `yaml:"content"`
 	// OnError says what happens when some lines are bad (default reject).
 	OnError OnError `yaml:"on_error"`
@@ -43,12 +43,17 @@ type Mapping struct {
 	// column (default on_hand).
 	Bucket Bucket `yaml:"bucket"`
 	// Location says where the document names its location. Required for
-	// x12/846; 940 defaults to header N1*WH; 856 to header N1*ST (asn)
-	// or N1*SF (shipment_confirmation); flat files to the location column.
+	// x12/846 and x12/850 (an 850 names the retailer's stores, rarely our
+	// warehouse: {source: fixed, id: CODE} allocates every order at one
+	// location, {source: header_n1, qualifier: SF} at the N1*SF ship-from
+	// the 850 must then carry); 940 defaults to header N1*WH; 856 to header
+	// N1*ST (asn) or N1*SF (shipment_confirmation); flat files to the
+	// location column.
 	Location Location `yaml:"location"`
 	// Effective says where the time of the figures comes from. Defaults:
-	// 846 bia; 856 dtm 011 (shipped); 940 received; flat files the time
-	// column when there is one, else received.
+	// 846 bia; 856 dtm 011 (shipped); 850 and 940 received (the only
+	// source an 850 takes: an order allocates when it arrives); flat files
+	// the time column when there is one, else received.
 	Effective Effective `yaml:"effective"`
 	// Mode is what an x12/856 means (required for 856).
 	Mode ShipNoticeMode `yaml:"mode"`

@@ -51,6 +51,7 @@ type DocType string
 // Document types.
 const (
 	DocX12846 DocType = "x12/846" // inventory inquiry/advice
+	DocX12850 DocType = "x12/850" // purchase order (a retail channel's order: allocates like a 940)
 	DocX12856 DocType = "x12/856" // ship notice/manifest
 	DocX12940 DocType = "x12/940" // warehouse shipping order
 	DocX12943 DocType = "x12/943" // warehouse stock transfer shipment advice (inbound to the warehouse)
@@ -62,7 +63,7 @@ const (
 )
 
 func (t DocType) check() error {
-	return oneOf(t, DocX12846, DocX12856, DocX12940, DocX12943, DocX12944, DocX12947, DocCSV, DocFixed, DocXLSX)
+	return oneOf(t, DocX12846, DocX12850, DocX12856, DocX12940, DocX12943, DocX12944, DocX12947, DocCSV, DocFixed, DocXLSX)
 }
 
 // IsX12 reports whether t is an X12 transaction set.

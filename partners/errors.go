@@ -51,6 +51,9 @@ var (
 	// ErrAmbiguousIdentity: the same ISA sender, AS2 id or SFTP user in two
 	// profiles (or twice in one).
 	ErrAmbiguousIdentity = errors.New("ambiguous identity")
+	// ErrFulfilledTwice: one of our locations named under fulfils by two
+	// warehouse partners.
+	ErrFulfilledTwice = errors.New("location fulfilled twice")
 	// ErrTooComplex: a file too large, or whose aliases expand too far.
 	ErrTooComplex = errors.New("profile too large")
 

@@ -318,6 +318,19 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`partners/p.yaml:7:20: identities.sftp.password_hash: malformed bcrypt hash`},
 			is:   ErrKey,
 		},
+		{
+			// The SFTP server would refuse them at login (internal/passhash).
+			name: "password hashes over the login bounds",
+			files: map[string]string{
+				"p.yaml": head + "identities:\n  sftp:\n    user: p\n    password_hash: " + strings.Replace(testBcrypt, "$04$", "$15$", 1) + "\n",
+				"q.yaml": "id: q\nname: Q\nrole: supplier\nidentities:\n  sftp:\n    user: q\n    password_hash: $argon2id$v=19$m=2097152,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g\n",
+			},
+			want: []string{
+				`partners/p.yaml:7:20: identities.sftp.password_hash: bcrypt cost 15 over 14 (each step doubles a login's time); hash it again with a lower cost`,
+				`partners/q.yaml:7:20: identities.sftp.password_hash: argon2id parameter m=2097152 over 1048576`,
+			},
+			is: ErrKey,
+		},
 		// Identities across files.
 		{
 			name: "duplicate id",
@@ -339,6 +352,30 @@ func TestLoadErrors(t *testing.T) {
 				`partners/b.yaml:5:29: identities.isa[0].id: "acme  ": want 1 to 15 printable characters, without the padding`,
 				`partners/b.yaml:6:8: identities.as2: AS2 id "ACME" is already used by partner "a" (partners/a.yaml:6:8)`,
 				`partners/b.yaml:7:16: identities.sftp.user: SFTP user "acme" is already used by partner "a" (partners/a.yaml:7:16)`,
+			},
+		},
+		{
+			name: "location fulfilled by two partners",
+			files: map[string]string{
+				"a.yaml": fulfilsProfile("a", "A1", "dallas: DAL1\n    reno: RNO2"),
+				"b.yaml": fulfilsProfile("b", "B1", "reno: R2\n    dallas: D1"),
+			},
+			want: []string{
+				`partners/b.yaml:12:5: fulfils.locations.reno: location "reno" is already fulfilled by partner "a" (partners/a.yaml:13:5)`,
+				`partners/b.yaml:13:5: fulfils.locations.dallas: location "dallas" is already fulfilled by partner "a" (partners/a.yaml:12:5)`,
+			},
+			is: ErrFulfilledTwice,
+		},
+		{
+			name: "fulfils rules",
+			yaml: head + "fulfils:\n  locations: {dallas: ' DAL1'}\n  items: {qualifier: V, lookup: nope}\n",
+			want: []string{
+				`partners/p.yaml:4:1: fulfils: applies to warehouse partners only (role: 3pl), not supplier`,
+				`partners/p.yaml:4:1: fulfils: needs an outbound transport (transports.outbound) to send the 940s`,
+				`partners/p.yaml:4:1: fulfils: needs identities.isa (the receiver of the 940s)`,
+				`partners/p.yaml:5:23: fulfils.locations.dallas: " DAL1": want the partner's warehouse code, 1 to 80 printable characters`,
+				`partners/p.yaml:6:22: fulfils.items.qualifier: "V": want a 2-character product id qualifier (VN, UP, SK...)`,
+				`partners/p.yaml:6:33: fulfils.items.lookup: table "nope" is not defined`,
 			},
 		},
 		{
@@ -552,6 +589,22 @@ func TestLoadErrors(t *testing.T) {
 				`partners/p.yaml:6:12: advice.version: "6020" is not one of 4010, 5010`,
 			},
 		},
+		// Divergence.
+		{
+			name: "divergence threshold and webhook",
+			yaml: head + "divergence:\n  warn_after: 10s\n  webhook: ftp://ops.example/x\n",
+			want: []string{
+				`partners/p.yaml:5:15: divergence.warn_after: 10s: want at least 1m`,
+				`partners/p.yaml:6:12: divergence.webhook: "ftp://ops.example/x": want an http or https URL`,
+			},
+			is: ErrInvalid,
+		},
+		{
+			name: "divergence webhook with credentials",
+			yaml: head + "divergence:\n  webhook: https://user:pw@ops.example/x\n",
+			want: []string{`partners/p.yaml:5:12: divergence.webhook: must not carry credentials (not repeated here)`},
+			is:   ErrInvalid,
+		},
 		// Limits.
 		{
 			name: "alias cycle",
@@ -626,3 +679,11 @@ x-h: &h {<<: [*g,*g,*g,*g,*g,*g,*g,*g,*g,*g]}
 x-i: &i {<<: [*h,*h,*h,*h,*h,*h,*h,*h,*h,*h]}
 acks: {<<: *i}
 `
+
+// fulfilsProfile is a warehouse partner fulfilling the given locations
+// (a YAML mapping body, indented four spaces): its locations start on
+// line 12.
+func fulfilsProfile(id, isa, locations string) string {
+	return "id: " + id + "\nname: " + id + "\nrole: 3pl\nidentities:\n  isa: [{qualifier: ZZ, id: " + isa + "}]\n" +
+		"transports:\n  outbound:\n    - folder: {path: /tmp/out}\nfulfils:\n  items: {qualifier: VN}\n  locations:\n    " + locations + "\n"
+}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dockside-edi/dockside/internal/passhash"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/crypto/ssh"
 )
@@ -285,8 +286,13 @@ func checkPasswordHash(h string) error {
 	notHash := errors.New("not a bcrypt ($2b$...) or argon2id ($argon2id$...) hash; never put a clear password here")
 	switch {
 	case strings.HasPrefix(h, "$2a$"), strings.HasPrefix(h, "$2b$"), strings.HasPrefix(h, "$2y$"):
-		if _, err := bcrypt.Cost([]byte(h)); err != nil || len(h) != 60 {
+		cost, err := bcrypt.Cost([]byte(h))
+		if err != nil || len(h) != 60 {
 			return errors.New("malformed bcrypt hash")
+		}
+		if cost > passhash.MaxBcryptCost {
+			// The SFTP server refuses it at login: refused here first.
+			return fmt.Errorf("bcrypt cost %d over %d (each step doubles a login's time); hash it again with a lower cost", cost, passhash.MaxBcryptCost)
 		}
 		return nil
 	case strings.HasPrefix(h, "$argon2id$"):
@@ -308,6 +314,10 @@ func checkArgon2id(h string) error {
 		n, err := strconv.ParseUint(v, 10, 32)
 		if !ok || err != nil || n == 0 || (k != "m" && k != "t" && k != "p") {
 			return bad
+		}
+		// The SFTP server refuses these at login: refused here first.
+		if limit := map[string]uint64{"m": passhash.MaxArgonMemory, "t": passhash.MaxArgonTime, "p": passhash.MaxArgonThreads}[k]; n > limit {
+			return fmt.Errorf("argon2id parameter %s=%d over %d", k, n, limit)
 		}
 	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])

@@ -134,6 +134,7 @@ func load(srcs []source, files fileSource) (*Directory, error) {
 		}
 	}
 	errs = append(errs, crossCheck(profiles)...)
+	errs = append(errs, crossCheckFulfils(profiles)...)
 	if len(errs) > 0 {
 		sortProfileErrors(errs)
 		return nil, &LoadError{Errs: errs}

@@ -33,6 +33,13 @@ type Profile struct {
 	Documents []Document `yaml:"documents"`
 	// Advice is the scheduled 846 we send the partner; nil for none.
 	Advice *Advice `yaml:"advice"`
+	// Divergence says when a difference between the partner's figures
+	// and ours is reported to an operator.
+	Divergence Divergence `yaml:"divergence"`
+	// Fulfils, on a warehouse partner (role 3pl), names the locations it
+	// ships our orders from: orders allocating stock there are sent to it
+	// as 940s. nil: the partner is sent no orders.
+	Fulfils *Fulfils `yaml:"fulfils"`
 
 	// File is the profile's file, as given to Load.
 	File string `yaml:"-"`
@@ -109,15 +116,18 @@ type SFTPAccount struct {
 	// options, which the SFTP server enforces at login: from="..."
 	// (addresses, CIDR blocks, wildcards on addresses, ! to refuse; host
 	// names are refused, as client names are never resolved) and
-	// expiry-time="YYYYMMDD[HHMM[SS]][Z]" (in TimeZone unless it ends in
-	// Z). restrict, no-pty, no-port-forwarding, no-agent-forwarding,
-	// no-X11-forwarding, no-user-rc and command="internal-sftp" are
-	// accepted, being already true of an SFTP-only server; any other
-	// option is refused here, with its position. See internal/authkeys.
+	// expiry-time="YYYYMMDD[HHMM[SS]][Z]" (in the profile's time_zone
+	// unless it ends in Z). restrict, no-pty, no-port-forwarding,
+	// no-agent-forwarding, no-X11-forwarding, no-user-rc and
+	// command="internal-sftp" are accepted, being already true of an
+	// SFTP-only server; any other option is refused when the profile is
+	// loaded (partners check, reload), with its position.
 	AuthorizedKeys []string `yaml:"authorized_keys"`
 	// PasswordHash is a bcrypt ($2a$, $2b$, $2y$) or argon2id
 	// ($argon2id$v=19$m=...,t=...,p=...$salt$hash) hash; never a clear
-	// password. Empty: key login only.
+	// password. Empty: key login only. A bcrypt cost over 14, or argon2id
+	// over m=1048576 (KiB), t=64 or p=64, is refused (as the SFTP server
+	// refuses it at login; see internal/passhash).
 	PasswordHash string `yaml:"password_hash"`
 }
 

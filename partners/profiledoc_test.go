@@ -83,6 +83,10 @@ What a profile does to the ledger:
 - x12/940: each line allocates its quantity at the warehouse for the order (W05-02). The W05-01 purpose changes that:
   ` + "`F`" + ` (cancel) releases what the order holds of each item; ` + "`R`" + ` (change) releases it and allocates the new quantities;
   other codes (` + "`N`" + ` original) allocate.
+- x12/850: a channel's purchase order allocates like a 940, for the order BEG03, at the location ` + "`mapping.location`" + `
+  names (required: an 850 rarely names our warehouse). BEG01 ` + "`00`" + ` opens it, ` + "`01`" + ` cancels it, ` + "`05`" + ` replaces it;
+  ` + "`04`" + ` (change), ` + "`06`" + ` (confirmation), ` + "`07`" + ` (duplicate) and others are refused. An order is partner + number, whichever
+  document (850 or 940) carries it.
 - ` + "`on_error: reject`" + ` posts nothing from a document with a bad line; ` + "`post_good`" + ` posts the good lines. A file
   received again is a duplicate and posts nothing.
 `

@@ -9,6 +9,7 @@
 #   scripts/fuzz-all.sh 60s ./transports/as2  # one package's targets
 #   FUZZ_PARALLEL=1 scripts/fuzz-all.sh 2m    # one fuzz worker per target
 #   FUZZ_MATCH='Decrypt|Incoming' scripts/fuzz-all.sh 30s
+#   FUZZ_JOBS=8 FUZZ_PARALLEL=1 scripts/fuzz-all.sh 10m  # 8 targets at once
 #
 # Environment:
 #   FUZZ_PARALLEL  fuzz workers per target (default: go's, GOMAXPROCS)
@@ -16,6 +17,8 @@
 #                  minimization of every new input stalls the slow targets)
 #   FUZZ_MATCH     only targets whose name matches this extended regexp
 #   FUZZ_LOGS      folder for each target's output (default: a new temp folder)
+#   FUZZ_JOBS      targets fuzzed at the same time (default 1); each still
+#                  runs for DURATION, sharing the cores
 #
 # A failing input is written by go test to the package's
 # testdata/fuzz/<Target>/ (add it to the seed corpus once fixed). The exit
@@ -25,7 +28,7 @@ cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$HOME/go/bin:$PATH"
 
 if [ $# -lt 1 ] || [ "$1" = "-h" ] || [ "$1" = "--help" ]; then
-	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
 	[ $# -lt 1 ] && exit 2 || exit 0
 fi
 DURATION=$1
@@ -60,12 +63,14 @@ for p in "${pkgs[@]}"; do
 done
 echo "fuzz-all: ${#targets[@]} targets, $DURATION each, logs in $LOGS" >&2
 
-failed=0
-rows=()
-for pt in "${targets[@]}"; do
-	read -r p t <<<"$pt"
-	log="$LOGS/$(echo "$p" | tr / _).$t.log"
+JOBS=${FUZZ_JOBS:-1}
+
+# fuzz_one runs one target and writes its table row to its .row file.
+fuzz_one() {
+	local p=$1 t=$2
+	local log="$LOGS/$(echo "$p" | tr / _).$t.log"
 	echo "fuzz-all: $p $t ($DURATION) ..." >&2
+	local start status secs last execs newcov result input why
 	start=$(date +%s)
 	go test -run '^$' -fuzz "^$t\$" -fuzztime "$DURATION" -fuzzminimizetime "$MINIMIZE" "${parallel[@]}" "$p" >"$log" 2>&1
 	status=$?
@@ -76,16 +81,36 @@ for pt in "${targets[@]}"; do
 	if [ $status -eq 0 ]; then
 		result=ok
 	else
-		failed=1
 		input=$(sed -nE 's/.*(testdata\/fuzz\/[^ ]+).*/\1/p' "$log" | head -1)
 		why=$(grep -m1 -E '^[[:space:]]+[A-Za-z0-9_]+\.go:[0-9]+: ' "$log" | sed -E 's/^[[:space:]]+//' | cut -c1-100)
 		[ -z "$why" ] && why=$(grep -m1 -E 'FAIL|error' "$log" | cut -c1-100)
 		result="FAIL ${input:-} ${why:-see $log}"
 	fi
-	rows+=("$(printf '%-48s %-28s %6ss %12s %6s  %s' "$p" "$t" "$secs" "${execs:--}" "${newcov:--}" "$result")")
-	echo "${rows[-1]}" >&2
-done
+	printf '%-48s %-28s %6ss %12s %6s  %s\n' "$p" "$t" "$secs" "${execs:--}" "${newcov:--}" "$result" | tee "$log.row" >&2
+}
 
+i=0
+for pt in "${targets[@]}"; do
+	read -r p t <<<"$pt"
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+		wait -n
+	done
+	fuzz_one "$p" "$t" &
+	i=$((i + 1))
+done
+wait
+
+failed=0
 printf '%-48s %-28s %7s %12s %6s  %s\n' package target wall execs newcov result
-printf '%s\n' "${rows[@]}"
+for pt in "${targets[@]}"; do
+	read -r p t <<<"$pt"
+	row="$LOGS/$(echo "$p" | tr / _).$t.log.row"
+	if [ -f "$row" ]; then
+		cat "$row"
+		grep -q '  ok$' "$row" || failed=1
+	else
+		printf '%-48s %-28s %7s %12s %6s  %s\n' "$p" "$t" - - - "FAIL (no result)"
+		failed=1
+	fi
+done
 exit $failed

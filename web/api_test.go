@@ -372,7 +372,7 @@ func TestOutbox(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	var p outboxPage
 	f.get("/api/v1/outbox", &p)
-	if len(p.Messages) != 4 || p.Pending != 1 || p.Dead != 1 {
+	if len(p.Messages) != 5 || p.Pending != 1 || p.Dead != 1 {
 		t.Fatalf("%d messages, pending %d, dead %d", len(p.Messages), p.Pending, p.Dead)
 	}
 	f.get("/api/v1/outbox?state=dead", &p)
@@ -431,7 +431,7 @@ func TestPartnersAPI(t *testing.T) {
 	if h := got["northwind"]; h.Status != statusOK || h.LastMessage == nil || h.LastMessage.ID != f.csvID {
 		t.Errorf("northwind %+v", h)
 	}
-	if d := got["shopmart"].Deliveries; d.Attempted != 2 || d.Failing != 1 || d.LastError == "" {
+	if d := got["shopmart"].Deliveries; d.Attempted != 3 || d.Failing != 1 || d.LastError == "" {
 		t.Errorf("shopmart deliveries %+v", d)
 	}
 	// Every delivery to Northwind fails (retries scheduled, none dead

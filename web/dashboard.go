@@ -18,6 +18,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	o.Divergence = s.divergenceSummary(r)
 	s.render(w, r, http.StatusOK, "overview", pageData{Title: "Overview", Nav: "overview", Data: o})
 }
 

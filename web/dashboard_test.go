@@ -23,7 +23,7 @@ func TestDashboardPages(t *testing.T) {
 		{"/outbox", []string{"1 pending", "1 dead", "as2: connection refused", "Retry now", "overdue"}},
 		{"/outbox?state=delivered", []string{"picked up"}},
 		{"/partners", []string{"acme-3pl", "st-failing", "st-attention", "Northwind Traders"}},
-		{"/partners/shopmart", []string{"SHOPMART-AS2", "share 80%", "Inventory advice sent", "overdue acks"}},
+		{"/partners/shopmart", []string{"SHOPMART-AS2", "share 80%", "Inventory advice sent", "overdue acks", `<span class="pill st-delivered">delivered</span>`, `<span class="pill st-pending">pending</span>`}},
 		{"/inventory", []string{"WIDGET-RED", "shopmart", "st-diverged", "-40", "dallas <b>290</b>/290"}},
 		{"/inventory?limit=1", []string{"GADGET-L", "Next →"}},
 		{"/inventory?after=GADGET-S&limit=1", []string{"WIDGET-BLUE"}},

@@ -7,9 +7,10 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
-	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 )
@@ -21,7 +22,7 @@ type Deps struct {
 	Inbox  inbox.Reader
 	Outbox *outbox.Store
 	// Broadcasts is what each channel was told; nil shows none.
-	Broadcasts *broadcast.Store
+	Broadcasts broadcast.Store
 	// Partners returns the profiles in use (they may be reloaded at any
 	// time; the server calls it once per request).
 	Partners func() *partners.Directory
@@ -33,6 +34,9 @@ type Deps struct {
 	// Errors wrapping inbox.ErrNotFound and inbox.ErrState are answered
 	// 404 and 409. Nil: replay answers 501.
 	Replay func(ctx context.Context, id uint64, who string) (*inbox.Message, error)
+	// Orders are the orders' life records; nil: the order endpoints
+	// answer 501.
+	Orders orders.Store
 	// Reload loads the partner profiles again (as SIGHUP does) and
 	// returns how many are in use; on error the old ones stay. Nil:
 	// reload answers 501.
@@ -41,9 +45,6 @@ type Deps struct {
 	// what changed; send: queued, else recorded as not sent). Nil: the
 	// advice endpoint and the dashboard's advice buttons answer 501.
 	Advice func(ctx context.Context, partner string, delta, send bool) (*broadcast.Result, error)
-	// Order returns an order's state as it stands (nil when no such
-	// order was received). Nil: the order endpoint answers 501.
-	Order func(partner, number string) (*mapping.OrderState, error)
 	// Audit is the log of operator actions (replay, retry, reservation,
 	// release, reload, advice sent now); nil keeps them in the process
 	// log only.
@@ -51,6 +52,10 @@ type Deps struct {
 	// Reservations allocates stock for portals and field sales. Nil:
 	// the reservation endpoints answer 501.
 	Reservations Reservations
+	// Divergence returns the current divergence report (partners'
+	// figures that differ from ours). Nil: the API answers 501 and the
+	// overview shows no divergence card.
+	Divergence func(ctx context.Context) (*divergence.Report, error)
 	// Tokens are the API tokens (see the package doc for the rule when
 	// there are none).
 	Tokens []Token
@@ -167,6 +172,22 @@ type Reservation struct {
 	Note string `json:"note,omitempty"`
 	// Requester is the name of the token that asked.
 	Requester string `json:"requester,omitempty"`
+	// ShipTo, when set, makes the reservation an order to ship: at a
+	// location a warehouse partner fulfils, it is sent to that partner as
+	// a 940 (reservations under one order number are its lines), and its
+	// release cancels it.
+	ShipTo *ShipTo `json:"ship_to,omitempty"`
+}
+
+// ShipTo is where a reservation's goods are shipped (the 940's N1*ST
+// loop); lengths are the X12 ones.
+type ShipTo struct {
+	Name       string   `json:"name"`                  // N102, 1 to 60
+	Street     []string `json:"street,omitempty"`      // N301 lines, at most 2 of 55
+	City       string   `json:"city,omitempty"`        // N401, 2 to 30
+	State      string   `json:"state,omitempty"`       // N402, 2
+	PostalCode string   `json:"postal_code,omitempty"` // N403, 3 to 15
+	Country    string   `json:"country,omitempty"`     // N404, 2 to 3
 }
 
 // ReservationResult is what a reservation allocated.

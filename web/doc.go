@@ -14,8 +14,9 @@
 //     (detail, retry); partners with their health (inbound failures,
 //     overdue acknowledgements, how the latest deliveries went); profile
 //     reload; a channel's advice previewed or sent now; what each channel
-//     was told; the audit log of operator actions; Excel exports of stock
-//     and of a message search.
+//     was told; the audit log of operator actions; orders with where each
+//     stands (sent to its warehouse, acknowledged, shipped, overdue; no
+//     dashboard page yet); Excel exports of stock and of a message search.
 //   - /metrics (Prometheus, a registry of the server's own), /healthz
 //     (the process serves) and /readyz (the stores answer).
 //   - / and /static/...: the dashboard, server-rendered with html/template

@@ -21,6 +21,7 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/examples"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -49,7 +50,7 @@ type fixture struct {
 	ledger   *ledger.Ledger
 	inbox    *inbox.Store
 	outbox   *outbox.Store
-	bcast    *broadcast.Store
+	bcast    *broadcast.BoltStore
 	profiles atomic.Pointer[partners.Directory]
 	partDir  string
 	res      *fakeReservations
@@ -61,6 +62,7 @@ type fixture struct {
 	ackID, overdueID, deadID uint64 // outbox ids
 	broadcastID              uint64
 	replayDelay              chan struct{} // when set, Replay waits on it
+	divergence               *divergence.Monitor
 }
 
 type syncBuffer struct {
@@ -126,13 +128,24 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	}
 	t.Cleanup(func() { f.audit.Close() })
 	f.res = &fakeReservations{ledger: f.ledger, made: map[string]ReservationResult{}, req: map[string]Reservation{}}
+	ds, err := divergence.OpenStore(filepath.Join(f.dir, "broadcast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ds.Close() })
+	advice := &broadcast.Broadcaster{Ledger: f.ledger, Outbox: f.outbox, Store: f.bcast, Now: f.clock.Now,
+		Partner:  func(id string) (*partners.Profile, error) { return f.profiles.Load().ByID(id) },
+		Identity: broadcast.Identity{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE"}}
+	f.divergence = &divergence.Monitor{Checker: &divergence.Checker{Ledger: f.ledger, Store: ds, Beliefs: f.bcast.Beliefs,
+		Figures: advice.Figures, Profiles: func() []*partners.Profile { return f.profiles.Load().Profiles() }, Now: f.clock.Now}}
 	if !fo.noSeed {
 		f.seed()
 	}
 	deps := Deps{Ledger: f.ledger, Inbox: f.inbox, Outbox: f.outbox, Broadcasts: f.bcast,
 		Partners: func() *partners.Directory { return f.profiles.Load() }, Replay: f.replay, Reservations: f.res,
-		Audit:  f.audit,
-		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
+		Divergence: f.divergence.Current,
+		Audit:      f.audit,
+		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
 	if fo.actions {
 		deps.Reload = func(context.Context) (int, error) {
 			dir, err := partners.Load(f.partDir)
@@ -337,6 +350,23 @@ func (f *fixture) seed() {
 		f.t.Fatal(err)
 	}
 	f.broadcastID = res.Broadcast.ID
+	// The advice is delivered: only then does Shopmart believe it.
+	due, err = f.outbox.Due(10)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, m := range due {
+		if err := f.outbox.Succeeded(m.ID, outbox.Receipt{Text: "MDN processed"}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if err := f.broadcaster().Sync(ctx); err != nil {
+		f.t.Fatal(err)
+	}
+	// And an acknowledgement for ACME still waits for its first attempt.
+	if _, err := f.outbox.Enqueue(&outbox.Message{Partner: "acme-3pl", Transport: "sftp", Kind: "997", Name: "997-3.edi"}, []byte("ISA~")); err != nil {
+		f.t.Fatal(err)
+	}
 	f.post(ledger.Document{Key: "later", Movements: []ledger.Movement{receipt("later|1", "WIDGET-RED", "dallas", 50)}})
 }
 

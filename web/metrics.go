@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
 )
@@ -153,13 +154,17 @@ var (
 		"Outbound messages whose partner acknowledgement is overdue, by partner (recomputed at most every MetricsScanEvery).", []string{"partner"}, nil)
 	descPostings = prometheus.NewDesc("dockside_ledger_postings_total",
 		"Ledger postings (the last change sequence number).", nil, nil)
+	descDivergent = prometheus.NewDesc("dockside_divergent_skus",
+		"SKUs (per location or channel) whose figure the partner holds differs from ours, by partner.", []string{"partner"}, nil)
+	descDivergenceAge = prometheus.NewDesc("dockside_divergence_oldest_seconds",
+		"Age of the partner's oldest divergence, by partner (0: none).", []string{"partner"}, nil)
 	descUp = prometheus.NewDesc("dockside_store_up",
 		"Whether a store answered the scrape (1) or not (0).", []string{"store"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descUp} {
+	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descDivergent, descDivergenceAge, descUp} {
 		ch <- d
 	}
 }
@@ -216,6 +221,23 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descPostings, prometheus.CounterValue, float64(seq))
 	}
 	up("ledger", err)
+
+	if d.Divergence != nil {
+		rep, err := d.Divergence(ctx)
+		if err == nil {
+			by := rep.ByPartner()
+			for _, p := range d.Partners().Profiles() {
+				if _, ok := by[p.ID]; !ok && (p.Advice != nil || len(p.Documents) > 0) {
+					by[p.ID] = divergence.Partner{} // 0, so an alert can see it end
+				}
+			}
+			for partner, s := range by {
+				ch <- prometheus.MustNewConstMetric(descDivergent, prometheus.GaugeValue, float64(s.Divergent), partner)
+				ch <- prometheus.MustNewConstMetric(descDivergenceAge, prometheus.GaugeValue, s.Oldest.Seconds(), partner)
+			}
+		}
+		up("divergence", err)
+	}
 }
 
 // scans returns the inbox counts and overdue acknowledgements, computed

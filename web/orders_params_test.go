@@ -1,23 +1,35 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 )
+
+// askedOrders is an order store that knows no order and records what it
+// was asked for.
+type askedOrders struct {
+	orders.Store
+	asked []string
+}
+
+func (o *askedOrders) Get(_ context.Context, _ mapping.OrderKind, partner, number string) (*orders.Record, error) {
+	o.asked = append(o.asked, partner+"|"+number)
+	return nil, fmt.Errorf("order %s of %s: %w", number, partner, orders.ErrNotFound)
+}
 
 // TestOrderPathParams: an order's partner and number are checked before
 // the order book is asked: a NUL (the order book's key separator) or
 // another control character is refused; '/' in a number reaches it whole.
 func TestOrderPathParams(t *testing.T) {
 	f := newFixture(t, fixtureOptions{noSeed: true})
-	var asked []string
-	f.srv.deps.Order = func(partner, number string) (*mapping.OrderState, error) {
-		asked = append(asked, partner+"|"+number)
-		return nil, nil
-	}
+	fake := &askedOrders{}
+	f.srv.deps.Orders = fake
 	tests := []struct {
 		target string
 		status int
@@ -31,16 +43,16 @@ func TestOrderPathParams(t *testing.T) {
 		{"/api/v1/orders/shopmart/" + strings.Repeat("9", 1025), http.StatusBadRequest, "number"},
 	}
 	for _, tt := range tests {
-		asked = nil
+		fake.asked = nil
 		rec := f.do(request{target: tt.target, token: roSecret})
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), `"param": "`+tt.param+`"`) != (tt.param == "") {
 			t.Errorf("%s: %d %s; want %d (param %q)", tt.target, rec.Code, rec.Body, tt.status, tt.param)
 		}
-		if tt.status == http.StatusBadRequest && len(asked) > 0 {
-			t.Errorf("%s: the order book was asked for %q", tt.target, asked)
+		if tt.status == http.StatusBadRequest && len(fake.asked) > 0 {
+			t.Errorf("%s: the order book was asked for %q", tt.target, fake.asked)
 		}
 	}
-	if rec := f.do(request{target: "/api/v1/orders/shopmart/PO%2F1", token: roSecret}); rec.Code != http.StatusNotFound || len(asked) != 1 || asked[0] != "shopmart|PO/1" {
-		t.Errorf("number with a slash: %d, asked %q", rec.Code, asked)
+	if rec := f.do(request{target: "/api/v1/orders/shopmart/PO%2F1", token: roSecret}); rec.Code != http.StatusNotFound || len(fake.asked) != 1 || fake.asked[0] != "shopmart|PO/1" {
+		t.Errorf("number with a slash: %d, asked %q", rec.Code, fake.asked)
 	}
 }

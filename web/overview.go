@@ -35,6 +35,9 @@ type overview struct {
 	// Processing is each partner's time from arrival to the ledger since
 	// the process started.
 	Processing []partnerLatency `json:"processing"`
+	// Divergence is the divergence card; absent when the server has no
+	// report.
+	Divergence *divergenceCard `json:"divergence,omitempty"`
 }
 
 type hourCount struct {
@@ -128,6 +131,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	o.Divergence = s.divergenceSummary(r)
 	writeJSON(w, http.StatusOK, o)
 }
 

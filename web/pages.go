@@ -132,6 +132,7 @@ var templateFuncs = template.FuncMap{
 	},
 	"ago":      ago,
 	"state":    func(s any) string { return "st-" + strings.ReplaceAll(fmt.Sprint(s), "_", "-") },
+	"label":    func(s any) string { return strings.ReplaceAll(fmt.Sprint(s), "_", " ") }, // a state as read: "not sent"
 	"bytes":    humanBytes,
 	"bytesInt": func(n int) string { return humanBytes(int64(n)) },
 	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },

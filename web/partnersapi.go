@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,9 +34,15 @@ type partnerHealth struct {
 	DeadOutbound int                 `json:"dead_outbound"`
 	// Deliveries is how the latest outbound messages went.
 	Deliveries deliveryHealth `json:"deliveries"`
-	// LastBroadcast is the last inventory advice built for a channel.
+	// LastBroadcast is the last inventory advice sent (queued) to a
+	// channel: what it was told. A preview built without sending is
+	// skipped; nil when none was sent among the latest lastAdviceScan.
 	LastBroadcast *broadcast.Broadcast `json:"last_broadcast,omitempty"`
 }
+
+// lastAdviceScan bounds how many of a channel's latest advice records
+// are read to find the last one sent, past previews.
+const lastAdviceScan = 50
 
 // deliveryHealth is how a partner's latest outbound messages (up to
 // recentDeliveries) went: those attempted, those whose last attempt
@@ -101,8 +108,13 @@ func (s *Server) health(r *http.Request, dir *partners.Directory) (map[string]*p
 	}
 	for _, p := range dir.Profiles() {
 		if p.Advice != nil && s.deps.Broadcasts != nil {
-			if bs, err := s.deps.Broadcasts.List(p.ID, 1); err == nil && len(bs) > 0 {
-				out[p.ID].LastBroadcast = &bs[0]
+			if bs, err := s.deps.Broadcasts.List(p.ID, lastAdviceScan); err == nil {
+				for i := range bs {
+					if bs[i].State != broadcast.StateNotSent {
+						out[p.ID].LastBroadcast = &bs[i]
+						break
+					}
+				}
 			}
 		}
 	}
@@ -243,21 +255,29 @@ func (s *Server) apiPartner(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
-// apiBelieves answers what a channel was last told, by SKU.
+// apiBelieves answers what a channel believes, by SKU: the figure of the
+// last advice delivered to it; possible lists the figures of advice sent
+// and not confirmed delivered (it may hold those instead), unknown the
+// SKUs whose figure it rejected.
 func (s *Server) apiBelieves(w http.ResponseWriter, r *http.Request) {
 	p, err := s.partners().ByID(r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	figures := map[string]int64{}
+	b := &broadcast.Beliefs{Held: map[string]int64{}, Possible: map[string][]int64{}}
 	if s.deps.Broadcasts != nil {
-		if figures, err = s.deps.Broadcasts.Believes(p.ID); err != nil {
+		if b, err = s.deps.Broadcasts.Beliefs(p.ID); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": figures})
+	unknown := []string{}
+	for sku := range b.Unknown {
+		unknown = append(unknown, sku)
+	}
+	slices.Sort(unknown)
+	writeJSON(w, http.StatusOK, map[string]any{"partner": p.ID, "believes": b.Held, "possible": b.Possible, "unknown": unknown})
 }
 
 func (s *Server) apiBroadcasts(w http.ResponseWriter, r *http.Request) {

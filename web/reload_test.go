@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/partners"
 )
 
@@ -108,28 +110,27 @@ func TestAdvice(t *testing.T) {
 func TestOrder(t *testing.T) {
 	f := newFixture(t, fixtureOptions{noSeed: true})
 	if rec := f.do(request{target: "/api/v1/orders/shopmart/SO-1", token: roSecret}); rec.Code != http.StatusNotImplemented {
-		t.Errorf("without Order: %d %s", rec.Code, rec.Body)
+		t.Errorf("without Orders: %d %s", rec.Code, rec.Body)
 	}
-	deps := f.srv.deps
-	deps.Order = func(partner, number string) (*mapping.OrderState, error) {
-		if partner == "shopmart" && number == "SO-1" {
-			return &mapping.OrderState{Partner: partner, Number: number, Open: true,
-				Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 5}}}, nil
-		}
-		return nil, nil
-	}
-	srv, err := New(deps, Options{})
+	st, err := orders.OpenBolt(filepath.Join(f.dir, "orders.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv = srv
+	defer st.Close()
+	r := orders.New("shopmart", "SO-1")
+	r.Settle(&mapping.OrderState{Partner: "shopmart", Number: "SO-1", Open: true,
+		Lines: []mapping.OrderLine{{SKU: "WIDGET-RED", Location: "dallas", Quantity: 5}}, By: mapping.Origin{Document: "d"}}, "", nil, f.clock.Now())
+	if err := st.Put(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.deps.Orders = st
 	for _, tc := range []struct {
 		target, token string
 		code          int
 		body          string
 	}{
 		{"/api/v1/orders/shopmart/SO-1", roSecret, http.StatusOK, `"quantity": 5`},
-		{"/api/v1/orders/shopmart/SO-2", roSecret, http.StatusNotFound, "no order SO-2 of partner shopmart"},
+		{"/api/v1/orders/shopmart/SO-2", roSecret, http.StatusNotFound, "order SO-2 of shopmart"},
 		{"/api/v1/orders/shopmart/SO-1", "", http.StatusUnauthorized, ""},
 	} {
 		rec := f.do(request{target: tc.target, token: tc.token})

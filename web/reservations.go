@@ -18,12 +18,13 @@ const maxKeyLen = 200
 
 // reservationRequest is the body of POST /api/v1/reservations.
 type reservationRequest struct {
-	SKU      string `json:"sku"`
-	Location string `json:"location"`
-	Quantity int64  `json:"quantity"`
-	Order    string `json:"order"`
-	Channel  string `json:"channel"`
-	Note     string `json:"note"`
+	SKU      string  `json:"sku"`
+	Location string  `json:"location"`
+	Quantity int64   `json:"quantity"`
+	Order    string  `json:"order"`
+	Channel  string  `json:"channel"`
+	Note     string  `json:"note"`
+	ShipTo   *ShipTo `json:"ship_to"`
 }
 
 func checkKey(key string) error {
@@ -49,7 +50,7 @@ func (s *Server) parseReservation(r *http.Request) (Reservation, error) {
 		if errors.As(err, &mbe) {
 			return Reservation{}, err
 		}
-		return Reservation{}, badParam("body", "want a JSON object {sku, location, quantity, order?, channel?, note?}: %v", err)
+		return Reservation{}, badParam("body", "want a JSON object {sku, location, quantity, order?, channel?, note?, ship_to?}: %v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Reservation{}, badParam("body", "one JSON object only")
@@ -70,12 +71,55 @@ func (s *Server) parseReservation(r *http.Request) (Reservation, error) {
 			return Reservation{}, badParam("body.channel", "no partner %q", req.Channel)
 		}
 	}
+	if err := checkShipTo(req.ShipTo); err != nil {
+		return Reservation{}, err
+	}
 	order := req.Order
 	if order == "" {
 		order = key
 	}
 	return Reservation{Key: key, SKU: req.SKU, Location: req.Location, Quantity: req.Quantity, Order: order,
-		Channel: req.Channel, Note: req.Note, Requester: Who(r)}, nil
+		Channel: req.Channel, Note: req.Note, Requester: Who(r), ShipTo: req.ShipTo}, nil
+}
+
+// checkShipTo checks a ship-to against the X12 lengths of the N1, N3
+// and N4 it becomes.
+func checkShipTo(st *ShipTo) error {
+	if st == nil {
+		return nil
+	}
+	text := func(field, v string, lo, hi int, required bool) error {
+		if v == "" && !required {
+			return nil
+		}
+		if n := len(v); n < lo || n > hi || strings.TrimSpace(v) != v ||
+			strings.IndexFunc(v, func(r rune) bool {
+				return r > unicode.MaxASCII || !unicode.IsPrint(r) || strings.ContainsRune("~*^>:", r)
+			}) >= 0 {
+			return badParam("body.ship_to."+field, "want %d to %d printable ASCII characters, without ~ * ^ > :", lo, hi)
+		}
+		return nil
+	}
+	if len(st.Street) > 2 {
+		return badParam("body.ship_to.street", "at most 2 lines")
+	}
+	for _, c := range []struct {
+		field    string
+		v        string
+		lo, hi   int
+		required bool
+	}{{"name", st.Name, 1, 60, true}, {"city", st.City, 2, 30, false}, {"state", st.State, 2, 2, false},
+		{"postal_code", st.PostalCode, 3, 15, false}, {"country", st.Country, 2, 3, false}} {
+		if err := text(c.field, c.v, c.lo, c.hi, c.required); err != nil {
+			return err
+		}
+	}
+	for i, l := range st.Street {
+		if err := text(fmt.Sprintf("street[%d]", i), l, 1, 55, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // apiReserve allocates stock when it is available to promise: 201 with

@@ -61,10 +61,12 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/partners/{id}/believes", ro, kindAPI, s.apiBelieves},
 		{"GET", "/api/v1/broadcasts", ro, kindAPI, s.apiBroadcasts},
 		{"GET", "/api/v1/broadcasts/{id}/told", ro, kindAPI, s.apiTold},
+		{"GET", "/api/v1/orders", ro, kindAPI, s.apiOrders},
 		{"POST", "/api/v1/reload", op, kindAPI, s.apiReload},
 		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
 		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
 		{"GET", "/api/v1/audit", ro, kindAPI, s.apiAudit},
+		{"GET", "/api/v1/divergence", ro, kindAPI, s.apiDivergence},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},

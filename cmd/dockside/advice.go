@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/gateway"
@@ -22,7 +23,7 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 			"recorded as what the partner was told; without, nothing is recorded as sent. While serve runs\n"+
 			"it is built by serve (POST /api/v1/partners/PARTNER/advice, operator token).")
 	out := fs.String("out", "", "write the X12 to this `file` instead of stdout")
-	delta := fs.Bool("delta", false, "only the items changed since the last advice the partner accepted")
+	delta := fs.Bool("delta", false, "only the items whose figure differs from any the partner may believe (last delivered, or sent and not confirmed)")
 	send := fs.Bool("send", false, "queue the advice in the outbox")
 	gf := addGatewayFlags(fs)
 	pos, code, ok := parseArgs(e, fs, args)
@@ -50,6 +51,10 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 	for _, p := range res.Problems {
 		fmt.Fprintf(e.Stderr, "dockside: %v\n", p)
 	}
+	if res.Empty {
+		fmt.Fprintf(e.Stderr, "advice for %s: %s, nothing to tell (no advice with zero items is built or sent)\n", pos[0], res.Broadcast.Mode)
+		return exitOK
+	}
 	if *out != "" {
 		if err := atomicfile.WriteFile(*out, res.X12, 0o640); err != nil {
 			return failed(e, err)
@@ -58,6 +63,10 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 		e.Stdout.Write(res.X12)
 	}
 	bc := res.Broadcast
-	fmt.Fprintf(e.Stderr, "advice %d for %s: %s, %d items, interchange %s, %s\n", bc.ID, bc.Partner, bc.Mode, bc.Items, bc.Interchange, bc.State)
+	state := strings.ReplaceAll(string(bc.State), "_", " ")
+	if bc.State == broadcast.StateNotSent {
+		state += " (built only; --send queues it)"
+	}
+	fmt.Fprintf(e.Stderr, "advice %d for %s: %s, %d items, interchange %s, %s\n", bc.ID, bc.Partner, bc.Mode, bc.Items, bc.Interchange, state)
 	return exitOK
 }

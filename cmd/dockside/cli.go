@@ -47,8 +47,10 @@ func commands() []*command {
 		x12Command(),
 		partnersCommand(),
 		stockCommand(), historyCommand(),
-		ingestCommand(), messagesCommand(), outboxCommand(),
+		ingestCommand(), messagesCommand(), outboxCommand(), ordersCommand(),
 		serveCommand(), reloadCommand(), configCommand(), adviceCommand(),
+		divergenceCommand(),
+		migrateCommand(),
 	}
 }
 
@@ -92,13 +94,21 @@ func (c *command) find(name string) *command {
 }
 
 func (c *command) printHelp(w io.Writer, path string) {
-	fmt.Fprintf(w, "Usage: %s <command> [arguments]\n\n%s.\n\nCommands:\n", path, c.summary)
+	fmt.Fprintf(w, "Usage: %s <command> [arguments]\n\n%s.\n\nCommands:\n", path, sentence(c.summary))
 	subs := append([]*command(nil), c.subs...)
 	sort.Slice(subs, func(i, j int) bool { return subs[i].name < subs[j].name })
 	for _, s := range subs {
 		fmt.Fprintf(w, "  %-12s %s\n", s.name, s.summary)
 	}
 	fmt.Fprintf(w, "\nRun '%s <command> --help' for a command's options.\n", path)
+}
+
+// sentence is a summary (lower case, as listed) as the start of a sentence.
+func sentence(summary string) string {
+	if summary == "" || summary[0] < 'a' || summary[0] > 'z' {
+		return summary
+	}
+	return strings.ToUpper(summary[:1]) + summary[1:]
 }
 
 // newFlags makes a flag set whose --help prints the command's usage line,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -47,12 +48,36 @@ func (f gatewayFlags) open(e *env, log *slog.Logger) (*gateway.Gateway, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Storage != "" {
+		// Only some stores have a PostgreSQL implementation: running on
+		// bbolt while the configuration names PostgreSQL would split the
+		// state between them.
+		return nil, errors.New("storage: the gateway does not run on PostgreSQL yet (only `dockside migrate` uses the setting); leave storage empty")
+	}
 	g, err := gateway.Open(cfg, &gateway.Options{Logger: log, Now: e.Now})
+	if isLocked(err) {
+		return nil, &dataInUseError{data: cfg.Data, err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", cfg.Data, err)
 	}
 	return g, nil
 }
+
+// dataInUseError: another process (a running serve) holds the data
+// folder's stores. It says what to do rather than which store file is
+// locked, and wraps the lock error.
+type dataInUseError struct {
+	data string
+	err  error
+}
+
+func (e *dataInUseError) Error() string {
+	return fmt.Sprintf("the data folder %s is in use by another dockside process (a running serve?): "+
+		"stop it first, or hand the files to serve (SFTP, AS2 or a watched folder)", e.data)
+}
+
+func (e *dataInUseError) Unwrap() error { return e.err }
 
 // failed reports an error of a command that could not do its work and
 // returns the usage/I-O exit code.

@@ -21,7 +21,7 @@ func historyCommand() *command {
 	)
 	return &command{
 		name:    "history",
-		summary: "Show the audit trail of a SKU from the ledger",
+		summary: "show the audit trail of a SKU from the ledger",
 		usage:   usage,
 		run: func(ctx context.Context, e *env, args []string) int {
 			fs := newFlags(e, usage, summary)

@@ -33,6 +33,13 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if cfg, err := gf.load(e); err == nil {
+		if c, err := runningServer(e, cfg.Data, cfg.HTTP.Listen); err == nil {
+			// Said at once, rather than after waiting for the stores' locks.
+			return failed(e, fmt.Errorf("serve (at %s) holds the data folder %s: stop it first, "+
+				"or hand the files to it (SFTP, AS2 or a watched folder)", c.base, cfg.Data))
+		}
+	}
 	g, err := gf.open(e, cliLogger(e, *verbose))
 	if err != nil {
 		return failed(e, err)

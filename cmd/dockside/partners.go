@@ -18,7 +18,7 @@ import (
 func partnersCommand() *command {
 	return &command{
 		name:    "partners",
-		summary: "Check and inspect partner profiles",
+		summary: "check and inspect partner profiles",
 		subs: []*command{
 			partnersCheckCommand(),
 			partnersTryCommand(),
@@ -59,7 +59,7 @@ func partnersCheckCommand() *command {
 	)
 	return &command{
 		name:    "check",
-		summary: "Validate partner profiles and list every problem",
+		summary: "validate partner profiles and list every problem",
 		usage:   usage,
 		run: func(ctx context.Context, e *env, args []string) int {
 			fs := newFlags(e, usage, summary)

@@ -280,6 +280,10 @@ func readStores[T any](e *env, gf gatewayFlags, cmd string, remote func(*apiClie
 	if !errors.Is(err, errNoServer) {
 		return zero, err
 	}
+	if _, err := os.Stat(cfg.Data); errors.Is(err, os.ErrNotExist) {
+		// Opening would make a new, empty data folder and read nothing.
+		return zero, fmt.Errorf("no data folder at %s (set --data or DOCKSIDE_DATA, or run serve first)", cfg.Data)
+	}
 	g, err := gf.open(e, cliLogger(e, false))
 	if isLocked(err) {
 		if c, cerr := serverClient(e, cfg.Data, cfg.HTTP.Listen); cerr == nil {

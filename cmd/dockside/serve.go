@@ -35,7 +35,12 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	}
 	defer g.Close()
 	cfg := g.Config
-	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "workers", cfg.Workers)
+	profilesDir := cfg.Partners
+	if profilesDir == "" {
+		profilesDir = gateway.DemoPartnersDir(cfg.Data) // written by Open
+	}
+	log.Info("dockside serving", "data", cfg.Data, "partners", len(g.Partners().Profiles()), "partners_dir", profilesDir,
+		"workers", cfg.Workers)
 	pidFile, removePID, err := gateway.WritePIDFile(cfg.Data)
 	if err != nil {
 		return failed(e, err)

@@ -174,6 +174,10 @@ func TestReadCommandsWhileServing(t *testing.T) {
 		{"messages", "list", "--config", config},
 		{"messages", "list", "--config", config, "--state", "failed", "--json"},
 		{"messages", "show", "2", "--config", config},
+		{"orders", "list", "--config", config},
+		{"orders", "list", "--config", config, "--partner", "shopmart", "--state", "allocated", "--json"},
+		{"orders", "show", "shopmart", "SO-9001", "--config", config},
+		{"orders", "show", "shopmart", "SO-9001", "--config", config, "--json"},
 	}
 	before := make([]string, len(reads))
 	for i, args := range reads {
@@ -223,6 +227,9 @@ func TestReadCommandsWhileServing(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "messages", "show", "99", "--config", config); code != exitFail || !strings.Contains(errOut, "404") {
 		t.Errorf("messages show 99 while serving: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "orders", "show", "shopmart", "SO-404", "--config", config); code != exitFail || !strings.Contains(errOut, "404") {
+		t.Errorf("orders show SO-404 while serving: exit %d, %s", code, errOut)
 	}
 	// Replay goes through serve too (it reloads the profiles first): done
 	// once the cross-reference knows the item; a done message is refused.

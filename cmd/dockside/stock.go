@@ -32,7 +32,7 @@ func stockCommand() *command {
 	)
 	return &command{
 		name:    "stock",
-		summary: "Show inventory balances from the ledger",
+		summary: "show inventory balances from the ledger",
 		usage:   usage,
 		run: func(ctx context.Context, e *env, args []string) int {
 			fs := newFlags(e, usage, summary)

@@ -10,7 +10,7 @@ import (
 )
 
 func x12Command() *command {
-	return &command{name: "x12", summary: "Validate, acknowledge and inspect X12 files", subs: []*command{
+	return &command{name: "x12", summary: "validate, acknowledge and inspect X12 files", subs: []*command{
 		{name: "validate", summary: "check envelopes and transaction sets against their specs", run: runX12Validate},
 		{name: "ack", summary: "write the 997/999 (and TA1) acknowledging a file", run: runX12Ack},
 		{name: "json", summary: "print the parsed documents as JSON", run: runX12JSON},
@@ -30,7 +30,7 @@ func checkFile(v x12.SetValidator, path string, each x12.SetFunc) (*x12.Report, 
 func runX12Validate(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "x12 validate [--json] FILE...",
 		"Checks every interchange, group and transaction set of each FILE: envelopes, counts,\n"+
-			"control numbers, and content against the embedded 846/856/940/997/999 specs.\n"+
+			"control numbers, and content against the embedded 846/850/856/940/943/944/945/947/997/999 specs.\n"+
 			"Exit 0 when every set is accepted, 1 when any is rejected or an envelope is bad, 2 on usage or I/O errors.")
 	asJSON := fs.Bool("json", false, "print one JSON document")
 	files, code, ok := parseArgs(e, fs, args)
@@ -124,7 +124,8 @@ func runX12Ack(ctx context.Context, e *env, args []string) int {
 
 func runX12JSON(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "x12 json FILE",
-		"Prints the parsed documents of FILE as JSON: typed for 846, 856 and 940, generic segments otherwise.")
+		"Prints the parsed documents of FILE as JSON: typed for 846, 850, 856, 940, 943, 944, 945 and 947,\n"+
+			"generic segments otherwise.")
 	files, code, ok := parseArgs(e, fs, args)
 	if !ok {
 		return code

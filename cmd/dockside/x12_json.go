@@ -65,7 +65,7 @@ func documentsJSON(v x12.SetValidator, path string) (*documentsFileJSON, *x12.Re
 	return out, rep, nil
 }
 
-// decodeDocument returns the typed document of a set (846, 856, 940), its
+// decodeDocument returns the typed document of a set (documents.Decode), its
 // generic segments otherwise, or the decoding error with its place.
 func decodeDocument(t *x12.Transaction) any {
 	doc, err := documents.Decode(t)

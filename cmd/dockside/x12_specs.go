@@ -6,7 +6,7 @@ import (
 )
 
 // newSetValidator returns the validator for transaction set content: the
-// embedded 846/856/940/997/999 specs.
+// embedded specs (every set of specs.Load).
 func newSetValidator() (x12.SetValidator, error) {
 	c, err := specs.Load()
 	if err != nil {

@@ -131,6 +131,7 @@ func (c *checker) handle(ev Event, err error, open *Interchange) (t *Transaction
 		rep.Err = se
 		if open != nil && len(rep.Interchanges) > 0 && c.last().Interchange == open {
 			open.Errors = append(open.Errors, EnvelopeError{Code: syntaxNote(se), Pos: se.Pos, Msg: se.Error()})
+			stopInGroup(c.last(), se)
 		}
 		return nil, res, true, nil
 	}
@@ -152,6 +153,26 @@ func (c *checker) handle(ev Event, err error, open *Interchange) (t *Transaction
 		return ev.Transaction, res, false, nil
 	}
 	return nil, res, false, nil
+}
+
+// stopInGroup rejects the group a syntax error stopped reading in (no GE
+// read): its acknowledgement must not accept a group whose sets were cut
+// off ("AK9*A*0*0*0" for a truncated file).
+func stopInGroup(ic *InterchangeReport, se *SyntaxError) {
+	if len(ic.Groups) == 0 {
+		return
+	}
+	g := ic.Groups[len(ic.Groups)-1].Group
+	if g.Trailer != nil {
+		return
+	}
+	for _, e := range g.Errors {
+		if e.Code == GroupTrailerMissing {
+			return
+		}
+	}
+	g.Errors = append(g.Errors, EnvelopeError{Code: GroupTrailerMissing, Segment: "GE", Pos: se.Pos,
+		Msg: "reading stopped inside the group, before its GE"})
 }
 
 // syntaxNote maps a syntax error to the TA1 note that fits it best.

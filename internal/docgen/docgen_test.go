@@ -100,3 +100,18 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestProse: a placeholder in angle brackets survives Markdown rendering
+// (escaped outside code spans, untouched inside them).
+func TestProse(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"default <data>/sftp", `default \<data>/sftp`},
+		{"default http://<listen>.", `default http://\<listen>.`},
+		{"the key `tables.<name>` and <x>", "the key `tables.<name>` and \\<x>"},
+		{"no brackets", "no brackets"},
+	} {
+		if got := prose(tt.in); got != tt.want {
+			t.Errorf("prose(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

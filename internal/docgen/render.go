@@ -145,15 +145,15 @@ func (p Page) Markdown() string {
 			facts = append(facts, "default: `"+k.Default+"`")
 		}
 		b.WriteString(strings.Join(facts, " · ") + "\n\n")
-		b.WriteString(k.Doc + "\n")
+		b.WriteString(prose(k.Doc) + "\n")
 		if k.TypeDoc != "" && k.Values == nil && k.TypeDoc != k.Doc {
-			fmt.Fprintf(&b, "\n*%s*: %s\n", k.Type, k.TypeDoc)
+			fmt.Fprintf(&b, "\n*%s*: %s\n", k.Type, prose(k.TypeDoc))
 		}
 		if len(k.Values) > 0 {
 			b.WriteString("\nAllowed values:\n\n")
 			for _, v := range k.Values {
 				if v.Doc != "" {
-					fmt.Fprintf(&b, "- `%s`: %s\n", v.Name, v.Doc)
+					fmt.Fprintf(&b, "- `%s`: %s\n", v.Name, prose(v.Doc))
 				} else {
 					fmt.Fprintf(&b, "- `%s`\n", v.Name)
 				}
@@ -167,6 +167,24 @@ func (p Page) Markdown() string {
 		if k.Example != "" {
 			fmt.Fprintf(&b, "\nExample: `%s`\n", k.Example)
 		}
+	}
+	return b.String()
+}
+
+// prose is a doc comment as Markdown text: a "<" outside code spans is
+// escaped, so that a placeholder such as <data>/sftp is shown rather than
+// taken for an HTML tag and dropped.
+func prose(doc string) string {
+	var b strings.Builder
+	code := false
+	for _, r := range doc {
+		switch {
+		case r == '`':
+			code = !code
+		case r == '<' && !code:
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

@@ -57,7 +57,20 @@ func (b *budget) acquire(ctx context.Context, n int64) (int64, error) {
 	}
 }
 
-// release gives back what acquire took.
+// tryAcquire takes n at once if it is free (ahead of any waiter: it is
+// for a holder growing its share, which must not wait on those behind
+// it), or reports that it is not.
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.free < n {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+// release gives back what acquire or tryAcquire took.
 func (b *budget) release(n int64) {
 	b.mu.Lock()
 	b.free += n

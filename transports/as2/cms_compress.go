@@ -41,8 +41,10 @@ func compressData(content []byte) ([]byte, error) {
 }
 
 // decompressData reads a CompressedData ContentInfo (BER or DER) and
-// returns its content, at most limit bytes.
-func decompressData(in []byte, limit int64) ([]byte, error) {
+// returns its content, at most limit bytes. grow, when not nil, is asked
+// for each piece of content before it is kept (to count it against a
+// memory budget); its error ends the decompression.
+func decompressData(in []byte, limit int64, grow func(n int64) error) ([]byte, error) {
 	const st = "CompressedData"
 	oid, content, err := parseContentInfo(in, st)
 	if err != nil {
@@ -77,12 +79,26 @@ func decompressData(in []byte, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDecompression, err)
 	}
-	out, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDecompression, err)
+	var out bytes.Buffer
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			if int64(out.Len()+n) > limit {
+				return nil, fmt.Errorf("%w: decompressed content over the decompression limit of %d bytes", ErrTooLarge, limit)
+			}
+			if grow != nil {
+				if err := grow(int64(n)); err != nil {
+					return nil, err
+				}
+			}
+			out.Write(buf[:n])
+		}
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrDecompression, err)
+		}
 	}
-	if int64(len(out)) > limit {
-		return nil, fmt.Errorf("%w: decompressed content over %d bytes", ErrTooLarge, limit)
-	}
-	return out, nil
 }

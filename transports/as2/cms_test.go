@@ -47,15 +47,15 @@ func TestCompressRoundTrip(t *testing.T) {
 	if len(z) > len(content)/10 {
 		t.Errorf("compressed %d bytes to %d", len(content), len(z))
 	}
-	got, err := decompressData(z, int64(len(content)))
+	got, err := decompressData(z, int64(len(content)), nil)
 	if err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("round trip: %v", err)
 	}
-	if _, err := decompressData(z, int64(len(content)-1)); !errors.Is(err, ErrTooLarge) {
+	if _, err := decompressData(z, int64(len(content)-1), nil); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("over the limit: %v, want ErrTooLarge", err)
 	}
 	z[len(z)-3] ^= 0xff // the zlib checksum
-	if _, err := decompressData(z, 1<<20); !errors.Is(err, ErrDecompression) {
+	if _, err := decompressData(z, 1<<20, nil); !errors.Is(err, ErrDecompression) {
 		t.Fatalf("corrupt: %v, want ErrDecompression", err)
 	}
 }

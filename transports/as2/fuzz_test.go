@@ -108,7 +108,7 @@ func FuzzUnwrap(f *testing.F) {
 	f.Add("application/pkcs7-mime", []byte{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03, 0xa0, 0x80, 0x00, 0x00, 0x00, 0x00})
 	f.Fuzz(func(t *testing.T, ctype string, body []byte) {
 		top := &entity{fields: []field{{"Content-Type", ctype}}, body: body}
-		u, err := unwrap(top, p, us.Identity, 1<<20)
+		u, err := unwrap(top, p, us.Identity, expansion{max: 1 << 20})
 		if err == nil && !bytes.Equal(u.payload, []byte("ISA*00~")) && len(body) > 500 {
 			t.Logf("unwrapped %d bytes", len(u.payload))
 		}

@@ -43,7 +43,11 @@ type HandlerConfig struct {
 	// asynchronous MDNs posted to us are refused.
 	Outbox Outbox
 	// MaxBody bounds one HTTP body (default DefaultMaxBody); MaxExpanded
-	// bounds decompressed content (default 8 × MaxBody).
+	// bounds a message's decompressed content (default MaxBody). The
+	// decompressed content is also counted against UnwrapMemory, with the
+	// body: a message whose body and decompressed content are over it is
+	// refused (too large); one that finds too little of it free just then
+	// is refused as this station's failure, to be sent again later.
 	MaxBody, MaxExpanded int64
 	// SpoolDir is where bodies over SpoolAbove bytes are written while
 	// they arrive (default os.TempDir(); better a folder on disk than a
@@ -101,7 +105,7 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	if cfg.MaxExpanded <= 0 {
-		cfg.MaxExpanded = 8 * cfg.MaxBody
+		cfg.MaxExpanded = cfg.MaxBody
 	}
 	if cfg.ReportingUA == "" {
 		cfg.ReportingUA = "Dockside AS2"
@@ -204,6 +208,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client went away
 	}
 	defer h.working.release(share)
+	req.share = share
 	if req.top.body, err = body.bytes(); err != nil {
 		h.log.Error("AS2 spooled body unreadable", "message_id", req.messageID, "err", err)
 		http.Error(w, "this station failed to read the message; send it again later", http.StatusInternalServerError)
@@ -359,7 +364,18 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 	for _, c := range p.Certs {
 		h.expiry.check(now, p.ID, c)
 	}
-	u, err := unwrap(req.top, p, h.cfg.Identity, h.cfg.MaxExpanded)
+	var extra int64 // unwrap memory taken for decompressed content
+	defer func() { h.working.release(extra) }()
+	u, err := unwrap(req.top, p, h.cfg.Identity, expansion{max: h.cfg.MaxExpanded, grow: func(n int64) error {
+		if req.share+extra+n > h.cfg.UnwrapMemory {
+			return fmt.Errorf("%w: the message and its decompressed content over the unwrap memory of %d bytes", ErrTooLarge, h.cfg.UnwrapMemory)
+		}
+		if !h.working.tryAcquire(n) {
+			return fmt.Errorf("%w: too little unwrap memory free for the decompressed content; send it again later", errOurs)
+		}
+		extra += n
+		return nil
+	}})
 	if err == nil && mreq.failure != nil {
 		err = mreq.failure
 	}

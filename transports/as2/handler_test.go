@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -99,5 +101,74 @@ func TestInboxFailure(t *testing.T) {
 	a.sendDue(t)
 	if m, _ = a.outbox.Get(m.ID); m.State != outbox.Delivered {
 		t.Fatalf("after the inbox is back: %s %q", m.State, m.LastError)
+	}
+}
+
+// TestDecompressionBounded: a zip bomb (megabytes of zeros, compressed to
+// a few kilobytes, built here) is refused, with the MDN naming the
+// limit it went over: the decompression limit (MaxExpanded), or the
+// unwrap memory its decompressed content counts against with its body.
+// A message within both is taken.
+func TestDecompressionBounded(t *testing.T) {
+	us, them := ident(t, "dockside"), ident(t, "partner")
+	zeros := func(n int) []byte {
+		return append([]byte("Content-Type: application/edi-x12\r\n\r\n"), make([]byte, n)...)
+	}
+	tests := []struct {
+		name                string
+		body, expanded, mem int64 // MaxBody, MaxExpanded, UnwrapMemory (0: defaults)
+		held                int64 // of UnwrapMemory, taken by other messages meanwhile
+		content             []byte
+		want                string
+	}{
+		{"over the decompression limit (default MaxBody)", 1 << 20, 0, 1 << 30, 0, zeros(4 << 20), "decompressed content over the decompression limit of 1048576 bytes"},
+		{"over a decompression limit set", 0, 4 << 20, 0, 0, zeros(16 << 20), "decompressed content over the decompression limit of 4194304 bytes"},
+		{"over the unwrap memory", 0, 0, 2 << 20, 0, zeros(16 << 20), "the message and its decompressed content over the unwrap memory of 2097152 bytes"},
+		{"unwrap memory taken meanwhile", 0, 4 << 20, 2 << 20, 1 << 20, zeros(3 << 19), "too little unwrap memory free for the decompressed content; send it again later"},
+		{"within both", 0, 4 << 20, 2 << 20, 0, zeros(1 << 20), "processed"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStation(t, us, Partner{ID: "acme", AS2ID: them.AS2ID, Certs: []*x509Cert{them.Cert}})
+			h, err := NewHandler(HandlerConfig{Identity: us.Identity, Partners: partnersFunc{st}, Inbox: st.inbox, Store: st.store,
+				MaxBody: tt.body, MaxExpanded: tt.expanded, UnwrapMemory: tt.mem, Logger: testLogger(t), RatePerAddress: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.held > 0 {
+				if !h.working.tryAcquire(tt.held) {
+					t.Fatal("budget")
+				}
+				defer h.working.release(tt.held)
+			}
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			head, body, _ := bytes.Cut(compressedEntity(t, tt.content), []byte("\r\n\r\n"))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+			for _, l := range strings.Split(string(head), "\r\n") {
+				k, v, _ := strings.Cut(l, ": ")
+				req.Header.Set(k, v)
+			}
+			req.Header.Set("AS2-From", quoteAS2ID(them.AS2ID))
+			req.Header.Set("AS2-To", "DOCKSIDE")
+			req.Header.Set("Message-ID", fmt.Sprintf("<bomb%d@x>", i))
+			req.Header.Set("Disposition-Notification-To", "edi@acme.example")
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if !strings.Contains(string(b), tt.want) {
+				t.Fatalf("HTTP %d, MDN does not say %q:\n%.2000s", resp.StatusCode, tt.want, b)
+			}
+			msgs, _ := st.inboxMessages(t)
+			if stored := len(msgs) == 1; stored != (tt.want == "processed") {
+				t.Fatalf("%d messages in the inbox", len(msgs))
+			}
+			if h.working.free != h.working.total-tt.held {
+				t.Fatalf("unwrap memory %d of %d free after the message", h.working.free, h.working.total)
+			}
+		})
 	}
 }

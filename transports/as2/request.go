@@ -16,6 +16,7 @@ type request struct {
 	dnOptions  string
 	receiptURL string // Receipt-Delivery-Option
 	top        *entity
+	share      int64 // of the handler's unwrap memory, held for the body
 }
 
 // readRequest reads the AS2 headers of r; the top entity's body is set

@@ -33,11 +33,18 @@ type unwrapped struct {
 	zlibOutside bool
 }
 
+// expansion bounds decompressed content: at most max bytes, each asked
+// of grow (when not nil) before it is kept.
+type expansion struct {
+	max  int64
+	grow func(n int64) error
+}
+
 // unwrap undoes the encryption, compression and signature layers of a
 // message from partner p, in whatever order they come, and checks the
-// partner's requirements. limit bounds decompressed content. Errors wrap
+// partner's requirements. exp bounds decompressed content. Errors wrap
 // the sentinel that decides the MDN disposition.
-func unwrap(top *entity, p Partner, id Identity, limit int64) (*unwrapped, error) {
+func unwrap(top *entity, p Partner, id Identity, exp expansion) (*unwrapped, error) {
 	u := &unwrapped{}
 	cur := top
 	for i := 0; ; i++ {
@@ -51,7 +58,7 @@ func unwrap(top *entity, p Partner, id Identity, limit int64) (*unwrapped, error
 		case "multipart/signed":
 			next, err = u.verify(cur, params["boundary"], p)
 		case "application/pkcs7-mime", "application/x-pkcs7-mime":
-			next, err = u.open(cur, p, id, limit)
+			next, err = u.open(cur, p, id, exp)
 		default:
 			return u.finish(top, cur, p)
 		}
@@ -83,7 +90,7 @@ func (u *unwrapped) verify(cur *entity, boundary string, p Partner) ([]byte, err
 // open undoes an application/pkcs7-mime layer: EnvelopedData,
 // CompressedData or opaque SignedData, told apart by their CMS content
 // type (smime-type parameters are not always right).
-func (u *unwrapped) open(cur *entity, p Partner, id Identity, limit int64) ([]byte, error) {
+func (u *unwrapped) open(cur *entity, p Partner, id Identity, exp expansion) ([]byte, error) {
 	der, err := cur.decodedBody()
 	if err != nil {
 		return nil, fmt.Errorf("%w: transfer encoding: %v", ErrUnsupported, err)
@@ -111,7 +118,7 @@ func (u *unwrapped) open(cur *entity, p Partner, id Identity, limit int64) ([]by
 		if u.compressed != "" {
 			return nil, fmt.Errorf("%w: compression inside compression", ErrUnsupported)
 		}
-		plain, err := decompressData(der, limit)
+		plain, err := decompressData(der, exp.max, exp.grow)
 		if err != nil {
 			return nil, classify(err, ErrDecompression)
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dockside-edi/dockside/internal/passhash"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -16,15 +17,13 @@ import (
 // errBadHash: a password hash is in no format we know.
 var errBadHash = errors.New("not a bcrypt or argon2id hash")
 
-// Bounds on argon2id parameters read from a profile, so that a typo cannot
-// make every login allocate gigabytes.
+// Bounds on the parameters of a hash read from a profile (partners
+// refuses a profile over them, with the same figures).
 const (
-	maxArgonMemory  = 1 << 20 // KiB: 1 GiB
-	maxArgonTime    = 64
-	maxArgonThreads = 64
-	// maxBcryptCost bounds bcrypt's cost likewise: 14 takes about a
-	// second a login; each step doubles it (31 would take days).
-	maxBcryptCost = 14
+	maxArgonMemory  = passhash.MaxArgonMemory // KiB
+	maxArgonTime    = passhash.MaxArgonTime
+	maxArgonThreads = passhash.MaxArgonThreads
+	maxBcryptCost   = passhash.MaxBcryptCost
 )
 
 // Argon2id parameters of HashPassword (RFC 9106's second recommendation).

@@ -1,0 +1,13 @@
+// Package divergence finds where a partner's figures differ from ours:
+// a 3PL's own available figure for one of our locations (an 846 QTY its
+// profile maps to the compare bucket, kept by Store.Report), and what a
+// sales channel may believe of a SKU (the figure of the last advice
+// delivered to it, from the broadcast store) against what its policy
+// lets it sell now.
+//
+// A divergence is tracked from the first time it is seen ("since"), so
+// the report can say how long it has lasted; one older than the
+// partner's threshold (profile divergence.warn_after) is logged at WARN
+// once per incident and, when the profile names one, posted to an
+// operator webhook (Monitor).
+package divergence

@@ -1,0 +1,352 @@
+package orders
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/mapping"
+)
+
+// State is where an order is in its life.
+type State string
+
+// The states of an order, in the order they are reached.
+const (
+	Received     State = "received"     // known, allocating nothing
+	Allocated    State = "allocated"    // open, its lines allocated in the ledger
+	Sent         State = "sent"         // a 940 queued to every warehouse that fulfils its lines
+	Acknowledged State = "acknowledged" // every warehouse accepted its last 940 (997)
+	Shipping     State = "shipping"     // partly shipped (945s received, lines still open)
+	Closed       State = "closed"       // every line shipped or closed by its warehouse
+	Cancelled    State = "cancelled"    // cancelled by the channel
+)
+
+// Record is one order's life: the order as it stands (the state
+// SettleOrder reads and produces) and what happened to it.
+type Record struct {
+	mapping.OrderState
+	// Revision counts the order documents that changed the order (new,
+	// replace, cancel); each 940 sent names the revision it carries.
+	Revision int `json:"revision"`
+	// Received is when the order was first received; Allocated when its
+	// current lines were allocated (zero once cancelled); Cancelled when
+	// it was cancelled (zero while open).
+	Received  time.Time `json:"received"`
+	Allocated time.Time `json:"allocated,omitzero"`
+	Cancelled time.Time `json:"cancelled,omitzero"`
+	// PurchaseOrder (940 W05-03) and ShipTo (N1*ST) are passed on to the
+	// warehouse.
+	PurchaseOrder string           `json:"purchase_order,omitempty"`
+	ShipTo        *documents.Party `json:"ship_to,omitempty"`
+	// Reservations are the lines of an order made through the
+	// reservations API, by idempotency key (empty for a channel's
+	// document): the order's lines are their sum.
+	Reservations map[string]mapping.OrderLine `json:"reservations,omitempty"`
+	// Dispatches are the order's lines sent to each warehouse location.
+	Dispatches []Dispatch `json:"dispatches,omitempty"`
+	// Events is the order's history, oldest first.
+	Events []Event `json:"events,omitempty"`
+}
+
+// Event is one step of an order's life.
+type Event struct {
+	At     time.Time `json:"at"`
+	What   string    `json:"what"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+// Dispatch is what one warehouse location was asked to ship for the
+// order: the lines of its last 940, its sends and its shipments.
+type Dispatch struct {
+	// Warehouse is the warehouse partner's id; Location our location it
+	// fulfils; Code the partner's code for it (N1*WH).
+	Warehouse string `json:"warehouse"`
+	Location  string `json:"location"`
+	Code      string `json:"code"`
+	// Order is the depositor order number the warehouse knows the order
+	// by (our 940's W05-02, its 945's W06-02).
+	Order string `json:"order"`
+	// Lines are the lines of the last 940 sent; line n is W01 number n.
+	Lines []Line `json:"lines"`
+	// Cancelled is set once a cancel (W05-01 F) was sent.
+	Cancelled bool `json:"cancelled,omitempty"`
+	// Sends are the 940s queued, oldest first.
+	Sends []Send `json:"sends,omitempty"`
+	// ShipDue is when the warehouse's 945 is due (zero: no window).
+	ShipDue time.Time `json:"ship_due,omitzero"`
+	// Shipments are the warehouse's shipment confirmations applied.
+	Shipments []Shipment `json:"shipments,omitempty"`
+	// Held says why the last 940 the order asked for was not sent (an
+	// item the warehouse's cross-reference misses); empty once sent.
+	Held string `json:"held,omitempty"`
+}
+
+// Line is one line of a 940 we sent and what was shipped of it.
+type Line struct {
+	SKU      string `json:"sku"`
+	Item     string `json:"item"` // the warehouse's item id
+	Quantity int64  `json:"quantity"`
+	Shipped  int64  `json:"shipped"`
+	// Status is the last W12-01 status confirmed for the line.
+	Status string `json:"status,omitempty"`
+	// Closed: the line is shipped or its remainder released (CC, CP,
+	// IC...); a backorder (BP) keeps it open.
+	Closed bool `json:"closed,omitempty"`
+}
+
+// Send is one 940 queued to a warehouse.
+type Send struct {
+	Revision int    `json:"revision"`
+	Purpose  string `json:"purpose"`  // W05-01: N new, R change, F cancel
+	Document string `json:"document"` // the order document (ledger key) that asked for it
+	Outbox   uint64 `json:"outbox"`
+	// Interchange and Group are the 940's ISA13 and GS06.
+	Interchange string    `json:"interchange"`
+	Group       string    `json:"group"`
+	Queued      time.Time `json:"queued"`
+	// AckDue is when the warehouse's 997 is due (zero: none expected).
+	AckDue time.Time `json:"ack_due,omitzero"`
+	// AckState is the warehouse's verdict (accepted, accepted_with_errors,
+	// rejected), empty until its 997 comes; AckAt when it came.
+	AckState string    `json:"ack_state,omitempty"`
+	AckAt    time.Time `json:"ack_at,omitzero"`
+}
+
+// Shipment is one shipment confirmation (945) applied to a dispatch.
+type Shipment struct {
+	ID      string     `json:"id"` // W06-04
+	Applied time.Time  `json:"applied"`
+	Lines   []ShipLine `json:"lines"`
+}
+
+// Key returns an order's storage key: partner, a zero byte, number.
+func Key(partner, number string) []byte {
+	return append(append([]byte(partner), 0), number...)
+}
+
+// KindKey returns the storage key of a record of kind: an order's is
+// Key(partner, number); another kind's (a shipment) is partner, a zero
+// byte, the kind, a zero byte, number.
+func KindKey(kind mapping.OrderKind, partner, number string) []byte {
+	if kind == mapping.KindOrder {
+		return Key(partner, number)
+	}
+	k := append(append(append([]byte(partner), 0), kind...), 0)
+	return append(k, number...)
+}
+
+// key returns the record's storage key.
+func (r *Record) key() []byte { return KindKey(r.Kind, r.Partner, r.Number) }
+
+// New returns the record of an order not seen before.
+func New(partner, number string) *Record {
+	return &Record{OrderState: mapping.OrderState{Partner: partner, Number: number}}
+}
+
+// Clone returns a deep enough copy of r to change without touching r.
+func (r *Record) Clone() *Record {
+	c := *r
+	c.Lines = slices.Clone(r.Lines)
+	c.Events = slices.Clone(r.Events)
+	c.Reservations = maps.Clone(r.Reservations)
+	c.Dispatches = make([]Dispatch, len(r.Dispatches))
+	for i, d := range r.Dispatches {
+		d.Lines = slices.Clone(d.Lines)
+		d.Sends = slices.Clone(d.Sends)
+		d.Shipments = slices.Clone(d.Shipments)
+		c.Dispatches[i] = d
+	}
+	return &c
+}
+
+func (r *Record) note(at time.Time, what, format string, args ...any) {
+	r.Events = append(r.Events, Event{At: at.UTC(), What: what, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Settle records the order's next state, set by an order document (next
+// from mapping.Result.SettleOrder) at now. A document that set the order
+// before (processed again after a crash) changes nothing but the state.
+func (r *Record) Settle(next *mapping.OrderState, purchaseOrder string, shipTo *documents.Party, now time.Time) {
+	same := r.By.Document != "" && r.By.Document == next.By.Document
+	r.OrderState = *next
+	r.Updated = now.UTC()
+	if same {
+		return
+	}
+	r.Revision++
+	if r.Received.IsZero() {
+		r.Received = now.UTC()
+		r.note(now, string(Received), "by %s", next.By)
+	}
+	if purchaseOrder != "" {
+		r.PurchaseOrder = purchaseOrder
+	}
+	if shipTo != nil {
+		r.ShipTo = shipTo
+	}
+	if next.Open {
+		r.Allocated, r.Cancelled = now.UTC(), time.Time{}
+		r.note(now, string(Allocated), "revision %d by %s: %s", r.Revision, next.By, describe(next.Lines))
+		return
+	}
+	r.Allocated, r.Cancelled = time.Time{}, now.UTC()
+	r.note(now, string(Cancelled), "revision %d by %s", r.Revision, next.By)
+}
+
+func describe(lines []mapping.OrderLine) string {
+	if len(lines) == 0 {
+		return "no lines"
+	}
+	s := ""
+	for i, l := range lines {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s@%s %d", l.SKU, l.Location, l.Quantity)
+	}
+	return s
+}
+
+// Dispatch returns the dispatch to a warehouse location, or nil.
+func (r *Record) Dispatch(warehouse, location string) *Dispatch {
+	for i := range r.Dispatches {
+		if d := &r.Dispatches[i]; d.Warehouse == warehouse && d.Location == location {
+			return d
+		}
+	}
+	return nil
+}
+
+// dispatchByOrder returns the dispatch a warehouse knows by order, or nil.
+func (r *Record) dispatchByOrder(warehouse, order string) *Dispatch {
+	for i := range r.Dispatches {
+		if d := &r.Dispatches[i]; d.Warehouse == warehouse && d.Order == order {
+			return d
+		}
+	}
+	return nil
+}
+
+// sent reports whether a 940 other than a cancel went out for d.
+func (d *Dispatch) sent() bool { return len(d.Sends) > 0 && !d.Cancelled }
+
+// closed reports whether every line of d is closed.
+func (d *Dispatch) closed() bool {
+	for _, l := range d.Lines {
+		if !l.Closed {
+			return false
+		}
+	}
+	return len(d.Lines) > 0
+}
+
+// Status returns where the order is.
+func (r *Record) Status() State {
+	switch {
+	case !r.Open && !r.Cancelled.IsZero():
+		return Cancelled
+	case !r.Open:
+		return Received
+	}
+	live, acked, shipped, closed := 0, 0, 0, 0
+	for i := range r.Dispatches {
+		d := &r.Dispatches[i]
+		if !d.sent() {
+			continue
+		}
+		live++
+		if last := d.Sends[len(d.Sends)-1]; last.AckState != "" && last.AckState != "rejected" {
+			acked++
+		}
+		if len(d.Shipments) > 0 {
+			shipped++
+		}
+		if d.closed() {
+			closed++
+		}
+	}
+	switch {
+	case live == 0:
+		return Allocated
+	case closed == live && r.allRouted():
+		return Closed
+	case shipped > 0:
+		return Shipping
+	case acked == live:
+		return Acknowledged
+	}
+	return Sent
+}
+
+// allRouted reports whether every line of the order went to a warehouse.
+func (r *Record) allRouted() bool {
+	for _, l := range r.Lines {
+		d := r.Dispatch(dispatchWarehouse(r, l.Location), l.Location)
+		if d == nil || !d.sent() {
+			return false
+		}
+	}
+	return true
+}
+
+func dispatchWarehouse(r *Record, location string) string {
+	for _, d := range r.Dispatches {
+		if d.Location == location {
+			return d.Warehouse
+		}
+	}
+	return ""
+}
+
+// Overdue lists what the order is waiting for past its due time at now
+// (a warehouse's 997 for our last 940, a warehouse's 945), a 940 its
+// warehouse rejected (997 AK9 R) and a 940 held back (an item its
+// cross-reference misses). Empty when nothing needs attention.
+func (r *Record) Overdue(now time.Time) []string {
+	if !r.Open {
+		return nil
+	}
+	var out []string
+	for i := range r.Dispatches {
+		d := &r.Dispatches[i]
+		if d.Held != "" {
+			out = append(out, fmt.Sprintf("the 940 to %s for %s is held: %s", d.Warehouse, d.Location, d.Held))
+		}
+		if !d.sent() {
+			continue
+		}
+		last := d.Sends[len(d.Sends)-1]
+		if last.AckState == "rejected" {
+			out = append(out, fmt.Sprintf("%s rejected the 940 of %s (interchange %s) in its 997: it is not going to ship it",
+				d.Warehouse, d.Location, last.Interchange))
+		}
+		if last.AckState == "" && !last.AckDue.IsZero() && now.After(last.AckDue) {
+			out = append(out, fmt.Sprintf("no 997 from %s for the 940 of %s (interchange %s), due %s",
+				d.Warehouse, d.Location, last.Interchange, last.AckDue.Format(time.RFC3339)))
+		}
+		if !d.closed() && !d.ShipDue.IsZero() && now.After(d.ShipDue) {
+			out = append(out, fmt.Sprintf("no complete 945 from %s for order %s at %s, due %s",
+				d.Warehouse, d.Order, d.Location, d.ShipDue.Format(time.RFC3339)))
+		}
+	}
+	return out
+}
+
+// View is a record with where it stands at a time: its state and what
+// is overdue.
+type View struct {
+	*Record
+	State   State    `json:"state"`
+	Overdue []string `json:"overdue,omitempty"`
+}
+
+// View returns the record as it stands at now.
+func (r *Record) View(now time.Time) View {
+	return View{Record: r, State: r.Status(), Overdue: r.Overdue(now)}
+}
+
+// States lists the states in the order they are reached.
+var States = []State{Received, Allocated, Sent, Acknowledged, Shipping, Closed, Cancelled}
