@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/outbox"
@@ -196,7 +197,10 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request) {
 // localPath reports whether p is a path on this site (not //host or a
 // scheme), safe to redirect to.
 func localPath(p string) bool {
-	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") && !strings.ContainsAny(p, "\r\n")
+	// No control character: a browser drops tabs and newlines from a
+	// Location, and "/\t/evil.example" would lead to another site.
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, "/\\") &&
+		strings.IndexFunc(p, unicode.IsControl) < 0
 }
 
 type loginData struct {

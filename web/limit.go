@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"time"
 
 	"github.com/dockside-edi/dockside/internal/ratelimit"
@@ -18,6 +19,9 @@ func newLimiters(perSecond float64, burst int) *limiters {
 // allow takes one request from key's bucket. When the bucket is empty it
 // returns false and how long until a request would be allowed.
 func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
+	if ip, ok := strings.CutPrefix(key, "addr:"); ok {
+		key = "addr:" + ratelimit.AddrKey(ip) // an IPv6 client's /64 is one bucket
+	}
 	return l.b.Allow(key, now)
 }
 

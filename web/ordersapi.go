@@ -81,7 +81,14 @@ func (s *Server) apiOrder(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fmt.Errorf("orders: %w", ErrUnavailable))
 		return
 	}
-	rec, err := s.deps.Orders.Get(r.Context(), mapping.KindOrder, r.PathValue("partner"), r.PathValue("number"))
+	partner, number := r.PathValue("partner"), r.PathValue("number")
+	for _, err := range []error{pathText("partner", partner), pathText("number", number)} {
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
+	rec, err := s.deps.Orders.Get(r.Context(), mapping.KindOrder, partner, number)
 	if errors.Is(err, orders.ErrNotFound) {
 		err = fmt.Errorf("%w: %v", errNotFound, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // maxPage bounds the items of one API page.
@@ -70,4 +71,18 @@ func listParam(r *http.Request, name string) []string {
 		}
 	}
 	return out
+}
+
+// maxPathText bounds a text path parameter (a partner id, an order
+// number), as the ledger bounds its text fields.
+const maxPathText = 1024
+
+// pathText checks a text path parameter: not empty, at most maxPathText
+// bytes, no control character (a NUL would reach into the keys of the
+// stores, which join their parts with it).
+func pathText(param, v string) error {
+	if v == "" || len(v) > maxPathText || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return badParam(param, "1 to %d bytes, no control characters", maxPathText)
+	}
+	return nil
 }

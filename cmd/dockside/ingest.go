@@ -34,7 +34,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 		return exitUsage
 	}
 	if cfg, err := gf.load(e); err == nil {
-		if c, err := runningServer(e, cfg.Data); err == nil {
+		if c, err := runningServer(e, cfg.Data, cfg.HTTP.Listen); err == nil {
 			// Said at once, rather than after waiting for the stores' locks.
 			return failed(e, fmt.Errorf("serve (at %s) holds the data folder %s: stop it first, "+
 				"or hand the files to it (SFTP, AS2 or a watched folder)", c.base, cfg.Data))

@@ -173,7 +173,7 @@ func liveState(e *env, gf gatewayFlags) (*liveGateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := runningServer(e, cfg.Data)
+	c, err := runningServer(e, cfg.Data, cfg.HTTP.Listen)
 	if err == nil {
 		return &liveGateway{name: "the running serve at " + c.base, close: func() {},
 			history: func(ctx context.Context, sku, loc string) ([]ledger.Movement, error) {

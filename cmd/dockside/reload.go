@@ -29,7 +29,7 @@ func runReload(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return failed(e, err)
 	}
-	c, err := runningServer(e, cfg.Data)
+	c, err := runningServer(e, cfg.Data, cfg.HTTP.Listen)
 	if errors.Is(err, errNoServer) {
 		err = fmt.Errorf("%w (%s): start it with 'dockside serve'", err, cfg.Data)
 	}

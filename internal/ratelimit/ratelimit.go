@@ -4,6 +4,7 @@ package ratelimit
 
 import (
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -68,4 +69,25 @@ func (l *PerKey) sweep(now time.Time) {
 // least 1.
 func RetryAfter(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))
+}
+
+// AddrKey is the bucket key of a client IP address: the address for IPv4
+// (and IPv4-mapped IPv6), its /64 network for IPv6, since one host is
+// routinely given a whole /64 and would otherwise have as many buckets as
+// it likes (and, past maxKeys, empty everyone's). Anything that is not an
+// address is its own key.
+func AddrKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

@@ -35,3 +35,23 @@ func TestSweepBounds(t *testing.T) {
 		t.Fatalf("%d buckets kept", n)
 	}
 }
+
+// TestAddrKey: an IPv6 /64 is one key, an IPv4 address (mapped or not) its
+// own.
+func TestAddrKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"192.0.2.7", "192.0.2.7"},
+		{"::ffff:192.0.2.7", "192.0.2.7"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"fe80::1%eth0", "fe80::/64"},
+		{"::1", "::/64"},
+		{"not an address", "not an address"},
+	}
+	for _, tt := range tests {
+		if got := AddrKey(tt.in); got != tt.want {
+			t.Errorf("AddrKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/internal/ratelimit"
@@ -18,6 +19,9 @@ type body struct {
 	f    *os.File
 	size int64
 	name string // the file's name while it could not be unlinked
+	// spooled is the handler's count of spooled bytes, which this body's
+	// size is part of until Close.
+	spooled *atomic.Int64
 }
 
 // readBody reads the request body, at most MaxBody bytes: a body of up to
@@ -32,11 +36,14 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (*body, error
 		}
 		return b, nil
 	}
+	if n := r.ContentLength; n > 0 && h.spooled.Load()+n > h.cfg.MaxSpool {
+		return nil, errSpoolFull
+	}
 	f, err := os.CreateTemp(h.cfg.SpoolDir, "as2-body-*")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSpool, err)
 	}
-	b := &body{f: f}
+	b := &body{f: f, spooled: &h.spooled}
 	if err := os.Remove(f.Name()); err != nil {
 		b.name = f.Name() // removed at Close instead
 	}
@@ -44,11 +51,15 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (*body, error
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
+			b.size += int64(n) // counted before the write, so that Close takes it back
+			if h.spooled.Add(int64(n)) > h.cfg.MaxSpool {
+				b.Close()
+				return nil, errSpoolFull
+			}
 			if _, err := f.Write(buf[:n]); err != nil {
 				b.Close()
 				return nil, fmt.Errorf("%w: %w", errSpool, err)
 			}
-			b.size += int64(n)
 		}
 		if rerr == io.EOF {
 			return b, nil
@@ -82,6 +93,8 @@ func (b *body) Close() error {
 	if b.name != "" {
 		os.Remove(b.name)
 	}
+	b.spooled.Add(-b.size)
+	b.f, b.size = nil, 0
 	return err
 }
 
@@ -93,7 +106,7 @@ func newAddrLimits(perSecond float64, burst int) *addrLimits {
 }
 
 func (l *addrLimits) allow(addr string, now time.Time) (bool, time.Duration) {
-	return l.b.Allow(addr, now)
+	return l.b.Allow(ratelimit.AddrKey(addr), now) // an IPv6 client's /64 is one bucket
 }
 
 func retryAfter(d time.Duration) int { return ratelimit.RetryAfter(d) }

@@ -60,6 +60,10 @@ var errOurs = errors.New("as2: this station failed")
 // errSpool means a body could not be written to the spool folder.
 var errSpool = errors.New("as2: spooling the body")
 
+// errSpoolFull means a body would take the spool folder over
+// HandlerConfig.MaxSpool.
+var errSpoolFull = errors.New("as2: the spool is full")
+
 // HeaderError is a missing or malformed AS2 header.
 type HeaderError struct {
 	Header string // e.g. "AS2-From"

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
@@ -58,6 +59,11 @@ type HandlerConfig struct {
 	// (body, transfer decoding, decryption). Other bodies wait on disk,
 	// in the order they came.
 	UnwrapMemory int64
+	// MaxSpool bounds the bytes of all the bodies on disk in SpoolDir at
+	// a time (default 16 × MaxBody); a body that would go over is
+	// answered 503 with Retry-After, so that senders who name a known
+	// AS2-From cannot fill the disk before their signature is checked.
+	MaxSpool int64
 	// RatePerAddress is the sustained requests per second allowed per
 	// client IP address, RateBurst the burst (defaults
 	// DefaultRatePerAddress and DefaultRateBurst); a negative
@@ -80,8 +86,9 @@ type Handler struct {
 	log     *slog.Logger
 	locks   keyLocks
 	expiry  *expiryWatch
-	limits  *addrLimits // nil: no rate limit
-	working *budget     // bytes of the bodies being unwrapped
+	limits  *addrLimits  // nil: no rate limit
+	working *budget      // bytes of the bodies being unwrapped
+	spooled atomic.Int64 // bytes of the bodies in SpoolDir
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -111,6 +118,9 @@ func NewHandler(cfg HandlerConfig) (*Handler, error) {
 	}
 	if cfg.UnwrapMemory <= 0 {
 		cfg.UnwrapMemory = cfg.MaxBody
+	}
+	if cfg.MaxSpool <= 0 {
+		cfg.MaxSpool = 16 * cfg.MaxBody
 	}
 	if cfg.RatePerAddress == 0 {
 		cfg.RatePerAddress = DefaultRatePerAddress
@@ -179,6 +189,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.As(err, &tooLarge):
 			http.Error(w, fmt.Sprintf("message over %d bytes", h.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+		case errors.Is(err, errSpoolFull):
+			h.log.Warn("AS2 body refused: the spool is full", "message_id", req.messageID, "remote", r.RemoteAddr, "max_spool", h.cfg.MaxSpool)
+			w.Header().Set("Retry-After", "60")
+			http.Error(w, "this station is busy; send the message again later", http.StatusServiceUnavailable)
 		case errors.Is(err, errSpool):
 			h.log.Error("AS2 body not spooled", "message_id", req.messageID, "err", err)
 			http.Error(w, "this station failed to take the message; send it again later", http.StatusInternalServerError)

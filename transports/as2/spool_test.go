@@ -303,3 +303,50 @@ func procStatus(t testing.TB, field string) int64 {
 	}
 	return 0
 }
+
+// TestSpoolBounded: the bodies on disk at a time are bounded by MaxSpool;
+// a body that would go over is answered 503 with Retry-After (announced
+// or chunked), and what it had spooled is counted back, so that the next
+// body fits.
+func TestSpoolBounded(t *testing.T) {
+	us, them := ident(t, "dockside"), ident(t, "partner")
+	st := newStation(t, us, Partner{ID: "acme", AS2ID: them.AS2ID, Certs: []*x509Cert{them.Cert}})
+	spool := t.TempDir()
+	st.handler.cfg.SpoolDir, st.handler.cfg.MaxSpool = spool, 2<<20
+	post := func(name string, size int, chunked bool) *http.Response {
+		var r io.Reader = bytes.NewReader(testPayload(size))
+		if chunked {
+			r = io.MultiReader(r)
+		}
+		req, _ := http.NewRequest(http.MethodPost, st.server.URL, r)
+		req.Header.Set("AS2-From", `"Acme Retail"`)
+		req.Header.Set("AS2-To", "DOCKSIDE")
+		req.Header.Set("Message-ID", "<"+name+"@x>")
+		req.Header.Set("Content-Type", "application/edi-x12")
+		resp, err := st.server.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	for _, chunked := range []bool{false, true} {
+		resp := post(fmt.Sprintf("over-%v", chunked), 3<<20, chunked)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("chunked %v: a body over MaxSpool answered %d (Retry-After %q), want 503", chunked, resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+		if n := st.handler.spooled.Load(); n != 0 {
+			t.Errorf("chunked %v: %d bytes still counted as spooled", chunked, n)
+		}
+	}
+	if resp := post("fits", 3<<19, true); resp.StatusCode != http.StatusOK {
+		t.Errorf("a body under MaxSpool after the refusals: HTTP %d", resp.StatusCode)
+	}
+	if n := st.handler.spooled.Load(); n != 0 {
+		t.Errorf("%d bytes still counted as spooled", n)
+	}
+	if left, _ := os.ReadDir(spool); len(left) != 0 {
+		t.Fatalf("spool folder holds %d files", len(left))
+	}
+}
