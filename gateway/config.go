@@ -70,9 +70,22 @@ type Config struct {
 	// Fixed bounds apply besides: Excel's 1,048,576 rows and 16,384
 	// cells a row, a field a movement takes of at most 1,024 bytes.
 	Flat FlatConfig `yaml:"flat"`
+	// NATS is the NATS JetStream server partners' inventory events are
+	// read from (profiles' events.nats).
+	NATS NATSConfig `yaml:"nats"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
+}
+
+// NATSConfig is the connection to NATS JetStream for inventory events.
+type NATSConfig struct {
+	// URL is the server (nats://host:4222); empty: no events are read
+	// from NATS (the default).
+	URL string `yaml:"url"`
+	// Batch is how many messages one fetch takes, posted to the ledger
+	// together (default 1000).
+	Batch int `yaml:"batch"`
 }
 
 // IdentityConfig is our own interchange identity.
@@ -247,6 +260,7 @@ func DefaultConfig() *Config {
 		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
 		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
 			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
+		NATS: NATSConfig{Batch: 1000},
 	}
 }
 

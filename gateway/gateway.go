@@ -54,6 +54,7 @@ type Gateway struct {
 
 	hooks []FinishHook
 	meter meter
+	waits finishWaits // requests waiting for their messages (PostEvents)
 
 	orders     *orderBook     // order documents' orders, by partner + order number
 	docs       documents.Pool // typed X12 documents' memory, reused across sets and files

@@ -31,6 +31,9 @@ type work struct {
 	// that order (zero when unknown: an order filled in from the ledger).
 	orderDup   bool
 	orderDupOf uint64
+	// keepRepeated, when set, is the source key prefix of the events
+	// whose ids repeated movements name in the result (Result.Repeated).
+	keepRepeated string
 	// verdicts collects what became of an X12 file's sets (nil for a
 	// flat file): the acknowledgement reports it.
 	verdicts *verdicts
@@ -55,11 +58,15 @@ func (g *Gateway) Process(ctx context.Context, m *inbox.Message) (inbox.Outcome,
 		return inbox.Outcome{}, err
 	}
 	defer body.Close()
-	br := bufio.NewReaderSize(body, x12.HeadSize)
+	// 64 KiB: events decode in one pass from this buffer (issue 18).
+	br := bufio.NewReaderSize(body, max(x12.HeadSize, 64<<10))
 	head, _ := br.Peek(x12.HeadSize)
-	if x12.LooksLikeX12(head) {
+	switch {
+	case isEvents(m):
+		err = w.events(ctx, br)
+	case x12.LooksLikeX12(head):
 		err = w.x12(ctx, br, head)
-	} else {
+	default:
 		err = w.flat(ctx, br)
 	}
 	if err != nil {
@@ -80,6 +87,7 @@ func (g *Gateway) Finish(m *inbox.Message, o inbox.Outcome) error {
 	if err := g.Inbox.Finish(m.ID, o); err != nil {
 		return err
 	}
+	g.waits.done(m.ID)
 	g.log.Info("message processed", "id", m.ID, "partner", m.Partner, "name", m.Name, "state", o.State,
 		"movements", resultMovements(o.Result), "errors", len(o.Errors))
 	g.mu.RLock()
@@ -208,6 +216,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 		pr := results[i]
 		w.res.Movements += pr.Posted
 		w.res.Duplicates += len(pr.Duplicates) + legacy[i]
+		if w.keepRepeated != "" {
+			w.res.Repeated = repeatedIDs(w.keepRepeated, pr.Duplicates, w.res.Repeated)
+		}
 		w.res.Stale += len(pr.Stale)
 		w.res.Absorbed += len(pr.Absorbed)
 		w.res.Sequence = max(w.res.Sequence, pr.Seq)

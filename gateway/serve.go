@@ -44,6 +44,7 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
 		ServiceFunc(g.Divergence.Run),
 		ServiceFunc(g.routeHeld),
+		ServiceFunc(g.serveNATS),
 		ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.
 			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })

@@ -30,7 +30,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	}
 	srv, err := web.New(web.Deps{
 		Ledger: g.Ledger, Inbox: g.Inbox, Outbox: g.Outbox, Broadcasts: g.Advice.Store,
-		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res,
+		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res, PostEvents: g.PostEvents,
 		Tokens: tokens, Logger: g.log, Now: g.now, Audit: g.Audit,
 		Divergence: g.Divergence.Current,
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})

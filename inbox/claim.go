@@ -87,6 +87,9 @@ func (s *Store) Finish(id uint64, o Outcome) error {
 			if m.Interchange != "" {
 				forget(tx.Bucket(bucketInterchanges), pairKey(m.Partner, m.Interchange), id)
 			}
+			if m.Key != "" {
+				forget(tx.Bucket(bucketKeys), pairKey(m.Partner, m.Key), id)
+			}
 		}
 		return putMessage(tx, m)
 	})

@@ -15,6 +15,9 @@ var (
 	ErrState = errors.New("inbox: message in wrong state")
 	// ErrClosed means the store is closed.
 	ErrClosed = errors.New("inbox: closed")
+	// ErrKeyReused means an idempotency key (Arrival.Key) came again with
+	// other bytes than the live message sent with it.
+	ErrKeyReused = errors.New("inbox: idempotency key reused with other content")
 	// ErrSealed means an Incoming file was handed over (Sum) or closed:
 	// it takes no more writes.
 	ErrSealed = errors.New("inbox: incoming file sealed")

@@ -44,6 +44,8 @@ type Message struct {
 	Errors []Problem `json:"errors,omitempty"`
 	// Result is what the last successful attempt produced.
 	Result *Result `json:"result,omitempty"`
+	// Key is the sender's idempotency key (Arrival.Key), if any.
+	Key string `json:"key,omitempty"`
 	// Purged reports that retention removed the message's bytes.
 	Purged bool `json:"purged,omitempty"`
 	// History is every attempt that ended, oldest first (the first and
@@ -91,7 +93,13 @@ type Result struct {
 	Absorbed   int      `json:"absorbed,omitempty"` // late movements a later count already included
 	Acks       []uint64 `json:"acks,omitempty"`     // outbox messages queued in answer
 	Sequence   uint64   `json:"sequence,omitempty"` // the ledger change number
+	// Repeated names what was posted before (the ids of events sent
+	// again, the first MaxRepeated of them): Duplicates counts them all.
+	Repeated []string `json:"repeated,omitempty"`
 }
+
+// MaxRepeated bounds Result.Repeated.
+const MaxRepeated = 100
 
 // Arrival is a file as a transport hands it over.
 type Arrival struct {
@@ -100,6 +108,11 @@ type Arrival struct {
 	Meta      map[string]string
 	Name      string
 	Time      time.Time // when it arrived; zero means now
+	// Key is the sender's idempotency key (an HTTP Idempotency-Key), if
+	// any: Receive with the key of a live (not failed) message of the
+	// same partner records nothing and returns that message, or an error
+	// wrapping ErrKeyReused when the bytes differ.
+	Key string
 }
 
 // Filter selects messages in List.

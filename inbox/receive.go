@@ -38,14 +38,33 @@ func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 		at = now
 	}
 	m := &Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name, Size: size,
-		SHA256: sum, ReceivedAt: at.UTC(), UpdatedAt: now, State: Received}
+		SHA256: sum, ReceivedAt: at.UTC(), UpdatedAt: now, State: Received, Key: a.Key}
+	var keyed *Message // the live message sent with the same key
 	err := s.tx.Update(func(tx *bolt.Tx) error {
+		keyed = nil
+		if a.Key != "" {
+			prev, err := liveByKey(tx, a.Partner, a.Key)
+			if err != nil {
+				return err
+			}
+			if prev != nil && prev.SHA256 != sum {
+				return fmt.Errorf("key %q was sent with message %d: %w", a.Key, prev.ID, ErrKeyReused)
+			}
+			if keyed = prev; prev != nil {
+				return nil
+			}
+		}
 		id, err := tx.Bucket(bucketMessages).NextSequence()
 		if err != nil {
 			return err
 		}
 		m.ID = id
 		m.State, m.DuplicateOf = Received, 0
+		if a.Key != "" {
+			if err := tx.Bucket(bucketKeys).Put(pairKey(a.Partner, a.Key), idKey(id)); err != nil {
+				return err
+			}
+		}
 		hashes := tx.Bucket(bucketHashes)
 		hk := pairKey(a.Partner, sum)
 		if v := hashes.Get(hk); v != nil {
@@ -65,6 +84,9 @@ func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("inbox: recording %s: %w", a.Name, err)
+	}
+	if keyed != nil {
+		return keyed, nil
 	}
 	if m.State == Received {
 		s.wake()

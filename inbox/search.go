@@ -25,6 +25,9 @@ type Storage interface {
 	// MarkInterchange records the interchange key of message id, or
 	// returns the live message that carried it first.
 	MarkInterchange(id uint64, key string) (dupOf uint64, err error)
+	// ByKey returns the live (not failed) message a partner sent with
+	// an idempotency key (Arrival.Key), or nil when there is none.
+	ByKey(partner, key string) (*Message, error)
 	// SetPartner records the partner of a message identified late.
 	SetPartner(id uint64, partner string) error
 	// Replay and ReplayBy put a failed message back in the queue.

@@ -21,6 +21,7 @@ var (
 	bucketHashes       = []byte("hashes")       // partner 0 sha256 → id of the first live message with that content
 	bucketInterchanges = []byte("interchanges") // partner 0 interchange key → id
 	bucketBlobRefs     = []byte("blobrefs")     // sha256 → number of messages whose bytes are kept
+	bucketKeys         = []byte("keys")         // partner 0 idempotency key → id of the live message sent with it
 )
 
 // Options tune a Store.
@@ -84,7 +85,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 
 // init creates the buckets and requeues interrupted claims.
 func (s *Store) init(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketMessages, bucketQueue, bucketProcessing, bucketHashes, bucketInterchanges, bucketBlobRefs} {
+	for _, b := range [][]byte{bucketMessages, bucketQueue, bucketProcessing, bucketHashes, bucketInterchanges, bucketBlobRefs, bucketKeys} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

@@ -82,6 +82,7 @@ func (c *checker) profile() {
 	c.documents()
 	c.acks()
 	c.advice()
+	c.events()
 	c.divergence()
 	c.fulfils()
 }

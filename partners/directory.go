@@ -16,6 +16,7 @@ type Directory struct {
 	byISAID  map[string][]*Profile // upper-cased ISA id without qualifier
 	byAS2    map[string]*Profile   // AS2 id, exact
 	byUser   map[string]*Profile   // SFTP user, exact
+	byToken  map[string]*Profile   // events token SHA-256, hex
 
 	byFulfilled map[string]*Profile // our location → the warehouse partner fulfilling it
 }
@@ -28,6 +29,7 @@ func newDirectory(profiles []*Profile) *Directory {
 		byISAID:  map[string][]*Profile{},
 		byAS2:    map[string]*Profile{},
 		byUser:   map[string]*Profile{},
+		byToken:  map[string]*Profile{},
 
 		byFulfilled: map[string]*Profile{},
 	}
@@ -46,6 +48,9 @@ func newDirectory(profiles []*Profile) *Directory {
 		}
 		if p.Identities.SFTP != nil {
 			d.byUser[p.Identities.SFTP.User] = p
+		}
+		if p.Events != nil && p.Events.TokenSHA256 != "" {
+			d.byToken[p.Events.TokenSHA256] = p
 		}
 		if p.Fulfils != nil {
 			for loc := range p.Fulfils.Locations {
@@ -112,4 +117,13 @@ func (d *Directory) BySFTPUser(user string) (*Profile, error) {
 		return p, nil
 	}
 	return nil, fmt.Errorf("SFTP user %q: %w", user, ErrUnknownPartner)
+}
+
+// ByEventToken finds the partner whose events token has this hex SHA-256
+// (events.token_sha256).
+func (d *Directory) ByEventToken(sha256Hex string) (*Profile, error) {
+	if p, ok := d.byToken[sha256Hex]; ok && p.Events != nil {
+		return p, nil
+	}
+	return nil, fmt.Errorf("events token: %w", ErrUnknownPartner)
 }

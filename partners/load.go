@@ -237,6 +237,8 @@ func crossCheck(profiles []loaded) []*ProfileError {
 	isas := map[string]claim{}
 	as2s := map[string]claim{}
 	users := map[string]claim{}
+	sources := map[string]claim{}
+	tokens := map[string]claim{}
 	report := func(l loaded, path string, sentinel error, format string, args ...any) {
 		errs = append(errs, newProfileError(l.p.File, l.d.where(path), path, details(sentinel, format, args...)))
 	}
@@ -272,6 +274,20 @@ func crossCheck(profiles []loaded) []*ProfileError {
 				report(l, "identities.sftp.user", ErrAmbiguousIdentity, "SFTP user %q is already used by partner %q (%s)", s.User, first.l.p.ID, first.where())
 			} else {
 				users[s.User] = claim{l, "identities.sftp.user"}
+			}
+		}
+		if e := p.Events; e != nil && e.Source != "" {
+			if first, dup := sources[e.Source]; dup {
+				report(l, "events.source", ErrAmbiguousIdentity, "event source %q is already used by partner %q (%s)", e.Source, first.l.p.ID, first.where())
+			} else {
+				sources[e.Source] = claim{l, "events.source"}
+			}
+		}
+		if e := p.Events; e != nil && e.TokenSHA256 != "" {
+			if first, dup := tokens[e.TokenSHA256]; dup {
+				report(l, "events.token_sha256", ErrAmbiguousIdentity, "the same token is already partner %q's (%s)", first.l.p.ID, first.where())
+			} else {
+				tokens[e.TokenSHA256] = claim{l, "events.token_sha256"}
 			}
 		}
 	}

@@ -40,6 +40,9 @@ type Profile struct {
 	// ships our orders from: orders allocating stock there are sent to it
 	// as 940s. nil: the partner is sent no orders.
 	Fulfils *Fulfils `yaml:"fulfils"`
+	// Events is how the partner posts inventory events (docs/events.md);
+	// nil for none.
+	Events *Events `yaml:"events"`
 
 	// File is the profile's file, as given to Load.
 	File string `yaml:"-"`

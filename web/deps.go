@@ -56,6 +56,9 @@ type Deps struct {
 	// figures that differ from ours). Nil: the API answers 501 and the
 	// overview shows no divergence card.
 	Divergence func(ctx context.Context) (*divergence.Report, error)
+	// PostEvents takes partners' inventory events (POST /api/v1/events).
+	// Nil: the endpoint answers 501.
+	PostEvents PostEvents
 	// Tokens are the API tokens (see the package doc for the rule when
 	// there are none).
 	Tokens []Token
@@ -102,6 +105,14 @@ type Options struct {
 	MaxRawView int
 	// MaxExportRows caps the rows of an Excel export; default 100,000.
 	MaxExportRows int
+	// MaxEventsBytes bounds a POST /api/v1/events body; default 16 MiB.
+	MaxEventsBytes int64
+	// EventsRateLimit is the sustained POST /api/v1/events requests per
+	// second allowed per partner (each may hold a batch of events);
+	// default 200. RateLimit does not apply to them.
+	EventsRateLimit float64
+	// EventsRateBurst is the burst allowed per partner; default 400.
+	EventsRateBurst int
 }
 
 func (o Options) withDefaults() Options {
@@ -134,6 +145,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxExportRows <= 0 {
 		o.MaxExportRows = 100_000
+	}
+	if o.MaxEventsBytes <= 0 {
+		o.MaxEventsBytes = 16 << 20
+	}
+	if o.EventsRateLimit <= 0 {
+		o.EventsRateLimit = 200
+	}
+	if o.EventsRateBurst <= 0 {
+		o.EventsRateBurst = 400
 	}
 	return o
 }

@@ -17,6 +17,14 @@
 //     was told; the audit log of operator actions; orders with where each
 //     stands (sent to its warehouse, acknowledged, shipped, overdue; no
 //     dashboard page yet); Excel exports of stock and of a message search.
+//   - POST /api/v1/events: partners' inventory events (docs/events.md),
+//     authenticated by the partner's own events token (its SHA-256 is the
+//     profile's events.token_sha256), never by an API token; the body
+//     lands in the inbox through Deps.PostEvents and the answer says what
+//     was posted, or 422 with each bad field's JSON path. It has its own
+//     body limit (Options.MaxEventsBytes) and per-partner rate limit
+//     (Options.EventsRateLimit). GET /api/v1/events/schema serves the
+//     JSON Schema of an event.
 //   - /metrics (Prometheus, a registry of the server's own), /healthz
 //     (the process serves) and /readyz (the stores answer).
 //   - / and /static/...: the dashboard, server-rendered with html/template

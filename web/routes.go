@@ -16,6 +16,7 @@ const (
 	kindPage                        // dashboard page: unauthenticated → login form
 	kindForm                        // dashboard POST: session + CSRF token
 	kindPlain                       // health, metrics, assets, login
+	kindEvents                      // POST /api/v1/events: a partner's events token, its own body and rate limits
 )
 
 // route is one entry of the route table: the mux pattern is method + " "
@@ -67,6 +68,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
 		{"GET", "/api/v1/audit", ro, kindAPI, s.apiAudit},
 		{"GET", "/api/v1/divergence", ro, kindAPI, s.apiDivergence},
+		{"POST", "/api/v1/events", pub, kindEvents, s.apiPostEvents},
+		{"GET", "/api/v1/events/schema", pub, kindAPI, s.apiEventsSchema},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},
@@ -131,13 +134,22 @@ func allowedMethods(mux *http.ServeMux, r *http.Request) string {
 // timeout.
 func (s *Server) guard(rt route) http.Handler {
 	var h http.Handler = rt.handler
-	if rt.kind == kindAPI {
+	if rt.kind == kindAPI || rt.kind == kindEvents {
 		h = http.TimeoutHandler(h, s.opts.Timeout, `{"error":{"code":"timeout","message":"the request took too long"}}`)
 	}
 	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSecurityHeaders(w, rt.kind)
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+			limit := s.opts.MaxBodyBytes
+			if rt.kind == kindEvents {
+				limit = s.opts.MaxEventsBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		if rt.kind == kindEvents { // the handler authenticates the partner and limits its rate
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			h.ServeHTTP(w, r)
+			return
 		}
 		cookieOK := rt.kind == kindPage || rt.kind == kindForm || r.Method == http.MethodGet || r.Method == http.MethodHead
 		p, fail := s.authenticate(r, cookieOK)

@@ -15,16 +15,17 @@ import (
 // checks, over the gateway's stores. Its methods are safe for concurrent
 // use.
 type Server struct {
-	deps       Deps
-	opts       Options
-	log        *slog.Logger
-	tokens     []tokenEntry
-	sessionKey []byte
-	limits     *limiters
-	metrics    *Metrics
-	pages      *pages
-	routes     []route
-	handler    http.Handler
+	deps        Deps
+	opts        Options
+	log         *slog.Logger
+	tokens      []tokenEntry
+	sessionKey  []byte
+	limits      *limiters
+	eventLimits *limiters // per partner, for POST /api/v1/events
+	metrics     *Metrics
+	pages       *pages
+	routes      []route
+	handler     http.Handler
 }
 
 // New checks deps and opts and builds the server.
@@ -56,6 +57,7 @@ func New(deps Deps, opts Options) (*Server, error) {
 		}
 	}
 	s.limits = newLimiters(s.opts.RateLimit, s.opts.RateBurst)
+	s.eventLimits = newLimiters(s.opts.EventsRateLimit, s.opts.EventsRateBurst)
 	s.metrics = newMetrics(s)
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err

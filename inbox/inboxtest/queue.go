@@ -240,3 +240,49 @@ func testFinishChecks(t *testing.T, open Open) {
 		t.Errorf("after SetPartner: %+v", got)
 	}
 }
+
+// testReceiveKey: an idempotency key (Arrival.Key) sent again by the
+// same partner returns the live message sent with it, and nothing is
+// recorded; with other bytes, ErrKeyReused; another partner's key is
+// its own; a failed message lets go of its key.
+func testReceiveKey(t *testing.T, open Open) {
+	s := open(t, nil, 0)
+	ctx := context.Background()
+	a := inbox.Arrival{Partner: "p", Transport: "http", Name: "events", Key: "k1"}
+	first, err := s.Receive(ctx, a, strings.NewReader("one"))
+	if err != nil || first.Key != "k1" {
+		t.Fatalf("first: %v %+v", err, first)
+	}
+	again, err := s.Receive(ctx, a, strings.NewReader("one"))
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("same key and bytes: %v, message %+v, want %d", err, again, first.ID)
+	}
+	if _, err := s.Receive(ctx, a, strings.NewReader("two")); !errors.Is(err, inbox.ErrKeyReused) {
+		t.Fatalf("same key, other bytes: %v", err)
+	}
+	other := a
+	other.Partner = "q"
+	if m, err := s.Receive(ctx, other, strings.NewReader("two")); err != nil || m.ID == first.ID {
+		t.Fatalf("another partner's key: %v %+v", err, m)
+	}
+	if m, err := s.ByKey("p", "k1"); err != nil || m == nil || m.ID != first.ID {
+		t.Fatalf("ByKey: %v %+v", err, m)
+	}
+	if m, err := s.ByKey("p", "nope"); err != nil || m != nil {
+		t.Fatalf("ByKey of an unknown key: %v %+v", err, m)
+	}
+	claimUntil(t, s, first.ID)
+	if err := s.Finish(first.ID, inbox.Outcome{State: inbox.Failed}); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.ByKey("p", "k1"); err != nil || m != nil {
+		t.Fatalf("key of a failed message still held: %v %+v", err, m)
+	}
+	m, err := s.Receive(ctx, a, strings.NewReader("two"))
+	if err != nil || m.ID == first.ID || m.State != inbox.Received {
+		t.Fatalf("key free after failure: %v %+v", err, m)
+	}
+	if k, err := s.ByKey("p", "k1"); err != nil || k == nil || k.ID != m.ID {
+		t.Fatalf("ByKey after the key was taken again: %v %+v", err, k)
+	}
+}

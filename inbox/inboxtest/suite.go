@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 		{"ReplayUnnamed", testReplayUnnamed},
 		{"SizeLimit", testSizeLimit},
 		{"FinishChecks", testFinishChecks},
+		{"ReceiveKey", testReceiveKey},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, open) })
 	}

@@ -102,6 +102,9 @@ func (s *Store) Finish(id uint64, o inbox.Outcome) error {
 			if m.Interchange != "" {
 				queueForget(&b, keyInterchange, m.Partner, m.Interchange, id)
 			}
+			if m.Key != "" {
+				queueForget(&b, keyIdempotency, m.Partner, m.Key, id)
+			}
 		}
 		br := tx.SendBatch(ctx, &b)
 		tag, err := br.Exec()

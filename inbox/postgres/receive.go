@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -27,7 +28,8 @@ func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*
 	}
 	m := &inbox.Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name,
 		ReceivedAt: at.UTC().Truncate(time.Microsecond), UpdatedAt: now, State: inbox.Received,
-		Size: p.size, SHA256: hex.EncodeToString(p.sum.Sum(nil))}
+		Size: p.size, SHA256: hex.EncodeToString(p.sum.Sum(nil)), Key: a.Key}
+	var keyed *inbox.Message // the live message sent with the same key
 	// Four round trips: the message with its bytes, the content key,
 	// then the queue row and the record in one batch; and the commit.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -37,6 +39,23 @@ func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*
 			return err
 		}
 		m.ID = uint64(id)
+		if a.Key != "" {
+			first, err := firstWith(ctx, tx, keyIdempotency, m.Partner, a.Key, m.ID)
+			if err != nil {
+				return err
+			}
+			if first != 0 {
+				prev, err := scanMessage(tx.QueryRow(ctx, `SELECT record FROM inbox_messages WHERE id = $1`, int64(first)), first)
+				if err != nil {
+					return err
+				}
+				if prev.SHA256 != m.SHA256 {
+					return fmt.Errorf("key %q was sent with message %d: %w", a.Key, prev.ID, inbox.ErrKeyReused)
+				}
+				keyed = prev
+				return errKeyed // nothing recorded: the transaction rolls back
+			}
+		}
 		first, err := firstWith(ctx, tx, keyHash, m.Partner, m.SHA256, m.ID)
 		if err != nil {
 			return err
@@ -56,6 +75,10 @@ func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*
 		b.Queue(putSQL, args...)
 		return tx.SendBatch(ctx, &b).Close()
 	})
+	if errors.Is(err, errKeyed) {
+		s.dropBlob(p.blob)
+		return keyed, nil
+	}
 	if err != nil {
 		s.dropBlob(p.blob)
 		return nil, fmt.Errorf("inbox: recording %s: %w", a.Name, err)
@@ -72,7 +95,11 @@ type uniqueKey struct{ table, column string }
 var (
 	keyHash        = uniqueKey{"inbox_hashes", "sha256"}
 	keyInterchange = uniqueKey{"inbox_interchanges", "key"}
+	keyIdempotency = uniqueKey{"inbox_keys", "key"}
 )
+
+// errKeyed ends Receive's transaction when the key is a live message's.
+var errKeyed = errors.New("inbox: key already received")
 
 // firstWith makes message id the first with value under key for its
 // partner, unless a live (not failed) other message already is: then it

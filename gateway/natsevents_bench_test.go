@@ -1,0 +1,77 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// BenchmarkEventsNATS reads events from an embedded JetStream server into
+// the ledger (fsync on): each op publishes 20,000 events (clock stopped),
+// then runs the consumer until every one is acknowledged. Reports
+// events/s.
+func BenchmarkEventsNATS(b *testing.B) {
+	const perOp = 20_000
+	g := openBench(b)
+	profile := filepath.Join(filepath.Dir(g.Config.Data), "partners", "benchco.yaml")
+	os.WriteFile(profile, []byte(benchProfile+"events:\n  source: urn:benchco:wms\n  nats:\n    stream: EVENTS\n    subject: acme.events.>\n"), 0o644)
+	if err := g.ReloadPartners(); err != nil {
+		b.Fatal(err)
+	}
+	js := startNATS(b)
+	ctx := context.Background()
+	next := 0
+	var size int64
+	for b.Loop() {
+		b.StopTimer()
+		var acks []jetstream.PubAckFuture
+		size = 0
+		for range perOp {
+			body := fmt.Appendf(nil, `{"specversion":"1.0","id":"ev-%d","source":"urn:benchco:wms","type":"dockside.inventory.receipt","time":"2026-12-05T09:00:00Z","data":{"sku":"SKU%05d","location":"WH%d","quantity":%d}}`,
+				next, next%5000, next%2+1, next%50+1)
+			next++
+			size += int64(len(body))
+			f, err := js.PublishAsync("acme.events.wh", body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			acks = append(acks, f)
+		}
+		select {
+		case <-js.PublishAsyncComplete():
+		case <-time.After(time.Minute):
+			b.Fatal("publishing timed out")
+		}
+		for _, f := range acks {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		stop := consume(b, g, js)
+		c, _ := js.Consumer(ctx, "EVENTS", "dockside-benchco")
+		for {
+			if c != nil {
+				if info, err := c.Info(ctx); err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Stream >= uint64(next) {
+					break
+				}
+			} else {
+				c, _ = js.Consumer(ctx, "EVENTS", "dockside-benchco")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		stop()
+	}
+	b.SetBytes(size)
+	b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "events/s")
+	if bal, err := g.Ledger.Balance(ctx, "SKU00000", "WH1"); err != nil || bal.OnHand == 0 {
+		b.Fatalf("nothing posted: %v %+v", err, bal)
+	}
+}
