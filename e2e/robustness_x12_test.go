@@ -91,18 +91,27 @@ func (e *env) runBudget(t *testing.T, b budget, args ...string) run {
 // under the one before, with interchange control number control.
 func writeDeep856(t *testing.T, path string, levels, control int) {
 	t.Helper()
+	writeDeep856s(t, path, levels, control, 1)
+}
+
+// writeDeep856s writes count interchanges one after the other, each one
+// deep notice of the levels, with control numbers from control on.
+func writeDeep856s(t *testing.T, path string, levels, control, count int) {
+	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := bufio.NewWriter(f)
-	fmt.Fprintf(w, "ISA*00*          *00*          *ZZ*ACME3PL        *ZZ*DOCKSIDE       *261125*2330*U*00401*%09d*0*P*>~\n", control)
-	fmt.Fprintf(w, "GS*SH*ACME3PL*DOCKSIDE*20261125*2330*%d*X*004010~\nST*856*0001~\nBSN*00*SHP-DEEP-%d*20261125*1200*0001~\n", control, control)
-	w.WriteString("HL*1**S~\nN1*ST*Dockside Dallas*92*DAL1~\nHL*2*1*O~\nPRF*PO-5001~\n")
-	for i := 3; i < levels+3; i++ {
-		fmt.Fprintf(w, "HL*%d*%d*I~\nLIN**VN*AC-1001~\nSN1**1*EA~\n", i, i-1)
+	for c := control; c < control+count; c++ {
+		fmt.Fprintf(w, "ISA*00*          *00*          *ZZ*ACME3PL        *ZZ*DOCKSIDE       *261125*2330*U*00401*%09d*0*P*>~\n", c)
+		fmt.Fprintf(w, "GS*SH*ACME3PL*DOCKSIDE*20261125*2330*%d*X*004010~\nST*856*0001~\nBSN*00*SHP-DEEP-%d*20261125*1200*0001~\n", c, c)
+		w.WriteString("HL*1**S~\nN1*ST*Dockside Dallas*92*DAL1~\nHL*2*1*O~\nPRF*PO-5001~\n")
+		for i := 3; i < levels+3; i++ {
+			fmt.Fprintf(w, "HL*%d*%d*I~\nLIN**VN*AC-1001~\nSN1**1*EA~\n", i, i-1)
+		}
+		fmt.Fprintf(w, "CTT*%d~\nSE*%d*0001~\nGE*1*%d~\nIEA*1*%09d~\n", levels+2, 3*levels+8, c, c)
 	}
-	fmt.Fprintf(w, "CTT*%d~\nSE*%d*0001~\nGE*1*%d~\nIEA*1*%09d~\n", levels+2, 3*levels+8, control, control)
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -507,12 +516,17 @@ func TestRobustnessX12Serve(t *testing.T) {
 // it stops promptly, and after max_attempts interrupted starts the
 // message fails with the reason instead of being taken up forever.
 func TestRobustnessX12ServeInterrupted(t *testing.T) {
-	const levels = 200_000
+	// Twelve interchanges of one notice each (54 MB, under max_file_size),
+	// every set under the 64 MiB a set may take: the work lasts seconds on
+	// an idle machine, so SIGTERM finds it under way (one set of 200,000
+	// levels went over that bound and failed at once, before serve could
+	// be stopped).
+	const levels, notices = 100_000, 12
 	e := robustEnv(t, fmt.Sprintf("limits:\n  max_hl_depth: %d\n  max_attempts: 2\n", levels+10))
 	e.start()
 	e.stop()
 	deep := filepath.Join(e.dir, "deep.edi")
-	writeDeep856(t, deep, levels, 9003)
+	writeDeep856s(t, deep, levels, 9003, notices)
 	e.start()
 	e.sftp("put " + deep + " in/deep.edi")
 	state := func() (inbox.State, *inbox.Message) {
