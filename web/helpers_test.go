@@ -97,7 +97,14 @@ type fixtureOptions struct {
 func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), clock: &clock{}, logs: &syncBuffer{}}
-	f.clock.Set(time.Now().UTC().Truncate(time.Second))
+	// The fixture's messages come over a few minutes of its clock; started
+	// near the end of an hour, they would straddle two of the overview's
+	// hourly buckets. Such a start is moved to just past the hour.
+	start := time.Now().UTC().Truncate(time.Second)
+	if next := start.Truncate(time.Hour).Add(time.Hour); next.Sub(start) < 10*time.Minute {
+		start = next.Add(time.Minute)
+	}
+	f.clock.Set(start)
 	var err error
 	if f.ledger, err = ledger.Open(filepath.Join(f.dir, "ledger.db"), &ledger.Options{Now: f.clock.Now, InitialMmapSize: 1 << 20}); err != nil {
 		t.Fatal(err)
