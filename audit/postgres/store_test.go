@@ -10,6 +10,7 @@ import (
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/audit/audittest"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -21,16 +22,7 @@ func TestMain(m *testing.M) { os.Exit(pg.Run(m)) }
 // migrated returns a pool on a new, migrated database.
 func migrated(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgstore.Open(ctx, pg.Database(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pgstore.Migrate(ctx, pool, Migrations); err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return pgstoretest.Migrated(t, &pg, Migrations)
 }
 
 func openStore(t testing.TB, now func() time.Time) audit.Store {

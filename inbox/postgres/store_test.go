@@ -15,6 +15,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/inbox/inboxtest"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/pgtest"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -26,16 +27,7 @@ func TestMain(m *testing.M) { os.Exit(pg.Run(m)) }
 // migrated returns a pool on a new, migrated database.
 func migrated(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgstore.Open(ctx, pg.Database(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if _, err := pgstore.Migrate(ctx, pool, Migrations); err != nil {
-		t.Fatal(err)
-	}
-	return pool
+	return pgstoretest.Migrated(t, &pg, Migrations)
 }
 
 // node opens a store on pool as one gateway node, with its own pool
