@@ -113,3 +113,68 @@ func TestWarehouseAdvicesEndToEnd(t *testing.T) {
 		t.Errorf("ledger inconsistent: %v", err)
 	}
 }
+
+// TestWarehouseAdvicesResent: 3PLs resend. A 943, 944 and 947 re-sent
+// under new interchange, group and set control numbers change nothing
+// (the 943 by its W06-04 shipment, the 944 by its W17-03 receipt, the
+// 947 by its W15-02 adjustment number); a 944 under a receipt number
+// posted before with other lines fails, naming the first, and posts
+// nothing.
+func TestWarehouseAdvicesResent(t *testing.T) {
+	dir := t.TempDir()
+	partnersDir := filepath.Join(dir, "partners")
+	copyTree(t, "../examples/partners", partnersDir)
+	f, err := os.OpenFile(filepath.Join(partnersDir, "acme-3pl.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(acmeWarehouseDocs)
+	f.Close()
+	cfg := DefaultConfig()
+	cfg.Data, cfg.Partners, cfg.Workers = filepath.Join(dir, "data"), partnersDir, 2
+	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+
+	const w06 = "W06*F*PO-77*20261120*SHIP-1"
+	docs := []struct {
+		fg, set string
+		segs    []string
+	}{
+		{"AR", "943", []string{w06, "N1*ST*ACME DALLAS*92*DAL1", "G62*17*20261124", "W27*M*ABFS", "W04*2*CA**VN*AC-1001", "W03*2"}},
+		{"RE", "944", []string{"W17*F*20261124*R-9*PO-77*SHIP-1", "N1*WH*ACME DALLAS*92*DAL1", "W07*20*EA**VN*AC-1001", "W13*1*EA*01", "W14*20"}},
+		{"AW", "947", []string{"W15*20261126*ADJ-2*D-2", "N1*WH*ACME DALLAS*92*DAL1", "W19*56*5*EA**VN*AC-1001", "W19*AU*2*EA**VN*AC-1001"}},
+	}
+	want := func(what string) {
+		t.Helper()
+		if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != 25 || b.InTransit != 4 || b.Damaged != 3 || b.Available() != 22 {
+			t.Errorf("%s: on hand %d, in transit %d, damaged %d, available %d; want 25, 4, 3, 22",
+				what, b.OnHand, b.InTransit, b.Damaged, b.Available())
+		}
+	}
+	for i, d := range docs {
+		if m := ingest(t, g, "acme-3pl", acmeX12(t, 2001+i, d.fg, d.set, d.segs...))[0]; m.State != inbox.Done || m.Result.Movements == 0 {
+			t.Fatalf("%s: %s %+v %v", d.set, m.State, m.Result, m.Errors)
+		}
+	}
+	want("posted once")
+	for i, d := range docs {
+		m := ingest(t, g, "acme-3pl", acmeX12(t, 3001+i, d.fg, d.set, d.segs...))[0]
+		if m.State == inbox.Failed || m.Result.Movements != 0 {
+			t.Errorf("%s re-sent under new control numbers: %s %+v %v", d.set, m.State, m.Result, m.Errors)
+		}
+	}
+	want("every advice re-sent under new control numbers")
+
+	other := acmeX12(t, 4002, "RE", "944", "W17*F*20261124*R-9*PO-77*SHIP-1", "N1*WH*ACME DALLAS*92*DAL1", "W07*21*EA**VN*AC-1001", "W14*21")
+	m := ingest(t, g, "acme-3pl", other)[0]
+	if m.State != inbox.Failed || m.Result.Movements != 0 || len(m.Errors) == 0 || !strings.Contains(m.Errors[0].Msg, "posted before") {
+		t.Errorf("a 944 under receipt R-9 with other lines: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	want("a receipt number reused with other lines")
+	if err := g.Ledger.Verify(context.Background()); err != nil {
+		t.Errorf("ledger inconsistent: %v", err)
+	}
+}

@@ -22,11 +22,15 @@ import (
 // record, and a 944 posted before the 943 it answers takes nothing off in
 // transit (never below zero), so the 943's in transit then stays until a
 // 947 or an operator clears it.
+//
+// The document is keyed by partner + W17-03 (the warehouse receipt), not
+// its control numbers: re-sent under new ones, it posts nothing again.
 func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (*Result, error) {
 	mp, err := m.start(partners.DocX12944, src)
 	if err != nil {
 		return nil, err
 	}
+	mp.identify("944", doc.ReceiptNumber)
 	loc, ok := mp.warehouseLocation(doc.Parties)
 	if !ok {
 		return mp.finish()
