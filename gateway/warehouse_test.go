@@ -35,6 +35,19 @@ const acmeWarehouseDocs = `
         "56": {bucket: on_hand, direction: increase}
 `
 
+// addWarehouseDocs replaces the example ACME profile's warehouse advices
+// by acmeWarehouseDocs.
+func addWarehouseDocs(t *testing.T, file string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, append(withoutDemoWarehouse(b), acmeWarehouseDocs...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // acmeX12 writes one ACME interchange with control number ctl holding a
 // set setID of segments segs, and returns its path.
 func acmeX12(t *testing.T, ctl int, fg, setID string, segs ...string) string {
@@ -63,12 +76,7 @@ func TestWarehouseAdvicesEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	partnersDir := filepath.Join(dir, "partners")
 	copyTree(t, "../examples/partners", partnersDir)
-	f, err := os.OpenFile(filepath.Join(partnersDir, "acme-3pl.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(acmeWarehouseDocs)
-	f.Close()
+	addWarehouseDocs(t, filepath.Join(partnersDir, "acme-3pl.yaml"))
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners, cfg.Workers = filepath.Join(dir, "data"), partnersDir, 2
 	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -124,12 +132,7 @@ func TestWarehouseAdvicesResent(t *testing.T) {
 	dir := t.TempDir()
 	partnersDir := filepath.Join(dir, "partners")
 	copyTree(t, "../examples/partners", partnersDir)
-	f, err := os.OpenFile(filepath.Join(partnersDir, "acme-3pl.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.WriteString(acmeWarehouseDocs)
-	f.Close()
+	addWarehouseDocs(t, filepath.Join(partnersDir, "acme-3pl.yaml"))
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners, cfg.Workers = filepath.Join(dir, "data"), partnersDir, 2
 	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
