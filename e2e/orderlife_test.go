@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -635,5 +636,133 @@ func TestOrderLifeThroughServe(t *testing.T) {
 	if now, _ := filepath.Glob(filepath.Join(o.out, "846-*.x12")); len(now) != len(advice) {
 		t.Errorf("re-sent files sent the channel %d more 846s", len(now)-len(advice))
 	}
+	o.stop()
+}
+
+// replay replays a message through the API and waits until it is
+// processed again.
+func (o *orderEnv) replay(id uint64) inbox.Message {
+	o.t.Helper()
+	tok, _ := os.ReadFile(filepath.Join(o.data, "operator-token"))
+	req, _ := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/api/v1/messages/%d/replay", o.httpPort, id), nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 && resp.StatusCode != 202 {
+		o.t.Fatalf("replay %d: %d %s", id, resp.StatusCode, b)
+	}
+	var d struct{ Message inbox.Message }
+	o.waitFor(fmt.Sprintf("message %d replayed", id), 30*time.Second, func() bool {
+		o.api("GET", fmt.Sprintf("/api/v1/messages/%d", id), "", nil, 200, &d)
+		return d.Message.Attempts > 1 && d.Message.State != inbox.Received && d.Message.State != inbox.Processing
+	})
+	return d.Message
+}
+
+// failedAt checks that a message failed with nothing posted, its error
+// naming place and saying what.
+func failedAt(t *testing.T, what string, m inbox.Message, place, says string) {
+	t.Helper()
+	var errs []string
+	for _, p := range m.Errors {
+		errs = append(errs, p.Place+": "+p.Msg)
+	}
+	text := strings.Join(errs, "\n")
+	if m.State != inbox.Failed || m.Result == nil || m.Result.Movements != 0 || !strings.Contains(text, place) || !strings.Contains(text, says) {
+		t.Fatalf("%s: %s %+v, errors:\n%s\nwant a failure at %q saying %q", what, m.State, m.Result, text, place, says)
+	}
+}
+
+// TestWarehouseErrorsThroughServe sends the 3PL's bad input through
+// dockside serve (issue 17): a 945 for an order never sent to it, a 945
+// shipping more than was allocated on one of its lines, a 947 with a
+// reason its profile lacks. Each fails with its place, posts nothing
+// (not even its good lines), is rejected in the 997 the 3PL gets, and the
+// channel's advice stays the policy applied to the ledger; the 945 and
+// the 947 post once replayed after the order arrived or the profile was
+// fixed.
+func TestWarehouseErrorsThroughServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs dockside serve")
+	}
+	o := setupOrders(t)
+	o.start()
+	m := o.send("wh", "IB", "846", "BIA*00*DD*CNT-1*"+o.before+"*2300", "LIN*1*VN*W-100", "N1*WH*WH DALLAS*92*DAL1", "QTY*17*100*EA",
+		"LIN*2*VN*G-200", "N1*WH*WH DALLAS*92*DAL1", "QTY*17*40*EA", "CTT*2")
+	if m.State != inbox.Done || m.Result.Movements != 2 {
+		t.Fatalf("846: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	start := map[string]figures{"WIDGET": {OnHand: 100, Available: 100}, "GADGET": {OnHand: 40, Available: 40}}
+	o.expect("the count", start)
+	rejected := func(what string) {
+		t.Helper()
+		o.waitFor(what+": a 997 rejecting it", 20*time.Second, func() bool {
+			acks := o.pushed("997")
+			return len(acks) > 0 && strings.Contains(acks[len(acks)-1], "AK5*R") && strings.Contains(acks[len(acks)-1], "AK9*R*1*1*0~")
+		})
+	}
+
+	// A 945 for an order we never sent: it fails at W06-02.
+	ship := o.send("wh", "SW", "945", "W06*F*PO-6001*"+o.today+"*SHP-9", "N1*SF*WH DALLAS*92*DAL1", "LX*1",
+		"W12*CC*5*5*0*EA**VN*W-100", "W12*CC*3*3*0*EA**VN*G-200", "W03*8")
+	failedAt(t, "945 for an unknown order", ship, "segment 2 (W06), element 2", "no order PO-6001 was sent to wh")
+	rejected("945 for an unknown order")
+	o.expect("the 945 for an unknown order", start)
+
+	// The order arrives; the 945 replayed ships it and closes it.
+	if m := o.send("shop", "PO", "850", "BEG*00*SA*PO-6001**"+o.today, "N1*ST*STORE 17*92*0017",
+		"PO1*1*5*EA*4.25**VN*SW-1", "PO1*2*3*EA*9.50**VN*SG-2", "CTT*2*8"); m.State != inbox.Done {
+		t.Fatalf("850: %s %v", m.State, m.Errors)
+	}
+	o.expect("the 850", map[string]figures{"WIDGET": {OnHand: 100, Allocated: 5, Available: 95}, "GADGET": {OnHand: 40, Allocated: 3, Available: 37}})
+	o.waitFor("the 940 on the 3PL's server", 30*time.Second, func() bool { return len(o.pushed("940")) == 1 })
+	if m := o.replay(ship.ID); m.State != inbox.Done || m.Result.Movements != 2 {
+		t.Fatalf("the 945 replayed: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	shipped := map[string]figures{"WIDGET": {OnHand: 95, Available: 95}, "GADGET": {OnHand: 37, Available: 37}}
+	o.expect("the 945 replayed", shipped)
+	if v := o.order("shop", "PO-6001"); v.State != "closed" {
+		t.Errorf("the order after the replayed 945: %s %s", v.State, v.shipped())
+	}
+
+	// A second 945 whose second line ships what was not allocated: it
+	// fails at that W12's W12-03, and its first line is not posted.
+	if m := o.send("shop", "PO", "850", "BEG*00*SA*PO-6002**"+o.today, "N1*ST*STORE 17*92*0017",
+		"PO1*1*2*EA*4.25**VN*SW-1", "PO1*2*2*EA*9.50**VN*SG-2", "CTT*2*4"); m.State != inbox.Done {
+		t.Fatalf("850: %s %v", m.State, m.Errors)
+	}
+	open := map[string]figures{"WIDGET": {OnHand: 95, Allocated: 2, Available: 93}, "GADGET": {OnHand: 37, Allocated: 2, Available: 35}}
+	o.expect("the second 850", open)
+	over := o.send("wh", "SW", "945", "W06*F*PO-6002*"+o.today+"*SHP-10", "N1*SF*WH DALLAS*92*DAL1", "LX*1",
+		"W12*CC*2*2*0*EA**VN*W-100", "W12*CC*2*7*0*EA**VN*G-200", "W03*9")
+	failedAt(t, "945 shipping more than allocated", over, "segment 6 (W12), element 3", "allocates 2, shipped 0 before, 7 now")
+	rejected("945 shipping more than allocated")
+	o.expect("the over-shipping 945", open)
+	if v := o.order("shop", "PO-6002"); v.State != "sent" && v.State != "acknowledged" {
+		t.Errorf("the order after the refused 945: %s %s", v.State, v.shipped())
+	}
+
+	// A 947 with a reason the profile lacks: nothing of it is posted;
+	// replayed once the reason table has it, it posts both lines.
+	adj := o.send("wh", "AW", "947", "W15*"+o.today+"*ADJ-9*DA-9", "N1*WH*WH DALLAS*92*DAL1", "W19*AU*1*EA**VN*W-100", "W19*07*2*EA**VN*W-100")
+	failedAt(t, "947 with an unknown reason", adj, "segment 5 (W19)", `W1901 "07": adjustment reason not in the profile's reason table`)
+	rejected("947 with an unknown reason")
+	o.expect("the refused 947", open)
+	p := filepath.Join(o.partners, "wh.yaml")
+	b, _ := os.ReadFile(p)
+	fixed := strings.Replace(string(b), "        AU: {bucket: damaged, direction: increase}\n",
+		"        AU: {bucket: damaged, direction: increase}\n        \"07\": {bucket: on_hand, direction: decrease}\n", 1)
+	if fixed == string(b) {
+		t.Fatal("cannot add a reason to wh.yaml")
+	}
+	os.WriteFile(p, []byte(fixed), 0o644)
+	if m := o.replay(adj.ID); m.State != inbox.Done || m.Result.Movements != 2 {
+		t.Fatalf("the 947 replayed: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	o.expect("the 947 replayed", map[string]figures{"WIDGET": {OnHand: 93, Allocated: 2, Damaged: 1, Available: 90}, "GADGET": {OnHand: 37, Allocated: 2, Available: 35}})
 	o.stop()
 }
