@@ -173,7 +173,8 @@ func TestWarehouseAdvicesResent(t *testing.T) {
 
 	other := acmeX12(t, 4002, "RE", "944", "W17*F*20261124*R-9*PO-77*SHIP-1", "N1*WH*ACME DALLAS*92*DAL1", "W07*21*EA**VN*AC-1001", "W14*21")
 	m := ingest(t, g, "acme-3pl", other)[0]
-	if m.State != inbox.Failed || m.Result.Movements != 0 || len(m.Errors) == 0 || !strings.Contains(m.Errors[0].Msg, "posted before") {
+	if m.State != inbox.Failed || m.Result.Movements != 0 || len(m.Errors) == 0 || !strings.Contains(m.Errors[0].Msg, "posted before") ||
+		!strings.Contains(m.Errors[0].Msg, "document 944|acme-3pl|R-9") || !strings.Contains(m.Errors[0].Msg, "under the same document number") {
 		t.Errorf("a 944 under receipt R-9 with other lines: %s %+v %v", m.State, m.Result, m.Errors)
 	}
 	want("a receipt number reused with other lines")
