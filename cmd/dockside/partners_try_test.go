@@ -201,7 +201,7 @@ func TestPartnersTryWarehouse(t *testing.T) {
 		{"943", "acme-3pl", acmeFile(t, "943", "AR", 11, "W06*F*PO-77*20261120*SHIP-1", "N1*ST*ACME DALLAS*92*DAL1", "G62*17*20261124", "W27*M*ABFS", "W04*2*CA**VN*AC-1001", "W03*2"), false, exitOK,
 			[]string{"x12/943 000000011/11/0001: accepted, 1 movement", "in transit +24 × WIDGET-RED at dallas, due 2026-11-24", "943|acme-3pl|PO-77|SHIP-1|6"}},
 		{"944", "acme-3pl", acmeFile(t, "944", "RE", 12, "W17*F*20261124*R-9*PO-77*SHIP-1", n1, "W07*20*EA**VN*AC-1001", "W13*1*EA*01", "W14*20"), false, exitOK,
-			[]string{"receive 20 × WIDGET-RED at dallas", `damaged +1 × WIDGET-RED at dallas (reason "944 receiving condition 01")`, "944|acme-3pl|R-9|4|receipt"}},
+			[]string{"receive 20 × WIDGET-RED at dallas, off in transit (what is there)", `damaged +1 × WIDGET-RED at dallas (reason "944 receiving condition 01")`, "944|acme-3pl|R-9|4|receipt"}},
 		{"947", "acme-3pl", acmeFile(t, "947", "AW", 13, "W15*20261126*ADJ-1*D-1", n1, "W19*AU*2*EA**VN*AC-1001", "W19*56*5*EA**VN*AC-1002"), false, exitOK,
 			[]string{"damaged +2 × WIDGET-RED at dallas", `adjust WIDGET-BLUE at dallas by +5 (reason "947 reason 56")`}},
 		{"947 unknown reason", "acme-3pl", acmeFile(t, "947", "AW", 14, "W15*20261126*ADJ-2*D-2", n1, "W19*ZZ*1*EA**VN*AC-1001"), false, exitFail,

@@ -147,6 +147,9 @@ func describeMovement(m ledger.Movement, holds *int64) string {
 		s = fmt.Sprintf("count %s: %s = %d", at, m.Bucket, m.Quantity)
 	case ledger.KindReceipt:
 		s = fmt.Sprintf("receive %d × %s", m.Quantity, at)
+		if m.TakeInTransit {
+			s += ", off in transit (what is there)"
+		}
 	case ledger.KindShipment:
 		s = fmt.Sprintf("ship %d × %s", m.Quantity, at)
 		if order != "" {
