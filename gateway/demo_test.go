@@ -205,12 +205,14 @@ func TestDemoUpgrade(t *testing.T) {
 // TestDemoRoutesOrders: with the demo's partners as they are, Shopmart's
 // 850 allocates in Dallas and goes to ACME as a 940 in its out/ folder on
 // our SFTP server (nothing leaves the machine); ACME's 945 ships it and
-// closes the order; its 944 and 947 post.
+// closes the order; its 944 (against the 856 in transit) and 947 post.
 func TestDemoRoutesOrders(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)}
 	g, _ := openTest(t, clock)
-	if m := ingest(t, g, "acme-3pl", samples+"/acme-3pl/inventory-846.edi")[0]; m.State != inbox.Done {
-		t.Fatalf("846: %s %v", m.State, m.Errors)
+	for _, f := range []string{"inventory-846.edi", "ship-notice-856.edi"} { // 5 CA of WIDGET-RED due in Dallas
+		if m := ingest(t, g, "acme-3pl", samples+"/acme-3pl/"+f)[0]; m.State != inbox.Done {
+			t.Fatalf("%s: %s %v", f, m.State, m.Errors)
+		}
 	}
 	if m := ingest(t, g, "shopmart", samples+"/shopmart/po-850.edi")[0]; m.State != inbox.Done {
 		t.Fatalf("850: %s %v", m.State, m.Errors)
@@ -251,7 +253,7 @@ func TestDemoRoutesOrders(t *testing.T) {
 			t.Errorf("%s: %s %+v %v", m.Name, m.State, m.Result, m.Errors)
 		}
 	}
-	if red := balance(t, g, "WIDGET-RED", "dallas"); red.OnHand != red0.OnHand-4+24 || red.Damaged != red0.Damaged+1 {
+	if red := balance(t, g, "WIDGET-RED", "dallas"); red.OnHand != red0.OnHand-4+24 || red.Damaged != red0.Damaged+1 || red.InTransit != red0.InTransit-24 {
 		t.Errorf("WIDGET-RED at Dallas after the 944 and the 947: %+v, before %+v", red, red0)
 	}
 }
