@@ -680,11 +680,12 @@ func failedAt(t *testing.T, what string, m inbox.Message, place, says string) {
 // TestWarehouseErrorsThroughServe sends the 3PL's bad input through
 // dockside serve (issue 17): a 945 for an order never sent to it, a 945
 // shipping more than was allocated on one of its lines, a 947 with a
-// reason its profile lacks. Each fails with its place, posts nothing
-// (not even its good lines), is rejected in the 997 the 3PL gets, and the
-// channel's advice stays the policy applied to the ledger; the 945 and
-// the 947 post once replayed after the order arrived or the profile was
-// fixed.
+// reason its profile lacks, a 944 against a transfer nobody announced.
+// Each fails with its place, posts nothing (not even its good lines), is
+// rejected in the 997 the 3PL gets, and the channel's advice stays the
+// policy applied to the ledger; the 945, the 947 and the 944 post once
+// replayed after the order arrived, the profile was fixed or the 856
+// came.
 func TestWarehouseErrorsThroughServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs dockside serve")
@@ -763,6 +764,23 @@ func TestWarehouseErrorsThroughServe(t *testing.T) {
 	if m := o.replay(adj.ID); m.State != inbox.Done || m.Result.Movements != 2 {
 		t.Fatalf("the 947 replayed: %s %+v %v", m.State, m.Result, m.Errors)
 	}
-	o.expect("the 947 replayed", map[string]figures{"WIDGET": {OnHand: 93, Allocated: 2, Damaged: 1, Available: 90}, "GADGET": {OnHand: 37, Allocated: 2, Available: 35}})
+	fixedAdj := map[string]figures{"WIDGET": {OnHand: 93, Allocated: 2, Damaged: 1, Available: 90}, "GADGET": {OnHand: 37, Allocated: 2, Available: 35}}
+	o.expect("the 947 replayed", fixedAdj)
+
+	// A 944 against a transfer nobody announced: it fails at its W07;
+	// replayed once the supplier's 856 is in, it takes it off in transit.
+	rcv := o.send("wh", "RE", "944", "W17*F*"+o.today+"*RCV-8*PO-88*ASN-88", "N1*WH*WH DALLAS*92*DAL1", "W07*12*EA**VN*W-100", "W14*12")
+	failedAt(t, "944 for an unknown transfer", rcv, "segment 4 (W07)", "nothing is in transit for WIDGET at dallas")
+	rejected("944 for an unknown transfer")
+	o.expect("the refused 944", fixedAdj)
+	if m := o.send("maker", "SH", "856", "BSN*00*ASN-88*"+o.today+"*0800*0001", "DTM*011*"+o.today, "DTM*017*"+o.today, "HL*1**S",
+		"N1*ST*WH DALLAS*92*DAL1", "HL*2*1*O", "PRF*PO-88", "HL*3*2*I", "LIN*1*VN*MK-1", "SN1**12*EA", "CTT*3"); m.State != inbox.Done {
+		t.Fatalf("856: %s %v", m.State, m.Errors)
+	}
+	o.expect("the 856", map[string]figures{"WIDGET": {OnHand: 93, Allocated: 2, InTransit: 12, Damaged: 1, Available: 90}, "GADGET": {OnHand: 37, Allocated: 2, Available: 35}})
+	if m := o.replay(rcv.ID); m.State != inbox.Done || m.Result.Movements != 1 {
+		t.Fatalf("the 944 replayed: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	o.expect("the 944 replayed", map[string]figures{"WIDGET": {OnHand: 105, Allocated: 2, Damaged: 1, Available: 102}, "GADGET": {OnHand: 37, Allocated: 2, Available: 35}})
 	o.stop()
 }
