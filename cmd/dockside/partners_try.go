@@ -69,7 +69,7 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 	} else {
 		printTryView(e.Stdout, view)
 	}
-	if !res.OK() {
+	if !view.OK {
 		return exitFail
 	}
 	return exitOK

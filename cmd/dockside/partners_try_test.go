@@ -174,12 +174,13 @@ func acmeFile(t *testing.T, set, fg string, ctl int, segs ...string) string {
 
 // TestPartnersTryWarehouse: partners try shows what the 850 and the
 // warehouse advices (943, 944, 945, 947) of the example partners would
-// post; a 945 is settled against the order its 940 carried when the data
-// folder is given (a stopped serve's), and one for an order never sent,
-// or shipping more than was allocated, shows the error with its place.
+// post; with the data folder (a stopped serve's) a 945 is settled
+// against the order its 940 carried, and one for an order never sent, or
+// shipping more than was allocated, shows the error with its place, as
+// does a 944 against a transfer nobody announced.
 func TestPartnersTryWarehouse(t *testing.T) {
 	data, config := serveConfig(t)
-	for _, in := range [][2]string{{"acme-3pl", "acme-3pl/inventory-846.edi"}, {"shopmart", "shopmart/po-850.edi"}} {
+	for _, in := range [][2]string{{"acme-3pl", "acme-3pl/inventory-846.edi"}, {"acme-3pl", "acme-3pl/ship-notice-856.edi"}, {"shopmart", "shopmart/po-850.edi"}} {
 		if code, out, errOut := runCLI(t, "ingest", "--config", config, "--partner", in[0], filepath.Join(samplesDir, in[1])); code != exitOK {
 			t.Fatalf("ingest %s: exit %d\n%s%s", in[1], code, out, errOut)
 		}
@@ -206,6 +207,11 @@ func TestPartnersTryWarehouse(t *testing.T) {
 			[]string{"damaged +2 × WIDGET-RED at dallas", `adjust WIDGET-BLUE at dallas by +5 (reason "947 reason 56")`}},
 		{"947 unknown reason", "acme-3pl", acmeFile(t, "947", "AW", 14, "W15*20261126*ADJ-2*D-2", n1, "W19*ZZ*1*EA**VN*AC-1001"), false, exitFail,
 			[]string{"rejected, 0 movements", `error: segment 4 (W19): W1901 "ZZ": adjustment reason not in the profile's reason table`}},
+		{"944 against the 856", "acme-3pl", acmeFile(t, "944", "RE", 19, "W17*F*20261124*R-7*PO-5001*SHP-7001", n1, "W07*20*EA**VN*AC-1001", "W14*20"), true, exitOK,
+			[]string{"x12/944 000000019/19/0001: accepted, 1 movement", "receive 20 × WIDGET-RED at dallas, off in transit (what is there)"}},
+		{"944 against an unknown transfer", "acme-3pl", acmeFile(t, "944", "RE", 20, "W17*F*20261124*R-8*PO-88*SHIP-8", n1, "W07*20*EA**VN*AC-2001", "W14*20"), true, exitFail,
+			[]string{"x12/944 000000020/20/0001: rejected, 1 movement",
+				"error: segment 4 (W07): nothing is in transit for GADGET-S at dallas: no 943 or 856 announced the transfer this receipt is against (W17-04/05 PO-88); processing would refuse the 944"}},
 		{"945 without the order book", "acme-3pl", w945(15, "PO-7001", "W12*BP*4*3*1*EA**VN*AC-1001"), false, exitOK,
 			[]string{"accepted, 0 movements", "shipment BOL-1 of order PO-7001: 1 line (--data"}},
 		{"945", "acme-3pl", w945(16, "PO-7001", "W12*BP*4*3*1*EA**VN*AC-1001", "W12*CP*3*2*1*EA**VN*AC-1002"), true, exitOK,

@@ -295,6 +295,14 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 					hist[p] = h
 				}
 				checkLive(&mj, m, h)
+				if m.Kind == ledger.KindReceipt && m.TakeInTransit && mj.DuplicateOf == 0 && !inTransit(h) {
+					// As processing does (gateway/receipts944.go): a receipt
+					// against a transfer nobody announced is refused.
+					dj.Status, out.OK = "rejected", false
+					dj.Problems = append(dj.Problems, mapping.Problem{Place: fmt.Sprintf("segment %d (W07)", m.Reference.Line),
+						Reason: fmt.Sprintf("nothing is in transit for %s at %s: no 943 or 856 announced the transfer this receipt is against (W17-04/05 %s); processing would refuse the 944",
+							m.SKU, m.Location, m.Reference.Order)})
+				}
 				if mj.AllOfOrder {
 					var n int64
 					for _, x := range h {
@@ -312,6 +320,15 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 		out.Documents = append(out.Documents, dj)
 	}
 	return out, nil
+}
+
+// inTransit reports whether a position's history leaves stock in transit.
+func inTransit(hist []ledger.Movement) bool {
+	var n int64
+	for _, x := range hist {
+		n += x.Delta.InTransit
+	}
+	return n > 0
 }
 
 // checkLive marks a movement that the live ledger already has (same
