@@ -51,9 +51,16 @@ func materializeDemo(data string) (string, error) {
 // retiredDemoFiles are the SHA-256 sums of earlier versions of the demo
 // files that must not stay in a data folder as they were written: the
 // demo's shopmart.yaml delivered to https://as2.shopmart.example, and a
-// demo must never reach outside the machine. An unedited copy is
-// replaced by the current version; an edited one is the operator's.
+// demo must never reach outside the machine; its acme-3pl.yaml took no
+// warehouse advices (943/944/945/947) and fulfilled no orders, so the
+// demo showed no order routing. An unedited copy is replaced by the
+// current version; an edited one is the operator's.
 var retiredDemoFiles = map[string][]string{
+	"acme-3pl.yaml": {
+		"2a7d7e979277c0899cb83ff9b1a6c1ed00a6dd7f3819974667fdeb3371dfd0c8",
+		"80f83c75d197295059a36e824abe5882b3d9de1409e64af59eacf2de599b5c6a",
+		"b83de662d5c0d027ec9b01f41e1d799a8e5777d308be32ac96e6f20b8d3f61b7",
+	},
 	"shopmart.yaml": {
 		"1b1a2dd92dbb0611849f0adff63b64e1906e8b4052b01a4f2aff94e4dd584a34",
 		"9b6e23bca602814347717fbe62378e628f506f0237a2a15f5740e552c8dc661a",

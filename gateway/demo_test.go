@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"net"
@@ -11,8 +12,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dockside-edi/dockside/examples"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/partners"
 	"go.yaml.in/yaml/v3"
 )
@@ -157,39 +162,98 @@ func TestDemoStaysOnTheMachine(t *testing.T) {
 
 // TestDemoUpgrade: a data folder written by an earlier version keeps the
 // operator's edits, but an unedited shopmart.yaml that delivered to a
-// remote host is replaced by the current demo file.
+// remote host, or acme-3pl.yaml from before it fulfilled orders, is
+// replaced by the current demo file.
 func TestDemoUpgrade(t *testing.T) {
 	data := t.TempDir()
 	dir := filepath.Join(data, "demo-partners")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	old, err := os.ReadFile("testdata/retired-shopmart.yaml") // as commit 5bef4d9 had it
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name    string
-		content []byte
-		kept    bool
-	}{
-		{"unedited", old, false},
-		{"edited", append(append([]byte(nil), old...), "# my note\n"...), true},
-	} {
-		target := filepath.Join(dir, "shopmart.yaml")
-		if err := os.WriteFile(target, tc.content, 0o640); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := materializeDemo(data); err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(target)
+	for _, file := range []string{"shopmart.yaml", "acme-3pl.yaml"} {
+		old, err := os.ReadFile("testdata/retired-" + file) // as an earlier commit had it
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := examples.Partners.ReadFile("partners/shopmart.yaml")
-		if kept := bytes.Equal(got, tc.content); kept != tc.kept || (!kept && !bytes.Equal(got, want)) {
-			t.Errorf("%s: kept = %v", tc.name, kept)
+		for _, tc := range []struct {
+			name    string
+			content []byte
+			kept    bool
+		}{
+			{"unedited", old, false},
+			{"edited", append(append([]byte(nil), old...), "# my note\n"...), true},
+		} {
+			target := filepath.Join(dir, file)
+			if err := os.WriteFile(target, tc.content, 0o640); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := materializeDemo(data); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := examples.Partners.ReadFile("partners/" + file)
+			if kept := bytes.Equal(got, tc.content); kept != tc.kept || (!kept && !bytes.Equal(got, want)) {
+				t.Errorf("%s %s: kept = %v", file, tc.name, kept)
+			}
 		}
+	}
+}
+
+// TestDemoRoutesOrders: with the demo's partners as they are, Shopmart's
+// 850 allocates in Dallas and goes to ACME as a 940 in its out/ folder on
+// our SFTP server (nothing leaves the machine); ACME's 945 ships it and
+// closes the order; its 944 (against the 856 in transit) and 947 post.
+func TestDemoRoutesOrders(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)}
+	g, _ := openTest(t, clock)
+	for _, f := range []string{"inventory-846.edi", "ship-notice-856.edi"} { // 5 CA of WIDGET-RED due in Dallas
+		if m := ingest(t, g, "acme-3pl", samples+"/acme-3pl/"+f)[0]; m.State != inbox.Done {
+			t.Fatalf("%s: %s %v", f, m.State, m.Errors)
+		}
+	}
+	if m := ingest(t, g, "shopmart", samples+"/shopmart/po-850.edi")[0]; m.State != inbox.Done {
+		t.Fatalf("850: %s %v", m.State, m.Errors)
+	}
+	ms, bodies := sent940s(t, g)
+	if len(ms) != 1 || ms[0].Transport != "sftp" {
+		t.Fatalf("940s to acme-3pl: %+v", ms)
+	}
+	checkSegments(t, g, "the demo's 940", bodies[0], "W05*N*PO-7001*PO-7001", "N1*ST*STORE 17*92*0017", "N1*WH**92*DAL1",
+		"W01*4*EA**VN*AC-1001", "W01*3*EA**VN*AC-1002", "W76*7")
+	line := map[string]string{}
+	item := ""
+	for _, seg := range strings.Split(bodies[0], "~") {
+		switch f := strings.Split(strings.TrimSpace(seg), "*"); {
+		case f[0] == "W01" && len(f) > 5:
+			item = f[5]
+		case f[0] == "N9" && len(f) > 2 && f[1] == "LI":
+			line[item] = f[2]
+		}
+	}
+	red0 := balance(t, g, "WIDGET-RED", "dallas")
+	m := ingest(t, g, "acme-3pl", write945(t, 701, "PO-7001", "BOL-9", [2]string{"W12*CC*4*4*0*EA**VN*AC-1001", line["AC-1001"]},
+		[2]string{"W12*CC*3*3*0*EA**VN*AC-1002", line["AC-1002"]}))[0]
+	if m.State != inbox.Done || m.Result.Movements != 2 {
+		t.Fatalf("945: %s %+v %v", m.State, m.Result, m.Errors)
+	}
+	if r, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "PO-7001"); err != nil || r.Status() != orders.Closed {
+		t.Errorf("the order after the 945: %v %v", r, err)
+	}
+	if red := balance(t, g, "WIDGET-RED", "dallas"); red.OnHand != red0.OnHand-4 || red.Allocated != red0.Allocated-4 {
+		t.Errorf("WIDGET-RED at Dallas after the 945: %+v, before %+v", red, red0)
+	}
+	for _, f := range []string{
+		acmeX12(t, 702, "RE", "944", "W17*F*20261126*R-1*PO-5001*SHP-7001", "N1*WH*ACME DALLAS*92*DAL1", "W07*2*CA**VN*AC-1001", "W14*24"),
+		acmeX12(t, 703, "AW", "947", "W15*20261126*ADJ-1*D-1", "N1*WH*ACME DALLAS*92*DAL1", "W19*AU*1*EA**VN*AC-1001"),
+	} {
+		if m := ingest(t, g, "acme-3pl", f)[0]; m.State != inbox.Done || m.Result.Movements != 1 {
+			t.Errorf("%s: %s %+v %v", m.Name, m.State, m.Result, m.Errors)
+		}
+	}
+	if red := balance(t, g, "WIDGET-RED", "dallas"); red.OnHand != red0.OnHand-4+24 || red.Damaged != red0.Damaged+1 || red.InTransit != red0.InTransit-24 {
+		t.Errorf("WIDGET-RED at Dallas after the 944 and the 947: %+v, before %+v", red, red0)
 	}
 }

@@ -71,7 +71,9 @@
 // (R), a cancel a 940 cancel (F). The warehouse's 997 is noted on the
 // order; its 945s are settled against the order (shipments945.go) and
 // posted: stock out of on hand and the order's allocation, the rest
-// released when W12-01 closes the line.
+// released when W12-01 closes the line. A 944 received against a
+// transfer (receive_against: in_transit) whose item has nothing in
+// transit at the location fails at its W07 (receipts944.go).
 //
 // Serve runs the pipeline workers (partners take turns), the outbox
 // dispatcher, the acknowledgement clock (overdue acks), retention, the

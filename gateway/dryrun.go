@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
 )
@@ -27,6 +28,37 @@ type TryDocument struct {
 	Problems  []mapping.Problem    `json:"problems,omitempty"`
 	// Order is the order an order document (940) names; nil for others.
 	Order *TryOrder `json:"order,omitempty"`
+	// Shipment is what a warehouse's 945 confirms; nil for others.
+	Shipment *TryShipment `json:"shipment,omitempty"`
+}
+
+// TryShipment is what a warehouse's 945 confirms and, when the dry run
+// has the order book (TryOptions.Shipments), how it settles against the
+// order its 940 carried.
+type TryShipment struct {
+	Order    string            `json:"order"`    // W06-02: our 940's W05-02
+	Shipment string            `json:"shipment"` // W06-04
+	Lines    []TryShipmentLine `json:"lines"`
+	// Settled: checked against the order as it stands; Movements are
+	// then what the 945 would post.
+	Settled bool `json:"settled"`
+	// Partner and Number name the order the 940 carried (the channel's);
+	// Location is where it ships from.
+	Partner  string `json:"partner,omitempty"`
+	Number   string `json:"number,omitempty"`
+	Location string `json:"location,omitempty"`
+	// Duplicate: every line was confirmed before; nothing would be
+	// posted.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// TryShipmentLine is one W12 of a 945.
+type TryShipmentLine struct {
+	Segment  int    `json:"segment"`        // the W12's position in the set
+	Line     int    `json:"line,omitempty"` // the 940 line (N9*LI); 0: found by SKU
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"` // shipped, in base units
+	Status   string `json:"status"`   // W12-01
 }
 
 // TryOrder is the order an order document names, what it asks, and, when
@@ -55,6 +87,11 @@ type TryOptions struct {
 	// with it, order documents are settled as processing would settle
 	// them (the releases of a cancel or replace, duplicates, conflicts).
 	Orders func(partner, number string) (*mapping.OrderState, error)
+	// Shipments returns the order a warehouse knows by its number (our
+	// 940's W05-02), nil when none was sent to it; with it, 945s are
+	// settled as processing would settle them (an unknown order or line,
+	// more shipped than allocated: a problem at its W06 or W12).
+	Shipments func(warehouse, order string) (*orders.Record, error)
 }
 
 // TryResult is the outcome of a dry run over one file.
@@ -151,8 +188,14 @@ func TryFileWith(p *partners.Profile, cat *specs.Catalog, name string, body io.R
 				return err
 			}
 		}
+		var shipment *TryShipment
+		if mr.Shipment != nil && err == nil {
+			if shipment, err = tryShipment(mr, received, opts); err != nil && !errors.Is(err, mapping.ErrRejected) {
+				return err
+			}
+		}
 		d := tryDocument("x12/"+t.SetID, control, mr, err)
-		d.Order = order
+		d.Order, d.Shipment = order, shipment
 		res.Documents = append(res.Documents, d)
 		return nil
 	})
@@ -217,5 +260,63 @@ func tryOrder(partner string, mr *mapping.Result, opts TryOptions) (*TryOrder, e
 		mr.Problems = append(mr.Problems, mapping.Problem{Place: "order " + o.Number, Reason: reason})
 		return t, fmt.Errorf("%w: %w", mapping.ErrRejected, err)
 	}
+	return t, nil
+}
+
+// tryShipment describes what a 945 confirms and, with opts.Shipments,
+// settles it against its order as postShipment would, adding the
+// movements to mr. A 945 its order refuses is a problem of the document
+// at its W06 or W12, and an error wrapping mapping.ErrRejected.
+func tryShipment(mr *mapping.Result, now time.Time, opts TryOptions) (*TryShipment, error) {
+	s := mr.Shipment
+	t := &TryShipment{Order: s.Order, Shipment: s.Shipment, Lines: make([]TryShipmentLine, len(s.Lines))}
+	lines := make([]orders.ShipLine, len(s.Lines))
+	for i, l := range s.Lines {
+		t.Lines[i] = TryShipmentLine{Segment: l.Pos, Line: l.Line, SKU: l.SKU, Quantity: l.Quantity, Status: l.Status}
+		lines[i] = orders.ShipLine{Line: l.Line, SKU: l.SKU, Quantity: l.Quantity, Status: l.Status}
+	}
+	if opts.Shipments == nil {
+		return t, nil
+	}
+	refuse := func(seg x12.SegmentError, element int) (*TryShipment, error) {
+		field := fmt.Sprintf("%s%02d", seg.SegmentID, element)
+		value := ""
+		if len(seg.Elements) > 0 {
+			value = seg.Elements[0].Value
+		}
+		mr.Problems = append(mr.Problems, mapping.Problem{Place: fmt.Sprintf("segment %d (%s)", seg.Position, seg.SegmentID),
+			Field: field, Value: value, Reason: seg.Msg, Segment: seg.Position, SegmentID: seg.SegmentID})
+		return t, fmt.Errorf("%w: %s", mapping.ErrRejected, seg.Msg)
+	}
+	t.Settled = true
+	rec, err := opts.Shipments(s.Warehouse, s.Order)
+	if err != nil {
+		return nil, fmt.Errorf("reading order %s of %s: %w", s.Order, s.Warehouse, err)
+	}
+	if rec == nil {
+		rec = &orders.Record{} // no dispatch: Ship says no such order was sent
+	}
+	sh, err := rec.Ship(s.Warehouse, s.Order, s.Shipment, now, lines...)
+	var se *orders.ShipError
+	switch {
+	case errors.As(err, &se):
+		return refuse(shipRefusal(s, se))
+	case err != nil:
+		return nil, err
+	}
+	t.Partner, t.Number, t.Location = rec.Partner, rec.Number, sh.Location
+	if s.Location != "" && s.Location != sh.Location {
+		return refuse(x12.SegmentError{SegmentID: "N1", Position: s.LocationPos,
+			Msg: fmt.Sprintf("the 945 ships order %s from %s; its 940 was sent for %s", s.Order, s.Location, sh.Location)}, 4)
+	}
+	if sh.Next == nil {
+		t.Duplicate = true
+		return t, nil
+	}
+	postings := make([]mapping.ShippedPosting, len(sh.Lines))
+	for i, l := range sh.Lines {
+		postings[i] = mapping.ShippedPosting{Index: l.Index, Line: l.Line, Release: l.Release}
+	}
+	mr.SettleShipment(sh.Prev.Number, sh.Location, postings)
 	return t, nil
 }

@@ -9,4 +9,9 @@ var (
 	// before with other content: the partner reused its control numbers.
 	// Nothing of the document is posted; the message fails.
 	ErrCollision = errors.New("control number collision")
+	// ErrUnknownTransfer means a 944 receipt against a transfer
+	// (receive_against: in_transit) found nothing in transit for its item
+	// at the receiving location: no 943 or 856 announced it. Nothing of
+	// the 944 is posted; the message fails and can be replayed.
+	ErrUnknownTransfer = errors.New("receipt against an unknown transfer")
 )

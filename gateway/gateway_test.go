@@ -153,7 +153,7 @@ func TestExamplePartnersEndToEnd(t *testing.T) {
 		}
 	}
 	// The 997 for the 846 is addressed back to ACME and accepts the set.
-	acks, _ := g.Outbox.List(outbox.Filter{Partner: "acme-3pl"})
+	acks, _ := g.Outbox.List(outbox.Filter{Partner: "acme-3pl", Kind: "997"})
 	if len(acks) != 2 {
 		t.Fatalf("%d acks for acme", len(acks))
 	}
@@ -192,7 +192,7 @@ func TestResendIsDuplicateAndLedgerUnchanged(t *testing.T) {
 			t.Errorf("%s@%s changed: %+v then %+v", before[i].SKU, before[i].Location, before[i].Quantities, after[i].Quantities)
 		}
 	}
-	acks, _ := g.Outbox.List(outbox.Filter{Partner: "acme-3pl"})
+	acks, _ := g.Outbox.List(outbox.Filter{Partner: "acme-3pl", Kind: "997"})
 	if len(acks) != 2 {
 		t.Errorf("duplicates were acknowledged again: %d acks", len(acks))
 	}

@@ -370,7 +370,10 @@ func (w *work) postedBefore(ctx context.Context, res *mapping.Result) (int, erro
 		return 0, err
 	}
 	if _, differ := compareRecorded(rec, res.Movements); differ >= 0 {
-		return 0, &collisionError{document: res.Key, recorded: rec[differ], ours: res.Movements[differ]}
+		// A warehouse advice keyed by its own number (943, 944, 947) has
+		// its key by control numbers, dated, as its legacy key.
+		byNumber := strings.Contains(res.LegacyKey, "@")
+		return 0, &collisionError{document: res.Key, recorded: rec[differ], ours: res.Movements[differ], byNumber: byNumber}
 	}
 	if rec, err = w.recordedUnder(ctx, res, res.LegacyKey); err != nil {
 		return 0, err
@@ -428,14 +431,19 @@ func compareRecorded(rec, ms []ledger.Movement) (found, differ int) {
 type collisionError struct {
 	document       string
 	recorded, ours ledger.Movement
+	byNumber       bool // keyed by the partner's document number, not control numbers
 }
 
 func (e *collisionError) Error() string {
 	r, o := &e.recorded, &e.ours
+	ask := "Ask the partner to send it again under a new interchange control number"
+	if e.byNumber {
+		ask = "The partner sent other lines under the same document number: ask it which is right, and correct the ledger by hand"
+	}
 	return fmt.Sprintf("%v: document %s was posted before (movement %d, recorded %s) with other content: "+
-		"%s %d of %s at %s, now %s %d of %s at %s; nothing of it was posted. Ask the partner to send it again under a new interchange control number",
+		"%s %d of %s at %s, now %s %d of %s at %s; nothing of it was posted. %s",
 		ErrCollision, e.document, r.ID, r.Recorded.Format(time.RFC3339), r.Kind, r.Quantity, r.SKU, r.Location,
-		o.Kind, o.Quantity, o.SKU, o.Location)
+		o.Kind, o.Quantity, o.SKU, o.Location, ask)
 }
 
 // Unwrap returns ErrCollision.

@@ -33,12 +33,13 @@ func BenchmarkChannelOrder(b *testing.B) {
 			dir := b.TempDir()
 			parts := filepath.Join(dir, "partners")
 			copyTreeB(b, "../examples/partners", parts)
+			f := filepath.Join(parts, "acme-3pl.yaml")
+			y, _ := os.ReadFile(f)
+			y = withoutDemoWarehouse(y)
 			if to3PL {
-				f := filepath.Join(parts, "acme-3pl.yaml")
-				y, _ := os.ReadFile(f)
 				y = append(y, "\nfulfils:\n  locations: {dallas: DAL1}\n  items: {qualifier: VN}\n"...)
-				os.WriteFile(f, y, 0o644)
 			}
+			os.WriteFile(f, y, 0o644)
 			cfg := DefaultConfig()
 			cfg.Data, cfg.Partners, cfg.Workers = filepath.Join(dir, "data"), parts, 2
 			g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -26,6 +26,20 @@ const skusFromCSV = `
     value: vendor_item
 `
 
+// demoWarehouse starts the example ACME profile's warehouse advices
+// (945, 943, 944, 947) and its fulfils section, at the end of the file:
+// tests that bring their own cut the profile there (withoutDemoWarehouse).
+const demoWarehouse = "\n  # The warehouse advices and the orders they ship"
+
+// withoutDemoWarehouse returns the example ACME profile b without its
+// warehouse advices and fulfils section.
+func withoutDemoWarehouse(b []byte) []byte {
+	if i := bytes.Index(b, []byte(demoWarehouse)); i >= 0 {
+		return append(b[:i:i], '\n')
+	}
+	return b
+}
+
 // openWarehouseTest opens a test gateway whose acme-3pl fulfils Dallas
 // (DAL1) and Reno (RNO2), its item ids from table (YAML defining the
 // table acme_skus_out), and whose clock is clock.
@@ -37,7 +51,7 @@ func openWarehouseTest(t *testing.T, clock *fakeClock, table string) *Gateway {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = bytes.Replace(b, []byte("\ntables:\n"), []byte("\ntables:"+table), 1)
+	b = bytes.Replace(withoutDemoWarehouse(b), []byte("\ntables:\n"), []byte("\ntables:"+table), 1)
 	b = append(b, "\nfulfils:\n  locations: {dallas: DAL1, reno: RNO2}\n  items: {qualifier: VN, lookup: acme_skus_out}\n  ship_within: 2d\n"...)
 	if err := os.WriteFile(file, b, 0o644); err != nil {
 		t.Fatal(err)

@@ -32,6 +32,37 @@ func OpenOrderBookReadOnly(data string) (get func(partner, number string) (*mapp
 	}, st.Close, nil
 }
 
+// OpenTryOptions opens the order book of data folder data for reading,
+// as OpenOrderBookReadOnly does, and returns what a dry run reads of it:
+// order documents settled against their orders, 945s against the orders
+// their 940s carried.
+func OpenTryOptions(data string) (TryOptions, func() error, error) {
+	st, err := orders.OpenBoltReadOnly(filepath.Join(data, "orders.db"))
+	if err != nil {
+		return TryOptions{}, nil, err
+	}
+	ctx := context.Background()
+	return TryOptions{
+		Orders: func(partner, number string) (*mapping.OrderState, error) {
+			r, err := st.Get(ctx, mapping.KindOrder, partner, number)
+			if errors.Is(err, orders.ErrNotFound) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &r.OrderState, nil
+		},
+		Shipments: func(warehouse, order string) (*orders.Record, error) {
+			r, err := st.ByWarehouse(ctx, warehouse, order)
+			if errors.Is(err, orders.ErrNotFound) {
+				return nil, nil
+			}
+			return r, err
+		},
+	}, st.Close, nil
+}
+
 // Order returns an order's state as it stands, nil when it is unknown.
 func (g *Gateway) Order(partner, number string) (*mapping.OrderState, error) {
 	r, err := g.orders.get(context.Background(), mapping.KindOrder, partner, number)

@@ -191,7 +191,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 				h(res)
 			}
 			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
-				results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
+				if errs[i] = w.checkReceipts(ctx, res); errs[i] == nil {
+					results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
+				}
 			}
 		}()
 	}
@@ -205,11 +207,15 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	for i, res := range docs {
 		w.res.Documents = append(w.res.Documents, res.Key)
 		if errs[i] != nil {
-			w.fail(res.Key, "", "ledger: %v", errs[i])
 			if w.notPosted == nil {
 				w.notPosted = map[*mapping.Result]bool{}
 			}
 			w.notPosted[res] = true
+			if ut := isUnknownTransfer(errs[i]); ut != nil {
+				w.receiptRefused(res, ut)
+				continue
+			}
+			w.fail(res.Key, "", "ledger: %v", errs[i])
 			w.refuse(res, errs[i])
 			continue
 		}

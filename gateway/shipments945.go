@@ -100,7 +100,13 @@ func (w *work) postShipment(ctx context.Context, tx *orders.Tx, res *mapping.Res
 // shipmentRefused records a 945 its order refuses, at its W06 (the whole
 // confirmation) or the W12 of the line.
 func (w *work) shipmentRefused(res *mapping.Result, se *orders.ShipError) {
-	s := res.Shipment
+	seg, element := shipRefusal(res.Shipment, se)
+	w.shipmentFailed(res, seg, element)
+}
+
+// shipRefusal places a 945 its order refuses: its W06-02 (the whole
+// confirmation), or the W12 of the line and the element at fault.
+func shipRefusal(s *mapping.WarehouseShipment, se *orders.ShipError) (x12.SegmentError, int) {
 	seg := x12.SegmentError{SegmentID: "W06", Position: 2, Code: x12.SegHasElementError, Msg: se.Error()}
 	element, value := 2, s.Order
 	if se.Line >= 0 && se.Line < len(s.Lines) {
@@ -116,7 +122,7 @@ func (w *work) shipmentRefused(res *mapping.Result, se *orders.ShipError) {
 		}
 	}
 	seg.Elements = []x12.ElementError{{Position: element, Code: x12.ElemInvalidCode, Value: value, Msg: se.Error()}}
-	w.shipmentFailed(res, seg, element)
+	return seg, element
 }
 
 // shipmentFailed fails the message at the 945's segment and element and

@@ -18,11 +18,15 @@ import (
 // line's date: the ledger posts the difference). A line with a reason the table lacks, or a sign that
 // contradicts the reason's direction, is a problem naming its segment;
 // with the default on_error: reject nothing of the document is posted.
+// The document is keyed by partner + W15-02 + W15-03 (the adjustment
+// numbers), not its control numbers: re-sent under new ones, it posts
+// nothing again.
 func (m *Mapper) AdjustmentAdvice947(doc *documents.AdjustmentAdvice947, src Source) (*Result, error) {
 	mp, err := m.start(partners.DocX12947, src)
 	if err != nil {
 		return nil, err
 	}
+	mp.identify("947", doc.WarehouseAdjustment, doc.DepositorAdjustment)
 	loc, ok := mp.warehouseLocation(doc.Parties)
 	if !ok {
 		return mp.finish()

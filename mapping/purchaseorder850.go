@@ -33,6 +33,9 @@ const begPos = 2
 // number, as a 940's does: an order is the same whichever document
 // carries it) and what BEG01 asks (00 new, 01 cancel, 05 replace); settle
 // it against the order as it stands (Result.SettleOrder) before posting.
+// BEG03 (the channel's PO number) and the heading N1*ST loop go with the
+// order to the warehouse that ships it (940 W05-03 and N1*ST), as a 940's
+// do.
 //
 // A line's quantity is PO102 in the unit PO103, its item the first
 // PO106/07... pair with a qualifier the profile lists. SDQ store
@@ -67,8 +70,13 @@ func (m *Mapper) PurchaseOrder850(doc *documents.PurchaseOrder850, src Source) (
 		mp.problem(beg, "BEG01", doc.Purpose, "not a purpose this mapping handles (00 opens an order, 01 cancels it, 05 replaces it)")
 		return mp.refuse()
 	}
-	mp.res.Order = &Order{Partner: src.Partner, Number: number, Action: action,
+	mp.res.Order = &Order{Partner: src.Partner, Number: number, Action: action, PurchaseOrder: strings.TrimSpace(doc.Number),
 		ref: mp.reference("850", 0, number), at: src.Received}
+	if st := findParty(doc.Parties, "ST", ""); st != nil {
+		shipTo := *st
+		shipTo.Pos = 0
+		mp.res.Order.ShipTo = &shipTo
+	}
 	mp.res.Lines = len(doc.Lines)
 	if action == OrderCancel {
 		// A cancel releases what the order holds, whatever its lines say.

@@ -185,6 +185,23 @@ func TestPurchaseOrder850NoNumber(t *testing.T) {
 	}
 }
 
+// TestPurchaseOrder850ShipTo: the order carries the channel's PO number
+// and its N1*ST loop, which a 940 to the warehouse passes on.
+func TestPurchaseOrder850ShipTo(t *testing.T) {
+	m := New(profile(t, fmt.Sprintf(poProfile, "reject", poFixed)))
+	results, errs := mapX12(t, m, "po.edi", po850("00", "PO-1", "7", "", poLines...))
+	if len(results) != 1 || errs[0] != nil {
+		t.Fatalf("%v", errs)
+	}
+	o := results[0].Order
+	if o == nil || o.Number != "PO-1/7" || o.PurchaseOrder != "PO-1" {
+		t.Fatalf("order %+v", o)
+	}
+	if st := o.ShipTo; st == nil || st.Entity != "ST" || st.Name != "STORE 17" || st.IDQualifier != "92" || st.ID != "0017" || st.Pos != 0 {
+		t.Errorf("ship-to %+v", st)
+	}
+}
+
 // TestPurchaseOrder850NotMapped: a profile without x12/850 maps no 850.
 func TestPurchaseOrder850NotMapped(t *testing.T) {
 	m := New(profile(t, profileWithout850))

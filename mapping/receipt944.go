@@ -19,14 +19,19 @@ import (
 //
 // The ledger keeps in transit by item and location, not by shipment: the
 // movements carry W17-04 (or W17-05) as their order reference, for the
-// record, and a 944 posted before the 943 it answers takes nothing off in
-// transit (never below zero), so the 943's in transit then stays until a
-// 947 or an operator clears it.
+// record, and the ledger never takes in transit below zero. A receipt
+// whose item has nothing in transit there (no 943 or 856 announced it, or
+// the 944 came first) is refused by the gateway before posting
+// (gateway/receipts944.go), so that it can be replayed once announced.
+//
+// The document is keyed by partner + W17-03 (the warehouse receipt), not
+// its control numbers: re-sent under new ones, it posts nothing again.
 func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (*Result, error) {
 	mp, err := m.start(partners.DocX12944, src)
 	if err != nil {
 		return nil, err
 	}
+	mp.identify("944", doc.ReceiptNumber)
 	loc, ok := mp.warehouseLocation(doc.Parties)
 	if !ok {
 		return mp.finish()

@@ -13,12 +13,15 @@ import (
 // destination warehouse (the heading N1*ST by default), due on the G62
 // date the profile names (expected_date, default 17 estimated delivery;
 // undated when absent). A 944 receiving it with receive_against:
-// in_transit takes it off again.
+// in_transit takes it off again. The document is keyed by partner +
+// W06-02 + W06-04 (order and shipment), not its control numbers:
+// re-sent under new ones, it posts nothing again.
 func (m *Mapper) TransferShipment943(doc *documents.TransferShipment943, src Source) (*Result, error) {
 	mp, err := m.start(partners.DocX12943, src)
 	if err != nil {
 		return nil, err
 	}
+	mp.identify("943", doc.Shipment.DepositorOrder, doc.Shipment.ShipmentID)
 	loc, ok := mp.warehouseLocation(doc.Parties)
 	if !ok {
 		return mp.finish()

@@ -1,6 +1,8 @@
 package mapping
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -8,6 +10,21 @@ import (
 )
 
 // What the warehouse advices (943, 944, 947) share.
+
+// identify keys a warehouse advice by what the partner numbers it (the
+// set, the partner and numbers; empty numbers leave it keyed by its
+// control numbers), not by its control numbers: 3PLs resend under new
+// ones, and a document re-sent then is a duplicate (the ledger finds its
+// movements under the same source keys), or a collision when its lines
+// differ. The key by control numbers, which earlier versions gave it,
+// becomes its legacy key.
+func (mp *mapping) identify(set string, numbers ...string) {
+	if !slices.ContainsFunc(numbers, func(n string) bool { return n != "" }) {
+		return
+	}
+	key := set + "|" + mp.src.Partner + "|" + strings.Join(numbers, "|")
+	mp.res.LegacyKey, mp.res.Key, mp.prefix = mp.res.Key, key, key+"|"
+}
 
 // warehouseLocation returns our location of a warehouse advice: the
 // heading N1 loop the profile names (by default WH, ST for a 943), or the

@@ -233,12 +233,13 @@ func TestWarehouseMovementDetails(t *testing.T) {
 	mv := results[0].Movements[0]
 	if !mv.Expected.Equal(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)) || !mv.Effective.Equal(time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)) ||
 		mv.Reference.Order != "ORDER943" || mv.Reference.DocumentType != "943" || mv.Reference.Line != 6 ||
-		mv.SourceKey != "dc|000000042|42|0001|6" {
+		mv.SourceKey != "943|dc|ORDER943||6" || results[0].LegacyKey != "dc|000000042|42|0001" {
 		t.Errorf("943 movement %+v", mv)
 	}
 	results, _ = mapSets(t, m, "x.edi", x12Doc("947", "W15*20261126*ADJ-1", "N1*WH*X*92*DC-EAST", "W19*56*1*EA**VN*THING-3", "G62*07*20261125"))
 	mv = results[0].Movements[0]
-	if !mv.Effective.Equal(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)) || mv.Reason != "947 reason 56" || mv.Reference.Order != "ADJ-1" {
+	if !mv.Effective.Equal(time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)) || mv.Reason != "947 reason 56" || mv.Reference.Order != "ADJ-1" ||
+		mv.SourceKey != "947|dc|ADJ-1||4" {
 		t.Errorf("947 movement %+v", mv)
 	}
 }

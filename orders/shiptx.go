@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/dockside-edi/dockside/mapping"
 )
@@ -65,12 +66,27 @@ func (t *Tx) Ship(warehouse, order, shipment string, lines ...ShipLine) (*Shippe
 	if err != nil {
 		return nil, err
 	}
+	return rec.Ship(warehouse, order, shipment, t.b.now(), lines...)
+}
+
+// Ship settles a shipment confirmation from warehouse (a 945) against
+// the record as Tx.Ship does (same checks, same errors, lines applied
+// before skipped), at now, and changes nothing: Shipped.Next is a copy of
+// the record with the shipment applied. A dry run (dockside partners try)
+// uses it on a record read from the book.
+func (r *Record) Ship(warehouse, order, shipment string, now time.Time, lines ...ShipLine) (*Shipped, error) {
+	fail := func(line int, sentinel error, format string, args ...any) (*Shipped, error) {
+		return nil, &ShipError{Warehouse: warehouse, Order: order, Shipment: shipment, Line: line, Err: sentinel, Msg: fmt.Sprintf(format, args...)}
+	}
+	if shipment == "" {
+		return fail(-1, ErrUnknownOrder, "no shipment id (W06-04)")
+	}
+	rec := r
 	next := rec.Clone()
 	d := next.dispatchByOrder(warehouse, order)
 	if d == nil {
 		return fail(-1, ErrUnknownOrder, "no order %s was sent to %s", order, warehouse)
 	}
-	now := t.b.now()
 	n, err := applyShipment(d, shipment, lines, now)
 	if err != nil {
 		var se *ShipError

@@ -67,8 +67,11 @@ type Mapping struct {
 	// default: on hand grows, in transit is left alone) or in_transit
 	// (the stock a 943 or an 856 announced at the receiving location is
 	// taken off in transit, up to the quantity received; a short receipt
-	// leaves the rest in transit, where it stays visible). The movements
-	// carry W17-04, or W17-05 when it is empty, as their order reference.
+	// leaves the rest in transit, where it stays visible; a receipt line
+	// whose item has nothing in transit there, a transfer nobody
+	// announced, fails the 944 at its W07, nothing posted, to be replayed
+	// once the 943 or 856 is in). The movements carry W17-04, or W17-05
+	// when it is empty, as their order reference.
 	ReceiveAgainst ReceiveAgainst `yaml:"receive_against"`
 	// Conditions maps the receiving condition codes of a 944's W13
 	// exceptions (W13-03, e.g. "01" damaged) to the bucket the excepted

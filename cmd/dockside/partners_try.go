@@ -56,7 +56,7 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 		return failed(e, err)
 	}
 	defer live.close()
-	res, err := gateway.TryFileWith(p, cat, filepath.Base(pos[1]), f, e.Now(), gateway.TryOptions{Orders: live.orders})
+	res, err := gateway.TryFileWith(p, cat, filepath.Base(pos[1]), f, e.Now(), gateway.TryOptions{Orders: live.orders, Shipments: live.shipments})
 	if err != nil {
 		return failed(e, err)
 	}
@@ -69,7 +69,7 @@ func runPartnersTry(ctx context.Context, e *env, args []string) int {
 	} else {
 		printTryView(e.Stdout, view)
 	}
-	if !res.OK() {
+	if !view.OK {
 		return exitFail
 	}
 	return exitOK

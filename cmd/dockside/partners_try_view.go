@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 )
 
 // tryJSON is partners try's JSON: snake_case names, as stock --json,
@@ -31,6 +32,7 @@ type tryDocumentJSON struct {
 	Control   string               `json:"control,omitempty"`
 	Status    string               `json:"status"`
 	Order     *tryOrderJSON        `json:"order,omitempty"`
+	Shipment  *tryShipmentJSON     `json:"shipment,omitempty"`
 	Movements []tryMovementJSON    `json:"movements"`
 	Compare   []mapping.Comparison `json:"compare,omitempty"`
 	Problems  []mapping.Problem    `json:"problems,omitempty"`
@@ -41,6 +43,29 @@ type tryDocumentJSON struct {
 type tryOrderJSON struct {
 	What string `json:"what"` // "cancel order SO-9001: releases what it holds"
 	*gateway.TryOrder
+}
+
+// tryShipmentJSON is what a 945 confirms, and what it does to its order.
+type tryShipmentJSON struct {
+	What string `json:"what"` // "shipment BOL-1 of order PO-7001 (shopmart PO-7001) from dallas: 2 lines"
+	*gateway.TryShipment
+}
+
+// describeShipment says what a 945 does to the order it confirms.
+func describeShipment(s *gateway.TryShipment) string {
+	what := fmt.Sprintf("shipment %s of order %s", s.Shipment, s.Order)
+	lines := plural(len(s.Lines), "line")
+	switch {
+	case !s.Settled:
+		return what + ": " + lines + " (--data, or the data folder of a stopped serve, settles them against the order)"
+	case s.Number == "":
+		return what + ": refused"
+	}
+	what += fmt.Sprintf(" (%s %s) from %s", s.Partner, s.Number, s.Location)
+	if s.Duplicate {
+		return what + ": every line confirmed before; nothing would be posted"
+	}
+	return what + ": " + lines
 }
 
 // describeOrder says what an order document does to its order.
@@ -122,6 +147,9 @@ func describeMovement(m ledger.Movement, holds *int64) string {
 		s = fmt.Sprintf("count %s: %s = %d", at, m.Bucket, m.Quantity)
 	case ledger.KindReceipt:
 		s = fmt.Sprintf("receive %d × %s", m.Quantity, at)
+		if m.TakeInTransit {
+			s += ", off in transit (what is there)"
+		}
 	case ledger.KindShipment:
 		s = fmt.Sprintf("ship %d × %s", m.Quantity, at)
 		if order != "" {
@@ -161,7 +189,10 @@ type liveGateway struct {
 	name    string        // "the ledger in DIR", "the running serve at URL"; "" for none
 	history historySource // nil: no ledger
 	orders  func(partner, number string) (*mapping.OrderState, error)
-	close   func()
+	// shipments finds the order a warehouse knows by its number (945s);
+	// nil through a running serve's API, which has no such query.
+	shipments func(warehouse, order string) (*orders.Record, error)
+	close     func()
 }
 
 // liveState finds what partners try checks against: the running serve's
@@ -206,12 +237,12 @@ func liveState(e *env, gf gatewayFlags) (*liveGateway, error) {
 			return out.ms, err
 		}}
 	if _, err := os.Stat(filepath.Join(cfg.Data, "orders.db")); err == nil {
-		get, closeBook, err := gateway.OpenOrderBookReadOnly(cfg.Data)
+		opts, closeBook, err := gateway.OpenTryOptions(cfg.Data)
 		if err != nil {
 			l.Close()
 			return nil, err
 		}
-		lg.orders, lg.close = get, func() { closeBook(); l.Close() }
+		lg.orders, lg.shipments, lg.close = opts.Orders, opts.Shipments, func() { closeBook(); l.Close() }
 	}
 	return lg, nil
 }
@@ -228,6 +259,9 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 			Movements: []tryMovementJSON{}}
 		if d.Order != nil {
 			dj.Order = &tryOrderJSON{What: describeOrder(d.Order), TryOrder: d.Order}
+		}
+		if d.Shipment != nil {
+			dj.Shipment = &tryShipmentJSON{What: describeShipment(d.Shipment), TryShipment: d.Shipment}
 		}
 		for _, m := range d.Movements {
 			mj := tryMovementJSON{SourceKey: m.SourceKey, SKU: m.SKU, Location: m.Location, Kind: m.Kind, Bucket: m.Bucket,
@@ -261,6 +295,14 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 					hist[p] = h
 				}
 				checkLive(&mj, m, h)
+				if m.Kind == ledger.KindReceipt && m.TakeInTransit && mj.DuplicateOf == 0 && !inTransit(h) {
+					// As processing does (gateway/receipts944.go): a receipt
+					// against a transfer nobody announced is refused.
+					dj.Status, out.OK = "rejected", false
+					dj.Problems = append(dj.Problems, mapping.Problem{Place: fmt.Sprintf("segment %d (W07)", m.Reference.Line),
+						Reason: fmt.Sprintf("nothing is in transit for %s at %s: no 943 or 856 announced the transfer this receipt is against (W17-04/05 %s); processing would refuse the 944",
+							m.SKU, m.Location, m.Reference.Order)})
+				}
 				if mj.AllOfOrder {
 					var n int64
 					for _, x := range h {
@@ -278,6 +320,15 @@ func tryView(ctx context.Context, res *gateway.TryResult, ledgerName string, src
 		out.Documents = append(out.Documents, dj)
 	}
 	return out, nil
+}
+
+// inTransit reports whether a position's history leaves stock in transit.
+func inTransit(hist []ledger.Movement) bool {
+	var n int64
+	for _, x := range hist {
+		n += x.Delta.InTransit
+	}
+	return n > 0
 }
 
 // checkLive marks a movement that the live ledger already has (same
@@ -310,6 +361,9 @@ func printTryView(w io.Writer, v *tryJSON) {
 		fmt.Fprintf(w, "%s %s: %s, %s\n", d.Type, d.Control, d.Status, plural(len(d.Movements), "movement"))
 		if d.Order != nil {
 			fmt.Fprintf(w, "  %s\n", d.Order.What)
+		}
+		if d.Shipment != nil {
+			fmt.Fprintf(w, "  %s\n", d.Shipment.What)
 		}
 		for _, p := range d.Problems {
 			fmt.Fprintf(w, "  error: %v\n", p)

@@ -175,7 +175,7 @@ func TestReadCommandsWhileServing(t *testing.T) {
 		{"messages", "list", "--config", config, "--state", "failed", "--json"},
 		{"messages", "show", "2", "--config", config},
 		{"orders", "list", "--config", config},
-		{"orders", "list", "--config", config, "--partner", "shopmart", "--state", "allocated", "--json"},
+		{"orders", "list", "--config", config, "--partner", "shopmart", "--state", "sent", "--json"}, // sent to ACME, which fulfils Dallas,
 		{"orders", "show", "shopmart", "SO-9001", "--config", config},
 		{"orders", "show", "shopmart", "SO-9001", "--config", config, "--json"},
 	}
