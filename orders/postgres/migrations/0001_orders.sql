@@ -8,11 +8,11 @@ CREATE TABLE orders_records (
 	number  text COLLATE "C" NOT NULL,
 	record  bytea NOT NULL
 );
+-- A partner's orders, in key order.
+CREATE INDEX orders_records_partner ON orders_records (partner, k) WHERE kind = '';
 -- The warehouse index: orders.Key(warehouse, order) → the record's key.
 -- The primary key makes a warehouse order one record's, whichever node
 -- writes it.
--- A partner's orders, in key order.
-CREATE INDEX orders_records_partner ON orders_records (partner, k) WHERE kind = '';
 CREATE TABLE orders_by_warehouse (
 	wk bytea PRIMARY KEY,
 	k  bytea NOT NULL
