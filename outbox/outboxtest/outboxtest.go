@@ -49,6 +49,7 @@ func Run(t *testing.T, f Factory) {
 		{"unconfirmed receipt is sent again", unconfirmedReceiptIsSentAgain},
 		{"each message claimed once", claimedOnce},
 		{"backlog and list", backlogAndList},
+		{"an ack delivers a message awaiting its receipt", ackDeliversSent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })
@@ -638,5 +639,28 @@ func backlogAndList(t *testing.T, f Factory) {
 		if err != nil || !slices.Equal(idsOf(got), tc.want) {
 			t.Errorf("%s: %v %v, want %v", tc.name, idsOf(got), err, tc.want)
 		}
+	}
+}
+
+// ackDeliversSent: the partner's acknowledgement of a message awaiting
+// its receipt (an asynchronous MDN) proves delivery: the message is
+// delivered and not attempted again when the receipt's deadline passes.
+func ackDeliversSent(t *testing.T, f Factory) {
+	c := NewClock()
+	s := f.Open(t, options(c))
+	id, _ := s.Enqueue(&outbox.Message{Partner: "shop", Transport: "as2", Kind: "846", Groups: []string{"5"}, AckWithin: time.Hour}, []byte("x"))
+	s.Due(1)
+	if err := s.Succeeded(id, outbox.Receipt{Text: "awaiting the MDN", Pending: true, ConfirmWithin: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.RecordAck(outbox.AckReport{Partner: "shop", Group: "5", State: outbox.AckAccepted}); got != id || err != nil {
+		t.Fatalf("ack matched %d, %v", got, err)
+	}
+	c.Add(2 * time.Hour)
+	if due, _ := s.Due(10); len(due) != 0 {
+		t.Fatalf("a delivered message attempted again: %+v", due[0])
+	}
+	if m, _ := s.Get(id); m.State != outbox.Delivered || m.AckState != outbox.AckAccepted {
+		t.Errorf("after the ack: %s, ack %s", m.State, m.AckState)
 	}
 }
