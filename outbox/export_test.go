@@ -13,3 +13,15 @@ func Check(s *Store) []error {
 	})
 	return errs
 }
+
+// DropIndexes removes the state indexes, as a file written before them.
+func DropIndexes(s *Store) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketStateOf, bucketByState, bucketByAck} {
+			if err := tx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -216,3 +216,14 @@ func TestControlNumbersAcrossNodes(t *testing.T) {
 		}
 	}
 }
+
+func openBench(b *testing.B, opts outbox.Options) outbox.Storage {
+	return node(b, pgstoretest.Migrated(b, &pg, Migrations), false, Options{Options: opts})
+}
+
+// BenchmarkHealth is outboxtest.BenchHealth on PostgreSQL, 20,000
+// messages.
+func BenchmarkHealth(b *testing.B) { outboxtest.BenchHealth(b, openBench, 20_000) }
+
+// BenchmarkSend is outboxtest.BenchSend on PostgreSQL.
+func BenchmarkSend(b *testing.B) { outboxtest.BenchSend(b, openBench) }
