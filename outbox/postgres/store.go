@@ -658,9 +658,17 @@ func (s *Store) List(f outbox.Filter) ([]*outbox.Message, error) {
 	if f.Before > 0 && f.Before < 1<<62 {
 		before = int64(f.Before)
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, record FROM outbox_messages
-		WHERE id < $1 AND ($2 = '' OR state = $2) AND ($3 = '' OR partner = $3) AND ($4 = '' OR ack_state = $4) AND ($5 = '' OR kind = $5)
-		ORDER BY id DESC LIMIT $6`, before, string(f.State), f.Partner, string(f.AckState), f.Kind, limit)
+	// Only the filters given, so that the planner sees which index
+	// serves them.
+	where, args := "id < $1", []any{before}
+	for _, c := range []struct{ col, v string }{{"state", string(f.State)}, {"partner", f.Partner}, {"ack_state", string(f.AckState)}, {"kind", f.Kind}} {
+		if c.v != "" {
+			args = append(args, c.v)
+			where += fmt.Sprintf(" AND %s = $%d", c.col, len(args))
+		}
+	}
+	args = append(args, limit)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT id, record FROM outbox_messages WHERE %s ORDER BY id DESC LIMIT $%d`, where, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: listing: %w", err)
 	}

@@ -23,7 +23,7 @@ CREATE INDEX outbox_messages_lease ON outbox_messages (lease_until) WHERE state 
 -- Acknowledgements awaited, by deadline (MarkOverdue, NextAckDeadline,
 -- the health page's overdue count).
 CREATE INDEX outbox_messages_ack_due ON outbox_messages (ack_deadline, id) WHERE ack_state = 'pending';
-CREATE INDEX outbox_messages_ack_state ON outbox_messages (ack_state, id) WHERE ack_state <> '';
+CREATE INDEX outbox_messages_ack_state ON outbox_messages (ack_state, id);
 -- Backlog (health): counts of the messages not delivered, from the
 -- index alone; lists by state and by partner, newest first.
 CREATE INDEX outbox_messages_state ON outbox_messages (state, id);
