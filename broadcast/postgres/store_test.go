@@ -39,3 +39,15 @@ func TestOpenRefusesUnmigrated(t *testing.T) {
 		t.Errorf("Open on an empty database: %v", err)
 	}
 }
+
+// BenchmarkStoreFullAdvice100k is broadcasttest.BenchFullAdvice on
+// PostgreSQL, 100,000 figures.
+func BenchmarkStoreFullAdvice100k(b *testing.B) {
+	broadcasttest.BenchFullAdvice(b, func(b *testing.B) broadcast.Store {
+		s, err := Open(context.Background(), pgstoretest.Migrated(b, &pg, Migrations))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}, 100_000)
+}
