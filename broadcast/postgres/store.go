@@ -150,6 +150,11 @@ func (s *Store) SetOutbox(id uint64, outbox []uint64) error {
 	ctx, cancel := opContext()
 	defer cancel()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// The partner's row before the broadcast's, as Update takes them.
+		if _, err := tx.Exec(ctx, `SELECT partner FROM broadcast_partners WHERE partner =
+			(SELECT partner FROM broadcast_broadcasts WHERE id = $1) FOR UPDATE`, int64(id)); err != nil {
+			return err
+		}
 		b, err := getForUpdate(ctx, tx, id)
 		if err != nil {
 			return err
@@ -193,7 +198,18 @@ func (s *Store) Update(id uint64, f broadcast.Fate) error {
 func (s *Store) UpdateMany(updates []broadcast.FateUpdate) error {
 	ctx, cancel := opContext()
 	defer cancel()
+	ids := make([]int64, len(updates))
+	for i, u := range updates {
+		ids[i] = int64(u.ID)
+	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Every partner concerned first, in one order: two nodes updating
+		// broadcasts of several partners never wait for each other in a
+		// circle.
+		if _, err := tx.Exec(ctx, `SELECT partner FROM broadcast_partners WHERE partner IN
+			(SELECT partner FROM broadcast_broadcasts WHERE id = ANY($1)) ORDER BY partner FOR UPDATE`, ids); err != nil {
+			return err
+		}
 		for _, u := range updates {
 			if err := update(ctx, tx, u.ID, u.Fate); err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dockside-edi/dockside/internal/pgstore"
@@ -100,7 +101,12 @@ func put(ctx context.Context, tx pgx.Tx, r *orders.Record) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM orders_by_warehouse WHERE k = $1`, key); err != nil {
 		return err
 	}
-	for _, d := range r.Dispatches {
+	// In key order: two records taking the same warehouse orders lock
+	// them in one order, never in a circle.
+	ds := slices.SortedFunc(slices.Values(r.Dispatches), func(a, b orders.Dispatch) int {
+		return bytes.Compare(orders.Key(a.Warehouse, a.Order), orders.Key(b.Warehouse, b.Order))
+	})
+	for _, d := range ds {
 		wk := orders.Key(d.Warehouse, d.Order)
 		// Taken by another record: no row comes back. A concurrent
 		// insert of the same warehouse order waits for that one's
