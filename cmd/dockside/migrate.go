@@ -7,6 +7,7 @@ import (
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
 	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
+	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	orderspg "github.com/dockside-edi/dockside/orders/postgres"
@@ -18,7 +19,7 @@ import (
 // implementation, in the order they are applied.
 func schemaSets() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations,
-		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations}
+		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations}
 }
 
 func migrateCommand() *command {
