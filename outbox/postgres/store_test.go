@@ -137,7 +137,9 @@ func TestNodesSendEachMessageOnce(t *testing.T) {
 // sends it, and the first node's late outcome is refused. A node that
 // keeps renewing keeps its claim past the lease.
 func TestDeadNodesClaimsAreTakenOver(t *testing.T) {
-	const lease = 600 * time.Millisecond
+	// Long enough that a loaded machine renews b's claim in time and
+	// reaches the first check well within a's lease.
+	const lease = 3 * time.Second
 	pool := pgstoretest.Migrated(t, &pg, Migrations)
 	a := node(t, pool, true, Options{Lease: lease, Node: "a"})
 	b := node(t, pool, true, Options{Lease: lease, Node: "b"})
