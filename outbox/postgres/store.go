@@ -377,7 +377,6 @@ func (s *Store) Due(limit int) ([]*outbox.Message, error) {
 			if m.SupersededBy != 0 {
 				// A newer message replaced it while it was being sent.
 				s.supersede(m)
-				m.State = outbox.Superseded
 				if err := put(ctx, tx, m); err != nil {
 					return err
 				}
