@@ -25,7 +25,7 @@ type Storage interface {
 	// the receipt is pending.
 	Succeeded(id uint64, r Receipt) error
 	// Failed records a failed attempt: retried after a backoff, or Dead
-	// after the last attempt.
+	// after the last attempt or when cause wraps ErrPermanent.
 	Failed(id uint64, cause error) error
 	// Confirm records the delivery of a Sent message (a pickup, an
 	// asynchronous MDN).

@@ -50,6 +50,7 @@ func Run(t *testing.T, f Factory) {
 		{"each message claimed once", claimedOnce},
 		{"backlog and list", backlogAndList},
 		{"an ack delivers a message awaiting its receipt", ackDeliversSent},
+		{"a permanent failure is dead at once", permanentFailure},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, f) })
@@ -662,5 +663,42 @@ func ackDeliversSent(t *testing.T, f Factory) {
 	}
 	if m, _ := s.Get(id); m.State != outbox.Delivered || m.AckState != outbox.AckAccepted {
 		t.Errorf("after the ack: %s, ack %s", m.State, m.AckState)
+	}
+}
+
+// permanentFailure: an attempt failing with ErrPermanent makes the
+// message dead on its first attempt; an operator's retry makes it due
+// again; other failures are retried.
+func permanentFailure(t *testing.T, f Factory) {
+	for _, tc := range []struct {
+		name  string
+		cause error
+		want  outbox.State
+	}{
+		{"permanent", fmt.Errorf("webhook: 410 Gone: %w", outbox.ErrPermanent), outbox.Dead},
+		{"transient", errors.New("connection refused"), outbox.Failed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := f.Open(t, options(NewClock()))
+			id, err := s.Enqueue(&outbox.Message{Partner: "shop", Transport: "webhook", Kind: "846"}, []byte("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Due(1)
+			if err := s.Failed(id, tc.cause); err != nil {
+				t.Fatal(err)
+			}
+			if m, _ := s.Get(id); m.State != tc.want || m.LastError != tc.cause.Error() {
+				t.Fatalf("after one attempt: %s (%q), want %s", m.State, m.LastError, tc.want)
+			}
+			if tc.want == outbox.Dead {
+				if err := s.Retry(id); err != nil {
+					t.Fatal(err)
+				}
+				if due, _ := s.Due(1); len(due) != 1 || due[0].ID != id {
+					t.Fatalf("retried message not due: %v", due)
+				}
+			}
+		})
 	}
 }

@@ -527,7 +527,7 @@ func (s *Store) Failed(id uint64, cause error) error {
 			s.supersede(m)
 			return nil
 		}
-		if m.Attempts >= s.opts.MaxAttempts {
+		if m.Attempts >= s.opts.MaxAttempts || errors.Is(cause, outbox.ErrPermanent) {
 			m.State = outbox.Dead
 			s.schedule(m, time.Time{})
 			return nil
