@@ -39,7 +39,7 @@ type Identity struct {
 // transport confirms delivery.
 type Broadcaster struct {
 	Ledger   *ledger.Ledger
-	Outbox   *outbox.Store
+	Outbox   outbox.Storage
 	Store    Store
 	Partner  func(id string) (*partners.Profile, error)
 	Identity Identity

@@ -16,3 +16,15 @@ func TestBoltStoreContract(t *testing.T) {
 		return s
 	})
 }
+
+// BenchmarkStoreFullAdvice100k is broadcasttest.BenchFullAdvice on
+// bbolt, 100,000 figures.
+func BenchmarkStoreFullAdvice100k(b *testing.B) {
+	broadcasttest.BenchFullAdvice(b, func(b *testing.B) broadcast.Store {
+		s, err := broadcast.OpenStore(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}, 100_000)
+}

@@ -164,8 +164,9 @@ func (b *Beliefs) Agrees(sku string, q int64) bool {
 }
 
 // Store keeps the broadcasts, the figures each told and what each channel
-// may believe. BoltStore is the embedded implementation; every
-// implementation passes StoreContract.
+// may believe. BoltStore is the embedded implementation, broadcast/postgres
+// keeps it in PostgreSQL; every implementation passes
+// broadcasttest.RunStoreContract.
 type Store interface {
 	// Record stores a new broadcast (its ID is set) and the figures it
 	// tells. A broadcast queued for delivery makes its figures possible.

@@ -21,7 +21,9 @@ type Reported struct {
 }
 
 // Store keeps the partners' reported figures and when each divergence
-// was first seen. BoltStore is the embedded implementation.
+// was first seen. BoltStore is the embedded implementation;
+// divergence/postgres keeps it in PostgreSQL. Every implementation
+// passes the contract suite in divergence/divergencetest.
 type Store interface {
 	// Report keeps a partner's figures; a later figure for the same SKU
 	// and location replaces the earlier one.

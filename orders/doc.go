@@ -22,8 +22,9 @@
 // all), against the ledger.
 //
 // Storage is the [Store] interface; [OpenBolt] is its bbolt
-// implementation (orders.db in the data folder). Package orderstest is
-// the contract suite every implementation passes.
+// implementation (orders.db in the data folder), orders/postgres its
+// PostgreSQL one. Package orderstest is the contract suite every
+// implementation passes.
 //
 // The package imports mapping (the order state) and the typed X12
 // documents (the ship-to party carried to the warehouse); nothing of the

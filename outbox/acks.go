@@ -46,8 +46,10 @@ func (s *Store) RecordAck(r AckReport) (uint64, error) {
 		m.AckState, m.AckDetail, m.AckMessage = r.State, r.Detail, r.Message
 		m.AckAt = s.opts.Now().UTC()
 		if m.State == Sent {
-			// Their ack proves they have it.
-			m.State, m.DeliveredAt = Delivered, m.AckAt
+			// Their ack proves they have it: no receipt is awaited, and
+			// no attempt follows when its deadline passes.
+			m.State, m.DeliveredAt, m.ConfirmBy = Delivered, m.AckAt, time.Time{}
+			return s.schedule(tx, m, time.Time{})
 		}
 		return putMessage(tx, m)
 	})

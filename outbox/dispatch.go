@@ -24,7 +24,7 @@ var _ Sender = SenderFunc(nil)
 
 // Dispatcher sends due messages with the sender of their transport.
 type Dispatcher struct {
-	Store   *Store
+	Store   Storage
 	Senders map[string]Sender // by Message.Transport
 	Log     *slog.Logger
 	// Poll is how often due retries are looked for (default 1 s).

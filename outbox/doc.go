@@ -18,4 +18,8 @@
 // accepted with errors, rejected, or overdue after the partner's window;
 // with Message.AckWithin that window starts at delivery, so a message
 // never delivered is never "acknowledgement overdue".
+//
+// Storage is the outbox as its users see it: Store keeps it in bbolt,
+// outbox/postgres in PostgreSQL for several nodes, and both pass the
+// contract suite in outbox/outboxtest.
 package outbox

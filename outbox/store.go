@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dockside-edi/dockside/internal/txgroup"
@@ -22,6 +23,12 @@ var (
 	bucketByICN    = []byte("byicn")    // partner 0 ISA13 → id
 	bucketByName   = []byte("byname")   // partner 0 name → id (pickup files)
 	bucketByKey    = []byte("bykey")    // idempotency key → id
+	// The health and list indexes: a message's state and ack state, and
+	// the ids by each (Backlog and the overdue count read these, not
+	// every message).
+	bucketStateOf = []byte("stateof") // id → state 0 ack state
+	bucketByState = []byte("bystate") // state 0 id → nothing
+	bucketByAck   = []byte("byack")   // ack state 0 id → nothing
 )
 
 // Options tune a Store.
@@ -83,12 +90,14 @@ func Open(dir string, opts *Options) (*Store, error) {
 }
 
 func (s *Store) init(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketMessages, bucketBodies, bucketDue, bucketAckDue, bucketControls, bucketByGroup, bucketByICN, bucketByName, bucketByKey} {
+	unindexed := tx.Bucket(bucketStateOf) == nil // a file of before the indexes
+	for _, b := range [][]byte{bucketMessages, bucketBodies, bucketDue, bucketAckDue, bucketControls, bucketByGroup, bucketByICN, bucketByName, bucketByKey,
+		bucketStateOf, bucketByState, bucketByAck} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}
 	}
-	var interrupted []*Message
+	var interrupted, index []*Message
 	err := tx.Bucket(bucketMessages).ForEach(func(_, v []byte) error {
 		var m Message
 		if err := json.Unmarshal(v, &m); err != nil {
@@ -97,10 +106,18 @@ func (s *Store) init(tx *bolt.Tx) error {
 		if m.State == Sending {
 			interrupted = append(interrupted, &m)
 		}
+		if unindexed {
+			index = append(index, &Message{ID: m.ID, State: m.State, AckState: m.AckState})
+		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	for _, m := range index {
+		if err := indexState(tx, m); err != nil {
+			return err
+		}
 	}
 	now := s.opts.Now().UTC()
 	for _, m := range interrupted {
@@ -172,7 +189,47 @@ func putMessage(tx *bolt.Tx, m *Message) error {
 	if err != nil {
 		return err
 	}
+	if err := indexState(tx, m); err != nil {
+		return err
+	}
 	return tx.Bucket(bucketMessages).Put(idKey(m.ID), v)
+}
+
+// indexState keeps the state indexes of m in step: a write only when
+// its state or ack state changed.
+func indexState(tx *bolt.Tx, m *Message) error {
+	of := tx.Bucket(bucketStateOf)
+	id := idKey(m.ID)
+	cur := string(m.State) + "\x00" + string(m.AckState)
+	old := of.Get(id)
+	if old != nil && string(old) == cur {
+		return nil
+	}
+	byState, byAck := tx.Bucket(bucketByState), tx.Bucket(bucketByAck)
+	if old != nil {
+		st, ack, _ := strings.Cut(string(old), "\x00")
+		if err := byState.Delete(indexKey(st, m.ID)); err != nil {
+			return err
+		}
+		if ack != "" {
+			if err := byAck.Delete(indexKey(ack, m.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := byState.Put(indexKey(string(m.State), m.ID), nil); err != nil {
+		return err
+	}
+	if m.AckState != "" {
+		if err := byAck.Put(indexKey(string(m.AckState), m.ID), nil); err != nil {
+			return err
+		}
+	}
+	return of.Put(id, []byte(cur))
+}
+
+func indexKey(v string, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte(v), 0), id)
 }
 
 // schedule sets m's next attempt to at, keeps the due index in step, and

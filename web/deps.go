@@ -20,7 +20,7 @@ import (
 type Deps struct {
 	Ledger *ledger.Ledger
 	Inbox  inbox.Reader
-	Outbox *outbox.Store
+	Outbox outbox.Storage
 	// Broadcasts is what each channel was told; nil shows none.
 	Broadcasts broadcast.Store
 	// Partners returns the profiles in use (they may be reloaded at any

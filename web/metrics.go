@@ -259,7 +259,7 @@ func (c *storeCollector) scans() (map[string]map[inbox.State]int, map[string]int
 }
 
 // overdueByPartner counts overdue acknowledgements per partner.
-func overdueByPartner(o *outbox.Store) (map[string]int, error) {
+func overdueByPartner(o outbox.Storage) (map[string]int, error) {
 	out := map[string]int{}
 	err := eachOutbox(o, outbox.Filter{AckState: outbox.AckOverdue}, func(m *outbox.Message) bool {
 		out[m.Partner]++
@@ -270,7 +270,7 @@ func overdueByPartner(o *outbox.Store) (map[string]int, error) {
 
 // eachOutbox calls fn for every outbound message matching f, newest
 // first, page by page, until fn returns false.
-func eachOutbox(o *outbox.Store, f outbox.Filter, fn func(*outbox.Message) bool) error {
+func eachOutbox(o outbox.Storage, f outbox.Filter, fn func(*outbox.Message) bool) error {
 	f.Limit = 1000
 	for {
 		page, err := o.List(f)

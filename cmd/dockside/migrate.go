@@ -6,14 +6,20 @@ import (
 	"fmt"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
+	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
+	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	orderspg "github.com/dockside-edi/dockside/orders/postgres"
+	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
+	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
 // implementation, in the order they are applied.
 func schemaSets() []pgstore.Set {
-	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations}
+	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations,
+		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations}
 }
 
 func migrateCommand() *command {

@@ -2,6 +2,7 @@ package as2
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"strings"
@@ -257,7 +258,7 @@ func TestNegativeAsyncMDN(t *testing.T) {
 	if m, _ = a.outbox.Get(m.ID); m.State != outbox.Failed || !strings.Contains(m.LastError, "decryption-failed") {
 		t.Fatalf("state %s, error %q", m.State, m.LastError)
 	}
-	if p, _ := a.store.Pending(time.Now().Add(time.Hour)); len(p) != 0 {
+	if p, _ := a.store.Pending(context.Background(), time.Now().Add(time.Hour)); len(p) != 0 {
 		t.Fatalf("%d messages still await an MDN", len(p))
 	}
 }

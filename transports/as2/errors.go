@@ -50,6 +50,9 @@ var (
 	// ErrConfig means a Partner, Identity or configuration value is
 	// invalid.
 	ErrConfig = errors.New("as2: invalid configuration")
+	// ErrReceivedBefore means a processed outcome is already recorded for
+	// the partner's Message-ID (Records.PutReceived): the first stays.
+	ErrReceivedBefore = errors.New("as2: message received and processed before")
 )
 
 // errOurs marks a failure of this station rather than of the message

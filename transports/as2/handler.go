@@ -36,7 +36,7 @@ type HandlerConfig struct {
 	Identity Identity
 	Partners Partners
 	Inbox    Inbox
-	Store    *Store
+	Store    Records
 	// Outbox queues the asynchronous MDNs partners ask for, and confirms
 	// our messages when partners' asynchronous MDNs arrive. Without it,
 	// partners asking for an asynchronous MDN get it synchronously, and
@@ -215,7 +215,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.isMDN() {
-		h.receiveMDN(aw, req, p)
+		h.receiveMDN(r.Context(), aw, req, p)
 		return
 	}
 	h.receiveMessage(r.Context(), aw, req, p)
@@ -351,7 +351,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 	}
 	unlock := h.locks.lock(p.ID + "\x00" + req.messageID)
 	defer unlock()
-	rec, err := h.cfg.Store.received(p.ID, req.messageID)
+	rec, err := h.cfg.Store.Received(ctx, p.ID, req.messageID)
 	if err != nil {
 		log.Error("AS2 store", "err", err)
 	}
@@ -397,7 +397,7 @@ func (h *Handler) receiveMessage(ctx context.Context, w http.ResponseWriter, req
 		"encrypted", u.cipher, "compressed", u.compressed, "mic", mic.String())
 	text := fmt.Sprintf("The AS2 message %s from %s was received and stored on %s.\nIts content will be processed; this receipt says nothing of its meaning.",
 		req.messageID, req.from, now.UTC().Format(time.RFC1123))
-	rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Processed: true, InboxID: msg.ID,
+	rec = &ReceivedRecord{Partner: p.ID, MessageID: req.messageID, Processed: true, InboxID: msg.ID,
 		Disposition: DispProcessed.String(), MIC: mic, Text: text, At: now.UTC()}
 	h.answer(ctx, w, req, &p, mreq, DispProcessed, mic, text, rec, log, false)
 }
@@ -444,9 +444,9 @@ func (h *Handler) answerFailure(ctx context.Context, w http.ResponseWriter, req 
 	log.Warn("AS2 message refused", "disposition", d.String(), "err", cause)
 	text := fmt.Sprintf("The AS2 message %s from %s was not processed: %s.\n%v",
 		req.messageID, req.from, d.Detail, cause)
-	var rec *receivedRecord
+	var rec *ReceivedRecord
 	if p != nil {
-		rec = &receivedRecord{Partner: p.ID, MessageID: req.messageID, Disposition: d.String(), At: h.cfg.Now().UTC()}
+		rec = &ReceivedRecord{Partner: p.ID, MessageID: req.messageID, Disposition: d.String(), At: h.cfg.Now().UTC()}
 	}
 	h.answer(ctx, w, req, p, mreq, d, MIC{}, text, rec, log, errors.Is(cause, errOurs))
 }
@@ -455,9 +455,9 @@ func (h *Handler) answerFailure(ctx context.Context, w http.ResponseWriter, req 
 // POST), records the outcome, and ends the HTTP exchange.
 // ours says the failure is this station's (the partner should send
 // again later), which only matters when no MDN was asked for.
-func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, req *request, p *Partner, mreq mdnRequest, d Disposition, mic MIC, text string, rec *receivedRecord, log *slog.Logger, ours bool) {
+func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, req *request, p *Partner, mreq mdnRequest, d Disposition, mic MIC, text string, rec *ReceivedRecord, log *slog.Logger, ours bool) {
 	if !mreq.wanted {
-		h.record(rec, log)
+		h.record(ctx, rec, log)
 		h.plainAnswer(w, d, ours)
 		return
 	}
@@ -483,20 +483,25 @@ func (h *Handler) answer(ctx context.Context, w http.ResponseWriter, req *reques
 		if rec != nil {
 			rec.AsyncURL = mreq.asyncURL
 		}
-		h.record(rec, log)
+		h.record(ctx, rec, log)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "message received; the MDN will be sent to "+mreq.asyncURL+"\n")
 		return
 	}
-	h.record(rec, log)
+	h.record(ctx, rec, log)
 	h.writeMDN(w, req, ctype, body, mdnID)
 }
 
-func (h *Handler) record(rec *receivedRecord, log *slog.Logger) {
+func (h *Handler) record(ctx context.Context, rec *ReceivedRecord, log *slog.Logger) {
 	if rec == nil {
 		return
 	}
-	if err := h.cfg.Store.putReceived(rec); err != nil {
+	switch err := h.cfg.Store.PutReceived(ctx, rec); {
+	case errors.Is(err, ErrReceivedBefore):
+		// The same message, taken at once by another exchange (another
+		// node): its outcome stays, the inbox keeps one copy.
+		log.Warn("AS2 message processed by another exchange too; the first outcome stays", "err", err)
+	case err != nil:
 		log.Error("AS2 outcome not recorded", "err", err)
 	}
 }
@@ -545,7 +550,7 @@ func (h *Handler) queueMDN(p *Partner, req *request, url, ctype string, body []b
 }
 
 // replay answers a resent message with the MDN it got the first time.
-func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *request, p Partner, mreq mdnRequest, rec *receivedRecord, log *slog.Logger) {
+func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *request, p Partner, mreq mdnRequest, rec *ReceivedRecord, log *slog.Logger) {
 	if mreq.wanted && rec.MDN == nil {
 		// The first copy asked for no MDN; this one does: make it now,
 		// from what the first copy gave.
@@ -559,7 +564,7 @@ func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *reques
 			return
 		}
 		rec.MDNType, rec.MDN, rec.MDNMessageID = ctype, body, newMessageID("mdn", h.cfg.Identity.AS2ID)
-		h.record(rec, log)
+		h.record(ctx, rec, log)
 	}
 	switch {
 	case !mreq.wanted:
@@ -580,7 +585,7 @@ func (h *Handler) replay(ctx context.Context, w http.ResponseWriter, req *reques
 // receiveMDN takes a partner's asynchronous MDN for one of our messages
 // (partner p's) and confirms the message in the outbox, or schedules it
 // again.
-func (h *Handler) receiveMDN(w http.ResponseWriter, req *request, p Partner) {
+func (h *Handler) receiveMDN(ctx context.Context, w http.ResponseWriter, req *request, p Partner) {
 	log := h.log.With("as2_from", req.from, "mdn_message_id", req.messageID)
 	if h.cfg.Outbox == nil {
 		http.Error(w, "this station does not take asynchronous MDNs", http.StatusServiceUnavailable)
@@ -593,7 +598,7 @@ func (h *Handler) receiveMDN(w http.ResponseWriter, req *request, p Partner) {
 		return
 	}
 	orig, _ := normalizeMessageID(mdn.OriginalMessageID)
-	pend, err := h.cfg.Store.pending(orig)
+	pend, err := h.cfg.Store.Awaiting(ctx, orig)
 	if err != nil {
 		log.Error("AS2 store", "err", err)
 		http.Error(w, "store: "+err.Error(), http.StatusInternalServerError)
@@ -612,12 +617,12 @@ func (h *Handler) receiveMDN(w http.ResponseWriter, req *request, p Partner) {
 			http.Error(w, "outbox: "+err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if err := h.cfg.Store.settlePending(pend, ""); err != nil {
+		if err := h.cfg.Store.SettlePending(ctx, pend, ""); err != nil {
 			log.Error("AS2 store", "err", err)
 		}
 		log.Info("AS2 asynchronous MDN confirms our message", "disposition", mdn.Disposition.String())
 	} else {
-		if err := h.cfg.Store.settlePending(pend, verdict.Error()); err != nil {
+		if err := h.cfg.Store.SettlePending(ctx, pend, verdict.Error()); err != nil {
 			log.Error("AS2 store", "err", err)
 		}
 		if err := h.cfg.Outbox.Retry(pend.OutboxID); errors.Is(err, outbox.ErrState) {

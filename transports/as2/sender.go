@@ -28,7 +28,7 @@ type SenderConfig struct {
 	Client *http.Client
 	// Store records messages awaiting an asynchronous MDN; required when
 	// a partner's profile asks for one.
-	Store *Store
+	Store Records
 	// AsyncMDNURL is where partners POST asynchronous MDNs: the public
 	// URL of our Handler.
 	AsyncMDNURL string
@@ -108,7 +108,7 @@ func (s *Sender) Send(ctx context.Context, m *outbox.Message, body []byte) (outb
 	if s.cfg.Store != nil {
 		// A negative asynchronous MDN made this attempt: it fails, so that
 		// the outbox backs off and counts it; the next one sends again.
-		if reason, err := s.cfg.Store.takeNegative(m.ID); err != nil {
+		if reason, err := s.cfg.Store.TakeNegative(ctx, m.ID); err != nil {
 			return outbox.Receipt{}, err
 		} else if reason != "" {
 			return outbox.Receipt{}, fmt.Errorf("%w: %s", ErrMDN, reason)
@@ -124,7 +124,7 @@ func (s *Sender) Send(ctx context.Context, m *outbox.Message, body []byte) (outb
 	}
 	msgID := s.messageID(m)
 	if p.MDN == MDNAsync {
-		err := s.cfg.Store.putPending(&pendingRecord{OutboxID: m.ID, Partner: p.ID, MessageID: msgID,
+		err := s.cfg.Store.PutPending(ctx, &PendingRecord{OutboxID: m.ID, Partner: p.ID, MessageID: msgID,
 			MIC: msg.mic, SignedMDN: p.MDNSigned, SentAt: now.UTC()})
 		if err != nil {
 			return outbox.Receipt{}, err
@@ -156,7 +156,7 @@ func (s *Sender) Send(ctx context.Context, m *outbox.Message, body []byte) (outb
 		// A fast partner's negative MDN may have come in while we were
 		// still sending (the outbox could not reschedule a message it
 		// was sending): report it now.
-		if reason, err := s.cfg.Store.takeNegative(m.ID); err == nil && reason != "" {
+		if reason, err := s.cfg.Store.TakeNegative(ctx, m.ID); err == nil && reason != "" {
 			return outbox.Receipt{}, fmt.Errorf("%w: %s", ErrMDN, reason)
 		}
 		within := p.MDNWithin
@@ -174,7 +174,7 @@ func (s *Sender) Send(ctx context.Context, m *outbox.Message, body []byte) (outb
 		return outbox.Receipt{}, err
 	}
 	if p.MDN == MDNAsync { // answered synchronously after all
-		if err := s.cfg.Store.settlePending(&pendingRecord{MessageID: msgID, OutboxID: m.ID}, ""); err != nil {
+		if err := s.cfg.Store.SettlePending(ctx, &PendingRecord{MessageID: msgID, OutboxID: m.ID}, ""); err != nil {
 			s.log.Error("AS2 store", "err", err)
 		}
 	}

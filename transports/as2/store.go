@@ -2,6 +2,7 @@ package as2
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -14,16 +15,14 @@ import (
 )
 
 var (
-	bucketReceived = []byte("received") // partner 0 Message-ID → receivedRecord
-	bucketPending  = []byte("pending")  // our Message-ID → pendingRecord
+	bucketReceived = []byte("received") // partner 0 Message-ID → ReceivedRecord
+	bucketPending  = []byte("pending")  // our Message-ID → PendingRecord
 	bucketNegative = []byte("negative") // outbox id → reason of a negative asynchronous MDN
 )
 
-// Store is what the AS2 station remembers, in a bbolt file of the data
-// folder: the MDN given for each received Message-ID (so that a resend is
-// answered with it and not processed twice) and our messages awaiting an
-// asynchronous MDN. Records written by concurrent exchanges share
-// commits (internal/txgroup); each write returns once committed.
+// Store is the Records in a bbolt file of the data folder (as2.db).
+// Records written by concurrent exchanges share commits
+// (internal/txgroup); each write returns once committed.
 type Store struct {
 	db    *bolt.DB
 	group *txgroup.Group
@@ -50,11 +49,14 @@ func OpenStore(dir string) (*Store, error) {
 	return &Store{db: db, group: txgroup.New(db)}, nil
 }
 
+var _ Records = (*Store)(nil)
+
 // Close closes the store.
 func (s *Store) Close() error { return s.db.Close() }
 
-// receivedRecord is the outcome of one received message.
-type receivedRecord struct {
+// ReceivedRecord is the outcome of one received message: what a resend
+// of its Message-ID is answered with.
+type ReceivedRecord struct {
 	Partner      string    `json:"partner"`
 	MessageID    string    `json:"message_id"`
 	Processed    bool      `json:"processed"`
@@ -69,8 +71,8 @@ type receivedRecord struct {
 	At           time.Time `json:"at"`
 }
 
-// pendingRecord is one of our messages awaiting an asynchronous MDN.
-type pendingRecord struct {
+// PendingRecord is one of our messages awaiting an asynchronous MDN.
+type PendingRecord struct {
 	OutboxID  uint64    `json:"outbox_id"`
 	Partner   string    `json:"partner"`
 	MessageID string    `json:"message_id"`
@@ -83,7 +85,7 @@ type pendingRecord struct {
 // a zero byte and the MDN's bytes as they are (JSON never holds a zero
 // byte; the MDN in base64 inside the JSON would take a third more room
 // and time). Records written before hold the MDN in the JSON.
-func encodeReceived(r *receivedRecord) ([]byte, error) {
+func encodeReceived(r *ReceivedRecord) ([]byte, error) {
 	meta := *r
 	meta.MDN = nil
 	v, err := json.Marshal(&meta)
@@ -99,8 +101,8 @@ func encodeReceived(r *receivedRecord) ([]byte, error) {
 
 // decodeReceived reads what encodeReceived wrote, or the JSON of older
 // records. It copies what it keeps: v may be bbolt's memory.
-func decodeReceived(v []byte) (*receivedRecord, error) {
-	r := new(receivedRecord)
+func decodeReceived(v []byte) (*ReceivedRecord, error) {
+	r := new(ReceivedRecord)
 	meta, mdn, split := bytes.Cut(v, []byte{0})
 	if err := json.Unmarshal(meta, r); err != nil {
 		return nil, err
@@ -115,9 +117,9 @@ func receivedKey(partner, messageID string) []byte {
 	return []byte(partner + "\x00" + messageID)
 }
 
-// received returns the record of a partner's Message-ID, or nil.
-func (s *Store) received(partner, messageID string) (*receivedRecord, error) {
-	var r *receivedRecord
+// Received implements Records.
+func (s *Store) Received(_ context.Context, partner, messageID string) (*ReceivedRecord, error) {
+	var r *ReceivedRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketReceived).Get(receivedKey(partner, messageID))
 		if v == nil {
@@ -133,14 +135,21 @@ func (s *Store) received(partner, messageID string) (*receivedRecord, error) {
 	return r, nil
 }
 
-// putReceived records the outcome of a received message.
-func (s *Store) putReceived(r *receivedRecord) error {
+// PutReceived implements Records.
+func (s *Store) PutReceived(_ context.Context, r *ReceivedRecord) error {
 	v, err := encodeReceived(r)
 	if err != nil {
 		return err
 	}
+	k := receivedKey(r.Partner, r.MessageID)
 	err = s.group.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketReceived).Put(receivedKey(r.Partner, r.MessageID), v)
+		b := tx.Bucket(bucketReceived)
+		if old := b.Get(k); old != nil {
+			if prev, err := decodeReceived(old); err == nil && prev.Processed {
+				return fmt.Errorf("message %s of %s: %w", r.MessageID, r.Partner, ErrReceivedBefore)
+			}
+		}
+		return b.Put(k, v)
 	})
 	if err != nil {
 		return fmt.Errorf("as2: store: %w", err)
@@ -148,8 +157,8 @@ func (s *Store) putReceived(r *receivedRecord) error {
 	return nil
 }
 
-// putPending records that our message awaits an asynchronous MDN.
-func (s *Store) putPending(p *pendingRecord) error {
+// PutPending implements Records.
+func (s *Store) PutPending(_ context.Context, p *PendingRecord) error {
 	v, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -163,15 +172,15 @@ func (s *Store) putPending(p *pendingRecord) error {
 	return nil
 }
 
-// pending returns the pending record of our Message-ID, or nil.
-func (s *Store) pending(messageID string) (*pendingRecord, error) {
-	var p *pendingRecord
+// Awaiting implements Records.
+func (s *Store) Awaiting(_ context.Context, messageID string) (*PendingRecord, error) {
+	var p *PendingRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketPending).Get([]byte(messageID))
 		if v == nil {
 			return nil
 		}
-		p = new(pendingRecord)
+		p = new(PendingRecord)
 		return json.Unmarshal(v, p)
 	})
 	if err != nil {
@@ -180,10 +189,8 @@ func (s *Store) pending(messageID string) (*pendingRecord, error) {
 	return p, nil
 }
 
-// settlePending removes a pending record; with a non-empty reason (a
-// negative MDN) it keeps the reason for the outbox message's next
-// attempt.
-func (s *Store) settlePending(p *pendingRecord, reason string) error {
+// SettlePending implements Records.
+func (s *Store) SettlePending(_ context.Context, p *PendingRecord, reason string) error {
 	err := s.group.Update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketPending).Delete([]byte(p.MessageID)); err != nil {
 			return err
@@ -199,23 +206,27 @@ func (s *Store) settlePending(p *pendingRecord, reason string) error {
 	return nil
 }
 
-// takeNegative returns and forgets the negative asynchronous MDN recorded
-// for an outbox message, or "".
-func (s *Store) takeNegative(outboxID uint64) (string, error) {
+// TakeNegative implements Records: the reason is read and deleted in
+// one transaction, so it is taken once.
+func (s *Store) TakeNegative(_ context.Context, outboxID uint64) (string, error) {
 	var reason string
 	k := binary.BigEndian.AppendUint64(nil, outboxID)
-	err := s.db.View(func(tx *bolt.Tx) error {
-		reason = string(tx.Bucket(bucketNegative).Get(k))
-		return nil
+	err := s.group.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNegative)
+		reason = string(b.Get(k)) // copied before the delete
+		if reason == "" {
+			return nil
+		}
+		return b.Delete(k)
 	})
-	if err != nil || reason == "" {
-		return "", err
+	if err != nil {
+		return "", fmt.Errorf("as2: store: %w", err)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketNegative).Delete(k) })
-	return reason, err
+	return reason, nil
 }
 
-// PendingMDN is one of our messages awaiting its asynchronous MDN.
+// PendingMDN is one of our messages awaiting its asynchronous MDN, as
+// Pending lists them.
 type PendingMDN struct {
 	OutboxID  uint64
 	Partner   string
@@ -223,14 +234,12 @@ type PendingMDN struct {
 	SentAt    time.Time
 }
 
-// Pending lists our messages that have awaited their asynchronous MDN
-// since before the given time (the gateway may retry them in the
-// outbox; the Message-ID stays the same).
-func (s *Store) Pending(before time.Time) ([]PendingMDN, error) {
+// Pending implements Records.
+func (s *Store) Pending(_ context.Context, before time.Time) ([]PendingMDN, error) {
 	var out []PendingMDN
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketPending).ForEach(func(_, v []byte) error {
-			var p pendingRecord
+			var p PendingRecord
 			if err := json.Unmarshal(v, &p); err != nil {
 				return err
 			}
@@ -243,11 +252,8 @@ func (s *Store) Pending(before time.Time) ([]PendingMDN, error) {
 	return out, err
 }
 
-// Prune forgets received messages recorded before the given time: a
-// resend of one of them after that is processed again (the inbox still
-// records it as a duplicate of the same bytes). It returns how many it
-// removed.
-func (s *Store) Prune(before time.Time) (int, error) {
+// Prune implements Records.
+func (s *Store) Prune(_ context.Context, before time.Time) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketReceived)

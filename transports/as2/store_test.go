@@ -2,6 +2,7 @@ package as2
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestStoreReceivedRecords(t *testing.T) {
 	}
 	defer st.Close()
 	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	recs := []*receivedRecord{
+	recs := []*ReceivedRecord{
 		{Partner: "acme", MessageID: "<a@x>", Processed: true, Disposition: "processed", InboxID: 7,
 			MIC: MIC{Value: "abc=", Alg: "sha-256"}, Text: "stored", MDNType: "multipart/signed",
 			MDN: []byte("--b\r\n\x00binary\x00\r\n--b--\r\n"), MDNMessageID: "<mdn@x>", At: at},
@@ -27,11 +28,11 @@ func TestStoreReceivedRecords(t *testing.T) {
 		{Partner: "acme", MessageID: "<c@x>", Processed: true, MDN: []byte{}, At: at},
 	}
 	for _, r := range recs {
-		if err := st.putReceived(r); err != nil {
+		if err := st.PutReceived(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	old := &receivedRecord{Partner: "acme", MessageID: "<old@x>", Processed: true, MDNType: "text/plain",
+	old := &ReceivedRecord{Partner: "acme", MessageID: "<old@x>", Processed: true, MDNType: "text/plain",
 		MDN: []byte("an MDN of before"), At: at}
 	v, _ := json.Marshal(old)
 	if err := st.db.Update(func(tx *bolt.Tx) error {
@@ -40,7 +41,7 @@ func TestStoreReceivedRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range append(recs, old) {
-		got, err := st.received(want.Partner, want.MessageID)
+		got, err := st.Received(context.Background(), want.Partner, want.MessageID)
 		if err != nil || got == nil {
 			t.Fatalf("%s: %v, %v", want.MessageID, got, err)
 		}
@@ -50,7 +51,7 @@ func TestStoreReceivedRecords(t *testing.T) {
 			t.Errorf("%s:\n got %s\nwant %s", want.MessageID, gj, wj)
 		}
 	}
-	if n, err := st.Prune(at.Add(time.Second)); err != nil || n != 4 {
+	if n, err := st.Prune(context.Background(), at.Add(time.Second)); err != nil || n != 4 {
 		t.Errorf("prune: %d, %v", n, err)
 	}
 }

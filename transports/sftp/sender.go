@@ -42,7 +42,7 @@ func (p pickupSender) Send(ctx context.Context, m *outbox.Message, body []byte) 
 // OutboxPickups returns Pickups that confirm the outbox message of a
 // picked-up file (found by partner and name); failures are logged to log
 // (nil: slog.Default()).
-func OutboxPickups(s *outbox.Store, log *slog.Logger) Pickups {
+func OutboxPickups(s outbox.Storage, log *slog.Logger) Pickups {
 	if log == nil {
 		log = slog.Default()
 	}

@@ -1,0 +1,16 @@
+// Package postgres keeps the broadcast state (broadcast.Store: the
+// broadcasts, the figures each told, what each channel holds and may
+// hold, and the partners' examined sequences) in PostgreSQL, for several
+// gateway nodes sharing one database.
+//
+// Figures are rows (one per SKU): a broadcast's are written with COPY,
+// and a delivery changes what the channel holds set-based, in SQL (a full
+// advice replaces the partner's rows, a delta upserts its SKUs). Every
+// change to a partner's beliefs first locks the partner's row, so the
+// changes of several nodes apply one after the other, in the order they
+// commit. Sequences only move forward (GREATEST), whichever node writes.
+//
+// broadcast.Store takes no context: every call is bounded by a timeout
+// of its own. The schema is Migrations; Open refuses a database not
+// migrated to it (run `dockside migrate`).
+package postgres

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/broadcast/broadcasttest"
+	"github.com/dockside-edi/dockside/internal/pgstore"
+	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
+	"github.com/dockside-edi/dockside/internal/pgtest"
+	"github.com/dockside-edi/dockside/mapping"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+var pg pgtest.Server
+
+func TestMain(m *testing.M) { os.Exit(pg.Run(m)) }
+
+func openStore(t *testing.T) broadcast.Store {
+	s, err := Open(context.Background(), pgstoretest.Migrated(t, &pg, Migrations))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestContract runs the broadcast.Store contract suite on PostgreSQL.
+func TestContract(t *testing.T) { broadcasttest.RunStoreContract(t, openStore) }
+
+func TestOpenRefusesUnmigrated(t *testing.T) {
+	ctx := context.Background()
+	pool, err := pgstore.Open(ctx, pg.Database(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := Open(ctx, pool); !errors.Is(err, pgstore.ErrSchemaBehind) {
+		t.Errorf("Open on an empty database: %v", err)
+	}
+}
+
+// BenchmarkStoreFullAdvice100k is broadcasttest.BenchFullAdvice on
+// PostgreSQL, 100,000 figures.
+func BenchmarkStoreFullAdvice100k(b *testing.B) {
+	broadcasttest.BenchFullAdvice(b, func(b *testing.B) broadcast.Store {
+		s, err := Open(context.Background(), pgstoretest.Migrated(b, &pg, Migrations))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}, 100_000)
+}
+
+// TestNodesUpdateAtOnce: two nodes (each its own pool) delivering the
+// broadcasts of two partners at once, in opposite orders, all succeed
+// (no deadlock), and both read the same beliefs.
+func TestNodesUpdateAtOnce(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations)
+	other, err := pgxpool.New(ctx, pool.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	a, _ := Open(ctx, pool)
+	b, err := Open(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 20
+	var shop, mall []uint64
+	for i := range rounds {
+		for _, p := range []string{"shop", "mall"} {
+			bc := broadcast.Broadcast{Partner: p, Mode: broadcast.ModeDelta, Seq: uint64(i + 1), Delivery: broadcast.DeliveryQueued}
+			if err := a.Record(&bc, []mapping.AdviceLine{{SKU: fmt.Sprint("SKU", i%3), Quantity: int64(i)}}); err != nil {
+				t.Fatal(err)
+			}
+			if p == "shop" {
+				shop = append(shop, bc.ID)
+			} else {
+				mall = append(mall, bc.ID)
+			}
+		}
+	}
+	delivered := broadcast.Fate{Delivery: broadcast.DeliveryDelivered}
+	var wg sync.WaitGroup
+	for k, s := range []*Store{a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				first, second := shop[i], mall[i]
+				if k == 1 {
+					first, second = second, first
+				}
+				if err := s.UpdateMany([]broadcast.FateUpdate{{ID: first, Fate: delivered}, {ID: second, Fate: delivered}}); err != nil {
+					t.Errorf("node %d: %v", k, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, s := range []*Store{a, b} {
+		held, err := s.Believes("shop")
+		if err != nil || len(held) != 3 || held["SKU1"] != 19 {
+			t.Errorf("held %v, %v", held, err)
+		}
+		if open, _ := s.Open(); len(open) != 0 {
+			t.Errorf("%d broadcasts still open", len(open))
+		}
+	}
+}

@@ -1,0 +1,11 @@
+// Package postgres keeps the divergence store (divergence.Store: the
+// partners' reported figures and when each divergence was first seen)
+// in PostgreSQL, for several gateway nodes sharing one database.
+//
+// A report is one upsert of all its figures (arrays unnested, the last
+// figure of a SKU and location given twice winning); Track keeps the
+// first-seen time of a divergence with INSERT … ON CONFLICT DO NOTHING,
+// so two nodes tracking at once keep the earlier one. Times are kept
+// to the microsecond. The schema is Migrations; Open refuses a database
+// not migrated to it (run `dockside migrate`).
+package postgres
