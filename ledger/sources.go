@@ -106,11 +106,13 @@ func eachSource(first, v []byte, fn func(key []byte, id uint64) bool) error {
 		if d.err != nil || shared > uint64(len(key)) || size > uint64(len(d.b)) {
 			return fmt.Errorf("%w: source block %q entry %d", ErrCorrupt, first, i+1)
 		}
-		prev := key
-		key = append(key[:shared:shared], d.b[:size]...)
-		if bytes.Compare(prev, key) >= 0 {
+		// The keys share key[:shared], so comparing the rest orders
+		// them; the new key then overwrites the old one in place (no
+		// allocation per entry).
+		if bytes.Compare(key[shared:], d.b[:size]) >= 0 {
 			return fmt.Errorf("%w: source block %q out of order", ErrCorrupt, first)
 		}
+		key = append(key[:shared], d.b[:size]...)
 		d.b = d.b[size:]
 		id = d.uvarint()
 	}
