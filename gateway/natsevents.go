@@ -93,8 +93,12 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(time.Second))
+		// The fetch waits up to a second for a full batch, and ends at
+		// once when ctx does (stopping does not wait out the second).
+		fctx, cancel := context.WithTimeout(ctx, time.Second)
+		mb, err := cons.Fetch(batch, jetstream.FetchContext(fctx))
 		if err != nil {
+			cancel()
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -106,7 +110,8 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 		for m := range mb.Messages() {
 			msgs = append(msgs, m)
 		}
-		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
+		cancel()
+		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			g.log.Warn("nats fetch", "partner", p.ID, "err", err)
 		}
 		if len(msgs) == 0 {
