@@ -95,12 +95,8 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		// The fetch waits up to a second for a full batch, and ends at
-		// once when ctx does (stopping does not wait out the second).
-		fctx, cancel := context.WithTimeout(ctx, time.Second)
-		mb, err := cons.Fetch(batch, jetstream.FetchContext(fctx))
+		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
-			cancel()
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -112,8 +108,7 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 		for m := range mb.Messages() {
 			msgs = append(msgs, m)
 		}
-		cancel()
-		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && ctx.Err() == nil {
 			g.log.Warn("nats fetch", "partner", p.ID, "err", err)
 		}
 		if len(msgs) == 0 {
