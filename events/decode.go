@@ -144,19 +144,12 @@ type fastEvent struct {
 // (the common case); ok is false otherwise, and the caller decodes event
 // by event to name each problem's place.
 func decodeBatchFast(body []byte, maxBatch int) ([]Event, Errors, bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var ws []*fastEvent
-	if err := dec.Decode(&ws); err != nil || dec.More() || len(ws) == 0 || len(ws) > maxBatch {
-		return nil, nil, false
+	ws, ok := scanEvents(body, maxBatch, false)
+	if !ok {
+		ws, ok = jsonEvents(body, maxBatch)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if !ok || len(ws) == 0 {
 		return nil, nil, false
-	}
-	for _, fw := range ws {
-		if fw == nil { // a null event: the slow path names it
-			return nil, nil, false
-		}
 	}
 	evs := make([]Event, 0, len(ws))
 	var errs Errors
@@ -174,25 +167,58 @@ func decodeBatchFast(body []byte, maxBatch int) ([]Event, Errors, bool) {
 	return evs, errs, true
 }
 
+// jsonEvents is scanEvents done by encoding/json, for the batches the
+// scanner gives up on: extension attributes and other types still fall
+// to the slow path, escaped and non-ASCII text does not.
+func jsonEvents(body []byte, maxBatch int) ([]*fastEvent, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var ws []*fastEvent
+	if err := dec.Decode(&ws); err != nil || dec.More() || len(ws) == 0 || len(ws) > maxBatch {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	for _, fw := range ws {
+		if fw == nil { // a null event: the slow path names it
+			return nil, false
+		}
+	}
+	return ws, true
+}
+
 // decodeOneFast is decodeBatchFast for a single event.
 func decodeOneFast(body []byte) ([]Event, Errors, bool) {
 	if b := bytes.TrimLeft(body, " \t\r\n"); len(b) == 0 || b[0] != '{' {
 		return nil, nil, false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	var fw fastEvent
-	if err := dec.Decode(&fw); err != nil {
+	ws, ok := scanEvents(body, 1, true)
+	if !ok {
+		ws, ok = jsonEvent(body)
+	}
+	if !ok {
 		return nil, nil, false
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, nil, false
-	}
-	ev, errs := checkFast(&fw, "", 0)
+	ev, errs := checkFast(ws[0], "", 0)
 	if len(errs) > 0 {
 		return nil, errs, true
 	}
 	return []Event{ev}, nil, true
+}
+
+// jsonEvent is jsonEvents for a single event.
+func jsonEvent(body []byte) ([]*fastEvent, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var fw fastEvent
+	if err := dec.Decode(&fw); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	return []*fastEvent{&fw}, true
 }
 
 // checkFast validates an event decoded in one pass.

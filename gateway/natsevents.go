@@ -42,14 +42,16 @@ func (g *Gateway) serveNATS(ctx context.Context) error {
 
 // ConsumeEvents reads the events of every partner whose profile has
 // events.nats, until ctx ends: a durable pull consumer per partner on its
-// stream and subject. Fetched messages are checked one by one: a bad
-// event (it does not decode, or its profile cannot map it) lands in the
-// inbox on its own, where processing fails it with its error (replayable
-// from the dashboard), and is terminated, never redelivered. The good
-// ones land in the inbox together as one message and are acknowledged
-// once the workers have committed their movements to the ledger; a
-// message acknowledged late or not at all (a crash) is delivered again
-// and its events are duplicates, which change nothing. The consumer is
+// stream and subject. Each fetched message is checked: a bad event (it
+// does not decode, or its profile cannot map it) lands in the inbox on
+// its own, where processing fails it with its error (replayable from the
+// dashboard), and is terminated, never redelivered. The good ones of a
+// fetch land in the inbox together as one message, are posted to the
+// ledger as one document (one commit), and are acknowledged once the
+// workers have committed their movements. Acknowledgements are sent
+// without waiting for the server's reply (Ack, not DoubleAck): a message
+// acknowledged late or not at all (a lost ack, a crash) is delivered
+// again and its events are duplicates, which change nothing. The consumer is
 // durable: after a restart the gateway resumes where it stopped. The
 // workers must run (Serve runs them).
 func (g *Gateway) ConsumeEvents(ctx context.Context, js jetstream.JetStream) error {
@@ -147,8 +149,9 @@ func (g *Gateway) natsBatch(ctx context.Context, p *partners.Profile, msgs []jet
 	good := make([]jetstream.Msg, 0, len(msgs))
 	var body bytes.Buffer
 	body.WriteByte('[')
-	for _, m := range msgs {
-		if reason := g.checkNATSEvent(p, m.Data()); reason != "" {
+	for i, reason := range g.checkNATSEvents(p, msgs) {
+		m := msgs[i]
+		if reason != "" {
 			if err := g.parkNATS(ctx, p, m, reason); err != nil {
 				return err
 			}
@@ -192,17 +195,60 @@ func (g *Gateway) natsBatch(ctx context.Context, p *partners.Profile, msgs []jet
 	return nil
 }
 
-// checkNATSEvent returns why a message cannot post, or "": it must hold
-// one valid event of the partner that its profile maps.
-func (g *Gateway) checkNATSEvent(p *partners.Profile, data []byte) string {
+// checkNATSEvents returns, per message, why it cannot post, or "" (see
+// checkNATSEvent). Each message is decoded on its own, but the events
+// that decode are mapped together: when none has a problem (the usual
+// case) they are all good, and only otherwise is each mapped on its own.
+func (g *Gateway) checkNATSEvents(p *partners.Profile, msgs []jetstream.Msg) []string {
+	reasons := make([]string, len(msgs))
+	evs := make([]events.Event, 0, len(msgs))
+	decoded := make([]int, 0, len(msgs)) // the message of each event
+	for i, m := range msgs {
+		ev, reason := decodeNATSEvent(m.Data())
+		if reason != "" {
+			reasons[i] = reason
+			continue
+		}
+		evs = append(evs, ev)
+		decoded = append(decoded, i)
+	}
+	if len(evs) == 0 {
+		return reasons
+	}
+	res, err := g.mapper(p.ID).Events(evs, nil, mapping.Source{Partner: p.ID, FileHash: "check", Received: g.now()})
+	if res != nil {
+		defer res.Release()
+	}
+	if err == nil && len(res.Problems) == 0 {
+		return reasons
+	}
+	for _, i := range decoded {
+		reasons[i] = g.checkNATSEvent(p, msgs[i].Data())
+	}
+	return reasons
+}
+
+// decodeNATSEvent decodes a message that must hold one valid event, or
+// says why it does not.
+func decodeNATSEvent(data []byte) (events.Event, string) {
 	if b := bytes.TrimLeft(data, " \t\r\n"); len(b) == 0 || b[0] != '{' {
-		return "not one event (a JSON object)"
+		return events.Event{}, "not one event (a JSON object)"
 	}
 	evs, bad := events.Decode(data, events.Options{MaxBatch: 1})
 	if len(bad) > 0 {
-		return bad.Error()
+		return events.Event{}, bad.Error()
 	}
-	res, err := g.mapper(p.ID).Events(evs, nil, mapping.Source{Partner: p.ID, FileHash: "check", Received: g.now()})
+	return evs[0], ""
+}
+
+// checkNATSEvent returns why a message cannot post, or "": it must hold
+// one valid event of the partner that its profile maps.
+func (g *Gateway) checkNATSEvent(p *partners.Profile, data []byte) string {
+	ev, reason := decodeNATSEvent(data)
+	if reason != "" {
+		return reason
+	}
+	res, err := g.mapper(p.ID).Events([]events.Event{ev}, nil, mapping.Source{Partner: p.ID, FileHash: "check", Received: g.now()})
 	if err != nil {
 		return err.Error()
 	}

@@ -196,3 +196,88 @@ func TestNATSRedeliveryIsDuplicate(t *testing.T) {
 		t.Fatalf("balance %+v, want 5", b)
 	}
 }
+
+// TestNATSBatchWithBadEvents: one fetch of many good events with bad ones
+// among them (one that does not decode, one its profile cannot map): the
+// good ones are posted once, in one inbox message, and acknowledged; each
+// bad one is parked as a failed message with its error and terminated;
+// nothing is delivered again.
+func TestNATSBatchWithBadEvents(t *testing.T) {
+	g, dir := openTest(t, nil)
+	enableEvents(t, g, dir, "reject")
+	enableNATSEvents(t, g, dir)
+	js := startNATS(t)
+	const good = 400
+	var bodies []string
+	for i := range good {
+		bodies = append(bodies, acmeEvent(fmt.Sprintf("b%d", i), "receipt", `"sku":"WIDGET-RED","location":"dallas","quantity":1`))
+		switch i {
+		case 100:
+			bodies = append(bodies, acmeEvent("bad-item", "receipt", `"item":"AC-9999","location":"dallas","quantity":1`))
+		case 300:
+			bodies = append(bodies, acmeEvent("bad-qty", "receipt", `"sku":"WIDGET-RED","location":"dallas","quantity":0`))
+		}
+	}
+	ctx := context.Background()
+	var futures []jetstream.PubAckFuture
+	for _, b := range bodies {
+		f, err := js.PublishAsync("acme.events.dallas", []byte(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			t.Fatal(err)
+		}
+	}
+	stop := consume(t, g, js)
+	waitFor(t, "the consumer to settle every message", func() bool { return pending(t, js) == 0 })
+	waitFor(t, "the parked messages to fail", func() bool {
+		ms, _ := g.Inbox.List(inbox.Filter{State: inbox.Failed})
+		return len(ms) == 2
+	})
+	stop()
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != good {
+		t.Fatalf("balance %+v, want on hand %d", b, good)
+	}
+	done, _ := g.Inbox.List(inbox.Filter{State: inbox.Done})
+	posted := 0
+	for _, m := range done {
+		posted += m.Result.Movements
+		if m.Result.Duplicates != 0 || len(m.Errors) != 0 {
+			t.Errorf("message %d: %d duplicates, errors %v", m.ID, m.Result.Duplicates, m.Errors)
+		}
+	}
+	if posted != good || len(done) > 2 {
+		t.Errorf("%d movements posted in %d messages, want %d in one or two fetches", posted, len(done), good)
+	}
+	failed, _ := g.Inbox.List(inbox.Filter{State: inbox.Failed})
+	var reasons []string
+	for _, m := range failed {
+		if m.Transport != "nats" || m.Meta[metaNATSSequence] == "" || len(m.Errors) == 0 {
+			t.Fatalf("parked message %+v", m)
+		}
+		reasons = append(reasons, m.Errors[0].Place+": "+m.Errors[0].Msg)
+	}
+	all := strings.Join(reasons, "\n")
+	for _, want := range []string{`data.item: "AC-9999": not found in table "acme_items"`, "data.quantity: must be a positive integer"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no failed message says %q:\n%s", want, all)
+		}
+	}
+	c, err := js.Consumer(ctx, "EVENTS", "dockside-acme-3pl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.NumRedelivered != 0 || info.AckFloor.Stream != uint64(len(bodies)) {
+		t.Errorf("consumer: %d redelivered, ack floor %d, want 0 and %d", info.NumRedelivered, info.AckFloor.Stream, len(bodies))
+	}
+}

@@ -194,10 +194,12 @@ func (w *writer) duplicates(ord *docOrder) ([]bool, error) {
 	if free && !inTx {
 		return dup, nil
 	}
-	for i, k := range ord.srcKeys {
+	walk := sourceWalk{c: w.srcCursor}
+	for _, i := range ord.bySource { // in key order, for the walk
 		if dup[i] {
 			continue
 		}
+		k := ord.srcKeys[i]
 		if inTx {
 			if _, ok := w.srcSet[string(k)]; ok {
 				dup[i] = true
@@ -205,7 +207,7 @@ func (w *writer) duplicates(ord *docOrder) ([]bool, error) {
 			}
 		}
 		if !free {
-			id, err := lookupSource(w.srcCursor, k)
+			id, err := walk.lookup(k)
 			if err != nil {
 				return nil, err
 			}

@@ -106,11 +106,13 @@ func eachSource(first, v []byte, fn func(key []byte, id uint64) bool) error {
 		if d.err != nil || shared > uint64(len(key)) || size > uint64(len(d.b)) {
 			return fmt.Errorf("%w: source block %q entry %d", ErrCorrupt, first, i+1)
 		}
-		prev := key
-		key = append(key[:shared:shared], d.b[:size]...)
-		if bytes.Compare(prev, key) >= 0 {
+		// The keys share key[:shared], so comparing the rest orders
+		// them; the new key then overwrites the old one in place (no
+		// allocation per entry).
+		if bytes.Compare(key[shared:], d.b[:size]) >= 0 {
 			return fmt.Errorf("%w: source block %q out of order", ErrCorrupt, first)
 		}
+		key = append(key[:shared], d.b[:size]...)
 		d.b = d.b[size:]
 		id = d.uvarint()
 	}
@@ -272,5 +274,83 @@ func putSources(b *bolt.Bucket, entries []sourceEntry, size int) error {
 		}
 		entries = entries[n:]
 	}
+	return nil
+}
+
+// sourceWalk looks up source keys given in ascending order with one
+// cursor: it seeks only when a key lies past the block it stands on and
+// the gap after it, and decodes each block once, however many of the keys
+// fall in it (lookupSource seeks and decodes once per key). The bucket
+// must not change while it is used.
+type sourceWalk struct {
+	c       *bolt.Cursor
+	placed  bool   // k, last and next are set
+	k, v    []byte // the greatest block key not above the last key looked up; nil: none
+	last    []byte // k's last key
+	next    []byte // the first block key after k; nil: none
+	decoded bool   // buf, ends and ids hold k's entries
+	buf     []byte
+	ends    []int
+	ids     []uint64
+	pos     int    // entries before pos are below the last key looked up
+	prev    []byte // the last key looked up
+}
+
+// lookup returns the ID recorded for key, or 0; keys must come in
+// ascending order (an out-of-order key is looked up from the start).
+func (s *sourceWalk) lookup(key []byte) (uint64, error) {
+	if !s.placed || bytes.Compare(key, s.k) < 0 || (s.next != nil && bytes.Compare(key, s.next) >= 0) {
+		if err := s.place(key); err != nil {
+			return 0, err
+		}
+	}
+	if s.k == nil || bytes.Compare(key, s.last) > 0 {
+		return 0, nil // before every block, or in the gap after k
+	}
+	if !s.decoded {
+		s.buf, s.ends, s.ids, s.pos = s.buf[:0], s.ends[:0], s.ids[:0], 0
+		err := eachSource(s.k, s.v, func(sk []byte, id uint64) bool {
+			s.buf = append(s.buf, sk...)
+			s.ends = append(s.ends, len(s.buf))
+			s.ids = append(s.ids, id)
+			return true
+		})
+		if err != nil {
+			return 0, err
+		}
+		s.decoded = true
+	} else if bytes.Compare(key, s.prev) < 0 {
+		s.pos = 0
+	}
+	s.prev = key
+	for ; s.pos < len(s.ends); s.pos++ {
+		start := 0
+		if s.pos > 0 {
+			start = s.ends[s.pos-1]
+		}
+		switch bytes.Compare(s.buf[start:s.ends[s.pos]], key) {
+		case 0:
+			return s.ids[s.pos], nil
+		case 1:
+			return 0, nil
+		}
+	}
+	return 0, nil
+}
+
+// place positions the walk on the block that may hold key.
+func (s *sourceWalk) place(key []byte) error {
+	k, v := blockBefore(s.c, key)
+	s.placed, s.k, s.v, s.decoded, s.last, s.next = true, k, v, false, nil, nil
+	if k == nil {
+		s.next, _ = s.c.First()
+		return nil
+	}
+	last, err := sourceBlockLast(v)
+	if err != nil {
+		return fmt.Errorf("source block %q: %w", k, err)
+	}
+	s.last = last
+	s.next, _ = s.c.Next()
 	return nil
 }

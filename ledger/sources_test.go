@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -117,5 +118,79 @@ func TestSourceBlocksInterleaved(t *testing.T) {
 		if res.Posted != 0 || !slices.Equal(res.Duplicates, keys) {
 			t.Fatalf("reposting %s: %+v", doc.Key, res)
 		}
+	}
+}
+
+// TestSourceWalk: looking keys up in key order with a sourceWalk finds
+// what lookupSource finds, for keys before, between, inside and after the
+// stored blocks, repeated and out of order.
+func TestSourceWalk(t *testing.T) {
+	db, err := bolt.Open(t.TempDir()+"/walk.db", 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Stored: k/0010, k/0020, ..., k/5000 but k/3000..k/3190, as blocks
+	// of 64: queries fall inside blocks, between two blocks, in the
+	// wide gap, before and after all of them.
+	var stored []sourceEntry
+	for i := 1; i <= 500; i++ {
+		if i%320 >= 300 { // a gap
+			continue
+		}
+		stored = append(stored, sourceEntry{[]byte(fmt.Sprintf("k/%04d", i*10)), uint64(i)})
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(bktSources)
+		if err != nil {
+			return err
+		}
+		return putSources(b, stored, sourceBlockMax)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries [][]byte
+	for i := 0; i <= 5100; i += 3 {
+		queries = append(queries, []byte(fmt.Sprintf("k/%04d", i)))
+	}
+	queries = append(queries, []byte("a"), []byte("k/"), []byte("k/3000x"), []byte("z"))
+	slices.SortFunc(queries, func(a, b []byte) int { return bytes.Compare(a, b) })
+	orders := map[string][][]byte{
+		"ascending":    queries,
+		"repeated":     append(slices.Clone(queries[:40]), queries[30:]...),
+		"out of order": append(slices.Clone(queries[1000:]), queries[:1000]...),
+	}
+	for name, qs := range orders {
+		t.Run(name, func(t *testing.T) {
+			err := db.View(func(tx *bolt.Tx) error {
+				walk := sourceWalk{c: tx.Bucket(bktSources).Cursor()}
+				one := tx.Bucket(bktSources).Cursor()
+				found := 0
+				for _, q := range qs {
+					got, err := walk.lookup(q)
+					if err != nil {
+						return err
+					}
+					want, err := lookupSource(one, q)
+					if err != nil {
+						return err
+					}
+					if got != want {
+						t.Fatalf("%s: walk %d, lookupSource %d", q, got, want)
+					}
+					if got != 0 {
+						found++
+					}
+				}
+				if found < 100 {
+					t.Fatalf("only %d keys found: the test should find many", found)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
