@@ -204,9 +204,9 @@ func (r *Relay) Run(ctx context.Context) error {
 	saverDone := make(chan struct{})
 	go func() { defer close(saverDone); saver.run(saveCtx) }()
 	defer func() {
-		saver.finish()
-		stopSaver()
+		saver.finish() // the last confirmed cursor is saved before Run returns
 		<-saverDone
+		stopSaver()
 	}()
 
 	err = r.loop(ctx, cursor, saver)
