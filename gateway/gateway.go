@@ -15,6 +15,7 @@ import (
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -43,6 +44,9 @@ type Gateway struct {
 	Audit *audit.Bolt
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
+	// Cursors are the change stream subscribers' cursors
+	// (data/change-cursors.db).
+	Cursors stream.CursorStore
 
 	log *slog.Logger
 	now func() time.Time
@@ -112,6 +116,11 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		BaseDelay: cfg.Outbox.RetryDelay, MaxDelay: cfg.Outbox.MaxRetryDelay, MaxAttempts: cfg.Outbox.MaxAttempts}); err != nil {
 		return nil, g.closeOnError(err)
 	}
+	cursors, err := stream.OpenBoltCursors(filepath.Join(cfg.Data, cursorsFile))
+	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	g.Cursors = cursors
 	st, err := broadcast.OpenStore(cfg.Data)
 	if err != nil {
 		return nil, g.closeOnError(err)
@@ -168,6 +177,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.orders != nil {
 		errs = append(errs, g.orders.close())
+	}
+	if g.Cursors != nil {
+		errs = append(errs, g.Cursors.Close())
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())

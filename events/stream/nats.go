@@ -85,7 +85,7 @@ func NewNATSSink(ctx context.Context, js jetstream.JetStream, o NATSOptions) (*N
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if err := checkPrefix(o.Prefix); err != nil {
+	if err := CheckPrefix(o.Prefix); err != nil {
 		return nil, err
 	}
 	st, err := js.Stream(ctx, o.Stream)
@@ -98,8 +98,9 @@ func NewNATSSink(ctx context.Context, js jetstream.JetStream, o NATSOptions) (*N
 	return &NATSSink{js: js, stream: st, o: o}, nil
 }
 
-// checkPrefix refuses a subject prefix with empty tokens or wildcards.
-func checkPrefix(p string) error {
+// CheckPrefix refuses a subject prefix with empty tokens, wildcards or
+// white space.
+func CheckPrefix(p string) error {
 	for _, tok := range strings.Split(p, ".") {
 		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
 			return fmt.Errorf("stream: nats subject prefix %q: tokens must be non-empty, without wildcards or white space", p)
