@@ -25,7 +25,7 @@ var Fields = []Field{
 	{"specversion", "string", "CloudEvents version: \"1.0\"."},
 	{"id", "string", "`<change>-<index>`: the posting's change sequence and the movement's place in it. The same on every delivery of the movement: (source, id) is the key to deduplicate on."},
 	{"source", "string", "The gateway (`events.source`, default `" + DefaultSource + "`)."},
-	{"type", "string", "`" + TypePrefix + "<kind>`: see the types below."},
+	{"type", "string", "`" + TypePrefix + "<kind>`: see the types above."},
 	{"time", "string (date-time)", "When the ledger recorded the posting."},
 	{"subject", "string", "`<location>/<sku>`."},
 	{"datacontenttype", "string", "`application/json`."},
