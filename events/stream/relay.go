@@ -221,21 +221,23 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 	timer := time.NewTimer(r.o.Poll)
 	defer timer.Stop()
 	failures := 0
+	limit := min(r.o.ReadChanges, 16) // postings per read: follows their size (nextLimit)
 	var pending []Event
-	var readTo uint64 = cursor // events were made up to here
 	for ctx.Err() == nil {
+		if len(pending) == 0 && bal.more() {
+			pending = r.filter(bal.next(r.o.Source, r.o.MaxBatch))
+			if len(pending) == 0 {
+				saver.confirmed(bal.done(), 0)
+			}
+			continue
+		}
 		if len(pending) == 0 {
 			wake := r.src.Committed()
-			changes, err := r.src.ChangesSince(ctx, readTo, r.o.ReadChanges)
+			changes, err := r.src.ChangesSince(ctx, bal.done(), limit)
 			if err == nil && len(changes) > 0 {
-				var evs []Event
-				if evs, err = bal.events(ctx, r.o.Source, changes); err == nil {
-					readTo = changes[len(changes)-1].Seq
-					pending = r.filter(evs)
-					r.update(func(s *Status) { s.Read = readTo })
-					if len(pending) == 0 {
-						saver.confirmed(readTo, 0)
-					}
+				if err = bal.load(ctx, changes); err == nil {
+					limit = nextLimit(changes, r.o.ReadChanges)
+					r.update(func(s *Status) { s.Read = changes[len(changes)-1].Seq })
 					continue
 				}
 			}
@@ -248,7 +250,7 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 				if !r.wait(ctx, r.o.Backoff(failures)) {
 					return ctx.Err()
 				}
-				bal = newBalances(r.src, readTo)
+				bal = newBalances(r.src, bal.done())
 				continue
 			}
 			timer.Reset(r.o.Poll)
@@ -260,17 +262,18 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 			}
 			continue
 		}
-		batch := pending[:min(len(pending), r.o.MaxBatch)]
-		n, err := r.sink.Deliver(ctx, batch)
-		n = max(0, min(n, len(batch)))
-		if err == nil && n < len(batch) {
+		n, err := r.sink.Deliver(ctx, pending)
+		n = max(0, min(n, len(pending)))
+		if err == nil && n < len(pending) {
 			err = ErrShortDelivery
 		}
 		pending = pending[n:]
 		if n > 0 {
-			to := readTo
+			to := bal.done()
 			if len(pending) > 0 {
 				to = pending[0].Data.Change - 1
+			} else if bal.more() {
+				to = min(to, bal.changes[bal.ci].Seq-1)
 			}
 			saver.confirmed(to, n)
 		}
@@ -296,6 +299,19 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 		}
 	}
 	return ctx.Err()
+}
+
+// readMovements is about how many movements a relay reads from the
+// ledger at a time: the postings per read follow their size.
+const readMovements = 20_000
+
+// nextLimit returns how many postings to read next, given the last read.
+func nextLimit(last []ledger.Change, most int) int {
+	n := 0
+	for i := range last {
+		n += len(last[i].Movements)
+	}
+	return max(1, min(most, len(last)*readMovements/max(n, 1)))
 }
 
 // filter keeps the events Options.Filter accepts.
