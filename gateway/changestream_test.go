@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,5 +99,34 @@ func TestChangeStreamToNATS(t *testing.T) {
 	}
 	if c, err := g.Cursors.Cursor(context.Background(), natsSubscriber); err != nil || c != evs[3].Data.Change {
 		t.Errorf("cursor %d, %v; want %d", c, err, evs[3].Data.Change)
+	}
+}
+
+// TestPublishNATSConfig: the publisher's settings load from the file and
+// the environment, and a subject that NATS cannot take is refused.
+func TestPublishNATSConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "dockside.yaml")
+	if err := os.WriteFile(path, []byte("events:\n  publish:\n    nats:\n      url: nats://127.0.0.1:4222\n      subject: acme.changes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DOCKSIDE_EVENTS_PUBLISH_NATS_FROM_START": "true"}
+	c, err := LoadConfig(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.Events.Publish.NATS
+	if n.URL != "nats://127.0.0.1:4222" || n.Subject != "acme.changes" || !n.FromStart || n.Stream != stream.DefaultNATSStream || c.Events.Source != stream.DefaultSource {
+		t.Errorf("loaded %+v, source %q", n, c.Events.Source)
+	}
+	for _, bad := range []string{"acme.*", "acme..changes", "acme.>", "acme changes", ""} {
+		env["DOCKSIDE_EVENTS_PUBLISH_NATS_SUBJECT"] = bad
+		if bad == "" {
+			if err := os.WriteFile(path, []byte("events:\n  publish:\n    nats:\n      url: nats://127.0.0.1:4222\n      subject: \"\"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := LoadConfig(path, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "events.publish.nats.subject") {
+			t.Errorf("subject %q: %v", bad, err)
+		}
 	}
 }
