@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"testing"
 	"time"
 
@@ -225,4 +226,70 @@ func eventsOf(t testing.TB, l *ledger.Ledger) []stream.Event {
 	waitFor(t, "the events", func() bool { return len(sink.got()) == len(want) })
 	stop()
 	return sink.got()
+}
+
+// TestNATSSinkServerDown: the JetStream server goes away mid-stream and
+// comes back (same port, same storage); the relay keeps retrying and
+// then publishes everything posted meanwhile, each event once, in order.
+func TestNATSSinkServerDown(t *testing.T) {
+	dir, port := t.TempDir(), freePort(t)
+	start := func() *server.Server {
+		ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		go ns.Start()
+		if !ns.ReadyForConnections(10 * time.Second) {
+			t.Fatal("nats server not ready")
+		}
+		return ns
+	}
+	ns := start()
+	defer func() { ns.Shutdown(); ns.WaitForShutdown() }()
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", port), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := openLedger(t)
+	rng := rand.New(rand.NewPCG(40, 41))
+	sink, err := stream.NewNATSSink(context.Background(), js, stream.NATSOptions{Stream: "CHANGES", Prefix: "dock.chg", AckTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := stream.NewRelay("nats", l, openCursors(t), sink, stream.Options{Backoff: func(int) time.Duration { return 50 * time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, r)
+	waitFor(t, "the relay", func() bool { return r.Status().Running })
+	postRandom(t, l, rng, "a", 20)
+	waitFor(t, "the first events", func() bool { return r.Status().Delivered == uint64(len(allEvents(t, l))) })
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	postRandom(t, l, rng, "b", 20)
+	waitFor(t, "a failed delivery", func() bool { return r.Status().Failures > 0 })
+	ns = start()
+	want := allEvents(t, l)
+	waitFor(t, "every event", func() bool { return r.Status().Delivered == uint64(len(want)) })
+	stop()
+	got, _ := readStream(t, js, "CHANGES")
+	checkEvents(t, got, want)
+	if len(got) != len(want) {
+		t.Errorf("%d messages, want %d (each event once)", len(got), len(want))
+	}
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
