@@ -246,8 +246,7 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 					return err
 				}
 				failures++
-				r.failed(ctx, err, failures)
-				if !r.wait(ctx, r.o.Backoff(failures)) {
+				if !r.wait(ctx, r.failed(ctx, err, failures)) {
 					return ctx.Err()
 				}
 				bal = newBalances(r.src, bal.done())
@@ -281,14 +280,14 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 			err = &DeliveryError{Subscriber: r.name, EventID: pending[0].ID, Err: err}
 			if errors.Is(err, ErrStop) {
 				r.failed(ctx, err, failures+1)
+				r.update(func(s *Status) { s.NextAttempt = time.Time{} }) // no next attempt
 				return err
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			failures++
-			r.failed(ctx, err, failures)
-			if !r.wait(ctx, r.o.Backoff(failures)) {
+			if !r.wait(ctx, r.failed(ctx, err, failures)) {
 				return ctx.Err()
 			}
 			continue
@@ -328,14 +327,16 @@ func (r *Relay) filter(evs []Event) []Event {
 	return out
 }
 
-// failed records and logs a failure.
-func (r *Relay) failed(ctx context.Context, err error, failures int) {
-	now := time.Now()
+// failed records and logs a failure, and returns how long to wait before
+// the next attempt.
+func (r *Relay) failed(ctx context.Context, err error, failures int) time.Duration {
+	now, wait := time.Now(), r.o.Backoff(failures)
 	r.update(func(s *Status) {
 		s.Failures, s.LastError, s.LastErrorAt = failures, err.Error(), now
-		s.NextAttempt = now.Add(r.o.Backoff(failures))
+		s.NextAttempt = now.Add(wait)
 	})
-	r.o.Log.WarnContext(ctx, "change stream delivery failed", "subscriber", r.name, "failures", failures, "err", err)
+	r.o.Log.WarnContext(ctx, "change stream delivery failed", "subscriber", r.name, "failures", failures, "retry_in", wait, "err", err)
+	return wait
 }
 
 // wait sleeps d, or until ctx ends (false).
