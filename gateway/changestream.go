@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -56,6 +57,15 @@ type PublishNATSConfig struct {
 
 // cursorsFile is the change stream's cursor store in the data folder.
 const cursorsFile = "change-cursors.db"
+
+// changeCursors is the type of Gateway.Cursors (named here so that
+// gateway.go need not import package stream).
+type changeCursors = stream.CursorStore
+
+// openChangeCursors opens the change stream's cursor store.
+func openChangeCursors(data string) (*stream.BoltCursors, error) {
+	return stream.OpenBoltCursors(filepath.Join(data, cursorsFile))
+}
 
 // natsSubscriber is the NATS publisher's subscriber name (its cursor).
 const natsSubscriber = "nats"

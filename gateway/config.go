@@ -71,12 +71,12 @@ type Config struct {
 	// Fixed bounds apply besides: Excel's 1,048,576 rows and 16,384
 	// cells a row, a field a movement takes of at most 1,024 bytes.
 	Flat FlatConfig `yaml:"flat"`
-	// NATS is the NATS JetStream server partners' inventory events are
-	// read from (profiles' events.nats).
-	NATS NATSConfig `yaml:"nats"`
 	// Events configures the change stream out: ledger postings as events
 	// to NATS JetStream (and other subscribers).
 	Events EventsConfig `yaml:"events"`
+	// NATS is the NATS JetStream server partners' inventory events are
+	// read from (profiles' events.nats).
+	NATS NATSConfig `yaml:"nats"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`

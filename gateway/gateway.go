@@ -15,7 +15,6 @@ import (
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
-	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
@@ -42,11 +41,11 @@ type Gateway struct {
 	Advice *broadcast.Broadcaster
 	// Audit is the log of operator actions (data/audit.db).
 	Audit *audit.Bolt
-	// Divergence reports where partners' figures differ from ours.
-	Divergence *divergence.Monitor
 	// Cursors are the change stream subscribers' cursors
 	// (data/change-cursors.db).
-	Cursors stream.CursorStore
+	Cursors changeCursors
+	// Divergence reports where partners' figures differ from ours.
+	Divergence *divergence.Monitor
 
 	log *slog.Logger
 	now func() time.Time
@@ -116,7 +115,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		BaseDelay: cfg.Outbox.RetryDelay, MaxDelay: cfg.Outbox.MaxRetryDelay, MaxAttempts: cfg.Outbox.MaxAttempts}); err != nil {
 		return nil, g.closeOnError(err)
 	}
-	cursors, err := stream.OpenBoltCursors(filepath.Join(cfg.Data, cursorsFile))
+	cursors, err := openChangeCursors(cfg.Data)
 	if err != nil {
 		return nil, g.closeOnError(err)
 	}

@@ -39,13 +39,13 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(func(ctx context.Context) error { g.RunWorkers(ctx, g.Config.Workers); return nil }),
 		ServiceFunc(d.Run),
 		ServiceFunc(g.watchAcks),
+		ServiceFunc(g.publishNATS), // the change stream out
 		ServiceFunc(g.retain),
 		ServiceFunc(g.scheduleAdvice),
 		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
 		ServiceFunc(g.Divergence.Run),
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
-		ServiceFunc(g.publishNATS), // the change stream out
 		ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.
 			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })
