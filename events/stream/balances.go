@@ -11,7 +11,7 @@ import (
 const (
 	// maxKnown bounds the positions whose running balance a relay keeps;
 	// past it the relay forgets them all and reads them again.
-	maxKnown = 200_000
+	maxKnown = 50_000
 	// maxSuffix bounds the positions of the read-ahead sums.
 	maxSuffix = 200_000
 	// scanPage is how many postings a read-ahead reads at a time.

@@ -94,7 +94,9 @@ type Status struct {
 // Relay delivers the change events of one subscriber to its sink, in
 // ledger order, moving the subscriber's cursor past what the sink
 // confirmed. Run it in its own goroutine: a slow or failing sink holds
-// back only its own relay.
+// back only its own relay. A relay holds about 20,000 movements read
+// from the ledger (or one larger posting), MaxBatch events, and the
+// balances of up to 50,000 positions (a few MB).
 type Relay struct {
 	name    string
 	src     Source
