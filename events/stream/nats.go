@@ -56,7 +56,7 @@ type NATSOptions struct {
 // events found there. An event counts as delivered when the server has
 // acknowledged it (stored, or a duplicate of a stored one).
 type NATSSink struct {
-	js     jetstream.JetStream
+	js     jetstream.JetStream // for publishing, acknowledgements timing out
 	stream jetstream.Stream
 	o      NATSOptions
 
@@ -95,7 +95,14 @@ func NewNATSSink(ctx context.Context, js jetstream.JetStream, o NATSOptions) (*N
 	if err != nil {
 		return nil, fmt.Errorf("stream: nats stream %s: %w", o.Stream, err)
 	}
-	return &NATSSink{js: js, stream: st, o: o}, nil
+	// Publishes get a context of their own whose acknowledgements time
+	// out: a future the server never answers is dropped rather than
+	// holding one of the client's pending slots for ever.
+	pub, err := jetstream.New(js.Conn(), jetstream.WithPublishAsyncTimeout(o.AckTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("stream: nats: %w", err)
+	}
+	return &NATSSink{js: pub, stream: st, o: o}, nil
 }
 
 // CheckPrefix refuses a subject prefix with empty tokens, wildcards or
