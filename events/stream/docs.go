@@ -140,11 +140,13 @@ With ` + "`events.publish.nats.url`" + ` set, the gateway publishes every change
 - **Body** the event as above (structured mode, ` + "`Content-Type: application/cloudevents+json`" + `).
 - **` + "`Nats-Msg-Id`" + `** ` + "`<prefix>:<event id>`" + `: a retry is dropped by the server as a duplicate within the stream's
   duplicate window. The window (2 minutes by default) is not relied on: at start and after any failed publish
-  the gateway reads the stream's last messages under its prefix back and skips the events already stored.
-  An event counts as delivered, and the cursor moves past it, only once the server has acknowledged it.
+  the gateway reads the stream's messages under its prefix back, from the last one to the first before its
+  cursor (at most 10,000), and skips the events already stored. An event counts as delivered, and the cursor
+  moves past it, only once the server has acknowledged it.
 - **Stream** ` + "`events.publish.nats.stream`" + ` (default ` + "`" + DefaultNATSStream + "`" + `), created over ` + "`<prefix>.>`" + `
   with file storage when it does not exist. Its messages under the prefix must be this gateway's only.
 - **Order**: events are published in ledger order. After a failed publish, an event can be stored after a
-  later one of the same batch; ` + "`data.sequence`" + ` puts it right. Replaying on purpose (an operator resets
-  the cursor) publishes again only what the stream no longer holds: use a new stream or prefix for a full replay.
+  later one of the same batch; ` + "`data.sequence`" + ` puts it right. A replay on purpose (an operator sets the
+  cursor back) skips what it finds among the stream's last 10,000 messages and publishes the rest again: for
+  a full replay, use a new stream or prefix.
 `
