@@ -16,9 +16,14 @@ import (
 
 // Defaults of NATSOptions.
 const (
-	DefaultNATSStream  = "DOCKSIDE_CHANGES"
-	DefaultNATSPrefix  = "dockside.changes"
-	DefaultAckTimeout  = 10 * time.Second
+	// DefaultNATSStream is the JetStream stream of the change events.
+	DefaultNATSStream = "DOCKSIDE_CHANGES"
+	// DefaultNATSPrefix begins the change events' subjects.
+	DefaultNATSPrefix = "dockside.changes"
+	// DefaultAckTimeout bounds the wait for a batch's acknowledgements.
+	DefaultAckTimeout = 10 * time.Second
+	// DefaultRecoverScan is how many of the stream's last messages a
+	// sink reads back at most.
 	DefaultRecoverScan = 10_000
 )
 

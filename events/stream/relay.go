@@ -30,11 +30,17 @@ var _ Source = (*ledger.Ledger)(nil)
 
 // Defaults of Options.
 const (
-	DefaultMaxBatch    = 1000
+	// DefaultMaxBatch is the most events one Deliver call gets.
+	DefaultMaxBatch = 1000
+	// DefaultReadChanges is the most postings read from the ledger at once.
 	DefaultReadChanges = 1000
-	DefaultPoll        = 5 * time.Second
-	DefaultMinBackoff  = 200 * time.Millisecond
-	DefaultMaxBackoff  = time.Minute
+	// DefaultPoll is how often an idle relay looks for changes no commit
+	// woke it for.
+	DefaultPoll = 5 * time.Second
+	// DefaultMinBackoff is the wait after a first failure.
+	DefaultMinBackoff = 200 * time.Millisecond
+	// DefaultMaxBackoff caps the wait between attempts.
+	DefaultMaxBackoff = time.Minute
 )
 
 // Options tune a Relay. The zero value is right for most uses.
