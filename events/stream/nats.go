@@ -100,6 +100,9 @@ func NewNATSSink(ctx context.Context, js jetstream.JetStream, o NATSOptions) (*N
 	if err != nil {
 		return nil, fmt.Errorf("stream: nats stream %s: %w", o.Stream, err)
 	}
+	if subjects := st.CachedInfo().Config.Subjects; !captures(subjects, o.Prefix+".kind.location.sku") {
+		return nil, fmt.Errorf("stream: nats stream %s captures %q, not %s.>: add it to the stream or choose another stream", o.Stream, subjects, o.Prefix)
+	}
 	// Publishes get a context of their own whose acknowledgements time
 	// out: a future the server never answers is dropped rather than
 	// holding one of the client's pending slots for ever.
@@ -119,6 +122,26 @@ func CheckPrefix(p string) error {
 		}
 	}
 	return nil
+}
+
+// captures reports whether one of the subject filters matches subject.
+func captures(filters []string, subject string) bool {
+	toks := strings.Split(subject, ".")
+	for _, f := range filters {
+		ft := strings.Split(f, ".")
+		for i, t := range ft {
+			if t == ">" {
+				return true
+			}
+			if i >= len(toks) || t != "*" && t != toks[i] {
+				break
+			}
+			if i == len(ft)-1 && len(ft) == len(toks) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Subject returns the subject of e under prefix:

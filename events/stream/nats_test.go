@@ -293,3 +293,28 @@ func freePort(t testing.TB) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestNATSSinkRefusesAStreamWithoutItsSubjects: an existing stream that
+// does not capture the prefix is an error naming both, not a publisher
+// that fails for ever.
+func TestNATSSinkRefusesAStreamWithoutItsSubjects(t *testing.T) {
+	ctx := context.Background()
+	js := startNATS(t)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "OTHER", Subjects: []string{"orders.>", "dock.*.receipt.*.*"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		prefix string
+		ok     bool
+	}{
+		{"dock.chg", false}, // dock.chg.<kind>...: only receipts would be captured
+		{"orders", true},    // orders.>
+		{"orders.changes", true},
+		{"dock", false},
+	} {
+		_, err := stream.NewNATSSink(ctx, js, stream.NATSOptions{Stream: "OTHER", Prefix: tc.prefix})
+		if (err == nil) != tc.ok {
+			t.Errorf("prefix %s: %v", tc.prefix, err)
+		}
+	}
+}
