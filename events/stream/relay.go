@@ -41,6 +41,8 @@ const (
 	DefaultMinBackoff = 200 * time.Millisecond
 	// DefaultMaxBackoff caps the wait between attempts.
 	DefaultMaxBackoff = time.Minute
+	// DefaultSaveEvery is the least time between two saves of a cursor.
+	DefaultSaveEvery = 100 * time.Millisecond
 )
 
 // Options tune a Relay. The zero value is right for most uses.
@@ -70,6 +72,12 @@ type Options struct {
 	Backoff func(failures int) time.Duration
 	// Log receives warnings; nil: slog.Default().
 	Log *slog.Logger
+	// SaveEvery is the least time between two saves of the cursor
+	// (DefaultSaveEvery): the cursor is saved in the background, the
+	// latest confirmed value only, so that many subscribers do not cost
+	// an fsync per delivery each. After a crash, what was confirmed since
+	// the last save is delivered again. Negative: no pause.
+	SaveEvery time.Duration
 }
 
 // Status is what a relay has done, for dashboards and metrics.
@@ -139,6 +147,9 @@ func NewRelay(name string, src Source, cursors CursorStore, sink Sink, o Options
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
+	}
+	if o.SaveEvery == 0 {
+		o.SaveEvery = DefaultSaveEvery
 	}
 	return &Relay{name: name, src: src, cursors: cursors, sink: sink, o: o, status: Status{Subscriber: name}}, nil
 }
@@ -398,8 +409,25 @@ func (c *cursorSaver) finish() { close(c.done) }
 
 func (c *cursorSaver) run(ctx context.Context) {
 	failures := 0
+	finishing := false
+	// pause waits d, or until finish is asked (then it returns at once);
+	// false when ctx ended.
+	pause := func(d time.Duration) bool {
+		if finishing || d <= 0 {
+			return true
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-c.done:
+			finishing = true
+		case <-ctx.Done():
+			return false
+		}
+		return true
+	}
 	for {
-		finishing := false
 		select {
 		case <-c.kick:
 		case <-c.done:
@@ -420,6 +448,11 @@ func (c *cursorSaver) run(ctx context.Context) {
 			if err == nil {
 				c.saved, failures = want, 0
 				c.r.update(func(s *Status) { s.Cursor = want })
+				// At most one save per SaveEvery: what is confirmed
+				// meanwhile is saved with the next.
+				if !pause(c.r.o.SaveEvery) {
+					return
+				}
 				continue
 			}
 			failures++
@@ -427,16 +460,9 @@ func (c *cursorSaver) run(ctx context.Context) {
 			if finishing {
 				return
 			}
-			t := time.NewTimer(c.r.o.Backoff(failures))
-			select {
-			case <-t.C:
-			case <-c.done:
-				finishing = true
-			case <-ctx.Done():
-				t.Stop()
+			if !pause(c.r.o.Backoff(failures)) {
 				return
 			}
-			t.Stop()
 		}
 		if finishing {
 			return
