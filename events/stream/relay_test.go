@@ -518,3 +518,52 @@ func TestRelayLargePosting(t *testing.T) {
 		t.Errorf("cursor %d, want %d", c, bigSeq)
 	}
 }
+
+// TestRelayStaleAndAbsorbed: a count, a receipt it already counted and
+// an older count go out flagged, with the figures the ledger kept.
+func TestRelayStaleAndAbsorbed(t *testing.T) {
+	l := openLedger(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	post := func(key string, m ledger.Movement) {
+		t.Helper()
+		m.SourceKey, m.SKU, m.Location = key, "SKU-1", "DAL"
+		if _, err := l.Post(ctx, ledger.Document{Key: key, Movements: []ledger.Movement{m}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post("count", ledger.Movement{Kind: ledger.KindSnapshot, Quantity: 50, Effective: t0.Add(2 * time.Hour)})
+	post("late-receipt", ledger.Movement{Kind: ledger.KindReceipt, Quantity: 5, Effective: t0.Add(time.Hour)})
+	post("old-count", ledger.Movement{Kind: ledger.KindSnapshot, Quantity: 10, Effective: t0})
+	post("expected", ledger.Movement{Kind: ledger.KindInTransit, Quantity: 7, Expected: t0.Add(48 * time.Hour)})
+	sink := &collector{}
+	r, err := stream.NewRelay("flags", l, openCursors(t), sink, stream.Options{FromStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, r)
+	waitFor(t, "four events", func() bool { return len(sink.got()) == 4 })
+	got := sink.got()
+	for i, want := range []struct {
+		kind, bucket      string
+		stale, absorbed   bool
+		onHand, inTransit int64
+	}{
+		{"snapshot", "on_hand", false, false, 50, 0},
+		{"receipt", "", false, true, 50, 0},
+		{"snapshot", "on_hand", true, false, 50, 0},
+		{"in_transit", "", false, false, 50, 7},
+	} {
+		d := got[i].Data
+		if d.Kind != want.kind || d.Bucket != want.bucket || d.Stale != want.stale || d.Absorbed != want.absorbed ||
+			d.Balance.OnHand != want.onHand || d.Balance.InTransit != want.inTransit {
+			t.Errorf("event %d: %+v, want %+v", i, d, want)
+		}
+	}
+	if e := got[3].Data.Expected; e == nil || !e.Equal(t0.Add(48*time.Hour)) {
+		t.Errorf("expected %v", e)
+	}
+	if got[2].Data.Delta != (stream.Figures{}) || got[1].Data.Delta.OnHand != 0 {
+		t.Errorf("deltas %+v, %+v", got[1].Data.Delta, got[2].Data.Delta)
+	}
+}
