@@ -144,7 +144,8 @@ With ` + "`events.publish.nats.url`" + ` set, the gateway publishes every change
   cursor (at most 10,000), and skips the events already stored. An event counts as delivered, and the cursor
   moves past it, only once the server has acknowledged it.
 - **Stream** ` + "`events.publish.nats.stream`" + ` (default ` + "`" + DefaultNATSStream + "`" + `), created over ` + "`<prefix>.>`" + `
-  with file storage when it does not exist. Its messages under the prefix must be this gateway's only.
+  with file storage when it does not exist; an existing stream must capture ` + "`<prefix>.>`" + ` (the gateway says so and
+  retries otherwise). Its messages under the prefix must be this gateway's only.
 - **Order**: events are published in ledger order. After a failed publish, an event can be stored after a
   later one of the same batch; ` + "`data.sequence`" + ` puts it right. A replay on purpose (an operator sets the
   cursor back) skips what it finds among the stream's last 10,000 messages and publishes the rest again: for
