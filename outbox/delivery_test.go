@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -125,5 +126,42 @@ func TestSupersededWhileSendingAndRestarted(t *testing.T) {
 	}
 	if m, _ := s.Get(id); m.State != Superseded {
 		t.Errorf("state %s", m.State)
+	}
+}
+
+// TestPermanentFailureIsDeadAtOnce: an attempt failing with ErrPermanent
+// makes the message dead on its first attempt; an operator's retry makes
+// it due again; other failures are retried.
+func TestPermanentFailureIsDeadAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cause error
+		want  State
+	}{
+		{"permanent", fmt.Errorf("webhook: 410 Gone: %w", ErrPermanent), Dead},
+		{"transient", errors.New("connection refused"), Failed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := openTest(t, newClock())
+			id, err := s.Enqueue(&Message{Partner: "shop", Transport: "webhook", Kind: "846"}, []byte("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Due(1)
+			if err := s.Failed(id, tc.cause); err != nil {
+				t.Fatal(err)
+			}
+			if m, _ := s.Get(id); m.State != tc.want || m.LastError != tc.cause.Error() {
+				t.Fatalf("after one attempt: %s (%q), want %s", m.State, m.LastError, tc.want)
+			}
+			if tc.want == Dead {
+				if err := s.Retry(id); err != nil {
+					t.Fatal(err)
+				}
+				if due, _ := s.Due(1); len(due) != 1 || due[0].ID != id {
+					t.Fatalf("retried message not due: %v", due)
+				}
+			}
+		})
 	}
 }

@@ -13,4 +13,8 @@ var (
 	// ErrControlExhausted means a partner's control numbers reached their
 	// maximum (999999999); numbers are never reused.
 	ErrControlExhausted = errors.New("outbox: control numbers exhausted")
+	// ErrPermanent, wrapped by a sender's error, means another attempt
+	// cannot succeed (a webhook receiver answered 410 Gone): the message
+	// is dead at once, until an operator retries it.
+	ErrPermanent = errors.New("outbox: permanent failure")
 )

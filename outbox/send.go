@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -204,7 +205,7 @@ func (s *Store) ConfirmByName(partner, name, receipt string) (uint64, error) {
 }
 
 // Failed records a failed attempt: retried after a backoff, or Dead after
-// the last attempt.
+// the last attempt or when cause wraps ErrPermanent.
 func (s *Store) Failed(id uint64, cause error) error {
 	return s.update(id, func(tx *bolt.Tx, m *Message) error {
 		if m.State != Sending {
@@ -214,7 +215,7 @@ func (s *Store) Failed(id uint64, cause error) error {
 		if m.SupersededBy != 0 {
 			return s.supersede(tx, m)
 		}
-		if m.Attempts >= s.opts.MaxAttempts {
+		if m.Attempts >= s.opts.MaxAttempts || errors.Is(cause, ErrPermanent) {
 			m.State = Dead
 			return s.schedule(tx, m, time.Time{})
 		}
