@@ -21,6 +21,7 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
+	"github.com/dockside-edi/dockside/transports/webhook"
 )
 
 // Options are the parts of a Gateway that tests and commands replace.
@@ -43,6 +44,8 @@ type Gateway struct {
 	Audit *audit.Bolt
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
+	// Webhooks lists the webhook endpoints disabled after a 410 Gone.
+	Webhooks *webhook.Endpoints
 
 	log *slog.Logger
 	now func() time.Time
@@ -117,6 +120,10 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, g.closeOnError(err)
 	}
 	if g.Audit, err = audit.Open(filepath.Join(cfg.Data, "audit.db"), g.now); err != nil {
+		st.Close()
+		return nil, g.closeOnError(err)
+	}
+	if g.Webhooks, err = openWebhookEndpoints(cfg.Data); err != nil {
 		st.Close()
 		return nil, g.closeOnError(err)
 	}
