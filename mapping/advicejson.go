@@ -17,7 +17,7 @@ type AdviceDocument struct {
 	// Type is AdviceEventType.
 	Type string `json:"type"`
 	// Timestamp is when the advice was built (RFC 3339, UTC).
-	Timestamp time.Time `json:"timestamp"`
+	Timestamp time.Time  `json:"timestamp"`
 	Data      AdviceData `json:"data"`
 }
 
