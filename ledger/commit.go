@@ -185,11 +185,16 @@ func (l *Ledger) commit(batch []*postRequest) {
 			batch = append(batch[:failed:failed], batch[failed+1:]...)
 			continue
 		}
+		recorded := false
 		for _, r := range batch {
 			if err != nil {
 				r.res, r.err = PostResult{}, commitError(err)
 			}
+			recorded = recorded || r.res.Seq != 0
 			close(r.done)
+		}
+		if recorded {
+			l.committed.fire()
 		}
 		return
 	}

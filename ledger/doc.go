@@ -30,7 +30,8 @@
 // [Ledger.History], [Ledger.ChangesSince], and for posters that check
 // their source keys before posting [Ledger.HasSourcePrefix] and
 // [Ledger.SourceMovements]) run in their own read transactions and see
-// only committed postings. [ChannelQuantity] is a pure
+// only committed postings. [Ledger.Committed] wakes a reader of the change
+// log at the next commit, so that it need not poll. [ChannelQuantity] is a pure
 // function that turns balances and a channel [Policy] into the quantity a
 // sales channel may promise. [Ledger.Reconcile] compares a partner's full
 // count of a location with the ledger, and can post it as snapshots.

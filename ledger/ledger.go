@@ -81,6 +81,8 @@ type Ledger struct {
 	closing  sync.Once
 	closed   atomic.Bool
 	closeErr error
+
+	committed commitSignal // fired after each commit that recorded a posting
 }
 
 // Open opens the ledger at path, creating the file (and its folder) unless
@@ -216,6 +218,7 @@ func (l *Ledger) Close() error {
 			close(l.quit)
 			<-l.stopped
 		}
+		l.committed.fire()
 		if err := l.db.Close(); err != nil {
 			l.closeErr = fmt.Errorf("ledger: closing %s: %w", l.path, err)
 		}

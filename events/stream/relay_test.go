@@ -1,0 +1,450 @@
+package stream_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/ledger"
+)
+
+// openLedger opens a ledger in a temp folder, closed when t ends.
+func openLedger(t testing.TB) *ledger.Ledger {
+	t.Helper()
+	l, err := ledger.Open(filepath.Join(t.TempDir(), "ledger.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+// openCursors opens a bbolt cursor store in a temp folder.
+func openCursors(t testing.TB) *stream.BoltCursors {
+	t.Helper()
+	s, err := stream.OpenBoltCursors(filepath.Join(t.TempDir(), "cursors.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+var skus = []string{"SKU-1", "SKU-2", "SKU.3"}
+var locs = []string{"DAL", "ATL"}
+
+// postRandom posts n documents of 1 to 3 random movements (receipts,
+// shipments, adjustments, allocations, snapshots) with keys prefix-i.
+func postRandom(t testing.TB, l *ledger.Ledger, rng *rand.Rand, prefix string, n int) {
+	t.Helper()
+	for i := range n {
+		var ms []ledger.Movement
+		for j := range 1 + rng.IntN(3) {
+			m := ledger.Movement{
+				SourceKey: fmt.Sprintf("%s-%d-%d", prefix, i, j),
+				SKU:       skus[rng.IntN(len(skus))], Location: locs[rng.IntN(len(locs))],
+				Quantity: int64(1 + rng.IntN(20)),
+			}
+			switch rng.IntN(5) {
+			case 0, 1:
+				m.Kind = ledger.KindReceipt
+			case 2:
+				m.Kind = ledger.KindShipment
+			case 3:
+				m.Kind, m.Reason, m.Quantity = ledger.KindAdjust, "count", m.Quantity-10
+			case 4:
+				m.Kind = ledger.KindSnapshot
+			}
+			ms = append(ms, m)
+		}
+		if _, err := l.Post(context.Background(), ledger.Document{Key: fmt.Sprintf("%s-%d", prefix, i), Movements: ms}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// collector is a Sink that keeps what it is given.
+type collector struct {
+	mu     sync.Mutex
+	events []stream.Event
+	calls  int
+	// fail, when set, is asked before each call how many events to
+	// confirm and with what error.
+	fail func(call int, evs []stream.Event) (int, error)
+}
+
+func (c *collector) Deliver(ctx context.Context, evs []stream.Event) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls++
+	n, err := len(evs), error(nil)
+	if c.fail != nil {
+		n, err = c.fail(c.calls, evs)
+	}
+	c.events = append(c.events, evs[:n]...)
+	return n, err
+}
+
+func (c *collector) got() []stream.Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.events)
+}
+
+// waitFor fails t if cond is not true within 30 s (a deadlock guard, not
+// a timing assertion).
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// run starts the relay and returns a function that stops it and returns
+// Run's error.
+func run(t testing.TB, r *stream.Relay) (stop func() error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// allEvents reads every change of l as a consumer should see it: the
+// movements in order, with balances worked out by adding deltas.
+func allEvents(t testing.TB, l *ledger.Ledger) []stream.Event {
+	t.Helper()
+	changes, err := l.ChangesSince(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bal := map[ledger.Position]stream.Figures{}
+	var out []stream.Event
+	for _, ch := range changes {
+		for i, m := range ch.Movements {
+			p := ledger.Position{SKU: m.SKU, Location: m.Location}
+			f := bal[p]
+			f.OnHand += m.Delta.OnHand
+			f.Allocated += m.Delta.Allocated
+			f.InTransit += m.Delta.InTransit
+			f.Damaged += m.Delta.Damaged
+			f.Quarantined += m.Delta.Quarantined
+			f.Available = f.OnHand - f.Allocated - f.Damaged - f.Quarantined
+			bal[p] = f
+			out = append(out, stream.Event{ID: stream.EventID(ch.Seq, i), Data: stream.Data{Change: ch.Seq, Index: i, Sequence: m.ID, SKU: m.SKU, Location: m.Location, Balance: f}})
+		}
+	}
+	return out
+}
+
+// checkEvents compares delivered events, deduplicated by id, with want:
+// same ids in the same order, same balances after each.
+func checkEvents(t testing.TB, got, want []stream.Event) {
+	t.Helper()
+	seen := map[string]bool{}
+	var dedup []stream.Event
+	for _, e := range got {
+		if !seen[e.ID] {
+			seen[e.ID] = true
+			dedup = append(dedup, e)
+		}
+	}
+	if len(dedup) != len(want) {
+		t.Fatalf("delivered %d distinct events, want %d", len(dedup), len(want))
+	}
+	for i := range want {
+		g, w := dedup[i], want[i]
+		if g.ID != w.ID || g.Data.Balance != w.Data.Balance || g.Data.Sequence != w.Data.Sequence || g.Data.SKU != w.Data.SKU || g.Data.Location != w.Data.Location {
+			t.Fatalf("event %d: got %s %s/%s seq %d balance %+v; want %s %s/%s seq %d balance %+v", i,
+				g.ID, g.Data.Location, g.Data.SKU, g.Data.Sequence, g.Data.Balance, w.ID, w.Data.Location, w.Data.SKU, w.Data.Sequence, w.Data.Balance)
+		}
+	}
+	// Delivered in order, duplicates only as a repeat of earlier ones.
+	for i := 1; i < len(got); i++ {
+		if got[i].Before(got[i-1].Position()) && !seen[got[i].ID] {
+			t.Fatalf("event %s delivered after %s", got[i].ID, got[i-1].ID)
+		}
+	}
+}
+
+func TestRelayOrderAndFigures(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		readChanges int
+		maxBatch    int
+	}{
+		{"defaults", 0, 0},
+		{"small reads", 3, 2}, // a behind relay reads balances ahead of itself
+		{"one at a time", 1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := openLedger(t)
+			rng := rand.New(rand.NewPCG(1, 2))
+			postRandom(t, l, rng, "before", 40)
+			sink := &collector{}
+			r, err := stream.NewRelay("test", l, openCursors(t), sink, stream.Options{FromStart: true, ReadChanges: tc.readChanges, MaxBatch: tc.maxBatch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := run(t, r)
+			// Posting while the relay reads: balances move under it.
+			postRandom(t, l, rng, "during", 40)
+			want := allEvents(t, l)
+			waitFor(t, "every event", func() bool { return len(sink.got()) >= len(want) })
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			checkEvents(t, sink.got(), want)
+			if n := len(sink.got()); n != len(want) {
+				t.Errorf("delivered %d events, want %d (no failure, no duplicate)", n, len(want))
+			}
+			// The last balance of each position is the ledger's.
+			last := map[ledger.Position]stream.Figures{}
+			for _, e := range sink.got() {
+				last[ledger.Position{SKU: e.Data.SKU, Location: e.Data.Location}] = e.Data.Balance
+			}
+			for p, f := range last {
+				b, err := l.Balance(context.Background(), p.SKU, p.Location)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.OnHand != b.OnHand || f.Allocated != b.Allocated || f.Available != b.Available() {
+					t.Errorf("%v: last event says %+v, ledger %+v", p, f, b)
+				}
+			}
+			st := r.Status()
+			if st.Confirmed != want[len(want)-1].Data.Change || st.Delivered != uint64(len(want)) {
+				t.Errorf("status %+v", st)
+			}
+		})
+	}
+}
+
+func TestRelayEventModel(t *testing.T) {
+	l := openLedger(t)
+	ctx := context.Background()
+	eff := time.Date(2026, 12, 5, 9, 30, 0, 0, time.UTC)
+	if _, err := l.Post(ctx, ledger.Document{Key: "doc-1", Movements: []ledger.Movement{
+		{SourceKey: "k1", SKU: "SKU-1", Location: "DAL", Kind: ledger.KindReceipt, Quantity: 10, Effective: eff, Reference: ledger.Reference{Partner: "acme", DocumentType: "944"}},
+		{SourceKey: "k2", SKU: "SKU-1", Location: "DAL", Kind: ledger.KindAllocate, Quantity: 4, Reference: ledger.Reference{Order: "SO-1"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	sink := &collector{}
+	r, err := stream.NewRelay("model", l, openCursors(t), sink, stream.Options{FromStart: true, Source: "urn:test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, r)
+	waitFor(t, "two events", func() bool { return len(sink.got()) == 2 })
+	got := sink.got()
+	e := got[1]
+	if e.ID != "1-1" || e.Source != "urn:test" || e.Type != "dockside.ledger.allocate" || e.Subject != "DAL/SKU-1" || e.SpecVersion != "1.0" ||
+		e.Data.Change != 1 || e.Data.Index != 1 || e.Data.Count != 2 || e.Data.Order != "SO-1" || e.Data.Document != "doc-1" ||
+		e.Data.Delta != (stream.Figures{Allocated: 4, Available: -4}) ||
+		e.Data.Balance != (stream.Figures{OnHand: 10, Allocated: 4, Available: 6}) || e.Data.Sequence <= got[0].Data.Sequence {
+		t.Errorf("allocation event %+v", e)
+	}
+	if d := got[0].Data; d.Partner != "acme" || d.DocumentType != "944" || !d.Effective.Equal(eff) || d.Balance.OnHand != 10 {
+		t.Errorf("receipt event %+v", got[0])
+	}
+	b, err := got[1].Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := stream.Unmarshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ID != e.ID || back.Data.Balance != e.Data.Balance || !back.Time.Equal(e.Time) {
+		t.Errorf("read back %+v from %s", back, b)
+	}
+	for _, bad := range []string{`{}`, `{"specversion":"1.0","type":"dockside.ledger.receipt","id":"2-0","data":{"change":1}}`, `[`} {
+		if _, err := stream.Unmarshal([]byte(bad)); err == nil {
+			t.Errorf("Unmarshal(%s) succeeded", bad)
+		}
+	}
+}
+
+func TestRelayResumesFromCursor(t *testing.T) {
+	l := openLedger(t)
+	cursors := openCursors(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	postRandom(t, l, rng, "a", 30)
+	want := allEvents(t, l)
+	// The first run's sink stops the relay after 25 events: it has
+	// confirmed 25, the cursor stays at the last whole posting.
+	first := &collector{}
+	var confirmed int
+	first.fail = func(call int, evs []stream.Event) (int, error) {
+		if confirmed+len(evs) <= 25 {
+			confirmed += len(evs)
+			return len(evs), nil
+		}
+		n := 25 - confirmed
+		confirmed = 25
+		return n, fmt.Errorf("%w: gone for now", stream.ErrStop)
+	}
+	r1, err := stream.NewRelay("sub", l, cursors, first, stream.Options{FromStart: true, MaxBatch: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r1.Run(context.Background()); !errors.Is(err, stream.ErrStop) {
+		t.Fatalf("Run = %v, want ErrStop", err)
+	}
+	cur, err := cursors.Cursor(context.Background(), "sub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want[24].Data.Change == want[25].Data.Change {
+		if cur != want[25].Data.Change-1 {
+			t.Errorf("cursor %d after a partial posting, want %d", cur, want[25].Data.Change-1)
+		}
+	} else if cur != want[24].Data.Change {
+		t.Errorf("cursor %d, want %d", cur, want[24].Data.Change)
+	}
+	// The subscriber was down while more was posted; a new relay (a
+	// restart) catches up from the cursor.
+	postRandom(t, l, rng, "b", 30)
+	want = allEvents(t, l)
+	second := &collector{}
+	r2, err := stream.NewRelay("sub", l, cursors, second, stream.Options{FromStart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, r2)
+	waitFor(t, "the rest", func() bool {
+		g := second.got()
+		return len(g) > 0 && g[len(g)-1].ID == want[len(want)-1].ID
+	})
+	stop()
+	resumed := second.got()
+	if resumed[0].Data.Change != cur+1 || resumed[0].Data.Index != 0 {
+		t.Errorf("resumed at %s, want the first event of posting %d", resumed[0].ID, cur+1)
+	}
+	checkEvents(t, append(first.got(), resumed...), want)
+}
+
+func TestRelayRetriesFailingSink(t *testing.T) {
+	l := openLedger(t)
+	postRandom(t, l, rand.New(rand.NewPCG(5, 6)), "a", 20)
+	want := allEvents(t, l)
+	// Every other call confirms part of its batch and fails.
+	sink := &collector{fail: func(call int, evs []stream.Event) (int, error) {
+		if call%2 == 1 {
+			return len(evs) / 2, errors.New("connection reset")
+		}
+		return len(evs), nil
+	}}
+	r, err := stream.NewRelay("flaky", l, openCursors(t), sink, stream.Options{FromStart: true, MaxBatch: 5,
+		Backoff: func(int) time.Duration { return time.Millisecond }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, r)
+	waitFor(t, "every event", func() bool { return len(sink.got()) >= len(want) })
+	stop()
+	got := sink.got()
+	checkEvents(t, got, want)
+	if len(got) != len(want) {
+		t.Errorf("delivered %d events, want %d: what a sink confirmed is not delivered again", len(got), len(want))
+	}
+	if st := r.Status(); st.LastError == "" || st.Delivered != uint64(len(want)) {
+		t.Errorf("status %+v", st)
+	}
+}
+
+func TestRelaySlowSinkDoesNotHoldBackOthers(t *testing.T) {
+	l := openLedger(t)
+	cursors := openCursors(t)
+	release := make(chan struct{})
+	slow := stream.SinkFunc(func(ctx context.Context, evs []stream.Event) (int, error) {
+		select {
+		case <-release:
+			return len(evs), nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	})
+	fast := &collector{}
+	rs, err := stream.NewRelay("slow", l, cursors, slow, stream.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := stream.NewRelay("fast", l, cursors, fast, stream.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, rs)
+	run(t, rf)
+	waitFor(t, "both relays to start", func() bool { return rs.Status().Running && rf.Status().Running })
+	postRandom(t, l, rand.New(rand.NewPCG(7, 8)), "a", 50)
+	want := allEvents(t, l)
+	waitFor(t, "the fast subscriber's events", func() bool { return len(fast.got()) == len(want) })
+	checkEvents(t, fast.got(), want)
+	if st := rs.Status(); st.Delivered != 0 {
+		t.Errorf("slow sink delivered %d", st.Delivered)
+	}
+	close(release)
+	waitFor(t, "the slow subscriber", func() bool { return rs.Status().Delivered == uint64(len(want)) })
+}
+
+func TestRelayWakesOnCommit(t *testing.T) {
+	l := openLedger(t)
+	sink := &collector{}
+	// Poll once an hour: only a commit can wake the relay in time.
+	r, err := stream.NewRelay("wake", l, openCursors(t), sink, stream.Options{Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(t, r)
+	waitFor(t, "the relay to start", func() bool { return r.Status().Running })
+	for i := range 3 {
+		postRandom(t, l, rand.New(rand.NewPCG(9, uint64(i))), fmt.Sprint("w", i), 1)
+		want := allEvents(t, l)
+		waitFor(t, "the event of a commit", func() bool { return len(sink.got()) == len(want) })
+	}
+}
+
+func TestRelayStartsAtEndAndFilters(t *testing.T) {
+	l := openLedger(t)
+	cursors := openCursors(t)
+	rng := rand.New(rand.NewPCG(10, 11))
+	postRandom(t, l, rng, "old", 10)
+	last, _ := l.LastSeq(context.Background())
+	sink := &collector{}
+	r, err := stream.NewRelay("dal", l, cursors, sink, stream.Options{Filter: func(e *stream.Event) bool { return e.Data.Location == "DAL" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, r)
+	waitFor(t, "the starting cursor", func() bool { c, err := cursors.Cursor(context.Background(), "dal"); return err == nil && c == last })
+	postRandom(t, l, rng, "new", 30)
+	var want []stream.Event
+	for _, e := range allEvents(t, l) {
+		if e.Data.Change > last && e.Data.Location == "DAL" {
+			want = append(want, e)
+		}
+	}
+	end, _ := l.LastSeq(context.Background())
+	waitFor(t, "the cursor past the last posting", func() bool { c, _ := cursors.Cursor(context.Background(), "dal"); return c == end })
+	stop()
+	checkEvents(t, sink.got(), want)
+}
