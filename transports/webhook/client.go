@@ -171,3 +171,7 @@ func printable(b []byte) string {
 	}
 	return s
 }
+
+// Redact returns a URL without its user info, query and fragment, which
+// may hold credentials: the form logs and dashboards show.
+func Redact(raw string) string { return redact(raw) }

@@ -1,0 +1,87 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/transports/webhook"
+)
+
+// Sink posts change events to one subscriber, one signed request per
+// event, in order. It is a stream.Sink.
+type Sink struct {
+	name     string
+	target   webhook.Target
+	client   *webhook.Client
+	eps      *webhook.Endpoints
+	log      *slog.Logger
+	now      func() time.Time
+	disAfter time.Duration
+
+	mu           sync.Mutex
+	failingSince time.Time // zero after a success
+}
+
+var _ stream.Sink = (*Sink)(nil)
+
+// Endpoint is the Endpoints name of subscriber name.
+func Endpoint(name string) string { return "subscriber/" + name }
+
+// ContentType is the media type of each request's body: one CloudEvent
+// in structured mode.
+const ContentType = "application/cloudevents+json"
+
+// Deliver posts the events one by one and returns how many the
+// subscriber accepted (2xx). A 410, or failures without a success for
+// longer than DisableAfter, disable the subscriber and stop its relay
+// (stream.ErrStop).
+func (s *Sink) Deliver(ctx context.Context, events []stream.Event) (int, error) {
+	for i := range events {
+		body, err := events[i].Marshal()
+		if err != nil {
+			return i, err
+		}
+		_, err = s.client.Post(ctx, s.target, webhook.Request{ID: events[i].ID, ContentType: ContentType, Body: body})
+		if err != nil {
+			return i, s.failed(err)
+		}
+		s.mu.Lock()
+		s.failingSince = time.Time{}
+		s.mu.Unlock()
+	}
+	return len(events), nil
+}
+
+// failed decides whether a failure disables the subscriber.
+func (s *Sink) failed(cause error) error {
+	now := s.now()
+	s.mu.Lock()
+	if s.failingSince.IsZero() {
+		s.failingSince = now
+	}
+	since := s.failingSince
+	s.mu.Unlock()
+	reason := ""
+	switch {
+	case errors.Is(cause, webhook.ErrGone):
+		reason = "410 Gone"
+	case s.disAfter > 0 && now.Sub(since) >= s.disAfter:
+		reason = fmt.Sprintf("failing since %s (disable_after %s)", since.UTC().Format(time.RFC3339), s.disAfter)
+	default:
+		return cause
+	}
+	first, err := s.eps.Disable(Endpoint(s.name), s.target.URL, reason, now)
+	if err != nil {
+		return errors.Join(cause, err)
+	}
+	if first {
+		s.log.Warn("webhook subscriber disabled: nothing more is sent until an operator enables it or redelivers",
+			"subscriber", s.name, "reason", reason, "err", cause)
+	}
+	return fmt.Errorf("%w (%s): %w", cause, reason, stream.ErrStop)
+}
