@@ -5,15 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
 	"github.com/dockside-edi/dockside/internal/whtest"
 	"github.com/dockside-edi/dockside/ledger"
@@ -196,5 +200,108 @@ func TestJSONAdviceOverWebhookFollowsBelief(t *testing.T) {
 	d.SendDue(ctx)
 	if b := believes(); !maps.Equal(b, map[string]int64{"A": 15, "B": 5}) {
 		t.Fatalf("believes %v after re-enabling", b)
+	}
+}
+
+// TestChangeStreamSubscriberFromConfiguration: a subscriber of the
+// configuration gets the ledger's changes as signed webhooks (verified by
+// the Python receiver), in order, with the CloudEvent as the body; the
+// API's operations see it.
+func TestChangeStreamSubscriberFromConfiguration(t *testing.T) {
+	secret := stdwebhooks.NewSecret()
+	recv := whtest.Start(t, secret.Text())
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "erp.whsec")
+	os.WriteFile(secretFile, []byte(secret.Text()), 0o600)
+	cfg := DefaultConfig()
+	cfg.Data, cfg.Partners = filepath.Join(dir, "data"), filepath.Join(dir, "partners")
+	writeSupplier(t, cfg.Partners)
+	cfg.Webhooks.Subscribers = []WebhookSubscriberConfig{
+		{Name: "erp", URL: recv.URL + "/stock", SecretFile: secretFile, FromStart: true, Kinds: []string{"receipt"}}}
+	if err := cfg.Check(); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.serveWebhooks(ctx) }()
+	defer func() { cancel(); <-done }()
+	receive(t, g, "r1", receipt("A", 3), receipt("B", 2))
+	receive(t, g, "s1", ledger.Movement{SKU: "A", Location: "L1", Kind: ledger.KindShipment, Quantity: 1}) // filtered out
+	receive(t, g, "r2", receipt("A", 4))
+	var reqs []whtest.Request
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && len(reqs) < 3; time.Sleep(20 * time.Millisecond) {
+		reqs = recv.Requests(t)
+	}
+	var ids []string
+	for _, r := range reqs {
+		if !r.Verified || r.Status != 200 || r.ContentType != "application/cloudevents+json" {
+			t.Fatalf("request %+v", r)
+		}
+		ev, err := stream.Unmarshal([]byte(r.Body))
+		if err != nil || ev.ID != r.ID {
+			t.Fatalf("body: %v", err)
+		}
+		ids = append(ids, r.ID)
+	}
+	if want := []string{"1-0", "1-1", "3-0"}; !slices.Equal(ids, want) {
+		t.Fatalf("ids %v, want %v", ids, want)
+	}
+	ops := webhooks.Operations{Manager: g.subscribers, Endpoints: g.Webhooks}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		st, err := ops.Subscribers(context.Background())
+		if err != nil || len(st) != 1 {
+			t.Fatalf("statuses %v %v", st, err)
+		}
+		if st[0].Confirmed == 3 && st[0].Behind == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v", st[0])
+		}
+	}
+}
+
+func TestWebhookSubscriberConfigRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sub  WebhookSubscriberConfig
+		want string
+	}{
+		{"bad name", WebhookSubscriberConfig{Name: "a b", URL: "https://x.example", SecretEnv: "X"}, "name"},
+		{"bad url", WebhookSubscriberConfig{Name: "a", URL: "ftp://x", SecretEnv: "X"}, "url"},
+		{"credentials in url", WebhookSubscriberConfig{Name: "a", URL: "https://u:p@x.example", SecretEnv: "X"}, "url"},
+		{"no secret", WebhookSubscriberConfig{Name: "a", URL: "https://x.example"}, "secret_env and secret_file"},
+		{"two secrets", WebhookSubscriberConfig{Name: "a", URL: "https://x.example", SecretEnv: "X", SecretFile: "f"}, "secret_env and secret_file"},
+		{"timeout", WebhookSubscriberConfig{Name: "a", URL: "https://x.example", SecretEnv: "X", Timeout: time.Hour}, "timeout"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Webhooks.Subscribers = []WebhookSubscriberConfig{tc.sub}
+			if err := cfg.Check(); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Check: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	cfg := DefaultConfig()
+	cfg.Data = t.TempDir()
+	cfg.Partners = t.TempDir()
+	writeSupplier(t, cfg.Partners)
+	cfg.Webhooks.Subscribers = []WebhookSubscriberConfig{{Name: "a", URL: "https://x.example", SecretEnv: "DOCKSIDE_TEST_UNSET_SECRET"}}
+	if _, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err == nil || !strings.Contains(err.Error(), "DOCKSIDE_TEST_UNSET_SECRET is not set") {
+		t.Fatalf("Open with an unset secret: %v", err)
+	}
+}
+
+// writeSupplier writes a minimal partner profile into dir.
+func writeSupplier(t *testing.T, dir string) {
+	t.Helper()
+	os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "maker.yaml"), []byte("id: maker\nname: Maker\nrole: supplier\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -2,7 +2,6 @@ package partners
 
 import (
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"time"
@@ -51,57 +50,25 @@ func (w *Webhook) setDefaults() {
 }
 
 // maxSecretFile bounds a secret file.
-const maxSecretFile = 4 << 10
+const maxSecretFile = stdwebhooks.MaxSecretFile
 
 // Secrets reads the webhook's secrets: the current one, then the one
 // being retired when set. Errors name the variable or file, never the
 // value.
 func (w *Webhook) Secrets() ([]stdwebhooks.Secret, error) {
-	cur, err := readSecret(w.SecretEnv, w.SecretFile)
+	cur, err := stdwebhooks.LoadSecret(w.SecretEnv, w.SecretFile)
 	if err != nil {
 		return nil, err
 	}
 	out := []stdwebhooks.Secret{cur}
 	if w.OldSecretEnv != "" || w.OldSecretFile != "" {
-		old, err := readSecret(w.OldSecretEnv, w.OldSecretFile)
+		old, err := stdwebhooks.LoadSecret(w.OldSecretEnv, w.OldSecretFile)
 		if err != nil {
 			return nil, fmt.Errorf("old secret: %w", err)
 		}
 		out = append(out, old)
 	}
 	return out, nil
-}
-
-// readSecret reads one secret from the variable or the file.
-func readSecret(env, file string) (stdwebhooks.Secret, error) {
-	if env != "" {
-		v, ok := os.LookupEnv(env)
-		if !ok {
-			return stdwebhooks.Secret{}, fmt.Errorf("environment variable %s is not set", env)
-		}
-		s, err := stdwebhooks.ParseSecret(v)
-		if err != nil {
-			return stdwebhooks.Secret{}, fmt.Errorf("environment variable %s: %w", env, err)
-		}
-		return s, nil
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return stdwebhooks.Secret{}, fmt.Errorf("secret file: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSecretFile+1))
-	if err != nil {
-		return stdwebhooks.Secret{}, fmt.Errorf("secret file %s: %w", file, err)
-	}
-	if len(data) > maxSecretFile {
-		return stdwebhooks.Secret{}, fmt.Errorf("secret file %s: over %d bytes", file, maxSecretFile)
-	}
-	s, err := stdwebhooks.ParseSecret(string(data))
-	if err != nil {
-		return stdwebhooks.Secret{}, fmt.Errorf("secret file %s: %w", file, err)
-	}
-	return s, nil
 }
 
 // webhook checks an outbound webhook: its URL, exactly one source per

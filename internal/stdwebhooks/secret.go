@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strings"
 )
 
@@ -69,3 +71,42 @@ func (s Secret) GoString() string { return s.String() }
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 var _ slog.LogValuer = Secret{}
+
+// MaxSecretFile bounds a secret file, in bytes.
+const MaxSecretFile = 4 << 10
+
+// LoadSecret reads a secret from the environment variable env when it is
+// set, else from file. Errors name the variable or file, never the value.
+func LoadSecret(env, file string) (Secret, error) {
+	if env != "" {
+		v, ok := os.LookupEnv(env)
+		if !ok {
+			return Secret{}, fmt.Errorf("environment variable %s is not set", env)
+		}
+		s, err := ParseSecret(v)
+		if err != nil {
+			return Secret{}, fmt.Errorf("environment variable %s: %w", env, err)
+		}
+		return s, nil
+	}
+	if file == "" {
+		return Secret{}, ErrNoSecret
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return Secret{}, fmt.Errorf("secret file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSecretFile+1))
+	if err != nil {
+		return Secret{}, fmt.Errorf("secret file %s: %w", file, err)
+	}
+	if len(data) > MaxSecretFile {
+		return Secret{}, fmt.Errorf("secret file %s: over %d bytes", file, MaxSecretFile)
+	}
+	s, err := ParseSecret(string(data))
+	if err != nil {
+		return Secret{}, fmt.Errorf("secret file %s: %w", file, err)
+	}
+	return s, nil
+}

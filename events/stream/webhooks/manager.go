@@ -319,6 +319,9 @@ type Status struct {
 	Cursor    uint64 `json:"cursor"`
 	Confirmed uint64 `json:"confirmed"`
 	Last      uint64 `json:"last"`
+	// Behind is how many postings it has not confirmed (Last −
+	// Confirmed; filtered-out changes count until the relay passes them).
+	Behind uint64 `json:"behind"`
 	// Delivered counts the events it accepted since its relay started.
 	Delivered uint64 `json:"delivered"`
 	// Failures counts its failures in a row; LastError is the last one.
@@ -344,6 +347,9 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: s.cfg.Filter.String(), Running: rs.Running,
 			Cursor: cursors[s.cfg.Name], Confirmed: max(rs.Confirmed, cursors[s.cfg.Name]), Last: last, Delivered: rs.Delivered,
 			Failures: rs.Failures, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
+		if st.Last > st.Confirmed {
+			st.Behind = st.Last - st.Confirmed
+		}
 		if d, off := m.o.Endpoints.Disabled(Endpoint(s.cfg.Name), s.cfg.Target.URL); off {
 			st.Disabled = &d
 		}
