@@ -16,9 +16,10 @@ type Advice struct {
 	// Version is the X12 release to send (default 4010).
 	Version X12Version `yaml:"version"`
 	// Format is x12 (an 846, the default) or json (its JSON twin, see
-	// docs/webhooks.md, for a webhook receiver). JSON advice expects no
-	// functional acknowledgement (acks.expect_within applies to X12
-	// only) and needs no identities.isa; version does not apply to it.
+	// docs/webhooks.md, for a webhook receiver). Nothing acknowledges
+	// JSON advice: acks.expect_within is refused with it (unless the
+	// partner is also sent orders); it needs no identities.isa, and
+	// version does not apply to it.
 	Format AdviceFormat `yaml:"format"`
 	// Debounce, when set, also sends a delta advice this long after the
 	// advised quantity of an item changes (near real time), coalescing

@@ -479,6 +479,10 @@ func (c *checker) advice() {
 	if a.Format == AdviceJSON && c.has("advice.version") {
 		c.failf("advice.version", ErrConflict, "is the X12 release; it does not apply to format: json")
 	}
+	if a.Format == AdviceJSON && c.p.Acks.ExpectWithin > 0 && c.p.Fulfils == nil {
+		// Nothing else we send this partner expects an acknowledgement.
+		c.failf("acks.expect_within", ErrConflict, "nothing acknowledges JSON advice (advice.format: json); leave expect_within out")
+	}
 	if a.Items.Qualifier != "" && !code(a.Items.Qualifier, 2, 2) {
 		c.failf("advice.items.qualifier", ErrInvalid, "%q: want a 2-character product id qualifier (UP, VN, SK...)", a.Items.Qualifier)
 	}

@@ -613,6 +613,12 @@ func TestLoadErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "json advice is not acknowledged",
+			yaml: head + "acks: {expect_within: 1h}\ntransports:\n  outbound:\n    - folder: {path: out}\nadvice:\n  schedule: '@hourly'\n  format: json\n  items: {qualifier: SK}\n",
+			want: []string{`partners/p.yaml:4:23: acks.expect_within: nothing acknowledges JSON advice (advice.format: json); leave expect_within out`},
+			is:   ErrConflict,
+		},
+		{
 			name: "json advice takes no version, needs no isa",
 			yaml: head + "transports:\n  outbound:\n    - folder: {path: out}\nadvice:\n  schedule: '@hourly'\n  format: json\n  version: 5010\n  items: {qualifier: SK}\n",
 			want: []string{`partners/p.yaml:10:12: advice.version: is the X12 release; it does not apply to format: json`},
