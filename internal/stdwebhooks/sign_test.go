@@ -256,3 +256,24 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSecret(f *testing.F) {
+	f.Add(specSecret)
+	f.Add("whsec_")
+	f.Add("whsec_" + strings.Repeat("A", 100))
+	f.Fuzz(func(t *testing.T, text string) {
+		s, err := ParseSecret(text)
+		if err != nil {
+			if !errors.Is(err, ErrSecret) {
+				t.Fatalf("error %v is not ErrSecret", err)
+			}
+			return
+		}
+		if n := len(s.key); n < MinSecretBytes || n > MaxSecretBytes {
+			t.Fatalf("accepted a key of %d bytes", n)
+		}
+		if back, err := ParseSecret(s.Text()); err != nil || !bytes.Equal(back.key, s.key) {
+			t.Fatalf("Text does not read back: %v", err)
+		}
+	})
+}

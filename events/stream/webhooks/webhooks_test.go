@@ -362,3 +362,21 @@ func TestNewRefuses(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParsePosition(f *testing.F) {
+	for _, s := range []string{"120", "120-3", "0", "-", "1-", "18446744073709551615", " 7 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, from string) {
+		seq, err := ParsePosition(from)
+		if err != nil {
+			if !errors.Is(err, ErrPosition) || seq != 0 {
+				t.Fatalf("%q: %d, %v", from, seq, err)
+			}
+			return
+		}
+		if seq == 0 {
+			t.Fatalf("%q: change 0 accepted", from)
+		}
+	})
+}
