@@ -8,8 +8,9 @@
 // a slow or failing subscriber holds back only itself. Events go out one
 // at a time, in ledger order: per-SKU order (and the whole stream's) is
 // kept for every subscriber. A failed POST is retried with the relay's
-// backoff from the first event not confirmed; a subscriber that was down
-// catches up from its cursor.
+// backoff from the first event not confirmed (after the receiver's
+// Retry-After, when it gave one, up to MaxRetryAfter); a subscriber that
+// was down catches up from its cursor.
 //
 // A subscriber is disabled, with a WARN log and in the shared list of
 // disabled endpoints (transports/webhook.Endpoints, "subscriber/<name>"),

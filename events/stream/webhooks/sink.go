@@ -23,9 +23,16 @@ type Sink struct {
 	now      func() time.Time
 	disAfter time.Duration
 
+	// wait sleeps d or until ctx ends (a Retry-After); nil: a timer.
+	wait func(ctx context.Context, d time.Duration)
+
 	mu           sync.Mutex
 	failingSince time.Time // zero after a success
 }
+
+// MaxRetryAfter caps how long a receiver's Retry-After holds its
+// subscriber back before the next attempt.
+const MaxRetryAfter = 5 * time.Minute
 
 var _ stream.Sink = (*Sink)(nil)
 
@@ -48,7 +55,9 @@ func (s *Sink) Deliver(ctx context.Context, events []stream.Event) (int, error) 
 		}
 		_, err = s.client.Post(ctx, s.target, webhook.Request{ID: events[i].ID, ContentType: ContentType, Body: body})
 		if err != nil {
-			return i, s.failed(err)
+			err = s.failed(err)
+			s.honourRetryAfter(ctx, err)
+			return i, err
 		}
 		s.mu.Lock()
 		s.failingSince = time.Time{}
@@ -84,4 +93,25 @@ func (s *Sink) failed(cause error) error {
 			"subscriber", s.name, "reason", reason, "err", cause)
 	}
 	return fmt.Errorf("%w (%s): %w", cause, reason, stream.ErrStop)
+}
+
+// honourRetryAfter waits as long as the receiver asked (429, 503) before
+// the relay's own backoff, at most MaxRetryAfter; only this subscriber
+// waits.
+func (s *Sink) honourRetryAfter(ctx context.Context, err error) {
+	var se *webhook.StatusError
+	if errors.Is(err, stream.ErrStop) || !errors.As(err, &se) || se.RetryAfter <= 0 {
+		return
+	}
+	d := min(se.RetryAfter, MaxRetryAfter)
+	if s.wait != nil {
+		s.wait(ctx, d)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

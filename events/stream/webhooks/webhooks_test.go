@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -379,4 +382,36 @@ func FuzzParsePosition(f *testing.F) {
 			t.Fatalf("%q: change 0 accepted", from)
 		}
 	})
+}
+
+// TestRetryAfterIsHonoured: a 429 or 503 with Retry-After holds the
+// subscriber back that long (capped) before the relay tries again.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		status int
+		want   time.Duration
+	}{
+		{"7", 429, 7 * time.Second},
+		{"86400", 503, MaxRetryAfter},
+		{"", 503, 0},
+		{"soon", 429, 0},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tc.header != "" {
+				w.Header().Set("Retry-After", tc.header)
+			}
+			w.WriteHeader(tc.status)
+		}))
+		eps, _ := webhook.OpenEndpoints(filepath.Join(t.TempDir(), "e.json"))
+		var waited time.Duration
+		s := &Sink{name: "x", target: webhook.Target{URL: srv.URL, Secrets: []stdwebhooks.Secret{stdwebhooks.NewSecret()}},
+			client: webhook.NewClient(), eps: eps, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now,
+			disAfter: time.Hour, wait: func(_ context.Context, d time.Duration) { waited = d }}
+		n, err := s.Deliver(context.Background(), []stream.Event{{SpecVersion: "1.0", ID: "1-0", Type: "dockside.ledger.receipt", Data: stream.Data{Change: 1}}})
+		srv.Close()
+		if n != 0 || err == nil || waited != tc.want {
+			t.Errorf("Retry-After %q: n=%d err=%v waited %v, want %v", tc.header, n, err, waited, tc.want)
+		}
+	}
 }
