@@ -93,8 +93,8 @@ type WebhookSubscriberConfig struct {
 	// Timeout bounds one request (0: 15 s).
 	Timeout time.Duration `yaml:"timeout"`
 	// DisableAfter disables the subscriber after failing this long
-	// without a success (0: 24 h; the clock restarts with the gateway).
-	// A 410 Gone disables it at once.
+	// without a success (0: 24 h; the first failure is kept across
+	// restarts). A 410 Gone disables it at once.
 	DisableAfter time.Duration `yaml:"disable_after"`
 }
 

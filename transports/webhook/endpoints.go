@@ -29,18 +29,26 @@ type EndpointState struct {
 	Reason string `json:"reason"`
 }
 
-// Endpoints is the persisted list of disabled endpoints, one JSON file
-// written atomically. An endpoint is disabled for one URL: configuring
-// another URL for it enables it.
+// Endpoints is the persisted list of disabled endpoints, and of when
+// failing ones last succeeded, one JSON file written atomically. An
+// endpoint is disabled for one URL: configuring another URL for it
+// enables it.
 type Endpoints struct {
-	path string
-	mu   sync.Mutex
-	off  map[string]EndpointState
+	path    string
+	mu      sync.Mutex
+	off     map[string]EndpointState
+	failing map[string]time.Time // endpoint → first failure since its last success
+}
+
+// endpointsFile is the file's content.
+type endpointsFile struct {
+	Disabled     []EndpointState      `json:"disabled"`
+	FailingSince map[string]time.Time `json:"failing_since,omitempty"`
 }
 
 // OpenEndpoints reads the list at path (none yet: all enabled).
 func OpenEndpoints(path string) (*Endpoints, error) {
-	e := &Endpoints{path: path, off: map[string]EndpointState{}}
+	e := &Endpoints{path: path, off: map[string]EndpointState{}, failing: map[string]time.Time{}}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return e, nil
@@ -48,14 +56,41 @@ func OpenEndpoints(path string) (*Endpoints, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webhook endpoints: %w", err)
 	}
-	var list []EndpointState
-	if err := json.Unmarshal(data, &list); err != nil {
+	var f endpointsFile
+	if err := json.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("webhook endpoints: %s: %w", path, err)
 	}
-	for _, s := range list {
+	for _, s := range f.Disabled {
 		e.off[s.Name] = s
 	}
+	for name, t := range f.FailingSince {
+		e.failing[name] = t
+	}
 	return e, nil
+}
+
+// Failing records a failure of the endpoint and returns the first
+// failure since its last success (persisted: the clock survives a
+// restart).
+func (e *Endpoints) Failing(name string, at time.Time) (time.Time, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if since, ok := e.failing[name]; ok {
+		return since, nil
+	}
+	e.failing[name] = at.UTC()
+	return at.UTC(), e.save()
+}
+
+// Succeeded records a success of the endpoint: its failure clock stops.
+func (e *Endpoints) Succeeded(name string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.failing[name]; !ok {
+		return nil
+	}
+	delete(e.failing, name)
+	return e.save()
 }
 
 // Disabled returns the state of the endpoint when it is disabled at this
@@ -90,6 +125,7 @@ func (e *Endpoints) Enable(name string) (bool, error) {
 		return false, nil
 	}
 	delete(e.off, name)
+	delete(e.failing, name)
 	return true, e.save()
 }
 
@@ -109,12 +145,12 @@ func (e *Endpoints) List(prefix string) []EndpointState {
 }
 
 func (e *Endpoints) save() error {
-	list := make([]EndpointState, 0, len(e.off))
+	f := endpointsFile{Disabled: make([]EndpointState, 0, len(e.off)), FailingSince: e.failing}
 	for _, s := range e.off {
-		list = append(list, s)
+		f.Disabled = append(f.Disabled, s)
 	}
-	slices.SortFunc(list, func(a, b EndpointState) int { return strings.Compare(a.Name, b.Name) })
-	data, err := json.MarshalIndent(list, "", "  ")
+	slices.SortFunc(f.Disabled, func(a, b EndpointState) int { return strings.Compare(a.Name, b.Name) })
+	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,8 @@
 // A subscriber is disabled, with a WARN log and in the shared list of
 // disabled endpoints (transports/webhook.Endpoints, "subscriber/<name>"),
 // when it answers 410 Gone or has failed without a success for longer
-// than its DisableAfter (default 24h; the clock restarts with the
-// process). Its cursor stays where it was: enabling it again (Enable)
+// than its DisableAfter (default 24h; the first failure is persisted
+// with the endpoints, so a restart does not reset the clock). Its cursor stays where it was: enabling it again (Enable)
 // delivers from there. Redeliver moves a subscriber's cursor back to a
 // change sequence (or an event id's) and delivers everything from there
 // again, enabling it if it was disabled.

@@ -113,7 +113,8 @@ func New(o Options, subs []Subscriber) (*Manager, error) {
 			c.DisableAfter = DefaultDisableAfter
 		}
 		s := &sub{cfg: c, kick: make(chan struct{}, 1)}
-		s.sink = &Sink{name: c.Name, target: c.Target, client: o.Client, eps: o.Endpoints, log: o.Log, now: o.Now, disAfter: c.DisableAfter}
+		s.sink = &Sink{name: c.Name, target: c.Target, client: o.Client, eps: o.Endpoints, log: o.Log, now: o.Now, disAfter: c.DisableAfter,
+			clockOn: true} // a clock from before a restart stops at the first success
 		m.subs[c.Name] = s
 		m.list = append(m.list, s)
 	}
@@ -228,9 +229,6 @@ func (m *Manager) Enable(name string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	s.sink.mu.Lock()
-	s.sink.failingSince = time.Time{}
-	s.sink.mu.Unlock()
 	s.poke()
 	return was, nil
 }
@@ -285,9 +283,6 @@ func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error 
 	if _, err := m.o.Endpoints.Enable(Endpoint(name)); err != nil {
 		return err
 	}
-	s.sink.mu.Lock()
-	s.sink.failingSince = time.Time{}
-	s.sink.mu.Unlock()
 	m.o.Log.Info("webhook subscriber: redelivery", "subscriber", name, "from_change", seq)
 	s.poke()
 	return nil

@@ -26,8 +26,8 @@ type Sink struct {
 	// wait sleeps d or until ctx ends (a Retry-After); nil: a timer.
 	wait func(ctx context.Context, d time.Duration)
 
-	mu           sync.Mutex
-	failingSince time.Time // zero after a success
+	mu      sync.Mutex
+	clockOn bool // a failure clock may be running (Endpoints.Failing)
 }
 
 // MaxRetryAfter caps how long a receiver's Retry-After holds its
@@ -59,22 +59,37 @@ func (s *Sink) Deliver(ctx context.Context, events []stream.Event) (int, error) 
 			s.honourRetryAfter(ctx, err)
 			return i, err
 		}
-		s.mu.Lock()
-		s.failingSince = time.Time{}
-		s.mu.Unlock()
+		if err := s.succeeded(); err != nil {
+			return i + 1, err
+		}
 	}
 	return len(events), nil
+}
+
+// succeeded stops the failure clock after the first success.
+func (s *Sink) succeeded() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.clockOn {
+		return nil
+	}
+	if err := s.eps.Succeeded(Endpoint(s.name)); err != nil {
+		return err
+	}
+	s.clockOn = false
+	return nil
 }
 
 // failed decides whether a failure disables the subscriber.
 func (s *Sink) failed(cause error) error {
 	now := s.now()
 	s.mu.Lock()
-	if s.failingSince.IsZero() {
-		s.failingSince = now
-	}
-	since := s.failingSince
+	s.clockOn = true
 	s.mu.Unlock()
+	since, err := s.eps.Failing(Endpoint(s.name), now)
+	if err != nil {
+		return errors.Join(cause, err)
+	}
 	reason := ""
 	switch {
 	case errors.Is(cause, webhook.ErrGone):

@@ -253,7 +253,8 @@ func TestRedeliver(t *testing.T) {
 }
 
 // TestLongFailureDisables: failures without a success for DisableAfter
-// disable the subscriber; a success in between restarts the clock.
+// disable the subscriber; a success in between restarts the clock; a
+// restart of the gateway does not.
 func TestLongFailureDisables(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
@@ -261,33 +262,45 @@ func TestLongFailureDisables(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	secret := stdwebhooks.NewSecret()
 	r := whtest.Start(t, secret.Text())
-	r.SetStatus(t, 500)
-	eps, _ := webhook.OpenEndpoints(filepath.Join(t.TempDir(), "e.json"))
+	path := filepath.Join(t.TempDir(), "e.json")
 	var logs syncBuffer
-	s := &Sink{name: "wms", target: webhook.Target{URL: r.URL, Secrets: []stdwebhooks.Secret{secret}}, client: webhook.NewClient(),
-		eps: eps, log: slog.New(slog.NewTextHandler(&logs, nil)), now: clock, disAfter: time.Hour}
+	var eps *webhook.Endpoints
+	var s *Sink
+	start := func() { // the gateway starts: the list is read from its file
+		var err error
+		if eps, err = webhook.OpenEndpoints(path); err != nil {
+			t.Fatal(err)
+		}
+		s = &Sink{name: "wms", target: webhook.Target{URL: r.URL, Secrets: []stdwebhooks.Secret{secret}}, client: webhook.NewClient(),
+			eps: eps, log: slog.New(slog.NewTextHandler(&logs, nil)), now: clock, disAfter: time.Hour, clockOn: true}
+	}
+	start()
 	ev := []stream.Event{{SpecVersion: "1.0", ID: "1-0", Type: "dockside.ledger.receipt", Data: stream.Data{Change: 1}}}
 	ctx := context.Background()
-	for _, step := range []struct {
+	for i, step := range []struct {
 		advance time.Duration
 		status  int
+		restart bool
 		stop    bool
 	}{
-		{0, 500, false},
-		{50 * time.Minute, 500, false},
-		{5 * time.Minute, 200, false}, // a success restarts the clock
-		{30 * time.Minute, 500, false},
-		{50 * time.Minute, 500, false},
-		{11 * time.Minute, 500, true},
+		{0, 500, false, false},
+		{50 * time.Minute, 500, false, false},
+		{5 * time.Minute, 200, false, false}, // a success restarts the clock
+		{30 * time.Minute, 500, false, false},
+		{50 * time.Minute, 500, true, false}, // a restart keeps it
+		{11 * time.Minute, 500, false, true},
 	} {
 		advance(step.advance)
+		if step.restart {
+			start()
+		}
 		r.SetStatus(t, step.status)
 		n, err := s.Deliver(ctx, ev)
 		if (step.status == 200) != (n == 1 && err == nil) || errors.Is(err, stream.ErrStop) != step.stop {
-			t.Fatalf("after %v, status %d: n=%d err=%v", step.advance, step.status, n, err)
+			t.Fatalf("step %d, status %d: n=%d err=%v", i, step.status, n, err)
 		}
 	}
-	if st, off := eps.Disabled(Endpoint("wms"), r.URL); !off || !strings.Contains(st.Reason, "failing since") {
+	if st, off := eps.Disabled(Endpoint("wms"), r.URL); !off || !strings.Contains(st.Reason, "failing since 2026-12-05T01:25:00Z") {
 		t.Fatalf("not disabled: %+v", st)
 	}
 }
