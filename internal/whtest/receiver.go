@@ -2,6 +2,7 @@ package whtest
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -141,6 +142,12 @@ func (r *Receiver) Requests(t testing.TB) []Request {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A line being appended right now is left for the next call.
+	if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+		data = data[:i+1]
+	} else {
+		return nil
 	}
 	var out []Request
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
