@@ -123,6 +123,9 @@ func (s *Server) advicePreviewForm(w http.ResponseWriter, r *http.Request) {
 	if len(res.X12) > maxPreviewX12 {
 		res.X12, res.Truncated = strings.ToValidUTF8(res.X12[:maxPreviewX12], ""), true
 	}
+	if len(res.JSON) > maxPreviewX12 { // shown, never sent, from here
+		res.JSON, res.Truncated = res.JSON[:maxPreviewX12], true
+	}
 	s.render(w, r, http.StatusOK, "advice", pageData{Title: "Advice for " + res.Partner, Nav: "partners", Data: res})
 }
 
