@@ -19,5 +19,7 @@
 // the movements of an event under it, so an event posted again changes
 // nothing and is reported as a duplicate.
 //
-// This package imports nothing of Dockside's.
+// The change stream out (ledger postings as events) is package
+// events/stream; this package imports it only to include its section in
+// docs/events.md, and nothing else of Dockside's.
 package events

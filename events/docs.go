@@ -3,9 +3,12 @@ package events
 import (
 	"fmt"
 	"strings"
+
+	"github.com/dockside-edi/dockside/events/stream"
 )
 
-// Markdown returns docs/events.md, built from Types and Fields.
+// Markdown returns docs/events.md, built from Types and Fields, and the
+// change stream's section from package stream.
 func Markdown() []byte {
 	var b strings.Builder
 	b.WriteString(`# Inventory events
@@ -83,6 +86,7 @@ large batch). The HTTP API answers 422 with the list; see the HTTP section below
 		fmt.Fprintf(&b, "| `%s` | %s |\n", e.code, e.doc)
 	}
 	b.WriteString(httpDocs)
+	b.Write(stream.Markdown())
 	return []byte(b.String())
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/edi/flat"
+	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
 	"go.yaml.in/yaml/v3"
@@ -70,6 +71,9 @@ type Config struct {
 	// Fixed bounds apply besides: Excel's 1,048,576 rows and 16,384
 	// cells a row, a field a movement takes of at most 1,024 bytes.
 	Flat FlatConfig `yaml:"flat"`
+	// Events configures the change stream out: ledger postings as events
+	// to NATS JetStream (and other subscribers).
+	Events EventsConfig `yaml:"events"`
 	// NATS is the NATS JetStream server partners' inventory events are
 	// read from (profiles' events.nats).
 	NATS NATSConfig `yaml:"nats"`
@@ -263,6 +267,8 @@ func DefaultConfig() *Config {
 		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
 			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
 		NATS: NATSConfig{Batch: 1000},
+		Events: EventsConfig{Source: stream.DefaultSource, Publish: PublishConfig{NATS: PublishNATSConfig{
+			Stream: stream.DefaultNATSStream, Subject: stream.DefaultNATSPrefix, MaxBatch: stream.DefaultMaxBatch, AckTimeout: stream.DefaultAckTimeout}}},
 	}
 }
 
@@ -319,6 +325,14 @@ func (c *Config) Check() error {
 	errs = append(errs, c.Flat.check()...)
 	if c.Outbox.RetryDelay < 0 || c.Outbox.MaxRetryDelay < 0 || c.Outbox.MaxAttempts < 0 {
 		errs = append(errs, errors.New("outbox: retry_delay, max_retry_delay and max_attempts must not be negative"))
+	}
+	if n := c.Events.Publish.NATS; n.URL != "" {
+		if err := stream.CheckPrefix(n.Subject); err != nil {
+			errs = append(errs, fmt.Errorf("events.publish.nats.subject: %w", err))
+		}
+		if n.Stream == "" {
+			errs = append(errs, errors.New("events.publish.nats.stream: must not be empty"))
+		}
 	}
 	for i, t := range c.HTTP.Tokens {
 		if len(t.SHA256) != 64 {

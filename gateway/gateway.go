@@ -44,6 +44,9 @@ type Gateway struct {
 	Advice *broadcast.Broadcaster
 	// Audit is the log of operator actions (data/audit.db).
 	Audit *audit.Bolt
+	// Cursors are the change stream subscribers' cursors
+	// (data/change-cursors.db).
+	Cursors changeCursors
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
 	// Webhooks lists the webhook endpoints disabled after a 410 Gone.
@@ -120,6 +123,11 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		BaseDelay: cfg.Outbox.RetryDelay, MaxDelay: cfg.Outbox.MaxRetryDelay, MaxAttempts: cfg.Outbox.MaxAttempts}); err != nil {
 		return nil, g.closeOnError(err)
 	}
+	cursors, err := openChangeCursors(cfg.Data)
+	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	g.Cursors = cursors
 	st, err := broadcast.OpenStore(cfg.Data)
 	if err != nil {
 		return nil, g.closeOnError(err)
@@ -187,6 +195,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.orders != nil {
 		errs = append(errs, g.orders.close())
+	}
+	if g.Cursors != nil {
+		errs = append(errs, g.Cursors.Close())
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())

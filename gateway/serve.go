@@ -39,6 +39,7 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(func(ctx context.Context) error { g.RunWorkers(ctx, g.Config.Workers); return nil }),
 		ServiceFunc(d.Run),
 		ServiceFunc(g.watchAcks),
+		ServiceFunc(g.publishNATS), // the change stream out
 		ServiceFunc(g.retain),
 		ServiceFunc(g.scheduleAdvice),
 		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery

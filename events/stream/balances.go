@@ -11,7 +11,7 @@ import (
 const (
 	// maxKnown bounds the positions whose running balance a relay keeps;
 	// past it the relay forgets them all and reads them again.
-	maxKnown = 200_000
+	maxKnown = 50_000
 	// maxSuffix bounds the positions of the read-ahead sums.
 	maxSuffix = 200_000
 	// scanPage is how many postings a read-ahead reads at a time.
@@ -39,6 +39,9 @@ type balances struct {
 	scanned    uint64                                // suffix sums cover (at, scanned]
 	suffix     map[ledger.Position]ledger.Quantities // Σ delta over (at, scanned]
 	suffixLast map[ledger.Position]uint64            // the last posting in suffix, per position
+
+	changes []ledger.Change // loaded, their events made up to movement mi of changes[ci]
+	ci, mi  int
 }
 
 func newBalances(src Source, at uint64) *balances {
@@ -46,14 +49,19 @@ func newBalances(src Source, at uint64) *balances {
 		suffix: make(map[ledger.Position]ledger.Quantities), suffixLast: make(map[ledger.Position]uint64)}
 }
 
-// events makes the events of changes, which must follow at without a gap,
-// and moves at to the last of them.
-func (b *balances) events(ctx context.Context, source string, changes []ledger.Change) ([]Event, error) {
+// load takes the next changes, which must follow at without a gap, and
+// works out the balance before them of every position they touch; next
+// then makes their events, a few at a time. The previous changes must
+// all have been made into events.
+func (b *balances) load(ctx context.Context, changes []ledger.Change) error {
+	if b.more() {
+		return fmt.Errorf("stream: loading changes while %d postings are left", len(b.changes)-b.ci)
+	}
 	if len(changes) == 0 {
-		return nil, nil
+		return nil
 	}
 	if changes[0].Seq != b.at+1 {
-		return nil, fmt.Errorf("stream: changes begin at %d, want %d", changes[0].Seq, b.at+1)
+		return fmt.Errorf("stream: changes begin at %d, want %d", changes[0].Seq, b.at+1)
 	}
 	for i := range changes {
 		if changes[i].Seq > b.scanned {
@@ -64,9 +72,7 @@ func (b *balances) events(ctx context.Context, source string, changes []ledger.C
 		clear(b.known)
 	}
 	var need []ledger.Position
-	n := 0
 	for i := range changes {
-		n += len(changes[i].Movements)
 		for _, m := range changes[i].Movements {
 			p := ledger.Position{SKU: m.SKU, Location: m.Location}
 			if _, ok := b.known[p]; !ok {
@@ -79,28 +85,50 @@ func (b *balances) events(ctx context.Context, source string, changes []ledger.C
 		for _, p := range need {
 			delete(b.known, p)
 		}
-		return nil, err
+		return err
 	}
-	out := make([]Event, 0, n)
-	for i := range changes {
-		ch := &changes[i]
-		for j := range ch.Movements {
-			m := &ch.Movements[j]
+	b.changes, b.ci, b.mi = changes, 0, 0
+	return nil
+}
+
+// more reports whether loaded movements are left to make events of.
+func (b *balances) more() bool { return b.ci < len(b.changes) }
+
+// done returns the change sequence up to which every posting's events
+// have been made.
+func (b *balances) done() uint64 { return b.at }
+
+// next makes the events of up to max more loaded movements, in order.
+func (b *balances) next(source string, max int) []Event {
+	var out []Event
+	for b.ci < len(b.changes) && len(out) < max {
+		ch := &b.changes[b.ci]
+		if out == nil {
+			out = make([]Event, 0, min(max, len(ch.Movements)-b.mi+8))
+		}
+		for ; b.mi < len(ch.Movements) && len(out) < max; b.mi++ {
+			m := &ch.Movements[b.mi]
 			p := ledger.Position{SKU: m.SKU, Location: m.Location}
 			q := addQ(b.known[p], m.Delta)
 			b.known[p] = q
 			b.suffix[p] = subQ(b.suffix[p], m.Delta)
-			out = append(out, newEvent(source, ch, j, q))
+			out = append(out, newEvent(source, ch, b.mi, q))
 		}
-		b.at = ch.Seq
+		if b.mi == len(ch.Movements) {
+			b.at = ch.Seq
+			b.ci, b.mi = b.ci+1, 0
+		}
 	}
-	if b.at >= b.scanned || len(b.suffix) > maxSuffix {
-		// Nothing read ahead any more, or too much: start afresh.
-		clear(b.suffix)
-		clear(b.suffixLast)
-		b.scanned = b.at
+	if !b.more() {
+		b.changes, b.ci = nil, 0
+		if b.at >= b.scanned || len(b.suffix) > maxSuffix {
+			// Nothing read ahead any more, or too much: start afresh.
+			clear(b.suffix)
+			clear(b.suffixLast)
+			b.scanned = b.at
+		}
 	}
-	return out, nil
+	return out
 }
 
 // resolve sets known[p], for each p, to its balance after at.

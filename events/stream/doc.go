@@ -20,7 +20,8 @@
 // ([Source.Committed]) rather than polling.
 //
 // The bbolt [CursorStore] is [OpenBoltCursors]; package streamtest holds
-// the contract suite every implementation runs.
+// the contract suite every implementation runs. [NATSSink] publishes to
+// NATS JetStream, one subject per kind, location and SKU ([Subject]).
 //
 // The package imports ledger and nothing else of Dockside's.
 package stream

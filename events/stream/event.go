@@ -127,7 +127,8 @@ func EventID(seq uint64, index int) string {
 	return strconv.FormatUint(seq, 10) + "-" + strconv.Itoa(index)
 }
 
-// ParseEventID returns the change sequence and index an EventID names.
+// ParseEventID returns the change sequence and index an EventID names;
+// only ids as EventID writes them parse.
 func ParseEventID(id string) (seq uint64, index int, err error) {
 	a, b, ok := strings.Cut(id, "-")
 	if ok {
@@ -136,7 +137,7 @@ func ParseEventID(id string) (seq uint64, index int, err error) {
 			index, err = strconv.Atoi(b)
 		}
 	}
-	if !ok || err != nil || seq == 0 || index < 0 {
+	if !ok || err != nil || seq == 0 || index < 0 || EventID(seq, index) != id { // canonical only: no "+1", "01"
 		return 0, 0, fmt.Errorf("%w: event id %q", ErrBadPosition, id)
 	}
 	return seq, index, nil

@@ -30,11 +30,17 @@ var _ Source = (*ledger.Ledger)(nil)
 
 // Defaults of Options.
 const (
-	DefaultMaxBatch    = 1000
+	// DefaultMaxBatch is the most events one Deliver call gets.
+	DefaultMaxBatch = 1000
+	// DefaultReadChanges is the most postings read from the ledger at once.
 	DefaultReadChanges = 1000
-	DefaultPoll        = 5 * time.Second
-	DefaultMinBackoff  = 200 * time.Millisecond
-	DefaultMaxBackoff  = time.Minute
+	// DefaultPoll is how often an idle relay looks for changes no commit
+	// woke it for.
+	DefaultPoll = 5 * time.Second
+	// DefaultMinBackoff is the wait after a first failure.
+	DefaultMinBackoff = 200 * time.Millisecond
+	// DefaultMaxBackoff caps the wait between attempts.
+	DefaultMaxBackoff = time.Minute
 )
 
 // Options tune a Relay. The zero value is right for most uses.
@@ -94,7 +100,9 @@ type Status struct {
 // Relay delivers the change events of one subscriber to its sink, in
 // ledger order, moving the subscriber's cursor past what the sink
 // confirmed. Run it in its own goroutine: a slow or failing sink holds
-// back only its own relay.
+// back only its own relay. A relay holds about 20,000 movements read
+// from the ledger (or one larger posting), MaxBatch events, and the
+// balances of up to 50,000 positions (a few MB).
 type Relay struct {
 	name    string
 	src     Source
@@ -204,9 +212,9 @@ func (r *Relay) Run(ctx context.Context) error {
 	saverDone := make(chan struct{})
 	go func() { defer close(saverDone); saver.run(saveCtx) }()
 	defer func() {
-		saver.finish()
-		stopSaver()
+		saver.finish() // the last confirmed cursor is saved before Run returns
 		<-saverDone
+		stopSaver()
 	}()
 
 	err = r.loop(ctx, cursor, saver)
@@ -221,21 +229,23 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 	timer := time.NewTimer(r.o.Poll)
 	defer timer.Stop()
 	failures := 0
+	limit := min(r.o.ReadChanges, 16) // postings per read: follows their size (nextLimit)
 	var pending []Event
-	var readTo uint64 = cursor // events were made up to here
 	for ctx.Err() == nil {
+		if len(pending) == 0 && bal.more() {
+			pending = r.filter(bal.next(r.o.Source, r.o.MaxBatch))
+			if len(pending) == 0 {
+				saver.confirmed(bal.done(), 0)
+			}
+			continue
+		}
 		if len(pending) == 0 {
 			wake := r.src.Committed()
-			changes, err := r.src.ChangesSince(ctx, readTo, r.o.ReadChanges)
+			changes, err := r.src.ChangesSince(ctx, bal.done(), limit)
 			if err == nil && len(changes) > 0 {
-				var evs []Event
-				if evs, err = bal.events(ctx, r.o.Source, changes); err == nil {
-					readTo = changes[len(changes)-1].Seq
-					pending = r.filter(evs)
-					r.update(func(s *Status) { s.Read = readTo })
-					if len(pending) == 0 {
-						saver.confirmed(readTo, 0)
-					}
+				if err = bal.load(ctx, changes); err == nil {
+					limit = nextLimit(changes, r.o.ReadChanges)
+					r.update(func(s *Status) { s.Read = changes[len(changes)-1].Seq })
 					continue
 				}
 			}
@@ -244,11 +254,10 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 					return err
 				}
 				failures++
-				r.failed(ctx, err, failures)
-				if !r.wait(ctx, r.o.Backoff(failures)) {
+				if !r.wait(ctx, r.failed(ctx, err, failures)) {
 					return ctx.Err()
 				}
-				bal = newBalances(r.src, readTo)
+				bal = newBalances(r.src, bal.done())
 				continue
 			}
 			timer.Reset(r.o.Poll)
@@ -260,17 +269,18 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 			}
 			continue
 		}
-		batch := pending[:min(len(pending), r.o.MaxBatch)]
-		n, err := r.sink.Deliver(ctx, batch)
-		n = max(0, min(n, len(batch)))
-		if err == nil && n < len(batch) {
+		n, err := r.sink.Deliver(ctx, pending)
+		n = max(0, min(n, len(pending)))
+		if err == nil && n < len(pending) {
 			err = ErrShortDelivery
 		}
 		pending = pending[n:]
 		if n > 0 {
-			to := readTo
+			to := bal.done()
 			if len(pending) > 0 {
 				to = pending[0].Data.Change - 1
+			} else if bal.more() {
+				to = min(to, bal.changes[bal.ci].Seq-1)
 			}
 			saver.confirmed(to, n)
 		}
@@ -278,14 +288,14 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 			err = &DeliveryError{Subscriber: r.name, EventID: pending[0].ID, Err: err}
 			if errors.Is(err, ErrStop) {
 				r.failed(ctx, err, failures+1)
+				r.update(func(s *Status) { s.NextAttempt = time.Time{} }) // no next attempt
 				return err
 			}
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			failures++
-			r.failed(ctx, err, failures)
-			if !r.wait(ctx, r.o.Backoff(failures)) {
+			if !r.wait(ctx, r.failed(ctx, err, failures)) {
 				return ctx.Err()
 			}
 			continue
@@ -296,6 +306,19 @@ func (r *Relay) loop(ctx context.Context, cursor uint64, saver *cursorSaver) err
 		}
 	}
 	return ctx.Err()
+}
+
+// readMovements is about how many movements a relay reads from the
+// ledger at a time: the postings per read follow their size.
+const readMovements = 20_000
+
+// nextLimit returns how many postings to read next, given the last read.
+func nextLimit(last []ledger.Change, most int) int {
+	n := 0
+	for i := range last {
+		n += len(last[i].Movements)
+	}
+	return max(1, min(most, len(last)*readMovements/max(n, 1)))
 }
 
 // filter keeps the events Options.Filter accepts.
@@ -312,14 +335,16 @@ func (r *Relay) filter(evs []Event) []Event {
 	return out
 }
 
-// failed records and logs a failure.
-func (r *Relay) failed(ctx context.Context, err error, failures int) {
-	now := time.Now()
+// failed records and logs a failure, and returns how long to wait before
+// the next attempt.
+func (r *Relay) failed(ctx context.Context, err error, failures int) time.Duration {
+	now, wait := time.Now(), r.o.Backoff(failures)
 	r.update(func(s *Status) {
 		s.Failures, s.LastError, s.LastErrorAt = failures, err.Error(), now
-		s.NextAttempt = now.Add(r.o.Backoff(failures))
+		s.NextAttempt = now.Add(wait)
 	})
-	r.o.Log.WarnContext(ctx, "change stream delivery failed", "subscriber", r.name, "failures", failures, "err", err)
+	r.o.Log.WarnContext(ctx, "change stream delivery failed", "subscriber", r.name, "failures", failures, "retry_in", wait, "err", err)
+	return wait
 }
 
 // wait sleeps d, or until ctx ends (false).

@@ -176,10 +176,17 @@ func checkEvents(t testing.TB, got, want []stream.Event) {
 				g.ID, g.Data.Location, g.Data.SKU, g.Data.Sequence, g.Data.Balance, w.ID, w.Data.Location, w.Data.SKU, w.Data.Sequence, w.Data.Balance)
 		}
 	}
-	// Delivered in order, duplicates only as a repeat of earlier ones.
-	for i := 1; i < len(got); i++ {
-		if got[i].Before(got[i-1].Position()) && !seen[got[i].ID] {
-			t.Fatalf("event %s delivered after %s", got[i].ID, got[i-1].ID)
+	// Delivered in order: an event before one delivered earlier is a
+	// repeat (a redelivery), never a first delivery.
+	before := map[string]bool{}
+	var top stream.Event
+	for _, e := range got {
+		if e.Before(top.Position()) && !before[e.ID] {
+			t.Fatalf("event %s first delivered after %s", e.ID, top.ID)
+		}
+		before[e.ID] = true
+		if !e.Before(top.Position()) {
+			top = e
 		}
 	}
 }
@@ -198,7 +205,12 @@ func TestRelayOrderAndFigures(t *testing.T) {
 			l := openLedger(t)
 			rng := rand.New(rand.NewPCG(1, 2))
 			postRandom(t, l, rng, "before", 40)
-			sink := &collector{}
+			sink := &collector{fail: func(_ int, evs []stream.Event) (int, error) {
+				if tc.maxBatch > 0 && len(evs) > tc.maxBatch {
+					t.Errorf("Deliver got %d events, MaxBatch is %d", len(evs), tc.maxBatch)
+				}
+				return len(evs), nil
+			}}
 			r, err := stream.NewRelay("test", l, openCursors(t), sink, stream.Options{FromStart: true, ReadChanges: tc.readChanges, MaxBatch: tc.maxBatch})
 			if err != nil {
 				t.Fatal(err)
@@ -447,4 +459,62 @@ func TestRelayStartsAtEndAndFilters(t *testing.T) {
 	waitFor(t, "the cursor past the last posting", func() bool { c, _ := cursors.Cursor(context.Background(), "dal"); return c == end })
 	stop()
 	checkEvents(t, sink.got(), want)
+}
+
+// TestRelayLargePosting: a posting larger than a batch is delivered in
+// batches, in order; while part of it is confirmed the cursor stays
+// before it, and a restart delivers it again from its first event.
+func TestRelayLargePosting(t *testing.T) {
+	l := openLedger(t)
+	cursors := openCursors(t)
+	ms := make([]ledger.Movement, 2500)
+	for i := range ms {
+		ms[i] = ledger.Movement{SourceKey: fmt.Sprint("big-", i), SKU: fmt.Sprintf("SKU-%d", i%7), Location: "DAL", Kind: ledger.KindReceipt, Quantity: 1}
+	}
+	postRandom(t, l, rand.New(rand.NewPCG(30, 31)), "small", 3)
+	if _, err := l.Post(context.Background(), ledger.Document{Key: "big", Movements: ms}); err != nil {
+		t.Fatal(err)
+	}
+	want := allEvents(t, l)
+	bigSeq := want[len(want)-1].Data.Change
+	var calls []int
+	stopAt := 0
+	sink := &collector{fail: func(call int, evs []stream.Event) (int, error) {
+		calls = append(calls, len(evs))
+		if len(calls) == 3 { // part of the big posting is in
+			stopAt = len(evs) / 2
+			return stopAt, fmt.Errorf("%w: enough", stream.ErrStop)
+		}
+		return len(evs), nil
+	}}
+	r, err := stream.NewRelay("big", l, cursors, sink, stream.Options{FromStart: true, MaxBatch: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Run(context.Background()); !errors.Is(err, stream.ErrStop) {
+		t.Fatalf("Run = %v", err)
+	}
+	for _, n := range calls {
+		if n > 1000 {
+			t.Errorf("a batch of %d events", n)
+		}
+	}
+	if c, _ := cursors.Cursor(context.Background(), "big"); c != bigSeq-1 {
+		t.Errorf("cursor %d while the big posting is partly confirmed, want %d", c, bigSeq-1)
+	}
+	rest := &collector{}
+	r2, err := stream.NewRelay("big", l, cursors, rest, stream.Options{MaxBatch: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, r2)
+	waitFor(t, "the big posting", func() bool { return len(rest.got()) >= 2500 })
+	stop()
+	if g := rest.got(); g[0].ID != stream.EventID(bigSeq, 0) || len(g) != 2500 {
+		t.Errorf("after the restart: %d events from %s, want 2500 from %s", len(g), g[0].ID, stream.EventID(bigSeq, 0))
+	}
+	checkEvents(t, append(sink.got(), rest.got()...), want)
+	if c, _ := cursors.Cursor(context.Background(), "big"); c != bigSeq {
+		t.Errorf("cursor %d, want %d", c, bigSeq)
+	}
 }

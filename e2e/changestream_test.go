@@ -1,0 +1,240 @@
+package e2e
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/dockside-edi/dockside/events/stream"
+)
+
+// startNATSServer runs a JetStream server in the test process, listening
+// on a loopback port, and returns its URL and a client.
+func startNATSServer(t *testing.T) (string, jetstream.JetStream) {
+	t.Helper()
+	port := freePort(t)
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats server not ready")
+	}
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close(); ns.Shutdown(); ns.WaitForShutdown() })
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url, js
+}
+
+// readChanges reads every message of the change stream, in stream order.
+func readChanges(t *testing.T, js jetstream.JetStream) []stream.Event {
+	t.Helper()
+	ctx := context.Background()
+	st, err := js.Stream(ctx, stream.DefaultNATSStream)
+	if err != nil {
+		return nil // not created yet
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []stream.Event
+	for range info.State.Msgs {
+		m, err := cons.Next(jetstream.FetchMaxWait(10 * time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := stream.Unmarshal(m.Data())
+		if err != nil {
+			t.Fatalf("message %s: %v", m.Subject(), err)
+		}
+		if want := stream.Subject(stream.DefaultNATSPrefix, &e); m.Subject() != want {
+			t.Fatalf("event %s on %s, want %s", e.ID, m.Subject(), want)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// TestChangeStreamSurvivesKill9: events stream in over HTTP (several
+// posters, each retrying a batch until it is accepted) and out to NATS
+// JetStream while serve is killed with SIGKILL and started again. After
+// that every input event is counted once in the ledger, and every output
+// event was published at least once; a consumer deduplicating on the id
+// applies each once, in per-SKU order, and ends with the ledger's
+// figures.
+func TestChangeStreamSurvivesKill9(t *testing.T) {
+	e := setup(t)
+	url, js := startNATSServer(t)
+	const token = "acme-events-token-e2e"
+	sum := sha256.Sum256([]byte(token))
+	p := filepath.Join(e.partners, "acme-3pl.yaml")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, fmt.Sprintf("\nevents:\n  source: urn:acme:wms\n  token_sha256: %s\n", hex.EncodeToString(sum[:]))...)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(e.config, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "events:\n  publish:\n    nats:\n      url: %s\n      from_start: true\n      max_batch: 50\n", url)
+	f.Close()
+	e.start()
+
+	// The input: batches of receipts and adjustments over 4 SKUs.
+	const batches, perBatch, posters = 96, 25, 4
+	skus := []string{"EV-1", "EV-2", "EV.3", "EV 4"}
+	want := map[string]int64{}
+	bodies := make([]string, batches)
+	for i := range batches {
+		var evs []string
+		for j := range perBatch {
+			n := i*perBatch + j
+			sku := skus[n%len(skus)]
+			qty := int64(1 + n%5)
+			kind, extra := "receipt", ""
+			if n%7 == 3 {
+				kind, qty, extra = "adjustment", -1, `,"reason":"count"`
+			}
+			want[sku] += qty
+			evs = append(evs, fmt.Sprintf(`{"specversion":"1.0","id":"e2e-%d","source":"urn:acme:wms","type":"dockside.inventory.%s","data":{"sku":%q,"location":"dallas","quantity":%d%s}}`,
+				n, kind, sku, qty, extra))
+		}
+		bodies[i] = "[" + strings.Join(evs, ",") + "]"
+	}
+	var next, accepted atomic.Int64
+	post := func(body string) {
+		for {
+			req, _ := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/api/v1/events", e.httpPort), strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusAccepted {
+					accepted.Add(1)
+					return
+				}
+				if resp.StatusCode != http.StatusServiceUnavailable && resp.StatusCode != http.StatusConflict && resp.StatusCode < 500 {
+					t.Errorf("POST /api/v1/events: %d", resp.StatusCode)
+					return
+				}
+			}
+			time.Sleep(100 * time.Millisecond) // the server is down or busy: the same batch again
+		}
+	}
+	var wg sync.WaitGroup
+	for range posters {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= batches {
+					return
+				}
+				post(bodies[i])
+				time.Sleep(150 * time.Millisecond) // a stream, not a burst: the kills land mid-stream
+			}
+		})
+	}
+	// SIGKILL twice, once a third and two thirds of the input are in and
+	// output is flowing.
+	var kills []string
+	for k := 1; k <= 2; k++ {
+		e.waitFor("input and output", 60*time.Second, func() bool {
+			return accepted.Load() >= int64(k*batches/3) && len(readChanges(t, js)) > 0
+		})
+		e.kill()
+		kills = append(kills, fmt.Sprintf("%d batches accepted and %d change events published", accepted.Load(), len(readChanges(t, js))))
+		e.start()
+	}
+	wg.Wait()
+	total := batches * perBatch
+	e.waitFor("every change event", 120*time.Second, func() bool {
+		ids := map[string]bool{}
+		for _, ev := range readChanges(t, js) {
+			ids[ev.ID] = true
+		}
+		return len(ids) >= total
+	})
+	e.stop()
+
+	// Every input counted once.
+	stock := e.stock()
+	for _, sku := range skus {
+		if got := stock[sku+"@dallas"]["on_hand"]; got != want[sku] {
+			t.Errorf("%s on hand %d, want %d", sku, got, want[sku])
+		}
+	}
+	// Every output at least once; applied once, in per-SKU order.
+	out := readChanges(t, js)
+	seen := map[string]bool{}
+	last := map[string]uint64{}
+	applied := map[string]stream.Figures{}
+	deltas := map[string]int64{}
+	dups := 0
+	for _, ev := range out {
+		if seen[ev.ID] {
+			dups++
+			continue
+		}
+		seen[ev.ID] = true
+		if ev.Data.Partner != "acme-3pl" {
+			continue
+		}
+		pos := ev.Data.SKU + "@" + ev.Data.Location
+		if ev.Data.Sequence <= last[pos] {
+			t.Errorf("event %s (sequence %d) after sequence %d of %s", ev.ID, ev.Data.Sequence, last[pos], pos)
+			continue
+		}
+		last[pos] = ev.Data.Sequence
+		if prev := applied[pos]; prev.OnHand+ev.Data.Delta.OnHand != ev.Data.Balance.OnHand {
+			t.Errorf("event %s: balance %d is not %d + delta %d: an event of %s is missing", ev.ID, ev.Data.Balance.OnHand, prev.OnHand, ev.Data.Delta.OnHand, pos)
+		}
+		applied[pos] = ev.Data.Balance
+		deltas[pos] += ev.Data.Delta.OnHand
+	}
+	if len(seen) != total {
+		t.Errorf("%d distinct change events, want %d (one per input event)", len(seen), total)
+	}
+	for _, sku := range skus {
+		pos := sku + "@dallas"
+		if applied[pos].OnHand != want[sku] || deltas[pos] != want[sku] {
+			t.Errorf("%s: the consumer ends at %d (deltas add up to %d), the ledger at %d", pos, applied[pos].OnHand, deltas[pos], want[sku])
+		}
+	}
+	log, _ := os.ReadFile(filepath.Join(e.dir, "server.log"))
+	t.Logf("%d input events in %d batches; SIGKILL at %s; %d messages in all, %d duplicates; %d restarts found events already stored and skipped them",
+		total, batches, strings.Join(kills, ", then at "), len(out), dups, strings.Count(string(log), "events already stored are skipped"))
+	if len(kills) == 2 && strings.HasSuffix(kills[1], fmt.Sprintf(" %d change events published", total)) {
+		t.Errorf("every event was out before the last SIGKILL: the test did not kill mid-stream")
+	}
+}
