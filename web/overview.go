@@ -38,6 +38,8 @@ type overview struct {
 	// Divergence is the divergence card; absent when the server has no
 	// report.
 	Divergence *divergenceCard `json:"divergence,omitempty"`
+	// Webhooks is the webhooks card; absent when the server has none.
+	Webhooks *webhooksCard `json:"webhooks,omitempty"`
 }
 
 type hourCount struct {
@@ -132,6 +134,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.Divergence = s.divergenceSummary(r)
+	o.Webhooks = s.webhooksSummary(r)
 	writeJSON(w, http.StatusOK, o)
 }
 
