@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
@@ -491,18 +492,18 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 	// Allocations are kept per order. An allocated snapshot's adjustment
 	// goes to the position's unnamed slot (order ""), which may be
 	// negative; no movement can name that order.
-	var order string     // the allocation m changes
-	var useOrder bool    // whether m changes one
-	var orderDelta int64 // by how much
-	var alloc int64      // the allocation before m
+	var owner, order string // the allocation m changes: partner, order
+	var useOrder bool       // whether m changes one
+	var orderDelta int64    // by how much
+	var alloc int64         // the allocation before m
 	switch {
 	case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
-		order, useOrder = m.Reference.Order, m.Reference.Order != ""
+		owner, order, useOrder = cmp.Or(m.OrderPartner, m.Reference.Partner), m.Reference.Order, m.Reference.Order != ""
 	case m.Kind == KindSnapshot && m.Bucket == BucketAllocated:
 		order, useOrder = "", true
 	}
 	if useOrder {
-		if alloc, err = w.allocation(m.SKU, m.Location, order); err != nil {
+		if alloc, err = w.allocation(m.SKU, m.Location, owner, order); err != nil {
 			return &fieldError{"reference.order", ErrCorrupt, err.Error()}
 		}
 	}
@@ -591,7 +592,7 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 		if v := alloc + orderDelta; v > MaxQuantity || v < -MaxQuantity {
 			return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("allocation of order %q would become %d", order, v)}
 		}
-		w.newAllocs[string(allocationKey(m.SKU, m.Location, order))] = alloc + orderDelta
+		w.newAllocs[string(allocationKey(m.SKU, m.Location, owner, order))] = alloc + orderDelta
 	}
 	if m.Kind == KindSnapshot {
 		s.snapMask |= 1 << m.Bucket
@@ -623,14 +624,14 @@ func absorb(s *posState, effective int64, d *Quantities) bool {
 
 // shiftUnnamed adds n to the unnamed allocation slot of a position.
 func (w *writer) shiftUnnamed(sku, loc string, n int64) *fieldError {
-	cur, err := w.allocation(sku, loc, "")
+	cur, err := w.allocation(sku, loc, "", "")
 	if err != nil {
 		return &fieldError{"reference.order", ErrCorrupt, err.Error()}
 	}
 	if v := cur + n; v > MaxQuantity || v < -MaxQuantity {
 		return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("unnamed allocation would become %d", v)}
 	}
-	w.newAllocs[string(allocationKey(sku, loc, ""))] = cur + n
+	w.newAllocs[string(allocationKey(sku, loc, "", ""))] = cur + n
 	return nil
 }
 
@@ -649,26 +650,54 @@ func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error
 	return s.q.sub(later), nil
 }
 
-// allocationKey is sku 0 loc 0 0xFE order.
-func allocationKey(sku, loc, order string) []byte {
-	return append(append(positionPrefix(sku, loc), allocationMark), order...)
+// allocationKey is sku 0 loc 0 0xFE partner 0 order: an order's
+// identity is its partner and its number. Without a partner (the
+// unnamed slot, a reservation without a channel) it is sku 0 loc 0 0xFE
+// order, the form every allocation had before they were keyed by
+// partner (see allocation).
+func allocationKey(sku, loc, partner, order string) []byte {
+	k := append(positionPrefix(sku, loc), allocationMark)
+	if partner != "" {
+		k = append(append(k, partner...), 0)
+	}
+	return append(k, order...)
 }
 
-// allocation returns what an order has allocated at a position.
-func (w *writer) allocation(sku, loc, order string) (int64, error) {
-	k := allocationKey(sku, loc, order)
+// allocation returns what a partner's order has allocated at a position.
+// An allocation stored by order number only (a ledger from before
+// allocations were keyed by partner) is taken over by the first partner
+// whose movement of that order number reads it: it moves to the
+// partner's key in this posting.
+func (w *writer) allocation(sku, loc, partner, order string) (int64, error) {
+	k := allocationKey(sku, loc, partner, order)
+	n, found, err := w.storedAllocation(k, order)
+	if err != nil || found || partner == "" {
+		return n, err
+	}
+	legacy := allocationKey(sku, loc, "", order)
+	if n, found, err = w.storedAllocation(legacy, order); err != nil || !found || n == 0 {
+		return 0, err
+	}
+	w.newAllocs[string(legacy)] = 0
+	w.newAllocs[string(k)] = n
+	return n, nil
+}
+
+// storedAllocation reads the allocation under key k, as this posting has
+// it so far.
+func (w *writer) storedAllocation(k []byte, order string) (int64, bool, error) {
 	if n, ok := w.newAllocs[string(k)]; ok {
-		return n, nil
+		return n, true, nil
 	}
 	v := w.positions.Get(k)
 	if v == nil {
-		return 0, nil
+		return 0, false, nil
 	}
 	n, size := binary.Varint(v)
 	if size <= 0 || size != len(v) {
-		return 0, fmt.Errorf("%w: allocation of order %q", ErrCorrupt, order)
+		return 0, false, fmt.Errorf("%w: allocation of order %q", ErrCorrupt, order)
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // slotFor returns the slot for a due date (zero time: undated).
