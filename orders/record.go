@@ -243,6 +243,24 @@ func (d *Dispatch) closed() bool {
 	return len(d.Lines) > 0
 }
 
+// Shipped returns what the order's warehouses confirmed shipping of sku
+// from location (every 945 applied to its dispatches there).
+func (r *Record) Shipped(sku, location string) int64 {
+	var n int64
+	for i := range r.Dispatches {
+		d := &r.Dispatches[i]
+		if d.Location != location {
+			continue
+		}
+		for _, l := range d.Lines {
+			if l.SKU == sku {
+				n += l.Shipped
+			}
+		}
+	}
+	return n
+}
+
 // Status returns where the order is.
 func (r *Record) Status() State {
 	switch {
