@@ -21,8 +21,17 @@ func TestReplaceAfterPartialShipment(t *testing.T) {
 		t.Fatalf("order: %s %v", m.State, m.Errors)
 	}
 	// 2 of the 5 red shipped, backorder: 3 red and 2 blue stay allocated.
-	if m := ingest(t, g, "acme-3pl", write945(t, 601, "SO-9001", "BOL-1", [2]string{"W12*BP*5*2*3*EA**VN*AC-1001", "2"}))[0]; m.State != inbox.Done {
-		t.Fatalf("partial 945: %s %v", m.State, m.Errors)
+	m945 := ingest(t, g, "acme-3pl", write945(t, 601, "SO-9001", "BOL-1", [2]string{"W12*BP*5*2*3*EA**VN*AC-1001", "2"}))[0]
+	if m945.State != inbox.Done {
+		t.Fatalf("partial 945: %s %v", m945.State, m945.Errors)
+	}
+	// Each step names where it came from: the 945's message, the 940's outbox message.
+	rec := orderRecord(t, g)
+	if last := rec.Events[len(rec.Events)-1]; last.What != "shipped" || last.Message != m945.ID {
+		t.Errorf("last step %+v, want shipped from message %d", last, m945.ID)
+	}
+	if first := rec.Events[0]; first.What != "received" || first.Message == 0 {
+		t.Errorf("first step %+v names no message", first)
 	}
 	want := func(step string, red, blue int64) {
 		t.Helper()

@@ -72,6 +72,7 @@ func (w *work) postShipment(ctx context.Context, tx *orders.Tx, res *mapping.Res
 			"shipment", s.Shipment, "message", w.msg.ID)
 		return nil
 	}
+	sh.Next.Cite(len(sh.Prev.Events), w.msg.ID) // the steps the 945 added came from this message
 	postings := make([]mapping.ShippedPosting, len(sh.Lines))
 	for i, l := range sh.Lines {
 		postings[i] = mapping.ShippedPosting{Index: l.Index, Line: l.Line, Release: l.Release}

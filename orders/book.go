@@ -362,6 +362,7 @@ func (b *Book) Acknowledge(ctx context.Context, partner, number string, id uint6
 				}
 				s.AckState, s.AckAt = state, at.UTC()
 				r.note(at, string(Acknowledged), "997 from %s for the 940 of %s (interchange %s): %s", d.Warehouse, d.Location, s.Interchange, state)
+				r.lastEvent().Outbox = id
 				return true, nil
 			}
 		}

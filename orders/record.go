@@ -56,7 +56,26 @@ type Event struct {
 	At     time.Time `json:"at"`
 	What   string    `json:"what"`
 	Detail string    `json:"detail,omitempty"`
+	// Message is the inbox message the step came from (the order
+	// document, the warehouse's 945); Outbox the outbound message it
+	// concerns (a 940 sent, the 940 a 997 acknowledged). Zero: none (or
+	// a record from before they were kept).
+	Message uint64 `json:"message,omitempty"`
+	Outbox  uint64 `json:"outbox,omitempty"`
 }
+
+// Cite names message as the source of the events from index from on
+// that name none (the steps a warehouse's 945 added: see Tx.Ship).
+func (r *Record) Cite(from int, message uint64) {
+	for i := max(from, 0); i < len(r.Events); i++ {
+		if r.Events[i].Message == 0 {
+			r.Events[i].Message = message
+		}
+	}
+}
+
+// lastEvent returns the event noted last.
+func (r *Record) lastEvent() *Event { return &r.Events[len(r.Events)-1] }
 
 // Dispatch is what one warehouse location was asked to ship for the
 // order: the lines of its last 940, its sends and its shipments.
@@ -180,6 +199,7 @@ func (r *Record) Settle(next *mapping.OrderState, purchaseOrder string, shipTo *
 	if r.Received.IsZero() {
 		r.Received = now.UTC()
 		r.note(now, string(Received), "by %s", next.By)
+		r.lastEvent().Message = next.By.Message
 	}
 	if purchaseOrder != "" {
 		r.PurchaseOrder = purchaseOrder
@@ -190,10 +210,12 @@ func (r *Record) Settle(next *mapping.OrderState, purchaseOrder string, shipTo *
 	if next.Open {
 		r.Allocated, r.Cancelled = now.UTC(), time.Time{}
 		r.note(now, string(Allocated), "revision %d by %s: %s", r.Revision, next.By, describe(next.Lines))
+		r.lastEvent().Message = next.By.Message
 		return
 	}
 	r.Allocated, r.Cancelled = time.Time{}, now.UTC()
 	r.note(now, string(Cancelled), "revision %d by %s", r.Revision, next.By)
+	r.lastEvent().Message = next.By.Message
 }
 
 func describe(lines []mapping.OrderLine) string {
