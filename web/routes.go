@@ -63,6 +63,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/broadcasts", ro, kindAPI, s.apiBroadcasts},
 		{"GET", "/api/v1/broadcasts/{id}/told", ro, kindAPI, s.apiTold},
 		{"GET", "/api/v1/orders", ro, kindAPI, s.apiOrders},
+		{"GET", "/api/v1/orders.xlsx", ro, kindStream, s.apiOrdersXLSX},
 		{"POST", "/api/v1/reload", op, kindAPI, s.apiReload},
 		{"POST", "/api/v1/partners/{id}/advice", op, kindAPI, s.apiAdvice},
 		{"GET", "/api/v1/orders/{partner}/{number}", ro, kindAPI, s.apiOrder},
@@ -95,6 +96,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/partners/{id}", ro, kindPage, s.partnerPage},
 		{"GET", "/inventory", ro, kindPage, s.inventoryPage},
 		{"GET", "/audit", ro, kindPage, s.auditPageView},
+		{"GET", "/orders", ro, kindPage, s.ordersListPage},
+		{"GET", "/orders/{partner}/{number}", ro, kindPage, s.orderPage},
 	}
 }
 
