@@ -28,19 +28,17 @@ import (
 // profile is fixed, it goes through.
 
 // postShipments settles and posts the 945s of a message, one at a time,
-// while no other order document is settled (the book's lock).
+// while no order document is settled (the book is shared: Share): each
+// 945 holds the one order it confirms, so other workers' 945s of other
+// orders settle and post meanwhile, sharing commits.
 func (w *work) postShipments(ctx context.Context, docs []*mapping.Result) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	return w.g.orders.book.Apply(ctx, func(tx *orders.Tx) error {
-		for _, res := range docs {
-			if err := w.postShipment(ctx, tx, res); err != nil {
-				return err
-			}
+	for _, res := range docs {
+		err := w.g.orders.book.Share(ctx, func(tx *orders.Tx) error { return w.postShipment(ctx, tx, res) })
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // postShipment settles one 945 against its order and posts it.
