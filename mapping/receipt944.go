@@ -23,13 +23,9 @@ import (
 // transit (never below zero), so the 943's in transit then stays until a
 // 947 or an operator clears it.
 func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (*Result, error) {
-	mp, err := m.start(partners.DocX12944, src)
-	if err != nil {
-		return nil, err
-	}
-	loc, ok := mp.warehouseLocation(doc.Parties)
-	if !ok {
-		return mp.finish()
+	mp, loc, res, err := m.startWarehouse(partners.DocX12944, doc.Parties, src)
+	if mp == nil {
+		return res, err
 	}
 	order := doc.DepositorOrder
 	if order == "" {
@@ -40,17 +36,8 @@ func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (
 	mp.res.Lines = len(doc.Lines)
 	for i := range doc.Lines {
 		l := &doc.Lines[i]
-		place := segAt(l.Pos, "W07")
-		sku, ok := mp.itemSKU(l.IDs, l.CaseUPC, place)
+		sku, n, ok := mp.lineQuantity(l.IDs, l.CaseUPC, l.Quantity, l.Unit, segAt(l.Pos, "W07"), "W0701", "received")
 		if !ok {
-			continue
-		}
-		n, ok := mp.quantity(l.Quantity, l.Unit, sku, place)
-		if !ok {
-			continue
-		}
-		if n < 0 {
-			mp.problem(place, "W0701", string(l.Quantity), "a quantity received cannot be negative")
 			continue
 		}
 		ref := mp.reference("944", l.Pos, order)

@@ -15,13 +15,9 @@ import (
 // undated when absent). A 944 receiving it with receive_against:
 // in_transit takes it off again.
 func (m *Mapper) TransferShipment943(doc *documents.TransferShipment943, src Source) (*Result, error) {
-	mp, err := m.start(partners.DocX12943, src)
-	if err != nil {
-		return nil, err
-	}
-	loc, ok := mp.warehouseLocation(doc.Parties)
-	if !ok {
-		return mp.finish()
+	mp, loc, res, err := m.startWarehouse(partners.DocX12943, doc.Parties, src)
+	if mp == nil {
+		return res, err
 	}
 	var expected documents.OrderDate
 	for _, d := range doc.Dates {
@@ -39,17 +35,8 @@ func (m *Mapper) TransferShipment943(doc *documents.TransferShipment943, src Sou
 	mp.res.Lines = len(doc.Lines)
 	for i := range doc.Lines {
 		l := &doc.Lines[i]
-		place := segAt(l.Pos, "W04")
-		sku, ok := mp.itemSKU(l.IDs, l.CaseUPC, place)
+		sku, n, ok := mp.lineQuantity(l.IDs, l.CaseUPC, l.Quantity, l.Unit, segAt(l.Pos, "W04"), "W0401", "shipped")
 		if !ok {
-			continue
-		}
-		n, ok := mp.quantity(l.Quantity, l.Unit, sku, place)
-		if !ok {
-			continue
-		}
-		if n < 0 {
-			mp.problem(place, "W0401", string(l.Quantity), "a quantity shipped cannot be negative")
 			continue
 		}
 		mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(strconv.Itoa(l.Pos)),
