@@ -106,8 +106,9 @@ func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger
 
 // orderDocumentType reports whether a ledger reference's document type
 // is an order document's (a 940 or an 850: an order identified by
-// partner + number). Reservations are not: a reservation with a ship-to
-// is an order whose ship-to only the order book keeps.
+// partner + number). Reservations are not: the ledger does not say which
+// had a ship-to (those are orders), and reservations with a ship-to came
+// after the order book, so a data folder holding any is seeded already.
 func orderDocumentType(t string) bool { return t == "940" || t == "850" }
 
 // seedChange applies one posting's order document movements to states.
