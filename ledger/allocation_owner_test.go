@@ -50,7 +50,7 @@ func TestAllocationsLegacyKeys(t *testing.T) {
 	// Rewrite the allocation under its old key, as the previous version wrote it.
 	err := l.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bktPositions)
-		now := allocationKey("A", "W", "shopmart", "SO-1")
+		now := allocationKey("A", "W", allocationOrder("shopmart", "SO-1"))
 		v := b.Get(now)
 		if v == nil {
 			t.Fatal("no allocation under the partner's key")

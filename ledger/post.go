@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -492,18 +493,18 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 	// Allocations are kept per order. An allocated snapshot's adjustment
 	// goes to the position's unnamed slot (order ""), which may be
 	// negative; no movement can name that order.
-	var owner, order string // the allocation m changes: partner, order
-	var useOrder bool       // whether m changes one
-	var orderDelta int64    // by how much
-	var alloc int64         // the allocation before m
+	var order string     // the allocation m changes (allocationOrder)
+	var useOrder bool    // whether m changes one
+	var orderDelta int64 // by how much
+	var alloc int64      // the allocation before m
 	switch {
 	case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
-		owner, order, useOrder = cmp.Or(m.OrderPartner, m.Reference.Partner), m.Reference.Order, m.Reference.Order != ""
+		order, useOrder = allocationOrder(cmp.Or(m.OrderPartner, m.Reference.Partner), m.Reference.Order), m.Reference.Order != ""
 	case m.Kind == KindSnapshot && m.Bucket == BucketAllocated:
 		order, useOrder = "", true
 	}
 	if useOrder {
-		if alloc, err = w.allocation(m.SKU, m.Location, owner, order); err != nil {
+		if alloc, err = w.allocation(m.SKU, m.Location, order); err != nil {
 			return &fieldError{"reference.order", ErrCorrupt, err.Error()}
 		}
 	}
@@ -592,7 +593,7 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 		if v := alloc + orderDelta; v > MaxQuantity || v < -MaxQuantity {
 			return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("allocation of order %q would become %d", order, v)}
 		}
-		w.newAllocs[string(allocationKey(m.SKU, m.Location, owner, order))] = alloc + orderDelta
+		w.newAllocs[string(allocationKey(m.SKU, m.Location, order))] = alloc + orderDelta
 	}
 	if m.Kind == KindSnapshot {
 		s.snapMask |= 1 << m.Bucket
@@ -624,14 +625,14 @@ func absorb(s *posState, effective int64, d *Quantities) bool {
 
 // shiftUnnamed adds n to the unnamed allocation slot of a position.
 func (w *writer) shiftUnnamed(sku, loc string, n int64) *fieldError {
-	cur, err := w.allocation(sku, loc, "", "")
+	cur, err := w.allocation(sku, loc, "")
 	if err != nil {
 		return &fieldError{"reference.order", ErrCorrupt, err.Error()}
 	}
 	if v := cur + n; v > MaxQuantity || v < -MaxQuantity {
 		return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("unnamed allocation would become %d", v)}
 	}
-	w.newAllocs[string(allocationKey(sku, loc, "", ""))] = cur + n
+	w.newAllocs[string(allocationKey(sku, loc, ""))] = cur + n
 	return nil
 }
 
@@ -650,31 +651,39 @@ func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error
 	return s.q.sub(later), nil
 }
 
-// allocationKey is sku 0 loc 0 0xFE partner 0 order: an order's
-// identity is its partner and its number. Without a partner (the
-// unnamed slot, a reservation without a channel) it is sku 0 loc 0 0xFE
-// order, the form every allocation had before they were keyed by
-// partner (see allocation).
-func allocationKey(sku, loc, partner, order string) []byte {
-	k := append(positionPrefix(sku, loc), allocationMark)
-	if partner != "" {
-		k = append(append(k, partner...), 0)
-	}
-	return append(k, order...)
+// allocationKey is sku 0 loc 0 0xFE order, order an allocationOrder.
+func allocationKey(sku, loc, order string) []byte {
+	return append(append(positionPrefix(sku, loc), allocationMark), order...)
 }
 
-// allocation returns what a partner's order has allocated at a position.
-// An allocation stored by order number only (a ledger from before
-// allocations were keyed by partner) is taken over by the first partner
-// whose movement of that order number reads it: it moves to the
+// orderSep ends the partner in an allocationOrder (partners and order
+// numbers are valid text: no control character).
+const orderSep = 0x1F
+
+// allocationOrder is the order an allocation is kept under: the order's
+// identity, partner 0x1F number. Without a partner (the unnamed slot, a
+// reservation without a channel) it is the number alone, the form every
+// allocation had before they were kept per partner (see allocation).
+func allocationOrder(partner, number string) string {
+	if partner == "" {
+		return number
+	}
+	return partner + string(rune(orderSep)) + number
+}
+
+// allocation returns what an order (an allocationOrder) has allocated at
+// a position. An allocation stored under the order number only (a ledger
+// from before allocations were kept per partner) is taken over by the
+// first partner whose movement of that number reads it: it moves to the
 // partner's key in this posting.
-func (w *writer) allocation(sku, loc, partner, order string) (int64, error) {
-	k := allocationKey(sku, loc, partner, order)
+func (w *writer) allocation(sku, loc, order string) (int64, error) {
+	k := allocationKey(sku, loc, order)
 	n, found, err := w.storedAllocation(k, order)
-	if err != nil || found || partner == "" {
+	i := strings.IndexByte(order, orderSep)
+	if err != nil || found || i < 0 {
 		return n, err
 	}
-	legacy := allocationKey(sku, loc, "", order)
+	legacy := allocationKey(sku, loc, order[i+1:])
 	if n, found, err = w.storedAllocation(legacy, order); err != nil || !found || n == 0 {
 		return 0, err
 	}
