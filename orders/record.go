@@ -341,36 +341,64 @@ func dispatchWarehouse(r *Record, location string) string {
 	return ""
 }
 
-// Overdue lists what the order is waiting for past its due time at now
-// (a warehouse's 997 for our last 940, a warehouse's 945), a 940 its
+// Kinds of Attention.
+const (
+	AttentionHeld     = "held"     // a 940 not sent: an item the warehouse's cross-reference misses
+	AttentionRejected = "rejected" // the warehouse's 997 rejected the last 940
+	AttentionNo997    = "no_997"   // no 997 for the last 940 within the warehouse's ack window
+	AttentionNo945    = "no_945"   // no complete 945 within the warehouse's ship window
+)
+
+// Attention is one thing an order needs an operator for: Kind (one of
+// the Attention kinds) and Text, which names the warehouse, location,
+// 940 and due time.
+type Attention struct {
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+}
+
+// Attention lists what the order is waiting for past its due time at
+// now (a warehouse's 997 for our last 940, a warehouse's 945), a 940 its
 // warehouse rejected (997 AK9 R) and a 940 held back (an item its
 // cross-reference misses). Empty when nothing needs attention.
-func (r *Record) Overdue(now time.Time) []string {
+func (r *Record) Attention(now time.Time) []Attention {
 	if !r.Open {
 		return nil
 	}
-	var out []string
+	var out []Attention
+	add := func(kind, format string, args ...any) {
+		out = append(out, Attention{Kind: kind, Text: fmt.Sprintf(format, args...)})
+	}
 	for i := range r.Dispatches {
 		d := &r.Dispatches[i]
 		if d.Held != "" {
-			out = append(out, fmt.Sprintf("the 940 to %s for %s is held: %s", d.Warehouse, d.Location, d.Held))
+			add(AttentionHeld, "the 940 to %s for %s is held: %s", d.Warehouse, d.Location, d.Held)
 		}
 		if !d.sent() {
 			continue
 		}
 		last := d.Sends[len(d.Sends)-1]
 		if last.AckState == "rejected" {
-			out = append(out, fmt.Sprintf("%s rejected the 940 of %s (interchange %s) in its 997: it is not going to ship it",
-				d.Warehouse, d.Location, last.Interchange))
+			add(AttentionRejected, "%s rejected the 940 of %s (interchange %s) in its 997: it is not going to ship it",
+				d.Warehouse, d.Location, last.Interchange)
 		}
 		if last.AckState == "" && !last.AckDue.IsZero() && now.After(last.AckDue) {
-			out = append(out, fmt.Sprintf("no 997 from %s for the 940 of %s (interchange %s), due %s",
-				d.Warehouse, d.Location, last.Interchange, last.AckDue.Format(time.RFC3339)))
+			add(AttentionNo997, "no 997 from %s for the 940 of %s (interchange %s), due %s",
+				d.Warehouse, d.Location, last.Interchange, last.AckDue.Format(time.RFC3339))
 		}
 		if !d.closed() && !d.ShipDue.IsZero() && now.After(d.ShipDue) {
-			out = append(out, fmt.Sprintf("no complete 945 from %s for order %s at %s, due %s",
-				d.Warehouse, d.Order, d.Location, d.ShipDue.Format(time.RFC3339)))
+			add(AttentionNo945, "no complete 945 from %s for order %s at %s, due %s",
+				d.Warehouse, d.Order, d.Location, d.ShipDue.Format(time.RFC3339))
 		}
+	}
+	return out
+}
+
+// Overdue lists the texts of what needs attention (Attention).
+func (r *Record) Overdue(now time.Time) []string {
+	var out []string
+	for _, a := range r.Attention(now) {
+		out = append(out, a.Text)
 	}
 	return out
 }

@@ -25,7 +25,7 @@ import (
 //
 //	SO-00 cancelled; SO-01 sent to acme-3pl (as outbound f.deadID), its
 //	997 overdue; SO-02 (acknowledged) shipped in full (closed); SO-03
-//	(acknowledged) partly shipped (backorder); SO-04, SO-05, SO-06 and NW-1 allocated.
+//	(acknowledged) partly shipped (backorder), its 945 window passed; SO-04, SO-05, SO-06 and NW-1 allocated.
 func orderBookFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := newFixture(t, fixtureOptions{})
@@ -51,7 +51,11 @@ func orderBookFixture(t *testing.T) *fixture {
 			for i := range out {
 				out[i].Lines[0].Item = "AC-1001"
 			}
-			r.NoteSent(&out[0], orders.Send{Outbox: f.deadID, Interchange: "000000007", AckDue: now.Add(-time.Hour)}, time.Time{}, now.Add(-5*time.Hour))
+			var shipDue time.Time
+			if number == "SO-03" { // its 945 window has passed
+				shipDue = now.Add(-30 * time.Minute)
+			}
+			r.NoteSent(&out[0], orders.Send{Outbox: f.deadID, Interchange: "000000007", AckDue: now.Add(-time.Hour)}, shipDue, now.Add(-5*time.Hour))
 		}
 		if err := st.Put(ctx, r); err != nil {
 			t.Fatal(err)
@@ -107,8 +111,14 @@ func TestBrowserOrders(t *testing.T) {
 			t.Errorf("%s: state %q, want %q", number, got, want)
 		}
 	}
-	if got := cell("SO-01", 8); !strings.Contains(got, "overdue") || !strings.Contains(got, "no 997 from acme-3pl") {
+	if got := cell("SO-01", 8); !strings.HasPrefix(got, "no 997") || !strings.Contains(got, "no 997 from acme-3pl") {
 		t.Errorf("SO-01 needs attention: %q", got)
+	}
+	if got := cell("SO-03", 8); !strings.HasPrefix(got, "no 945") || !strings.Contains(got, "no complete 945 from acme-3pl for order SO-03") {
+		t.Errorf("SO-03 needs attention: %q", got)
+	}
+	if got := cell("SO-02", 8); got != "" {
+		t.Errorf("the closed SO-02 needs attention: %q", got)
 	}
 	if dir := os.Getenv("DOCKSIDE_WEB_SCREENSHOTS"); dir != "" {
 		b.Screenshot(filepath.Join(dir, "orders.png"))
@@ -132,7 +142,7 @@ func TestBrowserOrders(t *testing.T) {
 	filter(`document.querySelector("#f-state").value = "shipping"`, "state=shipping", "SO-03")
 	filter(`document.querySelector("#f-state").value = "cancelled"`, "state=cancelled", "SO-00")
 	filter(`document.querySelector("#f-partner").value = "northwind"`, "partner=northwind", "NW-1")
-	filter(`document.querySelector("#f-overdue").checked = true`, "overdue=true", "SO-01")
+	filter(`document.querySelector("#f-overdue").checked = true`, "overdue=true", "SO-01,SO-03")
 	filter(`document.querySelector("#f-partner").value = "northwind"; document.querySelector("#f-state").value = "closed"`, "state=closed", "")
 
 	// The export of a filtered list holds that filter's orders.
@@ -276,7 +286,7 @@ func TestOrdersExport(t *testing.T) {
 	if got := strings.Join(so03, ","); got != want {
 		t.Errorf("SO-03's life in the export: %s, want %s", got, want)
 	}
-	if got := xlsxRows(t, get("?overdue=true"), "Orders", 1); strings.Join(got, ",") != "SO-01" {
+	if got := xlsxRows(t, get("?overdue=true"), "Orders", 1); strings.Join(got, ",") != "SO-01,SO-03" {
 		t.Errorf("overdue export: %v", got)
 	}
 	if got := xlsxRows(t, get("?partner=northwind"), "Orders", 1); strings.Join(got, ",") != "NW-1" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/dockside-edi/dockside/orders"
 )
@@ -49,7 +50,7 @@ func (s *Server) apiOrdersXLSX(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, v := range views {
-			if err := addOrderRows(list, life, v); err != nil {
+			if err := addOrderRows(list, life, v, now); err != nil {
 				s.apiError(w, r, err)
 				return
 			}
@@ -71,8 +72,8 @@ func (s *Server) apiOrdersXLSX(w http.ResponseWriter, r *http.Request) {
 }
 
 // addOrderRows adds an order's row to list and its steps to life.
-func addOrderRows(list, life *sheet, v orders.View) error {
-	row := newOrderRow(v)
+func addOrderRows(list, life *sheet, v orders.View, now time.Time) error {
+	row := newOrderRow(v, now)
 	var shipped int64
 	for _, d := range v.Dispatches {
 		for _, l := range d.Lines {

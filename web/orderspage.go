@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/partners"
@@ -27,18 +28,36 @@ type orderStateOption struct {
 	Label string
 }
 
-// orderRow is one order in the list.
+// attentionLabels name the kinds of attention in a pill.
+var attentionLabels = map[string]string{
+	orders.AttentionNo997:    "no 997",
+	orders.AttentionNo945:    "no 945",
+	orders.AttentionRejected: "940 rejected",
+	orders.AttentionHeld:     "940 held",
+}
+
+// attentionItem is one thing an order needs, with its pill's label.
+type attentionItem struct {
+	orders.Attention
+	Label string
+}
+
+// orderRow is one order as the dashboard shows it.
 type orderRow struct {
 	orders.View
-	Label string
+	Label     string
+	Attention []attentionItem
 	// Quantity is what the order's lines hold in all; Warehouses the
 	// warehouses its 940s went to.
 	Quantity   int64
 	Warehouses string
 }
 
-func newOrderRow(v orders.View) orderRow {
+func newOrderRow(v orders.View, now time.Time) orderRow {
 	row := orderRow{View: v, Label: orderStateLabels[v.State]}
+	for _, a := range v.Record.Attention(now) {
+		row.Attention = append(row.Attention, attentionItem{a, attentionLabels[a.Kind]})
+	}
 	var whs []string
 	for _, l := range v.Lines {
 		row.Quantity += l.Quantity
@@ -76,7 +95,7 @@ func (s *Server) ordersListPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := ordersData{Query: r.URL.Query(), Next: next, Partners: s.partners().Profiles()}
 	for _, v := range views {
-		d.Orders = append(d.Orders, newOrderRow(v))
+		d.Orders = append(d.Orders, newOrderRow(v, now))
 	}
 	for _, st := range orders.States {
 		d.States = append(d.States, orderStateOption{st, orderStateLabels[st]})
@@ -93,6 +112,7 @@ func (s *Server) orderPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	row := newOrderRow(rec.View(s.now()))
+	now := s.now()
+	row := newOrderRow(rec.View(now), now)
 	s.render(w, r, http.StatusOK, "order", pageData{Title: "Order " + rec.Number, Nav: "orders", Data: row})
 }
