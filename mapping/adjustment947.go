@@ -19,9 +19,13 @@ import (
 // contradicts the reason's direction, is a problem naming its segment;
 // with the default on_error: reject nothing of the document is posted.
 func (m *Mapper) AdjustmentAdvice947(doc *documents.AdjustmentAdvice947, src Source) (*Result, error) {
-	mp, loc, res, err := m.startWarehouse(partners.DocX12947, doc.Parties, src)
-	if mp == nil {
-		return res, err
+	mp, err := m.start(partners.DocX12947, src)
+	if err != nil {
+		return nil, err
+	}
+	loc, ok := mp.warehouseLocation(doc.Parties)
+	if !ok {
+		return mp.finish()
 	}
 	adj := doc.WarehouseAdjustment
 	if adj == "" {

@@ -23,9 +23,13 @@ import (
 // transit (never below zero), so the 943's in transit then stays until a
 // 947 or an operator clears it.
 func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (*Result, error) {
-	mp, loc, res, err := m.startWarehouse(partners.DocX12944, doc.Parties, src)
-	if mp == nil {
-		return res, err
+	mp, err := m.start(partners.DocX12944, src)
+	if err != nil {
+		return nil, err
+	}
+	loc, ok := mp.warehouseLocation(doc.Parties)
+	if !ok {
+		return mp.finish()
 	}
 	order := doc.DepositorOrder
 	if order == "" {

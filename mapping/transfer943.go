@@ -15,9 +15,13 @@ import (
 // undated when absent). A 944 receiving it with receive_against:
 // in_transit takes it off again.
 func (m *Mapper) TransferShipment943(doc *documents.TransferShipment943, src Source) (*Result, error) {
-	mp, loc, res, err := m.startWarehouse(partners.DocX12943, doc.Parties, src)
-	if mp == nil {
-		return res, err
+	mp, err := m.start(partners.DocX12943, src)
+	if err != nil {
+		return nil, err
+	}
+	loc, ok := mp.warehouseLocation(doc.Parties)
+	if !ok {
+		return mp.finish()
 	}
 	var expected documents.OrderDate
 	for _, d := range doc.Dates {

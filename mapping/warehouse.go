@@ -9,23 +9,6 @@ import (
 
 // What the warehouse advices (943, 944, 947) share.
 
-// startWarehouse starts mapping a warehouse advice of type doc: its
-// location is read from the heading parties (warehouseLocation). When
-// that fails (or the mapping cannot start), mp is nil and the caller
-// returns res, err as they are.
-func (m *Mapper) startWarehouse(doc partners.DocType, parties []documents.Party, src Source) (mp *mapping, loc string, res *Result, err error) {
-	mp, err = m.start(doc, src)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	loc, ok := mp.warehouseLocation(parties)
-	if !ok {
-		res, err = mp.finish()
-		return nil, "", res, err
-	}
-	return mp, loc, nil, nil
-}
-
 // lineQuantity reads a warehouse line's item (itemSKU) and its quantity
 // q in base units, which cannot be negative: place is the line's
 // segment, element the quantity's (W0401), what the quantity is (shipped,
