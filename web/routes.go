@@ -89,6 +89,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/outbox", ro, kindPage, s.outboxList},
 		{"GET", "/outbox/{id}", ro, kindPage, s.outboxMessagePage},
 		{"POST", "/outbox/{id}/retry", op, kindForm, s.retryForm},
+		{"GET", "/orders", ro, kindPage, s.ordersListPage},
+		{"GET", "/orders/{partner}/{number}", ro, kindPage, s.orderPage},
 		{"GET", "/partners", ro, kindPage, s.partnersPage},
 		{"POST", "/partners/reload", op, kindForm, s.reloadForm},
 		{"POST", "/partners/{id}/advice/preview", op, kindForm, s.advicePreviewForm},
@@ -96,8 +98,6 @@ func (s *Server) routeTable() []route {
 		{"GET", "/partners/{id}", ro, kindPage, s.partnerPage},
 		{"GET", "/inventory", ro, kindPage, s.inventoryPage},
 		{"GET", "/audit", ro, kindPage, s.auditPageView},
-		{"GET", "/orders", ro, kindPage, s.ordersListPage},
-		{"GET", "/orders/{partner}/{number}", ro, kindPage, s.orderPage},
 	}
 }
 
