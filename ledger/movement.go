@@ -67,7 +67,7 @@ type Movement struct {
 	// Reference.Partner (a warehouse's 945 ships a channel's order):
 	// allocations are kept per partner + order. Empty: Reference.Partner.
 	// Not stored.
-	OrderPartner string
+	OrderPartner string `json:",omitempty"`
 	Reference    Reference
 	// Reason says why; required for adjust movements.
 	Reason string

@@ -178,15 +178,14 @@ func (s *WarehouseShipment) ShipmentKey(line int) string {
 }
 
 // SettleShipment makes the movements of a 945 settled against its order:
-// partner and order are the order's identity in the ledger (its
-// allocations are kept under them: the channel's, not the warehouse's
-// that sends the 945), location the ship-from location, lines what is new (a line
+// order is the order's number in the ledger (its allocations are kept
+// under it and its partner: see SetOrderPartner), location the ship-from location, lines what is new (a line
 // confirmed before is not among them). Each line takes what it shipped
 // off on hand at the location and off the order's allocation there
 // (one shipment movement), and a closing status releases the rest of
 // the allocation. Source keys are ShipmentKey(line) + "|ship" and
 // "|release".
-func (r *Result) SettleShipment(partner, order, location string, lines []ShippedPosting) {
+func (r *Result) SettleShipment(order, location string, lines []ShippedPosting) {
 	s := r.Shipment
 	n := len(lines)
 	for _, p := range lines {
@@ -205,12 +204,22 @@ func (r *Result) SettleShipment(partner, order, location string, lines []Shipped
 		key := s.ShipmentKey(p.Line)
 		if l.Quantity > 0 {
 			ms = append(ms, ledger.Movement{SourceKey: key + "|ship", SKU: l.SKU, Location: location, Kind: ledger.KindShipment,
-				Quantity: l.Quantity, Effective: s.Effective, Reference: ref, OrderPartner: partner})
+				Quantity: l.Quantity, Effective: s.Effective, Reference: ref})
 		}
 		if p.Release > 0 {
 			ms = append(ms, ledger.Movement{SourceKey: key + "|release", SKU: l.SKU, Location: location, Kind: ledger.KindRelease,
-				Quantity: p.Release, Effective: s.Effective, Reference: ref, OrderPartner: partner, Reason: "945 W12-01 " + l.Status})
+				Quantity: p.Release, Effective: s.Effective, Reference: ref, Reason: "945 W12-01 " + l.Status})
 		}
 	}
 	r.Movements = ms
+}
+
+// SetOrderPartner names the partner whose order the result's movements
+// take allocations from, when it is not the sender: a 945 (from the
+// warehouse) ships a channel's order, whose allocations the ledger keeps
+// under the channel and the order number (ledger.Movement.OrderPartner).
+func (r *Result) SetOrderPartner(partner string) {
+	for i := range r.Movements {
+		r.Movements[i].OrderPartner = partner
+	}
 }

@@ -46,7 +46,8 @@ func TestShippingAdvice945(t *testing.T) {
 		s.Lines[1] != (ShippedLine{Pos: 7, SKU: "SKU-G", Status: "IC"}) || len(res.Movements) != 0 {
 		t.Fatalf("shipment %+v, %d movements", s, len(res.Movements))
 	}
-	res.SettleShipment("shop", "SO-1", "east", []ShippedPosting{{Index: 0, Line: 2}, {Index: 1, Line: 1, Release: 5}})
+	res.SettleShipment("SO-1", "east", []ShippedPosting{{Index: 0, Line: 2}, {Index: 1, Line: 1, Release: 5}})
+	res.SetOrderPartner("shop")
 	want := []string{"945|dc|SO-1|BOL-7|2|ship shipment SKU-W 24 SO-1", "945|dc|SO-1|BOL-7|1|release release SKU-G 5 SO-1"}
 	if len(res.Movements) != len(want) {
 		t.Fatalf("%d movements, want %d: %+v", len(res.Movements), len(want), res.Movements)
