@@ -76,8 +76,9 @@ func (w *work) postShipment(ctx context.Context, tx *orders.Tx, res *mapping.Res
 		postings[i] = mapping.ShippedPosting{Index: l.Index, Line: l.Line, Release: l.Release}
 	}
 	res.SettleShipment(sh.Prev.Number, sh.Location, postings)
-	res.SetOrderPartner(sh.Prev.Partner) // the channel's order: its allocations are the channel's
-	var keys []string                    // the posting was made when the ledger holds its first movement's line
+	// The channel's order: its allocations are the channel's, not the warehouse's.
+	res.SetOrderPartner(sh.Prev.Partner)
+	var keys []string // the posting was made when the ledger holds its first movement's line
 	if len(res.Movements) > 0 {
 		k := res.Movements[0].SourceKey
 		keys = append(keys, k[:strings.LastIndexByte(k, '|')])
