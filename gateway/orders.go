@@ -47,7 +47,7 @@ type orderBook struct {
 // the 940s of an order whose posting a crash cut off from them (see
 // orders.Book.WhenPosted). A new book (a
 // data folder of a version without one) is first filled from the
-// ledger's 940 postings, so that orders opened before the upgrade are
+// ledger's 940 and 850 postings, so that orders opened before the upgrade are
 // known: re-sent, they are duplicates; changed or cancelled, they are
 // found.
 func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger, now func() time.Time,
@@ -70,8 +70,8 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 	return b, nil
 }
 
-// seed fills the book from the ledger's postings of 940 movements, in
-// order: a document that allocates for an order opens it with those lines
+// seed fills the book from the ledger's postings of 940 and 850
+// movements, in order: a document that allocates for an order opens it with those lines
 // (an original or a change); one that only releases cancels it. The
 // records and the mark that seeding is done are written in one step: a
 // crash before it seeds again at the next start.
@@ -99,12 +99,19 @@ func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger
 	}
 	err := b.store.Seed(ctx, recs)
 	if err == nil && len(states) > 0 {
-		log.Info("order book filled from the ledger's 940 postings", "orders", len(states), "postings read", seq)
+		log.Info("order book filled from the ledger's 940 and 850 postings", "orders", len(states), "postings read", seq)
 	}
 	return err
 }
 
-// seedChange applies one posting's 940 movements to states.
+// orderDocumentType reports whether a ledger reference's document type
+// is an order document's (a 940 or an 850: an order identified by
+// partner + number). Reservations are not: the ledger does not say which
+// had a ship-to (those are orders), and reservations with a ship-to came
+// after the order book, so a data folder holding any is seeded already.
+func orderDocumentType(t string) bool { return t == "940" || t == "850" }
+
+// seedChange applies one posting's order document movements to states.
 func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 	type doc struct {
 		partner, order string
@@ -115,7 +122,7 @@ func seedChange(states map[string]*mapping.OrderState, ch *ledger.Change) {
 	for i := range ch.Movements {
 		m := &ch.Movements[i]
 		r := m.Reference
-		if r.DocumentType != "940" || r.Order == "" || (m.Kind != ledger.KindAllocate && m.Kind != ledger.KindRelease) {
+		if !orderDocumentType(r.DocumentType) || r.Order == "" || (m.Kind != ledger.KindAllocate && m.Kind != ledger.KindRelease) {
 			continue
 		}
 		var d *doc
@@ -261,6 +268,9 @@ func (w *work) settleOrder(ctx context.Context, tx *orders.Tx, res *mapping.Resu
 		w.g.log.Info("order document repeats the order as it stands: nothing posted", "partner", o.Partner, "order", o.Number,
 			"action", o.Action, "message", w.msg.ID, "set by", prev.By.String())
 		return nil, nil
+	}
+	if o.Kind == mapping.KindOrder && o.Action == mapping.OrderReplace && rec != nil {
+		res.LessShipped(rec.Shipped) // what its warehouses shipped is allocated no more
 	}
 	now := w.g.now().UTC()
 	if o.Kind != mapping.KindOrder {

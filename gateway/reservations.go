@@ -202,7 +202,7 @@ func (r *Reservations) Release(ctx context.Context, key string) error {
 	_, err = r.ledger.Post(ctx, ledger.Document{Key: "api|release|" + key, Movements: []ledger.Movement{{
 		SourceKey: "api|release|" + key, SKU: rec.SKU, Location: rec.Location, Kind: ledger.KindRelease,
 		Quantity: rec.Quantity, Reason: "reservation released",
-		Reference: ledger.Reference{DocumentType: "reservation", Order: rec.Order},
+		Reference: ledger.Reference{Partner: rec.Channel, DocumentType: "reservation", Order: rec.Order},
 	}}})
 	if err != nil {
 		return err

@@ -28,19 +28,17 @@ import (
 // profile is fixed, it goes through.
 
 // postShipments settles and posts the 945s of a message, one at a time,
-// while no other order document is settled (the book's lock).
+// while no order document is settled (the book is shared: Share): each
+// 945 holds the one order it confirms, so other workers' 945s of other
+// orders settle and post meanwhile, sharing commits.
 func (w *work) postShipments(ctx context.Context, docs []*mapping.Result) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	return w.g.orders.book.Apply(ctx, func(tx *orders.Tx) error {
-		for _, res := range docs {
-			if err := w.postShipment(ctx, tx, res); err != nil {
-				return err
-			}
+	for _, res := range docs {
+		err := w.g.orders.book.Share(ctx, func(tx *orders.Tx) error { return w.postShipment(ctx, tx, res) })
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // postShipment settles one 945 against its order and posts it.
@@ -72,11 +70,14 @@ func (w *work) postShipment(ctx context.Context, tx *orders.Tx, res *mapping.Res
 			"shipment", s.Shipment, "message", w.msg.ID)
 		return nil
 	}
+	sh.Next.Cite(len(sh.Prev.Events), w.msg.ID) // the steps the 945 added came from this message
 	postings := make([]mapping.ShippedPosting, len(sh.Lines))
 	for i, l := range sh.Lines {
 		postings[i] = mapping.ShippedPosting{Index: l.Index, Line: l.Line, Release: l.Release}
 	}
 	res.SettleShipment(sh.Prev.Number, sh.Location, postings)
+	// The channel's order: its allocations are the channel's, not the warehouse's.
+	res.SetOrderPartner(sh.Prev.Partner)
 	var keys []string // the posting was made when the ledger holds its first movement's line
 	if len(res.Movements) > 0 {
 		k := res.Movements[0].SourceKey

@@ -16,6 +16,12 @@
 // to promise is derived as on_hand − allocated − damaged − quarantined and
 // may go negative, which is an oversell signal and is reported as is.
 //
+// Allocations are kept per order: partner + order number (the movement's
+// OrderPartner, else its Reference.Partner, and Reference.Order), so two
+// channels' orders of the same number never share one. An allocation a
+// ledger from before stored by order number only is taken over by the
+// first partner whose movement of that number reads it.
+//
 // A snapshot movement is an absolute count of one bucket as of a time T. It
 // is posted as the adjustment count − balance_as_of(T), effective at T, so
 // movements effective after T stay applied. A snapshot older than the newest

@@ -63,7 +63,12 @@ type Movement struct {
 	// least Quantity. Reservations use it so that two of them can never
 	// promise the same unit. Allocations only; not stored.
 	RequireAvailable bool
-	Reference        Reference
+	// OrderPartner names whose order Reference.Order is when that is not
+	// Reference.Partner (a warehouse's 945 ships a channel's order):
+	// allocations are kept per partner + order. Empty: Reference.Partner.
+	// Not stored.
+	OrderPartner string `json:",omitempty"`
+	Reference    Reference
 	// Reason says why; required for adjust movements.
 	Reason string
 
@@ -99,7 +104,7 @@ type Reference struct {
 	Group        string // group control number (GS06)
 	Transaction  string // transaction set control number (ST02)
 	Line         int    // line or row in the document
-	Order        string // order number; allocations are kept per order
+	Order        string // order number; allocations are kept per partner + order
 }
 
 // Quantities holds one figure per bucket.

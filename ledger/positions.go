@@ -12,8 +12,11 @@ import (
 //
 //	P effective (8) id (8) → a block of older timeline entries, named by
 //	                         its first (timeline.go)
-//	P 0xFE order           → the order's allocation (varint); order "" holds
-//	                         what allocated snapshots adjusted
+//	P 0xFE partner 0x1F order → the partner's order's allocation (varint)
+//	P 0xFE order           → an order's allocation without a partner (as
+//	                         every one was before they were kept per
+//	                         partner: see writer.allocation); order ""
+//	                         holds what allocated snapshots adjusted
 //	P 0xFF                 → balance record with the newest timeline
 //	                         entries (decodePosState)
 //

@@ -2,10 +2,12 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -493,13 +495,13 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 	// Allocations are kept per order. An allocated snapshot's adjustment
 	// goes to the position's unnamed slot (order ""), which may be
 	// negative; no movement can name that order.
-	var order string     // the allocation m changes
+	var order string     // the allocation m changes (allocationOrder)
 	var useOrder bool    // whether m changes one
 	var orderDelta int64 // by how much
 	var alloc int64      // the allocation before m
 	switch {
 	case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
-		order, useOrder = m.Reference.Order, m.Reference.Order != ""
+		order, useOrder = allocationOrder(cmp.Or(m.OrderPartner, m.Reference.Partner), m.Reference.Order), m.Reference.Order != ""
 	case m.Kind == KindSnapshot && m.Bucket == BucketAllocated:
 		order, useOrder = "", true
 	}
@@ -651,26 +653,62 @@ func (w *writer) asOf(sku, loc string, s *posState, at int64) (Quantities, error
 	return s.q.sub(later), nil
 }
 
-// allocationKey is sku 0 loc 0 0xFE order.
+// allocationKey is sku 0 loc 0 0xFE order, order an allocationOrder.
 func allocationKey(sku, loc, order string) []byte {
 	return append(append(positionPrefix(sku, loc), allocationMark), order...)
 }
 
-// allocation returns what an order has allocated at a position.
+// orderSep ends the partner in an allocationOrder (partners and order
+// numbers are valid text: no control character).
+const orderSep = 0x1F
+
+// allocationOrder is the order an allocation is kept under: the order's
+// identity, partner 0x1F number. Without a partner (the unnamed slot, a
+// reservation without a channel) it is the number alone, the form every
+// allocation had before they were kept per partner (see allocation).
+func allocationOrder(partner, number string) string {
+	if partner == "" {
+		return number
+	}
+	return partner + string(rune(orderSep)) + number
+}
+
+// allocation returns what an order (an allocationOrder) has allocated at
+// a position. An allocation stored under the order number only (a ledger
+// from before allocations were kept per partner) is taken over by the
+// first partner whose movement of that number reads it: it moves to the
+// partner's key in this posting.
 func (w *writer) allocation(sku, loc, order string) (int64, error) {
 	k := allocationKey(sku, loc, order)
+	n, found, err := w.storedAllocation(k, order)
+	i := strings.IndexByte(order, orderSep)
+	if err != nil || found || i < 0 {
+		return n, err
+	}
+	legacy := allocationKey(sku, loc, order[i+1:])
+	if n, found, err = w.storedAllocation(legacy, order); err != nil || !found || n == 0 {
+		return 0, err
+	}
+	w.newAllocs[string(legacy)] = 0
+	w.newAllocs[string(k)] = n
+	return n, nil
+}
+
+// storedAllocation reads the allocation under key k, as this posting has
+// it so far.
+func (w *writer) storedAllocation(k []byte, order string) (int64, bool, error) {
 	if n, ok := w.newAllocs[string(k)]; ok {
-		return n, nil
+		return n, true, nil
 	}
 	v := w.positions.Get(k)
 	if v == nil {
-		return 0, nil
+		return 0, false, nil
 	}
 	n, size := binary.Varint(v)
 	if size <= 0 || size != len(v) {
-		return 0, fmt.Errorf("%w: allocation of order %q", ErrCorrupt, order)
+		return 0, false, fmt.Errorf("%w: allocation of order %q", ErrCorrupt, order)
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // slotFor returns the slot for a due date (zero time: undated).

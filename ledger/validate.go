@@ -104,6 +104,9 @@ func checkMovement(m *Movement, prev *Movement) *fieldError {
 	} else if field, bad := badReference(&m.Reference, m.Reason); bad {
 		return &fieldError{field, ErrInvalidText, ""}
 	}
+	if m.OrderPartner != "" && !validText(m.OrderPartner) {
+		return &fieldError{"order_partner", ErrInvalidText, ""}
+	}
 	if m.Quantity > MaxQuantity || m.Quantity < -MaxQuantity {
 		return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("%d is beyond ±%d", m.Quantity, int64(MaxQuantity))}
 	}
@@ -197,6 +200,7 @@ func normalize(m *Movement, now time.Time) Movement {
 		Bucket:           m.Bucket,
 		TakeInTransit:    m.TakeInTransit,
 		RequireAvailable: m.RequireAvailable,
+		OrderPartner:     m.OrderPartner,
 		Reference:        m.Reference,
 		Reason:           m.Reason,
 	}

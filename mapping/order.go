@@ -262,6 +262,35 @@ func (r *Result) SettleOrder(prev *OrderState, by Origin) (next *OrderState, dup
 	return fail(ErrUnknownOrder, "unknown action %q", o.Action)
 }
 
+// LessShipped lowers what a replace allocates by what its order shipped
+// before (shipped: the quantity shipped of a SKU at a location): the
+// replace's releases take the order's allocation as it stands, which
+// shipments already took down, so allocating each line in full again
+// would hold what left the building. Each position allocates what is
+// still open (ordered − shipped, not below zero); an allocation down to
+// nothing is dropped. The order's lines stay as ordered.
+func (r *Result) LessShipped(shipped func(sku, location string) int64) {
+	left := map[[2]string]int64{} // shipped, not yet taken off an allocation
+	ms := r.Movements[:0]
+	for _, m := range r.Movements {
+		if m.Kind == ledger.KindAllocate {
+			p := [2]string{m.SKU, m.Location}
+			n, ok := left[p]
+			if !ok {
+				n = shipped(m.SKU, m.Location)
+			}
+			take := min(n, m.Quantity)
+			m.Quantity -= take
+			left[p] = n - take
+			if m.Quantity == 0 {
+				continue
+			}
+		}
+		ms = append(ms, m)
+	}
+	r.Movements = ms
+}
+
 // replaceCode names the purpose code of a replace in the order's
 // document: BEG01 05 for an 850, W05-01 R for a 940.
 func (o *Order) replaceCode() string {

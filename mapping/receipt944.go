@@ -45,17 +45,8 @@ func (m *Mapper) ReceiptAdvice944(doc *documents.ReceiptAdvice944, src Source) (
 	mp.res.Lines = len(doc.Lines)
 	for i := range doc.Lines {
 		l := &doc.Lines[i]
-		place := segAt(l.Pos, "W07")
-		sku, ok := mp.itemSKU(l.IDs, l.CaseUPC, place)
+		sku, n, ok := mp.lineQuantity(l.IDs, l.CaseUPC, l.Quantity, l.Unit, segAt(l.Pos, "W07"), "W0701", "received")
 		if !ok {
-			continue
-		}
-		n, ok := mp.quantity(l.Quantity, l.Unit, sku, place)
-		if !ok {
-			continue
-		}
-		if n < 0 {
-			mp.problem(place, "W0701", string(l.Quantity), "a quantity received cannot be negative")
 			continue
 		}
 		ref := mp.reference("944", l.Pos, order)

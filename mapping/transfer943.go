@@ -42,17 +42,8 @@ func (m *Mapper) TransferShipment943(doc *documents.TransferShipment943, src Sou
 	mp.res.Lines = len(doc.Lines)
 	for i := range doc.Lines {
 		l := &doc.Lines[i]
-		place := segAt(l.Pos, "W04")
-		sku, ok := mp.itemSKU(l.IDs, l.CaseUPC, place)
+		sku, n, ok := mp.lineQuantity(l.IDs, l.CaseUPC, l.Quantity, l.Unit, segAt(l.Pos, "W04"), "W0401", "shipped")
 		if !ok {
-			continue
-		}
-		n, ok := mp.quantity(l.Quantity, l.Unit, sku, place)
-		if !ok {
-			continue
-		}
-		if n < 0 {
-			mp.problem(place, "W0401", string(l.Quantity), "a quantity shipped cannot be negative")
 			continue
 		}
 		mp.res.Movements = append(mp.res.Movements, ledger.Movement{SourceKey: mp.sourceKey(strconv.Itoa(l.Pos)),

@@ -62,3 +62,23 @@ func (mp *mapping) itemSKU(ids []documents.ProductID, caseUPC string, place wher
 	}
 	return mp.sku(ids, place)
 }
+
+// lineQuantity reads a warehouse line's item (itemSKU) and its quantity
+// q in base units, which cannot be negative: place is the line's
+// segment, element the quantity's (W0401), what the quantity is (shipped,
+// received) for the problem. false: a problem was noted.
+func (mp *mapping) lineQuantity(ids []documents.ProductID, caseUPC string, q documents.Decimal, unit string, place where, element, what string) (string, int64, bool) {
+	sku, ok := mp.itemSKU(ids, caseUPC, place)
+	if !ok {
+		return "", 0, false
+	}
+	n, ok := mp.quantity(q, unit, sku, place)
+	if !ok {
+		return "", 0, false
+	}
+	if n < 0 {
+		mp.problem(place, element, string(q), "a quantity %s cannot be negative", what)
+		return "", 0, false
+	}
+	return sku, n, true
+}

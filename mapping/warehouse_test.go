@@ -198,6 +198,18 @@ func TestWarehouseMapping(t *testing.T) {
 		{"943 in transit at the destination", "none", "reject", "943",
 			[]string{"W06*F*ORDER943*20261120", "N1*ST*DC*92*DC-EAST", "G62*17*20261124", "W27*M", "W04*2*CA**VN*GADGET-2", "W03*2"},
 			"in_transit SKU-G east 24", "", false, 1},
+		{"943 negative quantity", "none", "reject", "943",
+			[]string{"W06*F*ORDER943*20261120", "N1*ST*DC*92*DC-EAST", "W27*M", "W04*-2*CA**VN*GADGET-2", "W03*2"}, "",
+			`segment 5 (W04): W0401 "-2": a quantity shipped cannot be negative`, true, 1},
+		{"944 negative quantity", "none", "reject", "944",
+			[]string{w17, n1wh, "W07*-2*EA**VN*WIDGET-1", "W14*2"}, "",
+			`segment 4 (W07): W0701 "-2": a quantity received cannot be negative`, true, 1},
+		{"943 unknown item", "none", "reject", "943",
+			[]string{"W06*F*ORDER943*20261120", "N1*ST*DC*92*DC-EAST", "W27*M", "W04*2*CA**VN*NOPE-9", "W03*2"}, "",
+			`segment 5 (W04): item VN "NOPE-9": not found in table "items"`, true, 1},
+		{"943 without the destination N1", "none", "reject", "943",
+			[]string{"W06*F*ORDER943*20261120", "N1*SF*DC*92*DC-WEST", "W04*2*CA**VN*GADGET-2", "W03*2"}, "",
+			`heading: N1 "ST": no header N1 loop with entity ST names the location`, true, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -179,7 +179,7 @@ func (s *WarehouseShipment) ShipmentKey(line int) string {
 
 // SettleShipment makes the movements of a 945 settled against its order:
 // order is the order's number in the ledger (its allocations are kept
-// under it), location the ship-from location, lines what is new (a line
+// under it and its partner: see SetOrderPartner), location the ship-from location, lines what is new (a line
 // confirmed before is not among them). Each line takes what it shipped
 // off on hand at the location and off the order's allocation there
 // (one shipment movement), and a closing status releases the rest of
@@ -212,4 +212,14 @@ func (r *Result) SettleShipment(order, location string, lines []ShippedPosting) 
 		}
 	}
 	r.Movements = ms
+}
+
+// SetOrderPartner names the partner whose order the result's movements
+// take allocations from, when it is not the sender: a 945 (from the
+// warehouse) ships a channel's order, whose allocations the ledger keeps
+// under the channel and the order number (ledger.Movement.OrderPartner).
+func (r *Result) SetOrderPartner(partner string) {
+	for i := range r.Movements {
+		r.Movements[i].OrderPartner = partner
+	}
 }

@@ -47,13 +47,14 @@ func TestShippingAdvice945(t *testing.T) {
 		t.Fatalf("shipment %+v, %d movements", s, len(res.Movements))
 	}
 	res.SettleShipment("SO-1", "east", []ShippedPosting{{Index: 0, Line: 2}, {Index: 1, Line: 1, Release: 5}})
+	res.SetOrderPartner("shop")
 	want := []string{"945|dc|SO-1|BOL-7|2|ship shipment SKU-W 24 SO-1", "945|dc|SO-1|BOL-7|1|release release SKU-G 5 SO-1"}
 	if len(res.Movements) != len(want) {
 		t.Fatalf("%d movements, want %d: %+v", len(res.Movements), len(want), res.Movements)
 	}
 	for i, mv := range res.Movements {
 		got := mv.SourceKey + " " + mv.Kind.String() + " " + mv.SKU + " " + strconv.FormatInt(mv.Quantity, 10) + " " + mv.Reference.Order
-		if got != want[i] || mv.Location != "east" || mv.Reference.DocumentType != "945" {
+		if got != want[i] || mv.Location != "east" || mv.Reference.DocumentType != "945" || mv.OrderPartner != "shop" || mv.Reference.Partner != "dc" {
 			t.Errorf("movement %d: %s at %s, want %s", i, got, mv.Location, want[i])
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dockside-edi/dockside/internal/txgroup"
 	"github.com/dockside-edi/dockside/mapping"
 	bolt "go.etcd.io/bbolt"
 )
@@ -25,6 +26,7 @@ var (
 // meta, pending), whose order states read as records without a life.
 type Bolt struct {
 	db *bolt.DB
+	tx *txgroup.Group // writes: concurrent ones share commits (nil: read-only)
 }
 
 var _ Store = (*Bolt)(nil)
@@ -47,7 +49,16 @@ func OpenBolt(file string) (*Bolt, error) {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
-	return &Bolt{db: db}, nil
+	return &Bolt{db: db, tx: txgroup.New(db)}, nil
+}
+
+// update runs fn in a write transaction, shared with the concurrent
+// writers' (fn may run more than once: txgroup).
+func (s *Bolt) update(fn func(*bolt.Tx) error) error {
+	if s.tx == nil {
+		return s.db.Update(fn)
+	}
+	return s.tx.Update(fn)
 }
 
 // OpenBoltReadOnly opens an existing store for reading only (another
@@ -96,7 +107,7 @@ func (s *Bolt) Get(_ context.Context, kind mapping.OrderKind, partner, number st
 
 // Put implements Store.
 func (s *Bolt) Put(_ context.Context, r *Record) error {
-	err := s.db.Update(func(tx *bolt.Tx) error { return put(tx, r) })
+	err := s.update(func(tx *bolt.Tx) error { return put(tx, r) })
 	if err != nil {
 		return fmt.Errorf("orders: recording order %s of %s: %w", r.Number, r.Partner, err)
 	}
@@ -152,7 +163,7 @@ func unindex(tx *bolt.Tx, key []byte) error {
 // Delete implements Store.
 func (s *Bolt) Delete(_ context.Context, kind mapping.OrderKind, partner, number string) error {
 	key := KindKey(kind, partner, number)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		if err := remove(tx, key); err != nil {
 			return err
 		}
@@ -283,7 +294,7 @@ func (s *Bolt) Seeded(context.Context) (bool, error) {
 
 // Begin implements Store.
 func (s *Bolt) Begin(_ context.Context, cs []Change) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for _, c := range cs {
 			mark, err := json.Marshal(c)
 			if err != nil {
@@ -336,7 +347,7 @@ func (s *Bolt) Mark(_ context.Context, kind mapping.OrderKind, partner, number s
 
 // End implements Store.
 func (s *Bolt) End(_ context.Context, os []Outcome) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		pending := tx.Bucket(bucketPending)
 		for _, o := range os {
 			key := KindKey(o.Kind, o.Partner, o.Number)

@@ -5,21 +5,28 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/mapping"
 )
 
-// Book changes order records one at a time: each change reads a record,
-// changes it and stores it while no other change of the book runs. It
-// reads a record through its pending mark (see Store): a mark a crash
-// left is settled first, against the ledger (posted).
+// Book changes order records one at a time: each change (Apply) reads a
+// record, changes it and stores it while no other change of the book
+// runs. Shipment confirmations of different orders run at once
+// (Share): each locks the one order it changes. It reads a record
+// through its pending mark (see Store): a mark a crash left is settled
+// first, against the ledger (posted).
 type Book struct {
 	store      Store
 	posted     Posted
 	whenPosted func(ctx context.Context, r *Record) error
 	now        func() time.Time
-	mu         sync.Mutex
+	mu         sync.RWMutex // Apply holds it, Share shares it
+	keys       keyLocks     // the order each Share changes
+	// shares counts the shared changes ended: a record read before its
+	// order's lock is read again when it moved meanwhile (Tx.Ship).
+	shares atomic.Uint64
 }
 
 // Posted reports whether the ledger holds a posting under a document key
@@ -46,11 +53,16 @@ func (b *Book) WhenPosted(fn func(ctx context.Context, r *Record) error) { b.whe
 // Store returns the book's store, for reading.
 func (b *Book) Store() Store { return b.store }
 
-// Tx is the book while one change runs (Book.Apply): reads settle
-// pending marks, writes go to the store.
+// Tx is the book while one change runs (Book.Apply, Book.Share): reads
+// settle pending marks, writes go to the store.
 type Tx struct {
 	b   *Book
 	ctx context.Context
+	// shared: the change runs beside others (Share) and holds the lock
+	// of the one order it reads (key; unlock ends it).
+	shared bool
+	key    string
+	unlock func()
 }
 
 // Apply runs fn while no other change of the book runs.
@@ -58,6 +70,76 @@ func (b *Book) Apply(ctx context.Context, fn func(tx *Tx) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return fn(&Tx{b: b, ctx: ctx})
+}
+
+// Share runs fn beside other shared changes, never beside Apply. fn
+// changes one order (a warehouse's shipment confirmation: Tx.Ship): the
+// first record it reads is locked until fn returns, and reading another
+// fails with ErrShared. Confirmations of different orders so run at
+// once, and their commits (the book's, the ledger's) are shared; two of
+// one order run one after the other.
+func (b *Book) Share(ctx context.Context, fn func(tx *Tx) error) error {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	tx := &Tx{b: b, ctx: ctx, shared: true}
+	defer func() {
+		if tx.unlock != nil {
+			b.shares.Add(1) // before the unlock: see Tx.Ship
+			tx.unlock()
+		}
+	}()
+	return fn(tx)
+}
+
+// lock takes the lock of the record under key in a shared change; a
+// change that is not shared holds the book.
+func (t *Tx) lock(key []byte) error {
+	switch {
+	case !t.shared:
+		return nil
+	case t.unlock == nil:
+		t.key, t.unlock = string(key), t.b.keys.lock(string(key))
+		return nil
+	case t.key == string(key):
+		return nil
+	}
+	return fmt.Errorf("orders: %q after %q: %w", key, t.key, ErrShared)
+}
+
+// keyLocks are locks by record key, made on demand and dropped once no
+// one holds or waits for them.
+type keyLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	sync.Mutex
+	users int // holding or waiting
+}
+
+// lock locks key and returns its unlock.
+func (k *keyLocks) lock(key string) func() {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[string]*keyLock{}
+	}
+	l := k.m[key]
+	if l == nil {
+		l = &keyLock{}
+		k.m[key] = l
+	}
+	l.users++
+	k.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		k.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
 }
 
 // SettleMarked settles every pending mark (a crash left them; see
@@ -92,6 +174,9 @@ func (b *Book) Get(ctx context.Context, kind mapping.OrderKind, partner, number 
 // any of the mark's keys, else the one it replaced put back. The error
 // wraps ErrNotFound when there is none.
 func (t *Tx) Get(kind mapping.OrderKind, partner, number string) (*Record, error) {
+	if err := t.lock(KindKey(kind, partner, number)); err != nil {
+		return nil, err
+	}
 	mark, err := t.b.store.Mark(t.ctx, kind, partner, number)
 	if err != nil {
 		return nil, err
@@ -362,6 +447,7 @@ func (b *Book) Acknowledge(ctx context.Context, partner, number string, id uint6
 				}
 				s.AckState, s.AckAt = state, at.UTC()
 				r.note(at, string(Acknowledged), "997 from %s for the 940 of %s (interchange %s): %s", d.Warehouse, d.Location, s.Interchange, state)
+				r.lastEvent().Outbox = id
 				return true, nil
 			}
 		}

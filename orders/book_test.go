@@ -3,6 +3,7 @@ package orders_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,22 +230,30 @@ func TestOverdue(t *testing.T) {
 	out := r.Plan(func(string) (orders.Route, bool) { return orders.Route{Warehouse: "acme-3pl", Code: "DAL1"}, true }, nil)
 	r.NoteSent(&out[0], orders.Send{Outbox: 1, AckDue: t0.Add(4 * time.Hour)}, t0.Add(48*time.Hour), t0)
 	tests := []struct {
-		at   time.Duration
-		ack  string
-		want int
+		at    time.Duration
+		ack   string
+		want  int
+		kinds string
 	}{
-		{time.Hour, "", 0},
-		{5 * time.Hour, "", 1},
-		{5 * time.Hour, "accepted", 0},
-		{49 * time.Hour, "accepted", 1},
-		{49 * time.Hour, "", 2},
-		{time.Hour, "rejected", 1},
+		{time.Hour, "", 0, ""},
+		{5 * time.Hour, "", 1, "no_997"},
+		{5 * time.Hour, "accepted", 0, ""},
+		{49 * time.Hour, "accepted", 1, "no_945"},
+		{49 * time.Hour, "", 2, "no_997 no_945"},
+		{time.Hour, "rejected", 1, "rejected"},
 	}
 	for _, tc := range tests {
 		c := r.Clone()
 		c.Dispatches[0].Sends[0].AckState = tc.ack
 		if got := c.Overdue(t0.Add(tc.at)); len(got) != tc.want {
 			t.Errorf("at +%s, ack %q: %q, want %d", tc.at, tc.ack, got, tc.want)
+		}
+		var kinds []string
+		for _, a := range c.Attention(t0.Add(tc.at)) {
+			kinds = append(kinds, a.Kind)
+		}
+		if got := strings.Join(kinds, " "); got != tc.kinds {
+			t.Errorf("at +%s, ack %q: kinds %q, want %q", tc.at, tc.ack, got, tc.kinds)
 		}
 	}
 }

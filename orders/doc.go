@@ -11,7 +11,11 @@
 // notes what was sent ([Record.NoteSent]); the caller (the gateway)
 // builds, enqueues and acknowledges them. [Book.Ship] applies a warehouse's
 // shipment confirmation (a 945) line by line, all or nothing, once per
-// (warehouse, order, shipment, line).
+// (warehouse, order, shipment, line). Changes run one at a time
+// ([Book.Apply]), except shipment confirmations of different orders,
+// which run at once ([Book.Share]: each locks its one order). Each step
+// of an order's life ([Event]) names the inbox message it came from or
+// the outbound 940 it concerns.
 //
 // The same store keeps the ship notices' shipments (856: partner +
 // BSN02, mapping.KindShipment) in a key space of their own, as state

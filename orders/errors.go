@@ -25,6 +25,8 @@ var (
 	// ErrOrderTaken: a warehouse order number already used by another
 	// order.
 	ErrOrderTaken = errors.New("warehouse order number taken")
+	// ErrShared: a shared change (Book.Share) reading a second order.
+	ErrShared = errors.New("a shared change reads one order only")
 )
 
 // ShipError is a shipment confirmation that cannot be applied; nothing of

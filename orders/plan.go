@@ -160,6 +160,7 @@ func (r *Record) NoteSent(o *Outgoing, s Send, shipDue time.Time, now time.Time)
 	}
 	r.note(now, string(Sent), "940 %s (W05-01 %s, order %s) to %s for %s: outbox %d, interchange %s",
 		purposeName(o.Purpose), o.Purpose, o.Order, o.Warehouse, o.Location, s.Outbox, s.Interchange)
+	r.lastEvent().Outbox = s.Outbox
 }
 
 // NoteHeld records that the 940 o could not be built (why: an item the

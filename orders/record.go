@@ -56,7 +56,26 @@ type Event struct {
 	At     time.Time `json:"at"`
 	What   string    `json:"what"`
 	Detail string    `json:"detail,omitempty"`
+	// Message is the inbox message the step came from (the order
+	// document, the warehouse's 945); Outbox the outbound message it
+	// concerns (a 940 sent, the 940 a 997 acknowledged). Zero: none (or
+	// a record from before they were kept).
+	Message uint64 `json:"message,omitempty"`
+	Outbox  uint64 `json:"outbox,omitempty"`
 }
+
+// Cite names message as the source of the events from index from on
+// that name none (the steps a warehouse's 945 added: see Tx.Ship).
+func (r *Record) Cite(from int, message uint64) {
+	for i := max(from, 0); i < len(r.Events); i++ {
+		if r.Events[i].Message == 0 {
+			r.Events[i].Message = message
+		}
+	}
+}
+
+// lastEvent returns the event noted last.
+func (r *Record) lastEvent() *Event { return &r.Events[len(r.Events)-1] }
 
 // Dispatch is what one warehouse location was asked to ship for the
 // order: the lines of its last 940, its sends and its shipments.
@@ -180,6 +199,7 @@ func (r *Record) Settle(next *mapping.OrderState, purchaseOrder string, shipTo *
 	if r.Received.IsZero() {
 		r.Received = now.UTC()
 		r.note(now, string(Received), "by %s", next.By)
+		r.lastEvent().Message = next.By.Message
 	}
 	if purchaseOrder != "" {
 		r.PurchaseOrder = purchaseOrder
@@ -190,10 +210,12 @@ func (r *Record) Settle(next *mapping.OrderState, purchaseOrder string, shipTo *
 	if next.Open {
 		r.Allocated, r.Cancelled = now.UTC(), time.Time{}
 		r.note(now, string(Allocated), "revision %d by %s: %s", r.Revision, next.By, describe(next.Lines))
+		r.lastEvent().Message = next.By.Message
 		return
 	}
 	r.Allocated, r.Cancelled = time.Time{}, now.UTC()
 	r.note(now, string(Cancelled), "revision %d by %s", r.Revision, next.By)
+	r.lastEvent().Message = next.By.Message
 }
 
 func describe(lines []mapping.OrderLine) string {
@@ -241,6 +263,24 @@ func (d *Dispatch) closed() bool {
 		}
 	}
 	return len(d.Lines) > 0
+}
+
+// Shipped returns what the order's warehouses confirmed shipping of sku
+// from location (every 945 applied to its dispatches there).
+func (r *Record) Shipped(sku, location string) int64 {
+	var n int64
+	for i := range r.Dispatches {
+		d := &r.Dispatches[i]
+		if d.Location != location {
+			continue
+		}
+		for _, l := range d.Lines {
+			if l.SKU == sku {
+				n += l.Shipped
+			}
+		}
+	}
+	return n
 }
 
 // Status returns where the order is.
@@ -301,36 +341,64 @@ func dispatchWarehouse(r *Record, location string) string {
 	return ""
 }
 
-// Overdue lists what the order is waiting for past its due time at now
-// (a warehouse's 997 for our last 940, a warehouse's 945), a 940 its
+// Kinds of Attention.
+const (
+	AttentionHeld     = "held"     // a 940 not sent: an item the warehouse's cross-reference misses
+	AttentionRejected = "rejected" // the warehouse's 997 rejected the last 940
+	AttentionNo997    = "no_997"   // no 997 for the last 940 within the warehouse's ack window
+	AttentionNo945    = "no_945"   // no complete 945 within the warehouse's ship window
+)
+
+// Attention is one thing an order needs an operator for: Kind (one of
+// the Attention kinds) and Text, which names the warehouse, location,
+// 940 and due time.
+type Attention struct {
+	Kind string `json:"kind"`
+	Text string `json:"text"`
+}
+
+// Attention lists what the order is waiting for past its due time at
+// now (a warehouse's 997 for our last 940, a warehouse's 945), a 940 its
 // warehouse rejected (997 AK9 R) and a 940 held back (an item its
 // cross-reference misses). Empty when nothing needs attention.
-func (r *Record) Overdue(now time.Time) []string {
+func (r *Record) Attention(now time.Time) []Attention {
 	if !r.Open {
 		return nil
 	}
-	var out []string
+	var out []Attention
+	add := func(kind, format string, args ...any) {
+		out = append(out, Attention{Kind: kind, Text: fmt.Sprintf(format, args...)})
+	}
 	for i := range r.Dispatches {
 		d := &r.Dispatches[i]
 		if d.Held != "" {
-			out = append(out, fmt.Sprintf("the 940 to %s for %s is held: %s", d.Warehouse, d.Location, d.Held))
+			add(AttentionHeld, "the 940 to %s for %s is held: %s", d.Warehouse, d.Location, d.Held)
 		}
 		if !d.sent() {
 			continue
 		}
 		last := d.Sends[len(d.Sends)-1]
 		if last.AckState == "rejected" {
-			out = append(out, fmt.Sprintf("%s rejected the 940 of %s (interchange %s) in its 997: it is not going to ship it",
-				d.Warehouse, d.Location, last.Interchange))
+			add(AttentionRejected, "%s rejected the 940 of %s (interchange %s) in its 997: it is not going to ship it",
+				d.Warehouse, d.Location, last.Interchange)
 		}
 		if last.AckState == "" && !last.AckDue.IsZero() && now.After(last.AckDue) {
-			out = append(out, fmt.Sprintf("no 997 from %s for the 940 of %s (interchange %s), due %s",
-				d.Warehouse, d.Location, last.Interchange, last.AckDue.Format(time.RFC3339)))
+			add(AttentionNo997, "no 997 from %s for the 940 of %s (interchange %s), due %s",
+				d.Warehouse, d.Location, last.Interchange, last.AckDue.Format(time.RFC3339))
 		}
 		if !d.closed() && !d.ShipDue.IsZero() && now.After(d.ShipDue) {
-			out = append(out, fmt.Sprintf("no complete 945 from %s for order %s at %s, due %s",
-				d.Warehouse, d.Order, d.Location, d.ShipDue.Format(time.RFC3339)))
+			add(AttentionNo945, "no complete 945 from %s for order %s at %s, due %s",
+				d.Warehouse, d.Order, d.Location, d.ShipDue.Format(time.RFC3339))
 		}
+	}
+	return out
+}
+
+// Overdue lists the texts of what needs attention (Attention).
+func (r *Record) Overdue(now time.Time) []string {
+	var out []string
+	for _, a := range r.Attention(now) {
+		out = append(out, a.Text)
 	}
 	return out
 }

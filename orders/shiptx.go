@@ -49,6 +49,7 @@ func (t *Tx) Ship(warehouse, order, shipment string, lines ...ShipLine) (*Shippe
 	if shipment == "" {
 		return fail(-1, ErrUnknownOrder, "no shipment id (W06-04)")
 	}
+	shares := t.b.shares.Load()
 	found, err := t.b.store.ByWarehouse(t.ctx, warehouse, order)
 	if errors.Is(err, ErrNotFound) {
 		return fail(-1, ErrUnknownOrder, "no order %s was sent to %s", order, warehouse)
@@ -56,11 +57,19 @@ func (t *Tx) Ship(warehouse, order, shipment string, lines ...ShipLine) (*Shippe
 	if err != nil {
 		return nil, err
 	}
+	// In a shared change the order is locked once found; a shared change
+	// that ended since (of this order, perhaps) may have changed it: read
+	// again then. (Its end is counted before its unlock, so one that
+	// ended before the count above was read above.)
+	if err := t.lock(KindKey(mapping.KindOrder, found.Partner, found.Number)); err != nil {
+		return nil, err
+	}
+	stale := t.shared && t.b.shares.Load() != shares
 	// found is the record as it stands unless a crash left a mark on it
 	// (read again then, the mark settled): a large order is decoded once.
 	rec := found
 	mark, err := t.b.store.Mark(t.ctx, mapping.KindOrder, found.Partner, found.Number)
-	if err == nil && mark != nil {
+	if err == nil && (mark != nil || stale) {
 		rec, err = t.Get(mapping.KindOrder, found.Partner, found.Number)
 	}
 	if err != nil {

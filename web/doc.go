@@ -15,8 +15,8 @@
 //     overdue acknowledgements, how the latest deliveries went); profile
 //     reload; a channel's advice previewed or sent now; what each channel
 //     was told; the audit log of operator actions; orders with where each
-//     stands (sent to its warehouse, acknowledged, shipped, overdue; no
-//     dashboard page yet); Excel exports of stock and of a message search.
+//     stands (sent to its warehouse, acknowledged, shipped, overdue);
+//     Excel exports of stock, of a message search and of orders.
 //   - POST /api/v1/events: partners' inventory events (docs/events.md),
 //     authenticated by the partner's own events token (its SHA-256 is the
 //     profile's events.token_sha256), never by an API token; the body
@@ -33,8 +33,10 @@
 //     highlighted in the parsed view, its attempts and a Replay button,
 //     outbox and an outbound message with Retry, partners (Reload
 //     profiles; a channel's advice preview and Send advice now),
-//     inventory with per-channel availability and divergence, the audit
-//     log.
+//     inventory with per-channel availability and divergence, orders
+//     (filtered by partner, state and overdue, keyset-paged) and an
+//     order's life with each step linked to the message it came from, the
+//     audit log.
 //
 // Searches read the inbox's indexes (inbox.Reader.Search): every filter
 // but free text reads only matching messages, pages are keyset (the

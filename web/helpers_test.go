@@ -488,7 +488,7 @@ func (r *fakeReservations) Release(ctx context.Context, key string) error {
 	}
 	_, err := r.ledger.Post(ctx, ledger.Document{Key: "release|" + key, Movements: []ledger.Movement{{
 		SourceKey: "release|" + key, SKU: res.SKU, Location: res.Location, Kind: ledger.KindRelease,
-		Quantity: res.Quantity, Reference: ledger.Reference{Order: res.Order}}}})
+		Quantity: res.Quantity, Reference: ledger.Reference{Partner: res.Channel, Order: res.Order}}}})
 	return err
 }
 
