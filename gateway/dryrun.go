@@ -318,5 +318,6 @@ func tryShipment(mr *mapping.Result, now time.Time, opts TryOptions) (*TryShipme
 		postings[i] = mapping.ShippedPosting{Index: l.Index, Line: l.Line, Release: l.Release}
 	}
 	mr.SettleShipment(sh.Prev.Number, sh.Location, postings)
+	mr.SetOrderPartner(sh.Prev.Partner)
 	return t, nil
 }
