@@ -166,85 +166,103 @@ func comparePositions(a, b Position) int {
 	return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
 }
 
-// StepInput is what the store loaded for a Step.
+// StepInput is what the store loaded for a Stepper: the state of
+// everything the documents of one transaction need (Prepared.Needs), read
+// with the positions locked.
 type StepInput struct {
-	// Duplicate marks movements whose source key the store already holds
-	// (nil: none).
-	Duplicate []bool
-	// Positions holds the current state of every position of Needs (absent:
+	// Positions holds the current state of every position needed (absent:
 	// a new position, all zero).
 	Positions map[Position]PositionState
-	// Allocations holds the current allocation of every OrderAllocation of
-	// Needs (absent: zero).
+	// Allocations holds the current allocation of every OrderAllocation
+	// needed (absent: zero).
 	Allocations map[OrderAllocation]int64
-	// Later holds, for every SnapshotTime of Needs, the sum of the deltas
-	// of the stored movements at its position effective after At.
+	// Later holds, for every SnapshotTime needed, the sum of the deltas of
+	// the stored movements at its position effective after At.
 	Later map[SnapshotTime]Quantities
-	// Recorded is the posting's recording time.
+	// Recorded is the transaction's recording time.
 	Recorded time.Time
+	// Seq is the sequence number of the transaction's first posting, and
+	// ID its first movement's ID: the stored sequence number and last
+	// movement ID plus one, read with the sequence locked.
+	Seq, ID uint64
 }
 
-// StepOutput is what a Step decided: what the store writes.
+// StepOutput is what a Stepper decided for one document: what the store
+// writes.
 type StepOutput struct {
-	// Result is Post's result, except Seq and the IDs: the store assigns
-	// the posting's sequence number and the movement IDs when it writes
-	// (Assign).
+	// Result is Post's result.
 	Result PostResult
 	// Movements are the movements to record, in document order, with
-	// Delta, Stale, Absorbed and Recorded filled in; ID is 1, 2, ... until
-	// Assign.
+	// every output field filled in.
 	Movements []Movement
-	// Positions are the new states of the positions changed, in
-	// (SKU, location) order.
-	Positions []Position
-	States    []PositionState
-	// Allocations are the new allocations changed.
-	Allocations map[OrderAllocation]int64
 }
 
-// Assign numbers the movements firstID, firstID+1, ... and gives them,
-// the positions and the result the posting's sequence number.
-func (o *StepOutput) Assign(seq, firstID uint64) {
-	for i := range o.Movements {
-		o.Movements[i].ID = firstID + uint64(i)
-		o.Movements[i].Seq = seq
-	}
-	for i := range o.States {
-		o.States[i].Seq = seq
-	}
-	if len(o.Movements) > 0 {
-		o.Result.Seq = seq
-		o.Result.FirstID = firstID
-		o.Result.LastID = firstID + uint64(len(o.Movements)) - 1
+// Stepper applies the documents of one transaction, one after the other,
+// to the state a store loaded, with the rules of Post: as if each had
+// been posted alone, in order. A document that fails changes nothing, and
+// the following ones are applied as if it had not been posted.
+type Stepper struct {
+	in       *StepInput
+	recorded time.Time
+	seq, id  uint64
+	states   map[Position]*posState
+	allocs   map[OrderAllocation]int64
+	pending  map[Position][]tlEntry
+	sources  map[string]struct{} // source keys recorded by this transaction
+	changed  map[Position]struct{}
+
+	// The document being applied: what it changed, to undo on failure.
+	undoStates  map[Position]*posState // the state before (nil: none loaded)
+	undoAllocs  map[OrderAllocation]undoAlloc
+	undoPending map[Position]int
+}
+
+type undoAlloc struct {
+	n   int64
+	had bool
+}
+
+// NewStepper starts a transaction's documents on loaded state.
+func NewStepper(in *StepInput) *Stepper {
+	return &Stepper{
+		in: in, recorded: in.Recorded.Round(0).UTC(), seq: in.Seq, id: in.ID,
+		states: make(map[Position]*posState), allocs: make(map[OrderAllocation]int64),
+		pending: make(map[Position][]tlEntry), sources: make(map[string]struct{}),
+		changed: make(map[Position]struct{}),
 	}
 }
 
-// stepEnv is the ruleEnv of a Step.
-type stepEnv struct {
-	in      *StepInput
-	allocs  map[OrderAllocation]int64 // changed
-	pending map[Position][]tlEntry    // movements of this step, per position
-}
+// Seq and ID return the next sequence number and movement ID: after the
+// transaction, what the store records as its last ones plus one.
+func (st *Stepper) Seq() uint64 { return st.seq }
 
-func (e *stepEnv) allocation(sku, loc, order string) (int64, error) {
+// ID returns the next movement ID.
+func (st *Stepper) ID() uint64 { return st.id }
+
+func (st *Stepper) allocation(sku, loc, order string) (int64, error) {
 	k := OrderAllocation{Position{sku, loc}, order}
-	if n, ok := e.allocs[k]; ok {
+	if n, ok := st.allocs[k]; ok {
 		return n, nil
 	}
-	return e.in.Allocations[k], nil
+	return st.in.Allocations[k], nil
 }
 
-func (e *stepEnv) setAllocation(sku, loc, order string, n int64) {
-	e.allocs[OrderAllocation{Position{sku, loc}, order}] = n
+func (st *Stepper) setAllocation(sku, loc, order string, n int64) {
+	k := OrderAllocation{Position{sku, loc}, order}
+	if _, ok := st.undoAllocs[k]; !ok {
+		old, had := st.allocs[k]
+		st.undoAllocs[k] = undoAlloc{old, had}
+	}
+	st.allocs[k] = n
 }
 
-func (e *stepEnv) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
+func (st *Stepper) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
 	pos := Position{sku, loc}
-	later, ok := e.in.Later[SnapshotTime{pos, fromNanos(at)}]
+	later, ok := st.in.Later[SnapshotTime{pos, fromNanos(at)}]
 	if !ok {
 		return Quantities{}, fmt.Errorf("%w: the store did not load the movements after %v at %q/%q", ErrCorrupt, fromNanos(at), sku, loc)
 	}
-	for _, p := range e.pending[pos] {
+	for _, p := range st.pending[pos] {
 		if p.eff > at {
 			later = later.add(p.delta)
 		}
@@ -252,38 +270,57 @@ func (e *stepEnv) asOf(sku, loc string, s *posState, at int64) (Quantities, erro
 	return s.q.sub(later), nil
 }
 
-// Step applies a prepared document to the loaded state with the rules of
-// Post. It returns a *MovementError when the document cannot be posted
-// (then the store writes nothing).
-func Step(p *Prepared, in *StepInput) (*StepOutput, error) {
-	env := &stepEnv{in: in, allocs: make(map[OrderAllocation]int64), pending: make(map[Position][]tlEntry)}
-	states := make(map[Position]*posState)
-	out := &StepOutput{Result: PostResult{Recorded: in.Recorded}}
-	now := in.Recorded.Round(0).UTC()
-	out.Result.Recorded = now
-	var id uint64
+// state returns the position's state for the document being applied,
+// keeping what it was for undo.
+func (st *Stepper) state(pos Position) *posState {
+	s, ok := st.states[pos]
+	if _, saved := st.undoStates[pos]; !saved {
+		if ok {
+			before := *s
+			st.undoStates[pos] = &before
+		} else {
+			st.undoStates[pos] = nil
+		}
+		st.undoPending[pos] = len(st.pending[pos])
+	}
+	if !ok {
+		stored := st.in.Positions[pos]
+		ns := stored.state()
+		s = &ns
+		st.states[pos] = s
+	}
+	return s
+}
+
+// Step applies one prepared document; dup marks the movements whose
+// source key the store held before the transaction (nil: none). It
+// returns a *MovementError when the document cannot be posted: then
+// nothing of it is applied.
+func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
+	st.undoStates = make(map[Position]*posState)
+	st.undoAllocs = make(map[OrderAllocation]undoAlloc)
+	st.undoPending = make(map[Position]int)
+	out := &StepOutput{Result: PostResult{Recorded: st.recorded}}
+	id := st.id
+	var docKeys []string
 	for i := range p.Movements {
-		if p.Repeats[i] || (in.Duplicate != nil && in.Duplicate[i]) {
-			out.Result.Duplicates = append(out.Result.Duplicates, p.Movements[i].SourceKey)
+		key := p.Movements[i].SourceKey
+		_, inTx := st.sources[key]
+		if p.Repeats[i] || inTx || (dup != nil && dup[i]) {
+			out.Result.Duplicates = append(out.Result.Duplicates, key)
 			continue
 		}
 		m := p.Movements[i]
-		id++
-		m.ID, m.Recorded = id, now
-		m.Document = p.Key
+		m.ID, m.Seq, m.Recorded, m.Document = id, st.seq, st.recorded, p.Key
 		pos := Position{m.SKU, m.Location}
-		s, ok := states[pos]
-		if !ok {
-			st := in.Positions[pos]
-			ns := st.state()
-			s = &ns
-			states[pos] = s
-		}
-		if fe := applyRules(&m, s, env); fe != nil {
+		s := st.state(pos)
+		if fe := applyRules(&m, s, st); fe != nil {
+			st.undo()
 			return nil, &MovementError{Document: p.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
 		}
-		env.pending[pos] = append(env.pending[pos], tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
+		st.pending[pos] = append(st.pending[pos], tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
 		out.Movements = append(out.Movements, m)
+		docKeys = append(docKeys, key)
 		if m.Absorbed {
 			out.Result.Absorbed = append(out.Result.Absorbed, m.SourceKey)
 		}
@@ -292,14 +329,52 @@ func Step(p *Prepared, in *StepInput) (*StepOutput, error) {
 		} else {
 			out.Result.Posted++
 		}
+		id++
 	}
-	for pos := range states {
-		out.Positions = append(out.Positions, pos)
+	if len(out.Movements) == 0 {
+		return out, nil
 	}
-	slices.SortFunc(out.Positions, comparePositions)
-	for _, pos := range out.Positions {
-		out.States = append(out.States, positionState(states[pos]))
+	for _, k := range docKeys {
+		st.sources[k] = struct{}{}
 	}
-	out.Allocations = env.allocs
+	for pos := range st.undoStates {
+		st.changed[pos] = struct{}{}
+	}
+	out.Result.Seq = st.seq
+	out.Result.FirstID, out.Result.LastID = st.id, id-1
+	st.seq++
+	st.id = id
 	return out, nil
+}
+
+// undo takes back what the document being applied changed.
+func (st *Stepper) undo() {
+	for pos, before := range st.undoStates {
+		if before == nil {
+			delete(st.states, pos)
+		} else {
+			st.states[pos] = before
+		}
+		st.pending[pos] = st.pending[pos][:st.undoPending[pos]]
+	}
+	for k, u := range st.undoAllocs {
+		if u.had {
+			st.allocs[k] = u.n
+		} else {
+			delete(st.allocs, k)
+		}
+	}
+}
+
+// Changed returns the new states of the positions the transaction
+// changed, in (SKU, location) order, and its new allocations.
+func (st *Stepper) Changed() (positions []Position, states []PositionState, allocs map[OrderAllocation]int64) {
+	for pos := range st.changed {
+		positions = append(positions, pos)
+	}
+	slices.SortFunc(positions, comparePositions)
+	for _, pos := range positions {
+		states = append(states, positionState(st.states[pos]))
+	}
+	return positions, states, st.allocs
 }

@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/dockside-edi/dockside/ledger"
+)
+
+// The extra column of ledger_positions holds what the rules of Post keep
+// of a position besides its figures:
+//
+//	mask (1 byte): bit b set when bucket b has an applied snapshot
+//	per set bit, in bucket order: the snapshot's effective time (varint UnixNano)
+//	count (uvarint) of in-transit slots, then per slot:
+//	dated (1 byte), due (varint UnixNano; 0 when undated), quantity (varint)
+
+// encodeExtra encodes a position's snapshot times and in-transit schedule.
+func encodeExtra(buf []byte, p *ledger.PositionState) []byte {
+	var mask byte
+	for b := ledger.BucketOnHand; b <= ledger.BucketQuarantined; b++ {
+		if !p.Snapshots[b].IsZero() {
+			mask |= 1 << b
+		}
+	}
+	buf = append(buf, mask)
+	for b := ledger.BucketOnHand; b <= ledger.BucketQuarantined; b++ {
+		if mask&(1<<b) != 0 {
+			buf = binary.AppendVarint(buf, p.Snapshots[b].UnixNano())
+		}
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(p.Incoming)))
+	for _, in := range p.Incoming {
+		if in.Due.IsZero() {
+			buf = append(buf, 0)
+			buf = binary.AppendVarint(buf, 0)
+		} else {
+			buf = append(buf, 1)
+			buf = binary.AppendVarint(buf, in.Due.UnixNano())
+		}
+		buf = binary.AppendVarint(buf, in.Quantity)
+	}
+	return buf
+}
+
+// decodeExtra fills a position's snapshot times and in-transit schedule.
+func decodeExtra(v []byte, p *ledger.PositionState) error {
+	if len(v) == 0 {
+		return nil // a position created by the lock, never posted to
+	}
+	bad := func(what string) error { return fmt.Errorf("%w: position record: %s", ledger.ErrCorrupt, what) }
+	mask := v[0]
+	v = v[1:]
+	for b := ledger.BucketOnHand; b <= ledger.BucketQuarantined; b++ {
+		if mask&(1<<b) == 0 {
+			continue
+		}
+		t, n := binary.Varint(v)
+		if n <= 0 {
+			return bad("snapshot time")
+		}
+		p.Snapshots[b] = time.Unix(0, t).UTC()
+		v = v[n:]
+	}
+	count, n := binary.Uvarint(v)
+	if n <= 0 || count > uint64(len(v)) {
+		return bad("in-transit count")
+	}
+	v = v[n:]
+	p.Incoming = nil
+	if count > 0 {
+		p.Incoming = make([]ledger.Incoming, count)
+	}
+	for i := range p.Incoming {
+		if len(v) == 0 {
+			return bad("in-transit slot")
+		}
+		dated := v[0] == 1
+		v = v[1:]
+		due, n := binary.Varint(v)
+		if n <= 0 {
+			return bad("in-transit due date")
+		}
+		v = v[n:]
+		q, n := binary.Varint(v)
+		if n <= 0 {
+			return bad("in-transit quantity")
+		}
+		v = v[n:]
+		if dated {
+			p.Incoming[i].Due = time.Unix(0, due).UTC()
+		}
+		p.Incoming[i].Quantity = q
+	}
+	if len(v) != 0 {
+		return bad("trailing bytes")
+	}
+	return nil
+}
+
+// nanos returns t as UnixNano, 0 for the zero time.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromNanos returns the UTC time of UnixNano ns.
+func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
