@@ -79,13 +79,18 @@ func (s *Store) Verify(ctx context.Context) error {
 			switch {
 			case !hasPos:
 				fail("%s at %s: movements or allocations without a balance", sku, loc)
+				return nil
 			case !hasMoves:
 				fail("%s at %s: a balance without movements", sku, loc)
-			case !sumsOK:
+				return nil
+			}
+			if !sumsOK {
 				fail("%s at %s: the balance is not the sum of its movements", sku, loc)
-			case !seqOK:
+			}
+			if !seqOK {
 				fail("%s at %s: the balance's sequence number is not its last movement's", sku, loc)
-			default:
+			}
+			if !allocOK {
 				fail("%s at %s: allocated is not the sum of the orders' allocations", sku, loc)
 			}
 			return nil
