@@ -61,3 +61,11 @@ func checkBoltFile(t testing.TB, path string) {
 
 // TestContractBolt runs the contract suite on the bbolt file.
 func TestContractBolt(t *testing.T) { ledgertest.Run(t, openBolt) }
+
+// BenchmarkStorePostLargeDocument is ledgertest.BenchPostLargeDocument on
+// the bbolt file, beside ledger/postgres's BenchmarkPostLargeDocument.
+func BenchmarkStorePostLargeDocument(b *testing.B) { ledgertest.BenchPostLargeDocument(b, openBolt) }
+
+// BenchmarkStorePostConcurrent is ledgertest.BenchPostConcurrent on the
+// bbolt file, beside ledger/postgres's BenchmarkPostConcurrent.
+func BenchmarkStorePostConcurrent(b *testing.B) { ledgertest.BenchPostConcurrent(b, openBolt) }

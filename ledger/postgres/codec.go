@@ -109,3 +109,66 @@ func nanos(t time.Time) int64 {
 
 // fromNanos returns the UTC time of UnixNano ns.
 func fromNanos(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// The ref column of ledger_movements holds a movement's reference and
+// reason: partner, document type, interchange, group, transaction, order
+// and reason, each as uvarint length + bytes, then the line (varint).
+// Empty when all are empty or zero.
+
+// encodeRef encodes m's reference and reason.
+func encodeRef(buf []byte, m *ledger.Movement) []byte {
+	r := &m.Reference
+	if r.Partner == "" && r.DocumentType == "" && r.Interchange == "" && r.Group == "" && r.Transaction == "" &&
+		r.Order == "" && m.Reason == "" && r.Line == 0 {
+		return buf
+	}
+	for _, s := range [...]string{r.Partner, r.DocumentType, r.Interchange, r.Group, r.Transaction, r.Order, m.Reason} {
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	return binary.AppendVarint(buf, int64(r.Line))
+}
+
+// decodeRef fills m's reference and reason.
+func decodeRef(v []byte, m *ledger.Movement) error {
+	if len(v) == 0 {
+		return nil
+	}
+	r := &m.Reference
+	for _, p := range [...]*string{&r.Partner, &r.DocumentType, &r.Interchange, &r.Group, &r.Transaction, &r.Order, &m.Reason} {
+		n, size := binary.Uvarint(v)
+		if size <= 0 || n > uint64(len(v)-size) {
+			return fmt.Errorf("%w: movement reference", ledger.ErrCorrupt)
+		}
+		*p = string(v[size : size+int(n)])
+		v = v[size+int(n):]
+	}
+	line, size := binary.Varint(v)
+	if size <= 0 || size != len(v) {
+		return fmt.Errorf("%w: movement reference line", ledger.ErrCorrupt)
+	}
+	r.Line = int(line)
+	return nil
+}
+
+// Movement flags.
+const (
+	flagTakeInTransit = 1
+	flagStale         = 2
+	flagAbsorbed      = 4
+)
+
+// movementFlags returns m's flags column.
+func movementFlags(m *ledger.Movement) int16 {
+	var f int16
+	if m.TakeInTransit {
+		f |= flagTakeInTransit
+	}
+	if m.Stale {
+		f |= flagStale
+	}
+	if m.Absorbed {
+		f |= flagAbsorbed
+	}
+	return f
+}

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
@@ -106,15 +107,18 @@ func (s *Store) commit(batch []*request) {
 //  1. which source keys are recorded already (the unique constraint on
 //     ledger_movements is what guarantees it: a key another transaction
 //     records meanwhile fails this one's insert, and it runs again);
-//  2. lock the positions the new movements touch, creating the missing
-//     ones, in (SKU, location) order, so two transactions never wait on
-//     each other in a cycle;
+//  2. lock the stored positions the new movements touch, in (SKU,
+//     location) order, so two transactions never wait on each other in a
+//     cycle (positions not found are created by the write: a transaction
+//     that creates one first makes this one's insert fail, and it runs
+//     again);
 //  3. load their allocations and, for snapshots, the sums of the stored
 //     movements effective after them;
 //  4. lock the change sequence (ledger_head) and apply the documents with
 //     the ledger's rules (ledger.Stepper), in memory;
-//  5. write: movements (COPY), positions and allocations (set-based from
-//     arrays), postings, the sequence; commit.
+//  5. write: new positions (from arrays), movements (COPY), changed
+//     positions and allocations (set-based from arrays), postings, the
+//     sequence; commit.
 //
 // Documents that fail the rules get their error and take no part in the
 // writes. The sequence lock is held from step 4 to the commit: postings
@@ -124,6 +128,18 @@ func (s *Store) commit(batch []*request) {
 func (s *Store) tryCommit(batch []*request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommitTimeout)
 	defer cancel()
+	t0 := time.Now()
+	phase := func(name string) {
+		if debugPhases {
+			fmt.Printf("%s %v; ", name, time.Since(t0))
+			t0 = time.Now()
+		}
+	}
+	defer func() {
+		if debugPhases {
+			fmt.Printf("(%d docs)\n", len(batch))
+		}
+	}()
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return err
@@ -139,6 +155,7 @@ func (s *Store) tryCommit(batch []*request) error {
 	if err != nil {
 		return err
 	}
+	phase("dups")
 	dups := make([][]bool, len(batch))
 	posSet := map[ledger.Position]struct{}{}
 	allocSet := map[ledger.OrderAllocation]struct{}{}
@@ -176,24 +193,30 @@ func (s *Store) tryCommit(batch []*request) error {
 		return nil
 	}
 
-	// 2. Lock (and create) the positions.
+	// 2. Lock the stored positions.
 	in := &ledger.StepInput{
 		Positions:   make(map[ledger.Position]ledger.PositionState, len(posSet)),
 		Allocations: make(map[ledger.OrderAllocation]int64, len(allocSet)),
 		Later:       make(map[ledger.SnapshotTime]ledger.Quantities, len(snapSet)),
 	}
-	created, err := lockPositions(ctx, tx, sortedPositions(posSet), in.Positions)
-	if err != nil {
+	ids := make(map[ledger.Position]int64, len(posSet))
+	if err := lockPositions(ctx, tx, sortedPositions(posSet), ids, in.Positions); err != nil {
 		return err
 	}
+	existing := make(map[ledger.Position]bool, len(ids))
+	for p := range ids {
+		existing[p] = true
+	}
+	phase("lock")
 
 	// 3. Allocations, and the movements after each snapshot's time.
-	if err := loadAllocations(ctx, tx, allocSet, in.Allocations); err != nil {
+	if err := loadAllocations(ctx, tx, allocSet, ids, in.Allocations); err != nil {
 		return err
 	}
-	if err := loadLater(ctx, tx, snapSet, created, in.Later); err != nil {
+	if err := loadLater(ctx, tx, snapSet, ids, in.Later); err != nil {
 		return err
 	}
+	phase("loads")
 
 	// 4. The change sequence, then the rules.
 	var seq, lastID int64
@@ -219,20 +242,29 @@ func (s *Store) tryCommit(batch []*request) error {
 	}
 
 	// 5. Write.
+	phase("step")
+	positions, states, allocs := st.Changed()
+	if err := insertPositions(ctx, tx, positions, states, ids); err != nil {
+		return err
+	}
 	if len(outs) > 0 {
-		if err := writeMovements(ctx, tx, outs); err != nil {
+		if err := writeMovements(ctx, tx, outs, ids); err != nil {
 			return err
 		}
 	}
-	positions, states, allocs := st.Changed()
-	if err := writePositions(ctx, tx, positions, states, created, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
+	phase("copy")
+	if err := writeRest(ctx, tx, positions, states, existing, ids, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
 		return err
 	}
+	phase("write")
 	if err := tx.Commit(ctx); err != nil {
 		return err
 	}
+	phase("commit")
 	for i, r := range batch {
 		r.res, r.err = results[i], errs[i]
 	}
 	return nil
 }
+
+var debugPhases = os.Getenv("LEDGER_PG_PHASES") != ""

@@ -15,21 +15,29 @@ import (
 // positionColumns are the columns scanPosition reads.
 const positionColumns = `p.sku, p.location, p.on_hand, p.allocated, p.in_transit, p.damaged, p.quarantined, p.seq, p.extra`
 
-// scanPosition reads a position row into a Balance.
-func scanPosition(row pgx.Row) (ledger.Balance, error) {
+// scanState reads a position row (prefix: destinations of columns
+// before positionColumns).
+func scanState(row pgx.Row, prefix ...any) (ledger.Balance, ledger.PositionState, error) {
 	var b ledger.Balance
 	var st ledger.PositionState
 	var seq int64
 	var extra []byte
-	if err := row.Scan(&b.SKU, &b.Location, &b.OnHand, &b.Allocated, &b.InTransit, &b.Damaged, &b.Quarantined, &seq, &extra); err != nil {
-		return ledger.Balance{}, err
+	dest := append(prefix, &b.SKU, &b.Location, &st.OnHand, &st.Allocated, &st.InTransit, &st.Damaged, &st.Quarantined, &seq, &extra)
+	if err := row.Scan(dest...); err != nil {
+		return ledger.Balance{}, ledger.PositionState{}, err
 	}
 	if err := decodeExtra(extra, &st); err != nil {
-		return ledger.Balance{}, fmt.Errorf("%s at %s: %w", b.SKU, b.Location, err)
+		return ledger.Balance{}, ledger.PositionState{}, fmt.Errorf("%s at %s: %w", b.SKU, b.Location, err)
 	}
-	b.Seq = uint64(seq)
-	b.Incoming = st.Incoming
-	return b, nil
+	st.Seq = uint64(seq)
+	b.Quantities, b.Seq, b.Incoming = st.Quantities, st.Seq, st.Incoming
+	return b, st, nil
+}
+
+// scanPosition reads a position row into a Balance.
+func scanPosition(row pgx.Row) (ledger.Balance, error) {
+	b, _, err := scanState(row)
+	return b, err
 }
 
 // likePrefix returns a LIKE pattern matching the strings that start
@@ -127,9 +135,9 @@ const asOfQuery = `SELECT p.sku, p.location,
 		p.in_transit - coalesce(sum(m.d_in_transit), 0)::bigint, p.damaged - coalesce(sum(m.d_damaged), 0)::bigint,
 		p.quarantined - coalesce(sum(m.d_quarantined), 0)::bigint
 	FROM ledger_positions p
-	LEFT JOIN ledger_movements m ON m.sku = p.sku AND m.location = p.location AND m.effective > $3
+	LEFT JOIN ledger_movements m ON m.pos = p.id AND m.effective > $3
 	WHERE %s
-	GROUP BY p.sku, p.location ORDER BY p.sku, p.location`
+	GROUP BY p.id ORDER BY p.sku, p.location`
 
 // BalanceAsOf implements ledger.Store.
 func (s *Store) BalanceAsOf(ctx context.Context, sku, loc string, t time.Time) (ledger.Balance, error) {
@@ -190,30 +198,33 @@ func (s *Store) Reconcile(ctx context.Context, loc string, counts []ledger.Count
 	return ledger.ReconcileCounts(ctx, s.locationFigures, s.Post, loc, counts, opts)
 }
 
-// movementSelect selects the columns scanMovement reads.
-const movementSelect = `SELECT m.id, m.seq, m.source_key, m.sku, m.location, m.kind, m.quantity, m.bucket, m.effective,
-	m.expected, m.take_in_transit, m.partner, m.document_type, m.interchange, m.grp, m.txn, m.line, m.order_no,
-	m.reason, m.recorded, m.stale, m.absorbed, m.d_on_hand, m.d_allocated, m.d_in_transit, m.d_damaged, m.d_quarantined`
+// movementSelect selects the columns scanMovement reads; movementFrom
+// joins what they come from.
+const (
+	movementSelect = `SELECT m.id, m.seq, m.source_key, p.sku, p.location, m.kind, m.bucket, m.flags, m.quantity,
+	m.effective, m.expected, m.ref, g.recorded, m.d_on_hand, m.d_allocated, m.d_in_transit, m.d_damaged, m.d_quarantined`
+	movementFrom = ` FROM ledger_movements m JOIN ledger_positions p ON p.id = m.pos JOIN ledger_postings g ON g.seq = m.seq`
+)
 
 // scanMovement reads a movement row; extra destinations follow.
 func scanMovement(row pgx.Row, m *ledger.Movement, extra ...any) error {
-	var id, seq, eff, rec, line int64
-	var kind, bucket int16
+	var id, seq, eff, rec int64
+	var kind, bucket, flags int16
 	var expected *int64
-	dest := []any{&id, &seq, &m.SourceKey, &m.SKU, &m.Location, &kind, &m.Quantity, &bucket, &eff,
-		&expected, &m.TakeInTransit, &m.Reference.Partner, &m.Reference.DocumentType, &m.Reference.Interchange,
-		&m.Reference.Group, &m.Reference.Transaction, &line, &m.Reference.Order,
-		&m.Reason, &rec, &m.Stale, &m.Absorbed,
+	var ref []byte
+	dest := []any{&id, &seq, &m.SourceKey, &m.SKU, &m.Location, &kind, &bucket, &flags, &m.Quantity,
+		&eff, &expected, &ref, &rec,
 		&m.Delta.OnHand, &m.Delta.Allocated, &m.Delta.InTransit, &m.Delta.Damaged, &m.Delta.Quarantined}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return err
 	}
 	m.ID, m.Seq, m.Kind, m.Bucket = uint64(id), uint64(seq), ledger.Kind(kind), ledger.Bucket(bucket)
-	m.Effective, m.Recorded, m.Reference.Line = fromNanos(eff), fromNanos(rec), int(line)
+	m.Effective, m.Recorded = fromNanos(eff), fromNanos(rec)
+	m.TakeInTransit, m.Stale, m.Absorbed = flags&flagTakeInTransit != 0, flags&flagStale != 0, flags&flagAbsorbed != 0
 	if expected != nil {
 		m.Expected = fromNanos(*expected)
 	}
-	return nil
+	return decodeRef(ref, m)
 }
 
 // History implements ledger.Store.
@@ -225,7 +236,8 @@ func (s *Store) History(ctx context.Context, sku, loc string, o ledger.HistoryOp
 	eff, id := int64(math.MaxInt64), int64(math.MaxInt64)
 	if o.Before != 0 {
 		var msku, mloc string
-		err := s.pool.QueryRow(ctx, `SELECT sku, location, effective, id FROM ledger_movements WHERE id = $1`, int64(min(o.Before, math.MaxInt64))).Scan(&msku, &mloc, &eff, &id)
+		err := s.pool.QueryRow(ctx, `SELECT p.sku, p.location, m.effective, m.id FROM ledger_movements m
+			JOIN ledger_positions p ON p.id = m.pos WHERE m.id = $1`, int64(min(o.Before, math.MaxInt64))).Scan(&msku, &mloc, &eff, &id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, wrap(fmt.Errorf("%w: movement %d", ledger.ErrUnknownCursor, o.Before))
 		}
@@ -236,8 +248,8 @@ func (s *Store) History(ctx context.Context, sku, loc string, o ledger.HistoryOp
 			return nil, wrap(fmt.Errorf("%w: movement %d is not of %q at %q", ledger.ErrUnknownCursor, o.Before, sku, loc))
 		}
 	}
-	q := movementSelect + `, p.document FROM ledger_movements m JOIN ledger_postings p ON p.seq = m.seq
-		WHERE m.sku = $1 AND ($2 = '' OR m.location = $2) AND (m.effective, m.id) < ($3, $4)
+	q := movementSelect + `, g.document` + movementFrom + `
+		WHERE p.sku = $1 AND ($2 = '' OR p.location = $2) AND (m.effective, m.id) < ($3, $4)
 		ORDER BY m.effective DESC, m.id DESC`
 	if o.Limit > 0 {
 		q += fmt.Sprintf(` LIMIT %d`, o.Limit)
@@ -307,7 +319,7 @@ func (s *Store) ChangesSince(ctx context.Context, seq uint64, limit int) ([]ledg
 	if len(out) == 0 {
 		return nil, nil
 	}
-	mrows, err := tx.Query(ctx, movementSelect+` FROM ledger_movements m WHERE m.id BETWEEN $1 AND $2 ORDER BY m.id`, lo, hi)
+	mrows, err := tx.Query(ctx, movementSelect+movementFrom+` WHERE m.id BETWEEN $1 AND $2 ORDER BY m.id`, lo, hi)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -372,8 +384,8 @@ func (s *Store) SourceMovements(ctx context.Context, keys []string) ([]ledger.Mo
 	if len(keys) == 0 {
 		return out, nil
 	}
-	rows, err := s.pool.Query(ctx, movementSelect+`, u.i FROM unnest($1::text[]) WITH ORDINALITY AS u(k, i)
-		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
+	rows, err := s.pool.Query(ctx, movementSelect+`, u.i`+movementFrom+`
+		JOIN unnest($1::text[]) WITH ORDINALITY AS u(k, i) ON m.source_key = u.k COLLATE "C"`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: movements of %d source keys: %w", len(keys), err)
 	}

@@ -122,7 +122,7 @@ func retryable(err error) bool {
 	case "40001", "40P01":
 		return true
 	case "23505":
-		return pe.ConstraintName == "ledger_movements_source" || pe.ConstraintName == "ledger_positions_pkey"
+		return pe.ConstraintName == "ledger_movements_source" || pe.ConstraintName == "ledger_positions_key"
 	}
 	return false
 }

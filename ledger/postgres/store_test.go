@@ -62,3 +62,11 @@ func openStore(t testing.TB, now func() time.Time) ledger.Store {
 
 // TestContract runs the ledger's contract suite on PostgreSQL.
 func TestContract(t *testing.T) { ledgertest.Run(t, openStore) }
+
+// BenchmarkPostLargeDocument is ledgertest.BenchPostLargeDocument on
+// PostgreSQL; compare with package ledger's BenchmarkStorePostLargeDocument.
+func BenchmarkPostLargeDocument(b *testing.B) { ledgertest.BenchPostLargeDocument(b, openStore) }
+
+// BenchmarkPostConcurrent is ledgertest.BenchPostConcurrent on
+// PostgreSQL; compare with package ledger's BenchmarkStorePostConcurrent.
+func BenchmarkPostConcurrent(b *testing.B) { ledgertest.BenchPostConcurrent(b, openStore) }

@@ -51,21 +51,21 @@ func (s *Store) Verify(ctx context.Context) error {
 	}
 	// Balances against their movements and allocations.
 	err = check("balances", `WITH sums AS (
-			SELECT sku, location, sum(d_on_hand) oh, sum(d_allocated) al, sum(d_in_transit) it, sum(d_damaged) dm,
+			SELECT pos, sum(d_on_hand) oh, sum(d_allocated) al, sum(d_in_transit) it, sum(d_damaged) dm,
 				sum(d_quarantined) qu, max(seq) seq
-			FROM ledger_movements GROUP BY sku, location),
-		allocs AS (SELECT sku, location, sum(quantity) al FROM ledger_allocations GROUP BY sku, location)
-		SELECT coalesce(p.sku, s.sku, a.sku), coalesce(p.location, s.location, a.location),
-			p.sku IS NOT NULL, s.sku IS NOT NULL,
+			FROM ledger_movements GROUP BY pos),
+		allocs AS (SELECT pos, sum(quantity) al FROM ledger_allocations GROUP BY pos)
+		SELECT coalesce(p.sku, '#' || coalesce(s.pos, a.pos)::text), coalesce(p.location, ''),
+			p.id IS NOT NULL, s.pos IS NOT NULL,
 			coalesce(p.on_hand, 0) = coalesce(s.oh, 0) AND coalesce(p.allocated, 0) = coalesce(s.al, 0)
 				AND coalesce(p.in_transit, 0) = coalesce(s.it, 0) AND coalesce(p.damaged, 0) = coalesce(s.dm, 0)
 				AND coalesce(p.quarantined, 0) = coalesce(s.qu, 0),
 			coalesce(p.seq, 0) = coalesce(s.seq, 0),
 			coalesce(p.allocated, 0) = coalesce(a.al, 0)
 		FROM ledger_positions p
-		FULL JOIN sums s ON s.sku = p.sku AND s.location = p.location
-		FULL JOIN allocs a ON a.sku = coalesce(p.sku, s.sku) AND a.location = coalesce(p.location, s.location)
-		WHERE p.sku IS NULL OR s.sku IS NULL
+		FULL JOIN sums s ON s.pos = p.id
+		FULL JOIN allocs a ON a.pos = coalesce(p.id, s.pos)
+		WHERE p.id IS NULL OR s.pos IS NULL
 			OR NOT (coalesce(p.on_hand, 0) = coalesce(s.oh, 0) AND coalesce(p.allocated, 0) = coalesce(s.al, 0)
 				AND coalesce(p.in_transit, 0) = coalesce(s.it, 0) AND coalesce(p.damaged, 0) = coalesce(s.dm, 0)
 				AND coalesce(p.quarantined, 0) = coalesce(s.qu, 0))
@@ -117,7 +117,7 @@ func (s *Store) Verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	err = check("allocations", `SELECT sku, location, order_no FROM ledger_allocations WHERE quantity = 0`, func(r pgx.Rows) error {
+	err = check("allocations", `SELECT p.sku, p.location, a.order_no FROM ledger_allocations a JOIN ledger_positions p ON p.id = a.pos WHERE a.quantity = 0`, func(r pgx.Rows) error {
 		var sku, loc, order string
 		if err := r.Scan(&sku, &loc, &order); err != nil {
 			return err

@@ -12,8 +12,8 @@ import (
 
 // recordedKeys returns which of keys are recorded source keys.
 func recordedKeys(ctx context.Context, tx pgx.Tx, keys []string) (map[string]struct{}, error) {
-	rows, err := tx.Query(ctx, `SELECT m.source_key FROM ledger_movements m
-		WHERE m.source_key = ANY ($1::text[])`, keys)
+	rows, err := tx.Query(ctx, `SELECT m.source_key FROM unnest($1::text[]) AS u(k)
+		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
 	if err != nil {
 		return nil, fmt.Errorf("looking up source keys: %w", err)
 	}
@@ -43,72 +43,68 @@ func sortedPositions(set map[ledger.Position]struct{}) []ledger.Position {
 	return out
 }
 
-// lockPositions locks the positions (sorted), creating those that do not
-// exist, in one statement: an upsert takes each row's lock in the order
-// of its input, so every transaction locks in the same order. It loads
-// their states into into, and returns the positions it created.
-func lockPositions(ctx context.Context, tx pgx.Tx, ps []ledger.Position, into map[ledger.Position]ledger.PositionState) (map[ledger.Position]bool, error) {
+// lockPositions locks the stored positions among ps (sorted) with
+// SELECT … FOR UPDATE in (SKU, location) order, so every transaction
+// locks in the same order and none waits on another in a cycle. It loads
+// their ids and states; positions it does not find are new (the write
+// creates them; a transaction that creates one meanwhile makes this one's
+// insert fail, and it runs again).
+func lockPositions(ctx context.Context, tx pgx.Tx, ps []ledger.Position, ids map[ledger.Position]int64, into map[ledger.Position]ledger.PositionState) error {
 	skus, locs := make([]string, len(ps)), make([]string, len(ps))
 	for i, p := range ps {
 		skus[i], locs[i] = p.SKU, p.Location
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO ledger_positions AS p (sku, location)
-		SELECT u.sku, u.loc FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(sku, loc, i) ORDER BY u.i
-		ON CONFLICT (sku, location) DO UPDATE SET seq = p.seq
-		RETURNING p.sku, p.location, p.on_hand, p.allocated, p.in_transit, p.damaged, p.quarantined, p.seq, p.extra, (p.xmax = 0)`, skus, locs)
+	rows, err := tx.Query(ctx, `SELECT p.id, `+positionColumns+`
+		FROM ledger_positions p JOIN unnest($1::text[], $2::text[]) AS u(sku, loc)
+			ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"
+		ORDER BY p.sku, p.location FOR UPDATE OF p`, skus, locs)
 	if err != nil {
-		return nil, fmt.Errorf("locking positions: %w", err)
+		return fmt.Errorf("locking positions: %w", err)
 	}
-	created := map[ledger.Position]bool{}
+	defer rows.Close()
 	for rows.Next() {
-		var pos ledger.Position
-		var st ledger.PositionState
-		var seq int64
-		var extra []byte
-		var inserted bool
-		if err := rows.Scan(&pos.SKU, &pos.Location, &st.OnHand, &st.Allocated, &st.InTransit, &st.Damaged, &st.Quarantined, &seq, &extra, &inserted); err != nil {
-			rows.Close()
-			return nil, err
+		var id int64
+		b, st, err := scanState(rows, &id)
+		if err != nil {
+			return err
 		}
-		st.Seq = uint64(seq)
-		if err := decodeExtra(extra, &st); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("%s at %s: %w", pos.SKU, pos.Location, err)
-		}
-		into[pos] = st
-		if inserted {
-			created[pos] = true
-		}
+		pos := ledger.Position{SKU: b.SKU, Location: b.Location}
+		ids[pos], into[pos] = id, st
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("locking positions: %w", err)
+		return fmt.Errorf("locking positions: %w", err)
 	}
-	return created, nil
+	return nil
 }
 
-// loadAllocations reads the allocations named.
-func loadAllocations(ctx context.Context, tx pgx.Tx, set map[ledger.OrderAllocation]struct{}, into map[ledger.OrderAllocation]int64) error {
-	if len(set) == 0 {
+// loadAllocations reads the allocations named at stored positions.
+func loadAllocations(ctx context.Context, tx pgx.Tx, set map[ledger.OrderAllocation]struct{}, ids map[ledger.Position]int64, into map[ledger.OrderAllocation]int64) error {
+	var poss []int64
+	var orders []string
+	byID := map[int64]ledger.Position{}
+	for a := range set {
+		if id, ok := ids[a.Position]; ok {
+			poss, orders = append(poss, id), append(orders, a.Order)
+			byID[id] = a.Position
+		}
+	}
+	if len(poss) == 0 {
 		return nil
 	}
-	var skus, locs, orders []string
-	for a := range set {
-		skus, locs, orders = append(skus, a.SKU), append(locs, a.Location), append(orders, a.Order)
-	}
-	rows, err := tx.Query(ctx, `SELECT a.sku, a.location, a.order_no, a.quantity
-		FROM unnest($1::text[], $2::text[], $3::text[]) AS u(sku, loc, ord)
-		JOIN ledger_allocations a ON a.sku = u.sku COLLATE "C" AND a.location = u.loc COLLATE "C" AND a.order_no = u.ord COLLATE "C"`, skus, locs, orders)
+	rows, err := tx.Query(ctx, `SELECT a.pos, a.order_no, a.quantity
+		FROM unnest($1::bigint[], $2::text[]) AS u(pos, ord)
+		JOIN ledger_allocations a ON a.pos = u.pos AND a.order_no = u.ord COLLATE "C"`, poss, orders)
 	if err != nil {
 		return fmt.Errorf("reading allocations: %w", err)
 	}
+	defer rows.Close()
 	for rows.Next() {
-		var a ledger.OrderAllocation
-		var q int64
-		if err := rows.Scan(&a.SKU, &a.Location, &a.Order, &q); err != nil {
-			rows.Close()
+		var id, q int64
+		var order string
+		if err := rows.Scan(&id, &order, &q); err != nil {
 			return err
 		}
-		into[a] = q
+		into[ledger.OrderAllocation{Position: byID[id], Order: order}] = q
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading allocations: %w", err)
@@ -119,10 +115,10 @@ func loadAllocations(ctx context.Context, tx pgx.Tx, set map[ledger.OrderAllocat
 // loadLater sums, for each snapshot time, the deltas of the stored
 // movements at its position effective after it. Positions created by
 // this transaction have none.
-func loadLater(ctx context.Context, tx pgx.Tx, set map[ledger.SnapshotTime]struct{}, created map[ledger.Position]bool, into map[ledger.SnapshotTime]ledger.Quantities) error {
+func loadLater(ctx context.Context, tx pgx.Tx, set map[ledger.SnapshotTime]struct{}, ids map[ledger.Position]int64, into map[ledger.SnapshotTime]ledger.Quantities) error {
 	var keys []ledger.SnapshotTime
 	for k := range set {
-		if created[k.Position] {
+		if _, stored := ids[k.Position]; !stored {
 			into[k] = ledger.Quantities{}
 			continue
 		}
@@ -131,17 +127,17 @@ func loadLater(ctx context.Context, tx pgx.Tx, set map[ledger.SnapshotTime]struc
 	if len(keys) == 0 {
 		return nil
 	}
-	skus, locs, ats := make([]string, len(keys)), make([]string, len(keys)), make([]int64, len(keys))
+	poss, ats := make([]int64, len(keys)), make([]int64, len(keys))
 	for i, k := range keys {
-		skus[i], locs[i], ats[i] = k.SKU, k.Location, k.At.UnixNano()
+		poss[i], ats[i] = ids[k.Position], k.At.UnixNano()
 	}
 	rows, err := tx.Query(ctx, `SELECT u.i,
 			coalesce(sum(m.d_on_hand), 0)::bigint, coalesce(sum(m.d_allocated), 0)::bigint,
 			coalesce(sum(m.d_in_transit), 0)::bigint, coalesce(sum(m.d_damaged), 0)::bigint,
 			coalesce(sum(m.d_quarantined), 0)::bigint
-		FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS u(sku, loc, at, i)
-		LEFT JOIN ledger_movements m ON m.sku = u.sku COLLATE "C" AND m.location = u.loc COLLATE "C" AND m.effective > u.at
-		GROUP BY u.i`, skus, locs, ats)
+		FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS u(pos, at, i)
+		LEFT JOIN ledger_movements m ON m.pos = u.pos AND m.effective > u.at
+		GROUP BY u.i`, poss, ats)
 	if err != nil {
 		return fmt.Errorf("summing movements after snapshots: %w", err)
 	}
@@ -162,18 +158,19 @@ func loadLater(ctx context.Context, tx pgx.Tx, set map[ledger.SnapshotTime]struc
 
 // movementColumns are ledger_movements' columns, in COPY order.
 var movementColumns = []string{
-	"id", "seq", "source_key", "sku", "location", "kind", "quantity", "bucket", "effective", "expected",
-	"take_in_transit", "partner", "document_type", "interchange", "grp", "txn", "line", "order_no", "reason",
-	"recorded", "stale", "absorbed", "d_on_hand", "d_allocated", "d_in_transit", "d_damaged", "d_quarantined",
+	"id", "seq", "source_key", "pos", "kind", "bucket", "flags", "quantity", "effective", "expected", "ref",
+	"d_on_hand", "d_allocated", "d_in_transit", "d_damaged", "d_quarantined",
 }
 
 // movementRows feeds COPY from the documents' movements.
 type movementRows struct {
 	outs []*ledger.StepOutput
+	ids  map[ledger.Position]int64
 	doc  int
 	i    int
 	m    *ledger.Movement
 	row  []any
+	ref  []byte
 }
 
 func (r *movementRows) Next() bool {
@@ -195,12 +192,14 @@ func (r *movementRows) Values() ([]any, error) {
 	if !m.Expected.IsZero() {
 		expected = m.Expected.UnixNano()
 	}
+	pos, ok := r.ids[ledger.Position{SKU: m.SKU, Location: m.Location}]
+	if !ok {
+		return nil, fmt.Errorf("movement %d: position %q at %q has no id", m.ID, m.SKU, m.Location)
+	}
+	r.ref = encodeRef(r.ref[:0], m)
 	r.row = append(r.row[:0],
-		int64(m.ID), int64(m.Seq), m.SourceKey, m.SKU, m.Location, int16(m.Kind), m.Quantity, int16(m.Bucket),
-		m.Effective.UnixNano(), expected, m.TakeInTransit,
-		m.Reference.Partner, m.Reference.DocumentType, m.Reference.Interchange, m.Reference.Group, m.Reference.Transaction,
-		int64(m.Reference.Line), m.Reference.Order, m.Reason,
-		m.Recorded.UnixNano(), m.Stale, m.Absorbed,
+		int64(m.ID), int64(m.Seq), m.SourceKey, pos, int16(m.Kind), int16(m.Bucket), movementFlags(m), m.Quantity,
+		m.Effective.UnixNano(), expected, r.ref,
 		m.Delta.OnHand, m.Delta.Allocated, m.Delta.InTransit, m.Delta.Damaged, m.Delta.Quarantined)
 	return r.row, nil
 }
@@ -208,68 +207,96 @@ func (r *movementRows) Values() ([]any, error) {
 func (r *movementRows) Err() error { return nil }
 
 // writeMovements copies the documents' movements into ledger_movements.
-func writeMovements(ctx context.Context, tx pgx.Tx, outs []*ledger.StepOutput) error {
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ledger_movements"}, movementColumns, &movementRows{outs: outs}); err != nil {
+func writeMovements(ctx context.Context, tx pgx.Tx, outs []*ledger.StepOutput, ids map[ledger.Position]int64) error {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ledger_movements"}, movementColumns, &movementRows{outs: outs, ids: ids, ref: make([]byte, 0, 128)}); err != nil {
 		return fmt.Errorf("writing movements: %w", err)
 	}
 	return nil
 }
 
-// writePositions writes, in one round trip, the changed positions (set
-// from arrays), the positions created by the lock but left unchanged
-// (removed: a failed or duplicate document leaves nothing), the changed
-// allocations, the postings and the sequence.
-func writePositions(ctx context.Context, tx pgx.Tx, ps []ledger.Position, states []ledger.PositionState, created map[ledger.Position]bool,
-	allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, lastSeq, lastID uint64) error {
-	b := &pgx.Batch{}
-	if len(ps) > 0 {
-		n := len(ps)
-		skus, locs := make([]string, n), make([]string, n)
-		oh, al, it, dm, qu, seq := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		extra := make([][]byte, n)
-		for i, p := range ps {
-			s := &states[i]
-			skus[i], locs[i] = p.SKU, p.Location
-			oh[i], al[i], it[i], dm[i], qu[i], seq[i] = s.OnHand, s.Allocated, s.InTransit, s.Damaged, s.Quarantined, int64(s.Seq)
-			extra[i] = encodeExtra(nil, s)
+// positionArrays holds positions' states as columns.
+type positionArrays struct {
+	skus, locs                  []string
+	oh, al, it, dm, qu, seq, id []int64
+	extra                       [][]byte
+}
+
+func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int64) {
+	a.skus, a.locs = append(a.skus, p.SKU), append(a.locs, p.Location)
+	a.oh, a.al, a.it, a.dm, a.qu = append(a.oh, s.OnHand), append(a.al, s.Allocated), append(a.it, s.InTransit), append(a.dm, s.Damaged), append(a.qu, s.Quarantined)
+	a.seq, a.id = append(a.seq, int64(s.Seq)), append(a.id, id)
+	a.extra = append(a.extra, encodeExtra(nil, s))
+}
+
+// insertPositions creates the new positions with their states and adds
+// their ids to ids.
+func insertPositions(ctx context.Context, tx pgx.Tx, ps []ledger.Position, states []ledger.PositionState, ids map[ledger.Position]int64) error {
+	var a positionArrays
+	for i, p := range ps {
+		if _, stored := ids[p]; !stored {
+			a.add(p, &states[i], 0)
 		}
+	}
+	if len(a.skus) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO ledger_positions (sku, location, on_hand, allocated, in_transit, damaged, quarantined, seq, extra)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bytea[])
+		RETURNING id, sku, location`, a.skus, a.locs, a.oh, a.al, a.it, a.dm, a.qu, a.seq, a.extra)
+	if err != nil {
+		return fmt.Errorf("creating positions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p ledger.Position
+		if err := rows.Scan(&id, &p.SKU, &p.Location); err != nil {
+			return err
+		}
+		ids[p] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("creating positions: %w", err)
+	}
+	return nil
+}
+
+// writeRest writes, in one round trip, the changed stored positions (set
+// from arrays), the changed allocations, the postings and the sequence.
+func writeRest(ctx context.Context, tx pgx.Tx, ps []ledger.Position, states []ledger.PositionState, stored map[ledger.Position]bool,
+	ids map[ledger.Position]int64, allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, lastSeq, lastID uint64) error {
+	b := &pgx.Batch{}
+	var a positionArrays
+	for i, p := range ps {
+		if stored[p] {
+			a.add(p, &states[i], ids[p])
+		}
+	}
+	if len(a.id) > 0 {
 		b.Queue(`UPDATE ledger_positions p SET on_hand = u.oh, allocated = u.al, in_transit = u.it, damaged = u.dm,
 				quarantined = u.qu, seq = u.seq, extra = u.extra
-			FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bytea[])
-				AS u(sku, loc, oh, al, it, dm, qu, seq, extra)
-			WHERE p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`, skus, locs, oh, al, it, dm, qu, seq, extra)
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[])
+				AS u(id, oh, al, it, dm, qu, seq, extra)
+			WHERE p.id = u.id`, a.id, a.oh, a.al, a.it, a.dm, a.qu, a.seq, a.extra)
 	}
-	changed := make(map[ledger.Position]bool, len(ps))
-	for _, p := range ps {
-		changed[p] = true
-	}
-	var unusedSKU, unusedLoc []string
-	for p := range created {
-		if !changed[p] {
-			unusedSKU, unusedLoc = append(unusedSKU, p.SKU), append(unusedLoc, p.Location)
-		}
-	}
-	if len(unusedSKU) > 0 {
-		b.Queue(`DELETE FROM ledger_positions p USING unnest($1::text[], $2::text[]) AS u(sku, loc)
-			WHERE p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`, unusedSKU, unusedLoc)
-	}
-	var setSKU, setLoc, setOrd, delSKU, delLoc, delOrd []string
-	var setQ []int64
-	for a, q := range allocs {
+	var setPos, delPos, setQ []int64
+	var setOrd, delOrd []string
+	for al, q := range allocs {
+		id := ids[al.Position]
 		if q == 0 {
-			delSKU, delLoc, delOrd = append(delSKU, a.SKU), append(delLoc, a.Location), append(delOrd, a.Order)
+			delPos, delOrd = append(delPos, id), append(delOrd, al.Order)
 		} else {
-			setSKU, setLoc, setOrd, setQ = append(setSKU, a.SKU), append(setLoc, a.Location), append(setOrd, a.Order), append(setQ, q)
+			setPos, setOrd, setQ = append(setPos, id), append(setOrd, al.Order), append(setQ, q)
 		}
 	}
-	if len(setSKU) > 0 {
-		b.Queue(`INSERT INTO ledger_allocations (sku, location, order_no, quantity)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-			ON CONFLICT (sku, location, order_no) DO UPDATE SET quantity = EXCLUDED.quantity`, setSKU, setLoc, setOrd, setQ)
+	if len(setPos) > 0 {
+		b.Queue(`INSERT INTO ledger_allocations (pos, order_no, quantity)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+			ON CONFLICT (pos, order_no) DO UPDATE SET quantity = EXCLUDED.quantity`, setPos, setOrd, setQ)
 	}
-	if len(delSKU) > 0 {
-		b.Queue(`DELETE FROM ledger_allocations a USING unnest($1::text[], $2::text[], $3::text[]) AS u(sku, loc, ord)
-			WHERE a.sku = u.sku COLLATE "C" AND a.location = u.loc COLLATE "C" AND a.order_no = u.ord COLLATE "C"`, delSKU, delLoc, delOrd)
+	if len(delPos) > 0 {
+		b.Queue(`DELETE FROM ledger_allocations a USING unnest($1::bigint[], $2::text[]) AS u(pos, ord)
+			WHERE a.pos = u.pos AND a.order_no = u.ord COLLATE "C"`, delPos, delOrd)
 	}
 	if len(outs) > 0 {
 		n := len(outs)

@@ -23,64 +23,57 @@ CREATE TABLE ledger_postings (
 	count    bigint NOT NULL
 );
 
+-- A balance per (SKU, location), with what the rules of Post keep besides
+-- the figures (snapshot times, in-transit schedule: codec.go). Movements
+-- name their position by id. Every posting updates the rows it touches:
+-- room for HOT updates.
+CREATE SEQUENCE ledger_position_ids;
+CREATE TABLE ledger_positions (
+	id          bigint PRIMARY KEY DEFAULT nextval('ledger_position_ids'),
+	sku         text COLLATE "C" NOT NULL,
+	location    text COLLATE "C" NOT NULL,
+	on_hand     bigint NOT NULL,
+	allocated   bigint NOT NULL,
+	in_transit  bigint NOT NULL,
+	damaged     bigint NOT NULL,
+	quarantined bigint NOT NULL,
+	seq         bigint NOT NULL,
+	extra       bytea NOT NULL,
+	CONSTRAINT ledger_positions_key UNIQUE (sku, location)
+) WITH (fillfactor = 70);
+ALTER SEQUENCE ledger_position_ids OWNED BY ledger_positions.id;
+CREATE INDEX ledger_positions_location ON ledger_positions (location, sku);
+
 -- Every recorded movement. The unique source key is the idempotency key.
+-- The reference fields and the reason are one value (codec.go); the
+-- recording time is the posting's.
 CREATE TABLE ledger_movements (
-	id              bigint PRIMARY KEY,
-	seq             bigint NOT NULL,
-	source_key      text COLLATE "C" NOT NULL,
-	sku             text COLLATE "C" NOT NULL,
-	location        text COLLATE "C" NOT NULL,
-	kind            smallint NOT NULL,
-	quantity        bigint NOT NULL,
-	bucket          smallint NOT NULL,
-	effective       bigint NOT NULL,
-	expected        bigint, -- NULL: none
-	take_in_transit boolean NOT NULL,
-	partner         text NOT NULL,
-	document_type   text NOT NULL,
-	interchange     text NOT NULL,
-	grp             text NOT NULL,
-	txn             text NOT NULL,
-	line            bigint NOT NULL,
-	order_no        text NOT NULL,
-	reason          text NOT NULL,
-	recorded        bigint NOT NULL,
-	stale           boolean NOT NULL,
-	absorbed        boolean NOT NULL,
-	d_on_hand       bigint NOT NULL,
-	d_allocated     bigint NOT NULL,
-	d_in_transit    bigint NOT NULL,
-	d_damaged       bigint NOT NULL,
-	d_quarantined   bigint NOT NULL,
+	id            bigint PRIMARY KEY,
+	seq           bigint NOT NULL,
+	source_key    text COLLATE "C" NOT NULL,
+	pos           bigint NOT NULL,
+	kind          smallint NOT NULL,
+	bucket        smallint NOT NULL,
+	flags         smallint NOT NULL, -- 1 take_in_transit, 2 stale, 4 absorbed
+	quantity      bigint NOT NULL,
+	effective     bigint NOT NULL,
+	expected      bigint, -- NULL: none
+	ref           bytea NOT NULL,
+	d_on_hand     bigint NOT NULL,
+	d_allocated   bigint NOT NULL,
+	d_in_transit  bigint NOT NULL,
+	d_damaged     bigint NOT NULL,
+	d_quarantined bigint NOT NULL,
 	CONSTRAINT ledger_movements_source UNIQUE (source_key)
 );
 -- A position's timeline: as-of sums and history pages.
-CREATE INDEX ledger_movements_timeline ON ledger_movements (sku, location, effective, id);
-
--- A balance per (SKU, location), with what the rules of Post keep besides
--- the figures (snapshot times, in-transit schedule: ledger/postgres
--- codec.go). Every posting updates the rows it touches: room for HOT
--- updates.
-CREATE TABLE ledger_positions (
-	sku         text COLLATE "C" NOT NULL,
-	location    text COLLATE "C" NOT NULL,
-	on_hand     bigint NOT NULL DEFAULT 0,
-	allocated   bigint NOT NULL DEFAULT 0,
-	in_transit  bigint NOT NULL DEFAULT 0,
-	damaged     bigint NOT NULL DEFAULT 0,
-	quarantined bigint NOT NULL DEFAULT 0,
-	seq         bigint NOT NULL DEFAULT 0,
-	extra       bytea NOT NULL DEFAULT '',
-	PRIMARY KEY (sku, location)
-) WITH (fillfactor = 70);
-CREATE INDEX ledger_positions_location ON ledger_positions (location, sku);
+CREATE INDEX ledger_movements_timeline ON ledger_movements (pos, effective, id);
 
 -- Allocations per order at a position; order '' holds what allocated
 -- snapshots adjusted. Rows that come to zero are deleted.
 CREATE TABLE ledger_allocations (
-	sku      text COLLATE "C" NOT NULL,
-	location text COLLATE "C" NOT NULL,
+	pos      bigint NOT NULL,
 	order_no text COLLATE "C" NOT NULL,
 	quantity bigint NOT NULL,
-	PRIMARY KEY (sku, location, order_no)
+	PRIMARY KEY (pos, order_no)
 ) WITH (fillfactor = 70);
