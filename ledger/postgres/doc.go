@@ -6,22 +6,26 @@
 // package loads; this package only loads, locks and writes.
 //
 // A posting transaction (READ COMMITTED) gathers the documents that
-// concurrent callers of one Store are posting (group commit) and:
+// concurrent callers of one Store are posting (group commit) and, in
+// three or four round trips:
 //
 //   - looks up which of their source keys are recorded. The unique
 //     constraint on ledger_movements.source_key is the idempotency key:
 //     when another node records one of the keys after the lookup, this
 //     transaction's insert fails and it runs again from the start, and
 //     then finds the key recorded;
-//   - locks the positions the new movements touch with one upsert in
-//     (SKU, location) byte order, creating the missing ones, so that
-//     transactions of any node never wait on each other in a cycle;
-//   - reads their allocations, and for snapshots the sums of the stored
-//     movements effective after them (as-of figures);
-//   - locks the change sequence (the one row of ledger_head) and applies
-//     the documents in memory;
-//   - writes the movements with COPY, positions, allocations and postings
-//     set-based from arrays in one round trip, the sequence, and commits.
+//   - locks the stored positions the movements touch (SELECT … FOR
+//     UPDATE in (SKU, location) byte order, so that transactions of any
+//     node never wait on each other in a cycle), and the change sequence
+//     (the one row of ledger_head). A position that does not exist yet is
+//     created by the write; two transactions creating the same one meet
+//     on its unique key, and the loser runs again;
+//   - reads the allocations, and for snapshots the sums of the stored
+//     movements effective after them (as-of figures), when it needs them;
+//   - applies the documents in memory (ledger.Stepper);
+//   - writes new and changed positions, movements, allocations and
+//     postings set-based from arrays (a large transaction's movements by
+//     COPY), the sequence, and COMMIT in one round trip.
 //
 // The change sequence is gap-free and ordered for readers: the sequence
 // row stays locked from numbering to commit, so postings commit in

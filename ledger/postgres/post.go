@@ -3,11 +3,9 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
-	"github.com/jackc/pgx/v5"
 )
 
 // request is one document waiting for a transaction.
@@ -59,7 +57,6 @@ func (s *Store) Post(ctx context.Context, doc ledger.Document) (ledger.PostResul
 // next, so concurrent posters share one transaction, its locks and its
 // commit.
 func (s *Store) committer() {
-	defer close(s.stopped)
 	for {
 		var first *request
 		select {
@@ -102,62 +99,72 @@ func (s *Store) commit(batch []*request) {
 	}
 }
 
-// tryCommit runs the batch's transaction:
+// tryCommit runs the batch's transaction, in three or four round trips:
 //
-//  1. which source keys are recorded already (the unique constraint on
-//     ledger_movements is what guarantees it: a key another transaction
-//     records meanwhile fails this one's insert, and it runs again);
-//  2. lock the stored positions the new movements touch, in (SKU,
+//  1. begin; which source keys are recorded already (the unique
+//     constraint on ledger_movements is what guarantees it: a key another
+//     transaction records meanwhile fails this one's insert, and it runs
+//     again); lock the stored positions the movements touch, in (SKU,
 //     location) order, so two transactions never wait on each other in a
 //     cycle (positions not found are created by the write: a transaction
 //     that creates one first makes this one's insert fail, and it runs
-//     again);
-//  3. load their allocations and, for snapshots, the sums of the stored
-//     movements effective after them;
-//  4. lock the change sequence (ledger_head) and apply the documents with
-//     the ledger's rules (ledger.Stepper), in memory;
-//  5. write: new positions (from arrays), movements (COPY), changed
-//     positions and allocations (set-based from arrays), postings, the
-//     sequence; commit.
+//     again); lock the change sequence (ledger_head);
+//  2. when needed, the allocations and, for snapshots, the sums of the
+//     stored movements effective after them;
+//  3. apply the documents with the ledger's rules (ledger.Stepper), in
+//     memory;
+//  4. write new positions, movements, changed positions and allocations
+//     (set-based from arrays; a large transaction's movements by COPY),
+//     postings and the sequence, and commit.
 //
 // Documents that fail the rules get their error and take no part in the
-// writes. The sequence lock is held from step 4 to the commit: postings
+// writes. The sequence lock is held from step 1 to the commit: postings
 // commit in sequence order, which makes the sequence gap-free and ordered
-// for readers, at the price of serializing the write phase of all
-// posters (one per transaction, whatever it holds).
-func (s *Store) tryCommit(batch []*request) error {
+// for readers, at the price of serializing posting transactions across
+// all nodes (a transaction carries many documents: group commit).
+func (s *Store) tryCommit(batch []*request) (err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommitTimeout)
 	defer cancel()
-	t0 := time.Now()
-	phase := func(name string) {
-		if debugPhases {
-			fmt.Printf("%s %v; ", name, time.Since(t0))
-			t0 = time.Now()
-		}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
 	}
+	defer conn.Release()
+	committed := false
 	defer func() {
-		if debugPhases {
-			fmt.Printf("(%d docs)\n", len(batch))
+		if !committed {
+			// A connection left in a transaction is closed by Release.
+			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			conn.Exec(rctx, "ROLLBACK")
+			rcancel()
 		}
 	}()
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.Background())
 
-	// 1. Source keys recorded before.
+	// 1. One round trip: begin; which source keys are recorded; lock the
+	// stored positions of the movements; lock the change sequence.
 	var keys []string
+	posSet := map[ledger.Position]struct{}{}
 	for _, r := range batch {
 		keys = append(keys, r.prep.SourceKeys()...)
+		ps, _, _ := r.prep.Needs(nil)
+		for _, p := range ps {
+			posSet[p] = struct{}{}
+		}
 	}
-	stored, err := recordedKeys(ctx, tx, keys)
+	in := &ledger.StepInput{
+		Positions:   make(map[ledger.Position]ledger.PositionState, len(posSet)),
+		Allocations: map[ledger.OrderAllocation]int64{},
+		Later:       map[ledger.SnapshotTime]ledger.Quantities{},
+	}
+	ids := make(map[ledger.Position]int64, len(posSet))
+	stored, seq, lastID, err := begin(ctx, conn, keys, sortedPositions(posSet), ids, in.Positions)
 	if err != nil {
 		return err
 	}
-	phase("dups")
+
+	// 2. Allocations, and the movements after each snapshot's time, of
+	// what is not a duplicate.
 	dups := make([][]bool, len(batch))
-	posSet := map[ledger.Position]struct{}{}
 	allocSet := map[ledger.OrderAllocation]struct{}{}
 	snapSet := map[ledger.SnapshotTime]struct{}{}
 	for i, r := range batch {
@@ -168,10 +175,7 @@ func (s *Store) tryCommit(batch []*request) error {
 			}
 		}
 		d := dups[i]
-		ps, as, ss := r.prep.Needs(func(j int) bool { return d != nil && d[j] })
-		for _, p := range ps {
-			posSet[p] = struct{}{}
-		}
+		_, as, ss := r.prep.Needs(func(j int) bool { return d != nil && d[j] })
 		for _, a := range as {
 			allocSet[a] = struct{}{}
 		}
@@ -179,50 +183,11 @@ func (s *Store) tryCommit(batch []*request) error {
 			snapSet[sn] = struct{}{}
 		}
 	}
-	if len(posSet) == 0 {
-		// Every movement a duplicate: nothing to write.
-		for i, r := range batch {
-			st := ledger.NewStepper(&ledger.StepInput{Recorded: s.opts.Now()})
-			out, err := st.Step(r.prep, dups[i])
-			if err != nil {
-				r.err = err
-				continue
-			}
-			r.res = out.Result
-		}
-		return nil
-	}
-
-	// 2. Lock the stored positions.
-	in := &ledger.StepInput{
-		Positions:   make(map[ledger.Position]ledger.PositionState, len(posSet)),
-		Allocations: make(map[ledger.OrderAllocation]int64, len(allocSet)),
-		Later:       make(map[ledger.SnapshotTime]ledger.Quantities, len(snapSet)),
-	}
-	ids := make(map[ledger.Position]int64, len(posSet))
-	if err := lockPositions(ctx, tx, sortedPositions(posSet), ids, in.Positions); err != nil {
+	if err := load(ctx, conn, allocSet, snapSet, ids, in); err != nil {
 		return err
 	}
-	existing := make(map[ledger.Position]bool, len(ids))
-	for p := range ids {
-		existing[p] = true
-	}
-	phase("lock")
 
-	// 3. Allocations, and the movements after each snapshot's time.
-	if err := loadAllocations(ctx, tx, allocSet, ids, in.Allocations); err != nil {
-		return err
-	}
-	if err := loadLater(ctx, tx, snapSet, ids, in.Later); err != nil {
-		return err
-	}
-	phase("loads")
-
-	// 4. The change sequence, then the rules.
-	var seq, lastID int64
-	if err := tx.QueryRow(ctx, `SELECT seq, last_id FROM ledger_head FOR UPDATE`).Scan(&seq, &lastID); err != nil {
-		return fmt.Errorf("locking the change sequence: %w", err)
-	}
+	// 3. The rules.
 	in.Recorded = s.opts.Now()
 	in.Seq, in.ID = uint64(seq)+1, uint64(lastID)+1
 	st := ledger.NewStepper(in)
@@ -241,30 +206,14 @@ func (s *Store) tryCommit(batch []*request) error {
 		}
 	}
 
-	// 5. Write.
-	phase("step")
+	// 4. Write and commit.
 	positions, states, allocs := st.Changed()
-	if err := insertPositions(ctx, tx, positions, states, ids); err != nil {
+	if err := write(ctx, conn, positions, states, ids, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
 		return err
 	}
-	if len(outs) > 0 {
-		if err := writeMovements(ctx, tx, outs, ids); err != nil {
-			return err
-		}
-	}
-	phase("copy")
-	if err := writeRest(ctx, tx, positions, states, existing, ids, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
-		return err
-	}
-	phase("write")
-	if err := tx.Commit(ctx); err != nil {
-		return err
-	}
-	phase("commit")
+	committed = true
 	for i, r := range batch {
 		r.res, r.err = results[i], errs[i]
 	}
 	return nil
 }
-
-var debugPhases = os.Getenv("LEDGER_PG_PHASES") != ""

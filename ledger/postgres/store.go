@@ -29,6 +29,9 @@ const (
 	DefaultMaxBatchMovements = 200_000
 	// DefaultCommitTimeout bounds one posting transaction.
 	DefaultCommitTimeout = 5 * time.Minute
+	// DefaultCommitters is how many posting transactions a Store runs at
+	// once.
+	DefaultCommitters = 1
 )
 
 // maxAttempts bounds the retries of a transaction that lost a race
@@ -45,6 +48,11 @@ type Options struct {
 	// CommitTimeout bounds one posting transaction; zero means
 	// DefaultCommitTimeout.
 	CommitTimeout time.Duration
+	// Committers is how many transactions one Store runs at once; zero
+	// means DefaultCommitters. While one writes and commits, the next has
+	// looked up its source keys and locked its positions, and waits only
+	// for the change sequence.
+	Committers int
 }
 
 // Store is the ledger in PostgreSQL. Its methods are safe for concurrent
@@ -54,9 +62,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	opts Options
 
-	reqs     chan *request // to the committer; unbuffered
-	quit     chan struct{} // closed by Close
-	stopped  chan struct{} // closed when the committer has returned
+	reqs     chan *request  // to the committer; unbuffered
+	quit     chan struct{}  // closed by Close
+	stopped  sync.WaitGroup // the committers
 	closing  sync.Once
 	closed   atomic.Bool
 	closeErr error
@@ -70,7 +78,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	if err := pgstore.Require(ctx, pool, Migrations); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Store{pool: pool, reqs: make(chan *request), quit: make(chan struct{}), stopped: make(chan struct{})}
+	s := &Store{pool: pool, reqs: make(chan *request), quit: make(chan struct{})}
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -83,7 +91,12 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	if s.opts.CommitTimeout <= 0 {
 		s.opts.CommitTimeout = DefaultCommitTimeout
 	}
-	go s.committer()
+	if s.opts.Committers <= 0 {
+		s.opts.Committers = DefaultCommitters
+	}
+	for range s.opts.Committers {
+		s.stopped.Go(s.committer)
+	}
 	return s, nil
 }
 
@@ -94,7 +107,7 @@ func (s *Store) Close() error {
 	s.closing.Do(func() {
 		s.closed.Store(true)
 		close(s.quit)
-		<-s.stopped
+		s.stopped.Wait()
 	})
 	return s.closeErr
 }
