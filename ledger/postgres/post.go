@@ -188,7 +188,11 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 		Later:       map[ledger.SnapshotTime]ledger.Quantities{},
 	}
 	ids := make(map[ledger.Position]int64, len(posSet))
-	stored, seq, lastID, err := begin(ctx, conn, keys, sortedPositions(posSet), ids, in.Positions)
+	ps := make([]ledger.Position, 0, len(posSet))
+	for p := range posSet {
+		ps = append(ps, p)
+	}
+	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, in.Positions)
 	if err != nil {
 		return err
 	}
@@ -221,19 +225,28 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	// 3. The rules.
 	in.Recorded = s.opts.Now()
 	in.Seq, in.ID = uint64(seq)+1, uint64(lastID)+1
-	st := ledger.NewStepper(in)
+	var st *ledger.Stepper
 	var outs []*ledger.StepOutput
 	results := make([]ledger.PostResult, len(batch))
 	errs := make([]error, len(batch))
-	for i, r := range batch {
-		out, err := st.Step(r.prep, dups[i])
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		results[i] = out.Result
-		if len(out.Movements) > 0 {
-			outs = append(outs, out)
+	for again := true; again; {
+		// A document that fails spends the Stepper: step the others again.
+		again = false
+		st = ledger.NewStepper(in)
+		outs = outs[:0]
+		for i, r := range batch {
+			if errs[i] != nil {
+				continue
+			}
+			out, err := st.Step(r.prep, dups[i])
+			if err != nil {
+				errs[i], again = err, true
+				break
+			}
+			results[i] = out.Result
+			if len(out.Movements) > 0 {
+				outs = append(outs, out)
+			}
 		}
 	}
 

@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/jackc/pgx/v5"
@@ -14,17 +12,6 @@ import (
 // copyMin is the number of movements from which a transaction writes them
 // with COPY rather than from arrays in its last round trip.
 const copyMin = 2000
-
-func sortedPositions(set map[ledger.Position]struct{}) []ledger.Position {
-	out := make([]ledger.Position, 0, len(set))
-	for p := range set {
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b ledger.Position) int {
-		return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
-	})
-	return out
-}
 
 // begin starts the transaction in one round trip: it locks the change
 // sequence (the one row of ledger_head, until commit), then reads which
