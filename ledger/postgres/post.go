@@ -121,6 +121,9 @@ func (s *Store) commit(batch []*request) {
 		}
 		time.Sleep(time.Duration(attempt) * time.Millisecond)
 	}
+	if err == nil {
+		s.committed.fire()
+	}
 	for _, r := range batch {
 		if err != nil {
 			r.res, r.err = ledger.PostResult{}, fmt.Errorf("ledger: commit: %w", err)
