@@ -54,6 +54,7 @@ type Gateway struct {
 
 	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
 	subscriberCursors *stream.BoltCursors
+	configSubscribers []webhooks.Subscriber // the configuration's, read at start
 
 	log *slog.Logger
 	now func() time.Time
@@ -222,6 +223,9 @@ func (g *Gateway) ReloadPartners() error {
 	mappers := make(map[string]*mapping.Mapper, d.Len())
 	for _, p := range d.Profiles() {
 		mappers[p.ID] = mapping.NewWithLimits(p, g.Config.Flat.limits(g.Config.MaxFileSize))
+	}
+	if err := g.updateSubscribers(d); err != nil {
+		return fmt.Errorf("partner profiles: change stream subscriptions: %w", err)
 	}
 	g.mu.Lock()
 	g.partners, g.mappers = d, mappers
