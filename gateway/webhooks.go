@@ -60,7 +60,8 @@ type WebhooksConfig struct {
 // secrets are read when the gateway starts.
 type WebhookSubscriberConfig struct {
 	// Name names the subscriber (its cursor, the dashboard, the API):
-	// letters, digits, '.', '_' and '-'.
+	// letters, digits, '.', '_' and '-', not beginning with "partner."
+	// (partners' own subscriptions, events.webhook in their profiles).
 	Name string `yaml:"name"`
 	// URL is its endpoint: http:// or https://, without user or
 	// password.
