@@ -37,6 +37,7 @@ type Events struct {
 	NATS *EventsNATS `yaml:"nats"`
 	// Webhook subscribes the partner to the change stream at its own
 	// locations, as signed webhooks (docs/webhooks.md); nil for none.
+	// The section's source is required with it too.
 	Webhook *ChangeWebhook `yaml:"webhook"`
 }
 
