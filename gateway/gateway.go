@@ -55,6 +55,7 @@ type Gateway struct {
 	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
 	subscriberCursors *stream.BoltCursors
 	configSubscribers []webhooks.Subscriber // the configuration's, read at start
+	reloadMu          sync.Mutex            // one reload at a time: profiles and subscriptions from the same load
 
 	log *slog.Logger
 	now func() time.Time
@@ -209,6 +210,8 @@ func (g *Gateway) Close() error {
 // ReloadPartners loads the partner profiles again; on error the profiles
 // in use stay.
 func (g *Gateway) ReloadPartners() error {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
 	dir := g.Config.Partners
 	if dir == "" {
 		var err error
