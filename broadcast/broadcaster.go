@@ -2,11 +2,13 @@ package broadcast
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,6 +28,14 @@ const (
 // maxItemsPerSet is the most LIN loops one 846 set carries (the 004010
 // LIN loop repeats up to 10,000 times); bigger advice is split into sets.
 const maxItemsPerSet = 10000
+
+// DefaultJSONPageItems is the most items one request of a full JSON
+// advice carries, as an 846 set.
+const DefaultJSONPageItems = maxItemsPerSet
+
+// metaAdvicePage is the outbox Meta key of a page of a paged JSON advice:
+// "<transport index>/<page>/<pages>".
+const metaAdvicePage = "advice_page"
 
 // Identity is who we are in the envelopes we send.
 type Identity struct {
@@ -48,6 +58,11 @@ type Broadcaster struct {
 	// Poll is how often near-real-time advice looks for ledger changes
 	// (default 250 ms).
 	Poll time.Duration
+	// JSONPageItems caps the items of one request of a full JSON advice
+	// (DefaultJSONPageItems when 0): a larger one goes out as pages, each
+	// its own outbox message, and counts as delivered (the channel's
+	// belief changes) only once every page of it was delivered.
+	JSONPageItems int
 
 	running sync.Map   // partner id → chan struct{} (capacity 1), full while a broadcast is under way
 	syncMu  sync.Mutex // one Sync at a time
@@ -74,9 +89,13 @@ type Result struct {
 	Problems  []mapping.Problem
 	// X12 is the 846 interchange (format x12), JSON its twin (format
 	// json): exactly one is set when the advice has items.
-	X12   []byte
-	JSON  []byte
-	Empty bool
+	X12  []byte
+	JSON []byte
+	// JSONPages are the requests of a full JSON advice larger than
+	// JSONPageItems (nil when JSON goes as one): JSON is then shown, the
+	// pages are sent.
+	JSONPages [][]byte
+	Empty     bool
 }
 
 // Broadcast builds (and with opts.Send, queues) a partner's 846 now. It
@@ -475,11 +494,19 @@ func (b *Broadcaster) encodeJSON(p *partners.Profile, res *Result, send bool, no
 			return err
 		}
 	}
-	body, err := mapping.New(p).AdviceJSON(res.Lines, fmt.Sprintf("ADV%09d", control), res.Broadcast.Mode, now)
+	m, ref := mapping.New(p), fmt.Sprintf("ADV%09d", control)
+	body, err := m.AdviceJSON(res.Lines, ref, res.Broadcast.Mode, now)
 	if err != nil {
 		return err
 	}
 	res.JSON = body
+	if per := cmp.Or(b.JSONPageItems, DefaultJSONPageItems); res.Broadcast.Mode == ModeFull && len(res.Lines) > per {
+		// A delta is never paged: a page applied alone could raise a
+		// channel's belief; a lone page of a full advice only lowers it.
+		if res.JSONPages, err = m.AdviceJSONPages(res.Lines, ref, res.Broadcast.Mode, now, per); err != nil {
+			return err
+		}
+	}
 	res.Broadcast.Interchange = fmt.Sprintf("%09d", control)
 	return nil
 }
@@ -488,6 +515,12 @@ func (b *Broadcaster) encodeJSON(p *partners.Profile, res *Result, send bool, no
 // the partner's i-th outbound transport.
 func adviceKey(partner, interchange string, i int) string {
 	return fmt.Sprintf("advice:%s:%s:%d", partner, interchange, i)
+}
+
+// advicePageKey is the idempotency key of page k (from 2) of a paged JSON
+// advice on the partner's i-th outbound transport.
+func advicePageKey(partner, interchange string, i, k int) string {
+	return fmt.Sprintf("%s:page-%d", adviceKey(partner, interchange, i), k)
 }
 
 // enqueue queues the advice on every outbound transport of the partner,
@@ -507,6 +540,23 @@ func (b *Broadcaster) enqueue(p *partners.Profile, res *Result) error {
 			m.Name, m.Interchange, m.Groups, m.AckWithin = fmt.Sprintf("846-%s.json", res.Broadcast.Interchange), "", nil, 0
 			m.Meta = map[string]string{"content_type": "application/json"}
 			body = res.JSON
+		}
+		if len(res.JSONPages) > 0 {
+			// Each page its own message; page 1 under the advice's key.
+			for k, page := range res.JSONPages {
+				pm := *m
+				pm.Meta = map[string]string{"content_type": "application/json", metaAdvicePage: fmt.Sprintf("%d/%d/%d", i, k+1, len(res.JSONPages))}
+				if k > 0 {
+					pm.Key = advicePageKey(p.ID, res.Broadcast.Interchange, i, k+1)
+					pm.Name = fmt.Sprintf("846-%s-p%d.json", res.Broadcast.Interchange, k+1)
+				}
+				id, err := b.Outbox.Enqueue(&pm, page)
+				if err != nil {
+					return err
+				}
+				res.Broadcast.Outbox = append(res.Broadcast.Outbox, id)
+			}
+			continue
 		}
 		id, err := b.Outbox.Enqueue(m, body)
 		if err != nil {
@@ -610,6 +660,16 @@ func (b *Broadcaster) recover(bc Broadcast) ([]uint64, error) {
 			break
 		}
 		ids = append(ids, id)
+		for k := 2; ; k++ { // the further pages of a paged JSON advice
+			pid, err := b.Outbox.Lookup(advicePageKey(bc.Partner, bc.Interchange, i, k))
+			if err != nil {
+				return nil, err
+			}
+			if pid == 0 {
+				break
+			}
+			ids = append(ids, pid)
+		}
 	}
 	if len(ids) == 0 {
 		return nil, b.Store.Update(bc.ID, Fate{Delivery: DeliveryNotSent})
@@ -618,15 +678,34 @@ func (b *Broadcaster) recover(bc Broadcast) ([]uint64, error) {
 }
 
 // fate sums up a broadcast's outbox messages: delivered when one was
-// delivered (acknowledged as that one is), superseded when all were,
-// else sent, queued or failed.
+// delivered (acknowledged as that one is; for a paged JSON advice, when
+// every page of one transport was, as of the last), superseded when all
+// were, else sent, queued or failed.
 func (b *Broadcaster) fate(bc Broadcast) (Fate, error) {
 	var f Fate
 	var sent, queued, failed, superseded int
+	type paged struct {
+		pages     int
+		delivered map[int]time.Time
+	}
+	transports := map[string]*paged{}
 	for _, id := range bc.Outbox {
 		m, err := b.Outbox.Get(id)
 		if err != nil {
 			return f, err
+		}
+		if part := m.Meta[metaAdvicePage]; part != "" && m.State == outbox.Delivered {
+			var i, k, n int
+			if _, err := fmt.Sscanf(part, "%d/%d/%d", &i, &k, &n); err != nil || k < 1 || k > n {
+				return f, fmt.Errorf("broadcast %d: outbox message %d: bad page %q", bc.ID, id, part)
+			}
+			t := transports[strconv.Itoa(i)]
+			if t == nil {
+				t = &paged{pages: n, delivered: map[int]time.Time{}}
+				transports[strconv.Itoa(i)] = t
+			}
+			t.delivered[k] = m.DeliveredAt
+			continue
 		}
 		switch m.State {
 		case outbox.Delivered:
@@ -641,6 +720,20 @@ func (b *Broadcaster) fate(bc Broadcast) (Fate, error) {
 			failed++
 		case outbox.Superseded:
 			superseded++
+		}
+	}
+	for _, t := range transports {
+		if len(t.delivered) < t.pages {
+			continue // a page is missing: nothing of it counts as told
+		}
+		var at time.Time
+		for _, d := range t.delivered {
+			if d.After(at) {
+				at = d
+			}
+		}
+		if f.Delivery != DeliveryDelivered || at.Before(f.DeliveredAt) {
+			f = Fate{Delivery: DeliveryDelivered, DeliveredAt: at}
 		}
 	}
 	switch {

@@ -33,6 +33,12 @@
 // either (a channel that should stop selling items is told 0 for them
 // while they are in scope).
 //
+// A full JSON advice of more than JSONPageItems items goes out as pages,
+// each its own outbox message (keys advice:<partner>:<interchange>:<i>
+// and ...:page-<k>); on a transport it counts as delivered only once
+// every page was, as of the last page's delivery, so a belief never
+// changes on part of an advice. A delta is never paged.
+//
 // # Scheduling
 //
 // The Scheduler runs each partner's cron schedule (CRON_TZ= allowed) on an

@@ -54,6 +54,8 @@ type Gateway struct {
 
 	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
 	subscriberCursors *stream.BoltCursors
+	configSubscribers []webhooks.Subscriber // the configuration's, read at start
+	reloadMu          sync.Mutex            // one reload at a time: profiles and subscriptions from the same load
 
 	log *slog.Logger
 	now func() time.Time
@@ -208,6 +210,8 @@ func (g *Gateway) Close() error {
 // ReloadPartners loads the partner profiles again; on error the profiles
 // in use stay.
 func (g *Gateway) ReloadPartners() error {
+	g.reloadMu.Lock()
+	defer g.reloadMu.Unlock()
 	dir := g.Config.Partners
 	if dir == "" {
 		var err error
@@ -222,6 +226,9 @@ func (g *Gateway) ReloadPartners() error {
 	mappers := make(map[string]*mapping.Mapper, d.Len())
 	for _, p := range d.Profiles() {
 		mappers[p.ID] = mapping.NewWithLimits(p, g.Config.Flat.limits(g.Config.MaxFileSize))
+	}
+	if err := g.updateSubscribers(d); err != nil {
+		return fmt.Errorf("partner profiles: change stream subscriptions: %w", err)
 	}
 	g.mu.Lock()
 	g.partners, g.mappers = d, mappers

@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
+	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/transports/webhook"
 )
 
@@ -57,7 +60,8 @@ type WebhooksConfig struct {
 // secrets are read when the gateway starts.
 type WebhookSubscriberConfig struct {
 	// Name names the subscriber (its cursor, the dashboard, the API):
-	// letters, digits, '.', '_' and '-'.
+	// letters, digits, '.', '_' and '-', not beginning with "partner."
+	// (partners' own subscriptions, events.webhook in their profiles).
 	Name string `yaml:"name"`
 	// URL is its endpoint: http:// or https://, without user or
 	// password.
@@ -105,6 +109,8 @@ func (s *WebhookSubscriberConfig) check(i int) []error {
 	at := fmt.Sprintf("webhooks.subscribers[%d]", i)
 	if !validSubscriberName(s.Name) {
 		errs = append(errs, fmt.Errorf("%s.name: %q: want 1 to 64 letters, digits, '.', '_' or '-'", at, s.Name))
+	} else if strings.HasPrefix(s.Name, partnerSubscriberPrefix) {
+		errs = append(errs, fmt.Errorf("%s.name: %q: names beginning with %q are the partners' own subscriptions (events.webhook)", at, s.Name, partnerSubscriberPrefix))
 	}
 	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		errs = append(errs, fmt.Errorf("%s.url: want an http:// or https:// URL without user or password", at))
@@ -154,13 +160,15 @@ func (c *Config) checkWebhooks() []error {
 // webhookCursorsFile keeps the webhook subscribers' cursors.
 const webhookCursorsFile = "webhook-cursors.db"
 
-// openSubscribers builds the change stream's webhook subscribers, when
-// the configuration has any (nil otherwise).
+// partnerSubscriberPrefix begins the name of a partner's own change
+// stream subscription (its profile's events.webhook): "partner.<id>".
+const partnerSubscriberPrefix = "partner."
+
+// openSubscribers builds the change stream's webhook subscribers: the
+// configuration's (their secrets are read now) and the partners' own
+// (events.webhook), which follow reloads of the profiles.
 func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, error) {
 	cfg := g.Config.Webhooks.Subscribers
-	if len(cfg) == 0 {
-		return nil, nil, nil
-	}
 	base := "."
 	if g.Config.File != "" {
 		base = filepath.Dir(g.Config.File)
@@ -189,17 +197,58 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, err
 			Target: webhook.Target{URL: c.URL, Secrets: secrets, Timeout: c.Timeout},
 			Filter: webhooks.Filter{Kinds: c.Kinds, Locations: c.Locations, SKUs: c.SKUs, Channels: c.Channels}})
 	}
+	g.configSubscribers = subs
+	own, err := partnerSubscribers(g.Partners())
+	if err != nil {
+		return nil, nil, err
+	}
 	cursors, err := stream.OpenBoltCursors(filepath.Join(g.Config.Data, webhookCursorsFile))
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: cursors, Endpoints: g.Webhooks,
-		Channels: g.channelLocations, Log: g.log, Now: g.now}, subs)
+		Channels: g.channelLocations, Log: g.log, Now: g.now}, append(slices.Clone(subs), own...))
 	if err != nil {
 		cursors.Close()
 		return nil, nil, err
 	}
 	return m, cursors, nil
+}
+
+// partnerSubscribers returns the partners' own change stream
+// subscriptions (events.webhook), scoped to their own locations; their
+// secrets are read now.
+func partnerSubscribers(d *partners.Directory) ([]webhooks.Subscriber, error) {
+	var subs []webhooks.Subscriber
+	for _, p := range d.Profiles() {
+		if p.Events == nil || p.Events.Webhook == nil {
+			continue
+		}
+		w := p.Events.Webhook
+		secrets, err := w.Secrets()
+		if err != nil {
+			return nil, fmt.Errorf("partner %s: events.webhook: %w", p.ID, err)
+		}
+		sc := p.ChangeScope()
+		subs = append(subs, webhooks.Subscriber{Name: partnerSubscriberPrefix + p.ID, FromStart: w.FromStart, DisableAfter: w.DisableAfter,
+			Target: webhook.Target{URL: w.URL, Secrets: secrets, Timeout: w.Timeout},
+			Filter: webhooks.Filter{Kinds: w.Kinds, Locations: w.Locations, SKUs: w.SKUs},
+			Scope:  &webhooks.Scope{Partner: p.ID, Locations: sc.Locations, Items: sc.Items}})
+	}
+	return subs, nil
+}
+
+// updateSubscribers gives the subscribers the partners' own subscriptions
+// of d (a reload); on error nothing changes.
+func (g *Gateway) updateSubscribers(d *partners.Directory) error {
+	if g.subscribers == nil { // opening: openSubscribers follows
+		return nil
+	}
+	own, err := partnerSubscribers(d)
+	if err != nil {
+		return err
+	}
+	return g.subscribers.Update(append(slices.Clone(g.configSubscribers), own...))
 }
 
 // channelLocations returns the locations a channel's advice counts.

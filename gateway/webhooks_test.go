@@ -305,3 +305,107 @@ func writeSupplier(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// failPageOnce fails the first attempt of one page of a paged advice,
+// before it reaches the receiver; every other request is really sent.
+type failPageOnce struct {
+	inner  outbox.Sender
+	page   string
+	failed bool
+}
+
+func (f *failPageOnce) Send(ctx context.Context, m *outbox.Message, body []byte) (outbox.Receipt, error) {
+	if !f.failed && strings.HasSuffix(m.Meta["advice_page"], f.page) {
+		f.failed = true
+		return outbox.Receipt{}, fmt.Errorf("connection refused (test)")
+	}
+	return f.inner.Send(ctx, m, body)
+}
+
+// TestPagedJSONAdviceBelief: a full JSON advice over the page size goes
+// out as pages, each its own signed request (verified by the receiver)
+// and outbox message; the channel's belief changes only once every page
+// was delivered, and a delta is never paged.
+func TestPagedJSONAdviceBelief(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)}
+	g, recv, _ := openWebhookGateway(t, clock)
+	g.Advice.JSONPageItems = 2
+	ctx := context.Background()
+	d := &outbox.Dispatcher{Store: g.Outbox, Senders: map[string]outbox.Sender{webhook.Transport: &failPageOnce{inner: g.webhookSender(), page: "/2/3"}}}
+	believes := func() map[string]int64 {
+		t.Helper()
+		if err := g.Advice.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b, err := g.Advice.Store.Believes("hookshop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	receive(t, g, "r1", receipt("A", 10), receipt("B", 4), receipt("C", 3), receipt("D", 2), receipt("E", 1))
+	res, err := g.Advice.Broadcast(ctx, "hookshop", broadcast.Options{Send: true, Full: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.JSONPages) != 3 || len(res.Broadcast.Outbox) != 3 {
+		t.Fatalf("%d pages, %d messages; want 3 of each", len(res.JSONPages), len(res.Broadcast.Outbox))
+	}
+	// Pages 1 and 3 delivered, page 2 failed: nothing is believed.
+	if _, err := d.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b := believes(); len(b) != 0 {
+		t.Fatalf("the channel believes %v with a page missing", b)
+	}
+	if bc, _ := g.Advice.Store.Get(res.Broadcast.ID); bc.Delivery != broadcast.DeliveryFailed {
+		t.Fatalf("delivery %s, want failed", bc.Delivery)
+	}
+	// A process stopped before noting the messages: they are found again
+	// by their keys, every page.
+	if err := g.Advice.Store.SetOutbox(res.Broadcast.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	believes()
+	if bc, _ := g.Advice.Store.Get(res.Broadcast.ID); !slices.Equal(bc.Outbox, res.Broadcast.Outbox) {
+		t.Fatalf("recovered messages %v, want %v", bc.Outbox, res.Broadcast.Outbox)
+	}
+	// Page 2's retry: the whole advice counts as told.
+	clock.t = clock.t.Add(time.Hour)
+	if n, _ := d.SendDue(ctx); n != 1 {
+		t.Fatalf("%d attempts after the backoff, want 1", n)
+	}
+	if b := believes(); !maps.Equal(b, map[string]int64{"A": 10, "B": 4, "C": 3, "D": 2, "E": 1}) {
+		t.Fatalf("believes %v after every page", b)
+	}
+	got := map[string]int64{}
+	pages := map[int]bool{}
+	for _, r := range recv.Requests(t) {
+		if !r.Verified || r.Status/100 != 2 {
+			t.Fatalf("request %+v", r)
+		}
+		var doc mapping.AdviceDocument
+		if err := json.Unmarshal([]byte(r.Body), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Data.Pages != 3 || len(doc.Data.Items) > 2 || doc.Data.Reference != fmt.Sprintf("ADV%s", res.Broadcast.Interchange) {
+			t.Fatalf("page %+v", doc.Data)
+		}
+		pages[doc.Data.Page] = true
+		for _, it := range doc.Data.Items {
+			got[it.ID] = it.Available
+		}
+	}
+	if len(pages) != 3 || len(got) != 5 {
+		t.Fatalf("pages %v, items %v", pages, got)
+	}
+	// A delta is sent whole, whatever its size.
+	receive(t, g, "r2", receipt("A", 1), receipt("B", 1), receipt("C", 1))
+	delta, err := g.Advice.Broadcast(ctx, "hookshop", broadcast.Options{Send: true, Delta: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(delta.Lines) != 3 || delta.JSONPages != nil || len(delta.Broadcast.Outbox) != 1 {
+		t.Fatalf("delta: %d lines, %d pages, %d messages", len(delta.Lines), len(delta.JSONPages), len(delta.Broadcast.Outbox))
+	}
+}

@@ -32,7 +32,12 @@ type AdviceData struct {
 	// sale) or delta (only items whose figure changed).
 	Mode string `json:"mode"`
 	// AsOf is the time of the figures (the 846's DTM*405).
-	AsOf  time.Time    `json:"as_of"`
+	AsOf time.Time `json:"as_of"`
+	// Page and Pages number the pages of a full advice too large for one
+	// request (absent when it fits one): the pages of one reference are
+	// together one advice, to be applied once all of them arrived.
+	Page  int          `json:"page,omitempty"`
+	Pages int          `json:"pages,omitempty"`
 	Items []AdviceItem `json:"items"`
 }
 
@@ -48,13 +53,40 @@ type AdviceItem struct {
 // AdviceJSON writes the advice lines as the 846's JSON twin, with the
 // same item ids, qualifier and quantities Advice846 would carry.
 func (m *Mapper) AdviceJSON(lines []AdviceLine, reference, mode string, now time.Time) ([]byte, error) {
+	return m.adviceJSONPage(lines, reference, mode, now, 0, 0)
+}
+
+// AdviceJSONPages writes the advice as pages of at most perPage items
+// each (page 1 of n, ..., n of n; one page without page numbers when the
+// lines fit one).
+func (m *Mapper) AdviceJSONPages(lines []AdviceLine, reference, mode string, now time.Time, perPage int) ([][]byte, error) {
+	if perPage <= 0 || len(lines) <= perPage {
+		b, err := m.AdviceJSON(lines, reference, mode, now)
+		if err != nil {
+			return nil, err
+		}
+		return [][]byte{b}, nil
+	}
+	n := (len(lines) + perPage - 1) / perPage
+	pages := make([][]byte, 0, n)
+	for k := range n {
+		b, err := m.adviceJSONPage(lines[k*perPage:min((k+1)*perPage, len(lines))], reference, mode, now, k+1, n)
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, b)
+	}
+	return pages, nil
+}
+
+func (m *Mapper) adviceJSONPage(lines []AdviceLine, reference, mode string, now time.Time, page, pages int) ([]byte, error) {
 	q := "SK"
 	if m.p.Advice != nil {
 		q = m.p.Advice.Items.Qualifier
 	}
 	doc := AdviceDocument{Type: AdviceEventType, Timestamp: now.UTC().Truncate(time.Second),
 		Data: AdviceData{Reference: reference, Partner: m.p.ID, Mode: mode, AsOf: now.UTC().Truncate(time.Second),
-			Items: make([]AdviceItem, len(lines))}}
+			Page: page, Pages: pages, Items: make([]AdviceItem, len(lines))}}
 	for i, l := range lines {
 		doc.Data.Items[i] = AdviceItem{ID: l.PartnerID, Qualifier: q, Available: l.Quantity, Unit: "EA"}
 	}

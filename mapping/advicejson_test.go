@@ -48,3 +48,42 @@ func TestAdviceJSONIsThe846sTwin(t *testing.T) {
 		})
 	}
 }
+
+// TestAdviceJSONPages: pages of at most perPage items, numbered, together
+// every line once in order; an advice that fits one page is unpaged.
+func TestAdviceJSONPages(t *testing.T) {
+	m := New(&partners.Profile{ID: "shop", Advice: &partners.Advice{Items: partners.AdviceItems{Qualifier: "VN"}}})
+	now := time.Date(2026, 12, 5, 2, 30, 0, 0, time.UTC)
+	var lines []AdviceLine
+	for i := range 7 {
+		lines = append(lines, AdviceLine{SKU: strconv.Itoa(i), PartnerID: "p" + strconv.Itoa(i), Quantity: int64(i)})
+	}
+	for _, tc := range []struct {
+		perPage, pages int
+	}{{3, 3}, {7, 1}, {100, 1}, {1, 7}, {0, 1}} {
+		bodies, err := m.AdviceJSONPages(lines, "ADV1", "full", now, tc.perPage)
+		if err != nil || len(bodies) != tc.pages {
+			t.Fatalf("perPage %d: %d pages, %v", tc.perPage, len(bodies), err)
+		}
+		var ids []string
+		for k, b := range bodies {
+			var doc AdviceDocument
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			wantPage, wantPages := k+1, tc.pages
+			if tc.pages == 1 {
+				wantPage, wantPages = 0, 0
+			}
+			if doc.Data.Page != wantPage || doc.Data.Pages != wantPages || doc.Data.Reference != "ADV1" || (tc.perPage > 0 && len(doc.Data.Items) > tc.perPage) {
+				t.Fatalf("perPage %d, page %d: %+v", tc.perPage, k, doc.Data)
+			}
+			for _, it := range doc.Data.Items {
+				ids = append(ids, it.ID)
+			}
+		}
+		if len(ids) != 7 || ids[0] != "p0" || ids[6] != "p6" {
+			t.Fatalf("perPage %d: items %v", tc.perPage, ids)
+		}
+	}
+}

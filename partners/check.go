@@ -85,6 +85,7 @@ func (c *checker) profile() {
 	c.events()
 	c.divergence()
 	c.fulfils()
+	c.changeWebhook()
 }
 
 func (c *checker) divergence() {

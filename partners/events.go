@@ -35,6 +35,10 @@ type Events struct {
 	// NATS subscribes a durable pull consumer to the partner's events on
 	// a NATS JetStream stream (the gateway's nats.url); nil for none.
 	NATS *EventsNATS `yaml:"nats"`
+	// Webhook subscribes the partner to the change stream at its own
+	// locations, as signed webhooks (docs/webhooks.md); nil for none.
+	// The section's source is required with it too.
+	Webhook *ChangeWebhook `yaml:"webhook"`
 }
 
 // EventsNATS is where a partner's events are read from NATS JetStream:

@@ -89,8 +89,14 @@ type Data struct {
 	// Partner and DocumentType say where the movement comes from.
 	Partner      string `json:"partner,omitempty"`
 	DocumentType string `json:"document_type,omitempty"`
-	// Document is the ledger's key of the posted document.
-	Document string `json:"document"`
+	// Document is the ledger's key of the posted document (absent from a
+	// partner's own subscription when the document is not the partner's).
+	Document string `json:"document,omitempty"`
+	// Item and LocationCode are the SKU and the location in the partner's
+	// own codes, in a partner's own subscription when its profile's
+	// cross-reference has them; absent otherwise.
+	Item         string `json:"item,omitempty"`
+	LocationCode string `json:"location_code,omitempty"`
 	// Stale marks a snapshot older than one already applied: recorded,
 	// nothing changed.
 	Stale bool `json:"stale,omitempty"`

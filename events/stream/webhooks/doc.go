@@ -24,4 +24,12 @@
 // Filters keep the events of some kinds, locations, SKUs (exact, or a
 // prefix ending in *) or channels (the locations a channel's advice
 // counts); the cursor moves past the others.
+//
+// A partner's own subscription has a Scope: it gets only the events at
+// the partner's locations, without references to documents, orders and
+// messages that are not the partner's, with the partner's codes added
+// (Scope.Apply, applied by the Sink just before the body is signed).
+// Manager.Update replaces the subscribers while the Manager runs (a
+// reload of the profiles): a removed or changed subscriber's relay stops
+// before its successor starts, so one cursor never has two relays.
 package webhooks

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +34,9 @@ type Subscriber struct {
 	// DisableAfter is how long it may fail without a success before it
 	// is disabled (DefaultDisableAfter when 0; negative: never).
 	DisableAfter time.Duration
+	// Scope, when set, makes this a partner's own subscription: it gets
+	// only the events Scope keeps, as Scope.Apply rewrites them.
+	Scope *Scope
 }
 
 // Options are what a Manager works with.
@@ -57,11 +62,15 @@ type Options struct {
 }
 
 // Manager runs one relay per subscriber and lets an operator enable and
-// redeliver.
+// redeliver. Update replaces its subscribers while it runs (a reload of
+// the partner profiles).
 type Manager struct {
-	o    Options
-	subs map[string]*sub
-	list []*sub
+	o Options
+
+	mu      sync.Mutex
+	subs    map[string]*sub
+	list    []*sub
+	changed chan struct{} // closed (and replaced) by Update
 }
 
 // sub is one subscriber's running state.
@@ -90,49 +99,118 @@ func New(o Options, subs []Subscriber) (*Manager, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	m := &Manager{o: o, subs: map[string]*sub{}}
+	m := &Manager{o: o, subs: map[string]*sub{}, changed: make(chan struct{})}
+	if err := m.Update(subs); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Update replaces the subscribers, once all of them check out (else
+// nothing changes). A subscriber whose settings are unchanged keeps
+// running; a changed one restarts from its cursor; a removed one stops
+// (its cursor stays, for when it comes back).
+func (m *Manager) Update(subs []Subscriber) error {
+	next := map[string]*sub{}
+	var list []*sub
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, c := range subs {
 		if err := stream.CheckName(c.Name); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("%w: %w", ErrConfig, err)
 		}
-		if _, dup := m.subs[c.Name]; dup {
-			return nil, fmt.Errorf("%w: subscriber %q is named twice", ErrConfig, c.Name)
+		if _, dup := next[c.Name]; dup {
+			return fmt.Errorf("%w: subscriber %q is named twice", ErrConfig, c.Name)
 		}
 		if err := c.Filter.check(); err != nil {
-			return nil, fmt.Errorf("subscriber %s: %w", c.Name, err)
+			return fmt.Errorf("subscriber %s: %w", c.Name, err)
 		}
-		if len(c.Filter.Channels) > 0 && o.Channels == nil {
-			return nil, fmt.Errorf("%w: subscriber %s: channel filters need the partner profiles", ErrConfig, c.Name)
+		if len(c.Filter.Channels) > 0 && m.o.Channels == nil {
+			return fmt.Errorf("%w: subscriber %s: channel filters need the partner profiles", ErrConfig, c.Name)
 		}
 		for _, ch := range c.Filter.Channels {
-			if _, ok := o.Channels(ch); !ok {
-				return nil, fmt.Errorf("%w: subscriber %s: channels: %q is no partner with advice", ErrConfig, c.Name, ch)
+			if _, ok := m.o.Channels(ch); !ok {
+				return fmt.Errorf("%w: subscriber %s: channels: %q is no partner with advice", ErrConfig, c.Name, ch)
 			}
 		}
 		if c.DisableAfter == 0 {
 			c.DisableAfter = DefaultDisableAfter
 		}
+		if old, ok := m.subs[c.Name]; ok && reflect.DeepEqual(old.cfg, c) {
+			next[c.Name] = old
+			list = append(list, old)
+			continue
+		}
 		s := &sub{cfg: c, kick: make(chan struct{}, 1)}
-		s.sink = &Sink{name: c.Name, target: c.Target, client: o.Client, eps: o.Endpoints, log: o.Log, now: o.Now, disAfter: c.DisableAfter,
-			clockOn: true} // a clock from before a restart stops at the first success
-		m.subs[c.Name] = s
-		m.list = append(m.list, s)
+		s.sink = &Sink{name: c.Name, target: c.Target, client: m.o.Client, eps: m.o.Endpoints, log: m.o.Log, now: m.o.Now, disAfter: c.DisableAfter,
+			scope: c.Scope, clockOn: true} // a clock from before a restart stops at the first success
+		next[c.Name] = s
+		list = append(list, s)
 	}
-	return m, nil
+	m.subs, m.list = next, list
+	close(m.changed)
+	m.changed = make(chan struct{})
+	return nil
 }
 
-// Run runs every subscriber's relay until ctx ends.
+// current returns the subscribers and a channel closed at the next Update.
+func (m *Manager) current() ([]*sub, <-chan struct{}) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.list, m.changed
+}
+
+// get returns the subscriber named name.
+func (m *Manager) get(name string) (*sub, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.subs[name]
+	return s, ok
+}
+
+// Run runs every subscriber's relay until ctx ends, following Update: a
+// removed or replaced subscriber's relay has stopped before its
+// successor starts, so that one cursor never has two relays.
 func (m *Manager) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
-	for _, s := range m.list {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m.run(ctx, s)
-		}()
+	type running struct {
+		cancel context.CancelFunc
+		done   chan struct{}
 	}
-	wg.Wait()
-	return nil
+	active := map[*sub]running{}
+	stop := func(s *sub) {
+		r := active[s]
+		r.cancel()
+		<-r.done
+		delete(active, s)
+	}
+	for {
+		list, changed := m.current()
+		for s := range active {
+			if !slices.Contains(list, s) {
+				stop(s)
+			}
+		}
+		for _, s := range list {
+			if _, ok := active[s]; ok {
+				continue
+			}
+			sctx, cancel := context.WithCancel(ctx)
+			r := running{cancel: cancel, done: make(chan struct{})}
+			active[s] = r
+			go func() {
+				defer close(r.done)
+				m.run(sctx, s)
+			}()
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			for s := range active {
+				stop(s)
+			}
+			return nil
+		}
+	}
 }
 
 // run keeps one subscriber's relay running while it is enabled; an
@@ -155,6 +233,10 @@ func (m *Manager) run(ctx context.Context, s *sub) {
 		filter, warnings := s.cfg.Filter.compile(m.o.Channels)
 		for _, w := range warnings {
 			m.o.Log.Warn("webhook subscriber filter", "subscriber", name, "warning", w)
+		}
+		if sc := s.cfg.Scope; sc != nil {
+			inner := filter
+			filter = func(e *stream.Event) bool { return sc.Keeps(e) && (inner == nil || inner(e)) }
 		}
 		ro.Filter, ro.FromStart, ro.Log = filter, s.cfg.FromStart, m.o.Log
 		relay, err := stream.NewRelay(name, m.o.Ledger, m.o.Cursors, s.sink, ro)
@@ -221,7 +303,7 @@ func (s *sub) poke() {
 // Enable enables a disabled subscriber: its relay delivers from its
 // cursor. It reports whether it was disabled.
 func (m *Manager) Enable(name string) (bool, error) {
-	s, ok := m.subs[name]
+	s, ok := m.get(name)
 	if !ok {
 		return false, fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
@@ -256,7 +338,7 @@ func ParsePosition(from string) (uint64, error) {
 // it was disabled. A seq past the subscriber's cursor+1 would skip
 // events and is refused. It returns before the events go out.
 func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error {
-	s, ok := m.subs[name]
+	s, ok := m.get(name)
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
@@ -336,10 +418,15 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Status, 0, len(m.list))
-	for _, s := range m.list {
+	list, _ := m.current()
+	out := make([]Status, 0, len(list))
+	for _, s := range list {
 		rs := s.status()
-		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: s.cfg.Filter.String(), Running: rs.Running,
+		filter := s.cfg.Filter.String()
+		if s.cfg.Scope != nil {
+			filter = strings.TrimSuffix("partner "+s.cfg.Scope.Partner+"'s locations; "+filter, "; ")
+		}
+		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: filter, Running: rs.Running,
 			Cursor: cursors[s.cfg.Name], Confirmed: max(rs.Confirmed, cursors[s.cfg.Name]), Last: last, Delivered: rs.Delivered,
 			Failures: rs.Failures, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
 		if st.Last > st.Confirmed {

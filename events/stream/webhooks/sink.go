@@ -22,6 +22,7 @@ type Sink struct {
 	log      *slog.Logger
 	now      func() time.Time
 	disAfter time.Duration
+	scope    *Scope // a partner's own subscription: what it may see
 
 	// wait sleeps d or until ctx ends (a Retry-After); nil: a timer.
 	wait func(ctx context.Context, d time.Duration)
@@ -49,7 +50,12 @@ const ContentType = "application/cloudevents+json"
 // (stream.ErrStop).
 func (s *Sink) Deliver(ctx context.Context, events []stream.Event) (int, error) {
 	for i := range events {
-		body, err := events[i].Marshal()
+		ev := &events[i]
+		if s.scope != nil {
+			scoped := s.scope.Apply(*ev)
+			ev = &scoped
+		}
+		body, err := ev.Marshal()
 		if err != nil {
 			return i, err
 		}
