@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 )
@@ -13,7 +14,7 @@ import (
 // schemaSets are the migrations of every store that has a PostgreSQL
 // implementation, in the order they are applied.
 func schemaSets() []pgstore.Set {
-	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations}
+	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations}
 }
 
 func migrateCommand() *command {

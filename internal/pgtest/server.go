@@ -196,6 +196,10 @@ func (s *Server) Start() error {
 	return nil
 }
 
+// Close stops the server and removes its folder: for a Server of one
+// test (Run does it for a package's).
+func (s *Server) Close() error { return s.stop() }
+
 // stop stops the server and removes its folder.
 func (s *Server) stop() error {
 	s.mu.Lock()

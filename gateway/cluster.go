@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/dockside-edi/dockside/cluster"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/pgstore"
+)
+
+// LeaderLeaseTTL is how long a node's term as leader lasts without a
+// renewal on PostgreSQL (the Elector renews every third of it): the
+// longest a cluster goes without schedules and near-real-time advice
+// after the leader dies.
+const LeaderLeaseTTL = 15 * time.Second
+
+// leaderLease is the name of the lease that leader-only work runs under.
+const leaderLease = "leader"
+
+// storageCheckTimeout bounds a check that PostgreSQL answers.
+const storageCheckTimeout = 2 * time.Second
+
+// openCluster opens what a gateway on PostgreSQL shares with the other
+// nodes (the pool and the leader lease); on bbolt the lease is
+// cluster.Single. An Options.Lease replaces the lease.
+func (g *Gateway) openCluster(ctx context.Context, opts *Options) error {
+	g.Lease = cluster.Single{}
+	if pgstore.IsURL(g.Config.Storage) {
+		pool, err := pgstore.Open(ctx, g.Config.Storage)
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		g.pool = pool
+		if g.Lease, err = clusterpg.New(ctx, pool, leaderLease, cluster.Node(), LeaderLeaseTTL); err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+	}
+	if opts != nil && opts.Lease != nil {
+		g.Lease = opts.Lease
+	}
+	return nil
+}
+
+// StorageReady returns nil when the shared storage answers within two
+// seconds, else an error wrapping ErrStorageUnavailable. On bbolt there
+// is none: always nil.
+func (g *Gateway) StorageReady(ctx context.Context) error {
+	if g.pool == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, storageCheckTimeout)
+	defer cancel()
+	if err := g.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: PostgreSQL (%s): %w", ErrStorageUnavailable, pgstore.Redact(g.Config.Storage), err)
+	}
+	return nil
+}
+
+// leaderOnly runs services only while this node holds the leader lease:
+// always on bbolt; on PostgreSQL on one node of the cluster at a time,
+// their context carrying the term (cluster.TermFrom) for fenced writes.
+func (g *Gateway) leaderOnly(services ...Service) Service {
+	return ServiceFunc(func(ctx context.Context) error {
+		e := &cluster.Elector{Lease: g.Lease, Log: g.log}
+		return e.Run(ctx, func(ctx context.Context) error {
+			errs := make(chan error, len(services))
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			for _, s := range services {
+				go func() { errs <- s.Run(ctx) }()
+			}
+			var first error
+			for range services {
+				if err := <-errs; err != nil && first == nil && ctx.Err() == nil {
+					first = err
+					cancel()
+				}
+			}
+			return first
+		})
+	})
+}
+
+// acceptingInbox is the inbox as the transports see it: while the shared
+// storage does not answer, new files are refused with
+// ErrStorageUnavailable (an SFTP upload is answered "upload not stored,
+// try again later" and kept for the SFTP sweep; a watched file stays in
+// its folder), so nothing is accepted that might be lost.
+type acceptingInbox struct{ g *Gateway }
+
+// Receive implements the transports' Inbox.
+func (a acceptingInbox) Receive(ctx context.Context, arr inbox.Arrival, body io.Reader) (*inbox.Message, error) {
+	if err := a.g.StorageReady(ctx); err != nil {
+		return nil, err
+	}
+	return a.g.Inbox.Receive(ctx, arr, body)
+}
+
+// Adopt implements sftp.Adopter.
+func (a acceptingInbox) Adopt(ctx context.Context, arr inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error) {
+	if err := a.g.StorageReady(ctx); err != nil {
+		return nil, err
+	}
+	return a.g.Inbox.Adopt(ctx, arr, in)
+}
+
+// AcceptingHandler answers 503 with Retry-After while the shared storage
+// does not answer, and passes requests on to h otherwise: a load
+// balancer's retry, or the sender's, goes to a node that can take them.
+func (g *Gateway) AcceptingHandler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := g.StorageReady(r.Context()); err != nil {
+			g.log.Warn("request refused: storage unavailable", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "storage unavailable: this node takes no new messages now; send again later", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
