@@ -33,7 +33,7 @@ type Server struct {
 	dir    string // temporary folder: data, socket, log
 	bin    string
 	port   int
-	opts   string // the server's options, for a restart
+	opts   string              // the server's options, for a restart
 	cred   *syscall.Credential // nil: run as ourselves
 	admin  *pgx.Conn           // to the postgres database, for CREATE/DROP DATABASE
 	nextDB int
