@@ -88,10 +88,14 @@ func (g *Gateway) leaderOnly(services ...Service) Service {
 
 // acceptingInbox is the inbox as the transports see it: while the shared
 // storage does not answer, new files are refused with
-// ErrStorageUnavailable (an SFTP upload is answered "upload not stored,
-// try again later" and kept for the SFTP sweep; a watched file stays in
-// its folder), so nothing is accepted that might be lost.
+// ErrStorageUnavailable, so nothing is accepted that might be lost. An
+// SFTP upload is refused when opened (sftp.Gate), or, when the storage
+// fails during the upload, at its close with the bytes kept for the
+// sweep; a watched file stays in processing/ for the next rescan.
 type acceptingInbox struct{ g *Gateway }
+
+// Accepting implements sftp.Gate.
+func (a acceptingInbox) Accepting(ctx context.Context) error { return a.g.StorageReady(ctx) }
 
 // Receive implements the transports' Inbox.
 func (a acceptingInbox) Receive(ctx context.Context, arr inbox.Arrival, body io.Reader) (*inbox.Message, error) {
