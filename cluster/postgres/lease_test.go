@@ -93,7 +93,7 @@ func TestTakeoverFencesTheOldHolder(t *testing.T) {
 	if _, err := pool.Exec(ctx, `CREATE TABLE leader_work (what text, epoch bigint)`); err != nil {
 		t.Fatal(err)
 	}
-	const ttl = 300 * time.Millisecond
+	const ttl = time.Second
 	a, b := newLease(t, pool, "node-a", ttl), newLease(t, pool, "node-b", ttl)
 	ta, err := a.Acquire(ctx)
 	if err != nil {
@@ -230,7 +230,7 @@ func TestKilledLeaderIsTakenOver(t *testing.T) {
 	ctx := context.Background()
 	pool := pgstoretest.Migrated(t, &pg, Migrations)
 	url := pool.Config().ConnString()
-	const ttl = 2 * time.Second
+	const ttl = 4 * time.Second
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+url, childEnv+"_TTL="+ttl.String())
 	out, err := cmd.StdoutPipe()
