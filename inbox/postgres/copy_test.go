@@ -143,3 +143,28 @@ func TestCopyFromRefusesADifferentDatabase(t *testing.T) {
 		t.Errorf("copying over other messages: %v, want ErrCopyMismatch naming message 1", err)
 	}
 }
+
+// TestCopyFromContinues: a run interrupted after some batches (each
+// commits whole, so a prefix of the messages is there) is continued by
+// the next run, which copies only the rest.
+func TestCopyFromContinues(t *testing.T) {
+	ctx := context.Background()
+	src := boltInbox(t, filepath.Join(t.TempDir(), "inbox"))
+	defer src.Close()
+	pool := migrated(t)
+	dst := node(t, pool, false, nil)
+	if _, err := CopyFrom(ctx, src, dst); err != nil {
+		t.Fatal(err)
+	}
+	// The state an interruption after message 3 leaves.
+	for _, q := range []string{`DELETE FROM inbox_queue WHERE id > 3`, `DELETE FROM inbox_hashes WHERE id > 3`,
+		`DELETE FROM inbox_interchanges WHERE id > 3`, `DELETE FROM inbox_keys WHERE id > 3`, `DELETE FROM inbox_messages WHERE id > 3`} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := CopyFrom(ctx, src, dst)
+	if err != nil || r.Copied != 3 || r.Present != 3 || r.Verified != 6 {
+		t.Errorf("continuing: %v %v", r, err)
+	}
+}
