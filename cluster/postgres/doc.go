@@ -14,7 +14,11 @@
 // SHARE on the lease row: the write commits only under the current,
 // unexpired term, and a takeover (an UPDATE of the row) waits for the
 // fenced transactions under way to end. No session advisory lock is
-// used (they stay on a pooled connection).
+// used (they stay on a pooled connection). The price: a leader frozen
+// inside a fenced transaction (a pause, a stopped VM) holds a takeover
+// back until PostgreSQL ends its idle transaction
+// (idle_in_transaction_session_timeout: pgstore.Open sets 1 min unless
+// the URL says otherwise), so leader-only transactions must be short.
 //
 // The schema is Migrations; New refuses a database not migrated to it
 // (run `dockside migrate`).

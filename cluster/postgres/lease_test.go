@@ -199,7 +199,9 @@ func TestConcurrentContenders(t *testing.T) {
 const childEnv = "DOCKSIDE_LEASE_CHILD"
 
 // leaseChild is the test binary run as a node: it leads under an
-// Elector, says its epoch, and runs until killed.
+// Elector, says its epoch each time it starts leading, and runs until
+// killed. With DOCKSIDE_LEASE_CHILD_WRITE set, its leader-only work
+// writes a fenced row of leader_work every 20 ms.
 func leaseChild() int {
 	ctx := context.Background()
 	pool, err := pgstore.Open(ctx, os.Getenv(childEnv))
@@ -208,19 +210,225 @@ func leaseChild() int {
 		return 1
 	}
 	ttl, _ := time.ParseDuration(os.Getenv(childEnv + "_TTL"))
-	l, err := New(ctx, pool, "advice", "child", ttl)
+	holder := os.Getenv(childEnv + "_HOLDER")
+	if holder == "" {
+		holder = "child"
+	}
+	l, err := New(ctx, pool, "advice", holder, ttl)
 	if err != nil {
 		fmt.Println("error", err)
 		return 1
 	}
+	write := os.Getenv(childEnv+"_WRITE") != ""
 	err = (&cluster.Elector{Lease: l}).Run(ctx, func(ctx context.Context) error {
 		term, _ := cluster.TermFrom(ctx)
 		fmt.Println("leading", term.Epoch)
+		for write {
+			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				if err := FenceContext(ctx, tx); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, `INSERT INTO leader_work (what, epoch) VALUES ($1, $2)`, holder, term.Epoch)
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				fmt.Println("write", err)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
 		<-ctx.Done()
 		return nil
 	})
 	fmt.Println("error", err)
 	return 1
+}
+
+// startChild starts the test binary as a lease holder.
+func startChild(t *testing.T, url, holder string, ttl time.Duration, write bool) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+url, childEnv+"_TTL="+ttl.String(), childEnv+"_HOLDER="+holder)
+	if write {
+		cmd.Env = append(cmd.Env, childEnv+"_WRITE=1")
+	}
+	cmd.Stderr = os.Stderr
+	t.Cleanup(func() {
+		if cmd.Process != nil && cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// TestThreeNodesNoSplitBrain: three processes contend for the lease,
+// the leader writing fenced rows; the leader is killed with SIGKILL,
+// then the next one. Another node takes over each time, after the
+// killed one's term and within a lease time of it (by the database's
+// clock); in the order the rows were written their epochs never go
+// back, and each epoch's rows are one node's: no two leaders wrote at
+// once.
+func TestThreeNodesNoSplitBrain(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations)
+	if _, err := pool.Exec(ctx, `CREATE TABLE leader_work (id bigserial PRIMARY KEY, what text, epoch bigint, at timestamptz DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	url := pool.Config().ConnString()
+	const ttl = 2 * time.Second
+	nodes := map[string]*exec.Cmd{}
+	for _, h := range []string{"n1", "n2", "n3"} {
+		nodes[h] = startChild(t, url, h, ttl, true)
+		if err := nodes[h].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type row struct {
+		holder string
+		epoch  int64
+		at     time.Time
+	}
+	last := func() row {
+		var r row
+		pool.QueryRow(ctx, `SELECT what, epoch, at FROM leader_work ORDER BY id DESC LIMIT 1`).Scan(&r.holder, &r.epoch, &r.at)
+		return r
+	}
+	waitRow := func(what string, ok func(row) bool) row {
+		t.Helper()
+		for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if r := last(); ok(r) {
+				return r
+			}
+		}
+		t.Fatalf("no %s within a minute", what)
+		return row{}
+	}
+	leader := waitRow("leader writing", func(r row) bool { return r.holder != "" })
+	for kill := range 2 {
+		time.Sleep(200 * time.Millisecond) // a few writes
+		nodes[leader.holder].Process.Signal(syscall.SIGKILL)
+		nodes[leader.holder].Wait()
+		var termEnd time.Time
+		if err := pool.QueryRow(ctx, `SELECT expires_at FROM cluster_leases WHERE name = 'advice'`).Scan(&termEnd); err != nil {
+			t.Fatal(err)
+		}
+		dead := leader.holder
+		delete(nodes, dead)
+		next := waitRow("a new leader writing", func(r row) bool { return r.holder != "" && r.holder != dead })
+		var first time.Time // the new leader's first write
+		pool.QueryRow(ctx, `SELECT min(at) FROM leader_work WHERE epoch = $1`, next.epoch).Scan(&first)
+		if first.Before(termEnd) {
+			t.Errorf("kill %d: %s wrote at %s, before %s's term ended at %s", kill, next.holder, first, dead, termEnd)
+		}
+		if first.After(termEnd.Add(ttl)) {
+			t.Errorf("kill %d: %s took over at %s, more than a lease time after %s's term ended at %s", kill, next.holder, first, dead, termEnd)
+		}
+		leader = next
+	}
+	for _, cmd := range nodes { // the survivor stops writing
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}
+	if terms := checkFencedWrites(t, pool); terms < 3 {
+		t.Errorf("%d terms wrote, want at least 3: two takeovers", terms)
+	}
+}
+
+// checkFencedWrites checks the rows of leader_work: in the order they
+// were written their epochs never go back, and each epoch's rows are one
+// node's. It returns the number of terms that wrote.
+func checkFencedWrites(t *testing.T, pool *pgxpool.Pool) int {
+	t.Helper()
+	type row struct {
+		holder string
+		epoch  int64
+	}
+	rows, err := pool.Query(context.Background(), `SELECT what, epoch FROM leader_work ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.holder, &x.epoch)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := map[int64]string{}
+	for i, r := range all {
+		if i > 0 && r.epoch < all[i-1].epoch {
+			t.Errorf("row %d: epoch %d after %d: a fenced write of an old term came after a takeover", i, r.epoch, all[i-1].epoch)
+		}
+		if o, ok := owner[r.epoch]; ok && o != r.holder {
+			t.Errorf("epoch %d written by %s and %s", r.epoch, o, r.holder)
+		}
+		owner[r.epoch] = r.holder
+	}
+	t.Logf("%d fenced writes in %d terms: %v", len(all), len(owner), owner)
+	return len(owner)
+}
+
+// TestPausedLeaderIsFenced: a leader paused (SIGSTOP, as a long GC pause
+// or a frozen VM) is taken over; resumed, it still believes it leads
+// until its timers run, and any write it tries under its old term is
+// refused: no old-epoch row comes after the new leader's. A pause inside
+// a fenced transaction holds the takeover back until PostgreSQL ends the
+// idle transaction (idle_in_transaction_session_timeout, here 2 s).
+func TestPausedLeaderIsFenced(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations)
+	if _, err := pool.Exec(ctx, `CREATE TABLE leader_work (id bigserial PRIMARY KEY, what text, epoch bigint, at timestamptz DEFAULT now())`); err != nil {
+		t.Fatal(err)
+	}
+	url := pool.Config().ConnString() + "&idle_in_transaction_session_timeout=2000"
+	const ttl = 2 * time.Second
+	nodes := map[string]*exec.Cmd{}
+	for _, h := range []string{"n1", "n2"} {
+		nodes[h] = startChild(t, url, h, ttl, true)
+		if err := nodes[h].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	holderOfLast := func() (string, int64) {
+		var h string
+		var e int64
+		pool.QueryRow(ctx, `SELECT what, epoch FROM leader_work ORDER BY id DESC LIMIT 1`).Scan(&h, &e)
+		return h, e
+	}
+	waitFor := func(what string, ok func(string, int64) bool) (string, int64) {
+		t.Helper()
+		for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if h, e := holderOfLast(); ok(h, e) {
+				return h, e
+			}
+		}
+		t.Fatalf("no %s within a minute", what)
+		return "", 0
+	}
+	paused, epoch := waitFor("leader writing", func(h string, _ int64) bool { return h != "" })
+	time.Sleep(200 * time.Millisecond) // a few writes
+	if err := nodes[paused].Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	_, newEpoch := waitFor("the other node writing", func(h string, _ int64) bool { return h != "" && h != paused })
+	if newEpoch <= epoch {
+		t.Errorf("epoch %d after %d", newEpoch, epoch)
+	}
+	if err := nodes[paused].Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(ttl) // the resumed node runs its timers, tries its writes, stops
+	for _, cmd := range nodes {
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}
+	if terms := checkFencedWrites(t, pool); terms < 2 {
+		t.Errorf("%d terms wrote, want a takeover", terms)
+	}
 }
 
 // TestKilledLeaderIsTakenOver: a node that leads (renewing its lease) is
@@ -231,17 +439,14 @@ func TestKilledLeaderIsTakenOver(t *testing.T) {
 	pool := pgstoretest.Migrated(t, &pg, Migrations)
 	url := pool.Config().ConnString()
 	const ttl = 4 * time.Second
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+url, childEnv+"_TTL="+ttl.String())
+	cmd := startChild(t, url, "child", ttl, false)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "leading ") {
 		t.Fatalf("child said %q (%v)", line, err)
