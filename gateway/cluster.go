@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/cluster"
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	"github.com/robfig/cron/v3"
 )
 
 // LeaderLeaseTTL is how long a node's term as leader lasts without a
@@ -126,4 +128,41 @@ func (g *Gateway) AcceptingHandler(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// catchUpAdvice runs, when this node has just taken the leader lease of
+// a cluster, the scheduled advice whose latest time fell within the last
+// two lease times (the gap while the lease passed from a node that died)
+// and that no recorded advice of the partner reflects: the node that
+// died may have missed it. A single node (cluster.Single) catches up
+// nothing: its schedules behave as they always did.
+func (g *Gateway) catchUpAdvice(ctx context.Context, jobs []broadcast.Job) {
+	if _, single := g.Lease.(cluster.Single); single {
+		return
+	}
+	now := g.now()
+	for _, j := range jobs {
+		due := lastTick(j.Schedule, now, 2*g.Lease.TTL())
+		if due.IsZero() {
+			continue
+		}
+		if st, err := g.Advice.Store.Partner(j.Name); err == nil && st.Last != 0 {
+			if b, err := g.Advice.Store.Get(st.Last); err == nil && !b.Time.Before(due) {
+				continue // the advice of that time was recorded
+			}
+		}
+		g.log.Info("scheduled advice due during the leader's takeover: sending it now", "partner", j.Name, "due", due)
+		if err := j.Run(ctx); err != nil {
+			g.log.Error("scheduled advice after the takeover", "partner", j.Name, "err", err)
+		}
+	}
+}
+
+// lastTick returns the latest time of s in (now-window, now], or zero.
+func lastTick(s cron.Schedule, now time.Time, window time.Duration) time.Time {
+	var last time.Time
+	for t := s.Next(now.Add(-window)); !t.IsZero() && !t.After(now); t = s.Next(t) {
+		last = t
+	}
+	return last
 }

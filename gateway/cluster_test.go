@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,12 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/cluster"
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/pgtest"
 	pkgsftp "github.com/pkg/sftp"
+	"github.com/robfig/cron/v3"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -285,5 +288,52 @@ func TestBboltNodeLeadsAlone(t *testing.T) {
 	}
 	if err := g.StorageReady(context.Background()); err != nil {
 		t.Errorf("bbolt storage not ready: %v", err)
+	}
+}
+
+// TestCatchUpAdviceAfterTakeover: a node taking the lease of a cluster
+// sends the scheduled advice whose time fell within the last two lease
+// times unless an advice of the partner since was recorded; a single
+// node never does; a time long past is not caught up.
+func TestCatchUpAdviceAfterTakeover(t *testing.T) {
+	ctx := context.Background()
+	g, _ := openTest(t, nil)
+	pool := pgstoretest.Migrated(t, &pg, clusterpg.Migrations)
+	lease, err := clusterpg.New(ctx, pool, leaderLease, "node-a", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyMinute, _ := broadcast.ParseSchedule("* * * * *")
+	halfAnHourAway, _ := broadcast.ParseSchedule(fmt.Sprintf("%d * * * *", (time.Now().Minute()+30)%60))
+	runs := map[string]int{}
+	jobs := func() []broadcast.Job {
+		job := func(name string, s cron.Schedule) broadcast.Job {
+			return broadcast.Job{Name: name, Schedule: s, Run: func(context.Context) error { runs[name]++; return nil }}
+		}
+		return []broadcast.Job{job("shopmart", everyMinute), job("acme-3pl", halfAnHourAway)}
+	}
+	for _, tc := range []struct {
+		name   string
+		lease  cluster.Lease
+		record bool // an advice of shopmart recorded now
+		want   string
+	}{
+		{"single node", cluster.Single{}, false, "map[]"},
+		{"takeover, nothing recorded", lease, false, "map[shopmart:1]"},
+		{"takeover, advice recorded since", lease, true, "map[]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clear(runs)
+			if tc.record {
+				if err := g.Advice.Store.Record(&broadcast.Broadcast{Partner: "shopmart", Time: time.Now(), Mode: "full"}, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			g.Lease = tc.lease
+			g.catchUpAdvice(ctx, jobs())
+			if fmt.Sprint(runs) != tc.want {
+				t.Errorf("ran %v, want %s", runs, tc.want)
+			}
+		})
 	}
 }

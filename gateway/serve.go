@@ -83,6 +83,8 @@ func (g *Gateway) scheduleAdvice(ctx context.Context) error {
 		}
 		if !first {
 			g.log.Info("advice schedules reloaded", "partners", len(jobs))
+		} else {
+			g.catchUpAdvice(ctx, jobs) // on a node taking over from another
 		}
 		run, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)
