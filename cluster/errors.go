@@ -23,6 +23,7 @@ type NotLeaderError struct {
 	Expires time.Time // the end of its term, by the lease's clock
 }
 
+// Error says who holds the lease until when.
 func (e *NotLeaderError) Error() string {
 	return fmt.Sprintf("cluster: lease %s is held by %s until %s", e.Name, e.Holder, e.Expires.UTC().Format(time.RFC3339Nano))
 }
@@ -36,6 +37,7 @@ type FencedError struct {
 	Current int64 // the lease's current epoch (0: none)
 }
 
+// Error names the refused term and the current epoch.
 func (e *FencedError) Error() string {
 	return fmt.Sprintf("cluster: lease %s: term %d of %s is no longer current (current epoch %d); write refused",
 		e.Term.Name, e.Term.Epoch, e.Term.Holder, e.Current)

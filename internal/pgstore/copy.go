@@ -22,6 +22,7 @@ type CopyReport struct {
 	Verified int    // source records found equal in PostgreSQL
 }
 
+// String is the report as `dockside migrate --from` prints it.
 func (r CopyReport) String() string {
 	return fmt.Sprintf("%s: %d records, %d copied now, %d already present, %d verified equal", r.Store, r.Source, r.Copied, r.Present, r.Verified)
 }
