@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/cluster"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -24,12 +25,16 @@ import (
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
 	"github.com/dockside-edi/dockside/transports/webhook"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Options are the parts of a Gateway that tests and commands replace.
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Lease replaces the leader lease (default: cluster.Single on bbolt,
+	// the PostgreSQL lease on postgres storage).
+	Lease cluster.Lease
 }
 
 // Gateway holds the stores and the partner profiles, and processes what
@@ -56,6 +61,11 @@ type Gateway struct {
 	subscriberCursors *stream.BoltCursors
 	configSubscribers []webhooks.Subscriber // the configuration's, read at start
 	reloadMu          sync.Mutex            // one reload at a time: profiles and subscriptions from the same load
+	// Lease is the leader lease that schedules and near-real-time advice
+	// run under: cluster.Single on bbolt.
+	Lease cluster.Lease
+
+	pool *pgxpool.Pool // the shared storage, on postgres; else nil
 
 	log *slog.Logger
 	now func() time.Time
@@ -108,6 +118,9 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	}
 	if err := g.ReloadPartners(); err != nil {
 		return nil, err
+	}
+	if err := g.openCluster(context.Background(), opts); err != nil {
+		return nil, g.closeOnError(err)
 	}
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
 		return nil, g.closeOnError(err)
@@ -203,6 +216,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())
+	}
+	if g.pool != nil {
+		g.pool.Close()
 	}
 	return errors.Join(errs...)
 }
