@@ -116,3 +116,47 @@ func readBody(t *testing.T, s *Store, id uint64) string {
 	}
 	return string(b)
 }
+
+// TestFinishAndClaim: one commit ends a claim and takes the next
+// message; a finish refused claims nothing; after a crash the message it
+// claimed is back in the queue, its interruption counted.
+func TestFinishAndClaim(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := receive(t, s, "acme", "a", "first")
+	b := receive(t, s, "beta", "b", "second")
+	if m, err := s.Claim(); err != nil || m.ID != a.ID {
+		t.Fatalf("claim: %+v, %v", m, err)
+	}
+	if _, err := s.FinishAndClaim(b.ID, Outcome{State: Done}); !errors.Is(err, ErrState) {
+		t.Fatalf("finishing a message not claimed: %v", err)
+	}
+	if got, _ := s.Get(b.ID); got.State != Received {
+		t.Fatalf("a refused finish claimed %+v", got)
+	}
+	next, err := s.FinishAndClaim(a.ID, Outcome{State: Done})
+	if err != nil || next == nil || next.ID != b.ID || next.State != Processing || next.Attempts != 1 {
+		t.Fatalf("next: %+v, %v", next, err)
+	}
+	if got, _ := s.Get(a.ID); got.State != Done || len(got.History) != 1 {
+		t.Fatalf("finished: %+v", got)
+	}
+	checkAndClose(t, s) // a crash before b is processed
+	if s, err = Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer checkAndClose(t, s)
+	again, err := s.Claim()
+	if err != nil || again.ID != b.ID || again.Interrupted != 1 || again.Attempts != 2 {
+		t.Fatalf("after reopen: %+v, %v", again, err)
+	}
+	if next, err := s.FinishAndClaim(b.ID, Outcome{State: Failed}); err != nil || next != nil {
+		t.Fatalf("empty queue: %+v, %v", next, err)
+	}
+	if got, _ := s.Get(b.ID); got.State != Failed {
+		t.Fatalf("finished with nothing to claim: %+v", got)
+	}
+}
