@@ -45,7 +45,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	w.verdicts = v
 	// Reading, validating and decoding overlap (three goroutines); the
 	// callback reads only the envelopes' headers, as CheckConcurrent asks.
-	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers}
+	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers, Reader: x12.ReaderOptions{BufferSize: readBufferSize(w.msg.Size)}}
 	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		ref := v.next(t.Group)
@@ -167,6 +167,14 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	return nil
 }
 
+// readBufferSize is the initial X12 read buffer for a file of size
+// bytes: the reader's default (256 KiB) for a large file, the file and a
+// little more for a small one, so that a 1 KiB file does not allocate
+// (and clear) 256 KiB. The buffer grows when a segment needs it.
+func readBufferSize(size int64) int {
+	return int(min(max(size+64, 4<<10), 256<<10))
+}
+
 // noteDocType records the document types a file holds: "x12/846", or
 // "x12/846,x12/856" for a mixed file.
 func (w *work) noteDocType(t string) {
@@ -186,7 +194,7 @@ func (w *work) noteDocType(t string) {
 // when there is one (the ISA sender must then be one of that partner's
 // ids), else the ISA sender.
 func (w *work) identifyX12(head []byte) bool {
-	seg, err := x12.NewReader(bytes.NewReader(head), nil).Next()
+	seg, err := x12.NewReader(bytes.NewReader(head), &x12.ReaderOptions{BufferSize: readBufferSize(int64(len(head)))}).Next()
 	if err != nil || seg.ID != "ISA" {
 		w.fail(w.msg.Name, x12.NoteBadContent, "cannot read the ISA: %v", err)
 		return false
