@@ -462,36 +462,45 @@ func (w *work) queueAcks(rep *x12.Report) error {
 		}
 	}
 	outs := w.profile.Transports.Outbound
+	now := w.g.now()
 	if len(outs) == 0 {
 		w.g.log.Warn("partner has no outbound transport: acknowledgement not sent", "partner", w.profile.ID, "message", w.msg.ID)
 		return nil
 	}
-	first, err := w.g.Outbox.ReserveControls(w.profile.ID, outbox.ControlInterchange, numbers)
+	// The numbers are reserved and the acknowledgements queued in one
+	// commit.
+	var unanswerable error // the partner's envelope cannot be answered
+	label := ackLabel(rep, kind)
+	_, ids, err := w.g.Outbox.EnqueueNumbered(w.profile.ID, outbox.ControlInterchange, numbers, func(first int64) ([]*outbox.Message, []byte, error) {
+		unanswerable = nil
+		var buf bytes.Buffer
+		n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: now})
+		if err != nil {
+			unanswerable = err
+			return nil, nil, err
+		}
+		if n == 0 {
+			return nil, nil, nil
+		}
+		ms := make([]*outbox.Message, len(outs))
+		for i, t := range outs {
+			ms[i] = &outbox.Message{
+				Key: ackKey(w.msg, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
+				Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
+			}
+		}
+		return ms, buf.Bytes(), nil
+	})
+	if unanswerable != nil {
+		// A malformed ISA or GS: say so; this is not an interruption to
+		// retry.
+		w.fail(w.msg.Name, x12.NoteBadContent, "no acknowledgement can be written: %v", unanswerable)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: w.g.now()})
-	if err != nil {
-		// The partner's envelope cannot be answered (a malformed ISA or
-		// GS): say so; this is not an interruption to retry.
-		w.fail(w.msg.Name, x12.NoteBadContent, "no acknowledgement can be written: %v", err)
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	label := ackLabel(rep, kind)
-	for i, t := range outs {
-		id, err := w.g.Outbox.Enqueue(&outbox.Message{
-			Key: ackKey(w.msg, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
-			Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
-		}, buf.Bytes())
-		if err != nil {
-			return err
-		}
-		w.res.Acks = append(w.res.Acks, id)
-	}
+	w.res.Acks = append(w.res.Acks, ids...)
 	return nil
 }
 
