@@ -87,6 +87,13 @@ func (g *Gateway) Finish(m *inbox.Message, o inbox.Outcome) error {
 	if err := g.Inbox.Finish(m.ID, o); err != nil {
 		return err
 	}
+	g.finished(m, o)
+	return nil
+}
+
+// finished tells the waiters and the finish hooks that m ended with o
+// (recorded).
+func (g *Gateway) finished(m *inbox.Message, o inbox.Outcome) {
 	g.waits.done(m.ID)
 	g.log.Info("message processed", "id", m.ID, "partner", m.Partner, "name", m.Name, "state", o.State,
 		"movements", resultMovements(o.Result), "errors", len(o.Errors))
@@ -96,7 +103,6 @@ func (g *Gateway) Finish(m *inbox.Message, o inbox.Outcome) error {
 	for _, h := range hooks {
 		h(m, o)
 	}
-	return nil
 }
 
 func resultMovements(r *inbox.Result) int {

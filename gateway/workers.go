@@ -33,8 +33,14 @@ func (g *Gateway) RunWorkers(ctx context.Context, n int) {
 func (g *Gateway) worker(ctx context.Context, kick chan struct{}) {
 	idle := time.NewTicker(time.Second)
 	defer idle.Stop()
+	// held is the message claimed by the commit that finished the one
+	// before (chained claims): processed next. A stop leaves it claimed,
+	// put back in the queue at the next start, as a message whose
+	// processing a stop cut short.
+	var held *inbox.Message
 	for ctx.Err() == nil {
-		worked, err := g.ProcessNext(ctx)
+		worked, next, err := g.processChained(ctx, held)
+		held = next
 		if err != nil && ctx.Err() == nil {
 			g.log.Error("processing", "err", err)
 		}
@@ -58,12 +64,31 @@ func (g *Gateway) worker(ctx context.Context, kick chan struct{}) {
 // ProcessNext claims and processes one message. It reports whether there
 // was one.
 func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
-	m, err := g.Inbox.Claim()
-	if errors.Is(err, inbox.ErrEmptyQueue) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
+	worked, _, err := g.processOne(ctx, nil, false)
+	return worked, err
+}
+
+// processChained processes m (claimed already), or the next message
+// when m is nil, and claims the next one in the commit that finishes it
+// (inbox.Store.FinishAndClaim): it returns that message
+// (nil when none waited), to be processed next.
+func (g *Gateway) processChained(ctx context.Context, m *inbox.Message) (bool, *inbox.Message, error) {
+	return g.processOne(ctx, m, true)
+}
+
+// processOne is ProcessNext and processChained: it claims a message when
+// m is nil, processes it and finishes it; with chain, the finish may
+// claim the next message, which it returns.
+func (g *Gateway) processOne(ctx context.Context, m *inbox.Message, chain bool) (bool, *inbox.Message, error) {
+	if m == nil {
+		var err error
+		m, err = g.Inbox.Claim()
+		if errors.Is(err, inbox.ErrEmptyQueue) {
+			return false, nil, nil
+		}
+		if err != nil {
+			return false, nil, err
+		}
 	}
 	out, err := g.processRecovered(ctx, m)
 	if errors.Is(err, errPanicked) {
@@ -74,7 +99,7 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 		err = nil
 	}
 	if err != nil && ctx.Err() != nil {
-		return true, err // interrupted: it stays claimed and is processed again at the next start
+		return true, nil, err // interrupted: it stays claimed and is processed again at the next start
 	}
 	if err != nil {
 		// A store or I/O failure: the message fails with the reason and
@@ -82,7 +107,10 @@ func (g *Gateway) ProcessNext(ctx context.Context) (bool, error) {
 		g.log.Error("processing failed", "id", m.ID, "err", err)
 		out = inbox.Outcome{State: inbox.Failed, Errors: []inbox.Problem{{Place: m.Name, Msg: "processing error: " + err.Error()}}}
 	}
-	return true, g.finishRecovered(m, out)
+	// No chained claim once stopping: the next message would wait,
+	// claimed, for the next start.
+	next, err := g.finishRecovered(m, out, chain && ctx.Err() == nil)
+	return true, next, err
 }
 
 // errPanicked marks an error made of a recovered panic.
@@ -113,9 +141,11 @@ func (g *Gateway) processRecovered(ctx context.Context, m *inbox.Message) (out i
 	return g.processBounded(ctx, m) // Process within Config.Limits
 }
 
-// finishRecovered is Finish, with a panic (of a finish hook) recovered
-// into an error and logged with the message id.
-func (g *Gateway) finishRecovered(m *inbox.Message, out inbox.Outcome) (err error) {
+// finishRecovered is Finish (with claim, the inbox's FinishAndClaim:
+// the next message is returned, even when a hook panicked), with a panic
+// (of a finish hook) recovered into an error and logged with the message
+// id.
+func (g *Gateway) finishRecovered(m *inbox.Message, out inbox.Outcome, claim bool) (next *inbox.Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			g.log.Error("finishing panicked", "id", m.ID, "partner", m.Partner, "name", m.Name,
@@ -123,7 +153,14 @@ func (g *Gateway) finishRecovered(m *inbox.Message, out inbox.Outcome) (err erro
 			err = fmt.Errorf("finishing message %d: %w: %v", m.ID, errPanicked, r)
 		}
 	}()
-	return g.Finish(m, out)
+	if !claim {
+		return nil, g.Finish(m, out)
+	}
+	if next, err = g.Inbox.FinishAndClaim(m.ID, out); err != nil {
+		return nil, err
+	}
+	g.finished(m, out)
+	return next, nil
 }
 
 // Drain processes messages until none waits, with n workers.

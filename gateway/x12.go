@@ -45,7 +45,7 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	w.verdicts = v
 	// Reading, validating and decoding overlap (three goroutines); the
 	// callback reads only the envelopes' headers, as CheckConcurrent asks.
-	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers}
+	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers, Reader: x12.ReaderOptions{BufferSize: readBufferSize(w.msg.Size)}}
 	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		ref := v.next(t.Group)
@@ -167,6 +167,14 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	return nil
 }
 
+// readBufferSize is the initial X12 read buffer for a file of size
+// bytes: the reader's default (256 KiB) for a large file, the file and a
+// little more for a small one, so that a 1 KiB file does not allocate
+// (and clear) 256 KiB. The buffer grows when a segment needs it.
+func readBufferSize(size int64) int {
+	return int(min(max(size+64, 4<<10), 256<<10))
+}
+
 // noteDocType records the document types a file holds: "x12/846", or
 // "x12/846,x12/856" for a mixed file.
 func (w *work) noteDocType(t string) {
@@ -186,7 +194,7 @@ func (w *work) noteDocType(t string) {
 // when there is one (the ISA sender must then be one of that partner's
 // ids), else the ISA sender.
 func (w *work) identifyX12(head []byte) bool {
-	seg, err := x12.NewReader(bytes.NewReader(head), nil).Next()
+	seg, err := x12.NewReader(bytes.NewReader(head), &x12.ReaderOptions{BufferSize: readBufferSize(int64(len(head)))}).Next()
 	if err != nil || seg.ID != "ISA" {
 		w.fail(w.msg.Name, x12.NoteBadContent, "cannot read the ISA: %v", err)
 		return false
@@ -454,36 +462,45 @@ func (w *work) queueAcks(rep *x12.Report) error {
 		}
 	}
 	outs := w.profile.Transports.Outbound
+	now := w.g.now()
 	if len(outs) == 0 {
 		w.g.log.Warn("partner has no outbound transport: acknowledgement not sent", "partner", w.profile.ID, "message", w.msg.ID)
 		return nil
 	}
-	first, err := w.g.Outbox.ReserveControls(w.profile.ID, outbox.ControlInterchange, numbers)
+	// The numbers are reserved and the acknowledgements queued in one
+	// commit.
+	var unanswerable error // the partner's envelope cannot be answered
+	label := ackLabel(rep, kind)
+	_, ids, err := w.g.Outbox.EnqueueNumbered(w.profile.ID, outbox.ControlInterchange, numbers, func(first int64) ([]*outbox.Message, []byte, error) {
+		unanswerable = nil
+		var buf bytes.Buffer
+		n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: now})
+		if err != nil {
+			unanswerable = err
+			return nil, nil, err
+		}
+		if n == 0 {
+			return nil, nil, nil
+		}
+		ms := make([]*outbox.Message, len(outs))
+		for i, t := range outs {
+			ms[i] = &outbox.Message{
+				Key: ackKey(w.msg, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
+				Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
+			}
+		}
+		return ms, buf.Bytes(), nil
+	})
+	if unanswerable != nil {
+		// A malformed ISA or GS: say so; this is not an interruption to
+		// retry.
+		w.fail(w.msg.Name, x12.NoteBadContent, "no acknowledgement can be written: %v", unanswerable)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: w.g.now()})
-	if err != nil {
-		// The partner's envelope cannot be answered (a malformed ISA or
-		// GS): say so; this is not an interruption to retry.
-		w.fail(w.msg.Name, x12.NoteBadContent, "no acknowledgement can be written: %v", err)
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	label := ackLabel(rep, kind)
-	for i, t := range outs {
-		id, err := w.g.Outbox.Enqueue(&outbox.Message{
-			Key: ackKey(w.msg, i), Partner: w.profile.ID, Transport: t.Kind(), Kind: label,
-			Name: fmt.Sprintf("%s-%09d.x12", label, first), InReplyTo: w.msg.ID, Interchange: fmt.Sprintf("%09d", first),
-		}, buf.Bytes())
-		if err != nil {
-			return err
-		}
-		w.res.Acks = append(w.res.Acks, id)
-	}
+	w.res.Acks = append(w.res.Acks, ids...)
 	return nil
 }
 

@@ -2,8 +2,13 @@
 //
 // A received file is stored before anything else happens to it: its bytes
 // land under the data folder, named by their SHA-256 (temporary file, fsync,
-// rename), and its record in bbolt. Workers then claim messages, and each
-// claim ends in done, failed or duplicate. Nothing is ever lost: a failed
+// rename), and its record in bbolt. A small file (up to 64 KiB) is kept in
+// bbolt instead, under its SHA-256, in the commit of its record: durable
+// by that commit, which concurrent receives share, without a file and two
+// fsyncs of its own. Files stored before (or adopted) stay files and read
+// as before. Workers then claim messages, and each claim ends in done,
+// failed or duplicate; a worker may finish one and claim the next in one
+// commit (FinishAndClaim). Nothing is ever lost: a failed
 // message keeps its bytes and its errors with their places, and can be
 // replayed after the partner's profile is fixed. After a crash, Open puts
 // every message that was being processed back in the queue; the steps above

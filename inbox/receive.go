@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -21,17 +22,43 @@ import (
 func (s *Store) Receive(ctx context.Context, a Arrival, body io.Reader) (*Message, error) {
 	s.blobMu.RLock()
 	defer s.blobMu.RUnlock()
-	sum, size, err := s.storeBlob(ctx, body)
+	bufp := s.smallBufs.Get().(*[]byte)
+	defer s.smallBufs.Put(bufp)
+	buf := *bufp
+	// A small file (up to InlineSize) is kept in the database, committed
+	// with its record: durable by the same commit, shared with the other
+	// writes of that commit, instead of a file, its fsync and its
+	// folder's fsync.
+	n, err := io.ReadFull(&ctxReader{ctx: ctx, r: body}, buf[:min(len(buf), int(min(s.opts.MaxSize, inlineSize))+1)])
+	switch {
+	case n > 0 && errors.Is(err, io.ErrUnexpectedEOF):
+		small := buf[:n]
+		sum := sha256.Sum256(small)
+		return s.recordWith(a, hex.EncodeToString(sum[:]), int64(n), small)
+	case err != nil && !errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("inbox: storing file: %w", err)
+	}
+	sum, size, err := s.storeBlob(ctx, io.MultiReader(bytes.NewReader(buf[:n]), body))
 	if err != nil {
 		return nil, err
 	}
 	return s.record(a, sum, size)
 }
 
+// inlineSize is the largest file kept in the database rather than as a
+// file of its own (see Receive).
+const inlineSize = 64 << 10
+
 // record commits the record of stored bytes: a new message in the queue,
 // or a duplicate of the first live message with the same bytes. The
 // caller holds blobMu (read), so that Purge cannot remove the bytes first.
 func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
+	return s.recordWith(a, sum, size, nil)
+}
+
+// recordWith is record; inline, when not nil, is the bytes themselves,
+// kept in the database under their hash in the same commit.
+func (s *Store) recordWith(a Arrival, sum string, size int64, inline []byte) (*Message, error) {
 	now := s.opts.Now().UTC()
 	at := a.Time
 	if at.IsZero() {
@@ -80,6 +107,13 @@ func (s *Store) record(a Arrival, sum string, size int64) (*Message, error) {
 		if err := addBlobRef(tx, sum, 1); err != nil {
 			return err
 		}
+		if inline != nil {
+			if b := tx.Bucket(bucketBodies); b.Get([]byte(sum)) == nil {
+				if err := b.Put([]byte(sum), inline); err != nil {
+					return err
+				}
+			}
+		}
 		return putMessage(tx, m)
 	})
 	if err != nil {
@@ -125,11 +159,26 @@ func (s *Store) storeBlob(ctx context.Context, body io.Reader) (string, int64, e
 
 func (s *Store) blobPath(sum string) string { return filepath.Join(s.blobs, sum) }
 
-// Body opens the stored bytes of a message.
+// Body opens the stored bytes of a message: from the database when they
+// are kept there (a small file), else their file.
 func (s *Store) Body(id uint64) (io.ReadCloser, error) {
-	m, err := s.Get(id)
+	var m *Message
+	var inline []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if m, err = getMessage(tx, id); err != nil {
+			return err
+		}
+		if v := tx.Bucket(bucketBodies).Get([]byte(m.SHA256)); v != nil {
+			inline = bytes.Clone(v)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("inbox: %w", err)
+	}
+	if inline != nil {
+		return io.NopCloser(bytes.NewReader(inline)), nil
 	}
 	f, err := os.Open(s.blobPath(m.SHA256))
 	if errors.Is(err, os.ErrNotExist) {

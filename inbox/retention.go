@@ -45,6 +45,9 @@ func (s *Store) Purge(cutoff time.Time) (int, error) {
 				return err
 			}
 			if refs.Get([]byte(m.SHA256)) == nil {
+				if err := tx.Bucket(bucketBodies).Delete([]byte(m.SHA256)); err != nil {
+					return err
+				}
 				remove = append(remove, m.SHA256)
 			}
 		}

@@ -22,6 +22,7 @@ var (
 	bucketInterchanges = []byte("interchanges") // partner 0 interchange key → id
 	bucketBlobRefs     = []byte("blobrefs")     // sha256 → number of messages whose bytes are kept
 	bucketKeys         = []byte("keys")         // partner 0 idempotency key → id of the live message sent with it
+	bucketBodies       = []byte("bodies")       // sha256 → bytes of a small file (Receive), kept while blobrefs counts it
 )
 
 // Options tune a Store.
@@ -40,6 +41,7 @@ type Store struct {
 	opts  Options
 
 	copyBufs    sync.Pool    // *[]byte of 32 KiB that Receive copies through (io.Copy would allocate one per file)
+	smallBufs   sync.Pool    // *[]byte of inlineSize+1 that Receive reads a file's start into
 	blobMu      sync.RWMutex // receives share it; Purge holds it alone
 	lastPartner []byte       // the partner served by the last claim; only claim transactions use it
 	notify      chan struct{}
@@ -50,6 +52,7 @@ type Store struct {
 // interruption in the message's Interrupted.
 func Open(dir string, opts *Options) (*Store, error) {
 	s := &Store{blobs: filepath.Join(dir, "blobs"), notify: make(chan struct{}, 1)}
+	s.smallBufs.New = func() any { b := make([]byte, inlineSize+1); return &b }
 	if opts != nil {
 		s.opts = *opts
 	}
@@ -85,7 +88,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 
 // init creates the buckets and requeues interrupted claims.
 func (s *Store) init(tx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketMessages, bucketQueue, bucketProcessing, bucketHashes, bucketInterchanges, bucketBlobRefs, bucketKeys} {
+	for _, b := range [][]byte{bucketMessages, bucketQueue, bucketProcessing, bucketHashes, bucketInterchanges, bucketBlobRefs, bucketKeys, bucketBodies} {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 			return err
 		}

@@ -31,17 +31,74 @@ func (s *Store) ReserveControls(partner, kind string, n int) (int64, error) {
 	}
 	var first uint64
 	err := s.tx.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketControls)
-		k := pairKey(partner, kind)
-		var last uint64
-		if v := b.Get(k); v != nil {
-			last = binary.BigEndian.Uint64(v)
-		}
-		if last+uint64(n) > maxControl {
-			return fmt.Errorf("%s %s: %w", partner, kind, ErrControlExhausted)
-		}
-		first = last + 1
-		return b.Put(k, binary.BigEndian.AppendUint64(nil, last+uint64(n)))
+		var err error
+		first, err = reserve(tx, partner, kind, n)
+		return err
 	})
 	return int64(first), err
+}
+
+// reserve reserves n control numbers in tx and returns the first.
+func reserve(tx *bolt.Tx, partner, kind string, n int) (uint64, error) {
+	b := tx.Bucket(bucketControls)
+	k := pairKey(partner, kind)
+	var last uint64
+	if v := b.Get(k); v != nil {
+		last = binary.BigEndian.Uint64(v)
+	}
+	if last+uint64(n) > maxControl {
+		return 0, fmt.Errorf("%s %s: %w", partner, kind, ErrControlExhausted)
+	}
+	return last + 1, b.Put(k, binary.BigEndian.AppendUint64(nil, last+uint64(n)))
+}
+
+// EnqueueNumbered reserves n consecutive control numbers of kind for
+// partner and queues what build makes of the first (messages sharing one
+// body: an acknowledgement for each outbound transport, say), in one
+// commit instead of ReserveControls then Enqueue. Messages are keyed as
+// in Enqueue: the id of a message already stored under a key is
+// returned in its place. When build fails, nothing is reserved nor
+// queued and its error is returned as it is. build may run more than
+// once (a shared commit): it must depend on first only.
+func (s *Store) EnqueueNumbered(partner, kind string, n int, build func(first int64) ([]*Message, []byte, error)) (first int64, ids []uint64, err error) {
+	if n < 1 {
+		return 0, nil, fmt.Errorf("outbox: reserving %d control numbers", n)
+	}
+	now := s.opts.Now().UTC()
+	var buildErr error
+	stored := false
+	err = s.tx.Update(func(tx *bolt.Tx) error {
+		ids, buildErr, stored = nil, nil, false
+		f, err := reserve(tx, partner, kind, n)
+		if err != nil {
+			return err
+		}
+		first = int64(f)
+		ms, body, err := build(first)
+		if err != nil {
+			buildErr = err
+			return err
+		}
+		for _, m := range ms {
+			existing, err := s.enqueue(tx, m, body, now)
+			if err != nil {
+				return err
+			}
+			if existing == 0 {
+				existing, stored = m.ID, true
+			}
+			ids = append(ids, existing)
+		}
+		return nil
+	})
+	switch {
+	case buildErr != nil:
+		return 0, nil, buildErr
+	case err != nil:
+		return 0, nil, fmt.Errorf("outbox: enqueue: %w", err)
+	}
+	if stored {
+		s.wake()
+	}
+	return first, ids, nil
 }

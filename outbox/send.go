@@ -16,38 +16,9 @@ func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 	now := s.opts.Now().UTC()
 	existing := uint64(0)
 	err := s.tx.Update(func(tx *bolt.Tx) error {
-		existing = 0 // a shared commit may run this again
-		if m.Key != "" {
-			if v := tx.Bucket(bucketByKey).Get([]byte(m.Key)); v != nil {
-				existing = beUint64(v)
-				return nil
-			}
-		}
-		id, err := tx.Bucket(bucketMessages).NextSequence()
-		if err != nil {
-			return err
-		}
-		m.ID, m.Size, m.Created, m.State, m.Attempts = id, len(body), now, Queued, 0
-		if err := tx.Bucket(bucketBodies).Put(idKey(id), body); err != nil {
-			return err
-		}
-		if err := s.indexControls(tx, m); err != nil {
-			return err
-		}
-		if m.Key != "" {
-			if err := tx.Bucket(bucketByKey).Put([]byte(m.Key), idKey(id)); err != nil {
-				return err
-			}
-		}
-		if !m.AckDeadline.IsZero() {
-			m.AckState = AckPending
-			if err := tx.Bucket(bucketAckDue).Put(timeKey(m.AckDeadline, id), nil); err != nil {
-				return err
-			}
-		} else if m.AckWithin > 0 {
-			m.AckState = AckPending // the clock starts at delivery
-		}
-		return s.schedule(tx, m, now)
+		var err error
+		existing, err = s.enqueue(tx, m, body, now) // a shared commit may run this again
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("outbox: enqueue: %w", err)
@@ -57,6 +28,46 @@ func (s *Store) Enqueue(m *Message, body []byte) (uint64, error) {
 	}
 	s.wake()
 	return m.ID, nil
+}
+
+// enqueue stores m and its body in tx; when m.Key is taken, it stores
+// nothing and returns the id of the message stored with it.
+func (s *Store) enqueue(tx *bolt.Tx, m *Message, body []byte, now time.Time) (existing uint64, err error) {
+	if m.Key != "" {
+		if v := tx.Bucket(bucketByKey).Get([]byte(m.Key)); v != nil {
+			return beUint64(v), nil
+		}
+	}
+	return 0, s.store(tx, m, body, now)
+}
+
+// store stores new message m and its body in tx.
+func (s *Store) store(tx *bolt.Tx, m *Message, body []byte, now time.Time) error {
+	id, err := tx.Bucket(bucketMessages).NextSequence()
+	if err != nil {
+		return err
+	}
+	m.ID, m.Size, m.Created, m.State, m.Attempts = id, len(body), now, Queued, 0
+	if err := tx.Bucket(bucketBodies).Put(idKey(id), body); err != nil {
+		return err
+	}
+	if err := s.indexControls(tx, m); err != nil {
+		return err
+	}
+	if m.Key != "" {
+		if err := tx.Bucket(bucketByKey).Put([]byte(m.Key), idKey(id)); err != nil {
+			return err
+		}
+	}
+	if !m.AckDeadline.IsZero() {
+		m.AckState = AckPending
+		if err := tx.Bucket(bucketAckDue).Put(timeKey(m.AckDeadline, id), nil); err != nil {
+			return err
+		}
+	} else if m.AckWithin > 0 {
+		m.AckState = AckPending // the clock starts at delivery
+	}
+	return s.schedule(tx, m, now)
 }
 
 func (s *Store) indexControls(tx *bolt.Tx, m *Message) error {
