@@ -10,6 +10,8 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/orders"
+	"github.com/dockside-edi/dockside/reservations"
 	"github.com/jackc/pgx/v5/pgxpool"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -146,12 +148,49 @@ func storeCopies() []storeCopy {
 			defer dst.Close()
 			return inboxpg.CopyFrom(ctx, src, dst)
 		}},
+		{"orders", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "orders.db") {
+				return pgstore.CopyReport{Store: "orders"}, nil
+			}
+			src, err := orders.OpenBoltReadOnly(filepath.Join(data, "orders.db"))
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := orderspg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return orderspg.CopyFrom(ctx, src, dst)
+		}},
+		{"reservations", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "reservations.db") {
+				return pgstore.CopyReport{Store: "reservations"}, nil // never served a reservation
+			}
+			src, err := reservations.OpenBolt(data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := reservationspg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return reservationspg.CopyFrom(ctx, src, dst)
+		}},
 	}
+}
+
+// absent reports whether the data folder lacks file: a store the
+// gateway never opened, with nothing to copy.
+func absent(data, file string) bool {
+	_, err := os.Stat(filepath.Join(data, file))
+	return errors.Is(err, os.ErrNotExist)
 }
 
 // notCopied are the stores of a bbolt gateway that have no PostgreSQL
 // implementation yet: `migrate --from` says it leaves them.
-var notCopied = []string{"ledger", "outbox", "broadcast", "orders", "as2", "divergence", "reservations"}
+var notCopied = []string{"ledger", "outbox", "broadcast", "as2", "divergence"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
