@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/reservations"
@@ -163,6 +164,21 @@ func storeCopies() []storeCopy {
 			}
 			return orderspg.CopyFrom(ctx, src, dst)
 		}},
+		{"divergence", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "divergence.db") {
+				return pgstore.CopyReport{Store: "divergence"}, nil
+			}
+			src, err := divergence.OpenStore(data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := divergencepg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return divergencepg.CopyFrom(ctx, src, dst)
+		}},
 		{"reservations", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
 			if absent(data, "reservations.db") {
 				return pgstore.CopyReport{Store: "reservations"}, nil // never served a reservation
@@ -190,7 +206,7 @@ func absent(data, file string) bool {
 
 // notCopied are the stores of a bbolt gateway that have no PostgreSQL
 // implementation yet: `migrate --from` says it leaves them.
-var notCopied = []string{"ledger", "outbox", "broadcast", "as2", "divergence"}
+var notCopied = []string{"ledger", "outbox", "broadcast", "as2"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
