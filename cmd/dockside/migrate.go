@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/reservations"
+	"github.com/dockside-edi/dockside/transports/as2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	bolterrors "go.etcd.io/bbolt/errors"
 
@@ -179,6 +180,21 @@ func storeCopies() []storeCopy {
 			}
 			return divergencepg.CopyFrom(ctx, src, dst)
 		}},
+		{"as2", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, filepath.Join("as2", "as2.db")) {
+				return pgstore.CopyReport{Store: "as2"}, nil
+			}
+			src, err := as2.OpenStore(filepath.Join(data, "as2"))
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := as2pg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return as2pg.CopyFrom(ctx, src, dst)
+		}},
 		{"reservations", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
 			if absent(data, "reservations.db") {
 				return pgstore.CopyReport{Store: "reservations"}, nil // never served a reservation
@@ -206,7 +222,7 @@ func absent(data, file string) bool {
 
 // notCopied are the stores of a bbolt gateway that have no PostgreSQL
 // implementation yet: `migrate --from` says it leaves them.
-var notCopied = []string{"ledger", "outbox", "broadcast", "as2"}
+var notCopied = []string{"ledger", "outbox", "broadcast"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
