@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/orders"
@@ -150,6 +151,21 @@ func storeCopies() []storeCopy {
 			defer dst.Close()
 			return inboxpg.CopyFrom(ctx, src, dst)
 		}},
+		{"broadcast", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "broadcast.db") {
+				return pgstore.CopyReport{Store: "broadcast"}, nil
+			}
+			src, err := broadcast.OpenStore(data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := broadcastpg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return broadcastpg.CopyFrom(ctx, src, dst)
+		}},
 		{"orders", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
 			if absent(data, "orders.db") {
 				return pgstore.CopyReport{Store: "orders"}, nil
@@ -222,7 +238,7 @@ func absent(data, file string) bool {
 
 // notCopied are the stores of a bbolt gateway that have no PostgreSQL
 // implementation yet: `migrate --from` says it leaves them.
-var notCopied = []string{"ledger", "outbox", "broadcast"}
+var notCopied = []string{"ledger", "outbox"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
