@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/orders"
+	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/transports/as2"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -151,6 +152,22 @@ func storeCopies() []storeCopy {
 			defer dst.Close()
 			return inboxpg.CopyFrom(ctx, src, dst)
 		}},
+		{"outbox", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, filepath.Join("outbox", "outbox.db")) {
+				return pgstore.CopyReport{Store: "outbox"}, nil
+			}
+			src, err := outbox.Open(filepath.Join(data, "outbox"), nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := outboxpg.Open(ctx, pool, nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer dst.Close()
+			return outboxpg.CopyFrom(ctx, src, dst)
+		}},
 		{"broadcast", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
 			if absent(data, "broadcast.db") {
 				return pgstore.CopyReport{Store: "broadcast"}, nil
@@ -238,7 +255,7 @@ func absent(data, file string) bool {
 
 // notCopied are the stores of a bbolt gateway that have no PostgreSQL
 // implementation yet: `migrate --from` says it leaves them.
-var notCopied = []string{"ledger", "outbox"}
+var notCopied = []string{"ledger"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
