@@ -17,7 +17,7 @@ import (
 // (keys, control numbers, file names, bodies up to 40 KiB), some
 // delivered, some failed, some awaiting an acknowledgement, and
 // reserved control numbers; times with nanoseconds.
-func boltOutbox(t *testing.T, n int) *outbox.Store {
+func boltOutbox(t testing.TB, n int) *outbox.Store {
 	t.Helper()
 	clock := time.Date(2026, 3, 1, 8, 0, 0, 123456789, time.UTC)
 	src, err := outbox.Open(t.TempDir(), &outbox.Options{Now: func() time.Time { return clock }})

@@ -43,7 +43,7 @@ func boltFilled(t *testing.T, n int) *reservations.Bolt {
 // a mismatch.
 func TestCopyFromBbolt(t *testing.T) {
 	ctx := context.Background()
-	const n = 2500 // more than a page
+	const n = 1500 // more than a page
 	src := boltFilled(t, n)
 	pool := pgstoretestMigrated(t)
 	dst, err := Open(ctx, pool)
@@ -85,7 +85,7 @@ func TestCopyFromBbolt(t *testing.T) {
 // page commits whole) is continued by the next, which copies the rest.
 func TestCopyFromContinues(t *testing.T) {
 	ctx := context.Background()
-	const n = 2500
+	const n = 1500
 	src := boltFilled(t, n)
 	pool := pgstoretestMigrated(t)
 	dst, err := Open(ctx, pool)
