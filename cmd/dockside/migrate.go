@@ -253,8 +253,9 @@ func absent(data, file string) bool {
 	return errors.Is(err, os.ErrNotExist)
 }
 
-// notCopied are the stores of a bbolt gateway that have no PostgreSQL
-// implementation yet: `migrate --from` says it leaves them.
+// notCopied are the stores of a bbolt gateway that `migrate --from` does
+// not copy yet (no PostgreSQL store, or no CopyFrom): it says it leaves
+// them.
 var notCopied = []string{"ledger"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
@@ -273,7 +274,7 @@ func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) in
 		}
 		fmt.Fprintln(e.Stdout, r)
 	}
-	fmt.Fprintf(e.Stdout, "copied and verified: %d stores; not copied (no PostgreSQL store yet): %s\n",
+	fmt.Fprintf(e.Stdout, "copied and verified: %d stores; not copied yet: %s\n",
 		len(storeCopies()), strings.Join(notCopied, ", "))
 	return exitOK
 }
