@@ -36,3 +36,9 @@ type Incoming struct {
 	Due      time.Time // zero when undated
 	Quantity int64     // may be negative after corrections
 }
+
+// AddBalance returns sum with b's figures added (saturating, since a sum
+// over many locations is not bounded by MaxQuantity), the incoming
+// schedules merged and the higher Seq: how a SKU's balance across
+// locations adds up, for every store.
+func AddBalance(sum, b Balance) Balance { return addBalance(sum, b) }

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -37,13 +38,8 @@ func (c *testClock) Now() time.Time {
 func openTest(t testing.TB) *Ledger {
 	t.Helper()
 	clock := &testClock{now: at(100)}
-	return openTestOpts(t, &Options{Now: clock.Now})
-}
-
-func openTestOpts(t testing.TB, opts *Options) *Ledger {
-	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.db")
-	l, err := Open(path, opts)
+	l, err := Open(path, &Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,43 +119,43 @@ func mv(kind Kind, qty int64, h float64) Movement {
 	return Movement{SourceKey: src(), SKU: "A1", Location: "WH1", Kind: kind, Quantity: qty, Effective: at(h)}
 }
 
-// with returns m changed by fn.
-func with(m Movement, fn func(*Movement)) Movement {
-	fn(&m)
-	return m
-}
-
-// postEach posts each group of movements as one document "doc" and
-// returns every movement, in order, and the results.
-func postEach(t testing.TB, l *Ledger, postings [][]Movement) (all []Movement, results []PostResult) {
-	t.Helper()
-	for _, ms := range postings {
-		all = append(all, ms...)
-		results = append(results, mustPost(t, l, "doc", ms...))
+// randomDocument makes a document of random movements; some reuse source
+// keys of earlier documents (or of the same one).
+func randomDocument(rng *rand.Rand, key string, earlier []Document) Document {
+	n := 1 + rng.IntN(8)
+	doc := Document{Key: key}
+	for i := range n {
+		src := fmt.Sprintf("%s/%d", key, i)
+		switch {
+		case len(earlier) > 0 && rng.IntN(6) == 0:
+			e := earlier[rng.IntN(len(earlier))]
+			src = e.Movements[rng.IntN(len(e.Movements))].SourceKey
+		case i > 0 && rng.IntN(12) == 0:
+			src = doc.Movements[rng.IntN(i)].SourceKey
+		}
+		m := randomMovement(rng, src, 3, 2)
+		if rng.IntN(3) == 0 {
+			m.Kind, m.Bucket, m.Expected, m.TakeInTransit, m.Reason = KindSnapshot, Bucket(rng.IntN(int(bucketEnd))), time.Time{}, false, ""
+			m.Reference.Order = ""
+			if m.Quantity < 0 {
+				m.Quantity = -m.Quantity
+			}
+		}
+		doc.Movements = append(doc.Movements, m)
 	}
-	return all, results
+	return doc
 }
 
-// keysAt returns the source keys of the movements at the given indexes.
-func keysAt(all []Movement, idx []int) []string {
-	var keys []string
-	for _, i := range idx {
-		keys = append(keys, all[i].SourceKey)
-	}
-	return keys
-}
-
-// historyA1 returns the history of A1 at WH1 and the entry of the
-// movement with the given source key in it.
-func historyA1(t testing.TB, l *Ledger, key string) ([]Movement, Movement) {
+func allBalances(t *testing.T, l *Ledger) []Balance {
 	t.Helper()
-	hist, err := l.History(context.Background(), "A1", "WH1", HistoryOptions{})
+	bs, err := l.Balances(context.Background(), Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(hist, func(m Movement) bool { return m.SourceKey == key })
-	if i < 0 {
-		t.Fatalf("movement %s not in history", key)
-	}
-	return hist, hist[i]
+	return bs
+}
+
+func sameBalance(a, b Balance) bool {
+	return a.SKU == b.SKU && a.Location == b.Location && a.Quantities == b.Quantities &&
+		slices.EqualFunc(a.Incoming, b.Incoming, func(x, y Incoming) bool { return x.Due.Equal(y.Due) && x.Quantity == y.Quantity })
 }

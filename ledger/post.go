@@ -483,10 +483,29 @@ func (w *writer) record(m *Movement) error {
 	return nil
 }
 
-// apply works out what m does to its position, checks the result stays in
-// range, and updates the position (and the order's allocation). It fills
-// m.Delta and m.Stale.
-func (w *writer) apply(m *Movement, s *posState) *fieldError {
+// apply works out what m does to its position (applyRules).
+func (w *writer) apply(m *Movement, s *posState) *fieldError { return applyRules(m, s, w) }
+
+// ruleEnv is what the rules of Post use beside a position's state: the
+// allocations per order, and the position's timeline for a snapshot's
+// as-of figures. The bbolt writer is one; Step (for other stores) is the
+// other.
+type ruleEnv interface {
+	// allocation returns what an order has allocated at a position, as
+	// changed so far.
+	allocation(sku, loc, order string) (int64, error)
+	// setAllocation records an order's new allocation at a position.
+	setAllocation(sku, loc, order string, n int64)
+	// asOf returns the position's figures as of at (UnixNano), movements
+	// effective at exactly that time included.
+	asOf(sku, loc string, s *posState, at int64) (Quantities, error)
+}
+
+// applyRules works out what m does to its position, checks the result
+// stays in range, and updates the position (and the order's allocation).
+// It fills m.Delta and m.Stale and m.Absorbed. These are the rules of
+// Post, the same for every store.
+func applyRules(m *Movement, s *posState, w ruleEnv) *fieldError {
 	var err error
 	var d Quantities
 	q := m.Quantity
@@ -573,7 +592,7 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 			// The order's allocation still moves (it is that order's), and
 			// the unnamed slot, where allocated snapshots' adjustments go,
 			// takes the opposite: the orders still add up to the bucket.
-			if err := w.shiftUnnamed(m.SKU, m.Location, -orderDelta); err != nil {
+			if err := shiftUnnamed(w, m.SKU, m.Location, -orderDelta); err != nil {
 				return err
 			}
 		}
@@ -593,7 +612,7 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError {
 		if v := alloc + orderDelta; v > MaxQuantity || v < -MaxQuantity {
 			return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("allocation of order %q would become %d", order, v)}
 		}
-		w.newAllocs[string(allocationKey(m.SKU, m.Location, order))] = alloc + orderDelta
+		w.setAllocation(m.SKU, m.Location, order, alloc+orderDelta)
 	}
 	if m.Kind == KindSnapshot {
 		s.snapMask |= 1 << m.Bucket
@@ -624,7 +643,7 @@ func absorb(s *posState, effective int64, d *Quantities) bool {
 }
 
 // shiftUnnamed adds n to the unnamed allocation slot of a position.
-func (w *writer) shiftUnnamed(sku, loc string, n int64) *fieldError {
+func shiftUnnamed(w ruleEnv, sku, loc string, n int64) *fieldError {
 	cur, err := w.allocation(sku, loc, "")
 	if err != nil {
 		return &fieldError{"reference.order", ErrCorrupt, err.Error()}
@@ -632,8 +651,13 @@ func (w *writer) shiftUnnamed(sku, loc string, n int64) *fieldError {
 	if v := cur + n; v > MaxQuantity || v < -MaxQuantity {
 		return &fieldError{"quantity", ErrOverflow, fmt.Sprintf("unnamed allocation would become %d", v)}
 	}
-	w.newAllocs[string(allocationKey(sku, loc, ""))] = cur + n
+	w.setAllocation(sku, loc, "", cur+n)
 	return nil
+}
+
+// setAllocation records an order's new allocation at a position.
+func (w *writer) setAllocation(sku, loc, order string, n int64) {
+	w.newAllocs[string(allocationKey(sku, loc, order))] = n
 }
 
 // asOf returns the position's figures as of time at (UnixNano), movements

@@ -62,6 +62,18 @@ type Reconciliation struct {
 // count as snapshots (see ReconcileOptions.Post); the report still shows
 // the divergence found before posting.
 func (l *Ledger) Reconcile(ctx context.Context, loc string, counts []Count, opts ReconcileOptions) (Reconciliation, error) {
+	return ReconcileCounts(ctx, l.locationFigures, l.Post, loc, counts, opts)
+}
+
+// LocationFigures returns bucket b of every SKU that has a balance at
+// loc, as of at (current figures when at is zero).
+type LocationFigures func(ctx context.Context, loc string, b Bucket, at time.Time) (map[string]int64, error)
+
+// ReconcileCounts is Reconcile for any store: figures reads the store's
+// figures of the location, post posts the counts as snapshots. Stores
+// other than *Ledger implement their Reconcile with it, so the rules are
+// the same everywhere.
+func ReconcileCounts(ctx context.Context, figures LocationFigures, post func(context.Context, Document) (PostResult, error), loc string, counts []Count, opts ReconcileOptions) (Reconciliation, error) {
 	rep := Reconciliation{Location: loc}
 	bucket, ok := snapshotBucket(opts.Bucket)
 	if !ok {
@@ -81,7 +93,7 @@ func (l *Ledger) Reconcile(ctx context.Context, loc string, counts []Count, opts
 	if err != nil {
 		return rep, err
 	}
-	ledger, err := l.locationFigures(ctx, loc, bucket, rep.AsOf)
+	ledger, err := figures(ctx, loc, bucket, rep.AsOf)
 	if err != nil {
 		return rep, fmt.Errorf("ledger: reconcile %q: %w", loc, err)
 	}
@@ -108,7 +120,7 @@ func (l *Ledger) Reconcile(ctx context.Context, loc string, counts []Count, opts
 	if err != nil {
 		return rep, err
 	}
-	res, err := l.Post(ctx, doc)
+	res, err := post(ctx, doc)
 	if err != nil {
 		return rep, err
 	}

@@ -213,3 +213,7 @@ func normalize(m *Movement, now time.Time) Movement {
 	}
 	return out
 }
+
+// TimeRange returns the earliest and latest times the ledger stores to
+// the nanosecond: BalanceAsOf takes earlier and later times as these.
+func TimeRange() (earliest, latest time.Time) { return minTime, maxTime }

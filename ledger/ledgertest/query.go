@@ -1,6 +1,8 @@
-package ledger
+package ledgertest
 
 import (
+	"github.com/dockside-edi/dockside/ledger"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -9,16 +11,16 @@ import (
 )
 
 // stock posts a receipt of qty for each (sku, loc) in one document.
-func stock(t *testing.T, l *Ledger, key string, rows ...any) {
+func stock(t *testing.T, l ledger.Store, key string, rows ...any) {
 	t.Helper()
-	var ms []Movement
+	var ms []ledger.Movement
 	for i := 0; i < len(rows); i += 3 {
-		ms = append(ms, Movement{SourceKey: src(), SKU: rows[i].(string), Location: rows[i+1].(string), Kind: KindReceipt, Quantity: int64(rows[i+2].(int)), Effective: at(1)})
+		ms = append(ms, ledger.Movement{SourceKey: src(), SKU: rows[i].(string), Location: rows[i+1].(string), Kind: ledger.KindReceipt, Quantity: int64(rows[i+2].(int)), Effective: at(1)})
 	}
 	mustPost(t, l, key, ms...)
 }
 
-func positions(bs []Balance) []string {
+func positions(bs []ledger.Balance) []string {
 	var out []string
 	for _, b := range bs {
 		out = append(out, fmt.Sprintf("%s@%s=%d", b.SKU, b.Location, b.OnHand))
@@ -26,8 +28,8 @@ func positions(bs []Balance) []string {
 	return out
 }
 
-func TestBalances(t *testing.T) {
-	l := openTest(t)
+func testBalances(t *testing.T, open Open) {
+	l := openTest(t, open)
 	stock(t, l, "d1",
 		"B2", "WH1", 1,
 		"A1", "WH2", 2,
@@ -38,19 +40,19 @@ func TestBalances(t *testing.T) {
 	)
 	tests := []struct {
 		name string
-		f    Filter
+		f    ledger.Filter
 		want []string
 	}{
-		{"all in SKU order", Filter{}, []string{"A1@WH1=3", "A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4", "B2@WH1=1", "C@WH3=5"}},
-		{"prefix", Filter{SKUPrefix: "A1"}, []string{"A1@WH1=3", "A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4"}},
-		{"prefix matching nothing", Filter{SKUPrefix: "Z"}, nil},
-		{"locations", Filter{Locations: []string{"WH2", "WH3"}}, []string{"A1@WH2=2", "A1-X@WH2=6", "C@WH3=5"}},
-		{"limit", Filter{Limit: 2}, []string{"A1@WH1=3", "A1@WH2=2"}},
-		{"after", Filter{After: Position{"A1", "WH2"}, Limit: 2}, []string{"A1-X@WH2=6", "A10@WH1=4"}},
-		{"after within prefix", Filter{SKUPrefix: "A1", After: Position{"A1-X", "WH2"}}, []string{"A10@WH1=4"}},
-		{"after before prefix", Filter{SKUPrefix: "B", After: Position{"A1", "WH1"}}, []string{"B2@WH1=1"}},
-		{"after past the end", Filter{After: Position{"Z", "Z"}}, nil},
-		{"after a position that does not exist", Filter{After: Position{"A1", "WH15"}}, []string{"A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4", "B2@WH1=1", "C@WH3=5"}},
+		{"all in SKU order", ledger.Filter{}, []string{"A1@WH1=3", "A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4", "B2@WH1=1", "C@WH3=5"}},
+		{"prefix", ledger.Filter{SKUPrefix: "A1"}, []string{"A1@WH1=3", "A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4"}},
+		{"prefix matching nothing", ledger.Filter{SKUPrefix: "Z"}, nil},
+		{"locations", ledger.Filter{Locations: []string{"WH2", "WH3"}}, []string{"A1@WH2=2", "A1-X@WH2=6", "C@WH3=5"}},
+		{"limit", ledger.Filter{Limit: 2}, []string{"A1@WH1=3", "A1@WH2=2"}},
+		{"after", ledger.Filter{After: ledger.Position{SKU: "A1", Location: "WH2"}, Limit: 2}, []string{"A1-X@WH2=6", "A10@WH1=4"}},
+		{"after within prefix", ledger.Filter{SKUPrefix: "A1", After: ledger.Position{SKU: "A1-X", Location: "WH2"}}, []string{"A10@WH1=4"}},
+		{"after before prefix", ledger.Filter{SKUPrefix: "B", After: ledger.Position{SKU: "A1", Location: "WH1"}}, []string{"B2@WH1=1"}},
+		{"after past the end", ledger.Filter{After: ledger.Position{SKU: "Z", Location: "Z"}}, nil},
+		{"after a position that does not exist", ledger.Filter{After: ledger.Position{SKU: "A1", Location: "WH15"}}, []string{"A1@WH2=2", "A1-X@WH2=6", "A10@WH1=4", "B2@WH1=1", "C@WH3=5"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,8 +66,8 @@ func TestBalances(t *testing.T) {
 		})
 	}
 	// Paging through everything one at a time visits every balance once.
-	var paged []Balance
-	f := Filter{Limit: 1}
+	var paged []ledger.Balance
+	f := ledger.Filter{Limit: 1}
 	for {
 		page, err := l.Balances(t.Context(), f)
 		if err != nil {
@@ -75,24 +77,24 @@ func TestBalances(t *testing.T) {
 			break
 		}
 		paged = append(paged, page...)
-		f.After = Position{page[len(page)-1].SKU, page[len(page)-1].Location}
+		f.After = ledger.Position{SKU: page[len(page)-1].SKU, Location: page[len(page)-1].Location}
 	}
 	if len(paged) != 6 {
 		t.Errorf("paging found %d balances", len(paged))
 	}
 }
 
-func TestBalanceAcrossLocations(t *testing.T) {
-	l := openTest(t)
+func testBalanceAcrossLocations(t *testing.T, open Open) {
+	l := openTest(t, open)
 	stock(t, l, "d1", "A1", "WH1", 3, "A1", "WH2", 4, "A10", "WH1", 100)
 	mustPost(t, l, "d2",
-		with(mv(KindInTransit, 5, 1), expected(24)),
-		with(mv(KindInTransit, 6, 1), func(m *Movement) { m.Location = "WH2"; m.Expected = at(24) }),
-		with(mv(KindInTransit, 7, 1), func(m *Movement) { m.Location = "WH2"; m.Expected = at(12) }),
-		with(mv(KindAllocate, 2, 1), func(m *Movement) { m.Location = "WH2"; m.Reference.Order = "SO" }),
+		with(mv(ledger.KindInTransit, 5, 1), expected(24)),
+		with(mv(ledger.KindInTransit, 6, 1), func(m *ledger.Movement) { m.Location = "WH2"; m.Expected = at(24) }),
+		with(mv(ledger.KindInTransit, 7, 1), func(m *ledger.Movement) { m.Location = "WH2"; m.Expected = at(12) }),
+		with(mv(ledger.KindAllocate, 2, 1), func(m *ledger.Movement) { m.Location = "WH2"; m.Reference.Order = "SO" }),
 	)
 	b := mustBalance(t, l, "A1", "")
-	want := Quantities{OnHand: 7, Allocated: 2, InTransit: 18}
+	want := ledger.Quantities{OnHand: 7, Allocated: 2, InTransit: 18}
 	if b.Quantities != want || b.Location != "" || b.SKU != "A1" || b.Seq != 2 {
 		t.Fatalf("balance %+v, want %+v", b, want)
 	}
@@ -111,19 +113,19 @@ func TestBalanceAcrossLocations(t *testing.T) {
 	}
 }
 
-func TestHistory(t *testing.T) {
-	l := openTest(t)
+func testHistory(t *testing.T, open Open) {
+	l := openTest(t, open)
 	// Posted out of time order: history is by effective time, newest first.
-	m3 := mv(KindReceipt, 3, 3)
-	m1 := mv(KindReceipt, 1, 1)
-	m2 := mv(KindShipment, 1, 2)
-	m2b := mv(KindReceipt, 9, 2) // same time as m2, posted later: newer
-	other := with(mv(KindReceipt, 5, 2.5), func(m *Movement) { m.Location = "WH2" })
+	m3 := mv(ledger.KindReceipt, 3, 3)
+	m1 := mv(ledger.KindReceipt, 1, 1)
+	m2 := mv(ledger.KindShipment, 1, 2)
+	m2b := mv(ledger.KindReceipt, 9, 2) // same time as m2, posted later: newer
+	other := with(mv(ledger.KindReceipt, 5, 2.5), func(m *ledger.Movement) { m.Location = "WH2" })
 	mustPost(t, l, "d1", m3, m1)
 	mustPost(t, l, "d2", m2, other)
 	mustPost(t, l, "d3", m2b)
 	want := []string{m3.SourceKey, m2b.SourceKey, m2.SourceKey, m1.SourceKey}
-	all, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
+	all, err := l.History(t.Context(), "A1", "WH1", ledger.HistoryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +137,7 @@ func TestHistory(t *testing.T) {
 	}
 	// Paging.
 	var paged []string
-	o := HistoryOptions{Limit: 3}
+	o := ledger.HistoryOptions{Limit: 3}
 	for {
 		page, err := l.History(t.Context(), "A1", "WH1", o)
 		if err != nil {
@@ -151,7 +153,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("paged %v, want %v", paged, want)
 	}
 	// Every location.
-	everywhere, err := l.History(t.Context(), "A1", "", HistoryOptions{})
+	everywhere, err := l.History(t.Context(), "A1", "", ledger.HistoryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +161,7 @@ func TestHistory(t *testing.T) {
 	if got := sourceKeys(everywhere); !slices.Equal(got, wantAll) {
 		t.Errorf("every location %v, want %v", got, wantAll)
 	}
-	page2, err := l.History(t.Context(), "A1", "", HistoryOptions{Before: everywhere[1].ID, Limit: 2})
+	page2, err := l.History(t.Context(), "A1", "", ledger.HistoryOptions{Before: everywhere[1].ID, Limit: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,18 +169,18 @@ func TestHistory(t *testing.T) {
 		t.Errorf("every location, second page %v, want %v", got, wantAll[2:4])
 	}
 	// A cursor from another position is refused.
-	if _, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{Before: everywhere[1].ID}); !errors.Is(err, ErrUnknownCursor) {
+	if _, err := l.History(t.Context(), "A1", "WH1", ledger.HistoryOptions{Before: everywhere[1].ID}); !errors.Is(err, ledger.ErrUnknownCursor) {
 		t.Errorf("foreign cursor: %v", err)
 	}
-	if _, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{Before: 999}); !errors.Is(err, ErrUnknownCursor) {
+	if _, err := l.History(t.Context(), "A1", "WH1", ledger.HistoryOptions{Before: 999}); !errors.Is(err, ledger.ErrUnknownCursor) {
 		t.Errorf("missing cursor: %v", err)
 	}
-	if h, err := l.History(t.Context(), "NOPE", "WH1", HistoryOptions{}); err != nil || len(h) != 0 {
+	if h, err := l.History(t.Context(), "NOPE", "WH1", ledger.HistoryOptions{}); err != nil || len(h) != 0 {
 		t.Errorf("unknown SKU: %v %v", h, err)
 	}
 }
 
-func sourceKeys(ms []Movement) []string {
+func sourceKeys(ms []ledger.Movement) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.SourceKey)
@@ -186,10 +188,10 @@ func sourceKeys(ms []Movement) []string {
 	return out
 }
 
-func TestChangesSince(t *testing.T) {
-	l := openTest(t)
-	a, b, c := mv(KindReceipt, 1, 1), mv(KindReceipt, 2, 1), mv(KindSnapshot, 5, 2)
-	stale := mv(KindSnapshot, 9, 1.5)
+func testChangesSince(t *testing.T, open Open) {
+	l := openTest(t, open)
+	a, b, c := mv(ledger.KindReceipt, 1, 1), mv(ledger.KindReceipt, 2, 1), mv(ledger.KindSnapshot, 5, 2)
+	stale := mv(ledger.KindSnapshot, 9, 1.5)
 	mustPost(t, l, "d1", a, b)
 	mustPost(t, l, "dup", a)   // all duplicates: no change
 	mustPost(t, l, "d2", c, a) // a duplicate again, not listed
@@ -228,19 +230,19 @@ func TestChangesSince(t *testing.T) {
 }
 
 // Balances step over timeline entries, and seek past long timelines.
-func TestBalancesSkipLongTimelines(t *testing.T) {
-	l := openTest(t)
-	var ms []Movement
+func testBalancesSkipLongTimelines(t *testing.T, open Open) {
+	l := openTest(t, open)
+	var ms []ledger.Movement
 	for i := range 40 {
-		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "B" }))
+		ms = append(ms, with(mv(ledger.KindReceipt, 1, float64(i)), func(m *ledger.Movement) { m.SKU = "B" }))
 	}
 	for i := range 3 {
-		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "A" }))
-		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "B"; m.Location = "WH2" }))
-		ms = append(ms, with(mv(KindReceipt, 1, float64(i)), func(m *Movement) { m.SKU = "C" }))
+		ms = append(ms, with(mv(ledger.KindReceipt, 1, float64(i)), func(m *ledger.Movement) { m.SKU = "A" }))
+		ms = append(ms, with(mv(ledger.KindReceipt, 1, float64(i)), func(m *ledger.Movement) { m.SKU = "B"; m.Location = "WH2" }))
+		ms = append(ms, with(mv(ledger.KindReceipt, 1, float64(i)), func(m *ledger.Movement) { m.SKU = "C" }))
 	}
 	mustPost(t, l, "d", ms...)
-	for _, f := range []Filter{{}, {Limit: 1}, {SKUPrefix: "B"}, {After: Position{"B", "WH1"}}} {
+	for _, f := range []ledger.Filter{{}, {Limit: 1}, {SKUPrefix: "B"}, {After: ledger.Position{SKU: "B", Location: "WH1"}}} {
 		var got []string
 		for {
 			page, err := l.Balances(t.Context(), f)
@@ -251,13 +253,13 @@ func TestBalancesSkipLongTimelines(t *testing.T) {
 			if f.Limit == 0 || len(page) < f.Limit {
 				break
 			}
-			f.After = Position{page[len(page)-1].SKU, page[len(page)-1].Location}
+			f.After = ledger.Position{SKU: page[len(page)-1].SKU, Location: page[len(page)-1].Location}
 		}
 		want := []string{"A@WH1=3", "B@WH1=40", "B@WH2=3", "C@WH1=3"}
 		switch {
 		case f.SKUPrefix == "B":
 			want = want[1:3]
-		case f.After == Position{"B", "WH1"}:
+		case f.After == ledger.Position{SKU: "B", Location: "WH1"}:
 			want = want[2:]
 		}
 		if !slices.Equal(got, want) {
@@ -271,23 +273,23 @@ func TestBalancesSkipLongTimelines(t *testing.T) {
 
 // Allocations live beside the timeline: listing, history and as-of step
 // over them, whatever the order names' lengths.
-func TestAllocationsBesideTimeline(t *testing.T) {
-	l := openTest(t)
-	var ms []Movement
+func testAllocationsBesideTimeline(t *testing.T, open Open) {
+	l := openTest(t, open)
+	var ms []ledger.Movement
 	for i := range 25 {
-		ms = append(ms, with(mv(KindAllocate, 1, float64(i)), order(fmt.Sprintf("%015d", i)))) // 15 bytes: key as long as a timeline key
+		ms = append(ms, with(mv(ledger.KindAllocate, 1, float64(i)), order(fmt.Sprintf("%015d", i)))) // 15 bytes: key as long as a timeline key
 	}
-	ms = append(ms, with(mv(KindReceipt, 9, 1), func(m *Movement) { m.SKU = "B" }))
+	ms = append(ms, with(mv(ledger.KindReceipt, 9, 1), func(m *ledger.Movement) { m.SKU = "B" }))
 	mustPost(t, l, "d", ms...)
-	mustPost(t, l, "d2", with(mv(KindSnapshot, 20, 30), bucket(BucketAllocated)))
-	list, err := l.Balances(t.Context(), Filter{})
+	mustPost(t, l, "d2", with(mv(ledger.KindSnapshot, 20, 30), bucket(ledger.BucketAllocated)))
+	list, err := l.Balances(t.Context(), ledger.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := positions(list); !slices.Equal(got, []string{"A1@WH1=0", "B@WH1=9"}) || list[0].Allocated != 20 {
 		t.Fatalf("balances %v %+v", got, list)
 	}
-	hist, err := l.History(t.Context(), "A1", "WH1", HistoryOptions{})
+	hist, err := l.History(t.Context(), "A1", "WH1", ledger.HistoryOptions{})
 	if err != nil || len(hist) != 26 {
 		t.Fatalf("history: %d %v", len(hist), err)
 	}
@@ -297,9 +299,9 @@ func TestAllocationsBesideTimeline(t *testing.T) {
 	}
 }
 
-func TestBalanceAsOfExtremes(t *testing.T) {
-	l := openTest(t)
-	mustPost(t, l, "d", mv(KindReceipt, 4, 1))
+func testBalanceAsOfExtremes(t *testing.T, open Open) {
+	l := openTest(t, open)
+	mustPost(t, l, "d", mv(ledger.KindReceipt, 4, 1))
 	for _, tt := range []struct {
 		at   time.Time
 		want int64
@@ -314,7 +316,7 @@ func TestBalanceAsOfExtremes(t *testing.T) {
 			t.Errorf("as of %v: %+v %v, want %d", tt.at, b, err, tt.want)
 		}
 	}
-	if _, err := l.BalanceAsOf(t.Context(), "A1", "WH1", time.Time{}); !errors.Is(err, ErrInvalidTime) {
+	if _, err := l.BalanceAsOf(t.Context(), "A1", "WH1", time.Time{}); !errors.Is(err, ledger.ErrInvalidTime) {
 		t.Errorf("zero time: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
-package ledger
+package ledgertest
 
 import (
+	"github.com/dockside-edi/dockside/ledger"
+
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -19,11 +21,11 @@ func propertySeed(t *testing.T) uint64 {
 
 // snapKey identifies the bucket a snapshot counts.
 type snapKey struct {
-	pos    Position
-	bucket Bucket
+	pos    ledger.Position
+	bucket ledger.Bucket
 }
 
-// TestPropertyRandomPostings posts random documents (every kind, repeated
+// testPropertyRandomPostings posts random documents (every kind, repeated
 // source keys, whole documents posted again, snapshots in any time order)
 // and checks after each one:
 //   - Verify: balances equal the sums of their movements, no source key
@@ -35,16 +37,16 @@ type snapKey struct {
 //   - an applied snapshot's bucket, as of its time, equals its count;
 //   - reposting a document changes nothing;
 //   - BalanceAsOf equals the sum of the deltas in History up to that time.
-func TestPropertyRandomPostings(t *testing.T) {
+func testPropertyRandomPostings(t *testing.T, open Open) {
 	seed := propertySeed(t)
 	for run := range 4 {
 		t.Run(fmt.Sprint(run), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, uint64(run)))
-			l := openTest(t)
+			l := openTest(t, open)
 			ctx := context.Background()
 			seen := make(map[string]bool)
 			newest := make(map[snapKey]time.Time)
-			var posted []Document
+			var posted []ledger.Document
 			var lastSeq uint64
 			for step := range 120 {
 				doc := randomDocument(rng, fmt.Sprintf("doc-%d", step), posted)
@@ -58,15 +60,15 @@ func TestPropertyRandomPostings(t *testing.T) {
 				}
 				// Expected duplicates and stale snapshots, in document order.
 				var wantDup, wantStale []string
-				var applied []Movement
+				var applied []ledger.Movement
 				for _, m := range doc.Movements {
 					if seen[m.SourceKey] {
 						wantDup = append(wantDup, m.SourceKey)
 						continue
 					}
 					seen[m.SourceKey] = true
-					if m.Kind == KindSnapshot {
-						k := snapKey{Position{m.SKU, m.Location}, cmpOr(m.Bucket, BucketOnHand)}
+					if m.Kind == ledger.KindSnapshot {
+						k := snapKey{ledger.Position{SKU: m.SKU, Location: m.Location}, cmpOr(m.Bucket, ledger.BucketOnHand)}
 						if last, ok := newest[k]; ok && m.Effective.Before(last) {
 							wantStale = append(wantStale, m.SourceKey)
 							continue
@@ -101,7 +103,7 @@ func TestPropertyRandomPostings(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						if got := b.Get(cmpOr(m.Bucket, BucketOnHand)); got != m.Quantity {
+						if got := b.Get(cmpOr(m.Bucket, ledger.BucketOnHand)); got != m.Quantity {
 							t.Fatalf("step %d: snapshot %s of %d: as of its time %d", step, m.SourceKey, m.Quantity, got)
 						}
 					}
@@ -129,7 +131,7 @@ func TestPropertyRandomPostings(t *testing.T) {
 	}
 }
 
-func cmpOr(b, def Bucket) Bucket {
+func cmpOr(b, def ledger.Bucket) ledger.Bucket {
 	if b == 0 {
 		return def
 	}
@@ -138,8 +140,8 @@ func cmpOr(b, def Bucket) Bucket {
 
 // laterMovementBefore reports whether a movement after m in doc, at m's
 // position, is effective at or before m.
-func laterMovementBefore(doc Document, m Movement) bool {
-	i := slices.IndexFunc(doc.Movements, func(x Movement) bool { return x.SourceKey == m.SourceKey })
+func laterMovementBefore(doc ledger.Document, m ledger.Movement) bool {
+	i := slices.IndexFunc(doc.Movements, func(x ledger.Movement) bool { return x.SourceKey == m.SourceKey })
 	for _, x := range doc.Movements[i+1:] {
 		if x.SKU == m.SKU && x.Location == m.Location && !x.Effective.After(m.Effective) {
 			return true
@@ -150,9 +152,9 @@ func laterMovementBefore(doc Document, m Movement) bool {
 
 // randomDocument makes a document of random movements; some reuse source
 // keys of earlier documents (or of the same one).
-func randomDocument(rng *rand.Rand, key string, earlier []Document) Document {
+func randomDocument(rng *rand.Rand, key string, earlier []ledger.Document) ledger.Document {
 	n := 1 + rng.IntN(8)
-	doc := Document{Key: key}
+	doc := ledger.Document{Key: key}
 	for i := range n {
 		src := fmt.Sprintf("%s/%d", key, i)
 		switch {
@@ -164,7 +166,7 @@ func randomDocument(rng *rand.Rand, key string, earlier []Document) Document {
 		}
 		m := randomMovement(rng, src, 3, 2)
 		if rng.IntN(3) == 0 {
-			m.Kind, m.Bucket, m.Expected, m.TakeInTransit, m.Reason = KindSnapshot, Bucket(rng.IntN(int(bucketEnd))), time.Time{}, false, ""
+			m.Kind, m.Bucket, m.Expected, m.TakeInTransit, m.Reason = ledger.KindSnapshot, ledger.Bucket(rng.IntN(int(bucketEnd))), time.Time{}, false, ""
 			m.Reference.Order = ""
 			if m.Quantity < 0 {
 				m.Quantity = -m.Quantity
@@ -175,43 +177,43 @@ func randomDocument(rng *rand.Rand, key string, earlier []Document) Document {
 	return doc
 }
 
-func allBalances(t *testing.T, l *Ledger) []Balance {
+func allBalances(t *testing.T, l ledger.Store) []ledger.Balance {
 	t.Helper()
-	bs, err := l.Balances(context.Background(), Filter{})
+	bs, err := l.Balances(context.Background(), ledger.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return bs
 }
 
-func sameBalance(a, b Balance) bool {
+func sameBalance(a, b ledger.Balance) bool {
 	return a.SKU == b.SKU && a.Location == b.Location && a.Quantities == b.Quantities &&
-		slices.EqualFunc(a.Incoming, b.Incoming, func(x, y Incoming) bool { return x.Due.Equal(y.Due) && x.Quantity == y.Quantity })
+		slices.EqualFunc(a.Incoming, b.Incoming, func(x, y ledger.Incoming) bool { return x.Due.Equal(y.Due) && x.Quantity == y.Quantity })
 }
 
 // checkAsOfAgainstHistory compares BalanceAsOf at random times with the
 // deltas History lists, for every position.
-func checkAsOfAgainstHistory(t *testing.T, l *Ledger, rng *rand.Rand) {
+func checkAsOfAgainstHistory(t *testing.T, l ledger.Store, rng *rand.Rand) {
 	t.Helper()
 	ctx := context.Background()
 	for _, b := range allBalances(t, l) {
-		hist, err := l.History(ctx, b.SKU, b.Location, HistoryOptions{})
+		hist, err := l.History(ctx, b.SKU, b.Location, ledger.HistoryOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var total Quantities
+		var total ledger.Quantities
 		for _, m := range hist {
-			total = total.add(m.Delta)
+			total = addQ(total, m.Delta)
 		}
 		if total != b.Quantities {
 			t.Fatalf("%s@%s: history adds up to %+v, balance %+v", b.SKU, b.Location, total, b.Quantities)
 		}
 		for range 3 {
 			at := t0.Add(time.Duration(rng.IntN(110*60)-5*60) * time.Minute)
-			var want Quantities
+			var want ledger.Quantities
 			for _, m := range hist {
 				if !m.Effective.After(at) {
-					want = want.add(m.Delta)
+					want = addQ(want, m.Delta)
 				}
 			}
 			got, err := l.BalanceAsOf(ctx, b.SKU, b.Location, at)
@@ -225,35 +227,35 @@ func checkAsOfAgainstHistory(t *testing.T, l *Ledger, rng *rand.Rand) {
 	}
 }
 
-// TestPropertySnapshotOrder posts the same movements, then the same
+// testPropertySnapshotOrder posts the same movements, then the same
 // snapshots (distinct times) in two different orders: the balances must end
 // the same, since a snapshot older than an applied one is stale and a newer
 // one sets its bucket as of its time.
-func TestPropertySnapshotOrder(t *testing.T) {
+func testPropertySnapshotOrder(t *testing.T, open Open) {
 	seed := propertySeed(t)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	for run := range 10 {
-		var base []Movement
+		var base []ledger.Movement
 		for i := range 30 {
 			m := randomMovement(rng, fmt.Sprintf("b%d-%d", run, i), 2, 2)
-			if m.Kind == KindSnapshot {
-				m.Kind, m.Bucket, m.Expected = KindReceipt, 0, time.Time{}
+			if m.Kind == ledger.KindSnapshot {
+				m.Kind, m.Bucket, m.Expected = ledger.KindReceipt, 0, time.Time{}
 				m.Quantity = max(m.Quantity, 0)
 			}
 			base = append(base, m)
 		}
-		var snaps []Movement
+		var snaps []ledger.Movement
 		for i, minute := range rng.Perm(100 * 60)[:12] {
-			snaps = append(snaps, Movement{
+			snaps = append(snaps, ledger.Movement{
 				SourceKey: fmt.Sprintf("s%d-%d", run, i), SKU: fmt.Sprintf("SKU%d", rng.IntN(2)), Location: fmt.Sprintf("L%d", rng.IntN(2)),
-				Kind: KindSnapshot, Bucket: Bucket(rng.IntN(int(bucketEnd))), Quantity: int64(rng.IntN(40)),
+				Kind: ledger.KindSnapshot, Bucket: ledger.Bucket(rng.IntN(int(bucketEnd))), Quantity: int64(rng.IntN(40)),
 				Effective: t0.Add(time.Duration(minute) * time.Minute),
 			})
 		}
 		shuffled := slices.Clone(snaps)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		final := func(order []Movement, oneDoc bool) []Balance {
-			l := openTest(t)
+		final := func(order []ledger.Movement, oneDoc bool) []ledger.Balance {
+			l := openTest(t, open)
 			mustPost(t, l, "base", base...)
 			if oneDoc {
 				mustPost(t, l, "snaps", order...)
@@ -271,23 +273,23 @@ func TestPropertySnapshotOrder(t *testing.T) {
 	}
 }
 
-// TestPropertyGroupCommitIsSerial posts random documents from many
+// testPropertyGroupCommitIsSerial posts random documents from many
 // goroutines (so they share commits) and replays them one by one, in the
 // order of their sequence numbers, into a fresh ledger: every movement's
 // delta and every balance must come out the same.
-func TestPropertyGroupCommitIsSerial(t *testing.T) {
+func testPropertyGroupCommitIsSerial(t *testing.T, open Open) {
 	seed := propertySeed(t)
 	rng := rand.New(rand.NewPCG(seed, 5))
-	var docs []Document
+	var docs []ledger.Document
 	for i := range 200 {
 		docs = append(docs, randomDocument(rng, fmt.Sprintf("c%d", i), docs))
 	}
-	concurrent := openTest(t)
+	concurrent := openTest(t, open)
 	ctx := context.Background()
-	bySeq := make(map[uint64]Document)
+	bySeq := make(map[uint64]ledger.Document)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	work := make(chan Document)
+	work := make(chan ledger.Document)
 	for range 12 {
 		wg.Go(func() {
 			for d := range work {
@@ -309,7 +311,7 @@ func TestPropertyGroupCommitIsSerial(t *testing.T) {
 	}
 	close(work)
 	wg.Wait()
-	serial := openTest(t)
+	serial := openTest(t, open)
 	for seq := uint64(1); seq <= uint64(len(bySeq)); seq++ {
 		d, ok := bySeq[seq]
 		if !ok {
@@ -337,5 +339,70 @@ func TestPropertyGroupCommitIsSerial(t *testing.T) {
 				t.Fatalf("change %d movement %d: %+v vs %+v", i, j, x, y)
 			}
 		}
+	}
+}
+
+// randomMovement makes a valid movement of any kind over skus × locs
+// positions, effective within a 100-hour window.
+func randomMovement(rng *rand.Rand, src string, skus, locs int) ledger.Movement {
+	m := ledger.Movement{
+		SourceKey: src,
+		SKU:       fmt.Sprintf("SKU%d", rng.IntN(skus)),
+		Location:  fmt.Sprintf("L%d", rng.IntN(locs)),
+		Kind:      ledger.Kind(1 + rng.IntN(int(kindEnd)-1)),
+		Quantity:  int64(rng.IntN(50)),
+		Effective: t0.Add(time.Duration(rng.IntN(100*60)) * time.Minute),
+	}
+	if signed(m.Kind) && rng.IntN(2) == 0 {
+		m.Quantity = -m.Quantity
+	}
+	switch m.Kind {
+	case ledger.KindReceipt:
+		if rng.IntN(2) == 0 {
+			m.TakeInTransit = true
+			if rng.IntN(2) == 0 {
+				m.Expected = t0.Add(time.Duration(rng.IntN(5)) * 24 * time.Hour)
+			}
+		}
+	case ledger.KindShipment:
+		if rng.IntN(3) > 0 {
+			m.Reference.Order = fmt.Sprintf("SO%d", rng.IntN(5))
+		}
+	case ledger.KindAllocate, ledger.KindRelease:
+		m.Reference.Order = fmt.Sprintf("SO%d", rng.IntN(5))
+	case ledger.KindInTransit:
+		if rng.IntN(4) > 0 {
+			m.Expected = t0.Add(time.Duration(rng.IntN(5)) * 24 * time.Hour)
+		}
+	case ledger.KindAdjust:
+		m.Reason = "count"
+	case ledger.KindSnapshot:
+		m.Bucket = ledger.Bucket(rng.IntN(int(bucketEnd)))
+		if m.Bucket == ledger.BucketInTransit && rng.IntN(2) == 0 {
+			m.Expected = t0.Add(time.Duration(rng.IntN(5)) * 24 * time.Hour)
+		}
+	}
+	return m
+}
+
+// kindEnd and bucketEnd are one past the last kind and bucket.
+const (
+	kindEnd   = ledger.KindSnapshot + 1
+	bucketEnd = ledger.BucketQuarantined + 1
+)
+
+// signed reports whether a kind takes negative quantities.
+func signed(k ledger.Kind) bool {
+	return k == ledger.KindInTransit || k == ledger.KindAdjust || k == ledger.KindDamage || k == ledger.KindQuarantine
+}
+
+// addQ returns a + b.
+func addQ(a, b ledger.Quantities) ledger.Quantities {
+	return ledger.Quantities{
+		OnHand:      a.OnHand + b.OnHand,
+		Allocated:   a.Allocated + b.Allocated,
+		InTransit:   a.InTransit + b.InTransit,
+		Damaged:     a.Damaged + b.Damaged,
+		Quarantined: a.Quarantined + b.Quarantined,
 	}
 }

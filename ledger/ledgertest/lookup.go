@@ -1,22 +1,24 @@
-package ledger
+package ledgertest
 
 import (
+	"github.com/dockside-edi/dockside/ledger"
+
 	"context"
 	"fmt"
 	"testing"
 )
 
-// TestSourceLookups: HasSourcePrefix finds a prefix whether its keys
+// testSourceLookups: HasSourcePrefix finds a prefix whether its keys
 // start a block, sit inside a block that begins before them, or are
 // absent between keys of one block; SourceMovements returns the recorded
 // movement of each key and a zero one for keys never posted.
-func TestSourceLookups(t *testing.T) {
-	l := openTest(t)
+func testSourceLookups(t *testing.T, open Open) {
+	l := openTest(t, open)
 	ctx := context.Background()
-	doc := func(key string, keys ...string) Document {
-		d := Document{Key: key}
+	doc := func(key string, keys ...string) ledger.Document {
+		d := ledger.Document{Key: key}
 		for i, k := range keys {
-			d.Movements = append(d.Movements, Movement{SourceKey: k, SKU: "A1", Location: "WH1", Kind: KindReceipt, Quantity: int64(i + 1), Effective: at(1)})
+			d.Movements = append(d.Movements, ledger.Movement{SourceKey: k, SKU: "A1", Location: "WH1", Kind: ledger.KindReceipt, Quantity: int64(i + 1), Effective: at(1)})
 		}
 		return d
 	}
@@ -25,7 +27,7 @@ func TestSourceLookups(t *testing.T) {
 	for i := range 40 {
 		wide = append(wide, fmt.Sprintf("p|%03d|1|1|%d", i*10, i))
 	}
-	for _, d := range []Document{doc("wide", wide...), doc("inside", "p|055|2|1|7", "p|055|2|1|8"), doc("after", "q|1|1|1|1")} {
+	for _, d := range []ledger.Document{doc("wide", wide...), doc("inside", "p|055|2|1|7", "p|055|2|1|8"), doc("after", "q|1|1|1|1")} {
 		if _, err := l.Post(ctx, d); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,9 @@
-package ledger
+package ledgertest
 
 import (
+	"cmp"
+	"github.com/dockside-edi/dockside/ledger"
+
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -9,12 +12,12 @@ import (
 	"time"
 )
 
-// TestTimelineLongAndLate posts many movements at one position, in time
+// testTimelineLongAndLate posts many movements at one position, in time
 // order and then far back in time, so that inline entries spill into
 // blocks and late entries are merged into blocks until they split; the
 // history, balances as of every hour and the file's invariants must stay
 // right throughout.
-func TestTimelineLongAndLate(t *testing.T) {
+func testTimelineLongAndLate(t *testing.T, open Open) {
 	tests := []struct {
 		name  string
 		order func(i, n int) float64 // effective hour of movement i of n
@@ -31,16 +34,16 @@ func TestTimelineLongAndLate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := openTest(t)
+			l := openTest(t, open)
 			ctx := context.Background()
 			const n, per = 900, 30
-			var want []Movement
+			var want []ledger.Movement
 			for d := 0; d < n/per; d++ {
-				var ms []Movement
+				var ms []ledger.Movement
 				for i := d * per; i < (d+1)*per; i++ {
-					m := mv(KindReceipt, int64(1+i%5), tt.order(i, n))
+					m := mv(ledger.KindReceipt, int64(1+i%5), tt.order(i, n))
 					if i%11 == 0 {
-						m.Kind, m.Quantity, m.Reason = KindAdjust, -2, "count"
+						m.Kind, m.Quantity, m.Reason = ledger.KindAdjust, -2, "count"
 					}
 					ms = append(ms, m)
 				}
@@ -56,12 +59,12 @@ func TestTimelineLongAndLate(t *testing.T) {
 				}
 			}
 			// History: newest first by effective time, then ID; paged.
-			slices.SortFunc(want, func(a, b Movement) int {
-				return compareEntries(tlEntry{eff: b.Effective.UnixNano(), id: b.ID}, tlEntry{eff: a.Effective.UnixNano(), id: a.ID})
+			slices.SortFunc(want, func(a, b ledger.Movement) int {
+				return cmp.Or(b.Effective.Compare(a.Effective), cmp.Compare(b.ID, a.ID))
 			})
-			var got []Movement
+			var got []ledger.Movement
 			for before := uint64(0); ; {
-				page, err := l.History(ctx, "A1", "WH1", HistoryOptions{Before: before, Limit: 77})
+				page, err := l.History(ctx, "A1", "WH1", ledger.HistoryOptions{Before: before, Limit: 77})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -98,24 +101,24 @@ func TestTimelineLongAndLate(t *testing.T) {
 	}
 }
 
-// TestSnapshotAgainstSpilledTimeline posts a snapshot dated before most
+// testSnapshotAgainstSpilledTimeline posts a snapshot dated before most
 // of a long, spilled timeline: its adjustment must count every later
 // movement, spilled or not.
-func TestSnapshotAgainstSpilledTimeline(t *testing.T) {
-	l := openTest(t)
+func testSnapshotAgainstSpilledTimeline(t *testing.T, open Open) {
+	l := openTest(t, open)
 	rng := rand.New(rand.NewPCG(1, 2))
 	var total int64
 	for d := range 20 {
-		var ms []Movement
+		var ms []ledger.Movement
 		for range 10 {
 			q := int64(1 + rng.IntN(9))
 			total += q
-			ms = append(ms, mv(KindReceipt, q, float64(10+rng.IntN(80))))
+			ms = append(ms, mv(ledger.KindReceipt, q, float64(10+rng.IntN(80))))
 		}
 		mustPost(t, l, fmt.Sprintf("doc-%d", d), ms...)
 	}
 	var after int64 // receipts effective after hour 30
-	hist, err := l.History(context.Background(), "A1", "WH1", HistoryOptions{})
+	hist, err := l.History(context.Background(), "A1", "WH1", ledger.HistoryOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +127,7 @@ func TestSnapshotAgainstSpilledTimeline(t *testing.T) {
 			after += m.Quantity
 		}
 	}
-	mustPost(t, l, "count", with(mv(KindSnapshot, 1000, 30), func(m *Movement) { m.Bucket = BucketOnHand }))
+	mustPost(t, l, "count", with(mv(ledger.KindSnapshot, 1000, 30), func(m *ledger.Movement) { m.Bucket = ledger.BucketOnHand }))
 	if got := mustBalance(t, l, "A1", "WH1").OnHand; got != 1000+after {
 		t.Fatalf("on hand %d after a count of 1000 at hour 30, want %d (1000 + %d received later; %d in all)", got, 1000+after, after, total)
 	}
@@ -134,23 +137,23 @@ func TestSnapshotAgainstSpilledTimeline(t *testing.T) {
 	_ = time.Hour
 }
 
-// TestPositionsLoadedInKeyOrder posts documents whose positions come in
+// testPositionsLoadedInKeyOrder posts documents whose positions come in
 // key order, with gaps, present and absent positions mixed, and then in
 // reverse: the writer steps its cursor forward for such documents, and
 // every balance must still be read and written right.
-func TestPositionsLoadedInKeyOrder(t *testing.T) {
-	l := openTest(t)
-	receipt := func(sku, loc string, q int64) Movement {
-		return Movement{SourceKey: src(), SKU: sku, Location: loc, Kind: KindReceipt, Quantity: q, Effective: at(1)}
+func testPositionsLoadedInKeyOrder(t *testing.T, open Open) {
+	l := openTest(t, open)
+	receipt := func(sku, loc string, q int64) ledger.Movement {
+		return ledger.Movement{SourceKey: src(), SKU: sku, Location: loc, Kind: ledger.KindReceipt, Quantity: q, Effective: at(1)}
 	}
-	want := map[Position]int64{}
-	post := func(key string, ms []Movement) {
+	want := map[ledger.Position]int64{}
+	post := func(key string, ms []ledger.Movement) {
 		mustPost(t, l, key, ms...)
 		for _, m := range ms {
-			want[Position{m.SKU, m.Location}] += m.Quantity
+			want[ledger.Position{SKU: m.SKU, Location: m.Location}] += m.Quantity
 		}
 	}
-	var ms []Movement
+	var ms []ledger.Movement
 	for i := 0; i < 100; i += 3 { // every third SKU, two locations
 		ms = append(ms, receipt(fmt.Sprintf("S%03d", i), "A", 1), receipt(fmt.Sprintf("S%03d", i), "B", 2))
 	}

@@ -1,0 +1,219 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dockside-edi/dockside/ledger"
+)
+
+// request is one document waiting for a transaction.
+type request struct {
+	prep *ledger.Prepared
+	res  ledger.PostResult
+	err  error
+	done chan struct{}
+}
+
+// Post records one document's movements in one transaction: all or
+// nothing, with the semantics of (*ledger.Ledger).Post. Concurrent calls
+// on one Store share transactions (and their commits); Stores of other
+// processes on the same database serialize with this one on the touched
+// positions and on the change sequence.
+//
+// ctx is honoured until the document is handed to a transaction; once
+// handed over, Post waits for the commit, so a nil error always means the
+// document is committed. On any error it is safe to post the same
+// document again.
+func (s *Store) Post(ctx context.Context, doc ledger.Document) (ledger.PostResult, error) {
+	if s.closed.Load() {
+		return ledger.PostResult{}, ledger.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return ledger.PostResult{}, err
+	}
+	prep, err := ledger.Prepare(doc, s.opts.Now())
+	if err != nil {
+		return ledger.PostResult{}, err
+	}
+	if len(prep.Movements) == 0 {
+		return ledger.PostResult{}, nil
+	}
+	r := &request{prep: prep, done: make(chan struct{})}
+	select {
+	case s.reqs <- r:
+	case <-s.quit:
+		return ledger.PostResult{}, ledger.ErrClosed
+	case <-ctx.Done():
+		return ledger.PostResult{}, ctx.Err()
+	}
+	<-r.done
+	return r.res, r.err
+}
+
+// committer takes posting requests and commits them in groups: whatever
+// has queued up while the previous transaction was running goes into the
+// next, so concurrent posters share one transaction, its locks and its
+// commit.
+func (s *Store) committer() {
+	for {
+		var first *request
+		select {
+		case first = <-s.reqs:
+		case <-s.quit:
+			return
+		}
+		batch := []*request{first}
+		n := len(first.prep.Movements)
+	gather:
+		for n < s.opts.MaxBatchMovements {
+			select {
+			case r := <-s.reqs:
+				batch = append(batch, r)
+				n += len(r.prep.Movements)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit posts a batch in one transaction, again from the start when it
+// lost a race (retryable), and answers every request.
+func (s *Store) commit(batch []*request) {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.tryCommit(batch)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			break
+		}
+		time.Sleep(time.Duration(attempt) * time.Millisecond)
+	}
+	for _, r := range batch {
+		if err != nil {
+			r.res, r.err = ledger.PostResult{}, fmt.Errorf("ledger: commit: %w", err)
+		}
+		close(r.done)
+	}
+}
+
+// tryCommit runs the batch's transaction, in three or four round trips:
+//
+//  1. begin; which source keys are recorded already (the unique
+//     constraint on ledger_movements is what guarantees it: a key another
+//     transaction records meanwhile fails this one's insert, and it runs
+//     again); lock the stored positions the movements touch, in (SKU,
+//     location) order, so two transactions never wait on each other in a
+//     cycle (positions not found are created by the write: a transaction
+//     that creates one first makes this one's insert fail, and it runs
+//     again); lock the change sequence (ledger_head);
+//  2. when needed, the allocations and, for snapshots, the sums of the
+//     stored movements effective after them;
+//  3. apply the documents with the ledger's rules (ledger.Stepper), in
+//     memory;
+//  4. write new positions, movements, changed positions and allocations
+//     (set-based from arrays; a large transaction's movements by COPY),
+//     postings and the sequence, and commit.
+//
+// Documents that fail the rules get their error and take no part in the
+// writes. The sequence lock is held from step 1 to the commit: postings
+// commit in sequence order, which makes the sequence gap-free and ordered
+// for readers, at the price of serializing posting transactions across
+// all nodes (a transaction carries many documents: group commit).
+func (s *Store) tryCommit(batch []*request) (err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommitTimeout)
+	defer cancel()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	committed := false
+	defer func() {
+		if !committed {
+			// A connection left in a transaction is closed by Release.
+			rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			conn.Exec(rctx, "ROLLBACK")
+			rcancel()
+		}
+	}()
+
+	// 1. One round trip: begin; which source keys are recorded; lock the
+	// stored positions of the movements; lock the change sequence.
+	var keys []string
+	posSet := map[ledger.Position]struct{}{}
+	for _, r := range batch {
+		keys = append(keys, r.prep.SourceKeys()...)
+		ps, _, _ := r.prep.Needs(nil)
+		for _, p := range ps {
+			posSet[p] = struct{}{}
+		}
+	}
+	in := &ledger.StepInput{
+		Positions:   make(map[ledger.Position]ledger.PositionState, len(posSet)),
+		Allocations: map[ledger.OrderAllocation]int64{},
+		Later:       map[ledger.SnapshotTime]ledger.Quantities{},
+	}
+	ids := make(map[ledger.Position]int64, len(posSet))
+	stored, seq, lastID, err := begin(ctx, conn, keys, sortedPositions(posSet), ids, in.Positions)
+	if err != nil {
+		return err
+	}
+
+	// 2. Allocations, and the movements after each snapshot's time, of
+	// what is not a duplicate.
+	dups := make([][]bool, len(batch))
+	allocSet := map[ledger.OrderAllocation]struct{}{}
+	snapSet := map[ledger.SnapshotTime]struct{}{}
+	for i, r := range batch {
+		if len(stored) > 0 {
+			dups[i] = make([]bool, len(r.prep.Movements))
+			for j := range r.prep.Movements {
+				_, dups[i][j] = stored[r.prep.Movements[j].SourceKey]
+			}
+		}
+		d := dups[i]
+		_, as, ss := r.prep.Needs(func(j int) bool { return d != nil && d[j] })
+		for _, a := range as {
+			allocSet[a] = struct{}{}
+		}
+		for _, sn := range ss {
+			snapSet[sn] = struct{}{}
+		}
+	}
+	if err := load(ctx, conn, allocSet, snapSet, ids, in); err != nil {
+		return err
+	}
+
+	// 3. The rules.
+	in.Recorded = s.opts.Now()
+	in.Seq, in.ID = uint64(seq)+1, uint64(lastID)+1
+	st := ledger.NewStepper(in)
+	var outs []*ledger.StepOutput
+	results := make([]ledger.PostResult, len(batch))
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		out, err := st.Step(r.prep, dups[i])
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		results[i] = out.Result
+		if len(out.Movements) > 0 {
+			outs = append(outs, out)
+		}
+	}
+
+	// 4. Write and commit.
+	positions, states, allocs := st.Changed()
+	if err := write(ctx, conn, positions, states, ids, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
+		return err
+	}
+	committed = true
+	for i, r := range batch {
+		r.res, r.err = results[i], errs[i]
+	}
+	return nil
+}

@@ -1,0 +1,406 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/dockside-edi/dockside/ledger"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// copyMin is the number of movements from which a transaction writes them
+// with COPY rather than from arrays in its last round trip.
+const copyMin = 2000
+
+func sortedPositions(set map[ledger.Position]struct{}) []ledger.Position {
+	out := make([]ledger.Position, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b ledger.Position) int {
+		return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
+	})
+	return out
+}
+
+// begin starts the transaction in one round trip: which of keys are
+// recorded source keys; the stored positions among ps (sorted), locked
+// with SELECT … FOR UPDATE in (SKU, location) order, so every transaction
+// locks in the same order and none waits on another in a cycle, with
+// their ids and states; the change sequence and last movement ID, locked
+// until commit. Positions not found are new: the write creates them, and
+// a transaction that creates one meanwhile makes this one's insert fail
+// (it then runs again).
+func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids map[ledger.Position]int64,
+	into map[ledger.Position]ledger.PositionState) (stored map[string]struct{}, seq, lastID int64, err error) {
+	skus, locs := make([]string, len(ps)), make([]string, len(ps))
+	for i, p := range ps {
+		skus[i], locs[i] = p.SKU, p.Location
+	}
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	b.Queue(`SELECT m.source_key FROM unnest($1::text[]) AS u(k)
+		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
+	b.Queue(`SELECT p.id, `+positionColumns+`
+		FROM ledger_positions p JOIN unnest($1::text[], $2::text[]) AS u(sku, loc)
+			ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"
+		ORDER BY p.sku, p.location FOR UPDATE OF p`, skus, locs)
+	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
+	br := conn.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if _, err := br.Exec(); err != nil {
+		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("looking up source keys: %w", err)
+	}
+	stored = map[string]struct{}{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, 0, 0, err
+		}
+		stored[k] = struct{}{}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, 0, fmt.Errorf("looking up source keys: %w", err)
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("locking positions: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		b, st, err := scanState(rows, &id)
+		if err != nil {
+			rows.Close()
+			return nil, 0, 0, err
+		}
+		pos := ledger.Position{SKU: b.SKU, Location: b.Location}
+		ids[pos], into[pos] = id, st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, 0, fmt.Errorf("locking positions: %w", err)
+	}
+	if err := br.QueryRow().Scan(&seq, &lastID); err != nil {
+		return nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
+	}
+	return stored, seq, lastID, nil
+}
+
+// load reads, in one round trip, the allocations named at stored
+// positions, and for each snapshot time at a stored position the sums of
+// the deltas of the movements there effective after it.
+func load(ctx context.Context, conn *pgxpool.Conn, allocSet map[ledger.OrderAllocation]struct{}, snapSet map[ledger.SnapshotTime]struct{},
+	ids map[ledger.Position]int64, in *ledger.StepInput) (err error) {
+	var poss []int64
+	var orders []string
+	byID := map[int64]ledger.Position{}
+	for a := range allocSet {
+		if id, ok := ids[a.Position]; ok {
+			poss, orders = append(poss, id), append(orders, a.Order)
+			byID[id] = a.Position
+		}
+	}
+	var keys []ledger.SnapshotTime
+	var snapPos, ats []int64
+	for k := range snapSet {
+		id, ok := ids[k.Position]
+		if !ok {
+			in.Later[k] = ledger.Quantities{} // a new position: no movements
+			continue
+		}
+		keys, snapPos, ats = append(keys, k), append(snapPos, id), append(ats, k.At.UnixNano())
+	}
+	if len(poss) == 0 && len(keys) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	if len(poss) > 0 {
+		b.Queue(`SELECT a.pos, a.order_no, a.quantity
+			FROM unnest($1::bigint[], $2::text[]) AS u(pos, ord)
+			JOIN ledger_allocations a ON a.pos = u.pos AND a.order_no = u.ord COLLATE "C"`, poss, orders)
+	}
+	if len(keys) > 0 {
+		b.Queue(`SELECT u.i,
+				coalesce(sum(m.d_on_hand), 0)::bigint, coalesce(sum(m.d_allocated), 0)::bigint,
+				coalesce(sum(m.d_in_transit), 0)::bigint, coalesce(sum(m.d_damaged), 0)::bigint,
+				coalesce(sum(m.d_quarantined), 0)::bigint
+			FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS u(pos, at, i)
+			LEFT JOIN ledger_movements m ON m.pos = u.pos AND m.effective > u.at
+			GROUP BY u.i`, snapPos, ats)
+	}
+	br := conn.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	if len(poss) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("reading allocations: %w", err)
+		}
+		for rows.Next() {
+			var id, q int64
+			var order string
+			if err := rows.Scan(&id, &order, &q); err != nil {
+				rows.Close()
+				return err
+			}
+			in.Allocations[ledger.OrderAllocation{Position: byID[id], Order: order}] = q
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("reading allocations: %w", err)
+		}
+	}
+	if len(keys) > 0 {
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("summing movements after snapshots: %w", err)
+		}
+		for rows.Next() {
+			var i int64
+			var q ledger.Quantities
+			if err := rows.Scan(&i, &q.OnHand, &q.Allocated, &q.InTransit, &q.Damaged, &q.Quarantined); err != nil {
+				rows.Close()
+				return err
+			}
+			in.Later[keys[i-1]] = q
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("summing movements after snapshots: %w", err)
+		}
+	}
+	return nil
+}
+
+// movementColumns are ledger_movements' columns, in COPY order.
+var movementColumns = []string{
+	"id", "seq", "source_key", "pos", "kind", "bucket", "flags", "quantity", "effective", "expected", "ref",
+	"d_on_hand", "d_allocated", "d_in_transit", "d_damaged", "d_quarantined",
+}
+
+// movementRows feeds COPY from the documents' movements.
+type movementRows struct {
+	outs []*ledger.StepOutput
+	ids  map[ledger.Position]int64
+	doc  int
+	i    int
+	m    *ledger.Movement
+	row  []any
+	ref  []byte
+}
+
+func (r *movementRows) Next() bool {
+	for r.doc < len(r.outs) {
+		if r.i < len(r.outs[r.doc].Movements) {
+			r.m = &r.outs[r.doc].Movements[r.i]
+			r.i++
+			return true
+		}
+		r.doc++
+		r.i = 0
+	}
+	return false
+}
+
+func (r *movementRows) Values() ([]any, error) {
+	m := r.m
+	var expected any
+	if !m.Expected.IsZero() {
+		expected = m.Expected.UnixNano()
+	}
+	pos, ok := r.ids[ledger.Position{SKU: m.SKU, Location: m.Location}]
+	if !ok {
+		return nil, fmt.Errorf("movement %d: position %q at %q has no id", m.ID, m.SKU, m.Location)
+	}
+	r.ref = encodeRef(r.ref[:0], m)
+	r.row = append(r.row[:0],
+		int64(m.ID), int64(m.Seq), m.SourceKey, pos, int16(m.Kind), int16(m.Bucket), movementFlags(m), m.Quantity,
+		m.Effective.UnixNano(), expected, r.ref,
+		m.Delta.OnHand, m.Delta.Allocated, m.Delta.InTransit, m.Delta.Damaged, m.Delta.Quarantined)
+	return r.row, nil
+}
+
+func (r *movementRows) Err() error { return nil }
+
+// positionArrays holds positions' states as columns.
+type positionArrays struct {
+	skus, locs                  []string
+	oh, al, it, dm, qu, seq, id []int64
+	extra                       [][]byte
+}
+
+func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int64) {
+	a.skus, a.locs = append(a.skus, p.SKU), append(a.locs, p.Location)
+	a.oh, a.al, a.it, a.dm, a.qu = append(a.oh, s.OnHand), append(a.al, s.Allocated), append(a.it, s.InTransit), append(a.dm, s.Damaged), append(a.qu, s.Quarantined)
+	a.seq, a.id = append(a.seq, int64(s.Seq)), append(a.id, id)
+	a.extra = append(a.extra, encodeExtra(nil, s))
+}
+
+// write writes what the transaction decided and commits: new positions,
+// movements, changed positions and allocations, postings, the sequence.
+// A transaction of fewer than copyMin movements does it all in one round
+// trip (rows from arrays, new positions' ids found by key); a larger one
+// creates the positions first (to learn their ids) and copies the
+// movements with COPY.
+func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states []ledger.PositionState, ids map[ledger.Position]int64,
+	allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, lastSeq, lastID uint64) (err error) {
+	var fresh, stored positionArrays
+	for i, p := range ps {
+		if id, ok := ids[p]; ok {
+			stored.add(p, &states[i], id)
+		} else {
+			fresh.add(p, &states[i], 0)
+		}
+	}
+	n := 0
+	for _, o := range outs {
+		n += len(o.Movements)
+	}
+	b := &pgx.Batch{}
+	big := n >= copyMin
+	if big {
+		if err := insertPositions(ctx, conn, &fresh, ids); err != nil {
+			return err
+		}
+		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"ledger_movements"}, movementColumns, &movementRows{outs: outs, ids: ids, ref: make([]byte, 0, 128)}); err != nil {
+			return fmt.Errorf("writing movements: %w", err)
+		}
+	} else if len(fresh.skus) > 0 {
+		b.Queue(insertPositionsSQL, fresh.skus, fresh.locs, fresh.oh, fresh.al, fresh.it, fresh.dm, fresh.qu, fresh.seq, fresh.extra)
+	}
+	if len(stored.id) > 0 {
+		b.Queue(`UPDATE ledger_positions p SET on_hand = u.oh, allocated = u.al, in_transit = u.it, damaged = u.dm,
+				quarantined = u.qu, seq = u.seq, extra = u.extra
+			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[])
+				AS u(id, oh, al, it, dm, qu, seq, extra)
+			WHERE p.id = u.id`, stored.id, stored.oh, stored.al, stored.it, stored.dm, stored.qu, stored.seq, stored.extra)
+	}
+	if !big && n > 0 {
+		// Every movement's position is locked, or inserted above.
+		queueMovements(b, outs, n)
+	}
+	var setSKU, setLoc, setOrd, delSKU, delLoc, delOrd []string
+	var setQ []int64
+	for al, q := range allocs {
+		if q == 0 {
+			delSKU, delLoc, delOrd = append(delSKU, al.SKU), append(delLoc, al.Location), append(delOrd, al.Order)
+		} else {
+			setSKU, setLoc, setOrd, setQ = append(setSKU, al.SKU), append(setLoc, al.Location), append(setOrd, al.Order), append(setQ, q)
+		}
+	}
+	if len(setSKU) > 0 {
+		b.Queue(`INSERT INTO ledger_allocations (pos, order_no, quantity)
+			SELECT p.id, u.ord, u.q FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(sku, loc, ord, q)
+			JOIN ledger_positions p ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"
+			ON CONFLICT (pos, order_no) DO UPDATE SET quantity = EXCLUDED.quantity`, setSKU, setLoc, setOrd, setQ)
+	}
+	if len(delSKU) > 0 {
+		b.Queue(`DELETE FROM ledger_allocations a USING unnest($1::text[], $2::text[], $3::text[]) AS u(sku, loc, ord), ledger_positions p
+			WHERE p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C" AND a.pos = p.id AND a.order_no = u.ord COLLATE "C"`, delSKU, delLoc, delOrd)
+	}
+	if len(outs) > 0 {
+		k := len(outs)
+		seqs, firsts, counts, recs := make([]int64, k), make([]int64, k), make([]int64, k), make([]int64, k)
+		docs := make([]string, k)
+		for i, o := range outs {
+			seqs[i], docs[i], recs[i] = int64(o.Result.Seq), o.Movements[0].Document, o.Result.Recorded.UnixNano()
+			firsts[i], counts[i] = int64(o.Result.FirstID), int64(len(o.Movements))
+		}
+		b.Queue(`INSERT INTO ledger_postings (seq, document, recorded, first_id, count)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])`, seqs, docs, recs, firsts, counts)
+		b.Queue(`UPDATE ledger_head SET seq = $1, last_id = $2`, int64(lastSeq), int64(lastID))
+	}
+	b.Queue(`COMMIT`)
+	br := conn.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("writing: %w", cerr)
+		}
+	}()
+	for range b.Len() {
+		_, err := br.Exec()
+		if err != nil {
+			return fmt.Errorf("writing: %w", err)
+		}
+	}
+	return nil
+}
+
+const insertPositionsSQL = `INSERT INTO ledger_positions (sku, location, on_hand, allocated, in_transit, damaged, quarantined, seq, extra)
+	SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bytea[])`
+
+// insertPositions creates new positions and adds their ids to ids.
+func insertPositions(ctx context.Context, conn *pgxpool.Conn, a *positionArrays, ids map[ledger.Position]int64) error {
+	if len(a.skus) == 0 {
+		return nil
+	}
+	rows, err := conn.Query(ctx, insertPositionsSQL+` RETURNING id, sku, location`, a.skus, a.locs, a.oh, a.al, a.it, a.dm, a.qu, a.seq, a.extra)
+	if err != nil {
+		return fmt.Errorf("creating positions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var p ledger.Position
+		if err := rows.Scan(&id, &p.SKU, &p.Location); err != nil {
+			return err
+		}
+		ids[p] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("creating positions: %w", err)
+	}
+	return nil
+}
+
+// queueMovements queues the insert of the documents' n movements from
+// arrays, their positions found by key (new ones are inserted earlier in
+// the same batch).
+func queueMovements(b *pgx.Batch, outs []*ledger.StepOutput, n int) {
+	id, seq, qty, eff := make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n), make([]int64, 0, n)
+	kind, bucket, flags := make([]int16, 0, n), make([]int16, 0, n), make([]int16, 0, n)
+	expected := make([]*int64, 0, n)
+	src, skus, locs := make([]string, 0, n), make([]string, 0, n), make([]string, 0, n)
+	refs := make([][]byte, 0, n)
+	var d [5][]int64
+	for i := range d {
+		d[i] = make([]int64, 0, n)
+	}
+	for _, o := range outs {
+		for i := range o.Movements {
+			m := &o.Movements[i]
+			id, seq, qty, eff = append(id, int64(m.ID)), append(seq, int64(m.Seq)), append(qty, m.Quantity), append(eff, m.Effective.UnixNano())
+			kind, bucket, flags = append(kind, int16(m.Kind)), append(bucket, int16(m.Bucket)), append(flags, movementFlags(m))
+			var e *int64
+			if !m.Expected.IsZero() {
+				v := m.Expected.UnixNano()
+				e = &v
+			}
+			expected = append(expected, e)
+			src, skus, locs = append(src, m.SourceKey), append(skus, m.SKU), append(locs, m.Location)
+			refs = append(refs, encodeRef([]byte{}, m))
+			d[0], d[1], d[2] = append(d[0], m.Delta.OnHand), append(d[1], m.Delta.Allocated), append(d[2], m.Delta.InTransit)
+			d[3], d[4] = append(d[3], m.Delta.Damaged), append(d[4], m.Delta.Quarantined)
+		}
+	}
+	b.Queue(`INSERT INTO ledger_movements (id, seq, source_key, pos, kind, bucket, flags, quantity, effective, expected, ref,
+			d_on_hand, d_allocated, d_in_transit, d_damaged, d_quarantined)
+		SELECT u.id, u.seq, u.src, p.id, u.kind, u.bucket, u.flags, u.qty, u.eff, u.exp, u.ref, u.d0, u.d1, u.d2, u.d3, u.d4
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::smallint[], $8::smallint[],
+			$9::bigint[], $10::bigint[], $11::bigint[], $12::bytea[], $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[])
+			AS u(id, seq, src, sku, loc, kind, bucket, flags, qty, eff, exp, ref, d0, d1, d2, d3, d4)
+		JOIN ledger_positions p ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`,
+		id, seq, src, skus, locs, kind, bucket, flags, qty, eff, expected, refs, d[0], d[1], d[2], d[3], d[4])
+}

@@ -1,0 +1,380 @@
+package ledger
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// This file holds the rules of Post for stores other than the bbolt file
+// (package ledger/postgres): a pure step from the current state of the
+// positions a document touches, and the document, to the new states, the
+// movements to record, and the result — or the error that refuses the
+// document. The bbolt writer applies the very same rules (applyRules); a
+// store only loads, locks and writes.
+
+// PositionState is what a store keeps of one (SKU, location) besides its
+// movements: the figures, the in-transit schedule, and the effective time
+// of the newest snapshot applied to each bucket.
+type PositionState struct {
+	Quantities
+	// Seq is the sequence number of the last posting that recorded a
+	// movement here.
+	Seq uint64
+	// Incoming splits InTransit by due date, as in Balance.
+	Incoming []Incoming
+	// Snapshots holds, per bucket (indexed by Bucket), the effective time
+	// of the newest snapshot applied to it; the zero time when none was.
+	Snapshots [bucketEnd]time.Time
+}
+
+// state returns the rules' form of a stored state.
+func (p *PositionState) state() posState {
+	s := posState{q: p.Quantities, seq: p.Seq}
+	for b := BucketOnHand; b < bucketEnd; b++ {
+		if t := p.Snapshots[b]; !t.IsZero() {
+			s.snapMask |= 1 << b
+			s.snapAt[b] = t.UnixNano()
+		}
+	}
+	if len(p.Incoming) > 0 {
+		s.incoming = make([]incomingSlot, len(p.Incoming))
+		for i, in := range p.Incoming {
+			s.incoming[i] = slotFor(in.Due)
+			s.incoming[i].qty = in.Quantity
+		}
+	}
+	return s
+}
+
+// positionState returns the stored form of a rules' state.
+func positionState(s *posState) PositionState {
+	b := s.balance("", "")
+	p := PositionState{Quantities: s.q, Seq: s.seq, Incoming: b.Incoming}
+	for k := BucketOnHand; k < bucketEnd; k++ {
+		if s.snapMask&(1<<k) != 0 {
+			p.Snapshots[k] = fromNanos(s.snapAt[k])
+		}
+	}
+	return p
+}
+
+// OrderAllocation names an order's allocation at a position. Order ""
+// is the position's unnamed slot, where allocated snapshots' adjustments
+// go.
+type OrderAllocation struct {
+	Position
+	Order string
+}
+
+// SnapshotTime is a snapshot's position and effective time: what the
+// store sums the later movements at (StepInput.Later).
+type SnapshotTime struct {
+	Position
+	At time.Time
+}
+
+// Prepared is a checked, normalized document, with what a store must
+// load before it steps it: the positions, allocations and snapshot times
+// its new movements touch.
+type Prepared struct {
+	// Key is the document's key.
+	Key string
+	// Movements are normalized: times in UTC, the effective time of the
+	// Post call filled in, snapshot buckets filled in, output fields
+	// cleared.
+	Movements []Movement
+	// Repeats marks movements that repeat an earlier movement's source key
+	// in the same document: duplicates whatever the store holds.
+	Repeats []bool
+}
+
+// Prepare checks a document (the checks of Post that need no stored
+// state) and normalizes its movements; now is the time of the Post call,
+// the effective time of movements that give none. The result no longer
+// refers to doc.Movements.
+func Prepare(doc Document, now time.Time) (*Prepared, error) {
+	if err := checkDocument(&doc); err != nil {
+		return nil, err
+	}
+	p := &Prepared{Key: doc.Key, Movements: make([]Movement, len(doc.Movements)), Repeats: make([]bool, len(doc.Movements))}
+	seen := make(map[string]struct{}, len(doc.Movements))
+	for i := range doc.Movements {
+		p.Movements[i] = normalize(&doc.Movements[i], now)
+		if _, ok := seen[p.Movements[i].SourceKey]; ok {
+			p.Repeats[i] = true
+		} else {
+			seen[p.Movements[i].SourceKey] = struct{}{}
+		}
+	}
+	return p, nil
+}
+
+// SourceKeys returns the document's source keys, without repeats.
+func (p *Prepared) SourceKeys() []string {
+	keys := make([]string, 0, len(p.Movements))
+	for i := range p.Movements {
+		if !p.Repeats[i] {
+			keys = append(keys, p.Movements[i].SourceKey)
+		}
+	}
+	return keys
+}
+
+// Needs returns what a store must load to step the movements that are
+// not duplicates (dup marks those whose source key the store holds; nil
+// means none): the positions, in (SKU, location) order, which is the
+// order to lock them in; the allocations; and the snapshot times.
+func (p *Prepared) Needs(dup func(i int) bool) (positions []Position, allocs []OrderAllocation, snaps []SnapshotTime) {
+	posSet := make(map[Position]struct{})
+	allocSet := make(map[OrderAllocation]struct{})
+	for i := range p.Movements {
+		if p.Repeats[i] || (dup != nil && dup(i)) {
+			continue
+		}
+		m := &p.Movements[i]
+		pos := Position{m.SKU, m.Location}
+		posSet[pos] = struct{}{}
+		switch {
+		case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
+			if m.Reference.Order != "" {
+				allocSet[OrderAllocation{pos, m.Reference.Order}] = struct{}{}
+				allocSet[OrderAllocation{pos, ""}] = struct{}{} // an absorbed change shifts the unnamed slot
+			}
+		case m.Kind == KindSnapshot:
+			if m.Bucket == BucketAllocated {
+				allocSet[OrderAllocation{pos, ""}] = struct{}{}
+			}
+			snaps = append(snaps, SnapshotTime{pos, m.Effective})
+		}
+	}
+	for pos := range posSet {
+		positions = append(positions, pos)
+	}
+	slices.SortFunc(positions, comparePositions)
+	for a := range allocSet {
+		allocs = append(allocs, a)
+	}
+	slices.SortFunc(allocs, func(a, b OrderAllocation) int {
+		return cmp.Or(comparePositions(a.Position, b.Position), cmp.Compare(a.Order, b.Order))
+	})
+	return positions, allocs, snaps
+}
+
+func comparePositions(a, b Position) int {
+	return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
+}
+
+// StepInput is what the store loaded for a Stepper: the state of
+// everything the documents of one transaction need (Prepared.Needs), read
+// with the positions locked.
+type StepInput struct {
+	// Positions holds the current state of every position needed (absent:
+	// a new position, all zero).
+	Positions map[Position]PositionState
+	// Allocations holds the current allocation of every OrderAllocation
+	// needed (absent: zero).
+	Allocations map[OrderAllocation]int64
+	// Later holds, for every SnapshotTime needed, the sum of the deltas of
+	// the stored movements at its position effective after At.
+	Later map[SnapshotTime]Quantities
+	// Recorded is the transaction's recording time.
+	Recorded time.Time
+	// Seq is the sequence number of the transaction's first posting, and
+	// ID its first movement's ID: the stored sequence number and last
+	// movement ID plus one, read with the sequence locked.
+	Seq, ID uint64
+}
+
+// StepOutput is what a Stepper decided for one document: what the store
+// writes.
+type StepOutput struct {
+	// Result is Post's result.
+	Result PostResult
+	// Movements are the movements to record, in document order, with
+	// every output field filled in.
+	Movements []Movement
+}
+
+// Stepper applies the documents of one transaction, one after the other,
+// to the state a store loaded, with the rules of Post: as if each had
+// been posted alone, in order. A document that fails changes nothing, and
+// the following ones are applied as if it had not been posted.
+type Stepper struct {
+	in       *StepInput
+	recorded time.Time
+	seq, id  uint64
+	states   map[Position]*posState
+	allocs   map[OrderAllocation]int64
+	pending  map[Position][]tlEntry
+	sources  map[string]struct{} // source keys recorded by this transaction
+	changed  map[Position]struct{}
+
+	// The document being applied: what it changed, to undo on failure.
+	undoStates  map[Position]*posState // the state before (nil: none loaded)
+	undoAllocs  map[OrderAllocation]undoAlloc
+	undoPending map[Position]int
+}
+
+type undoAlloc struct {
+	n   int64
+	had bool
+}
+
+// NewStepper starts a transaction's documents on loaded state.
+func NewStepper(in *StepInput) *Stepper {
+	return &Stepper{
+		in: in, recorded: in.Recorded.Round(0).UTC(), seq: in.Seq, id: in.ID,
+		states: make(map[Position]*posState), allocs: make(map[OrderAllocation]int64),
+		pending: make(map[Position][]tlEntry), sources: make(map[string]struct{}),
+		changed: make(map[Position]struct{}),
+	}
+}
+
+// Seq and ID return the next sequence number and movement ID: after the
+// transaction, what the store records as its last ones plus one.
+func (st *Stepper) Seq() uint64 { return st.seq }
+
+// ID returns the next movement ID.
+func (st *Stepper) ID() uint64 { return st.id }
+
+func (st *Stepper) allocation(sku, loc, order string) (int64, error) {
+	k := OrderAllocation{Position{sku, loc}, order}
+	if n, ok := st.allocs[k]; ok {
+		return n, nil
+	}
+	return st.in.Allocations[k], nil
+}
+
+func (st *Stepper) setAllocation(sku, loc, order string, n int64) {
+	k := OrderAllocation{Position{sku, loc}, order}
+	if _, ok := st.undoAllocs[k]; !ok {
+		old, had := st.allocs[k]
+		st.undoAllocs[k] = undoAlloc{old, had}
+	}
+	st.allocs[k] = n
+}
+
+func (st *Stepper) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
+	pos := Position{sku, loc}
+	later, ok := st.in.Later[SnapshotTime{pos, fromNanos(at)}]
+	if !ok {
+		return Quantities{}, fmt.Errorf("%w: the store did not load the movements after %v at %q/%q", ErrCorrupt, fromNanos(at), sku, loc)
+	}
+	for _, p := range st.pending[pos] {
+		if p.eff > at {
+			later = later.add(p.delta)
+		}
+	}
+	return s.q.sub(later), nil
+}
+
+// state returns the position's state for the document being applied,
+// keeping what it was for undo.
+func (st *Stepper) state(pos Position) *posState {
+	s, ok := st.states[pos]
+	if _, saved := st.undoStates[pos]; !saved {
+		if ok {
+			before := *s
+			st.undoStates[pos] = &before
+		} else {
+			st.undoStates[pos] = nil
+		}
+		st.undoPending[pos] = len(st.pending[pos])
+	}
+	if !ok {
+		stored := st.in.Positions[pos]
+		ns := stored.state()
+		s = &ns
+		st.states[pos] = s
+	}
+	return s
+}
+
+// Step applies one prepared document; dup marks the movements whose
+// source key the store held before the transaction (nil: none). It
+// returns a *MovementError when the document cannot be posted: then
+// nothing of it is applied.
+func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
+	st.undoStates = make(map[Position]*posState)
+	st.undoAllocs = make(map[OrderAllocation]undoAlloc)
+	st.undoPending = make(map[Position]int)
+	out := &StepOutput{Result: PostResult{Recorded: st.recorded}}
+	id := st.id
+	var docKeys []string
+	for i := range p.Movements {
+		key := p.Movements[i].SourceKey
+		_, inTx := st.sources[key]
+		if p.Repeats[i] || inTx || (dup != nil && dup[i]) {
+			out.Result.Duplicates = append(out.Result.Duplicates, key)
+			continue
+		}
+		m := p.Movements[i]
+		m.ID, m.Seq, m.Recorded, m.Document = id, st.seq, st.recorded, p.Key
+		pos := Position{m.SKU, m.Location}
+		s := st.state(pos)
+		if fe := applyRules(&m, s, st); fe != nil {
+			st.undo()
+			return nil, &MovementError{Document: p.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
+		}
+		st.pending[pos] = append(st.pending[pos], tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
+		out.Movements = append(out.Movements, m)
+		docKeys = append(docKeys, key)
+		if m.Absorbed {
+			out.Result.Absorbed = append(out.Result.Absorbed, m.SourceKey)
+		}
+		if m.Stale {
+			out.Result.Stale = append(out.Result.Stale, m.SourceKey)
+		} else {
+			out.Result.Posted++
+		}
+		id++
+	}
+	if len(out.Movements) == 0 {
+		return out, nil
+	}
+	for _, k := range docKeys {
+		st.sources[k] = struct{}{}
+	}
+	for pos := range st.undoStates {
+		st.changed[pos] = struct{}{}
+	}
+	out.Result.Seq = st.seq
+	out.Result.FirstID, out.Result.LastID = st.id, id-1
+	st.seq++
+	st.id = id
+	return out, nil
+}
+
+// undo takes back what the document being applied changed.
+func (st *Stepper) undo() {
+	for pos, before := range st.undoStates {
+		if before == nil {
+			delete(st.states, pos)
+		} else {
+			st.states[pos] = before
+		}
+		st.pending[pos] = st.pending[pos][:st.undoPending[pos]]
+	}
+	for k, u := range st.undoAllocs {
+		if u.had {
+			st.allocs[k] = u.n
+		} else {
+			delete(st.allocs, k)
+		}
+	}
+}
+
+// Changed returns the new states of the positions the transaction
+// changed, in (SKU, location) order, and its new allocations.
+func (st *Stepper) Changed() (positions []Position, states []PositionState, allocs map[OrderAllocation]int64) {
+	for pos := range st.changed {
+		positions = append(positions, pos)
+	}
+	slices.SortFunc(positions, comparePositions)
+	for _, pos := range positions {
+		states = append(states, positionState(st.states[pos]))
+	}
+	return positions, states, st.allocs
+}
