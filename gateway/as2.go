@@ -39,7 +39,7 @@ func (g *Gateway) BuildAS2(asyncURL string) (*AS2, error) {
 		return nil, err
 	}
 	ps := as2Partners{g}
-	h, err := as2.NewHandler(as2.HandlerConfig{Identity: id, Partners: ps, Inbox: g.Inbox, Store: st, Outbox: g.Outbox,
+	h, err := as2.NewHandler(as2.HandlerConfig{Identity: id, Partners: ps, Inbox: acceptingInbox{g}, Store: st, Outbox: g.Outbox,
 		MaxBody: g.Config.HTTP.MaxBody, SpoolDir: spool, UnwrapMemory: g.Config.HTTP.AS2UnwrapMemory,
 		MaxExpanded:    g.Config.HTTP.AS2MaxDecompressed,
 		RatePerAddress: float64(g.Config.HTTP.AS2RateLimit), RateBurst: g.Config.HTTP.AS2RateBurst, Logger: g.log, Now: g.now})

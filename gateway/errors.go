@@ -14,4 +14,7 @@ var (
 	// at the receiving location: no 943 or 856 announced it. Nothing of
 	// the 944 is posted; the message fails and can be replayed.
 	ErrUnknownTransfer = errors.New("receipt against an unknown transfer")
+	// ErrStorageUnavailable means the shared storage (PostgreSQL) does not
+	// answer: the node takes no new files and is not ready.
+	ErrStorageUnavailable = errors.New("storage unavailable")
 )

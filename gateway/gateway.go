@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/cluster"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -21,12 +22,16 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Options are the parts of a Gateway that tests and commands replace.
 type Options struct {
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Lease replaces the leader lease (default: cluster.Single on bbolt,
+	// the PostgreSQL lease on postgres storage).
+	Lease cluster.Lease
 }
 
 // Gateway holds the stores and the partner profiles, and processes what
@@ -43,6 +48,11 @@ type Gateway struct {
 	Audit *audit.Bolt
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
+	// Lease is the leader lease that schedules and near-real-time advice
+	// run under: cluster.Single on bbolt.
+	Lease cluster.Lease
+
+	pool *pgxpool.Pool // the shared storage, on postgres; else nil
 
 	log *slog.Logger
 	now func() time.Time
@@ -95,6 +105,9 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	}
 	if err := g.ReloadPartners(); err != nil {
 		return nil, err
+	}
+	if err := g.openCluster(context.Background(), opts); err != nil {
+		return nil, g.closeOnError(err)
 	}
 	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
 		return nil, g.closeOnError(err)
@@ -171,6 +184,9 @@ func (g *Gateway) Close() error {
 	}
 	if g.Ledger != nil {
 		errs = append(errs, g.Ledger.Close())
+	}
+	if g.pool != nil {
+		g.pool.Close()
 	}
 	return errors.Join(errs...)
 }

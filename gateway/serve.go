@@ -40,15 +40,15 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(d.Run),
 		ServiceFunc(g.watchAcks),
 		ServiceFunc(g.retain),
-		ServiceFunc(g.scheduleAdvice),
 		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
 		ServiceFunc(g.Divergence.Run),
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
-		ServiceFunc(func(ctx context.Context) error {
+		// Schedules and near-real-time advice run once in a cluster.
+		g.leaderOnly(ServiceFunc(g.scheduleAdvice), ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.
 			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })
-		}),
+		})),
 	}, services...)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))
@@ -83,6 +83,8 @@ func (g *Gateway) scheduleAdvice(ctx context.Context) error {
 		}
 		if !first {
 			g.log.Info("advice schedules reloaded", "partners", len(jobs))
+		} else {
+			g.catchUpAdvice(ctx, jobs) // on a node taking over from another
 		}
 		run, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)

@@ -84,7 +84,7 @@ func (g *Gateway) BuildTransports() (*Transports, error) {
 // even when none has one (a reload may add one), and settles finished
 // messages that came from it.
 func (g *Gateway) folderWatcher() (*folder.Watcher, error) {
-	w, err := folder.New(folder.Config{Dirs: g.watchDirs(), Rescan: g.Config.Folders.Rescan, Logger: g.log}, g.Inbox)
+	w, err := folder.New(folder.Config{Dirs: g.watchDirs(), Rescan: g.Config.Folders.Rescan, Logger: g.log}, acceptingInbox{g})
 	if err != nil {
 		return nil, fmt.Errorf("watched folders: %w", err)
 	}
@@ -122,7 +122,7 @@ func (g *Gateway) sftpServer() (*sftp.Server, error) {
 			g.log.Info("picked up", "partner", partner, "file", name, "outbox", id)
 		}
 	})
-	return sftp.New(cfg, sftp.AccountsFunc(g.sftpAccount), g.Inbox, pickups)
+	return sftp.New(cfg, sftp.AccountsFunc(g.sftpAccount), acceptingInbox{g}, pickups)
 }
 
 // sftpAccount finds a partner's SFTP account in the current profiles.

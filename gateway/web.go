@@ -33,6 +33,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res, PostEvents: g.PostEvents,
 		Tokens: tokens, Logger: g.log, Now: g.now, Audit: g.Audit,
 		Divergence: g.Divergence.Current,
+		Storage:    g.storageCheck(),
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err
@@ -40,6 +41,15 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	g.OnFinish(srv.Metrics().ObserveMessage)
 	g.SetMeter(srv.Metrics())
 	return srv, nil
+}
+
+// storageCheck is the readiness check of the shared storage; nil on
+// bbolt.
+func (g *Gateway) storageCheck() func(context.Context) error {
+	if g.pool == nil {
+		return nil
+	}
+	return g.StorageReady
 }
 
 // apiTokens returns the configured tokens; with none, an operator token is

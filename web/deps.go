@@ -56,6 +56,9 @@ type Deps struct {
 	// figures that differ from ours). Nil: the API answers 501 and the
 	// overview shows no divergence card.
 	Divergence func(ctx context.Context) (*divergence.Report, error)
+	// Storage checks that the shared storage (PostgreSQL) answers; /readyz
+	// reports it as "storage". Nil: there is none (bbolt).
+	Storage func(ctx context.Context) error
 	// PostEvents takes partners' inventory events (POST /api/v1/events).
 	// Nil: the endpoint answers 501.
 	PostEvents PostEvents

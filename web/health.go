@@ -13,7 +13,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // readyz answers 200 when the ledger, the inbox and the outbox answer a
-// read within two seconds, else 503 with the failures.
+// read within two seconds, and the shared storage answers when there is
+// one, else 503 with the failures.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -21,6 +22,9 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		"ledger": func() error { _, err := s.deps.Ledger.LastSeq(ctx); return err },
 		"inbox":  func() error { _, err := s.deps.Inbox.Waiting(); return err },
 		"outbox": func() error { _, _, err := s.deps.Outbox.Backlog(); return err },
+	}
+	if s.deps.Storage != nil {
+		checks["storage"] = func() error { return s.deps.Storage(ctx) }
 	}
 	type result struct {
 		name string

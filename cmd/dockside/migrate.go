@@ -4,9 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/jackc/pgx/v5/pgxpool"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
 	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
@@ -19,7 +28,8 @@ import (
 // implementation, in the order they are applied.
 func schemaSets() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations,
-		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations}
+		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
+		clusterpg.Migrations}
 }
 
 func migrateCommand() *command {
@@ -27,20 +37,29 @@ func migrateCommand() *command {
 }
 
 func runMigrate(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "migrate [--storage URL] [--config FILE] [--check]",
+	fs := newFlags(e, "migrate [--storage URL] [--config FILE] [--check] [--from DATA_DIR --to URL]",
 		"Creates or upgrades the schema of the PostgreSQL database named by --storage, else by the\n"+
 			"configuration's storage setting (or DOCKSIDE_STORAGE). Each migration runs in its own\n"+
 			"transaction under a lock: nodes starting together may all run it. With --check it changes\n"+
-			"nothing and exits 1 when the schema is not current.")
+			"nothing and exits 1 when the schema is not current.\n"+
+			"With --from it then copies the bbolt gateway in DATA_DIR (stopped) into the database, for\n"+
+			"each store that has a PostgreSQL implementation, and verifies every record; a second run\n"+
+			"continues an interrupted one and copies nothing once all is there.")
 	gf := addGatewayFlags(fs)
 	storage := fs.String("storage", "", "PostgreSQL `URL` (postgres://…; default: the configuration's storage)")
 	check := fs.Bool("check", false, "only report whether the schema is current")
+	from := fs.String("from", "", "copy the bbolt data folder `DATA_DIR` of a stopped gateway into the database")
+	fs.StringVar(storage, "to", "", "the PostgreSQL `URL` to copy into (as --storage)")
 	pos, code, ok := parseArgs(e, fs, args)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
 		fmt.Fprintf(e.Stderr, "dockside migrate: unexpected argument %q\n", pos[0])
+		return exitUsage
+	}
+	if *from != "" && *check {
+		fmt.Fprintln(e.Stderr, "dockside migrate: --from copies; --check changes nothing: give one of them")
 		return exitUsage
 	}
 	url := *storage
@@ -83,5 +102,73 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 		return failed(e, fmt.Errorf("migrating %s: %w", where, err))
 	}
 	fmt.Fprintf(e.Stdout, "%s: schema current (%d migrations applied now)\n", where, len(applied))
+	if *from != "" {
+		return copyStores(ctx, e, *from, pool)
+	}
+	return exitOK
+}
+
+// storeCopy copies one store of a bbolt data folder into PostgreSQL.
+type storeCopy struct {
+	store string
+	run   func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error)
+}
+
+// storeCopies are the stores `migrate --from` copies, in order. A store
+// that gets a PostgreSQL implementation adds its entry: open its bbolt
+// files in the data folder and its PostgreSQL store, and call its
+// package's CopyFrom (see pgstore.CopyReport).
+func storeCopies() []storeCopy {
+	return []storeCopy{
+		{"audit", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			src, err := audit.Open(filepath.Join(data, "audit.db"), nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := auditpg.Open(ctx, pool, nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return auditpg.CopyFrom(ctx, src, dst)
+		}},
+		{"inbox", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			src, err := inbox.Open(filepath.Join(data, "inbox"), nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := inboxpg.Open(ctx, pool, nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer dst.Close()
+			return inboxpg.CopyFrom(ctx, src, dst)
+		}},
+	}
+}
+
+// notCopied are the stores of a bbolt gateway that have no PostgreSQL
+// implementation yet: `migrate --from` says it leaves them.
+var notCopied = []string{"ledger", "outbox", "broadcast", "orders", "as2", "divergence", "reservations"}
+
+// copyStores copies the bbolt gateway in data into pool, store by store.
+func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
+	if _, err := os.Stat(filepath.Join(data, "ledger.db")); err != nil {
+		return failed(e, fmt.Errorf("--from %s: not the data folder of a Dockside gateway (no ledger.db)", data))
+	}
+	for _, c := range storeCopies() {
+		r, err := c.run(ctx, data, pool)
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			err = fmt.Errorf("%w (is a gateway still serving on %s? stop it first)", err, data)
+		}
+		if err != nil {
+			fmt.Fprintf(e.Stdout, "%s: copied %d, already present %d of %d before the error\n", c.store, r.Copied, r.Present, r.Source)
+			return failed(e, fmt.Errorf("copying %s from %s: %w", c.store, data, err))
+		}
+		fmt.Fprintln(e.Stdout, r)
+	}
+	fmt.Fprintf(e.Stdout, "copied and verified: %d stores; not copied (no PostgreSQL store yet): %s\n",
+		len(storeCopies()), strings.Join(notCopied, ", "))
 	return exitOK
 }

@@ -3,11 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/gateway"
+	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgtest"
 )
 
@@ -64,5 +72,78 @@ func TestMigrateCommandRefuses(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, exitUsage, tc.want)
 			}
 		})
+	}
+}
+
+// bboltGateway makes the data folder of a stopped bbolt gateway with
+// received messages and audit entries, and returns it.
+func bboltGateway(t *testing.T) string {
+	t.Helper()
+	cfg := gateway.DefaultConfig()
+	cfg.Data = filepath.Join(t.TempDir(), "data")
+	g, err := gateway.Open(cfg, &gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 5 {
+		if _, err := g.Inbox.Receive(ctx, inbox.Arrival{Partner: "acme-3pl", Transport: "sftp", Name: fmt.Sprintf("f%d.edi", i)},
+			strings.NewReader(fmt.Sprintf("ISA %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []string{"reload", "replay", "advice"} {
+		if _, err := g.Audit.Record(ctx, audit.Entry{Who: "ops", Action: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Data
+}
+
+// TestMigrateFrom: migrate --from copies a bbolt gateway's inbox and
+// audit log into PostgreSQL and verifies them; a second run copies
+// nothing; a folder that is no gateway's, or one still served, is
+// refused with the reason.
+func TestMigrateFrom(t *testing.T) {
+	url := pg.Database(t)
+	data := bboltGateway(t)
+	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
+	if code != exitOK || !strings.Contains(out, "audit: 3 records, 3 copied now, 0 already present, 3 verified equal") ||
+		!strings.Contains(out, "inbox: 5 records, 5 copied now, 0 already present, 5 verified equal") ||
+		!strings.Contains(out, "not copied (no PostgreSQL store yet): ledger") {
+		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "migrate", "--from", data, "--to", url)
+	if code != exitOK || !strings.Contains(out, "inbox: 5 records, 0 copied now, 5 already present, 5 verified equal") ||
+		!strings.Contains(out, "audit: 3 records, 0 copied now, 3 already present") {
+		t.Errorf("second run: exit %d\n%s%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	pool, err := pgstore.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var names string
+	if err := pool.QueryRow(ctx, `SELECT string_agg(record->>'name', ' ' ORDER BY id) FROM inbox_messages`).Scan(&names); err != nil || names != "f0.edi f1.edi f2.edi f3.edi f4.edi" {
+		t.Errorf("messages in PostgreSQL: %q %v", names, err)
+	}
+
+	if code, _, errOut := runCLI(t, "migrate", "--from", t.TempDir(), "--to", url); code != exitUsage || !strings.Contains(errOut, "not the data folder of a Dockside gateway") {
+		t.Errorf("an empty folder: exit %d, %s", code, errOut)
+	}
+	// A gateway still open on the folder holds its files.
+	cfg := gateway.DefaultConfig()
+	cfg.Data = data
+	g, err := gateway.Open(cfg, &gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if code, _, errOut := runCLI(t, "migrate", "--from", data, "--to", url); code != exitUsage || !strings.Contains(errOut, "stop it first") {
+		t.Errorf("a folder in use: exit %d, %s", code, errOut)
 	}
 }

@@ -72,7 +72,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 			return failed(e, err)
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/as2", g.MeteredHandler("as2", station.Handler))
+		mux.Handle("/as2", g.MeteredHandler("as2", g.AcceptingHandler(station.Handler)))
 		mux.Handle("/", site.Handler())
 		services = append(services, g.HTTPService(mux))
 	}

@@ -18,4 +18,7 @@ var (
 	// ErrChanged means an applied migration's SQL differs from the one
 	// this program carries.
 	ErrChanged = errors.New("pgstore: applied migration changed")
+	// ErrCopyMismatch means a store copied into PostgreSQL differs from
+	// its bbolt source (a record missing, different or extra).
+	ErrCopyMismatch = errors.New("pgstore: copy differs from its source")
 )

@@ -33,6 +33,7 @@ type Server struct {
 	dir    string // temporary folder: data, socket, log
 	bin    string
 	port   int
+	opts   string              // the server's options, for a restart
 	cred   *syscall.Credential // nil: run as ourselves
 	admin  *pgx.Conn           // to the postgres database, for CREATE/DROP DATABASE
 	nextDB int
@@ -74,6 +75,9 @@ func (s *Server) Database(t testing.TB) string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.admin == nil {
+		t.Fatalf("pgtest: the server is stopped (Stop without Start)")
+	}
 	s.nextDB++
 	name := "t_" + strconv.Itoa(s.nextDB)
 	ctx := context.Background()
@@ -130,8 +134,8 @@ func (s *Server) start() error {
 		if s.port, err = freePort(); err != nil {
 			return err
 		}
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=60", s.port, s.dir)
-		out, err := s.command("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(s.dir, "log"), "-o", opts).CombinedOutput()
+		s.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=60", s.port, s.dir)
+		out, err := s.command("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(s.dir, "log"), "-o", s.opts).CombinedOutput()
 		if err == nil {
 			break
 		}
@@ -150,6 +154,51 @@ func (s *Server) start() error {
 	}
 	return nil
 }
+
+// Stop stops the server as an administrator's fast shutdown does: the
+// sessions are ended and new connections refused until Start. The data
+// stay. A test sees with it how its code meets a database gone away;
+// while it is stopped, the databases of ended tests are not dropped.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dir == "" {
+		return fmt.Errorf("pgtest: Stop: the server was not started")
+	}
+	if s.admin != nil {
+		s.admin.Close(context.Background())
+		s.admin = nil
+	}
+	if out, err := s.command("pg_ctl", "stop", "-w", "-m", "fast", "-D", filepath.Join(s.dir, "data")).CombinedOutput(); err != nil {
+		return fmt.Errorf("pgtest: pg_ctl stop: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// Start starts a server that Stop stopped, on the same port.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dir == "" || s.admin != nil {
+		return fmt.Errorf("pgtest: Start: the server was not stopped")
+	}
+	data := filepath.Join(s.dir, "data")
+	if out, err := s.command("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(s.dir, "log"), "-o", s.opts).CombinedOutput(); err != nil {
+		return fmt.Errorf("pgtest: pg_ctl start: %w\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, s.url("postgres"))
+	if err != nil {
+		return fmt.Errorf("pgtest: connecting: %w", err)
+	}
+	s.admin = admin
+	return nil
+}
+
+// Close stops the server and removes its folder: for a Server of one
+// test (Run does it for a package's).
+func (s *Server) Close() error { return s.stop() }
 
 // stop stops the server and removes its folder.
 func (s *Server) stop() error {

@@ -127,3 +127,37 @@ func TestServerDiesWithItsTests(t *testing.T) {
 	}
 	t.Errorf("%s still there after its test process died", dir)
 }
+
+// TestStopStart: a stopped server refuses connections and, started
+// again, serves the same databases on the same URL.
+func TestStopStart(t *testing.T) {
+	ctx := context.Background()
+	url := pg.Database(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)"); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := pgx.Connect(ctx, url); err == nil {
+		c.Close(ctx)
+		t.Fatal("connected to a stopped server")
+	}
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err = pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var x int
+	if err := conn.QueryRow(ctx, "SELECT x FROM kept").Scan(&x); err != nil || x != 7 {
+		t.Errorf("after the restart: %d %v", x, err)
+	}
+}

@@ -53,6 +53,15 @@ type Adopter interface {
 	Adopt(ctx context.Context, a inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error)
 }
 
+// Gate is an Inbox that can tell it takes no files now (its storage does
+// not answer): the server then refuses an upload when it is opened, with
+// ErrNotAccepting, instead of taking bytes it cannot store (an optional
+// ability, like Adopter). An upload under way when the inbox fails is
+// still kept for the sweep (ErrNotStored).
+type Gate interface {
+	Accepting(ctx context.Context) error
+}
+
 // Pickups is told when a partner has downloaded a whole file from out/.
 type Pickups interface {
 	PickedUp(partner, name string)

@@ -21,6 +21,9 @@ var (
 	// ErrNotStored: the inbox did not store an upload; the file is kept
 	// and offered again later.
 	ErrNotStored = fmt.Errorf("upload not stored, try again later: %w", pkgsftp.ErrSSHFxFailure)
+	// ErrNotAccepting: the inbox takes no files now (Gate); nothing was
+	// written.
+	ErrNotAccepting = fmt.Errorf("the server cannot store files now, try again later: %w", pkgsftp.ErrSSHFxFailure)
 	// ErrFailure: any other failure (details are logged, not sent).
 	ErrFailure = fmt.Errorf("failure: %w", pkgsftp.ErrSSHFxFailure)
 

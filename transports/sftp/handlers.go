@@ -54,6 +54,12 @@ func (ses *session) Filewrite(r *pkgsftp.Request) (_ io.WriterAt, err error) {
 	if pl.area != areaIn || pl.name == "" {
 		return nil, ErrDenied
 	}
+	if g := ses.s.gate; g != nil {
+		if err := g.Accepting(r.Context()); err != nil {
+			ses.log.Warn("sftp upload refused: the inbox takes no files now", "file", "/in/"+pl.name, "err", err)
+			return nil, ErrNotAccepting
+		}
+	}
 	if isTempName(pl.name) {
 		return ses.openPartial(pl, r.Pflags())
 	}

@@ -22,6 +22,7 @@ type Server struct {
 	accounts Accounts
 	inbox    Inbox
 	adopter  Adopter // the inbox, when it can adopt uploads; or nil
+	gate     Gate    // the inbox, when it can refuse files; or nil
 	pickups  Pickups
 	log      *slog.Logger
 
@@ -60,8 +61,9 @@ func New(cfg Config, accounts Accounts, in Inbox, pickups Pickups) (*Server, err
 		return nil, err
 	}
 	adopter, _ := in.(Adopter)
+	gate, _ := in.(Gate)
 	return &Server{
-		cfg: cfg, accounts: accounts, inbox: in, adopter: adopter, pickups: pickups, log: cfg.Logger,
+		cfg: cfg, accounts: accounts, inbox: in, adopter: adopter, gate: gate, pickups: pickups, log: cfg.Logger,
 		hostKeys: keys, dummyHash: []byte(dummyHash), failures: newFailures(time.Now),
 		passwordSlots: make(chan struct{}, max(1, runtime.NumCPU())),
 		handshakes:    make(chan struct{}, cfg.MaxHandshakes),

@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/dockside-edi/dockside/outbox"
+	pkgsftp "github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -398,5 +400,55 @@ func TestShutdownClosesConnections(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", e.addr); err == nil {
 		t.Error("still listening after the shutdown")
+	}
+}
+
+// gatedInbox is an inbox that takes no files while closed is set.
+type gatedInbox struct {
+	*fakeInbox
+	closed *atomic.Bool
+}
+
+var _ Gate = gatedInbox{}
+
+func (g gatedInbox) Accepting(context.Context) error {
+	if g.closed.Load() {
+		return errors.New("storage unavailable")
+	}
+	return nil
+}
+
+// TestGateRefusesUploadsAtOpen: while the inbox says it takes no files,
+// an upload (plain or partial) is refused when opened, with a message
+// saying to try again later, and nothing is written; reads still work;
+// once it takes files again uploads do too.
+func TestGateRefusesUploadsAtOpen(t *testing.T) {
+	fake := newFakeInbox()
+	var closed atomic.Bool
+	e := startServer(t, gatedInbox{fake, &closed}, nil)
+	u := newUser(t, "acme")
+	e.add(u, "acme")
+	c := e.client(t, u)
+	closed.Store(true)
+	for _, name := range []string{"/in/a.edi", "/in/a.part"} {
+		_, err := c.Create(name)
+		var se *pkgsftp.StatusError
+		if !errors.As(err, &se) || !strings.Contains(err.Error(), "cannot store files now, try again later") {
+			t.Errorf("create %s while the inbox is closed: %v", name, err)
+		}
+	}
+	if n := e.names(t, "acme", areaIn); len(n) != 0 {
+		t.Errorf("in/ holds %v after refused uploads", n)
+	}
+	if _, err := c.ReadDir("/in"); err != nil {
+		t.Errorf("listing while the inbox is closed: %v", err)
+	}
+	if !strings.Contains(e.logs.String(), "the inbox takes no files now") {
+		t.Error("the refusal is not logged")
+	}
+	closed.Store(false)
+	put(t, c, "/in/b.edi", []byte("ISA*b~"))
+	if got, _ := fake.snapshot(); len(got) != 1 || got[0].Name != "b.edi" {
+		t.Errorf("after the inbox opened again: %+v", got)
 	}
 }
