@@ -2,80 +2,64 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/web"
-	bolt "go.etcd.io/bbolt"
 )
-
-var bucketReservations = []byte("reservations") // key → reservationRecord JSON
 
 // Reservations allocates stock for portals and field sales through the
 // ledger: the check of available-to-promise and the allocation are one
 // ledger transaction (ledger.Movement.RequireAvailable), and the
 // idempotency key is the movement's source key, so a retried request
-// never allocates twice, even across a crash.
+// never allocates twice, even across a crash. Its records live in a
+// reservations.Store.
 type Reservations struct {
 	ledger *ledger.Ledger
-	db     *bolt.DB
+	store  reservations.Store
 	now    func() time.Time
 	g      *Gateway // set by BuildWeb: reservations with a ship-to are orders it routes
 }
 
 var _ web.Reservations = (*Reservations)(nil)
 
-type reservationRecord struct {
-	web.ReservationResult
-	Released time.Time `json:"released,omitempty"`
-	// Channel and ShipTo: a reservation with a ship-to is a line of
-	// the channel's order (Gateway.reserveOrder).
-	Channel string `json:"channel,omitempty"`
-	ShipTo  bool   `json:"ship_to,omitempty"`
-}
-
-// OpenReservations opens the reservation records in the data folder.
+// OpenReservations opens the reservation records in the data folder
+// (reservations.Bolt).
 func OpenReservations(data string, l *ledger.Ledger, now func() time.Time) (*Reservations, error) {
-	db, err := bolt.Open(filepath.Join(data, "reservations.db"), 0o640, &bolt.Options{Timeout: 5 * time.Second})
+	s, err := reservations.OpenBolt(data)
 	if err != nil {
-		return nil, fmt.Errorf("reservations: %w", err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(bucketReservations)
-		return err
-	}); err != nil {
-		db.Close()
 		return nil, err
 	}
-	return &Reservations{ledger: l, db: db, now: now}, nil
+	return NewReservations(s, l, now), nil
+}
+
+// NewReservations serves reservations kept in store (closed by Close).
+func NewReservations(store reservations.Store, l *ledger.Ledger, now func() time.Time) *Reservations {
+	return &Reservations{ledger: l, store: store, now: now}
 }
 
 // Close closes the records.
-func (r *Reservations) Close() error { return r.db.Close() }
+func (r *Reservations) Close() error { return r.store.Close() }
 
-func (r *Reservations) get(key string) (*reservationRecord, error) {
-	var rec *reservationRecord
-	err := r.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketReservations).Get([]byte(key))
-		if v == nil {
-			return nil
-		}
-		rec = &reservationRecord{}
-		return json.Unmarshal(v, rec)
-	})
-	return rec, err
+// get returns the record of key, nil when there is none.
+func (r *Reservations) get(ctx context.Context, key string) (*reservations.Record, error) {
+	rec, err := r.store.Get(ctx, key)
+	if errors.Is(err, reservations.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }
 
-func (r *Reservations) put(rec *reservationRecord) error {
-	v, err := json.Marshal(rec)
-	if err != nil {
-		return err
-	}
-	return r.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketReservations).Put([]byte(rec.Key), v) })
+// result is what the API answers for rec.
+func result(rec *reservations.Record) web.ReservationResult {
+	return web.ReservationResult{Key: rec.Key, SKU: rec.SKU, Location: rec.Location, Quantity: rec.Quantity, Order: rec.Order,
+		Available: rec.Available, Seq: rec.Seq, Created: rec.Created, Replayed: rec.Replayed}
 }
 
 // Reserve allocates res.Quantity when that much is available to promise.
@@ -84,7 +68,7 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 	if order == "" {
 		order = res.Key
 	}
-	if rec, err := r.get(res.Key); err != nil {
+	if rec, err := r.get(ctx, res.Key); err != nil {
 		return web.ReservationResult{}, err
 	} else if rec != nil {
 		if rec.SKU != res.SKU || rec.Location != res.Location || rec.Quantity != res.Quantity || rec.Order != order {
@@ -109,7 +93,7 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 				return web.ReservationResult{}, err
 			}
 		}
-		out := rec.ReservationResult
+		out := result(rec)
 		out.Replayed = true
 		return out, nil
 	}
@@ -154,24 +138,28 @@ func (r *Reservations) Reserve(ctx context.Context, res web.Reservation) (web.Re
 			return web.ReservationResult{}, err
 		}
 	}
-	rec := &reservationRecord{ReservationResult: web.ReservationResult{Key: res.Key, SKU: res.SKU, Location: res.Location,
+	rec := &reservations.Record{Key: res.Key, SKU: res.SKU, Location: res.Location,
 		Quantity: res.Quantity, Order: order, Available: bal.Available(), Seq: pr.Seq, Created: r.now().UTC(),
-		Replayed: len(pr.Duplicates) > 0}, Channel: res.Channel, ShipTo: shipTo}
-	if err := r.put(rec); err != nil {
+		Replayed: len(pr.Duplicates) > 0, Channel: res.Channel, ShipTo: shipTo}
+	if err := r.store.Create(ctx, *rec); errors.Is(err, reservations.ErrExists) {
+		// The same key asked at once elsewhere (another node) recorded it
+		// first: answer as for a retry.
+		return r.Reserve(ctx, res)
+	} else if err != nil {
 		return web.ReservationResult{}, err
 	}
-	return rec.ReservationResult, nil
+	return result(rec), nil
 }
 
 // releasedInLedger marks rec released (and records it) when the ledger
 // holds its release: Release posted it and stopped before its record.
-func (r *Reservations) releasedInLedger(ctx context.Context, rec *reservationRecord) error {
+func (r *Reservations) releasedInLedger(ctx context.Context, rec *reservations.Record) error {
 	ms, err := r.ledger.SourceMovements(ctx, []string{"api|release|" + rec.Key})
 	if err != nil || ms[0].ID == 0 {
 		return err
 	}
-	rec.Released = ms[0].Recorded.UTC()
-	return r.put(rec)
+	*rec, err = r.store.Release(ctx, rec.Key, ms[0].Recorded.UTC())
+	return err
 }
 
 // sameAllocation checks that the allocation the ledger holds under res's
@@ -189,7 +177,7 @@ func (r *Reservations) sameAllocation(ctx context.Context, res web.Reservation, 
 
 // Release frees what a reservation allocated.
 func (r *Reservations) Release(ctx context.Context, key string) error {
-	rec, err := r.get(key)
+	rec, err := r.get(ctx, key)
 	if err != nil {
 		return err
 	}
@@ -212,6 +200,6 @@ func (r *Reservations) Release(ctx context.Context, key string) error {
 			return err
 		}
 	}
-	rec.Released = r.now().UTC()
-	return r.put(rec)
+	_, err = r.store.Release(ctx, key, r.now().UTC())
+	return err
 }

@@ -21,15 +21,16 @@ import (
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	orderspg "github.com/dockside-edi/dockside/orders/postgres"
 	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
+	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
 	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
 // implementation, in the order they are applied.
 func schemaSets() []pgstore.Set {
-	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations,
+	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
 		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		clusterpg.Migrations}
+		reservationspg.Migrations}
 }
 
 func migrateCommand() *command {
