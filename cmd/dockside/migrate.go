@@ -9,29 +9,19 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/jackc/pgx/v5/pgxpool"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
-	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
-	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
-	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
-	orderspg "github.com/dockside-edi/dockside/orders/postgres"
-	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
-	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
-	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
-// implementation, in the order they are applied.
-func schemaSets() []pgstore.Set {
-	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
-		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations}
-}
+// implementation, in the order they are applied (gateway.Migrations).
+func schemaSets() []pgstore.Set { return gateway.Migrations() }
 
 func migrateCommand() *command {
 	return &command{name: "migrate", summary: "create or upgrade the PostgreSQL schema", run: runMigrate}
