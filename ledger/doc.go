@@ -46,5 +46,12 @@
 // transaction, the first time it is opened for writing; opened read-only
 // it is refused with ErrSchema until then.
 //
+// [Store] is what the gateway needs of a ledger; *Ledger is the bbolt
+// implementation, and package ledger/postgres keeps the same ledger in
+// PostgreSQL for several gateway nodes. Other stores apply the rules of
+// Post with the code the bbolt writer uses ([Prepare], [Stepper]), and the
+// contract suite ledger/ledgertest holds the behaviour every Store must
+// have.
+//
 // The package imports nothing else of Dockside; bbolt stays private to it.
 package ledger

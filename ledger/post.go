@@ -488,7 +488,7 @@ func (w *writer) apply(m *Movement, s *posState) *fieldError { return applyRules
 
 // ruleEnv is what the rules of Post use beside a position's state: the
 // allocations per order, and the position's timeline for a snapshot's
-// as-of figures. The bbolt writer is one; Step (for other stores) is the
+// as-of figures. The bbolt writer is one; Stepper (for other stores) is the
 // other.
 type ruleEnv interface {
 	// allocation returns what an order has allocated at a position, as

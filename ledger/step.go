@@ -1,9 +1,7 @@
 package ledger
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"time"
 )
 
@@ -124,8 +122,7 @@ func (p *Prepared) SourceKeys() []string {
 
 // Needs returns what a store must load to step the movements that are
 // not duplicates (dup marks those whose source key the store holds; nil
-// means none): the positions, in (SKU, location) order, which is the
-// order to lock them in; the allocations; and the snapshot times.
+// means none): the positions, the allocations, and the snapshot times.
 func (p *Prepared) Needs(dup func(i int) bool) (positions []Position, allocs []OrderAllocation, snaps []SnapshotTime) {
 	posSet := make(map[Position]struct{})
 	allocSet := make(map[OrderAllocation]struct{})
@@ -152,18 +149,10 @@ func (p *Prepared) Needs(dup func(i int) bool) (positions []Position, allocs []O
 	for pos := range posSet {
 		positions = append(positions, pos)
 	}
-	slices.SortFunc(positions, comparePositions)
 	for a := range allocSet {
 		allocs = append(allocs, a)
 	}
-	slices.SortFunc(allocs, func(a, b OrderAllocation) int {
-		return cmp.Or(comparePositions(a.Position, b.Position), cmp.Compare(a.Order, b.Order))
-	})
 	return positions, allocs, snaps
-}
-
-func comparePositions(a, b Position) int {
-	return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
 }
 
 // StepInput is what the store loaded for a Stepper: the state of
@@ -199,41 +188,37 @@ type StepOutput struct {
 
 // Stepper applies the documents of one transaction, one after the other,
 // to the state a store loaded, with the rules of Post: as if each had
-// been posted alone, in order. A document that fails changes nothing, and
-// the following ones are applied as if it had not been posted.
+// been posted alone, in order. When a document fails, the Stepper is
+// spent: start a new one on the same input and step the documents again
+// without the failed one (the input is only read, and stepping is cheap
+// beside the store's round trips), so the others are applied as if it
+// had not been posted.
 type Stepper struct {
 	in       *StepInput
 	recorded time.Time
 	seq, id  uint64
 	states   map[Position]*posState
 	allocs   map[OrderAllocation]int64
-	pending  map[Position][]tlEntry
-	sources  map[string]struct{} // source keys recorded by this transaction
-	changed  map[Position]struct{}
-
-	// The document being applied: what it changed, to undo on failure.
-	undoStates  map[Position]*posState // the state before (nil: none loaded)
-	undoAllocs  map[OrderAllocation]undoAlloc
-	undoPending map[Position]int
-}
-
-type undoAlloc struct {
-	n   int64
-	had bool
+	pending  map[Position][]tlEntry // movements of this transaction, when a snapshot needs them
+	sources  map[string]struct{}    // source keys recorded by earlier documents, once there are two
+	done     []*StepOutput          // the documents applied
+	spent    bool
 }
 
 // NewStepper starts a transaction's documents on loaded state.
 func NewStepper(in *StepInput) *Stepper {
-	return &Stepper{
+	st := &Stepper{
 		in: in, recorded: in.Recorded.Round(0).UTC(), seq: in.Seq, id: in.ID,
-		states: make(map[Position]*posState), allocs: make(map[OrderAllocation]int64),
-		pending: make(map[Position][]tlEntry), sources: make(map[string]struct{}),
-		changed: make(map[Position]struct{}),
+		states: make(map[Position]*posState, len(in.Positions)), allocs: make(map[OrderAllocation]int64),
 	}
+	if len(in.Later) > 0 {
+		st.pending = make(map[Position][]tlEntry)
+	}
+	return st
 }
 
-// Seq and ID return the next sequence number and movement ID: after the
-// transaction, what the store records as its last ones plus one.
+// Seq returns the next sequence number: after the transaction, what the
+// store records as its last one plus one.
 func (st *Stepper) Seq() uint64 { return st.seq }
 
 // ID returns the next movement ID.
@@ -248,12 +233,7 @@ func (st *Stepper) allocation(sku, loc, order string) (int64, error) {
 }
 
 func (st *Stepper) setAllocation(sku, loc, order string, n int64) {
-	k := OrderAllocation{Position{sku, loc}, order}
-	if _, ok := st.undoAllocs[k]; !ok {
-		old, had := st.allocs[k]
-		st.undoAllocs[k] = undoAlloc{old, had}
-	}
-	st.allocs[k] = n
+	st.allocs[OrderAllocation{Position{sku, loc}, order}] = n
 }
 
 func (st *Stepper) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
@@ -270,57 +250,58 @@ func (st *Stepper) asOf(sku, loc string, s *posState, at int64) (Quantities, err
 	return s.q.sub(later), nil
 }
 
-// state returns the position's state for the document being applied,
-// keeping what it was for undo.
-func (st *Stepper) state(pos Position) *posState {
-	s, ok := st.states[pos]
-	if _, saved := st.undoStates[pos]; !saved {
-		if ok {
-			before := *s
-			st.undoStates[pos] = &before
-		} else {
-			st.undoStates[pos] = nil
+// recordedHere reports whether an earlier document of the transaction
+// recorded key.
+func (st *Stepper) recordedHere(key string) bool {
+	if len(st.done) == 0 {
+		return false
+	}
+	if st.sources == nil {
+		st.sources = make(map[string]struct{})
+		for _, o := range st.done {
+			for i := range o.Movements {
+				st.sources[o.Movements[i].SourceKey] = struct{}{}
+			}
 		}
-		st.undoPending[pos] = len(st.pending[pos])
 	}
-	if !ok {
-		stored := st.in.Positions[pos]
-		ns := stored.state()
-		s = &ns
-		st.states[pos] = s
-	}
-	return s
+	_, ok := st.sources[key]
+	return ok
 }
 
 // Step applies one prepared document; dup marks the movements whose
 // source key the store held before the transaction (nil: none). It
-// returns a *MovementError when the document cannot be posted: then
-// nothing of it is applied.
+// returns a *MovementError when the document cannot be posted; the
+// Stepper is then spent (see Stepper).
 func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
-	st.undoStates = make(map[Position]*posState)
-	st.undoAllocs = make(map[OrderAllocation]undoAlloc)
-	st.undoPending = make(map[Position]int)
+	if st.spent {
+		return nil, fmt.Errorf("ledger: a Stepper is spent after a document fails")
+	}
 	out := &StepOutput{Result: PostResult{Recorded: st.recorded}}
 	id := st.id
-	var docKeys []string
 	for i := range p.Movements {
 		key := p.Movements[i].SourceKey
-		_, inTx := st.sources[key]
-		if p.Repeats[i] || inTx || (dup != nil && dup[i]) {
+		if p.Repeats[i] || (dup != nil && dup[i]) || st.recordedHere(key) {
 			out.Result.Duplicates = append(out.Result.Duplicates, key)
 			continue
 		}
 		m := p.Movements[i]
 		m.ID, m.Seq, m.Recorded, m.Document = id, st.seq, st.recorded, p.Key
 		pos := Position{m.SKU, m.Location}
-		s := st.state(pos)
+		s, ok := st.states[pos]
+		if !ok {
+			stored := st.in.Positions[pos]
+			ns := stored.state()
+			s = &ns
+			st.states[pos] = s
+		}
 		if fe := applyRules(&m, s, st); fe != nil {
-			st.undo()
+			st.spent = true
 			return nil, &MovementError{Document: p.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
 		}
-		st.pending[pos] = append(st.pending[pos], tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
+		if st.pending != nil {
+			st.pending[pos] = append(st.pending[pos], tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
+		}
 		out.Movements = append(out.Movements, m)
-		docKeys = append(docKeys, key)
 		if m.Absorbed {
 			out.Result.Absorbed = append(out.Result.Absorbed, m.SourceKey)
 		}
@@ -334,12 +315,12 @@ func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
 	if len(out.Movements) == 0 {
 		return out, nil
 	}
-	for _, k := range docKeys {
-		st.sources[k] = struct{}{}
+	if st.sources != nil {
+		for i := range out.Movements {
+			st.sources[out.Movements[i].SourceKey] = struct{}{}
+		}
 	}
-	for pos := range st.undoStates {
-		st.changed[pos] = struct{}{}
-	}
+	st.done = append(st.done, out)
 	out.Result.Seq = st.seq
 	out.Result.FirstID, out.Result.LastID = st.id, id-1
 	st.seq++
@@ -347,34 +328,14 @@ func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
 	return out, nil
 }
 
-// undo takes back what the document being applied changed.
-func (st *Stepper) undo() {
-	for pos, before := range st.undoStates {
-		if before == nil {
-			delete(st.states, pos)
-		} else {
-			st.states[pos] = before
-		}
-		st.pending[pos] = st.pending[pos][:st.undoPending[pos]]
-	}
-	for k, u := range st.undoAllocs {
-		if u.had {
-			st.allocs[k] = u.n
-		} else {
-			delete(st.allocs, k)
-		}
-	}
-}
-
 // Changed returns the new states of the positions the transaction
-// changed, in (SKU, location) order, and its new allocations.
+// changed, and its new allocations.
 func (st *Stepper) Changed() (positions []Position, states []PositionState, allocs map[OrderAllocation]int64) {
-	for pos := range st.changed {
+	positions = make([]Position, 0, len(st.states))
+	states = make([]PositionState, 0, len(st.states))
+	for pos, s := range st.states {
 		positions = append(positions, pos)
-	}
-	slices.SortFunc(positions, comparePositions)
-	for _, pos := range positions {
-		states = append(states, positionState(st.states[pos]))
+		states = append(states, positionState(s))
 	}
 	return positions, states, st.allocs
 }

@@ -9,7 +9,7 @@ import (
 // bbolt file (*Ledger) or a database shared by several gateway nodes
 // (package ledger/postgres). Every implementation has the semantics the
 // contract suite ledger/ledgertest defines, which are those documented on
-// *Ledger's methods; the rules of Post are shared code ([Step]).
+// *Ledger's methods; the rules of Post are shared code ([Prepare], [Stepper]).
 type Store interface {
 	// Post records one document's movements, all or nothing.
 	Post(ctx context.Context, doc Document) (PostResult, error)

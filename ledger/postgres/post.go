@@ -52,12 +52,23 @@ func (s *Store) Post(ctx context.Context, doc ledger.Document) (ledger.PostResul
 	return r.res, r.err
 }
 
+// gatherWait is how long a committer waits for stragglers when it has
+// gathered fewer documents than it committed recently.
+const gatherWait = time.Millisecond
+
 // committer takes posting requests and commits them in groups: whatever
 // has queued up while the previous transaction was running goes into the
 // next, so concurrent posters share one transaction, its locks and its
-// commit.
+// commit. When several have been posting (one of the last eight
+// transactions had more documents than have queued now), it waits up to
+// gatherWait for the others to come back: a transaction costs round
+// trips and a WAL flush whatever it holds.
 func (s *Store) committer() {
-	for {
+	timer := time.NewTimer(gatherWait)
+	timer.Stop()
+	var recent [8]int
+	for c := 0; ; c++ {
+		last := max(recent[0], recent[1], recent[2], recent[3], recent[4], recent[5], recent[6], recent[7], 1)
 		var first *request
 		select {
 		case first = <-s.reqs:
@@ -66,16 +77,35 @@ func (s *Store) committer() {
 		}
 		batch := []*request{first}
 		n := len(first.prep.Movements)
+		waited := false
 	gather:
 		for n < s.opts.MaxBatchMovements {
 			select {
 			case r := <-s.reqs:
 				batch = append(batch, r)
 				n += len(r.prep.Movements)
+				continue
 			default:
-				break gather
 			}
+			if waited || len(batch) >= last {
+				break
+			}
+			waited = true
+			timer.Reset(gatherWait)
+			for len(batch) < last && n < s.opts.MaxBatchMovements {
+				select {
+				case r := <-s.reqs:
+					batch = append(batch, r)
+					n += len(r.prep.Movements)
+				case <-timer.C:
+					break gather
+				case <-s.quit:
+					break gather
+				}
+			}
+			timer.Stop()
 		}
+		recent[c%len(recent)] = len(batch)
 		s.commit(batch)
 	}
 }
@@ -99,16 +129,12 @@ func (s *Store) commit(batch []*request) {
 	}
 }
 
-// tryCommit runs the batch's transaction, in three or four round trips:
+// tryCommit runs the batch's transaction, in two or three round trips:
 //
-//  1. begin; which source keys are recorded already (the unique
-//     constraint on ledger_movements is what guarantees it: a key another
-//     transaction records meanwhile fails this one's insert, and it runs
-//     again); lock the stored positions the movements touch, in (SKU,
-//     location) order, so two transactions never wait on each other in a
-//     cycle (positions not found are created by the write: a transaction
-//     that creates one first makes this one's insert fail, and it runs
-//     again); lock the change sequence (ledger_head);
+//  1. begin; lock the change sequence (ledger_head, until commit), which
+//     every posting transaction of every node takes first: the ledger's
+//     writer lock; then read which source keys are recorded, and the
+//     stored positions the movements touch;
 //  2. when needed, the allocations and, for snapshots, the sums of the
 //     stored movements effective after them;
 //  3. apply the documents with the ledger's rules (ledger.Stepper), in
@@ -118,10 +144,15 @@ func (s *Store) commit(batch []*request) {
 //     postings and the sequence, and commit.
 //
 // Documents that fail the rules get their error and take no part in the
-// writes. The sequence lock is held from step 1 to the commit: postings
-// commit in sequence order, which makes the sequence gap-free and ordered
-// for readers, at the price of serializing posting transactions across
-// all nodes (a transaction carries many documents: group commit).
+// writes. Holding the sequence lock from the start serializes posting
+// transactions across all nodes: what step 1 reads cannot change before
+// the commit, postings commit in sequence order (the sequence is
+// gap-free and ordered for readers), and no transaction waits on another
+// in a cycle. The unique constraints (source keys, positions) stay the
+// guarantee underneath: should a write slip past the lock, its insert
+// fails and the transaction runs again. Concurrent posters of one Store
+// share a transaction (group commit), which is what keeps the throughput
+// up.
 func (s *Store) tryCommit(batch []*request) (err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CommitTimeout)
 	defer cancel()
@@ -157,7 +188,11 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 		Later:       map[ledger.SnapshotTime]ledger.Quantities{},
 	}
 	ids := make(map[ledger.Position]int64, len(posSet))
-	stored, seq, lastID, err := begin(ctx, conn, keys, sortedPositions(posSet), ids, in.Positions)
+	ps := make([]ledger.Position, 0, len(posSet))
+	for p := range posSet {
+		ps = append(ps, p)
+	}
+	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, in.Positions)
 	if err != nil {
 		return err
 	}
@@ -190,19 +225,28 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	// 3. The rules.
 	in.Recorded = s.opts.Now()
 	in.Seq, in.ID = uint64(seq)+1, uint64(lastID)+1
-	st := ledger.NewStepper(in)
+	var st *ledger.Stepper
 	var outs []*ledger.StepOutput
 	results := make([]ledger.PostResult, len(batch))
 	errs := make([]error, len(batch))
-	for i, r := range batch {
-		out, err := st.Step(r.prep, dups[i])
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		results[i] = out.Result
-		if len(out.Movements) > 0 {
-			outs = append(outs, out)
+	for again := true; again; {
+		// A document that fails spends the Stepper: step the others again.
+		again = false
+		st = ledger.NewStepper(in)
+		outs = outs[:0]
+		for i, r := range batch {
+			if errs[i] != nil {
+				continue
+			}
+			out, err := st.Step(r.prep, dups[i])
+			if err != nil {
+				errs[i], again = err, true
+				break
+			}
+			results[i] = out.Result
+			if len(out.Movements) > 0 {
+				outs = append(outs, out)
+			}
 		}
 	}
 

@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/jackc/pgx/v5"
@@ -15,25 +13,14 @@ import (
 // with COPY rather than from arrays in its last round trip.
 const copyMin = 2000
 
-func sortedPositions(set map[ledger.Position]struct{}) []ledger.Position {
-	out := make([]ledger.Position, 0, len(set))
-	for p := range set {
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b ledger.Position) int {
-		return cmp.Or(cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
-	})
-	return out
-}
-
-// begin starts the transaction in one round trip: which of keys are
-// recorded source keys; the stored positions among ps (sorted), locked
-// with SELECT … FOR UPDATE in (SKU, location) order, so every transaction
-// locks in the same order and none waits on another in a cycle, with
-// their ids and states; the change sequence and last movement ID, locked
-// until commit. Positions not found are new: the write creates them, and
-// a transaction that creates one meanwhile makes this one's insert fail
-// (it then runs again).
+// begin starts the transaction in one round trip: it locks the change
+// sequence (the one row of ledger_head, until commit), then reads which
+// of keys are recorded source keys and the stored positions among ps with
+// their ids and states. Every posting transaction of every node takes
+// that lock first, so it is the ledger's writer lock: what these reads see
+// cannot change before this transaction commits (READ COMMITTED: each
+// statement sees what committed before it began, and every earlier
+// posting has). Positions not found are new.
 func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids map[ledger.Position]int64,
 	into map[ledger.Position]ledger.PositionState) (stored map[string]struct{}, seq, lastID int64, err error) {
 	skus, locs := make([]string, len(ps)), make([]string, len(ps))
@@ -42,13 +29,12 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
 	b.Queue(`SELECT m.source_key FROM unnest($1::text[]) AS u(k)
 		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
 	b.Queue(`SELECT p.id, `+positionColumns+`
 		FROM ledger_positions p JOIN unnest($1::text[], $2::text[]) AS u(sku, loc)
-			ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"
-		ORDER BY p.sku, p.location FOR UPDATE OF p`, skus, locs)
-	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
+			ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`, skus, locs)
 	br := conn.SendBatch(ctx, b)
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {
@@ -57,6 +43,9 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 	}()
 	if _, err := br.Exec(); err != nil {
 		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
+	}
+	if err := br.QueryRow().Scan(&seq, &lastID); err != nil {
+		return nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
 	}
 	rows, err := br.Query()
 	if err != nil {
@@ -90,9 +79,6 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, 0, fmt.Errorf("locking positions: %w", err)
-	}
-	if err := br.QueryRow().Scan(&seq, &lastID); err != nil {
-		return nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
 	}
 	return stored, seq, lastID, nil
 }
