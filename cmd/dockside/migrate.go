@@ -139,8 +139,9 @@ func storeCopies() []storeCopy {
 	}
 }
 
-// notCopied are the stores of a bbolt gateway that have no PostgreSQL
-// implementation yet: `migrate --from` says it leaves them.
+// notCopied are the stores of a bbolt gateway that `migrate --from` does
+// not copy yet (no PostgreSQL store, or no CopyFrom): it says it leaves
+// them.
 var notCopied = []string{"ledger", "outbox", "broadcast", "orders", "as2", "divergence", "reservations"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
@@ -159,7 +160,7 @@ func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) in
 		}
 		fmt.Fprintln(e.Stdout, r)
 	}
-	fmt.Fprintf(e.Stdout, "copied and verified: %d stores; not copied (no PostgreSQL store yet): %s\n",
+	fmt.Fprintf(e.Stdout, "copied and verified: %d stores; not copied yet: %s\n",
 		len(storeCopies()), strings.Join(notCopied, ", "))
 	return exitOK
 }

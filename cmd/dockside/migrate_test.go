@@ -118,7 +118,7 @@ func TestMigrateFrom(t *testing.T) {
 	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
 	if code != exitOK || !strings.Contains(out, "audit: 3 records, 3 copied now, 0 already present, 3 verified equal") ||
 		!strings.Contains(out, "inbox: 5 records, 5 copied now, 0 already present, 5 verified equal") ||
-		!strings.Contains(out, "not copied (no PostgreSQL store yet): ledger") {
+		!strings.Contains(out, "not copied yet: ledger") {
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, "migrate", "--from", data, "--to", url)
