@@ -202,3 +202,21 @@ func (s *BoltStore) Track(rows []Row, now time.Time) error {
 func (r *Row) Key() string {
 	return strings.Join([]string{string(r.Kind), r.Partner, r.SKU, r.Location}, "\x00")
 }
+
+// Tracked returns when each divergence still tracked was first seen, by
+// Row.Key: with Reported, everything the store holds (for a copy into
+// another implementation, `dockside migrate --from`).
+func (s *BoltStore) Tracked() (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSince).ForEach(func(k, v []byte) error {
+			t, err := time.Parse(time.RFC3339Nano, string(v))
+			if err != nil {
+				return fmt.Errorf("divergence: since of %q: %w", k, err)
+			}
+			out[string(k)] = t
+			return nil
+		})
+	})
+	return out, err
+}

@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/web"
 )
 
@@ -161,5 +163,38 @@ func TestReservationCrashWindows(t *testing.T) {
 	}
 	if b := balance(t, g, "A", "dallas"); b.Allocated != 3 {
 		t.Errorf("allocated %d, want 3", b.Allocated)
+	}
+}
+
+// TestReservationSameKeyAtOnce: requests with one Idempotency-Key at
+// once, through two Reservations sharing one store (as two nodes share
+// PostgreSQL), allocate once and all answer the same reservation.
+func TestReservationSameKeyAtOnce(t *testing.T) {
+	g, _ := openTest(t, nil)
+	ctx := context.Background()
+	g.Ledger.Post(ctx, ledger.Document{Key: "stock", Movements: []ledger.Movement{{SourceKey: "stock", SKU: "A", Location: "dallas", Kind: ledger.KindReceipt, Quantity: 10}}})
+	store, err := reservations.OpenBolt(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := []*Reservations{NewReservations(store, g.Ledger, g.Now), NewReservations(store, g.Ledger, g.Now)}
+	defer nodes[0].Close()
+	const n = 8
+	results := make([]web.ReservationResult, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results[i], errs[i] = nodes[i%2].Reserve(ctx, web.Reservation{Key: "k1", SKU: "A", Location: "dallas", Quantity: 3})
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || results[i].Seq != results[0].Seq || results[i].Quantity != 3 {
+			t.Errorf("request %d: %+v %v", i, results[i], errs[i])
+		}
+	}
+	if b := balance(t, g, "A", "dallas"); b.Allocated != 3 {
+		t.Errorf("allocated %d, want 3 once", b.Allocated)
 	}
 }

@@ -50,3 +50,11 @@ type Store interface {
 	// Close closes the store.
 	Close() error
 }
+
+// Equal reports whether r and o are the same record, times compared as
+// instants.
+func (r Record) Equal(o Record) bool {
+	tr, to, rr, ro := r.Created, o.Created, r.Released, o.Released
+	r.Created, o.Created, r.Released, o.Released = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return r == o && tr.Equal(to) && rr.Equal(ro)
+}

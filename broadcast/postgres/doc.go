@@ -13,4 +13,7 @@
 // broadcast.Store takes no context: every call is bounded by a timeout
 // of its own. The schema is Migrations; Open refuses a database not
 // migrated to it (run `dockside migrate`).
+//
+// CopyFrom copies a bbolt broadcast store into the database, verified and
+// resumable (`dockside migrate --from`).
 package postgres

@@ -9,14 +9,26 @@ import (
 	"strings"
 
 	"github.com/dockside-edi/dockside/audit"
+	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/orders"
+	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/reservations"
+	"github.com/dockside-edi/dockside/transports/as2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
+	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
+	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	orderspg "github.com/dockside-edi/dockside/orders/postgres"
+	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
+	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
+	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
@@ -136,13 +148,111 @@ func storeCopies() []storeCopy {
 			defer dst.Close()
 			return inboxpg.CopyFrom(ctx, src, dst)
 		}},
+		{"outbox", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, filepath.Join("outbox", "outbox.db")) {
+				return pgstore.CopyReport{Store: "outbox"}, nil
+			}
+			src, err := outbox.Open(filepath.Join(data, "outbox"), nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := outboxpg.Open(ctx, pool, nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer dst.Close()
+			return outboxpg.CopyFrom(ctx, src, dst)
+		}},
+		{"broadcast", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "broadcast.db") {
+				return pgstore.CopyReport{Store: "broadcast"}, nil
+			}
+			src, err := broadcast.OpenStore(data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := broadcastpg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return broadcastpg.CopyFrom(ctx, src, dst)
+		}},
+		{"orders", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "orders.db") {
+				return pgstore.CopyReport{Store: "orders"}, nil
+			}
+			src, err := orders.OpenBoltReadOnly(filepath.Join(data, "orders.db"))
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := orderspg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return orderspg.CopyFrom(ctx, src, dst)
+		}},
+		{"divergence", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "divergence.db") {
+				return pgstore.CopyReport{Store: "divergence"}, nil
+			}
+			src, err := divergence.OpenStore(data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := divergencepg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return divergencepg.CopyFrom(ctx, src, dst)
+		}},
+		{"as2", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, filepath.Join("as2", "as2.db")) {
+				return pgstore.CopyReport{Store: "as2"}, nil
+			}
+			src, err := as2.OpenStore(filepath.Join(data, "as2"))
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := as2pg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return as2pg.CopyFrom(ctx, src, dst)
+		}},
+		{"reservations", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			if absent(data, "reservations.db") {
+				return pgstore.CopyReport{Store: "reservations"}, nil // never served a reservation
+			}
+			src, err := reservations.OpenBolt(data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := reservationspg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return reservationspg.CopyFrom(ctx, src, dst)
+		}},
 	}
+}
+
+// absent reports whether the data folder lacks file: a store the
+// gateway never opened, with nothing to copy.
+func absent(data, file string) bool {
+	_, err := os.Stat(filepath.Join(data, file))
+	return errors.Is(err, os.ErrNotExist)
 }
 
 // notCopied are the stores of a bbolt gateway that `migrate --from` does
 // not copy yet (no PostgreSQL store, or no CopyFrom): it says it leaves
 // them.
-var notCopied = []string{"ledger", "outbox", "broadcast", "orders", "as2", "divergence", "reservations"}
+var notCopied = []string{"ledger"}
 
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {

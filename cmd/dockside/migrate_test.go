@@ -17,6 +17,8 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgtest"
+	"github.com/dockside-edi/dockside/outbox"
+	"github.com/dockside-edi/dockside/reservations"
 )
 
 var pg pgtest.Server
@@ -102,14 +104,28 @@ func bboltGateway(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	for i := range 2 {
+		if _, err := g.Outbox.Enqueue(&outbox.Message{Key: fmt.Sprint("advice-", i), Partner: "shopmart", Kind: "846"}, []byte("ISA")); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := reservations.OpenBolt(cfg.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	if err := res.Create(ctx, reservations.Record{Key: "r1", SKU: "WIDGET-RED", Location: "dallas", Quantity: 2, Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	return cfg.Data
 }
 
-// TestMigrateFrom: migrate --from copies a bbolt gateway's inbox and
-// audit log into PostgreSQL and verifies them; a second run copies
+// TestMigrateFrom: migrate --from copies a bbolt gateway's stores (here
+// inbox, audit log, outbox, reservations hold records) into PostgreSQL
+// and verifies them; a second run copies
 // nothing; a folder that is no gateway's, or one still served, is
 // refused with the reason.
 func TestMigrateFrom(t *testing.T) {
@@ -118,12 +134,16 @@ func TestMigrateFrom(t *testing.T) {
 	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
 	if code != exitOK || !strings.Contains(out, "audit: 3 records, 3 copied now, 0 already present, 3 verified equal") ||
 		!strings.Contains(out, "inbox: 5 records, 5 copied now, 0 already present, 5 verified equal") ||
+		!strings.Contains(out, "outbox: 2 records, 2 copied now, 0 already present, 2 verified equal") ||
+		!strings.Contains(out, "reservations: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
+		!strings.Contains(out, "copied and verified: 8 stores") ||
 		!strings.Contains(out, "not copied yet: ledger") {
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, "migrate", "--from", data, "--to", url)
 	if code != exitOK || !strings.Contains(out, "inbox: 5 records, 0 copied now, 5 already present, 5 verified equal") ||
-		!strings.Contains(out, "audit: 3 records, 0 copied now, 3 already present") {
+		!strings.Contains(out, "audit: 3 records, 0 copied now, 3 already present") ||
+		!strings.Contains(out, "outbox: 2 records, 0 copied now, 2 already present, 2 verified equal") {
 		t.Errorf("second run: exit %d\n%s%s", code, out, errOut)
 	}
 	ctx := context.Background()

@@ -8,4 +8,7 @@
 // so two nodes tracking at once keep the earlier one. Times are kept
 // to the microsecond. The schema is Migrations; Open refuses a database
 // not migrated to it (run `dockside migrate`).
+//
+// CopyFrom copies a bbolt divergence store into the database, verified and
+// resumable (`dockside migrate --from`).
 package postgres

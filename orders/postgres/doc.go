@@ -10,4 +10,7 @@
 //
 // The schema is Migrations; Open refuses a database not migrated to it
 // (run `dockside migrate`).
+//
+// CopyFrom copies a bbolt order book into the database, verified and
+// resumable (`dockside migrate --from`).
 package postgres

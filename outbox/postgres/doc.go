@@ -29,4 +29,7 @@
 // from the state index, overdue acknowledgements from the partial index
 // of pending ones. The schema is Migrations; Open refuses a database
 // not migrated to it (run `dockside migrate`).
+//
+// CopyFrom copies a bbolt outbox into the database, verified and
+// resumable (`dockside migrate --from`).
 package postgres

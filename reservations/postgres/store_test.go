@@ -11,6 +11,7 @@ import (
 	"github.com/dockside-edi/dockside/internal/pgtest"
 	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/reservations/reservationstest"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var pg pgtest.Server
@@ -39,3 +40,5 @@ func TestOpenRefusesUnmigrated(t *testing.T) {
 		t.Errorf("Open on an empty database: %v", err)
 	}
 }
+
+func pgstoretestMigrated(t *testing.T) *pgxpool.Pool { return pgstoretest.Migrated(t, &pg, Migrations) }

@@ -12,4 +12,7 @@
 //
 // The schema is Migrations; Open refuses a database not migrated to it
 // (run `dockside migrate`).
+//
+// CopyFrom copies a bbolt AS2 store into the database, verified and
+// resumable (`dockside migrate --from`).
 package postgres
