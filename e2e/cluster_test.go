@@ -322,3 +322,75 @@ func writeWide856(t *testing.T, path string, items, control int) {
 		t.Fatal(err)
 	}
 }
+
+// TestClusterLeaderKilledMidBroadcast kills the leader with SIGKILL while
+// a stock change waits for its near-real-time advice (2 s debounce):
+// another node takes the leader lease over and the marketplace is told,
+// each advice delivered once.
+func TestClusterLeaderKilledMidBroadcast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three serve processes")
+	}
+	nodes := startCluster(t, true)
+	leader := -1
+	nodes[1].waitFor("a leader", 30*time.Second, func() bool {
+		for i, n := range nodes {
+			log, _ := os.ReadFile(filepath.Join(n.dir, "server.log"))
+			before := 0
+			if i == 0 {
+				before = 1 // the first node's first start, stopped since
+			}
+			if strings.Count(string(log), "leader: took the lease") > before {
+				leader = i
+				return true
+			}
+		}
+		return false
+	})
+	other := nodes[(leader+1)%3]
+	other.sftp("put " + filepath.Join(other.repo, "examples/samples/acme-3pl/inventory-846.edi") + " in/inventory-846.edi")
+	other.waitFor("the 846 posted", 60*time.Second, func() bool {
+		for _, m := range other.allMessages() {
+			if m.Name == "inventory-846.edi" && m.State == inbox.Done {
+				return true
+			}
+		}
+		return false
+	})
+	nodes[leader].kill()
+	killed := time.Now()
+	first := nodes[0]
+	other.waitFor("the marketplace told after the leader died", 120*time.Second, func() bool { return len(first.lastAdvice()) > 0 })
+	t.Logf("marketplace told %s after the kill", time.Since(killed).Round(time.Second))
+	took := 0
+	for i, n := range nodes {
+		if i == leader {
+			continue
+		}
+		log, _ := os.ReadFile(filepath.Join(n.dir, "server.log"))
+		took += strings.Count(string(log), "leader: took the lease")
+	}
+	if took == 0 {
+		t.Error("no surviving node took the leader lease")
+	}
+	time.Sleep(4 * time.Second) // a second sender would have sent by now
+	var delivered int
+	for _, m := range other.outboxMessages() {
+		if m.Partner == "shopmart" && m.Kind == "846" && m.State == outbox.Delivered {
+			delivered++
+		}
+	}
+	got, err := first.channelInbox.List(inbox.Filter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d advice messages delivered, %d received by the marketplace", delivered, len(got))
+	if delivered == 0 || len(got) != delivered {
+		t.Errorf("the marketplace received %d advice messages, the outbox delivered %d", len(got), delivered)
+	}
+	for i, n := range nodes {
+		if i != leader {
+			n.stop()
+		}
+	}
+}
