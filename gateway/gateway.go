@@ -34,7 +34,9 @@ type Options struct {
 }
 
 // Gateway holds the stores and the partner profiles, and processes what
-// the inbox receives.
+// the inbox receives. The stores are the owning packages' interfaces,
+// opened from Config.Storage: bbolt files in the data folder, or the
+// PostgreSQL database several nodes share (see openStores).
 type Gateway struct {
 	Config *Config
 	Ledger ledger.Store
@@ -43,7 +45,7 @@ type Gateway struct {
 	Specs  *specs.Catalog
 	// Advice builds and sends partners' inventory advice.
 	Advice *broadcast.Broadcaster
-	// Audit is the log of operator actions (data/audit.db).
+	// Audit is the log of operator actions (data/audit.db on bbolt).
 	Audit audit.Store
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
