@@ -518,7 +518,7 @@ func applyRules(m *Movement, s *posState, w ruleEnv) *fieldError {
 	var alloc int64      // the allocation before m
 	switch {
 	case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
-		order, useOrder = m.Reference.Order, m.Reference.Order != ""
+		order, useOrder = movementOrder(m)
 	case m.Kind == KindSnapshot && m.Bucket == BucketAllocated:
 		order, useOrder = "", true
 	}
@@ -624,6 +624,14 @@ func applyRules(m *Movement, s *posState, w ruleEnv) *fieldError {
 	s.seq = m.Seq
 	m.Delta = d
 	return nil
+}
+
+// movementOrder returns the allocation a shipment, allocation or release
+// changes (the key applyRules reads and writes it under), and whether it
+// names one. Stores load allocations by this key (Prepared.Needs), so it
+// is the one place that says what identifies an order's allocation.
+func movementOrder(m *Movement) (string, bool) {
+	return m.Reference.Order, m.Reference.Order != ""
 }
 
 // absorb zeroes the changes of d to buckets whose newest applied snapshot

@@ -58,9 +58,9 @@ func positionState(s *posState) PositionState {
 	return p
 }
 
-// OrderAllocation names an order's allocation at a position. Order ""
-// is the position's unnamed slot, where allocated snapshots' adjustments
-// go.
+// OrderAllocation names an order's allocation at a position: Order is
+// the key the rules keep it under (movementOrder). Order "" is the
+// position's unnamed slot, where allocated snapshots' adjustments go.
 type OrderAllocation struct {
 	Position
 	Order string
@@ -135,8 +135,8 @@ func (p *Prepared) Needs(dup func(i int) bool) (positions []Position, allocs []O
 		posSet[pos] = struct{}{}
 		switch {
 		case m.Kind == KindShipment || m.Kind == KindAllocate || m.Kind == KindRelease:
-			if m.Reference.Order != "" {
-				allocSet[OrderAllocation{pos, m.Reference.Order}] = struct{}{}
+			if order, ok := movementOrder(m); ok {
+				allocSet[OrderAllocation{pos, order}] = struct{}{}
 				allocSet[OrderAllocation{pos, ""}] = struct{}{} // an absorbed change shifts the unnamed slot
 			}
 		case m.Kind == KindSnapshot:

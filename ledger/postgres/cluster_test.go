@@ -184,3 +184,52 @@ func TestVerifyFindsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCommittedWakesReaders: a reader waiting on one node's Committed
+// wakes when another node posts, and when its store closes.
+func TestCommittedWakesReaders(t *testing.T) {
+	pool := migrated(t)
+	reader := node(t, pool, true, &Options{Poll: 20 * time.Millisecond})
+	writer := node(t, pool, true, nil)
+	ctx := context.Background()
+	wake := reader.Committed()
+	select {
+	case <-wake:
+		t.Fatal("woken before any posting")
+	default:
+	}
+	ms := []ledger.Movement{{SourceKey: "k1", SKU: "A", Location: "WH", Kind: ledger.KindReceipt, Quantity: 1}}
+	if _, err := writer.Post(ctx, ledger.Document{Key: "d1", Movements: ms}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wake:
+	case <-time.After(30 * time.Second):
+		t.Fatal("another node's posting did not wake the reader")
+	}
+	if ch, err := reader.ChangesSince(ctx, 0, 0); err != nil || len(ch) != 1 {
+		t.Fatalf("changes %v %v", ch, err)
+	}
+	own := writer.Committed()
+	ms[0].SourceKey = "k2"
+	if _, err := writer.Post(ctx, ledger.Document{Key: "d2", Movements: ms}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-own:
+	default:
+		t.Fatal("the node's own posting did not wake its reader at once")
+	}
+	last := reader.Committed()
+	reader.Close()
+	select {
+	case <-last:
+	default:
+		t.Fatal("closing did not wake the reader")
+	}
+	select {
+	case <-reader.Committed():
+	default:
+		t.Fatal("Committed after Close is not closed")
+	}
+}

@@ -18,9 +18,9 @@ type request struct {
 
 // Post records one document's movements in one transaction: all or
 // nothing, with the semantics of (*ledger.Ledger).Post. Concurrent calls
-// on one Store share transactions (and their commits); Stores of other
-// processes on the same database serialize with this one on the touched
-// positions and on the change sequence.
+// on one Store share transactions (and their commits); the transactions
+// of all Stores on the database (any process) take turns on the
+// ledger's writer lock, the change sequence row.
 //
 // ctx is honoured until the document is handed to a transaction; once
 // handed over, Post waits for the commit, so a nil error always means the
@@ -120,6 +120,9 @@ func (s *Store) commit(batch []*request) {
 			break
 		}
 		time.Sleep(time.Duration(attempt) * time.Millisecond)
+	}
+	if err == nil {
+		s.committed.fire()
 	}
 	for _, r := range batch {
 		if err != nil {

@@ -48,6 +48,9 @@ type Options struct {
 	// CommitTimeout bounds one posting transaction; zero means
 	// DefaultCommitTimeout.
 	CommitTimeout time.Duration
+	// Poll is how often Committed looks for other nodes' postings; zero
+	// means DefaultPoll.
+	Poll time.Duration
 	// Committers is how many transactions one Store runs at once; zero
 	// means DefaultCommitters. Transactions take the ledger's writer lock
 	// first, so a second committer only has its first round trip waiting
@@ -63,12 +66,14 @@ type Store struct {
 	pool *pgxpool.Pool
 	opts Options
 
-	reqs     chan *request  // to the committer; unbuffered
-	quit     chan struct{}  // closed by Close
-	stopped  sync.WaitGroup // the committers
-	closing  sync.Once
-	closed   atomic.Bool
-	closeErr error
+	reqs    chan *request  // to the committer; unbuffered
+	quit    chan struct{}  // closed by Close
+	stopped sync.WaitGroup // the committers and the poll loop
+
+	committed signal // fired when a posting commits
+	closing   sync.Once
+	closed    atomic.Bool
+	closeErr  error
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -95,9 +100,17 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	if s.opts.Committers <= 0 {
 		s.opts.Committers = DefaultCommitters
 	}
+	if s.opts.Poll <= 0 {
+		s.opts.Poll = DefaultPoll
+	}
+	var seq int64
+	if err := pool.QueryRow(ctx, `SELECT seq FROM ledger_head`).Scan(&seq); err != nil {
+		return nil, fmt.Errorf("ledger: reading the change sequence: %w", err)
+	}
 	for range s.opts.Committers {
 		s.stopped.Go(s.committer)
 	}
+	s.stopped.Go(func() { s.pollLoop(seq) })
 	return s, nil
 }
 
