@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,11 +123,11 @@ func TestCopyFromContinues(t *testing.T) {
 	if _, err := CopyFrom(ctx, src, dst); err != nil {
 		t.Fatal(err)
 	}
-	c, err := src.Contents(ctx)
+	first, err := src.Entries(ctx, orders.PartRecords, nil, copyPage)
 	if err != nil {
 		t.Fatal(err)
 	}
-	last := c.Records[copyPage-1].Key
+	last := first[copyPage-1].Key
 	// The state an interruption after the first page leaves.
 	for _, q := range []string{`DELETE FROM orders_by_warehouse WHERE k > $1`, `DELETE FROM orders_pending WHERE k > $1`,
 		`DELETE FROM orders_records WHERE k > $1`, `DELETE FROM orders_meta WHERE $1::bytea IS NOT NULL`} {
@@ -138,5 +139,12 @@ func TestCopyFromContinues(t *testing.T) {
 	r, err := CopyFrom(ctx, src, dst)
 	if err != nil || r.Copied != want-copyPage || r.Present != copyPage || r.Verified != want {
 		t.Errorf("continuing: %v %v", r, err)
+	}
+	// A warehouse order lost in PostgreSQL is found missing.
+	if _, err := pool.Exec(ctx, `DELETE FROM orders_by_warehouse WHERE wk = $1`, orders.Key("acme-3pl", "W00700")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CopyFrom(ctx, src, dst); !errors.Is(err, pgstore.ErrCopyMismatch) || !strings.Contains(err.Error(), "W00700") {
+		t.Errorf("a warehouse order missing: %v, want ErrCopyMismatch naming it", err)
 	}
 }

@@ -1,6 +1,7 @@
 package as2
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -9,29 +10,49 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// Contents is everything a Store holds: what a copy into another Records
+// Contents is what a Store holds besides the received messages' records
+// (ReceivedAfter pages those): what a copy into another Records
 // implementation must hold (transports/as2/postgres.CopyFrom, `dockside
 // migrate --from`).
 type Contents struct {
-	Received []*ReceivedRecord // in key order: partner, then Message-ID
 	Pending  []*PendingRecord  // in our Message-ID's order
 	Negative map[uint64]string // outbox id → reason of a negative asynchronous MDN, not taken yet
 }
 
-// Contents reads the whole store in one read transaction.
-func (s *Store) Contents(ctx context.Context) (Contents, error) {
-	c := Contents{Negative: map[uint64]string{}}
+// ReceivedAfter returns up to limit records of received messages after
+// the given partner and Message-ID ("", "": from the first), in key
+// order (partner, then Message-ID, by bytes).
+func (s *Store) ReceivedAfter(ctx context.Context, partner, messageID string, limit int) ([]*ReceivedRecord, error) {
+	var out []*ReceivedRecord
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketReceived).ForEach(func(k, v []byte) error {
+		c := tx.Bucket(bucketReceived).Cursor()
+		k, v := c.First()
+		if partner != "" || messageID != "" {
+			after := receivedKey(partner, messageID)
+			if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
+				k, v = c.Next()
+			}
+		}
+		for ; k != nil && len(out) < limit; k, v = c.Next() {
 			r, err := decodeReceived(v)
 			if err != nil {
 				return fmt.Errorf("received %q: %w", k, err)
 			}
-			c.Received = append(c.Received, r)
-			return ctx.Err()
-		}); err != nil {
-			return err
+			out = append(out, r)
 		}
+		return ctx.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("as2: store: %w", err)
+	}
+	return out, nil
+}
+
+// Contents reads the pending MDNs and negative reasons in one read
+// transaction.
+func (s *Store) Contents(ctx context.Context) (Contents, error) {
+	c := Contents{Negative: map[uint64]string{}}
+	err := s.db.View(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketPending).ForEach(func(k, v []byte) error {
 			p := new(PendingRecord)
 			if err := json.Unmarshal(v, p); err != nil {

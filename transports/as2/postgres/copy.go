@@ -24,7 +24,9 @@ const copyPage = 500
 // outcome is never replaced). Then it verifies that dst holds exactly
 // src's records, field for field and the MDNs byte for byte. A second
 // run, or one after an interrupted run, copies only what is missing.
-// See pgstore.CopyReport.
+// Received messages are read, written and verified a page at a time;
+// pending MDNs and negative reasons (few) at once. See
+// pgstore.CopyReport.
 func CopyFrom(ctx context.Context, src *as2.Store, dst *Store) (pgstore.CopyReport, error) {
 	r := pgstore.CopyReport{Store: Migrations.Store}
 	c, err := src.Contents(ctx)
@@ -32,7 +34,7 @@ func CopyFrom(ctx context.Context, src *as2.Store, dst *Store) (pgstore.CopyRepo
 		return r, err
 	}
 	negatives := slices.Sorted(maps.Keys(c.Negative))
-	r.Source = len(c.Received) + len(c.Pending) + len(negatives)
+	r.Source = len(c.Pending) + len(negatives)
 	var b pgx.Batch
 	flush := func() error {
 		if b.Len() == 0 {
@@ -63,17 +65,28 @@ func CopyFrom(ctx context.Context, src *as2.Store, dst *Store) (pgstore.CopyRepo
 		}
 		return nil
 	}
-	for _, rec := range c.Received {
-		meta := *rec
-		meta.MDN = nil
-		v, err := json.Marshal(&meta)
+	for partner, id := "", ""; ; {
+		page, err := src.ReceivedAfter(ctx, partner, id, copyPage)
 		if err != nil {
 			return r, err
 		}
-		if err := queue(`INSERT INTO as2_received (partner, message_id, processed, at, record, mdn) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (partner, message_id) DO NOTHING`, rec.Partner, rec.MessageID, rec.Processed, rec.At, v, rec.MDN); err != nil {
-			return r, fmt.Errorf("as2: copying received messages: %w", err)
+		if len(page) == 0 {
+			break
 		}
+		for _, rec := range page {
+			meta := *rec
+			meta.MDN = nil
+			v, err := json.Marshal(&meta)
+			if err != nil {
+				return r, err
+			}
+			if err := queue(`INSERT INTO as2_received (partner, message_id, processed, at, record, mdn) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (partner, message_id) DO NOTHING`, rec.Partner, rec.MessageID, rec.Processed, rec.At, v, rec.MDN); err != nil {
+				return r, fmt.Errorf("as2: copying received messages: %w", err)
+			}
+		}
+		r.Source += len(page)
+		partner, id = page[len(page)-1].Partner, page[len(page)-1].MessageID
 	}
 	for _, p := range c.Pending {
 		v, err := json.Marshal(p)
@@ -95,50 +108,83 @@ func CopyFrom(ctx context.Context, src *as2.Store, dst *Store) (pgstore.CopyRepo
 		return r, fmt.Errorf("as2: copying: %w", err)
 	}
 	r.Present = r.Source - r.Copied
-	return r, verify(ctx, c, dst, &r)
+	return r, verify(ctx, src, c, dst, &r)
 }
 
-// verify compares every table of dst with c.
-func verify(ctx context.Context, c as2.Contents, dst *Store, r *pgstore.CopyReport) error {
+// verifyReceived compares the received messages of src with dst, a
+// page at a time (each page's rows fetched by key: PostgreSQL may sort
+// Message-IDs otherwise than bbolt), and returns how many src has.
+func verifyReceived(ctx context.Context, src *as2.Store, dst *Store, r *pgstore.CopyReport) (int, error) {
+	n := 0
+	for partner, id := "", ""; ; {
+		page, err := src.ReceivedAfter(ctx, partner, id, copyPage)
+		if err != nil {
+			return n, err
+		}
+		if len(page) == 0 {
+			return n, nil
+		}
+		partners, ids := make([]string, len(page)), make([]string, len(page))
+		for i, w := range page {
+			partners[i], ids[i] = w.Partner, w.MessageID
+		}
+		rows, err := dst.pool.Query(ctx, `SELECT r.partner, r.message_id, r.record, r.mdn FROM as2_received r
+			JOIN unnest($1::text[], $2::text[]) AS k(partner, message_id) ON r.partner = k.partner AND r.message_id = k.message_id`, partners, ids)
+		if err != nil {
+			return n, fmt.Errorf("as2: verifying: %w", err)
+		}
+		received := map[[2]string]*as2.ReceivedRecord{}
+		var p, m string
+		var v, mdn []byte
+		if _, err := pgx.ForEachRow(rows, []any{&p, &m, &v, &mdn}, func() error {
+			rec := new(as2.ReceivedRecord)
+			if err := json.Unmarshal(v, rec); err != nil {
+				return err
+			}
+			rec.MDN = mdn
+			received[[2]string{p, m}] = rec
+			return nil
+		}); err != nil {
+			return n, fmt.Errorf("as2: verifying: %w", err)
+		}
+		for _, w := range page {
+			what := fmt.Sprintf("message %s of %s", w.MessageID, w.Partner)
+			h, ok := received[[2]string{w.Partner, w.MessageID}]
+			if !ok {
+				return n, pgstore.Mismatch(r.Store, what, "missing in PostgreSQL")
+			}
+			hm, wm := *h, *w
+			hm.MDN, wm.MDN = nil, nil
+			if !reflect.DeepEqual(hm, wm) || !bytes.Equal(h.MDN, w.MDN) {
+				return n, pgstore.Mismatch(r.Store, what, fmt.Sprintf("PostgreSQL has %+v, bbolt %+v", hm, wm))
+			}
+			n++
+			r.Verified++
+		}
+		partner, id = page[len(page)-1].Partner, page[len(page)-1].MessageID
+	}
+}
+
+// verify compares every table of dst with src and c.
+func verify(ctx context.Context, src *as2.Store, c as2.Contents, dst *Store, r *pgstore.CopyReport) error {
 	fail := func(err error) error { return fmt.Errorf("as2: verifying: %w", err) }
-	rows, err := dst.pool.Query(ctx, `SELECT partner, message_id, record, mdn FROM as2_received`)
+	n, err := verifyReceived(ctx, src, dst, r)
+	if err != nil {
+		return err
+	}
+	var count int
+	if err := dst.pool.QueryRow(ctx, `SELECT count(*) FROM as2_received`).Scan(&count); err != nil {
+		return fail(err)
+	}
+	if count != n {
+		return pgstore.Mismatch(r.Store, "received messages", fmt.Sprintf("PostgreSQL has %d, bbolt %d", count, n))
+	}
+	rows, err := dst.pool.Query(ctx, `SELECT message_id, record FROM as2_pending`)
 	if err != nil {
 		return fail(err)
 	}
-	received := map[[2]string]*as2.ReceivedRecord{}
-	var partner, id string
-	var v, mdn []byte
-	if _, err := pgx.ForEachRow(rows, []any{&partner, &id, &v, &mdn}, func() error {
-		rec := new(as2.ReceivedRecord)
-		if err := json.Unmarshal(v, rec); err != nil {
-			return err
-		}
-		rec.MDN = mdn
-		received[[2]string{partner, id}] = rec
-		return nil
-	}); err != nil {
-		return fail(err)
-	}
-	for _, w := range c.Received {
-		what := fmt.Sprintf("message %s of %s", w.MessageID, w.Partner)
-		h, ok := received[[2]string{w.Partner, w.MessageID}]
-		if !ok {
-			return pgstore.Mismatch(r.Store, what, "missing in PostgreSQL")
-		}
-		hm, wm := *h, *w
-		hm.MDN, wm.MDN = nil, nil
-		if !reflect.DeepEqual(hm, wm) || !bytes.Equal(h.MDN, w.MDN) {
-			return pgstore.Mismatch(r.Store, what, fmt.Sprintf("PostgreSQL has %+v, bbolt %+v", hm, wm))
-		}
-		r.Verified++
-	}
-	if len(received) != len(c.Received) {
-		return pgstore.Mismatch(r.Store, "received messages", fmt.Sprintf("PostgreSQL has %d, bbolt %d", len(received), len(c.Received)))
-	}
-	rows, err = dst.pool.Query(ctx, `SELECT message_id, record FROM as2_pending`)
-	if err != nil {
-		return fail(err)
-	}
+	var id string
+	var v []byte
 	pending := map[string]*as2.PendingRecord{}
 	if _, err := pgx.ForEachRow(rows, []any{&id, &v}, func() error {
 		p := new(as2.PendingRecord)
@@ -163,7 +209,7 @@ func verify(ctx context.Context, c as2.Contents, dst *Store, r *pgstore.CopyRepo
 	}
 	var oid int64
 	var reason string
-	n := 0
+	n = 0
 	if _, err := pgx.ForEachRow(rows, []any{&oid, &reason}, func() error {
 		if w, ok := c.Negative[uint64(oid)]; !ok || w != reason {
 			return pgstore.Mismatch(r.Store, fmt.Sprintf("negative MDN of outbox message %d", oid), fmt.Sprintf("PostgreSQL has %q, bbolt %q", reason, w))
