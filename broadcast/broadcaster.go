@@ -48,7 +48,7 @@ type Identity struct {
 // the outbox (Sync): what a channel may believe changes only when the
 // transport confirms delivery.
 type Broadcaster struct {
-	Ledger   *ledger.Ledger
+	Ledger   ledger.Store
 	Outbox   outbox.Storage
 	Store    Store
 	Partner  func(id string) (*partners.Profile, error)
@@ -273,7 +273,7 @@ func (b *Broadcaster) deltaLines(ctx context.Context, m *mapping.Mapper, locs []
 // already complete are computed: with a split SKU (the middle of the
 // partner's last full advice), the two halves are listed at once, so the
 // listing, the longest part, uses both cores.
-func fullLines(ctx context.Context, l *ledger.Ledger, m *mapping.Mapper, locs []string, split string, now time.Time) ([]mapping.AdviceLine, []mapping.Problem, error) {
+func fullLines(ctx context.Context, l ledger.Store, m *mapping.Mapper, locs []string, split string, now time.Time) ([]mapping.AdviceLine, []mapping.Problem, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	halves := []*listing{listRange(ctx, l, locs, ledger.Position{}, split, 2)}
@@ -318,7 +318,7 @@ type listing struct {
 
 // listRange lists balances after the position, up to (not including) the
 // SKU stop when it is set.
-func listRange(ctx context.Context, l *ledger.Ledger, locs []string, after ledger.Position, stop string, buffer int) *listing {
+func listRange(ctx context.Context, l ledger.Store, locs []string, after ledger.Position, stop string, buffer int) *listing {
 	ls := &listing{pages: make(chan []ledger.Balance, buffer), err: make(chan error, 1)}
 	go func() {
 		defer close(ls.pages)

@@ -77,7 +77,7 @@ func (r *Report) ByPartner() map[string]Partner {
 
 // Checker computes the divergence report.
 type Checker struct {
-	Ledger *ledger.Ledger
+	Ledger ledger.Store
 	Store  Store
 	// Beliefs returns what a channel may believe (broadcast.Store.Beliefs).
 	Beliefs func(partner string) (*broadcast.Beliefs, error)

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 type AS2 struct {
 	Handler *as2.Handler
 	Sender  *as2.Sender
-	Store   *as2.Store
+	Store   as2.Records
 }
 
 // BuildAS2 builds the AS2 station with our identity (generated in the data
@@ -34,7 +35,7 @@ func (g *Gateway) BuildAS2(asyncURL string) (*AS2, error) {
 	if err := os.MkdirAll(spool, 0o750); err != nil {
 		return nil, err
 	}
-	st, err := as2.OpenStore(dir)
+	st, err := g.openAS2Records(context.Background(), dir)
 	if err != nil {
 		return nil, err
 	}

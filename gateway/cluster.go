@@ -12,6 +12,7 @@ import (
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	"github.com/dockside-edi/dockside/transports/sftp"
 	"github.com/robfig/cron/v3"
 )
 
@@ -107,12 +108,35 @@ func (a acceptingInbox) Receive(ctx context.Context, arr inbox.Arrival, body io.
 	return a.g.Inbox.Receive(ctx, arr, body)
 }
 
+// adopter is an inbox that takes over uploads written in place
+// (*inbox.Store on bbolt; the PostgreSQL inbox keeps bodies in the
+// database and has not this ability).
+type adopter interface {
+	Adopt(ctx context.Context, a inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error)
+}
+
+// adoptingInbox is acceptingInbox over an inbox that can adopt uploads.
+type adoptingInbox struct {
+	acceptingInbox
+	in adopter
+}
+
 // Adopt implements sftp.Adopter.
-func (a acceptingInbox) Adopt(ctx context.Context, arr inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error) {
+func (a adoptingInbox) Adopt(ctx context.Context, arr inbox.Arrival, in *inbox.Incoming) (*inbox.Message, error) {
 	if err := a.g.StorageReady(ctx); err != nil {
 		return nil, err
 	}
-	return a.g.Inbox.Adopt(ctx, arr, in)
+	return a.in.Adopt(ctx, arr, in)
+}
+
+// sftpInbox is the inbox the SFTP server writes to: with the Adopter
+// ability when the store has it (bbolt), so that uploads are written in
+// place; else files are streamed to Receive.
+func (g *Gateway) sftpInbox() sftp.Inbox {
+	if a, ok := g.Inbox.(adopter); ok {
+		return adoptingInbox{acceptingInbox{g}, a}
+	}
+	return acceptingInbox{g}
 }
 
 // AcceptingHandler answers 503 with Retry-After while the shared storage

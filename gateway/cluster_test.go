@@ -191,7 +191,7 @@ func TestUnreachableStorageRefusesNewWork(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	pool := pgstoretest.Migrated(t, &srv, clusterpg.Migrations)
+	pool := pgstoretest.Migrated(t, &srv, Migrations()...)
 	n := startClusterNode(t, pool.Config().ConnString(), nil)
 	body, err := os.ReadFile(sample846)
 	if err != nil {
@@ -216,9 +216,6 @@ func TestUnreachableStorageRefusesNewWork(t *testing.T) {
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "cannot store files now, try again later") {
 		t.Errorf("upload with PostgreSQL stopped: %v, want a refusal saying to try again later", err)
 	}
-	if n.received(t, "during.edi") {
-		t.Error("the node took a file while its storage was unreachable")
-	}
 	resp, err := http.Post(n.http+"/as2", "application/pkcs7-mime", strings.NewReader("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -227,9 +224,6 @@ func TestUnreachableStorageRefusesNewWork(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(msg), "storage unavailable") {
 		t.Errorf("AS2 with PostgreSQL stopped: %d %q (Retry-After %q), want 503 with Retry-After", resp.StatusCode, msg, resp.Header.Get("Retry-After"))
-	}
-	if !n.received(t, "before.edi") {
-		t.Error("the file accepted before PostgreSQL stopped is gone")
 	}
 
 	if err := srv.Start(); err != nil {
@@ -242,6 +236,10 @@ func TestUnreachableStorageRefusesNewWork(t *testing.T) {
 	if !n.received(t, "after.edi") || !n.received(t, "before.edi") {
 		t.Error("files missing after PostgreSQL came back")
 	}
+	// The inbox is in PostgreSQL: what was refused is not there.
+	if n.received(t, "during.edi") {
+		t.Error("the node took a file while its storage was unreachable")
+	}
 }
 
 // TestLeaderOnlyWorkRunsOnOneNode: two nodes serving on one PostgreSQL
@@ -249,7 +247,7 @@ func TestUnreachableStorageRefusesNewWork(t *testing.T) {
 // releases the lease and the other takes over with the next epoch.
 func TestLeaderOnlyWorkRunsOnOneNode(t *testing.T) {
 	ctx := context.Background()
-	pool := pgstoretest.Migrated(t, &pg, clusterpg.Migrations)
+	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
 	url := pool.Config().ConnString()
 	lease := func(holder string) *Options {
 		l, err := clusterpg.New(ctx, pool, leaderLease, holder, 2*time.Second)
@@ -298,7 +296,7 @@ func TestBboltNodeLeadsAlone(t *testing.T) {
 func TestCatchUpAdviceAfterTakeover(t *testing.T) {
 	ctx := context.Background()
 	g, _ := openTest(t, nil)
-	pool := pgstoretest.Migrated(t, &pg, clusterpg.Migrations)
+	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
 	lease, err := clusterpg.New(ctx, pool, leaderLease, "node-a", time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -333,6 +331,38 @@ func TestCatchUpAdviceAfterTakeover(t *testing.T) {
 			g.catchUpAdvice(ctx, jobs())
 			if fmt.Sprint(runs) != tc.want {
 				t.Errorf("ran %v, want %s", runs, tc.want)
+			}
+		})
+	}
+}
+
+// TestSharedStorageRefusesStreamSubscribers: the change stream's cursors
+// are kept per node, so on PostgreSQL its NATS publisher and webhook
+// subscribers are refused at Open with ErrSharedStream, naming the key.
+func TestSharedStorageRefusesStreamSubscribers(t *testing.T) {
+	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
+	for _, tc := range []struct {
+		name string
+		set  func(*Config)
+		key  string
+	}{
+		{"nats", func(c *Config) { c.Events.Publish.NATS.URL = "nats://127.0.0.1:1" }, "events.publish.nats"},
+		{"webhook", func(c *Config) {
+			c.Webhooks.Subscribers = []WebhookSubscriberConfig{{Name: "erp", URL: "http://127.0.0.1:1/hook", SecretEnv: "DOCKSIDE_TEST_SECRET"}}
+		}, "webhooks.subscribers"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("DOCKSIDE_TEST_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+			cfg := DefaultConfig()
+			cfg.Data, cfg.Storage = t.TempDir(), pool.Config().ConnString()
+			tc.set(cfg)
+			g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err == nil {
+				g.Close()
+				t.Fatal("opened with a change stream subscriber on PostgreSQL")
+			}
+			if !errors.Is(err, ErrSharedStream) || !strings.Contains(err.Error(), tc.key) {
+				t.Errorf("error %v, want ErrSharedStream naming %s", err, tc.key)
 			}
 		})
 	}

@@ -30,9 +30,9 @@ type Config struct {
 	// bbolt files in the data folder. A postgres:// URL
 	// (postgres://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full): a
 	// PostgreSQL 15 or later database that several nodes share; `dockside
-	// migrate` creates and upgrades its schema. Only the audit log and the
-	// inbox have PostgreSQL stores so far: serve and the commands that
-	// open the data folder refuse the setting until every store has one.
+	// migrate` creates and upgrades its schema. Every store is then kept
+	// there, and several serve nodes on one database act as one gateway
+	// (docs/deploy.md); the data folder keeps the node's keys.
 	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
 	// configuration file. Empty: the demo partners, written on first start

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -38,17 +37,19 @@ type Options struct {
 }
 
 // Gateway holds the stores and the partner profiles, and processes what
-// the inbox receives.
+// the inbox receives. The stores are the owning packages' interfaces,
+// opened from Config.Storage: bbolt files in the data folder, or the
+// PostgreSQL database several nodes share (see openStores).
 type Gateway struct {
 	Config *Config
-	Ledger *ledger.Ledger
-	Inbox  *inbox.Store
-	Outbox *outbox.Store
+	Ledger ledger.Store
+	Inbox  inbox.Storage
+	Outbox outbox.Storage
 	Specs  *specs.Catalog
 	// Advice builds and sends partners' inventory advice.
 	Advice *broadcast.Broadcaster
-	// Audit is the log of operator actions (data/audit.db).
-	Audit *audit.Bolt
+	// Audit is the log of operator actions (data/audit.db on bbolt).
+	Audit audit.Store
 	// Cursors are the change stream subscribers' cursors
 	// (data/change-cursors.db).
 	Cursors changeCursors
@@ -122,53 +123,35 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if err := g.openCluster(context.Background(), opts); err != nil {
 		return nil, g.closeOnError(err)
 	}
-	if g.Ledger, err = ledger.Open(filepath.Join(cfg.Data, "ledger.db"), nil); err != nil {
-		return nil, g.closeOnError(err)
-	}
-	if g.orders, err = openOrderBook(context.Background(), cfg.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
-		return nil, g.closeOnError(err)
-	}
-	if g.Inbox, err = inbox.Open(filepath.Join(cfg.Data, "inbox"), &inbox.Options{MaxSize: cfg.MaxFileSize, Now: g.now}); err != nil {
-		return nil, g.closeOnError(err)
-	}
-	if err := os.MkdirAll(filepath.Join(cfg.Data, "outbox"), 0o750); err != nil {
-		return nil, g.closeOnError(err)
-	}
-	if g.Outbox, err = outbox.Open(filepath.Join(cfg.Data, "outbox"), &outbox.Options{Now: g.now,
-		BaseDelay: cfg.Outbox.RetryDelay, MaxDelay: cfg.Outbox.MaxRetryDelay, MaxAttempts: cfg.Outbox.MaxAttempts}); err != nil {
-		return nil, g.closeOnError(err)
-	}
-	cursors, err := openChangeCursors(cfg.Data)
+	st, err := g.openStores(context.Background())
 	if err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if g.orders, err = openOrderBook(context.Background(), st.orders, st.ledger, g.log, g.now, g.routeOrder); err != nil {
+		st.close()
+		return nil, g.closeOnError(err)
+	}
+	g.Ledger, g.Inbox, g.Outbox, g.Audit = st.ledger, st.inbox, st.outbox, st.audit
+	cursors, err := openChangeCursors(g.Config.Data)
+	if err != nil {
+		st.close()
 		return nil, g.closeOnError(err)
 	}
 	g.Cursors = cursors
-	st, err := broadcast.OpenStore(cfg.Data)
-	if err != nil {
-		return nil, g.closeOnError(err)
-	}
-	if g.Audit, err = audit.Open(filepath.Join(cfg.Data, "audit.db"), g.now); err != nil {
-		st.Close()
-		return nil, g.closeOnError(err)
-	}
 	if g.Webhooks, err = openWebhookEndpoints(cfg.Data); err != nil {
-		st.Close()
+		st.close()
 		return nil, g.closeOnError(err)
 	}
 	if g.subscribers, g.subscriberCursors, err = g.openSubscribers(); err != nil {
-		st.Close()
+		st.close()
 		return nil, g.closeOnError(err)
 	}
 	id := cfg.Identity
-	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st, Now: g.now, Log: g.log,
+	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st.broadcast, Now: g.now, Log: g.log,
 		Partner:  func(id string) (*partners.Profile, error) { return g.Partners().ByID(id) },
 		Identity: broadcast.Identity{ISAQualifier: id.ISAQualifier, ISAID: id.ISAID, GSID: id.GSID}}
-	ds, err := divergence.OpenStore(cfg.Data)
-	if err != nil {
-		return nil, g.closeOnError(err)
-	}
 	g.Divergence = &divergence.Monitor{Log: g.log, Settings: g.divergenceSettings,
-		Checker: &divergence.Checker{Ledger: g.Ledger, Store: ds, Beliefs: st.Beliefs, Figures: g.Advice.Figures,
+		Checker: &divergence.Checker{Ledger: g.Ledger, Store: st.divergence, Beliefs: st.broadcast.Beliefs, Figures: g.Advice.Figures,
 			Profiles: func() []*partners.Profile { return g.Partners().Profiles() }, Now: g.now}}
 	return g, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
 )
 
@@ -324,13 +325,16 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	// The data folder as the previous version left it: no order book.
 	g.orders.close()
 	os.Remove(filepath.Join(g.Config.Data, "orders.db"))
-	var err error
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
+	st, err := orders.OpenBolt(filepath.Join(g.Config.Data, "orders.db"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
-	if err != nil || st == nil || !st.Open || len(st.Lines) != 2 || st.By.Document != old[0].Key {
-		t.Fatalf("seeded order: %+v %v", st, err)
+	if g.orders, err = openOrderBook(ctx, st, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001")
+	if err != nil || rec == nil || !rec.Open || len(rec.Lines) != 2 || rec.By.Document != old[0].Key {
+		t.Fatalf("seeded order: %+v %v", rec, err)
 	}
 	again := ingest(t, g, "shopmart", resend940(t, "order-940.edi", "again.edi", "000000031", "31"))[0]
 	if again.State != inbox.Duplicate || again.Result.Movements != 0 {
@@ -347,7 +351,10 @@ func TestOrderBookFilledFromLedgerOnUpgrade(t *testing.T) {
 	}
 	// Opened again, the book is not filled again (the cancel stays).
 	g.orders.close()
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
+	if st, err = orders.OpenBolt(filepath.Join(g.Config.Data, "orders.db")); err != nil {
+		t.Fatal(err)
+	}
+	if g.orders, err = openOrderBook(ctx, st, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := g.orders.get(context.Background(), mapping.KindOrder, "shopmart", "SO-9001"); st == nil || st.Open {

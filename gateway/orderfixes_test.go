@@ -9,6 +9,7 @@ import (
 
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 )
 
 // TestReplaceAfterPartialShipment: a replace (940 W05-01 R) of an order
@@ -87,13 +88,16 @@ func TestOrderBookSeededWith850(t *testing.T) {
 	}
 	g.orders.close()
 	os.Remove(filepath.Join(g.Config.Data, "orders.db"))
-	var err error
-	if g.orders, err = openOrderBook(ctx, g.Config.Data, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
+	st, err := orders.OpenBolt(filepath.Join(g.Config.Data, "orders.db"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := g.orders.get(ctx, mapping.KindOrder, "shopmart", "PO-7001")
-	if err != nil || st == nil || !st.Open || len(st.Lines) != 2 || st.By.Document != old[0].Key {
-		t.Fatalf("seeded 850 order: %+v %v", st, err)
+	if g.orders, err = openOrderBook(ctx, st, g.Ledger, g.log, g.now, g.routeOrder); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := g.orders.get(ctx, mapping.KindOrder, "shopmart", "PO-7001")
+	if err != nil || rec == nil || !rec.Open || len(rec.Lines) != 2 || rec.By.Document != old[0].Key {
+		t.Fatalf("seeded 850 order: %+v %v", rec, err)
 	}
 	again := ingest(t, g, "shopmart", resend850(t, "po-850.edi", "again.edi", "2101", "0915", "000000061", "61"))[0]
 	if again.State != inbox.Duplicate || again.Result.Movements != 0 {

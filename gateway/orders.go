@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -43,19 +42,16 @@ type orderBook struct {
 	afterPost func() error
 }
 
-// openOrderBook opens the order book in the data folder; route queues
+// openOrderBook opens the order book kept in st (which the caller
+// closes when this fails, else the book's close does); route queues
 // the 940s of an order whose posting a crash cut off from them (see
 // orders.Book.WhenPosted). A new book (a
 // data folder of a version without one) is first filled from the
 // ledger's 940 and 850 postings, so that orders opened before the upgrade are
 // known: re-sent, they are duplicates; changed or cancelled, they are
 // found.
-func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog.Logger, now func() time.Time,
+func openOrderBook(ctx context.Context, st orders.Store, l ledger.Store, log *slog.Logger, now func() time.Time,
 	route func(context.Context, *orders.Record) error) (*orderBook, error) {
-	st, err := orders.OpenBolt(filepath.Join(data, "orders.db"))
-	if err != nil {
-		return nil, err
-	}
 	posted := func(ctx context.Context, key string) (bool, error) { return l.HasSourcePrefix(ctx, key+"|") }
 	b := &orderBook{store: st, book: orders.NewBook(st, posted, now)}
 	b.book.WhenPosted(route) // a crash between the posting and its 940s
@@ -64,7 +60,6 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 		err = b.seed(ctx, l, log)
 	}
 	if err != nil {
-		st.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
 	return b, nil
@@ -75,7 +70,7 @@ func openOrderBook(ctx context.Context, data string, l *ledger.Ledger, log *slog
 // (an original or a change); one that only releases cancels it. The
 // records and the mark that seeding is done are written in one step: a
 // crash before it seeds again at the next start.
-func (b *orderBook) seed(ctx context.Context, l *ledger.Ledger, log *slog.Logger) error {
+func (b *orderBook) seed(ctx context.Context, l ledger.Store, log *slog.Logger) error {
 	states := map[string]*mapping.OrderState{}
 	var seq uint64
 	for {

@@ -18,7 +18,7 @@ import (
 // never allocates twice, even across a crash. Its records live in a
 // reservations.Store.
 type Reservations struct {
-	ledger *ledger.Ledger
+	ledger ledger.Store
 	store  reservations.Store
 	now    func() time.Time
 	g      *Gateway // set by BuildWeb: reservations with a ship-to are orders it routes
@@ -28,7 +28,7 @@ var _ web.Reservations = (*Reservations)(nil)
 
 // OpenReservations opens the reservation records in the data folder
 // (reservations.Bolt).
-func OpenReservations(data string, l *ledger.Ledger, now func() time.Time) (*Reservations, error) {
+func OpenReservations(data string, l ledger.Store, now func() time.Time) (*Reservations, error) {
 	s, err := reservations.OpenBolt(data)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func OpenReservations(data string, l *ledger.Ledger, now func() time.Time) (*Res
 }
 
 // NewReservations serves reservations kept in store (closed by Close).
-func NewReservations(store reservations.Store, l *ledger.Ledger, now func() time.Time) *Reservations {
+func NewReservations(store reservations.Store, l ledger.Store, now func() time.Time) *Reservations {
 	return &Reservations{ledger: l, store: store, now: now}
 }
 

@@ -124,7 +124,7 @@ func (g *Gateway) sftpServer() (*sftp.Server, error) {
 			g.log.Info("picked up", "partner", partner, "file", name, "outbox", id)
 		}
 	})
-	return sftp.New(cfg, sftp.AccountsFunc(g.sftpAccount), acceptingInbox{g}, pickups)
+	return sftp.New(cfg, sftp.AccountsFunc(g.sftpAccount), g.sftpInbox(), pickups)
 }
 
 // sftpAccount finds a partner's SFTP account in the current profiles.

@@ -202,6 +202,9 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, err
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := g.sharedStreamRefused(len(subs) + len(own)); err != nil {
+		return nil, nil, err
+	}
 	cursors, err := stream.OpenBoltCursors(filepath.Join(g.Config.Data, webhookCursorsFile))
 	if err != nil {
 		return nil, nil, err
@@ -248,6 +251,9 @@ func (g *Gateway) updateSubscribers(d *partners.Directory) error {
 	if err != nil {
 		return err
 	}
+	if err := g.sharedStreamRefused(len(own)); err != nil {
+		return err
+	}
 	return g.subscribers.Update(append(slices.Clone(g.configSubscribers), own...))
 }
 
@@ -266,4 +272,23 @@ func (g *Gateway) serveWebhooks(ctx context.Context) error {
 		return nil
 	}
 	return g.subscribers.Run(ctx)
+}
+
+// sharedStreamRefused refuses the change stream's subscribers (webhooks,
+// the NATS publisher) on a PostgreSQL storage several nodes share: their
+// cursors are kept in this node's data folder (change-cursors.db), so a
+// second node would deliver the stream again and a node taking over
+// would start from its own cursor. subscribers is how many webhook
+// subscribers the configuration and profiles declare.
+func (g *Gateway) sharedStreamRefused(subscribers int) error {
+	if g.pool == nil {
+		return nil
+	}
+	switch {
+	case g.Config.Events.Publish.NATS.URL != "":
+		return fmt.Errorf("events.publish.nats: %w", ErrSharedStream)
+	case subscribers > 0:
+		return fmt.Errorf("webhooks.subscribers or a profile's events.webhook: %w", ErrSharedStream)
+	}
+	return nil
 }

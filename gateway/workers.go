@@ -156,7 +156,7 @@ func (g *Gateway) finishRecovered(m *inbox.Message, out inbox.Outcome, claim boo
 	if !claim {
 		return nil, g.Finish(m, out)
 	}
-	if next, err = g.Inbox.FinishAndClaim(m.ID, out); err != nil {
+	if next, err = inbox.FinishAndClaim(g.Inbox, m.ID, out); err != nil {
 		return nil, err
 	}
 	g.finished(m, out)

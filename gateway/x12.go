@@ -471,7 +471,7 @@ func (w *work) queueAcks(rep *x12.Report) error {
 	// commit.
 	var unanswerable error // the partner's envelope cannot be answered
 	label := ackLabel(rep, kind)
-	_, ids, err := w.g.Outbox.EnqueueNumbered(w.profile.ID, outbox.ControlInterchange, numbers, func(first int64) ([]*outbox.Message, []byte, error) {
+	_, ids, err := outbox.EnqueueNumbered(w.g.Outbox, w.profile.ID, outbox.ControlInterchange, numbers, func(first int64) ([]*outbox.Message, []byte, error) {
 		unanswerable = nil
 		var buf bytes.Buffer
 		n, err := x12.WriteAcks(&buf, rep, x12.AckOptions{Kind: kind, Control: first, Time: now})

@@ -34,6 +34,10 @@ type Store interface {
 	ChangesSince(ctx context.Context, seq uint64, limit int) ([]Change, error)
 	// LastSeq returns the sequence number of the last posting.
 	LastSeq(ctx context.Context) (uint64, error)
+	// Committed returns a channel closed at the next commit of a posting
+	// (on a shared store: a posting by any node, noticed within its
+	// poll interval), for readers of ChangesSince to wait on.
+	Committed() <-chan struct{}
 	// Reconcile compares a partner's full count of a location with the
 	// ledger, and can post it as snapshots.
 	Reconcile(ctx context.Context, loc string, counts []Count, opts ReconcileOptions) (Reconciliation, error)

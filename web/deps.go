@@ -18,7 +18,7 @@ import (
 // Deps are what the server reads and acts on. Ledger, Inbox, Outbox and
 // Partners are required; the others may be left empty.
 type Deps struct {
-	Ledger *ledger.Ledger
+	Ledger ledger.Store
 	Inbox  inbox.Reader
 	Outbox outbox.Storage
 	// Broadcasts is what each channel was told; nil shows none.

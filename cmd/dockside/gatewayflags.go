@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -47,12 +46,6 @@ func (f gatewayFlags) open(e *env, log *slog.Logger) (*gateway.Gateway, error) {
 	cfg, err := f.load(e)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Storage != "" {
-		// Only some stores have a PostgreSQL implementation: running on
-		// bbolt while the configuration names PostgreSQL would split the
-		// state between them.
-		return nil, errors.New("storage: the gateway does not run on PostgreSQL yet (only `dockside migrate` uses the setting); leave storage empty")
 	}
 	g, err := gateway.Open(cfg, &gateway.Options{Logger: log, Now: e.Now})
 	if isLocked(err) {

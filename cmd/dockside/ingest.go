@@ -87,7 +87,7 @@ func runIngest(ctx context.Context, e *env, args []string) int {
 	return exit
 }
 
-func receiveFile(ctx context.Context, in *inbox.Store, partner, path string) (*inbox.Message, error) {
+func receiveFile(ctx context.Context, in inbox.Storage, partner, path string) (*inbox.Message, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

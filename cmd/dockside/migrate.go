@@ -11,6 +11,7 @@ import (
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/divergence"
+	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
@@ -21,11 +22,9 @@ import (
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
 	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
-	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
-	ledgerpg "github.com/dockside-edi/dockside/ledger/postgres"
 	orderspg "github.com/dockside-edi/dockside/orders/postgres"
 	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
 	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
@@ -33,12 +32,8 @@ import (
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
-// implementation, in the order they are applied.
-func schemaSets() []pgstore.Set {
-	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations, ledgerpg.Migrations,
-		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations}
-}
+// implementation, in the order they are applied (gateway.Migrations).
+func schemaSets() []pgstore.Set { return gateway.Migrations() }
 
 func migrateCommand() *command {
 	return &command{name: "migrate", summary: "create or upgrade the PostgreSQL schema", run: runMigrate}

@@ -40,6 +40,11 @@ func TestMigrateCommand(t *testing.T) {
 	if code, out, _ := runCLI(t, "migrate", "--storage", url, "--check"); code != exitFail || !strings.Contains(out, "behind") {
 		t.Errorf("check before migrating: exit %d, %q", code, out)
 	}
+	// serve does not create the schema: it says to migrate.
+	noSchema := map[string]string{"DOCKSIDE_STORAGE": url, "DOCKSIDE_DATA": t.TempDir()}
+	if code, _, errOut := runWithEnv(noSchema, "serve"); code == exitOK || !strings.Contains(errOut, "run dockside migrate") {
+		t.Errorf("serve before migrating: exit %d, %q", code, errOut)
+	}
 	code, out, errOut := runCLI(t, "migrate", "--storage", url)
 	if code != exitOK || !strings.Contains(out, "applied audit 0001_entries.sql") || !strings.Contains(out, "applied inbox 0001_inbox.sql") {
 		t.Errorf("migrate: exit %d, %q %q", code, out, errOut)
@@ -64,9 +69,9 @@ func TestMigrateCommandRefuses(t *testing.T) {
 		{"not postgres", map[string]string{"DOCKSIDE_DATA": t.TempDir()}, []string{"migrate", "--storage", "mysql://u:secret@h/db"}, "not a postgres:// URL"},
 		{"unreachable, password hidden", map[string]string{"DOCKSIDE_DATA": t.TempDir()},
 			[]string{"migrate", "--storage", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=5"}, "connecting to postgres://u:xxxxx@127.0.0.1:1/db"},
-		// serve must not run on bbolt while the configuration names PostgreSQL.
-		{"serve on postgres", map[string]string{"DOCKSIDE_DATA": t.TempDir(), "DOCKSIDE_STORAGE": "postgres://u@127.0.0.1:1/db"},
-			[]string{"serve"}, "does not run on PostgreSQL yet"},
+		// serve on PostgreSQL that does not answer: the node does not start.
+		{"serve on unreachable postgres", map[string]string{"DOCKSIDE_DATA": t.TempDir(), "DOCKSIDE_STORAGE": "postgres://u:secret@127.0.0.1:1/db"},
+			[]string{"serve"}, "storage: pgstore: connecting to postgres://u:xxxxx@127.0.0.1:1/db"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runWithEnv(tc.env, tc.args...)

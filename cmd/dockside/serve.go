@@ -62,7 +62,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		}
 		defer station.Store.Close()
 		t.Senders["as2"] = station.Sender
-		res, err := gateway.OpenReservations(cfg.Data, g.Ledger, g.Now)
+		res, err := g.OpenReservations(ctx)
 		if err != nil {
 			return failed(e, err)
 		}
