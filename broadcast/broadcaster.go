@@ -67,13 +67,16 @@ type Options struct {
 }
 
 // Result is one broadcast's outcome. An advice with no items is neither
-// encoded nor recorded: Empty is set and X12 is nil.
+// encoded nor recorded: Empty is set and X12 and JSON are nil.
 type Result struct {
 	Broadcast Broadcast
 	Lines     []mapping.AdviceLine
 	Problems  []mapping.Problem
-	X12       []byte
-	Empty     bool
+	// X12 is the 846 interchange (format x12), JSON its twin (format
+	// json): exactly one is set when the advice has items.
+	X12   []byte
+	JSON  []byte
+	Empty bool
 }
 
 // Broadcast builds (and with opts.Send, queues) a partner's 846 now. It
@@ -136,7 +139,7 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 	}
 	if opts.Send {
 		res.Broadcast.Delivery = DeliveryQueued
-		if p.Acks.ExpectWithin > 0 {
+		if p.Acks.ExpectWithin > 0 && p.Advice.Format != partners.AdviceJSON {
 			res.Broadcast.Ack = AckPending
 		}
 	}
@@ -394,8 +397,13 @@ func (b *Broadcaster) balancesOf(ctx context.Context, skus map[string]bool, locs
 }
 
 // encode writes the advice as an X12 interchange: one group, sets of at
-// most 10,000 items. Control numbers come from the outbox when sending.
+// most 10,000 items; or, for format json, as its JSON twin (one document,
+// numbered from the same control numbers). Control numbers come from the
+// outbox when sending.
 func (b *Broadcaster) encode(p *partners.Profile, res *Result, send bool, now time.Time) error {
+	if p.Advice.Format == partners.AdviceJSON {
+		return b.encodeJSON(p, res, send, now)
+	}
 	m := mapping.New(p)
 	isaVersion, gsVersion := "00401", "004010"
 	if p.Advice.Version == partners.X12V5010 {
@@ -456,6 +464,26 @@ func (b *Broadcaster) encode(p *partners.Profile, res *Result, send bool, now ti
 	return nil
 }
 
+// encodeJSON writes the advice as the 846's JSON twin. Its number (the
+// broadcast's Interchange, used for its idempotency key) comes from the
+// same control numbers as an X12 advice's; no group is expected back.
+func (b *Broadcaster) encodeJSON(p *partners.Profile, res *Result, send bool, now time.Time) error {
+	control := int64(1)
+	if send {
+		var err error
+		if control, err = b.Outbox.ReserveControls(p.ID, outbox.ControlInterchange, 1); err != nil {
+			return err
+		}
+	}
+	body, err := mapping.New(p).AdviceJSON(res.Lines, fmt.Sprintf("ADV%09d", control), res.Broadcast.Mode, now)
+	if err != nil {
+		return err
+	}
+	res.JSON = body
+	res.Broadcast.Interchange = fmt.Sprintf("%09d", control)
+	return nil
+}
+
 // adviceKey is the idempotency key of a broadcast's outbox message on
 // the partner's i-th outbound transport.
 func adviceKey(partner, interchange string, i int) string {
@@ -467,11 +495,20 @@ func adviceKey(partner, interchange string, i int) string {
 // delivery, and records the messages on the broadcast.
 func (b *Broadcaster) enqueue(p *partners.Profile, res *Result) error {
 	for i, t := range p.Transports.Outbound {
-		id, err := b.Outbox.Enqueue(&outbox.Message{
+		m := &outbox.Message{
 			Key: adviceKey(p.ID, res.Broadcast.Interchange, i), Partner: p.ID, Transport: t.Kind(), Kind: "846",
 			Name: fmt.Sprintf("846-%s.x12", res.Broadcast.Interchange), Interchange: res.Broadcast.Interchange,
 			Groups: []string{res.Broadcast.Group}, AckWithin: p.Acks.ExpectWithin,
-		}, res.X12)
+			Meta: map[string]string{"content_type": "application/edi-x12"},
+		}
+		body := res.X12
+		if res.JSON != nil {
+			// No functional acknowledgement answers JSON advice.
+			m.Name, m.Interchange, m.Groups, m.AckWithin = fmt.Sprintf("846-%s.json", res.Broadcast.Interchange), "", nil, 0
+			m.Meta = map[string]string{"content_type": "application/json"}
+			body = res.JSON
+		}
+		id, err := b.Outbox.Enqueue(m, body)
 		if err != nil {
 			return err
 		}

@@ -77,6 +77,8 @@ type Config struct {
 	// NATS is the NATS JetStream server partners' inventory events are
 	// read from (profiles' events.nats).
 	NATS NATSConfig `yaml:"nats"`
+	// Webhooks are the change stream's webhook subscribers.
+	Webhooks WebhooksConfig `yaml:"webhooks"`
 
 	// File is the configuration file read, if any.
 	File string `yaml:"-"`
@@ -340,6 +342,7 @@ func (c *Config) Check() error {
 			errs = append(errs, fmt.Errorf("http.tokens[%d].role: %q is not read-only or operator", i, t.Role))
 		}
 	}
+	errs = append(errs, c.checkWebhooks()...)
 	return errors.Join(errs...)
 }
 

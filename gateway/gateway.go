@@ -15,12 +15,15 @@ import (
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
+	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/specs"
+	"github.com/dockside-edi/dockside/transports/webhook"
 )
 
 // Options are the parts of a Gateway that tests and commands replace.
@@ -46,6 +49,11 @@ type Gateway struct {
 	Cursors changeCursors
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
+	// Webhooks lists the webhook endpoints disabled after a 410 Gone.
+	Webhooks *webhook.Endpoints
+
+	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
+	subscriberCursors *stream.BoltCursors
 
 	log *slog.Logger
 	now func() time.Time
@@ -128,6 +136,14 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		st.Close()
 		return nil, g.closeOnError(err)
 	}
+	if g.Webhooks, err = openWebhookEndpoints(cfg.Data); err != nil {
+		st.Close()
+		return nil, g.closeOnError(err)
+	}
+	if g.subscribers, g.subscriberCursors, err = g.openSubscribers(); err != nil {
+		st.Close()
+		return nil, g.closeOnError(err)
+	}
 	id := cfg.Identity
 	g.Advice = &broadcast.Broadcaster{Ledger: g.Ledger, Outbox: g.Outbox, Store: st, Now: g.now, Log: g.log,
 		Partner:  func(id string) (*partners.Profile, error) { return g.Partners().ByID(id) },
@@ -159,6 +175,9 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
+	if g.subscriberCursors != nil {
+		errs = append(errs, g.subscriberCursors.Close())
+	}
 	if g.Audit != nil {
 		errs = append(errs, g.Audit.Close())
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/transports/folder"
 	"github.com/dockside-edi/dockside/transports/sftp"
+	"github.com/dockside-edi/dockside/transports/webhook"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -71,6 +72,7 @@ func (g *Gateway) BuildTransports() (*Transports, error) {
 	}
 	t.Senders[sftp.PushTransport] = sftp.NewPushSender(g.pushTarget)
 	t.Senders[folder.Transport] = folder.NewDropper(g.dropTarget)
+	t.Senders[webhook.Transport] = g.webhookSender()
 	t.foldersFrom = g.partnersReloaded() // before the profiles the watcher is built from
 	w, err := g.folderWatcher()
 	if err != nil {

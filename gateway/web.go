@@ -8,6 +8,7 @@ import (
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/atomicfile"
 	"github.com/dockside-edi/dockside/web"
@@ -33,6 +34,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 		Partners: g.Partners, Replay: g.replayAndWait, Reload: g.reload, Advice: g.adviceNow, Orders: g.orders.store, Reservations: res, PostEvents: g.PostEvents,
 		Tokens: tokens, Logger: g.log, Now: g.now, Audit: g.Audit,
 		Divergence: g.Divergence.Current,
+		Webhooks:   webhooks.Operations{Manager: g.subscribers, Endpoints: g.Webhooks},
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,12 @@ type Advice struct {
 	Mode AdviceMode `yaml:"mode"`
 	// Version is the X12 release to send (default 4010).
 	Version X12Version `yaml:"version"`
+	// Format is x12 (an 846, the default) or json (its JSON twin, see
+	// docs/webhooks.md, for a webhook receiver). Nothing acknowledges
+	// JSON advice: acks.expect_within is refused with it (unless the
+	// partner is also sent orders); it needs no identities.isa, and
+	// version does not apply to it.
+	Format AdviceFormat `yaml:"format"`
 	// Debounce, when set, also sends a delta advice this long after the
 	// advised quantity of an item changes (near real time), coalescing
 	// the changes that come in meanwhile; 0: on schedule only. Changes
@@ -32,6 +38,9 @@ func (a *Advice) setDefaults() {
 	}
 	if a.Version == "" {
 		a.Version = X12V4010
+	}
+	if a.Format == "" {
+		a.Format = AdviceX12
 	}
 }
 

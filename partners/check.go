@@ -272,14 +272,14 @@ func (c *checker) transport(t *Transport, p string, inbound bool) {
 	for _, k := range []struct {
 		name string
 		set  bool
-	}{{"sftp", t.SFTP != nil}, {"sftp_push", t.SFTPPush != nil}, {"as2", t.AS2 != nil}, {"folder", t.Folder != nil}} {
+	}{{"sftp", t.SFTP != nil}, {"sftp_push", t.SFTPPush != nil}, {"as2", t.AS2 != nil}, {"folder", t.Folder != nil}, {"webhook", t.Webhook != nil}} {
 		if k.set {
 			kinds = append(kinds, k.name)
 		}
 	}
 	switch len(kinds) {
 	case 0:
-		c.failf(p, ErrRequired, "needs one of sftp, sftp_push, as2 or folder")
+		c.failf(p, ErrRequired, "needs one of sftp, sftp_push, as2, folder or webhook")
 		return
 	case 1:
 	default:
@@ -299,6 +299,8 @@ func (c *checker) transport(t *Transport, p string, inbound bool) {
 		c.as2(t.AS2, keyPath(p, "as2"), inbound)
 	case t.Folder != nil:
 		c.folder(t.Folder, keyPath(p, "folder"))
+	case t.Webhook != nil:
+		c.webhook(t.Webhook, keyPath(p, "webhook"), inbound)
 	}
 }
 
@@ -471,8 +473,15 @@ func (c *checker) advice() {
 	if len(c.p.Transports.Outbound) == 0 {
 		c.failf("advice", ErrRequired, "needs an outbound transport (transports.outbound)")
 	}
-	if len(c.p.Identities.ISA) == 0 {
-		c.failf("advice", ErrRequired, "needs identities.isa (the receiver of the 846)")
+	if a.Format == AdviceX12 && len(c.p.Identities.ISA) == 0 {
+		c.failf("advice", ErrRequired, "needs identities.isa (the receiver of the 846), or format: json")
+	}
+	if a.Format == AdviceJSON && c.has("advice.version") {
+		c.failf("advice.version", ErrConflict, "is the X12 release; it does not apply to format: json")
+	}
+	if a.Format == AdviceJSON && c.p.Acks.ExpectWithin > 0 && c.p.Fulfils == nil {
+		// Nothing else we send this partner expects an acknowledgement.
+		c.failf("acks.expect_within", ErrConflict, "nothing acknowledges JSON advice (advice.format: json); leave expect_within out")
 	}
 	if a.Items.Qualifier != "" && !code(a.Items.Qualifier, 2, 2) {
 		c.failf("advice.items.qualifier", ErrInvalid, "%q: want a 2-character product id qualifier (UP, VN, SK...)", a.Items.Qualifier)

@@ -244,3 +244,14 @@ const (
 )
 
 func (m AdviceMode) check() error { return oneOf(m, AdviceFull, AdviceDelta) }
+
+// AdviceFormat is how an advice is written.
+type AdviceFormat string
+
+// Advice formats.
+const (
+	AdviceX12  AdviceFormat = "x12"  // an X12 846 (the default)
+	AdviceJSON AdviceFormat = "json" // the 846's JSON twin (docs/webhooks.md)
+)
+
+func (f AdviceFormat) check() error { return oneOf(f, AdviceX12, AdviceJSON) }

@@ -409,7 +409,7 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{
 				`partners/p.yaml:7:22: transports.inbound[0].sftp.folder: "../etc": the partner's uploaded files are in in/ on our server (leave folder out, or write in)`,
 				`partners/p.yaml:8:7: transports.inbound[1]: one transport per entry, found sftp and folder (make one entry each)`,
-				`partners/p.yaml:10:7: transports.inbound[2]: needs one of sftp, sftp_push, as2 or folder`,
+				`partners/p.yaml:10:7: transports.inbound[2]: needs one of sftp, sftp_push, as2, folder or webhook`,
 				`partners/p.yaml:11:7: transports.inbound[3].sftp_push: sftp_push is outbound only (inbound, the partner uploads to our server: use sftp)`,
 			},
 		},
@@ -584,10 +584,45 @@ func TestLoadErrors(t *testing.T) {
 			yaml: head + "advice:\n  schedule: '@hourly'\n  version: 6020\n",
 			want: []string{
 				`partners/p.yaml:4:1: advice: needs an outbound transport (transports.outbound)`,
-				`partners/p.yaml:4:1: advice: needs identities.isa (the receiver of the 846)`,
+				`partners/p.yaml:4:1: advice: needs identities.isa (the receiver of the 846), or format: json`,
 				`partners/p.yaml:4:1: advice.items: is required`,
 				`partners/p.yaml:6:12: advice.version: "6020" is not one of 4010, 5010`,
 			},
+		},
+		// Webhooks.
+		{
+			name: "webhook outbound only, url, timeout, secrets",
+			files: map[string]string{
+				"p.yaml": head + "transports:\n  inbound:\n    - webhook: {url: https://a.example/x, secret_file: s.txt}\n" +
+					"  outbound:\n    - webhook: {url: 'ftp://a.example/x', timeout: 500ms}\n" +
+					"    - webhook: {url: 'https://u:pw@a.example/x', secret_env: DOCKSIDE_TEST_NO_SUCH_VAR}\n" +
+					"    - webhook: {url: https://a.example/x, secret_file: s.txt, old_secret_file: bad.txt, old_secret_env: X}\n" +
+					"    - webhook: {url: https://a.example/x, secret_file: bad.txt}\n",
+				"s.txt":   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+				"bad.txt": "whsec_c2hvcnQ=\n",
+			},
+			want: []string{
+				`partners/p.yaml:6:7: transports.inbound[0].webhook: webhook is outbound only (inbound events come over POST /api/v1/events: see events)`,
+				`partners/p.yaml:8:7: transports.outbound[0].webhook: needs secret_env or secret_file (the signing secret, whsec_...)`,
+				`partners/p.yaml:8:22: transports.outbound[0].webhook.url: want an http:// or https:// URL`,
+				`partners/p.yaml:8:52: transports.outbound[0].webhook.timeout: 500ms: want 1s to 2m`,
+				`partners/p.yaml:9:22: transports.outbound[1].webhook.url: no user or password in the URL (requests are signed)`,
+				`partners/p.yaml:9:62: transports.outbound[1].webhook.secret_env: environment variable DOCKSIDE_TEST_NO_SUCH_VAR is not set`,
+				`partners/p.yaml:10:7: transports.outbound[2].webhook: old_secret_env and old_secret_file: give one`,
+				`partners/p.yaml:11:56: transports.outbound[3].webhook.secret_file: "bad.txt": stdwebhooks: invalid secret: 5 bytes, want 24 to 64`,
+			},
+		},
+		{
+			name: "json advice is not acknowledged",
+			yaml: head + "acks: {expect_within: 1h}\ntransports:\n  outbound:\n    - folder: {path: out}\nadvice:\n  schedule: '@hourly'\n  format: json\n  items: {qualifier: SK}\n",
+			want: []string{`partners/p.yaml:4:23: acks.expect_within: nothing acknowledges JSON advice (advice.format: json); leave expect_within out`},
+			is:   ErrConflict,
+		},
+		{
+			name: "json advice takes no version, needs no isa",
+			yaml: head + "transports:\n  outbound:\n    - folder: {path: out}\nadvice:\n  schedule: '@hourly'\n  format: json\n  version: 5010\n  items: {qualifier: SK}\n",
+			want: []string{`partners/p.yaml:10:12: advice.version: is the X12 release; it does not apply to format: json`},
+			is:   ErrConflict,
 		},
 		// Divergence.
 		{

@@ -8,8 +8,8 @@ type Transports struct {
 	// folder.
 	Inbound []Transport `yaml:"inbound"`
 	// Outbound are the ways our files (acknowledgements, advice) reach
-	// the partner: sftp, sftp_push, as2, folder. Outbound files go out on
-	// every outbound transport.
+	// the partner: sftp, sftp_push, as2, folder, webhook. Outbound files
+	// go out on every outbound transport.
 	Outbound []Transport `yaml:"outbound"`
 }
 
@@ -25,10 +25,13 @@ type Transport struct {
 	// Folder: a local or mounted folder we watch (inbound) or write to
 	// (outbound).
 	Folder *Folder `yaml:"folder"`
+	// Webhook: a signed HTTP POST to the partner's endpoint (outbound
+	// only; Standard Webhooks signatures).
+	Webhook *Webhook `yaml:"webhook"`
 }
 
 // Kind returns the name of the transport that is set: "sftp",
-// "sftp_push", "as2" or "folder" ("" when none is).
+// "sftp_push", "as2", "folder" or "webhook" ("" when none is).
 func (t Transport) Kind() string {
 	switch {
 	case t.SFTP != nil:
@@ -39,6 +42,8 @@ func (t Transport) Kind() string {
 		return "as2"
 	case t.Folder != nil:
 		return "folder"
+	case t.Webhook != nil:
+		return "webhook"
 	}
 	return ""
 }

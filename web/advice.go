@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,6 +25,8 @@ type adviceResult struct {
 	Problems  []mapping.Problem    `json:"problems,omitempty"`
 	X12       string               `json:"x12"`
 	Truncated bool                 `json:"x12_truncated,omitempty"`
+	// JSON is the advice of a partner whose advice format is json.
+	JSON json.RawMessage `json:"json,omitempty"`
 }
 
 // advise builds partner's advice now (delta: only what changed since the
@@ -45,7 +48,7 @@ func (s *Server) advise(r *http.Request, partner string, delta, send bool) (*adv
 		return nil, err
 	}
 	out := &adviceResult{Partner: partner, Sent: send, Broadcast: res.Broadcast, Lines: res.Lines, Problems: res.Problems,
-		X12: strings.ToValidUTF8(string(res.X12), "\uFFFD")}
+		X12: strings.ToValidUTF8(string(res.X12), "\uFFFD"), JSON: res.JSON}
 	if out.Lines == nil {
 		out.Lines = []mapping.AdviceLine{}
 	}
@@ -119,6 +122,9 @@ func (s *Server) advicePreviewForm(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(res.X12) > maxPreviewX12 {
 		res.X12, res.Truncated = strings.ToValidUTF8(res.X12[:maxPreviewX12], ""), true
+	}
+	if len(res.JSON) > maxPreviewX12 { // shown, never sent, from here
+		res.JSON, res.Truncated = res.JSON[:maxPreviewX12], true
 	}
 	s.render(w, r, http.StatusOK, "advice", pageData{Title: "Advice for " + res.Partner, Nav: "partners", Data: res})
 }

@@ -59,6 +59,9 @@ type Deps struct {
 	// PostEvents takes partners' inventory events (POST /api/v1/events).
 	// Nil: the endpoint answers 501.
 	PostEvents PostEvents
+	// Webhooks are the webhook endpoints (change stream subscribers,
+	// partners' webhooks). Nil: the webhook endpoints answer 501.
+	Webhooks Webhooks
 	// Tokens are the API tokens (see the package doc for the rule when
 	// there are none).
 	Tokens []Token

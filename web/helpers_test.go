@@ -92,6 +92,9 @@ type fixtureOptions struct {
 	noTokens bool
 	opts     Options
 	noSeed   bool
+	// webhooks builds the server's webhook endpoints over the fixture's
+	// ledger (nil: none).
+	webhooks func(l *ledger.Ledger) Webhooks
 }
 
 func newFixture(t testing.TB, fo fixtureOptions) *fixture {
@@ -153,6 +156,9 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 		Divergence: f.divergence.Current,
 		Audit:      f.audit,
 		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
+	if fo.webhooks != nil {
+		deps.Webhooks = fo.webhooks(f.ledger)
+	}
 	if fo.actions {
 		deps.Reload = func(context.Context) (int, error) {
 			dir, err := partners.Load(f.partDir)

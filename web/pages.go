@@ -111,14 +111,16 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 
 // flashes are the fixed messages a redirect may ask a page to show.
 var flashes = map[string]string{
-	"replay-done":    "Replayed: the message was processed and is done.",
-	"replay-failed":  "Replayed, but the message failed again: see its errors.",
-	"replay-pending": "Replay queued: the message is being processed; reload in a moment.",
-	"replay-dup":     "Replayed: the message turned out to be a duplicate.",
-	"retried":        "The outbound message is due now; the dispatcher sends it shortly.",
-	"reloaded":       "Partner profiles reloaded.",
-	"advice-sent":    "Inventory advice queued for the channel: see the outbox for its delivery.",
-	"logged-out":     "You are logged out.",
+	"replay-done":         "Replayed: the message was processed and is done.",
+	"replay-failed":       "Replayed, but the message failed again: see its errors.",
+	"replay-pending":      "Replay queued: the message is being processed; reload in a moment.",
+	"replay-dup":          "Replayed: the message turned out to be a duplicate.",
+	"retried":             "The outbound message is due now; the dispatcher sends it shortly.",
+	"reloaded":            "Partner profiles reloaded.",
+	"advice-sent":         "Inventory advice queued for the channel: see the outbox for its delivery.",
+	"logged-out":          "You are logged out.",
+	"webhook-enabled":     "The webhook endpoint is enabled: delivery resumes where it stopped.",
+	"webhook-redelivered": "Redelivery started: the subscriber gets its events again from that change, in order.",
 }
 
 func flashText(key string) string { return flashes[key] }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/outbox"
@@ -146,8 +147,10 @@ func errorStatus(err error) (int, string) {
 	switch {
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, "too_large"
-	case errors.Is(err, ErrBadRequest):
+	case errors.Is(err, ErrBadRequest), errors.Is(err, webhooks.ErrPosition):
 		return http.StatusBadRequest, "bad_request"
+	case errors.Is(err, webhooks.ErrUnknown):
+		return http.StatusNotFound, "not_found"
 	case errors.Is(err, inbox.ErrNotFound), errors.Is(err, outbox.ErrNotFound), errors.Is(err, ErrNoReservation),
 		errors.Is(err, partners.ErrUnknownPartner), errors.Is(err, errNotFound):
 		return http.StatusNotFound, "not_found"

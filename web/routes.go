@@ -70,6 +70,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/divergence", ro, kindAPI, s.apiDivergence},
 		{"POST", "/api/v1/events", pub, kindEvents, s.apiPostEvents},
 		{"GET", "/api/v1/events/schema", pub, kindAPI, s.apiEventsSchema},
+		{"GET", "/api/v1/webhooks", ro, kindAPI, s.apiWebhooks},
+		{"POST", "/api/v1/webhooks/enable", op, kindAPI, s.apiWebhookEnable},
+		{"POST", "/api/v1/webhooks/redeliver", op, kindAPI, s.apiWebhookRedeliver},
 
 		// Operations.
 		{"GET", "/metrics", metricsRole, kindPlain, s.serveMetrics},
@@ -95,6 +98,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/partners/{id}", ro, kindPage, s.partnerPage},
 		{"GET", "/inventory", ro, kindPage, s.inventoryPage},
 		{"GET", "/audit", ro, kindPage, s.auditPageView},
+		{"GET", "/webhooks", ro, kindPage, s.webhooksPage},
+		{"POST", "/webhooks/enable", op, kindForm, s.webhookEnableForm},
+		{"POST", "/webhooks/redeliver", op, kindForm, s.webhookRedeliverForm},
 	}
 }
 

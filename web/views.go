@@ -5,6 +5,7 @@ import (
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/partners"
+	"github.com/dockside-edi/dockside/transports/webhook"
 )
 
 // balanceView is a ledger balance as the API shows it.
@@ -144,6 +145,7 @@ type adviceView struct {
 	Schedule string          `json:"schedule"`
 	Mode     string          `json:"mode,omitempty"`
 	Version  string          `json:"version,omitempty"`
+	Format   string          `json:"format,omitempty"`
 	Debounce string          `json:"debounce,omitempty"`
 	Items    string          `json:"items"`
 	Policy   partners.Policy `json:"policy"`
@@ -180,7 +182,7 @@ func viewProfile(p *partners.Profile) profileView {
 		v.Documents = append(v.Documents, documentView{Type: string(d.Type), Match: d.Match, Content: string(d.Content), OnError: string(d.OnError)})
 	}
 	if a := p.Advice; a != nil {
-		av := &adviceView{Schedule: a.Schedule.String(), Mode: string(a.Mode), Version: string(a.Version),
+		av := &adviceView{Schedule: a.Schedule.String(), Mode: string(a.Mode), Version: string(a.Version), Format: string(a.Format),
 			Items: a.Items.Qualifier, Policy: a.Policy}
 		if a.Items.Lookup != "" {
 			av.Items += " via table " + a.Items.Lookup
@@ -211,6 +213,8 @@ func viewTransport(t partners.Transport) transportView {
 		}
 	case t.Folder != nil:
 		v.Detail = t.Folder.Path
+	case t.Webhook != nil:
+		v.Detail = webhook.Redact(t.Webhook.URL) + " (signed; see /webhooks)"
 	}
 	return v
 }

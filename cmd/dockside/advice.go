@@ -55,12 +55,16 @@ func runAdvice(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.Stderr, "advice for %s: %s, nothing to tell (no advice with zero items is built or sent)\n", pos[0], res.Broadcast.Mode)
 		return exitOK
 	}
+	body := res.X12
+	if res.JSON != nil { // advice format json
+		body = res.JSON
+	}
 	if *out != "" {
-		if err := atomicfile.WriteFile(*out, res.X12, 0o640); err != nil {
+		if err := atomicfile.WriteFile(*out, body, 0o640); err != nil {
 			return failed(e, err)
 		}
 	} else {
-		e.Stdout.Write(res.X12)
+		e.Stdout.Write(body)
 	}
 	bc := res.Broadcast
 	state := strings.ReplaceAll(string(bc.State), "_", " ")

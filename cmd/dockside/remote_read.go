@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -180,11 +181,16 @@ func remoteAdvice(ctx context.Context, c *apiClient, partner string, delta, send
 		Broadcast broadcast.Broadcast `json:"broadcast"`
 		Problems  []mapping.Problem   `json:"problems"`
 		X12       string              `json:"x12"`
+		JSON      json.RawMessage     `json:"json"` // advice format json
 	}
 	if err := c.call(ctx, "POST", "/api/v1/partners/"+url.PathEscape(partner)+"/advice", q, &a); err != nil {
 		return nil, err
 	}
-	return &broadcast.Result{Broadcast: a.Broadcast, Problems: a.Problems, X12: []byte(a.X12)}, nil
+	res := &broadcast.Result{Broadcast: a.Broadcast, Problems: a.Problems, X12: []byte(a.X12)}
+	if len(a.JSON) > 0 {
+		res.JSON = a.JSON
+	}
+	return res, nil
 }
 
 // remoteOrder returns an order as it stands from GET

@@ -1,0 +1,14 @@
+package webhooks
+
+import "errors"
+
+// Sentinel errors of the package.
+var (
+	// ErrUnknown means no subscriber has that name.
+	ErrUnknown = errors.New("webhooks: no such subscriber")
+	// ErrConfig means a subscriber's settings cannot work.
+	ErrConfig = errors.New("webhooks: bad subscriber configuration")
+	// ErrPosition means a redelivery's starting point is not a change
+	// sequence or an event id.
+	ErrPosition = errors.New("webhooks: not a change sequence or event id")
+)

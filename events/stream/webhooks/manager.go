@@ -1,0 +1,373 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/transports/webhook"
+)
+
+// DefaultDisableAfter is how long a subscriber may fail without a success
+// before it is disabled, when its settings do not say.
+const DefaultDisableAfter = 24 * time.Hour
+
+// Subscriber is one webhook subscriber of the change stream.
+type Subscriber struct {
+	// Name names the subscriber (its cursor, its endpoint).
+	Name string
+	// Target is its endpoint and secrets.
+	Target webhook.Target
+	// Filter chooses its events.
+	Filter Filter
+	// FromStart makes a new subscriber start at the ledger's first
+	// posting; by default it gets the changes made after it first ran.
+	FromStart bool
+	// DisableAfter is how long it may fail without a success before it
+	// is disabled (DefaultDisableAfter when 0; negative: never).
+	DisableAfter time.Duration
+}
+
+// Options are what a Manager works with.
+type Options struct {
+	// Ledger is the change log (a *ledger.Ledger).
+	Ledger stream.Source
+	// Cursors keeps each subscriber's cursor.
+	Cursors stream.CursorStore
+	// Endpoints is the list of disabled endpoints (shared with the
+	// partners' webhooks).
+	Endpoints *webhook.Endpoints
+	// Client posts the requests; nil: webhook.NewClient().
+	Client *webhook.Client
+	// Channels resolves channel filters; nil refuses them.
+	Channels ChannelLocations
+	// Relay tunes the relays (Backoff, Poll, MaxBatch, Source); its
+	// Filter, FromStart and Log are set per subscriber.
+	Relay stream.Options
+	// Log receives alerts; nil: slog.Default().
+	Log *slog.Logger
+	// Now is the clock of DisableAfter (default time.Now).
+	Now func() time.Time
+}
+
+// Manager runs one relay per subscriber and lets an operator enable and
+// redeliver.
+type Manager struct {
+	o    Options
+	subs map[string]*sub
+	list []*sub
+}
+
+// sub is one subscriber's running state.
+type sub struct {
+	cfg  Subscriber
+	sink *Sink
+	kick chan struct{} // an operator's action: restart the relay
+
+	mu     sync.Mutex
+	relay  *stream.Relay
+	rewind *uint64 // a redelivery's cursor, set before the next start
+	err    string  // why the relay stopped, other than being disabled
+}
+
+// New checks the subscribers and returns their Manager.
+func New(o Options, subs []Subscriber) (*Manager, error) {
+	if o.Ledger == nil || o.Cursors == nil || o.Endpoints == nil {
+		return nil, fmt.Errorf("%w: ledger, cursors and endpoints are required", ErrConfig)
+	}
+	if o.Client == nil {
+		o.Client = webhook.NewClient()
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	m := &Manager{o: o, subs: map[string]*sub{}}
+	for _, c := range subs {
+		if err := stream.CheckName(c.Name); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		if _, dup := m.subs[c.Name]; dup {
+			return nil, fmt.Errorf("%w: subscriber %q is named twice", ErrConfig, c.Name)
+		}
+		if err := c.Filter.check(); err != nil {
+			return nil, fmt.Errorf("subscriber %s: %w", c.Name, err)
+		}
+		if len(c.Filter.Channels) > 0 && o.Channels == nil {
+			return nil, fmt.Errorf("%w: subscriber %s: channel filters need the partner profiles", ErrConfig, c.Name)
+		}
+		for _, ch := range c.Filter.Channels {
+			if _, ok := o.Channels(ch); !ok {
+				return nil, fmt.Errorf("%w: subscriber %s: channels: %q is no partner with advice", ErrConfig, c.Name, ch)
+			}
+		}
+		if c.DisableAfter == 0 {
+			c.DisableAfter = DefaultDisableAfter
+		}
+		s := &sub{cfg: c, kick: make(chan struct{}, 1)}
+		s.sink = &Sink{name: c.Name, target: c.Target, client: o.Client, eps: o.Endpoints, log: o.Log, now: o.Now, disAfter: c.DisableAfter,
+			clockOn: true} // a clock from before a restart stops at the first success
+		m.subs[c.Name] = s
+		m.list = append(m.list, s)
+	}
+	return m, nil
+}
+
+// Run runs every subscriber's relay until ctx ends.
+func (m *Manager) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, s := range m.list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.run(ctx, s)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// run keeps one subscriber's relay running while it is enabled; an
+// operator's action restarts it.
+func (m *Manager) run(ctx context.Context, s *sub) {
+	name := s.cfg.Name
+	for ctx.Err() == nil {
+		if err := m.applyRewind(ctx, s); err != nil {
+			m.o.Log.Error("webhook subscriber: moving the cursor for a redelivery", "subscriber", name, "err", err)
+		}
+		if _, off := m.o.Endpoints.Disabled(Endpoint(name), s.cfg.Target.URL); off {
+			select {
+			case <-s.kick:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		ro := m.o.Relay
+		filter, warnings := s.cfg.Filter.compile(m.o.Channels)
+		for _, w := range warnings {
+			m.o.Log.Warn("webhook subscriber filter", "subscriber", name, "warning", w)
+		}
+		ro.Filter, ro.FromStart, ro.Log = filter, s.cfg.FromStart, m.o.Log
+		relay, err := stream.NewRelay(name, m.o.Ledger, m.o.Cursors, s.sink, ro)
+		if err != nil {
+			s.setErr(err.Error())
+			m.o.Log.Error("webhook subscriber", "subscriber", name, "err", err)
+			return
+		}
+		s.mu.Lock()
+		s.relay, s.err = relay, ""
+		s.mu.Unlock()
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- relay.Run(rctx) }()
+		select {
+		case <-s.kick:
+			cancel()
+			<-done
+		case err := <-done:
+			cancel()
+			if err != nil && !errors.Is(err, stream.ErrStop) && ctx.Err() == nil {
+				// The ledger or the cursor store failed: try again later.
+				s.setErr(err.Error())
+				m.o.Log.Error("webhook subscriber stopped; starting again in a minute", "subscriber", name, "err", err)
+				select {
+				case <-s.kick:
+				case <-time.After(time.Minute):
+				case <-ctx.Done():
+				}
+			}
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return
+		}
+	}
+}
+
+func (s *sub) setErr(e string) {
+	s.mu.Lock()
+	s.err = e
+	s.mu.Unlock()
+}
+
+// applyRewind sets the cursor a redelivery asked for, while no relay runs.
+func (m *Manager) applyRewind(ctx context.Context, s *sub) error {
+	s.mu.Lock()
+	r := s.rewind
+	s.rewind = nil
+	s.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	return m.o.Cursors.SetCursor(ctx, s.cfg.Name, *r)
+}
+
+func (s *sub) poke() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Enable enables a disabled subscriber: its relay delivers from its
+// cursor. It reports whether it was disabled.
+func (m *Manager) Enable(name string) (bool, error) {
+	s, ok := m.subs[name]
+	if !ok {
+		return false, fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	was, err := m.o.Endpoints.Enable(Endpoint(name))
+	if err != nil {
+		return false, err
+	}
+	s.poke()
+	return was, nil
+}
+
+// ParsePosition reads a redelivery's starting point: a change sequence
+// ("120") or an event id ("120-3", whose whole posting is sent again).
+func ParsePosition(from string) (uint64, error) {
+	from = strings.TrimSpace(from)
+	if strings.Contains(from, "-") {
+		seq, _, err := stream.ParseEventID(from)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %q", ErrPosition, from)
+		}
+		return seq, nil
+	}
+	seq, err := strconv.ParseUint(from, 10, 64)
+	if err != nil || seq == 0 {
+		return 0, fmt.Errorf("%w: %q", ErrPosition, from)
+	}
+	return seq, nil
+}
+
+// Redeliver sends a subscriber every event from the posting with change
+// sequence seq on again (its cursor moves back to seq-1), enabling it if
+// it was disabled. A seq past the subscriber's cursor+1 would skip
+// events and is refused. It returns before the events go out.
+func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error {
+	s, ok := m.subs[name]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	if seq == 0 {
+		return fmt.Errorf("%w: 0", ErrPosition)
+	}
+	cur, err := m.o.Cursors.Cursor(ctx, name)
+	if errors.Is(err, stream.ErrUnknownSubscriber) {
+		cur, err = 0, nil
+	}
+	if err != nil {
+		return err
+	}
+	if st := s.status(); st.Confirmed > cur {
+		cur = st.Confirmed
+	}
+	if seq > cur+1 {
+		return fmt.Errorf("%w: change %d is past what %s has confirmed (%d): redelivery never skips events", ErrPosition, seq, name, cur)
+	}
+	back := seq - 1
+	s.mu.Lock()
+	s.rewind = &back
+	s.mu.Unlock()
+	if _, err := m.o.Endpoints.Enable(Endpoint(name)); err != nil {
+		return err
+	}
+	m.o.Log.Info("webhook subscriber: redelivery", "subscriber", name, "from_change", seq)
+	s.poke()
+	return nil
+}
+
+func (s *sub) status() stream.Status {
+	s.mu.Lock()
+	r := s.relay
+	s.mu.Unlock()
+	if r == nil {
+		return stream.Status{Subscriber: s.cfg.Name}
+	}
+	return r.Status()
+}
+
+// Status is one subscriber's state, for the API and the dashboard.
+type Status struct {
+	Name string `json:"name"`
+	// URL is the endpoint, without user info or query.
+	URL string `json:"url"`
+	// Filter is its filter, in words ("" for every event).
+	Filter string `json:"filter,omitempty"`
+	// Disabled is set while the subscriber is disabled.
+	Disabled *webhook.EndpointState `json:"disabled,omitempty"`
+	// Running is true while its relay runs.
+	Running bool `json:"running"`
+	// Cursor is the change sequence its cursor is at; Confirmed the one
+	// up to which it confirmed every event; Last the ledger's latest.
+	Cursor    uint64 `json:"cursor"`
+	Confirmed uint64 `json:"confirmed"`
+	Last      uint64 `json:"last"`
+	// Behind is how many postings it has not confirmed (Last −
+	// Confirmed; filtered-out changes count until the relay passes them).
+	Behind uint64 `json:"behind"`
+	// Delivered counts the events it accepted since its relay started.
+	Delivered uint64 `json:"delivered"`
+	// Failures counts its failures in a row; LastError is the last one.
+	Failures    int       `json:"failures"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+}
+
+// Statuses returns every subscriber's state, in configuration order.
+func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
+	last, err := m.o.Ledger.LastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cursors, err := m.o.Cursors.Cursors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Status, 0, len(m.list))
+	for _, s := range m.list {
+		rs := s.status()
+		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: s.cfg.Filter.String(), Running: rs.Running,
+			Cursor: cursors[s.cfg.Name], Confirmed: max(rs.Confirmed, cursors[s.cfg.Name]), Last: last, Delivered: rs.Delivered,
+			Failures: rs.Failures, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
+		if st.Last > st.Confirmed {
+			st.Behind = st.Last - st.Confirmed
+		}
+		if d, off := m.o.Endpoints.Disabled(Endpoint(s.cfg.Name), s.cfg.Target.URL); off {
+			st.Disabled = &d
+		}
+		s.mu.Lock()
+		if s.err != "" && st.LastError == "" {
+			st.LastError = s.err
+		}
+		s.mu.Unlock()
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// String describes the filter in words.
+func (f Filter) String() string {
+	var parts []string
+	for _, p := range []struct {
+		name string
+		list []string
+	}{{"kinds", f.Kinds}, {"locations", f.Locations}, {"skus", f.SKUs}, {"channels", f.Channels}} {
+		if len(p.list) > 0 {
+			parts = append(parts, p.name+" "+strings.Join(p.list, ","))
+		}
+	}
+	return strings.Join(parts, "; ")
+}

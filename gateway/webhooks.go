@@ -1,0 +1,220 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/events/stream/webhooks"
+	"github.com/dockside-edi/dockside/internal/stdwebhooks"
+	"github.com/dockside-edi/dockside/transports/webhook"
+)
+
+// webhookEndpointsFile lists the webhook endpoints disabled after a 410
+// (or a long failure), in the data folder.
+const webhookEndpointsFile = "webhook-endpoints.json"
+
+// openWebhookEndpoints reads the list of disabled webhook endpoints.
+func openWebhookEndpoints(data string) (*webhook.Endpoints, error) {
+	return webhook.OpenEndpoints(filepath.Join(data, webhookEndpointsFile))
+}
+
+// webhookSender is the outbox sender of partners' outbound webhooks.
+func (g *Gateway) webhookSender() *webhook.Sender {
+	return &webhook.Sender{Client: webhook.NewClient(), Target: g.webhookTarget, Endpoints: g.Webhooks, Log: g.log}
+}
+
+// webhookTarget is a partner's webhook endpoint, from its profile; the
+// secrets are read now, so a rotated secret file applies at once.
+func (g *Gateway) webhookTarget(partner string) (webhook.Target, error) {
+	p, err := g.Partners().ByID(partner)
+	if err != nil {
+		return webhook.Target{}, err
+	}
+	for _, t := range p.Transports.Outbound {
+		if w := t.Webhook; w != nil {
+			secrets, err := w.Secrets()
+			if err != nil {
+				return webhook.Target{}, fmt.Errorf("partner %s: webhook: %w", partner, err)
+			}
+			return webhook.Target{URL: w.URL, Secrets: secrets, Timeout: w.Timeout}, nil
+		}
+	}
+	return webhook.Target{}, fmt.Errorf("partner %s has no webhook transport", partner)
+}
+
+// WebhooksConfig are the change stream's webhook subscribers.
+type WebhooksConfig struct {
+	// Subscribers each get the ledger's changes as signed webhooks, one
+	// POST per change event (docs/webhooks.md); none by default.
+	Subscribers []WebhookSubscriberConfig `yaml:"subscribers"`
+}
+
+// WebhookSubscriberConfig is one subscriber of the change stream. Its
+// secrets are read when the gateway starts.
+type WebhookSubscriberConfig struct {
+	// Name names the subscriber (its cursor, the dashboard, the API):
+	// letters, digits, '.', '_' and '-'.
+	Name string `yaml:"name"`
+	// URL is its endpoint: http:// or https://, without user or
+	// password.
+	URL string `yaml:"url"`
+	// SecretEnv names the environment variable holding its signing
+	// secret (whsec_...); give this or secret_file.
+	SecretEnv string `yaml:"secret_env"`
+	// SecretFile is a file holding its signing secret, relative to the
+	// configuration file.
+	SecretFile string `yaml:"secret_file"`
+	// OldSecretEnv names the environment variable holding the secret
+	// being retired during a rotation: both signatures are sent.
+	OldSecretEnv string `yaml:"old_secret_env"`
+	// OldSecretFile is a file holding the secret being retired, relative
+	// to the configuration file.
+	OldSecretFile string `yaml:"old_secret_file"`
+	// Kinds keeps only these ledger movement kinds (receipt, shipment,
+	// allocate, release, in_transit, adjust, damage, quarantine,
+	// snapshot); empty: all.
+	Kinds []string `yaml:"kinds"`
+	// Locations keeps only these locations; empty: all.
+	Locations []string `yaml:"locations"`
+	// SKUs keeps only these SKUs (a trailing * makes a prefix); empty:
+	// all.
+	SKUs []string `yaml:"skus"`
+	// Channels keeps only the locations these channel partners' advice
+	// counts (read when the subscriber starts); empty: all.
+	Channels []string `yaml:"channels"`
+	// FromStart makes a new subscriber get the whole ledger from its
+	// first posting; by default it gets the changes made after it first
+	// ran.
+	FromStart bool `yaml:"from_start"`
+	// Timeout bounds one request (0: 15 s).
+	Timeout time.Duration `yaml:"timeout"`
+	// DisableAfter disables the subscriber after failing this long
+	// without a success (0: 24 h; the first failure is kept across
+	// restarts). A 410 Gone disables it at once.
+	DisableAfter time.Duration `yaml:"disable_after"`
+}
+
+// check reports a subscriber's settings that cannot work (the secrets
+// are read at start).
+func (s *WebhookSubscriberConfig) check(i int) []error {
+	var errs []error
+	at := fmt.Sprintf("webhooks.subscribers[%d]", i)
+	if !validSubscriberName(s.Name) {
+		errs = append(errs, fmt.Errorf("%s.name: %q: want 1 to 64 letters, digits, '.', '_' or '-'", at, s.Name))
+	}
+	if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		errs = append(errs, fmt.Errorf("%s.url: want an http:// or https:// URL without user or password", at))
+	}
+	if (s.SecretEnv == "") == (s.SecretFile == "") {
+		errs = append(errs, fmt.Errorf("%s: give one of secret_env and secret_file", at))
+	}
+	if s.OldSecretEnv != "" && s.OldSecretFile != "" {
+		errs = append(errs, fmt.Errorf("%s: give one of old_secret_env and old_secret_file", at))
+	}
+	if s.Timeout != 0 && (s.Timeout < time.Second || s.Timeout > 2*time.Minute) {
+		errs = append(errs, fmt.Errorf("%s.timeout: %v: want 1s to 2m", at, s.Timeout))
+	}
+	if s.DisableAfter < 0 {
+		errs = append(errs, fmt.Errorf("%s.disable_after: %v must not be negative", at, s.DisableAfter))
+	}
+	return errs
+}
+
+func validSubscriberName(n string) bool {
+	if n == "" || len(n) > 64 {
+		return false
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkWebhooks reports the subscribers' settings that cannot work.
+func (c *Config) checkWebhooks() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i := range c.Webhooks.Subscribers {
+		s := &c.Webhooks.Subscribers[i]
+		errs = append(errs, s.check(i)...)
+		if seen[s.Name] {
+			errs = append(errs, fmt.Errorf("webhooks.subscribers[%d].name: %q is used twice", i, s.Name))
+		}
+		seen[s.Name] = true
+	}
+	return errs
+}
+
+// webhookCursorsFile keeps the webhook subscribers' cursors.
+const webhookCursorsFile = "webhook-cursors.db"
+
+// openSubscribers builds the change stream's webhook subscribers, when
+// the configuration has any (nil otherwise).
+func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, error) {
+	cfg := g.Config.Webhooks.Subscribers
+	if len(cfg) == 0 {
+		return nil, nil, nil
+	}
+	base := "."
+	if g.Config.File != "" {
+		base = filepath.Dir(g.Config.File)
+	}
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(base, p)
+	}
+	var subs []webhooks.Subscriber
+	for _, c := range cfg {
+		cur, err := stdwebhooks.LoadSecret(c.SecretEnv, rel(c.SecretFile))
+		if err != nil {
+			return nil, nil, fmt.Errorf("webhooks.subscribers %s: %w", c.Name, err)
+		}
+		secrets := []stdwebhooks.Secret{cur}
+		if c.OldSecretEnv != "" || c.OldSecretFile != "" {
+			old, err := stdwebhooks.LoadSecret(c.OldSecretEnv, rel(c.OldSecretFile))
+			if err != nil {
+				return nil, nil, fmt.Errorf("webhooks.subscribers %s: old secret: %w", c.Name, err)
+			}
+			secrets = append(secrets, old)
+		}
+		subs = append(subs, webhooks.Subscriber{Name: c.Name, FromStart: c.FromStart, DisableAfter: c.DisableAfter,
+			Target: webhook.Target{URL: c.URL, Secrets: secrets, Timeout: c.Timeout},
+			Filter: webhooks.Filter{Kinds: c.Kinds, Locations: c.Locations, SKUs: c.SKUs, Channels: c.Channels}})
+	}
+	cursors, err := stream.OpenBoltCursors(filepath.Join(g.Config.Data, webhookCursorsFile))
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: cursors, Endpoints: g.Webhooks,
+		Channels: g.channelLocations, Log: g.log, Now: g.now}, subs)
+	if err != nil {
+		cursors.Close()
+		return nil, nil, err
+	}
+	return m, cursors, nil
+}
+
+// channelLocations returns the locations a channel's advice counts.
+func (g *Gateway) channelLocations(channel string) ([]string, bool) {
+	p, err := g.Partners().ByID(channel)
+	if err != nil || p.Advice == nil {
+		return nil, false
+	}
+	return p.Advice.Policy.Locations, true
+}
+
+// serveWebhooks runs the webhook subscribers' relays.
+func (g *Gateway) serveWebhooks(ctx context.Context) error {
+	if g.subscribers == nil {
+		return nil
+	}
+	return g.subscribers.Run(ctx)
+}
