@@ -260,6 +260,33 @@ func TestChangeStreamSurvivesKill9(t *testing.T) {
 	e.waitFor("every change event", 120*time.Second, func() bool {
 		return distinct(readChanges(t, js)) >= total && distinct(delivered()) >= total
 	})
+	// Both subscribers are caught up in the API and the metrics.
+	var streams struct {
+		Subscribers []struct {
+			Subscriber, Kind string
+			Lag, Last        uint64
+			Running          bool
+		}
+	}
+	e.waitFor("no lag in GET /api/v1/streams", 20*time.Second, func() bool {
+		e.api("GET", "/api/v1/streams", "", nil, http.StatusOK, &streams)
+		caught := 0
+		for _, s := range streams.Subscribers {
+			if s.Lag == 0 && s.Last > 0 && s.Running {
+				caught++
+			}
+		}
+		return caught == 2
+	})
+	if got := fmt.Sprint(streams.Subscribers); !strings.Contains(got, "nats nats") || !strings.Contains(got, "mirror webhook") {
+		t.Errorf("GET /api/v1/streams: %s", got)
+	}
+	metrics := e.get("/metrics")
+	for _, want := range []string{`dockside_stream_lag{kind="nats",subscriber="nats"} 0`, `dockside_stream_lag{kind="webhook",subscriber="mirror"} 0`} {
+		if !strings.Contains(metrics, want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	e.stop()
 
 	// Every input counted once.

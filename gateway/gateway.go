@@ -54,6 +54,7 @@ type Gateway struct {
 
 	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
 	subscriberCursors *stream.BoltCursors
+	natsOut           natsOut // the NATS publisher's relay, for its status
 
 	log *slog.Logger
 	now func() time.Time

@@ -35,6 +35,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 		Tokens: tokens, Logger: g.log, Now: g.now, Audit: g.Audit,
 		Divergence: g.Divergence.Current,
 		Webhooks:   webhooks.Operations{Manager: g.subscribers, Endpoints: g.Webhooks},
+		Streams:    g.StreamStatuses,
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err
