@@ -15,7 +15,6 @@ import (
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
-	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -52,9 +51,8 @@ type Gateway struct {
 	// Webhooks lists the webhook endpoints disabled after a 410 Gone.
 	Webhooks *webhook.Endpoints
 
-	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
-	subscriberCursors *stream.BoltCursors
-	natsOut           natsOut // the NATS publisher's relay, for its status
+	subscribers *webhooks.Manager // the change stream's webhook subscribers; nil: none
+	natsOut     natsOut           // the NATS publisher's relay, for its status
 
 	log *slog.Logger
 	now func() time.Time
@@ -129,6 +127,11 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, g.closeOnError(err)
 	}
 	g.Cursors = cursors
+	if n, err := migrateWebhookCursors(context.Background(), cfg.Data, g.webhookCursors()); err != nil {
+		return nil, g.closeOnError(err)
+	} else if n > 0 {
+		g.log.Info("webhook subscribers' cursors moved to "+cursorsFile, "cursors", n)
+	}
 	st, err := broadcast.OpenStore(cfg.Data)
 	if err != nil {
 		return nil, g.closeOnError(err)
@@ -141,7 +144,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		st.Close()
 		return nil, g.closeOnError(err)
 	}
-	if g.subscribers, g.subscriberCursors, err = g.openSubscribers(); err != nil {
+	if g.subscribers, err = g.openSubscribers(); err != nil {
 		st.Close()
 		return nil, g.closeOnError(err)
 	}
@@ -176,9 +179,6 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
-	if g.subscriberCursors != nil {
-		errs = append(errs, g.subscriberCursors.Close())
-	}
 	if g.Audit != nil {
 		errs = append(errs, g.Audit.Close())
 	}

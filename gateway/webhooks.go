@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
 	"github.com/dockside-edi/dockside/transports/webhook"
@@ -151,15 +150,12 @@ func (c *Config) checkWebhooks() []error {
 	return errs
 }
 
-// webhookCursorsFile keeps the webhook subscribers' cursors.
-const webhookCursorsFile = "webhook-cursors.db"
-
 // openSubscribers builds the change stream's webhook subscribers, when
 // the configuration has any (nil otherwise).
-func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, error) {
+func (g *Gateway) openSubscribers() (*webhooks.Manager, error) {
 	cfg := g.Config.Webhooks.Subscribers
 	if len(cfg) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
 	base := "."
 	if g.Config.File != "" {
@@ -175,13 +171,13 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, err
 	for _, c := range cfg {
 		cur, err := stdwebhooks.LoadSecret(c.SecretEnv, rel(c.SecretFile))
 		if err != nil {
-			return nil, nil, fmt.Errorf("webhooks.subscribers %s: %w", c.Name, err)
+			return nil, fmt.Errorf("webhooks.subscribers %s: %w", c.Name, err)
 		}
 		secrets := []stdwebhooks.Secret{cur}
 		if c.OldSecretEnv != "" || c.OldSecretFile != "" {
 			old, err := stdwebhooks.LoadSecret(c.OldSecretEnv, rel(c.OldSecretFile))
 			if err != nil {
-				return nil, nil, fmt.Errorf("webhooks.subscribers %s: old secret: %w", c.Name, err)
+				return nil, fmt.Errorf("webhooks.subscribers %s: old secret: %w", c.Name, err)
 			}
 			secrets = append(secrets, old)
 		}
@@ -189,17 +185,8 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, err
 			Target: webhook.Target{URL: c.URL, Secrets: secrets, Timeout: c.Timeout},
 			Filter: webhooks.Filter{Kinds: c.Kinds, Locations: c.Locations, SKUs: c.SKUs, Channels: c.Channels}})
 	}
-	cursors, err := stream.OpenBoltCursors(filepath.Join(g.Config.Data, webhookCursorsFile))
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: cursors, Endpoints: g.Webhooks,
+	return webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
 		Channels: g.channelLocations, Log: g.log, Now: g.now}, subs)
-	if err != nil {
-		cursors.Close()
-		return nil, nil, err
-	}
-	return m, cursors, nil
 }
 
 // channelLocations returns the locations a channel's advice counts.
