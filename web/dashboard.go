@@ -19,6 +19,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.Divergence = s.divergenceSummary(r)
+	o.Webhooks = s.webhooksSummary(r)
 	s.render(w, r, http.StatusOK, "overview", pageData{Title: "Overview", Nav: "overview", Data: o})
 }
 

@@ -43,6 +43,8 @@ type overview struct {
 	Streams []StreamStatus `json:"streams,omitempty"`
 	// StreamsLag is the largest lag among them.
 	StreamsLag uint64 `json:"streams_lag,omitempty"`
+	// Webhooks is the webhooks card; absent when the server has none.
+	Webhooks *webhooksCard `json:"webhooks,omitempty"`
 }
 
 type hourCount struct {
@@ -143,6 +145,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o.Divergence = s.divergenceSummary(r)
+	o.Webhooks = s.webhooksSummary(r)
 	writeJSON(w, http.StatusOK, o)
 }
 

@@ -153,3 +153,28 @@ func (s *Server) webhookRedeliverForm(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/webhooks?flash=webhook-redelivered", http.StatusSeeOther)
 }
+
+// webhooksCard is the overview's webhooks card: endpoints a 410 or a
+// long failure disabled, and subscribers failing now.
+type webhooksCard struct {
+	Disabled int `json:"disabled"`
+	Failing  int `json:"failing"`
+}
+
+// webhooksSummary returns the overview's card, nil without webhooks.
+func (s *Server) webhooksSummary(r *http.Request) *webhooksCard {
+	if s.deps.Webhooks == nil {
+		return nil
+	}
+	c := &webhooksCard{Disabled: len(s.deps.Webhooks.Disabled())}
+	subs, err := s.deps.Webhooks.Subscribers(r.Context())
+	if err != nil {
+		s.log.Warn("webhook subscribers", "err", err)
+	}
+	for _, st := range subs {
+		if st.Disabled == nil && st.Failures > 0 {
+			c.Failing++
+		}
+	}
+	return c
+}

@@ -101,8 +101,8 @@ func allEventIDs(t *testing.T, l *ledger.Ledger, from uint64) []string {
 func TestBrowserRedeliverWebhook(t *testing.T) {
 	b := browsertest.Start(t)
 	var rec *hookReceiver
+	var ops webhooks.Operations
 	f := newFixture(t, fixtureOptions{noSeed: true, webhooks: func(l *ledger.Ledger) Webhooks {
-		var ops webhooks.Operations
 		ops, rec = startSubscriber(t, l)
 		return ops
 	}})
@@ -132,6 +132,24 @@ func TestBrowserRedeliverWebhook(t *testing.T) {
 	waitFor(t, "the redelivery", func() bool { ids, _ := rec.got(); return len(ids) == len(want) })
 	if ids, bad := rec.got(); !slices.Equal(ids, want) || bad != 0 {
 		t.Fatalf("received %v (%d unverified), want %v", ids, bad, want)
+	}
+
+	// A receiver's 410 (here: the list) shows on the overview's card and
+	// the Webhooks page, whose Enable button clears it.
+	if _, err := ops.Endpoints.Disable("partner/shopmart", "https://shop.example/hooks", "410 Gone", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	b.Navigate(ts.URL + "/")
+	b.WaitFor(`!!document.querySelector("#webhooks-card")`)
+	if got := b.Text(`document.querySelector("#webhooks-card b").textContent`); got != "1" {
+		t.Fatalf("the overview's webhooks card says %q disabled, want 1", got)
+	}
+	b.Eval(`document.querySelector("#webhooks-card").click(); true`)
+	b.WaitFor(`location.pathname === "/webhooks" && !!document.querySelector("#disabled")`)
+	b.Eval(`document.querySelector("button[id='enable-partner/shopmart']").click(); true`)
+	b.WaitFor(`location.search.includes("flash=webhook-enabled") && !document.querySelector("#disabled")`)
+	if len(ops.Disabled()) != 0 {
+		t.Fatalf("still disabled: %v", ops.Disabled())
 	}
 
 	// The API shows the same subscriber; a read-only token cannot redeliver.

@@ -133,7 +133,11 @@ func writeProfileSummary(w io.Writer, p *partners.Profile) {
 	}
 	advice := "none"
 	if a := p.Advice; a != nil {
-		advice = fmt.Sprintf("%s 846 %q", a.Mode, a.Schedule.String())
+		what := "846"
+		if a.Format == partners.AdviceJSON {
+			what = "JSON advice"
+		}
+		advice = fmt.Sprintf("%s %s %q", a.Mode, what, a.Schedule.String())
 	}
 	fmt.Fprintf(w, "%s: %s %q; ids: %s; in: %s; out: %s; documents: %s; acks: %s; advice: %s\n",
 		p.ID, p.Role, p.Name, orNone(ids), orNone(transportKinds(p.Transports.Inbound)),

@@ -55,6 +55,9 @@ func (s *Sink) Deliver(ctx context.Context, events []stream.Event) (int, error) 
 		}
 		_, err = s.client.Post(ctx, s.target, webhook.Request{ID: events[i].ID, ContentType: ContentType, Body: body})
 		if err != nil {
+			if ctx.Err() != nil { // stopping (shutdown, an operator's action): not the receiver's failure
+				return i, err
+			}
 			err = s.failed(err)
 			s.honourRetryAfter(ctx, err)
 			return i, err
