@@ -97,7 +97,10 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(time.Second))
+		// A fetch's first messages wait for its end: at most a quarter
+		// of AckWait, so that the first InProgress (a third of AckWait
+		// after it) comes before the server would deliver them again.
+		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(min(time.Second, g.natsAckWait()/4)))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
