@@ -44,7 +44,8 @@ type Gateway struct {
 	// Audit is the log of operator actions (data/audit.db).
 	Audit *audit.Bolt
 	// Cursors are the change stream subscribers' cursors
-	// (data/change-cursors.db).
+	// (data/change-cursors.db): the NATS publisher's "nats" and each
+	// webhook subscriber's "webhook/<name>".
 	Cursors changeCursors
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
