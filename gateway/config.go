@@ -97,8 +97,9 @@ type NATSConfig struct {
 	// at least 1 s). While a fetch is being processed the gateway tells
 	// the server it is still working on it every third of AckWait, so a
 	// slow commit is not redelivered; AckWait bounds how long the
-	// messages a killed gateway had fetched wait before the restarted
-	// one gets them again.
+	// messages a killed gateway had fetched (up to five fetches, which
+	// hold back new ones meanwhile) wait before the restarted one gets
+	// them again.
 	AckWait time.Duration `yaml:"ack_wait"`
 }
 
