@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/web"
 )
 
 // EventsConfig configures the change stream out: every ledger posting
@@ -106,6 +108,7 @@ func (g *Gateway) PublishChanges(ctx context.Context, js jetstream.JetStream) er
 		if ctx.Err() != nil {
 			return nil
 		}
+		g.natsOut.set(nil, fmt.Sprintf("NATS stream %s not ready: %v", c.Stream, err))
 		g.log.Warn("change stream: NATS stream not ready", "stream", c.Stream, "err", err, "retry_in", wait)
 		sleep(ctx, wait)
 	}
@@ -114,9 +117,74 @@ func (g *Gateway) PublishChanges(ctx context.Context, js jetstream.JetStream) er
 	if err != nil {
 		return err
 	}
+	g.natsOut.set(r, "")
 	g.log.Info("publishing the change stream to NATS", "stream", c.Stream, "subject", c.Subject)
 	if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		g.natsOut.set(r, err.Error())
 		return fmt.Errorf("change stream to NATS: %w", err)
 	}
 	return nil
+}
+
+// natsOut is the NATS publisher's relay once its stream is set up, or
+// why it is not running.
+type natsOut struct {
+	mu    sync.Mutex
+	relay *stream.Relay
+	err   string
+}
+
+func (n *natsOut) set(r *stream.Relay, err string) {
+	n.mu.Lock()
+	n.relay, n.err = r, err
+	n.mu.Unlock()
+}
+
+func (n *natsOut) get() (*stream.Relay, string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.relay, n.err
+}
+
+// StreamStatuses returns the state of every change stream subscriber:
+// the NATS publisher (when events.publish.nats.url is set) and the
+// webhook subscribers, with their lag behind the ledger's last change.
+func (g *Gateway) StreamStatuses(ctx context.Context) ([]web.StreamStatus, error) {
+	var out []web.StreamStatus
+	if g.Config.Events.Publish.NATS.URL != "" {
+		last, err := g.Ledger.LastSeq(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cursor, err := g.Cursors.Cursor(ctx, natsSubscriber)
+		if err != nil && !errors.Is(err, stream.ErrUnknownSubscriber) {
+			return nil, err
+		}
+		st := web.StreamStatus{Subscriber: natsSubscriber, Kind: "nats", Cursor: cursor, Confirmed: cursor, Last: last}
+		r, why := g.natsOut.get()
+		if r != nil {
+			rs := r.Status()
+			st.Running, st.Confirmed, st.Delivered = rs.Running, max(rs.Confirmed, cursor), rs.Delivered
+			st.Failures, st.Failed, st.LastError, st.LastErrorAt, st.NextAttempt = rs.Failures, rs.Failed, rs.LastError, rs.LastErrorAt, rs.NextAttempt
+		}
+		if st.LastError == "" {
+			st.LastError = why
+		}
+		if last > st.Confirmed {
+			st.Lag = last - st.Confirmed
+		}
+		out = append(out, st)
+	}
+	if g.subscribers != nil {
+		subs, err := g.subscribers.Statuses(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range subs {
+			out = append(out, web.StreamStatus{Subscriber: s.Name, Kind: "webhook", Running: s.Running, Disabled: s.Disabled != nil,
+				Cursor: s.Cursor, Confirmed: s.Confirmed, Last: s.Last, Lag: s.Behind, Delivered: s.Delivered,
+				Failures: s.Failures, Failed: s.Failed, LastError: s.LastError, LastErrorAt: s.LastErrorAt, NextAttempt: s.NextAttempt})
+		}
+	}
+	return out, nil
 }

@@ -92,6 +92,15 @@ type NATSConfig struct {
 	// Batch is how many messages one fetch takes, posted to the ledger
 	// together (default 1000).
 	Batch int `yaml:"batch"`
+	// AckWait is how long the server waits for the acknowledgement of a
+	// message it delivered before delivering it again (default 30 s,
+	// at least 1 s). While a fetch is being processed the gateway tells
+	// the server it is still working on it every third of AckWait, so a
+	// slow commit is not redelivered; AckWait bounds how long the
+	// messages a killed gateway had fetched (up to five fetches, which
+	// hold back new ones meanwhile) wait before the restarted one gets
+	// them again.
+	AckWait time.Duration `yaml:"ack_wait"`
 }
 
 // IdentityConfig is our own interchange identity.
@@ -266,7 +275,7 @@ func DefaultConfig() *Config {
 		Outbox:  OutboxConfig{RetryDelay: 30 * time.Second, MaxRetryDelay: time.Hour, MaxAttempts: 8},
 		Flat: FlatConfig{MaxRows: 100_000, MaxProblems: 1_000, MaxRecordBytes: 1 << 20, MaxColumns: 1024, MaxCellBytes: 128 << 10,
 			MaxUnzipBytes: 1 << 30, MaxPartBytes: 512 << 20, MaxParts: 10_000, MaxSharedStrings: 1_000_000, MaxSharedStringBytes: 64 << 20},
-		NATS: NATSConfig{Batch: 1000},
+		NATS: NATSConfig{Batch: 1000, AckWait: DefaultNATSAckWait},
 		Events: EventsConfig{Source: stream.DefaultSource, Publish: PublishConfig{NATS: PublishNATSConfig{
 			Stream: stream.DefaultNATSStream, Subject: stream.DefaultNATSPrefix, MaxBatch: stream.DefaultMaxBatch, AckTimeout: stream.DefaultAckTimeout}}},
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
-	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -51,22 +50,23 @@ type Gateway struct {
 	// Audit is the log of operator actions (data/audit.db on bbolt).
 	Audit audit.Store
 	// Cursors are the change stream subscribers' cursors
-	// (data/change-cursors.db).
+	// (data/change-cursors.db): the NATS publisher's "nats" and each
+	// webhook subscriber's "webhook/<name>".
 	Cursors changeCursors
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
 	// Webhooks lists the webhook endpoints disabled after a 410 Gone.
 	Webhooks *webhook.Endpoints
 
-	subscribers       *webhooks.Manager // the change stream's webhook subscribers; nil: none
-	subscriberCursors *stream.BoltCursors
+	subscribers       *webhooks.Manager     // the change stream's webhook subscribers; nil: none
 	configSubscribers []webhooks.Subscriber // the configuration's, read at start
 	reloadMu          sync.Mutex            // one reload at a time: profiles and subscriptions from the same load
 	// Lease is the leader lease that schedules and near-real-time advice
 	// run under: cluster.Single on bbolt.
 	Lease cluster.Lease
 
-	pool *pgxpool.Pool // the shared storage, on postgres; else nil
+	pool    *pgxpool.Pool // the shared storage, on postgres; else nil
+	natsOut natsOut       // the NATS publisher's relay, for its status
 
 	log *slog.Logger
 	now func() time.Time
@@ -138,11 +138,17 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, g.closeOnError(err)
 	}
 	g.Cursors = cursors
+	if n, err := migrateWebhookCursors(context.Background(), cfg.Data, g.webhookCursors()); err != nil {
+		st.close()
+		return nil, g.closeOnError(err)
+	} else if n > 0 {
+		g.log.Info("webhook subscribers' cursors moved to "+cursorsFile, "cursors", n)
+	}
 	if g.Webhooks, err = openWebhookEndpoints(cfg.Data); err != nil {
 		st.close()
 		return nil, g.closeOnError(err)
 	}
-	if g.subscribers, g.subscriberCursors, err = g.openSubscribers(); err != nil {
+	if g.subscribers, err = g.openSubscribers(); err != nil {
 		st.close()
 		return nil, g.closeOnError(err)
 	}
@@ -173,9 +179,6 @@ func (g *Gateway) closeOnError(err error) error {
 // Close closes the stores.
 func (g *Gateway) Close() error {
 	var errs []error
-	if g.subscriberCursors != nil {
-		errs = append(errs, g.subscriberCursors.Close())
-	}
 	if g.Audit != nil {
 		errs = append(errs, g.Audit.Close())
 	}

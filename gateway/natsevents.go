@@ -51,7 +51,9 @@ func (g *Gateway) serveNATS(ctx context.Context) error {
 // workers have committed their movements. Acknowledgements are sent
 // without waiting for the server's reply (Ack, not DoubleAck): a message
 // acknowledged late or not at all (a lost ack, a crash) is delivered
-// again and its events are duplicates, which change nothing. The consumer is
+// again after nats.ack_wait and its events are duplicates, which change
+// nothing; while a fetch waits for its commit, the gateway tells the
+// server it is in progress, so only a crash waits for ack_wait. The consumer is
 // durable: after a restart the gateway resumes where it stopped. The
 // workers must run (Serve runs them).
 func (g *Gateway) ConsumeEvents(ctx context.Context, js jetstream.JetStream) error {
@@ -82,7 +84,7 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 	}
 	cons, err := js.CreateOrUpdateConsumer(ctx, n.Stream, jetstream.ConsumerConfig{
 		Durable: n.Durable, FilterSubject: n.Subject, AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait: 2 * time.Minute, MaxAckPending: (natsInFlight + 1) * batch, DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckWait: g.natsAckWait(), MaxAckPending: (natsInFlight + 1) * batch, DeliverPolicy: jetstream.DeliverAllPolicy,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s on stream %s: %w", n.Durable, n.Stream, err)
@@ -95,7 +97,10 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(time.Second))
+		// A fetch's first messages wait for its end: at most a quarter
+		// of AckWait, so that the first InProgress (a third of AckWait
+		// after it) comes before the server would deliver them again.
+		mb, err := cons.Fetch(batch, jetstream.FetchMaxWait(min(time.Second, g.natsAckWait()/4)))
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -114,13 +119,16 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 		if len(msgs) == 0 {
 			continue
 		}
+		stop := keepInProgress(ctx, msgs, g.natsAckWait())
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+			stop()
 			return nil
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
+			defer stop()
 			if err := g.natsBatch(ctx, p, msgs); err != nil && ctx.Err() == nil {
 				g.log.Error("nats events", "partner", p.ID, "err", err)
 				for _, m := range msgs {
@@ -130,6 +138,46 @@ func (g *Gateway) consumePartner(ctx context.Context, js jetstream.JetStream, p 
 		})
 	}
 	return nil
+}
+
+// DefaultNATSAckWait is nats.ack_wait when the configuration does not
+// say.
+const DefaultNATSAckWait = 30 * time.Second
+
+// natsAckWait is the intake consumer's AckWait: nats.ack_wait, at least
+// a second.
+func (g *Gateway) natsAckWait() time.Duration {
+	w := g.Config.NATS.AckWait
+	if w <= 0 {
+		return DefaultNATSAckWait
+	}
+	return max(w, time.Second)
+}
+
+// keepInProgress tells the server every third of its AckWait that msgs
+// are still being worked on, until the returned stop is called: a fetch
+// waiting for its turn or its commit is not delivered again meanwhile.
+func keepInProgress(ctx context.Context, msgs []jetstream.Msg, ackWait time.Duration) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(ackWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				for _, m := range msgs {
+					m.InProgress()
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // natsInFlight bounds the fetches of one partner processed at once.

@@ -281,3 +281,55 @@ func TestNATSBatchWithBadEvents(t *testing.T) {
 		t.Errorf("consumer: %d redelivered, ack floor %d, want 0 and %d", info.NumRedelivered, info.AckFloor.Stream, len(bodies))
 	}
 }
+
+// TestNATSHeldFetchAndCrash: with nats.ack_wait at 1 s, a fetch held
+// longer than that while it waits for its commit (no workers run) is not
+// delivered again: the gateway tells the server it is in progress. When
+// the consumer then stops without acknowledging (as a killed gateway
+// does), the next one gets the messages again after ack_wait, and each
+// event counts once.
+func TestNATSHeldFetchAndCrash(t *testing.T) {
+	g, dir := openTest(t, nil)
+	g.Config.NATS.AckWait = time.Second
+	enableEvents(t, g, dir, "reject")
+	enableNATSEvents(t, g, dir)
+	js := startNATS(t)
+	for i := range 5 {
+		publish(t, js, acmeEvent(fmt.Sprintf("h%d", i), "receipt", `"sku":"WIDGET-RED","location":"dallas","quantity":2`))
+	}
+	info := func() *jetstream.ConsumerInfo {
+		c, err := js.Consumer(context.Background(), "EVENTS", "dockside-acme-3pl")
+		if err != nil {
+			return nil
+		}
+		in, err := c.Info(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	// The consumer alone: its fetch lands in the inbox and waits there.
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- g.ConsumeEvents(ctx, js) }()
+	waitFor(t, "the fetch", func() bool { in := info(); return in != nil && in.NumAckPending == 5 })
+	time.Sleep(3 * time.Second) // three times ack_wait
+	if in := info(); in.NumRedelivered != 0 || in.NumAckPending != 5 || in.Delivered.Consumer != 5 {
+		t.Fatalf("a held fetch was delivered again: %d redelivered, %d in flight, %d deliveries", in.NumRedelivered, in.NumAckPending, in.Delivered.Consumer)
+	}
+	// It stops without acknowledging (a crash); the next consumer, with
+	// the workers, gets the messages again once ack_wait has passed.
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	stop := consume(t, g, js)
+	waitFor(t, "the redelivered messages", func() bool { return pending(t, js) == 0 })
+	stop()
+	if in := info(); in.Delivered.Consumer < 10 {
+		t.Errorf("%d deliveries, want the 5 messages twice", in.Delivered.Consumer)
+	}
+	if b := balance(t, g, "WIDGET-RED", "dallas"); b.OnHand != 10 {
+		t.Fatalf("balance %+v, want 5 events of 2 once", b)
+	}
+}

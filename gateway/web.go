@@ -36,6 +36,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 		Divergence: g.Divergence.Current,
 		Webhooks:   webhooks.Operations{Manager: g.subscribers, Endpoints: g.Webhooks},
 		Storage:    g.storageCheck(),
+		Streams:    g.StreamStatuses,
 	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err

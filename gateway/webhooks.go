@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
 	"github.com/dockside-edi/dockside/partners"
@@ -157,9 +156,6 @@ func (c *Config) checkWebhooks() []error {
 	return errs
 }
 
-// webhookCursorsFile keeps the webhook subscribers' cursors.
-const webhookCursorsFile = "webhook-cursors.db"
-
 // partnerSubscriberPrefix begins the name of a partner's own change
 // stream subscription (its profile's events.webhook): "partner.<id>".
 const partnerSubscriberPrefix = "partner."
@@ -167,7 +163,7 @@ const partnerSubscriberPrefix = "partner."
 // openSubscribers builds the change stream's webhook subscribers: the
 // configuration's (their secrets are read now) and the partners' own
 // (events.webhook), which follow reloads of the profiles.
-func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, error) {
+func (g *Gateway) openSubscribers() (*webhooks.Manager, error) {
 	cfg := g.Config.Webhooks.Subscribers
 	base := "."
 	if g.Config.File != "" {
@@ -183,13 +179,13 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, err
 	for _, c := range cfg {
 		cur, err := stdwebhooks.LoadSecret(c.SecretEnv, rel(c.SecretFile))
 		if err != nil {
-			return nil, nil, fmt.Errorf("webhooks.subscribers %s: %w", c.Name, err)
+			return nil, fmt.Errorf("webhooks.subscribers %s: %w", c.Name, err)
 		}
 		secrets := []stdwebhooks.Secret{cur}
 		if c.OldSecretEnv != "" || c.OldSecretFile != "" {
 			old, err := stdwebhooks.LoadSecret(c.OldSecretEnv, rel(c.OldSecretFile))
 			if err != nil {
-				return nil, nil, fmt.Errorf("webhooks.subscribers %s: old secret: %w", c.Name, err)
+				return nil, fmt.Errorf("webhooks.subscribers %s: old secret: %w", c.Name, err)
 			}
 			secrets = append(secrets, old)
 		}
@@ -200,22 +196,13 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, *stream.BoltCursors, err
 	g.configSubscribers = subs
 	own, err := partnerSubscribers(g.Partners())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := g.sharedStreamRefused(len(subs) + len(own)); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	cursors, err := stream.OpenBoltCursors(filepath.Join(g.Config.Data, webhookCursorsFile))
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: cursors, Endpoints: g.Webhooks,
+	return webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
 		Channels: g.channelLocations, Log: g.log, Now: g.now}, append(slices.Clone(subs), own...))
-	if err != nil {
-		cursors.Close()
-		return nil, nil, err
-	}
-	return m, cursors, nil
 }
 
 // partnerSubscribers returns the partners' own change stream

@@ -65,6 +65,10 @@ type Deps struct {
 	// Webhooks are the webhook endpoints (change stream subscribers,
 	// partners' webhooks). Nil: the webhook endpoints answer 501.
 	Webhooks Webhooks
+	// Streams returns the change stream subscribers' states (GET
+	// /api/v1/streams, the overview, the dockside_stream_* metrics). Nil:
+	// the endpoint answers 501.
+	Streams func(ctx context.Context) ([]StreamStatus, error)
 	// Tokens are the API tokens (see the package doc for the rule when
 	// there are none).
 	Tokens []Token

@@ -95,6 +95,9 @@ type fixtureOptions struct {
 	// webhooks builds the server's webhook endpoints over the fixture's
 	// ledger (nil: none).
 	webhooks func(l *ledger.Ledger) Webhooks
+	// streams builds the server's change stream statuses over the
+	// fixture's ledger (nil: none).
+	streams func(l *ledger.Ledger) func(context.Context) ([]StreamStatus, error)
 }
 
 func newFixture(t testing.TB, fo fixtureOptions) *fixture {
@@ -158,6 +161,9 @@ func newFixture(t testing.TB, fo fixtureOptions) *fixture {
 		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: f.clock.Now}
 	if fo.webhooks != nil {
 		deps.Webhooks = fo.webhooks(f.ledger)
+	}
+	if fo.streams != nil {
+		deps.Streams = fo.streams(f.ledger)
 	}
 	if fo.actions {
 		deps.Reload = func(context.Context) (int, error) {

@@ -158,13 +158,26 @@ var (
 		"SKUs (per location or channel) whose figure the partner holds differs from ours, by partner.", []string{"partner"}, nil)
 	descDivergenceAge = prometheus.NewDesc("dockside_divergence_oldest_seconds",
 		"Age of the partner's oldest divergence, by partner (0: none).", []string{"partner"}, nil)
+	descStreamLag = prometheus.NewDesc("dockside_stream_lag",
+		"Ledger postings a change stream subscriber has not confirmed (the ledger's last change sequence minus its confirmed one), by subscriber and kind (nats, webhook).", []string{"subscriber", "kind"}, nil)
+	descStreamCursor = prometheus.NewDesc("dockside_stream_cursor",
+		"A change stream subscriber's saved cursor (change sequence), by subscriber and kind.", []string{"subscriber", "kind"}, nil)
+	descStreamDelivered = prometheus.NewDesc("dockside_stream_delivered_total",
+		"Change events a subscriber confirmed since its relay started, by subscriber and kind.", []string{"subscriber", "kind"}, nil)
+	descStreamFailures = prometheus.NewDesc("dockside_stream_failures_total",
+		"Failed deliveries to a change stream subscriber since its relay started, by subscriber and kind.", []string{"subscriber", "kind"}, nil)
+	descStreamFailing = prometheus.NewDesc("dockside_stream_failures_in_a_row",
+		"A change stream subscriber's failures in a row (0: its last delivery succeeded), by subscriber and kind.", []string{"subscriber", "kind"}, nil)
+	descStreamDisabled = prometheus.NewDesc("dockside_stream_disabled",
+		"Whether a change stream subscriber is disabled (1) or not (0), by subscriber and kind.", []string{"subscriber", "kind"}, nil)
 	descUp = prometheus.NewDesc("dockside_store_up",
 		"Whether a store answered the scrape (1) or not (0).", []string{"store"}, nil)
 )
 
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descDivergent, descDivergenceAge, descUp} {
+	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descDivergent, descDivergenceAge,
+		descStreamLag, descStreamCursor, descStreamDelivered, descStreamFailures, descStreamFailing, descStreamDisabled, descUp} {
 		ch <- d
 	}
 }
@@ -237,6 +250,24 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		up("divergence", err)
+	}
+
+	if d.Streams != nil {
+		subs, err := d.Streams(ctx)
+		for _, st := range subs {
+			l := []string{st.Subscriber, orUnknown(st.Kind)}
+			disabled := 0.0
+			if st.Disabled {
+				disabled = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descStreamLag, prometheus.GaugeValue, float64(st.Lag), l...)
+			ch <- prometheus.MustNewConstMetric(descStreamCursor, prometheus.GaugeValue, float64(st.Cursor), l...)
+			ch <- prometheus.MustNewConstMetric(descStreamDelivered, prometheus.CounterValue, float64(st.Delivered), l...)
+			ch <- prometheus.MustNewConstMetric(descStreamFailures, prometheus.CounterValue, float64(st.Failed), l...)
+			ch <- prometheus.MustNewConstMetric(descStreamFailing, prometheus.GaugeValue, float64(st.Failures), l...)
+			ch <- prometheus.MustNewConstMetric(descStreamDisabled, prometheus.GaugeValue, disabled, l...)
+		}
+		up("streams", err)
 	}
 }
 

@@ -38,6 +38,11 @@ type overview struct {
 	// Divergence is the divergence card; absent when the server has no
 	// report.
 	Divergence *divergenceCard `json:"divergence,omitempty"`
+	// Streams are the change stream's subscribers; absent when there are
+	// none.
+	Streams []StreamStatus `json:"streams,omitempty"`
+	// StreamsLag is the largest lag among them.
+	StreamsLag uint64 `json:"streams_lag,omitempty"`
 	// Webhooks is the webhooks card; absent when the server has none.
 	Webhooks *webhooksCard `json:"webhooks,omitempty"`
 }
@@ -81,6 +86,12 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 		return nil, err
 	}
 	o.Processing = s.metrics.processingByPartner()
+	if o.Streams, err = s.streams(ctx); err != nil { // the rest of the overview still helps
+		s.log.Warn("overview: change stream subscribers", "err", err)
+	}
+	for _, st := range o.Streams {
+		o.StreamsLag = max(o.StreamsLag, st.Lag)
+	}
 	if o.Failed > 0 {
 		fails, err := s.deps.Inbox.List(inbox.Filter{State: inbox.Failed, Limit: 10})
 		if err != nil {

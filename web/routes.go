@@ -72,6 +72,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/events", pub, kindEvents, s.apiPostEvents},
 		{"GET", "/api/v1/events/schema", pub, kindAPI, s.apiEventsSchema},
 		{"GET", "/api/v1/webhooks", ro, kindAPI, s.apiWebhooks},
+		{"GET", "/api/v1/streams", ro, kindAPI, s.apiStreams},
 		{"POST", "/api/v1/webhooks/enable", op, kindAPI, s.apiWebhookEnable},
 		{"POST", "/api/v1/webhooks/redeliver", op, kindAPI, s.apiWebhookRedeliver},
 

@@ -98,6 +98,8 @@ type Status struct {
 	// Failures counts the sink's failures in a row (0 when the last
 	// delivery succeeded).
 	Failures int
+	// Failed counts the sink's failures since Run started.
+	Failed uint64
 	// LastError is the last failure, and LastErrorAt when it happened.
 	LastError   string
 	LastErrorAt time.Time
@@ -352,6 +354,7 @@ func (r *Relay) failed(ctx context.Context, err error, failures int) time.Durati
 	now, wait := time.Now(), r.o.Backoff(failures)
 	r.update(func(s *Status) {
 		s.Failures, s.LastError, s.LastErrorAt = failures, err.Error(), now
+		s.Failed++
 		s.NextAttempt = now.Add(wait)
 	})
 	r.o.Log.WarnContext(ctx, "change stream delivery failed", "subscriber", r.name, "failures", failures, "retry_in", wait, "err", err)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -359,8 +360,10 @@ func TestRelayRetriesFailingSink(t *testing.T) {
 	postRandom(t, l, rand.New(rand.NewPCG(5, 6)), "a", 20)
 	want := allEvents(t, l)
 	// Every other call confirms part of its batch and fails.
+	var failed atomic.Uint64
 	sink := &collector{fail: func(call int, evs []stream.Event) (int, error) {
 		if call%2 == 1 {
+			failed.Add(1)
 			return len(evs) / 2, errors.New("connection reset")
 		}
 		return len(evs), nil
@@ -378,8 +381,8 @@ func TestRelayRetriesFailingSink(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("delivered %d events, want %d: what a sink confirmed is not delivered again", len(got), len(want))
 	}
-	if st := r.Status(); st.LastError == "" || st.Delivered != uint64(len(want)) {
-		t.Errorf("status %+v", st)
+	if st := r.Status(); st.LastError == "" || st.Delivered != uint64(len(want)) || st.Failed == 0 || st.Failed != failed.Load() || st.Failures != 0 {
+		t.Errorf("status %+v, want %d failures in all, none in a row", st, failed.Load())
 	}
 }
 

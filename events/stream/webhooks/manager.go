@@ -402,7 +402,9 @@ type Status struct {
 	// Delivered counts the events it accepted since its relay started.
 	Delivered uint64 `json:"delivered"`
 	// Failures counts its failures in a row; LastError is the last one.
-	Failures    int       `json:"failures"`
+	Failures int `json:"failures"`
+	// Failed counts its failures since its relay started.
+	Failed      uint64    `json:"failed"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
@@ -428,7 +430,7 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 		}
 		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: filter, Running: rs.Running,
 			Cursor: cursors[s.cfg.Name], Confirmed: max(rs.Confirmed, cursors[s.cfg.Name]), Last: last, Delivered: rs.Delivered,
-			Failures: rs.Failures, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
+			Failures: rs.Failures, Failed: rs.Failed, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
 		if st.Last > st.Confirmed {
 			st.Behind = st.Last - st.Confirmed
 		}
