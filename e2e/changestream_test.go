@@ -160,6 +160,16 @@ func TestChangeStreamSurvivesKill9(t *testing.T) {
 		natsMsgs[n] = event(fmt.Sprintf("nats-%d", n), n+3)
 	}
 	var next, accepted, published atomic.Int64
+	// The input is let in by thirds: the next third is released just
+	// before each kill, so every kill lands while input still streams in,
+	// however fast the machine is.
+	var released atomic.Int64
+	released.Store(1)
+	waitRelease := func(share, of int) {
+		for int64(share*3) >= released.Load()*int64(of) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	post := func(body string) {
 		for {
 			req, _ := http.NewRequest("POST", fmt.Sprintf("http://127.0.0.1:%d/api/v1/events", e.httpPort), strings.NewReader(body))
@@ -188,6 +198,7 @@ func TestChangeStreamSurvivesKill9(t *testing.T) {
 				if i >= batches {
 					return
 				}
+				waitRelease(int(i), batches)
 				post(bodies[i])
 				time.Sleep(350 * time.Millisecond) // a stream, not a burst: the kills land mid-stream
 			}
@@ -195,6 +206,7 @@ func TestChangeStreamSurvivesKill9(t *testing.T) {
 	}
 	wg.Go(func() { // the WMS publishes whether serve is up or not
 		for r := range natsRounds {
+			waitRelease(r, natsRounds)
 			for _, m := range natsMsgs[r*perRound : (r+1)*perRound] {
 				if _, err := js.Publish(ctx, "acme.inventory.dallas", []byte(m)); err != nil {
 					t.Errorf("publishing an input event: %v", err)
@@ -244,8 +256,9 @@ func TestChangeStreamSurvivesKill9(t *testing.T) {
 			return accepted.Load() >= int64(k*batches/3) && consumed() >= uint64(k*len(natsMsgs)/3) &&
 				len(readChanges(t, js)) > 0 && len(delivered()) > 0
 		})
+		released.Store(int64(k + 1)) // the next third streams in while serve is killed
 		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-			if _, inFlight := intake(); inFlight > 0 {
+			if _, inFlight := intake(); inFlight > 0 && accepted.Load() > int64(k*batches/3) {
 				break
 			}
 		}
