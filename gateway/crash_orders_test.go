@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -82,30 +81,7 @@ func TestCrashOrdersAllocateOnce(t *testing.T) {
 		}
 	}
 
-	rng := rand.New(rand.NewPCG(5, 3))
-	kills := 0
-	for round := 0; round < 12; round++ {
-		cmd := crashOrdersChild(data, partnersDir, filesDir)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-time.After(time.Duration(30+rng.IntN(500)) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			kills++
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("round %d: child failed: %v", round, err)
-			}
-		}
-	}
-	if out, err := crashOrdersChild(data, partnersDir, filesDir).CombinedOutput(); err != nil {
-		t.Fatalf("final run: %v\n%s", err, out)
-	}
-	t.Logf("%d of 12 rounds killed", kills)
+	killRounds(t, rand.New(rand.NewPCG(5, 3)), 12, 500*time.Millisecond, func() *exec.Cmd { return crashOrdersChild(data, partnersDir, filesDir) })
 
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners = data, partnersDir

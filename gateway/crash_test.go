@@ -77,31 +77,7 @@ func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
 	os.WriteFile(filepath.Join(partnersDir, "crashco.yaml"), []byte(crashProfile), 0o644)
 	want := writeCrashFiles(t, filesDir, 200)
 
-	rng := rand.New(rand.NewPCG(7, 11))
-	kills := 0
-	for round := 0; round < 16; round++ {
-		cmd := crashChild(data, partnersDir, filesDir)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-time.After(time.Duration(30+rng.IntN(700)) * time.Millisecond):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			kills++
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("round %d: child failed: %v", round, err)
-			}
-		}
-	}
-	// The last run goes to the end.
-	if out, err := crashChild(data, partnersDir, filesDir).CombinedOutput(); err != nil {
-		t.Fatalf("final run: %v\n%s", err, out)
-	}
-	t.Logf("%d of 16 rounds killed", kills)
+	killRounds(t, rand.New(rand.NewPCG(7, 11)), 16, 700*time.Millisecond, func() *exec.Cmd { return crashChild(data, partnersDir, filesDir) })
 
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners = data, partnersDir
@@ -166,4 +142,37 @@ func writeCrashFiles(t *testing.T, dir string, n int) map[string]int64 {
 		}
 	}
 	return want
+}
+
+// killRounds runs child rounds times, each killed with SIGKILL after a
+// random 30 ms to 30 ms + maxDelay unless it ended first (then it must
+// have succeeded), and then once more to the end. It returns how many
+// rounds were killed.
+func killRounds(t *testing.T, rng *rand.Rand, rounds int, maxDelay time.Duration, child func() *exec.Cmd) int {
+	t.Helper()
+	kills := 0
+	for round := 0; round < rounds; round++ {
+		cmd := child()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-time.After(30*time.Millisecond + time.Duration(rng.Int64N(int64(maxDelay)))):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-done
+			kills++
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("round %d: child failed: %v", round, err)
+			}
+		}
+	}
+	// The last run goes to the end.
+	if out, err := child().CombinedOutput(); err != nil {
+		t.Fatalf("final run: %v\n%s", err, out)
+	}
+	t.Logf("%d of %d rounds killed", kills, rounds)
+	return kills
 }
