@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
 )
@@ -26,7 +25,7 @@ func TestCrashOrdersChild(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners, cfg.Workers = os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"), 4
 	cfg.Limits.MaxAttempts = 100 // killed on purpose, often
-	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	g, err := Open(cfg, &Options{Logger: crashChildLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +42,7 @@ func TestCrashOrdersChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		fmt.Printf("%sreceived %s\n", crashStep, filepath.Base(f))
 	}
 	if err := g.Drain(context.Background(), 4); err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestCrashOrdersAllocateOnce(t *testing.T) {
 		}
 	}
 
-	killRounds(t, rand.New(rand.NewPCG(5, 3)), 12, 500*time.Millisecond, func() *exec.Cmd { return crashOrdersChild(data, partnersDir, filesDir) })
+	killRounds(t, rand.New(rand.NewPCG(5, 3)), 12, 240, func() *exec.Cmd { return crashOrdersChild(data, partnersDir, filesDir) })
 
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners = data, partnersDir

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -40,7 +41,7 @@ func TestCrashChild(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners, cfg.Workers = os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"), 4
 	cfg.Limits.MaxAttempts = 100 // killed on purpose, often: the same message may be cut short many times
-	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	g, err := Open(cfg, &Options{Logger: crashChildLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +57,7 @@ func TestCrashChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		fmt.Printf("%sreceived %s\n", crashStep, filepath.Base(f))
 	}
 	if err := g.Drain(context.Background(), 4); err != nil {
 		t.Fatal(err)
@@ -77,7 +79,7 @@ func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
 	os.WriteFile(filepath.Join(partnersDir, "crashco.yaml"), []byte(crashProfile), 0o644)
 	want := writeCrashFiles(t, filesDir, 200)
 
-	killRounds(t, rand.New(rand.NewPCG(7, 11)), 16, 700*time.Millisecond, func() *exec.Cmd { return crashChild(data, partnersDir, filesDir) })
+	killRounds(t, rand.New(rand.NewPCG(7, 11)), 16, 400, func() *exec.Cmd { return crashChild(data, partnersDir, filesDir) })
 
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners = data, partnersDir
@@ -144,29 +146,45 @@ func writeCrashFiles(t *testing.T, dir string, n int) map[string]int64 {
 	return want
 }
 
-// killRounds runs child rounds times, each killed with SIGKILL after a
-// random 30 ms to 30 ms + maxDelay unless it ended first (then it must
-// have succeeded), and then once more to the end. It returns how many
+// killRounds runs child rounds times, each killed with SIGKILL once it
+// has reported a random number of steps (1 to maxSteps lines starting with
+// crashStep on its standard output), so the kills land mid-work on a fast
+// machine as on a slow one; a round that ends before its number is reached
+// is not killed. A last round then runs to the end. It returns how many
 // rounds were killed.
-func killRounds(t *testing.T, rng *rand.Rand, rounds int, maxDelay time.Duration, child func() *exec.Cmd) int {
+func killRounds(t *testing.T, rng *rand.Rand, rounds, maxSteps int, child func() *exec.Cmd) int {
 	t.Helper()
 	kills := 0
 	for round := 0; round < rounds; round++ {
 		cmd := child()
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-time.After(30*time.Millisecond + time.Duration(rng.Int64N(int64(maxDelay)))):
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-			kills++
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("round %d: child failed: %v", round, err)
+		target, steps, killed := 1+rng.IntN(maxSteps), 0, false
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if !strings.HasPrefix(sc.Text(), crashStep) {
+				continue
 			}
+			if steps++; steps == target {
+				// A little later than the step itself: inside the next one.
+				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+				cmd.Process.Signal(syscall.SIGKILL)
+				killed = true
+				break
+			}
+		}
+		io.Copy(io.Discard, out)
+		err = cmd.Wait()
+		switch {
+		case killed:
+			kills++
+		case err != nil:
+			t.Fatalf("round %d: child failed after %d steps: %v", round, steps, err)
 		}
 	}
 	// The last run goes to the end.
@@ -174,5 +192,30 @@ func killRounds(t *testing.T, rng *rand.Rand, rounds int, maxDelay time.Duration
 		t.Fatalf("final run: %v\n%s", err, out)
 	}
 	t.Logf("%d of %d rounds killed", kills, rounds)
+	if kills < rounds/2 {
+		t.Errorf("only %d of %d rounds were killed mid-work: the test checks too little", kills, rounds)
+	}
 	return kills
 }
+
+// crashStep starts each line a crash child writes to its standard output
+// when it has done a step (received a file, processed a message).
+const crashStep = "crash-step "
+
+// crashChildLogger logs each processed message as a crash step on
+// standard output, so killRounds can time its kill on progress.
+func crashChildLogger() *slog.Logger {
+	return slog.New(stepHandler{})
+}
+
+// stepHandler writes one crashStep line per record logged at Info or
+// above.
+type stepHandler struct{}
+
+func (stepHandler) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (stepHandler) Handle(_ context.Context, r slog.Record) error {
+	_, err := fmt.Fprintf(os.Stdout, "%s%s\n", crashStep, r.Message)
+	return err
+}
+func (h stepHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h stepHandler) WithGroup(string) slog.Handler      { return h }
