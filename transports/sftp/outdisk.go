@@ -189,3 +189,22 @@ type emptyList struct{}
 
 func (emptyList) Next(int) ([]OutFile, error) { return nil, io.EOF }
 func (emptyList) Close() error                { return nil }
+
+// Partners returns the partners that have a folder under the root (in
+// no particular order); none when the root does not exist.
+func (d *DiskOut) Partners() ([]string, error) {
+	entries, err := os.ReadDir(d.root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sftp: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && validPartner(e.Name()) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}

@@ -82,15 +82,20 @@ func (s *Store) Put(ctx context.Context, partner, name string, body []byte) erro
 	if err := sftp.CheckOutName(partner, name); err != nil {
 		return err
 	}
+	return s.put(ctx, partner, name, body, nil)
+}
+
+// put writes a file, modified at the database's clock or at modified.
+func (s *Store) put(ctx context.Context, partner, name string, body []byte, modified *time.Time) error {
 	h := sha256.Sum256(body)
 	chunk := s.chunk
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id, version int64
 		if err := tx.QueryRow(ctx, `INSERT INTO sftp_out_files AS f (partner, name, size, chunk, sha256, modified)
-			VALUES ($1, $2, $3, $4, $5, now())
+			VALUES ($1, $2, $3, $4, $5, coalesce($6, now()))
 			ON CONFLICT (partner, name) DO UPDATE SET version = f.version + 1, size = excluded.size, chunk = excluded.chunk,
 				sha256 = excluded.sha256, modified = excluded.modified
-			RETURNING id, version`, partner, name, int64(len(body)), chunk, hex.EncodeToString(h[:])).Scan(&id, &version); err != nil {
+			RETURNING id, version`, partner, name, int64(len(body)), chunk, hex.EncodeToString(h[:]), modified).Scan(&id, &version); err != nil {
 			return err
 		}
 		var b pgx.Batch
