@@ -12,3 +12,8 @@ import (
 func TestDiskOutContract(t *testing.T) {
 	sftptest.Run(t, func(t *testing.T) sftp.OutFolder { return sftp.NewDiskOut(t.TempDir()) })
 }
+
+// BenchmarkDiskOut: sftptest.Bench on the jails on disk.
+func BenchmarkDiskOut(b *testing.B) {
+	sftptest.Bench(b, func(b *testing.B) sftp.OutFolder { return sftp.NewDiskOut(b.TempDir()) })
+}

@@ -64,19 +64,23 @@ type node struct {
 }
 
 // startNode starts a server on a loopback port with the host keys in
-// keys (shared, as deploy.md asks of a cluster) and the accounts.
-func startNode(t *testing.T, url, keys string, accounts sftp.Accounts) *node {
+// keys (shared, as deploy.md asks of a cluster) and the accounts, its
+// out/ in the database of url (its own pool), or on disk when url is "".
+func startNode(t testing.TB, url, keys string, accounts sftp.Accounts) *node {
+	var out sftp.OutFolder
 	t.Helper()
 	ctx := context.Background()
-	pool, err := pgstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
+	if url != "" {
+		pool, err := pgstore.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(pool.Close)
+		if out, err = Open(ctx, pool, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	t.Cleanup(pool.Close)
-	out, err := Open(ctx, pool, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	n := &node{root: t.TempDir(), pickups: &pickups{}}
 	n.srv, err = sftp.New(sftp.Config{Root: n.root, HostKeyDir: keys, Out: out, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		accounts, discardInbox{}, n.pickups)

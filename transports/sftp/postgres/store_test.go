@@ -48,3 +48,14 @@ func TestOpenRefusesUnmigrated(t *testing.T) {
 		t.Errorf("Open on an empty database: %v", err)
 	}
 }
+
+// BenchmarkOutFolder: sftptest.Bench on PostgreSQL (1 MiB chunks).
+func BenchmarkOutFolder(b *testing.B) {
+	sftptest.Bench(b, func(b *testing.B) sftp.OutFolder {
+		s, err := Open(context.Background(), pgstoretest.Migrated(b, &pg, Migrations), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	})
+}
