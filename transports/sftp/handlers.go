@@ -151,7 +151,7 @@ func (ses *session) list(ctx context.Context, pl place) (pkgsftp.ListerAt, error
 		if err != nil {
 			return nil, ses.clientError("list", pl, err)
 		}
-		return &outLister{l: l}, nil
+		return &outLister{l: l, ses: ses}, nil
 	}
 	d, err := ses.root.Open(pl.area)
 	if err != nil {
@@ -299,6 +299,7 @@ func (l *dirLister) Close() error { return l.f.Close() }
 // outLister streams a listing of out/ from the OutFolder.
 type outLister struct {
 	l    OutList
+	ses  *session
 	next int64
 	eof  bool
 }
@@ -319,7 +320,7 @@ func (l *outLister) ListAt(out []os.FileInfo, offset int64) (int, error) {
 		if errors.Is(err, io.EOF) {
 			l.eof = true
 		} else if err != nil {
-			return n, ErrFailure
+			return n, l.ses.clientError("list", place{area: areaOut}, err)
 		}
 	}
 	l.next += int64(n)
