@@ -26,6 +26,8 @@ import (
 	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
 	"github.com/dockside-edi/dockside/transports/as2"
 	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
+	"github.com/dockside-edi/dockside/transports/sftp"
+	sftppg "github.com/dockside-edi/dockside/transports/sftp/postgres"
 )
 
 // Migrations are the schema migrations of every store the gateway keeps
@@ -33,7 +35,7 @@ import (
 func Migrations() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
 		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations, ledgerpg.Migrations}
+		reservationspg.Migrations, ledgerpg.Migrations, sftppg.Migrations}
 }
 
 // stores are what the gateway keeps durably, behind the owning packages'
@@ -181,6 +183,20 @@ func (g *Gateway) openAS2Records(ctx context.Context, dir string) (as2.Records, 
 	st, err := as2.OpenStore(dir)
 	if err != nil {
 		return nil, err
+	}
+	return st, nil
+}
+
+// openOutFolder opens the files partners pick up over SFTP: nil on
+// bbolt (the SFTP server keeps them in its root on disk), the shared
+// database on PostgreSQL, so that any node serves what any node sent.
+func (g *Gateway) openOutFolder(ctx context.Context) (sftp.OutFolder, error) {
+	if g.pool == nil {
+		return nil, nil
+	}
+	st, err := sftppg.Open(ctx, g.pool, nil)
+	if err != nil {
+		return nil, fmt.Errorf("storage: sftp out/: %w", err)
 	}
 	return st, nil
 }

@@ -116,6 +116,11 @@ func (g *Gateway) sftpServer() (*sftp.Server, error) {
 	}
 	cfg := sftp.Config{Listen: c.Listen, Root: root, HostKeyDir: keys, MaxFileSize: g.Config.MaxFileSize,
 		MaxSessions: c.MaxSessions, IdleTimeout: c.IdleTimeout, LoginTimeout: c.LoginTimeout, Logger: g.log}
+	out, err := g.openOutFolder(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	cfg.Out = out // nil on bbolt: the jails on disk
 	pickups := sftp.PickupsFunc(func(partner, name string) {
 		id, err := g.Outbox.ConfirmByName(partner, name, "picked up over SFTP")
 		if err != nil {

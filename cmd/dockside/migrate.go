@@ -29,6 +29,8 @@ import (
 	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
 	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
 	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
+	"github.com/dockside-edi/dockside/transports/sftp"
+	sftppg "github.com/dockside-edi/dockside/transports/sftp/postgres"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
@@ -238,6 +240,15 @@ func storeCopies() []storeCopy {
 				return pgstore.CopyReport{}, err
 			}
 			return reservationspg.CopyFrom(ctx, src, dst)
+		}},
+		{"sftp_out", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			// The files waiting in the partners' out/ under the default
+			// SFTP root (a root set elsewhere by sftp.root is not copied).
+			dst, err := sftppg.Open(ctx, pool, nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return sftppg.CopyFrom(ctx, sftp.NewDiskOut(filepath.Join(data, "sftp")), dst)
 		}},
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/dockside-edi/dockside/internal/pgtest"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
+	"github.com/dockside-edi/dockside/transports/sftp"
 )
 
 var pg pgtest.Server
@@ -112,6 +113,9 @@ func bboltGateway(t *testing.T) string {
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if err := sftp.NewDiskOut(filepath.Join(cfg.Data, "sftp")).Put(ctx, "acme-3pl", "997-1.x12", []byte("ISA*997~")); err != nil {
+		t.Fatal(err)
+	}
 	res, err := reservations.OpenBolt(cfg.Data)
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +140,8 @@ func TestMigrateFrom(t *testing.T) {
 		!strings.Contains(out, "inbox: 5 records, 5 copied now, 0 already present, 5 verified equal") ||
 		!strings.Contains(out, "outbox: 2 records, 2 copied now, 0 already present, 2 verified equal") ||
 		!strings.Contains(out, "reservations: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
-		!strings.Contains(out, "copied and verified: 8 stores") ||
+		!strings.Contains(out, "sftp_out: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
+		!strings.Contains(out, "copied and verified: 9 stores") ||
 		!strings.Contains(out, "not copied yet: ledger") {
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
 	}

@@ -116,6 +116,11 @@ type Config struct {
 	// MaxHandshakes bounds the connections being authenticated at once;
 	// more are closed at once (default 64).
 	MaxHandshakes int
+	// Out keeps the files partners pick up from out/ (default: the jails
+	// on disk, NewDiskOut(Root)). A store that several servers share
+	// (transports/sftp/postgres) lets a partner pick up through any of
+	// them what any of them was sent.
+	Out OutFolder
 }
 
 // Defaults.
@@ -165,6 +170,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Out == nil {
+		c.Out = NewDiskOut(c.Root)
 	}
 	return nil
 }

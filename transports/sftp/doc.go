@@ -30,7 +30,8 @@
 //	/in    uploads (the partner writes here)
 //	/out   files for the partner to pick up (acknowledgements, advice)
 //
-// on disk Root/<partner>/in and Root/<partner>/out. Paths are resolved in
+// on disk Root/<partner>/in and Root/<partner>/out (out/ unless
+// Config.Out keeps its files elsewhere, see below). Paths are resolved in
 // that virtual tree first (so "..", absolute paths and other partners'
 // names lead nowhere), then opened through an [os.Root] on the partner's
 // folder, and symbolic links are never followed nor created.
@@ -53,11 +54,19 @@
 // upload is moved to in/<name>, where a sweep (at start and every minute)
 // offers it to the inbox again and removes it once stored.
 //
-// Files in out/ are written by [Server.Sender] (temporary file, fsync,
-// rename); names starting with a dot are ours (being written) and are
-// neither listed nor readable. A download read to its end and closed calls
-// [Pickups.PickedUp]; the file stays in out/ until the partner deletes it,
-// which is allowed.
+// Files in out/ are kept by an [OutFolder] (Config.Out): every listing,
+// stat, download and removal of out/ goes through it, always for the
+// logged-in partner only (renaming in or out of out/ is refused, as
+// before). By default it is [DiskOut], the jails on disk: [Server.Sender]
+// writes Root/<partner>/out/<name> (temporary file, fsync, rename);
+// names starting with a dot are ours (being written) and are neither
+// listed nor readable, and only regular files are listed. With
+// transports/sftp/postgres the files live in the database that several
+// nodes share, so a partner picks up through any node what any node
+// sent. A download read to its end and closed calls [Pickups.PickedUp]
+// on the server that served it; the file stays in out/ until the partner
+// deletes it, which is allowed. The contract every OutFolder keeps is
+// the suite of transports/sftp/sftptest.
 //
 // Every login, failed login and transfer is logged with the partner, the
 // file, its size and SHA-256, and the key's fingerprint; never a password

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"sync"
@@ -15,10 +14,11 @@ import (
 // download is a file of out/ being read. When it was read to its end and
 // closed without a transfer error, it is a pickup.
 type download struct {
-	ses  *session
-	name string
-	f    *os.File
-	size int64 // at open; out/ files are replaced whole, never changed in place
+	ses    *session
+	name   string
+	f      OutReader
+	size   int64  // at open; out/ files are replaced whole, never changed in place
+	sha256 string // as the OutFolder keeps it, or ""
 
 	mu     sync.Mutex
 	read   spans
@@ -64,9 +64,13 @@ func (d *download) Close() (err error) {
 		d.ses.log.Info("sftp download incomplete", "file", "/out/"+d.name, "size", d.size)
 		return nil
 	}
-	h := sha256.New()
-	io.Copy(h, io.NewSectionReader(d.f, 0, d.size))
-	d.ses.log.Info("sftp download", "file", "/out/"+d.name, "size", d.size, "sha256", hex.EncodeToString(h.Sum(nil)))
+	sum := d.sha256
+	if sum == "" {
+		h := sha256.New()
+		io.Copy(h, io.NewSectionReader(d.f, 0, d.size))
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	d.ses.log.Info("sftp download", "file", "/out/"+d.name, "size", d.size, "sha256", sum)
 	d.ses.s.pickups.PickedUp(d.ses.partner, d.name)
 	return nil
 }

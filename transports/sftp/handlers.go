@@ -1,6 +1,7 @@
 package sftp
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -35,11 +36,11 @@ func (ses *session) Fileread(r *pkgsftp.Request) (_ io.ReaderAt, err error) {
 	if hiddenInOut(pl.name) {
 		return nil, ErrNoSuchFile
 	}
-	f, fi, err := openRegular(ses.root, pl.rel(), os.O_RDONLY)
+	f, of, err := ses.s.out.Open(r.Context(), ses.partner, pl.name)
 	if err != nil {
 		return nil, ses.clientError("open for download", pl, err)
 	}
-	return &download{ses: ses, name: pl.name, f: f, size: fi.Size()}, nil
+	return &download{ses: ses, name: pl.name, f: f, size: of.Size, sha256: of.SHA256}, nil
 }
 
 // Filewrite opens an upload into in/.
@@ -77,7 +78,7 @@ func (ses *session) Filecmd(r *pkgsftp.Request) (err error) {
 	case "Rename", "PosixRename":
 		return ses.rename(r.Filepath, r.Target)
 	case "Remove":
-		return ses.remove(r.Filepath)
+		return ses.remove(r.Context(), r.Filepath)
 	case "Setstat":
 		pl, err := resolve(r.Filepath)
 		if err != nil {
@@ -105,9 +106,9 @@ func (ses *session) Filelist(r *pkgsftp.Request) (_ pkgsftp.ListerAt, err error)
 	}
 	switch r.Method {
 	case "List":
-		return ses.list(pl)
+		return ses.list(r.Context(), pl)
 	case "Stat":
-		return ses.stat(pl)
+		return ses.stat(r.Context(), pl)
 	}
 	return nil, ErrDenied
 }
@@ -121,7 +122,7 @@ func (ses *session) Lstat(r *pkgsftp.Request) (_ pkgsftp.ListerAt, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return ses.stat(pl)
+	return ses.stat(r.Context(), pl)
 }
 
 // RealPath returns the cleaned absolute path in the jail.
@@ -130,7 +131,7 @@ func (ses *session) RealPath(p string) (string, error) { return path.Clean("/" +
 // Readlink is refused: the jail has no links.
 func (ses *session) Readlink(string) (string, error) { return "", ErrDenied }
 
-func (ses *session) list(pl place) (pkgsftp.ListerAt, error) {
+func (ses *session) list(ctx context.Context, pl place) (pkgsftp.ListerAt, error) {
 	if pl.name != "" {
 		return nil, ErrNoSuchFile
 	}
@@ -145,14 +146,21 @@ func (ses *session) list(pl place) (pkgsftp.ListerAt, error) {
 		}
 		return listerOf(infos), nil
 	}
+	if pl.area == areaOut {
+		l, err := ses.s.out.List(ctx, ses.partner)
+		if err != nil {
+			return nil, ses.clientError("list", pl, err)
+		}
+		return &outLister{l: l, ses: ses}, nil
+	}
 	d, err := ses.root.Open(pl.area)
 	if err != nil {
 		return nil, ses.clientError("list", pl, err)
 	}
-	return &dirLister{f: d, hide: pl.area == areaOut}, nil
+	return &dirLister{f: d}, nil
 }
 
-func (ses *session) stat(pl place) (pkgsftp.ListerAt, error) {
+func (ses *session) stat(ctx context.Context, pl place) (pkgsftp.ListerAt, error) {
 	if pl.area == "" {
 		fi, err := ses.root.Lstat(".")
 		if err != nil {
@@ -160,8 +168,15 @@ func (ses *session) stat(pl place) (pkgsftp.ListerAt, error) {
 		}
 		return listerOf([]os.FileInfo{namedInfo{fi, "/"}}), nil
 	}
-	if pl.area == areaOut && hiddenInOut(pl.name) {
-		return nil, ErrNoSuchFile
+	if pl.area == areaOut && pl.name != "" {
+		if hiddenInOut(pl.name) {
+			return nil, ErrNoSuchFile
+		}
+		of, err := ses.s.out.Stat(ctx, ses.partner, pl.name)
+		if err != nil {
+			return nil, ses.clientError("stat", pl, err)
+		}
+		return listerOf([]os.FileInfo{outInfo{of}}), nil
 	}
 	fi, err := ses.root.Lstat(pl.rel())
 	if err != nil {
@@ -172,7 +187,7 @@ func (ses *session) stat(pl place) (pkgsftp.ListerAt, error) {
 
 // remove deletes a file of in/ or out/ (a pickup done with, a partial
 // upload given up).
-func (ses *session) remove(p string) error {
+func (ses *session) remove(ctx context.Context, p string) error {
 	pl, err := resolve(p)
 	if err != nil {
 		return err
@@ -180,8 +195,15 @@ func (ses *session) remove(p string) error {
 	if pl.area == "" || pl.name == "" {
 		return ErrDenied
 	}
-	if pl.area == areaOut && hiddenInOut(pl.name) {
-		return ErrNoSuchFile
+	if pl.area == areaOut {
+		if hiddenInOut(pl.name) {
+			return ErrNoSuchFile
+		}
+		if err := ses.s.out.Remove(ctx, ses.partner, pl.name); err != nil {
+			return ses.clientError("remove", pl, err)
+		}
+		ses.log.Info("sftp remove", "file", pl.String())
+		return nil
 	}
 	fi, err := ses.root.Lstat(pl.rel())
 	if err != nil {
@@ -237,7 +259,6 @@ func (l listerOf) ListAt(out []os.FileInfo, offset int64) (int, error) {
 // read whole into memory).
 type dirLister struct {
 	f    *os.File
-	hide bool // skip dot files (our files being written in out/)
 	next int64
 	eof  bool
 }
@@ -252,9 +273,6 @@ func (l *dirLister) ListAt(out []os.FileInfo, offset int64) (int, error) {
 	for n < len(out) && !l.eof {
 		entries, err := l.f.ReadDir(len(out) - n)
 		for _, e := range entries {
-			if l.hide && hiddenInOut(e.Name()) {
-				continue
-			}
 			fi, err := e.Info()
 			if err != nil {
 				continue // removed meanwhile
@@ -277,3 +295,40 @@ func (l *dirLister) ListAt(out []os.FileInfo, offset int64) (int, error) {
 
 // Close closes the folder.
 func (l *dirLister) Close() error { return l.f.Close() }
+
+// outLister streams a listing of out/ from the OutFolder.
+type outLister struct {
+	l    OutList
+	ses  *session
+	next int64
+	eof  bool
+}
+
+// ListAt returns the next entries; offsets must follow each other, as the
+// request server asks them.
+func (l *outLister) ListAt(out []os.FileInfo, offset int64) (int, error) {
+	if offset != l.next {
+		return 0, ErrFailure
+	}
+	n := 0
+	for n < len(out) && !l.eof {
+		files, err := l.l.Next(len(out) - n)
+		for _, f := range files {
+			out[n] = outInfo{f}
+			n++
+		}
+		if errors.Is(err, io.EOF) {
+			l.eof = true
+		} else if err != nil {
+			return n, l.ses.clientError("list", place{area: areaOut}, err)
+		}
+	}
+	l.next += int64(n)
+	if l.eof && n < len(out) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// Close ends the listing.
+func (l *outLister) Close() error { return l.l.Close() }

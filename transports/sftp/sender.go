@@ -4,36 +4,28 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 
-	"github.com/dockside-edi/dockside/internal/atomicfile"
 	"github.com/dockside-edi/dockside/outbox"
 )
 
 // Sender returns the outbox sender of transport "sftp" (pickup): it
-// writes a message into Root/<partner>/out/<name> (temporary file, fsync,
-// rename) and reports the delivery pending until the partner downloads it
-// (see Pickups).
+// puts a message into the partner's out/ (Config.Out: on disk
+// Root/<partner>/out/<name>, written as a temporary file, fsynced and
+// renamed) and reports the delivery pending until the partner downloads
+// it (see Pickups).
 func (s *Server) Sender() outbox.Sender { return pickupSender{s} }
 
 type pickupSender struct{ s *Server }
 
 var _ outbox.Sender = pickupSender{}
 
-// Send writes the message into the partner's out/.
+// Send puts the message into the partner's out/.
 func (p pickupSender) Send(ctx context.Context, m *outbox.Message, body []byte) (outbox.Receipt, error) {
-	if !validName(m.Name) || hiddenInOut(m.Name) {
-		return outbox.Receipt{}, fmt.Errorf("%w: %q", ErrBadName, m.Name)
-	}
-	dir, err := p.s.jailDir(m.Partner)
-	if err != nil {
+	if err := CheckOutName(m.Partner, m.Name); err != nil {
 		return outbox.Receipt{}, err
 	}
-	if err := ctx.Err(); err != nil {
-		return outbox.Receipt{}, err
-	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, areaOut, m.Name), body, 0o640); err != nil {
-		return outbox.Receipt{}, fmt.Errorf("sftp: %w", err)
+	if err := p.s.out.Put(ctx, m.Partner, m.Name, body); err != nil {
+		return outbox.Receipt{}, fmt.Errorf("sftp: putting %s into the out/ of %s: %w", m.Name, m.Partner, err)
 	}
 	p.s.log.Info("sftp pickup ready", "partner", m.Partner, "file", "/out/"+m.Name, "size", len(body), "outbox_id", m.ID)
 	return outbox.Receipt{Text: "/out/" + m.Name, Pending: true}, nil

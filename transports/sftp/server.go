@@ -24,6 +24,7 @@ type Server struct {
 	adopter  Adopter // the inbox, when it can adopt uploads; or nil
 	gate     Gate    // the inbox, when it can refuse files; or nil
 	pickups  Pickups
+	out      OutFolder
 	log      *slog.Logger
 
 	hostKeys      []ssh.Signer
@@ -63,7 +64,7 @@ func New(cfg Config, accounts Accounts, in Inbox, pickups Pickups) (*Server, err
 	adopter, _ := in.(Adopter)
 	gate, _ := in.(Gate)
 	return &Server{
-		cfg: cfg, accounts: accounts, inbox: in, adopter: adopter, gate: gate, pickups: pickups, log: cfg.Logger,
+		cfg: cfg, accounts: accounts, inbox: in, adopter: adopter, gate: gate, pickups: pickups, out: cfg.Out, log: cfg.Logger,
 		hostKeys: keys, dummyHash: []byte(dummyHash), failures: newFailures(time.Now),
 		passwordSlots: make(chan struct{}, max(1, runtime.NumCPU())),
 		handshakes:    make(chan struct{}, cfg.MaxHandshakes),
