@@ -97,6 +97,7 @@ func testCrashOrdersAllocateOnce(t *testing.T, storage string) {
 		t.Fatalf("ledger inconsistent: %v", err)
 	}
 	msgs, _ := g.Inbox.List(inbox.Filter{Limit: 1 << 20})
+	logCutShort(t, msgs)
 	for _, m := range msgs {
 		if m.State != inbox.Done && m.State != inbox.Duplicate {
 			t.Errorf("message %d (%s) left %s: %v", m.ID, m.Name, m.State, m.Errors)

@@ -96,6 +96,7 @@ func testCrashLosesNothing(t *testing.T, storage string) {
 		t.Fatalf("ledger inconsistent: %v", err)
 	}
 	msgs, _ := g.Inbox.List(inbox.Filter{Limit: 1 << 20})
+	logCutShort(t, msgs)
 	done := map[string]int{}
 	for _, m := range msgs {
 		switch m.State {
@@ -142,6 +143,18 @@ func crashStorages(t *testing.T, run func(t *testing.T, storage string)) {
 	t.Run("postgres", func(t *testing.T) {
 		run(t, pgstoretest.Migrated(t, &pg, Migrations()...).Config().ConnString())
 	})
+}
+
+// logCutShort logs how many messages a kill cut short and a later
+// round (or, on PostgreSQL, the same after the lease) took up again.
+func logCutShort(t *testing.T, msgs []*inbox.Message) {
+	n := 0
+	for _, m := range msgs {
+		if m.Attempts > 1 {
+			n++
+		}
+	}
+	t.Logf("%d of %d messages were cut short and taken up again", n, len(msgs))
 }
 
 // checkCrashStorage fails the test unless the children kept their state
