@@ -307,4 +307,7 @@ func channelTruth(t *testing.T, storage string) {
 		t.Errorf("the channel holds %v", held)
 	}
 	t.Logf("%d advice files, items %v", len(items), items)
+	if _, err := os.Stat(filepath.Join(c.data, "ledger.db")); (err == nil) != (storage == "") {
+		t.Errorf("storage %q: the ledger file in the data folder: %v", storage, err)
+	}
 }
