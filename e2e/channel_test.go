@@ -63,7 +63,11 @@ type channelEnv struct {
 	files   int
 }
 
-func setupChannel(t *testing.T) *channelEnv {
+// setupChannel builds dockside and writes its configuration: bbolt in
+// the data folder when storage is empty, else that PostgreSQL database,
+// migrated here with `dockside migrate`, with a claim lease of a second
+// (what a killed serve was at is taken up a second after, not a minute).
+func setupChannel(t *testing.T, storage string) *channelEnv {
 	e := &env{t: t, dir: t.TempDir(), repo: root(t)}
 	e.bin = filepath.Join(e.dir, "dockside")
 	build := exec.Command("go", "build", "-o", e.bin, "./cmd/dockside")
@@ -82,6 +86,12 @@ func setupChannel(t *testing.T) *channelEnv {
 	e.config = filepath.Join(e.dir, "dockside.yaml")
 	cfg := fmt.Sprintf("data: %s\npartners: %s\nworkers: 2\nhttp:\n  listen: 127.0.0.1:%d\nsftp:\n  listen: 127.0.0.1:%d\n"+
 		"folders:\n  rescan: 1s\noutbox:\n  retry_delay: 500ms\n  max_retry_delay: 1s\n", e.data, e.partners, e.httpPort, e.sftpPort)
+	if storage != "" {
+		if out, err := exec.Command(e.bin, "migrate", "--storage", storage).CombinedOutput(); err != nil {
+			t.Fatalf("dockside migrate: %v\n%s", err, out)
+		}
+		cfg += "storage: " + storage + "\nclaim_lease: 1s\n"
+	}
 	os.WriteFile(e.config, []byte(cfg), 0o644)
 	return c
 }
@@ -196,12 +206,17 @@ func (c *channelEnv) onHand(sku string, want int64) {
 // carry, a delivery that fails and recovers, restarts inside the
 // debounce window (SIGTERM and SIGKILL) and changes made while serve is
 // down. The channel must end up holding every figure, and no 846 may
-// have zero items.
+// have zero items. It runs on bbolt and on PostgreSQL.
 func TestChannelTruthThroughServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs dockside serve")
 	}
-	c := setupChannel(t)
+	t.Run("bbolt", func(t *testing.T) { channelTruth(t, "") })
+	t.Run("postgres", func(t *testing.T) { channelTruth(t, pg.Database(t)) })
+}
+
+func channelTruth(t *testing.T, storage string) {
+	c := setupChannel(t, storage)
 	c.start()
 	c.adjust("SKU-A:L1:94", "SKU-B:L1:10")
 	c.waitHeld("the first advice", map[string]string{"DA": "94", "DB": "10"})
@@ -292,4 +307,7 @@ func TestChannelTruthThroughServe(t *testing.T) {
 		t.Errorf("the channel holds %v", held)
 	}
 	t.Logf("%d advice files, items %v", len(items), items)
+	if _, err := os.Stat(filepath.Join(c.data, "ledger.db")); (err == nil) != (storage == "") {
+		t.Errorf("storage %q: the ledger file in the data folder: %v", storage, err)
+	}
 }

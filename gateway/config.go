@@ -34,6 +34,14 @@ type Config struct {
 	// there, and several serve nodes on one database act as one gateway
 	// (docs/deploy.md); the data folder keeps the node's keys.
 	Storage string `yaml:"storage"`
+	// ClaimLease is, on postgres storage, how long a node's claim on an
+	// inbox message (being processed) or an outbox message (being sent)
+	// holds without renewal; the node renews its claims every third of
+	// it. After a node dies, the messages it was at wait this long
+	// before another node, or the node restarted, takes them up. Default
+	// 1m; at least 1s. Unused on bbolt, where a restart takes them up at
+	// once.
+	ClaimLease time.Duration `yaml:"claim_lease"`
 	// Partners is the folder of partner profiles, relative to the
 	// configuration file. Empty: the demo partners, written on first start
 	// to <data>/demo-partners and loaded from there (edit them there).
@@ -264,7 +272,7 @@ type OutboxConfig struct {
 // DefaultConfig returns the configuration used when there is no file.
 func DefaultConfig() *Config {
 	return &Config{
-		Data: "dockside-data", Workers: 4,
+		Data: "dockside-data", Workers: 4, ClaimLease: time.Minute,
 		Identity: IdentityConfig{ISAQualifier: "ZZ", ISAID: "DOCKSIDE", GSID: "DOCKSIDE", AS2ID: "DOCKSIDE"}, MaxFileSize: 256 << 20, Retention: 90 * 24 * time.Hour,
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxBody: 64 << 20,
 			RateLimit: 20, RateBurst: 40, AS2RateLimit: 20, AS2RateBurst: 60, AS2UnwrapMemory: 64 << 20,
@@ -315,6 +323,9 @@ func (c *Config) Check() error {
 	}
 	if c.Storage != "" && !strings.HasPrefix(c.Storage, "postgres://") && !strings.HasPrefix(c.Storage, "postgresql://") {
 		errs = append(errs, errors.New("storage: must be empty (bbolt in the data folder) or a postgres:// URL"))
+	}
+	if c.ClaimLease < time.Second {
+		errs = append(errs, fmt.Errorf("claim_lease: %s is under 1s", c.ClaimLease))
 	}
 	if c.Workers < 1 || c.Workers > 256 {
 		errs = append(errs, fmt.Errorf("workers: %d is not between 1 and 256", c.Workers))

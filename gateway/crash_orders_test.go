@@ -22,8 +22,8 @@ func TestCrashOrdersChild(t *testing.T) {
 	if os.Getenv("DOCKSIDE_CRASH_ORDERS_CHILD") == "" {
 		t.Skip("child process of the orders crash test")
 	}
-	cfg := DefaultConfig()
-	cfg.Data, cfg.Partners, cfg.Workers = os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"), 4
+	cfg := crashConfig(os.Getenv("DOCKSIDE_CRASH_STORAGE"), os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"))
+	cfg.Workers = 4
 	cfg.Limits.MaxAttempts = 100 // killed on purpose, often
 	g, err := Open(cfg, &Options{Logger: crashChildLogger()})
 	if err != nil {
@@ -55,11 +55,15 @@ func TestCrashOrdersChild(t *testing.T) {
 // with SIGKILL at random moments, many rounds. In the end every order is
 // allocated once and every shipment is in transit once, and no message
 // failed: a crash between the ledger and the order book counts nothing
-// twice, whichever copy is settled first.
+// twice, whichever copy is settled first. On bbolt and on PostgreSQL.
 func TestCrashOrdersAllocateOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: many child processes")
 	}
+	crashStorages(t, testCrashOrdersAllocateOnce)
+}
+
+func testCrashOrdersAllocateOnce(t *testing.T, storage string) {
 	dir := t.TempDir()
 	partnersDir, filesDir, data := filepath.Join(dir, "partners"), filepath.Join(dir, "files"), filepath.Join(dir, "data")
 	copyTree(t, "../examples/partners", partnersDir)
@@ -81,11 +85,10 @@ func TestCrashOrdersAllocateOnce(t *testing.T) {
 		}
 	}
 
-	killRounds(t, rand.New(rand.NewPCG(5, 3)), 12, 240, func() *exec.Cmd { return crashOrdersChild(data, partnersDir, filesDir) })
+	killRounds(t, rand.New(rand.NewPCG(5, 3)), 12, 240, func() *exec.Cmd { return crashOrdersChild(storage, data, partnersDir, filesDir) })
+	checkCrashStorage(t, storage, data)
 
-	cfg := DefaultConfig()
-	cfg.Data, cfg.Partners = data, partnersDir
-	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	g, err := Open(crashConfig(storage, data, partnersDir), &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +97,7 @@ func TestCrashOrdersAllocateOnce(t *testing.T) {
 		t.Fatalf("ledger inconsistent: %v", err)
 	}
 	msgs, _ := g.Inbox.List(inbox.Filter{Limit: 1 << 20})
+	logCutShort(t, msgs)
 	for _, m := range msgs {
 		if m.State != inbox.Done && m.State != inbox.Duplicate {
 			t.Errorf("message %d (%s) left %s: %v", m.ID, m.Name, m.State, m.Errors)
@@ -105,9 +109,9 @@ func TestCrashOrdersAllocateOnce(t *testing.T) {
 	}
 }
 
-func crashOrdersChild(data, partnersDir, filesDir string) *exec.Cmd {
+func crashOrdersChild(storage, data, partnersDir, filesDir string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashOrdersChild$")
-	cmd.Env = append(os.Environ(), "DOCKSIDE_CRASH_ORDERS_CHILD=1", "DOCKSIDE_CRASH_DATA="+data,
+	cmd.Env = append(os.Environ(), "DOCKSIDE_CRASH_ORDERS_CHILD=1", "DOCKSIDE_CRASH_STORAGE="+storage, "DOCKSIDE_CRASH_DATA="+data,
 		"DOCKSIDE_CRASH_PARTNERS="+partnersDir, "DOCKSIDE_CRASH_FILES="+filesDir)
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 )
 
 const crashProfile = `id: crashco
@@ -38,8 +39,8 @@ func TestCrashChild(t *testing.T) {
 	if os.Getenv("DOCKSIDE_CRASH_CHILD") == "" {
 		t.Skip("child process of the crash test")
 	}
-	cfg := DefaultConfig()
-	cfg.Data, cfg.Partners, cfg.Workers = os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"), 4
+	cfg := crashConfig(os.Getenv("DOCKSIDE_CRASH_STORAGE"), os.Getenv("DOCKSIDE_CRASH_DATA"), os.Getenv("DOCKSIDE_CRASH_PARTNERS"))
+	cfg.Workers = 4
 	cfg.Limits.MaxAttempts = 100 // killed on purpose, often: the same message may be cut short many times
 	g, err := Open(cfg, &Options{Logger: crashChildLogger()})
 	if err != nil {
@@ -67,11 +68,15 @@ func TestCrashChild(t *testing.T) {
 // TestCrashLosesNothingCountsNothingTwice ingests 200 files in a child
 // process killed with SIGKILL at random moments, many rounds; after the
 // last round every file is done exactly once and the ledger holds exactly
-// the expected totals.
+// the expected totals; on bbolt and on PostgreSQL.
 func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: many child processes")
 	}
+	crashStorages(t, testCrashLosesNothing)
+}
+
+func testCrashLosesNothing(t *testing.T, storage string) {
 	dir := t.TempDir()
 	partnersDir, filesDir, data := filepath.Join(dir, "partners"), filepath.Join(dir, "files"), filepath.Join(dir, "data")
 	os.MkdirAll(partnersDir, 0o755)
@@ -79,11 +84,10 @@ func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
 	os.WriteFile(filepath.Join(partnersDir, "crashco.yaml"), []byte(crashProfile), 0o644)
 	want := writeCrashFiles(t, filesDir, 200)
 
-	killRounds(t, rand.New(rand.NewPCG(7, 11)), 16, 400, func() *exec.Cmd { return crashChild(data, partnersDir, filesDir) })
+	killRounds(t, rand.New(rand.NewPCG(7, 11)), 16, 400, func() *exec.Cmd { return crashChild(storage, data, partnersDir, filesDir) })
+	checkCrashStorage(t, storage, data)
 
-	cfg := DefaultConfig()
-	cfg.Data, cfg.Partners = data, partnersDir
-	g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	g, err := Open(crashConfig(storage, data, partnersDir), &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +96,7 @@ func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
 		t.Fatalf("ledger inconsistent: %v", err)
 	}
 	msgs, _ := g.Inbox.List(inbox.Filter{Limit: 1 << 20})
+	logCutShort(t, msgs)
 	done := map[string]int{}
 	for _, m := range msgs {
 		switch m.State {
@@ -119,11 +124,55 @@ func TestCrashLosesNothingCountsNothingTwice(t *testing.T) {
 	}
 }
 
-func crashChild(data, partnersDir, filesDir string) *exec.Cmd {
+func crashChild(storage, data, partnersDir, filesDir string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), "DOCKSIDE_CRASH_CHILD=1", "DOCKSIDE_CRASH_DATA="+data,
+	cmd.Env = append(os.Environ(), "DOCKSIDE_CRASH_CHILD=1", "DOCKSIDE_CRASH_STORAGE="+storage, "DOCKSIDE_CRASH_DATA="+data,
 		"DOCKSIDE_CRASH_PARTNERS="+partnersDir, "DOCKSIDE_CRASH_FILES="+filesDir)
 	return cmd
+}
+
+// crashClaimLease is the claim lease of the crash tests on PostgreSQL:
+// the claims of a killed child run out in a second, not a minute.
+const crashClaimLease = time.Second
+
+// crashStorages runs a crash test on each storage: bbolt files in the
+// data folder (storage ""), and a new migrated PostgreSQL database
+// (storage its URL).
+func crashStorages(t *testing.T, run func(t *testing.T, storage string)) {
+	t.Run("bbolt", func(t *testing.T) { run(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		run(t, pgstoretest.Migrated(t, &pg, Migrations()...).Config().ConnString())
+	})
+}
+
+// logCutShort logs how many messages a kill cut short and a later
+// round (or, on PostgreSQL, the same after the lease) took up again.
+func logCutShort(t *testing.T, msgs []*inbox.Message) {
+	n := 0
+	for _, m := range msgs {
+		if m.Attempts > 1 {
+			n++
+		}
+	}
+	t.Logf("%d of %d messages were cut short and taken up again", n, len(msgs))
+}
+
+// checkCrashStorage fails the test unless the children kept their state
+// where storage says: the ledger file in the data folder on bbolt only.
+func checkCrashStorage(t *testing.T, storage, data string) {
+	t.Helper()
+	_, err := os.Stat(filepath.Join(data, "ledger.db"))
+	if bolt := err == nil; bolt != (storage == "") {
+		t.Fatalf("storage %q: ledger.db in the data folder: %v", storage, bolt)
+	}
+}
+
+// crashConfig is the configuration of a crash test's child and of its
+// final checks, which read through the same storage.
+func crashConfig(storage, data, partnersDir string) *Config {
+	cfg := DefaultConfig()
+	cfg.Data, cfg.Partners, cfg.Storage, cfg.ClaimLease = data, partnersDir, storage, crashClaimLease
+	return cfg
 }
 
 // writeCrashFiles writes n CSV adjustment files of 10 rows and returns the
@@ -150,8 +199,9 @@ func writeCrashFiles(t *testing.T, dir string, n int) map[string]int64 {
 // has reported a random number of steps (1 to maxSteps lines starting with
 // crashStep on its standard output), so the kills land mid-work on a fast
 // machine as on a slow one; a round that ends before its number is reached
-// is not killed. A last round then runs to the end. It returns how many
-// rounds were killed.
+// is not killed. A last round then runs to the end, after the claim
+// lease (crashClaimLease), so that on PostgreSQL it also takes up the
+// messages killed children held. It returns how many rounds were killed.
 func killRounds(t *testing.T, rng *rand.Rand, rounds, maxSteps int, child func() *exec.Cmd) int {
 	t.Helper()
 	kills := 0
@@ -188,6 +238,7 @@ func killRounds(t *testing.T, rng *rand.Rand, rounds, maxSteps int, child func()
 		}
 	}
 	// The last run goes to the end.
+	time.Sleep(crashClaimLease)
 	if out, err := child().CombinedOutput(); err != nil {
 		t.Fatalf("final run: %v\n%s", err, out)
 	}

@@ -137,12 +137,12 @@ func (g *Gateway) openPostgresStores(ctx context.Context, s *stores) error {
 		return fmt.Errorf("storage: orders: %w", err)
 	}
 	s.orders = o
-	in, err := inboxpg.Open(ctx, pool, &inboxpg.Options{MaxSize: cfg.MaxFileSize, Now: g.now})
+	in, err := inboxpg.Open(ctx, pool, &inboxpg.Options{MaxSize: cfg.MaxFileSize, Now: g.now, Lease: cfg.ClaimLease})
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
 	s.inbox = in
-	out, err := outboxpg.Open(ctx, pool, &outboxpg.Options{Options: *g.outboxOptions(), Node: cluster.Node(), Log: g.log})
+	out, err := outboxpg.Open(ctx, pool, &outboxpg.Options{Options: *g.outboxOptions(), Node: cluster.Node(), Log: g.log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}

@@ -1,6 +1,8 @@
 // Package broadcasttest holds the contract every broadcast.Store
 // implementation passes: run RunStoreContract from the implementation's
-// tests.
+// tests. Property runs the broadcaster's property test (random changes,
+// advice, failures, acknowledgements and restarts settle on the policy)
+// on the stores of one backend, bbolt or PostgreSQL.
 package broadcasttest
 
 import (
