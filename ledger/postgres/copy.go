@@ -62,8 +62,9 @@ func CopyFrom(ctx context.Context, src *ledger.Ledger, dst *Store) (pgstore.Copy
 
 // copyOptions are CopyFrom's settings; tests change them.
 type copyOptions struct {
-	chunk      uint64           // movements a copy transaction takes at most (whole postings)
-	afterChunk func(seq uint64) // called after each chunk committed, with its last posting
+	chunk        uint64           // movements a copy transaction takes at most (whole postings)
+	afterChunk   func(seq uint64) // called after each chunk committed, with its last posting
+	beforeVerify func()           // called when the copy is done, before it is verified
 }
 
 // copyFrom is CopyFrom with o.
@@ -115,6 +116,9 @@ func copyFrom(ctx context.Context, src *ledger.Ledger, dst *Store, o copyOptions
 		if err := dst.copyFinish(ctx, src, head); err != nil {
 			return r, err
 		}
+	}
+	if o.beforeVerify != nil {
+		o.beforeVerify()
 	}
 	n, err := dst.verifyCopy(ctx, src, head)
 	r.Verified = n
@@ -336,19 +340,24 @@ func (s *Store) copyChunk(ctx context.Context, src *ledger.Ledger, ps []ledger.P
 			return err
 		}
 		if len(skus) > 0 {
-			rows, err := tx.Query(ctx, `INSERT INTO ledger_positions (sku, location, on_hand, allocated, in_transit, damaged, quarantined, seq, extra)
-				SELECT u.sku, u.loc, 0, 0, 0, 0, 0, 0, ''::bytea FROM unnest($1::text[], $2::text[]) AS u(sku, loc)
-				RETURNING id, sku, location`, skus, locs)
+			// New positions: ids from the table's sequence, rows by COPY.
+			rows, err := tx.Query(ctx, `SELECT nextval('ledger_position_ids') FROM generate_series(1, $1)`, len(skus))
 			if err != nil {
+				return fmt.Errorf("numbering positions: %w", err)
+			}
+			newIDs, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil || len(newIDs) != len(skus) {
+				return fmt.Errorf("numbering positions: %d ids for %d positions: %v", len(newIDs), len(skus), err)
+			}
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"ledger_positions"},
+				[]string{"id", "sku", "location", "on_hand", "allocated", "in_transit", "damaged", "quarantined", "seq", "extra"},
+				pgx.CopyFromSlice(len(skus), func(i int) ([]any, error) {
+					return []any{newIDs[i], skus[i], locs[i], int64(0), int64(0), int64(0), int64(0), int64(0), int64(0), []byte{}}, nil
+				})); err != nil {
 				return fmt.Errorf("creating positions: %w", err)
 			}
-			var id int64
-			var p ledger.Position
-			if _, err := pgx.ForEachRow(rows, []any{&id, &p.SKU, &p.Location}, func() error {
-				created[p] = id
-				return nil
-			}); err != nil {
-				return fmt.Errorf("creating positions: %w", err)
+			for i := range skus {
+				created[ledger.Position{SKU: skus[i], Location: locs[i]}] = newIDs[i]
 			}
 		}
 		all := ids
