@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -398,5 +401,74 @@ func TestCopyFromRefuses(t *testing.T) {
 	}
 	if _, err := CopyFrom(ctx, src, dst); !errors.Is(err, pgstore.ErrCopyMismatch) || !strings.Contains(err.Error(), "postings after the source's last") {
 		t.Errorf("a copy that has gone on: %v", err)
+	}
+}
+
+// TestCopyFromSourceWentOn: a source that posted more after a complete
+// copy (no node has posted to the copy) is copied on from where the copy
+// ended, and the copy's positions and allocations follow.
+func TestCopyFromSourceWentOn(t *testing.T) {
+	ctx := context.Background()
+	docs := sourceDocuments()
+	src := boltLedger(t, t.TempDir(), docs[:10])
+	dst := node(t, migrated(t), false, nil)
+	first, err := CopyFrom(ctx, src, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append(docs[10:], laterDocuments()...) {
+		if _, err := src.Post(ctx, d); err != nil && !errors.Is(err, ledger.ErrInsufficient) {
+			t.Fatal(err)
+		}
+	}
+	r, err := CopyFrom(ctx, src, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Present != first.Source || r.Copied != r.Source-first.Source || r.Verified != r.Source {
+		t.Errorf("copying on: %v after %v", r, first)
+	}
+	want, _ := src.Balance(ctx, "A", "dallas")
+	got, err := dst.Balance(ctx, "A", "dallas")
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("A at dallas: the copy %+v %v, the source %+v", got, err, want)
+	}
+}
+
+// TestCopyFromSchema2File: a ledger file of the previous layout
+// (ledger/testdata/schema2.db.gz, upgraded when opened), with allocations
+// kept by order number alone, is copied as it is and verified.
+func TestCopyFromSchema2File(t *testing.T) {
+	ctx := context.Background()
+	f, err := os.Open("../testdata/schema2.db.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := ledger.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	pool := migrated(t)
+	r, err := CopyFrom(ctx, src, node(t, pool, false, nil))
+	if err != nil || r.Copied == 0 || r.Verified != r.Source {
+		t.Fatalf("%v %v", r, err)
+	}
+	var legacy int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM ledger_allocations WHERE order_no <> '' AND strpos(order_no, chr(31)) = 0`).Scan(&legacy); err != nil || legacy == 0 {
+		t.Errorf("%d allocations by order number alone copied (%v); the file holds some", legacy, err)
 	}
 }
