@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"time"
 	"testing"
+	"time"
 )
 
 // TestReadWholeLedger: ReadPostings and ReadMovements list what

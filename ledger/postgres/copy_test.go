@@ -103,8 +103,8 @@ func sourceDocuments() []ledger.Document {
 		}),
 		mv("846-2/3", ledger.KindSnapshot, "H", "memphis", 9, at(24), func(m *ledger.Movement) { m.Bucket = ledger.BucketAllocated }),
 		mv("846-2/4", ledger.KindSnapshot, "D", "dallas", 1, at(24), func(m *ledger.Movement) { m.Bucket = ledger.BucketDamaged }))
-	add("846-old", mv("846-old/1", ledger.KindSnapshot, "A", "dallas", 999, at(12)))     // stale
-	add("944-late", mv("944-late/1", ledger.KindReceipt, "A", "dallas", 5, at(20)))       // absorbed
+	add("846-old", mv("846-old/1", ledger.KindSnapshot, "A", "dallas", 999, at(12)))    // stale
+	add("944-late", mv("944-late/1", ledger.KindReceipt, "A", "dallas", 5, at(20)))     // absorbed
 	add("944-late-b", mv("944-late-b/1", ledger.KindReceipt, "B", "dallas", 5, at(20))) // no count of B after: applied
 	for i := range 120 {
 		eff := at(30 + float64(i))
