@@ -18,6 +18,7 @@ import (
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgtest"
 	"github.com/dockside-edi/dockside/ledger"
+	ledgerpg "github.com/dockside-edi/dockside/ledger/postgres"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
 )
@@ -249,5 +250,39 @@ func checkLedgerCopy(t *testing.T, data, url string) {
 	}
 	if b, _ := g.Ledger.Balance(ctx, "WIDGET-RED", "dallas"); b.OnHand != 49 || b.Allocated != 0 {
 		t.Errorf("WIDGET-RED at dallas after shipping the rest of PO-1: %+v", b)
+	}
+}
+
+// TestMigrateFromRefusesOtherLedger: a database whose ledger has
+// postings of its own is not copied into; the error names the posting.
+func TestMigrateFromRefusesOtherLedger(t *testing.T) {
+	url := pg.Database(t)
+	data := bboltGateway(t)
+	if code, out, errOut := runCLI(t, "migrate", "--storage", url); code != exitOK {
+		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	pool, err := pgstore.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	other, err := ledgerpg.Open(ctx, pool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Post(ctx, ledger.Document{Key: "own", Movements: []ledger.Movement{{SourceKey: "own/1", SKU: "WIDGET-RED",
+		Location: "dallas", Kind: ledger.KindReceipt, Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
+	if code == exitOK || !strings.Contains(errOut, "copying ledger") || !strings.Contains(errOut, "posting 1") ||
+		!strings.Contains(out, "ledger: copied 0, already present 0 of 7 before the error") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	var seq int64
+	if err := pool.QueryRow(ctx, `SELECT seq FROM ledger_head`).Scan(&seq); err != nil || seq != 1 {
+		t.Errorf("the other ledger's change sequence: %d %v", seq, err)
 	}
 }
