@@ -246,7 +246,7 @@ func storeCopies() []storeCopy {
 				return pgstore.CopyReport{}, err
 			}
 			defer src.Close()
-			dst, err := ledgerpg.Open(ctx, pool, nil)
+			dst, err := ledgerpg.Open(ctx, pool, &ledgerpg.Options{ForCopy: true})
 			if err != nil {
 				return pgstore.CopyReport{}, err
 			}

@@ -34,9 +34,10 @@ const (
 // ledger's writer lock: its movements and postings by COPY, under their
 // own IDs and change sequence numbers (which the change stream and the
 // channels' "examined at" marks refer to), and the positions they create.
-// While the copy runs, the change sequence (ledger_head) stays at zero,
-// so a node started on the half-copied ledger cannot post into it (its
-// first movement would collide). The last transaction writes every
+// While the copy runs, the change sequence (ledger_head) stays at zero:
+// Open refuses the half-copied ledger (ErrCopyUnfinished) unless
+// Options.ForCopy is set, as it must be for dst, and a Store that has it
+// open cannot post into it (its first movement would collide). The last transaction writes every
 // position's state (figures, in-transit schedule, snapshot times) and
 // every order's allocation as the source has them, and sets the change
 // sequence and the last movement ID to the source's: new postings

@@ -301,7 +301,7 @@ func TestCopyFromContinues(t *testing.T) {
 		total += len(d.Movements)
 	}
 	pool := migrated(t)
-	dst := node(t, pool, false, nil)
+	dst := node(t, pool, false, &Options{ForCopy: true})
 	cctx, cancel := context.WithCancel(ctx)
 	var stoppedAt uint64
 	_, err := copyFrom(cctx, src, dst, copyOptions{chunk: 100, afterChunk: func(seq uint64) {
@@ -321,7 +321,13 @@ func TestCopyFromContinues(t *testing.T) {
 	if uint64(maxSeq) != stoppedAt || head != 0 {
 		t.Errorf("after the interruption: postings up to %d, change sequence %d; want %d and 0", maxSeq, head, stoppedAt)
 	}
-	// Half copied: nothing can be posted.
+	// Half copied: a gateway cannot open it, and nothing can be posted.
+	if s, err := Open(ctx, pool, nil); !errors.Is(err, ErrCopyUnfinished) {
+		if err == nil {
+			s.Close()
+		}
+		t.Errorf("opening a half-copied ledger: %v", err)
+	}
 	if _, err := dst.Post(ctx, ledger.Document{Key: "x", Movements: []ledger.Movement{mv("x/1", ledger.KindReceipt, "A", "dallas", 1, at(1))}}); err == nil {
 		t.Error("posted to a half-copied ledger")
 	}
