@@ -124,6 +124,19 @@ type storeCopy struct {
 // package's CopyFrom (see pgstore.CopyReport).
 func storeCopies() []storeCopy {
 	return []storeCopy{
+		{"ledger", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			src, err := ledger.Open(filepath.Join(data, "ledger.db"), nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := ledgerpg.Open(ctx, pool, &ledgerpg.Options{ForCopy: true})
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer dst.Close()
+			return ledgerpg.CopyFrom(ctx, src, dst)
+		}},
 		{"audit", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
 			src, err := audit.Open(filepath.Join(data, "audit.db"), nil)
 			if err != nil {
@@ -239,19 +252,6 @@ func storeCopies() []storeCopy {
 				return pgstore.CopyReport{}, err
 			}
 			return reservationspg.CopyFrom(ctx, src, dst)
-		}},
-		{"ledger", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
-			src, err := ledger.Open(filepath.Join(data, "ledger.db"), nil)
-			if err != nil {
-				return pgstore.CopyReport{}, err
-			}
-			defer src.Close()
-			dst, err := ledgerpg.Open(ctx, pool, &ledgerpg.Options{ForCopy: true})
-			if err != nil {
-				return pgstore.CopyReport{}, err
-			}
-			defer dst.Close()
-			return ledgerpg.CopyFrom(ctx, src, dst)
 		}},
 	}
 }
