@@ -58,7 +58,9 @@
 // PostgreSQL for several gateway nodes. Other stores apply the rules of
 // Post with the code the bbolt writer uses ([Prepare], [Stepper]), and the
 // contract suite ledger/ledgertest holds the behaviour every Store must
-// have.
+// have. [Ledger.ReadPostings], [Ledger.ReadMovements] and
+// [Ledger.ReadPositions] list the whole file in order, for copying it
+// into another store and comparing the copy (`dockside migrate --from`).
 //
 // The package imports nothing else of Dockside; bbolt stays private to it.
 package ledger

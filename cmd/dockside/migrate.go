@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
@@ -25,6 +25,7 @@ import (
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
+	ledgerpg "github.com/dockside-edi/dockside/ledger/postgres"
 	orderspg "github.com/dockside-edi/dockside/orders/postgres"
 	outboxpg "github.com/dockside-edi/dockside/outbox/postgres"
 	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
@@ -125,6 +126,19 @@ type storeCopy struct {
 // package's CopyFrom (see pgstore.CopyReport).
 func storeCopies() []storeCopy {
 	return []storeCopy{
+		{"ledger", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			src, err := ledger.Open(filepath.Join(data, "ledger.db"), nil)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer src.Close()
+			dst, err := ledgerpg.Open(ctx, pool, &ledgerpg.Options{ForCopy: true})
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			defer dst.Close()
+			return ledgerpg.CopyFrom(ctx, src, dst)
+		}},
 		{"audit", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
 			src, err := audit.Open(filepath.Join(data, "audit.db"), nil)
 			if err != nil {
@@ -260,11 +274,6 @@ func absent(data, file string) bool {
 	return errors.Is(err, os.ErrNotExist)
 }
 
-// notCopied are the stores of a bbolt gateway that `migrate --from` does
-// not copy yet (no PostgreSQL store, or no CopyFrom): it says it leaves
-// them.
-var notCopied = []string{"ledger"}
-
 // copyStores copies the bbolt gateway in data into pool, store by store.
 func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) int {
 	if _, err := os.Stat(filepath.Join(data, "ledger.db")); err != nil {
@@ -281,7 +290,6 @@ func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) in
 		}
 		fmt.Fprintln(e.Stdout, r)
 	}
-	fmt.Fprintf(e.Stdout, "copied and verified: %d stores; not copied yet: %s\n",
-		len(storeCopies()), strings.Join(notCopied, ", "))
+	fmt.Fprintf(e.Stdout, "copied and verified: %d stores\n", len(storeCopies()))
 	return exitOK
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgtest"
+	"github.com/dockside-edi/dockside/ledger"
+	ledgerpg "github.com/dockside-edi/dockside/ledger/postgres"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/transports/sftp"
@@ -110,6 +112,11 @@ func bboltGateway(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	for _, d := range ledgerDocuments() {
+		if _, err := g.Ledger.Post(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -127,6 +134,30 @@ func bboltGateway(t *testing.T) string {
 	return cfg.Data
 }
 
+// ledgerDocuments are what bboltGateway posts to the ledger: a count
+// of two locations, a ship notice, an order's allocation, a receipt of
+// part of the notice and a shipment of the order.
+func ledgerDocuments() []ledger.Document {
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	ref := func(partner, order string) ledger.Reference {
+		return ledger.Reference{Partner: partner, DocumentType: "846", Order: order}
+	}
+	return []ledger.Document{
+		{Key: "846-1", Movements: []ledger.Movement{
+			{SourceKey: "846-1/1", SKU: "WIDGET-RED", Location: "dallas", Kind: ledger.KindSnapshot, Quantity: 40, Effective: t0, Reference: ref("acme-3pl", "")},
+			{SourceKey: "846-1/2", SKU: "WIDGET-RED", Location: "reno", Kind: ledger.KindSnapshot, Quantity: 12, Effective: t0, Reference: ref("acme-3pl", "")},
+			{SourceKey: "846-1/3", SKU: "WIDGET-BLUE", Location: "dallas", Kind: ledger.KindSnapshot, Quantity: 7, Effective: t0, Reference: ref("acme-3pl", "")}}},
+		{Key: "856-1", Movements: []ledger.Movement{
+			{SourceKey: "856-1/1", SKU: "WIDGET-RED", Location: "dallas", Kind: ledger.KindInTransit, Quantity: 20, Effective: t0.Add(time.Hour), Expected: t0.Add(72 * time.Hour)}}},
+		{Key: "850-1", Movements: []ledger.Movement{
+			{SourceKey: "850-1/1", SKU: "WIDGET-RED", Location: "dallas", Kind: ledger.KindAllocate, Quantity: 6, Effective: t0.Add(2 * time.Hour), Reference: ref("shopmart", "PO-1")}}},
+		{Key: "944-1", Movements: []ledger.Movement{
+			{SourceKey: "944-1/1", SKU: "WIDGET-RED", Location: "dallas", Kind: ledger.KindReceipt, Quantity: 15, Effective: t0.Add(3 * time.Hour), TakeInTransit: true}}},
+		{Key: "945-1", Movements: []ledger.Movement{
+			{SourceKey: "945-1/1", SKU: "WIDGET-RED", Location: "dallas", Kind: ledger.KindShipment, Quantity: 2, Effective: t0.Add(4 * time.Hour), Reference: ref("shopmart", "PO-1")}}},
+	}
+}
+
 // TestMigrateFrom: migrate --from copies a bbolt gateway's stores (here
 // inbox, audit log, outbox, reservations hold records) into PostgreSQL
 // and verifies them; a second run copies
@@ -141,16 +172,18 @@ func TestMigrateFrom(t *testing.T) {
 		!strings.Contains(out, "outbox: 2 records, 2 copied now, 0 already present, 2 verified equal") ||
 		!strings.Contains(out, "reservations: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
 		!strings.Contains(out, "sftp_out: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
-		!strings.Contains(out, "copied and verified: 9 stores") ||
-		!strings.Contains(out, "not copied yet: ledger") {
+		!strings.Contains(out, "ledger: 7 records, 7 copied now, 0 already present, 7 verified equal") ||
+		!strings.Contains(out, "copied and verified: 10 stores") {
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, "migrate", "--from", data, "--to", url)
 	if code != exitOK || !strings.Contains(out, "inbox: 5 records, 0 copied now, 5 already present, 5 verified equal") ||
 		!strings.Contains(out, "audit: 3 records, 0 copied now, 3 already present") ||
-		!strings.Contains(out, "outbox: 2 records, 0 copied now, 2 already present, 2 verified equal") {
+		!strings.Contains(out, "outbox: 2 records, 0 copied now, 2 already present, 2 verified equal") ||
+		!strings.Contains(out, "ledger: 7 records, 0 copied now, 7 already present, 7 verified equal") {
 		t.Errorf("second run: exit %d\n%s%s", code, out, errOut)
 	}
+	checkLedgerCopy(t, data, url)
 	ctx := context.Background()
 	pool, err := pgstore.Open(ctx, url)
 	if err != nil {
@@ -175,5 +208,86 @@ func TestMigrateFrom(t *testing.T) {
 	defer g.Close()
 	if code, _, errOut := runCLI(t, "migrate", "--from", data, "--to", url); code != exitUsage || !strings.Contains(errOut, "stop it first") {
 		t.Errorf("a folder in use: exit %d, %s", code, errOut)
+	}
+}
+
+// checkLedgerCopy opens a gateway on PostgreSQL and checks that its
+// ledger has the balances, change sequence and source keys of the bbolt
+// gateway's in data, and that it posts after them.
+func checkLedgerCopy(t *testing.T, data, url string) {
+	t.Helper()
+	ctx := context.Background()
+	src, err := ledger.Open(filepath.Join(data, "ledger.db"), &ledger.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := src.Balances(ctx, ledger.Filter{})
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := gateway.DefaultConfig()
+	cfg.Data, cfg.Storage = t.TempDir(), url
+	g, err := gateway.Open(cfg, &gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	got, err := g.Ledger.Balances(ctx, ledger.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 3 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("balances on PostgreSQL:\n%+v\nin bbolt:\n%+v", got, want)
+	}
+	if b, _ := g.Ledger.Balance(ctx, "WIDGET-RED", "dallas"); b.OnHand != 53 || b.Allocated != 4 || b.InTransit != 5 || b.Available() != 49 {
+		t.Errorf("WIDGET-RED at dallas on PostgreSQL: %+v", b)
+	}
+	for _, d := range ledgerDocuments() {
+		if res, err := g.Ledger.Post(ctx, d); err != nil || res.Seq != 0 || len(res.Duplicates) != len(d.Movements) {
+			t.Errorf("%s posted again on PostgreSQL: %+v %v", d.Key, res, err)
+		}
+	}
+	res, err := g.Ledger.Post(ctx, ledger.Document{Key: "945-2", Movements: []ledger.Movement{{SourceKey: "945-2/1", SKU: "WIDGET-RED",
+		Location: "dallas", Kind: ledger.KindShipment, Quantity: 4, Reference: ledger.Reference{Partner: "shopmart", Order: "PO-1"}}}})
+	if err != nil || res.Seq != 6 || res.FirstID != 8 {
+		t.Errorf("a new posting on PostgreSQL: %+v %v; want sequence 6, movement 8", res, err)
+	}
+	if b, _ := g.Ledger.Balance(ctx, "WIDGET-RED", "dallas"); b.OnHand != 49 || b.Allocated != 0 {
+		t.Errorf("WIDGET-RED at dallas after shipping the rest of PO-1: %+v", b)
+	}
+}
+
+// TestMigrateFromRefusesOtherLedger: a database whose ledger has
+// postings of its own is not copied into; the error names the posting.
+func TestMigrateFromRefusesOtherLedger(t *testing.T) {
+	url := pg.Database(t)
+	data := bboltGateway(t)
+	if code, out, errOut := runCLI(t, "migrate", "--storage", url); code != exitOK {
+		t.Fatalf("migrate: exit %d\n%s%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	pool, err := pgstore.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	other, err := ledgerpg.Open(ctx, pool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Post(ctx, ledger.Document{Key: "own", Movements: []ledger.Movement{{SourceKey: "own/1", SKU: "WIDGET-RED",
+		Location: "dallas", Kind: ledger.KindReceipt, Quantity: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
+	if code == exitOK || !strings.Contains(errOut, "copying ledger") || !strings.Contains(errOut, "posting 1") ||
+		!strings.Contains(out, "ledger: copied 0, already present 0 of 7 before the error") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+	var seq int64
+	if err := pool.QueryRow(ctx, `SELECT seq FROM ledger_head`).Scan(&seq); err != nil || seq != 1 {
+		t.Errorf("the other ledger's change sequence: %d %v", seq, err)
 	}
 }

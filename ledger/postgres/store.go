@@ -51,6 +51,10 @@ type Options struct {
 	// Poll is how often Committed looks for other nodes' postings; zero
 	// means DefaultPoll.
 	Poll time.Duration
+	// ForCopy opens a ledger that CopyFrom is copying into. Without it,
+	// Open refuses one whose copy has not finished (ErrCopyUnfinished):
+	// its balances are not there yet.
+	ForCopy bool
 	// Committers is how many transactions one Store runs at once; zero
 	// means DefaultCommitters. Transactions take the ledger's writer lock
 	// first, so a second committer only has its first round trip waiting
@@ -104,8 +108,12 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 		s.opts.Poll = DefaultPoll
 	}
 	var seq int64
-	if err := pool.QueryRow(ctx, `SELECT seq FROM ledger_head`).Scan(&seq); err != nil {
+	var copying bool
+	if err := pool.QueryRow(ctx, `SELECT seq, EXISTS (SELECT 1 FROM ledger_postings WHERE seq > h.seq) FROM ledger_head h`).Scan(&seq, &copying); err != nil {
 		return nil, fmt.Errorf("ledger: reading the change sequence: %w", err)
+	}
+	if copying && !s.opts.ForCopy {
+		return nil, ErrCopyUnfinished
 	}
 	for range s.opts.Committers {
 		s.stopped.Go(s.committer)
