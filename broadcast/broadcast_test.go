@@ -558,7 +558,7 @@ func TestCrashBetweenRecordAndQueue(t *testing.T) {
 	f.deliver(t, false)
 	f.count(t, "WIDGET-RED", "dallas", 70) // 150
 	lost := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 2, Items: 1, Delivery: DeliveryQueued, Interchange: "000000077", Group: "78"}
-	if err := f.b.Store.Record(&lost, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 150}}); err != nil {
+	if err := f.b.Store.Record(context.Background(), &lost, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 150}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.b.Sync(context.Background()); err != nil {
@@ -576,7 +576,7 @@ func TestCrashBetweenRecordAndQueue(t *testing.T) {
 	// Queued, but the process stopped before noting it.
 	f.count(t, "WIDGET-RED", "dallas", 10) // 158
 	queued := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 3, Items: 1, Delivery: DeliveryQueued, Interchange: "000000088", Group: "89"}
-	if err := f.b.Store.Record(&queued, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 158}}); err != nil {
+	if err := f.b.Store.Record(context.Background(), &queued, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 158}}); err != nil {
 		t.Fatal(err)
 	}
 	id, err := f.o.Enqueue(&outbox.Message{Key: adviceKey("shopmart", "000000088", 0), Partner: "shopmart", Transport: "as2", Kind: "846", Groups: []string{"89"}}, []byte("ISA"))

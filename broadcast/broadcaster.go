@@ -162,7 +162,7 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 			res.Broadcast.Ack = AckPending
 		}
 	}
-	if err := b.Store.Record(&res.Broadcast, res.Lines); err != nil {
+	if err := b.Store.Record(ctx, &res.Broadcast, res.Lines); err != nil {
 		return nil, err
 	}
 	if opts.Send {

@@ -69,7 +69,7 @@ func (f *fixture) tell(t *testing.T, mode string, figures ...any) {
 		lines = append(lines, mapping.AdviceLine{SKU: figures[i].(string), Quantity: int64(figures[i+1].(int))})
 	}
 	b := broadcast.Broadcast{Partner: "shop", Mode: mode, Delivery: broadcast.DeliveryQueued}
-	if err := f.beliefs.Record(&b, lines); err != nil {
+	if err := f.beliefs.Record(context.Background(), &b, lines); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.beliefs.Update(b.ID, broadcast.Fate{Delivery: broadcast.DeliveryDelivered, DeliveredAt: f.now}); err != nil {

@@ -323,7 +323,7 @@ func TestCatchUpAdviceAfterTakeover(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clear(runs)
 			if tc.record {
-				if err := g.Advice.Store.Record(&broadcast.Broadcast{Partner: "shopmart", Time: time.Now(), Mode: "full"}, nil); err != nil {
+				if err := g.Advice.Store.Record(ctx, &broadcast.Broadcast{Partner: "shopmart", Time: time.Now(), Mode: "full"}, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
