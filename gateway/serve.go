@@ -42,7 +42,7 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 	all := append([]Service{
 		ServiceFunc(func(ctx context.Context) error { g.RunWorkers(ctx, g.Config.Workers); return nil }),
 		ServiceFunc(d.Run),
-		ServiceFunc(g.publishNATS), // the change stream out
+		ServiceFunc(g.publishNATS),    // the change stream out
 		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
