@@ -133,13 +133,14 @@ func seedLeaderWork(t *testing.T, pool *pgxpool.Pool) {
 	}
 }
 
-// startLeaderNode starts a node holding the lease as holder (2 s terms),
+// startLeaderNode starts a node contending for the lease as holder (6 s
+// terms: long enough that a loaded machine does not lose a renewal),
 // with acme-3pl's divergences posted to webhook after a minute, the
 // divergence report every 50 ms, and its retention and acknowledgement
 // clock counted.
 func startLeaderNode(t *testing.T, pool *pgxpool.Pool, holder, webhook string) *leaderNode {
 	t.Helper()
-	l, err := clusterpg.New(context.Background(), pool, leaderLease, holder, 2*time.Second)
+	l, err := clusterpg.New(context.Background(), pool, leaderLease, holder, 6*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,9 +167,8 @@ func startLeaderNode(t *testing.T, pool *pgxpool.Pool, holder, webhook string) *
 	return n
 }
 
-// reports waits until the node's divergence monitor has computed a
-// report after the one it had (so the alerts of that one are done) and
-// returns it.
+// nextReports waits until the node's divergence monitor has computed k
+// reports after the one it had (so the alerts of those before are done).
 func (n *leaderNode) nextReports(t *testing.T, k int) {
 	t.Helper()
 	for range k {
