@@ -70,12 +70,36 @@ func (c *countingOutbox) MarkOverdue() ([]*outbox.Message, error) {
 	return c.Storage.MarkOverdue()
 }
 
+// countingBroadcasts counts the passes of a node's advice follow-up
+// (Sync lists the open broadcasts).
+type countingBroadcasts struct {
+	broadcast.Store
+	opens atomic.Int32
+}
+
+func (c *countingBroadcasts) Open() ([]broadcast.Broadcast, error) {
+	c.opens.Add(1)
+	return c.Store.Open()
+}
+
+// waitLong is waitFor with a minute's patience: the cluster tests share
+// a loaded machine with others.
+func waitLong(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 // leaderNode is a cluster node with what the test watches of it.
 type leaderNode struct {
 	*clusterNode
-	log    *lockedLog
-	inbox  *countingInbox
-	outbox *countingOutbox
+	log        *lockedLog
+	inbox      *countingInbox
+	outbox     *countingOutbox
+	broadcasts *countingBroadcasts
 }
 
 // seedLeaderWork puts in the shared database, before any node serves,
@@ -162,7 +186,8 @@ func startLeaderNode(t *testing.T, pool *pgxpool.Pool, holder, webhook string) *
 		g.Divergence.Every = 50 * time.Millisecond
 		n.inbox = &countingInbox{Storage: g.Inbox}
 		n.outbox = &countingOutbox{Storage: g.Outbox}
-		g.Inbox, g.Outbox = n.inbox, n.outbox
+		n.broadcasts = &countingBroadcasts{Store: g.Advice.Store}
+		g.Inbox, g.Outbox, g.Advice.Store = n.inbox, n.outbox, n.broadcasts
 	})
 	return n
 }
@@ -173,7 +198,7 @@ func (n *leaderNode) nextReports(t *testing.T, k int) {
 	t.Helper()
 	for range k {
 		before := n.g.Divergence.Last()
-		waitFor(t, "the leader's next divergence report", func() bool {
+		waitLong(t, "the leader's next divergence report", func() bool {
 			last := n.g.Divergence.Last()
 			return last != nil && (before == nil || last.AsOf.After(before.AsOf))
 		})
@@ -183,7 +208,8 @@ func (n *leaderNode) nextReports(t *testing.T, k int) {
 // TestClusterLeaderOnlyWorkRunsOnce: two nodes serve on one PostgreSQL
 // with an acknowledgement overdue, a message past retention and a
 // divergence past its partner's threshold. The leader alone runs the
-// acknowledgement clock, retention and the divergence monitor: one WARN
+// acknowledgement clock, retention, the advice follow-up (Sync) and the
+// divergence monitor: one WARN
 // for the acknowledgement, one retention pass removing the message, one
 // webhook post (a loopback receiver counts them); the other node runs
 // none of them. When the leader stops, the other takes over and runs
@@ -204,20 +230,6 @@ func TestClusterLeaderOnlyWorkRunsOnce(t *testing.T) {
 	for _, h := range []string{"node-a", "node-b"} {
 		nodes[h] = startLeaderNode(t, pool, h, hook.URL)
 	}
-	holder := func() string {
-		var h string
-		pool.QueryRow(ctx, `SELECT holder FROM cluster_leases WHERE name = $1 AND expires_at > now()`, leaderLease).Scan(&h)
-		return h
-	}
-	var leader string
-	waitFor(t, "a leader", func() bool { leader = holder(); return nodes[leader] != nil })
-	lead := nodes[leader]
-	var other *leaderNode
-	for h, n := range nodes {
-		if h != leader {
-			other = n
-		}
-	}
 	defer func() {
 		if t.Failed() {
 			for h, n := range nodes {
@@ -227,7 +239,21 @@ func TestClusterLeaderOnlyWorkRunsOnce(t *testing.T) {
 			}
 		}
 	}()
-	waitFor(t, "the leader's acknowledgement clock, retention and divergence alert", func() bool {
+	holder := func() string {
+		var h string
+		pool.QueryRow(ctx, `SELECT holder FROM cluster_leases WHERE name = $1 AND expires_at > now()`, leaderLease).Scan(&h)
+		return h
+	}
+	var leader string
+	waitLong(t, "a leader", func() bool { leader = holder(); return nodes[leader] != nil })
+	lead := nodes[leader]
+	var other *leaderNode
+	for h, n := range nodes {
+		if h != leader {
+			other = n
+		}
+	}
+	waitLong(t, "the leader's acknowledgement clock, retention and divergence alert", func() bool {
 		return lead.log.count("acknowledgement overdue") > 0 && lead.log.count("retention removed message bytes") > 0 && posts.Load() > 0
 	})
 	lead.nextReports(t, 3)
@@ -254,16 +280,16 @@ func TestClusterLeaderOnlyWorkRunsOnce(t *testing.T) {
 		}
 	}
 	check("with both nodes up")
-	if p, m, last := other.inbox.purges.Load(), other.outbox.marks.Load(), other.g.Divergence.Last(); p != 0 || m != 0 || last != nil {
-		t.Errorf("the node that does not lead ran %d retention passes, %d acknowledgement clock passes, divergence report %v; want none",
-			p, m, last)
+	if p, m, s, last := other.inbox.purges.Load(), other.outbox.marks.Load(), other.broadcasts.opens.Load(), other.g.Divergence.Last(); p != 0 || m != 0 || s != 0 || last != nil {
+		t.Errorf("the node that does not lead ran %d retention passes, %d acknowledgement clock passes, %d advice follow-ups, divergence report %v; want none",
+			p, m, s, last)
 	}
 
 	lead.stop()
-	waitFor(t, "the other node to take over", func() bool { return holder() != "" && holder() != leader })
+	waitLong(t, "the other node to take over", func() bool { return holder() != "" && holder() != leader })
 	other.nextReports(t, 3)
-	waitFor(t, "the new leader's retention and acknowledgement clock", func() bool {
-		return other.inbox.purges.Load() > 0 && other.outbox.marks.Load() > 0
+	waitLong(t, "the new leader's retention, acknowledgement clock and advice follow-up", func() bool {
+		return other.inbox.purges.Load() > 0 && other.outbox.marks.Load() > 0 && other.broadcasts.opens.Load() > 0
 	})
 	check("after the takeover")
 }
