@@ -177,3 +177,41 @@ func TestRecordFenced(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRecordFenced records a delta advice of 100 figures outside
+// leader-only work and under the leader's term (fenced): the fence's
+// cost in Record is the difference.
+func BenchmarkRecordFenced(b *testing.B) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(b, &pg, Migrations, clusterpg.Migrations)
+	s, err := Open(ctx, pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := clusterpg.New(ctx, pool, "leader", "node-a", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	term, err := l.Acquire(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := make([]mapping.AdviceLine, 100)
+	for i := range lines {
+		lines[i] = mapping.AdviceLine{SKU: fmt.Sprintf("SKU-%03d", i), Quantity: int64(i)}
+	}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"unfenced", ctx}, {"fenced", cluster.WithTerm(ctx, term)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc := broadcast.Broadcast{Partner: "shop", Mode: broadcast.ModeDelta, Seq: 1, Delivery: broadcast.DeliveryQueued}
+				if err := s.Record(tc.ctx, &bc, lines); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
