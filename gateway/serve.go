@@ -33,9 +33,8 @@ var _ Service = ServiceFunc(nil)
 // claimed and is processed again at the next start. Work that must run
 // once in a cluster (schedules, near-real-time advice, following the
 // advice's fate, the acknowledgement clock, retention, divergence
-// alerts) runs under the
-// leader lease (leaderOnly): always on bbolt (one node), on one node at
-// a time on PostgreSQL.
+// alerts) runs under the leader lease (leaderOnly): always on bbolt (one
+// node), on one node at a time on PostgreSQL.
 func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, services ...Service) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
