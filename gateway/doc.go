@@ -81,6 +81,6 @@
 // context stops them, and claimed work cut short is processed again at
 // the next start. On PostgreSQL the acknowledgement clock, retention,
 // the advice schedules, near-real-time advice and its follow-up, and
-// divergence alerts run on the leader only (leaderOnly; docs/deploy.md lists which work runs
-// where).
+// divergence alerts run on the leader only (leaderOnly; docs/deploy.md
+// lists which work runs where).
 package gateway
