@@ -160,8 +160,8 @@ func seedLeaderWork(t *testing.T, pool *pgxpool.Pool) {
 // startLeaderNode starts a node contending for the lease as holder (6 s
 // terms: long enough that a loaded machine does not lose a renewal),
 // with acme-3pl's divergences posted to webhook after a minute, the
-// divergence report every 50 ms, and its retention and acknowledgement
-// clock counted.
+// divergence report every 50 ms, and its retention, acknowledgement
+// clock and advice follow-up counted.
 func startLeaderNode(t *testing.T, pool *pgxpool.Pool, holder, webhook string) *leaderNode {
 	t.Helper()
 	l, err := clusterpg.New(context.Background(), pool, leaderLease, holder, 6*time.Second)
@@ -209,10 +209,9 @@ func (n *leaderNode) nextReports(t *testing.T, k int) {
 // with an acknowledgement overdue, a message past retention and a
 // divergence past its partner's threshold. The leader alone runs the
 // acknowledgement clock, retention, the advice follow-up (Sync) and the
-// divergence monitor: one WARN
-// for the acknowledgement, one retention pass removing the message, one
-// webhook post (a loopback receiver counts them); the other node runs
-// none of them. When the leader stops, the other takes over and runs
+// divergence monitor: one WARN for the acknowledgement, one retention
+// pass removing the message, one divergence WARN and one webhook post (a
+// loopback receiver counts them); the other node runs none of them. When the leader stops, the other takes over and runs
 // them, and tells of nothing again.
 func TestClusterLeaderOnlyWorkRunsOnce(t *testing.T) {
 	ctx := context.Background()
