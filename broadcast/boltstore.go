@@ -1,6 +1,7 @@
 package broadcast
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -162,7 +163,10 @@ func getFigures(tx *bolt.Tx, bucket, key []byte) (map[string]int64, error) {
 }
 
 // Record stores a new broadcast and the figures it told.
-func (s *BoltStore) Record(b *Broadcast, lines []mapping.AdviceLine) error {
+func (s *BoltStore) Record(ctx context.Context, b *Broadcast, lines []mapping.AdviceLine) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("broadcast: recording a broadcast for %s: %w", b.Partner, err)
+	}
 	told := encodeLines(lines)
 	return s.db.Update(func(tx *bolt.Tx) error {
 		id, err := tx.Bucket(bucketBroadcasts).NextSequence()

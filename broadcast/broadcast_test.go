@@ -558,7 +558,7 @@ func TestCrashBetweenRecordAndQueue(t *testing.T) {
 	f.deliver(t, false)
 	f.count(t, "WIDGET-RED", "dallas", 70) // 150
 	lost := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 2, Items: 1, Delivery: DeliveryQueued, Interchange: "000000077", Group: "78"}
-	if err := f.b.Store.Record(&lost, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 150}}); err != nil {
+	if err := f.b.Store.Record(context.Background(), &lost, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 150}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.b.Sync(context.Background()); err != nil {
@@ -576,7 +576,7 @@ func TestCrashBetweenRecordAndQueue(t *testing.T) {
 	// Queued, but the process stopped before noting it.
 	f.count(t, "WIDGET-RED", "dallas", 10) // 158
 	queued := Broadcast{Partner: "shopmart", Mode: ModeDelta, Seq: 3, Items: 1, Delivery: DeliveryQueued, Interchange: "000000088", Group: "89"}
-	if err := f.b.Store.Record(&queued, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 158}}); err != nil {
+	if err := f.b.Store.Record(context.Background(), &queued, []mapping.AdviceLine{{SKU: "WIDGET-RED", Quantity: 158}}); err != nil {
 		t.Fatal(err)
 	}
 	id, err := f.o.Enqueue(&outbox.Message{Key: adviceKey("shopmart", "000000088", 0), Partner: "shopmart", Transport: "as2", Kind: "846", Groups: []string{"89"}}, []byte("ISA"))
@@ -589,5 +589,53 @@ func TestCrashBetweenRecordAndQueue(t *testing.T) {
 	}
 	if believes, _ := f.b.Store.Believes("shopmart"); believes["WIDGET-RED"] != 158 {
 		t.Errorf("believes %v", believes)
+	}
+}
+
+// refusingOutbox is an outbox that takes the caller's context and
+// refuses what is queued under a context marked refuse (as PostgreSQL
+// refuses a deposed leader's advice).
+type refusingOutbox struct{ *outbox.Store }
+
+type refuseKey struct{}
+
+var errRefused = errors.New("term no longer current")
+
+func (o refusingOutbox) EnqueueContext(ctx context.Context, m *outbox.Message, body []byte) (uint64, error) {
+	if ctx.Value(refuseKey{}) != nil {
+		return 0, errRefused
+	}
+	return o.Store.Enqueue(m, body)
+}
+
+// TestAdviceQueuedWithItsContext: the broadcaster queues advice with
+// its caller's context when the outbox takes one; when the outbox
+// refuses it, the broadcast fails with that error, nothing is queued,
+// and the recorded broadcast is found not sent: no channel may believe
+// its figures.
+func TestAdviceQueuedWithItsContext(t *testing.T) {
+	f := newFixture(t)
+	f.b.Outbox = refusingOutbox{f.o}
+	f.count(t, "WIDGET-RED", "dallas", 40)
+	refused := context.WithValue(context.Background(), refuseKey{}, true)
+	if _, err := f.b.Broadcast(refused, "shopmart", Options{Send: true}); !errors.Is(err, errRefused) {
+		t.Fatalf("Broadcast under a refused context: %v, want the outbox's refusal", err)
+	}
+	if msgs, err := f.o.List(outbox.Filter{}); err != nil || len(msgs) != 0 {
+		t.Fatalf("outbox after the refusal: %d messages, %v; want none", len(msgs), err)
+	}
+	if err := f.b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	list, err := f.b.Store.List("shopmart", 10)
+	if err != nil || len(list) != 1 || list[0].Delivery != DeliveryNotSent {
+		t.Fatalf("broadcasts after the refusal: %+v, %v; want one not sent", list, err)
+	}
+	if bs, err := f.b.Store.Beliefs("shopmart"); err != nil || len(bs.Possible)+len(bs.Held) != 0 {
+		t.Errorf("beliefs after the refusal: %+v, %v; want none", bs, err)
+	}
+	res := f.send(t, Options{})
+	if msgs, _ := f.o.List(outbox.Filter{}); len(msgs) != len(res.Broadcast.Outbox) || len(msgs) == 0 {
+		t.Errorf("outbox after an advice not refused: %d messages, broadcast carries %v", len(msgs), res.Broadcast.Outbox)
 	}
 }

@@ -162,11 +162,11 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 			res.Broadcast.Ack = AckPending
 		}
 	}
-	if err := b.Store.Record(&res.Broadcast, res.Lines); err != nil {
+	if err := b.Store.Record(ctx, &res.Broadcast, res.Lines); err != nil {
 		return nil, err
 	}
 	if opts.Send {
-		if err := b.enqueue(p, res); err != nil {
+		if err := b.enqueue(ctx, p, res); err != nil {
 			return nil, err
 		}
 		if err := b.supersede(ctx, &res.Broadcast); err != nil {
@@ -525,8 +525,14 @@ func advicePageKey(partner, interchange string, i, k int) string {
 
 // enqueue queues the advice on every outbound transport of the partner,
 // expecting their acknowledgement within the profile's window of
-// delivery, and records the messages on the broadcast.
-func (b *Broadcaster) enqueue(p *partners.Profile, res *Result) error {
+// delivery, and records the messages on the broadcast. An outbox that
+// takes a context (outbox.ContextEnqueuer) gets ctx: on PostgreSQL the
+// leader's advice is fenced by its term there too.
+func (b *Broadcaster) enqueue(ctx context.Context, p *partners.Profile, res *Result) error {
+	put := b.Outbox.Enqueue
+	if ce, ok := b.Outbox.(outbox.ContextEnqueuer); ok {
+		put = func(m *outbox.Message, body []byte) (uint64, error) { return ce.EnqueueContext(ctx, m, body) }
+	}
 	for i, t := range p.Transports.Outbound {
 		m := &outbox.Message{
 			Key: adviceKey(p.ID, res.Broadcast.Interchange, i), Partner: p.ID, Transport: t.Kind(), Kind: "846",
@@ -550,7 +556,7 @@ func (b *Broadcaster) enqueue(p *partners.Profile, res *Result) error {
 					pm.Key = advicePageKey(p.ID, res.Broadcast.Interchange, i, k+1)
 					pm.Name = fmt.Sprintf("846-%s-p%d.json", res.Broadcast.Interchange, k+1)
 				}
-				id, err := b.Outbox.Enqueue(&pm, page)
+				id, err := put(&pm, page)
 				if err != nil {
 					return err
 				}
@@ -558,7 +564,7 @@ func (b *Broadcaster) enqueue(p *partners.Profile, res *Result) error {
 			}
 			continue
 		}
-		id, err := b.Outbox.Enqueue(m, body)
+		id, err := put(m, body)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package broadcast
 
 import (
+	"context"
 	"time"
 
 	"github.com/dockside-edi/dockside/mapping"
@@ -170,7 +171,11 @@ func (b *Beliefs) Agrees(sku string, q int64) bool {
 type Store interface {
 	// Record stores a new broadcast (its ID is set) and the figures it
 	// tells. A broadcast queued for delivery makes its figures possible.
-	Record(b *Broadcast, lines []mapping.AdviceLine) error
+	// When ctx has ended nothing is recorded. On a store several nodes
+	// share, a Record by leader-only work (ctx carries a cluster.Term) is
+	// fenced: once another node has taken the lease over, it fails with
+	// an error wrapping cluster.ErrFenced and nothing is recorded.
+	Record(ctx context.Context, b *Broadcast, lines []mapping.AdviceLine) error
 	// SetOutbox records the outbox messages that carry a broadcast once
 	// they are queued; for a broadcast sent, that moves the partner's
 	// Examined sequence to its Seq and makes it the partner's LastSent

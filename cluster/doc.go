@@ -1,6 +1,7 @@
 // Package cluster decides which gateway node does the work that must run
-// once in a cluster (advice schedules, near-real-time advice): a leader
-// lease with a fencing epoch.
+// once in a cluster (advice schedules, near-real-time advice and its
+// follow-up, the acknowledgement clock, retention, divergence alerts): a
+// leader lease with a fencing epoch.
 //
 // A Lease is held by one node at a time for a term; a term has an epoch
 // that grows at every change of holder (a takeover after expiry, or after
@@ -13,7 +14,10 @@
 // term's epoch: the PostgreSQL lease (package cluster/postgres) checks
 // the epoch in the writing transaction itself, holding the lease row
 // shared, so a node that lost its term and has not noticed yet cannot
-// write once another node has taken over.
+// write once another node has taken over. Shared stores fence the
+// leader's writes with the term its work's context carries
+// (cluster/postgres.FenceIfTerm: the broadcast store's Record, the
+// outbox's EnqueueContext, the divergence store's MarkAlerted).
 //
 // Two implementations: Single, for one node on bbolt (always the leader,
 // epoch 1, nothing to renew), and cluster/postgres, a lease row whose

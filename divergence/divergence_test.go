@@ -69,7 +69,7 @@ func (f *fixture) tell(t *testing.T, mode string, figures ...any) {
 		lines = append(lines, mapping.AdviceLine{SKU: figures[i].(string), Quantity: int64(figures[i+1].(int))})
 	}
 	b := broadcast.Broadcast{Partner: "shop", Mode: mode, Delivery: broadcast.DeliveryQueued}
-	if err := f.beliefs.Record(&b, lines); err != nil {
+	if err := f.beliefs.Record(context.Background(), &b, lines); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.beliefs.Update(b.ID, broadcast.Fate{Delivery: broadcast.DeliveryDelivered, DeliveredAt: f.now}); err != nil {
@@ -222,5 +222,81 @@ func TestReportAWholeWarehouse(t *testing.T) {
 	want := "tpl location NEW@reno ours 0 theirs 4 diff +4 since 12:00\ntpl location S0007@reno ours 8 theirs 3 diff -5 since 12:00\n"
 	if got := rowsText(rep); got != want {
 		t.Errorf("report:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// markingStore is a BoltStore shared by several monitors as a database
+// would be: it keeps the marks of divergences told of, and fails its
+// marks while broken.
+type markingStore struct {
+	*BoltStore
+	mu     sync.Mutex
+	marked map[string]bool
+	broken bool
+}
+
+func (s *markingStore) MarkAlerted(ctx context.Context, rows []Row) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.broken {
+		return nil, fmt.Errorf("connection refused")
+	}
+	var fresh []string
+	for _, r := range rows {
+		if !s.marked[r.Key()] {
+			s.marked[r.Key()] = true
+			fresh = append(fresh, r.Key())
+		}
+	}
+	return fresh, nil
+}
+
+// TestMonitorsShareTheMarks: with a store that keeps the marks
+// (AlertStore), a divergence is told of once whichever monitor (node)
+// sees it first and however many see it; while the marks cannot be
+// written nothing is told of, and it is told of at the next report.
+func TestMonitorsShareTheMarks(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	posts := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts++
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	store := &markingStore{BoltStore: f.store, marked: map[string]bool{}, broken: true}
+	checker := *f.checker
+	checker.Store = store
+	settings := func(p string) (time.Duration, string, bool) { return time.Minute, hook.URL, p == "shop" }
+	var monitors []*Monitor
+	for range 3 {
+		monitors = append(monitors, &Monitor{Checker: &checker, Settings: settings, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	}
+	f.tell(t, broadcast.ModeFull, "A", 80)
+	f.figures = map[string]int64{"A": 50}
+	round := func() {
+		t.Helper()
+		for _, m := range monitors {
+			rep, err := m.Refresh(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.alert(ctx, rep)
+		}
+	}
+	count := func() int { mu.Lock(); defer mu.Unlock(); return posts }
+	round()
+	f.now = f.now.Add(2 * time.Minute)
+	round() // late, but the marks fail
+	if n := count(); n != 0 {
+		t.Fatalf("%d posts while the marks could not be written, want 0", n)
+	}
+	store.broken = false
+	round()
+	round()
+	if n := count(); n != 1 {
+		t.Errorf("%d posts from 3 monitors, want 1", n)
 	}
 }

@@ -9,5 +9,8 @@
 // the report can say how long it has lasted; one older than the
 // partner's threshold (profile divergence.warn_after) is logged at WARN
 // once per incident and, when the profile names one, posted to an
-// operator webhook (Monitor).
+// operator webhook (Monitor). A store several nodes share (AlertStore:
+// divergence/postgres) keeps which incidents were told of, so that an
+// incident is told of once in a cluster, also after another node took
+// the alerts over; on bbolt the Monitor remembers them in memory.
 package divergence

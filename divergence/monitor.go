@@ -123,6 +123,9 @@ func (m *Monitor) alert(ctx context.Context, rep *Report) {
 		}
 	}
 	m.mu.Unlock()
+	if as, ok := m.Checker.Store.(AlertStore); ok && len(late) > 0 {
+		late = m.claim(ctx, as, late)
+	}
 	for partner, rows := range late {
 		warnAfter, webhook, _ := m.Settings(partner)
 		oldest := rows[0].Since
@@ -143,6 +146,42 @@ func (m *Monitor) alert(ctx context.Context, rep *Report) {
 			m.Log.Error("divergence webhook", "partner", partner, "err", err)
 		}
 	}
+}
+
+// claim keeps, of the late rows, those no node told of yet, marking them
+// in the shared store. When the store does not answer (or refuses a
+// deposed leader), nothing is told of now and the rows are tried again
+// at the next report.
+func (m *Monitor) claim(ctx context.Context, as AlertStore, late map[string][]Row) map[string][]Row {
+	var all []Row
+	for _, rows := range late {
+		all = append(all, rows...)
+	}
+	fresh, err := as.MarkAlerted(ctx, all)
+	if err != nil {
+		m.mu.Lock()
+		for _, r := range all {
+			delete(m.alerted, r.Key())
+		}
+		m.mu.Unlock()
+		if m.Log != nil && ctx.Err() == nil {
+			m.Log.Error("divergence alerts: marking the divergences told of; trying again at the next report", "rows", len(all), "err", err)
+		}
+		return nil
+	}
+	keep := make(map[string]bool, len(fresh))
+	for _, k := range fresh {
+		keep[k] = true
+	}
+	out := map[string][]Row{}
+	for partner, rows := range late {
+		for _, r := range rows {
+			if keep[r.Key()] {
+				out[partner] = append(out[partner], r)
+			}
+		}
+	}
+	return out
 }
 
 // webhookEvent is the body posted to an operator webhook (the Standard

@@ -1,6 +1,7 @@
 package divergence
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
@@ -36,6 +37,21 @@ type Store interface {
 	Track(rows []Row, now time.Time) error
 	// Close closes the store.
 	Close() error
+}
+
+// AlertStore is a Store that several gateway nodes share and that keeps
+// which divergences were told of (Monitor's WARN and webhook), so that
+// an incident is told of once in a cluster, also after another node took
+// the alerts over. divergence/postgres implements it; with a Store that
+// does not (bbolt: one node), the Monitor remembers in memory.
+type AlertStore interface {
+	// MarkAlerted marks the divergences of rows as told of and returns
+	// the keys (Row.Key) of those that were not marked before: the
+	// caller tells of these. A divergence that Track forgets (it ended)
+	// loses its mark. On a shared database a call by leader-only work
+	// (ctx carries a cluster.Term) is fenced: a deposed leader's fails
+	// with an error wrapping cluster.ErrFenced and marks nothing.
+	MarkAlerted(ctx context.Context, rows []Row) ([]string, error)
 }
 
 var (

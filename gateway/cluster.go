@@ -18,8 +18,9 @@ import (
 
 // LeaderLeaseTTL is how long a node's term as leader lasts without a
 // renewal on PostgreSQL (the Elector renews every third of it): the
-// longest a cluster goes without schedules and near-real-time advice
-// after the leader dies.
+// longest a cluster goes without its leader-only work (schedules,
+// near-real-time advice and its follow-up, the acknowledgement clock,
+// retention, divergence alerts) after the leader dies.
 const LeaderLeaseTTL = 15 * time.Second
 
 // leaderLease is the name of the lease that leader-only work runs under.

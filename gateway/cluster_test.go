@@ -53,8 +53,9 @@ type clusterNode struct {
 
 // startClusterNode opens a gateway with storage url (its own data
 // folder) and serves SFTP, AS2 and the web site as `dockside serve`
-// does, until the test ends or stop.
-func startClusterNode(t *testing.T, url string, opts *Options) *clusterNode {
+// does, until the test ends or stop. prepare, if any, change the gateway
+// before it serves; opts.Logger, when set, is kept.
+func startClusterNode(t *testing.T, url string, opts *Options, prepare ...func(*Gateway)) *clusterNode {
 	t.Helper()
 	dir := t.TempDir()
 	partnersDir := filepath.Join(dir, "partners")
@@ -65,10 +66,15 @@ func startClusterNode(t *testing.T, url string, opts *Options) *clusterNode {
 	if opts == nil {
 		opts = &Options{}
 	}
-	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	g, err := Open(cfg, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range prepare {
+		p(g)
 	}
 	tr, err := g.BuildTransports()
 	if err != nil {
@@ -323,7 +329,7 @@ func TestCatchUpAdviceAfterTakeover(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clear(runs)
 			if tc.record {
-				if err := g.Advice.Store.Record(&broadcast.Broadcast{Partner: "shopmart", Time: time.Now(), Mode: "full"}, nil); err != nil {
+				if err := g.Advice.Store.Record(ctx, &broadcast.Broadcast{Partner: "shopmart", Time: time.Now(), Mode: "full"}, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

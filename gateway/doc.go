@@ -77,6 +77,10 @@
 //
 // Serve runs the pipeline workers (partners take turns), the outbox
 // dispatcher, the acknowledgement clock (overdue acks), retention, the
-// advice schedules and the transports; a cancelled context stops them,
-// and claimed work cut short is processed again at the next start.
+// advice schedules, divergence alerts and the transports; a cancelled
+// context stops them, and claimed work cut short is processed again at
+// the next start. On PostgreSQL the acknowledgement clock, retention,
+// the advice schedules, near-real-time advice and its follow-up, and
+// divergence alerts run on the leader only (leaderOnly; docs/deploy.md
+// lists which work runs where).
 package gateway

@@ -30,7 +30,11 @@ var _ Service = ServiceFunc(nil)
 // Serve runs the pipeline workers, the outbox dispatcher with senders, the
 // acknowledgement clock, retention and the given services until ctx ends,
 // then waits for all of them to stop. Claimed work that is cut short stays
-// claimed and is processed again at the next start.
+// claimed and is processed again at the next start. Work that must run
+// once in a cluster (schedules, near-real-time advice, following the
+// advice's fate, the acknowledgement clock, retention, divergence
+// alerts) runs under the leader lease (leaderOnly): always on bbolt (one
+// node), on one node at a time on PostgreSQL.
 func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, services ...Service) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -38,19 +42,19 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 	all := append([]Service{
 		ServiceFunc(func(ctx context.Context) error { g.RunWorkers(ctx, g.Config.Workers); return nil }),
 		ServiceFunc(d.Run),
-		ServiceFunc(g.watchAcks),
 		ServiceFunc(g.publishNATS), // the change stream out
-		ServiceFunc(g.retain),
-		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
-		ServiceFunc(g.Divergence.Run),
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
 		ServiceFunc(g.serveWebhooks), // the change stream's webhook subscribers
-		// Schedules and near-real-time advice run once in a cluster.
+		// Once in a cluster (docs/deploy.md, "Which work runs where"):
+		// schedules, near-real-time advice, following the advice's fate
+		// (what each channel believes follows delivery; a rejection
+		// nudges this node's near-real-time advice), the acknowledgement
+		// clock, retention and divergence alerts.
 		g.leaderOnly(ServiceFunc(g.scheduleAdvice), ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.
 			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })
-		})),
+		}), ServiceFunc(g.Advice.RunSync), ServiceFunc(g.watchAcks), ServiceFunc(g.retain), ServiceFunc(g.Divergence.Run)),
 	}, services...)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))

@@ -1,6 +1,9 @@
 package outbox
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Storage is the outbox as the gateway, the broadcaster and the
 // transports use it. Store is the embedded (bbolt) implementation;
@@ -73,3 +76,13 @@ type Storage interface {
 }
 
 var _ Storage = (*Store)(nil)
+
+// ContextEnqueuer is a Storage whose Enqueue also takes the caller's
+// context. On PostgreSQL (outbox/postgres) an enqueue by leader-only
+// work (the context carries a cluster.Term: scheduled and
+// near-real-time advice) is fenced by its term, so a deposed leader
+// queues nothing: it fails with an error wrapping cluster.ErrFenced.
+type ContextEnqueuer interface {
+	// EnqueueContext is Enqueue with ctx.
+	EnqueueContext(ctx context.Context, m *Message, body []byte) (uint64, error)
+}

@@ -1,6 +1,7 @@
 package broadcasttest
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -21,7 +22,7 @@ func BenchFullAdvice(b *testing.B, open func(b *testing.B) broadcast.Store, n in
 	b.ResetTimer()
 	for i := range b.N {
 		bc := broadcast.Broadcast{Partner: "bigshop", Time: t0, Mode: broadcast.ModeFull, Seq: uint64(i + 1), Items: n, Delivery: broadcast.DeliveryQueued}
-		if err := s.Record(&bc, ls); err != nil {
+		if err := s.Record(context.Background(), &bc, ls); err != nil {
 			b.Fatal(err)
 		}
 		if err := s.SetOutbox(bc.ID, []uint64{uint64(i + 1)}); err != nil {

@@ -6,6 +6,7 @@
 package broadcasttest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,6 +33,7 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) broadcast.Store) {
 		{"examined only moves forward", examined},
 		{"partners are apart; lists newest first", partnersApart},
 		{"unknown broadcast", unknownBroadcast},
+		{"a Record whose context ended records nothing", recordContextEnded},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,7 +57,7 @@ func lines(kv ...any) []mapping.AdviceLine {
 func record(t *testing.T, s broadcast.Store, partner, mode string, seq uint64, d broadcast.Delivery, ls []mapping.AdviceLine) broadcast.Broadcast {
 	t.Helper()
 	b := broadcast.Broadcast{Partner: partner, Time: t0, Mode: mode, Seq: seq, Items: len(ls), Delivery: d}
-	if err := s.Record(&b, ls); err != nil {
+	if err := s.Record(context.Background(), &b, ls); err != nil {
 		t.Fatal(err)
 	}
 	if b.ID == 0 {
@@ -281,5 +283,23 @@ func unknownBroadcast(t *testing.T, s broadcast.Store) {
 	}
 	if err := s.Update(99, delivered("")); !errors.Is(err, broadcast.ErrNotFound) {
 		t.Errorf("update: %v", err)
+	}
+}
+
+func recordContextEnded(t *testing.T, s broadcast.Store) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b := broadcast.Broadcast{Partner: "shop", Time: t0, Mode: broadcast.ModeFull, Seq: 1, Delivery: broadcast.DeliveryQueued}
+	if err := s.Record(ctx, &b, lines("A", 1)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Record with its context cancelled: %v, want context.Canceled", err)
+	}
+	if list, err := s.List("", 10); err != nil || len(list) != 0 {
+		t.Errorf("broadcasts after it: %v, %v; want none", list, err)
+	}
+	if bs := beliefs(t, s, "shop"); len(bs.Possible) != 0 {
+		t.Errorf("possible figures after it: %v, want none", bs.Possible)
+	}
+	if ps, _ := s.Partner("shop"); ps.Last != 0 {
+		t.Errorf("partner's last broadcast after it: %d, want none", ps.Last)
 	}
 }

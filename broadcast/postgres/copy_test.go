@@ -38,7 +38,7 @@ func boltBroadcasts(t *testing.T, n int) *broadcast.BoltStore {
 		}
 		b := broadcast.Broadcast{Partner: fmt.Sprintf("shop-%d", i%3), Time: t0.Add(time.Duration(i) * time.Minute), Mode: mode,
 			Seq: uint64(i + 1), Items: len(ls), Delivery: broadcast.DeliveryQueued}
-		if err := src.Record(&b, ls); err != nil {
+		if err := src.Record(context.Background(), &b, ls); err != nil {
 			t.Fatal(err)
 		}
 		if err := src.SetOutbox(b.ID, []uint64{uint64(i + 1)}); err != nil {
@@ -107,7 +107,7 @@ func TestCopyFromBbolt(t *testing.T) {
 		t.Errorf("second run: %v %v", r, err)
 	}
 	b := broadcast.Broadcast{Partner: "shop-1", Mode: broadcast.ModeDelta}
-	if err := dst.Record(&b, nil); err != nil || b.ID != n+1 {
+	if err := dst.Record(ctx, &b, nil); err != nil || b.ID != n+1 {
 		t.Errorf("a new broadcast: id %d %v, want %d", b.ID, err, n+1)
 	}
 	if _, err := pool.Exec(ctx, `DELETE FROM broadcast_told WHERE id = $1`, b.ID); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/mapping"
 	"github.com/jackc/pgx/v5"
@@ -111,10 +112,15 @@ func figures(id uint64, lines []mapping.AdviceLine) [][]any {
 }
 
 // Record implements broadcast.Store.
-func (s *Store) Record(b *broadcast.Broadcast, lines []mapping.AdviceLine) error {
-	ctx, cancel := opContext()
+// Leader-only work's Record is fenced (clusterpg.FenceIfTerm) in its
+// transaction, before anything is written.
+func (s *Store) Record(ctx context.Context, b *broadcast.Broadcast, lines []mapping.AdviceLine) error {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := clusterpg.FenceIfTerm(ctx, tx); err != nil {
+			return err
+		}
 		var id int64
 		if err := tx.QueryRow(ctx, `SELECT nextval('broadcast_ids')`).Scan(&id); err != nil {
 			return err

@@ -7,9 +7,12 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/broadcast/broadcasttest"
+	"github.com/dockside-edi/dockside/cluster"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/pgtest"
@@ -77,7 +80,7 @@ func TestNodesUpdateAtOnce(t *testing.T) {
 	for i := range rounds {
 		for _, p := range []string{"shop", "mall"} {
 			bc := broadcast.Broadcast{Partner: p, Mode: broadcast.ModeDelta, Seq: uint64(i + 1), Delivery: broadcast.DeliveryQueued}
-			if err := a.Record(&bc, []mapping.AdviceLine{{SKU: fmt.Sprint("SKU", i%3), Quantity: int64(i)}}); err != nil {
+			if err := a.Record(ctx, &bc, []mapping.AdviceLine{{SKU: fmt.Sprint("SKU", i%3), Quantity: int64(i)}}); err != nil {
 				t.Fatal(err)
 			}
 			if p == "shop" {
@@ -113,5 +116,102 @@ func TestNodesUpdateAtOnce(t *testing.T) {
 		if open, _ := s.Open(); len(open) != 0 {
 			t.Errorf("%d broadcasts still open", len(open))
 		}
+	}
+}
+
+// TestRecordFenced: leader-only work's Record commits only under the
+// current leadership term: after another node took the lease over, the
+// deposed leader's Record fails with cluster.ErrFenced and records
+// nothing; the new leader's, and a Record outside leader-only work,
+// land.
+func TestRecordFenced(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations, clusterpg.Migrations)
+	s, err := Open(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease := func(holder string) *clusterpg.Lease {
+		l, err := clusterpg.New(ctx, pool, "leader", holder, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	a, b := lease("node-a"), lease("node-b")
+	old, err := a.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's term runs out (a stopped, say) and b takes over.
+	if _, err := pool.Exec(ctx, `UPDATE cluster_leases SET expires_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	current, err := b.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		fenced bool
+	}{
+		{"the deposed leader", cluster.WithTerm(ctx, old), true},
+		{"the new leader", cluster.WithTerm(ctx, current), false},
+		{"outside leader-only work", ctx, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := s.List("shop", 1000)
+			bc := broadcast.Broadcast{Partner: "shop", Mode: broadcast.ModeDelta, Seq: 1, Delivery: broadcast.DeliveryQueued}
+			err := s.Record(tc.ctx, &bc, []mapping.AdviceLine{{SKU: "A", Quantity: 5}})
+			after, _ := s.List("shop", 1000)
+			if tc.fenced {
+				if !errors.Is(err, cluster.ErrFenced) || len(after) != len(before) {
+					t.Errorf("Record: %v, broadcasts %d → %d; want ErrFenced and nothing recorded", err, len(before), len(after))
+				}
+				return
+			}
+			if err != nil || len(after) != len(before)+1 {
+				t.Errorf("Record: %v, broadcasts %d → %d; want one recorded", err, len(before), len(after))
+			}
+		})
+	}
+}
+
+// BenchmarkRecordFenced records a delta advice of 100 figures outside
+// leader-only work and under the leader's term (fenced): the fence's
+// cost in Record is the difference.
+func BenchmarkRecordFenced(b *testing.B) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(b, &pg, Migrations, clusterpg.Migrations)
+	s, err := Open(ctx, pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := clusterpg.New(ctx, pool, "leader", "node-a", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	term, err := l.Acquire(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := make([]mapping.AdviceLine, 100)
+	for i := range lines {
+		lines[i] = mapping.AdviceLine{SKU: fmt.Sprintf("SKU-%03d", i), Quantity: int64(i)}
+	}
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+	}{{"unfenced", ctx}, {"fenced", cluster.WithTerm(ctx, term)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				bc := broadcast.Broadcast{Partner: "shop", Mode: broadcast.ModeDelta, Seq: 1, Delivery: broadcast.DeliveryQueued}
+				if err := s.Record(tc.ctx, &bc, lines); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
 }

@@ -106,6 +106,21 @@ func FenceContext(ctx context.Context, tx pgx.Tx) error {
 	return Fence(ctx, tx, term)
 }
 
+// FenceIfTerm fences tx (Fence) when ctx carries a term: a write made by
+// leader-only work (under a cluster.Elector) commits only while its term
+// is current, so a deposed leader that has not noticed yet writes
+// nothing. A write outside leader-only work (ctx carries no term: an
+// operator's command, an API call, any node's own work) and a write
+// under cluster.SingleTerm (a node that runs alone) are not fenced.
+// Stores shared by the nodes call it first in their leader-only writes.
+func FenceIfTerm(ctx context.Context, tx pgx.Tx) error {
+	term, ok := cluster.TermFrom(ctx)
+	if !ok || term == cluster.SingleTerm {
+		return nil
+	}
+	return Fence(ctx, tx, term)
+}
+
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }

@@ -480,3 +480,38 @@ func TestKilledLeaderIsTakenOver(t *testing.T) {
 		t.Errorf("taken over at %s, more than a lease time (%s) after the term ended at %s", took, ttl, lastEnd)
 	}
 }
+
+// TestFenceIfTerm: a write fences only when its context carries a term
+// other than the single node's, and then only a current term passes.
+func TestFenceIfTerm(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations)
+	a, b := newLease(t, pool, "node-a", time.Minute), newLease(t, pool, "node-b", time.Minute)
+	old, err := a.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's term is cut short (as if it had expired while a was stopped)
+	// and b takes over.
+	if _, err := pool.Exec(ctx, `UPDATE cluster_leases SET expires_at = now() WHERE name = $1`, old.Name); err != nil {
+		t.Fatal(err)
+	}
+	current := waitAcquire(t, b)
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		fenced bool
+	}{
+		{"no term: not leader-only work", ctx, false},
+		{"the single node's term", cluster.WithTerm(ctx, cluster.SingleTerm), false},
+		{"the current term", cluster.WithTerm(ctx, current), false},
+		{"a deposed leader's term", cluster.WithTerm(ctx, old), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return FenceIfTerm(tc.ctx, tx) })
+			if got := errors.Is(err, cluster.ErrFenced); got != tc.fenced || (!tc.fenced && err != nil) {
+				t.Errorf("FenceIfTerm: %v, want fenced %v", err, tc.fenced)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/jackc/pgx/v5"
@@ -26,7 +27,10 @@ type Store struct {
 	pool *pgxpool.Pool
 }
 
-var _ divergence.Store = (*Store)(nil)
+var (
+	_ divergence.Store      = (*Store)(nil)
+	_ divergence.AlertStore = (*Store)(nil)
+)
 
 // Open returns the divergence store in the database of pool, which must
 // be migrated (Migrations). Close does not close the pool.
@@ -126,4 +130,39 @@ func (s *Store) Track(rows []divergence.Row, now time.Time) error {
 		rows[i].Since = since[string(keys[i])]
 	}
 	return nil
+}
+
+// MarkAlerted implements divergence.AlertStore: one statement marks the
+// rows not marked yet and returns them, so of two nodes marking at once
+// exactly one gets each row. A row not tracked yet is tracked from its
+// Since. Leader-only work's call is fenced (clusterpg.FenceIfTerm) in
+// the same transaction.
+func (s *Store) MarkAlerted(ctx context.Context, rows []divergence.Row) ([]string, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	keys, since := make([][]byte, len(rows)), make([]time.Time, len(rows))
+	for i := range rows {
+		keys[i], since[i] = []byte(rows[i].Key()), rows[i].Since.UTC()
+	}
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	var fresh []string
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		fresh = fresh[:0]
+		if err := clusterpg.FenceIfTerm(ctx, tx); err != nil {
+			return err
+		}
+		res, _ := tx.Query(ctx, `INSERT INTO divergence_since AS d (key, since, alerted_at)
+			SELECT k, s, now() FROM unnest($1::bytea[], $2::timestamptz[]) AS u(k, s)
+			ON CONFLICT (key) DO UPDATE SET alerted_at = now() WHERE d.alerted_at IS NULL
+			RETURNING key`, keys, since)
+		var k []byte
+		_, err := pgx.ForEachRow(res, []any{&k}, func() error { fresh = append(fresh, string(k)); return nil })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("divergence: marking %d divergences told of: %w", len(rows), err)
+	}
+	return fresh, nil
 }

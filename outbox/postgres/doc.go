@@ -30,6 +30,12 @@
 // of pending ones. The schema is Migrations; Open refuses a database
 // not migrated to it (run `dockside migrate`).
 //
+// EnqueueContext (outbox.ContextEnqueuer) is Enqueue with the caller's
+// context: when it carries a leadership term (the leader's scheduled and
+// near-real-time advice) the insert is fenced in its transaction
+// (cluster/postgres.FenceIfTerm), so a deposed leader queues nothing
+// (cluster.ErrFenced). The leases' schema must then be in the database.
+//
 // CopyFrom copies a bbolt outbox into the database, verified and
 // resumable (`dockside migrate --from`).
 package postgres

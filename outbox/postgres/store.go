@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/jackc/pgx/v5"
@@ -248,12 +249,24 @@ func startAckClock(m *outbox.Message) {
 // constraint decides: a second enqueue, on any node, stores nothing and
 // returns the first message's id.
 func (s *Store) Enqueue(m *outbox.Message, body []byte) (uint64, error) {
-	ctx, cancel := opContext()
+	return s.EnqueueContext(context.Background(), m, body)
+}
+
+var _ outbox.ContextEnqueuer = (*Store)(nil)
+
+// EnqueueContext implements outbox.ContextEnqueuer: Enqueue, fenced in
+// its transaction (clusterpg.FenceIfTerm) when ctx carries a leadership
+// term, so a deposed leader's advice never reaches the outbox.
+func (s *Store) EnqueueContext(ctx context.Context, m *outbox.Message, body []byte) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	now := s.now()
 	var existing uint64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		existing = 0
+		if err := clusterpg.FenceIfTerm(ctx, tx); err != nil {
+			return err
+		}
 		m.ID, m.Size, m.Created, m.State, m.Attempts = 0, len(body), now, outbox.Queued, 0
 		if !m.AckDeadline.IsZero() || m.AckWithin > 0 {
 			m.AckState = outbox.AckPending // with AckWithin, the clock starts at delivery

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockside-edi/dockside/cluster"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/pgtest"
@@ -229,3 +231,61 @@ func BenchmarkHealth(b *testing.B) { outboxtest.BenchHealth(b, openBench, 20_000
 
 // BenchmarkSend is outboxtest.BenchSend on PostgreSQL.
 func BenchmarkSend(b *testing.B) { outboxtest.BenchSend(b, openBench) }
+
+// TestEnqueueFenced: leader-only work's enqueue commits only under the
+// current leadership term: after another node took the lease over, the
+// deposed leader's EnqueueContext fails with cluster.ErrFenced and
+// queues nothing; the new leader's, and an enqueue outside leader-only
+// work, are queued.
+func TestEnqueueFenced(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations, clusterpg.Migrations)
+	s := node(t, pool, false, Options{})
+	lease := func(holder string) *clusterpg.Lease {
+		l, err := clusterpg.New(ctx, pool, "leader", holder, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	a, b := lease("node-a"), lease("node-b")
+	old, err := a.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's term runs out (a stopped, say) and b takes over.
+	if _, err := pool.Exec(ctx, `UPDATE cluster_leases SET expires_at = now()`); err != nil {
+		t.Fatal(err)
+	}
+	current, err := b.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		fenced bool
+	}{
+		{"the deposed leader", cluster.WithTerm(ctx, old), true},
+		{"the new leader", cluster.WithTerm(ctx, current), false},
+		{"outside leader-only work", ctx, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			key := "advice-" + tc.name
+			id, err := s.EnqueueContext(tc.ctx, &outbox.Message{Key: key, Partner: "shop", Transport: "folder", Kind: "846"}, []byte("x"))
+			got, lerr := s.Lookup(key)
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
+			if tc.fenced {
+				if !errors.Is(err, cluster.ErrFenced) || id != 0 || got != 0 {
+					t.Errorf("EnqueueContext: %d, %v; lookup %d; want ErrFenced and nothing queued", id, err, got)
+				}
+				return
+			}
+			if err != nil || id == 0 || got != id {
+				t.Errorf("EnqueueContext: %d, %v; lookup %d; want it queued", id, err, got)
+			}
+		})
+	}
+}
