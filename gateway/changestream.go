@@ -11,8 +11,12 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/dockside-edi/dockside/cluster"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/events/stream"
+	streampg "github.com/dockside-edi/dockside/events/stream/postgres"
 	"github.com/dockside-edi/dockside/web"
+	"github.com/jackc/pgx/v5"
 )
 
 // EventsConfig configures the change stream out: every ledger posting
@@ -64,9 +68,25 @@ const cursorsFile = "change-cursors.db"
 // gateway.go need not import package stream).
 type changeCursors = stream.CursorStore
 
-// openChangeCursors opens the change stream's cursor store.
-func openChangeCursors(data string) (*stream.BoltCursors, error) {
-	return stream.OpenBoltCursors(filepath.Join(data, cursorsFile))
+// openChangeCursors opens the change stream's cursor store: in the data
+// folder on bbolt; on PostgreSQL in the database the nodes share, its
+// writes fenced by the leader's term when their context carries one (the
+// relays run on the leader only), so that a node deposed as leader moves
+// no cursor after another took over.
+func (g *Gateway) openChangeCursors(ctx context.Context) (stream.CursorStore, error) {
+	if g.pool == nil {
+		return stream.OpenBoltCursors(filepath.Join(g.Config.Data, cursorsFile))
+	}
+	return streampg.Open(ctx, g.pool, streampg.Options{Fence: fenceTerm})
+}
+
+// fenceTerm fences a write in tx by the leader's term that ctx carries;
+// a write without a term (an operator's) is not fenced.
+func fenceTerm(ctx context.Context, tx pgx.Tx) error {
+	if _, ok := cluster.TermFrom(ctx); !ok {
+		return nil
+	}
+	return clusterpg.FenceContext(ctx, tx)
 }
 
 // natsSubscriber is the NATS publisher's subscriber name (its cursor).
@@ -79,6 +99,7 @@ const natsSubscriber = "nats"
 func (g *Gateway) publishNATS(ctx context.Context) error {
 	c := g.Config.Events.Publish.NATS
 	if c.URL == "" {
+		<-ctx.Done() // leader-only work runs until its term ends
 		return nil
 	}
 	nc, err := nats.Connect(c.URL, nats.Name("dockside-changes"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
@@ -164,7 +185,10 @@ func (g *Gateway) StreamStatuses(ctx context.Context) ([]web.StreamStatus, error
 		r, why := g.natsOut.get()
 		if r != nil {
 			rs := r.Status()
-			st.Running, st.Confirmed, st.Delivered = rs.Running, max(rs.Confirmed, cursor), rs.Delivered
+			st.Running, st.Delivered = rs.Running, rs.Delivered
+			if rs.Running { // else relayed by another node, or stopped: the saved cursor counts
+				st.Confirmed = max(rs.Confirmed, cursor)
+			}
 			st.Failures, st.Failed, st.LastError, st.LastErrorAt, st.NextAttempt = rs.Failures, rs.Failed, rs.LastError, rs.LastErrorAt, rs.NextAttempt
 		}
 		if st.LastError == "" {

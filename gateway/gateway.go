@@ -50,8 +50,9 @@ type Gateway struct {
 	// Audit is the log of operator actions (data/audit.db on bbolt).
 	Audit audit.Store
 	// Cursors are the change stream subscribers' cursors
-	// (data/change-cursors.db): the NATS publisher's "nats" and each
-	// webhook subscriber's "webhook/<name>".
+	// (data/change-cursors.db, or the shared PostgreSQL database): the
+	// NATS publisher's "nats" and each webhook subscriber's
+	// "webhook/<name>".
 	Cursors changeCursors
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
@@ -132,7 +133,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, g.closeOnError(err)
 	}
 	g.Ledger, g.Inbox, g.Outbox, g.Audit = st.ledger, st.inbox, st.outbox, st.audit
-	cursors, err := openChangeCursors(g.Config.Data)
+	cursors, err := g.openChangeCursors(context.Background())
 	if err != nil {
 		st.close()
 		return nil, g.closeOnError(err)

@@ -39,13 +39,14 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(func(ctx context.Context) error { g.RunWorkers(ctx, g.Config.Workers); return nil }),
 		ServiceFunc(d.Run),
 		ServiceFunc(g.watchAcks),
-		ServiceFunc(g.publishNATS), // the change stream out
 		ServiceFunc(g.retain),
 		ServiceFunc(g.Advice.RunSync), // what each channel believes follows delivery
 		ServiceFunc(g.Divergence.Run),
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
-		ServiceFunc(g.serveWebhooks), // the change stream's webhook subscribers
+		// The change stream out (NATS, webhook subscribers) is relayed
+		// by one node of a cluster, from the cursors the nodes share.
+		g.leaderOnly(ServiceFunc(g.publishNATS), ServiceFunc(g.serveWebhooks)),
 		// Schedules and near-real-time advice run once in a cluster.
 		g.leaderOnly(ServiceFunc(g.scheduleAdvice), ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.

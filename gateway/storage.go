@@ -14,6 +14,7 @@ import (
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/divergence"
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
+	streampg "github.com/dockside-edi/dockside/events/stream/postgres"
 	"github.com/dockside-edi/dockside/inbox"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
@@ -33,7 +34,7 @@ import (
 func Migrations() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
 		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations, ledgerpg.Migrations}
+		reservationspg.Migrations, ledgerpg.Migrations, streampg.Migrations}
 }
 
 // stores are what the gateway keeps durably, behind the owning packages'

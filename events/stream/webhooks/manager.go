@@ -424,6 +424,12 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 	out := make([]Status, 0, len(list))
 	for _, s := range list {
 		rs := s.status()
+		if !rs.Running {
+			// Not relayed here (stopped, or relayed by another node of a
+			// cluster): the saved cursor is the truth, not what this
+			// node's relay confirmed when it last ran.
+			rs.Confirmed = 0
+		}
 		filter := s.cfg.Filter.String()
 		if s.cfg.Scope != nil {
 			filter = strings.TrimSuffix("partner "+s.cfg.Scope.Partner+"'s locations; "+filter, "; ")
