@@ -38,7 +38,9 @@ type PublishConfig struct {
 // PublishNATSConfig publishes the change events to NATS JetStream: one
 // message per event on <subject>.<kind>.<location>.<sku>, Nats-Msg-Id
 // <subject>:<event id>, delivered at least once and in ledger order.
-// Its cursor (subscriber "nats") is kept in <data>/change-cursors.db.
+// Its cursor (subscriber "nats") is kept in <data>/change-cursors.db, or
+// on PostgreSQL storage in the shared database, where the cluster's
+// leader publishes.
 type PublishNATSConfig struct {
 	// URL is the server (nats://host:4222). Empty (the default): change
 	// events are not published to NATS.

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"github.com/dockside-edi/dockside/cluster"
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/events/stream"
+	"github.com/dockside-edi/dockside/events/stream/webhooks"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
 	"github.com/dockside-edi/dockside/internal/whtest"
@@ -277,6 +279,9 @@ func TestChangeStreamAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	after, _ := nodes[other].g.Cursors.Cursors(ctx)
+	if err := nodes[other].g.subscribers.Redeliver(ctx, "erp", 1); !errors.Is(err, webhooks.ErrNotRelaying) {
+		t.Errorf("a redelivery on a node that does not relay: %v, want ErrNotRelaying", err)
+	}
 	for _, st := range sts {
 		key := st.Subscriber
 		if st.Kind == "webhook" {
@@ -354,6 +359,13 @@ func TestChangeStreamAcrossNodes(t *testing.T) {
 	if fmt.Sprint(names) != "[erp nats partner.north]" {
 		t.Errorf("subscribers %v", names)
 	}
+	// An operator's redelivery on the relaying node: from change 1 again.
+	had := len(erp.Requests(t))
+	if err := g.subscribers.Redeliver(ctx, "erp", 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the redelivery", func() bool { return len(erp.Requests(t)) >= had+len(all) })
+	checkStream(t, "erp after the redelivery", acceptedEvents(t, erp, nil), all, final, true)
 }
 
 func contains(list []string, s string) bool {

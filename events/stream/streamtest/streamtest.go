@@ -1,5 +1,6 @@
 // Package streamtest is the contract test suite of stream.CursorStore:
-// every implementation (bbolt in package stream, PostgreSQL later) runs
+// every implementation (bbolt in package stream, PostgreSQL in
+// events/stream/postgres) runs
 // the same Run.
 package streamtest
 

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/events/stream"
@@ -66,6 +67,8 @@ type Options struct {
 // the partner profiles).
 type Manager struct {
 	o Options
+
+	relaying atomic.Bool // Run is running: this node relays
 
 	mu      sync.Mutex
 	subs    map[string]*sub
@@ -176,6 +179,8 @@ func (m *Manager) Run(ctx context.Context) error {
 		cancel context.CancelFunc
 		done   chan struct{}
 	}
+	m.relaying.Store(true)
+	defer m.relaying.Store(false)
 	active := map[*sub]running{}
 	stop := func(s *sub) {
 		r := active[s]
@@ -301,11 +306,16 @@ func (s *sub) poke() {
 }
 
 // Enable enables a disabled subscriber: its relay delivers from its
-// cursor. It reports whether it was disabled.
+// cursor. It reports whether it was disabled. A Manager whose Run does
+// not run (a node of a cluster other than the leader) refuses with
+// ErrNotRelaying: the disabled list is the relaying node's.
 func (m *Manager) Enable(name string) (bool, error) {
 	s, ok := m.get(name)
 	if !ok {
 		return false, fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	if !m.relaying.Load() {
+		return false, fmt.Errorf("enabling %s: %w", name, ErrNotRelaying)
 	}
 	was, err := m.o.Endpoints.Enable(Endpoint(name))
 	if err != nil {
@@ -336,11 +346,16 @@ func ParsePosition(from string) (uint64, error) {
 // Redeliver sends a subscriber every event from the posting with change
 // sequence seq on again (its cursor moves back to seq-1), enabling it if
 // it was disabled. A seq past the subscriber's cursor+1 would skip
-// events and is refused. It returns before the events go out.
+// events and is refused. It returns before the events go out. A Manager
+// whose Run does not run (a node of a cluster other than the leader)
+// refuses with ErrNotRelaying: the rewind is applied by the relay.
 func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error {
 	s, ok := m.get(name)
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	if !m.relaying.Load() {
+		return fmt.Errorf("redelivering to %s: %w", name, ErrNotRelaying)
 	}
 	if seq == 0 {
 		return fmt.Errorf("%w: 0", ErrPosition)
