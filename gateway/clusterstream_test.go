@@ -376,3 +376,90 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestStreamSubscriberDisabledAcrossNodes: the list of disabled
+// subscribers is shared. The leader disables a subscriber whose receiver
+// answers 410; every node reports it disabled; after the leader stops,
+// the next leader does not deliver to it either; an operator's Enable on
+// a node that does not relay is seen by the leader, which delivers from
+// the cursor.
+func TestStreamSubscriberDisabledAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
+	url := pool.Config().ConnString()
+	secret := stdwebhooks.NewSecret()
+	erp := whtest.Start(t, secret.Text())
+	erp.SetStatus(t, 410)
+	dir := t.TempDir()
+	pdir := filepath.Join(dir, "partners")
+	writePartnerHook(t, pdir, "north", "3pl", "N-DAL", "DAL", "", stdwebhooks.NewSecret())
+	secretFile := filepath.Join(dir, "erp.whsec")
+	if err := os.WriteFile(secretFile, []byte(secret.Text()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set := func(c *Config) {
+		c.Webhooks.Subscribers = []WebhookSubscriberConfig{{Name: "erp", URL: erp.URL + "/erp", SecretFile: secretFile, FromStart: true}}
+	}
+	nodes := map[string]*streamNode{}
+	for _, name := range []string{"a", "b", "c"} {
+		l, err := clusterpg.New(ctx, pool, leaderLease, name, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[name] = startStreamNode(t, name, url, pdir, set, l)
+	}
+	leader := func() string {
+		var h string
+		pool.QueryRow(ctx, `SELECT holder FROM cluster_leases WHERE name = $1 AND expires_at > now()`, leaderLease).Scan(&h)
+		return h
+	}
+	erpStatus := func(n *streamNode) (disabled, running bool) {
+		sts, err := n.g.StreamStatuses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range sts {
+			if st.Subscriber == "erp" {
+				return st.Disabled, st.Running
+			}
+		}
+		t.Fatal("no subscriber erp")
+		return
+	}
+	postAs(t, nodes["a"].g, "shop", "doc-1", "", move(ledger.KindReceipt, "S1", "DAL", 5))
+	waitFor(t, "every node to report erp disabled", func() bool {
+		for _, n := range nodes {
+			if off, _ := erpStatus(n); !off {
+				return false
+			}
+		}
+		return true
+	})
+	first := leader()
+	nodes[first].stop()
+	erp.SetStatus(t, 200)
+	var second string
+	waitFor(t, "the next leader", func() bool { second = leader(); return second != "" && second != first })
+	postAs(t, nodes[second].g, "shop", "doc-2", "", move(ledger.KindReceipt, "S1", "DAL", 2))
+	var other string
+	for name := range nodes {
+		if name != first && name != second {
+			other = name
+		}
+	}
+	waitFor(t, "the next leader to run its subscribers", func() bool { return nodes[second].g.subscribers.Running() })
+	if off, running := erpStatus(nodes[second]); !off || running {
+		t.Errorf("on the next leader: disabled %v, running %v; want disabled, not running", off, running)
+	}
+	if n := len(acceptedEvents(t, erp, nil)); n != 0 {
+		t.Fatalf("a disabled subscriber got %d events", n)
+	}
+	if was, err := nodes[other].g.subscribers.Enable("erp"); err != nil || !was {
+		t.Fatalf("Enable on a node that does not relay: %v, %v", was, err)
+	}
+	waitFor(t, "the leader to deliver after the Enable", func() bool { return len(acceptedEvents(t, erp, nil)) >= 2 })
+	evs := acceptedEvents(t, erp, nil)
+	if evs[0].ID != "1-0" || evs[1].ID != "2-0" || evs[1].Data.Balance.OnHand != 7 {
+		t.Errorf("after the Enable: %s, %s (on hand %d); want 1-0, 2-0 at 7", evs[0].ID, evs[1].ID, evs[1].Data.Balance.OnHand)
+	}
+}

@@ -145,7 +145,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	} else if n > 0 {
 		g.log.Info("webhook subscribers' cursors moved to "+cursorsFile, "cursors", n)
 	}
-	if g.Webhooks, err = openWebhookEndpoints(cfg.Data); err != nil {
+	if g.Webhooks, err = g.openWebhookEndpoints(context.Background()); err != nil {
 		st.close()
 		return nil, g.closeOnError(err)
 	}

@@ -27,6 +27,7 @@ import (
 	reservationspg "github.com/dockside-edi/dockside/reservations/postgres"
 	"github.com/dockside-edi/dockside/transports/as2"
 	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
+	webhookpg "github.com/dockside-edi/dockside/transports/webhook/postgres"
 )
 
 // Migrations are the schema migrations of every store the gateway keeps
@@ -34,7 +35,7 @@ import (
 func Migrations() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
 		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations, ledgerpg.Migrations, streampg.Migrations}
+		reservationspg.Migrations, ledgerpg.Migrations, streampg.Migrations, webhookpg.Migrations}
 }
 
 // stores are what the gateway keeps durably, behind the owning packages'

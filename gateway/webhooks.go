@@ -13,15 +13,24 @@ import (
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/transports/webhook"
+	webhookpg "github.com/dockside-edi/dockside/transports/webhook/postgres"
 )
 
 // webhookEndpointsFile lists the webhook endpoints disabled after a 410
 // (or a long failure), in the data folder.
 const webhookEndpointsFile = "webhook-endpoints.json"
 
-// openWebhookEndpoints reads the list of disabled webhook endpoints.
-func openWebhookEndpoints(data string) (*webhook.Endpoints, error) {
-	return webhook.OpenEndpoints(filepath.Join(data, webhookEndpointsFile))
+// openWebhookEndpoints reads the list of disabled webhook endpoints: the
+// data folder's file, or on PostgreSQL the list the nodes share.
+func (g *Gateway) openWebhookEndpoints(ctx context.Context) (*webhook.Endpoints, error) {
+	if g.pool == nil {
+		return webhook.OpenEndpoints(filepath.Join(g.Config.Data, webhookEndpointsFile))
+	}
+	st, err := webhookpg.Open(ctx, g.pool)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.OpenSharedEndpoints(ctx, st)
 }
 
 // webhookSender is the outbox sender of partners' outbound webhooks.

@@ -227,12 +227,18 @@ func (m *Manager) run(ctx context.Context, s *sub) {
 			m.o.Log.Error("webhook subscriber: moving the cursor for a redelivery", "subscriber", name, "err", err)
 		}
 		if _, off := m.o.Endpoints.Disabled(Endpoint(name), s.cfg.Target.URL); off {
+			// An operator's Enable here kicks; one on another node of a
+			// cluster (a shared list) is seen at the next look.
+			t := time.NewTimer(m.recheck())
 			select {
 			case <-s.kick:
-				continue
+			case <-t.C:
 			case <-ctx.Done():
+				t.Stop()
 				return
 			}
+			t.Stop()
+			continue
 		}
 		ro := m.o.Relay
 		filter, warnings := s.cfg.Filter.compile(m.o.Channels)
@@ -280,6 +286,15 @@ func (m *Manager) run(ctx context.Context, s *sub) {
 	}
 }
 
+// recheck is how often a disabled subscriber's relay looks whether it
+// was enabled elsewhere: the relays' Poll (stream.DefaultPoll).
+func (m *Manager) recheck() time.Duration {
+	if m.o.Relay.Poll > 0 {
+		return m.o.Relay.Poll
+	}
+	return stream.DefaultPoll
+}
+
 func (s *sub) setErr(e string) {
 	s.mu.Lock()
 	s.err = e
@@ -305,16 +320,20 @@ func (s *sub) poke() {
 	}
 }
 
+// Running reports whether Run runs: whether this node relays.
+func (m *Manager) Running() bool { return m.relaying.Load() }
+
 // Enable enables a disabled subscriber: its relay delivers from its
-// cursor. It reports whether it was disabled. A Manager whose Run does
-// not run (a node of a cluster other than the leader) refuses with
-// ErrNotRelaying: the disabled list is the relaying node's.
+// cursor. It reports whether it was disabled. On a node of a cluster
+// that does not relay, it works when the list of disabled endpoints is
+// shared (the relaying node sees it within its Poll), and is refused
+// with ErrNotRelaying otherwise.
 func (m *Manager) Enable(name string) (bool, error) {
 	s, ok := m.get(name)
 	if !ok {
 		return false, fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
-	if !m.relaying.Load() {
+	if !m.relaying.Load() && !m.o.Endpoints.Shared() {
 		return false, fmt.Errorf("enabling %s: %w", name, ErrNotRelaying)
 	}
 	was, err := m.o.Endpoints.Enable(Endpoint(name))
