@@ -207,8 +207,12 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	return webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
-		Channels: g.channelLocations, Log: g.log, Now: g.now}, append(slices.Clone(subs), own...))
+	o := webhooks.Options{Ledger: g.Ledger, Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
+		Channels: g.channelLocations, Log: g.log, Now: g.now}
+	if g.pool != nil { // a redelivery asked on a node that does not relay waits here for the leader
+		o.Redeliveries = prefixedCursors{store: g.Cursors, prefix: webhookRedeliveryPrefix}
+	}
+	return webhooks.New(o, append(slices.Clone(subs), own...))
 }
 
 // partnerSubscribers returns the partners' own change stream

@@ -15,7 +15,8 @@ type StreamStatus struct {
 	Subscriber string `json:"subscriber"`
 	// Kind is "nats" or "webhook".
 	Kind string `json:"kind"`
-	// Running is true while its relay runs.
+	// Running is true while its relay runs on this node (in a cluster:
+	// on the leader only; the other nodes report the saved cursor).
 	Running bool `json:"running"`
 	// Disabled is set while it is disabled (a webhook subscriber after a
 	// 410 or a long failure).

@@ -56,6 +56,12 @@ type Options struct {
 	// Relay tunes the relays (Backoff, Poll, MaxBatch, Source); its
 	// Filter, FromStart and Log are set per subscriber.
 	Relay stream.Options
+	// Redeliveries, when set, is where a node of a cluster that does not
+	// relay leaves an operator's redelivery (the cursor it asks for, by
+	// subscriber name) for the node that does, which looks every Poll,
+	// applies it and deletes it; nil: such a node refuses with
+	// ErrNotRelaying. It must not be the Cursors store's names.
+	Redeliveries stream.CursorStore
 	// Log receives alerts; nil: slog.Default().
 	Log *slog.Logger
 	// Now is the clock of DisableAfter (default time.Now).
@@ -85,6 +91,7 @@ type sub struct {
 	mu     sync.Mutex
 	relay  *stream.Relay
 	rewind *uint64 // a redelivery's cursor, set before the next start
+	asked  bool    // the rewind came from Redeliveries: delete it once applied
 	err    string  // why the relay stopped, other than being disabled
 }
 
@@ -181,6 +188,10 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	m.relaying.Store(true)
 	defer m.relaying.Store(false)
+	taking := make(chan struct{})
+	tctx, stopTaking := context.WithCancel(ctx)
+	go func() { defer close(taking); m.takeRedeliveries(tctx) }()
+	defer func() { stopTaking(); <-taking }()
 	active := map[*sub]running{}
 	stop := func(s *sub) {
 		r := active[s]
@@ -304,13 +315,59 @@ func (s *sub) setErr(e string) {
 // applyRewind sets the cursor a redelivery asked for, while no relay runs.
 func (m *Manager) applyRewind(ctx context.Context, s *sub) error {
 	s.mu.Lock()
-	r := s.rewind
-	s.rewind = nil
+	r, asked := s.rewind, s.asked
+	s.rewind, s.asked = nil, false
 	s.mu.Unlock()
 	if r == nil {
 		return nil
 	}
-	return m.o.Cursors.SetCursor(ctx, s.cfg.Name, *r)
+	if err := m.o.Cursors.SetCursor(ctx, s.cfg.Name, *r); err != nil {
+		return err
+	}
+	if asked {
+		// A request made again meanwhile (another value) stays for the next look.
+		if v, err := m.o.Redeliveries.Cursor(ctx, s.cfg.Name); err == nil && v == *r {
+			return m.o.Redeliveries.DeleteCursor(ctx, s.cfg.Name)
+		}
+	}
+	return nil
+}
+
+// takeRedeliveries hands the redeliveries other nodes asked for to the
+// subscribers' relays, every Poll until ctx ends.
+func (m *Manager) takeRedeliveries(ctx context.Context) {
+	if m.o.Redeliveries == nil {
+		return
+	}
+	t := time.NewTicker(m.recheck())
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		asked, err := m.o.Redeliveries.Cursors(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				m.o.Log.Warn("webhook subscribers: reading redeliveries", "err", err)
+			}
+			continue
+		}
+		for name, back := range asked {
+			s, ok := m.get(name)
+			if !ok {
+				continue // a subscriber no longer configured: left for when it comes back
+			}
+			s.mu.Lock()
+			if s.rewind == nil || !s.asked || *s.rewind != back {
+				s.rewind, s.asked = &back, true
+				m.o.Log.Info("webhook subscriber: redelivery asked on another node", "subscriber", name, "from_change", back+1)
+				s.poke()
+			}
+			s.mu.Unlock()
+		}
+	}
 }
 
 func (s *sub) poke() {
@@ -365,15 +422,18 @@ func ParsePosition(from string) (uint64, error) {
 // Redeliver sends a subscriber every event from the posting with change
 // sequence seq on again (its cursor moves back to seq-1), enabling it if
 // it was disabled. A seq past the subscriber's cursor+1 would skip
-// events and is refused. It returns before the events go out. A Manager
-// whose Run does not run (a node of a cluster other than the leader)
-// refuses with ErrNotRelaying: the rewind is applied by the relay.
+// events and is refused. It returns before the events go out. On a node
+// whose Run does not run (a node of a cluster other than the leader) the
+// redelivery is left in Options.Redeliveries for the relaying node (it
+// starts within that node's Poll), or refused with ErrNotRelaying when
+// there is none.
 func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error {
 	s, ok := m.get(name)
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknown, name)
 	}
-	if !m.relaying.Load() {
+	relaying := m.relaying.Load()
+	if !relaying && (m.o.Redeliveries == nil || !m.o.Endpoints.Shared()) {
 		return fmt.Errorf("redelivering to %s: %w", name, ErrNotRelaying)
 	}
 	if seq == 0 {
@@ -386,16 +446,22 @@ func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error 
 	if err != nil {
 		return err
 	}
-	if st := s.status(); st.Confirmed > cur {
+	if st := s.status(); st.Running && st.Confirmed > cur {
 		cur = st.Confirmed
 	}
 	if seq > cur+1 {
 		return fmt.Errorf("%w: change %d is past what %s has confirmed (%d): redelivery never skips events", ErrPosition, seq, name, cur)
 	}
 	back := seq - 1
-	s.mu.Lock()
-	s.rewind = &back
-	s.mu.Unlock()
+	if !relaying {
+		if err := m.o.Redeliveries.SetCursor(ctx, name, back); err != nil {
+			return fmt.Errorf("redelivering to %s: %w", name, err)
+		}
+	} else {
+		s.mu.Lock()
+		s.rewind, s.asked = &back, false
+		s.mu.Unlock()
+	}
 	if _, err := m.o.Endpoints.Enable(Endpoint(name)); err != nil {
 		return err
 	}
