@@ -135,7 +135,7 @@ func (g *Gateway) PublishChanges(ctx context.Context, js jetstream.JetStream) er
 		g.log.Warn("change stream: NATS stream not ready", "stream", c.Stream, "err", err, "retry_in", wait)
 		sleep(ctx, wait)
 	}
-	r, err := stream.NewRelay(natsSubscriber, g.Ledger, g.Cursors, sink, stream.Options{
+	r, err := stream.NewRelay(natsSubscriber, g.changeSource(), g.Cursors, sink, stream.Options{
 		Source: g.Config.Events.Source, FromStart: c.FromStart, MaxBatch: c.MaxBatch, Log: g.log})
 	if err != nil {
 		return err

@@ -51,7 +51,7 @@ type streamNode struct {
 	stop  func()
 }
 
-func startStreamNode(t *testing.T, name, url, partnersDir string, set func(*Config), lease cluster.Lease) *streamNode {
+func startStreamNode(t testing.TB, name, url, partnersDir string, set func(*Config), lease cluster.Lease) *streamNode {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Data, cfg.Partners, cfg.Workers, cfg.Storage = filepath.Join(t.TempDir(), "data"), partnersDir, 1, url
@@ -471,5 +471,35 @@ func TestStreamSubscriberDisabledAcrossNodes(t *testing.T) {
 	evs := acceptedEvents(t, erp, nil)
 	if evs[0].ID != "1-0" || evs[1].ID != "2-0" || evs[1].Data.Balance.OnHand != 7 {
 		t.Errorf("after the Enable: %s, %s (on hand %d); want 1-0, 2-0 at 7", evs[0].ID, evs[1].ID, evs[1].Data.Balance.OnHand)
+	}
+}
+
+// TestRelaysWakeOnNotification: on PostgreSQL the relays' source wakes
+// at another node's notification of its commits, not only at the
+// ledger's next poll of the change sequence (which sees no change here).
+func TestRelaysWakeOnNotification(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
+	dir := t.TempDir()
+	pdir := filepath.Join(dir, "partners")
+	writePartnerHook(t, pdir, "north", "3pl", "N-DAL", "DAL", "", stdwebhooks.NewSecret())
+	l, err := clusterpg.New(ctx, pool, leaderLease, "a", 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := startStreamNode(t, "a", pool.Config().ConnString(), pdir, func(*Config) {}, l)
+	woken := n.g.changeSource().Committed()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if _, err := pool.Exec(ctx, "SELECT pg_notify($1, '')", ledgerChannel); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-woken:
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a notification did not wake the relays' source")
+		}
 	}
 }

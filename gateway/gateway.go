@@ -68,6 +68,9 @@ type Gateway struct {
 
 	pool    *pgxpool.Pool // the shared storage, on postgres; else nil
 	natsOut natsOut       // the NATS publisher's relay, for its status
+	// ledgerWake wakes the change stream's relays on PostgreSQL: this
+	// node's commits and the other nodes' notifications (changewake.go).
+	ledgerWake wake
 
 	log *slog.Logger
 	now func() time.Time

@@ -44,14 +44,14 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 		ServiceFunc(g.Divergence.Run),
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
-		// The change stream out (NATS, webhook subscribers) is relayed
-		// by one node of a cluster, from the cursors the nodes share.
-		g.leaderOnly(ServiceFunc(g.publishNATS), ServiceFunc(g.serveWebhooks)),
-		// Schedules and near-real-time advice run once in a cluster.
+		ServiceFunc(g.wakeOnCommits), // on PostgreSQL: the relays wake at other nodes' commits
+		// Schedules, near-real-time advice and the change stream out (the
+		// NATS publisher, webhook subscribers: relayed from the cursors
+		// the nodes share) run once in a cluster.
 		g.leaderOnly(ServiceFunc(g.scheduleAdvice), ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.
 			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })
-		})),
+		}), ServiceFunc(g.publishNATS), ServiceFunc(g.serveWebhooks)),
 	}, services...)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))

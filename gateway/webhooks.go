@@ -207,7 +207,7 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := webhooks.Options{Ledger: g.Ledger, Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
+	o := webhooks.Options{Ledger: g.changeSource(), Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
 		Channels: g.channelLocations, Log: g.log, Now: g.now}
 	if g.pool != nil { // a redelivery asked on a node that does not relay waits here for the leader
 		o.Redeliveries = prefixedCursors{store: g.Cursors, prefix: webhookRedeliveryPrefix}

@@ -118,3 +118,38 @@ func TestDeposedLeaderCannotMoveACursor(t *testing.T) {
 		t.Errorf("an operator's write: %v", err)
 	}
 }
+
+// BenchmarkSetCursor: one cursor save, as a relay's saver makes it (at
+// most one per 100 ms per subscriber): unfenced, and fenced by the
+// leader's term in the same transaction.
+func BenchmarkSetCursor(b *testing.B) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(b, &pg, Migrations, clusterpg.Migrations)
+	lease, err := clusterpg.New(ctx, pool, "leader", "node-a", time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	term, err := lease.Acquire(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		o    Options
+	}{{"unfenced", Options{}}, {"fenced", Options{Fence: fenceTerm}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			s, err := Open(ctx, pool, bc.o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			wctx := cluster.WithTerm(ctx, term)
+			seq := uint64(0)
+			for b.Loop() {
+				seq++
+				if err := s.SetCursor(wctx, "nats", seq); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
