@@ -99,6 +99,8 @@ const natsSubscriber = "nats"
 // at start or later: the relay retries with backoff and catches up from
 // its cursor, so it never stops the gateway.
 func (g *Gateway) publishNATS(ctx context.Context) error {
+	g.leading.Store(true) // it runs while this node leads (leaderOnly): for StreamStatuses
+	defer g.leading.Store(false)
 	c := g.Config.Events.Publish.NATS
 	if c.URL == "" {
 		<-ctx.Done() // leader-only work runs until its term ends
@@ -183,7 +185,8 @@ func (g *Gateway) StreamStatuses(ctx context.Context) ([]web.StreamStatus, error
 		if err != nil && !errors.Is(err, stream.ErrUnknownSubscriber) {
 			return nil, err
 		}
-		st := web.StreamStatus{Subscriber: natsSubscriber, Kind: "nats", Cursor: cursor, Confirmed: cursor, Last: last}
+		st := web.StreamStatus{Subscriber: natsSubscriber, Kind: "nats", Cursor: cursor, Confirmed: cursor, Last: last,
+			Elsewhere: g.pool != nil && !g.leading.Load()}
 		r, why := g.natsOut.get()
 		if r != nil {
 			rs := r.Status()
@@ -207,7 +210,7 @@ func (g *Gateway) StreamStatuses(ctx context.Context) ([]web.StreamStatus, error
 			return nil, err
 		}
 		for _, s := range subs {
-			out = append(out, web.StreamStatus{Subscriber: s.Name, Kind: "webhook", Running: s.Running, Disabled: s.Disabled != nil,
+			out = append(out, web.StreamStatus{Subscriber: s.Name, Kind: "webhook", Running: s.Running, Elsewhere: s.Elsewhere, Disabled: s.Disabled != nil,
 				Cursor: s.Cursor, Confirmed: s.Confirmed, Last: s.Last, Lag: s.Behind, Delivered: s.Delivered,
 				Failures: s.Failures, Failed: s.Failed, LastError: s.LastError, LastErrorAt: s.LastErrorAt, NextAttempt: s.NextAttempt})
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/audit"
@@ -71,6 +72,7 @@ type Gateway struct {
 	// ledgerWake wakes the change stream's relays on PostgreSQL: this
 	// node's commits and the other nodes' notifications (changewake.go).
 	ledgerWake wake
+	leading    atomic.Bool // the leader-only work runs here (set by publishNATS)
 
 	log *slog.Logger
 	now func() time.Time

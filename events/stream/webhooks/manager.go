@@ -491,6 +491,9 @@ type Status struct {
 	Disabled *webhook.EndpointState `json:"disabled,omitempty"`
 	// Running is true while its relay runs.
 	Running bool `json:"running"`
+	// Elsewhere is true on a node of a cluster that does not relay (the
+	// leader does): Cursor and Behind are the saved ones.
+	Elsewhere bool `json:"relayed_elsewhere,omitempty"`
 	// Cursor is the change sequence its cursor is at; Confirmed the one
 	// up to which it confirmed every event; Last the ledger's latest.
 	Cursor    uint64 `json:"cursor"`
@@ -521,6 +524,7 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 		return nil, err
 	}
 	list, _ := m.current()
+	elsewhere := !m.relaying.Load() && m.o.Endpoints.Shared()
 	out := make([]Status, 0, len(list))
 	for _, s := range list {
 		rs := s.status()
@@ -534,7 +538,7 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 		if s.cfg.Scope != nil {
 			filter = strings.TrimSuffix("partner "+s.cfg.Scope.Partner+"'s locations; "+filter, "; ")
 		}
-		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: filter, Running: rs.Running,
+		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: filter, Running: rs.Running, Elsewhere: elsewhere,
 			Cursor: cursors[s.cfg.Name], Confirmed: max(rs.Confirmed, cursors[s.cfg.Name]), Last: last, Delivered: rs.Delivered,
 			Failures: rs.Failures, Failed: rs.Failed, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
 		if st.Last > st.Confirmed {
