@@ -11,8 +11,12 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/dockside-edi/dockside/cluster"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/events/stream"
+	streampg "github.com/dockside-edi/dockside/events/stream/postgres"
 	"github.com/dockside-edi/dockside/web"
+	"github.com/jackc/pgx/v5"
 )
 
 // EventsConfig configures the change stream out: every ledger posting
@@ -34,7 +38,9 @@ type PublishConfig struct {
 // PublishNATSConfig publishes the change events to NATS JetStream: one
 // message per event on <subject>.<kind>.<location>.<sku>, Nats-Msg-Id
 // <subject>:<event id>, delivered at least once and in ledger order.
-// Its cursor (subscriber "nats") is kept in <data>/change-cursors.db.
+// Its cursor (subscriber "nats") is kept in <data>/change-cursors.db, or
+// on PostgreSQL storage in the shared database, where the cluster's
+// leader publishes.
 type PublishNATSConfig struct {
 	// URL is the server (nats://host:4222). Empty (the default): change
 	// events are not published to NATS.
@@ -64,9 +70,25 @@ const cursorsFile = "change-cursors.db"
 // gateway.go need not import package stream).
 type changeCursors = stream.CursorStore
 
-// openChangeCursors opens the change stream's cursor store.
-func openChangeCursors(data string) (*stream.BoltCursors, error) {
-	return stream.OpenBoltCursors(filepath.Join(data, cursorsFile))
+// openChangeCursors opens the change stream's cursor store: in the data
+// folder on bbolt; on PostgreSQL in the database the nodes share, its
+// writes fenced by the leader's term when their context carries one (the
+// relays run on the leader only), so that a node deposed as leader moves
+// no cursor after another took over.
+func (g *Gateway) openChangeCursors(ctx context.Context) (stream.CursorStore, error) {
+	if g.pool == nil {
+		return stream.OpenBoltCursors(filepath.Join(g.Config.Data, cursorsFile))
+	}
+	return streampg.Open(ctx, g.pool, streampg.Options{Fence: fenceTerm})
+}
+
+// fenceTerm fences a write in tx by the leader's term that ctx carries;
+// a write without a term (an operator's) is not fenced.
+func fenceTerm(ctx context.Context, tx pgx.Tx) error {
+	if _, ok := cluster.TermFrom(ctx); !ok {
+		return nil
+	}
+	return clusterpg.FenceContext(ctx, tx)
 }
 
 // natsSubscriber is the NATS publisher's subscriber name (its cursor).
@@ -77,8 +99,11 @@ const natsSubscriber = "nats"
 // at start or later: the relay retries with backoff and catches up from
 // its cursor, so it never stops the gateway.
 func (g *Gateway) publishNATS(ctx context.Context) error {
+	g.leading.Store(true) // it runs while this node leads (leaderOnly): for StreamStatuses
+	defer g.leading.Store(false)
 	c := g.Config.Events.Publish.NATS
 	if c.URL == "" {
+		<-ctx.Done() // leader-only work runs until its term ends
 		return nil
 	}
 	nc, err := nats.Connect(c.URL, nats.Name("dockside-changes"), nats.MaxReconnects(-1), nats.RetryOnFailedConnect(true))
@@ -112,7 +137,7 @@ func (g *Gateway) PublishChanges(ctx context.Context, js jetstream.JetStream) er
 		g.log.Warn("change stream: NATS stream not ready", "stream", c.Stream, "err", err, "retry_in", wait)
 		sleep(ctx, wait)
 	}
-	r, err := stream.NewRelay(natsSubscriber, g.Ledger, g.Cursors, sink, stream.Options{
+	r, err := stream.NewRelay(natsSubscriber, g.changeSource(), g.Cursors, sink, stream.Options{
 		Source: g.Config.Events.Source, FromStart: c.FromStart, MaxBatch: c.MaxBatch, Log: g.log})
 	if err != nil {
 		return err
@@ -160,11 +185,15 @@ func (g *Gateway) StreamStatuses(ctx context.Context) ([]web.StreamStatus, error
 		if err != nil && !errors.Is(err, stream.ErrUnknownSubscriber) {
 			return nil, err
 		}
-		st := web.StreamStatus{Subscriber: natsSubscriber, Kind: "nats", Cursor: cursor, Confirmed: cursor, Last: last}
+		st := web.StreamStatus{Subscriber: natsSubscriber, Kind: "nats", Cursor: cursor, Confirmed: cursor, Last: last,
+			Elsewhere: g.pool != nil && !g.leading.Load()}
 		r, why := g.natsOut.get()
 		if r != nil {
 			rs := r.Status()
-			st.Running, st.Confirmed, st.Delivered = rs.Running, max(rs.Confirmed, cursor), rs.Delivered
+			st.Running, st.Delivered = rs.Running, rs.Delivered
+			if rs.Running { // else relayed by another node, or stopped: the saved cursor counts
+				st.Confirmed = max(rs.Confirmed, cursor)
+			}
 			st.Failures, st.Failed, st.LastError, st.LastErrorAt, st.NextAttempt = rs.Failures, rs.Failed, rs.LastError, rs.LastErrorAt, rs.NextAttempt
 		}
 		if st.LastError == "" {
@@ -181,7 +210,7 @@ func (g *Gateway) StreamStatuses(ctx context.Context) ([]web.StreamStatus, error
 			return nil, err
 		}
 		for _, s := range subs {
-			out = append(out, web.StreamStatus{Subscriber: s.Name, Kind: "webhook", Running: s.Running, Disabled: s.Disabled != nil,
+			out = append(out, web.StreamStatus{Subscriber: s.Name, Kind: "webhook", Running: s.Running, Elsewhere: s.Elsewhere, Disabled: s.Disabled != nil,
 				Cursor: s.Cursor, Confirmed: s.Confirmed, Last: s.Last, Lag: s.Behind, Delivered: s.Delivered,
 				Failures: s.Failures, Failed: s.Failed, LastError: s.LastError, LastErrorAt: s.LastErrorAt, NextAttempt: s.NextAttempt})
 		}

@@ -341,35 +341,3 @@ func TestCatchUpAdviceAfterTakeover(t *testing.T) {
 		})
 	}
 }
-
-// TestSharedStorageRefusesStreamSubscribers: the change stream's cursors
-// are kept per node, so on PostgreSQL its NATS publisher and webhook
-// subscribers are refused at Open with ErrSharedStream, naming the key.
-func TestSharedStorageRefusesStreamSubscribers(t *testing.T) {
-	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
-	for _, tc := range []struct {
-		name string
-		set  func(*Config)
-		key  string
-	}{
-		{"nats", func(c *Config) { c.Events.Publish.NATS.URL = "nats://127.0.0.1:1" }, "events.publish.nats"},
-		{"webhook", func(c *Config) {
-			c.Webhooks.Subscribers = []WebhookSubscriberConfig{{Name: "erp", URL: "http://127.0.0.1:1/hook", SecretEnv: "DOCKSIDE_TEST_SECRET"}}
-		}, "webhooks.subscribers"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("DOCKSIDE_TEST_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-			cfg := DefaultConfig()
-			cfg.Data, cfg.Storage = t.TempDir(), pool.Config().ConnString()
-			tc.set(cfg)
-			g, err := Open(cfg, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err == nil {
-				g.Close()
-				t.Fatal("opened with a change stream subscriber on PostgreSQL")
-			}
-			if !errors.Is(err, ErrSharedStream) || !strings.Contains(err.Error(), tc.key) {
-				t.Errorf("error %v, want ErrSharedStream naming %s", err, tc.key)
-			}
-		})
-	}
-}

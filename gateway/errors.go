@@ -17,8 +17,4 @@ var (
 	// ErrStorageUnavailable means the shared storage (PostgreSQL) does not
 	// answer: the node takes no new files and is not ready.
 	ErrStorageUnavailable = errors.New("storage unavailable")
-	// ErrSharedStream means the change stream's subscribers (webhooks,
-	// the NATS publisher) were configured on a PostgreSQL storage: their
-	// cursors are not shared between nodes yet, so they are refused there.
-	ErrSharedStream = errors.New("the change stream's subscribers are not available on PostgreSQL storage yet: their cursors are kept per node")
 )

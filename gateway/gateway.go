@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/audit"
@@ -50,8 +51,9 @@ type Gateway struct {
 	// Audit is the log of operator actions (data/audit.db on bbolt).
 	Audit audit.Store
 	// Cursors are the change stream subscribers' cursors
-	// (data/change-cursors.db): the NATS publisher's "nats" and each
-	// webhook subscriber's "webhook/<name>".
+	// (data/change-cursors.db, or the shared PostgreSQL database): the
+	// NATS publisher's "nats" and each webhook subscriber's
+	// "webhook/<name>".
 	Cursors changeCursors
 	// Divergence reports where partners' figures differ from ours.
 	Divergence *divergence.Monitor
@@ -67,6 +69,10 @@ type Gateway struct {
 
 	pool    *pgxpool.Pool // the shared storage, on postgres; else nil
 	natsOut natsOut       // the NATS publisher's relay, for its status
+	// ledgerWake wakes the change stream's relays on PostgreSQL: this
+	// node's commits and the other nodes' notifications (changewake.go).
+	ledgerWake wake
+	leading    atomic.Bool // the leader-only work runs here (set by publishNATS)
 
 	log *slog.Logger
 	now func() time.Time
@@ -132,7 +138,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 		return nil, g.closeOnError(err)
 	}
 	g.Ledger, g.Inbox, g.Outbox, g.Audit = st.ledger, st.inbox, st.outbox, st.audit
-	cursors, err := openChangeCursors(g.Config.Data)
+	cursors, err := g.openChangeCursors(context.Background())
 	if err != nil {
 		st.close()
 		return nil, g.closeOnError(err)
@@ -144,7 +150,7 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	} else if n > 0 {
 		g.log.Info("webhook subscribers' cursors moved to "+cursorsFile, "cursors", n)
 	}
-	if g.Webhooks, err = openWebhookEndpoints(cfg.Data); err != nil {
+	if g.Webhooks, err = g.openWebhookEndpoints(context.Background()); err != nil {
 		st.close()
 		return nil, g.closeOnError(err)
 	}

@@ -42,19 +42,21 @@ func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, s
 	all := append([]Service{
 		ServiceFunc(func(ctx context.Context) error { g.RunWorkers(ctx, g.Config.Workers); return nil }),
 		ServiceFunc(d.Run),
-		ServiceFunc(g.publishNATS), // the change stream out
 		ServiceFunc(g.routeHeld),
 		ServiceFunc(g.serveNATS),
-		ServiceFunc(g.serveWebhooks), // the change stream's webhook subscribers
+		ServiceFunc(g.wakeOnCommits), // on PostgreSQL: the relays wake at other nodes' commits
 		// Once in a cluster (docs/deploy.md, "Which work runs where"):
 		// schedules, near-real-time advice, following the advice's fate
 		// (what each channel believes follows delivery; a rejection
 		// nudges this node's near-real-time advice), the acknowledgement
-		// clock, retention and divergence alerts.
+		// clock, retention, divergence alerts and the change stream out
+		// (the NATS publisher, webhook subscribers: relayed from the
+		// cursors the nodes share).
 		g.leaderOnly(ServiceFunc(g.scheduleAdvice), ServiceFunc(func(ctx context.Context) error {
 			// The profiles in use now, reloads included.
 			return g.Advice.RunNearRealTime(ctx, broadcast.RealClock{}, func() []*partners.Profile { return g.Partners().Profiles() })
-		}), ServiceFunc(g.Advice.RunSync), ServiceFunc(g.watchAcks), ServiceFunc(g.retain), ServiceFunc(g.Divergence.Run)),
+		}), ServiceFunc(g.Advice.RunSync), ServiceFunc(g.watchAcks), ServiceFunc(g.retain), ServiceFunc(g.Divergence.Run),
+			ServiceFunc(g.publishNATS), ServiceFunc(g.serveWebhooks)),
 	}, services...)
 	var wg sync.WaitGroup
 	errs := make([]error, len(all))

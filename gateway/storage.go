@@ -14,6 +14,7 @@ import (
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/divergence"
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
+	streampg "github.com/dockside-edi/dockside/events/stream/postgres"
 	"github.com/dockside-edi/dockside/inbox"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
@@ -28,6 +29,7 @@ import (
 	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
 	"github.com/dockside-edi/dockside/transports/sftp"
 	sftppg "github.com/dockside-edi/dockside/transports/sftp/postgres"
+	webhookpg "github.com/dockside-edi/dockside/transports/webhook/postgres"
 )
 
 // Migrations are the schema migrations of every store the gateway keeps
@@ -35,7 +37,7 @@ import (
 func Migrations() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
 		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations, ledgerpg.Migrations, sftppg.Migrations}
+		reservationspg.Migrations, ledgerpg.Migrations, sftppg.Migrations, streampg.Migrations, webhookpg.Migrations}
 }
 
 // stores are what the gateway keeps durably, behind the owning packages'

@@ -17,6 +17,12 @@ import (
 // a webhook subscriber may be named nats too.
 const webhookCursorPrefix = "webhook/"
 
+// webhookRedeliveryPrefix names, in the same store, the redeliveries
+// asked on a node of a cluster that does not relay, until the leader
+// applies them: "webhook-redeliver/mirror" is the cursor subscriber
+// mirror is to restart from.
+const webhookRedeliveryPrefix = "webhook-redeliver/"
+
 // prefixedCursors is a view of a CursorStore holding only the cursors
 // whose names start with prefix, named without it. Close closes nothing:
 // the store is the gateway's.

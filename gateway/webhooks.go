@@ -13,15 +13,24 @@ import (
 	"github.com/dockside-edi/dockside/internal/stdwebhooks"
 	"github.com/dockside-edi/dockside/partners"
 	"github.com/dockside-edi/dockside/transports/webhook"
+	webhookpg "github.com/dockside-edi/dockside/transports/webhook/postgres"
 )
 
 // webhookEndpointsFile lists the webhook endpoints disabled after a 410
 // (or a long failure), in the data folder.
 const webhookEndpointsFile = "webhook-endpoints.json"
 
-// openWebhookEndpoints reads the list of disabled webhook endpoints.
-func openWebhookEndpoints(data string) (*webhook.Endpoints, error) {
-	return webhook.OpenEndpoints(filepath.Join(data, webhookEndpointsFile))
+// openWebhookEndpoints reads the list of disabled webhook endpoints: the
+// data folder's file, or on PostgreSQL the list the nodes share.
+func (g *Gateway) openWebhookEndpoints(ctx context.Context) (*webhook.Endpoints, error) {
+	if g.pool == nil {
+		return webhook.OpenEndpoints(filepath.Join(g.Config.Data, webhookEndpointsFile))
+	}
+	st, err := webhookpg.Open(ctx, g.pool)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.OpenSharedEndpoints(ctx, st)
 }
 
 // webhookSender is the outbox sender of partners' outbound webhooks.
@@ -198,11 +207,12 @@ func (g *Gateway) openSubscribers() (*webhooks.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := g.sharedStreamRefused(len(subs) + len(own)); err != nil {
-		return nil, err
+	o := webhooks.Options{Ledger: g.changeSource(), Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
+		Channels: g.channelLocations, Log: g.log, Now: g.now}
+	if g.pool != nil { // a redelivery asked on a node that does not relay waits here for the leader
+		o.Redeliveries = prefixedCursors{store: g.Cursors, prefix: webhookRedeliveryPrefix}
 	}
-	return webhooks.New(webhooks.Options{Ledger: g.Ledger, Cursors: g.webhookCursors(), Endpoints: g.Webhooks,
-		Channels: g.channelLocations, Log: g.log, Now: g.now}, append(slices.Clone(subs), own...))
+	return webhooks.New(o, append(slices.Clone(subs), own...))
 }
 
 // partnerSubscribers returns the partners' own change stream
@@ -238,9 +248,6 @@ func (g *Gateway) updateSubscribers(d *partners.Directory) error {
 	if err != nil {
 		return err
 	}
-	if err := g.sharedStreamRefused(len(own)); err != nil {
-		return err
-	}
 	return g.subscribers.Update(append(slices.Clone(g.configSubscribers), own...))
 }
 
@@ -253,29 +260,13 @@ func (g *Gateway) channelLocations(channel string) ([]string, bool) {
 	return p.Advice.Policy.Locations, true
 }
 
-// serveWebhooks runs the webhook subscribers' relays.
+// serveWebhooks runs the webhook subscribers' relays until ctx ends. It
+// runs on the leader only (Serve): in a cluster one node relays, from
+// the cursors the nodes share.
 func (g *Gateway) serveWebhooks(ctx context.Context) error {
 	if g.subscribers == nil {
+		<-ctx.Done()
 		return nil
 	}
 	return g.subscribers.Run(ctx)
-}
-
-// sharedStreamRefused refuses the change stream's subscribers (webhooks,
-// the NATS publisher) on a PostgreSQL storage several nodes share: their
-// cursors are kept in this node's data folder (change-cursors.db), so a
-// second node would deliver the stream again and a node taking over
-// would start from its own cursor. subscribers is how many webhook
-// subscribers the configuration and profiles declare.
-func (g *Gateway) sharedStreamRefused(subscribers int) error {
-	if g.pool == nil {
-		return nil
-	}
-	switch {
-	case g.Config.Events.Publish.NATS.URL != "":
-		return fmt.Errorf("events.publish.nats: %w", ErrSharedStream)
-	case subscribers > 0:
-		return fmt.Errorf("webhooks.subscribers or a profile's events.webhook: %w", ErrSharedStream)
-	}
-	return nil
 }

@@ -170,6 +170,8 @@ var (
 		"A change stream subscriber's failures in a row (0: its last delivery succeeded), by subscriber and kind.", []string{"subscriber", "kind"}, nil)
 	descStreamDisabled = prometheus.NewDesc("dockside_stream_disabled",
 		"Whether a change stream subscriber is disabled (1) or not (0), by subscriber and kind.", []string{"subscriber", "kind"}, nil)
+	descStreamRelaying = prometheus.NewDesc("dockside_stream_relaying",
+		"Whether this node relays a change stream subscriber (1) or not (0; in a cluster only the leader relays, the other nodes report its saved cursor), by subscriber and kind.", []string{"subscriber", "kind"}, nil)
 	descUp = prometheus.NewDesc("dockside_store_up",
 		"Whether a store answered the scrape (1) or not (0).", []string{"store"}, nil)
 )
@@ -177,7 +179,7 @@ var (
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descWaiting, descInbox, descBacklog, descOverdue, descPostings, descDivergent, descDivergenceAge,
-		descStreamLag, descStreamCursor, descStreamDelivered, descStreamFailures, descStreamFailing, descStreamDisabled, descUp} {
+		descStreamLag, descStreamCursor, descStreamDelivered, descStreamFailures, descStreamFailing, descStreamDisabled, descStreamRelaying, descUp} {
 		ch <- d
 	}
 }
@@ -256,9 +258,12 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		subs, err := d.Streams(ctx)
 		for _, st := range subs {
 			l := []string{st.Subscriber, orUnknown(st.Kind)}
-			disabled := 0.0
+			disabled, relaying := 0.0, 0.0
 			if st.Disabled {
 				disabled = 1
+			}
+			if st.Running {
+				relaying = 1
 			}
 			ch <- prometheus.MustNewConstMetric(descStreamLag, prometheus.GaugeValue, float64(st.Lag), l...)
 			ch <- prometheus.MustNewConstMetric(descStreamCursor, prometheus.GaugeValue, float64(st.Cursor), l...)
@@ -266,6 +271,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descStreamFailures, prometheus.CounterValue, float64(st.Failed), l...)
 			ch <- prometheus.MustNewConstMetric(descStreamFailing, prometheus.GaugeValue, float64(st.Failures), l...)
 			ch <- prometheus.MustNewConstMetric(descStreamDisabled, prometheus.GaugeValue, disabled, l...)
+			ch <- prometheus.MustNewConstMetric(descStreamRelaying, prometheus.GaugeValue, relaying, l...)
 		}
 		up("streams", err)
 	}

@@ -156,6 +156,8 @@ func errorStatus(err error) (int, string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, inbox.ErrState), errors.Is(err, outbox.ErrState):
 		return http.StatusConflict, "wrong_state"
+	case errors.Is(err, webhooks.ErrNotRelaying):
+		return http.StatusConflict, "not_relaying"
 	case errors.Is(err, broadcast.ErrNoAdvice):
 		return http.StatusConflict, "not_a_channel"
 	case errors.Is(err, broadcast.ErrRunning):

@@ -15,8 +15,12 @@ type StreamStatus struct {
 	Subscriber string `json:"subscriber"`
 	// Kind is "nats" or "webhook".
 	Kind string `json:"kind"`
-	// Running is true while its relay runs.
+	// Running is true while its relay runs on this node (in a cluster:
+	// on the leader only; the other nodes report the saved cursor).
 	Running bool `json:"running"`
+	// Elsewhere is true on a node of a cluster that does not relay: the
+	// leader does; Cursor and Lag are the saved ones.
+	Elsewhere bool `json:"relayed_elsewhere,omitempty"`
 	// Disabled is set while it is disabled (a webhook subscriber after a
 	// 410 or a long failure).
 	Disabled bool `json:"disabled"`

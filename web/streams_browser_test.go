@@ -119,6 +119,7 @@ func TestBrowserStreamsOverview(t *testing.T) {
 		`dockside_stream_delivered_total{kind="webhook",subscriber="erp"} 4`,
 		`dockside_stream_cursor{kind="nats",subscriber="nats"} 0`,
 		`dockside_stream_disabled{kind="webhook",subscriber="erp"} 0`,
+		`dockside_stream_relaying{kind="nats",subscriber="nats"} 1`,
 		`dockside_store_up{store="streams"} 1`,
 	} {
 		if !strings.Contains(metrics, want+"\n") {

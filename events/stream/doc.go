@@ -19,8 +19,10 @@
 // only its own subscriber; relays wake on the ledger's commits
 // ([Source.Committed]) rather than polling.
 //
-// The bbolt [CursorStore] is [OpenBoltCursors]; package streamtest holds
-// the contract suite every implementation runs. [NATSSink] publishes to
+// The bbolt [CursorStore] is [OpenBoltCursors], the PostgreSQL one (for
+// several gateway nodes, writes fenced by the leader's term) is package
+// events/stream/postgres; package streamtest holds the contract suite
+// every implementation runs. [NATSSink] publishes to
 // NATS JetStream, one subject per kind, location and SKU ([Subject]).
 //
 // The package imports ledger and nothing else of Dockside's.

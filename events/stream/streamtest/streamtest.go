@@ -1,6 +1,6 @@
 // Package streamtest is the contract test suite of stream.CursorStore:
-// every implementation (bbolt in package stream, PostgreSQL later) runs
-// the same Run.
+// every implementation (bbolt in package stream, PostgreSQL in
+// events/stream/postgres) runs the same Run.
 package streamtest
 
 import (

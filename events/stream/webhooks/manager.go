@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/events/stream"
@@ -55,6 +56,12 @@ type Options struct {
 	// Relay tunes the relays (Backoff, Poll, MaxBatch, Source); its
 	// Filter, FromStart and Log are set per subscriber.
 	Relay stream.Options
+	// Redeliveries, when set, is where a node of a cluster that does not
+	// relay leaves an operator's redelivery (the cursor it asks for, by
+	// subscriber name) for the node that does, which looks every Poll,
+	// applies it and deletes it; nil: such a node refuses with
+	// ErrNotRelaying. It must not be the Cursors store's names.
+	Redeliveries stream.CursorStore
 	// Log receives alerts; nil: slog.Default().
 	Log *slog.Logger
 	// Now is the clock of DisableAfter (default time.Now).
@@ -66,6 +73,8 @@ type Options struct {
 // the partner profiles).
 type Manager struct {
 	o Options
+
+	relaying atomic.Bool // Run is running: this node relays
 
 	mu      sync.Mutex
 	subs    map[string]*sub
@@ -82,6 +91,7 @@ type sub struct {
 	mu     sync.Mutex
 	relay  *stream.Relay
 	rewind *uint64 // a redelivery's cursor, set before the next start
+	asked  bool    // the rewind came from Redeliveries: delete it once applied
 	err    string  // why the relay stopped, other than being disabled
 }
 
@@ -176,6 +186,12 @@ func (m *Manager) Run(ctx context.Context) error {
 		cancel context.CancelFunc
 		done   chan struct{}
 	}
+	m.relaying.Store(true)
+	defer m.relaying.Store(false)
+	taking := make(chan struct{})
+	tctx, stopTaking := context.WithCancel(ctx)
+	go func() { defer close(taking); m.takeRedeliveries(tctx) }()
+	defer func() { stopTaking(); <-taking }()
 	active := map[*sub]running{}
 	stop := func(s *sub) {
 		r := active[s]
@@ -222,12 +238,18 @@ func (m *Manager) run(ctx context.Context, s *sub) {
 			m.o.Log.Error("webhook subscriber: moving the cursor for a redelivery", "subscriber", name, "err", err)
 		}
 		if _, off := m.o.Endpoints.Disabled(Endpoint(name), s.cfg.Target.URL); off {
+			// An operator's Enable here kicks; one on another node of a
+			// cluster (a shared list) is seen at the next look.
+			t := time.NewTimer(m.recheck())
 			select {
 			case <-s.kick:
-				continue
+			case <-t.C:
 			case <-ctx.Done():
+				t.Stop()
 				return
 			}
+			t.Stop()
+			continue
 		}
 		ro := m.o.Relay
 		filter, warnings := s.cfg.Filter.compile(m.o.Channels)
@@ -275,6 +297,15 @@ func (m *Manager) run(ctx context.Context, s *sub) {
 	}
 }
 
+// recheck is how often a disabled subscriber's relay looks whether it
+// was enabled elsewhere: the relays' Poll (stream.DefaultPoll).
+func (m *Manager) recheck() time.Duration {
+	if m.o.Relay.Poll > 0 {
+		return m.o.Relay.Poll
+	}
+	return stream.DefaultPoll
+}
+
 func (s *sub) setErr(e string) {
 	s.mu.Lock()
 	s.err = e
@@ -284,13 +315,59 @@ func (s *sub) setErr(e string) {
 // applyRewind sets the cursor a redelivery asked for, while no relay runs.
 func (m *Manager) applyRewind(ctx context.Context, s *sub) error {
 	s.mu.Lock()
-	r := s.rewind
-	s.rewind = nil
+	r, asked := s.rewind, s.asked
+	s.rewind, s.asked = nil, false
 	s.mu.Unlock()
 	if r == nil {
 		return nil
 	}
-	return m.o.Cursors.SetCursor(ctx, s.cfg.Name, *r)
+	if err := m.o.Cursors.SetCursor(ctx, s.cfg.Name, *r); err != nil {
+		return err
+	}
+	if asked {
+		// A request made again meanwhile (another value) stays for the next look.
+		if v, err := m.o.Redeliveries.Cursor(ctx, s.cfg.Name); err == nil && v == *r {
+			return m.o.Redeliveries.DeleteCursor(ctx, s.cfg.Name)
+		}
+	}
+	return nil
+}
+
+// takeRedeliveries hands the redeliveries other nodes asked for to the
+// subscribers' relays, every Poll until ctx ends.
+func (m *Manager) takeRedeliveries(ctx context.Context) {
+	if m.o.Redeliveries == nil {
+		return
+	}
+	t := time.NewTicker(m.recheck())
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+		asked, err := m.o.Redeliveries.Cursors(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				m.o.Log.Warn("webhook subscribers: reading redeliveries", "err", err)
+			}
+			continue
+		}
+		for name, back := range asked {
+			s, ok := m.get(name)
+			if !ok {
+				continue // a subscriber no longer configured: left for when it comes back
+			}
+			s.mu.Lock()
+			if s.rewind == nil || !s.asked || *s.rewind != back {
+				s.rewind, s.asked = &back, true
+				m.o.Log.Info("webhook subscriber: redelivery asked on another node", "subscriber", name, "from_change", back+1)
+				s.poke()
+			}
+			s.mu.Unlock()
+		}
+	}
 }
 
 func (s *sub) poke() {
@@ -300,12 +377,21 @@ func (s *sub) poke() {
 	}
 }
 
+// Running reports whether Run runs: whether this node relays.
+func (m *Manager) Running() bool { return m.relaying.Load() }
+
 // Enable enables a disabled subscriber: its relay delivers from its
-// cursor. It reports whether it was disabled.
+// cursor. It reports whether it was disabled. On a node of a cluster
+// that does not relay, it works when the list of disabled endpoints is
+// shared (the relaying node sees it within its Poll), and is refused
+// with ErrNotRelaying otherwise.
 func (m *Manager) Enable(name string) (bool, error) {
 	s, ok := m.get(name)
 	if !ok {
 		return false, fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	if !m.relaying.Load() && !m.o.Endpoints.Shared() {
+		return false, fmt.Errorf("enabling %s: %w", name, ErrNotRelaying)
 	}
 	was, err := m.o.Endpoints.Enable(Endpoint(name))
 	if err != nil {
@@ -336,11 +422,19 @@ func ParsePosition(from string) (uint64, error) {
 // Redeliver sends a subscriber every event from the posting with change
 // sequence seq on again (its cursor moves back to seq-1), enabling it if
 // it was disabled. A seq past the subscriber's cursor+1 would skip
-// events and is refused. It returns before the events go out.
+// events and is refused. It returns before the events go out. On a node
+// whose Run does not run (a node of a cluster other than the leader) the
+// redelivery is left in Options.Redeliveries for the relaying node (it
+// starts within that node's Poll), or refused with ErrNotRelaying when
+// there is none.
 func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error {
 	s, ok := m.get(name)
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknown, name)
+	}
+	relaying := m.relaying.Load()
+	if !relaying && (m.o.Redeliveries == nil || !m.o.Endpoints.Shared()) {
+		return fmt.Errorf("redelivering to %s: %w", name, ErrNotRelaying)
 	}
 	if seq == 0 {
 		return fmt.Errorf("%w: 0", ErrPosition)
@@ -352,16 +446,22 @@ func (m *Manager) Redeliver(ctx context.Context, name string, seq uint64) error 
 	if err != nil {
 		return err
 	}
-	if st := s.status(); st.Confirmed > cur {
+	if st := s.status(); st.Running && st.Confirmed > cur {
 		cur = st.Confirmed
 	}
 	if seq > cur+1 {
 		return fmt.Errorf("%w: change %d is past what %s has confirmed (%d): redelivery never skips events", ErrPosition, seq, name, cur)
 	}
 	back := seq - 1
-	s.mu.Lock()
-	s.rewind = &back
-	s.mu.Unlock()
+	if !relaying {
+		if err := m.o.Redeliveries.SetCursor(ctx, name, back); err != nil {
+			return fmt.Errorf("redelivering to %s: %w", name, err)
+		}
+	} else {
+		s.mu.Lock()
+		s.rewind, s.asked = &back, false
+		s.mu.Unlock()
+	}
 	if _, err := m.o.Endpoints.Enable(Endpoint(name)); err != nil {
 		return err
 	}
@@ -391,6 +491,9 @@ type Status struct {
 	Disabled *webhook.EndpointState `json:"disabled,omitempty"`
 	// Running is true while its relay runs.
 	Running bool `json:"running"`
+	// Elsewhere is true on a node of a cluster that does not relay (the
+	// leader does): Cursor and Behind are the saved ones.
+	Elsewhere bool `json:"relayed_elsewhere,omitempty"`
 	// Cursor is the change sequence its cursor is at; Confirmed the one
 	// up to which it confirmed every event; Last the ledger's latest.
 	Cursor    uint64 `json:"cursor"`
@@ -421,14 +524,21 @@ func (m *Manager) Statuses(ctx context.Context) ([]Status, error) {
 		return nil, err
 	}
 	list, _ := m.current()
+	elsewhere := !m.relaying.Load() && m.o.Endpoints.Shared()
 	out := make([]Status, 0, len(list))
 	for _, s := range list {
 		rs := s.status()
+		if !rs.Running {
+			// Not relayed here (stopped, or relayed by another node of a
+			// cluster): the saved cursor is the truth, not what this
+			// node's relay confirmed when it last ran.
+			rs.Confirmed = 0
+		}
 		filter := s.cfg.Filter.String()
 		if s.cfg.Scope != nil {
 			filter = strings.TrimSuffix("partner "+s.cfg.Scope.Partner+"'s locations; "+filter, "; ")
 		}
-		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: filter, Running: rs.Running,
+		st := Status{Name: s.cfg.Name, URL: webhook.Redact(s.cfg.Target.URL), Filter: filter, Running: rs.Running, Elsewhere: elsewhere,
 			Cursor: cursors[s.cfg.Name], Confirmed: max(rs.Confirmed, cursors[s.cfg.Name]), Last: last, Delivered: rs.Delivered,
 			Failures: rs.Failures, Failed: rs.Failed, LastError: rs.LastError, LastErrorAt: rs.LastErrorAt, NextAttempt: rs.NextAttempt}
 		if st.Last > st.Confirmed {

@@ -85,9 +85,19 @@ func (f *fixture) post(n int) {
 // start runs a manager of the subscribers until the test ends.
 func (f *fixture) start(subs ...Subscriber) *Manager {
 	f.t.Helper()
-	m, err := New(Options{Ledger: f.ledger, Cursors: f.cursors, Endpoints: f.eps,
+	return f.startWith(nil, subs...)
+}
+
+// startWith is start with options changed by set (nil: none).
+func (f *fixture) startWith(set func(*Options), subs ...Subscriber) *Manager {
+	f.t.Helper()
+	o := Options{Ledger: f.ledger, Cursors: f.cursors, Endpoints: f.eps,
 		Log:   slog.New(slog.NewTextHandler(f.logs, nil)),
-		Relay: stream.Options{Backoff: func(int) time.Duration { return 20 * time.Millisecond }, Poll: 100 * time.Millisecond}}, subs)
+		Relay: stream.Options{Backoff: func(int) time.Duration { return 20 * time.Millisecond }, Poll: 100 * time.Millisecond}}
+	if set != nil {
+		set(&o)
+	}
+	m, err := New(o, subs)
 	if err != nil {
 		f.t.Fatal(err)
 	}
