@@ -34,13 +34,14 @@ const storageCheckTimeout = 2 * time.Second
 // cluster.Single. An Options.Lease replaces the lease.
 func (g *Gateway) openCluster(ctx context.Context, opts *Options) error {
 	g.Lease = cluster.Single{}
+	g.node = cluster.Node()
 	if pgstore.IsURL(g.Config.Storage) {
 		pool, err := pgstore.Open(ctx, g.Config.Storage)
 		if err != nil {
 			return fmt.Errorf("storage: %w", err)
 		}
 		g.pool = pool
-		if g.Lease, err = clusterpg.New(ctx, pool, leaderLease, cluster.Node(), LeaderLeaseTTL); err != nil {
+		if g.Lease, err = clusterpg.New(ctx, pool, leaderLease, g.node, LeaderLeaseTTL); err != nil {
 			return fmt.Errorf("storage: %w", err)
 		}
 	}

@@ -17,4 +17,8 @@ var (
 	// ErrStorageUnavailable means the shared storage (PostgreSQL) does not
 	// answer: the node takes no new files and is not ready.
 	ErrStorageUnavailable = errors.New("storage unavailable")
+	// ErrDataFolderInUse means another serve runs as a node from the same
+	// data folder (on PostgreSQL storage, where the stores' files do not
+	// lock it): each node needs a data folder of its own.
+	ErrDataFolderInUse = errors.New("another serve uses this data folder")
 )

@@ -68,6 +68,7 @@ type Gateway struct {
 	Lease cluster.Lease
 
 	pool    *pgxpool.Pool // the shared storage, on postgres; else nil
+	node    string        // this process's name in the cluster: its claims and leader terms
 	natsOut natsOut       // the NATS publisher's relay, for its status
 	// ledgerWake wakes the change stream's relays on PostgreSQL: this
 	// node's commits and the other nodes' notifications (changewake.go).

@@ -34,8 +34,15 @@ var _ Service = ServiceFunc(nil)
 // once in a cluster (schedules, near-real-time advice, following the
 // advice's fate, the acknowledgement clock, retention, divergence
 // alerts) runs under the leader lease (leaderOnly): always on bbolt (one
-// node), on one node at a time on PostgreSQL.
+// node), on one node at a time on PostgreSQL. On PostgreSQL it first
+// locks the data folder and takes up at once what the previous run from
+// it left claimed (resumeNode).
 func (g *Gateway) Serve(ctx context.Context, senders map[string]outbox.Sender, services ...Service) error {
+	unlock, err := g.resumeNode(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	d := &outbox.Dispatcher{Store: g.Outbox, Senders: senders, Log: g.log}

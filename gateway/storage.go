@@ -10,7 +10,6 @@ import (
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
 	"github.com/dockside-edi/dockside/broadcast"
 	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
-	"github.com/dockside-edi/dockside/cluster"
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/divergence"
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
@@ -139,12 +138,12 @@ func (g *Gateway) openPostgresStores(ctx context.Context, s *stores) error {
 		return fmt.Errorf("storage: orders: %w", err)
 	}
 	s.orders = o
-	in, err := inboxpg.Open(ctx, pool, &inboxpg.Options{MaxSize: cfg.MaxFileSize, Now: g.now, Lease: cfg.ClaimLease})
+	in, err := inboxpg.Open(ctx, pool, &inboxpg.Options{MaxSize: cfg.MaxFileSize, Now: g.now, Lease: cfg.ClaimLease, Node: g.node})
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
 	s.inbox = in
-	out, err := outboxpg.Open(ctx, pool, &outboxpg.Options{Options: *g.outboxOptions(), Node: cluster.Node(), Log: g.log, Lease: cfg.ClaimLease})
+	out, err := outboxpg.Open(ctx, pool, &outboxpg.Options{Options: *g.outboxOptions(), Node: g.node, Log: g.log, Lease: cfg.ClaimLease})
 	if err != nil {
 		return fmt.Errorf("storage: %w", err)
 	}
