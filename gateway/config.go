@@ -32,7 +32,9 @@ type Config struct {
 	// PostgreSQL 15 or later database that several nodes share; `dockside
 	// migrate` creates and upgrades its schema. Every store is then kept
 	// there, and several serve nodes on one database act as one gateway
-	// (docs/deploy.md); the data folder keeps the node's keys.
+	// (docs/deploy.md); the data folder keeps the node's keys. A node
+	// opens up to 2 × workers + 8 connections, unless the URL sets
+	// pool_max_conns.
 	Storage string `yaml:"storage"`
 	// Partners is the folder of partner profiles, relative to the
 	// configuration file. Empty: the demo partners, written on first start
