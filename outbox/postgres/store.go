@@ -347,6 +347,17 @@ SELECT id FROM m`
 // references, and COMMIT). When build fails, nothing is reserved nor
 // queued and its error is returned as it is. Messages already stored
 // under their key keep their id, as in Enqueue.
+//
+// The commit does not wait for its WAL flush (synchronous_commit off),
+// so that the partner's counter row, which every node's
+// acknowledgements to that partner queue behind, is held for two round
+// trips rather than also a flush. Nothing of it leaves before a
+// synchronous commit has flushed it (the WAL is flushed in order): a
+// message is sent only after Due claimed it, and the gateway finishes
+// the inbox message that queued it (a synchronous commit) before it
+// counts as processed. A crash of the database before then loses the
+// numbers and the messages together, and processing the inbox message
+// again queues them again.
 func (s *Store) EnqueueNumbered(partner, kind string, n int, build func(first int64) ([]*outbox.Message, []byte, error)) (first int64, ids []uint64, err error) {
 	if n < 1 || n > maxControl {
 		return 0, nil, fmt.Errorf("outbox: reserving %d control numbers", n)
@@ -357,7 +368,7 @@ func (s *Store) EnqueueNumbered(partner, kind string, n int, build func(first in
 	var buildErr error
 	stored := false
 	err = func() error {
-		p, err := pgstore.BeginPipe(ctx, s.pool, false)
+		p, err := pgstore.BeginPipe(ctx, s.pool, true)
 		if err != nil {
 			return err
 		}
