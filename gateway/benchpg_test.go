@@ -13,10 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/internal/cputime"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -139,9 +141,9 @@ func benchCluster(b *testing.B, n int) {
 		})
 	}
 	stopped := false
-	stop := func() (trips int64) {
+	stop := func() (trips int64, posting time.Duration) {
 		if stopped {
-			return 0
+			return 0, 0
 		}
 		stopped = true
 		for _, in := range stdins {
@@ -159,8 +161,11 @@ func benchCluster(b *testing.B, n int) {
 			if _, err := fmt.Sscanf(line, "trips %d", &t); err == nil {
 				trips += t
 			}
+			if _, err := fmt.Sscanf(line, "posting %d", &t); err == nil {
+				posting += time.Duration(t)
+			}
 		}
-		return trips
+		return trips, posting
 	}
 	defer stop()
 	next := func() string {
@@ -206,7 +211,7 @@ func benchCluster(b *testing.B, n int) {
 		dbCPU += treeCPU(postmaster) - p0
 	}
 	elapsed := b.Elapsed().Seconds()
-	trips := stop() // the nodes' sessions end: their statistics reach the views
+	trips, posting := stop() // the nodes' sessions end: their statistics reach the views
 	time.Sleep(600 * time.Millisecond)
 	x1, w1 := stats()
 	files := float64(b.N * clusterFiles)
@@ -215,6 +220,11 @@ func benchCluster(b *testing.B, n int) {
 	b.ReportMetric(dbCPU.Seconds()*1000/files, "pg-cpu-ms/file")
 	b.ReportMetric((nodeCPU+dbCPU).Seconds()/elapsed, "cores-busy")
 	b.ReportMetric(float64(trips)/files, "round-trips/file")
+	// The workers' wall time per file, and the part of it in ledger
+	// postings (Ledger.Post, summed over the workers).
+	workers := float64(n * DefaultConfig().Workers)
+	b.ReportMetric(workers*elapsed*1000/files, "worker-ms/file")
+	b.ReportMetric(posting.Seconds()*1000/files, "posting-ms/file")
 	b.ReportMetric(float64(x1-x0)/files, "xacts/file")
 	b.ReportMetric(float64(w1-w0)/files, "wal-flushes/file")
 	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -248,6 +258,8 @@ func TestClusterBenchNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close()
+	posting := &timedPosts{Store: g.Ledger}
+	g.Ledger = posting // the pipeline posts through it
 	var out sync.Mutex
 	say := func(format string, args ...any) {
 		out.Lock()
@@ -291,6 +303,19 @@ func TestClusterBenchNode(t *testing.T) {
 	cancel()
 	workers.Wait()
 	say("trips %d", rt.trips.Load())
+	say("posting %d", posting.wall.Load())
+}
+
+// timedPosts is a ledger that adds up the wall time of its postings.
+type timedPosts struct {
+	ledger.Store
+	wall atomic.Int64 // nanoseconds
+}
+
+func (l *timedPosts) Post(ctx context.Context, doc ledger.Document) (ledger.PostResult, error) {
+	t0 := time.Now()
+	defer func() { l.wall.Add(int64(time.Since(t0))) }()
+	return l.Store.Post(ctx, doc)
 }
 
 // postmasterPID returns the process id of the PostgreSQL server of pool:
