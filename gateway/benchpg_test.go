@@ -18,9 +18,9 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
-	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/internal/cputime"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
+	"github.com/dockside-edi/dockside/ledger"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
