@@ -76,7 +76,10 @@ func (p *Pipe) Send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error)
 
 // Commit sends b (made by Batch) followed by COMMIT; read reads the
 // results of the statements the caller queued (nil: none to read).
-// The transaction commits only when they all succeeded.
+// The transaction commits when those statements all succeeded, whatever
+// read returns: the COMMIT has gone with them. So read only collects
+// results; what could refuse the commit is checked from an earlier
+// batch.
 func (p *Pipe) Commit(ctx context.Context, b *pgx.Batch, read func(pgx.BatchResults) error) error {
 	b.Queue("COMMIT")
 	br, err := p.Send(ctx, b)
