@@ -11,32 +11,52 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// claimNext claims the first free queue row of the partners after $1
-// (all partners when $1 is NULL), or else of the first partner: waiting,
-// or claimed with its lease run out. SKIP LOCKED: rows other nodes are
-// taking are passed over. The second scan runs only when the first
-// found nothing (a one-time filter), so no row is locked that is not
-// claimed. It returns the claimed message's record, locked.
+// claimNext claims the first free queue row of the partners after $1,
+// or else of the first partner: waiting, or claimed with its lease run
+// out. SKIP LOCKED: rows other nodes are taking are passed over. The
+// second scan runs only when the first found nothing (a one-time
+// filter), so no row is locked that is not claimed. It returns the
+// claimed message's record, locked. A plain range on partner (no "$1
+// IS NULL OR"), so that the index serves it on a generic plan too:
+// claimFirst is the claim of a node that has served no partner yet.
 const claimNext = `WITH after AS (
 	SELECT id, claimed_by IS NOT NULL AS interrupted FROM inbox_queue
-	WHERE (claimed_by IS NULL OR lease_until < now()) AND ($1::text IS NULL OR partner > $1)
+	WHERE (claimed_by IS NULL OR lease_until < now()) AND partner > $1
 	ORDER BY partner, id LIMIT 1 FOR UPDATE SKIP LOCKED),
 first AS (
 	SELECT id, claimed_by IS NOT NULL AS interrupted FROM inbox_queue
 	WHERE (claimed_by IS NULL OR lease_until < now()) AND NOT EXISTS (SELECT 1 FROM after)
 	ORDER BY partner, id LIMIT 1 FOR UPDATE SKIP LOCKED),
-next AS (SELECT * FROM after UNION ALL SELECT * FROM first),
-q AS (UPDATE inbox_queue q SET claimed_by = $2, lease_until = now() + $3
+next AS (SELECT * FROM after UNION ALL SELECT * FROM first),` + claimSet + "$2" + claimUntil + "$3" + claimReturn
+
+// claimFirst is claimNext from the first partner: node $1, lease $2.
+const claimFirst = `WITH next AS (
+	SELECT id, claimed_by IS NOT NULL AS interrupted FROM inbox_queue
+	WHERE (claimed_by IS NULL OR lease_until < now())
+	ORDER BY partner, id LIMIT 1 FOR UPDATE SKIP LOCKED),` + claimSet + "$1" + claimUntil + "$2" + claimReturn
+
+// claimSet, claimUntil and claimReturn, around the parameters of the
+// node and the lease, claim the queue row of next for the node until
+// now plus the lease and return the message's record, locked.
+const (
+	claimSet    = "\nq AS (UPDATE inbox_queue q SET claimed_by = "
+	claimUntil  = ", lease_until = now() + "
+	claimReturn = `
 	FROM next WHERE q.id = next.id
 	RETURNING q.id, q.partner, next.interrupted)
 SELECT q.id, q.partner, q.interrupted, m.record FROM q JOIN inbox_messages m ON m.id = q.id FOR UPDATE OF m`
+)
 
-// queueClaim queues claimNext on b.
+// queueClaim queues the claim of the next message in turn on b.
 func (s *Store) queueClaim(b *pgx.Batch) {
 	s.mu.Lock()
 	after := s.lastPartner
 	s.mu.Unlock()
-	b.Queue(claimNext, after, s.opts.Node, s.opts.Lease)
+	if after == nil {
+		b.Queue(claimFirst, s.opts.Node, s.opts.Lease)
+		return
+	}
+	b.Queue(claimNext, *after, s.opts.Node, s.opts.Lease)
 }
 
 // readClaim reads claimNext's result and applies the claim to the
