@@ -254,7 +254,12 @@ func (s *Store) Enqueue(m *outbox.Message, body []byte) (uint64, error) {
 	var existing uint64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		existing = 0
-		v, err := s.prepare(m, body, now)
+		m.ID, m.Size, m.Created, m.State, m.Attempts = 0, len(body), now, outbox.Queued, 0
+		if !m.AckDeadline.IsZero() || m.AckWithin > 0 {
+			m.AckState = outbox.AckPending // with AckWithin, the clock starts at delivery
+		}
+		s.schedule(m, now)
+		v, err := json.Marshal(m)
 		if err != nil {
 			return err
 		}
@@ -284,9 +289,14 @@ func (s *Store) Enqueue(m *outbox.Message, body []byte) (uint64, error) {
 			b.Queue(`INSERT INTO outbox_refs (partner, ref, value, id) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (partner, ref, value) DO UPDATE SET id = excluded.id`, m.Partner, kind, value, id)
 		}
-		kinds, values := refsOf(m)
-		for i := range kinds {
-			ref(kinds[i], values[i])
+		if m.Interchange != "" {
+			ref("i", m.Interchange)
+		}
+		for _, g := range m.Groups {
+			ref("g", g)
+		}
+		if m.Name != "" {
+			ref("n", m.Name)
 		}
 		return tx.SendBatch(ctx, &b).Close()
 	})
