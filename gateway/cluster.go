@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/dockside-edi/dockside/broadcast"
@@ -13,6 +14,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/transports/sftp"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/robfig/cron/v3"
 )
 
@@ -36,7 +38,11 @@ func (g *Gateway) openCluster(ctx context.Context, opts *Options) error {
 	g.Lease = cluster.Single{}
 	g.node = cluster.Node()
 	if pgstore.IsURL(g.Config.Storage) {
-		pool, err := pgstore.Open(ctx, g.Config.Storage)
+		tune := []func(*pgxpool.Config){g.poolSize}
+		if opts != nil && opts.tunePool != nil {
+			tune = append(tune, opts.tunePool)
+		}
+		pool, err := pgstore.Open(ctx, g.Config.Storage, tune...)
 		if err != nil {
 			return fmt.Errorf("storage: %w", err)
 		}
@@ -49,6 +55,19 @@ func (g *Gateway) openCluster(ctx context.Context, opts *Options) error {
 		g.Lease = opts.Lease
 	}
 	return nil
+}
+
+// poolSize sizes the node's connection pool, unless the storage URL sets
+// pool_max_conns: two connections per worker (a message's ledger posting
+// and its other writes overlap) and 8 for the rest (transports
+// receiving, the outbox, the leader's services). pgx's default, the
+// number of CPUs but at least 4, left workers and receiving transports
+// queueing for a connection.
+func (g *Gateway) poolSize(c *pgxpool.Config) {
+	if u, err := url.Parse(g.Config.Storage); err == nil && u.Query().Has("pool_max_conns") {
+		return
+	}
+	c.MaxConns = int32(2*g.Config.Workers + 8)
 }
 
 // StorageReady returns nil when the shared storage answers within two

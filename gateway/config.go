@@ -32,7 +32,9 @@ type Config struct {
 	// PostgreSQL 15 or later database that several nodes share; `dockside
 	// migrate` creates and upgrades its schema. Every store is then kept
 	// there, and several serve nodes on one database act as one gateway
-	// (docs/deploy.md); the data folder keeps the node's keys.
+	// (docs/deploy.md); the data folder keeps the node's keys. A node
+	// opens up to 2 × workers + 8 connections, unless the URL sets
+	// pool_max_conns.
 	Storage string `yaml:"storage"`
 	// ClaimLease is, on postgres storage, how long a node's claim on an
 	// inbox message (being processed) or an outbox message (being sent)

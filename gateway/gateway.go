@@ -34,6 +34,9 @@ type Options struct {
 	// Lease replaces the leader lease (default: cluster.Single on bbolt,
 	// the PostgreSQL lease on postgres storage).
 	Lease cluster.Lease
+	// tunePool, when set, adjusts the PostgreSQL pool's configuration
+	// (a tracer: benchmarks count round trips).
+	tunePool func(*pgxpool.Config)
 }
 
 // Gateway holds the stores and the partner profiles, and processes what

@@ -68,14 +68,33 @@ func (s *Store) Report(figures []divergence.Reported) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO divergence_reported (partner, sku, location, quantity, at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
-		ON CONFLICT (partner, sku, location) DO UPDATE SET quantity = excluded.quantity, at = excluded.at`,
-		partners, skus, locs, qs, ats)
-	if err != nil {
+	if err := s.upsert(ctx, partners, skus, locs, qs, ats); err != nil {
 		return fmt.Errorf("divergence: reporting %d figures: %w", n, err)
 	}
 	return nil
+}
+
+// upsert writes the figures in one round trip. The rows are locked in
+// key order, so that two reports of the same positions never deadlock;
+// and the commit does not wait for its WAL flush (synchronous_commit
+// off), so that the rows every file of a partner's feed updates are not
+// held through one: the figures are the partner's latest, kept for the
+// report, and the gateway finishes the message that brought them with a
+// synchronous commit, which flushes them too (the WAL is flushed in
+// order). A crash of the database before then loses them with that
+// message's processing, which is done again.
+func (s *Store) upsert(ctx context.Context, partners, skus, locs []string, qs []int64, ats []time.Time) error {
+	p, err := pgstore.BeginPipe(ctx, s.pool, true)
+	if err != nil {
+		return err
+	}
+	defer p.Release()
+	b := p.Batch()
+	b.Queue(`INSERT INTO divergence_reported (partner, sku, location, quantity, at)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) ORDER BY 1, 2, 3
+		ON CONFLICT (partner, sku, location) DO UPDATE SET quantity = excluded.quantity, at = excluded.at`,
+		partners, skus, locs, qs, ats)
+	return p.Commit(ctx, b, nil)
 }
 
 // Reported implements divergence.Store.

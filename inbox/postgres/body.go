@@ -79,8 +79,15 @@ func (s *Store) dropBlob(blob int64) {
 // statement: the blob and its one chunk, or the blob already written
 // marked recorded. Its arguments: partner, received, updated.
 func (p *pendingBody) insertMessage() (string, []any) {
-	const insert = ` INSERT INTO inbox_messages (partner, state, received_at, updated_at, record, blob)
-		SELECT $1, 'received', $2, $3, '{}', id FROM b RETURNING id`
+	q, args := p.messageCTEs()
+	return q + ` SELECT id FROM m`, args
+}
+
+// messageCTEs is insertMessage as the common table expressions of a
+// larger statement: m returns the new message's id. Arguments $1 to $4.
+func (p *pendingBody) messageCTEs() (string, []any) {
+	const insert = `, m AS (INSERT INTO inbox_messages (partner, state, received_at, updated_at, record, blob)
+		SELECT $1, 'received', $2, $3, '{}', id FROM b RETURNING id)`
 	if p.blob != 0 {
 		return `WITH b AS (UPDATE inbox_blobs SET recorded = true WHERE id = $4 RETURNING id)` + insert, []any{p.blob}
 	}
@@ -88,22 +95,31 @@ func (p *pendingBody) insertMessage() (string, []any) {
 		c AS (INSERT INTO inbox_bodies (blob, n, data) SELECT id, 0, $4 FROM b WHERE octet_length($4::bytea) > 0)` + insert, []any{p.first}
 }
 
-// Body implements inbox.Storage: the bytes are read one chunk at a time.
+// Body implements inbox.Storage: the bytes are read one chunk at a time,
+// the first with the record (one round trip for most files).
 func (s *Store) Body(id uint64) (io.ReadCloser, error) {
 	ctx, cancel := opContext()
 	defer cancel()
-	m, err := scanMessage(s.pool.QueryRow(ctx, `SELECT record FROM inbox_messages WHERE id = $1`, int64(id)), id)
-	if err != nil {
-		return nil, err
-	}
+	var purged bool
 	var blob *int64
-	if err := s.pool.QueryRow(ctx, `SELECT blob FROM inbox_messages WHERE id = $1`, int64(id)).Scan(&blob); err != nil {
+	var size int64
+	var first []byte
+	err := s.pool.QueryRow(ctx, `SELECT m.purged, m.blob, coalesce((m.record->>'size')::bigint, 0), b.data
+		FROM inbox_messages m LEFT JOIN inbox_bodies b ON b.blob = m.blob AND b.n = 0 WHERE m.id = $1`, int64(id)).Scan(&purged, &blob, &size, &first)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("message %d: %w", id, inbox.ErrNotFound)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("inbox: message %d: %w", id, err)
 	}
-	if m.Purged || blob == nil {
+	if purged || blob == nil {
 		return nil, fmt.Errorf("inbox: message %d: bytes removed by retention: %w", id, os.ErrNotExist)
 	}
-	return &bodyReader{s: s, id: int64(id), blob: *blob, size: m.Size}, nil
+	r := &bodyReader{s: s, id: int64(id), blob: *blob, size: size}
+	if first != nil {
+		r.buf, r.n = first, 1
+	}
+	return r, nil
 }
 
 // bodyReader reads the chunks of a message in order. A chunk missing

@@ -29,6 +29,15 @@
 // may rarely find none while one is about to be free (the benchmark
 // counts these: about 0.003 per claim with two workers).
 //
+// Round trips: each write is one transaction sent as two pipelined
+// batches (pgstore.Pipe): Receive (without an idempotency key), Claim,
+// MarkInterchange, Finish, and FinishAndClaim, which finishes one
+// message and claims the next in one commit (inbox.FinishClaimer).
+// Claims and interchange marks commit without waiting for the WAL flush:
+// a crash of the database may lose them, and they are then made again;
+// the next synchronous commit flushes them before anything that depends
+// on them leaves the gateway. Receive and Finish wait for the flush.
+//
 // Duplicates are found by unique keys (partner and content hash, partner
 // and interchange): two nodes receiving the same bytes at once record
 // one message and one duplicate, never two originals.

@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/inbox"
+	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Receive implements inbox.Storage: the bytes, then the record in one
-// transaction (with the bytes too when they fit one chunk). The same
+// transaction (with the bytes too when they fit one chunk): two round
+// trips for an arrival without an idempotency key (record). The same
 // bytes from the same partner as a message that did not fail are
 // recorded as a Duplicate.
 func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*inbox.Message, error) {
@@ -29,8 +32,18 @@ func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*
 	m := &inbox.Message{Partner: a.Partner, Transport: a.Transport, Meta: a.Meta, Name: a.Name,
 		ReceivedAt: at.UTC().Truncate(time.Microsecond), UpdatedAt: now, State: inbox.Received,
 		Size: p.size, SHA256: hex.EncodeToString(p.sum.Sum(nil)), Key: a.Key}
+	if a.Key == "" {
+		if err := s.record(ctx, m, p); err != nil {
+			s.dropBlob(p.blob)
+			return nil, fmt.Errorf("inbox: recording %s: %w", a.Name, err)
+		}
+		if m.State == inbox.Received {
+			s.wake()
+		}
+		return m, nil
+	}
 	var keyed *inbox.Message // the live message sent with the same key
-	// Four round trips: the message with its bytes, the content key,
+	// With a key, four round trips: the message with its bytes, the content key,
 	// then the queue row and the record in one batch; and the commit.
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q, bodyArgs := p.insertMessage()
@@ -89,6 +102,64 @@ func (s *Store) Receive(ctx context.Context, a inbox.Arrival, body io.Reader) (*
 	return m, nil
 }
 
+// record records message m of an arrival without an idempotency key, with
+// p's bytes, in one transaction and two round trips: the message, its
+// bytes and its content key in one statement; then the queue row, the
+// record and COMMIT. The same bytes as a live message's make m a
+// Duplicate of it.
+func (s *Store) record(ctx context.Context, m *inbox.Message, p *pendingBody) error {
+	pp, err := pgstore.BeginPipe(ctx, s.pool, false)
+	if err != nil {
+		return err
+	}
+	defer pp.Release()
+	q, bodyArgs := p.messageCTEs()
+	q += `, h AS (INSERT INTO inbox_hashes (partner, sha256, id) SELECT $1, $5, id FROM m ON CONFLICT DO NOTHING RETURNING id)
+		SELECT m.id, h.id IS NOT NULL FROM m LEFT JOIN h ON true`
+	b := pp.Batch()
+	b.Queue(q, append(append([]any{m.Partner, m.ReceivedAt, m.UpdatedAt}, bodyArgs...), m.SHA256)...)
+	br, err := pp.Send(ctx, b)
+	if err != nil {
+		return err
+	}
+	var id int64
+	var first bool
+	err = br.QueryRow().Scan(&id, &first)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	m.ID, m.State, m.DuplicateOf = uint64(id), inbox.Received, 0
+	if !first {
+		dup, err := firstWith(ctx, pp.Conn(), keyHash, m.Partner, m.SHA256, m.ID)
+		if err != nil {
+			return err
+		}
+		if dup != 0 {
+			m.State, m.DuplicateOf = inbox.Duplicate, dup
+		}
+	}
+	args, err := putArgs(m)
+	if err != nil {
+		return err
+	}
+	b = pp.Batch()
+	if m.State == inbox.Received {
+		b.Queue(`INSERT INTO inbox_queue (id, partner) VALUES ($1, $2)`, id, m.Partner)
+	}
+	b.Queue(putSQL, args...)
+	return pp.Commit(ctx, b, nil)
+}
+
+// querier is what firstWith asks of a transaction: a pgx.Tx, or a
+// connection in a pipelined one.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // A unique key that finds the first live message: content or interchange.
 type uniqueKey struct{ table, column string }
 
@@ -105,7 +176,7 @@ var errKeyed = errors.New("inbox: key already received")
 // partner, unless a live (not failed) other message already is: then it
 // returns that message's id. The unique key decides between concurrent
 // transactions: the second waits for the first and sees its row.
-func firstWith(ctx context.Context, tx pgx.Tx, key uniqueKey, partner, value string, id uint64) (uint64, error) {
+func firstWith(ctx context.Context, tx querier, key uniqueKey, partner, value string, id uint64) (uint64, error) {
 	tag, err := tx.Exec(ctx, `INSERT INTO `+key.table+` (partner, `+key.column+`, id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 		partner, value, int64(id))
 	if err != nil || tag.RowsAffected() == 1 {

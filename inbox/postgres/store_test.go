@@ -296,3 +296,106 @@ func TestCutUploadsLeaveNoBytes(t *testing.T) {
 		t.Errorf("%d blobs after the purge, want the recent one only", n)
 	}
 }
+
+// TestFinishAndClaimAcrossNodes: three nodes with four workers each
+// chain their claims (FinishAndClaim) through 150 messages of five
+// partners: each is claimed and finished exactly once, and a node's
+// chained claims take turns between partners.
+func TestFinishAndClaimAcrossNodes(t *testing.T) {
+	pool := migrated(t)
+	nodes := []*Store{node(t, pool, false, nil), node(t, pool, true, nil), node(t, pool, true, nil)}
+	const n = 150
+	for i := range n {
+		if _, err := nodes[i%3].Receive(context.Background(), inbox.Arrival{Partner: fmt.Sprintf("p%d", i%5), Name: "f"},
+			strings.NewReader(fmt.Sprintf("message %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimed := map[uint64]int{}
+	var wg sync.WaitGroup
+	for _, s := range nodes {
+		for range 4 {
+			wg.Go(func() {
+				m, err := s.Claim()
+				for err == nil && m != nil {
+					mu.Lock()
+					claimed[m.ID]++
+					mu.Unlock()
+					m, err = s.FinishAndClaim(m.ID, inbox.Outcome{State: inbox.Done})
+				}
+				if err != nil && !errors.Is(err, inbox.ErrEmptyQueue) {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if len(claimed) != n {
+		t.Errorf("%d messages claimed, want %d", len(claimed), n)
+	}
+	for id, c := range claimed {
+		if c != 1 {
+			t.Errorf("message %d claimed %d times", id, c)
+		}
+	}
+	if c, err := nodes[0].Counts(); err != nil || c["p0"][inbox.Done] != n/5 || c["p4"][inbox.Done] != n/5 {
+		t.Errorf("counts %v %v", c, err)
+	}
+	if w, err := nodes[0].Waiting(); err != nil || w != 0 {
+		t.Errorf("%d waiting (%v), want none", w, err)
+	}
+}
+
+// TestFinishAndClaim: the chained claim goes to the next partner in
+// turn and records the claim; a finish refused (a claim this node does
+// not hold) claims nothing; an empty queue gives nil.
+func TestFinishAndClaim(t *testing.T) {
+	pool := migrated(t)
+	a, b := node(t, pool, false, nil), node(t, pool, true, nil)
+	ctx := context.Background()
+	for i, p := range []string{"acme", "acme", "bolt"} {
+		if _, err := a.Receive(ctx, inbox.Arrival{Partner: p, Name: "f"}, strings.NewReader(fmt.Sprintf("file %d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, err := a.Claim()
+	if err != nil || first.Partner != "acme" {
+		t.Fatalf("first claim %+v, %v", first, err)
+	}
+	// Another node finishing a claim it does not hold: refused, and the
+	// message it would have claimed stays free.
+	if next, err := b.FinishAndClaim(first.ID, inbox.Outcome{State: inbox.Done}); !errors.Is(err, inbox.ErrState) || next != nil {
+		t.Fatalf("FinishAndClaim of another node's claim: %v, %v", next, err)
+	}
+	if w, _ := a.Waiting(); w != 2 {
+		t.Errorf("%d waiting after a refused finish, want 2", w)
+	}
+	next, err := a.FinishAndClaim(first.ID, inbox.Outcome{State: inbox.Done})
+	if err != nil || next == nil || next.Partner != "bolt" || next.State != inbox.Processing || next.Attempts != 1 {
+		t.Fatalf("chained claim %+v, %v; want bolt's message, processing", next, err)
+	}
+	if got, _ := a.Get(next.ID); got.State != inbox.Processing {
+		t.Errorf("chained claim recorded as %s", got.State)
+	}
+	if got, _ := a.Get(first.ID); got.State != inbox.Done {
+		t.Errorf("finished message recorded as %s", got.State)
+	}
+	last, err := a.FinishAndClaim(next.ID, inbox.Outcome{State: inbox.Failed, Errors: []inbox.Problem{{Msg: "bad"}}})
+	if err != nil || last == nil || last.Partner != "acme" {
+		t.Fatalf("second chained claim %+v, %v; want acme's second message", last, err)
+	}
+	if none, err := a.FinishAndClaim(last.ID, inbox.Outcome{State: inbox.Done}); err != nil || none != nil {
+		t.Errorf("FinishAndClaim on an empty queue: %+v, %v", none, err)
+	}
+	// The failed message let go of its content: the same bytes again are
+	// new work, not a duplicate.
+	again, err := b.Receive(ctx, inbox.Arrival{Partner: "bolt", Name: "f"}, strings.NewReader("file 2"))
+	if err != nil || again.State != inbox.Received {
+		t.Errorf("resend of a failed file: %+v, %v", again, err)
+	}
+	dup, err := b.Receive(ctx, inbox.Arrival{Partner: "acme", Name: "f"}, strings.NewReader("file 0"))
+	if err != nil || dup.State != inbox.Duplicate || dup.DuplicateOf != first.ID {
+		t.Errorf("resend of a done file: %+v, %v; want a duplicate of %d", dup, err, first.ID)
+	}
+}

@@ -25,8 +25,9 @@ func IsURL(s string) bool {
 const IdleInTransactionTimeout = time.Minute
 
 // Open opens a connection pool on the PostgreSQL database at url and
-// checks that it answers.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// checks that it answers. Each tune, if any, adjusts the pool's
+// configuration first (a tracer, a pool size).
+func Open(ctx context.Context, url string, tune ...func(*pgxpool.Config)) (*pgxpool.Pool, error) {
 	if !IsURL(url) {
 		return nil, fmt.Errorf("%w: %q", ErrURL, Redact(url))
 	}
@@ -37,6 +38,9 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	params := cfg.ConnConfig.RuntimeParams
 	if _, set := params["idle_in_transaction_session_timeout"]; !set {
 		params["idle_in_transaction_session_timeout"] = strconv.FormatInt(IdleInTransactionTimeout.Milliseconds(), 10)
+	}
+	for _, f := range tune {
+		f(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -19,6 +19,10 @@
 // UPDATE … RETURNING of the partner's counter row, so two nodes never
 // hand out the same number and no read-then-write race exists.
 //
+// EnqueueNumbered (outbox.NumberedEnqueuer) reserves control numbers and
+// queues the messages built with them in one transaction of two round
+// trips.
+//
 // Record times (next attempts, deadlines) come from Options.Now, as on
 // bbolt; node clocks must agree to well within a retry delay. Leases use
 // the database's clock. Notify and Changes tell what this node did;

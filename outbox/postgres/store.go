@@ -323,6 +323,156 @@ func (s *Store) EnqueueContext(ctx context.Context, m *outbox.Message, body []by
 	return m.ID, nil
 }
 
+// prepare sets what enqueuing at now sets on m, whose body is body, and
+// returns its record.
+func (s *Store) prepare(m *outbox.Message, body []byte, now time.Time) ([]byte, error) {
+	m.ID, m.Size, m.Created, m.State, m.Attempts = 0, len(body), now, outbox.Queued, 0
+	if !m.AckDeadline.IsZero() || m.AckWithin > 0 {
+		m.AckState = outbox.AckPending // with AckWithin, the clock starts at delivery
+	}
+	s.schedule(m, now)
+	return json.Marshal(m)
+}
+
+// refsOf returns the references of m (outbox_refs: kind and value), each
+// once: its interchange, groups and file name.
+func refsOf(m *outbox.Message) (kinds, values []string) {
+	seen := map[string]bool{}
+	add := func(kind, value string) {
+		if value != "" && !seen[kind+value] {
+			seen[kind+value] = true
+			kinds, values = append(kinds, kind), append(values, value)
+		}
+	}
+	add("i", m.Interchange)
+	for _, g := range m.Groups {
+		add("g", g)
+	}
+	add("n", m.Name)
+	return kinds, values
+}
+
+// enqueueSQL inserts a message ($1 key … $8 record) with its body ($9)
+// and references ($10 kinds, $11 values) in one statement, and returns
+// its id; no row when the key is another message's.
+const enqueueSQL = `WITH m AS (
+	INSERT INTO outbox_messages (key, partner, kind, state, next_attempt, ack_state, ack_deadline, record)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING RETURNING id),
+b AS (INSERT INTO outbox_bodies (id, body) SELECT id, $9 FROM m),
+r AS (INSERT INTO outbox_refs (partner, ref, value, id) SELECT $2, u.ref, u.value, m.id
+	FROM m, unnest($10::text[], $11::text[]) AS u(ref, value)
+	ON CONFLICT (partner, ref, value) DO UPDATE SET id = excluded.id)
+SELECT id FROM m`
+
+// EnqueueNumbered implements outbox.NumberedEnqueuer: the numbers are
+// reserved and the messages queued in one transaction and two round
+// trips (the counter advanced; then the messages, their bodies and
+// references, and COMMIT). When build fails, nothing is reserved nor
+// queued and its error is returned as it is. Messages already stored
+// under their key keep their id, as in Enqueue.
+//
+// The commit does not wait for its WAL flush (synchronous_commit off),
+// so that the partner's counter row, which every node's
+// acknowledgements to that partner queue behind, is held for two round
+// trips rather than also a flush. Nothing of it leaves before a
+// synchronous commit has flushed it (the WAL is flushed in order): a
+// message is sent only after Due claimed it, and the gateway finishes
+// the inbox message that queued it (a synchronous commit) before it
+// counts as processed. A crash of the database before then loses the
+// numbers and the messages together, and processing the inbox message
+// again queues them again.
+func (s *Store) EnqueueNumbered(partner, kind string, n int, build func(first int64) ([]*outbox.Message, []byte, error)) (first int64, ids []uint64, err error) {
+	if n < 1 || n > maxControl {
+		return 0, nil, fmt.Errorf("outbox: reserving %d control numbers", n)
+	}
+	ctx, cancel := opContext()
+	defer cancel()
+	now := s.now()
+	var buildErr error
+	stored := false
+	err = func() error {
+		p, err := pgstore.BeginPipe(ctx, s.pool, true)
+		if err != nil {
+			return err
+		}
+		defer p.Release()
+		b := p.Batch()
+		b.Queue(reserveSQL, partner, kind, int64(n), int64(maxControl))
+		br, err := p.Send(ctx, b)
+		if err != nil {
+			return err
+		}
+		var last int64
+		err = br.QueryRow().Scan(&last)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%s %s: %w", partner, kind, outbox.ErrControlExhausted)
+		}
+		if err != nil {
+			return err
+		}
+		first = last - int64(n) + 1
+		ms, body, err := build(first)
+		if err != nil {
+			buildErr = err
+			return err
+		}
+		b = p.Batch()
+		for _, m := range ms {
+			v, err := s.prepare(m, body, now)
+			if err != nil {
+				return err
+			}
+			var key any
+			if m.Key != "" {
+				key = m.Key
+			}
+			kinds, values := refsOf(m)
+			b.Queue(enqueueSQL, key, m.Partner, m.Kind, string(m.State), m.NextAttempt, string(m.AckState), nullTime(m.AckDeadline), v,
+				body, kinds, values)
+			if m.Key != "" {
+				// A statement of its own: it sees the row of another
+				// transaction that the insert waited for.
+				b.Queue(`SELECT id FROM outbox_messages WHERE key = $1`, m.Key)
+			}
+		}
+		return p.Commit(ctx, b, func(br pgx.BatchResults) error {
+			for _, m := range ms {
+				var id int64
+				err := br.QueryRow().Scan(&id)
+				inserted := err == nil
+				if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+					return err
+				}
+				if m.Key != "" {
+					if err := br.QueryRow().Scan(&id); err != nil {
+						return err
+					}
+				}
+				if inserted {
+					m.ID, stored = uint64(id), true
+				}
+				ids = append(ids, uint64(id))
+			}
+			return nil
+		})
+	}()
+	switch {
+	case buildErr != nil:
+		return 0, nil, buildErr
+	case err != nil:
+		return 0, nil, fmt.Errorf("outbox: enqueue: %w", err)
+	}
+	if stored {
+		signal(s.notify)
+	}
+	return first, ids, nil
+}
+
+var _ outbox.NumberedEnqueuer = (*Store)(nil)
+
 // Body implements outbox.Storage.
 func (s *Store) Body(id uint64) ([]byte, error) {
 	ctx, cancel := opContext()
@@ -731,9 +881,7 @@ func (s *Store) ReserveControls(partner, kind string, n int) (int64, error) {
 	ctx, cancel := opContext()
 	defer cancel()
 	var last int64
-	err := s.pool.QueryRow(ctx, `INSERT INTO outbox_controls AS c (partner, kind, last) VALUES ($1, $2, $3)
-		ON CONFLICT (partner, kind) DO UPDATE SET last = c.last + excluded.last WHERE c.last + excluded.last <= $4
-		RETURNING last`, partner, kind, int64(n), int64(maxControl)).Scan(&last)
+	err := s.pool.QueryRow(ctx, reserveSQL, partner, kind, int64(n), int64(maxControl)).Scan(&last)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("outbox: %s %s: %w", partner, kind, outbox.ErrControlExhausted)
 	}
@@ -742,6 +890,12 @@ func (s *Store) ReserveControls(partner, kind string, n int) (int64, error) {
 	}
 	return last - int64(n) + 1, nil
 }
+
+// reserveSQL advances the counter of $1 $2 by $3 unless that passes $4,
+// and returns the last number reserved (no row: exhausted).
+const reserveSQL = `INSERT INTO outbox_controls AS c (partner, kind, last) VALUES ($1, $2, $3)
+	ON CONFLICT (partner, kind) DO UPDATE SET last = c.last + excluded.last WHERE c.last + excluded.last <= $4
+	RETURNING last`
 
 // RecordAck implements outbox.Storage.
 func (s *Store) RecordAck(r outbox.AckReport) (uint64, error) {
