@@ -215,3 +215,36 @@ func BenchmarkRecordFenced(b *testing.B) {
 		})
 	}
 }
+
+// TestPartnerLockLost: a partner lock whose connection ends (a node that
+// dies, or PostgreSQL ending the session) is released for the others,
+// and its holder learns it (Held wraps broadcast.ErrLockLost) before it
+// records or queues anything more.
+func TestPartnerLockLost(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations)
+	s, err := Open(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.LockPartner(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	pid := l.(*partnerLock).conn.PgConn().PID()
+	if _, err := pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Held(ctx); !errors.Is(err, broadcast.ErrLockLost) {
+		t.Errorf("Held after its connection ended: %v, want ErrLockLost", err)
+	}
+	if b, err := s.Building(ctx, "shop"); err != nil || b {
+		t.Errorf("Building after the holder's connection ended: %v, %v; want false", b, err)
+	}
+	other, err := s.LockPartner(ctx, "shop")
+	if err != nil {
+		t.Fatalf("locking after the holder's connection ended: %v", err)
+	}
+	other.Release()
+}
