@@ -98,6 +98,9 @@ func (l *partnerLock) Held(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.lost == nil {
+		if err := ctx.Err(); err != nil {
+			return err // the caller's, not the lock's
+		}
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
 		if _, err := l.tx.Exec(ctx, `SELECT 1`); err != nil {
