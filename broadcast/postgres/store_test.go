@@ -259,3 +259,38 @@ func TestPartnerLockLost(t *testing.T) {
 	}
 	other.Release()
 }
+
+// BenchmarkPartnerLock is what the partner lock adds to each advice on
+// PostgreSQL: its connection opened, the row locked, the two checks
+// (Held) before Record and before queueing, the release; and the
+// follow-up's Building check of a broadcast not yet queued.
+func BenchmarkPartnerLock(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, pgstoretest.Migrated(b, &pg, Migrations))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("lock", func(b *testing.B) {
+		for b.Loop() {
+			l, err := s.LockPartner(ctx, "shop")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range 2 {
+				if err := l.Held(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			l.Release()
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/advice")
+	})
+	b.Run("building", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Building(ctx, "shop"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/check")
+	})
+}
