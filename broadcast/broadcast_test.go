@@ -441,7 +441,7 @@ func TestBroadcastWithoutAdviceOrWhileRunning(t *testing.T) {
 		t.Error("a partner without advice got one")
 	}
 	f.count(t, "WIDGET-RED", "dallas", 100)
-	unlock, err := f.b.lock(context.Background(), "shopmart")
+	_, unlock, err := f.b.lock(context.Background(), "shopmart")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -118,7 +118,7 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 	if opts.Send && len(p.Transports.Outbound) == 0 {
 		return nil, fmt.Errorf("%s: %w", p.ID, ErrNoTransport)
 	}
-	unlock, err := b.lock(ctx, partnerID)
+	held, unlock, err := b.lock(ctx, partnerID)
 	if err != nil {
 		return nil, err
 	}
@@ -162,10 +162,16 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 			res.Broadcast.Ack = AckPending
 		}
 	}
+	if err := held(ctx); err != nil {
+		return nil, err
+	}
 	if err := b.Store.Record(ctx, &res.Broadcast, res.Lines); err != nil {
 		return nil, err
 	}
 	if opts.Send {
+		if err := held(ctx); err != nil {
+			return nil, err // recorded, never queued: Sync marks it not sent
+		}
 		if err := b.enqueue(ctx, p, res); err != nil {
 			return nil, err
 		}
@@ -180,22 +186,42 @@ func (b *Broadcaster) Broadcast(ctx context.Context, partnerID string, opts Opti
 }
 
 // lock waits until no broadcast for the partner is under way and marks
-// one; the function returned ends it.
-func (b *Broadcaster) lock(ctx context.Context, partner string) (func(), error) {
+// one: in this process, and on a store several processes share
+// (PartnerLocker) in all of them. held reports whether the mark still
+// holds (always on a store of one process); unlock ends it.
+func (b *Broadcaster) lock(ctx context.Context, partner string) (held func(context.Context) error, unlock func(), err error) {
 	v, _ := b.running.LoadOrStore(partner, make(chan struct{}, 1))
 	sem := v.(chan struct{})
 	select {
 	case sem <- struct{}{}:
-		return func() { <-sem }, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: %w (gave up waiting: %w)", partner, ErrRunning, ctx.Err())
+		return nil, nil, fmt.Errorf("%s: %w (gave up waiting: %w)", partner, ErrRunning, ctx.Err())
 	}
+	locker, ok := b.Store.(PartnerLocker)
+	if !ok {
+		return func(context.Context) error { return nil }, func() { <-sem }, nil
+	}
+	l, err := locker.LockPartner(ctx, partner)
+	if err != nil {
+		<-sem
+		if ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("%s: %w (gave up waiting: %w)", partner, ErrRunning, err)
+		}
+		return nil, nil, err
+	}
+	return l.Held, func() { l.Release(); <-sem }, nil
 }
 
-// building reports whether a broadcast for the partner is under way.
-func (b *Broadcaster) building(partner string) bool {
-	v, ok := b.running.Load(partner)
-	return ok && len(v.(chan struct{})) > 0
+// building reports whether a broadcast for the partner is under way: in
+// this process, or on a store several share, in any of them.
+func (b *Broadcaster) building(ctx context.Context, partner string) (bool, error) {
+	if v, ok := b.running.Load(partner); ok && len(v.(chan struct{})) > 0 {
+		return true, nil
+	}
+	if locker, ok := b.Store.(PartnerLocker); ok {
+		return locker.Building(ctx, partner)
+	}
+	return false, nil
 }
 
 // lines computes the advice lines: every SKU in scope, or for a delta
@@ -616,8 +642,12 @@ func (b *Broadcaster) Sync(ctx context.Context) error {
 			return err
 		}
 		if len(bc.Outbox) == 0 {
-			if b.building(bc.Partner) {
-				continue // its messages are being queued
+			building, err := b.building(ctx, bc.Partner)
+			if err != nil {
+				return err
+			}
+			if building {
+				continue // its messages are being queued (here or on another node)
 			}
 			if bc.Outbox, err = b.recover(bc); err != nil {
 				return err

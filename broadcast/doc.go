@@ -51,5 +51,9 @@
 // while no process ran are pushed right after the start.
 //
 // The Store interface has an embedded implementation (BoltStore); the
-// contract every implementation passes is in broadcasttest.
+// contract every implementation passes is in broadcasttest. A store
+// several processes share (the nodes of a cluster) is a PartnerLocker
+// too: one partner's advice is then built by one process at a time, as
+// within one process, and a broadcast not yet queued is left alone by
+// every process's Sync while its partner's advice is being built.
 package broadcast

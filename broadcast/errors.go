@@ -19,4 +19,8 @@ var (
 	ErrNotFound = errors.New("broadcast: not found")
 	// ErrState means the broadcast's state does not allow the call.
 	ErrState = errors.New("broadcast: wrong state")
+	// ErrLockLost means a partner's lock across the nodes of a cluster
+	// (PartnerLocker) was lost while its advice was built: its
+	// connection ended. The advice is not sent.
+	ErrLockLost = errors.New("broadcast: partner lock lost")
 )

@@ -164,6 +164,33 @@ func (b *Beliefs) Agrees(sku string, q int64) bool {
 	return true
 }
 
+// PartnerLocker is a Store that several processes share (the nodes of a
+// cluster on PostgreSQL): it puts one partner's advice in one order
+// across them. The Broadcaster holds a partner's lock from before it
+// reads the ledger until the advice is queued and the older one
+// superseded, as it holds its own per-process lock; and Sync leaves a
+// broadcast recorded but not yet queued alone while any process holds
+// its partner's lock (instead of marking it not sent). A store only one
+// process opens (BoltStore: its file is locked) needs none: the
+// Broadcaster's own lock is the only one.
+type PartnerLocker interface {
+	// LockPartner waits until no one holds the partner's lock and takes
+	// it, or fails when ctx ends first.
+	LockPartner(ctx context.Context, partner string) (PartnerLock, error)
+	// Building reports whether anyone (this process included) holds the
+	// partner's lock now.
+	Building(ctx context.Context, partner string) (bool, error)
+}
+
+// PartnerLock is a partner's lock taken with PartnerLocker.LockPartner.
+type PartnerLock interface {
+	// Held returns nil while the lock is held, else an error wrapping
+	// ErrLockLost.
+	Held(ctx context.Context) error
+	// Release gives the lock up.
+	Release()
+}
+
 // Store keeps the broadcasts, the figures each told and what each channel
 // may believe. BoltStore is the embedded implementation, broadcast/postgres
 // keeps it in PostgreSQL; every implementation passes

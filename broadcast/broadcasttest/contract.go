@@ -34,6 +34,7 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) broadcast.Store) {
 		{"partners are apart; lists newest first", partnersApart},
 		{"unknown broadcast", unknownBroadcast},
 		{"a Record whose context ended records nothing", recordContextEnded},
+		{"a partner's lock has one holder at a time", partnerLock},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -302,4 +303,69 @@ func recordContextEnded(t *testing.T, s broadcast.Store) {
 	if ps, _ := s.Partner("shop"); ps.Last != 0 {
 		t.Errorf("partner's last broadcast after it: %d, want none", ps.Last)
 	}
+}
+
+// partnerLock: on a store several processes share (broadcast.PartnerLocker),
+// a partner's lock has one holder at a time, which Building sees; a
+// second LockPartner waits for the release or fails when its context
+// ends; partners are apart. A store of one process has no such lock
+// (the Broadcaster's own lock is the only one): skipped.
+func partnerLock(t *testing.T, s broadcast.Store) {
+	locker, ok := s.(broadcast.PartnerLocker)
+	if !ok {
+		t.Skipf("%T is opened by one process only: the Broadcaster's own lock serves", s)
+	}
+	ctx := context.Background()
+	building := func(partner string, want bool) {
+		t.Helper()
+		if got, err := locker.Building(ctx, partner); err != nil || got != want {
+			t.Errorf("Building(%s) = %v, %v; want %v", partner, got, err, want)
+		}
+	}
+	building("shop", false) // never locked
+	first, err := locker.LockPartner(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	building("shop", true)
+	building("mall", false)
+	if err := first.Held(ctx); err != nil {
+		t.Errorf("Held: %v", err)
+	}
+	mall, err := locker.LockPartner(ctx, "mall")
+	if err != nil {
+		t.Fatalf("another partner's lock while shop's is held: %v", err)
+	}
+	mall.Release()
+	building("mall", false)
+
+	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if l, err := locker.LockPartner(short, "shop"); err == nil {
+		l.Release()
+		t.Fatal("a second holder of shop's lock")
+	}
+	type taken struct {
+		l   broadcast.PartnerLock
+		err error
+	}
+	second := make(chan taken, 1)
+	go func() { l, err := locker.LockPartner(ctx, "shop"); second <- taken{l, err} }()
+	select {
+	case got := <-second:
+		if got.err == nil {
+			got.l.Release()
+		}
+		t.Fatalf("a second holder while the first holds it: %v", got.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	first.Release()
+	first.Release() // twice is harmless
+	got := <-second
+	if got.err != nil {
+		t.Fatalf("the waiting holder after the release: %v", got.err)
+	}
+	building("shop", true)
+	got.l.Release()
+	building("shop", false)
 }

@@ -215,3 +215,82 @@ func BenchmarkRecordFenced(b *testing.B) {
 		})
 	}
 }
+
+// TestPartnerLockLost: a partner lock whose connection ends (a node that
+// dies, or PostgreSQL ending the session) is released for the others,
+// and its holder learns it (Held wraps broadcast.ErrLockLost) before it
+// records or queues anything more.
+func TestPartnerLockLost(t *testing.T) {
+	ctx := context.Background()
+	pool := pgstoretest.Migrated(t, &pg, Migrations)
+	s, err := Open(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.LockPartner(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	pid := l.(*partnerLock).conn.PgConn().PID()
+	if _, err := pool.Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Held(ctx); !errors.Is(err, broadcast.ErrLockLost) {
+		t.Errorf("Held after its connection ended: %v, want ErrLockLost", err)
+	}
+	// pg_terminate_backend only signals: the backend ends, and its lock
+	// with it, soon after.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		b, err := s.Building(ctx, "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the lock still held 10 s after its connection ended")
+		}
+	}
+	other, err := s.LockPartner(ctx, "shop")
+	if err != nil {
+		t.Fatalf("locking after the holder's connection ended: %v", err)
+	}
+	other.Release()
+}
+
+// BenchmarkPartnerLock is what the partner lock adds to each advice on
+// PostgreSQL: its connection opened, the row locked, the two checks
+// (Held) before Record and before queueing, the release; and the
+// follow-up's Building check of a broadcast not yet queued.
+func BenchmarkPartnerLock(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, pgstoretest.Migrated(b, &pg, Migrations))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("lock", func(b *testing.B) {
+		for b.Loop() {
+			l, err := s.LockPartner(ctx, "shop")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range 2 {
+				if err := l.Held(ctx); err != nil {
+					b.Fatal(err)
+				}
+			}
+			l.Release()
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/advice")
+	})
+	b.Run("building", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Building(ctx, "shop"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/check")
+	})
+}
