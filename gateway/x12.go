@@ -29,8 +29,13 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	}
 	mp := w.g.mapper(w.profile.ID)
 	// Sets are decoded here, in order, and mapped on a pool of workers
-	// while the reader goes on to the next set.
+	// while the reader goes on to the next set (a small file: all on this
+	// goroutine).
+	small := w.msg.Size <= smallX12File
 	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
+	if small {
+		pool = mapping.NewSerialPool()
+	}
 	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
 	if h := w.g.testHooks.mapped; h != nil {
 		pool.Done = func(d documents.Document) { h(d); w.g.docs.Release(d) }
@@ -43,10 +48,11 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	var jobs []mapped
 	v := newVerdicts()
 	w.verdicts = v
-	// Reading, validating and decoding overlap (three goroutines); the
-	// callback reads only the envelopes' headers, as CheckConcurrent asks.
+	// Reading, validating and decoding overlap (three goroutines) but in
+	// a small file; the callback reads only the envelopes' headers, as
+	// CheckConcurrent asks.
 	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers, Reader: x12.ReaderOptions{BufferSize: readBufferSize(w.msg.Size)}}
-	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
+	check := func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		ref := v.next(t.Group)
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
@@ -73,7 +79,14 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		pool.Submit(mp, doc, src)
 		jobs = append(jobs, mapped{group: t.Group, set: ref, place: setPlace(w.msg.Name, t)})
 		return nil
-	})
+	}
+	var rep *x12.Report
+	var err error
+	if small {
+		rep, err = x12.Check(body, w.g.Specs, opts, check)
+	} else {
+		rep, err = x12.CheckConcurrent(ctx, body, w.g.Specs, opts, check)
+	}
 	outcomes := pool.Wait()
 	if err != nil {
 		return err
@@ -166,6 +179,12 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	}
 	return nil
 }
+
+// smallX12File is the size up to which an X12 file is checked and mapped
+// on the worker's goroutine alone (x12.Check, mapping.NewSerialPool):
+// its few sets take less time than handing each event and set between
+// goroutines would (the inbox keeps such files in its record, too).
+const smallX12File = 64 << 10
 
 // readBufferSize is the initial X12 read buffer for a file of size
 // bytes: the reader's default (256 KiB) for a large file, the file and a
