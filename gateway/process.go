@@ -16,6 +16,7 @@ import (
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/dockside-edi/dockside/mapping"
+	"github.com/dockside-edi/dockside/orders"
 	"github.com/dockside-edi/dockside/partners"
 )
 
@@ -39,6 +40,25 @@ type work struct {
 	verdicts *verdicts
 	// notPosted names the documents the ledger refused (postAll).
 	notPosted map[*mapping.Result]bool
+	// endings are the 945s' pending marks ending in the background
+	// (orders.Tx.EndBackground), waited for before the message is done.
+	endings []*orders.Ending
+	// premark is the mark of an X12 file's first interchange, committed
+	// while the file is read (dropDuplicates takes its answer).
+	premark *interchangeMark
+}
+
+// waitEndings waits for the pending marks ending in the background and
+// returns the first error.
+func (w *work) waitEndings() error {
+	var first error
+	for _, e := range w.endings {
+		if err := e.Wait(); err != nil && first == nil {
+			first = err
+		}
+	}
+	w.endings = nil
+	return first
 }
 
 func (w *work) fail(place, code, format string, args ...any) {

@@ -94,8 +94,11 @@ func (w *work) postShipment(ctx context.Context, tx *orders.Tx, res *mapping.Res
 			return err
 		}
 	}
+	// The mark ends while the 997 is queued (the order stays locked until
+	// it has): w.x12 waits for it before the message is finished.
 	n := sh.Next
-	return tx.End([]orders.Outcome{{Kind: n.Kind, Partner: n.Partner, Number: n.Number, Posted: !w.notPosted[res]}})
+	w.endings = append(w.endings, tx.EndBackground([]orders.Outcome{{Kind: n.Kind, Partner: n.Partner, Number: n.Number, Posted: !w.notPosted[res]}}))
+	return nil
 }
 
 // shipmentRefused records a 945 its order refuses, at its W06 (the whole

@@ -23,14 +23,32 @@ import (
 // x12 processes an X12 file: one pass that checks envelopes, validates
 // every set against its spec and maps the accepted ones; then duplicate
 // interchanges are dropped, acknowledgements queued and movements posted.
-func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
-	if !w.identifyX12(head) {
+func (w *work) x12(ctx context.Context, body io.Reader, head []byte) (err error) {
+	// A 945's mark ends while its acknowledgement is queued; both are
+	// committed before the message is finished.
+	defer func() {
+		if e := w.waitEndings(); e != nil && err == nil {
+			err = e
+		}
+	}()
+	first, ok := w.identifyX12(head)
+	if !ok {
 		return nil
 	}
+	// The first interchange is marked while the file is read and
+	// checked (dropDuplicates takes the answer): the inbox's commit
+	// overlaps the work instead of following it.
+	w.premark = w.markInterchangeAsync(first)
+	defer w.premark.wait()
 	mp := w.g.mapper(w.profile.ID)
 	// Sets are decoded here, in order, and mapped on a pool of workers
-	// while the reader goes on to the next set.
+	// while the reader goes on to the next set (a small file: all on this
+	// goroutine).
+	small := w.msg.Size <= smallX12File
 	pool := mapping.NewPool(runtime.GOMAXPROCS(0))
+	if small {
+		pool = mapping.NewSerialPool()
+	}
 	pool.Done = w.g.docs.Release // an 846's arrays serve the next set once it is mapped
 	if h := w.g.testHooks.mapped; h != nil {
 		pool.Done = func(d documents.Document) { h(d); w.g.docs.Release(d) }
@@ -43,10 +61,11 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	var jobs []mapped
 	v := newVerdicts()
 	w.verdicts = v
-	// Reading, validating and decoding overlap (three goroutines); the
-	// callback reads only the envelopes' headers, as CheckConcurrent asks.
+	// Reading, validating and decoding overlap (three goroutines) but in
+	// a small file; the callback reads only the envelopes' headers, as
+	// CheckConcurrent asks.
 	opts := &x12.DecoderOptions{Buffers: &w.g.setBuffers, Reader: x12.ReaderOptions{BufferSize: readBufferSize(w.msg.Size)}}
-	rep, err := x12.CheckConcurrent(ctx, body, w.g.Specs, opts, func(t *x12.Transaction, sr *x12.SetResult) error {
+	check := func(t *x12.Transaction, sr *x12.SetResult) error {
 		ic := t.Group.Interchange
 		ref := v.next(t.Group)
 		w.res.Controls = append(w.res.Controls, ic.Control+"/"+t.Group.Control+"/"+t.Control)
@@ -73,7 +92,13 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 		pool.Submit(mp, doc, src)
 		jobs = append(jobs, mapped{group: t.Group, set: ref, place: setPlace(w.msg.Name, t)})
 		return nil
-	})
+	}
+	var rep *x12.Report
+	if small {
+		rep, err = x12.Check(body, w.g.Specs, opts, check)
+	} else {
+		rep, err = x12.CheckConcurrent(ctx, body, w.g.Specs, opts, check)
+	}
 	outcomes := pool.Wait()
 	if err != nil {
 		return err
@@ -167,6 +192,12 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) error {
 	return nil
 }
 
+// smallX12File is the size up to which an X12 file is checked and mapped
+// on the worker's goroutine alone (x12.Check, mapping.NewSerialPool):
+// its few sets take less time than handing each event and set between
+// goroutines would (the inbox keeps such files in its record, too).
+const smallX12File = 64 << 10
+
 // readBufferSize is the initial X12 read buffer for a file of size
 // bytes: the reader's default (256 KiB) for a large file, the file and a
 // little more for a small one, so that a 1 KiB file does not allocate
@@ -192,37 +223,68 @@ func (w *work) noteDocType(t string) {
 
 // identifyX12 finds the partner of an X12 file: the transport's identity
 // when there is one (the ISA sender must then be one of that partner's
-// ids), else the ISA sender.
-func (w *work) identifyX12(head []byte) bool {
+// ids), else the ISA sender. It returns the first ISA's interchange key
+// (interchangeKey) and whether the partner was found.
+func (w *work) identifyX12(head []byte) (string, bool) {
 	seg, err := x12.NewReader(bytes.NewReader(head), &x12.ReaderOptions{BufferSize: readBufferSize(int64(len(head)))}).Next()
 	if err != nil || seg.ID != "ISA" {
 		w.fail(w.msg.Name, x12.NoteBadContent, "cannot read the ISA: %v", err)
-		return false
+		return "", false
 	}
+	key := isaKey(seg)
 	qual, id := strings.TrimSpace(seg.Text(5)), strings.TrimSpace(seg.Text(6))
 	if w.msg.Partner != "" {
 		if !w.partnerByID() {
-			return false
+			return "", false
 		}
 		if !slices.Contains(w.profile.Identities.ISA, partners.ISAID{Qualifier: qual, ID: id}) {
 			w.fail(w.msg.Name+": ISA06", x12.NoteBadSenderID, "interchange sender %s/%s is not one of partner %s's ISA ids", qual, id, w.profile.ID)
-			return false
+			return "", false
 		}
-		return true
+		return key, true
 	}
 	p, err := w.g.Partners().ByISA(qual, id)
 	if err != nil {
 		w.fail(w.msg.Name+": ISA06", x12.NoteBadSenderID, "no partner has the ISA id %s/%s", qual, id)
-		return false
+		return "", false
 	}
 	w.profile = p
 	w.msg.Partner = p.ID
 	if err := w.g.Inbox.SetPartner(w.msg.ID, p.ID); err != nil {
 		w.fail(w.msg.Name, "", "recording the partner: %v", err)
-		return false
+		return "", false
 	}
-	return true
+	return key, true
 }
+
+// isaKey is interchangeKey of the interchange an ISA segment opens.
+func isaKey(seg *x12.Segment) string {
+	t := func(i int) string { return strings.TrimSpace(seg.Text(i)) }
+	return strings.Join([]string{t(5), t(6), t(7), t(8), t(13), t(9), t(10)}, "|")
+}
+
+// interchangeMark is an interchange mark (inbox MarkInterchange) being
+// committed while the file is processed.
+type interchangeMark struct {
+	key  string
+	dup  uint64
+	err  error
+	done chan struct{}
+	used bool // dropDuplicates took its answer
+}
+
+// markInterchangeAsync starts marking the interchange key of the message.
+func (w *work) markInterchangeAsync(key string) *interchangeMark {
+	m := &interchangeMark{key: key, done: make(chan struct{})}
+	go func() {
+		defer close(m.done)
+		m.dup, m.err = w.g.Inbox.MarkInterchange(w.msg.ID, key)
+	}()
+	return m
+}
+
+// wait waits for the mark to be committed (or to fail).
+func (m *interchangeMark) wait() { <-m.done }
 
 // dropDuplicates marks each interchange in the inbox; it returns the
 // interchanges seen for the first time. An interchange seen before (same
@@ -236,7 +298,15 @@ func (w *work) dropDuplicates(rep *x12.Report) map[*x12.Interchange]bool {
 	for _, icr := range rep.Interchanges {
 		ic := icr.Interchange
 		key := interchangeKey(ic)
-		dup, err := w.g.Inbox.MarkInterchange(w.msg.ID, key)
+		var dup uint64
+		var err error
+		if pm := w.premark; pm != nil && !pm.used && pm.key == key {
+			pm.wait()
+			pm.used = true
+			dup, err = pm.dup, pm.err
+		} else {
+			dup, err = w.g.Inbox.MarkInterchange(w.msg.ID, key)
+		}
 		switch {
 		case err != nil:
 			w.fail(w.msg.Name, "", "recording interchange %s: %v", ic.Control, err)
@@ -321,8 +391,7 @@ func (w *work) interchangeDigest(id uint64, key string) ([sha256.Size]byte, erro
 		}
 		switch seg.ID {
 		case "ISA":
-			t := func(i int) string { return strings.TrimSpace(seg.Text(i)) }
-			in = strings.Join([]string{t(5), t(6), t(7), t(8), t(13), t(9), t(10)}, "|") == key
+			in = isaKey(seg) == key
 			found = found || in
 			continue
 		case "IEA":

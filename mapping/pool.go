@@ -27,7 +27,7 @@ type Pool struct {
 	// keep no reference to it.
 	Done func(documents.Document)
 
-	slots    chan struct{}
+	slots    chan struct{} // nil: serial (NewSerialPool)
 	wg       sync.WaitGroup
 	mu       sync.Mutex
 	outcomes []Outcome
@@ -50,6 +50,12 @@ func NewPool(n int) *Pool {
 	return &Pool{slots: make(chan struct{}, max(n, 1))}
 }
 
+// NewSerialPool returns a pool that maps each document within Submit, on
+// the caller's goroutine: for a small file, whose few sets are mapped in
+// less time than handing them to another goroutine takes. Outcomes,
+// Done and panics (raised by Wait) are as NewPool's.
+func NewSerialPool() *Pool { return &Pool{} }
+
 // Submit maps doc with m on a worker and returns the job's index in
 // Wait's outcomes.
 func (p *Pool) Submit(m *Mapper, doc documents.Document, src Source) int {
@@ -57,28 +63,39 @@ func (p *Pool) Submit(m *Mapper, doc documents.Document, src Source) int {
 	i := len(p.outcomes)
 	p.outcomes = append(p.outcomes, Outcome{})
 	p.mu.Unlock()
+	if p.slots == nil {
+		p.wg.Add(1)
+		p.run(i, m, doc, src)
+		return i
+	}
 	p.slots <- struct{}{}
 	p.wg.Add(1)
 	go func() {
-		defer func() { <-p.slots; p.wg.Done() }()
-		defer func() {
-			if r := recover(); r != nil {
-				p.mu.Lock()
-				if p.panicked == nil {
-					p.panicked = &PoolPanic{Value: r, Stack: debug.Stack()}
-				}
-				p.mu.Unlock()
-			}
-		}()
-		res, err := m.Document(doc, src)
-		if p.Done != nil {
-			p.Done(doc)
-		}
-		p.mu.Lock()
-		p.outcomes[i] = Outcome{Result: res, Err: err}
-		p.mu.Unlock()
+		defer func() { <-p.slots }()
+		p.run(i, m, doc, src)
 	}()
 	return i
+}
+
+// run maps job i and records its outcome; a panic is recorded for Wait.
+func (p *Pool) run(i int, m *Mapper, doc documents.Document, src Source) {
+	defer p.wg.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			p.mu.Lock()
+			if p.panicked == nil {
+				p.panicked = &PoolPanic{Value: r, Stack: debug.Stack()}
+			}
+			p.mu.Unlock()
+		}
+	}()
+	res, err := m.Document(doc, src)
+	if p.Done != nil {
+		p.Done(doc)
+	}
+	p.mu.Lock()
+	p.outcomes[i] = Outcome{Result: res, Err: err}
+	p.mu.Unlock()
 }
 
 // Wait waits for every submitted document and returns the outcomes in

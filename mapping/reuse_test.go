@@ -317,28 +317,34 @@ func TestPoolDoneGetsEveryDocumentAfterItsMapping(t *testing.T) {
 		}
 		want[i], _ = snapshotOf(res)
 	}
-	var mu sync.Mutex
-	done := map[documents.Document]int{}
-	pool := NewPool(2)
-	pool.Done = func(d documents.Document) {
-		inv := d.(*documents.Inventory846)
-		for i := range inv.Items { // what reuse would do to it
-			inv.Items[i] = documents.Item846{}
+	for _, serial := range []bool{false, true} {
+		docs, srcs := generate846(t, 5, 300, 0) // overwritten by the run before
+		var mu sync.Mutex
+		done := map[documents.Document]int{}
+		pool := NewPool(2)
+		if serial {
+			pool = NewSerialPool()
 		}
-		mu.Lock()
-		done[d]++
-		mu.Unlock()
-	}
-	for i, doc := range docs {
-		pool.Submit(New(p), doc, srcs[i])
-	}
-	outs := pool.Wait()
-	for i, doc := range docs {
-		if done[doc] != 1 {
-			t.Errorf("document %d: Done called %d times", i, done[doc])
+		pool.Done = func(d documents.Document) {
+			inv := d.(*documents.Inventory846)
+			for i := range inv.Items { // what reuse would do to it
+				inv.Items[i] = documents.Item846{}
+			}
+			mu.Lock()
+			done[d]++
+			mu.Unlock()
 		}
-		if outs[i].Err != nil || !reflect.DeepEqual(outs[i].Result.Movements, want[i]) {
-			t.Errorf("document %d: result changed when the document was overwritten after Done (%v)", i, outs[i].Err)
+		for i, doc := range docs {
+			pool.Submit(New(p), doc, srcs[i])
+		}
+		outs := pool.Wait()
+		for i, doc := range docs {
+			if done[doc] != 1 {
+				t.Errorf("serial %v, document %d: Done called %d times", serial, i, done[doc])
+			}
+			if outs[i].Err != nil || !reflect.DeepEqual(outs[i].Result.Movements, want[i]) {
+				t.Errorf("serial %v, document %d: result changed when the document was overwritten after Done (%v)", serial, i, outs[i].Err)
+			}
 		}
 	}
 }

@@ -33,7 +33,11 @@ var _ Store = (*Bolt)(nil)
 
 // OpenBolt opens (creating if needed) the store in file.
 func OpenBolt(file string) (*Bolt, error) {
-	db, err := bolt.Open(file, 0o640, &bolt.Options{Timeout: 5 * time.Second})
+	db, err := bolt.Open(file, 0o640, &bolt.Options{Timeout: 5 * time.Second,
+		// As the ledger, inbox and outbox: the freelist is rebuilt at open
+		// instead of written by every commit (two a 945), and the map is
+		// large enough that growing the file rarely waits for readers.
+		FreelistType: bolt.FreelistMapType, NoFreelistSync: true, InitialMmapSize: 64 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("orders: opening %s: %w", filepath.Base(file), err)
 	}

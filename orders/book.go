@@ -63,6 +63,7 @@ type Tx struct {
 	shared bool
 	key    string
 	unlock func()
+	ending *Ending // EndBackground's commit: the order stays locked until it is made
 }
 
 // Apply runs fn while no other change of the book runs.
@@ -78,15 +79,29 @@ func (b *Book) Apply(ctx context.Context, fn func(tx *Tx) error) error {
 // fails with ErrShared. Confirmations of different orders so run at
 // once, and their commits (the book's, the ledger's) are shared; two of
 // one order run one after the other.
+//
+// When fn ended its marks with Tx.EndBackground, Share returns at once
+// and the order stays locked (and the book shared) until that End has
+// committed: no other change reads the order in between.
 func (b *Book) Share(ctx context.Context, fn func(tx *Tx) error) error {
 	b.mu.RLock()
-	defer b.mu.RUnlock()
 	tx := &Tx{b: b, ctx: ctx, shared: true}
 	defer func() {
-		if tx.unlock != nil {
-			b.shares.Add(1) // before the unlock: see Tx.Ship
-			tx.unlock()
+		release := func() {
+			if tx.unlock != nil {
+				b.shares.Add(1) // before the unlock: see Tx.Ship
+				tx.unlock()
+			}
+			b.mu.RUnlock()
 		}
+		if e := tx.ending; e != nil {
+			go func() {
+				<-e.done
+				release()
+			}()
+			return
+		}
+		release()
 	}()
 	return fn(tx)
 }
@@ -214,6 +229,39 @@ func (t *Tx) Begin(cs []Change) error { return t.b.store.Begin(t.ctx, cs) }
 // End settles the pending marks once the postings are made or refused
 // (Store.End).
 func (t *Tx) End(os []Outcome) error { return t.b.store.End(t.ctx, os) }
+
+// EndBackground is End in a shared change (Share), committed while the
+// caller goes on: Share returns at once, the order locked until the
+// commit is made. The caller waits for it (Ending.Wait) before it counts
+// the marks as ended: a worker so queues its acknowledgement (another
+// store's commit) while the book commits. A second call in one change,
+// or a call in a change that is not shared, ends at once (End).
+func (t *Tx) EndBackground(os []Outcome) *Ending {
+	e := &Ending{done: make(chan struct{})}
+	if !t.shared || t.ending != nil {
+		e.err = t.End(os)
+		close(e.done)
+		return e
+	}
+	t.ending = e
+	go func() {
+		defer close(e.done)
+		e.err = t.End(os)
+	}()
+	return e
+}
+
+// Ending is an End committing in the background (Tx.EndBackground).
+type Ending struct {
+	done chan struct{}
+	err  error
+}
+
+// Wait waits for the End and returns its error.
+func (e *Ending) Wait() error {
+	<-e.done
+	return e.err
+}
 
 // Update reads an order's record (a new one when the order is unknown:
 // found is false), hands it to fn, and stores it when fn returns true.

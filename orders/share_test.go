@@ -80,3 +80,64 @@ func TestShareShipsConcurrently(t *testing.T) {
 		t.Errorf("a shared change reading two orders: %v", err)
 	}
 }
+
+// TestEndBackgroundKeepsTheOrderLocked: shipments of one order whose
+// marks end in the background (Tx.EndBackground: Share returns before
+// End commits) never read the order with a mark on it (the ledger is
+// never asked), and none is lost.
+func TestEndBackgroundKeepsTheOrderLocked(t *testing.T) {
+	_, s := sentOrder(t) // SO-1: line 2 WIDGET-RED 5
+	ctx := context.Background()
+	var asked sync.Mutex
+	var askedFor []string
+	b := orders.NewBook(s, func(_ context.Context, key string) (bool, error) {
+		asked.Lock()
+		askedFor = append(askedFor, key)
+		asked.Unlock()
+		return true, nil
+	}, func() time.Time { return t0.Add(time.Hour) })
+	var wg sync.WaitGroup
+	endings := make(chan *orders.Ending, 5)
+	errs := make(chan error, 5)
+	for i := range 5 {
+		wg.Go(func() {
+			errs <- b.Share(ctx, func(tx *orders.Tx) error {
+				sh, err := tx.Ship("acme-3pl", "SO-1", fmt.Sprintf("BOL-%d", i), orders.ShipLine{Line: 2, Quantity: 1, Status: orders.StatusBackorder})
+				if err != nil {
+					return err
+				}
+				if err := tx.Begin([]orders.Change{{Next: sh.Next, Prev: sh.Prev, Keys: []string{fmt.Sprintf("BOL-%d", i)}}}); err != nil {
+					return err
+				}
+				endings <- tx.EndBackground([]orders.Outcome{{Partner: sh.Next.Partner, Number: sh.Next.Number, Posted: true}})
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	close(endings)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for e := range endings {
+		if err := e.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := b.Get(ctx, mapping.KindOrder, "shopmart", "SO-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := r.Dispatches[0]; d.Lines[1].Shipped != 5 || len(d.Shipments) != 5 || !d.Lines[1].Closed {
+		t.Errorf("SO-1 after 5 concurrent shipments of 1: %+v, %d shipments", d.Lines[1], len(d.Shipments))
+	}
+	if len(askedFor) != 0 {
+		t.Errorf("the ledger was asked for %v: a change read the order with a mark on it", askedFor)
+	}
+	if marked, err := s.Marked(ctx); err != nil || len(marked) != 0 {
+		t.Errorf("marked after the endings: %d %v", len(marked), err)
+	}
+}
