@@ -78,7 +78,9 @@ func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 		return nil
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { g.listenCommits(ctx) })
+	reloads := make(chan string, 1) // another node's reload, while one waits (clusterreload.go)
+	wg.Go(func() { g.listenCommits(ctx, reloads) })
+	wg.Go(func() { g.reloadForCluster(ctx, reloads) })
 	committed := g.Ledger.Committed()
 	for {
 		select {
@@ -99,8 +101,10 @@ func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 }
 
 // listenCommits fires the wake at each notification of another node,
-// reconnecting after a second when the connection fails.
-func (g *Gateway) listenCommits(ctx context.Context) {
+// reconnecting after a second when the connection fails. On the same
+// connection it hands the other nodes' reloads (reloadChannel) to
+// reloads, keeping one waiting at most: it reads the profiles after all.
+func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
 	for ctx.Err() == nil {
 		err := func() error {
 			conn, err := pgx.ConnectConfig(ctx, g.pool.Config().ConnConfig.Copy())
@@ -108,13 +112,25 @@ func (g *Gateway) listenCommits(ctx context.Context) {
 				return err
 			}
 			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN "+ledgerChannel); err != nil {
-				return err
+			for _, ch := range []string{ledgerChannel, reloadChannel} {
+				if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+					return err
+				}
 			}
 			g.ledgerWake.fire() // what committed while not listening
 			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
+				n, err := conn.WaitForNotification(ctx)
+				if err != nil {
 					return err
+				}
+				if n.Channel == reloadChannel {
+					if n.Payload != g.node {
+						select {
+						case reloads <- n.Payload:
+						default:
+						}
+					}
+					continue
 				}
 				g.ledgerWake.fire()
 			}
