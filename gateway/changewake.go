@@ -71,7 +71,9 @@ func (g *Gateway) changeSource() stream.Source {
 // nodes (at most every notifyEvery), and it listens to the other nodes'
 // notifications on a connection of its own (outside the pool) and fires
 // the wake at each. The ledger's poll stays the safety net: a lost
-// notification delays a relay by one poll at most.
+// notification delays a relay by one poll at most. The same connection
+// carries the other nodes' reloads, which reloadForCluster follows
+// (clusterreload.go).
 func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 	if g.pool == nil {
 		<-ctx.Done()
