@@ -107,6 +107,7 @@ func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 // connection it hands the other nodes' reloads (reloadChannel) to
 // reloads, keeping one waiting at most: it reads the profiles after all.
 func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
+	lost := false // the connection failed: other nodes' reloads meanwhile were missed
 	for ctx.Err() == nil {
 		err := func() error {
 			conn, err := pgx.ConnectConfig(ctx, g.pool.Config().ConnConfig.Copy())
@@ -120,6 +121,10 @@ func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
 				}
 			}
 			g.ledgerWake.fire() // what committed while not listening
+			if lost {
+				g.log.Warn("listening again to the other nodes' reloads; a reload asked while not listening did not reach this node: reload it if one was")
+				lost = false
+			}
 			for {
 				n, err := conn.WaitForNotification(ctx)
 				if err != nil {
@@ -139,6 +144,7 @@ func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
 		}()
 		if ctx.Err() == nil {
 			g.log.Debug("listening to the ledger's commits", "err", err)
+			lost = true
 			sleep(ctx, time.Second)
 		}
 	}

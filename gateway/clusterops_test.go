@@ -175,7 +175,9 @@ func (l *logBuffer) String() string {
 // /api/v1/reload) makes every node reload its own partners folder: node 2
 // has the new partner, node 3, whose new profile does not load, keeps
 // its profiles and logs an ERROR naming the file; the audit log records
-// the one reload that was asked.
+// only the reloads that were asked. A node whose listening connection
+// was cut connects again, warns that it may have missed a reload, and
+// follows the next.
 func TestClusterReloadReachesEveryNode(t *testing.T) {
 	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
 	url := pool.Config().ConnString()
@@ -188,6 +190,16 @@ func TestClusterReloadReachesEveryNode(t *testing.T) {
 	for _, l := range logs {
 		nodes = append(nodes, startClusterNode(t, url, &Options{Logger: slog.New(slog.NewTextHandler(l, nil))}, withOperatorToken(secret)))
 	}
+	// A notification reaches the nodes that listen when it is sent: wait
+	// until the three listen (a node starting later loaded its profiles
+	// at its start).
+	listening := func() bool {
+		var n int
+		pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN `+reloadChannel+`'`).Scan(&n)
+		return n == len(nodes)
+	}
+	waitFor(t, "the nodes to listen", listening)
 	before := nodes[2].g.Partners().Len()
 	for i, n := range nodes {
 		profile := folderProfile("zeta")
@@ -199,16 +211,20 @@ func TestClusterReloadReachesEveryNode(t *testing.T) {
 		}
 	}
 
-	req, _ := http.NewRequest("POST", nodes[0].http+"/api/v1/reload", nil)
-	req.Header.Set("Authorization", "Bearer "+secret)
-	resp, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	reload := func() {
+		t.Helper()
+		req, _ := http.NewRequest("POST", nodes[0].http+"/api/v1/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("reload on node 1: %s", resp.Status)
+		}
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reload on node 1: %s", resp.Status)
-	}
+	reload()
 	if _, err := nodes[0].g.Partners().ByID("zeta"); err != nil {
 		t.Fatalf("node 1 after its reload: %v", err)
 	}
@@ -231,11 +247,32 @@ func TestClusterReloadReachesEveryNode(t *testing.T) {
 	if strings.Contains(logs[0].String(), "because another node") {
 		t.Error("node 1 reloaded again at its own notification")
 	}
+	// The listening connections are cut: each node connects again, says
+	// that it may have missed a reload, and follows the next one.
+	if _, err := pool.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND query = 'LISTEN `+reloadChannel+`'`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "node 2 to say it listens again", func() bool {
+		return strings.Contains(logs[1].String(), "level=WARN msg=\"listening again to the other nodes' reloads")
+	})
+	waitFor(t, "the nodes to listen again", listening)
+	for _, n := range nodes[:2] {
+		if err := os.WriteFile(filepath.Join(n.dir, "partners", "eta.yaml"), []byte(folderProfile("eta")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reload()
+	waitFor(t, "node 2 to follow a reload after reconnecting", func() bool {
+		_, err := nodes[1].g.Partners().ByID("eta")
+		return err == nil
+	})
+
 	entries, _, err := nodes[0].g.Audit.List(context.Background(), audit.Filter{Action: audit.ActionReload})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || entries[0].Who != "ops" {
-		t.Errorf("audit log: %+v, want the one reload asked by ops", entries)
+	if len(entries) != 2 || entries[0].Who != "ops" || entries[1].Who != "ops" {
+		t.Errorf("audit log: %+v, want the two reloads asked by ops", entries)
 	}
 }
