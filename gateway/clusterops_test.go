@@ -97,7 +97,7 @@ func dashboardPost(t *testing.T, page string, cookie *http.Cookie, csrf string) 
 // made on node 1 holds on node 2 (both sign with the key kept in the
 // shared database), its CSRF token too (a dashboard POST on node 2
 // succeeds), and a cookie signed with another key, or tampered with, is
-// refused by both.
+// refused by both. A node given http.session_key_file signs with it.
 func TestClusterSessionSharedAcrossNodes(t *testing.T) {
 	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
 	url := pool.Config().ConnString()
@@ -124,6 +124,21 @@ func TestClusterSessionSharedAcrossNodes(t *testing.T) {
 	}
 	if status, _ := dashboardPost(t, n2.http+"/partners/reload", cookie, csrf+"x"); status != http.StatusForbidden {
 		t.Fatalf("node 2: a wrong CSRF token: %d, want 403", status)
+	}
+
+	// http.session_key_file takes precedence over the database's key: a
+	// node given one signs with it, so the sessions of the others are
+	// not its own, and the other way round.
+	keyFile := filepath.Join(t.TempDir(), "session.key")
+	if err := os.WriteFile(keyFile, bytes.Repeat([]byte{7}, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n3 := startClusterNode(t, url, nil, withOperatorToken(secret), func(g *Gateway) { g.Config.HTTP.SessionKeyFile = keyFile })
+	if status, _ := dashboardGet(t, n3.http+"/partners", cookie); status != http.StatusSeeOther {
+		t.Errorf("node 3, with its key file, took node 1's session: %d", status)
+	}
+	if status, _ := dashboardGet(t, n1.http+"/partners", dashboardLogin(t, n3.http, secret)); status != http.StatusSeeOther {
+		t.Errorf("node 1 took the session of node 3 (its key file): %d", status)
 	}
 
 	// A cookie of the same form, signed with another key (what another
