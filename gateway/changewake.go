@@ -71,14 +71,18 @@ func (g *Gateway) changeSource() stream.Source {
 // nodes (at most every notifyEvery), and it listens to the other nodes'
 // notifications on a connection of its own (outside the pool) and fires
 // the wake at each. The ledger's poll stays the safety net: a lost
-// notification delays a relay by one poll at most.
+// notification delays a relay by one poll at most. The same connection
+// carries the other nodes' reloads, which reloadForCluster follows
+// (clusterreload.go).
 func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 	if g.pool == nil {
 		<-ctx.Done()
 		return nil
 	}
 	var wg sync.WaitGroup
-	wg.Go(func() { g.listenCommits(ctx) })
+	reloads := make(chan string, 1) // another node's reload, while one waits (clusterreload.go)
+	wg.Go(func() { g.listenCommits(ctx, reloads) })
+	wg.Go(func() { g.reloadForCluster(ctx, reloads) })
 	committed := g.Ledger.Committed()
 	for {
 		select {
@@ -99,8 +103,11 @@ func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 }
 
 // listenCommits fires the wake at each notification of another node,
-// reconnecting after a second when the connection fails.
-func (g *Gateway) listenCommits(ctx context.Context) {
+// reconnecting after a second when the connection fails. On the same
+// connection it hands the other nodes' reloads (reloadChannel) to
+// reloads, keeping one waiting at most: it reads the profiles after all.
+func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
+	lost := false // the connection failed: other nodes' reloads meanwhile were missed
 	for ctx.Err() == nil {
 		err := func() error {
 			conn, err := pgx.ConnectConfig(ctx, g.pool.Config().ConnConfig.Copy())
@@ -108,19 +115,36 @@ func (g *Gateway) listenCommits(ctx context.Context) {
 				return err
 			}
 			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN "+ledgerChannel); err != nil {
-				return err
+			for _, ch := range []string{ledgerChannel, reloadChannel} {
+				if _, err := conn.Exec(ctx, "LISTEN "+ch); err != nil {
+					return err
+				}
 			}
 			g.ledgerWake.fire() // what committed while not listening
+			if lost {
+				g.log.Warn("listening again to the other nodes' reloads; a reload asked while not listening did not reach this node: reload it if one was")
+				lost = false
+			}
 			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
+				n, err := conn.WaitForNotification(ctx)
+				if err != nil {
 					return err
+				}
+				if n.Channel == reloadChannel {
+					if n.Payload != g.node {
+						select {
+						case reloads <- n.Payload:
+						default:
+						}
+					}
+					continue
 				}
 				g.ledgerWake.fire()
 			}
 		}()
 		if ctx.Err() == nil {
 			g.log.Debug("listening to the ledger's commits", "err", err)
+			lost = true
 			sleep(ctx, time.Second)
 		}
 	}

@@ -168,6 +168,14 @@ type HTTPConfig struct {
 	// RateBurst is the requests a token may make at once above
 	// RateLimit. Default 40 requests.
 	RateBurst int `yaml:"rate_burst"`
+	// SessionKeyFile is a file of at least 32 random bytes (e.g.
+	// `head -c 32 /dev/urandom`, mode 0600, read by no one else) whose
+	// whole content signs dashboard sessions and CSRF tokens; relative
+	// to the configuration file. Give every node the same file so that a
+	// login holds on any node. Default empty: on PostgreSQL storage a key
+	// kept in the database, shared by every node; on bbolt a key kept in
+	// <data>/session-key. The key is never logged.
+	SessionKeyFile string `yaml:"session_key_file"`
 }
 
 // TokenConfig is one API token: stored as its SHA-256, never in clear.
@@ -309,6 +317,9 @@ func LoadConfig(path string, getenv func(string) string) (*Config, error) {
 		c.File = path
 		if c.Partners != "" && !filepath.IsAbs(c.Partners) {
 			c.Partners = filepath.Join(filepath.Dir(path), c.Partners)
+		}
+		if k := c.HTTP.SessionKeyFile; k != "" && !filepath.IsAbs(k) {
+			c.HTTP.SessionKeyFile = filepath.Join(filepath.Dir(path), k)
 		}
 	}
 	if err := applyEnv(reflect.ValueOf(c).Elem(), "DOCKSIDE", getenv); err != nil {

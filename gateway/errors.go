@@ -21,4 +21,8 @@ var (
 	// data folder (on PostgreSQL storage, where the stores' files do not
 	// lock it): each node needs a data folder of its own.
 	ErrDataFolderInUse = errors.New("another serve uses this data folder")
+	// ErrSessionKey means the dashboard's session key file
+	// (http.session_key_file, or <data>/session-key) cannot be used: too
+	// short, too long, or readable by others than its owner.
+	ErrSessionKey = errors.New("session key file unusable")
 )

@@ -29,6 +29,7 @@ import (
 	"github.com/dockside-edi/dockside/transports/sftp"
 	sftppg "github.com/dockside-edi/dockside/transports/sftp/postgres"
 	webhookpg "github.com/dockside-edi/dockside/transports/webhook/postgres"
+	webpg "github.com/dockside-edi/dockside/web/postgres"
 )
 
 // Migrations are the schema migrations of every store the gateway keeps
@@ -36,7 +37,8 @@ import (
 func Migrations() []pgstore.Set {
 	return []pgstore.Set{auditpg.Migrations, inboxpg.Migrations, clusterpg.Migrations,
 		outboxpg.Migrations, broadcastpg.Migrations, orderspg.Migrations, as2pg.Migrations, divergencepg.Migrations,
-		reservationspg.Migrations, ledgerpg.Migrations, sftppg.Migrations, streampg.Migrations, webhookpg.Migrations}
+		reservationspg.Migrations, ledgerpg.Migrations, sftppg.Migrations, streampg.Migrations, webhookpg.Migrations,
+		webpg.Migrations}
 }
 
 // stores are what the gateway keeps durably, behind the owning packages'

@@ -26,6 +26,10 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	key, err := g.sessionKey(context.Background())
+	if err != nil {
+		return nil, err
+	}
 	if res != nil {
 		res.g = g // reservations with a ship-to are orders to route
 	}
@@ -37,7 +41,7 @@ func (g *Gateway) BuildWeb(res *Reservations) (*web.Server, error) {
 		Webhooks:   webhooks.Operations{Manager: g.subscribers, Endpoints: g.Webhooks},
 		Storage:    g.storageCheck(),
 		Streams:    g.StreamStatuses,
-	}, web.Options{MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
+	}, web.Options{SessionKey: key, MaxBodyBytes: 1 << 20, RateLimit: float64(g.Config.HTTP.RateLimit), RateBurst: g.Config.HTTP.RateBurst})
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +112,8 @@ func (g *Gateway) replayAndWait(ctx context.Context, id uint64, who string) (*in
 // ReloadPartnersBy loads the partner profiles again on behalf of who (a
 // token's name, or "SIGHUP") and records it in the audit log, with the
 // error when the profiles do not load (those in use stay). The dashboard
-// records its own reloads; this is for the others.
+// records its own reloads; this is for the others. On PostgreSQL the
+// other nodes reload theirs (tellReload).
 func (g *Gateway) ReloadPartnersBy(ctx context.Context, who string) error {
 	err := g.ReloadPartners()
 	e := audit.Entry{Who: who, Action: audit.ActionReload, Target: "partner profiles"}
@@ -116,6 +121,7 @@ func (g *Gateway) ReloadPartnersBy(ctx context.Context, who string) error {
 		e.Error = err.Error()
 	} else {
 		e.Detail = fmt.Sprintf("%d partners", g.Partners().Len())
+		g.tellReload(ctx)
 	}
 	if g.Audit != nil {
 		if _, aerr := g.Audit.Record(ctx, e); aerr != nil {
@@ -126,11 +132,12 @@ func (g *Gateway) ReloadPartnersBy(ctx context.Context, who string) error {
 }
 
 // reload loads the partner profiles again for the API and returns how
-// many are in use.
-func (g *Gateway) reload(context.Context) (int, error) {
+// many are in use; on PostgreSQL the other nodes reload theirs.
+func (g *Gateway) reload(ctx context.Context) (int, error) {
 	if err := g.ReloadPartners(); err != nil {
 		return 0, err
 	}
+	g.tellReload(ctx)
 	return g.Partners().Len(), nil
 }
 

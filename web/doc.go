@@ -69,7 +69,8 @@
 // Options.SecureCookies) holds the token's name, an expiry
 // (Options.SessionTTL) and an HMAC-SHA256 of both and of the token's hash
 // under the session key (Options.SessionKey, random per process by
-// default): never the token. Changing or removing the token ends its
+// default; the gateway gives one that its nodes share and that outlives a
+// restart, kept by web/postgres on PostgreSQL): never the token. Changing or removing the token ends its
 // sessions, and so does a restart with a random key; logging out clears
 // the cookie (the server keeps no session list, so a copied cookie stays
 // valid until it expires). The cookie also authenticates API GETs (the

@@ -14,6 +14,7 @@ func runReload(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "reload [--config FILE] [--data DIR]",
 		"Asks the serve that holds the data folder to load the partner profiles again\n"+
 			"(POST /api/v1/reload, with DOCKSIDE_TOKEN or the operator token in the data folder).\n"+
+			"On PostgreSQL storage every other node then reloads its own partners folder too.\n"+
 			"Exit 0 when they loaded, 1 when they do not (the problems are listed; the old ones stay),\n"+
 			"2 when no serve runs or it cannot be reached.")
 	gf := addGatewayFlags(fs)
