@@ -29,6 +29,7 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
 	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
 	b.Queue(`SELECT m.source_key FROM unnest($1::text[]) AS u(k)
 		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
@@ -41,6 +42,9 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 			err = cerr
 		}
 	}()
+	if _, err := br.Exec(); err != nil {
+		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
+	}
 	if _, err := br.Exec(); err != nil {
 		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
 	}
