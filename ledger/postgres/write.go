@@ -29,7 +29,11 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	b.Queue(`SET LOCAL plan_cache_mode = force_custom_plan`)
+	// Plan each statement for its arrays (a generic plan cached while the
+	// tables were small hash-joins a scan of the whole table), and cost
+	// index probes as the cached pages they are: a transaction's keys are
+	// few against the tables, and lookups must not grow with the ledger.
+	b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('random_page_cost', '1.1', true)`)
 	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
 	b.Queue(`SELECT m.source_key FROM unnest($1::text[]) AS u(k)
 		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
