@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/jackc/pgx/v5"
@@ -254,12 +257,21 @@ func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int6
 func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states []ledger.PositionState, ids map[ledger.Position]int64,
 	allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, lastSeq, lastID uint64) (err error) {
 	var fresh, stored positionArrays
+	var news []int
 	for i, p := range ps {
 		if id, ok := ids[p]; ok {
 			stored.add(p, &states[i], id)
 		} else {
-			fresh.add(p, &states[i], 0)
+			news = append(news, i)
 		}
+	}
+	// New positions in key order: their ids and (SKU, location) keys then
+	// grow together, and the indexes take them at their right edge.
+	slices.SortFunc(news, func(a, b int) int {
+		return cmp.Or(strings.Compare(ps[a].SKU, ps[b].SKU), strings.Compare(ps[a].Location, ps[b].Location))
+	})
+	for _, i := range news {
+		fresh.add(ps[i], &states[i], 0)
 	}
 	n := 0
 	for _, o := range outs {
