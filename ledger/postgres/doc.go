@@ -21,8 +21,13 @@
 //     movements effective after them (as-of figures), when it needs them;
 //   - applies the documents in memory (ledger.Stepper);
 //   - writes new and changed positions, movements, allocations and
-//     postings set-based from arrays (a large transaction's movements by
-//     COPY), the sequence, and COMMIT, in one round trip.
+//     postings set-based from arrays (a large transaction's new positions
+//     and movements by COPY), the sequence, and COMMIT, in one round trip.
+//
+// The transaction plans every statement for its arrays, with index
+// probes costed as the cached pages they are and without JIT: a cached
+// generic plan, made while the tables were small, scanned whole tables
+// for a few keys, and its cost grew with the ledger.
 //
 // The unique constraints stay the guarantee underneath the lock: the
 // source key of ledger_movements is the idempotency key, and the

@@ -178,12 +178,18 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	// stored positions of the movements; lock the change sequence.
 	var keys []string
 	posSet := map[ledger.Position]struct{}{}
-	for _, r := range batch {
+	type needs struct {
+		as []ledger.OrderAllocation
+		ss []ledger.SnapshotTime
+	}
+	needed := make([]needs, len(batch))
+	for i, r := range batch {
 		keys = append(keys, r.prep.SourceKeys()...)
-		ps, _, _ := r.prep.Needs(nil)
+		ps, as, ss := r.prep.Needs(nil)
 		for _, p := range ps {
 			posSet[p] = struct{}{}
 		}
+		needed[i] = needs{as, ss}
 	}
 	in := &ledger.StepInput{
 		Positions:   make(map[ledger.Position]ledger.PositionState, len(posSet)),
@@ -206,14 +212,18 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	allocSet := map[ledger.OrderAllocation]struct{}{}
 	snapSet := map[ledger.SnapshotTime]struct{}{}
 	for i, r := range batch {
+		as, ss := needed[i].as, needed[i].ss
 		if len(stored) > 0 {
-			dups[i] = make([]bool, len(r.prep.Movements))
+			d, anyDup := make([]bool, len(r.prep.Movements)), false
 			for j := range r.prep.Movements {
-				_, dups[i][j] = stored[r.prep.Movements[j].SourceKey]
+				_, d[j] = stored[r.prep.Movements[j].SourceKey]
+				anyDup = anyDup || d[j]
+			}
+			dups[i] = d
+			if anyDup { // what the duplicates alone need is not read
+				_, as, ss = r.prep.Needs(func(j int) bool { return d[j] })
 			}
 		}
-		d := dups[i]
-		_, as, ss := r.prep.Needs(func(j int) bool { return d != nil && d[j] })
 		for _, a := range as {
 			allocSet[a] = struct{}{}
 		}

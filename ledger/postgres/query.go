@@ -367,12 +367,18 @@ func (s *Store) HasSourcePrefix(ctx context.Context, prefix string) (bool, error
 	if err := s.begin(ctx); err != nil {
 		return false, err
 	}
-	var found bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_movements WHERE source_key LIKE $1)`, likePrefix(prefix)).Scan(&found)
+	// The first key at or after prefix, one probe of the source key's
+	// index whatever the plan: a cached generic plan of LIKE $1 cannot use
+	// the index and scanned every movement.
+	var first string
+	err := s.pool.QueryRow(ctx, `SELECT source_key FROM ledger_movements WHERE source_key >= $1 ORDER BY source_key LIMIT 1`, prefix).Scan(&first)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("ledger: source keys under %q: %w", prefix, err)
 	}
-	return found, nil
+	return strings.HasPrefix(first, prefix), nil
 }
 
 // SourceMovements implements ledger.Store.
