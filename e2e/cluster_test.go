@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +59,7 @@ func (e *env) clusterStock(sku, loc string) map[string]float64 {
 	var page struct {
 		Balances []map[string]any `json:"balances"`
 	}
-	json.Unmarshal([]byte(e.get("/api/v1/stock?sku="+sku)), &page)
+	json.Unmarshal([]byte(e.get("/api/v1/stock?sku="+url.QueryEscape(sku))), &page)
 	for _, b := range page.Balances {
 		if b["sku"] == sku && b["location"] == loc {
 			out := map[string]float64{}
