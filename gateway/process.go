@@ -78,8 +78,13 @@ func (g *Gateway) Process(ctx context.Context, m *inbox.Message) (inbox.Outcome,
 		return inbox.Outcome{}, err
 	}
 	defer body.Close()
-	// 64 KiB: events decode in one pass from this buffer (issue 18).
-	br := bufio.NewReaderSize(body, max(x12.HeadSize, 64<<10))
+	// 64 KiB, or the whole message when smaller: events decode in one
+	// pass from this buffer (issue 18).
+	size := 64 << 10
+	if m.Size >= 0 && m.Size < int64(size) {
+		size = int(m.Size) + 1
+	}
+	br := bufio.NewReaderSize(body, max(x12.HeadSize, size))
 	head, _ := br.Peek(x12.HeadSize)
 	switch {
 	case isEvents(m):

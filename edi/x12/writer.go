@@ -2,6 +2,7 @@ package x12
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -76,7 +77,11 @@ func NewWriter(w io.Writer, d Delimiters) (*Writer, error) {
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("writer delimiters: %w", err)
 	}
-	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), d: d}
+	size := 64 << 10
+	if _, ok := w.(*bytes.Buffer); ok {
+		size = 4 << 10 // in memory already: the buffer only batches copies
+	}
+	wr := &Writer{w: bufio.NewWriterSize(w, size), d: d}
 	wr.bad[d.Component] = inElement
 	if d.Repetition != 0 {
 		wr.bad[d.Repetition] = inElement
