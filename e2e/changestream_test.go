@@ -229,23 +229,7 @@ func TestChangeStreamSurvivesKill9(t *testing.T) {
 		return info.AckFloor.Stream, info.NumAckPending
 	}
 	consumed := func() uint64 { n, _ := intake(); return n }
-	delivered := func() []stream.Event {
-		var out []stream.Event
-		for _, r := range recv.Requests(t) {
-			if r.Status/100 != 2 {
-				continue
-			}
-			if !r.Verified {
-				t.Fatalf("webhook %s failed the receiver's signature check", r.ID)
-			}
-			ev, err := stream.Unmarshal([]byte(r.Body))
-			if err != nil || ev.ID != r.ID {
-				t.Fatalf("webhook %s: %v (event %q)", r.ID, err, ev.ID)
-			}
-			out = append(out, ev)
-		}
-		return out
-	}
+	delivered := func() []stream.Event { return deliveredEvents(t, recv) }
 	// SIGKILL twice, once a third and two thirds of the input are in and
 	// output is flowing both ways, preferably while serve holds NATS
 	// messages it has not acknowledged (those wait for ack_wait).
@@ -375,4 +359,26 @@ func checkApplied(t *testing.T, name string, evs []stream.Event, total int, skus
 		}
 	}
 	return dups
+}
+
+// deliveredEvents are the change events a webhook receiver accepted (2xx),
+// in arrival order; a request that fails the receiver's signature check,
+// or whose body is not the event its webhook-id names, fails the test.
+func deliveredEvents(t *testing.T, recv *whtest.Receiver) []stream.Event {
+	t.Helper()
+	var out []stream.Event
+	for _, r := range recv.Requests(t) {
+		if r.Status/100 != 2 {
+			continue
+		}
+		if !r.Verified {
+			t.Fatalf("webhook %s failed the receiver's signature check", r.ID)
+		}
+		ev, err := stream.Unmarshal([]byte(r.Body))
+		if err != nil || ev.ID != r.ID {
+			t.Fatalf("webhook %s: %v (event %q)", r.ID, err, ev.ID)
+		}
+		out = append(out, ev)
+	}
+	return out
 }

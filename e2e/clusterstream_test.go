@@ -174,23 +174,7 @@ func TestClusterChangeStreamLeaderKilled(t *testing.T) {
 			}
 		})
 	}
-	delivered := func() []stream.Event {
-		var out []stream.Event
-		for _, r := range recv.Requests(t) {
-			if r.Status/100 != 2 {
-				continue
-			}
-			if !r.Verified {
-				t.Fatalf("webhook %s failed the receiver's signature check", r.ID)
-			}
-			ev, err := stream.Unmarshal([]byte(r.Body))
-			if err != nil || ev.ID != r.ID {
-				t.Fatalf("webhook %s: %v (event %q)", r.ID, err, ev.ID)
-			}
-			out = append(out, ev)
-		}
-		return out
-	}
+	delivered := func() []stream.Event { return deliveredEvents(t, recv) }
 	var changes []string
 	for k, how := range []string{"SIGKILL", "SIGTERM"} {
 		l := leader(fmt.Sprintf("leader %d", k+1))
