@@ -12,6 +12,7 @@ import (
 
 	"github.com/dockside-edi/dockside/cluster"
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
+	"github.com/dockside-edi/dockside/cluster/postgres/leasetest"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/divergence/divergencetest"
 	"github.com/dockside-edi/dockside/internal/pgstore"
@@ -96,25 +97,7 @@ func TestMarkAlerted(t *testing.T) {
 	}
 
 	// A deposed leader: its term was taken over.
-	la, err := clusterpg.New(ctx, pool, "leader", "node-a", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lb, err := clusterpg.New(ctx, pool, "leader", "node-b", time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := la.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, `UPDATE cluster_leases SET expires_at = now()`); err != nil {
-		t.Fatal(err)
-	}
-	current, err := lb.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, current := leasetest.Takeover(t, pool, "leader")
 	c := row("C")
 	if _, err := a.MarkAlerted(cluster.WithTerm(ctx, old), []divergence.Row{c}); !errors.Is(err, cluster.ErrFenced) {
 		t.Errorf("the deposed leader's mark: %v, want ErrFenced", err)

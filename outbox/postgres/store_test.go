@@ -11,6 +11,7 @@ import (
 
 	"github.com/dockside-edi/dockside/cluster"
 	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
+	"github.com/dockside-edi/dockside/cluster/postgres/leasetest"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	"github.com/dockside-edi/dockside/internal/pgstore/pgstoretest"
 	"github.com/dockside-edi/dockside/internal/pgtest"
@@ -241,26 +242,7 @@ func TestEnqueueFenced(t *testing.T) {
 	ctx := context.Background()
 	pool := pgstoretest.Migrated(t, &pg, Migrations, clusterpg.Migrations)
 	s := node(t, pool, false, Options{})
-	lease := func(holder string) *clusterpg.Lease {
-		l, err := clusterpg.New(ctx, pool, "leader", holder, time.Minute)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l
-	}
-	a, b := lease("node-a"), lease("node-b")
-	old, err := a.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// a's term runs out (a stopped, say) and b takes over.
-	if _, err := pool.Exec(ctx, `UPDATE cluster_leases SET expires_at = now()`); err != nil {
-		t.Fatal(err)
-	}
-	current, err := b.Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	old, current := leasetest.Takeover(t, pool, "leader") // a's term ran out (a stopped, say) and b took over
 	for _, tc := range []struct {
 		name   string
 		ctx    context.Context
