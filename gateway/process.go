@@ -208,13 +208,16 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	legacy := make([]int, len(docs)) // movements posted before under the legacy key
 	var wg sync.WaitGroup
 	var panicked atomic.Pointer[goroutinePanic]
-	// The partner's own figures are kept beside the posting, not before
-	// it: a 200,000-item 846's figures take PostgreSQL about as long as
-	// its movements.
-	wg.Go(func() {
-		defer catchPanic(&panicked, "keeping compared figures")
-		w.keepCompared(docs)
-	})
+	// The partner's own figures are copied out now (the postings release
+	// the documents to their mapper) and kept beside the posting, not
+	// before it: a 200,000-item 846's figures take PostgreSQL about as
+	// long as its movements.
+	if figures := w.compared(docs); len(figures) > 0 {
+		wg.Go(func() {
+			defer catchPanic(&panicked, "keeping compared figures")
+			w.keepCompared(figures)
+		})
+	}
 	for i, res := range docs {
 		if len(res.Movements) == 0 {
 			continue
@@ -269,9 +272,9 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	return nil
 }
 
-// keepCompared keeps the partner's own figures (quantities its profile
-// maps to the compare bucket) for the divergence report.
-func (w *work) keepCompared(docs []*mapping.Result) {
+// compared copies the partner's own figures out of its documents
+// (quantities its profile maps to the compare bucket).
+func (w *work) compared(docs []*mapping.Result) []divergence.Reported {
 	var figures []divergence.Reported
 	now := w.g.now().UTC()
 	for _, res := range docs {
@@ -279,6 +282,11 @@ func (w *work) keepCompared(docs []*mapping.Result) {
 			figures = append(figures, divergence.Reported{Partner: w.profile.ID, SKU: c.SKU, Location: c.Location, Quantity: c.Quantity, At: now})
 		}
 	}
+	return figures
+}
+
+// keepCompared keeps the partner's own figures for the divergence report.
+func (w *work) keepCompared(figures []divergence.Reported) {
 	if err := w.g.Divergence.Checker.Store.Report(figures); err != nil {
 		w.g.log.Error("keeping the partner's figures for the divergence report", "partner", w.profile.ID, "err", err)
 	}
