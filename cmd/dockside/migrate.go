@@ -50,7 +50,8 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 			"nothing and exits 1 when the schema is not current.\n"+
 			"With --from it then copies the bbolt gateway in DATA_DIR (stopped) into the database, for\n"+
 			"each store that has a PostgreSQL implementation, and verifies every record; a second run\n"+
-			"continues an interrupted one and copies nothing once all is there.")
+			"continues an interrupted one and copies nothing once all is there. It exits 1 when a\n"+
+			"copied record differs from its source, naming it.")
 	gf := addGatewayFlags(fs)
 	storage := fs.String("storage", "", "PostgreSQL `URL` (postgres://…; default: the configuration's storage)")
 	check := fs.Bool("check", false, "only report whether the schema is current")
@@ -286,7 +287,11 @@ func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) in
 		}
 		if err != nil {
 			fmt.Fprintf(e.Stdout, "%s: copied %d, already present %d of %d before the error\n", c.store, r.Copied, r.Present, r.Source)
-			return failed(e, fmt.Errorf("copying %s from %s: %w", c.store, data, err))
+			code := failed(e, fmt.Errorf("copying %s from %s: %w", c.store, data, err))
+			if errors.Is(err, pgstore.ErrCopyMismatch) {
+				code = exitFail // the copy ran and found a difference
+			}
+			return code
 		}
 		fmt.Fprintln(e.Stdout, r)
 	}

@@ -282,7 +282,7 @@ func TestMigrateFromRefusesOtherLedger(t *testing.T) {
 	}
 	other.Close()
 	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
-	if code == exitOK || !strings.Contains(errOut, "copying ledger") || !strings.Contains(errOut, "posting 1") ||
+	if code != exitFail || !strings.Contains(errOut, "copying ledger") || !strings.Contains(errOut, "posting 1") ||
 		!strings.Contains(out, "ledger: copied 0, already present 0 of 7 before the error") {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
