@@ -156,7 +156,14 @@ func (g *Gateway) finishRecovered(m *inbox.Message, out inbox.Outcome, claim boo
 	if !claim {
 		return nil, g.Finish(m, out)
 	}
-	if next, err = inbox.FinishAndClaim(g.Inbox, m.ID, out); err != nil {
+	if im, ok := g.Inbox.(inbox.InterchangeMarker); ok {
+		// The next X12 file's first interchange is marked in the same
+		// commit (x12 takes the answer): one commit fewer a file.
+		next, err = im.FinishAndClaimMarked(m.ID, out, headInterchangeKey)
+	} else {
+		next, err = inbox.FinishAndClaim(g.Inbox, m.ID, out)
+	}
+	if err != nil {
 		return nil, err
 	}
 	g.finished(m, out)

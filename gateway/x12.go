@@ -38,7 +38,11 @@ func (w *work) x12(ctx context.Context, body io.Reader, head []byte) (err error)
 	// The first interchange is marked while the file is read and
 	// checked (dropDuplicates takes the answer): the inbox's commit
 	// overlaps the work instead of following it.
-	w.premark = w.markInterchangeAsync(first)
+	if pm := w.msg.Premark; pm != nil && pm.Key == first {
+		w.premark = &interchangeMark{key: first, dup: pm.DupOf} // made in the commit that claimed the message
+	} else {
+		w.premark = w.markInterchangeAsync(first)
+	}
 	defer w.premark.wait()
 	mp := w.g.mapper(w.profile.ID)
 	// Sets are decoded here, in order, and mapped on a pool of workers
@@ -273,6 +277,21 @@ type interchangeMark struct {
 	used bool // dropDuplicates took its answer
 }
 
+// headInterchangeKey is the interchange key of the ISA a body starts
+// with, or "" when it does not start with one (inbox.InterchangeMarker's
+// keyOf). identifyX12 reads the same key and checks the sender; a
+// message it fails gives its mark up when it is finished as failed.
+func headInterchangeKey(head []byte) string {
+	if !x12.LooksLikeX12(head) {
+		return ""
+	}
+	seg, err := x12.NewReader(bytes.NewReader(head), &x12.ReaderOptions{BufferSize: readBufferSize(int64(len(head)))}).Next()
+	if err != nil || seg.ID != "ISA" {
+		return ""
+	}
+	return isaKey(seg)
+}
+
 // markInterchangeAsync starts marking the interchange key of the message.
 func (w *work) markInterchangeAsync(key string) *interchangeMark {
 	m := &interchangeMark{key: key, done: make(chan struct{})}
@@ -283,8 +302,13 @@ func (w *work) markInterchangeAsync(key string) *interchangeMark {
 	return m
 }
 
-// wait waits for the mark to be committed (or to fail).
-func (m *interchangeMark) wait() { <-m.done }
+// wait waits for the mark to be committed (or to fail); a mark made when
+// the message was claimed (done nil) is.
+func (m *interchangeMark) wait() {
+	if m.done != nil {
+		<-m.done
+	}
+}
 
 // dropDuplicates marks each interchange in the inbox; it returns the
 // interchanges seen for the first time. An interchange seen before (same

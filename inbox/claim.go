@@ -88,6 +88,14 @@ func (s *Store) Finish(id uint64, o Outcome) error {
 // a crash the claimed message is back in the queue at Open, as any claim
 // cut short.
 func (s *Store) FinishAndClaim(id uint64, o Outcome) (*Message, error) {
+	return s.FinishAndClaimMarked(id, o, nil)
+}
+
+// FinishAndClaimMarked implements InterchangeMarker: FinishAndClaim
+// that, when the claimed message has a partner and its body is kept in
+// the database, also marks the interchange keyOf names from the body's
+// first bytes, in the same commit (keyOf "" or nil: no mark).
+func (s *Store) FinishAndClaimMarked(id uint64, o Outcome, keyOf func(head []byte) string) (*Message, error) {
 	if o.State != Done && o.State != Failed && o.State != Duplicate {
 		return nil, fmt.Errorf("inbox: finishing message %d as %q: %w", id, o.State, ErrState)
 	}
@@ -98,7 +106,19 @@ func (s *Store) FinishAndClaim(id uint64, o Outcome) (*Message, error) {
 			return err
 		}
 		var err error
-		next, err = s.claim(tx)
+		if next, err = s.claim(tx); err != nil || next == nil || keyOf == nil || next.Partner == "" {
+			return err
+		}
+		body := tx.Bucket(bucketBodies).Get([]byte(next.SHA256))
+		if body == nil {
+			return nil // kept in a file: marked as the file is read
+		}
+		key := keyOf(body[:min(len(body), HeadSize)])
+		if key == "" {
+			return nil
+		}
+		dup, err := mark(tx, next, key)
+		next.Premark = &Premark{Key: key, DupOf: dup}
 		return err
 	})
 	if err != nil {
@@ -147,23 +167,29 @@ func (s *Store) MarkInterchange(id uint64, key string) (dupOf uint64, err error)
 		if err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketInterchanges)
-		k := pairKey(m.Partner, key)
-		if v := b.Get(k); v != nil {
-			if first := binary.BigEndian.Uint64(v); first != id {
-				if prev, err := getMessage(tx, first); err == nil && prev.State != Failed {
-					dupOf = first
-					return nil
-				}
-			}
-		}
-		m.Interchange = key
-		if err := b.Put(k, idKey(id)); err != nil {
-			return err
-		}
-		return putMessage(tx, m)
+		dupOf, err = mark(tx, m, key)
+		return err
 	})
 	return dupOf, err
+}
+
+// mark records key as message m's interchange in tx, unless another
+// message that has not failed holds it: then it returns that message.
+func mark(tx *bolt.Tx, m *Message, key string) (dupOf uint64, err error) {
+	b := tx.Bucket(bucketInterchanges)
+	k := pairKey(m.Partner, key)
+	if v := b.Get(k); v != nil {
+		if first := binary.BigEndian.Uint64(v); first != m.ID {
+			if prev, err := getMessage(tx, first); err == nil && prev.State != Failed {
+				return first, nil
+			}
+		}
+	}
+	m.Interchange = key
+	if err := b.Put(k, idKey(m.ID)); err != nil {
+		return 0, err
+	}
+	return 0, putMessage(tx, m)
 }
 
 // SetPartner records the partner of a message identified after it arrived

@@ -26,3 +26,26 @@ func FinishAndClaim(s Storage, id uint64, o Outcome) (*Message, error) {
 	}
 	return m, err
 }
+
+// InterchangeMarker is the optional ability of a Storage to mark the
+// interchange of the message it claims in the commit that claims it
+// (MarkInterchange without a commit of its own; Store has it).
+type InterchangeMarker interface {
+	// FinishAndClaimMarked is FinishAndClaim; when the claimed message
+	// has a partner and keyOf, given the first bytes of its body (at most
+	// HeadSize), names an interchange key, that key is marked in the same
+	// commit and the answer is in the message's Premark.
+	FinishAndClaimMarked(id uint64, o Outcome, keyOf func(head []byte) string) (*Message, error)
+}
+
+// HeadSize is how many first bytes of a body FinishAndClaimMarked hands
+// to keyOf: an X12 ISA segment is 106.
+const HeadSize = 512
+
+// Premark is the interchange mark made when a message was claimed: its
+// Key and, when another message holds that key, that message (as
+// MarkInterchange returns it).
+type Premark struct {
+	Key   string
+	DupOf uint64
+}

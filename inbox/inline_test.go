@@ -160,3 +160,64 @@ func TestFinishAndClaim(t *testing.T) {
 		t.Fatalf("finished with nothing to claim: %+v", got)
 	}
 }
+
+// TestFinishAndClaimMarked: the commit that claims a message also marks
+// the interchange its body starts with, and answers as MarkInterchange
+// would: a key another message holds is not taken (DupOf names it), a
+// new one is; a body kept in a file, or one keyOf names nothing in, is
+// not marked; a message finished as failed gives its mark up; the
+// answer is for the claim only, not stored.
+func TestFinishAndClaimMarked(t *testing.T) {
+	s, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer checkAndClose(t, s)
+	keyOf := func(head []byte) string {
+		k, _, ok := strings.Cut(string(head), " ")
+		if !ok || !strings.HasPrefix(k, "KEY") {
+			return ""
+		}
+		return k
+	}
+	a := receive(t, s, "acme", "a", "KEY1 first")
+	b := receive(t, s, "acme", "b", "KEY1 second, other content")
+	c := receive(t, s, "acme", "c", "KEY2 third")
+	big := receive(t, s, "acme", "big", "KEY3 "+strings.Repeat("x", 70<<10)) // kept in a file
+	none := receive(t, s, "acme", "none", "no key here")
+	if m, err := s.Claim(); err != nil || m.ID != a.ID {
+		t.Fatalf("claim: %+v, %v", m, err)
+	}
+	if dup, err := s.MarkInterchange(a.ID, "KEY1"); err != nil || dup != 0 {
+		t.Fatalf("mark a: %d, %v", dup, err)
+	}
+	steps := []struct {
+		finish  uint64
+		state   State
+		next    uint64
+		premark *Premark
+		stored  string // the next message's Interchange as stored
+	}{
+		{a.ID, Done, b.ID, &Premark{Key: "KEY1", DupOf: a.ID}, ""},
+		{b.ID, Duplicate, c.ID, &Premark{Key: "KEY2"}, "KEY2"},
+		{c.ID, Failed, big.ID, nil, ""},
+		{big.ID, Done, none.ID, nil, ""},
+	}
+	for _, st := range steps {
+		next, err := s.FinishAndClaimMarked(st.finish, Outcome{State: st.state}, keyOf)
+		if err != nil || next == nil || next.ID != st.next {
+			t.Fatalf("finishing %d: next %+v, %v; want %d", st.finish, next, err, st.next)
+		}
+		if (next.Premark == nil) != (st.premark == nil) || next.Premark != nil && *next.Premark != *st.premark {
+			t.Errorf("message %d: premark %+v, want %+v", next.ID, next.Premark, st.premark)
+		}
+		got, _ := s.Get(next.ID)
+		if got.Interchange != st.stored || got.Premark != nil {
+			t.Errorf("message %d stored: interchange %q, premark %+v; want %q, none", next.ID, got.Interchange, got.Premark, st.stored)
+		}
+	}
+	// c failed: its KEY2 is free again.
+	if dup, err := s.MarkInterchange(big.ID, "KEY2"); err != nil || dup != 0 {
+		t.Errorf("KEY2 after c failed: held by %d, %v", dup, err)
+	}
+}

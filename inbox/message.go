@@ -40,6 +40,9 @@ type Message struct {
 	// Interchange is the interchange key (sender, receiver, control,
 	// date, time) once known.
 	Interchange string `json:"interchange,omitempty"`
+	// Premark is the interchange mark made in the commit that claimed
+	// the message (InterchangeMarker), for this claim only: not stored.
+	Premark *Premark `json:"-"`
 	// Errors are the problems of the last attempt, with their places.
 	Errors []Problem `json:"errors,omitempty"`
 	// Result is what the last successful attempt produced.
