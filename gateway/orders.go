@@ -186,6 +186,11 @@ func changes(steps []orderStep) []orders.Change {
 // naming an order settled earlier in the batch waits until that one is
 // posted. Two messages never interleave (the book's lock).
 func (w *work) postOrders(ctx context.Context, docs []*mapping.Result) error {
+	if len(docs) == 0 {
+		// Not the book's lock for nothing: it would wait for every
+		// shared change (other workers' 945s) and hold back new ones.
+		return nil
+	}
 	return w.g.orders.book.Apply(ctx, func(tx *orders.Tx) error {
 		var batch []orderStep
 		inBatch := map[string]bool{}

@@ -279,3 +279,53 @@ func TestWarehouseShipment945PostGood(t *testing.T) {
 		t.Errorf("allocated red %d blue %d, want 0 2", r.Allocated, b.Allocated)
 	}
 }
+
+// TestWarehouseShipment945BesideOtherShipments: a 945 is settled while
+// another worker's 945 holds its own order (a shared change of the
+// book): a message without order documents never waits for the book to
+// itself, so the warehouses' confirmations run side by side and share
+// their commits.
+func TestWarehouseShipment945BesideOtherShipments(t *testing.T) {
+	g := openShipTest(t, nil)
+	if m := ingest(t, g, "shopmart", samples+"/shopmart/order-940.edi")[0]; m.State != inbox.Done {
+		t.Fatalf("order: %s %v", m.State, m.Errors)
+	}
+	ctx := context.Background()
+	held, release := make(chan struct{}), make(chan struct{})
+	shared := make(chan error, 1)
+	go func() {
+		shared <- g.orders.book.Share(ctx, func(*orders.Tx) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	defer func() {
+		close(release)
+		if err := <-shared; err != nil {
+			t.Error(err)
+		}
+	}()
+	body, err := os.ReadFile(write945(t, 901, "SO-9001", "BOL-1", [2]string{"W12*CC*5*5*0*EA**VN*AC-1001", "2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := g.Inbox.Receive(ctx, inbox.Arrival{Partner: "acme-3pl", Transport: "test", Name: "945.edi"}, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drained := make(chan error, 1)
+	go func() { drained <- g.Drain(ctx, 1) }()
+	select {
+	case err := <-drained:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the 945 waits for another order's shared change: the book is taken whole")
+	}
+	if got, _ := g.Inbox.Get(m.ID); got.State != inbox.Done || got.Result.Movements == 0 {
+		t.Fatalf("945: %s %+v %v", got.State, got.Result, got.Errors)
+	}
+}

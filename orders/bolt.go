@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -25,8 +26,9 @@ var (
 // of the version before this package holds the same buckets (orders,
 // meta, pending), whose order states read as records without a life.
 type Bolt struct {
-	db *bolt.DB
-	tx *txgroup.Group // writes: concurrent ones share commits (nil: read-only)
+	db    *bolt.DB
+	tx    *txgroup.Group // writes: concurrent ones share commits (nil: read-only)
+	ended endedMarks     // marks ended for readers, removed from the file by the next commit
 }
 
 var _ Store = (*Bolt)(nil)
@@ -57,12 +59,35 @@ func OpenBolt(file string) (*Bolt, error) {
 }
 
 // update runs fn in a write transaction, shared with the concurrent
-// writers' (fn may run more than once: txgroup).
+// writers' (fn may run more than once: txgroup). The transaction also
+// removes the marks ended since the last commit (endedMarks).
 func (s *Bolt) update(fn func(*bolt.Tx) error) error {
 	if s.tx == nil {
 		return s.db.Update(fn)
 	}
-	return s.tx.Update(fn)
+	var taken map[string]uint64
+	err := s.tx.Update(func(tx *bolt.Tx) error {
+		var err error
+		if taken, err = s.ended.drop(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err == nil {
+		s.ended.removed(taken)
+	}
+	return err
+}
+
+// flushEnded commits the removal of ended marks no other commit took
+// along (endedMarks); a failure arms it again.
+func (s *Bolt) flushEnded() {
+	if !s.ended.fired() {
+		return
+	}
+	if err := s.update(func(*bolt.Tx) error { return nil }); err != nil {
+		s.ended.rearm(s.flushEnded)
+	}
 }
 
 // OpenBoltReadOnly opens an existing store for reading only (another
@@ -78,7 +103,18 @@ func OpenBoltReadOnly(file string) (*Bolt, error) {
 }
 
 // Close closes the database.
-func (s *Bolt) Close() error { return s.db.Close() }
+// Close commits the removal of the marks ended since the last commit
+// and closes the file.
+func (s *Bolt) Close() error {
+	s.ended.close()
+	var err error
+	if s.tx != nil {
+		if err = s.update(func(*bolt.Tx) error { return nil }); err != nil {
+			err = fmt.Errorf("orders: removing ended marks: %w", err)
+		}
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 func decode(v []byte) (*Record, error) {
 	r := &Record{}
@@ -167,6 +203,7 @@ func unindex(tx *bolt.Tx, key []byte) error {
 // Delete implements Store.
 func (s *Bolt) Delete(_ context.Context, kind mapping.OrderKind, partner, number string) error {
 	key := KindKey(kind, partner, number)
+	ended := s.ended.forget(key)
 	err := s.update(func(tx *bolt.Tx) error {
 		if err := remove(tx, key); err != nil {
 			return err
@@ -174,6 +211,7 @@ func (s *Bolt) Delete(_ context.Context, kind mapping.OrderKind, partner, number
 		return tx.Bucket(bucketPending).Delete(key)
 	})
 	if err != nil {
+		s.ended.add(ended, s.flushEnded)
 		return fmt.Errorf("orders: deleting %s %s of %s: %w", noun(kind), number, partner, err)
 	}
 	return nil
@@ -298,6 +336,13 @@ func (s *Bolt) Seeded(context.Context) (bool, error) {
 
 // Begin implements Store.
 func (s *Bolt) Begin(_ context.Context, cs []Change) error {
+	// A mark ended but still in the file is written over here: its
+	// removal must not come after (endedMarks.forget).
+	keys := make([][]byte, len(cs))
+	for i, c := range cs {
+		keys[i] = c.Next.key()
+	}
+	ended := s.ended.forget(keys...)
 	err := s.update(func(tx *bolt.Tx) error {
 		for _, c := range cs {
 			mark, err := json.Marshal(c)
@@ -314,6 +359,7 @@ func (s *Bolt) Begin(_ context.Context, cs []Change) error {
 		return nil
 	})
 	if err != nil {
+		s.ended.add(ended, s.flushEnded)
 		return fmt.Errorf("orders: recording %d orders before their posting: %w", len(cs), err)
 	}
 	return nil
@@ -322,6 +368,9 @@ func (s *Bolt) Begin(_ context.Context, cs []Change) error {
 // Mark implements Store.
 func (s *Bolt) Mark(_ context.Context, kind mapping.OrderKind, partner, number string) (*Change, error) {
 	key := KindKey(kind, partner, number)
+	if s.ended.has(key) {
+		return nil, nil
+	}
 	var c *Change
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPending)
@@ -350,7 +399,26 @@ func (s *Bolt) Mark(_ context.Context, kind mapping.OrderKind, partner, number s
 }
 
 // End implements Store.
+//
+// A posting made whose record stays (no Record in its outcome) ends its
+// mark for readers at once and in the file with the store's next commit
+// (endedMarks); the others are committed before End returns.
 func (s *Bolt) End(_ context.Context, os []Outcome) error {
+	if s.tx != nil {
+		var later [][]byte
+		var now []Outcome
+		for _, o := range os {
+			if o.Posted && o.Record == nil {
+				later = append(later, KindKey(o.Kind, o.Partner, o.Number))
+			} else {
+				now = append(now, o)
+			}
+		}
+		s.ended.add(later, s.flushEnded)
+		if os = now; len(os) == 0 {
+			return nil
+		}
+	}
 	err := s.update(func(tx *bolt.Tx) error {
 		pending := tx.Bucket(bucketPending)
 		for _, o := range os {
@@ -399,6 +467,9 @@ func (s *Bolt) Marked(ctx context.Context) ([]*Record, error) {
 		return b.ForEach(func(k, _ []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if s.ended.has(k) {
+				return nil
 			}
 			v := tx.Bucket(bucketOrders).Get(k)
 			if v == nil {
