@@ -55,7 +55,8 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 			"With --from it then copies the bbolt gateway in DATA_DIR (stopped) into the database, for\n"+
 			"each store that has a PostgreSQL implementation, and verifies every record; a second run\n"+
 			"continues an interrupted one and copies nothing once all is there. It exits 1 when a\n"+
-			"copied record differs from its source, naming it.")
+			"copied record differs from its source, naming it, and names the files it leaves behind\n"+
+			"that hold data (docs/storage.md lists the data folder's files and what it does with each).")
 	gf := addGatewayFlags(fs)
 	storage := fs.String("storage", "", "PostgreSQL `URL` (postgres://…; default: the configuration's storage)")
 	check := fs.Bool("check", false, "only report whether the schema is current")
@@ -359,5 +360,14 @@ func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) in
 		fmt.Fprintln(e.Stdout, r)
 	}
 	fmt.Fprintf(e.Stdout, "copied and verified: %d stores\n", len(storeCopies()))
+	left, err := leftBehind(data)
+	if err != nil {
+		return failed(e, fmt.Errorf("--from %s: %w", data, err))
+	}
+	for _, f := range left {
+		if d, ok := entryFor(dataFolder(), f); ok {
+			fmt.Fprintf(e.Stdout, "not copied: %s: %s\n", f, d.why)
+		}
+	}
 	return exitOK
 }

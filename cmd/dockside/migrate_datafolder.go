@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
+	"path/filepath"
 	"strings"
 )
 
@@ -26,6 +28,8 @@ type dataEntry struct {
 	store, by string
 	// why says why it is not copied (what to do instead).
 	why string
+	// named: files here are data left behind, which migrate names.
+	named bool
 }
 
 // dataFolder lists what a bbolt gateway keeps in its data folder
@@ -68,15 +72,21 @@ func dataFolder() []dataEntry {
 		{path: "as2/as2-cert.pem", holds: "the AS2 certificate", why: "the node's own: copy it to every node by hand (deploy.md)"},
 		{path: "as2/spool/", holds: "AS2 bodies over 1 MiB while they arrive", why: "in flight only; empty once serve stopped"},
 		{path: "sftp/*/in/", holds: "uploads the inbox has not stored (kept for the sweep) and partial uploads (`.part`)",
-			why: "the node's own; start the bbolt gateway once more before copying (its sweep offers them to the inbox at start), or move them to a new node's `sftp/<partner>/in/`"},
+			why:   "the node's own; start the bbolt gateway once more before copying (its sweep offers them to the inbox at start), or move them to a new node's `sftp/<partner>/in/`; migrate names them",
+			named: true},
 		{path: "session-key", holds: "the dashboard's session key",
 			why: "PostgreSQL replaces it with `web_session_key`, made by the first node (operators log in again); or set `http.session_key_file`"},
 		{path: "operator-token", holds: "the operator token minted for a configuration without tokens",
 			why: "made anew at each start of serve without `http.tokens`; nothing to keep"},
 		{path: "demo-partners/", holds: "the demo partner profiles, written when `partners:` is not set",
 			why: "configuration, not state; each node writes its own, or give every node the same `partners:`"},
-		{path: "drop/", holds: "the demo partner northwind's watched folder (`../drop/northwind` from `demo-partners/`)",
-			why: "watched folders are each node's own (deploy.md); a file not yet picked up waits for the node watching it"},
+		{path: "drop/*/archive/", holds: "files the demo watched folder handed to the inbox",
+			why: "kept by the watched folder for the operator; the inbox holds each (copied with it)"},
+		{path: "drop/*/failed/", holds: "files of the demo watched folder the gateway could not process",
+			why: "kept by the watched folder for the operator; the inbox holds each (copied with it)"},
+		{path: "drop/", holds: "the demo partner northwind's watched folder (`../drop/northwind` from `demo-partners/`): files waiting, and in `processing/`",
+			why:   "watched folders are each node's own (deploy.md); a file not yet picked up waits for the node watching it; migrate names them",
+			named: true},
 		{path: "serve.pid", holds: "serve's process id while it runs", why: "removed when serve stops; left only by a crash"},
 		{path: "http-address", holds: "serve's HTTP address while it runs", why: "removed when serve stops; left only by a crash"},
 		{path: "cluster-node.lock", holds: "the lock of the node running from the folder (PostgreSQL storage only)", why: "the node's own"},
@@ -99,6 +109,28 @@ func entryFor(entries []dataEntry, rel string) (dataEntry, bool) {
 		}
 	}
 	return dataEntry{}, false
+}
+
+// leftBehind returns the files of data that hold data migrate does not
+// copy (entries marked named), '/'-separated, relative to data.
+func leftBehind(data string) ([]string, error) {
+	entries := dataFolder()
+	var out []string
+	err := filepath.WalkDir(data, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(data, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if e, ok := entryFor(entries, rel); ok && e.named {
+			out = append(out, rel)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // dataFolderTable is the table of docs/storage.md, from dataFolder.

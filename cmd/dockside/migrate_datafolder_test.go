@@ -96,6 +96,8 @@ func TestEntryFor(t *testing.T) {
 		{"sftp/out", ""},
 		{"as2/as2.db/x", ""},
 		{"inbox/inbox.db.tmp", ""},
+		{"drop/northwind/archive/20260301-x.csv", "drop/*/archive/"},
+		{"drop/northwind/x.csv", "drop/"},
 	} {
 		e, ok := entryFor(dataFolder(), tc.rel)
 		if ok != (tc.want != "") || e.path != tc.want {
@@ -154,7 +156,8 @@ func TestDataFolderAccounted(t *testing.T) {
 	url := pg.Database(t)
 	code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
 	if code != exitOK || !strings.Contains(out, "stream: 3 records, 3 copied now") || !strings.Contains(out, "webhook: 1 records, 1 copied now") ||
-		!strings.Contains(out, "inbox: 2 records, 2 copied now") {
+		!strings.Contains(out, "inbox: 2 records, 2 copied now") || !strings.Contains(out, "not copied: sftp/acme-3pl/in/kept.edi: the node's own") ||
+		strings.Count(out, "not copied:") != 1 {
 		t.Errorf("migrate --from the demo run: exit %d\n%s%s", code, out, errOut)
 	}
 	ctx := context.Background()
