@@ -10,6 +10,7 @@ import (
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/divergence"
+	"github.com/dockside-edi/dockside/events/stream"
 	"github.com/dockside-edi/dockside/gateway"
 	"github.com/dockside-edi/dockside/inbox"
 	"github.com/dockside-edi/dockside/ledger"
@@ -17,12 +18,14 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/transports/as2"
+	"github.com/dockside-edi/dockside/transports/webhook"
 	"github.com/jackc/pgx/v5/pgxpool"
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	auditpg "github.com/dockside-edi/dockside/audit/postgres"
 	broadcastpg "github.com/dockside-edi/dockside/broadcast/postgres"
 	divergencepg "github.com/dockside-edi/dockside/divergence/postgres"
+	streampg "github.com/dockside-edi/dockside/events/stream/postgres"
 	inboxpg "github.com/dockside-edi/dockside/inbox/postgres"
 	"github.com/dockside-edi/dockside/internal/pgstore"
 	ledgerpg "github.com/dockside-edi/dockside/ledger/postgres"
@@ -32,6 +35,7 @@ import (
 	as2pg "github.com/dockside-edi/dockside/transports/as2/postgres"
 	"github.com/dockside-edi/dockside/transports/sftp"
 	sftppg "github.com/dockside-edi/dockside/transports/sftp/postgres"
+	webhookpg "github.com/dockside-edi/dockside/transports/webhook/postgres"
 )
 
 // schemaSets are the migrations of every store that has a PostgreSQL
@@ -51,7 +55,8 @@ func runMigrate(ctx context.Context, e *env, args []string) int {
 			"With --from it then copies the bbolt gateway in DATA_DIR (stopped) into the database, for\n"+
 			"each store that has a PostgreSQL implementation, and verifies every record; a second run\n"+
 			"continues an interrupted one and copies nothing once all is there. It exits 1 when a\n"+
-			"copied record differs from its source, naming it.")
+			"copied record differs from its source, naming it, and names the files it leaves behind\n"+
+			"that hold data (docs/storage.md lists the data folder's files and what it does with each).")
 	gf := addGatewayFlags(fs)
 	storage := fs.String("storage", "", "PostgreSQL `URL` (postgres://…; default: the configuration's storage)")
 	check := fs.Bool("check", false, "only report whether the schema is current")
@@ -265,7 +270,66 @@ func storeCopies() []storeCopy {
 			}
 			return sftppg.CopyFrom(ctx, sftp.NewDiskOut(filepath.Join(data, "sftp")), dst)
 		}},
+		{"stream", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			src, err := sourceCursors(ctx, data)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			dst, err := streampg.Open(ctx, pool, streampg.Options{}) // unfenced: no leader runs while copying
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return streampg.CopyFrom(ctx, src, dst)
+		}},
+		{"webhook", func(ctx context.Context, data string, pool *pgxpool.Pool) (pgstore.CopyReport, error) {
+			// No file: none disabled, and PostgreSQL is verified to list none.
+			src, err := webhook.OpenEndpoints(filepath.Join(data, "webhook-endpoints.json"))
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			dst, err := webhookpg.Open(ctx, pool)
+			if err != nil {
+				return pgstore.CopyReport{}, err
+			}
+			return webhookpg.CopyFrom(ctx, src, dst)
+		}},
 	}
+}
+
+// cursorMap is a set of change-stream cursors (streampg.CursorSource).
+type cursorMap map[string]uint64
+
+// Cursors implements streampg.CursorSource.
+func (m cursorMap) Cursors(context.Context) (map[string]uint64, error) { return m, nil }
+
+// sourceCursors reads the change stream's cursors of the data folder:
+// change-cursors.db, and the webhook subscribers' cursors of an older
+// webhook-cursors.db that serve has not moved yet, under the name and
+// with the precedence serve would move them with (gateway's
+// migrateWebhookCursors: "webhook/<name>", a cursor already there wins).
+// A file that is absent is not created.
+func sourceCursors(ctx context.Context, data string) (cursorMap, error) {
+	all := cursorMap{}
+	for _, f := range []struct{ file, prefix string }{{"change-cursors.db", ""}, {"webhook-cursors.db", "webhook/"}} {
+		if absent(data, f.file) {
+			continue
+		}
+		st, err := stream.OpenBoltCursors(filepath.Join(data, f.file))
+		if err != nil {
+			return nil, err
+		}
+		cursors, err := st.Cursors(ctx)
+		st.Close()
+		if err != nil {
+			return nil, err
+		}
+		for name, seq := range cursors {
+			if _, ok := all[f.prefix+name]; !ok {
+				all[f.prefix+name] = seq
+			}
+		}
+	}
+	return all, nil
 }
 
 // absent reports whether the data folder lacks file: a store the
@@ -296,5 +360,14 @@ func copyStores(ctx context.Context, e *env, data string, pool *pgxpool.Pool) in
 		fmt.Fprintln(e.Stdout, r)
 	}
 	fmt.Fprintf(e.Stdout, "copied and verified: %d stores\n", len(storeCopies()))
+	left, err := leftBehind(data)
+	if err != nil {
+		return failed(e, fmt.Errorf("--from %s: %w", data, err))
+	}
+	for _, f := range left {
+		if d, ok := entryFor(dataFolder(), f); ok {
+			fmt.Fprintf(e.Stdout, "not copied: %s: %s\n", f, d.why)
+		}
+	}
 	return exitOK
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/dockside-edi/dockside/outbox"
 	"github.com/dockside-edi/dockside/reservations"
 	"github.com/dockside-edi/dockside/transports/sftp"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 var pg pgtest.Server
@@ -117,6 +118,22 @@ func bboltGateway(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	for name, seq := range webhookCursors {
+		if err := g.Cursors.SetCursor(ctx, name, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range disabledEndpoints {
+		if _, err := g.Webhooks.Failing(d.name, d.since.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.Webhooks.Disable(d.name, d.url, d.reason, d.since); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := g.Webhooks.Failing("partner/acme-3pl", time.Date(2026, 3, 2, 0, 0, 0, 1, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
 	if err := g.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +149,19 @@ func bboltGateway(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return cfg.Data
+}
+
+// webhookCursors are the change stream cursors bboltGateway saves.
+var webhookCursors = map[string]uint64{"nats": 5, "webhook/erp": 3}
+
+// disabledEndpoints are the webhook endpoints bboltGateway disables
+// (each failing for an hour before); it leaves partner/acme-3pl failing.
+var disabledEndpoints = []struct {
+	name, url, reason string
+	since             time.Time
+}{
+	{"subscriber/erp", "https://erp.example/hook", "410 Gone", time.Date(2026, 3, 1, 5, 0, 0, 123456789, time.UTC)},
+	{"partner/shopmart", "https://shopmart.example/in", "failing since 2026-02-28T05:00:00Z", time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)},
 }
 
 // ledgerDocuments are what bboltGateway posts to the ledger: a count
@@ -173,23 +203,29 @@ func TestMigrateFrom(t *testing.T) {
 		!strings.Contains(out, "reservations: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
 		!strings.Contains(out, "sftp_out: 1 records, 1 copied now, 0 already present, 1 verified equal") ||
 		!strings.Contains(out, "ledger: 7 records, 7 copied now, 0 already present, 7 verified equal") ||
-		!strings.Contains(out, "copied and verified: 10 stores") {
+		!strings.Contains(out, "stream: 2 records, 2 copied now, 0 already present, 2 verified equal") ||
+		!strings.Contains(out, "webhook: 5 records, 5 copied now, 0 already present, 5 verified equal") ||
+		!strings.Contains(out, "copied and verified: 12 stores") {
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, errOut = runCLI(t, "migrate", "--from", data, "--to", url)
 	if code != exitOK || !strings.Contains(out, "inbox: 5 records, 0 copied now, 5 already present, 5 verified equal") ||
 		!strings.Contains(out, "audit: 3 records, 0 copied now, 3 already present") ||
 		!strings.Contains(out, "outbox: 2 records, 0 copied now, 2 already present, 2 verified equal") ||
-		!strings.Contains(out, "ledger: 7 records, 0 copied now, 7 already present, 7 verified equal") {
+		!strings.Contains(out, "ledger: 7 records, 0 copied now, 7 already present, 7 verified equal") ||
+		!strings.Contains(out, "stream: 2 records, 0 copied now, 2 already present, 2 verified equal") ||
+		!strings.Contains(out, "webhook: 5 records, 0 copied now, 5 already present, 5 verified equal") {
 		t.Errorf("second run: exit %d\n%s%s", code, out, errOut)
 	}
-	checkLedgerCopy(t, data, url)
 	ctx := context.Background()
 	pool, err := pgstore.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
+	checkTamperedWebhooks(t, pool, data, url)
+	checkWebhookCopy(t, url)
+	checkLedgerCopy(t, data, url)
 	var names string
 	if err := pool.QueryRow(ctx, `SELECT string_agg(record->>'name', ' ' ORDER BY id) FROM inbox_messages`).Scan(&names); err != nil || names != "f0.edi f1.edi f2.edi f3.edi f4.edi" {
 		t.Errorf("messages in PostgreSQL: %q %v", names, err)
@@ -208,6 +244,73 @@ func TestMigrateFrom(t *testing.T) {
 	defer g.Close()
 	if code, _, errOut := runCLI(t, "migrate", "--from", data, "--to", url); code != exitUsage || !strings.Contains(errOut, "stop it first") {
 		t.Errorf("a folder in use: exit %d, %s", code, errOut)
+	}
+}
+
+// checkTamperedWebhooks changes the copied list of disabled endpoints in
+// PostgreSQL in ways a run of migrate --from must report (exit 1, the
+// entry named), then puts it back.
+func checkTamperedWebhooks(t *testing.T, pool *pgxpool.Pool, data, url string) {
+	t.Helper()
+	ctx := context.Background()
+	var doc string
+	if err := pool.QueryRow(ctx, `SELECT document FROM webhook_endpoints`).Scan(&doc); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := pool.Exec(ctx, `UPDATE webhook_endpoints SET document = $1`, doc); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	for _, tc := range []struct{ from, to, want string }{
+		{`"410 Gone"`, `"gone"`, `webhook disabled endpoint "subscriber/erp": PostgreSQL has`},
+		{`"https://shopmart.example/in"`, `"https://shopmart.example/new"`, `webhook disabled endpoint "partner/shopmart": PostgreSQL has`},
+		{`"partner/acme-3pl": "2026-03-02T00:00:00.000000001Z"`, `"partner/acme-3pl": "2026-03-02T00:00:00Z"`, `webhook failure clock of "partner/acme-3pl": PostgreSQL has`},
+	} {
+		if !strings.Contains(doc, tc.from) {
+			t.Fatalf("the copied document lacks %s:\n%s", tc.from, doc)
+		}
+		if _, err := pool.Exec(ctx, `UPDATE webhook_endpoints SET document = $1`, strings.Replace(doc, tc.from, tc.to, 1)); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runCLI(t, "migrate", "--from", data, "--to", url)
+		if code != exitFail || !strings.Contains(errOut, "copying webhook from") || !strings.Contains(errOut, tc.want) ||
+			!strings.Contains(out, "webhook: copied 0, already present 5 of 5 before the error") {
+			t.Errorf("%s changed to %s in PostgreSQL: exit %d\n%s%s", tc.from, tc.to, code, out, errOut)
+		}
+	}
+}
+
+// checkWebhookCopy opens a gateway on PostgreSQL and checks that the
+// endpoints bboltGateway disabled are disabled there (at their URL,
+// with their times and reasons), that its failure clock runs on, and
+// that the subscribers' cursors are where they were.
+func checkWebhookCopy(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := gateway.DefaultConfig()
+	cfg.Data, cfg.Storage = t.TempDir(), url
+	g, err := gateway.Open(cfg, &gateway.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if !g.Webhooks.Shared() {
+		t.Fatal("the gateway on PostgreSQL does not use the shared list")
+	}
+	for _, d := range disabledEndpoints {
+		st, off := g.Webhooks.Disabled(d.name, d.url)
+		if !off || st.Reason != d.reason || !st.Since.Equal(d.since) {
+			t.Errorf("%s on PostgreSQL: disabled %v, %+v; want since %v, %q", d.name, off, st, d.since, d.reason)
+		}
+	}
+	if since, err := g.Webhooks.Failing("partner/acme-3pl", time.Now()); err != nil || !since.Equal(time.Date(2026, 3, 2, 0, 0, 0, 1, time.UTC)) {
+		t.Errorf("failure clock of partner/acme-3pl on PostgreSQL: %v %v", since, err)
+	}
+	for name, want := range webhookCursors {
+		if seq, err := g.Cursors.Cursor(ctx, name); err != nil || seq != want {
+			t.Errorf("cursor of %s on PostgreSQL: %d %v; want %d", name, seq, err, want)
+		}
 	}
 }
 

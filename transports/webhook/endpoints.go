@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -149,13 +150,18 @@ var errUnchanged = errors.New("unchanged")
 // it when change reports a change: on a shared list within one Update of
 // the latest document.
 func (e *Endpoints) write(change func() bool) error {
+	return e.writeContext(context.Background(), change)
+}
+
+// writeContext is write within ctx (bounded by sharedTimeout).
+func (e *Endpoints) writeContext(ctx context.Context, change func() bool) error {
 	if e.shared == nil {
 		if !change() {
 			return nil
 		}
 		return e.save()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+	ctx, cancel := context.WithTimeout(ctx, sharedTimeout)
 	defer cancel()
 	err := e.shared.Update(ctx, func(old []byte) ([]byte, error) {
 		if err := e.decode(old); err != nil {
@@ -270,6 +276,47 @@ func (e *Endpoints) List(prefix string) []EndpointState {
 	}
 	slices.SortFunc(out, func(a, b EndpointState) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+// FailingSince returns the failure clocks: for each endpoint failing
+// now, its first failure since its last success.
+func (e *Endpoints) FailingSince() map[string]time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.read()
+	return maps.Clone(e.failing)
+}
+
+// Adopt adds to the list the disabled endpoints and failure clocks it
+// lacks, by name, keeping those it has (even when they differ), in one
+// write: on a shared list one Update, so that a copy interrupted and
+// run again adds each entry once (`dockside migrate --from` copies a
+// data folder's file into the shared list with it). It returns how
+// many entries it added.
+func (e *Endpoints) Adopt(ctx context.Context, disabled []EndpointState, failing map[string]time.Time) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	added := 0
+	err := e.writeContext(ctx, func() bool {
+		added = 0
+		for _, s := range disabled {
+			if _, ok := e.off[s.Name]; !ok {
+				e.off[s.Name] = s
+				added++
+			}
+		}
+		for name, t := range failing {
+			if _, ok := e.failing[name]; !ok {
+				e.failing[name] = t
+				added++
+			}
+		}
+		return added > 0
+	})
+	if err != nil {
+		return 0, err
+	}
+	return added, nil
 }
 
 func (e *Endpoints) save() error {

@@ -11,6 +11,9 @@
 // another node took over; a write whose context carries no term (an
 // operator's) is not fenced.
 //
+// CopyFrom copies a stopped bbolt gateway's cursors (change-cursors.db)
+// into the database and verifies them (`dockside migrate --from`).
+//
 // The schema is Migrations; Open refuses a database not migrated to it
 // (run `dockside migrate`).
 package postgres

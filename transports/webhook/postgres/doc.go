@@ -10,6 +10,10 @@
 // changed under a row lock (SELECT … FOR UPDATE), so that two nodes'
 // changes never overwrite each other.
 //
+// CopyFrom copies a stopped bbolt gateway's list (its data folder's
+// webhook-endpoints.json) into the database and verifies it (`dockside
+// migrate --from`).
+//
 // The schema is Migrations; Open refuses a database not migrated to it
 // (run `dockside migrate`).
 package postgres
