@@ -18,7 +18,9 @@
 //   - looks up which of the documents' source keys are recorded, and
 //     reads the stored positions the movements touch;
 //   - reads the allocations, and for snapshots the sums of the stored
-//     movements effective after them (as-of figures), when it needs them;
+//     movements effective after them (as-of figures), when it needs them:
+//     not at a position whose newest movement (kept with it, latest) is
+//     not after the snapshot;
 //   - applies the documents in memory (ledger.Stepper);
 //   - writes new and changed positions, movements, allocations and
 //     postings set-based from arrays (a large transaction's new positions

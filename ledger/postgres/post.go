@@ -197,11 +197,12 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 		Later:       map[ledger.SnapshotTime]ledger.Quantities{},
 	}
 	ids := make(map[ledger.Position]int64, len(posSet))
+	latest := make(map[ledger.Position]int64, len(posSet))
 	ps := make([]ledger.Position, 0, len(posSet))
 	for p := range posSet {
 		ps = append(ps, p)
 	}
-	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, in.Positions)
+	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, latest, in.Positions)
 	if err != nil {
 		return err
 	}
@@ -231,7 +232,7 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 			snapSet[sn] = struct{}{}
 		}
 	}
-	if err := load(ctx, conn, allocSet, snapSet, ids, in); err != nil {
+	if err := load(ctx, conn, allocSet, snapSet, ids, latest, in); err != nil {
 		return err
 	}
 
@@ -265,7 +266,7 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 
 	// 4. Write and commit.
 	positions, states, allocs := st.Changed()
-	if err := write(ctx, conn, positions, states, ids, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
+	if err := write(ctx, conn, positions, states, ids, latest, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
 		return err
 	}
 	committed = true
