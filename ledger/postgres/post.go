@@ -1,8 +1,11 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
@@ -197,12 +200,11 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 		Later:       map[ledger.SnapshotTime]ledger.Quantities{},
 	}
 	ids := make(map[ledger.Position]int64, len(posSet))
-	latest := make(map[ledger.Position]int64, len(posSet))
 	ps := make([]ledger.Position, 0, len(posSet))
 	for p := range posSet {
 		ps = append(ps, p)
 	}
-	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, latest, in.Positions)
+	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, in.Positions)
 	if err != nil {
 		return err
 	}
@@ -232,7 +234,21 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 			snapSet[sn] = struct{}{}
 		}
 	}
-	if err := load(ctx, conn, allocSet, snapSet, ids, latest, in); err != nil {
+	// A large transaction copies its movements while the rules run, and
+	// numbers its new positions first (in key order: their ids and keys
+	// then grow together, and the indexes take them at their right edge).
+	var fresh []ledger.Position
+	big := false
+	if n := writable(batch, dups); n >= copyMin {
+		big = true
+		for _, p := range ps {
+			if _, ok := ids[p]; !ok {
+				fresh = append(fresh, p)
+			}
+		}
+		slices.SortFunc(fresh, comparePositions)
+	}
+	if err := load(ctx, conn, allocSet, snapSet, ids, in, fresh); err != nil {
 		return err
 	}
 
@@ -243,6 +259,12 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	var outs []*ledger.StepOutput
 	results := make([]ledger.PostResult, len(batch))
 	errs := make([]error, len(batch))
+	var mv *copyStream
+	copied := 0 // documents whose movements mv holds
+	if big {
+		mv = startCopy(ctx, conn, "ledger_movements", movementColumns)
+		defer mv.wait() // on failure, before the rollback
+	}
 	for again := true; again; {
 		// A document that fails spends the Stepper: step the others again.
 		again = false
@@ -260,13 +282,24 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 			results[i] = out.Result
 			if len(out.Movements) > 0 {
 				outs = append(outs, out)
+				// Stepped again after a later document failed, the
+				// documents before it come out as they did: copied once.
+				if mv != nil && len(outs) > copied {
+					if err := mv.movements(out.Movements, ids); err != nil {
+						return err
+					}
+					copied++
+				}
 			}
 		}
+	}
+	if mv != nil {
+		mv.finish()
 	}
 
 	// 4. Write and commit.
 	positions, states, allocs := st.Changed()
-	if err := write(ctx, conn, positions, states, ids, latest, allocs, outs, st.Seq()-1, st.ID()-1); err != nil {
+	if err := write(ctx, conn, positions, states, in.Positions, ids, allocs, outs, mv, st.Seq()-1, st.ID()-1); err != nil {
 		return err
 	}
 	committed = true
@@ -274,4 +307,23 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 		r.res, r.err = results[i], errs[i]
 	}
 	return nil
+}
+
+// writable returns how many movements of the batch are not duplicates:
+// what its transaction writes at most.
+func writable(batch []*request, dups [][]bool) int {
+	n := 0
+	for i, r := range batch {
+		for j := range r.prep.Movements {
+			if !r.prep.Repeats[j] && (dups[i] == nil || !dups[i][j]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// comparePositions orders positions by SKU, then location (bytes).
+func comparePositions(a, b ledger.Position) int {
+	return cmp.Or(strings.Compare(a.SKU, b.SKU), strings.Compare(a.Location, b.Location))
 }

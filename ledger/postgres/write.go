@@ -1,11 +1,9 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/jackc/pgx/v5"
@@ -23,9 +21,8 @@ const copyMin = 2000
 // that lock first, so it is the ledger's writer lock: what these reads see
 // cannot change before this transaction commits (READ COMMITTED: each
 // statement sees what committed before it began, and every earlier
-// posting has). Positions not found are new. latest gets the newest
-// effective time of the movements at the stored positions that keep it.
-func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids, latest map[ledger.Position]int64,
+// posting has). Positions not found are new.
+func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids map[ledger.Position]int64,
 	into map[ledger.Position]ledger.PositionState) (stored map[string]struct{}, seq, lastID int64, err error) {
 	skus, locs := make([]string, len(ps)), make([]string, len(ps))
 	for i, p := range ps {
@@ -93,11 +90,11 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 			rows.Close()
 			return nil, 0, 0, err
 		}
+		if late != nil {
+			st.Latest = fromNanos(*late)
+		}
 		pos := ledger.Position{SKU: b.SKU, Location: b.Location}
 		ids[pos], into[pos] = id, st
-		if late != nil {
-			latest[pos] = *late
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, 0, fmt.Errorf("locking positions: %w", err)
@@ -107,10 +104,12 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 
 // load reads, in one round trip, the allocations named at stored
 // positions, and for each snapshot time at a stored position the sums of
-// the deltas of the movements there effective after it: none where the
-// newest movement there (latest) is not after it.
+// the deltas of the movements there effective after it, unless the
+// newest movement there (Latest) is not after it. It numbers the new
+// positions fresh, in order, from the positions' sequence, and adds
+// their ids to ids.
 func load(ctx context.Context, conn *pgxpool.Conn, allocSet map[ledger.OrderAllocation]struct{}, snapSet map[ledger.SnapshotTime]struct{},
-	ids, latest map[ledger.Position]int64, in *ledger.StepInput) (err error) {
+	ids map[ledger.Position]int64, in *ledger.StepInput, fresh []ledger.Position) (err error) {
 	var poss []int64
 	var orders []string
 	byID := map[int64]ledger.Position{}
@@ -123,21 +122,20 @@ func load(ctx context.Context, conn *pgxpool.Conn, allocSet map[ledger.OrderAllo
 	var keys []ledger.SnapshotTime
 	var snapPos, ats []int64
 	for k := range snapSet {
-		id, ok := ids[k.Position]
-		if !ok {
-			in.Later[k] = ledger.Quantities{} // a new position: no movements
-			continue
+		st, ok := in.Positions[k.Position]
+		if !ok || !st.Latest.IsZero() && !st.Latest.After(k.At) {
+			continue // a new position, or none of its movements is after k.At
 		}
-		if late, ok := latest[k.Position]; ok && late <= k.At.UnixNano() {
-			in.Later[k] = ledger.Quantities{} // no movement there is effective after it
-			continue
-		}
+		id := ids[k.Position]
 		keys, snapPos, ats = append(keys, k), append(snapPos, id), append(ats, k.At.UnixNano())
 	}
-	if len(poss) == 0 && len(keys) == 0 {
+	if len(poss) == 0 && len(keys) == 0 && len(fresh) == 0 {
 		return nil
 	}
 	b := &pgx.Batch{}
+	if len(fresh) > 0 {
+		b.Queue(`SELECT array_agg(nextval('ledger_position_ids')) FROM generate_series(1, $1)`, len(fresh))
+	}
 	if len(poss) > 0 {
 		b.Queue(`SELECT a.pos, a.order_no, a.quantity
 			FROM unnest($1::bigint[], $2::text[]) AS u(pos, ord)
@@ -158,6 +156,18 @@ func load(ctx context.Context, conn *pgxpool.Conn, allocSet map[ledger.OrderAllo
 			err = cerr
 		}
 	}()
+	if len(fresh) > 0 {
+		var got []int64
+		if err := br.QueryRow().Scan(&got); err != nil {
+			return fmt.Errorf("numbering positions: %w", err)
+		}
+		if len(got) != len(fresh) {
+			return fmt.Errorf("numbering positions: %d ids for %d positions", len(got), len(fresh))
+		}
+		for i, p := range fresh {
+			ids[p] = got[i]
+		}
+	}
 	if len(poss) > 0 {
 		rows, err := br.Query()
 		if err != nil {
@@ -203,50 +213,6 @@ var movementColumns = []string{
 	"d_on_hand", "d_allocated", "d_in_transit", "d_damaged", "d_quarantined",
 }
 
-// movementRows feeds COPY from the documents' movements.
-type movementRows struct {
-	outs []*ledger.StepOutput
-	ids  map[ledger.Position]int64
-	doc  int
-	i    int
-	m    *ledger.Movement
-	row  []any
-	ref  []byte
-}
-
-func (r *movementRows) Next() bool {
-	for r.doc < len(r.outs) {
-		if r.i < len(r.outs[r.doc].Movements) {
-			r.m = &r.outs[r.doc].Movements[r.i]
-			r.i++
-			return true
-		}
-		r.doc++
-		r.i = 0
-	}
-	return false
-}
-
-func (r *movementRows) Values() ([]any, error) {
-	m := r.m
-	var expected any
-	if !m.Expected.IsZero() {
-		expected = m.Expected.UnixNano()
-	}
-	pos, ok := r.ids[ledger.Position{SKU: m.SKU, Location: m.Location}]
-	if !ok {
-		return nil, fmt.Errorf("movement %d: position %q at %q has no id", m.ID, m.SKU, m.Location)
-	}
-	r.ref = encodeRef(r.ref[:0], m)
-	r.row = append(r.row[:0],
-		int64(m.ID), int64(m.Seq), m.SourceKey, pos, int16(m.Kind), int16(m.Bucket), movementFlags(m), m.Quantity,
-		m.Effective.UnixNano(), expected, r.ref,
-		m.Delta.OnHand, m.Delta.Allocated, m.Delta.InTransit, m.Delta.Damaged, m.Delta.Quarantined)
-	return r.row, nil
-}
-
-func (r *movementRows) Err() error { return nil }
-
 // positionArrays holds positions' states as columns.
 type positionArrays struct {
 	skus, locs                  []string
@@ -255,81 +221,65 @@ type positionArrays struct {
 	latest                      []*int64 // nil: not known
 }
 
-func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int64, latest *int64) {
+func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int64) {
 	a.skus, a.locs = append(a.skus, p.SKU), append(a.locs, p.Location)
 	a.oh, a.al, a.it, a.dm, a.qu = append(a.oh, s.OnHand), append(a.al, s.Allocated), append(a.it, s.InTransit), append(a.dm, s.Damaged), append(a.qu, s.Quarantined)
 	a.seq, a.id = append(a.seq, int64(s.Seq)), append(a.id, id)
 	a.extra = append(a.extra, encodeExtra(nil, s))
-	a.latest = append(a.latest, latest)
-}
-
-// newest returns, per position, the newest effective time of the
-// movements outs record there.
-func newest(outs []*ledger.StepOutput, positions int) map[ledger.Position]int64 {
-	at := make(map[ledger.Position]int64, positions)
-	for _, o := range outs {
-		for i := range o.Movements {
-			m := &o.Movements[i]
-			p, eff := ledger.Position{SKU: m.SKU, Location: m.Location}, m.Effective.UnixNano()
-			if t, ok := at[p]; !ok || eff > t {
-				at[p] = eff
-			}
-		}
+	var latest *int64 // not known
+	if !s.Latest.IsZero() {
+		t := s.Latest.UnixNano()
+		latest = &t
 	}
-	return at
+	a.latest = append(a.latest, latest)
 }
 
 // write writes what the transaction decided and commits: new positions,
 // movements, changed positions and allocations, postings, the sequence.
-// A position's newest effective time (latest: what was stored, where
-// known) moves on to the newest of its movements in outs.
-// A transaction of fewer than copyMin movements does it all in one round
-// trip (rows from arrays, new positions' ids found by key); a larger one
-// numbers the new positions and copies them in first (their ids go into
-// the movements), then copies the movements, both with COPY.
-func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states []ledger.PositionState, ids, latest map[ledger.Position]int64,
-	allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, lastSeq, lastID uint64) (err error) {
+// ids holds the ids of the positions found stored (have) and, in a
+// large transaction, of the new ones.
+//
+// A small transaction does it all in one round trip (rows from arrays,
+// new positions' ids found by key). A large one has been copying its
+// movements (mv) while the rules ran: write ends that COPY, copies the
+// new positions in, and writes the rest in one round trip.
+func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states []ledger.PositionState, have map[ledger.Position]ledger.PositionState,
+	ids map[ledger.Position]int64, allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, mv *copyStream,
+	lastSeq, lastID uint64) (err error) {
 	var fresh, stored positionArrays
 	var news []int
-	at := newest(outs, len(ps))
 	for i, p := range ps {
-		if id, ok := ids[p]; ok {
-			var late *int64
-			if t, ok := latest[p]; ok {
-				late = &t
-				if n, ok := at[p]; ok && n > t {
-					late = &n
-				}
-			}
-			stored.add(p, &states[i], id, late)
+		if _, ok := have[p]; ok {
+			stored.add(p, &states[i], ids[p])
 		} else {
 			news = append(news, i)
 		}
 	}
 	// New positions in key order: their ids and (SKU, location) keys then
 	// grow together, and the indexes take them at their right edge.
-	slices.SortFunc(news, func(a, b int) int {
-		return cmp.Or(strings.Compare(ps[a].SKU, ps[b].SKU), strings.Compare(ps[a].Location, ps[b].Location))
-	})
+	slices.SortFunc(news, func(a, b int) int { return comparePositions(ps[a], ps[b]) })
 	for _, i := range news {
-		var late *int64
-		if t, ok := at[ps[i]]; ok {
-			late = &t
-		}
-		fresh.add(ps[i], &states[i], 0, late)
+		fresh.add(ps[i], &states[i], ids[ps[i]])
 	}
 	n := 0
 	for _, o := range outs {
 		n += len(o.Movements)
 	}
 	b := &pgx.Batch{}
-	big := n >= copyMin
-	if big {
-		if err := copyPositions(ctx, conn, &fresh, ids); err != nil {
-			return err
-		}
-		if _, err := conn.CopyFrom(ctx, pgx.Identifier{"ledger_movements"}, movementColumns, &movementRows{outs: outs, ids: ids, ref: make([]byte, 0, 128)}); err != nil {
+	if mv != nil {
+		copied, err := mv.wait()
+		if err != nil {
 			return fmt.Errorf("writing movements: %w", err)
+		}
+		if copied != int64(n) {
+			return fmt.Errorf("writing movements: %d of %d copied", copied, n)
+		}
+		if len(fresh.skus) > 0 {
+			pc := startCopy(ctx, conn, "ledger_positions", positionColumnsCopy)
+			pc.positions(&fresh)
+			if copied, err := pc.wait(); err != nil || copied != int64(len(fresh.skus)) {
+				return fmt.Errorf("creating positions: %d of %d: %v", copied, len(fresh.skus), err)
+			}
 		}
 	} else if len(fresh.skus) > 0 {
 		b.Queue(insertPositionsSQL, fresh.skus, fresh.locs, fresh.oh, fresh.al, fresh.it, fresh.dm, fresh.qu, fresh.seq, fresh.extra, fresh.latest)
@@ -341,7 +291,7 @@ func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states
 				AS u(id, oh, al, it, dm, qu, seq, extra, latest)
 			WHERE p.id = u.id`, stored.id, stored.oh, stored.al, stored.it, stored.dm, stored.qu, stored.seq, stored.extra, stored.latest)
 	}
-	if !big && n > 0 {
+	if mv == nil && n > 0 {
 		// Every movement's position is locked, or inserted above.
 		queueMovements(b, outs, n)
 	}
@@ -398,41 +348,6 @@ const insertPositionsSQL = `INSERT INTO ledger_positions (sku, location, on_hand
 
 // positionColumnsCopy are ledger_positions' columns, in COPY order.
 var positionColumnsCopy = []string{"id", "sku", "location", "on_hand", "allocated", "in_transit", "damaged", "quarantined", "seq", "extra", "latest"}
-
-// copyPositions creates new positions with COPY and adds their ids to
-// ids. It takes the ids from the positions' sequence first, all in one
-// statement, so that the rows go in with their ids (an INSERT from
-// arrays with RETURNING cost twice the server time: 0.30 CPU-s for
-// 50,000 positions).
-func copyPositions(ctx context.Context, conn *pgxpool.Conn, a *positionArrays, ids map[ledger.Position]int64) error {
-	n := len(a.skus)
-	if n == 0 {
-		return nil
-	}
-	var got []int64
-	if err := conn.QueryRow(ctx, `SELECT array_agg(nextval('ledger_position_ids')) FROM generate_series(1, $1)`, n).Scan(&got); err != nil {
-		return fmt.Errorf("numbering positions: %w", err)
-	}
-	if len(got) != n {
-		return fmt.Errorf("numbering positions: %d ids for %d positions", len(got), n)
-	}
-	row := make([]any, len(positionColumnsCopy))
-	i := -1
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		i++
-		if i == n {
-			return nil, nil
-		}
-		ids[ledger.Position{SKU: a.skus[i], Location: a.locs[i]}] = got[i]
-		row[0], row[1], row[2], row[3], row[4] = got[i], a.skus[i], a.locs[i], a.oh[i], a.al[i]
-		row[5], row[6], row[7], row[8], row[9], row[10] = a.it[i], a.dm[i], a.qu[i], a.seq[i], a.extra[i], a.latest[i]
-		return row, nil
-	})
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"ledger_positions"}, positionColumnsCopy, src); err != nil {
-		return fmt.Errorf("creating positions: %w", err)
-	}
-	return nil
-}
 
 // queueMovements queues the insert of the documents' n movements from
 // arrays, their positions found by key (new ones are inserted earlier in

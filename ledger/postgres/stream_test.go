@@ -1,0 +1,70 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dockside-edi/dockside/ledger"
+)
+
+// TestLargeTransactionWithFailingDocument posts, in one transaction large
+// enough to copy its movements while the rules run, a document between
+// two others that fails the rules halfway: the first document's movements
+// are copied before the failure, and the transaction must write them
+// once, post the third after them, and refuse the failing one alone.
+func TestLargeTransactionWithFailingDocument(t *testing.T) {
+	pool := migrated(t)
+	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	s := node(t, pool, false, &Options{Now: func() time.Time { return at }})
+	doc := func(key string, n int) ledger.Document {
+		d := ledger.Document{Key: key}
+		for i := range n {
+			d.Movements = append(d.Movements, ledger.Movement{SourceKey: fmt.Sprintf("%s|%d", key, i), SKU: fmt.Sprintf("SKU%05d", i),
+				Location: "WH", Kind: ledger.KindReceipt, Quantity: 5, Effective: at})
+		}
+		return d
+	}
+	first, third := doc("first", copyMin), doc("third", copyMin)
+	bad := doc("bad", 3)
+	bad.Movements[1].Quantity = ledger.MaxQuantity // with the first's 5 it is beyond MaxQuantity
+	bad.Movements[1].SKU = "SKU00000"
+	var batch []*request
+	for _, d := range []ledger.Document{first, bad, third} {
+		prep, err := ledger.Prepare(d, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch = append(batch, &request{prep: prep, done: make(chan struct{})})
+	}
+	s.commit(batch) // one transaction, as the committer gathers them
+	if err := batch[0].err; err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	if err := batch[1].err; !errors.Is(err, ledger.ErrOverflow) {
+		t.Fatalf("bad: %v, want ErrOverflow", err)
+	}
+	if err := batch[2].err; err != nil {
+		t.Fatalf("third: %v", err)
+	}
+	r1, r3 := batch[0].res, batch[2].res
+	if r1.Posted != copyMin || r3.Posted != copyMin || r1.Seq != 1 || r3.Seq != 2 || r3.FirstID != r1.LastID+1 {
+		t.Fatalf("results %+v, %+v", r1, r3)
+	}
+	ctx := context.Background()
+	b, err := s.Balance(ctx, "SKU00000", "WH")
+	if err != nil || b.OnHand != 10 {
+		t.Fatalf("balance %+v, %v; want 10 on hand", b, err)
+	}
+	var movements int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM ledger_movements`).Scan(&movements); err != nil || movements != 2*copyMin {
+		t.Fatalf("%d movements (%v), want %d", movements, err, 2*copyMin)
+	}
+	// Posted again, the first is a duplicate throughout.
+	res, err := s.Post(ctx, first)
+	if err != nil || res.Posted != 0 || len(res.Duplicates) != copyMin {
+		t.Fatalf("again: %+v, %v", res, err)
+	}
+}
