@@ -21,10 +21,16 @@
 //     movements effective after them (as-of figures), when it needs them:
 //     not at a position whose newest movement (kept with it, latest) is
 //     not after the snapshot;
-//   - applies the documents in memory (ledger.Stepper);
+//   - applies the documents in memory (ledger.Stepper); a large
+//     transaction (2,000 movements and more) has its movements copied in
+//     (binary COPY) meanwhile, each document's as soon as it is applied;
 //   - writes new and changed positions, movements, allocations and
 //     postings set-based from arrays (a large transaction's new positions
-//     and movements by COPY), the sequence, and COMMIT, in one round trip.
+//     by COPY), the sequence, and COMMIT, in one round trip.
+//
+// A poster with several documents at hand (the sets of one file) hands
+// them over together (PostAll): they share one transaction rather than
+// the first to arrive going alone.
 //
 // The transaction plans every statement for its arrays, with index
 // probes costed as the cached pages they are and without JIT: a cached

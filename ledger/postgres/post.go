@@ -55,6 +55,76 @@ func (s *Store) Post(ctx context.Context, doc ledger.Document) (ledger.PostResul
 	return r.res, r.err
 }
 
+// PostAll posts documents as Post does each, and together: they go into
+// one transaction (or consecutive ones of up to
+// Options.MaxBatchMovements), with whatever other posters are posting.
+// Each document is still all or nothing, and gets its own change
+// sequence number, in the order of docs; a document the rules refuse
+// gets its error and takes no part. The results and errors are in the
+// order of docs. A poster that has the documents of one file at hand
+// (the sets of an 846) saves the transactions that group commit would
+// otherwise start with the first of them to arrive.
+func (s *Store) PostAll(ctx context.Context, docs []ledger.Document) ([]ledger.PostResult, []error) {
+	results, errs := make([]ledger.PostResult, len(docs)), make([]error, len(docs))
+	if s.closed.Load() {
+		for i := range errs {
+			errs[i] = ledger.ErrClosed
+		}
+		return results, errs
+	}
+	var group []*request
+	var groups [][]*request
+	n := 0
+	reqs := make([]*request, len(docs))
+	now := s.opts.Now()
+	for i, doc := range docs {
+		if errs[i] = ctx.Err(); errs[i] != nil {
+			continue
+		}
+		prep, err := ledger.Prepare(doc, now)
+		if err != nil || len(prep.Movements) == 0 {
+			errs[i] = err
+			continue
+		}
+		if len(group) > 0 && n+len(prep.Movements) > s.opts.MaxBatchMovements {
+			groups, group, n = append(groups, group), nil, 0
+		}
+		reqs[i] = &request{prep: prep, done: make(chan struct{})}
+		group, n = append(group, reqs[i]), n+len(prep.Movements)
+	}
+	if len(group) > 0 {
+		groups = append(groups, group)
+	}
+	sent := 0
+send:
+	for _, g := range groups {
+		select {
+		case s.groups <- g:
+			sent += len(g)
+		case <-s.quit:
+			break send
+		case <-ctx.Done():
+			break send
+		}
+	}
+	for i, r := range reqs {
+		if r == nil {
+			continue
+		}
+		if sent == 0 {
+			errs[i] = ledger.ErrClosed
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+			}
+			continue
+		}
+		sent--
+		<-r.done
+		results[i], errs[i] = r.res, r.err
+	}
+	return results, errs
+}
+
 // gatherWait is how long a committer waits for stragglers when it has
 // gathered fewer documents than it committed recently.
 const gatherWait = time.Millisecond
@@ -72,14 +142,18 @@ func (s *Store) committer() {
 	var recent [8]int
 	for c := 0; ; c++ {
 		last := max(recent[0], recent[1], recent[2], recent[3], recent[4], recent[5], recent[6], recent[7], 1)
-		var first *request
+		var batch []*request
 		select {
-		case first = <-s.reqs:
+		case first := <-s.reqs:
+			batch = []*request{first}
+		case batch = <-s.groups:
 		case <-s.quit:
 			return
 		}
-		batch := []*request{first}
-		n := len(first.prep.Movements)
+		n := 0
+		for _, r := range batch {
+			n += len(r.prep.Movements)
+		}
 		waited := false
 	gather:
 		for n < s.opts.MaxBatchMovements {

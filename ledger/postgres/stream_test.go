@@ -68,3 +68,40 @@ func TestLargeTransactionWithFailingDocument(t *testing.T) {
 		t.Fatalf("again: %+v, %v", res, err)
 	}
 }
+
+// TestPostAll posts documents together: each document
+// all or nothing and numbered in order; one the rules refuse gets its
+// error alone; posted again, all are duplicates.
+func TestPostAll(t *testing.T) {
+	pool := migrated(t)
+	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	s := node(t, pool, false, &Options{Now: func() time.Time { return at }})
+	ctx := context.Background()
+	docs := make([]ledger.Document, 4)
+	for k := range docs {
+		docs[k].Key = fmt.Sprintf("doc%d", k)
+		for i := range 1000 {
+			docs[k].Movements = append(docs[k].Movements, ledger.Movement{SourceKey: fmt.Sprintf("doc%d|%d", k, i),
+				SKU: fmt.Sprintf("SKU%05d", i), Location: "WH", Kind: ledger.KindSnapshot, Quantity: int64(k + 1), Effective: at})
+		}
+	}
+	docs[2].Movements[7].Kind, docs[2].Movements[7].Quantity = ledger.KindReceipt, ledger.MaxQuantity // beyond MaxQuantity
+	results, errs := s.PostAll(ctx, docs)
+	for k, want := range []uint64{1, 2, 0, 3} {
+		if (errs[k] != nil) != (k == 2) || results[k].Seq != want {
+			t.Fatalf("document %d: %+v, %v; want sequence %d", k, results[k], errs[k], want)
+		}
+	}
+	if !errors.Is(errs[2], ledger.ErrOverflow) {
+		t.Fatalf("document 2: %v, want ErrOverflow", errs[2])
+	}
+	if b, err := s.Balance(ctx, "SKU00007", "WH"); err != nil || b.OnHand != 4 {
+		t.Fatalf("balance %+v, %v; want the last snapshot's 4", b, err)
+	}
+	results, errs = s.PostAll(ctx, []ledger.Document{docs[0], docs[3]})
+	for k := range results {
+		if errs[k] != nil || results[k].Posted != 0 || len(results[k].Duplicates) != 1000 {
+			t.Fatalf("again, document %d: %+v, %v", k, results[k], errs[k])
+		}
+	}
+}
