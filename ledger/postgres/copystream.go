@@ -206,3 +206,34 @@ func (s *copyStream) positions(a *positionArrays) {
 		s.flush(false)
 	}
 }
+
+// changedColumns are the columns of the temporary table ledger_changed,
+// in COPY order: a large transaction's new states of stored positions.
+var changedColumns = []string{"id", "on_hand", "allocated", "in_transit", "damaged", "quarantined", "seq", "extra", "latest"}
+
+// createChanged creates ledger_changed for the session, unless it has it:
+// emptied at every commit (and gone with a rollback's rows).
+const createChanged = `CREATE TEMP TABLE IF NOT EXISTS ledger_changed (
+	id bigint, on_hand bigint, allocated bigint, in_transit bigint, damaged bigint, quarantined bigint, seq bigint,
+	extra bytea, latest bigint) ON COMMIT DELETE ROWS`
+
+// changed adds the rows of a's positions (changedColumns).
+func (s *copyStream) changed(a *positionArrays) {
+	for i := range a.id {
+		s.row(len(changedColumns))
+		s.int64(a.id[i])
+		s.int64(a.oh[i])
+		s.int64(a.al[i])
+		s.int64(a.it[i])
+		s.int64(a.dm[i])
+		s.int64(a.qu[i])
+		s.int64(a.seq[i])
+		s.bytes(a.extra[i])
+		if a.latest[i] == nil {
+			s.null()
+		} else {
+			s.int64(*a.latest[i])
+		}
+		s.flush(false)
+	}
+}

@@ -4,19 +4,42 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
 )
 
-// request is one document waiting for a transaction.
+// request is one document waiting for a transaction, with what its
+// transaction must read for it (worked out by the poster, before the
+// document joins a transaction).
 type request struct {
 	prep *ledger.Prepared
-	res  ledger.PostResult
-	err  error
-	done chan struct{}
+	// What prep needs read: its source keys (SourceKeys), and the
+	// positions, allocations and snapshot times of Needs(nil).
+	keys   []string
+	poss   []ledger.Position
+	allocs []ledger.OrderAllocation
+	snaps  []ledger.SnapshotTime
+	res    ledger.PostResult
+	err    error
+	done   chan struct{}
+}
+
+// newRequest checks and prepares doc for a transaction; nil when it has
+// no movements.
+func newRequest(doc ledger.Document, now time.Time) (*request, error) {
+	prep, err := ledger.Prepare(doc, now)
+	if err != nil || len(prep.Movements) == 0 {
+		return nil, err
+	}
+	r := &request{prep: prep, keys: prep.SourceKeys(), done: make(chan struct{})}
+	r.poss, r.allocs, r.snaps = prep.Needs(nil)
+	return r, nil
 }
 
 // Post records one document's movements in one transaction: all or
@@ -36,14 +59,10 @@ func (s *Store) Post(ctx context.Context, doc ledger.Document) (ledger.PostResul
 	if err := ctx.Err(); err != nil {
 		return ledger.PostResult{}, err
 	}
-	prep, err := ledger.Prepare(doc, s.opts.Now())
-	if err != nil {
+	r, err := newRequest(doc, s.opts.Now())
+	if err != nil || r == nil {
 		return ledger.PostResult{}, err
 	}
-	if len(prep.Movements) == 0 {
-		return ledger.PostResult{}, nil
-	}
-	r := &request{prep: prep, done: make(chan struct{})}
 	select {
 	case s.reqs <- r:
 	case <-s.quit:
@@ -72,25 +91,32 @@ func (s *Store) PostAll(ctx context.Context, docs []ledger.Document) ([]ledger.P
 		}
 		return results, errs
 	}
+	// The documents are prepared on all cores.
+	reqs := make([]*request, len(docs))
+	now := s.opts.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(docs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(docs); i = int(next.Add(1) - 1) {
+				if errs[i] = ctx.Err(); errs[i] == nil {
+					reqs[i], errs[i] = newRequest(docs[i], now)
+				}
+			}
+		})
+	}
+	wg.Wait()
 	var group []*request
 	var groups [][]*request
 	n := 0
-	reqs := make([]*request, len(docs))
-	now := s.opts.Now()
-	for i, doc := range docs {
-		if errs[i] = ctx.Err(); errs[i] != nil {
+	for _, r := range reqs {
+		if r == nil {
 			continue
 		}
-		prep, err := ledger.Prepare(doc, now)
-		if err != nil || len(prep.Movements) == 0 {
-			errs[i] = err
-			continue
-		}
-		if len(group) > 0 && n+len(prep.Movements) > s.opts.MaxBatchMovements {
+		if len(group) > 0 && n+len(r.prep.Movements) > s.opts.MaxBatchMovements {
 			groups, group, n = append(groups, group), nil, 0
 		}
-		reqs[i] = &request{prep: prep, done: make(chan struct{})}
-		group, n = append(group, reqs[i]), n+len(prep.Movements)
+		group, n = append(group, r), n+len(r.prep.Movements)
 	}
 	if len(group) > 0 {
 		groups = append(groups, group)
@@ -253,20 +279,17 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 
 	// 1. One round trip: begin; which source keys are recorded; lock the
 	// stored positions of the movements; lock the change sequence.
-	var keys []string
-	posSet := map[ledger.Position]struct{}{}
-	type needs struct {
-		as []ledger.OrderAllocation
-		ss []ledger.SnapshotTime
+	nk, np := 0, 0
+	for _, r := range batch {
+		nk, np = nk+len(r.keys), np+len(r.poss)
 	}
-	needed := make([]needs, len(batch))
-	for i, r := range batch {
-		keys = append(keys, r.prep.SourceKeys()...)
-		ps, as, ss := r.prep.Needs(nil)
-		for _, p := range ps {
+	keys := make([]string, 0, nk)
+	posSet := make(map[ledger.Position]struct{}, np)
+	for _, r := range batch {
+		keys = append(keys, r.keys...)
+		for _, p := range r.poss {
 			posSet[p] = struct{}{}
 		}
-		needed[i] = needs{as, ss}
 	}
 	in := &ledger.StepInput{
 		Positions:   make(map[ledger.Position]ledger.PositionState, len(posSet)),
@@ -278,7 +301,7 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	for p := range posSet {
 		ps = append(ps, p)
 	}
-	stored, seq, lastID, err := begin(ctx, conn, keys, ps, ids, in.Positions)
+	stored, seq, lastID, err := begin(ctx, s.pool, conn, keys, ps, ids, in.Positions, len(keys) >= copyMin)
 	if err != nil {
 		return err
 	}
@@ -289,7 +312,7 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	allocSet := map[ledger.OrderAllocation]struct{}{}
 	snapSet := map[ledger.SnapshotTime]struct{}{}
 	for i, r := range batch {
-		as, ss := needed[i].as, needed[i].ss
+		as, ss := r.allocs, r.snaps
 		if len(stored) > 0 {
 			d, anyDup := make([]bool, len(r.prep.Movements)), false
 			for j := range r.prep.Movements {
@@ -305,6 +328,9 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 			allocSet[a] = struct{}{}
 		}
 		for _, sn := range ss {
+			if st, ok := in.Positions[sn.Position]; !ok || !st.Latest.IsZero() && !st.Latest.After(sn.At) {
+				continue // a new position, or none of its movements is after the snapshot
+			}
 			snapSet[sn] = struct{}{}
 		}
 	}

@@ -33,11 +33,11 @@ func TestLargeTransactionWithFailingDocument(t *testing.T) {
 	bad.Movements[1].SKU = "SKU00000"
 	var batch []*request
 	for _, d := range []ledger.Document{first, bad, third} {
-		prep, err := ledger.Prepare(d, at)
+		r, err := newRequest(d, at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		batch = append(batch, &request{prep: prep, done: make(chan struct{})})
+		batch = append(batch, r)
 	}
 	s.commit(batch) // one transaction, as the committer gathers them
 	if err := batch[0].err; err != nil {

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -14,41 +15,39 @@ import (
 // with COPY rather than from arrays in its last round trip.
 const copyMin = 2000
 
-// begin starts the transaction in one round trip: it locks the change
-// sequence (the one row of ledger_head, until commit), then reads which
-// of keys are recorded source keys and the stored positions among ps with
-// their ids and states. Every posting transaction of every node takes
-// that lock first, so it is the ledger's writer lock: what these reads see
-// cannot change before this transaction commits (READ COMMITTED: each
-// statement sees what committed before it began, and every earlier
-// posting has). Positions not found are new.
-func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids map[ledger.Position]int64,
-	into map[ledger.Position]ledger.PositionState) (stored map[string]struct{}, seq, lastID int64, err error) {
+// begin starts the transaction: it locks the change sequence (the one
+// row of ledger_head, until commit), then reads which of keys are
+// recorded source keys and the stored positions among ps with their ids
+// and states. Every posting transaction of every node takes that lock
+// first, so it is the ledger's writer lock: what these reads see cannot
+// change before this transaction commits (READ COMMITTED: each statement
+// sees what committed before it began, and every earlier posting has).
+// Positions not found are new.
+//
+// A small transaction does it in one round trip. A large one (wide) reads
+// the positions on a second connection of pool, at the same time as the
+// source keys, once it holds the lock: that connection sees the same
+// committed ledger, which no one else can change until this transaction
+// commits.
+func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids map[ledger.Position]int64,
+	into map[ledger.Position]ledger.PositionState, wide bool) (stored map[string]struct{}, seq, lastID int64, err error) {
 	skus, locs := make([]string, len(ps)), make([]string, len(ps))
 	for i, p := range ps {
 		skus[i], locs[i] = p.SKU, p.Location
 	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	// Plan each statement for its arrays (a generic plan cached while the
-	// tables were small hash-joins a scan of the whole table), and cost
-	// index probes as the cached pages they are: a transaction's keys are
-	// few against the tables, and lookups must not grow with the ledger.
-	// No JIT: a large transaction's snapshot sums (an estimate of millions
-	// of rows) spent 0.4 s compiling, more than the query then took.
-	// work_mem 64MB: a 200,000-item transaction's arrays (unnest) and
-	// hash joins over the positions and source keys spilled to temporary
-	// files at the default 4MB.
-	b.Queue(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('random_page_cost', '1.1', true),
-		set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`)
+	b.Queue(txSettings)
 	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
-	b.Queue(`SELECT m.source_key FROM unnest($1::text[]) AS u(k)
-		JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`, keys)
-	b.Queue(`SELECT p.id, p.latest, `+positionColumns+`
-		FROM ledger_positions p JOIN unnest($1::text[], $2::text[]) AS u(sku, loc)
-			ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`, skus, locs)
+	if !wide {
+		b.Queue(sourceKeysSQL, keys)
+		b.Queue(positionsSQL, skus, locs)
+	}
 	br := conn.SendBatch(ctx, b)
 	defer func() {
+		if br == nil {
+			return
+		}
 		if cerr := br.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
@@ -62,44 +61,148 @@ func begin(ctx context.Context, conn *pgxpool.Conn, keys []string, ps []ledger.P
 	if err := br.QueryRow().Scan(&seq, &lastID); err != nil {
 		return nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
 	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("looking up source keys: %w", err)
+	if !wide {
+		if stored, err = readSourceKeys(br.Query()); err != nil {
+			return nil, 0, 0, err
+		}
+		if err := readPositions(ps, ids, into)(br.Query()); err != nil {
+			return nil, 0, 0, err
+		}
+		return stored, seq, lastID, nil
 	}
-	stored = map[string]struct{}{}
+	err = br.Close()
+	br = nil
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
+	}
+	positions := make(chan error, 1)
+	go func() {
+		positions <- readOn(ctx, pool, positionsSQL, []any{skus, locs}, readPositions(ps, ids, into))
+	}()
+	stored, err = readSourceKeys(conn.Query(ctx, sourceKeysSQL, keys))
+	if perr := <-positions; err == nil {
+		err = perr
+	}
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return stored, seq, lastID, nil
+}
+
+// txSettings are the posting transaction's settings. Plan each statement
+// for its arrays (a generic plan cached while the tables were small
+// hash-joins a scan of the whole table), and cost index probes as the
+// cached pages they are: a transaction's keys are few against the
+// tables, and lookups must not grow with the ledger. No JIT: a large
+// transaction's snapshot sums (an estimate of millions of rows) spent
+// 0.4 s compiling, more than the query then took. work_mem 64MB: a
+// 200,000-item transaction's arrays (unnest) and hash joins over the
+// positions and source keys spilled to temporary files at the default
+// 4MB.
+const txSettings = `SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('random_page_cost', '1.1', true),
+	set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`
+
+// sourceKeysSQL returns which of the keys $1 are recorded.
+const sourceKeysSQL = `SELECT m.source_key FROM unnest($1::text[]) AS u(k)
+	JOIN ledger_movements m ON m.source_key = u.k COLLATE "C"`
+
+// positionsSQL returns the stored positions among the keys ($1, $2), each
+// as its place in the arrays (not its key: 200,000 keys read back cost
+// more than the query).
+const positionsSQL = `SELECT u.i, p.id, p.latest, p.on_hand, p.allocated, p.in_transit, p.damaged, p.quarantined, p.seq, p.extra
+	FROM ledger_positions p JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(sku, loc, i)
+		ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`
+
+// readOn runs a query on a connection of its own, in a read-only
+// transaction with the posting transaction's settings, and reads its rows
+// with read.
+func readOn(ctx context.Context, pool *pgxpool.Pool, sql string, args []any, read func(pgx.Rows, error) error) (err error) {
+	c, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Release() // one left in a transaction is closed
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY`)
+	b.Queue(txSettings)
+	b.Queue(sql, args...)
+	b.Queue(`COMMIT`)
+	br := c.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+	}
+	if err := read(br.Query()); err != nil {
+		return err
+	}
+	_, err = br.Exec()
+	return err
+}
+
+// readSourceKeys reads the rows of sourceKeysSQL.
+func readSourceKeys(rows pgx.Rows, err error) (map[string]struct{}, error) {
+	if err != nil {
+		return nil, fmt.Errorf("looking up source keys: %w", err)
+	}
+	stored := map[string]struct{}{}
 	for rows.Next() {
 		var k string
 		if err := rows.Scan(&k); err != nil {
 			rows.Close()
-			return nil, 0, 0, err
+			return nil, err
 		}
 		stored[k] = struct{}{}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, 0, fmt.Errorf("looking up source keys: %w", err)
+		return nil, fmt.Errorf("looking up source keys: %w", err)
 	}
-	rows, err = br.Query()
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("locking positions: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var late *int64
-		b, st, err := scanState(rows, &id, &late)
+	return stored, nil
+}
+
+// readPositions returns a reader of the rows of positionsSQL for ps: it
+// adds the positions found to ids and into.
+func readPositions(ps []ledger.Position, ids map[ledger.Position]int64, into map[ledger.Position]ledger.PositionState) func(pgx.Rows, error) error {
+	return func(rows pgx.Rows, err error) error {
 		if err != nil {
-			rows.Close()
-			return nil, 0, 0, err
+			return fmt.Errorf("reading positions: %w", err)
 		}
-		if late != nil {
-			st.Latest = fromNanos(*late)
+		var i, id, stSeq int64
+		var late *int64
+		var extra []byte
+		var st ledger.PositionState
+		dest := []any{&i, &id, &late, &st.OnHand, &st.Allocated, &st.InTransit, &st.Damaged, &st.Quarantined, &stSeq, &extra}
+		for rows.Next() {
+			st = ledger.PositionState{}
+			if err := rows.Scan(dest...); err != nil {
+				rows.Close()
+				return fmt.Errorf("reading positions: %w", err)
+			}
+			if i < 1 || i > int64(len(ps)) {
+				rows.Close()
+				return fmt.Errorf("reading positions: position %d of %d", i, len(ps))
+			}
+			pos := ps[i-1]
+			if err := decodeExtra(extra, &st); err != nil {
+				rows.Close()
+				return fmt.Errorf("%s at %s: %w", pos.SKU, pos.Location, err)
+			}
+			st.Seq = uint64(stSeq)
+			if late != nil {
+				st.Latest = fromNanos(*late)
+			}
+			ids[pos], into[pos] = id, st
 		}
-		pos := ledger.Position{SKU: b.SKU, Location: b.Location}
-		ids[pos], into[pos] = id, st
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("reading positions: %w", err)
+		}
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, 0, fmt.Errorf("locking positions: %w", err)
-	}
-	return stored, seq, lastID, nil
 }
 
 // load reads, in one round trip, the allocations named at stored
@@ -219,17 +322,35 @@ type positionArrays struct {
 	oh, al, it, dm, qu, seq, id []int64
 	extra                       [][]byte
 	latest                      []*int64 // nil: not known
+
+	buf   []byte  // where extra's values are encoded
+	times []int64 // where latest points
+}
+
+// newPositionArrays returns arrays with room for n positions.
+func newPositionArrays(n int) *positionArrays {
+	a := &positionArrays{skus: make([]string, 0, n), locs: make([]string, 0, n), extra: make([][]byte, 0, n), latest: make([]*int64, 0, n),
+		buf: make([]byte, 0, 8*n), times: make([]int64, 0, n)}
+	for _, c := range []*[]int64{&a.oh, &a.al, &a.it, &a.dm, &a.qu, &a.seq, &a.id} {
+		*c = make([]int64, 0, n)
+	}
+	return a
 }
 
 func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int64) {
 	a.skus, a.locs = append(a.skus, p.SKU), append(a.locs, p.Location)
 	a.oh, a.al, a.it, a.dm, a.qu = append(a.oh, s.OnHand), append(a.al, s.Allocated), append(a.it, s.InTransit), append(a.dm, s.Damaged), append(a.qu, s.Quarantined)
 	a.seq, a.id = append(a.seq, int64(s.Seq)), append(a.id, id)
-	a.extra = append(a.extra, encodeExtra(nil, s))
+	at := len(a.buf)
+	a.buf = encodeExtra(a.buf, s)
+	a.extra = append(a.extra, a.buf[at:len(a.buf):len(a.buf)])
 	var latest *int64 // not known
 	if !s.Latest.IsZero() {
-		t := s.Latest.UnixNano()
-		latest = &t
+		if len(a.times) == cap(a.times) {
+			a.times = make([]int64, 0, max(1024, cap(a.times)))
+		}
+		a.times = append(a.times, s.Latest.UnixNano())
+		latest = &a.times[len(a.times)-1]
 	}
 	a.latest = append(a.latest, latest)
 }
@@ -246,20 +367,34 @@ func (a *positionArrays) add(p ledger.Position, s *ledger.PositionState, id int6
 func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states []ledger.PositionState, have map[ledger.Position]ledger.PositionState,
 	ids map[ledger.Position]int64, allocs map[ledger.OrderAllocation]int64, outs []*ledger.StepOutput, mv *copyStream,
 	lastSeq, lastID uint64) (err error) {
-	var fresh, stored positionArrays
-	var news []int
+	type newPosition struct {
+		id int64 // when numbered (a large transaction)
+		i  int   // in ps
+	}
+	var news []newPosition
+	nstored := 0
+	for _, p := range ps {
+		if _, ok := have[p]; ok {
+			nstored++
+		}
+	}
+	stored := newPositionArrays(nstored)
 	for i, p := range ps {
 		if _, ok := have[p]; ok {
 			stored.add(p, &states[i], ids[p])
 		} else {
-			news = append(news, i)
+			news = append(news, newPosition{ids[p], i})
 		}
 	}
 	// New positions in key order: their ids and (SKU, location) keys then
-	// grow together, and the indexes take them at their right edge.
-	slices.SortFunc(news, func(a, b int) int { return comparePositions(ps[a], ps[b]) })
-	for _, i := range news {
-		fresh.add(ps[i], &states[i], ids[ps[i]])
+	// grow together, and the indexes take them at their right edge. (A
+	// large transaction numbered them in that order.)
+	slices.SortFunc(news, func(a, b newPosition) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), comparePositions(ps[a.i], ps[b.i]))
+	})
+	fresh := newPositionArrays(len(news))
+	for _, n := range news {
+		fresh.add(ps[n.i], &states[n.i], n.id)
 	}
 	n := 0
 	for _, o := range outs {
@@ -276,7 +411,7 @@ func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states
 		}
 		if len(fresh.skus) > 0 {
 			pc := startCopy(ctx, conn, "ledger_positions", positionColumnsCopy)
-			pc.positions(&fresh)
+			pc.positions(fresh)
 			if copied, err := pc.wait(); err != nil || copied != int64(len(fresh.skus)) {
 				return fmt.Errorf("creating positions: %d of %d: %v", copied, len(fresh.skus), err)
 			}
@@ -284,7 +419,22 @@ func write(ctx context.Context, conn *pgxpool.Conn, ps []ledger.Position, states
 	} else if len(fresh.skus) > 0 {
 		b.Queue(insertPositionsSQL, fresh.skus, fresh.locs, fresh.oh, fresh.al, fresh.it, fresh.dm, fresh.qu, fresh.seq, fresh.extra, fresh.latest)
 	}
-	if len(stored.id) > 0 {
+	if mv != nil && len(stored.id) > 0 {
+		// Many stored positions: their states by COPY into a temporary
+		// table (pgx spent 0.1-0.2 CPU-s encoding 200,000 states as
+		// arrays, and the server 0.28 s taking them apart again).
+		if _, err := conn.Exec(ctx, createChanged); err != nil {
+			return fmt.Errorf("writing positions: %w", err)
+		}
+		cc := startCopy(ctx, conn, "ledger_changed", changedColumns)
+		cc.changed(stored)
+		if copied, err := cc.wait(); err != nil || copied != int64(len(stored.id)) {
+			return fmt.Errorf("writing positions: %d of %d: %v", copied, len(stored.id), err)
+		}
+		b.Queue(`UPDATE ledger_positions p SET on_hand = u.on_hand, allocated = u.allocated, in_transit = u.in_transit,
+				damaged = u.damaged, quarantined = u.quarantined, seq = u.seq, extra = u.extra, latest = u.latest
+			FROM ledger_changed u WHERE p.id = u.id`)
+	} else if len(stored.id) > 0 {
 		b.Queue(`UPDATE ledger_positions p SET on_hand = u.oh, allocated = u.al, in_transit = u.it, damaged = u.dm,
 				quarantined = u.qu, seq = u.seq, extra = u.extra, latest = u.latest
 			FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bytea[], $9::bigint[])
