@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/dockside-edi/dockside/ledger"
 )
@@ -22,6 +24,7 @@ type request struct {
 	// What prep needs read: its source keys (SourceKeys), and the
 	// positions, allocations and snapshot times of Needs(nil).
 	keys   []string
+	lo, hi string // when set, every key is in [lo, hi) (keyRange)
 	poss   []ledger.Position
 	allocs []ledger.OrderAllocation
 	snaps  []ledger.SnapshotTime
@@ -38,8 +41,50 @@ func newRequest(doc ledger.Document, now time.Time) (*request, error) {
 		return nil, err
 	}
 	r := &request{prep: prep, keys: prep.SourceKeys(), done: make(chan struct{})}
+	r.lo, r.hi = keyRange(r.keys)
 	r.poss, r.allocs, r.snaps = prep.Needs(nil)
 	return r, nil
+}
+
+// rangeMin is the number of source keys from which a document's keys
+// are first looked up as a range (keyRange).
+const rangeMin = 64
+
+// keyRange returns, for rangeMin keys and more that share a prefix, a
+// range of strings [lo, hi) in byte order ("C" collation) that holds all
+// of them: lo the prefix (whole characters), hi the first string after
+// every string that starts with it. Where no recorded source key is in
+// the range, none of keys is recorded: one index probe instead of a
+// lookup per key (the source keys of a gateway's document start with its
+// key). "", "" when there is no such range.
+func keyRange(keys []string) (lo, hi string) {
+	if len(keys) < rangeMin {
+		return "", ""
+	}
+	p := keys[0]
+	for _, k := range keys[1:] {
+		n := min(len(p), len(k))
+		i := 0
+		for i < n && p[i] == k[i] {
+			i++
+		}
+		p = p[:i]
+	}
+	for len(p) > 0 && !utf8.ValidString(p) {
+		p = p[:len(p)-1] // a character cut short
+	}
+	// hi: the prefix with its last character one up (past the largest,
+	// the one before it).
+	for q := p; q != ""; {
+		r, size := utf8.DecodeLastRuneInString(q)
+		q = q[:len(q)-size]
+		for next := r + 1; next <= unicode.MaxRune; next++ {
+			if utf8.ValidRune(next) {
+				return p, q + string(next)
+			}
+		}
+	}
+	return "", ""
 }
 
 // Post records one document's movements in one transaction: all or
@@ -279,14 +324,21 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 
 	// 1. One round trip: begin; which source keys are recorded; lock the
 	// stored positions of the movements; lock the change sequence.
+	// Source keys are looked up one by one, or first as a range per
+	// document (keyRange).
 	nk, np := 0, 0
 	for _, r := range batch {
 		nk, np = nk+len(r.keys), np+len(r.poss)
 	}
-	keys := make([]string, 0, nk)
+	var keys, lo, hi []string
+	var ranged []*request
 	posSet := make(map[ledger.Position]struct{}, np)
 	for _, r := range batch {
-		keys = append(keys, r.keys...)
+		if r.hi != "" {
+			lo, hi, ranged = append(lo, r.lo), append(hi, r.hi), append(ranged, r)
+		} else {
+			keys = append(keys, r.keys...)
+		}
 		for _, p := range r.poss {
 			posSet[p] = struct{}{}
 		}
@@ -301,9 +353,23 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	for p := range posSet {
 		ps = append(ps, p)
 	}
-	stored, seq, lastID, err := begin(ctx, s.pool, conn, keys, ps, ids, in.Positions, len(keys) >= copyMin)
+	stored, hits, seq, lastID, err := begin(ctx, s.pool, conn, keys, lo, hi, ps, ids, in.Positions, nk >= copyMin)
 	if err != nil {
 		return err
+	}
+	if len(hits) > 0 {
+		// Documents with recorded keys in their range: their keys one by one.
+		keys = keys[:0]
+		for _, i := range hits {
+			keys = append(keys, ranged[i].keys...)
+		}
+		more, err := readSourceKeys(conn.Query(ctx, sourceKeysSQL, keys))
+		if err != nil {
+			return err
+		}
+		for k := range more {
+			stored[k] = struct{}{}
+		}
 	}
 
 	// 2. Allocations, and the movements after each snapshot's time, of

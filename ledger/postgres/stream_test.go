@@ -105,3 +105,65 @@ func TestPostAll(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyRange checks the ranges that stand for a document's source keys.
+func TestKeyRange(t *testing.T) {
+	many := func(prefix string, tails ...string) []string {
+		var keys []string
+		for i := range rangeMin {
+			keys = append(keys, prefix+tails[i%len(tails)])
+		}
+		return keys
+	}
+	for _, tc := range []struct {
+		name   string
+		keys   []string
+		lo, hi string
+	}{
+		{"few keys", []string{"doc|1", "doc|2"}, "", ""},
+		{"shared prefix", many("p|846|1|", "1", "2", "10"), "p|846|1|", "p|846|1}"},
+		{"one key repeated", many("k", ""), "k", "l"},
+		{"no shared prefix", many("", "a", "b"), "", ""},
+		{"a character cut short", many("x", "é1", "è2"), "x", "y"},
+		{"the largest character", many("a\U0010FFFF", "1", "2"), "a\U0010FFFF", "b"},
+		{"before a surrogate", many("a\uD7FF", "1", "2"), "a\uD7FF", "a\uE000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi := keyRange(tc.keys)
+			if lo != tc.lo || hi != tc.hi {
+				t.Fatalf("keyRange = %q, %q; want %q, %q", lo, hi, tc.lo, tc.hi)
+			}
+			for _, k := range tc.keys {
+				if hi != "" && (k < lo || k >= hi) {
+					t.Errorf("%q is not in [%q, %q)", k, lo, hi)
+				}
+			}
+		})
+	}
+}
+
+// TestPostPartlyRecorded posts a large document of which some keys are
+// recorded (its key range holds them): those are duplicates, the rest is
+// posted.
+func TestPostPartlyRecorded(t *testing.T) {
+	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	s := node(t, migrated(t), false, &Options{Now: func() time.Time { return at }})
+	ctx := context.Background()
+	doc := ledger.Document{Key: "doc"}
+	for i := range 3 * rangeMin {
+		doc.Movements = append(doc.Movements, ledger.Movement{SourceKey: fmt.Sprintf("doc|%d", i), SKU: fmt.Sprintf("S%d", i%7),
+			Location: "WH", Kind: ledger.KindReceipt, Quantity: 1, Effective: at})
+	}
+	first := doc
+	first.Movements = doc.Movements[rangeMin : 2*rangeMin]
+	if res, err := s.Post(ctx, first); err != nil || res.Posted != rangeMin {
+		t.Fatalf("first: %+v, %v", res, err)
+	}
+	res, err := s.Post(ctx, doc)
+	if err != nil || res.Posted != 2*rangeMin || len(res.Duplicates) != rangeMin {
+		t.Fatalf("again: %d posted, %d duplicates, %v", res.Posted, len(res.Duplicates), err)
+	}
+	if b, err := s.Balance(ctx, "S0", "WH"); err != nil || b.OnHand != 28 {
+		t.Fatalf("balance %+v, %v; want 28", b, err)
+	}
+}

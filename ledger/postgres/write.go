@@ -22,15 +22,17 @@ const copyMin = 2000
 // first, so it is the ledger's writer lock: what these reads see cannot
 // change before this transaction commits (READ COMMITTED: each statement
 // sees what committed before it began, and every earlier posting has).
-// Positions not found are new.
+// Positions not found are new. Keys are looked up one by one; the
+// ranges [lo[i], hi[i]) are looked up as wholes: hits lists those that
+// hold a recorded source key.
 //
 // A small transaction does it in one round trip. A large one (wide) reads
 // the positions on a second connection of pool, at the same time as the
 // source keys, once it holds the lock: that connection sees the same
 // committed ledger, which no one else can change until this transaction
 // commits.
-func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys []string, ps []ledger.Position, ids map[ledger.Position]int64,
-	into map[ledger.Position]ledger.PositionState, wide bool) (stored map[string]struct{}, seq, lastID int64, err error) {
+func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys, lo, hi []string, ps []ledger.Position, ids map[ledger.Position]int64,
+	into map[ledger.Position]ledger.PositionState, wide bool) (stored map[string]struct{}, hits []int, seq, lastID int64, err error) {
 	skus, locs := make([]string, len(ps)), make([]string, len(ps))
 	for i, p := range ps {
 		skus[i], locs[i] = p.SKU, p.Location
@@ -39,8 +41,9 @@ func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys []s
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
 	b.Queue(txSettings)
 	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
+	b.Queue(sourceKeysSQL, keys)
+	b.Queue(keyRangesSQL, lo, hi)
 	if !wide {
-		b.Queue(sourceKeysSQL, keys)
 		b.Queue(positionsSQL, skus, locs)
 	}
 	br := conn.SendBatch(ctx, b)
@@ -53,40 +56,67 @@ func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys []s
 		}
 	}()
 	if _, err := br.Exec(); err != nil {
-		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
+		return nil, nil, 0, 0, fmt.Errorf("beginning: %w", err)
 	}
 	if _, err := br.Exec(); err != nil {
-		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
+		return nil, nil, 0, 0, fmt.Errorf("beginning: %w", err)
 	}
 	if err := br.QueryRow().Scan(&seq, &lastID); err != nil {
-		return nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
+		return nil, nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
 	}
 	if !wide {
 		if stored, err = readSourceKeys(br.Query()); err != nil {
-			return nil, 0, 0, err
+			return nil, nil, 0, 0, err
+		}
+		if hits, err = readKeyRanges(br.Query()); err != nil {
+			return nil, nil, 0, 0, err
 		}
 		if err := readPositions(ps, ids, into)(br.Query()); err != nil {
-			return nil, 0, 0, err
+			return nil, nil, 0, 0, err
 		}
-		return stored, seq, lastID, nil
+		return stored, hits, seq, lastID, nil
 	}
-	err = br.Close()
-	br = nil
-	if err != nil {
-		return nil, 0, 0, fmt.Errorf("beginning: %w", err)
-	}
+	// The positions on another connection; the source keys meanwhile.
 	positions := make(chan error, 1)
 	go func() {
 		positions <- readOn(ctx, pool, positionsSQL, []any{skus, locs}, readPositions(ps, ids, into))
 	}()
-	stored, err = readSourceKeys(conn.Query(ctx, sourceKeysSQL, keys))
+	if stored, err = readSourceKeys(br.Query()); err == nil {
+		hits, err = readKeyRanges(br.Query())
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("beginning: %w", cerr)
+	}
+	br = nil
 	if perr := <-positions; err == nil {
 		err = perr
 	}
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, nil, 0, 0, err
 	}
-	return stored, seq, lastID, nil
+	return stored, hits, seq, lastID, nil
+}
+
+// keyRangesSQL returns which of the ranges of source keys [$1[i], $2[i])
+// hold a recorded key (index probes on ledger_movements_source).
+const keyRangesSQL = `SELECT u.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(lo, hi, i)
+	WHERE EXISTS (SELECT 1 FROM ledger_movements m WHERE m.source_key >= u.lo COLLATE "C" AND m.source_key < u.hi COLLATE "C")`
+
+// readKeyRanges reads the rows of keyRangesSQL: the ranges' places in
+// the arrays, from 0.
+func readKeyRanges(rows pgx.Rows, err error) ([]int, error) {
+	if err != nil {
+		return nil, fmt.Errorf("looking up source keys: %w", err)
+	}
+	var hits []int
+	var i int64
+	if _, err := pgx.ForEachRow(rows, []any{&i}, func() error {
+		hits = append(hits, int(i-1))
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("looking up source keys: %w", err)
+	}
+	return hits, nil
 }
 
 // txSettings are the posting transaction's settings. Plan each statement
