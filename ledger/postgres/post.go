@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // request is one document waiting for a transaction, with what its
@@ -353,7 +354,14 @@ func (s *Store) tryCommit(batch []*request) (err error) {
 	for p := range posSet {
 		ps = append(ps, p)
 	}
-	stored, hits, seq, lastID, err := begin(ctx, s.pool, conn, keys, lo, hi, ps, ids, in.Positions, nk >= copyMin)
+	var side *pgxpool.Conn // a large transaction's second connection, for reads
+	if nk >= copyMin {
+		side = sideConn(ctx, s.pool)
+	}
+	stored, hits, seq, lastID, err := begin(ctx, conn, side, keys, lo, hi, ps, ids, in.Positions)
+	if side != nil {
+		side.Release() // one left in a transaction is closed
+	}
 	if err != nil {
 		return err
 	}

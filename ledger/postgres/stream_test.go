@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestLargeTransactionWithFailingDocument posts, in one transaction large
@@ -165,5 +166,42 @@ func TestPostPartlyRecorded(t *testing.T) {
 	}
 	if b, err := s.Balance(ctx, "S0", "WH"); err != nil || b.OnHand != 28 {
 		t.Fatalf("balance %+v, %v; want 28", b, err)
+	}
+}
+
+// TestLargeTransactionOneConnection posts a large document through a
+// pool of one connection: the transaction cannot have a second one for
+// its reads, and reads on its own instead of waiting.
+func TestLargeTransactionOneConnection(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(migrated(t).Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	at := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	s := node(t, pool, false, &Options{Now: func() time.Time { return at }})
+	doc := ledger.Document{Key: "big"}
+	for i := range copyMin {
+		doc.Movements = append(doc.Movements, ledger.Movement{SourceKey: fmt.Sprintf("big|%d", i), SKU: fmt.Sprintf("SKU%05d", i),
+			Location: "WH", Kind: ledger.KindSnapshot, Quantity: 3, Effective: at})
+	}
+	ctx := context.Background()
+	for range 2 { // new positions, then stored ones
+		doc.Key += "+"
+		for i := range doc.Movements {
+			doc.Movements[i].SourceKey = doc.Key + fmt.Sprint(i)
+			doc.Movements[i].Quantity++
+		}
+		if res, err := s.Post(ctx, doc); err != nil || res.Posted != copyMin {
+			t.Fatalf("%+v, %v", res, err)
+		}
+	}
+	if b, err := s.Balance(ctx, "SKU00042", "WH"); err != nil || b.OnHand != 5 {
+		t.Fatalf("balance %+v, %v; want 5", b, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/dockside-edi/dockside/ledger"
 	"github.com/jackc/pgx/v5"
@@ -26,13 +27,13 @@ const copyMin = 2000
 // ranges [lo[i], hi[i]) are looked up as wholes: hits lists those that
 // hold a recorded source key.
 //
-// A small transaction does it in one round trip. A large one (wide) reads
-// the positions on a second connection of pool, at the same time as the
-// source keys, once it holds the lock: that connection sees the same
-// committed ledger, which no one else can change until this transaction
-// commits.
-func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys, lo, hi []string, ps []ledger.Position, ids map[ledger.Position]int64,
-	into map[ledger.Position]ledger.PositionState, wide bool) (stored map[string]struct{}, hits []int, seq, lastID int64, err error) {
+// It does it in one round trip, or, given a second connection (side),
+// reads the positions there at the same time as the source keys, once it
+// holds the lock: that connection sees the same committed ledger, which
+// no one else can change until this transaction commits.
+func begin(ctx context.Context, conn, side *pgxpool.Conn, keys, lo, hi []string, ps []ledger.Position, ids map[ledger.Position]int64,
+	into map[ledger.Position]ledger.PositionState) (stored map[string]struct{}, hits []int, seq, lastID int64, err error) {
+	wide := side != nil
 	skus, locs := make([]string, len(ps)), make([]string, len(ps))
 	for i, p := range ps {
 		skus[i], locs[i] = p.SKU, p.Location
@@ -79,7 +80,7 @@ func begin(ctx context.Context, pool *pgxpool.Pool, conn *pgxpool.Conn, keys, lo
 	// The positions on another connection; the source keys meanwhile.
 	positions := make(chan error, 1)
 	go func() {
-		positions <- readOn(ctx, pool, positionsSQL, []any{skus, locs}, readPositions(ps, ids, into))
+		positions <- readOn(ctx, side, positionsSQL, []any{skus, locs}, readPositions(ps, ids, into))
 	}()
 	if stored, err = readSourceKeys(br.Query()); err == nil {
 		hits, err = readKeyRanges(br.Query())
@@ -143,15 +144,25 @@ const positionsSQL = `SELECT u.i, p.id, p.latest, p.on_hand, p.allocated, p.in_t
 	FROM ledger_positions p JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(sku, loc, i)
 		ON p.sku = u.sku COLLATE "C" AND p.location = u.loc COLLATE "C"`
 
-// readOn runs a query on a connection of its own, in a read-only
-// transaction with the posting transaction's settings, and reads its rows
-// with read.
-func readOn(ctx context.Context, pool *pgxpool.Pool, sql string, args []any, read func(pgx.Rows, error) error) (err error) {
+// sideWait bounds the wait for a second connection (sideConn).
+const sideWait = 50 * time.Millisecond
+
+// sideConn returns a second connection of pool for a large transaction's
+// reads, or nil when none is free within sideWait: the transaction holds
+// one already, and must not wait on others for another.
+func sideConn(ctx context.Context, pool *pgxpool.Pool) *pgxpool.Conn {
+	ctx, cancel := context.WithTimeout(ctx, sideWait)
+	defer cancel()
 	c, err := pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return nil
 	}
-	defer c.Release() // one left in a transaction is closed
+	return c
+}
+
+// readOn runs a query on c, in a read-only transaction with the posting
+// transaction's settings, and reads its rows with read.
+func readOn(ctx context.Context, c *pgxpool.Conn, sql string, args []any, read func(pgx.Rows, error) error) (err error) {
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY`)
 	b.Queue(txSettings)
