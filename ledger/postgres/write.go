@@ -42,8 +42,12 @@ func begin(ctx context.Context, conn, side *pgxpool.Conn, keys, lo, hi []string,
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
 	b.Queue(txSettings)
 	b.Queue(`SELECT seq, last_id FROM ledger_head FOR UPDATE`)
-	b.Queue(sourceKeysSQL, keys)
-	b.Queue(keyRangesSQL, lo, hi)
+	if len(keys) > 0 {
+		b.Queue(sourceKeysSQL, keys)
+	}
+	if len(lo) > 0 {
+		b.Queue(keyRangesSQL, lo, hi)
+	}
 	if !wide {
 		b.Queue(positionsSQL, skus, locs)
 	}
@@ -66,10 +70,7 @@ func begin(ctx context.Context, conn, side *pgxpool.Conn, keys, lo, hi []string,
 		return nil, nil, 0, 0, fmt.Errorf("locking the change sequence: %w", err)
 	}
 	if !wide {
-		if stored, err = readSourceKeys(br.Query()); err != nil {
-			return nil, nil, 0, 0, err
-		}
-		if hits, err = readKeyRanges(br.Query()); err != nil {
+		if stored, hits, err = readKeys(br, len(keys) > 0, len(lo) > 0); err != nil {
 			return nil, nil, 0, 0, err
 		}
 		if err := readPositions(ps, ids, into)(br.Query()); err != nil {
@@ -82,9 +83,7 @@ func begin(ctx context.Context, conn, side *pgxpool.Conn, keys, lo, hi []string,
 	go func() {
 		positions <- readOn(ctx, side, positionsSQL, []any{skus, locs}, readPositions(ps, ids, into))
 	}()
-	if stored, err = readSourceKeys(br.Query()); err == nil {
-		hits, err = readKeyRanges(br.Query())
-	}
+	stored, hits, err = readKeys(br, len(keys) > 0, len(lo) > 0)
 	if cerr := br.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("beginning: %w", cerr)
 	}
@@ -184,6 +183,23 @@ func readOn(ctx context.Context, c *pgxpool.Conn, sql string, args []any, read f
 	}
 	_, err = br.Exec()
 	return err
+}
+
+// readKeys reads the results of sourceKeysSQL and keyRangesSQL from br,
+// those queued.
+func readKeys(br pgx.BatchResults, keys, ranges bool) (stored map[string]struct{}, hits []int, err error) {
+	stored = map[string]struct{}{}
+	if keys {
+		if stored, err = readSourceKeys(br.Query()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if ranges {
+		if hits, err = readKeyRanges(br.Query()); err != nil {
+			return nil, nil, err
+		}
+	}
+	return stored, hits, nil
 }
 
 // readSourceKeys reads the rows of sourceKeysSQL.
