@@ -200,20 +200,32 @@ func (w *work) post(ctx context.Context, res *mapping.Result) error {
 	return w.postAll(ctx, []*mapping.Result{res})
 }
 
-// postAll posts documents, each in its own ledger transaction, all at
-// once so that the ledger's group commit shares the fsyncs between them.
+// batchPoster is a ledger that posts documents together (PostAll of
+// ledger/postgres): each all or nothing, in one transaction.
+type batchPoster interface {
+	PostAll(ctx context.Context, docs []ledger.Document) ([]ledger.PostResult, []error)
+}
+
+// postAll posts documents, each all or nothing, all at once so that the
+// ledger's group commit shares the fsyncs between them. A ledger that
+// posts documents together gets them in one call once each is ready (a
+// 200,000-item 846's sets in one transaction on PostgreSQL, rather than
+// the first to arrive alone and the others after it).
 func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 	results := make([]ledger.PostResult, len(docs))
 	errs := make([]error, len(docs))
+	together, _ := w.g.Ledger.(batchPoster)
+	// For together: the documents checked, and those ready to post.
+	started, ready := make([]bool, len(docs)), make([]bool, len(docs))
 	legacy := make([]int, len(docs)) // movements posted before under the legacy key
-	var wg sync.WaitGroup
+	var wg, beside sync.WaitGroup
 	var panicked atomic.Pointer[goroutinePanic]
 	// The partner's own figures are copied out now (the postings release
 	// the documents to their mapper) and kept beside the posting, not
 	// before it: a 200,000-item 846's figures take PostgreSQL about as
 	// long as its movements.
 	if figures := w.compared(docs); len(figures) > 0 {
-		wg.Go(func() {
+		beside.Go(func() {
 			defer catchPanic(&panicked, "keeping compared figures")
 			w.keepCompared(figures)
 		})
@@ -223,21 +235,49 @@ func (w *work) postAll(ctx context.Context, docs []*mapping.Result) error {
 			continue
 		}
 		wg.Add(1)
+		started[i] = true
 		go func() {
 			defer wg.Done()
-			defer res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
+			if together == nil {
+				defer res.Release() // Post has returned and keeps no reference: the mapper may reuse the movements
+			}
 			defer catchPanic(&panicked, "posting")
 			if h := w.g.testHooks.posting; h != nil {
 				h(res)
 			}
 			if legacy[i], errs[i] = w.postedBefore(ctx, res); errs[i] == nil && len(res.Movements) > 0 {
 				if errs[i] = w.checkReceipts(ctx, res); errs[i] == nil {
+					if together != nil {
+						ready[i] = true
+						return
+					}
 					results[i], errs[i] = w.g.Ledger.Post(ctx, res.Document())
 				}
 			}
 		}()
 	}
 	wg.Wait()
+	if together != nil {
+		var batch []ledger.Document
+		var at []int
+		for i, res := range docs {
+			if ready[i] {
+				batch, at = append(batch, res.Document()), append(at, i)
+			}
+		}
+		if len(batch) > 0 {
+			rs, es := together.PostAll(ctx, batch)
+			for k, i := range at {
+				results[i], errs[i] = rs[k], es[k]
+			}
+		}
+		for i, res := range docs {
+			if started[i] {
+				res.Release() // PostAll has returned and keeps no reference
+			}
+		}
+	}
+	beside.Wait()
 	if p := panicked.Load(); p != nil {
 		panic(p) // in the worker's goroutine, where processRecovered recovers it
 	}

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -25,6 +26,12 @@ type PositionState struct {
 	// Snapshots holds, per bucket (indexed by Bucket), the effective time
 	// of the newest snapshot applied to it; the zero time when none was.
 	Snapshots [bucketEnd]time.Time
+	// Latest is the newest effective time of the movements recorded here,
+	// the zero time when the store does not know it. A snapshot at or
+	// after it has no stored movement after it: StepInput.Later need not
+	// hold its time. In Stepper.Changed it is the newest with the
+	// transaction's movements (zero when the stored one was not known).
+	Latest time.Time
 }
 
 // state returns the rules' form of a stored state.
@@ -166,7 +173,9 @@ type StepInput struct {
 	// needed (absent: zero).
 	Allocations map[OrderAllocation]int64
 	// Later holds, for every SnapshotTime needed, the sum of the deltas of
-	// the stored movements at its position effective after At.
+	// the stored movements at its position effective after At: at a
+	// stored position whose Latest is not known or is after At (elsewhere
+	// there are none).
 	Later map[SnapshotTime]Quantities
 	// Recorded is the transaction's recording time.
 	Recorded time.Time
@@ -186,6 +195,31 @@ type StepOutput struct {
 	Movements []Movement
 }
 
+// stepPos is a position the Stepper has touched: its state, what was
+// stored of it, and the transaction's movements there when a snapshot
+// may need them (the first inline).
+type stepPos struct {
+	s       posState
+	stored  bool  // found in StepInput.Positions
+	known   bool  // before is known (a new position: no stored movements)
+	before  int64 // newest effective time of the stored movements (UnixNano)
+	latest  int64 // newest effective time of the transaction's movements
+	pending int   // the transaction's movements: first, then more
+	first   tlEntry
+	more    []tlEntry
+}
+
+// add records a movement of the transaction at the position.
+func (p *stepPos) add(e tlEntry) {
+	if p.pending == 0 {
+		p.first = e
+	} else {
+		p.more = append(p.more, e)
+	}
+	p.pending++
+	p.latest = max(p.latest, e.eff)
+}
+
 // Stepper applies the documents of one transaction, one after the other,
 // to the state a store loaded, with the rules of Post: as if each had
 // been posted alone, in order. When a document fails, the Stepper is
@@ -197,11 +231,12 @@ type Stepper struct {
 	in       *StepInput
 	recorded time.Time
 	seq, id  uint64
-	states   map[Position]*posState
+	states   map[Position]*stepPos
+	slab     []stepPos // where the next stepPos come from
+	cur      *stepPos  // the position of the movement being applied
 	allocs   map[OrderAllocation]int64
-	pending  map[Position][]tlEntry // movements of this transaction, when a snapshot needs them
-	sources  map[string]struct{}    // source keys recorded by earlier documents, once there are two
-	done     []*StepOutput          // the documents applied
+	sources  map[string]struct{} // source keys recorded by earlier documents, once there are two
+	done     []*StepOutput       // the documents applied
 	spent    bool
 }
 
@@ -209,12 +244,30 @@ type Stepper struct {
 func NewStepper(in *StepInput) *Stepper {
 	st := &Stepper{
 		in: in, recorded: in.Recorded.Round(0).UTC(), seq: in.Seq, id: in.ID,
-		states: make(map[Position]*posState, len(in.Positions)), allocs: make(map[OrderAllocation]int64),
-	}
-	if len(in.Later) > 0 {
-		st.pending = make(map[Position][]tlEntry)
+		states: make(map[Position]*stepPos, len(in.Positions)), allocs: make(map[OrderAllocation]int64),
 	}
 	return st
+}
+
+// position returns the Stepper's state of pos, from what was stored the
+// first time.
+func (st *Stepper) position(pos Position) *stepPos {
+	if p, ok := st.states[pos]; ok {
+		return p
+	}
+	if len(st.slab) == 0 {
+		st.slab = make([]stepPos, 1024)
+	}
+	p := &st.slab[0]
+	st.slab = st.slab[1:]
+	stored, ok := st.in.Positions[pos]
+	p.s, p.stored = stored.state(), ok
+	p.before, p.latest, p.known = math.MinInt64, math.MinInt64, !ok
+	if ok && !stored.Latest.IsZero() {
+		p.before, p.known = stored.Latest.UnixNano(), true
+	}
+	st.states[pos] = p
+	return p
 }
 
 // Seq returns the next sequence number: after the transaction, what the
@@ -238,13 +291,25 @@ func (st *Stepper) setAllocation(sku, loc, order string, n int64) {
 
 func (st *Stepper) asOf(sku, loc string, s *posState, at int64) (Quantities, error) {
 	pos := Position{sku, loc}
-	later, ok := st.in.Later[SnapshotTime{pos, fromNanos(at)}]
-	if !ok {
-		return Quantities{}, fmt.Errorf("%w: the store did not load the movements after %v at %q/%q", ErrCorrupt, fromNanos(at), sku, loc)
+	p := st.cur
+	if p == nil || &p.s != s {
+		p = st.states[pos]
 	}
-	for _, p := range st.pending[pos] {
-		if p.eff > at {
-			later = later.add(p.delta)
+	var later Quantities
+	if p.stored && !(p.known && p.before <= at) { // else no stored movement here is after at
+		var ok bool
+		if later, ok = st.in.Later[SnapshotTime{pos, fromNanos(at)}]; !ok {
+			return Quantities{}, fmt.Errorf("%w: the store did not load the movements after %v at %q/%q", ErrCorrupt, fromNanos(at), sku, loc)
+		}
+	}
+	if p.pending > 0 {
+		if p.first.eff > at {
+			later = later.add(p.first.delta)
+		}
+		for _, e := range p.more {
+			if e.eff > at {
+				later = later.add(e.delta)
+			}
 		}
 	}
 	return s.q.sub(later), nil
@@ -276,7 +341,7 @@ func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
 	if st.spent {
 		return nil, fmt.Errorf("ledger: a Stepper is spent after a document fails")
 	}
-	out := &StepOutput{Result: PostResult{Recorded: st.recorded}}
+	out := &StepOutput{Result: PostResult{Recorded: st.recorded}, Movements: make([]Movement, 0, len(p.Movements))}
 	id := st.id
 	for i := range p.Movements {
 		key := p.Movements[i].SourceKey
@@ -286,21 +351,15 @@ func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
 		}
 		m := p.Movements[i]
 		m.ID, m.Seq, m.Recorded, m.Document = id, st.seq, st.recorded, p.Key
-		pos := Position{m.SKU, m.Location}
-		s, ok := st.states[pos]
-		if !ok {
-			stored := st.in.Positions[pos]
-			ns := stored.state()
-			s = &ns
-			st.states[pos] = s
-		}
-		if fe := applyRules(&m, s, st); fe != nil {
+		sp := st.position(Position{m.SKU, m.Location})
+		st.cur = sp
+		fe := applyRules(&m, &sp.s, st)
+		st.cur = nil
+		if fe != nil {
 			st.spent = true
 			return nil, &MovementError{Document: p.Key, Index: i, SourceKey: m.SourceKey, Field: fe.field, Err: fe.err, Msg: fe.msg}
 		}
-		if st.pending != nil {
-			st.pending[pos] = append(st.pending[pos], tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
-		}
+		sp.add(tlEntry{eff: m.Effective.UnixNano(), id: m.ID, delta: m.Delta})
 		out.Movements = append(out.Movements, m)
 		if m.Absorbed {
 			out.Result.Absorbed = append(out.Result.Absorbed, m.SourceKey)
@@ -333,9 +392,13 @@ func (st *Stepper) Step(p *Prepared, dup []bool) (*StepOutput, error) {
 func (st *Stepper) Changed() (positions []Position, states []PositionState, allocs map[OrderAllocation]int64) {
 	positions = make([]Position, 0, len(st.states))
 	states = make([]PositionState, 0, len(st.states))
-	for pos, s := range st.states {
+	for pos, p := range st.states {
 		positions = append(positions, pos)
-		states = append(states, positionState(s))
+		ps := positionState(&p.s)
+		if p.known {
+			ps.Latest = fromNanos(max(p.before, p.latest))
+		}
+		states = append(states, ps)
 	}
 	return positions, states, st.allocs
 }

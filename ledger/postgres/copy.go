@@ -453,6 +453,13 @@ func (s *Store) copyFinish(ctx context.Context, src *ledger.Ledger, head copyHea
 		if tag.RowsAffected() != int64(total) {
 			return fmt.Errorf("writing positions: %d of %d written", tag.RowsAffected(), total)
 		}
+		// Each position's newest effective time (latest), which the
+		// chunks left unknown: the next snapshots there need not sum.
+		if _, err := tx.Exec(ctx, `UPDATE ledger_positions p SET latest = m.latest
+			FROM (SELECT pos, max(effective) AS latest FROM ledger_movements GROUP BY pos) m
+			WHERE p.id = m.pos`); err != nil {
+			return fmt.Errorf("writing positions: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM ledger_allocations`); err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@
 //
 // A posting transaction (READ COMMITTED) gathers the documents that
 // concurrent callers of one Store are posting (group commit) and, in two
-// or three round trips:
+// or three round trips (a large one in a few more):
 //
 //   - locks the change sequence (the one row of ledger_head) until it
 //     commits. Every posting transaction of every node takes this lock
@@ -15,14 +15,27 @@
 //     the bbolt ledger. So what the transaction reads next cannot change
 //     before it commits, no transaction waits on another in a cycle, and
 //     postings commit in sequence order;
-//   - looks up which of the documents' source keys are recorded, and
-//     reads the stored positions the movements touch;
+//   - looks up which of the documents' source keys are recorded (a
+//     document of many keys with a shared prefix first as one range of
+//     keys, one by one only where the range holds a recorded key), and
+//     reads the stored positions the movements touch (a large
+//     transaction on a second connection meanwhile: no one can change
+//     them while it holds the lock);
 //   - reads the allocations, and for snapshots the sums of the stored
-//     movements effective after them (as-of figures), when it needs them;
-//   - applies the documents in memory (ledger.Stepper);
+//     movements effective after them (as-of figures), when it needs them:
+//     not at a position whose newest movement (kept with it, latest) is
+//     not after the snapshot;
+//   - applies the documents in memory (ledger.Stepper); a large
+//     transaction (2,000 movements and more) has its movements copied in
+//     (binary COPY) meanwhile, each document's as soon as it is applied;
 //   - writes new and changed positions, movements, allocations and
-//     postings set-based from arrays (a large transaction's new positions
-//     and movements by COPY), the sequence, and COMMIT, in one round trip.
+//     postings set-based from arrays (a large transaction's new positions,
+//     and its changed ones through a temporary table, by COPY), the
+//     sequence, and COMMIT, in one round trip.
+//
+// A poster with several documents at hand (the sets of one file) hands
+// them over together (PostAll): they share one transaction rather than
+// the first to arrive going alone.
 //
 // The transaction plans every statement for its arrays, with index
 // probes costed as the cached pages they are and without JIT: a cached

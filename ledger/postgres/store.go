@@ -70,9 +70,10 @@ type Store struct {
 	pool *pgxpool.Pool
 	opts Options
 
-	reqs    chan *request  // to the committer; unbuffered
-	quit    chan struct{}  // closed by Close
-	stopped sync.WaitGroup // the committers and the poll loop
+	reqs    chan *request   // to the committer; unbuffered
+	groups  chan []*request // to the committer, to share a transaction (PostAll); unbuffered
+	quit    chan struct{}   // closed by Close
+	stopped sync.WaitGroup  // the committers and the poll loop
 
 	committed signal // fired when a posting commits
 	closing   sync.Once
@@ -88,7 +89,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, opts *Options) (*Store, error
 	if err := pgstore.Require(ctx, pool, Migrations); err != nil {
 		return nil, fmt.Errorf("ledger: %w", err)
 	}
-	s := &Store{pool: pool, reqs: make(chan *request), quit: make(chan struct{})}
+	s := &Store{pool: pool, reqs: make(chan *request), groups: make(chan []*request), quit: make(chan struct{})}
 	if opts != nil {
 		s.opts = *opts
 	}

@@ -14,7 +14,8 @@ const maxVerifyErrors = 20
 
 // Verify checks the ledger's invariants in one consistent snapshot:
 // every balance equals the sum of its movements' deltas, its allocations
-// and its in-transit schedule; no allocation is zero; postings cover the
+// and its in-transit schedule; the newest effective time it keeps, if
+// any, is its newest movement's; no allocation is zero; postings cover the
 // movements exactly, in order, up to the change sequence. Problems come
 // back joined, each wrapping ledger.ErrCorrupt. It reads everything, so on
 // a large ledger it takes a while.
@@ -52,7 +53,7 @@ func (s *Store) Verify(ctx context.Context) error {
 	// Balances against their movements and allocations.
 	err = check("balances", `WITH sums AS (
 			SELECT pos, sum(d_on_hand) oh, sum(d_allocated) al, sum(d_in_transit) it, sum(d_damaged) dm,
-				sum(d_quarantined) qu, max(seq) seq
+				sum(d_quarantined) qu, max(seq) seq, max(effective) eff
 			FROM ledger_movements GROUP BY pos),
 		allocs AS (SELECT pos, sum(quantity) al FROM ledger_allocations GROUP BY pos)
 		SELECT coalesce(p.sku, '#' || coalesce(s.pos, a.pos)::text), coalesce(p.location, ''),
@@ -61,7 +62,8 @@ func (s *Store) Verify(ctx context.Context) error {
 				AND coalesce(p.in_transit, 0) = coalesce(s.it, 0) AND coalesce(p.damaged, 0) = coalesce(s.dm, 0)
 				AND coalesce(p.quarantined, 0) = coalesce(s.qu, 0),
 			coalesce(p.seq, 0) = coalesce(s.seq, 0),
-			coalesce(p.allocated, 0) = coalesce(a.al, 0)
+			coalesce(p.allocated, 0) = coalesce(a.al, 0),
+			p.latest IS NULL OR p.latest = s.eff
 		FROM ledger_positions p
 		FULL JOIN sums s ON s.pos = p.id
 		FULL JOIN allocs a ON a.pos = coalesce(p.id, s.pos)
@@ -69,11 +71,12 @@ func (s *Store) Verify(ctx context.Context) error {
 			OR NOT (coalesce(p.on_hand, 0) = coalesce(s.oh, 0) AND coalesce(p.allocated, 0) = coalesce(s.al, 0)
 				AND coalesce(p.in_transit, 0) = coalesce(s.it, 0) AND coalesce(p.damaged, 0) = coalesce(s.dm, 0)
 				AND coalesce(p.quarantined, 0) = coalesce(s.qu, 0))
-			OR coalesce(p.seq, 0) <> coalesce(s.seq, 0) OR coalesce(p.allocated, 0) <> coalesce(a.al, 0)`,
+			OR coalesce(p.seq, 0) <> coalesce(s.seq, 0) OR coalesce(p.allocated, 0) <> coalesce(a.al, 0)
+			OR p.latest <> s.eff`,
 		func(r pgx.Rows) error {
 			var sku, loc string
-			var hasPos, hasMoves, sumsOK, seqOK, allocOK bool
-			if err := r.Scan(&sku, &loc, &hasPos, &hasMoves, &sumsOK, &seqOK, &allocOK); err != nil {
+			var hasPos, hasMoves, sumsOK, seqOK, allocOK, latestOK bool
+			if err := r.Scan(&sku, &loc, &hasPos, &hasMoves, &sumsOK, &seqOK, &allocOK, &latestOK); err != nil {
 				return err
 			}
 			switch {
@@ -92,6 +95,9 @@ func (s *Store) Verify(ctx context.Context) error {
 			}
 			if !allocOK {
 				fail("%s at %s: allocated is not the sum of the orders' allocations", sku, loc)
+			}
+			if !latestOK {
+				fail("%s at %s: the newest effective time kept is not its newest movement's", sku, loc)
 			}
 			return nil
 		})
