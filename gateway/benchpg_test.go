@@ -131,6 +131,9 @@ func benchCluster(b *testing.B, n int) {
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)
 		}
+		if cores := nodeCores(b); cores > 0 {
+			limitCPU(b, fmt.Sprintf("dockside-bench-%d-%d-%d", os.Getpid(), n, k), cmd.Process.Pid, cores)
+		}
 		nodes[k], stdins[k] = cmd, stdin
 		readers.Go(func() {
 			sc := bufio.NewScanner(stdout)
