@@ -71,7 +71,7 @@ func BenchmarkIngest846Postgres(b *testing.B) {
 		}
 	}
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
-	b.ReportMetric(pgCPU.Seconds()/float64(b.N), "pg-cpu-s/op") // PostgreSQL's server processes
+	b.ReportMetric(pgCPU.Seconds()/float64(b.N), "pg-cpu-s/op")    // PostgreSQL's server processes
 	b.ReportMetric(receive.Seconds()/float64(b.N), "receive-s/op") // the body into the database
 }
 
