@@ -80,7 +80,7 @@ func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 		return nil
 	}
 	var wg sync.WaitGroup
-	reloads := make(chan string, 1) // another node's reload, while one waits (clusterreload.go)
+	reloads := make(chan clusterReload, 1) // another node's reload, while one waits (clusterreload.go)
 	wg.Go(func() { g.listenCommits(ctx, reloads) })
 	wg.Go(func() { g.reloadForCluster(ctx, reloads) })
 	committed := g.Ledger.Committed()
@@ -106,10 +106,16 @@ func (g *Gateway) wakeOnCommits(ctx context.Context) error {
 // reconnecting after a second when the connection fails. On the same
 // connection it hands the other nodes' reloads (reloadChannel) to
 // reloads, keeping one waiting at most: it reads the profiles after all.
-func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
-	lost := false // the connection failed: other nodes' reloads meanwhile were missed
+// Each time it listens (again), it reads the cluster's reload generation
+// and hands over a reload when this node's profiles are behind it: a
+// reload notified while this node was not listening.
+func (g *Gateway) listenCommits(ctx context.Context, reloads chan clusterReload) {
+	var lost error // why the connection failed: other nodes' reloads meanwhile were not notified here
 	for ctx.Err() == nil {
 		err := func() error {
+			if g.testHooks.listen != nil {
+				g.testHooks.listen(ctx)
+			}
 			conn, err := pgx.ConnectConfig(ctx, g.pool.Config().ConnConfig.Copy())
 			if err != nil {
 				return err
@@ -121,9 +127,19 @@ func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
 				}
 			}
 			g.ledgerWake.fire() // what committed while not listening
-			if lost {
-				g.log.Warn("listening again to the other nodes' reloads; a reload asked while not listening did not reach this node: reload it if one was")
-				lost = false
+			// Listening from now on: a reload bumped later is notified,
+			// one bumped before is read here.
+			gen, behind, err := g.behindCluster(ctx)
+			if err != nil {
+				return err
+			}
+			if behind {
+				offer(reloads, clusterReload{generation: gen, missed: true})
+			}
+			if lost != nil {
+				g.log.Warn("listening again to the other nodes' reloads and ledger commits after the connection was lost",
+					"err", lost, "generation", gen, "behind", behind)
+				lost = nil
 			}
 			for {
 				n, err := conn.WaitForNotification(ctx)
@@ -131,11 +147,9 @@ func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
 					return err
 				}
 				if n.Channel == reloadChannel {
-					if n.Payload != g.node {
-						select {
-						case reloads <- n.Payload:
-						default:
-						}
+					r := parseReloadNotice(n.Payload)
+					if r.Node != g.node && (r.Generation == 0 || r.Generation > g.reloadGen.Load()) {
+						offer(reloads, clusterReload{from: r.Node, generation: r.Generation})
 					}
 					continue
 				}
@@ -144,7 +158,7 @@ func (g *Gateway) listenCommits(ctx context.Context, reloads chan<- string) {
 		}()
 		if ctx.Err() == nil {
 			g.log.Debug("listening to the ledger's commits", "err", err)
-			lost = true
+			lost = err
 			sleep(ctx, time.Second)
 		}
 	}

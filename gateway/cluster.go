@@ -32,7 +32,8 @@ const leaderLease = "leader"
 const storageCheckTimeout = 2 * time.Second
 
 // openCluster opens what a gateway on PostgreSQL shares with the other
-// nodes (the pool and the leader lease); on bbolt the lease is
+// nodes (the pool, the leader lease and the reload generation, read now:
+// the one the profiles loaded next reflect); on bbolt the lease is
 // cluster.Single. An Options.Lease replaces the lease.
 func (g *Gateway) openCluster(ctx context.Context, opts *Options) error {
 	g.Lease = cluster.Single{}
@@ -50,6 +51,14 @@ func (g *Gateway) openCluster(ctx context.Context, opts *Options) error {
 		if g.Lease, err = clusterpg.New(ctx, pool, leaderLease, g.node, LeaderLeaseTTL); err != nil {
 			return fmt.Errorf("storage: %w", err)
 		}
+		if g.reloadGens, err = clusterpg.NewReloadGeneration(ctx, pool); err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		gen, err := g.reloadGens.Generation(ctx)
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		g.reloadGen.Store(gen)
 	}
 	if opts != nil && opts.Lease != nil {
 		g.Lease = opts.Lease

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,8 +192,9 @@ func (l *logBuffer) String() string {
 // has the new partner, node 3, whose new profile does not load, keeps
 // its profiles and logs an ERROR naming the file; the audit log records
 // only the reloads that were asked. A node whose listening connection
-// was cut connects again, warns that it may have missed a reload, and
-// follows the next.
+// was cut connects again, warns that it was lost, and follows the next;
+// node 3, behind since its failed reload, tries again when it listens
+// again.
 func TestClusterReloadReachesEveryNode(t *testing.T) {
 	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
 	url := pool.Config().ConnString()
@@ -272,6 +274,9 @@ func TestClusterReloadReachesEveryNode(t *testing.T) {
 		return strings.Contains(logs[1].String(), "level=WARN msg=\"listening again to the other nodes' reloads")
 	})
 	waitFor(t, "the nodes to listen again", listening)
+	waitFor(t, "node 3 to try its reload again when it listens again", func() bool {
+		return strings.Count(logs[2].String(), "level=ERROR msg=\"partner profiles not reloaded after a reload on another node") == 2
+	})
 	for _, n := range nodes[:2] {
 		if err := os.WriteFile(filepath.Join(n.dir, "partners", "eta.yaml"), []byte(folderProfile("eta")), 0o644); err != nil {
 			t.Fatal(err)
@@ -290,4 +295,189 @@ func TestClusterReloadReachesEveryNode(t *testing.T) {
 	if len(entries) != 2 || entries[0].Who != "ops" || entries[1].Who != "ops" {
 		t.Errorf("audit log: %+v, want the two reloads asked by ops", entries)
 	}
+}
+
+// TestClusterReloadCaughtUpAfterMissedNotification: node 2's listening
+// connection is cut and held down while node 1 reloads with a new
+// profile in both partners folders: node 2 misses the notification and
+// keeps its profiles. Once it listens again it reads the cluster's
+// newer reload generation, reloads at once and logs why; node 1, up to
+// date, does not reload when it listens again, and neither does node 2
+// the next time; node 2 then follows the next reload notified.
+func TestClusterReloadCaughtUpAfterMissedNotification(t *testing.T) {
+	pool := pgstoretest.Migrated(t, &pg, Migrations()...)
+	url := pool.Config().ConnString()
+	secret, _, err := web.NewToken("ops", web.RoleOperator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hold atomic.Bool // node 2's listener stays down at its next connection
+	release, held := make(chan struct{}), make(chan struct{}, 1)
+	holdListener := func(g *Gateway) {
+		g.testHooks.listen = func(ctx context.Context) {
+			if !hold.Load() {
+				return
+			}
+			select {
+			case held <- struct{}{}:
+			default:
+			}
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+	}
+	logs := []*logBuffer{{}, {}}
+	nodes := []*clusterNode{
+		startClusterNode(t, url, &Options{Logger: slog.New(slog.NewTextHandler(logs[0], nil))}, withOperatorToken(secret)),
+		startClusterNode(t, url, &Options{Logger: slog.New(slog.NewTextHandler(logs[1], nil))}, withOperatorToken(secret), holdListener),
+	}
+	listeners := func() int {
+		var n int
+		pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN `+reloadChannel+`'`).Scan(&n)
+		return n
+	}
+	cut := func() {
+		t.Helper()
+		if _, err := pool.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = current_database() AND query = 'LISTEN `+reloadChannel+`'`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addProfile := func(id string) {
+		t.Helper()
+		for _, n := range nodes {
+			if err := os.WriteFile(filepath.Join(n.dir, "partners", id+".yaml"), []byte(folderProfile(id)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	reload := func() {
+		t.Helper()
+		req, _ := http.NewRequest("POST", nodes[0].http+"/api/v1/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := noRedirects.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("reload on node 1: %s", resp.Status)
+		}
+	}
+	has := func(n *clusterNode, id string) bool {
+		_, err := n.g.Partners().ByID(id)
+		return err == nil
+	}
+	const caughtUp = `level=INFO msg="partner profiles reloaded: another node reloaded while this one was not listening"`
+	const followed = `level=INFO msg="partner profiles reloaded because another node of the cluster reloaded"`
+	const relistened = `level=WARN msg="listening again to the other nodes' reloads`
+	waitFor(t, "the nodes to listen", func() bool { return listeners() == 2 })
+
+	// Node 2 is not listening while node 1 reloads.
+	hold.Store(true)
+	cut()
+	waitFor(t, "node 2's listener held down", func() bool {
+		select {
+		case <-held:
+			return true
+		default:
+			return false
+		}
+	})
+	waitFor(t, "node 1 to listen again", func() bool {
+		return listeners() == 1 && strings.Contains(logs[0].String(), relistened)
+	})
+	addProfile("kappa")
+	reload()
+	if !has(nodes[0], "kappa") {
+		t.Fatal("node 1 does not have the new partner after its reload")
+	}
+	if has(nodes[1], "kappa") {
+		t.Fatal("node 2 has the new partner while not listening: the notification was not missed")
+	}
+	if own, cluster := nodes[1].g.reloadGen.Load(), nodes[0].g.reloadGen.Load(); own >= cluster {
+		t.Fatalf("node 2 at reload generation %d, node 1 at %d: node 1's reload did not bump it", own, cluster)
+	}
+
+	// Released, node 2 listens again and catches up at once.
+	hold.Store(false)
+	close(release)
+	waitFor(t, "node 2 to catch the missed reload up", func() bool { return has(nodes[1], "kappa") })
+	waitFor(t, "node 2's INFO", func() bool { return strings.Contains(logs[1].String(), caughtUp) })
+	if l := logs[1].String(); !strings.Contains(l, relistened) {
+		t.Errorf("node 2 does not warn that its listening connection was lost:\n%s", l)
+	}
+	if own, cluster := nodes[1].g.reloadGen.Load(), nodes[0].g.reloadGen.Load(); own != cluster {
+		t.Errorf("node 2 at reload generation %d after catching up, want node 1's %d", own, cluster)
+	}
+
+	// Up to date, node 2 does not reload when it listens again, and
+	// follows the next reload by its notification.
+	cut()
+	waitFor(t, "node 2 to listen again, up to date", func() bool {
+		return listeners() == 2 && strings.Count(logs[1].String(), relistened) == 2
+	})
+	addProfile("lambda")
+	reload()
+	waitFor(t, "node 2 to follow the next reload", func() bool { return has(nodes[1], "lambda") })
+	waitFor(t, "node 2's INFO for the notified reload", func() bool { return strings.Contains(logs[1].String(), followed) })
+	if n := strings.Count(logs[1].String(), "partner profiles reloaded"); n != 2 {
+		t.Errorf("node 2 reloaded %d times for the cluster, want 2 (the missed reload, the notified one):\n%s", n, logs[1].String())
+	}
+	if l := logs[0].String(); strings.Contains(l, "partner profiles reloaded") {
+		t.Errorf("node 1, up to date, reloaded when it listened again or at its own notification:\n%s", l)
+	}
+
+	// An older node's notification, its name alone, is followed.
+	addProfile("mu")
+	if _, err := pool.Exec(context.Background(), "SELECT pg_notify($1, 'an-older-node')", reloadChannel); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "node 2 to follow an older node's notification", func() bool { return has(nodes[1], "mu") })
+	if l := logs[1].String(); !strings.Contains(l, followed+" node=an-older-node") {
+		t.Errorf("node 2 does not name the older node:\n%s", l)
+	}
+}
+
+func TestParseReloadNotice(t *testing.T) {
+	for _, tc := range []struct {
+		payload string
+		want    reloadNotice
+	}{
+		{`{"node":"n1","generation":7}`, reloadNotice{Node: "n1", Generation: 7}},
+		{`{"node":"n1"}`, reloadNotice{Node: "n1"}},
+		{`{"node":"n1","generation":-3}`, reloadNotice{Node: "n1"}},
+		{`{"node":"n1","generation":"7"}`, reloadNotice{Node: `{"node":"n1","generation":"7"}`}},
+		{`{"generation":7}`, reloadNotice{Node: `{"generation":7}`}},
+		{`{"node":"n1",`, reloadNotice{Node: `{"node":"n1",`}},
+		{"host-12-ab12cd34", reloadNotice{Node: "host-12-ab12cd34"}}, // an older node: its name alone
+		{"", reloadNotice{}},
+	} {
+		if got := parseReloadNotice(tc.payload); got != tc.want {
+			t.Errorf("parseReloadNotice(%q) = %+v, want %+v", tc.payload, got, tc.want)
+		}
+	}
+}
+
+// FuzzParseReloadNotice: any payload parses, to a generation that is
+// never negative, and what is not a notice is a node name.
+func FuzzParseReloadNotice(f *testing.F) {
+	for _, s := range []string{`{"node":"n1","generation":7}`, "host-1-ab", "{", `{"node":""}`, `{"node":"a","generation":1e30}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		n := parseReloadNotice(payload)
+		if n.Generation < 0 {
+			t.Errorf("%q: generation %d", payload, n.Generation)
+		}
+		if n.Generation != 0 && n.Node == "" {
+			t.Errorf("%q: a generation without a node", payload)
+		}
+		if !strings.HasPrefix(payload, "{") && n != (reloadNotice{Node: payload}) {
+			t.Errorf("%q: %+v, want the payload as a node name", payload, n)
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/dockside-edi/dockside/audit"
 	"github.com/dockside-edi/dockside/broadcast"
 	"github.com/dockside-edi/dockside/cluster"
+	clusterpg "github.com/dockside-edi/dockside/cluster/postgres"
 	"github.com/dockside-edi/dockside/divergence"
 	"github.com/dockside-edi/dockside/edi/x12"
 	"github.com/dockside-edi/dockside/edi/x12/documents"
@@ -77,6 +78,15 @@ type Gateway struct {
 	// node's commits and the other nodes' notifications (changewake.go).
 	ledgerWake wake
 	leading    atomic.Bool // the leader-only work runs here (set by publishNATS)
+	// reloadGens is the cluster's reload generation, on postgres; else
+	// nil. reloadGen is the generation this node's profiles reflect:
+	// read at start before the first load, then advanced at each reload
+	// of this node at an operator's request or for another node's
+	// (clusterreload.go). reloadGenMu makes a bump and its recording
+	// one step for a check of the generation.
+	reloadGens  *clusterpg.ReloadGeneration
+	reloadGen   atomic.Int64
+	reloadGenMu sync.Mutex
 
 	log *slog.Logger
 	now func() time.Time
@@ -102,6 +112,7 @@ type Gateway struct {
 type testHooks struct {
 	posting func(*mapping.Result)    // in postAll's goroutine, before posting
 	mapped  func(documents.Document) // on the mapping pool's worker, once mapped
+	listen  func(context.Context)    // in listenCommits, before each connection: a test holds it down
 }
 
 // FinishHook is told when a message's processing ends (a watched folder
@@ -127,10 +138,12 @@ func Open(cfg *Config, opts *Options) (*Gateway, error) {
 	if g.Specs, err = specs.Load(); err != nil {
 		return nil, fmt.Errorf("loading X12 specs: %w", err)
 	}
-	if err := g.ReloadPartners(); err != nil {
-		return nil, err
-	}
+	// The cluster first: on postgres its reload generation is read before
+	// the profiles are loaded, which then reflect at least that one.
 	if err := g.openCluster(context.Background(), opts); err != nil {
+		return nil, g.closeOnError(err)
+	}
+	if err := g.ReloadPartners(); err != nil {
 		return nil, g.closeOnError(err)
 	}
 	st, err := g.openStores(context.Background())

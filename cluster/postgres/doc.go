@@ -1,6 +1,9 @@
 // Package postgres keeps cluster leases in PostgreSQL: a row of
 // cluster_leases per lease (holder, epoch, expires_at), for several
-// gateway nodes sharing one database.
+// gateway nodes sharing one database. It also keeps the cluster's
+// reload generation (ReloadGeneration: the one row of
+// cluster_reload_generation), bumped at each operator's reload of the
+// partner profiles, by which a node that missed a reload knows it.
 //
 // Acquire is one statement, INSERT … ON CONFLICT DO UPDATE … WHERE the
 // holder is this node or the term has expired, with the database's
@@ -20,6 +23,6 @@
 // (idle_in_transaction_session_timeout: pgstore.Open sets 1 min unless
 // the URL says otherwise), so leader-only transactions must be short.
 //
-// The schema is Migrations; New refuses a database not migrated to it
-// (run `dockside migrate`).
+// The schema is Migrations; New and NewReloadGeneration refuse a
+// database not migrated to it (run `dockside migrate`).
 package postgres

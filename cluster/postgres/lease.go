@@ -16,7 +16,7 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// Migrations is the schema of the leases.
+// Migrations is the schema of the leases and of the reload generation.
 var Migrations = pgstore.MustLoad("cluster", migrationFiles, "migrations")
 
 // Lease is one lease row, held by one node at a time.
