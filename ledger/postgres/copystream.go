@@ -185,12 +185,22 @@ func (s *copyStream) movements(ms []ledger.Movement, ids map[ledger.Position]int
 }
 
 // positions adds the rows of a's positions (positionColumnsCopy).
-func (s *copyStream) positions(a *positionArrays) {
-	for i := range a.skus {
-		s.row(len(positionColumnsCopy))
+func (s *copyStream) positions(a *positionArrays) { s.positionRows(a, true) }
+
+// positionRows adds a row per position of a: its id, with keys its SKU
+// and location, then its figures, sequence, extra and latest.
+func (s *copyStream) positionRows(a *positionArrays, keys bool) {
+	cols := len(changedColumns)
+	if keys {
+		cols = len(positionColumnsCopy)
+	}
+	for i := range a.id {
+		s.row(cols)
 		s.int64(a.id[i])
-		s.text(a.skus[i])
-		s.text(a.locs[i])
+		if keys {
+			s.text(a.skus[i])
+			s.text(a.locs[i])
+		}
 		s.int64(a.oh[i])
 		s.int64(a.al[i])
 		s.int64(a.it[i])
@@ -218,22 +228,4 @@ const createChanged = `CREATE TEMP TABLE IF NOT EXISTS ledger_changed (
 	extra bytea, latest bigint) ON COMMIT DELETE ROWS`
 
 // changed adds the rows of a's positions (changedColumns).
-func (s *copyStream) changed(a *positionArrays) {
-	for i := range a.id {
-		s.row(len(changedColumns))
-		s.int64(a.id[i])
-		s.int64(a.oh[i])
-		s.int64(a.al[i])
-		s.int64(a.it[i])
-		s.int64(a.dm[i])
-		s.int64(a.qu[i])
-		s.int64(a.seq[i])
-		s.bytes(a.extra[i])
-		if a.latest[i] == nil {
-			s.null()
-		} else {
-			s.int64(*a.latest[i])
-		}
-		s.flush(false)
-	}
-}
+func (s *copyStream) changed(a *positionArrays) { s.positionRows(a, false) }
