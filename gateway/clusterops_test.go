@@ -230,16 +230,7 @@ func TestClusterReloadReachesEveryNode(t *testing.T) {
 
 	reload := func() {
 		t.Helper()
-		req, _ := http.NewRequest("POST", nodes[0].http+"/api/v1/reload", nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		resp, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("reload on node 1: %s", resp.Status)
-		}
+		apiReload(t, nodes[0], secret)
 	}
 	reload()
 	if _, err := nodes[0].g.Partners().ByID("zeta"); err != nil {
@@ -356,16 +347,7 @@ func TestClusterReloadCaughtUpAfterMissedNotification(t *testing.T) {
 	}
 	reload := func() {
 		t.Helper()
-		req, _ := http.NewRequest("POST", nodes[0].http+"/api/v1/reload", nil)
-		req.Header.Set("Authorization", "Bearer "+secret)
-		resp, err := noRedirects.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("reload on node 1: %s", resp.Status)
-		}
+		apiReload(t, nodes[0], secret)
 	}
 	has := func(n *clusterNode, id string) bool {
 		_, err := n.g.Partners().ByID(id)
@@ -481,4 +463,20 @@ func FuzzParseReloadNotice(f *testing.F) {
 			t.Errorf("%q: %+v, want the payload as a node name", payload, n)
 		}
 	})
+}
+
+// apiReload asks node n to reload its partner profiles (POST
+// /api/v1/reload with the operator token secret).
+func apiReload(t *testing.T, n *clusterNode, secret string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", n.http+"/api/v1/reload", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reload on %s: %s", n.http, resp.Status)
+	}
 }
